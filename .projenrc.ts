@@ -1,0 +1,179 @@
+import { cdk, javascript } from 'projen';
+
+/**
+ * The single source of project configuration. Every generated file (package.json, tsconfig*.json,
+ * .projen/*, .gitignore, .npmignore, .eslintrc.json) comes from here: edit this file and run
+ * `npx projen`, never the generated files.
+ */
+
+// Exact versions of the construct frameworks. They are peer dependencies (users bring their own
+// cdk8s/cdktf app) and pinned dev dependencies (what we build and test against).
+const CONSTRUCTS = '10.8.1';
+const CDK8S = '2.70.106';
+const CDK8S_PLUS = '2.5.6';
+const CDKTF = '0.21.0';
+// 21.22.1 is generated from hashicorp/aws 6.25.0, the provider schema the harness validates against.
+const PROVIDER_AWS = '21.22.1';
+
+const project = new cdk.JsiiProject({
+  name: 'cdk-llm-platform',
+  description:
+    'Production LLM serving on AWS EKS as code: Terraform (cdktf) for the AWS side, Kubernetes (cdk8s) for the cluster side, with policies, mTLS, GitOps and LLM SLOs, validated at synth time.',
+  keywords: ['cdk8s', 'cdktf', 'eks', 'llm', 'gpu', 'kubernetes', 'terraform', 'istio', 'kyverno', 'argocd'],
+  author: 'cdk-llm-platform maintainers',
+  authorAddress: 'maintainers@cdk-llm-platform.dev',
+  repositoryUrl: 'https://github.com/cdk-llm-platform/cdk-llm-platform.git',
+  defaultReleaseBranch: 'main',
+  license: 'Apache-2.0',
+  projenrcTs: true,
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.0.0',
+
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~6.0.3',
+
+  // jsii targets: names are decided now; only the JS package is built on this machine.
+  publishToPypi: { distName: 'cdk-llm-platform', module: 'cdk_llm_platform' },
+  publishToMaven: {
+    javaPackage: 'dev.cdkllmplatform',
+    mavenGroupId: 'dev.cdk-llm-platform',
+    mavenArtifactId: 'cdk-llm-platform',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkLlmPlatform', packageId: 'CdkLlmPlatform' },
+  publishToGo: { moduleName: 'github.com/cdk-llm-platform/cdk-llm-platform-go' },
+
+  // No hosted CI here: `.ci/run` is the CI entry point.
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  buildWorkflow: false,
+
+  peerDeps: [
+    `constructs@${CONSTRUCTS}`,
+    `cdk8s@${CDK8S}`,
+    `cdk8s-plus-28@${CDK8S_PLUS}`,
+    `cdktf@${CDKTF}`,
+    `@cdktf/provider-aws@${PROVIDER_AWS}`,
+  ],
+  // Non-jsii helpers used by the validation harness; bundled so users never resolve them.
+  bundledDeps: [
+    '@bufbuild/cel@0.6.1',
+    '@prometheus-io/lezer-promql@0.315.0',
+    '@lezer/lr@1.4.2',
+    '@lezer/highlight@1.2.1',
+    'ajv@8.20.0',
+    'yaml@2.9.1',
+  ],
+  devDeps: [
+    'cdk8s-cli@2.207.60',
+    `cdk8s@${CDK8S}`,
+    `cdk8s-plus-28@${CDK8S_PLUS}`,
+    `cdktf@${CDKTF}`,
+    `@cdktf/provider-aws@${PROVIDER_AWS}`,
+    `constructs@${CONSTRUCTS}`,
+  ],
+
+  jestOptions: {
+    // CI never rewrites snapshots: a changed golden file fails the test.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      collectCoverage: false,
+      coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/'],
+      testPathIgnorePatterns: ['/node_modules/', '/examples/.*/dist/', '/examples/.*/cdktf.out/'],
+      // ts-jest transpiles only (isolatedModules in test/tsconfig.json); `jsii` and the `typecheck` task type-check.
+      maxWorkers: 2,
+    },
+  },
+  tsconfigDev: {
+    compilerOptions: {},
+    include: ['../examples/**/*.ts', '../bench/**/*.ts'],
+    exclude: ['../examples/**/dist/**', '../examples/**/cdktf.out/**'],
+  },
+  eslintOptions: {
+    // Lint without --fix: CI reports problems instead of silently rewriting files.
+    commandOptions: { fix: false },
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
+    ignorePatterns: ['src/imports/', '*.d.ts', 'node_modules/', 'lib/', 'coverage/', 'examples/**/dist/', 'examples/**/cdktf.out/'],
+  },
+  gitignore: ['/examples/*/dist/', '/examples/*/cdktf.out/', '/bench/out/', '/.tmp/'],
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/bench/', '/.ci/'] },
+  docgen: true,
+  sampleCode: false,
+});
+
+// jsii prints a deprecation banner on Node 20 unless silenced.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION', '1');
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+// The schemas the harness validates against ship with the package.
+project.npmignore?.include('/schemas/');
+project.addFields({ files: undefined });
+
+// ---------------------------------------------------------------------------------------------
+// Generated CRD bindings: `npx projen import` regenerates src/imports/ from schemas/crds/.
+// Only the CRDs whose typed bindings the library uses are imported; the largest CRDs (ApplicationSet,
+// InferenceService, Kyverno ClusterPolicy, OpenTelemetryCollector, PyTorchJob, DestinationRule) are
+// rendered as ApiObjects with our own narrow typed props and validated against their schemas in tests
+// (see DESIGN.md section 6).
+// ---------------------------------------------------------------------------------------------
+const CRD_IMPORTS: Record<string, string> = {
+  'istio-peerauthentication': 'istio/security.istio.io_peerauthentications.yaml',
+  'istio-authorizationpolicy': 'istio/security.istio.io_authorizationpolicies.yaml',
+  'istio-gateway': 'istio/networking.istio.io_gateways.yaml',
+  'istio-envoyfilter': 'istio/networking.istio.io_envoyfilters.yaml',
+  'istio-wasmplugin': 'istio/extensions.istio.io_wasmplugins.yaml',
+  'istio-telemetry': 'istio/telemetry.istio.io_telemetries.yaml',
+  'karpenter-nodepool': 'karpenter/karpenter.sh_nodepools.yaml',
+  'karpenter-ec2nodeclass': 'karpenter/karpenter.k8s.aws_ec2nodeclasses.yaml',
+  'keda-scaledobject': 'keda/keda.sh_scaledobjects.yaml',
+  'prometheus-servicemonitor': 'prometheus-operator/monitoring.coreos.com_servicemonitors.yaml',
+  'prometheus-podmonitor': 'prometheus-operator/monitoring.coreos.com_podmonitors.yaml',
+  'prometheus-prometheusrule': 'prometheus-operator/monitoring.coreos.com_prometheusrules.yaml',
+  'argocd-appproject': 'argocd/argoproj.io_appprojects.yaml',
+  'gatekeeper-constrainttemplate': 'gatekeeper/templates.gatekeeper.sh_constrainttemplates.yaml',
+  'kyverno-policyexception': 'kyverno/kyverno.io_policyexceptions.yaml',
+};
+const importTask = project.addTask('import', {
+  description: 'Regenerate typed CRD bindings in src/imports/ from schemas/crds/ (cdk8s import)',
+});
+for (const [name, file] of Object.entries(CRD_IMPORTS)) {
+  importTask.exec(`cdk8s import --no-check-upgrade --language typescript --output src/imports ${name}:=schemas/crds/${file}`);
+}
+project.gitattributes.addAttributes('/src/imports/**', 'linguist-generated');
+
+// ---------------------------------------------------------------------------------------------
+// The main job (README command 1): synthesize the bundled example into Terraform JSON + Kubernetes
+// YAML, validate everything with the harness and print a summary.
+// ---------------------------------------------------------------------------------------------
+project.addTask('synth', {
+  description: 'Synthesize the reference platform (Terraform JSON + Kubernetes YAML), validate it and print a summary',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json examples/reference/synth.ts',
+  receiveArgs: true,
+});
+
+project.addTask('bench', {
+  description: 'Benchmark synth wall time and peak RSS (see bench/README.md)',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json bench/run.ts',
+  receiveArgs: true,
+});
+
+// `npm test` is the README's test command: it builds (jsii compile + docgen), type-checks the tests
+// and examples, runs the whole suite and lints. `build` is the same plus packaging.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check tests, examples and benchmarks (ts-jest only transpiles)',
+  exec: 'tsc --noEmit -p test/tsconfig.json',
+});
+project.testTask.prependSpawn(typecheck);
+
+const check = project.addTask('check', {
+  description: 'What `npm test` runs: jsii compile + docgen (API.md), then type-check, jest and eslint',
+});
+check.spawn(project.tasks.tryFind('pre-compile')!);
+check.spawn(project.compileTask);
+check.spawn(project.tasks.tryFind('post-compile')!);
+check.spawn(project.testTask);
+project.package.setScript('test', 'projen check');
+
+project.synth();
