@@ -1,0 +1,6 @@
+export * from './names';
+export * from './kubernetes-version';
+export * from './gpu-instance-type';
+// ValidationError itself extends Error, which jsii cannot export: it lives in `lib/core/errors`.
+export { ValidationErrors } from './errors';
+export type { ValidationProblem } from './errors';
