@@ -1,0 +1,5 @@
+export * from './manifest-validator';
+export * from './terraform-validator';
+export * from './cel';
+export * from './promql';
+export * from './plugin';

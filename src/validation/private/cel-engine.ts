@@ -1,0 +1,354 @@
+/**
+ * The CEL engine shared by the validation harness (CRD `x-kubernetes-validations` rules) and the
+ * policy layer (synth-time evaluation of admission rules): @bufbuild/cel plus the Kubernetes CEL
+ * libraries that Kubernetes adds to the standard environment (regex, lists, strings, URLs,
+ * quantities), implemented here so rules evaluate offline exactly as the API server would.
+ *
+ * Reference: https://kubernetes.io/docs/reference/using-api/cel/#cel-options-language-features-and-libraries
+ */
+import * as cel from '@bufbuild/cel';
+import { strings } from '@bufbuild/cel/ext';
+import { addQuantities, compareQuantities, formatQuantity, Fraction, negateQuantity, parseQuantity, quantityToNumber } from './quantity';
+
+const { CelScalar, celMethod, celFunc, listType } = cel;
+const STRING = CelScalar.STRING;
+const BOOL = CelScalar.BOOL;
+const INT = CelScalar.INT;
+const DOUBLE = CelScalar.DOUBLE;
+const DYN = CelScalar.DYN;
+const LIST = listType(DYN);
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function q(text: string): Fraction {
+  return parseQuantity(text) ?? fail(`invalid quantity: '${text}'`);
+}
+
+function compileRegex(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch (e: any) {
+    return fail(`invalid regex '${pattern}': ${e.message}`);
+  }
+}
+
+function parseUrl(text: string): URL {
+  // Kubernetes' url() accepts absolute URIs and absolute paths.
+  try {
+    return text.startsWith('/') ? new URL(text, 'relative:///') : new URL(text);
+  } catch {
+    return fail(`URL parse error: '${text}'`);
+  }
+}
+
+function compare(a: any, b: any): number {
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
+  if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) {
+    const x = Number(a);
+    const y = Number(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  return fail('no such overload: list elements are not comparable');
+}
+
+function values(list: cel.CelList): any[] {
+  return [...list.values()];
+}
+
+/** Kubernetes CEL library functions, beyond the standard environment and the strings extension. */
+const KUBERNETES_FUNCS: cel.CelFunc[] = [
+  // Regex library.
+  celMethod('find', STRING, [STRING], STRING, function (this: string, re: string) {
+    const m = compileRegex(re).exec(this);
+    return m ? m[0] : '';
+  }),
+  celMethod('findAll', STRING, [STRING], LIST, function (this: string, re: string) {
+    return [...this.matchAll(new RegExp(compileRegex(re).source, 'g'))].map((m) => m[0]);
+  }),
+  celMethod('findAll', STRING, [STRING, INT], LIST, function (this: string, re: string, n: bigint) {
+    const all = [...this.matchAll(new RegExp(compileRegex(re).source, 'g'))].map((m) => m[0]);
+    return n < 0n ? all : all.slice(0, Number(n));
+  }),
+  // Lists library.
+  celMethod('isSorted', LIST, [], BOOL, function (this: cel.CelList) {
+    const v = values(this);
+    return v.every((x, i) => i === 0 || compare(v[i - 1], x) <= 0);
+  }),
+  celMethod('sum', LIST, [], DYN, function (this: cel.CelList) {
+    const v = values(this);
+    if (v.length === 0) return 0n;
+    if (v.every((x) => typeof x === 'bigint')) return v.reduce((a, b) => a + b, 0n);
+    return v.reduce((a, b) => a + Number(b), 0);
+  }),
+  celMethod('min', LIST, [], DYN, function (this: cel.CelList) {
+    const v = values(this);
+    if (v.length === 0) fail('min called on empty list');
+    return v.reduce((a, b) => (compare(a, b) <= 0 ? a : b));
+  }),
+  celMethod('max', LIST, [], DYN, function (this: cel.CelList) {
+    const v = values(this);
+    if (v.length === 0) fail('max called on empty list');
+    return v.reduce((a, b) => (compare(a, b) >= 0 ? a : b));
+  }),
+  celMethod('indexOf', LIST, [DYN], INT, function (this: cel.CelList, x: any) {
+    return BigInt(values(this).findIndex((y) => compareSafe(x, y)));
+  }),
+  celMethod('lastIndexOf', LIST, [DYN], INT, function (this: cel.CelList, x: any) {
+    const v = values(this);
+    for (let i = v.length - 1; i >= 0; i--) if (compareSafe(x, v[i])) return BigInt(i);
+    return -1n;
+  }),
+  // URL library (a URL is represented by its string).
+  celFunc('isURL', [STRING], BOOL, (s: string) => {
+    try {
+      parseUrl(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }),
+  celFunc('url', [STRING], STRING, (s: string) => {
+    parseUrl(s);
+    return s;
+  }),
+  celMethod('getScheme', STRING, [], STRING, function (this: string) {
+    return this.startsWith('/') ? '' : parseUrl(this).protocol.replace(/:$/, '');
+  }),
+  celMethod('getHost', STRING, [], STRING, function (this: string) {
+    return this.startsWith('/') ? '' : parseUrl(this).host;
+  }),
+  celMethod('getHostname', STRING, [], STRING, function (this: string) {
+    return this.startsWith('/') ? '' : parseUrl(this).hostname.replace(/^\[|\]$/g, '');
+  }),
+  celMethod('getPort', STRING, [], STRING, function (this: string) {
+    return this.startsWith('/') ? '' : parseUrl(this).port;
+  }),
+  celMethod('getEscapedPath', STRING, [], STRING, function (this: string) {
+    return parseUrl(this).pathname;
+  }),
+  // Quantity library (a quantity is represented by its canonical string, so == compares values).
+  celFunc('isQuantity', [STRING], BOOL, (s: string) => parseQuantity(s) !== undefined),
+  celFunc('quantity', [STRING], STRING, (s: string) => formatQuantity(q(s))),
+  celMethod('compareTo', STRING, [STRING], INT, function (this: string, o: string) {
+    return BigInt(compareQuantities(q(this), q(o)));
+  }),
+  celMethod('isGreaterThan', STRING, [STRING], BOOL, function (this: string, o: string) {
+    return compareQuantities(q(this), q(o)) > 0;
+  }),
+  celMethod('isLessThan', STRING, [STRING], BOOL, function (this: string, o: string) {
+    return compareQuantities(q(this), q(o)) < 0;
+  }),
+  celMethod('add', STRING, [STRING], STRING, function (this: string, o: string) {
+    return formatQuantity(addQuantities(q(this), q(o)));
+  }),
+  celMethod('add', STRING, [INT], STRING, function (this: string, o: bigint) {
+    return formatQuantity(addQuantities(q(this), { num: o, den: 1n }));
+  }),
+  celMethod('sub', STRING, [STRING], STRING, function (this: string, o: string) {
+    return formatQuantity(addQuantities(q(this), negateQuantity(q(o))));
+  }),
+  celMethod('sub', STRING, [INT], STRING, function (this: string, o: bigint) {
+    return formatQuantity(addQuantities(q(this), { num: -o, den: 1n }));
+  }),
+  celMethod('sign', STRING, [], INT, function (this: string) {
+    const x = q(this).num;
+    return x > 0n ? 1n : x < 0n ? -1n : 0n;
+  }),
+  celMethod('isInteger', STRING, [], BOOL, function (this: string) {
+    const x = q(this);
+    return x.num % x.den === 0n;
+  }),
+  celMethod('asInteger', STRING, [], INT, function (this: string) {
+    const x = q(this);
+    if (x.num % x.den !== 0n) fail(`cannot convert non-integer quantity '${this}' to int`);
+    return x.num / x.den;
+  }),
+  celMethod('asApproximateFloat', STRING, [], DOUBLE, function (this: string) {
+    return quantityToNumber(q(this));
+  }),
+];
+
+function compareSafe(a: any, b: any): boolean {
+  try {
+    return compare(a, b) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Names the planner evaluates itself (they never resolve through the function registry). */
+const SPECIAL_FORMS = new Set(['_&&_', '_||_', '_?_:_', '_[_]', '@not_strictly_false', '_[?_]', '_?._']);
+
+/**
+ * The variables Kubernetes binds in admission and CRD validation expressions.
+ */
+export const ADMISSION_VARIABLES = ['object', 'oldObject', 'request', 'params', 'namespaceObject', 'authorizer', 'variables', 'self', 'oldSelf'];
+
+let sharedEnv: cel.CelEnv | undefined;
+
+function env(): cel.CelEnv {
+  if (!sharedEnv) {
+    const variables: Record<string, cel.CelType> = {};
+    for (const v of ADMISSION_VARIABLES) variables[v] = DYN;
+    sharedEnv = cel.celEnv({ variables, funcs: [...strings, ...KUBERNETES_FUNCS] });
+  }
+  return sharedEnv;
+}
+
+/** A parsed, checked and planned expression, ready to evaluate many times. */
+export interface CelProgram {
+  readonly expression: string;
+  readonly variables: readonly string[];
+  evaluate(bindings: Record<string, unknown>): CelOutcome;
+}
+
+export interface CelOutcome {
+  readonly value?: unknown;
+  readonly error?: string;
+}
+
+export class CelCompileError extends Error {
+  constructor(public readonly expression: string, public readonly reason: string) {
+    super(reason);
+  }
+}
+
+const programCache = new Map<string, CelProgram | CelCompileError>();
+
+/**
+ * Parse `expression`, check that every function and free variable it uses exists in the Kubernetes
+ * CEL environment, and plan it. Cached by expression and variable set.
+ *
+ * @param variables the variables the expression may reference (e.g. `['object', 'params']`)
+ * @throws CelCompileError
+ */
+export function compileCel(expression: string, variables: readonly string[] = ADMISSION_VARIABLES): CelProgram {
+  const key = `${variables.join(',')}\u0000${expression}`;
+  let cached = programCache.get(key);
+  if (!cached) {
+    cached = doCompile(expression, variables);
+    programCache.set(key, cached);
+  }
+  if (cached instanceof CelCompileError) throw cached;
+  return cached;
+}
+
+function doCompile(expression: string, variables: readonly string[]): CelProgram | CelCompileError {
+  if (typeof expression !== 'string' || expression.trim() === '') {
+    return new CelCompileError(String(expression), 'expression is empty');
+  }
+  let parsed: ReturnType<typeof cel.parse>;
+  try {
+    parsed = cel.parse(expression);
+  } catch (e: any) {
+    return new CelCompileError(expression, `syntax error: ${String(e.message ?? e).replace(/^<input>:/, '')}`);
+  }
+  const problems: string[] = [];
+  checkNode(parsed.expr, new Set(variables), problems);
+  if (problems.length > 0) return new CelCompileError(expression, [...new Set(problems)].join('; '));
+  let evaluator: (ctx: any) => unknown;
+  try {
+    evaluator = cel.plan(env(), parsed) as any;
+  } catch (e: any) {
+    return new CelCompileError(expression, `plan error: ${e.message ?? e}`);
+  }
+  return {
+    expression,
+    variables,
+    evaluate(bindings: Record<string, unknown>): CelOutcome {
+      const ctx: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(bindings)) ctx[k] = toCel(v);
+      try {
+        const result = evaluator(ctx);
+        if (cel.isCelError(result)) return { error: result.message };
+        return { value: fromCel(result) };
+      } catch (e: any) {
+        return { error: String(e?.message ?? e) };
+      }
+    },
+  };
+}
+
+function checkNode(node: any, scope: Set<string>, problems: string[]): void {
+  if (!node || !node.exprKind) return;
+  const { case: kind, value } = node.exprKind;
+  switch (kind) {
+    case 'identExpr':
+      if (!scope.has(value.name)) problems.push(`undeclared reference to '${value.name}'`);
+      return;
+    case 'selectExpr':
+      checkNode(value.operand, scope, problems);
+      return;
+    case 'callExpr': {
+      const fn: string = value.function;
+      if (!SPECIAL_FORMS.has(fn) && !env().funcs.find(fn)) {
+        problems.push(`undeclared reference to function '${fn}'`);
+      }
+      if (value.target) checkNode(value.target, scope, problems);
+      for (const a of value.args) checkNode(a, scope, problems);
+      return;
+    }
+    case 'listExpr':
+      for (const e of value.elements) checkNode(e, scope, problems);
+      return;
+    case 'structExpr':
+      for (const e of value.entries) {
+        if (e.keyKind?.case === 'mapKey') checkNode(e.keyKind.value, scope, problems);
+        checkNode(e.value, scope, problems);
+      }
+      return;
+    case 'comprehensionExpr': {
+      checkNode(value.iterRange, scope, problems);
+      checkNode(value.accuInit, scope, problems);
+      const inner = new Set(scope);
+      for (const v of [value.iterVar, value.iterVar2, value.accuVar]) if (v) inner.add(v);
+      checkNode(value.loopCondition, inner, problems);
+      checkNode(value.loopStep, inner, problems);
+      const result = new Set(scope);
+      if (value.accuVar) result.add(value.accuVar);
+      checkNode(value.result, result, problems);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/**
+ * Convert JSON-like data to CEL input: objects to maps, integral numbers to int (as the API server
+ * decodes JSON integers), arrays to lists.
+ */
+export function toCel(value: unknown): any {
+  if (value === undefined) return null;
+  if (Array.isArray(value)) return value.map(toCel);
+  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
+  if (value instanceof Map) return value;
+  if (value !== null && typeof value === 'object') {
+    const m = new Map<string, unknown>();
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) m.set(k, toCel(v));
+    return m;
+  }
+  return value;
+}
+
+/**
+ * Convert a CEL result back to plain JSON-like data (ints to numbers when safe).
+ */
+export function fromCel(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  }
+  if (cel.isCelList(value)) return [...value.values()].map(fromCel);
+  if (cel.isCelMap(value)) {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of value.entries()) o[String(k)] = fromCel(v);
+    return o;
+  }
+  if (cel.isCelUint(value)) return Number((value as any).value);
+  return value;
+}
+

@@ -1,0 +1,442 @@
+/**
+ * Strict JSON-schema validators for Kubernetes objects: core kinds from the Kubernetes OpenAPI
+ * definitions, custom resources from their CRD `openAPIV3Schema` (with the `x-kubernetes-*`
+ * extensions and the CRD's own CEL rules).
+ *
+ * Strict means what the API server (and `kubeconform -strict`) means: a field the schema does not
+ * declare is an error, except below `x-kubernetes-preserve-unknown-fields: true`.
+ */
+import * as fs from 'fs';
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import * as YAML from 'yaml';
+import { compileCel, CelCompileError } from './cel-engine';
+import { kubernetesDefinitionsFile, shippedCrdFiles } from './schema-files';
+
+export interface SchemaError {
+  readonly path: string;
+  readonly message: string;
+  readonly check: 'schema' | 'cel-rule';
+}
+
+export interface KindValidator {
+  /** `core:1.28`, `crd:<file>` */
+  readonly source: string;
+  validate(obj: unknown): SchemaError[];
+}
+
+// ------------------------------------------------------------------------------------------------
+// ajv setup shared by all validators
+// ------------------------------------------------------------------------------------------------
+
+const INT32 = { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 } as const;
+const INT64 = { type: 'number', validate: (n: number) => Number.isInteger(n) } as const;
+const ANY_NUMBER = { type: 'number', validate: (_: number) => true } as const;
+
+function newAjv(): Ajv {
+  const ajv = new Ajv({
+    strict: false,
+    allErrors: true,
+    validateFormats: true,
+    unicodeRegExp: false,
+    validateSchema: false,
+    addUsedSchema: false,
+    inlineRefs: true,
+    code: { optimize: false },
+  });
+  ajv.addFormat('int32', INT32);
+  ajv.addFormat('int64', INT64);
+  ajv.addFormat('float', ANY_NUMBER);
+  ajv.addFormat('double', ANY_NUMBER);
+  ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
+  ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/);
+  ajv.addKeyword({
+    keyword: 'k8sListMapKeys',
+    type: 'array',
+    errors: true,
+    validate: function listMapKeys(keys: string[], data: any[]): boolean {
+      const seen = new Set<string>();
+      const errors: Partial<ErrorObject>[] = [];
+      data.forEach((item, i) => {
+        if (item === null || typeof item !== 'object') return;
+        const key = JSON.stringify(keys.map((k) => item[k]));
+        if (seen.has(key)) {
+          errors.push({ keyword: 'k8sListMapKeys', message: `duplicate entry for key ${keys.map((k) => `${k}=${JSON.stringify(item[k])}`).join(',')} in a map-type list`, params: { index: i } });
+        }
+        seen.add(key);
+      });
+      (listMapKeys as any).errors = errors;
+      return errors.length === 0;
+    },
+  });
+  ajv.addKeyword({
+    keyword: 'k8sCel',
+    errors: true,
+    validate: function celRules(rules: CelRule[], data: unknown): boolean {
+      const errors: Partial<ErrorObject>[] = [];
+      for (const rule of rules) {
+        const message = evaluateRule(rule, data);
+        if (message !== undefined) {
+          errors.push({ keyword: 'k8sCel', message, params: { fieldPath: rule.fieldPath ?? '' } });
+        }
+      }
+      (celRules as any).errors = errors;
+      return errors.length === 0;
+    },
+  });
+  return ajv;
+}
+
+interface CelRule {
+  readonly rule: string;
+  readonly message?: string;
+  readonly messageExpression?: string;
+  readonly fieldPath?: string;
+}
+
+function evaluateRule(rule: CelRule, self: unknown): string | undefined {
+  // Transition rules compare with the previous object; on create there is none, and the API server
+  // skips them. The same holds here (everything the library emits is a create).
+  if (/\boldSelf\b/.test(rule.rule)) return undefined;
+  let program;
+  try {
+    program = compileCel(rule.rule, ['self']);
+  } catch (e) {
+    if (e instanceof CelCompileError) return `CRD rule does not compile offline (${e.reason}): ${rule.rule}`;
+    throw e;
+  }
+  const outcome = program.evaluate({ self });
+  if (outcome.error !== undefined) return `CRD rule '${rule.rule}' failed to evaluate: ${outcome.error}`;
+  if (outcome.value === true) return undefined;
+  if (rule.messageExpression) {
+    try {
+      const m = compileCel(rule.messageExpression, ['self']).evaluate({ self });
+      if (typeof m.value === 'string' && m.value !== '') return m.value;
+    } catch {
+      // fall through to the static message
+    }
+  }
+  return rule.message ?? `failed rule: ${rule.rule}`;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Core kinds: Kubernetes OpenAPI definitions
+// ------------------------------------------------------------------------------------------------
+
+interface CoreSchemas {
+  readonly ajv: Ajv;
+  readonly byGvk: Map<string, string>;
+  readonly validators: Map<string, ValidateFunction>;
+  readonly minor: string;
+}
+
+const coreCache = new Map<string, CoreSchemas>();
+
+function gvkKey(apiVersion: string, kind: string): string {
+  return `${apiVersion}/${kind}`;
+}
+
+/**
+ * Make a Kubernetes definition strict: objects with declared properties reject undeclared ones.
+ */
+function strictify(node: any): any {
+  if (Array.isArray(node)) return node.map(strictify);
+  if (node === null || typeof node !== 'object') return node;
+  const out: any = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'description') continue;
+    out[k] = k === 'properties' || k === 'definitions' ? mapValues(v as any, strictify) : strictify(v);
+  }
+  if (out.properties && out.additionalProperties === undefined && !node['x-kubernetes-preserve-unknown-fields']) {
+    out.additionalProperties = false;
+  }
+  if (node['x-kubernetes-list-type'] === 'map' && Array.isArray(node['x-kubernetes-list-map-keys'])) {
+    out.k8sListMapKeys = node['x-kubernetes-list-map-keys'];
+  }
+  return out;
+}
+
+function mapValues(o: Record<string, any>, f: (v: any) => any): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = f(v);
+  return out;
+}
+
+function loadCore(minor: string): CoreSchemas {
+  let core = coreCache.get(minor);
+  if (core) return core;
+  const raw = JSON.parse(fs.readFileSync(kubernetesDefinitionsFile(minor), 'utf-8'));
+  const definitions = mapValues(raw.definitions, strictify);
+  const ajv = newAjv();
+  ajv.addSchema({ $id: 'k8s', definitions });
+  const byGvk = new Map<string, string>();
+  for (const [name, def] of Object.entries<any>(raw.definitions)) {
+    for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) {
+      const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
+      // Only top-level kinds with metadata are objects one can apply (skips *List, Status, ...).
+      if (def.properties?.metadata && !byGvk.has(gvkKey(apiVersion, gvk.kind))) byGvk.set(gvkKey(apiVersion, gvk.kind), name);
+    }
+  }
+  core = { ajv, byGvk, validators: new Map(), minor };
+  coreCache.set(minor, core);
+  return core;
+}
+
+/**
+ * The validator for a core kind in Kubernetes `minor` (e.g. `1.34`), or undefined when that
+ * version has no such kind.
+ */
+export function coreValidator(minor: string, apiVersion: string, kind: string): KindValidator | undefined {
+  const core = loadCore(minor);
+  const name = core.byGvk.get(gvkKey(apiVersion, kind));
+  if (!name) return undefined;
+  let validate = core.validators.get(name);
+  if (!validate) {
+    validate = core.ajv.compile({ $ref: `k8s#/definitions/${name}` });
+    core.validators.set(name, validate);
+  }
+  const fn = validate;
+  return {
+    source: `Kubernetes ${minor} OpenAPI (${name})`,
+    validate: (obj: unknown) => (fn(obj) ? [] : toSchemaErrors(fn.errors ?? [])),
+  };
+}
+
+/** The ObjectMeta validator of Kubernetes `minor`, used for custom resources' metadata. */
+export function objectMetaValidator(minor: string): ValidateFunction {
+  const core = loadCore(minor);
+  const key = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+  let validate = core.validators.get(key);
+  if (!validate) {
+    validate = core.ajv.compile({ $ref: `k8s#/definitions/${key}` });
+    core.validators.set(key, validate);
+  }
+  return validate;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Custom resources: CRD openAPIV3Schema
+// ------------------------------------------------------------------------------------------------
+
+export interface CrdInfo {
+  readonly file: string;
+  readonly group: string;
+  readonly kind: string;
+}
+
+/**
+ * Converts a structural schema to a strict JSON schema for ajv.
+ */
+export function structuralToJsonSchema(node: any, isRoot = false): any {
+  if (node === null || typeof node !== 'object') return node;
+  const out: any = {};
+  for (const [k, v] of Object.entries<any>(node)) {
+    switch (k) {
+      case 'description':
+      case 'example':
+      case 'externalDocs':
+      case 'default':
+      case 'title':
+        break;
+      case 'properties':
+        out.properties = mapValues(v, (p) => structuralToJsonSchema(p));
+        break;
+      case 'items':
+        out.items = Array.isArray(v) ? v.map((p) => structuralToJsonSchema(p)) : structuralToJsonSchema(v);
+        break;
+      case 'additionalProperties':
+        out.additionalProperties = typeof v === 'object' ? structuralToJsonSchema(v) : v;
+        break;
+      case 'allOf':
+      case 'anyOf':
+      case 'oneOf':
+        // In structural schemas these only constrain values (no types or fields of their own).
+        out[k] = v.map((p: any) => valueConstraintsOnly(structuralToJsonSchema(p)));
+        break;
+      case 'not':
+        out.not = valueConstraintsOnly(structuralToJsonSchema(v));
+        break;
+      case 'format':
+        if (['int32', 'int64', 'float', 'double', 'byte', 'date-time'].includes(v)) out.format = v;
+        break;
+      case 'nullable':
+      case 'type':
+        break;
+      case 'x-kubernetes-validations':
+        out.k8sCel = v.map((r: any) => ({ rule: r.rule, message: r.message, messageExpression: r.messageExpression, fieldPath: r.fieldPath }));
+        break;
+      case 'x-kubernetes-list-map-keys':
+        if (node['x-kubernetes-list-type'] === 'map') out.k8sListMapKeys = v;
+        break;
+      case 'x-kubernetes-list-type':
+        if (v === 'set') out.uniqueItems = true;
+        break;
+      default:
+        if (!k.startsWith('x-kubernetes-')) out[k] = v;
+    }
+  }
+  if (node['x-kubernetes-int-or-string']) {
+    out.anyOf = [...(out.anyOf ?? []), { type: 'integer' }, { type: 'string' }];
+  } else if (node.type) {
+    out.type = node.nullable ? [node.type, 'null'] : node.type;
+  }
+  if (node['x-kubernetes-embedded-resource']) {
+    out.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...(out.properties ?? {}) };
+  }
+  const preserve = node['x-kubernetes-preserve-unknown-fields'] === true;
+  if (node.type === 'object' && !preserve && node.additionalProperties === undefined) {
+    out.additionalProperties = false;
+    if (isRoot) {
+      out.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, ...(out.properties ?? {}) };
+    }
+  }
+  if (isRoot) {
+    // metadata is validated separately as a strict ObjectMeta.
+    out.properties = { ...(out.properties ?? {}), metadata: { type: 'object' } };
+  }
+  return out;
+}
+
+function valueConstraintsOnly(schema: any): any {
+  const { additionalProperties: _a, ...rest } = schema;
+  return rest;
+}
+
+const crdIndexCache = new Map<string, CrdInfo>();
+let crdIndexBuilt = false;
+const crdDocCache = new Map<string, any>();
+const crdValidatorCache = new Map<string, KindValidator>();
+let crdAjv: Ajv | undefined;
+
+/**
+ * Index a CRD file by group and kind without parsing the whole (often multi-megabyte) YAML.
+ */
+function indexCrdFile(file: string): CrdInfo | undefined {
+  const text = fs.readFileSync(file, 'utf-8');
+  const group = /^ {2}group: *['"]?([^'"\s]+)/m.exec(text)?.[1];
+  const names = /^ {2}names:\n((?: {4}.*\n)+)/m.exec(text)?.[1] ?? '';
+  const kind = /^ {4}kind: *['"]?([^'"\s]+)/m.exec(names)?.[1];
+  return group && kind ? { file, group, kind } : undefined;
+}
+
+export function registerCrdFile(file: string): CrdInfo {
+  const info = indexCrdFile(file) ?? parseCrdInfo(file);
+  crdIndexCache.set(`${info.group}/${info.kind}`, info);
+  return info;
+}
+
+function parseCrdInfo(file: string): CrdInfo {
+  const doc = loadCrdDoc(file);
+  if (doc?.kind !== 'CustomResourceDefinition' || !doc.spec?.group || !doc.spec?.names?.kind) {
+    throw new Error(`${file} is not a CustomResourceDefinition`);
+  }
+  return { file, group: doc.spec.group, kind: doc.spec.names.kind };
+}
+
+function ensureShippedCrds(): void {
+  if (crdIndexBuilt) return;
+  crdIndexBuilt = true;
+  for (const f of shippedCrdFiles()) {
+    const info = indexCrdFile(f) ?? parseCrdInfo(f);
+    const key = `${info.group}/${info.kind}`;
+    if (!crdIndexCache.has(key)) crdIndexCache.set(key, info);
+  }
+}
+
+function loadCrdDoc(file: string): any {
+  let doc = crdDocCache.get(file);
+  if (!doc) {
+    doc = YAML.parse(fs.readFileSync(file, 'utf-8'), { maxAliasCount: -1 });
+    crdDocCache.set(file, doc);
+  }
+  return doc;
+}
+
+/** Every CRD kind known to the harness: `group/kind`. */
+export function knownCrdKinds(): string[] {
+  ensureShippedCrds();
+  return [...crdIndexCache.keys()].sort();
+}
+
+/**
+ * The validator for a custom resource, or undefined when no CRD declares the group/kind.
+ * When the CRD exists but not the version, the validator reports that.
+ */
+export function crdValidator(apiVersion: string, kind: string): KindValidator | undefined {
+  ensureShippedCrds();
+  const slash = apiVersion.indexOf('/');
+  if (slash < 0) return undefined;
+  const group = apiVersion.slice(0, slash);
+  const version = apiVersion.slice(slash + 1);
+  const info = crdIndexCache.get(`${group}/${kind}`);
+  if (!info) return undefined;
+  const cacheKey = `${info.file}#${version}`;
+  let v = crdValidatorCache.get(cacheKey);
+  if (v) return v;
+  const doc = loadCrdDoc(info.file);
+  const versionDef = (doc.spec.versions ?? []).find((x: any) => x.name === version);
+  const source = `CRD ${doc.metadata?.name ?? `${info.group}/${info.kind}`} (${info.file.replace(/^.*\/schemas\//, 'schemas/')})`;
+  if (!versionDef || versionDef.served === false) {
+    const served = (doc.spec.versions ?? []).filter((x: any) => x.served !== false).map((x: any) => x.name);
+    v = { source, validate: () => [{ path: '/apiVersion', check: 'schema', message: `${group}/${version} is not a served version of ${kind}; served: ${served.join(', ')}` }] };
+  } else {
+    const schema = versionDef.schema?.openAPIV3Schema;
+    crdAjv ??= newAjv();
+    const fn = crdAjv.compile(structuralToJsonSchema(schema ?? { 'type': 'object', 'x-kubernetes-preserve-unknown-fields': true }, true));
+    const meta = objectMetaValidator('1.34');
+    v = {
+      source,
+      validate: (obj: any) => {
+        const errors = fn(obj) ? [] : toSchemaErrors(fn.errors ?? []);
+        if (obj && obj.metadata !== undefined && !meta(obj.metadata)) {
+          errors.push(...toSchemaErrors(meta.errors ?? []).map((e) => ({ ...e, path: `/metadata${e.path}` })));
+        }
+        return errors;
+      },
+    };
+  }
+  crdValidatorCache.set(cacheKey, v);
+  return v;
+}
+
+// ------------------------------------------------------------------------------------------------
+
+function toSchemaErrors(errors: ErrorObject[]): SchemaError[] {
+  const out: SchemaError[] = [];
+  const seen = new Set<string>();
+  const unions = errors.filter((o) => o.keyword === 'anyOf' || o.keyword === 'oneOf');
+  for (const e of errors) {
+    // anyOf/oneOf branches are reported by their parent; keep the summary line only.
+    if (unions.some((u) => u !== e && e.schemaPath.startsWith(`${u.schemaPath}/`))) continue;
+    let path = e.instancePath || '/';
+    let message = e.message ?? 'is invalid';
+    let check: SchemaError['check'] = 'schema';
+    switch (e.keyword) {
+      case 'additionalProperties':
+        path = `${e.instancePath}/${(e.params as any).additionalProperty}`;
+        message = 'unknown field (not in the schema)';
+        break;
+      case 'required':
+        path = `${e.instancePath}/${(e.params as any).missingProperty}`;
+        message = 'required field is missing';
+        break;
+      case 'anyOf':
+      case 'oneOf':
+        message = 'does not match any allowed shape (e.g. integer or string)';
+        break;
+      case 'enum':
+        message = `must be one of ${JSON.stringify((e.params as any).allowedValues)}`;
+        break;
+      case 'k8sCel':
+        check = 'cel-rule';
+        if ((e.params as any).fieldPath) path = `${e.instancePath}${String((e.params as any).fieldPath).replace(/\./g, '/')}`;
+        break;
+      default:
+        break;
+    }
+    const key = `${path}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ path: path || '/', message, check });
+  }
+  return out;
+}
