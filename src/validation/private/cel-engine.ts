@@ -43,6 +43,14 @@ function parseUrl(text: string): URL {
   }
 }
 
+function authority(text: string): { host: string; hostname: string; port: string } {
+  parseUrl(text);
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]*)/.exec(text);
+  const host = m ? m[1] : '';
+  const hp = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(host);
+  return { host, hostname: (hp?.[1] ?? host).replace(/^\[|\]$/g, ''), port: hp?.[2] ?? '' };
+}
+
 function compare(a: any, b: any): number {
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
   if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) {
@@ -118,14 +126,15 @@ const KUBERNETES_FUNCS: cel.CelFunc[] = [
   celMethod('getScheme', STRING, [], STRING, function (this: string) {
     return this.startsWith('/') ? '' : parseUrl(this).protocol.replace(/:$/, '');
   }),
+  // Go's net/url keeps an explicit default port (https://x:443), WHATWG URL drops it: read the authority.
   celMethod('getHost', STRING, [], STRING, function (this: string) {
-    return this.startsWith('/') ? '' : parseUrl(this).host;
+    return authority(this).host;
   }),
   celMethod('getHostname', STRING, [], STRING, function (this: string) {
-    return this.startsWith('/') ? '' : parseUrl(this).hostname.replace(/^\[|\]$/g, '');
+    return authority(this).hostname;
   }),
   celMethod('getPort', STRING, [], STRING, function (this: string) {
-    return this.startsWith('/') ? '' : parseUrl(this).port;
+    return authority(this).port;
   }),
   celMethod('getEscapedPath', STRING, [], STRING, function (this: string) {
     return parseUrl(this).pathname;
