@@ -1,0 +1,305 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ValidationError } from '../core/errors';
+import { Names } from '../core/names';
+import { PlatformLabels } from '../core/labels';
+import { AppProject } from '../imports/argocd-appproject-argoproj.io';
+import { GitOpsLayout } from './gitops-layout';
+import { goDuration, isPattern, SYNC_WAVE_ANNOTATION } from './private/argocd';
+import { SyncWave } from './sync-wave';
+
+/**
+ * A Kubernetes resource kind (API group and kind), as AppProject allow-lists name them.
+ */
+export interface ResourceKind {
+  /** The API group (`''` for the core group), e.g. `apps`. */
+  readonly group: string;
+  /** The kind, e.g. `Deployment`. */
+  readonly kind: string;
+}
+
+/**
+ * What a project role may do with the project's Applications.
+ */
+export class ProjectAccess {
+  /** See Applications and their logs. */
+  public static readonly READ_ONLY = new ProjectAccess('read-only', ['applications, get', 'logs, get']);
+  /** See Applications and their logs, and sync them. */
+  public static readonly DEPLOYER = new ProjectAccess('deployer', ['applications, get', 'applications, sync', 'logs, get']);
+
+  /**
+   * Custom access: Argo CD RBAC `resource, action` pairs, e.g. `applications, sync`.
+   * (`exec` and wildcards are refused: they let a tenant escape its namespaces' guard rails.)
+   */
+  public static custom(name: string, permissions: string[]): ProjectAccess {
+    for (const p of permissions) {
+      if (!/^[a-z]+, [a-z/.-]+$/.test(p) || p.startsWith('exec') || p.includes('*')) {
+        throw new ValidationError('permissions', "must be '<resource>, <action>' pairs without wildcards or exec", p, "use e.g. 'applications, sync'");
+      }
+    }
+    return new ProjectAccess(name, [...permissions]);
+  }
+
+  private constructor(public readonly name: string, public readonly permissions: string[]) {}
+}
+
+/**
+ * A project role mapped to SSO groups.
+ */
+export interface ProjectRoleOptions {
+  /** The role name (DNS-1123 label), e.g. `developers`. */
+  readonly name: string;
+  /** The OIDC group claims bound to the role. */
+  readonly groups: string[];
+  /**
+   * What the role may do.
+   *
+   * @default ProjectAccess.READ_ONLY
+   */
+  readonly access?: ProjectAccess;
+}
+
+/**
+ * Whether a sync window allows or blocks syncs.
+ */
+export enum SyncWindowKind {
+  /** Syncs may only run inside the window. */
+  ALLOW = 'allow',
+  /** Syncs may not run inside the window. */
+  DENY = 'deny',
+}
+
+/**
+ * A sync window of a project.
+ */
+export interface SyncWindowOptions {
+  /** Allow or deny. */
+  readonly kind: SyncWindowKind;
+  /** When the window opens, a 5-field cron expression, e.g. `0 22 * * *`. */
+  readonly schedule: string;
+  /** How long it stays open. */
+  readonly duration: Duration;
+  /**
+   * The time zone of `schedule`.
+   *
+   * @default 'UTC'
+   */
+  readonly timeZone?: string;
+  /**
+   * Whether manual syncs are allowed while the window blocks automated ones.
+   *
+   * @default false
+   */
+  readonly manualSync?: boolean;
+}
+
+/**
+ * Properties of `TenantProject`.
+ */
+export interface TenantProjectProps {
+  /** The GitOps layout (source repo, environments and the tenant's namespaces). */
+  readonly layout: GitOpsLayout;
+  /** The tenant (a tenant of the layout). */
+  readonly tenant: string;
+  /**
+   * Extra source repositories besides the GitOps repository. Literal URLs only.
+   *
+   * @default - only the GitOps repository
+   */
+  readonly additionalSourceRepos?: string[];
+  /**
+   * Extra namespaced kinds the tenant may deploy, on top of `TenantProject.DEFAULT_NAMESPACED_RESOURCES`.
+   *
+   * @default - none
+   */
+  readonly additionalResources?: ResourceKind[];
+  /**
+   * Allow the tenant to deploy Roles and RoleBindings (RBAC in its own namespaces). Off by default:
+   * a tenant that writes RBAC can grant itself what the platform withholds.
+   *
+   * @default false
+   */
+  readonly allowRbac?: boolean;
+  /**
+   * Roles mapped to SSO groups.
+   *
+   * @default - none
+   */
+  readonly roles?: ProjectRoleOptions[];
+  /**
+   * Sync windows.
+   *
+   * @default - none (syncs may run any time)
+   */
+  readonly syncWindows?: SyncWindowOptions[];
+  /**
+   * Warn about orphaned resources (objects in the tenant's namespaces no Application tracks).
+   *
+   * @default true
+   */
+  readonly warnOnOrphanedResources?: boolean;
+}
+
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
+/**
+ * The Argo CD `AppProject` of one tenant: the guard rails every tenant Application syncs through.
+ *
+ * - sources: only the GitOps repository (no `*`),
+ * - destinations: only the tenant's namespaces on each environment's cluster (no patterns),
+ * - cluster-scoped resources: none (`clusterResourceWhitelist: []`),
+ * - namespaced resources: an allow-list of workload kinds; no RBAC, ResourceQuota, LimitRange or
+ *   NetworkPolicy (those belong to the platform's tenancy component) unless opted in,
+ * - orphaned resources are reported, sync windows and SSO roles are optional.
+ */
+export class TenantProject extends Construct {
+  /**
+   * The namespaced kinds a tenant may deploy by default: workloads, their config and autoscaling,
+   * monitoring and mesh routing objects.
+   */
+  public static readonly DEFAULT_NAMESPACED_RESOURCES: ResourceKind[] = [
+    { group: '', kind: 'ConfigMap' },
+    { group: '', kind: 'PersistentVolumeClaim' },
+    { group: '', kind: 'Secret' },
+    { group: '', kind: 'Service' },
+    { group: '', kind: 'ServiceAccount' },
+    { group: 'apps', kind: 'Deployment' },
+    { group: 'apps', kind: 'StatefulSet' },
+    { group: 'autoscaling', kind: 'HorizontalPodAutoscaler' },
+    { group: 'batch', kind: 'CronJob' },
+    { group: 'batch', kind: 'Job' },
+    { group: 'keda.sh', kind: 'ScaledObject' },
+    { group: 'keda.sh', kind: 'TriggerAuthentication' },
+    { group: 'kubeflow.org', kind: 'PyTorchJob' },
+    { group: 'monitoring.coreos.com', kind: 'PodMonitor' },
+    { group: 'monitoring.coreos.com', kind: 'PrometheusRule' },
+    { group: 'monitoring.coreos.com', kind: 'ServiceMonitor' },
+    { group: 'networking.istio.io', kind: 'DestinationRule' },
+    { group: 'networking.istio.io', kind: 'VirtualService' },
+    { group: 'policy', kind: 'PodDisruptionBudget' },
+    { group: 'serving.kserve.io', kind: 'InferenceService' },
+  ];
+
+  /** The RBAC kinds `allowRbac` adds. */
+  public static readonly RBAC_RESOURCES: ResourceKind[] = [
+    { group: RBAC_GROUP, kind: 'Role' },
+    { group: RBAC_GROUP, kind: 'RoleBinding' },
+  ];
+
+  /** The AppProject name (the tenant name). */
+  public readonly projectName: string;
+  /** The tenant. */
+  public readonly tenant: string;
+  /** The allowed source repositories. */
+  public readonly sourceRepos: string[];
+  /** The allowed namespaced kinds, sorted. */
+  public readonly namespacedResources: ResourceKind[];
+  /** Whether RBAC kinds are allowed. */
+  public readonly allowRbac: boolean;
+  /** Whether orphaned resources are reported. */
+  public readonly warnOnOrphanedResources: boolean;
+
+  constructor(scope: Construct, id: string, props: TenantProjectProps) {
+    super(scope, id);
+    const layout = props.layout;
+    const tenant = layout.tenant(props.tenant);
+    this.tenant = tenant.name;
+    this.projectName = tenant.name;
+    this.allowRbac = props.allowRbac ?? false;
+    this.warnOnOrphanedResources = props.warnOnOrphanedResources ?? true;
+
+    const repos = [layout.repoUrl];
+    (props.additionalSourceRepos ?? []).forEach((repo, i) => {
+      if (typeof repo !== 'string' || repo.trim() === '' || isPattern(repo)) {
+        throw new ValidationError(`additionalSourceRepos[${i}]`, 'must be one literal repository URL, not a pattern', repo,
+          "list each repository the tenant may use by its full URL; tenants never get '*'", this);
+      }
+      if (!repos.includes(repo)) repos.push(repo);
+    });
+    this.sourceRepos = repos;
+
+    const kinds = new Map<string, ResourceKind>();
+    const add = (r: ResourceKind) => kinds.set(`${r.group}/${r.kind}`, { group: r.group, kind: r.kind });
+    TenantProject.DEFAULT_NAMESPACED_RESOURCES.forEach(add);
+    (props.additionalResources ?? []).forEach((r, i) => {
+      if (isPattern(r.group) || isPattern(r.kind) || r.kind === '') {
+        throw new ValidationError(`additionalResources[${i}]`, 'must name one group and kind, not a pattern', r,
+          'list each kind the tenant needs, e.g. { group: "apps", kind: "DaemonSet" }', this);
+      }
+      if (r.group === RBAC_GROUP && !this.allowRbac) {
+        throw new ValidationError(`additionalResources[${i}]`, 'grants RBAC kinds without opting in', r,
+          "set 'allowRbac: true' if the tenant must manage Roles and RoleBindings in its namespaces", this);
+      }
+      if (r.group === RBAC_GROUP && r.kind.startsWith('Cluster')) {
+        throw new ValidationError(`additionalResources[${i}]`, 'is cluster-scoped RBAC, which tenant projects never allow', r, 'remove it', this);
+      }
+      add(r);
+    });
+    if (this.allowRbac) TenantProject.RBAC_RESOURCES.forEach(add);
+    this.namespacedResources = [...kinds.values()].sort((a, b) => `${a.group}/${a.kind}`.localeCompare(`${b.group}/${b.kind}`));
+
+    const destinations: { server: string; namespace: string }[] = [];
+    const seen = new Set<string>();
+    for (const env of layout.environments) {
+      for (const ns of tenant.namespaces!) {
+        const key = `${env.server}\u0000${ns}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        destinations.push({ server: env.server!, namespace: ns });
+      }
+    }
+
+    const roles = (props.roles ?? []).map((r, i) => {
+      Names.validateDns1123Label(`roles[${i}].name`, r.name, this);
+      if (!r.groups || r.groups.length === 0 || r.groups.some((g) => typeof g !== 'string' || g.trim() === '' || g.includes('*'))) {
+        throw new ValidationError(`roles[${i}].groups`, 'must list at least one literal SSO group', r.groups, "name the OIDC group claims, e.g. ['search-developers']", this);
+      }
+      const access = r.access ?? ProjectAccess.READ_ONLY;
+      return {
+        name: r.name,
+        description: `${access.name} access to the ${this.projectName} tenant's Applications`,
+        groups: [...r.groups],
+        policies: access.permissions.map((p) => `p, proj:${this.projectName}:${r.name}, ${p}, ${this.projectName}/*, allow`),
+      };
+    });
+
+    const syncWindows = (props.syncWindows ?? []).map((w, i) => {
+      if (typeof w.schedule !== 'string' || w.schedule.trim().split(/\s+/).length !== 5) {
+        throw new ValidationError(`syncWindows[${i}].schedule`, 'must be a 5-field cron expression', w.schedule, "use e.g. '0 22 * * *' (22:00 every day)", this);
+      }
+      if (w.duration.toSeconds() < 60) {
+        throw new ValidationError(`syncWindows[${i}].duration`, 'must be at least one minute', goDuration(w.duration), 'use e.g. Duration.hours(2)', this);
+      }
+      return {
+        kind: w.kind,
+        schedule: w.schedule.trim(),
+        duration: goDuration(w.duration),
+        applications: ['*'],
+        manualSync: w.manualSync ?? false,
+        timeZone: w.timeZone ?? 'UTC',
+      };
+    });
+
+    new AppProject(this, 'Resource', {
+      metadata: {
+        name: this.projectName,
+        namespace: layout.argocdNamespace,
+        labels: {
+          [PlatformLabels.TENANT]: this.tenant,
+          [PlatformLabels.MANAGED_BY]: PlatformLabels.MANAGED_BY_VALUE,
+        },
+        annotations: { [SYNC_WAVE_ANNOTATION]: String(SyncWave.PROJECTS) },
+      },
+      spec: {
+        description: `Tenant ${this.tenant}: only the GitOps repository, only the tenant's namespaces, no cluster-scoped resources`,
+        sourceRepos: [...this.sourceRepos],
+        destinations,
+        clusterResourceWhitelist: [],
+        namespaceResourceWhitelist: this.namespacedResources.map((r) => ({ group: r.group, kind: r.kind })),
+        orphanedResources: { warn: this.warnOnOrphanedResources },
+        roles: roles.length > 0 ? roles : undefined,
+        syncWindows: syncWindows.length > 0 ? syncWindows : undefined,
+      },
+    });
+  }
+}
