@@ -26,8 +26,11 @@ describe('GpuPool', () => {
 
   test('fromAttributes takes extra labels, taints and maxNodes', () => {
     const pool = GpuPool.fromAttributes({
-      poolName: 'h100', instanceTypes: [GpuInstanceType.P5_48XLARGE], extraLabels: { team: 'research' },
-      taints: [{ key: 'dedicated', value: 'research', effect: TaintEffect.NO_EXECUTE }], maxNodes: 4,
+      poolName: 'h100',
+      instanceTypes: [GpuInstanceType.P5_48XLARGE],
+      extraLabels: { team: 'research' },
+      taints: [{ key: 'dedicated', value: 'research', effect: TaintEffect.NO_EXECUTE }],
+      maxNodes: 4,
     });
     expect(pool.nodeLabels.team).toBe('research');
     expect(pool.taints).toEqual([{ key: 'dedicated', value: 'research', effect: 'NoExecute' }]);
@@ -41,7 +44,7 @@ describe('GpuPool', () => {
 
   test('mixed GPU models are a ValidationError', () => {
     expect(() => GpuPool.fromAttributes({ poolName: 'x', instanceTypes: [GpuInstanceType.G5_2XLARGE, GpuInstanceType.G6E_2XLARGE] }))
-      .toThrow(`'instanceTypes' must not mix GPU models in one pool, got ["g5.2xlarge","g6e.2xlarge"]; use one pool per GPU model (found A10G 24GiB, L40S 48GiB)`);
+      .toThrow('\'instanceTypes\' must not mix GPU models in one pool, got ["g5.2xlarge","g6e.2xlarge"]; use one pool per GPU model (found A10G 24GiB, L40S 48GiB)');
     // Same marketing name, different memory: still two models.
     expect(() => GpuPool.validateInstanceTypes('instanceTypes', [GpuInstanceType.P4D_24XLARGE, GpuInstanceType.P4DE_24XLARGE])).toThrow(/must not mix GPU models/);
   });

@@ -81,15 +81,27 @@ describe('ModelService.fromAttributes', () => {
   test('defaults: namespace = tenant, service and service account = model, stable version only', () => {
     const m = ModelService.fromAttributes({ modelName: 'llama3-8b', tenant: 'search', runtime: ModelRuntime.VLLM });
     expect(m).toEqual({
-      modelName: 'llama3-8b', tenant: 'search', namespace: 'search', serviceName: 'llama3-8b', runtime: ModelRuntime.VLLM,
-      serviceAccountName: 'llama3-8b', selectorLabels: { 'llm-platform.io/model': 'llama3-8b' }, versions: ['stable'],
+      modelName: 'llama3-8b',
+      tenant: 'search',
+      namespace: 'search',
+      serviceName: 'llama3-8b',
+      runtime: ModelRuntime.VLLM,
+      serviceAccountName: 'llama3-8b',
+      selectorLabels: { 'llm-platform.io/model': 'llama3-8b' },
+      versions: ['stable'],
     });
   });
 
   test('explicit attributes win', () => {
     const m = ModelService.fromAttributes({
-      modelName: 'm', tenant: 't', namespace: 'ns', serviceName: 'svc', serviceAccountName: 'sa', runtime: ModelRuntime.TGI,
-      selectorLabels: { app: 'm' }, versions: ['stable', 'candidate'],
+      modelName: 'm',
+      tenant: 't',
+      namespace: 'ns',
+      serviceName: 'svc',
+      serviceAccountName: 'sa',
+      runtime: ModelRuntime.TGI,
+      selectorLabels: { app: 'm' },
+      versions: ['stable', 'candidate'],
     });
     expect([m.namespace, m.serviceName, m.serviceAccountName, m.versions]).toEqual(['ns', 'svc', 'sa', ['stable', 'candidate']]);
     expect(m.selectorLabels).toEqual({ app: 'm' });

@@ -118,7 +118,9 @@ describe('ManifestValidator: custom resources', () => {
 
   test('CEL rules with duration() and has() pass on valid input (Karpenter NodePool)', () => {
     const nodePool = {
-      apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'gpu' },
+      apiVersion: 'karpenter.sh/v1',
+      kind: 'NodePool',
+      metadata: { name: 'gpu' },
       spec: {
         template: { spec: { nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'gpu' }, requirements: [{ key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] }], expireAfter: '720h' } },
         disruption: { consolidationPolicy: 'WhenEmpty', consolidateAfter: '5m' },
@@ -136,7 +138,9 @@ describe('ManifestValidator: custom resources', () => {
     expect(validator.validateObject(pa)).toEqual([expect.objectContaining({ path: '/spec/mtlz', message: 'unknown field (not in the schema)' })]);
     // Kyverno ClusterPolicy keeps arbitrary content under x-kubernetes-preserve-unknown-fields (e.g. rule patterns).
     const cp = {
-      apiVersion: 'kyverno.io/v1', kind: 'ClusterPolicy', metadata: { name: 'p' },
+      apiVersion: 'kyverno.io/v1',
+      kind: 'ClusterPolicy',
+      metadata: { name: 'p' },
       spec: { rules: [{ name: 'r', match: { any: [{ resources: { kinds: ['Pod'] } }] }, validate: { message: 'm', pattern: { spec: { anything: { goes: true } } } } }] },
     };
     expect(validator.validateObject(cp)).toEqual([]);

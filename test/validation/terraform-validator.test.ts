@@ -165,7 +165,9 @@ describe('TerraformValidator', () => {
       const key = new KmsKey(stack, 'key', { enableKeyRotation: true });
       const role = new IamRole(stack, 'role', { name: 'cluster', assumeRolePolicy: '{}' });
       const cluster = new EksCluster(stack, 'cluster', {
-        name: 'c', roleArn: role.arn, vpcConfig: { subnetIds: subnets.listValue },
+        name: 'c',
+        roleArn: role.arn,
+        vpcConfig: { subnetIds: subnets.listValue },
         encryptionConfig: { resources: ['secrets'], provider: { keyArn: key.arn } },
       });
       new TerraformOutput(stack, 'endpoint', { value: cluster.endpoint });
