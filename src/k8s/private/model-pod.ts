@@ -1,0 +1,142 @@
+/**
+ * The hardened, GPU-scheduled pod of a model server, shared by ModelServer (Deployments) and the
+ * KServe InferenceService variant.
+ */
+import { Duration, Size } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import {
+  containerSecurityContext, guaranteedResources, nodeAffinityFor, podSecurityContext, sizeQuantity, tolerationsFor,
+} from './pod';
+import { ValidationError } from '../../core/errors';
+import { IGpuPool } from '../../core/gpu-pool';
+import { ModelRuntime } from '../../core/model-runtime';
+import { ModelSource, WeightVerification } from '../serving/model-source';
+
+/** Everything the model pod is built from (resolved defaults). */
+export interface ModelPodInput {
+  readonly scope: IConstruct;
+  readonly runtime: ModelRuntime;
+  readonly image: string;
+  readonly allowUnpinnedImages: boolean;
+  readonly source: ModelSource;
+  readonly verification?: WeightVerification;
+  readonly pool: IGpuPool;
+  readonly gpus: number;
+  readonly tensorParallelSize: number;
+  readonly cpu: number;
+  readonly memory: Size;
+  readonly sharedMemory: Size;
+  readonly servedModelName: string;
+  readonly maxModelLength?: number;
+  readonly gpuMemoryUtilization?: number;
+  readonly extraArgs: string[];
+  readonly env: { [key: string]: string };
+  readonly startupTimeout: Duration;
+  readonly preStopDelay: Duration;
+  readonly maxRequestDuration: Duration;
+  readonly runAsUser: number;
+  readonly serviceAccountName: string;
+  readonly automountServiceAccountToken: boolean;
+  /** Labels selecting the pods of this version (topology spread). */
+  readonly spreadLabels: { [key: string]: string };
+}
+
+/** Writable scratch space for the read-only root filesystem. */
+const CACHE_SIZE = Size.gibibytes(20);
+const TMP_SIZE = Size.gibibytes(4);
+/** Probe cadence: startup every 10 s, readiness every 5 s, liveness every 10 s (6 misses = 1 min). */
+const STARTUP_PERIOD_SECONDS = 10;
+
+/** The server container, init containers, volumes and pod-level fields. */
+export function buildModelPod(input: ModelPodInput): { spec: any; containerPorts: any[] } {
+  const rt = input.runtime;
+  const baseEnv = [
+    { name: 'HOME', value: '/cache' },
+    { name: 'XDG_CACHE_HOME', value: '/cache' },
+    { name: 'HF_HOME', value: '/cache/huggingface' },
+    { name: 'TMPDIR', value: '/tmp' },
+  ];
+  const baseMounts = [
+    { name: 'cache', mountPath: '/cache' },
+    { name: 'tmp', mountPath: '/tmp' },
+  ];
+  const ctx = { serverImage: input.image, allowUnpinnedImages: input.allowUnpinnedImages, scope: input.scope, env: baseEnv, mounts: baseMounts };
+  const source = input.source._render(ctx);
+  const verify = input.verification?._render(source, ctx);
+
+  const args = rt.serverArgs({
+    modelPath: source.modelPath,
+    servedModelName: input.servedModelName,
+    tensorParallelSize: rt.supportsTensorParallelFlag ? input.tensorParallelSize : 1,
+    maxModelLength: input.maxModelLength,
+    gpuMemoryUtilization: input.gpuMemoryUtilization,
+  });
+  args.push(...input.extraArgs);
+
+  const ports: any[] = [{ name: 'http', containerPort: rt.httpPort, protocol: 'TCP' }];
+  if (rt.grpcPort !== undefined) ports.push({ name: 'grpc', containerPort: rt.grpcPort, protocol: 'TCP' });
+  if (rt.metricsPort !== undefined && rt.metricsPort !== rt.httpPort && rt.metricsPort !== rt.grpcPort) {
+    ports.push({ name: 'metrics', containerPort: rt.metricsPort, protocol: 'TCP' });
+  }
+
+  const userEnv = Object.keys(input.env).sort().map((name) => ({ name, value: input.env[name] }));
+  for (const e of userEnv) {
+    if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(e.name)) {
+      throw new ValidationError(`env.${e.name}`, 'is not a valid environment variable name', e.name, 'use letters, digits, \'_\', \'-\' and \'.\'', input.scope);
+    }
+  }
+  const envNames = new Set(userEnv.map((e) => e.name));
+  const env = [
+    ...baseEnv.filter((e) => !envNames.has(e.name)),
+    // Weights are local: never reach out to the Hub at serve time.
+    ...(envNames.has('HF_HUB_OFFLINE') ? [] : [{ name: 'HF_HUB_OFFLINE', value: '1' }]),
+    ...(envNames.has('DO_NOT_TRACK') ? [] : [{ name: 'DO_NOT_TRACK', value: '1' }]),
+    ...userEnv,
+  ];
+
+  const startupFailures = Math.max(1, Math.ceil(input.startupTimeout.toSeconds() / STARTUP_PERIOD_SECONDS));
+  const httpGet = (path: string) => ({ path, port: 'http', scheme: 'HTTP' });
+  const server = {
+    name: 'server',
+    image: input.image,
+    ...(rt.command ? { command: rt.command } : {}),
+    args,
+    ports,
+    env,
+    resources: guaranteedResources(input.cpu, input.memory, input.gpus),
+    securityContext: containerSecurityContext(),
+    volumeMounts: [source.serverMount, ...baseMounts, { name: 'dshm', mountPath: '/dev/shm' }],
+    startupProbe: { httpGet: httpGet(rt.readinessPath), periodSeconds: STARTUP_PERIOD_SECONDS, timeoutSeconds: 5, failureThreshold: startupFailures },
+    readinessProbe: { httpGet: httpGet(rt.readinessPath), periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 },
+    livenessProbe: { httpGet: httpGet(rt.livenessPath), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+    // Keep serving while endpoints are withdrawn, then let SIGTERM drain in-flight generations.
+    lifecycle: { preStop: { exec: { command: ['sh', '-c', `sleep ${input.preStopDelay.toSeconds()}`] } } },
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+
+  const volumes = [
+    ...source.volumes,
+    ...(verify?.volumes ?? []),
+    { name: 'cache', emptyDir: { sizeLimit: sizeQuantity(CACHE_SIZE) } },
+    { name: 'tmp', emptyDir: { sizeLimit: sizeQuantity(TMP_SIZE) } },
+    { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: sizeQuantity(input.sharedMemory) } },
+  ];
+
+  const spec = {
+    serviceAccountName: input.serviceAccountName,
+    automountServiceAccountToken: input.automountServiceAccountToken,
+    enableServiceLinks: false,
+    securityContext: podSecurityContext(input.runAsUser),
+    terminationGracePeriodSeconds: input.preStopDelay.toSeconds() + input.maxRequestDuration.toSeconds(),
+    affinity: nodeAffinityFor(input.pool),
+    tolerations: tolerationsFor(input.pool),
+    topologySpreadConstraints: [
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: input.spreadLabels } },
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: input.spreadLabels } },
+    ],
+    initContainers: [...source.initContainers, ...(verify?.initContainers ?? [])],
+    containers: [server],
+    volumes,
+  };
+  return { spec, containerPorts: ports };
+}
