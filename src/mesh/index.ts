@@ -1,0 +1,5 @@
+export * from './mesh-principal';
+export * from './mesh-security';
+export * from './model-access-policy';
+export * from './retry-on';
+export * from './model-traffic';
