@@ -1,0 +1,164 @@
+import * as fs from 'fs';
+import * as YAML from 'yaml';
+import { ValidationError } from '../core/errors';
+import { PolicyCatalogue } from './policy-catalogue';
+import { PolicyEvaluator, PolicyViolation } from './policy-evaluator';
+import { PolicyException, PolicyExceptionProps } from './policy-exception';
+import { PolicyAction, PolicyRule } from './policy-rule';
+
+/**
+ * Properties of `PolicyValidationPlugin` (the `properties:` of its `validations:` entry in `cdk8s.yaml`,
+ * so plain JSON: rules are picked from the catalogue by id).
+ */
+export interface PolicyValidationPluginProps {
+  /**
+   * Registries images may come from (enables LLM-IMG-003).
+   *
+   * @default - LLM-IMG-003 is not evaluated
+   */
+  readonly allowedRegistries?: string[];
+
+  /**
+   * Namespaces where LoadBalancer Services are allowed (LLM-NET-001).
+   *
+   * @default - none
+   */
+  readonly loadBalancerNamespaces?: string[];
+
+  /**
+   * Baseline rule ids not to evaluate.
+   *
+   * @default - none
+   */
+  readonly disabledRules?: string[];
+
+  /**
+   * Action overrides by rule id (`enforce`, `warn`, `audit`).
+   *
+   * @default - each rule's own action
+   */
+  readonly actions?: { [ruleId: string]: string };
+
+  /**
+   * Exceptions (expired ones fail the synth).
+   *
+   * @default - none
+   */
+  readonly exceptions?: PolicyExceptionProps[];
+
+  /**
+   * Namespaces no rule applies to.
+   *
+   * @default ['kube-system']
+   */
+  readonly excludedNamespaces?: string[];
+
+  /**
+   * Namespace objects for `namespaceObject` (when the Namespaces are synthesized elsewhere).
+   *
+   * @default - the Namespaces among the manifests
+   */
+  readonly namespaces?: any[];
+
+  /**
+   * The date exceptions are checked against (YYYY-MM-DD).
+   *
+   * @default - the current date
+   */
+  readonly today?: string;
+}
+
+/**
+ * A cdk8s validation plugin: the policy rules evaluated over the synthesized manifests.
+ *
+ * ```yaml
+ * # cdk8s.yaml
+ * validations:
+ *   - package: ./node_modules/cdk-llm-platform/lib/policy
+ *     class: PolicyValidationPlugin
+ *     version: 0.0.0
+ *     properties:
+ *       allowedRegistries: ['123456789012.dkr.ecr.us-east-1.amazonaws.com']
+ * ```
+ *
+ * Each violated enforce rule becomes one violation listing the objects that break it (the synth
+ * fails); warn/audit rules are logged as warnings.
+ */
+export class PolicyValidationPlugin {
+  /** The evaluator. */
+  public readonly evaluator: PolicyEvaluator;
+
+  private readonly namespaces: any[];
+
+  constructor(props: PolicyValidationPluginProps = {}) {
+    const disabled = new Set(props.disabledRules ?? []);
+    let rules: PolicyRule[] = PolicyCatalogue.baseline({ allowedRegistries: props.allowedRegistries, loadBalancerNamespaces: props.loadBalancerNamespaces })
+      .filter((r) => !disabled.has(r.id));
+    const actions = props.actions ?? {};
+    rules = rules.map((r) => (actions[r.id] !== undefined ? r.withAction(toAction(r.id, actions[r.id])) : r));
+    this.evaluator = new PolicyEvaluator({
+      rules,
+      exceptions: (props.exceptions ?? []).map((e) => new PolicyException(e)),
+      excludedNamespaces: props.excludedNamespaces,
+      today: props.today,
+    });
+    this.namespaces = props.namespaces ?? [];
+  }
+
+  /**
+   * Run the validation (called by cdk8s-cli with its `ValidationContext`).
+   *
+   * @param context the cdk8s-cli ValidationContext (`manifests`, `report`, `logger`)
+   */
+  public async validate(context: any): Promise<void> {
+    const files: string[] = [...(context.manifests ?? [])];
+    const objects: any[] = [];
+    const fileOf = new Map<any, string>();
+    for (const file of files) {
+      for (const doc of YAML.parseAllDocuments(fs.readFileSync(file, 'utf-8'))) {
+        const o = doc.toJSON();
+        if (o && typeof o === 'object') {
+          objects.push(o);
+          fileOf.set(o, file);
+        }
+      }
+    }
+    const report = this.evaluator.evaluate(objects, { namespaces: this.namespaces });
+    const fileByObject = new Map<string, string>();
+    for (const o of objects) {
+      fileByObject.set(`${o.kind}\u0000${o.metadata?.namespace ?? 'default'}\u0000${o.metadata?.name}`, fileOf.get(o) ?? '');
+    }
+    const groups = new Map<string, PolicyViolation[]>();
+    for (const v of report.errors) {
+      const list = groups.get(v.ruleId) ?? [];
+      list.push(v);
+      groups.set(v.ruleId, list);
+    }
+    for (const [ruleId, vs] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      const rule = this.evaluator.rules.find((r) => r.id === ruleId)!;
+      context.report.addViolation({
+        ruleName: `${ruleId}: ${rule.title}`,
+        recommendation: `${rule.description}${rule.compliance.length ? ` (${rule.complianceLabels.join(', ')})` : ''}`,
+        fix: `${rule.message}, or add a PolicyException (owner, reason, expiry) for ${ruleId}`,
+        violatingResources: vs.map((v) => ({
+          resourceName: v.object,
+          locations: [v.message],
+          manifestPath: fileByObject.get(`${v.kind}\u0000${v.namespace}\u0000${v.name}`) ?? '',
+        })),
+      });
+    }
+    for (const w of report.warnings) context.logger?.log?.(`warning: ${w.object}: ${w.message}`);
+    context.logger?.log?.(`cdk-llm-platform policy: ${report.objectCount} objects, ${report.errors.length} error(s), ${report.warnings.length} warning(s)`);
+    context.report.submit(report.ok ? 'success' : 'failure', {
+      objects: String(report.objectCount), errors: String(report.errors.length), warnings: String(report.warnings.length),
+    });
+  }
+}
+
+function toAction(ruleId: string, value: string): PolicyAction {
+  const all = Object.values(PolicyAction) as string[];
+  if (!all.includes(value)) {
+    throw new ValidationError(`actions.${ruleId}`, 'is not an action', value, `use one of: ${all.join(', ')}`);
+  }
+  return value as PolicyAction;
+}

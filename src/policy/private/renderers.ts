@@ -1,0 +1,289 @@
+/**
+ * Renderers: one rule -> ValidatingAdmissionPolicy + binding, Kyverno ClusterPolicy, Gatekeeper
+ * ConstraintTemplate + constraint. Every renderer emits the same validation expression and the same
+ * generated per-kind variables; only the parameter plumbing and exception mechanism differ.
+ */
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { PlatformLabels } from '../../core/labels';
+import { ConstraintTemplate } from '../../imports/gatekeeper-constrainttemplate-templates.gatekeeper.sh';
+import { PolicyException as KyvernoPolicyException } from '../../imports/kyverno-policyexception-kyverno.io';
+import { PolicyException } from '../policy-exception';
+import { PolicyAction, PolicyParameterType, PolicyRule } from '../policy-rule';
+import { ResourceKind } from '../resource-kind';
+import { celLiteral, CelVariable, CHILD_KINDS, exemptionExpression } from './cel-templates';
+
+/** Annotation/label keys the policy layer writes on rendered objects. */
+export const RULE_ID_LABEL = 'policy.llm-platform.io/rule-id';
+export const SEVERITY_ANNOTATION = 'policy.llm-platform.io/severity';
+export const COMPLIANCE_ANNOTATION = 'policy.llm-platform.io/compliance';
+export const TITLE_ANNOTATION = 'policy.llm-platform.io/title';
+
+export interface RenderContext {
+  readonly excludedNamespaces: string[];
+  readonly parametersNamespace: string;
+  readonly exceptionsNamespace: string;
+}
+
+function ruleMetadata(rule: PolicyRule, extraAnnotations: Record<string, string> = {}) {
+  return {
+    name: rule.objectName,
+    labels: { [PlatformLabels.MANAGED_BY]: PlatformLabels.MANAGED_BY_VALUE, [PlatformLabels.COMPONENT]: 'policy', [RULE_ID_LABEL]: rule.id },
+    annotations: {
+      [TITLE_ANNOTATION]: rule.title,
+      [SEVERITY_ANNOTATION]: rule.severity,
+      ...(rule.compliance.length ? { [COMPLIANCE_ANNOTATION]: rule.complianceLabels.join('; ') } : {}),
+      ...extraAnnotations,
+    },
+  };
+}
+
+/** Exceptions split into namespace-wide ones and targeted (kind and/or name) ones. */
+function splitExceptions(exceptions: PolicyException[]) {
+  const wide = [...new Set(exceptions.filter((e) => e.kind === undefined && e.name === undefined).map((e) => e.namespace))].sort();
+  const targeted = exceptions.filter((e) => e.kind !== undefined || e.name !== undefined)
+    .map((e) => ({ namespace: e.namespace, ...(e.kind ? { kind: e.kind } : {}), ...(e.name ? { name: e.name } : {}) }))
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  return { wide, targeted };
+}
+
+// ------------------------------------------------------------------------------------------------ VAP
+
+/** The VAP `params` variable: decodes the parameter ConfigMap's string data into typed values. */
+export function vapParamsVariable(rule: PolicyRule): CelVariable {
+  const entries = [...rule.parameters].sort((a, b) => a.name.localeCompare(b.name)).map((p) => {
+    const raw = `params.data['${p.name}']`;
+    switch (p.type) {
+      case PolicyParameterType.STRING_LIST: return `'${p.name}': (${raw} == '' ? [] : ${raw}.split(','))`;
+      case PolicyParameterType.INTEGER: return `'${p.name}': int(${raw})`;
+      case PolicyParameterType.BOOLEAN: return `'${p.name}': ${raw} == 'true'`;
+      default: return `'${p.name}': ${raw}`;
+    }
+  });
+  return { name: 'params', expression: `{${entries.join(', ')}}` };
+}
+
+/** The VAP parameter ConfigMap's data (every value a string). */
+export function vapParamsData(rule: PolicyRule): Record<string, string> {
+  const data: Record<string, string> = {};
+  for (const p of [...rule.parameters].sort((a, b) => a.name.localeCompare(b.name))) {
+    const v = rule.parameterValues[p.name];
+    data[p.name] = Array.isArray(v) ? v.join(',') : String(v);
+  }
+  return data;
+}
+
+function resourceRules(kinds: ResourceKind[]) {
+  const groups = new Map<string, { group: string; versions: string[]; resources: Set<string> }>();
+  for (const k of kinds) {
+    const key = `${k.group}|${k.versions.join(',')}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, g = { group: k.group, versions: k.versions, resources: new Set() });
+    g.resources.add(k.resource);
+  }
+  return [...groups.values()].sort((a, b) => a.group.localeCompare(b.group)).map((g) => ({
+    apiGroups: [g.group], apiVersions: g.versions, operations: ['CREATE', 'UPDATE'], resources: [...g.resources].sort(),
+  }));
+}
+
+const VAP_ACTIONS: Record<PolicyAction, string[]> = {
+  [PolicyAction.ENFORCE]: ['Deny'],
+  [PolicyAction.WARN]: ['Warn', 'Audit'],
+  [PolicyAction.AUDIT]: ['Audit'],
+};
+
+export function renderVap(scope: Construct, rule: PolicyRule, exceptions: PolicyException[], ctx: RenderContext): void {
+  const { wide, targeted } = splitExceptions(exceptions);
+  const parameterized = rule.parameters.length > 0;
+  const variables = [...(parameterized ? [vapParamsVariable(rule)] : []), ...rule._workloadVariables()];
+  new ApiObject(scope, 'ValidatingAdmissionPolicy', {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: ruleMetadata(rule),
+    spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: { resourceRules: resourceRules(rule.kinds) },
+      ...(parameterized ? { paramKind: { apiVersion: 'v1', kind: 'ConfigMap' } } : {}),
+      ...(targeted.length ? {
+        matchConditions: [{ name: 'policy-exceptions', expression: `!(${exemptionExpression(celLiteral(targeted))})` }],
+      } : {}),
+      ...(variables.length ? { variables } : {}),
+      validations: [{ expression: rule.expression, message: rule.fullMessage, reason: 'Forbidden' }],
+    },
+  });
+  const excluded = [...new Set([...ctx.excludedNamespaces, ...wide])].sort();
+  new ApiObject(scope, 'ValidatingAdmissionPolicyBinding', {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: ruleMetadata(rule),
+    spec: {
+      policyName: rule.objectName,
+      validationActions: VAP_ACTIONS[rule.action],
+      ...(parameterized ? { paramRef: { name: rule.objectName, namespace: ctx.parametersNamespace, parameterNotFoundAction: 'Deny' } } : {}),
+      ...(excluded.length ? {
+        matchResources: { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: excluded }] } },
+      } : {}),
+    },
+  });
+  if (parameterized) {
+    new ApiObject(scope, 'Parameters', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { ...ruleMetadata(rule), namespace: ctx.parametersNamespace },
+      data: vapParamsData(rule),
+    });
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ Kyverno
+
+const KYVERNO_SEVERITY: Record<string, string> = { low: 'low', medium: 'medium', high: 'high', critical: 'critical' };
+
+function kyvernoKinds(kinds: ResourceKind[]): string[] {
+  const core = new Set(['', 'apps', 'batch', 'networking.k8s.io', 'rbac.authorization.k8s.io']);
+  return [...new Set(kinds.map((k) => (core.has(k.group) ? k.kind : `${k.group}/${k.versions[0]}/${k.kind}`)))].sort();
+}
+
+export function renderKyverno(scope: Construct, rule: PolicyRule, ctx: RenderContext): void {
+  const variables = [
+    ...(rule.parameters.length ? [{ name: 'params', expression: celLiteral(rule.parameterValues) }] : []),
+    ...rule._workloadVariables(),
+  ];
+  new ApiObject(scope, 'ClusterPolicy', {
+    apiVersion: 'kyverno.io/v1',
+    kind: 'ClusterPolicy',
+    metadata: ruleMetadata(rule, {
+      'policies.kyverno.io/title': rule.title,
+      'policies.kyverno.io/severity': KYVERNO_SEVERITY[rule.severity],
+      'policies.kyverno.io/description': rule.description,
+      // The per-kind pod paths are generated into the CEL variables: Kyverno's own autogen would
+      // rewrite object.spec and duplicate the rule for controllers that are already matched.
+      'pod-policies.kyverno.io/autogen-controllers': 'none',
+    }),
+    spec: {
+      background: true,
+      ...(rule.action === PolicyAction.WARN ? { emitWarning: true } : {}),
+      rules: [{
+        name: rule.objectName,
+        match: { any: [{ resources: { kinds: kyvernoKinds(rule.kinds), operations: ['CREATE', 'UPDATE'] } }] },
+        ...(ctx.excludedNamespaces.length ? { exclude: { any: [{ resources: { namespaces: [...ctx.excludedNamespaces].sort() } }] } } : {}),
+        validate: {
+          failureAction: rule.action === PolicyAction.ENFORCE ? 'Enforce' : 'Audit',
+          cel: {
+            ...(variables.length ? { variables } : {}),
+            expressions: [{ expression: rule.expression, message: rule.fullMessage }],
+          },
+        },
+      }],
+    },
+  });
+}
+
+/** One Kyverno PolicyException per exception (it may waive several rules). */
+export function renderKyvernoException(scope: Construct, exception: PolicyException, rules: PolicyRule[], ctx: RenderContext): void {
+  const kinds = exception.kind
+    ? [exception.kind, ...(exception.name ? CHILD_KINDS[exception.kind] ?? [] : [])]
+    : undefined;
+  const names = exception.name ? [exception.name, `${exception.name}-*`] : undefined;
+  new KyvernoPolicyException(scope, exception.objectName, {
+    metadata: {
+      name: exception.objectName,
+      namespace: ctx.exceptionsNamespace,
+      labels: { [PlatformLabels.MANAGED_BY]: PlatformLabels.MANAGED_BY_VALUE, [PlatformLabels.COMPONENT]: 'policy-exception' },
+      annotations: exceptionAnnotations(exception),
+    },
+    spec: {
+      background: true,
+      exceptions: rules.map((r) => ({ policyName: r.objectName, ruleNames: [r.objectName] })),
+      match: { any: [{ resources: { namespaces: [exception.namespace], ...(kinds ? { kinds: [...new Set(kinds)] } : {}), ...(names ? { names } : {}) } }] },
+    },
+  });
+}
+
+export function exceptionAnnotations(e: PolicyException): Record<string, string> {
+  return {
+    'policy.llm-platform.io/owner': e.owner,
+    'policy.llm-platform.io/reason': e.reason,
+    'policy.llm-platform.io/expires': e.expires,
+    'policy.llm-platform.io/rule-ids': e.ruleIds.join(','),
+    ...(e.ticket ? { 'policy.llm-platform.io/ticket': e.ticket } : {}),
+  };
+}
+
+// ------------------------------------------------------------------------------------------------ Gatekeeper
+
+/** The constraint kind of a rule: `LLM-PSS-001` -> `LlmPss001`. */
+export function gatekeeperKind(rule: PolicyRule): string {
+  return rule.id.split('-').map((w) => w.charAt(0) + w.slice(1).toLowerCase()).join('');
+}
+
+const PARAM_SCHEMA: Record<PolicyParameterType, any> = {
+  [PolicyParameterType.STRING]: { type: 'string' },
+  [PolicyParameterType.STRING_LIST]: { type: 'array', items: { type: 'string' } },
+  [PolicyParameterType.INTEGER]: { type: 'integer' },
+  [PolicyParameterType.BOOLEAN]: { type: 'boolean' },
+};
+
+/** The constraint's `spec.parameters` schema: the rule's parameters plus `exemptions`. */
+export function gatekeeperParametersSchema(rule: PolicyRule): any {
+  const properties: Record<string, any> = {};
+  for (const p of [...rule.parameters].sort((a, b) => a.name.localeCompare(b.name))) {
+    properties[p.name] = { ...PARAM_SCHEMA[p.type], description: p.description };
+  }
+  properties.exemptions = {
+    type: 'array',
+    description: 'Objects the rule does not apply to (PolicyExceptions with a kind or name); a named controller covers the objects it creates.',
+    items: {
+      type: 'object',
+      properties: { namespace: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' } },
+      required: ['namespace'],
+    },
+  };
+  return { type: 'object', properties };
+}
+
+const GATEKEEPER_ACTIONS: Record<PolicyAction, string> = {
+  [PolicyAction.ENFORCE]: 'deny',
+  [PolicyAction.WARN]: 'warn',
+  [PolicyAction.AUDIT]: 'dryrun',
+};
+
+export function renderGatekeeper(scope: Construct, rule: PolicyRule, exceptions: PolicyException[], ctx: RenderContext): void {
+  const kind = gatekeeperKind(rule);
+  const { wide, targeted } = splitExceptions(exceptions);
+  const exempt = `variables.params != null && has(variables.params.exemptions) && ${exemptionExpression('variables.params.exemptions')}`;
+  new ConstraintTemplate(scope, 'ConstraintTemplate', {
+    metadata: { ...ruleMetadata(rule), name: kind.toLowerCase() },
+    spec: {
+      crd: { spec: { names: { kind }, validation: { openApiv3Schema: gatekeeperParametersSchema(rule) } } },
+      targets: [{
+        target: 'admission.k8s.gatekeeper.sh',
+        code: [{
+          engine: 'K8sNativeValidation',
+          source: {
+            variables: [...rule._workloadVariables(), { name: 'exempt', expression: exempt }],
+            validations: [{ expression: `variables.exempt || (${rule.expression})`, message: rule.fullMessage }],
+          },
+        }],
+      }],
+    },
+  });
+  const kinds = new Map<string, Set<string>>();
+  for (const k of rule.kinds) {
+    if (!kinds.has(k.group)) kinds.set(k.group, new Set());
+    kinds.get(k.group)!.add(k.kind);
+  }
+  new ApiObject(scope, 'Constraint', {
+    apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+    kind,
+    metadata: ruleMetadata(rule),
+    spec: {
+      enforcementAction: GATEKEEPER_ACTIONS[rule.action],
+      match: {
+        kinds: [...kinds.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([g, ks]) => ({ apiGroups: [g], kinds: [...ks].sort() })),
+        ...((ctx.excludedNamespaces.length || wide.length) ? { excludedNamespaces: [...new Set([...ctx.excludedNamespaces, ...wide])].sort() } : {}),
+      },
+      parameters: { ...rule.parameterValues, exemptions: targeted },
+    },
+  });
+}

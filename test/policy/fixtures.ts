@@ -1,0 +1,157 @@
+/**
+ * Shared fixtures for the policy tests: a hand-built, hardened model-server Deployment (what the
+ * serving layer emits by default) and helpers to validate Gatekeeper constraints, which have no CRD
+ * until Gatekeeper generates one from the ConstraintTemplate.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import * as YAML from 'yaml';
+import { ManifestValidator } from '../../src/validation';
+import { expectValidManifests, TestChart, tempDir } from '../util';
+
+export const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+export const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+
+/** A hardened vLLM model server Deployment, built by hand. */
+export function hardenedModelServer(): any {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'llama3-8b', namespace: 'search', labels: { 'app.kubernetes.io/name': 'llama3-8b', 'app.kubernetes.io/component': 'model-server' } },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'llama3-8b' } },
+      template: {
+        metadata: {
+          labels: { 'app.kubernetes.io/name': 'llama3-8b', 'app.kubernetes.io/component': 'model-server', 'llm-platform.io/tenant': 'search' },
+          annotations: { 'llm-platform.io/model-revision': '5f0b02c75b57c5855da9ae460ce51323ea669d8a' },
+        },
+        spec: {
+          serviceAccountName: 'llama3-8b',
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+          containers: [{
+            name: 'vllm',
+            image: `${ECR}/vllm/vllm-openai@${DIGEST}`,
+            args: ['--model', '/models/llama3-8b', '--port', '8000'],
+            ports: [{ name: 'http', containerPort: 8000 }],
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+            resources: {
+              requests: { 'cpu': '8', 'memory': '30Gi', 'nvidia.com/gpu': '1' },
+              limits: { 'cpu': '8', 'memory': '30Gi', 'nvidia.com/gpu': '1' },
+            },
+            livenessProbe: { httpGet: { path: '/health', port: 8000 }, periodSeconds: 10 },
+            readinessProbe: { httpGet: { path: '/health', port: 8000 }, periodSeconds: 5 },
+            startupProbe: { httpGet: { path: '/health', port: 8000 }, failureThreshold: 60, periodSeconds: 10 },
+            volumeMounts: [{ name: 'cache', mountPath: '/tmp' }, { name: 'shm', mountPath: '/dev/shm' }],
+          }],
+          volumes: [{ name: 'cache', emptyDir: {} }, { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } }],
+        },
+      },
+    },
+  };
+}
+
+/** The GPU-entitled tenant namespace the model server runs in. */
+export function entitledNamespace(name = 'search'): any {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'llm-platform.io/gpu-entitled': 'true' } } };
+}
+
+/** Deep copy with `edit` applied. */
+export function variant(base: any, edit: (o: any) => void): any {
+  const copy = JSON.parse(JSON.stringify(base));
+  edit(copy);
+  return copy;
+}
+
+/**
+ * Validate constraints the way the API server will once Gatekeeper has created their CRDs: build
+ * each constraint CRD from its ConstraintTemplate (common fields + the template's parameters schema)
+ * and validate the constraint against it with the harness.
+ */
+export function expectValidConstraints(objects: any[]): void {
+  const templates = objects.filter((o) => o.kind === 'ConstraintTemplate');
+  const constraints = objects.filter((o) => o.apiVersion === 'constraints.gatekeeper.sh/v1beta1');
+  if (constraints.length === 0) return;
+  const dir = tempDir('policy-constraint-crds-');
+  const files: string[] = [];
+  for (const t of templates) {
+    const kind = t.spec.crd.spec.names.kind;
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${kind.toLowerCase()}.constraints.gatekeeper.sh` },
+      spec: {
+        group: 'constraints.gatekeeper.sh',
+        names: { kind, plural: kind.toLowerCase(), listKind: `${kind}List`, singular: kind.toLowerCase() },
+        scope: 'Cluster',
+        versions: [{ name: 'v1beta1', served: true, storage: true, schema: { openAPIV3Schema: constraintSchema(t.spec.crd.spec.validation.openAPIV3Schema) } }],
+      },
+    };
+    const file = path.join(dir, `${kind}.yaml`);
+    fs.writeFileSync(file, YAML.stringify(crd));
+    files.push(file);
+  }
+  const report = new ManifestValidator({ crdFiles: files }).validateObjects(constraints);
+  if (!report.ok) throw new Error(`constraints are not valid against their templates:\n${report.toString()}`);
+}
+
+/** The schema Gatekeeper generates for a constraint (pkg/target match schema, simplified to what we emit). */
+function constraintSchema(parameters: any): any {
+  const str = { type: 'string' };
+  const strings = { type: 'array', items: str };
+  return {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      apiVersion: str,
+      kind: str,
+      metadata: { type: 'object', properties: { name: { type: 'string', maxLength: 63 } } },
+      spec: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          enforcementAction: { type: 'string', enum: ['deny', 'dryrun', 'warn'] },
+          match: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              kinds: { type: 'array', items: { type: 'object', additionalProperties: false, properties: { apiGroups: strings, kinds: strings } } },
+              namespaces: strings,
+              excludedNamespaces: strings,
+              scope: { type: 'string', enum: ['*', 'Cluster', 'Namespaced'] },
+              name: str,
+              labelSelector: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              namespaceSelector: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+            },
+          },
+          parameters: closed(parameters),
+        },
+      },
+    },
+  };
+}
+
+/** The parameters schema, with unknown fields rejected (structural schemas prune them; we want an error). */
+function closed(schema: any): any {
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: any = { ...schema };
+  if (out.type === 'object' && out.properties) {
+    out.additionalProperties = false;
+    out.properties = Object.fromEntries(Object.entries(out.properties).map(([k, v]) => [k, closed(v)]));
+  }
+  if (out.items) out.items = closed(out.items);
+  return out;
+}
+
+/** Synthesize a chart, validate every object (constraints against their templates) and return them. */
+export function synthPolicies(build: (chart: TestChart) => void): any[] {
+  const chart = new TestChart();
+  build(chart);
+  const objects = Testing.synth(chart);
+  expectValidManifests(objects.filter((o) => o.apiVersion !== 'constraints.gatekeeper.sh/v1beta1'));
+  expectValidConstraints(objects);
+  return objects;
+}
