@@ -4,3 +4,6 @@ export * from './chart-repository';
 export * from './tenant-project';
 export * from './platform-project';
 export * from './platform-application-set';
+export * from './platform-addon';
+export * from './platform-addons';
+export * from './gitops-contract';

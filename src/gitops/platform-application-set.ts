@@ -1,9 +1,9 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { GitOpsLayout, LayoutDirectory, LayoutOwnerKind } from './gitops-layout';
 import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
-import { GitOpsLayout, LayoutDirectory, LayoutOwnerKind } from './gitops-layout';
 import { ARGOCD_API_VERSION, goDuration, RESOURCES_FINALIZER, SYNC_WAVE_ANNOTATION } from './private/argocd';
 import { claimDirectory } from './private/claims';
 import { SyncWave } from './sync-wave';

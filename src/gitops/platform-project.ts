@@ -1,9 +1,9 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { GitOpsLayout } from './gitops-layout';
 import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { AppProject } from '../imports/argocd-appproject-argoproj.io';
-import { GitOpsLayout } from './gitops-layout';
 import { isPattern, SYNC_WAVE_ANNOTATION } from './private/argocd';
 import { SyncWave } from './sync-wave';
 
@@ -53,14 +53,12 @@ export class PlatformProject extends Construct {
         annotations: { [SYNC_WAVE_ANNOTATION]: String(SyncWave.PROJECTS) },
       },
       spec: {
-        description: 'The platform: components of the GitOps repository and pinned add-on charts',
         sourceRepos: Lazy.any({ produce: () => this.sourceRepos }) as any,
         destinations: servers.map((server) => ({ server, namespace: '*' })),
         clusterResourceWhitelist: [{ group: '*', kind: '*' }],
         orphanedResources: { warn: true },
         roles: adminGroups.length > 0 ? [{
           name: 'admins',
-          description: 'platform administrators',
           groups: [...adminGroups],
           policies: [`p, proj:${this.projectName}:admins, applications, *, ${this.projectName}/*, allow`],
         }] : undefined,

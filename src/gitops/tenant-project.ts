@@ -1,12 +1,12 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ValidationError } from '../core/errors';
-import { Names } from '../core/names';
-import { PlatformLabels } from '../core/labels';
-import { AppProject } from '../imports/argocd-appproject-argoproj.io';
 import { GitOpsLayout } from './gitops-layout';
-import { goDuration, isPattern, SYNC_WAVE_ANNOTATION } from './private/argocd';
 import { SyncWave } from './sync-wave';
+import { ValidationError } from '../core/errors';
+import { PlatformLabels } from '../core/labels';
+import { Names } from '../core/names';
+import { AppProject } from '../imports/argocd-appproject-argoproj.io';
+import { goDuration, isPattern, SYNC_WAVE_ANNOTATION } from './private/argocd';
 
 /**
  * A Kubernetes resource kind (API group and kind), as AppProject allow-lists name them.
@@ -257,7 +257,6 @@ export class TenantProject extends Construct {
       const access = r.access ?? ProjectAccess.READ_ONLY;
       return {
         name: r.name,
-        description: `${access.name} access to the ${this.projectName} tenant's Applications`,
         groups: [...r.groups],
         policies: access.permissions.map((p) => `p, proj:${this.projectName}:${r.name}, ${p}, ${this.projectName}/*, allow`),
       };
@@ -291,7 +290,6 @@ export class TenantProject extends Construct {
         annotations: { [SYNC_WAVE_ANNOTATION]: String(SyncWave.PROJECTS) },
       },
       spec: {
-        description: `Tenant ${this.tenant}: only the GitOps repository, only the tenant's namespaces, no cluster-scoped resources`,
         sourceRepos: [...this.sourceRepos],
         destinations,
         clusterResourceWhitelist: [],

@@ -1,0 +1,348 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { globToRegExp, renderTemplate, TemplateError } from './private/template';
+
+/**
+ * One way the rendered GitOps tree breaks the contract between the layout, the ApplicationSets and
+ * the AppProjects.
+ */
+export interface GitOpsFinding {
+  /**
+   * What found it: `yaml`, `generator` (unsupported generator), `generator-path` (a generator path
+   * matching no directory), `template` (a template the checker cannot evaluate), `missing-path` (an
+   * Application path that does not exist), `uncovered-directory`, `directory-claimed-twice`,
+   * `unknown-project`, `source-repo`, `destination`, `cluster-resource`, `namespaced-resource` or
+   * `object-namespace`.
+   */
+  readonly check: string;
+  /** What is wrong. */
+  readonly message: string;
+  /**
+   * The directory concerned (relative to the checked root).
+   *
+   * @default - none
+   */
+  readonly directory?: string;
+  /**
+   * The Application concerned.
+   *
+   * @default - none
+   */
+  readonly application?: string;
+}
+
+/**
+ * An Application the checker found or expanded from an ApplicationSet.
+ */
+export interface VerifiedApplication {
+  /** The Application name. */
+  readonly name: string;
+  /** Its AppProject. */
+  readonly project: string;
+  /** Where it came from: `ApplicationSet/<name>` or `Application`. */
+  readonly origin: string;
+  /**
+   * The directory it syncs.
+   *
+   * @default - none (a Helm chart source)
+   */
+  readonly path?: string;
+  /**
+   * The Helm chart it installs.
+   *
+   * @default - none (a directory source)
+   */
+  readonly chart?: string;
+  /** The destination namespace. */
+  readonly namespace: string;
+  /** How many objects of the tree it syncs. */
+  readonly objectCount: number;
+}
+
+/**
+ * The result of `GitOpsContract.verify`.
+ */
+export class GitOpsContractReport {
+  /** Every finding. */
+  public readonly findings: GitOpsFinding[];
+  /** Every Application, found or expanded, sorted by name. */
+  public readonly applications: VerifiedApplication[];
+  /** Every directory holding manifests, sorted. */
+  public readonly directories: string[];
+
+  constructor(findings: GitOpsFinding[], applications: VerifiedApplication[], directories: string[]) {
+    this.findings = findings;
+    this.applications = applications;
+    this.directories = directories;
+  }
+
+  /** Whether the tree honours the contract. */
+  public get ok(): boolean {
+    return this.findings.length === 0;
+  }
+
+  /** A readable report, one line per finding. */
+  public toString(): string {
+    if (this.ok) return `GitOps contract holds: ${this.applications.length} applications over ${this.directories.length} directories`;
+    return `${this.findings.length} GitOps contract problem(s):\n${this.findings.map((f) =>
+      `  - [${f.check}]${f.application ? ` ${f.application}` : ''}${f.directory ? ` (${f.directory})` : ''}: ${f.message}`).join('\n')}`;
+  }
+}
+
+interface Manifest { readonly file: string; readonly directory: string; readonly object: any }
+
+interface App {
+  readonly name: string;
+  readonly origin: string;
+  readonly spec: any;
+}
+
+/**
+ * Checks a rendered GitOps tree (the checkout Argo CD reads) against its own Argo CD objects:
+ *
+ * 1. every ApplicationSet git directory generator path matches directories that exist,
+ * 2. every directory holding manifests is synced by exactly one Application (expanded from the
+ *    ApplicationSets, plus plain Applications with a path source); directories holding the Argo CD
+ *    objects themselves (the bootstrap directory) may be synced by at most one,
+ * 3. each Application's AppProject exists and permits its source repository and destination, and
+ *    every object in its directory: cluster-scoped kinds against `clusterResourceWhitelist` /
+ *    `clusterResourceBlacklist`, namespaced kinds against `namespaceResourceWhitelist` /
+ *    `namespaceResourceBlacklist`, and each object's namespace against `destinations`.
+ *
+ * Object scope: an object with `metadata.namespace` is namespaced; one without is cluster-scoped
+ * when its kind is a known cluster-scoped kind (`GitOpsContract.CLUSTER_SCOPED_KINDS`), otherwise it
+ * lands in the Application's destination namespace (as Argo CD does).
+ */
+export class GitOpsContract {
+  /** Cluster-scoped kinds (`group/kind`, core group as `''`) the checker recognises. */
+  public static readonly CLUSTER_SCOPED_KINDS: string[] = [
+    '/Namespace', '/Node', '/PersistentVolume',
+    'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding',
+    'apiextensions.k8s.io/CustomResourceDefinition', 'apiregistration.k8s.io/APIService',
+    'admissionregistration.k8s.io/ValidatingWebhookConfiguration', 'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+    'admissionregistration.k8s.io/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+    'admissionregistration.k8s.io/MutatingAdmissionPolicy', 'admissionregistration.k8s.io/MutatingAdmissionPolicyBinding',
+    'scheduling.k8s.io/PriorityClass', 'storage.k8s.io/StorageClass', 'storage.k8s.io/CSIDriver', 'storage.k8s.io/VolumeAttachment',
+    'node.k8s.io/RuntimeClass', 'networking.k8s.io/IngressClass', 'flowcontrol.apiserver.k8s.io/FlowSchema',
+    'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration', 'certificates.k8s.io/CertificateSigningRequest',
+    'kyverno.io/ClusterPolicy', 'kyverno.io/ClusterCleanupPolicy', 'policies.kyverno.io/ValidatingPolicy',
+    'templates.gatekeeper.sh/ConstraintTemplate', 'karpenter.sh/NodePool', 'karpenter.sh/NodeClaim',
+    'karpenter.k8s.aws/EC2NodeClass', 'keda.sh/ClusterTriggerAuthentication', 'cert-manager.io/ClusterIssuer',
+    'serving.kserve.io/ClusterServingRuntime', 'nvidia.com/ClusterPolicy',
+  ];
+
+  /**
+   * Verify the tree under `dir` (a checkout of the GitOps repository, or the folder the layout's
+   * `rootPath` is relative to).
+   */
+  public static verify(dir: string): GitOpsContractReport {
+    return new GitOpsContract(dir).run();
+  }
+
+  private readonly findings: GitOpsFinding[] = [];
+  private readonly manifests: Manifest[] = [];
+  private readonly allDirectories = new Set<string>();
+
+  private constructor(private readonly root: string) {}
+
+  private run(): GitOpsContractReport {
+    this.load(this.root, '');
+    const byDir = new Map<string, Manifest[]>();
+    for (const m of this.manifests) {
+      if (!byDir.has(m.directory)) byDir.set(m.directory, []);
+      byDir.get(m.directory)!.push(m);
+    }
+    const argo = this.manifests.filter((m) => typeof m.object?.apiVersion === 'string' && m.object.apiVersion.startsWith('argoproj.io/'));
+    const projects = new Map<string, any>();
+    for (const m of argo.filter((x) => x.object.kind === 'AppProject')) projects.set(m.object.metadata?.name, m.object);
+    const bootstrapDirs = new Set(argo.map((m) => m.directory));
+
+    const apps: App[] = [];
+    for (const m of argo.filter((x) => x.object.kind === 'Application')) {
+      apps.push({ name: m.object.metadata?.name, origin: 'Application', spec: m.object.spec ?? {} });
+    }
+    for (const m of argo.filter((x) => x.object.kind === 'ApplicationSet')) apps.push(...this.expand(m.object));
+
+    // Coverage: every directory with manifests is synced by exactly one Application.
+    const coverage = new Map<string, string[]>();
+    for (const app of apps) {
+      const p = app.spec.source?.path;
+      if (typeof p !== 'string' || app.spec.source?.chart) continue;
+      const dirPath = normalize(p);
+      if (!this.allDirectories.has(dirPath)) {
+        this.add({ check: 'missing-path', application: app.name, directory: dirPath, message: `syncs '${dirPath}', which does not exist in the tree` });
+        continue;
+      }
+      if (!coverage.has(dirPath)) coverage.set(dirPath, []);
+      coverage.get(dirPath)!.push(app.name);
+    }
+    const manifestDirs = [...byDir.keys()].sort();
+    for (const d of manifestDirs) {
+      const owners = coverage.get(d) ?? [];
+      if (owners.length === 0 && !bootstrapDirs.has(d)) {
+        this.add({ check: 'uncovered-directory', directory: d, message: `${byDir.get(d)!.length} object(s) no Application syncs` });
+      }
+      if (owners.length > 1) {
+        this.add({ check: 'directory-claimed-twice', directory: d, message: `synced by ${owners.length} Applications (${owners.sort().join(', ')}); exactly one must own it` });
+      }
+    }
+
+    // Permissions: each Application's project permits its source, destination and every object.
+    const summaries: VerifiedApplication[] = [];
+    for (const app of apps) {
+      const source = app.spec.source ?? {};
+      const dest = app.spec.destination ?? {};
+      const dirPath = typeof source.path === 'string' && !source.chart ? normalize(source.path) : undefined;
+      const objects = dirPath ? (byDir.get(dirPath) ?? []) : [];
+      summaries.push({
+        name: app.name,
+        project: app.spec.project,
+        origin: app.origin,
+        path: dirPath,
+        chart: source.chart,
+        namespace: dest.namespace ?? '',
+        objectCount: objects.length,
+      });
+      const project = projects.get(app.spec.project);
+      if (!project) {
+        this.add({ check: 'unknown-project', application: app.name, message: `uses AppProject '${app.spec.project}', which is not in the tree` });
+        continue;
+      }
+      const spec = project.spec ?? {};
+      if (!(spec.sourceRepos ?? []).some((r: string) => matches(r, source.repoURL))) {
+        this.add({ check: 'source-repo', application: app.name, message: `source '${source.repoURL}' is not in the sourceRepos of AppProject '${app.spec.project}'` });
+      }
+      if (!destinationPermitted(spec, dest.server, dest.name, dest.namespace)) {
+        this.add({ check: 'destination', application: app.name, message: `destination ${dest.server ?? dest.name} namespace '${dest.namespace}' is not permitted by AppProject '${app.spec.project}'` });
+      }
+      for (const m of objects) this.checkObject(app, spec, dest, m);
+    }
+
+    summaries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return new GitOpsContractReport(this.findings, summaries, manifestDirs);
+  }
+
+  private checkObject(app: App, project: any, dest: any, m: Manifest): void {
+    const o = m.object;
+    const group = typeof o.apiVersion === 'string' && o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
+    const kind = o.kind;
+    const id = `${kind}/${o.metadata?.name} (${path.posix.basename(m.file)})`;
+    const explicitNs = o.metadata?.namespace;
+    const clusterScoped = !explicitNs && GitOpsContract.CLUSTER_SCOPED_KINDS.includes(`${group}/${kind}`);
+    const rule = (r: any) => matches(r.group, group) && matches(r.kind, kind) && (r.name === undefined || matches(r.name, o.metadata?.name));
+    if (clusterScoped) {
+      const allowed = (project.clusterResourceWhitelist ?? []).some(rule) && !(project.clusterResourceBlacklist ?? []).some(rule);
+      if (!allowed) {
+        this.add({ check: 'cluster-resource', application: app.name, directory: m.directory, message: `cluster-scoped ${id} is not permitted by AppProject '${app.spec.project}'` });
+      }
+      return;
+    }
+    const whitelist = project.namespaceResourceWhitelist ?? [];
+    const allowed = (whitelist.length === 0 || whitelist.some(rule)) && !(project.namespaceResourceBlacklist ?? []).some(rule);
+    if (!allowed) {
+      this.add({ check: 'namespaced-resource', application: app.name, directory: m.directory, message: `${id}: kind ${group || 'core'}/${kind} is not in the namespaceResourceWhitelist of AppProject '${app.spec.project}'` });
+    }
+    const ns = explicitNs ?? dest.namespace;
+    if (!destinationPermitted(project, dest.server, dest.name, ns)) {
+      this.add({ check: 'object-namespace', application: app.name, directory: m.directory, message: `${id} lands in namespace '${ns}', which AppProject '${app.spec.project}' does not permit` });
+    }
+  }
+
+  private expand(appSet: any): App[] {
+    const name = appSet.metadata?.name;
+    const origin = `ApplicationSet/${name}`;
+    const out: App[] = [];
+    const template = appSet.spec?.template ?? {};
+    for (const [i, gen] of (appSet.spec?.generators ?? []).entries()) {
+      if (!gen.git || !Array.isArray(gen.git.directories)) {
+        this.add({ check: 'generator', application: origin, message: `generator ${i} is not a git directory generator; only those are expanded` });
+        continue;
+      }
+      const dirs = [...this.allDirectories].sort();
+      const included = new Set<string>();
+      for (const entry of gen.git.directories.filter((d: any) => !d.exclude)) {
+        const re = globToRegExp(normalize(entry.path));
+        const hits = dirs.filter((d) => re.test(d));
+        if (hits.length === 0) {
+          this.add({ check: 'generator-path', application: origin, directory: entry.path, message: `generator ${i} path '${entry.path}' matches no directory of the tree` });
+        }
+        hits.forEach((h) => included.add(h));
+      }
+      for (const entry of gen.git.directories.filter((d: any) => d.exclude)) {
+        const re = globToRegExp(normalize(entry.path));
+        for (const d of [...included]) if (re.test(d)) included.delete(d);
+      }
+      for (const d of [...included].sort()) {
+        const segments = d.split('/');
+        const basename = segments[segments.length - 1];
+        const pathParams = { path: d, basename, basenameNormalized: basename.replace(/[^a-zA-Z0-9-]/g, '-').toLowerCase(), segments };
+        try {
+          const values = renderTemplate(gen.git.values ?? {}, { path: pathParams, values: {} });
+          const rendered = renderTemplate(template, { path: pathParams, values });
+          out.push({ name: rendered.metadata?.name, origin, spec: rendered.spec ?? {} });
+        } catch (e) {
+          if (!(e instanceof TemplateError)) throw e;
+          this.add({ check: 'template', application: origin, directory: d, message: e.message });
+        }
+      }
+    }
+    return out;
+  }
+
+  private load(abs: string, rel: string): void {
+    for (const entry of fs.readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (entry.name.startsWith('.')) continue;
+      const childAbs = path.join(abs, entry.name);
+      const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory()) {
+        this.allDirectories.add(childRel);
+        this.load(childAbs, childRel);
+      } else if (/\.ya?ml$/.test(entry.name)) {
+        let docs: YAML.Document.Parsed[];
+        try {
+          docs = YAML.parseAllDocuments(fs.readFileSync(childAbs, 'utf-8'));
+        } catch (e: any) {
+          this.add({ check: 'yaml', directory: rel, message: `${childRel}: ${e.message}` });
+          continue;
+        }
+        for (const doc of docs) {
+          if (doc.errors.length > 0) {
+            this.add({ check: 'yaml', directory: rel, message: `${childRel}: ${doc.errors[0].message.split('\n')[0]}` });
+            continue;
+          }
+          const object = doc.toJS();
+          if (object && typeof object === 'object') this.manifests.push({ file: childRel, directory: rel, object });
+        }
+      }
+    }
+  }
+
+  private add(f: GitOpsFinding): void {
+    this.findings.push(f);
+  }
+}
+
+function normalize(p: string): string {
+  return String(p).replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, '');
+}
+
+/** Argo CD project patterns: globs (crossing `/` for repos), `!` negates. */
+function matches(pattern: string | undefined, value: string | undefined): boolean {
+  if (pattern === undefined || value === undefined) return false;
+  if (pattern === value) return true;
+  return globToRegExp(pattern, true).test(value);
+}
+
+function destinationPermitted(project: any, server: string | undefined, name: string | undefined, namespace: string | undefined): boolean {
+  const dests: any[] = project.destinations ?? [];
+  const denied = dests.some((d) => d.namespace?.startsWith('!') && matchesTarget(d, server, name) && matches(d.namespace.slice(1), namespace ?? ''));
+  if (denied) return false;
+  return dests.some((d) => !d.namespace?.startsWith('!') && matchesTarget(d, server, name) && matches(d.namespace ?? '', namespace ?? ''));
+}
+
+function matchesTarget(d: any, server: string | undefined, name: string | undefined): boolean {
+  if (d.server !== undefined && server !== undefined) return matches(d.server, server);
+  if (d.name !== undefined && name !== undefined) return matches(d.name, name);
+  return false;
+}

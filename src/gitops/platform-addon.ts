@@ -1,0 +1,677 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ChartRepository } from './chart-repository';
+import { ValidationError } from '../core/errors';
+import { GpuPool } from '../core/gpu-pool';
+import { PlatformLabels } from '../core/labels';
+import { Names } from '../core/names';
+import { deepMerge, validatePinnedVersion } from './private/argocd';
+import { SyncWave } from './sync-wave';
+
+/**
+ * What an add-on is bound for: the environment and cluster its Application deploys to.
+ */
+export interface AddonBindContext {
+  /** The environment name. */
+  readonly environment: string;
+  /** The destination API server URL. */
+  readonly server: string;
+}
+
+/**
+ * A difference Argo CD must ignore on one kind of object (a field a controller mutates).
+ */
+export interface IgnoredDifference {
+  /** The API group (`''` for core). */
+  readonly group: string;
+  /** The kind. */
+  readonly kind: string;
+  /**
+   * The object name.
+   *
+   * @default - every object of the kind
+   */
+  readonly name?: string;
+  /** JSON pointers of the fields to ignore. */
+  readonly jsonPointers: string[];
+}
+
+/**
+ * Everything the platform needs to install one add-on: a pinned Helm chart, its values, its sync
+ * wave and its place in the dependency graph.
+ */
+export interface PlatformAddonConfig {
+  /** The add-on name (DNS-1123 label), unique in one `PlatformAddons`. */
+  readonly name: string;
+  /** The chart repository. */
+  readonly repository: ChartRepository;
+  /** The chart name. */
+  readonly chart: string;
+  /** The exact chart version (never `*`, `HEAD`, `latest` or a range). */
+  readonly version: string;
+  /** The namespace the chart is installed into. */
+  readonly namespace: string;
+  /**
+   * The Helm release name.
+   *
+   * @default - the add-on name
+   */
+  readonly releaseName?: string;
+  /**
+   * Helm values.
+   *
+   * @default - the chart's defaults
+   */
+  readonly values?: { [key: string]: any };
+  /** The sync wave (see `SyncWave`). */
+  readonly wave: number;
+  /**
+   * The CRDs the add-on installs, by CRD name (`<plural>.<group>`, e.g. `nodepools.karpenter.sh`).
+   *
+   * @default - none
+   */
+  readonly providesCrds?: string[];
+  /**
+   * The CRDs the add-on needs before it can sync (by CRD name).
+   *
+   * @default - none
+   */
+  readonly requiresCrds?: string[];
+  /**
+   * The add-ons (by name) that must be installed first.
+   *
+   * @default - none
+   */
+  readonly dependsOn?: string[];
+  /**
+   * Sync with server-side apply (large CRDs exceed the client-side apply annotation limit).
+   *
+   * @default false
+   */
+  readonly serverSideApply?: boolean;
+  /**
+   * Keep the add-on's resources when its Application is deleted (no cascade finalizer). Set it for
+   * add-ons whose deletion destroys data, e.g. CRDs (deleting a CRD deletes every object of it).
+   *
+   * @default false
+   */
+  readonly preserveResourcesOnDeletion?: boolean;
+  /**
+   * Let Argo CD create the add-on's namespace (`CreateNamespace=true`): add-ons are installed before
+   * the platform's tenancy component, so they own their namespace.
+   *
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+  /**
+   * Differences to ignore (fields controllers mutate after apply).
+   *
+   * @default - none
+   */
+  readonly ignoreDifferences?: IgnoredDifference[];
+}
+
+/**
+ * A platform add-on: binds to a config the `PlatformAddons` construct turns into an Argo CD
+ * Application. Implement it to add your own add-ons next to the catalogue in `PlatformAddon`.
+ */
+export interface IPlatformAddon {
+  /**
+   * Produce the add-on's config for one environment.
+   *
+   * @param scope the `PlatformAddons` construct binding it
+   * @param context the environment and cluster
+   */
+  bind(scope: Construct, context: AddonBindContext): PlatformAddonConfig;
+}
+
+/**
+ * Options every catalogue add-on takes.
+ */
+export interface AddonOptions {
+  /**
+   * The chart version.
+   *
+   * @default - the tested pin of this library (see the gitops README)
+   */
+  readonly version?: string;
+  /**
+   * Extra Helm values, deep-merged over the typed ones (arrays replace).
+   *
+   * @default - none
+   */
+  readonly values?: { [key: string]: any };
+  /**
+   * The namespace.
+   *
+   * @default - the add-on's conventional namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Options of the Kyverno add-on.
+ */
+export interface KyvernoAddonOptions extends AddonOptions {
+  /**
+   * Replicas of the admission controller (3 keeps the webhook available through node drains).
+   *
+   * @default 3
+   */
+  readonly admissionControllerReplicas?: number;
+}
+
+/**
+ * Istio mesh-wide settings the platform depends on.
+ */
+export interface IstiodAddonOptions extends AddonOptions {
+  /**
+   * Only let sidecars reach hosts in the service registry (`outboundTrafficPolicy: REGISTRY_ONLY`).
+   *
+   * @default true
+   */
+  readonly registryOnlyEgress?: boolean;
+  /**
+   * Envoy access log file.
+   *
+   * @default '/dev/stdout'
+   */
+  readonly accessLogFile?: string;
+  /**
+   * istiod replicas (minimum of its autoscaler).
+   *
+   * @default 2
+   */
+  readonly replicas?: number;
+}
+
+/**
+ * Options of kube-prometheus-stack.
+ */
+export interface KubePrometheusStackAddonOptions extends AddonOptions {
+  /**
+   * How long Prometheus keeps samples.
+   *
+   * @default Duration.days(15)
+   */
+  readonly retention?: Duration;
+  /**
+   * Install Grafana.
+   *
+   * @default true
+   */
+  readonly grafana?: boolean;
+}
+
+/**
+ * Options of Karpenter.
+ */
+export interface KarpenterAddonOptions extends AddonOptions {
+  /** The EKS cluster name (`settings.clusterName`). */
+  readonly clusterName: string;
+  /** The SQS interruption queue name (`settings.interruptionQueue`), from the AWS layer. */
+  readonly interruptionQueue: string;
+  /**
+   * Controller replicas.
+   *
+   * @default 2
+   */
+  readonly replicas?: number;
+}
+
+/**
+ * MIG strategies of the NVIDIA device plugin.
+ */
+export enum MigStrategy {
+  /** No MIG: whole GPUs. */
+  NONE = 'none',
+  /** One MIG profile per node, exposed as `nvidia.com/gpu`. */
+  SINGLE = 'single',
+  /** Several MIG profiles per node, exposed as `nvidia.com/mig-<profile>`. */
+  MIXED = 'mixed',
+}
+
+/**
+ * Options of the NVIDIA device plugin.
+ */
+export interface NvidiaDevicePluginAddonOptions extends AddonOptions {
+  /**
+   * The MIG strategy.
+   *
+   * @default MigStrategy.NONE
+   */
+  readonly migStrategy?: MigStrategy;
+  /**
+   * Deploy GPU feature discovery (and node feature discovery) to label nodes with GPU details.
+   * Off by default: the platform labels GPU nodes itself (`GpuPool.standardLabels`).
+   *
+   * @default false
+   */
+  readonly gpuFeatureDiscovery?: boolean;
+}
+
+/**
+ * Options of KServe.
+ */
+export interface KServeAddonOptions extends AddonOptions {
+  /**
+   * The KServe deployment mode: `Standard` (plain Deployments, called `RawDeployment` before
+   * v0.19) or `Knative`.
+   *
+   * @default 'Standard'
+   */
+  readonly deploymentMode?: string;
+}
+
+/**
+ * Properties of a custom Helm add-on (`PlatformAddon.helmChart`).
+ */
+export interface HelmChartAddonProps {
+  /** The add-on name (DNS-1123 label). */
+  readonly name: string;
+  /** The chart repository. */
+  readonly repository: ChartRepository;
+  /** The chart name. */
+  readonly chart: string;
+  /** The exact chart version. */
+  readonly version: string;
+  /** The namespace. */
+  readonly namespace: string;
+  /** The sync wave (see `SyncWave`). */
+  readonly wave: number;
+  /**
+   * Helm values.
+   *
+   * @default - none
+   */
+  readonly values?: { [key: string]: any };
+  /**
+   * CRDs it installs.
+   *
+   * @default - none
+   */
+  readonly providesCrds?: string[];
+  /**
+   * CRDs it needs.
+   *
+   * @default - none
+   */
+  readonly requiresCrds?: string[];
+  /**
+   * Add-ons it needs first.
+   *
+   * @default - none
+   */
+  readonly dependsOn?: string[];
+  /**
+   * Server-side apply.
+   *
+   * @default false
+   */
+  readonly serverSideApply?: boolean;
+  /**
+   * Keep resources when the Application is deleted.
+   *
+   * @default false
+   */
+  readonly preserveResourcesOnDeletion?: boolean;
+  /**
+   * Differences to ignore.
+   *
+   * @default - none
+   */
+  readonly ignoreDifferences?: IgnoredDifference[];
+}
+
+const PROMETHEUS_CRDS = ['alertmanagerconfigs', 'alertmanagers', 'podmonitors', 'probes', 'prometheusagents', 'prometheuses', 'prometheusrules', 'scrapeconfigs', 'servicemonitors', 'thanosrulers']
+  .map((p) => `${p}.monitoring.coreos.com`);
+const ISTIO_CRDS = [
+  'authorizationpolicies.security.istio.io', 'destinationrules.networking.istio.io', 'envoyfilters.networking.istio.io',
+  'gateways.networking.istio.io', 'peerauthentications.security.istio.io', 'proxyconfigs.networking.istio.io',
+  'requestauthentications.security.istio.io', 'serviceentries.networking.istio.io', 'sidecars.networking.istio.io',
+  'telemetries.telemetry.istio.io', 'virtualservices.networking.istio.io', 'wasmplugins.extensions.istio.io',
+  'workloadentries.networking.istio.io', 'workloadgroups.networking.istio.io',
+];
+const CERT_MANAGER_CRDS = ['certificaterequests', 'certificates', 'challenges', 'clusterissuers', 'issuers', 'orders']
+  .map((p) => `${p}.${p === 'challenges' || p === 'orders' ? 'acme.' : ''}cert-manager.io`);
+const GPU_TOLERATION = { key: GpuPool.GPU_TAINT.key, operator: 'Exists', effect: GpuPool.GPU_TAINT.effect };
+const ON_GPU_NODES = {
+  nodeAffinity: {
+    requiredDuringSchedulingIgnoredDuringExecution: {
+      nodeSelectorTerms: [{ matchExpressions: [{ key: PlatformLabels.GPU_POOL, operator: 'Exists' }] }],
+    },
+  },
+};
+
+/**
+ * The catalogue of platform add-ons: real charts with tested, pinned versions and typed values for
+ * the settings the platform depends on. Each factory returns an `IPlatformAddon`;
+ * `PlatformAddon.helmChart` wraps any other chart.
+ *
+ * Order (sync waves): CRD-owning operators (`SyncWave.CRD_OPERATORS`), then controllers
+ * (`SyncWave.CONTROLLERS`), then the platform's policies and tenants' apps (ApplicationSets).
+ */
+export class PlatformAddon implements IPlatformAddon {
+  /** Kyverno (policy engine; owns the `kyverno.io` and `policies.kyverno.io` CRDs). */
+  public static kyverno(options: KyvernoAddonOptions = {}): PlatformAddon {
+    const replicas = positiveInt('admissionControllerReplicas', options.admissionControllerReplicas ?? 3);
+    return PlatformAddon.catalogue(options, {
+      name: 'kyverno',
+      repository: ChartRepository.helm('https://kyverno.github.io/kyverno'),
+      chart: 'kyverno',
+      version: '3.8.1',
+      namespace: 'kyverno',
+      wave: SyncWave.CRD_OPERATORS,
+      serverSideApply: true,
+      preserveResourcesOnDeletion: true,
+      providesCrds: ['clusterpolicies.kyverno.io', 'policies.kyverno.io', 'policyexceptions.kyverno.io', 'validatingpolicies.policies.kyverno.io', 'policyexceptions.policies.kyverno.io'],
+      values: { admissionController: { replicas } },
+    });
+  }
+
+  /** OPA Gatekeeper (policy engine; owns the `*.gatekeeper.sh` CRDs). */
+  public static gatekeeper(options: AddonOptions = {}): PlatformAddon {
+    return PlatformAddon.catalogue(options, {
+      name: 'gatekeeper',
+      repository: ChartRepository.helm('https://open-policy-agent.github.io/gatekeeper/charts'),
+      chart: 'gatekeeper',
+      version: '3.23.1',
+      namespace: 'gatekeeper-system',
+      wave: SyncWave.CRD_OPERATORS,
+      preserveResourcesOnDeletion: true,
+      providesCrds: ['constrainttemplates.templates.gatekeeper.sh', 'configs.config.gatekeeper.sh', 'assign.mutations.gatekeeper.sh', 'assignmetadata.mutations.gatekeeper.sh'],
+      values: { replicas: 3, auditInterval: 60 },
+    });
+  }
+
+  /** cert-manager (webhook certificates for the OpenTelemetry operator and KServe). */
+  public static certManager(options: AddonOptions = {}): PlatformAddon {
+    return PlatformAddon.catalogue(options, {
+      name: 'cert-manager',
+      repository: ChartRepository.helm('https://charts.jetstack.io'),
+      chart: 'cert-manager',
+      version: 'v1.18.2',
+      namespace: 'cert-manager',
+      wave: SyncWave.CRD_OPERATORS,
+      preserveResourcesOnDeletion: true,
+      providesCrds: CERT_MANAGER_CRDS,
+      values: { crds: { enabled: true, keep: true } },
+    });
+  }
+
+  /** The Prometheus operator CRDs alone (ServiceMonitor, PodMonitor, PrometheusRule, ...). */
+  public static prometheusOperatorCrds(options: AddonOptions = {}): PlatformAddon {
+    return PlatformAddon.catalogue(options, {
+      name: 'prometheus-operator-crds',
+      repository: ChartRepository.helm('https://prometheus-community.github.io/helm-charts'),
+      chart: 'prometheus-operator-crds',
+      version: '25.0.0',
+      namespace: 'monitoring',
+      wave: SyncWave.CRD_OPERATORS,
+      serverSideApply: true,
+      preserveResourcesOnDeletion: true,
+      providesCrds: PROMETHEUS_CRDS,
+    });
+  }
+
+  /** Istio base (the Istio CRDs and the cluster-wide validation webhook). */
+  public static istioBase(options: AddonOptions = {}): PlatformAddon {
+    return PlatformAddon.catalogue(options, {
+      name: 'istio-base',
+      repository: ChartRepository.helm('https://istio-release.storage.googleapis.com/charts'),
+      chart: 'base',
+      version: '1.30.3',
+      namespace: 'istio-system',
+      wave: SyncWave.CRD_OPERATORS,
+      serverSideApply: true,
+      preserveResourcesOnDeletion: true,
+      providesCrds: ISTIO_CRDS,
+      values: { defaultRevision: 'default' },
+      // istiod patches the webhook's failurePolicy once it serves: without this Argo CD fights it.
+      ignoreDifferences: [{ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'istiod-default-validator', jsonPointers: ['/webhooks/0/failurePolicy'] }],
+    });
+  }
+
+  /**
+   * istiod (the Istio control plane). Mesh-wide mutual TLS is on (`enableAutoMtls`), and the
+   * platform's mesh component adds the STRICT `PeerAuthentication` in `istio-system` that refuses
+   * plain text; egress is registry-only by default.
+   */
+  public static istiod(options: IstiodAddonOptions = {}): PlatformAddon {
+    const replicas = positiveInt('replicas', options.replicas ?? 2);
+    return PlatformAddon.catalogue(options, {
+      name: 'istiod',
+      repository: ChartRepository.helm('https://istio-release.storage.googleapis.com/charts'),
+      chart: 'istiod',
+      version: '1.30.3',
+      namespace: 'istio-system',
+      wave: SyncWave.CONTROLLERS,
+      dependsOn: ['istio-base'],
+      requiresCrds: ['peerauthentications.security.istio.io', 'destinationrules.networking.istio.io'],
+      values: {
+        pilot: { autoscaleMin: replicas, replicaCount: replicas },
+        meshConfig: {
+          enableAutoMtls: true,
+          accessLogFile: options.accessLogFile ?? '/dev/stdout',
+          outboundTrafficPolicy: { mode: (options.registryOnlyEgress ?? true) ? 'REGISTRY_ONLY' : 'ALLOW_ANY' },
+        },
+      },
+    });
+  }
+
+  /** The OpenTelemetry operator (OpenTelemetryCollector, Instrumentation). */
+  public static openTelemetryOperator(options: AddonOptions = {}): PlatformAddon {
+    return PlatformAddon.catalogue(options, {
+      name: 'opentelemetry-operator',
+      repository: ChartRepository.helm('https://open-telemetry.github.io/opentelemetry-helm-charts'),
+      chart: 'opentelemetry-operator',
+      version: '0.90.4',
+      namespace: 'opentelemetry-operator-system',
+      wave: SyncWave.CONTROLLERS,
+      dependsOn: ['cert-manager'],
+      requiresCrds: ['certificates.cert-manager.io', 'issuers.cert-manager.io'],
+      providesCrds: ['opentelemetrycollectors.opentelemetry.io', 'instrumentations.opentelemetry.io'],
+      serverSideApply: true,
+      values: {
+        manager: { collectorImage: { repository: 'otel/opentelemetry-collector-k8s' } },
+        admissionWebhooks: { certManager: { enabled: true } },
+      },
+    });
+  }
+
+  /**
+   * kube-prometheus-stack (Prometheus, Alertmanager, Grafana). CRDs come from
+   * `prometheusOperatorCrds`; Prometheus selects every ServiceMonitor, PodMonitor and
+   * PrometheusRule (not only the chart's own), so tenants' monitors are scraped.
+   */
+  public static kubePrometheusStack(options: KubePrometheusStackAddonOptions = {}): PlatformAddon {
+    const retention = options.retention ?? Duration.days(15);
+    const days = retention.toDays({ integral: false });
+    if (!(days >= 1) || !Number.isInteger(days)) {
+      throw new ValidationError('retention', 'must be a whole number of days, at least one', `${days} days`, 'use e.g. Duration.days(15)');
+    }
+    return PlatformAddon.catalogue(options, {
+      name: 'kube-prometheus-stack',
+      repository: ChartRepository.helm('https://prometheus-community.github.io/helm-charts'),
+      chart: 'kube-prometheus-stack',
+      version: '77.11.1',
+      namespace: 'monitoring',
+      wave: SyncWave.CONTROLLERS,
+      serverSideApply: true,
+      dependsOn: ['prometheus-operator-crds'],
+      requiresCrds: ['prometheuses.monitoring.coreos.com', 'alertmanagers.monitoring.coreos.com', 'servicemonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com'],
+      values: {
+        crds: { enabled: false },
+        grafana: { enabled: options.grafana ?? true },
+        prometheus: {
+          prometheusSpec: {
+            retention: `${days}d`,
+            serviceMonitorSelectorNilUsesHelmValues: false,
+            podMonitorSelectorNilUsesHelmValues: false,
+            ruleSelectorNilUsesHelmValues: false,
+          },
+        },
+      },
+    });
+  }
+
+  /** Karpenter (node autoscaling; owns NodePool, NodeClaim, EC2NodeClass). */
+  public static karpenter(options: KarpenterAddonOptions): PlatformAddon {
+    if (!options || typeof options.clusterName !== 'string' || options.clusterName.trim() === '') {
+      throw new ValidationError('clusterName', 'is required', options?.clusterName, 'pass the EKS cluster name the AWS layer creates');
+    }
+    if (typeof options.interruptionQueue !== 'string' || options.interruptionQueue.trim() === '') {
+      throw new ValidationError('interruptionQueue', 'is required', options.interruptionQueue, 'pass the SQS interruption queue name the AWS layer creates');
+    }
+    const replicas = positiveInt('replicas', options.replicas ?? 2);
+    return PlatformAddon.catalogue(options, {
+      name: 'karpenter',
+      repository: ChartRepository.oci('public.ecr.aws/karpenter'),
+      chart: 'karpenter',
+      version: '1.14.1',
+      namespace: 'kube-system',
+      wave: SyncWave.CONTROLLERS,
+      preserveResourcesOnDeletion: true,
+      createNamespace: false,
+      providesCrds: ['nodepools.karpenter.sh', 'nodeclaims.karpenter.sh', 'ec2nodeclasses.karpenter.k8s.aws'],
+      values: {
+        replicas,
+        settings: { clusterName: options.clusterName, interruptionQueue: options.interruptionQueue },
+        serviceAccount: { name: 'karpenter' },
+      },
+    });
+  }
+
+  /**
+   * The NVIDIA device plugin, standalone: EKS NVIDIA AMIs (AL2023 NVIDIA) already carry the driver
+   * and the container toolkit, so nothing installs drivers (no GPU operator driver DaemonSet). It
+   * runs on GPU nodes only and tolerates the platform's GPU taint.
+   */
+  public static nvidiaDevicePlugin(options: NvidiaDevicePluginAddonOptions = {}): PlatformAddon {
+    const gfd = options.gpuFeatureDiscovery ?? false;
+    return PlatformAddon.catalogue(options, {
+      name: 'nvidia-device-plugin',
+      repository: ChartRepository.helm('https://nvidia.github.io/k8s-device-plugin'),
+      chart: 'nvidia-device-plugin',
+      version: '0.17.1',
+      namespace: 'nvidia-gpu',
+      wave: SyncWave.CONTROLLERS,
+      values: {
+        migStrategy: options.migStrategy ?? MigStrategy.NONE,
+        failOnInitError: true,
+        gfd: { enabled: gfd },
+        nfd: { enabled: gfd },
+        tolerations: [GPU_TOLERATION],
+        affinity: ON_GPU_NODES,
+      },
+    });
+  }
+
+  /** The NVIDIA DCGM exporter (GPU metrics), scraped through a ServiceMonitor. */
+  public static dcgmExporter(options: AddonOptions = {}): PlatformAddon {
+    return PlatformAddon.catalogue(options, {
+      name: 'dcgm-exporter',
+      repository: ChartRepository.helm('https://nvidia.github.io/dcgm-exporter/helm-charts'),
+      chart: 'dcgm-exporter',
+      version: '4.8.3',
+      namespace: 'nvidia-gpu',
+      wave: SyncWave.CONTROLLERS,
+      requiresCrds: ['servicemonitors.monitoring.coreos.com'],
+      values: {
+        serviceMonitor: { enabled: true, interval: '15s' },
+        tolerations: [GPU_TOLERATION],
+        affinity: ON_GPU_NODES,
+      },
+    });
+  }
+
+  /** KEDA (event-driven autoscaling; owns ScaledObject and friends). */
+  public static keda(options: AddonOptions = {}): PlatformAddon {
+    return PlatformAddon.catalogue(options, {
+      name: 'keda',
+      repository: ChartRepository.helm('https://kedacore.github.io/charts'),
+      chart: 'keda',
+      version: '2.20.2',
+      namespace: 'keda',
+      wave: SyncWave.CONTROLLERS,
+      serverSideApply: true,
+      preserveResourcesOnDeletion: true,
+      providesCrds: ['scaledobjects.keda.sh', 'scaledjobs.keda.sh', 'triggerauthentications.keda.sh', 'clustertriggerauthentications.keda.sh'],
+    });
+  }
+
+  /** The KServe CRDs (InferenceService, ServingRuntime, ...). */
+  public static kserveCrds(options: AddonOptions = {}): PlatformAddon {
+    return PlatformAddon.catalogue(options, {
+      name: 'kserve-crd',
+      repository: ChartRepository.oci('ghcr.io/kserve/charts'),
+      chart: 'kserve-crd',
+      version: 'v0.19.0',
+      namespace: 'kserve',
+      wave: SyncWave.CRD_OPERATORS,
+      serverSideApply: true,
+      preserveResourcesOnDeletion: true,
+      providesCrds: ['inferenceservices.serving.kserve.io', 'servingruntimes.serving.kserve.io', 'clusterservingruntimes.serving.kserve.io', 'inferencegraphs.serving.kserve.io', 'trainedmodels.serving.kserve.io'],
+    });
+  }
+
+  /** The KServe controller (needs `kserveCrds` and `certManager`). */
+  public static kserve(options: KServeAddonOptions = {}): PlatformAddon {
+    const mode = options.deploymentMode ?? 'Standard';
+    if (!['Standard', 'Knative'].includes(mode)) {
+      throw new ValidationError('deploymentMode', "must be 'Standard' or 'Knative'", mode, "use 'Standard' (plain Deployments, formerly RawDeployment)");
+    }
+    return PlatformAddon.catalogue(options, {
+      name: 'kserve',
+      repository: ChartRepository.oci('ghcr.io/kserve/charts'),
+      chart: 'kserve-resources',
+      version: 'v0.19.0',
+      namespace: 'kserve',
+      wave: SyncWave.CONTROLLERS,
+      dependsOn: ['kserve-crd', 'cert-manager'],
+      requiresCrds: ['inferenceservices.serving.kserve.io', 'certificates.cert-manager.io'],
+      values: { kserve: { controller: { deploymentMode: mode } } },
+    });
+  }
+
+  /** Any other Helm chart as an add-on. */
+  public static helmChart(props: HelmChartAddonProps): PlatformAddon {
+    return new PlatformAddon({ ...props });
+  }
+
+  private static catalogue(options: AddonOptions, config: PlatformAddonConfig): PlatformAddon {
+    return new PlatformAddon({
+      ...config,
+      version: options.version ?? config.version,
+      namespace: options.namespace ?? config.namespace,
+      values: deepMerge(config.values ?? {}, options.values),
+    });
+  }
+
+  /** The add-on name. */
+  public readonly name: string;
+  private readonly config: PlatformAddonConfig;
+
+  private constructor(config: PlatformAddonConfig) {
+    Names.validateDns1123Label('name', config.name);
+    validatePinnedVersion('version', config.version);
+    Names.validateDns1123Label('namespace', config.namespace);
+    if (!Number.isInteger(config.wave)) {
+      throw new ValidationError('wave', 'must be an integer', config.wave, 'use a SyncWave constant or an integer');
+    }
+    this.name = config.name;
+    this.config = config;
+  }
+
+  /** @inheritdoc */
+  public bind(_scope: Construct, _context: AddonBindContext): PlatformAddonConfig {
+    return { ...this.config };
+  }
+}
+
+function positiveInt(prop: string, n: number): number {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ValidationError(prop, 'must be a positive integer', n, 'use e.g. 2');
+  }
+  return n;
+}

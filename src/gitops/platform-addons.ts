@@ -1,0 +1,213 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { GitOpsLayout } from './gitops-layout';
+import { IPlatformAddon, PlatformAddonConfig } from './platform-addon';
+import { PlatformProject } from './platform-project';
+import { ValidationError } from '../core/errors';
+import { PlatformLabels } from '../core/labels';
+import { Names } from '../core/names';
+import { ARGOCD_API_VERSION, RESOURCES_FINALIZER, sortKeys, SYNC_WAVE_ANNOTATION, validatePinnedVersion } from './private/argocd';
+
+/**
+ * Something synced after the add-ons that needs some of their CRDs (e.g. the platform
+ * ApplicationSet needs the Kyverno CRDs for its policies).
+ */
+export interface CrdConsumerOptions {
+  /** A name for error messages, e.g. `platform-components`. */
+  readonly name: string;
+  /** Its sync wave. */
+  readonly wave: number;
+  /** The CRDs it needs (`<plural>.<group>`). */
+  readonly requiresCrds: string[];
+}
+
+/**
+ * Properties of `PlatformAddons`.
+ */
+export interface PlatformAddonsProps {
+  /** The GitOps layout. */
+  readonly layout: GitOpsLayout;
+  /** The AppProject the add-on Applications use (their chart repositories are added to it). */
+  readonly project: PlatformProject;
+  /** The environment whose cluster the add-ons are installed on. */
+  readonly environment: string;
+  /**
+   * The add-ons.
+   *
+   * @default - none; use `addAddon`
+   */
+  readonly addons?: IPlatformAddon[];
+}
+
+interface Node {
+  readonly name: string;
+  readonly wave: number;
+  readonly requiresCrds: string[];
+  readonly dependsOn: string[];
+  readonly providesCrds: string[];
+  readonly isAddon: boolean;
+}
+
+/**
+ * The platform add-ons of one environment as Argo CD `Application`s: pinned Helm charts, typed
+ * values, sync waves. Validates the install order: every add-on or consumer must sync in a later
+ * wave than each add-on it depends on and each add-on providing a CRD it needs.
+ */
+export class PlatformAddons extends Construct {
+  /** The environment. */
+  public readonly environment: string;
+  private readonly layout: GitOpsLayout;
+  private readonly project: PlatformProject;
+  private readonly nodes: Node[] = [];
+  private readonly configs: PlatformAddonConfig[] = [];
+
+  constructor(scope: Construct, id: string, props: PlatformAddonsProps) {
+    super(scope, id);
+    this.layout = props.layout;
+    this.project = props.project;
+    this.environment = props.layout.environment(props.environment).name;
+    for (const addon of props.addons ?? []) this.addAddon(addon);
+    this.node.addValidation({ validate: () => this.missingDependencies().map((p) => ValidationError.format(p)) });
+  }
+
+  /** The bound add-on configs, in the order they were added. */
+  public get addons(): PlatformAddonConfig[] {
+    return this.configs.map((c) => ({ ...c }));
+  }
+
+  /**
+   * Add an add-on: bind it, validate its pin and its order against the add-ons added so far, and
+   * emit its Application.
+   */
+  public addAddon(addon: IPlatformAddon): PlatformAddonConfig {
+    const env = this.layout.environment(this.environment);
+    const config = addon.bind(this, { environment: env.name, server: env.server! });
+    const prop = `addons[${config.name}]`;
+    Names.validateDns1123Label(`${prop}.name`, config.name, this);
+    validatePinnedVersion(`${prop}.version`, config.version, this);
+    if (this.configs.some((c) => c.name === config.name)) {
+      throw new ValidationError(`${prop}.name`, 'is already an add-on of this environment', config.name, 'add each add-on once', this);
+    }
+    this.addNode({
+      name: config.name,
+      wave: config.wave,
+      isAddon: true,
+      requiresCrds: [...(config.requiresCrds ?? [])],
+      dependsOn: [...(config.dependsOn ?? [])],
+      providesCrds: [...(config.providesCrds ?? [])],
+    });
+    this.configs.push(config);
+    this.project.addSourceRepo(config.repository.url);
+    this.renderApplication(config);
+    return config;
+  }
+
+  /**
+   * Declare something synced later (an ApplicationSet, a component) that needs CRDs of the add-ons;
+   * its wave is validated like an add-on's.
+   */
+  public addCrdConsumer(options: CrdConsumerOptions): void {
+    this.addNode({ name: options.name, wave: options.wave, isAddon: false, requiresCrds: [...options.requiresCrds], dependsOn: [], providesCrds: [] });
+  }
+
+  /**
+   * Throw a ValidationError listing every dependency or required CRD no add-on provides (the
+   * construct also reports them when the app synthesizes).
+   */
+  public validateDependencies(): void {
+    const problems = this.missingDependencies();
+    if (problems.length > 0) {
+      const [first, ...rest] = problems;
+      throw new ValidationError(first.prop, first.problem, undefined, first.fix, this).withProblems(rest);
+    }
+  }
+
+  private missingDependencies(): { prop: string; problem: string; value: string; fix: string }[] {
+    const out: { prop: string; problem: string; value: string; fix: string }[] = [];
+    const addons = this.nodes.filter((n) => n.isAddon);
+    for (const n of this.nodes) {
+      for (const d of n.dependsOn) {
+        if (!addons.some((a) => a.name === d)) {
+          out.push({ prop: `${n.name}.dependsOn`, problem: 'names an add-on that is not installed', value: ValidationError.render(d), fix: `add the '${d}' add-on or drop the dependency` });
+        }
+      }
+      for (const crd of n.requiresCrds) {
+        if (!addons.some((a) => a.providesCrds.includes(crd))) {
+          out.push({ prop: `${n.name}.requiresCrds`, problem: 'needs a CRD no add-on provides', value: ValidationError.render(crd), fix: 'add the add-on that installs it' });
+        }
+      }
+    }
+    return out;
+  }
+
+  private addNode(node: Node): void {
+    if (!Number.isInteger(node.wave)) {
+      throw new ValidationError(`${node.name}.wave`, 'must be an integer', node.wave, 'use a SyncWave constant or an integer', this);
+    }
+    // Check the new node in both directions against every node added so far.
+    for (const other of this.nodes) {
+      this.checkOrder(node, other);
+      this.checkOrder(other, node);
+    }
+    this.nodes.push(node);
+  }
+
+  /** `consumer` must sync after `provider` when it depends on it or needs one of its CRDs. */
+  private checkOrder(consumer: Node, provider: Node): void {
+    if (!provider.isAddon) return;
+    const crd = consumer.requiresCrds.find((c) => provider.providesCrds.includes(c));
+    const depends = consumer.dependsOn.includes(provider.name);
+    if ((crd || depends) && consumer.wave <= provider.wave) {
+      const why = crd ? `'${provider.name}' (wave ${provider.wave}), which provides the CRD '${crd}' it needs` : `'${provider.name}' (wave ${provider.wave}), which it depends on`;
+      throw new ValidationError(`${consumer.name}.wave`, `must be later than the wave of ${why}`, consumer.wave,
+        `give '${consumer.name}' a wave above ${provider.wave} (e.g. SyncWave.CONTROLLERS after SyncWave.CRD_OPERATORS)`, this);
+    }
+  }
+
+  private renderApplication(config: PlatformAddonConfig): void {
+    const env = this.layout.environment(this.environment);
+    const syncOptions = ['PruneLast=true'];
+    if (config.createNamespace ?? true) syncOptions.unshift('CreateNamespace=true');
+    else syncOptions.unshift('CreateNamespace=false');
+    if (config.serverSideApply) syncOptions.push('ServerSideApply=true');
+    if (config.ignoreDifferences && config.ignoreDifferences.length > 0) syncOptions.push('RespectIgnoreDifferences=true');
+    const values = config.values && Object.keys(config.values).length > 0 ? sortKeys(config.values) : undefined;
+    const name = Names.joinLabel([this.environment, config.name]);
+
+    const spec: any = {
+      project: this.project.projectName,
+      source: {
+        repoURL: config.repository.url,
+        chart: config.chart,
+        targetRevision: config.version,
+        helm: { releaseName: config.releaseName ?? config.name, valuesObject: values },
+      },
+      destination: { server: env.server, namespace: config.namespace },
+      ignoreDifferences: config.ignoreDifferences?.map((d) => ({ group: d.group, kind: d.kind, name: d.name, jsonPointers: [...d.jsonPointers] })),
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        syncOptions,
+        managedNamespaceMetadata: (config.createNamespace ?? true) ? { labels: { [PlatformLabels.MANAGED_BY]: PlatformLabels.MANAGED_BY_VALUE } } : undefined,
+        retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+      },
+    };
+
+    new ApiObject(this, config.name, {
+      apiVersion: ARGOCD_API_VERSION,
+      kind: 'Application',
+      metadata: {
+        name,
+        namespace: this.layout.argocdNamespace,
+        labels: {
+          [PlatformLabels.NAME]: config.name,
+          [PlatformLabels.COMPONENT]: 'platform-addon',
+          [PlatformLabels.ENVIRONMENT]: this.environment,
+          [PlatformLabels.MANAGED_BY]: PlatformLabels.MANAGED_BY_VALUE,
+        },
+        annotations: { [SYNC_WAVE_ANNOTATION]: String(config.wave) },
+        finalizers: config.preserveResourcesOnDeletion ? undefined : [RESOURCES_FINALIZER],
+      },
+      spec,
+    } as any);
+  }
+}
