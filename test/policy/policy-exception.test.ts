@@ -1,0 +1,130 @@
+import { PolicyCatalogue, PolicyEngine, PolicyEvaluator, PolicyException, PolicySet } from '../../src/policy';
+import { Cel } from '../../src/validation';
+import { findObject, TestChart } from '../util';
+import { hardenedModelServer, synthPolicies, variant } from './fixtures';
+
+const DCGM = { ruleIds: ['LLM-PSS-003'], namespace: 'gpu-operator', kind: 'DaemonSet', name: 'nvidia-dcgm-exporter', owner: 'platform-team', reason: 'reads GPU metrics from the host', ticket: 'SEC-42', expires: '2026-06-30' };
+const WIDE = { ruleIds: ['LLM-IMG-001', 'LLM-PSS-003'], namespace: 'legacy', owner: 'legacy-team', reason: 'migration to digests in progress', expires: '2026-03-31' };
+
+const hostPathDs = (namespace: string, name: string) => variant(hardenedModelServer(), (d) => {
+  d.kind = 'DaemonSet';
+  d.metadata = { name, namespace };
+  d.spec.template.spec.volumes.push({ name: 'host', hostPath: { path: '/var/lib/kubelet' } });
+});
+const childPod = (namespace: string, generateName: string) => ({
+  apiVersion: 'v1', kind: 'Pod', metadata: { generateName, namespace }, spec: variant(hostPathDs(namespace, 'x').spec.template.spec, () => undefined),
+});
+
+function render(engines: PolicyEngine[]) {
+  return synthPolicies((chart) => new PolicySet(chart, 'Policies', { rules: PolicyCatalogue.baseline(), engines, exceptions: [DCGM, WIDE], today: '2026-01-15' }));
+}
+
+describe('PolicyException', () => {
+  test('the synth-time evaluation honours targeted and namespace-wide exceptions, incl. controller children', () => {
+    const ev = new PolicyEvaluator({ rules: [PolicyCatalogue.HOST_PATH, PolicyCatalogue.IMAGE_DIGEST], exceptions: [new PolicyException(DCGM), new PolicyException(WIDE)], today: '2026-01-15' });
+    const report = ev.evaluate([
+      hostPathDs('gpu-operator', 'nvidia-dcgm-exporter'), // excepted
+      childPod('gpu-operator', 'nvidia-dcgm-exporter-'), // its pods: excepted
+      hostPathDs('gpu-operator', 'nvidia-dcgm-exporter-evil'), // a DaemonSet with a longer name: not excepted
+      hostPathDs('gpu-operator', 'other'), // not excepted
+      hostPathDs('legacy', 'anything'), // namespace-wide
+      hostPathDs('search', 'nvidia-dcgm-exporter'), // other namespace
+    ]);
+    expect(report.violations.map((v) => v.object)).toEqual([
+      'apps/v1/DaemonSet gpu-operator/nvidia-dcgm-exporter-evil',
+      'apps/v1/DaemonSet gpu-operator/other',
+      'apps/v1/DaemonSet search/nvidia-dcgm-exporter',
+    ]);
+  });
+
+  test('renders a Kyverno PolicyException in the exceptions namespace, covering the children', () => {
+    const objects = render([PolicyEngine.KYVERNO]);
+    const ex = findObject(objects, 'PolicyException', 'gpu-operator-daemonset-nvidia-dcgm-exporter');
+    expect(ex.apiVersion).toBe('kyverno.io/v2');
+    expect(ex.metadata.namespace).toBe('policy-exceptions');
+    expect(ex.metadata.annotations).toMatchObject({ 'policy.llm-platform.io/owner': 'platform-team', 'policy.llm-platform.io/expires': '2026-06-30', 'policy.llm-platform.io/ticket': 'SEC-42' });
+    expect(ex.spec.exceptions).toEqual([{ policyName: 'llm-pss-003-disallow-host-path', ruleNames: ['llm-pss-003-disallow-host-path'] }]);
+    expect(ex.spec.match.any).toEqual([{ resources: { namespaces: ['gpu-operator'], kinds: ['DaemonSet', 'Pod'], names: ['nvidia-dcgm-exporter', 'nvidia-dcgm-exporter-*'] } }]);
+    const wide = findObject(objects, 'PolicyException', 'legacy');
+    expect(wide.spec.exceptions.map((e: any) => e.policyName)).toEqual(['llm-img-001-require-image-digest', 'llm-pss-003-disallow-host-path']);
+    expect(wide.spec.match.any).toEqual([{ resources: { namespaces: ['legacy'] } }]);
+  });
+
+  test('renders VAP binding namespace exclusions and a policy match condition for targeted exceptions', () => {
+    const objects = render([PolicyEngine.VALIDATING_ADMISSION_POLICY]);
+    const binding = findObject(objects, 'ValidatingAdmissionPolicyBinding', 'llm-pss-003-disallow-host-path');
+    expect(binding.spec.matchResources.namespaceSelector.matchExpressions).toEqual([{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'legacy'] }]);
+    const policy = findObject(objects, 'ValidatingAdmissionPolicy', 'llm-pss-003-disallow-host-path');
+    const [condition] = policy.spec.matchConditions;
+    expect(condition.name).toBe('policy-exceptions');
+    // the match condition is false (policy skipped) exactly for the excepted objects
+    const holds = (o: any) => Cel.evaluate(condition.expression, { object: o }).value;
+    expect(holds(hostPathDs('gpu-operator', 'nvidia-dcgm-exporter'))).toBe(false);
+    expect(holds(childPod('gpu-operator', 'nvidia-dcgm-exporter-'))).toBe(false);
+    expect(holds(hostPathDs('gpu-operator', 'nvidia-dcgm-exporter-evil'))).toBe(true);
+    expect(holds(hostPathDs('search', 'nvidia-dcgm-exporter'))).toBe(true);
+    // rules without exceptions get neither
+    const other = findObject(objects, 'ValidatingAdmissionPolicy', 'llm-pss-001-disallow-privileged');
+    expect(other.spec.matchConditions).toBeUndefined();
+  });
+
+  test('renders Gatekeeper excludedNamespaces and typed exemptions honoured by the template CEL', () => {
+    const objects = render([PolicyEngine.GATEKEEPER]);
+    const constraint = findObject(objects, 'LlmPss003');
+    expect(constraint.spec.match.excludedNamespaces).toEqual(['kube-system', 'legacy']);
+    expect(constraint.spec.parameters).toEqual({ exemptions: [{ namespace: 'gpu-operator', kind: 'DaemonSet', name: 'nvidia-dcgm-exporter' }] });
+    const template = findObject(objects, 'ConstraintTemplate', 'llmpss003');
+    const source = template.spec.targets[0].code[0].source;
+    const run = (o: any) => {
+      const variables: any = { params: constraint.spec.parameters };
+      for (const v of source.variables) variables[v.name] = Cel.evaluate(v.expression, { object: o, variables }).value;
+      return Cel.evaluate(source.validations[0].expression, { object: o, variables }).value;
+    };
+    expect(run(hostPathDs('gpu-operator', 'nvidia-dcgm-exporter'))).toBe(true);
+    expect(run(childPod('gpu-operator', 'nvidia-dcgm-exporter-'))).toBe(true);
+    expect(run(hostPathDs('gpu-operator', 'other'))).toBe(false);
+  });
+
+  test('an expired exception fails synth (with an injected date)', () => {
+    expect(() => new PolicySet(new TestChart(), 'Policies', { exceptions: [DCGM], today: '2026-07-01' }))
+      .toThrow(/Policies: 'exceptions.expires' is in the past: exception gpu-operator-daemonset-nvidia-dcgm-exporter \(owner platform-team, SEC-42\) expired \(today is 2026-07-01\), got '2026-06-30'; fix the workload and remove the exception, or have its owner renew it/);
+    // valid through its expiry day
+    expect(() => new PolicySet(new TestChart(), 'Policies', { exceptions: [DCGM], today: '2026-06-30' })).not.toThrow();
+  });
+
+  test('the default date is the synth date', () => {
+    const set = new PolicySet(new TestChart(), 'Policies', { exceptions: [{ ...DCGM, expires: '2999-01-01' }] });
+    expect(set.today).toBe(new Date().toISOString().slice(0, 10));
+    expect(() => new PolicySet(new TestChart(), 'Policies2', { exceptions: [{ ...DCGM, expires: '2000-01-01' }] })).toThrow(/is in the past/);
+  });
+
+  test('an unknown rule id is an error', () => {
+    expect(() => new PolicySet(new TestChart(), 'Policies', { exceptions: [{ ...DCGM, ruleIds: ['LLM-PSS-999'] }], today: '2026-01-01' }))
+      .toThrow(/'exceptions.ruleIds' names a rule that is not in the policy set \(exception gpu-operator-daemonset-nvidia-dcgm-exporter\), got 'LLM-PSS-999'; use one of: LLM-GPU-001/);
+  });
+
+  test.each([
+    ['owner', { owner: '' }, /'owner' is required \(exception for gpu-operator\/DaemonSet\/nvidia-dcgm-exporter\), got ''; name the team or person accountable/],
+    ['owner', { owner: undefined }, /'owner' is required .*got nothing/],
+    ['expires', { expires: undefined }, /'expires' must be a date YYYY-MM-DD .*got nothing; set the last day the exception is valid/],
+    ['expires', { expires: '2026-02-30' }, /'expires' must be a date YYYY-MM-DD .*got '2026-02-30'/],
+    ['reason', { reason: ' ' }, /'reason' is required/],
+    ['ruleIds', { ruleIds: [] }, /'ruleIds' must list at least one rule id/],
+    ['kind', { kind: 'daemonset' }, /'kind' must be a Kubernetes kind in PascalCase/],
+    ['namespace', { namespace: 'Bad_NS' }, /'namespace'/],
+  ])('bad %s', (_p, edit, message) => {
+    expect(() => new PolicyException({ ...DCGM, ...(edit as any) })).toThrow(message);
+  });
+
+  test('two exceptions for the same target are an error', () => {
+    expect(() => new PolicySet(new TestChart(), 'Policies', { exceptions: [DCGM, { ...DCGM, ruleIds: ['LLM-PSS-001'] }], today: '2026-01-01' }))
+      .toThrow(/'exceptions' has two exceptions for the same target, got 'gpu-operator-daemonset-nvidia-dcgm-exporter'; merge their ruleIds/);
+  });
+
+  test('objectName and covers()', () => {
+    const e = new PolicyException(WIDE);
+    expect(e.objectName).toBe('legacy');
+    expect(e.covers({ kind: 'Pod', metadata: { namespace: 'legacy', name: 'x' } })).toBe(true);
+    expect(e.covers({ kind: 'Pod', metadata: { namespace: 'other', name: 'x' } })).toBe(false);
+  });
+});
