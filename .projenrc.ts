@@ -143,6 +143,14 @@ for (const [name, file] of Object.entries(CRD_IMPORTS)) {
 }
 project.gitattributes.addAttributes('/src/imports/**', 'linguist-generated');
 
+// The harness reads a compact, pre-parsed cache of the shipped CRDs (YAML parsing of the largest CRDs
+// takes seconds). Regenerated before every compile; CI fails if the committed copy is stale.
+const schemasTask = project.addTask('schemas', {
+  description: 'Rebuild schemas/crds.cache.json.gz from schemas/crds/*.yaml',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json src/validation/private/crd-cache.ts',
+});
+project.preCompileTask.spawn(schemasTask);
+
 // ---------------------------------------------------------------------------------------------
 // The main job (README command 1): synthesize the bundled example into Terraform JSON + Kubernetes
 // YAML, validate everything with the harness and print a summary.

@@ -9,8 +9,9 @@
 import * as fs from 'fs';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import * as YAML from 'yaml';
-import { compileCel, CelCompileError } from './cel-engine';
+import { loadCrdCache } from './crd-cache';
 import { kubernetesDefinitionsFile, shippedCrdFiles } from './schema-files';
+import { validateStructural } from './structural';
 
 export interface SchemaError {
   readonly path: string;
@@ -68,54 +69,7 @@ function newAjv(): Ajv {
       return errors.length === 0;
     },
   });
-  ajv.addKeyword({
-    keyword: 'k8sCel',
-    errors: true,
-    validate: function celRules(rules: CelRule[], data: unknown): boolean {
-      const errors: Partial<ErrorObject>[] = [];
-      for (const rule of rules) {
-        const message = evaluateRule(rule, data);
-        if (message !== undefined) {
-          errors.push({ keyword: 'k8sCel', message, params: { fieldPath: rule.fieldPath ?? '' } });
-        }
-      }
-      (celRules as any).errors = errors;
-      return errors.length === 0;
-    },
-  });
   return ajv;
-}
-
-interface CelRule {
-  readonly rule: string;
-  readonly message?: string;
-  readonly messageExpression?: string;
-  readonly fieldPath?: string;
-}
-
-function evaluateRule(rule: CelRule, self: unknown): string | undefined {
-  // Transition rules compare with the previous object; on create there is none, and the API server
-  // skips them. The same holds here (everything the library emits is a create).
-  if (/\boldSelf\b/.test(rule.rule)) return undefined;
-  let program;
-  try {
-    program = compileCel(rule.rule, ['self']);
-  } catch (e) {
-    if (e instanceof CelCompileError) return `CRD rule does not compile offline (${e.reason}): ${rule.rule}`;
-    throw e;
-  }
-  const outcome = program.evaluate({ self });
-  if (outcome.error !== undefined) return `CRD rule '${rule.rule}' failed to evaluate: ${outcome.error}`;
-  if (outcome.value === true) return undefined;
-  if (rule.messageExpression) {
-    try {
-      const m = compileCel(rule.messageExpression, ['self']).evaluate({ self });
-      if (typeof m.value === 'string' && m.value !== '') return m.value;
-    } catch {
-      // fall through to the static message
-    }
-  }
-  return rule.message ?? `failed rule: ${rule.rule}`;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -223,89 +177,10 @@ export interface CrdInfo {
   readonly kind: string;
 }
 
-/**
- * Converts a structural schema to a strict JSON schema for ajv.
- */
-export function structuralToJsonSchema(node: any, isRoot = false): any {
-  if (node === null || typeof node !== 'object') return node;
-  const out: any = {};
-  for (const [k, v] of Object.entries<any>(node)) {
-    switch (k) {
-      case 'description':
-      case 'example':
-      case 'externalDocs':
-      case 'default':
-      case 'title':
-        break;
-      case 'properties':
-        out.properties = mapValues(v, (p) => structuralToJsonSchema(p));
-        break;
-      case 'items':
-        out.items = Array.isArray(v) ? v.map((p) => structuralToJsonSchema(p)) : structuralToJsonSchema(v);
-        break;
-      case 'additionalProperties':
-        out.additionalProperties = typeof v === 'object' ? structuralToJsonSchema(v) : v;
-        break;
-      case 'allOf':
-      case 'anyOf':
-      case 'oneOf':
-        // In structural schemas these only constrain values (no types or fields of their own).
-        out[k] = v.map((p: any) => valueConstraintsOnly(structuralToJsonSchema(p)));
-        break;
-      case 'not':
-        out.not = valueConstraintsOnly(structuralToJsonSchema(v));
-        break;
-      case 'format':
-        if (['int32', 'int64', 'float', 'double', 'byte', 'date-time'].includes(v)) out.format = v;
-        break;
-      case 'nullable':
-      case 'type':
-        break;
-      case 'x-kubernetes-validations':
-        out.k8sCel = v.map((r: any) => ({ rule: r.rule, message: r.message, messageExpression: r.messageExpression, fieldPath: r.fieldPath }));
-        break;
-      case 'x-kubernetes-list-map-keys':
-        if (node['x-kubernetes-list-type'] === 'map') out.k8sListMapKeys = v;
-        break;
-      case 'x-kubernetes-list-type':
-        if (v === 'set') out.uniqueItems = true;
-        break;
-      default:
-        if (!k.startsWith('x-kubernetes-')) out[k] = v;
-    }
-  }
-  if (node['x-kubernetes-int-or-string']) {
-    out.anyOf = [...(out.anyOf ?? []), { type: 'integer' }, { type: 'string' }];
-  } else if (node.type) {
-    out.type = node.nullable ? [node.type, 'null'] : node.type;
-  }
-  if (node['x-kubernetes-embedded-resource']) {
-    out.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...(out.properties ?? {}) };
-  }
-  const preserve = node['x-kubernetes-preserve-unknown-fields'] === true;
-  if (node.type === 'object' && !preserve && node.additionalProperties === undefined) {
-    out.additionalProperties = false;
-    if (isRoot) {
-      out.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, ...(out.properties ?? {}) };
-    }
-  }
-  if (isRoot) {
-    // metadata is validated separately as a strict ObjectMeta.
-    out.properties = { ...(out.properties ?? {}), metadata: { type: 'object' } };
-  }
-  return out;
-}
-
-function valueConstraintsOnly(schema: any): any {
-  const { additionalProperties: _a, ...rest } = schema;
-  return rest;
-}
-
 const crdIndexCache = new Map<string, CrdInfo>();
 let crdIndexBuilt = false;
 const crdDocCache = new Map<string, any>();
 const crdValidatorCache = new Map<string, KindValidator>();
-let crdAjv: Ajv | undefined;
 
 /**
  * Index a CRD file by group and kind without parsing the whole (often multi-megabyte) YAML.
@@ -335,8 +210,10 @@ function parseCrdInfo(file: string): CrdInfo {
 function ensureShippedCrds(): void {
   if (crdIndexBuilt) return;
   crdIndexBuilt = true;
+  const cache = loadCrdCache();
   for (const f of shippedCrdFiles()) {
-    const info = indexCrdFile(f) ?? parseCrdInfo(f);
+    const cached = cache.get(f);
+    const info = cached ? { file: f, group: cached.group, kind: cached.kind } : indexCrdFile(f) ?? parseCrdInfo(f);
     const key = `${info.group}/${info.kind}`;
     if (!crdIndexCache.has(key)) crdIndexCache.set(key, info);
   }
@@ -344,6 +221,19 @@ function ensureShippedCrds(): void {
 
 function loadCrdDoc(file: string): any {
   let doc = crdDocCache.get(file);
+  const cached = doc ? undefined : loadCrdCache().get(file);
+  if (cached) {
+    doc = {
+      kind: 'CustomResourceDefinition',
+      metadata: { name: cached.name },
+      spec: {
+        group: cached.group,
+        names: { kind: cached.kind },
+        versions: cached.versions.map((v) => ({ name: v.name, served: v.served, schema: v.schema ? { openAPIV3Schema: v.schema } : undefined })),
+      },
+    };
+    crdDocCache.set(file, doc);
+  }
   if (!doc) {
     doc = YAML.parse(fs.readFileSync(file, 'utf-8'), { maxAliasCount: -1 });
     crdDocCache.set(file, doc);
@@ -379,18 +269,17 @@ export function crdValidator(apiVersion: string, kind: string): KindValidator | 
     const served = (doc.spec.versions ?? []).filter((x: any) => x.served !== false).map((x: any) => x.name);
     v = { source, validate: () => [{ path: '/apiVersion', check: 'schema', message: `${group}/${version} is not a served version of ${kind}; served: ${served.join(', ')}` }] };
   } else {
-    const schema = versionDef.schema?.openAPIV3Schema;
-    crdAjv ??= newAjv();
-    const fn = crdAjv.compile(structuralToJsonSchema(schema ?? { 'type': 'object', 'x-kubernetes-preserve-unknown-fields': true }, true));
+    const schema = versionDef.schema?.openAPIV3Schema ?? { 'type': 'object', 'x-kubernetes-preserve-unknown-fields': true };
     const meta = objectMetaValidator('1.34');
     v = {
       source,
       validate: (obj: any) => {
-        const errors = fn(obj) ? [] : toSchemaErrors(fn.errors ?? []);
+        const errors: SchemaError[] = [];
+        validateStructural(schema, obj, '', errors, true);
         if (obj && obj.metadata !== undefined && !meta(obj.metadata)) {
-          errors.push(...toSchemaErrors(meta.errors ?? []).map((e) => ({ ...e, path: `/metadata${e.path}` })));
+          errors.push(...toSchemaErrors(meta.errors ?? []).map((e) => ({ ...e, path: `/metadata${e.path === '/' ? '' : e.path}` })));
         }
-        return errors;
+        return dedupe(errors);
       },
     };
   }
@@ -409,7 +298,7 @@ function toSchemaErrors(errors: ErrorObject[]): SchemaError[] {
     if (unions.some((u) => u !== e && e.schemaPath.startsWith(`${u.schemaPath}/`))) continue;
     let path = e.instancePath || '/';
     let message = e.message ?? 'is invalid';
-    let check: SchemaError['check'] = 'schema';
+    const check: SchemaError['check'] = 'schema';
     switch (e.keyword) {
       case 'additionalProperties':
         path = `${e.instancePath}/${(e.params as any).additionalProperty}`;
@@ -426,10 +315,6 @@ function toSchemaErrors(errors: ErrorObject[]): SchemaError[] {
       case 'enum':
         message = `must be one of ${JSON.stringify((e.params as any).allowedValues)}`;
         break;
-      case 'k8sCel':
-        check = 'cel-rule';
-        if ((e.params as any).fieldPath) path = `${e.instancePath}${String((e.params as any).fieldPath).replace(/\./g, '/')}`;
-        break;
       default:
         break;
     }
@@ -439,4 +324,14 @@ function toSchemaErrors(errors: ErrorObject[]): SchemaError[] {
     out.push({ path: path || '/', message, check });
   }
   return out;
+}
+
+function dedupe(errors: SchemaError[]): SchemaError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.path}\u0000${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
