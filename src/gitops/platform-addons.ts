@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { GitOpsLayout } from './gitops-layout';
 import { IPlatformAddon, PlatformAddonConfig } from './platform-addon';
 import { PlatformProject } from './platform-project';
-import { ValidationError } from '../core/errors';
+import { ProblemCollector, ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
 import { ARGOCD_API_VERSION, RESOURCES_FINALIZER, sortKeys, SYNC_WAVE_ANNOTATION, validatePinnedVersion } from './private/argocd';
@@ -67,7 +67,9 @@ export class PlatformAddons extends Construct {
     this.project = props.project;
     this.environment = props.layout.environment(props.environment).name;
     for (const addon of props.addons ?? []) this.addAddon(addon);
-    this.node.addValidation({ validate: () => this.missingDependencies().map((p) => ValidationError.format(p)) });
+    this.node.addValidation({
+      validate: () => this.missingDependencies().map((p) => ValidationError.format({ ...p, value: ValidationError.render(p.value) })),
+    });
   }
 
   /** The bound add-on configs, in the order they were added. */
@@ -107,7 +109,9 @@ export class PlatformAddons extends Construct {
    * its wave is validated like an add-on's.
    */
   public addCrdConsumer(options: CrdConsumerOptions): void {
-    this.addNode({ name: options.name, wave: options.wave, isAddon: false, requiresCrds: [...options.requiresCrds], dependsOn: [], providesCrds: [] });
+    this.addNode({
+      name: options.name, wave: options.wave, isAddon: false, requiresCrds: [...options.requiresCrds], dependsOn: [], providesCrds: [],
+    });
   }
 
   /**
@@ -115,11 +119,9 @@ export class PlatformAddons extends Construct {
    * construct also reports them when the app synthesizes).
    */
   public validateDependencies(): void {
-    const problems = this.missingDependencies();
-    if (problems.length > 0) {
-      const [first, ...rest] = problems;
-      throw new ValidationError(first.prop, first.problem, undefined, first.fix, this).withProblems(rest);
-    }
+    const problems = new ProblemCollector(this);
+    for (const p of this.missingDependencies()) problems.add(p.prop, p.problem, p.value, p.fix);
+    problems.throwIfAny();
   }
 
   private missingDependencies(): { prop: string; problem: string; value: string; fix: string }[] {
@@ -128,12 +130,12 @@ export class PlatformAddons extends Construct {
     for (const n of this.nodes) {
       for (const d of n.dependsOn) {
         if (!addons.some((a) => a.name === d)) {
-          out.push({ prop: `${n.name}.dependsOn`, problem: 'names an add-on that is not installed', value: ValidationError.render(d), fix: `add the '${d}' add-on or drop the dependency` });
+          out.push({ prop: `${n.name}.dependsOn`, problem: 'names an add-on that is not installed', value: d, fix: `add the '${d}' add-on or drop the dependency` });
         }
       }
       for (const crd of n.requiresCrds) {
         if (!addons.some((a) => a.providesCrds.includes(crd))) {
-          out.push({ prop: `${n.name}.requiresCrds`, problem: 'needs a CRD no add-on provides', value: ValidationError.render(crd), fix: 'add the add-on that installs it' });
+          out.push({ prop: `${n.name}.requiresCrds`, problem: 'needs a CRD no add-on provides', value: crd, fix: 'add the add-on that installs it' });
         }
       }
     }
@@ -187,7 +189,9 @@ export class PlatformAddons extends Construct {
       syncPolicy: {
         automated: { prune: true, selfHeal: true },
         syncOptions,
-        managedNamespaceMetadata: (config.createNamespace ?? true) ? { labels: { [PlatformLabels.MANAGED_BY]: PlatformLabels.MANAGED_BY_VALUE } } : undefined,
+        managedNamespaceMetadata: (config.createNamespace ?? true)
+          ? { labels: { [PlatformLabels.MANAGED_BY]: PlatformLabels.MANAGED_BY_VALUE } }
+          : undefined,
         retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
       },
     };
