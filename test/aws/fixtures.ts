@@ -1,5 +1,6 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
 import { EksCluster, EksClusterProps } from '../../src/aws/eks-cluster';
 import { Network, NetworkProps } from '../../src/aws/network';
 
@@ -8,7 +9,7 @@ export const REGION = 'us-east-1';
 export const ACCOUNT = '123456789012';
 
 /** A default AwsProvider (region and one allowed account), as an app would configure it. */
-export function provider(stack: TerraformStack, extra: { useFipsEndpoint?: boolean } = {}): AwsProvider {
+export function provider(stack: Construct, extra: { useFipsEndpoint?: boolean } = {}): AwsProvider {
   return new AwsProvider(stack, 'aws', { region: REGION, allowedAccountIds: [ACCOUNT], ...extra });
 }
 

@@ -1,4 +1,4 @@
-import { TerraformResource } from 'cdktf';
+import { dependable, TerraformResource } from 'cdktf';
 
 interface State {
   readonly nodeGroups: TerraformResource[];
@@ -9,7 +9,7 @@ interface State {
 const STATES = new WeakMap<object, State>();
 
 function addDependency(resource: TerraformResource, on: TerraformResource): void {
-  const fqn = on.fqn;
+  const fqn = dependable(on);
   const deps = resource.dependsOn ?? [];
   if (!deps.includes(fqn)) resource.dependsOn = [...deps, fqn];
 }

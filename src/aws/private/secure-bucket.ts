@@ -122,3 +122,28 @@ export class SecureBucket extends Construct {
     }
   }
 }
+
+/**
+ * A bucket that receives S3 server access logs (internal): SSE-S3 (log delivery does not support
+ * SSE-KMS targets), TLS-only, writable only by the S3 logging service for this account, current logs
+ * expire after `retentionDays`.
+ */
+export function accessLogBucket(scope: Construct, id: string, bucketName: string, prop: string, accountId: string,
+  preventDestroy: boolean, retentionDays: number, tags?: { [key: string]: string }): SecureBucket {
+  return new SecureBucket(scope, id, {
+    bucketName,
+    prop,
+    preventDestroy,
+    noncurrentVersionExpirationDays: 30,
+    expirationDays: retentionDays,
+    tags,
+    policyStatements: (arn) => [{
+      Sid: 'AllowS3ServerAccessLogs',
+      Effect: 'Allow',
+      Principal: { Service: 'logging.s3.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: `${arn}/*`,
+      Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
+    }],
+  });
+}

@@ -1,0 +1,191 @@
+import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
+import { EcrRegistryScanningConfiguration } from '@cdktf/provider-aws/lib/ecr-registry-scanning-configuration';
+import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
+import { Construct } from 'constructs';
+import type { IAwsRole } from './pod-identity-role';
+import { ProblemCollector, ValidationError } from '../core/errors';
+import { AwsEnvironment } from './private/aws-env';
+import { AwsNames } from './private/aws-names';
+import { ManagedKey } from './private/kms';
+
+/**
+ * ECR repositories roles can pull from.
+ */
+export interface IImageRegistry {
+  /** Repository names. */
+  readonly repositoryNames: string[];
+  /** Allow `role` to pull from every repository. */
+  grantPull(role: IAwsRole): void;
+}
+
+/**
+ * Props for `ImageRegistry`.
+ */
+export interface ImageRegistryProps {
+  /** Repository names, e.g. `['llm/vllm', 'llm/gateway']`. */
+  readonly repositories: string[];
+  /**
+   * Name used for the KMS key alias and Terraform ids.
+   *
+   * @default - the first path segment of the first repository
+   */
+  readonly name?: string;
+  /**
+   * The region (registry URLs).
+   *
+   * @default - the region of the stack's AwsProvider
+   */
+  readonly region?: string;
+  /**
+   * The account id (registry URLs known at synth time).
+   *
+   * @default - the stack's AwsProvider's only allowed account id, else a token
+   */
+  readonly accountId?: string;
+  /**
+   * Turn on Amazon Inspector enhanced scanning (continuous) for these repositories. The registry
+   * scanning configuration is one per account and region: enable it from one ImageRegistry only.
+   *
+   * @default false (basic scan on push)
+   */
+  readonly enhancedScanning?: boolean;
+  /**
+   * Days before untagged images expire.
+   *
+   * @default 14
+   */
+  readonly untaggedImageExpiryDays?: number;
+  /**
+   * Images kept per repository (the oldest beyond this expire).
+   *
+   * @default 200
+   */
+  readonly maxImageCount?: number;
+  /**
+   * `prevent_destroy` on repositories and the KMS key.
+   *
+   * @default true
+   */
+  readonly preventDestroy?: boolean;
+  /**
+   * Tags.
+   *
+   * @default - none
+   */
+  readonly tags?: { [key: string]: string };
+}
+
+/**
+ * ECR repositories for serving images: immutable tags (a tag always means the same digest), scan on
+ * push (Inspector enhanced scanning when enabled), KMS encryption with a dedicated key, a lifecycle
+ * policy for untagged and old images, `prevent_destroy`.
+ */
+export class ImageRegistry extends Construct implements IImageRegistry {
+  public readonly repositoryNames: string[];
+  /** The registry host, `<account>.dkr.ecr.<region>.amazonaws.com` (a token when the account is unknown). */
+  public readonly registryUrl: string;
+  /** Repository URLs by name. */
+  public readonly repositoryUrls: { [name: string]: string };
+  /** The KMS key ARN (a token). */
+  public readonly kmsKeyArn: string;
+  /** The region. */
+  public readonly region: string;
+  /** Whether enhanced scanning is on. */
+  public readonly enhancedScanning: boolean;
+
+  private readonly repositoryArns: string[];
+
+  constructor(scope: Construct, id: string, props: ImageRegistryProps) {
+    super(scope, id);
+    const problems = new ProblemCollector(this);
+    problems.check(Array.isArray(props.repositories) && props.repositories.length > 0, 'repositories', 'must list at least one repository', props.repositories,
+      "add e.g. 'llm/vllm'");
+    problems.throwIfAny();
+    for (const name of props.repositories) AwsNames.validate('ecrRepository', 'repositories', name, this);
+    this.repositoryNames = [...new Set(props.repositories)].sort();
+    const untaggedDays = props.untaggedImageExpiryDays ?? 14;
+    const maxImages = props.maxImageCount ?? 200;
+    problems.check(Number.isInteger(untaggedDays) && untaggedDays >= 1, 'untaggedImageExpiryDays', 'must be a positive whole number', untaggedDays, 'use e.g. 14');
+    problems.check(Number.isInteger(maxImages) && maxImages >= 1, 'maxImageCount', 'must be a positive whole number', maxImages, 'use e.g. 200');
+    problems.throwIfAny();
+    this.region = AwsEnvironment.region(this, props.region);
+    const env = AwsEnvironment.of(this);
+    const account = props.accountId ?? AwsEnvironment.literalAccountId(this) ?? env.accountId;
+    if (props.accountId !== undefined && !/^\d{12}$/.test(props.accountId)) {
+      throw new ValidationError('accountId', 'must be a 12-digit AWS account id', props.accountId, "use e.g. '123456789012'", this);
+    }
+    this.registryUrl = `${account}.dkr.ecr.${this.region}.amazonaws.com`;
+    this.enhancedScanning = props.enhancedScanning ?? false;
+    const preventDestroy = props.preventDestroy ?? true;
+    const name = props.name ?? this.repositoryNames[0].split('/')[0];
+    AwsNames.validate('ecrRepository', 'name', name, this);
+
+    const key = new ManagedKey(this, 'Key', {
+      name: `${name}-ecr`,
+      description: `ECR repositories ${this.repositoryNames.join(', ')}`.slice(0, 8192),
+      preventDestroy,
+      tags: props.tags,
+    });
+    this.kmsKeyArn = key.arn;
+
+    const lifecycle = JSON.stringify({
+      rules: [
+        {
+          rulePriority: 1,
+          description: `Expire untagged images after ${untaggedDays} days`,
+          selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: untaggedDays },
+          action: { type: 'expire' },
+        },
+        {
+          rulePriority: 2,
+          description: `Keep the newest ${maxImages} images`,
+          selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: maxImages },
+          action: { type: 'expire' },
+        },
+      ],
+    });
+
+    this.repositoryUrls = {};
+    this.repositoryArns = [];
+    for (const repoName of this.repositoryNames) {
+      const repo = AwsNames.stable(new EcrRepository(this, `Repository-${repoName}`, {
+        name: repoName,
+        imageTagMutability: 'IMMUTABLE',
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfiguration: [{ encryptionType: 'KMS', kmsKey: key.arn }],
+        forceDelete: false,
+        tags: props.tags,
+        lifecycle: preventDestroy ? { preventDestroy: true } : undefined,
+      }), 'aws_ecr_repository', [repoName], 'repositories');
+      AwsNames.stable(new EcrLifecyclePolicy(this, `Lifecycle-${repoName}`, { repository: repo.name, policy: lifecycle }),
+        'aws_ecr_lifecycle_policy', [repoName], 'repositories');
+      this.repositoryUrls[repoName] = `${this.registryUrl}/${repoName}`;
+      this.repositoryArns.push(repo.arn);
+    }
+
+    if (this.enhancedScanning) {
+      AwsNames.stable(new EcrRegistryScanningConfiguration(this, 'Scanning', {
+        scanType: 'ENHANCED',
+        rule: [{
+          scanFrequency: 'CONTINUOUS_SCAN',
+          repositoryFilter: this.repositoryNames.map((filter) => ({ filter, filterType: 'WILDCARD' })),
+        }],
+      }), 'aws_ecr_registry_scanning_configuration', [name], 'name');
+    }
+  }
+
+  /** The URL of one repository. */
+  public repositoryUrl(repository: string): string {
+    const url = this.repositoryUrls[repository];
+    if (!url) {
+      throw new ValidationError('repository', 'is not a repository of this registry', repository, `use one of ${this.repositoryNames.join(', ')}`, this);
+    }
+    return url;
+  }
+
+  public grantPull(role: IAwsRole): void {
+    role.addToPolicy({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] });
+    role.addToPolicy({ actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], resources: [...this.repositoryArns] });
+    role.addToPolicy({ actions: ['kms:Decrypt'], resources: [this.kmsKeyArn], conditions: { StringEquals: { 'kms:ViaService': `ecr.${this.region}.amazonaws.com` } } });
+  }
+}

@@ -1,0 +1,203 @@
+import { Token } from 'cdktf';
+import { Construct } from 'constructs';
+import type { IAwsRole } from './pod-identity-role';
+import { ProblemCollector, ValidationError } from '../core/errors';
+import { AwsEnvironment } from './private/aws-env';
+import { AwsNames } from './private/aws-names';
+import { ManagedKey } from './private/kms';
+import { accessLogBucket, SecureBucket } from './private/secure-bucket';
+
+/**
+ * An S3 location of model weights that roles can be granted access to.
+ */
+export interface IModelStore {
+  /** The bucket name (plain). */
+  readonly bucketName: string;
+  /** The bucket ARN (a token). */
+  readonly bucketArn: string;
+  /** The ARN of the bucket's KMS key (a token). */
+  readonly kmsKeyArn: string;
+  /** Allow `role` to list and read the objects under `prefix` (e.g. `models/llama3-8b/`). */
+  grantRead(role: IAwsRole, prefix: string): void;
+  /** Allow `role` to write objects under `prefix` (fine-tuning outputs). */
+  grantWrite(role: IAwsRole, prefix: string): void;
+  /** `s3://<bucket>/<prefix>`. */
+  s3Uri(prefix: string): string;
+}
+
+/**
+ * S3 Object Lock modes.
+ */
+export enum ObjectLockMode {
+  /** Nobody, including the root user, can delete or shorten the retention of a locked version. */
+  COMPLIANCE = 'COMPLIANCE',
+  /** Principals with `s3:BypassGovernanceRetention` can delete locked versions. */
+  GOVERNANCE = 'GOVERNANCE',
+}
+
+/**
+ * Object Lock default retention.
+ */
+export interface ObjectLockOptions {
+  /** Days every new object version is locked. */
+  readonly retentionDays: number;
+  /**
+   * The mode.
+   *
+   * @default ObjectLockMode.GOVERNANCE
+   */
+  readonly mode?: ObjectLockMode;
+}
+
+/**
+ * Props for `ModelStore`.
+ */
+export interface ModelStoreProps {
+  /** The bucket name (globally unique; also the base of the key alias and the access-log bucket). */
+  readonly bucketName: string;
+  /**
+   * The region (for `kms:ViaService` conditions).
+   *
+   * @default - the region of the stack's AwsProvider
+   */
+  readonly region?: string;
+  /**
+   * Days noncurrent object versions are kept (rollback window for overwritten weights).
+   *
+   * @default 90
+   */
+  readonly noncurrentVersionExpirationDays?: number;
+  /**
+   * Object Lock (write-once model versions); can only be turned on when the bucket is created.
+   *
+   * @default - no Object Lock
+   */
+  readonly objectLock?: ObjectLockOptions;
+  /**
+   * An existing bucket for S3 server access logs.
+   *
+   * @default - a dedicated `<bucketName>-access-logs` bucket
+   */
+  readonly accessLogBucketName?: string;
+  /**
+   * Days access logs are kept in the dedicated access-log bucket.
+   *
+   * @default 365
+   */
+  readonly accessLogRetentionDays?: number;
+  /**
+   * `prevent_destroy` on the buckets and the KMS key.
+   *
+   * @default true
+   */
+  readonly preventDestroy?: boolean;
+  /**
+   * Tags.
+   *
+   * @default - none
+   */
+  readonly tags?: { [key: string]: string };
+}
+
+/**
+ * An S3 bucket for model weights: SSE-KMS with a dedicated rotating key and bucket keys, versioning,
+ * all public access blocked, ACLs disabled, TLS-only bucket policy, server access logging,
+ * noncurrent-version expiry, optional Object Lock, `prevent_destroy`; `grantRead(role, prefix)` gives
+ * Pod Identity roles read access to one prefix only.
+ */
+export class ModelStore extends Construct implements IModelStore {
+  public readonly bucketName: string;
+  public readonly bucketArn: string;
+  public readonly kmsKeyArn: string;
+  /** The region. */
+  public readonly region: string;
+  /** The access-log bucket name. */
+  public readonly accessLogBucketName: string;
+  /** Noncurrent-version retention in days. */
+  public readonly noncurrentVersionExpirationDays: number;
+  /** The prefixes granted so far, sorted (what the Kubernetes layer may mount or download). */
+  public get grantedPrefixes(): string[] {
+    return [...this.prefixes].sort();
+  }
+
+  private readonly prefixes = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: ModelStoreProps) {
+    super(scope, id);
+    this.bucketName = AwsNames.validate('s3Bucket', 'bucketName', props.bucketName, this);
+    this.region = AwsEnvironment.region(this, props.region);
+    const env = AwsEnvironment.of(this);
+    const preventDestroy = props.preventDestroy ?? true;
+    this.noncurrentVersionExpirationDays = props.noncurrentVersionExpirationDays ?? 90;
+    const problems = new ProblemCollector(this);
+    problems.check(Number.isInteger(this.noncurrentVersionExpirationDays) && this.noncurrentVersionExpirationDays >= 1,
+      'noncurrentVersionExpirationDays', 'must be a positive whole number of days', this.noncurrentVersionExpirationDays, 'keep old versions e.g. 90 days');
+    if (props.objectLock) {
+      problems.check(Number.isInteger(props.objectLock.retentionDays) && props.objectLock.retentionDays >= 1 && props.objectLock.retentionDays <= 36500,
+        'objectLock.retentionDays', 'must be a whole number of days from 1 to 36500', props.objectLock.retentionDays, 'lock versions e.g. 30 days');
+    }
+    problems.throwIfAny();
+
+    const key = new ManagedKey(this, 'Key', {
+      name: this.bucketName,
+      description: `Model weights in s3://${this.bucketName}`,
+      preventDestroy,
+      tags: props.tags,
+    });
+    this.kmsKeyArn = key.arn;
+
+    this.accessLogBucketName = props.accessLogBucketName ?? AwsNames.join([this.bucketName, 'access-logs'], 63);
+    if (!props.accessLogBucketName) {
+      accessLogBucket(this, 'AccessLogs', this.accessLogBucketName, 'bucketName', env.accountId, preventDestroy,
+        props.accessLogRetentionDays ?? 365, props.tags);
+    }
+
+    const bucket = new SecureBucket(this, 'Resource', {
+      bucketName: this.bucketName,
+      prop: 'bucketName',
+      kmsKeyArn: key.arn,
+      preventDestroy,
+      accessLogBucketName: this.accessLogBucketName,
+      noncurrentVersionExpirationDays: this.noncurrentVersionExpirationDays,
+      objectLockRetentionDays: props.objectLock?.retentionDays,
+      objectLockMode: props.objectLock ? props.objectLock.mode ?? ObjectLockMode.GOVERNANCE : undefined,
+      tags: props.tags,
+      policyStatements: (arn) => [{
+        Sid: 'DenyUnencryptedOrForeignKeyUploads',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:PutObject',
+        Resource: `${arn}/*`,
+        Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key.arn } },
+      }],
+    });
+    this.bucketArn = bucket.bucket.arn;
+  }
+
+  public grantRead(role: IAwsRole, prefix: string): void {
+    const p = this.validatePrefix(prefix);
+    this.prefixes.add(p);
+    role.addToPolicy({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [`${this.bucketArn}/${p}*`] });
+    role.addToPolicy({ actions: ['s3:ListBucket'], resources: [this.bucketArn], conditions: { StringLike: { 's3:prefix': [`${p}*`] } } });
+    role.addToPolicy({ actions: ['kms:Decrypt'], resources: [this.kmsKeyArn], conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } } });
+  }
+
+  public grantWrite(role: IAwsRole, prefix: string): void {
+    const p = this.validatePrefix(prefix);
+    role.addToPolicy({ actions: ['s3:AbortMultipartUpload', 's3:PutObject'], resources: [`${this.bucketArn}/${p}*`] });
+    role.addToPolicy({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.kmsKeyArn], conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } } });
+  }
+
+  public s3Uri(prefix: string): string {
+    return `s3://${this.bucketName}/${this.validatePrefix(prefix)}`;
+  }
+
+  private validatePrefix(prefix: string): string {
+    if (Token.isUnresolved(prefix)) return prefix;
+    if (typeof prefix !== 'string' || !/^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*\/$/.test(prefix)) {
+      throw new ValidationError('prefix', "must be a non-empty key prefix ending in '/' without wildcards or a leading '/'", prefix,
+        "use e.g. 'models/llama3-8b/' (grants cover one model's prefix, never the whole bucket)", this);
+    }
+    return prefix;
+  }
+}
