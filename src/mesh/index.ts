@@ -3,3 +3,7 @@ export * from './mesh-security';
 export * from './model-access-policy';
 export * from './retry-on';
 export * from './model-traffic';
+export * from './ingress-gateway';
+export * from './content-filter';
+export * from './grpc-json-transcoder';
+export * from './mesh-telemetry';

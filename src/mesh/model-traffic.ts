@@ -4,6 +4,7 @@ import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
+import { RouteRenderOptions } from './private/routes';
 import { checkPercentage, checkPositiveInt, durationText, istioDuration, modelLabels, serviceHost, validateModel } from './private/util';
 import { RetryOn } from './retry-on';
 
@@ -274,16 +275,6 @@ export interface ModelTrafficProps {
 }
 
 /**
- * Options of routes rendered for another VirtualService (ingress).
- * @internal
- */
-export interface RouteRenderOptions {
-  readonly uriPrefix?: string;
-  readonly rewriteUri?: string;
-  readonly namePrefix?: string;
-}
-
-/**
  * Traffic management for one model: a `DestinationRule` (ISTIO_MUTUAL TLS, connection-pool limits,
  * outlier detection, one subset per served version selected by `llm-platform.io/model-version`, HTTP/2
  * for gRPC) and a `VirtualService` (generation-sized timeout, idempotent-safe retries, weighted
@@ -447,7 +438,7 @@ export class ModelTraffic extends Construct {
    * @internal
    */
   public _renderHttpRoutes(options: RouteRenderOptions): any[] {
-    const dest = (subset: string) => ({ host: this.host, subset });
+    const dest = (subset: string) => ({ host: this.host, subset, port: options.port !== undefined ? { number: options.port } : undefined });
     const uri = options.uriPrefix ? { uri: { prefix: options.uriPrefix } } : {};
     const rewrite = options.rewriteUri !== undefined ? { uri: options.rewriteUri } : undefined;
     const name = (n: string) => (options.namePrefix ? `${options.namePrefix}-${n}` : n);

@@ -1,0 +1,240 @@
+import { ApiObject, Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { MeshPrincipal } from './mesh-principal';
+import { ModelTraffic } from './model-traffic';
+import { ValidationError } from '../core/errors';
+import { IModelService } from '../core/model-service';
+import { Names } from '../core/names';
+import { Gateway, GatewaySpecServers, GatewaySpecServersTlsMinProtocolVersion, GatewaySpecServersTlsMode } from '../imports/istio-gateway-networking.istio.io';
+import { istioDuration, meshLabels, modelLabels, serviceHost, sortedLabels, validateModel } from './private/util';
+import { RetryOn } from './retry-on';
+
+/**
+ * Minimum TLS version the gateway accepts.
+ */
+export enum TlsVersion {
+  /** TLS 1.2 */
+  TLS1_2 = 'TLSV1_2',
+  /** TLS 1.3 */
+  TLS1_3 = 'TLSV1_3',
+}
+
+/**
+ * Properties of `IngressGateway`.
+ */
+export interface IngressGatewayProps {
+  /** Public host names served (DNS names, `*.example.com` allowed). */
+  readonly hosts: string[];
+  /** The TLS Secret (in the gateway's namespace) holding the certificate and key (`credentialName`). */
+  readonly credentialName: string;
+  /**
+   * The Gateway name.
+   *
+   * @default 'llm-gateway'
+   */
+  readonly name?: string;
+  /**
+   * The namespace of the gateway deployment (the Gateway and its routes live there).
+   *
+   * @default 'istio-system'
+   */
+  readonly namespace?: string;
+  /**
+   * Labels of the gateway pods.
+   *
+   * @default { istio: 'ingressgateway' }
+   */
+  readonly selector?: { [key: string]: string };
+  /**
+   * The gateway pods' ServiceAccount (its principal is what model ALLOW policies admit).
+   *
+   * @default 'istio-ingressgateway-service-account'
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * Also listen on HTTP port 80, only to redirect to HTTPS. Plain-text requests are never routed.
+   *
+   * @default false
+   */
+  readonly httpsRedirect?: boolean;
+  /**
+   * Minimum TLS version.
+   *
+   * @default TlsVersion.TLS1_2
+   */
+  readonly minTlsVersion?: TlsVersion;
+}
+
+/**
+ * A route from the gateway to one model (`IngressGateway.addModelRoute`).
+ */
+export interface ModelRouteOptions {
+  /** The model. */
+  readonly model: IModelService;
+  /**
+   * The model's traffic settings: when given, the ingress route reproduces its canary split, tester
+   * header routing, timeout, retries and fault injection (VirtualServices bound to a gateway do
+   * not inherit the mesh VirtualService).
+   *
+   * @default - all traffic to the model's Service, 5 minute timeout, idempotent-safe retries
+   */
+  readonly traffic?: ModelTraffic;
+  /**
+   * URI prefix that selects the model (must start and end with '/').
+   *
+   * @default - '/<tenant>/<model>/'
+   */
+  readonly pathPrefix?: string;
+  /**
+   * What the prefix is rewritten to before reaching the model.
+   *
+   * @default '/'
+   */
+  readonly rewriteUri?: string;
+  /**
+   * Hosts the route applies to (a subset of the gateway's hosts).
+   *
+   * @default - every gateway host
+   */
+  readonly hosts?: string[];
+  /**
+   * Route timeout (without `traffic`).
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * An Istio ingress `Gateway` (networking.istio.io/v1) terminating TLS for the public host names
+ * (HTTPS only; an HTTP listener only when asked, and then only to redirect), plus one
+ * `VirtualService` per model route in the gateway's namespace.
+ */
+export class IngressGateway extends Construct {
+  /** The Gateway name. */
+  public readonly name: string;
+  /** The namespace. */
+  public readonly namespace: string;
+  /** The public hosts. */
+  public readonly hosts: string[];
+  /** The TLS credential. */
+  public readonly credentialName: string;
+  /** Labels of the gateway pods. */
+  public readonly selector: { [key: string]: string };
+  /** The gateway identity (for `MeshSecurityProps.ingressGatewayPrincipal`). */
+  public readonly principal: MeshPrincipal;
+  /** Whether HTTP is redirected to HTTPS. */
+  public readonly httpsRedirect: boolean;
+  /** The reference VirtualServices use (`<namespace>/<name>`). */
+  public readonly gatewayReference: string;
+
+  private readonly routes = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: IngressGatewayProps) {
+    super(scope, id);
+    this.name = Names.validateDns1123Label('name', props.name ?? 'llm-gateway', this);
+    this.namespace = Names.validateDns1123Label('namespace', props.namespace ?? 'istio-system', this);
+    if (!props.hosts || props.hosts.length === 0) {
+      throw new ValidationError('hosts', 'must list at least one host name', props.hosts, "list the public names, e.g. ['llm.example.com']", this);
+    }
+    for (const h of props.hosts) validateHost('hosts', h, this);
+    this.hosts = [...new Set(props.hosts)].sort();
+    this.credentialName = Names.validateDns1123Subdomain('credentialName', props.credentialName, this);
+    this.selector = sortedLabels(props.selector ?? { istio: 'ingressgateway' });
+    if (Object.keys(this.selector).length === 0) {
+      throw new ValidationError('selector', 'must select the gateway pods with at least one label', {}, "use e.g. { istio: 'ingressgateway' }", this);
+    }
+    Names.validateLabels('selector', this.selector, this);
+    this.principal = MeshPrincipal.serviceAccount(this.namespace, props.serviceAccountName ?? 'istio-ingressgateway-service-account');
+    this.httpsRedirect = props.httpsRedirect ?? false;
+    this.gatewayReference = `${this.namespace}/${this.name}`;
+    const minTls = props.minTlsVersion ?? TlsVersion.TLS1_2;
+    if (!Object.values(TlsVersion).includes(minTls)) {
+      throw new ValidationError('minTlsVersion', 'must be a TlsVersion', minTls, 'use TlsVersion.TLS1_2 or TlsVersion.TLS1_3', this);
+    }
+
+    const servers: GatewaySpecServers[] = [{
+      name: 'https',
+      port: { number: 443, name: 'https', protocol: 'HTTPS' },
+      hosts: this.hosts,
+      tls: {
+        mode: GatewaySpecServersTlsMode.SIMPLE,
+        credentialName: this.credentialName,
+        minProtocolVersion: minTls === TlsVersion.TLS1_3
+          ? GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_3
+          : GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2,
+      },
+    }];
+    if (this.httpsRedirect) {
+      servers.push({ name: 'http-redirect', port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: this.hosts, tls: { httpsRedirect: true } });
+    }
+    new Gateway(this, 'Resource', {
+      metadata: { name: this.name, namespace: this.namespace, labels: meshLabels({ component: 'ingress-gateway', name: this.name }) },
+      spec: { selector: this.selector, servers },
+    });
+  }
+
+  /**
+   * Route a URI prefix on the gateway hosts to a model (a VirtualService named
+   * `<gateway>-<namespace>-<service>` in the gateway's namespace). The model must still allow the
+   * gateway's principal (`MeshSecurity.addModelAccess`).
+   */
+  public addModelRoute(options: ModelRouteOptions): ApiObject {
+    validateModel('model', options.model, this);
+    const model = options.model;
+    const key = `${model.namespace}/${model.serviceName}`;
+    if (this.routes.has(key)) {
+      throw new ValidationError('model', 'already has a route on this gateway', key, 'add one route per model', this);
+    }
+    if (options.traffic && (options.traffic.model.namespace !== model.namespace || options.traffic.model.serviceName !== model.serviceName)) {
+      throw new ValidationError('traffic', 'must belong to the routed model', `${options.traffic.model.namespace}/${options.traffic.model.serviceName}`,
+        `pass the ModelTraffic of ${key}`, this);
+    }
+    const prefix = options.pathPrefix ?? `/${model.tenant}/${model.modelName}/`;
+    if (!/^\/([A-Za-z0-9._~-]+\/)*$/.test(prefix)) {
+      throw new ValidationError('pathPrefix', "must be a URI path starting and ending with '/'", prefix, "use e.g. '/search/llama3-8b/'", this);
+    }
+    const rewriteUri = options.rewriteUri ?? '/';
+    if (!rewriteUri.startsWith('/')) {
+      throw new ValidationError('rewriteUri', "must start with '/'", rewriteUri, "use e.g. '/'", this);
+    }
+    const hosts = options.hosts ? [...new Set(options.hosts)].sort() : this.hosts;
+    for (const h of hosts) {
+      if (!this.hosts.includes(h)) {
+        throw new ValidationError('hosts', `must be hosts of the gateway (${this.hosts.join(', ')})`, h, 'add the host to the gateway first', this);
+      }
+    }
+    const name = Names.joinLabel([this.name, model.namespace, model.serviceName]);
+    const port = { number: model.runtime.httpPort };
+    let http: any[];
+    if (options.traffic) {
+      if (options.timeout) {
+        throw new ValidationError('timeout', 'is taken from traffic when traffic is given', options.timeout.toSeconds(), "set the timeout on the ModelTraffic or drop 'traffic'", this);
+      }
+      http = options.traffic._renderHttpRoutes({ uriPrefix: prefix, rewriteUri, namePrefix: model.modelName, port: port.number });
+    } else {
+      http = [{
+        name: model.modelName,
+        match: [{ uri: { prefix } }],
+        rewrite: { uri: rewriteUri },
+        route: [{ destination: { host: serviceHost(model), port } }],
+        timeout: istioDuration('timeout', options.timeout ?? Duration.minutes(5), this, Duration.hours(1)),
+        retries: { attempts: 2, retryOn: RetryOn.SAFE_FOR_GENERATION.map((r) => r.condition).join(',') },
+      }];
+    }
+    this.routes.add(key);
+    return new ApiObject(this, `Route-${model.namespace}-${model.serviceName}`, {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name, namespace: this.namespace, labels: modelLabels(model, 'ingress-route') },
+      spec: { hosts, gateways: [this.name], http },
+    });
+  }
+}
+
+function validateHost(prop: string, host: string, scope: Construct): void {
+  const bare = typeof host === 'string' && host.startsWith('*.') ? host.slice(2) : host;
+  if (typeof host !== 'string' || !Names.isDns1123Subdomain(bare) || !bare.includes('.')) {
+    throw new ValidationError(prop, "must be fully-qualified DNS names (a leading '*.' is allowed)", host, "use e.g. 'llm.example.com' or '*.llm.example.com'", scope);
+  }
+}
