@@ -1,6 +1,6 @@
+import { PolicyAction } from './policy-rule';
 import { ValidationError } from '../core/errors';
 import { Names } from '../core/names';
-import { PolicyAction } from './policy-rule';
 
 /**
  * Cosign keyless (Fulcio certificate) identity to accept.

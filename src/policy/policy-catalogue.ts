@@ -1,7 +1,7 @@
-import { ValidationError } from '../core/errors';
-import { PlatformLabels } from '../core/labels';
 import { ComplianceFramework, ComplianceReference, PolicyAction, PolicyParameterType, PolicyRule, PolicySeverity } from './policy-rule';
 import { ResourceKind } from './resource-kind';
+import { ValidationError } from '../core/errors';
+import { PlatformLabels } from '../core/labels';
 
 /**
  * Options for `PolicyCatalogue.baseline()`.
@@ -72,7 +72,9 @@ export class PolicyCatalogue {
   // ---------------------------------------------------------------- Pod Security Standards
   /** PSS baseline: no privileged containers. */
   public static readonly PRIVILEGED = PolicyRule.custom({
-    id: 'LLM-PSS-001', name: 'disallow-privileged', title: 'Containers must not run privileged',
+    id: 'LLM-PSS-001',
+    name: 'disallow-privileged',
+    title: 'Containers must not run privileged',
     description: 'A privileged container has all host devices and capabilities: a container escape is one step away.',
     severity: PolicySeverity.CRITICAL,
     compliance: [cis('4.2.1'), pss('baseline: spec.containers[*].securityContext.privileged'), nsa(`${NSA_POD}: Pod security enforcement`)],
@@ -83,7 +85,9 @@ export class PolicyCatalogue {
 
   /** PSS baseline: no host namespaces. */
   public static readonly HOST_NAMESPACES = PolicyRule.custom({
-    id: 'LLM-PSS-002', name: 'disallow-host-namespaces', title: 'Pods must not share host namespaces',
+    id: 'LLM-PSS-002',
+    name: 'disallow-host-namespaces',
+    title: 'Pods must not share host namespaces',
     description: 'hostNetwork, hostPID and hostIPC expose the node network stack, processes and IPC to the pod.',
     severity: PolicySeverity.CRITICAL,
     compliance: [cis('4.2.2'), cis('4.2.3'), cis('4.2.4'), pss('baseline: spec.hostNetwork, spec.hostPID, spec.hostIPC'), nsa(`${NSA_POD}: Pod security enforcement`)],
@@ -94,7 +98,9 @@ export class PolicyCatalogue {
 
   /** PSS baseline: no hostPath volumes. */
   public static readonly HOST_PATH = PolicyRule.custom({
-    id: 'LLM-PSS-003', name: 'disallow-host-path', title: 'Pods must not mount hostPath volumes',
+    id: 'LLM-PSS-003',
+    name: 'disallow-host-path',
+    title: 'Pods must not mount hostPath volumes',
     description: 'hostPath volumes give the pod the node file system (kubelet credentials, container runtime socket).',
     severity: PolicySeverity.HIGH,
     compliance: [pss('baseline: spec.volumes[*].hostPath'), nsa(`${NSA_POD}: Pod security enforcement`)],
@@ -105,7 +111,9 @@ export class PolicyCatalogue {
 
   /** PSS baseline: no host ports. */
   public static readonly HOST_PORTS = PolicyRule.custom({
-    id: 'LLM-PSS-004', name: 'disallow-host-ports', title: 'Containers must not bind host ports',
+    id: 'LLM-PSS-004',
+    name: 'disallow-host-ports',
+    title: 'Containers must not bind host ports',
     description: 'A host port bypasses network policies and the mesh and pins the pod to one per node.',
     severity: PolicySeverity.HIGH,
     compliance: [pss('baseline: spec.containers[*].ports[*].hostPort'), nsa('Network separation and hardening: Network policies')],
@@ -116,19 +124,23 @@ export class PolicyCatalogue {
 
   /** PSS restricted: drop ALL capabilities, add only NET_BIND_SERVICE. */
   public static readonly CAPABILITIES = PolicyRule.custom({
-    id: 'LLM-PSS-005', name: 'restrict-capabilities', title: 'Containers drop ALL capabilities and add at most NET_BIND_SERVICE',
+    id: 'LLM-PSS-005',
+    name: 'restrict-capabilities',
+    title: 'Containers drop ALL capabilities and add at most NET_BIND_SERVICE',
     description: 'Linux capabilities such as NET_RAW or SYS_ADMIN widen the kernel attack surface; the restricted profile drops them all.',
     severity: PolicySeverity.HIGH,
     compliance: [cis('4.2.7'), cis('4.2.8'), cis('4.2.9'), pss('restricted: spec.containers[*].securityContext.capabilities'), nsa(`${NSA_POD}: Pod security enforcement`)],
     kinds: ResourceKind.workloads(),
     expression: `variables.containers.all(c, ${sc('c', 'capabilities')} && has(c.securityContext.capabilities.drop) && c.securityContext.capabilities.drop.exists(d, d == 'ALL')`
       + " && (!has(c.securityContext.capabilities.add) || c.securityContext.capabilities.add.all(a, a == 'NET_BIND_SERVICE')))",
-    message: "containers must drop ALL capabilities and add none except NET_BIND_SERVICE",
+    message: 'containers must drop ALL capabilities and add none except NET_BIND_SERVICE',
   });
 
   /** PSS restricted: run as non-root. */
   public static readonly RUN_AS_NON_ROOT = PolicyRule.custom({
-    id: 'LLM-PSS-006', name: 'require-run-as-non-root', title: 'Containers must run as non-root',
+    id: 'LLM-PSS-006',
+    name: 'require-run-as-non-root',
+    title: 'Containers must run as non-root',
     description: 'runAsNonRoot=true (on the pod or every container) makes the kubelet refuse images that run as UID 0; runAsUser must not be 0.',
     severity: PolicySeverity.HIGH,
     compliance: [cis('4.2.6'), pss('restricted: spec.securityContext.runAsNonRoot, spec.containers[*].securityContext.runAsNonRoot, runAsUser'), nsa(`${NSA_POD}: Non-root containers and rootless container engines`)],
@@ -142,7 +154,9 @@ export class PolicyCatalogue {
 
   /** PSS restricted: no privilege escalation. */
   public static readonly PRIVILEGE_ESCALATION = PolicyRule.custom({
-    id: 'LLM-PSS-007', name: 'disallow-privilege-escalation', title: 'Containers must set allowPrivilegeEscalation=false',
+    id: 'LLM-PSS-007',
+    name: 'disallow-privilege-escalation',
+    title: 'Containers must set allowPrivilegeEscalation=false',
     description: 'Without no_new_privs a setuid binary in the image can gain more privileges than the container started with.',
     severity: PolicySeverity.HIGH,
     compliance: [cis('4.2.5'), pss('restricted: spec.containers[*].securityContext.allowPrivilegeEscalation'), nsa(`${NSA_POD}: Pod security enforcement`)],
@@ -153,7 +167,9 @@ export class PolicyCatalogue {
 
   /** PSS restricted: seccomp RuntimeDefault or Localhost. */
   public static readonly SECCOMP = PolicyRule.custom({
-    id: 'LLM-PSS-008', name: 'require-seccomp', title: 'Pods use the RuntimeDefault or a Localhost seccomp profile',
+    id: 'LLM-PSS-008',
+    name: 'require-seccomp',
+    title: 'Pods use the RuntimeDefault or a Localhost seccomp profile',
     description: 'seccomp filters system calls; the restricted profile requires RuntimeDefault or Localhost on the pod or every container, never Unconfined.',
     severity: PolicySeverity.HIGH,
     compliance: [cis('4.6.2'), pss('restricted: spec.securityContext.seccompProfile.type, spec.containers[*].securityContext.seccompProfile.type'), nsa(`${NSA_POD}: Hardening container environments`)],
@@ -166,7 +182,9 @@ export class PolicyCatalogue {
 
   /** PSS baseline: AppArmor not Unconfined. */
   public static readonly APPARMOR = PolicyRule.custom({
-    id: 'LLM-PSS-009', name: 'restrict-apparmor', title: 'AppArmor must not be disabled',
+    id: 'LLM-PSS-009',
+    name: 'restrict-apparmor',
+    title: 'AppArmor must not be disabled',
     description: 'Pods and containers must not set an Unconfined AppArmor profile (field or legacy annotation); RuntimeDefault and Localhost are allowed.',
     severity: PolicySeverity.MEDIUM,
     compliance: [pss('baseline: spec.securityContext.appArmorProfile.type, metadata.annotations[container.apparmor.security.beta.kubernetes.io/*]'), nsa(`${NSA_POD}: Hardening container environments`)],
@@ -179,7 +197,9 @@ export class PolicyCatalogue {
 
   /** PSS baseline: only safe sysctls. */
   public static readonly SYSCTLS = PolicyRule.custom({
-    id: 'LLM-PSS-010', name: 'restrict-sysctls', title: 'Pods set only safe sysctls',
+    id: 'LLM-PSS-010',
+    name: 'restrict-sysctls',
+    title: 'Pods set only safe sysctls',
     description: 'Unsafe sysctls change kernel settings shared with other pods on the node.',
     severity: PolicySeverity.MEDIUM,
     compliance: [pss('baseline: spec.securityContext.sysctls[*].name'), nsa(`${NSA_POD}: Hardening container environments`)],
@@ -190,7 +210,9 @@ export class PolicyCatalogue {
 
   /** PSS baseline: default /proc mount. */
   public static readonly PROC_MOUNT = PolicyRule.custom({
-    id: 'LLM-PSS-011', name: 'restrict-proc-mount', title: 'Containers use the default /proc mount',
+    id: 'LLM-PSS-011',
+    name: 'restrict-proc-mount',
+    title: 'Containers use the default /proc mount',
     description: 'An Unmasked /proc mount exposes host kernel information that the default mask hides.',
     severity: PolicySeverity.MEDIUM,
     compliance: [pss('baseline: spec.containers[*].securityContext.procMount'), nsa(`${NSA_POD}: Hardening container environments`)],
@@ -201,7 +223,9 @@ export class PolicyCatalogue {
 
   /** PSS restricted: allowed volume types. */
   public static readonly VOLUME_TYPES = PolicyRule.custom({
-    id: 'LLM-PSS-012', name: 'restrict-volume-types', title: 'Pods use only restricted volume types',
+    id: 'LLM-PSS-012',
+    name: 'restrict-volume-types',
+    title: 'Pods use only restricted volume types',
     description: `Only ${RESTRICTED_VOLUMES.join(', ')} volumes: no node or network storage mounted directly by the pod.`,
     severity: PolicySeverity.MEDIUM,
     compliance: [pss('restricted: spec.volumes[*]'), nsa(`${NSA_POD}: Pod security enforcement`)],
@@ -212,7 +236,9 @@ export class PolicyCatalogue {
 
   /** Read-only root file system (NSA/CISA immutable containers). */
   public static readonly READ_ONLY_ROOT_FS = PolicyRule.custom({
-    id: 'LLM-SEC-001', name: 'require-read-only-root-fs', title: 'Containers run with a read-only root file system',
+    id: 'LLM-SEC-001',
+    name: 'require-read-only-root-fs',
+    title: 'Containers run with a read-only root file system',
     description: 'An immutable root file system stops an attacker from dropping tools or changing binaries; write to emptyDir volumes instead.',
     severity: PolicySeverity.MEDIUM,
     compliance: [nsa(`${NSA_POD}: Immutable container file systems`), cis('4.6.3')],
@@ -224,7 +250,9 @@ export class PolicyCatalogue {
   // ---------------------------------------------------------------- images
   /** Images pinned by digest. */
   public static readonly IMAGE_DIGEST = PolicyRule.custom({
-    id: 'LLM-IMG-001', name: 'require-image-digest', title: 'Images are pinned by sha256 digest',
+    id: 'LLM-IMG-001',
+    name: 'require-image-digest',
+    title: 'Images are pinned by sha256 digest',
     description: 'A tag can be moved to other content; a digest cannot, so what was scanned and signed is what runs.',
     severity: PolicySeverity.HIGH,
     compliance: [cis('5.1.1'), nsa('Building secure container images'), hipaa('164.312(c)(1) integrity')],
@@ -235,7 +263,9 @@ export class PolicyCatalogue {
 
   /** No `:latest` (and no implicit latest). */
   public static readonly NO_LATEST = PolicyRule.custom({
-    id: 'LLM-IMG-002', name: 'disallow-latest-tag', title: 'Images do not use the latest tag',
+    id: 'LLM-IMG-002',
+    name: 'disallow-latest-tag',
+    title: 'Images do not use the latest tag',
     description: "':latest' (or no tag at all) is a moving target: rollbacks and audits cannot tell what ran.",
     severity: PolicySeverity.MEDIUM,
     compliance: [nsa('Building secure container images')],
@@ -247,7 +277,9 @@ export class PolicyCatalogue {
   // ---------------------------------------------------------------- resources and health
   /** CPU/memory requests and limits. */
   public static readonly RESOURCES = PolicyRule.custom({
-    id: 'LLM-RES-001', name: 'require-requests-limits', title: 'Containers set CPU and memory requests and limits',
+    id: 'LLM-RES-001',
+    name: 'require-requests-limits',
+    title: 'Containers set CPU and memory requests and limits',
     description: 'Without requests the scheduler overcommits GPU nodes; without limits one model server can starve its neighbours.',
     severity: PolicySeverity.MEDIUM,
     compliance: [nsa('Network separation and hardening: Resource policies'), hipaa('164.308(a)(7)(ii)(B) availability (contingency)')],
@@ -259,7 +291,9 @@ export class PolicyCatalogue {
 
   /** Liveness and readiness probes on long-running workloads. */
   public static readonly PROBES = PolicyRule.custom({
-    id: 'LLM-RES-002', name: 'require-probes', title: 'Long-running containers define liveness and readiness probes',
+    id: 'LLM-RES-002',
+    name: 'require-probes',
+    title: 'Long-running containers define liveness and readiness probes',
     description: 'Without a readiness probe a model server receives traffic before its weights are loaded; without liveness a hung server is never restarted.',
     severity: PolicySeverity.MEDIUM,
     compliance: [hipaa('164.308(a)(7)(ii)(B) availability (contingency)')],
@@ -270,7 +304,9 @@ export class PolicyCatalogue {
 
   /** No default service account token automount. */
   public static readonly SERVICE_ACCOUNT_TOKEN = PolicyRule.custom({
-    id: 'LLM-SA-001', name: 'restrict-sa-token-automount', title: 'Pods do not automount the default service account token',
+    id: 'LLM-SA-001',
+    name: 'restrict-sa-token-automount',
+    title: 'Pods do not automount the default service account token',
     description: 'Pods either set automountServiceAccountToken=false or run as a dedicated (non-default) service account.',
     severity: PolicySeverity.MEDIUM,
     compliance: [cis('4.1.5'), cis('4.1.6'), nsa(`${NSA_POD}: Protecting Pod service account tokens`), hipaa('164.312(a)(1) access control')],
@@ -282,7 +318,9 @@ export class PolicyCatalogue {
   // ---------------------------------------------------------------- GPUs
   /** GPU requests only in GPU-entitled namespaces. */
   public static readonly GPU_ENTITLED_NAMESPACE = PolicyRule.custom({
-    id: 'LLM-GPU-001', name: 'gpu-entitled-namespace', title: 'GPUs are requested only in GPU-entitled namespaces',
+    id: 'LLM-GPU-001',
+    name: 'gpu-entitled-namespace',
+    title: 'GPUs are requested only in GPU-entitled namespaces',
     description: `Pods that request ${GPU} must run in a namespace labelled ${PlatformLabels.GPU_ENTITLED}=true (the tenant's GPU quota lives there).`,
     severity: PolicySeverity.HIGH,
     compliance: [nsa('Network separation and hardening: Resource policies')],
@@ -294,7 +332,9 @@ export class PolicyCatalogue {
 
   /** GPU pods tolerate the GPU taint. */
   public static readonly GPU_TOLERATION = PolicyRule.custom({
-    id: 'LLM-GPU-002', name: 'gpu-toleration', title: 'GPU pods tolerate the nvidia.com/gpu taint',
+    id: 'LLM-GPU-002',
+    name: 'gpu-toleration',
+    title: 'GPU pods tolerate the nvidia.com/gpu taint',
     description: 'GPU nodes are tainted nvidia.com/gpu=true:NoSchedule; a GPU pod without the toleration stays Pending and keeps a node scaled up.',
     severity: PolicySeverity.LOW,
     kinds: ResourceKind.workloads(),
@@ -305,7 +345,9 @@ export class PolicyCatalogue {
 
   /** GPU requests equal limits. */
   public static readonly GPU_REQUESTS_EQUAL_LIMITS = PolicyRule.custom({
-    id: 'LLM-GPU-003', name: 'gpu-requests-equal-limits', title: 'GPU requests equal GPU limits',
+    id: 'LLM-GPU-003',
+    name: 'gpu-requests-equal-limits',
+    title: 'GPU requests equal GPU limits',
     description: `${GPU} is not overcommittable: a container that requests GPUs sets the same quantity as its limit.`,
     severity: PolicySeverity.MEDIUM,
     kinds: ResourceKind.workloads(),
@@ -316,7 +358,9 @@ export class PolicyCatalogue {
 
   /** Model servers carry a pinned model revision. */
   public static readonly MODEL_REVISION = PolicyRule.custom({
-    id: 'LLM-GPU-004', name: 'require-model-revision', title: 'Model server pods carry a pinned model revision',
+    id: 'LLM-GPU-004',
+    name: 'require-model-revision',
+    title: 'Model server pods carry a pinned model revision',
     description: `Pods labelled ${PlatformLabels.COMPONENT}=model-server carry the ${PlatformLabels.MODEL_REVISION_ANNOTATION} annotation with a pinned revision (not a branch such as main or latest), so what serves traffic is reproducible.`,
     severity: PolicySeverity.MEDIUM,
     compliance: [hipaa('164.312(c)(1) integrity')],
@@ -330,7 +374,9 @@ export class PolicyCatalogue {
   // ---------------------------------------------------------------- network and RBAC
   /** Ingress TLS. */
   public static readonly INGRESS_TLS = PolicyRule.custom({
-    id: 'LLM-NET-002', name: 'require-ingress-tls', title: 'Ingresses terminate TLS for every host',
+    id: 'LLM-NET-002',
+    name: 'require-ingress-tls',
+    title: 'Ingresses terminate TLS for every host',
     description: 'Every Ingress has a tls section and every rule host is covered by one of its hosts.',
     severity: PolicySeverity.HIGH,
     compliance: [cis('5.4.5'), nsa('Network separation and hardening'), hipaa('164.312(e)(1) transmission security')],
@@ -341,7 +387,9 @@ export class PolicyCatalogue {
 
   /** Istio Gateway TLS. */
   public static readonly GATEWAY_TLS = PolicyRule.custom({
-    id: 'LLM-NET-003', name: 'require-gateway-tls', title: 'Istio Gateway servers use HTTPS/TLS',
+    id: 'LLM-NET-003',
+    name: 'require-gateway-tls',
+    title: 'Istio Gateway servers use HTTPS/TLS',
     description: 'Every Istio Gateway server is HTTPS or TLS with a tls block, or a plain HTTP server that only redirects to HTTPS.',
     severity: PolicySeverity.HIGH,
     compliance: [cis('5.4.5'), nsa('Network separation and hardening'), hipaa('164.312(e)(1) transmission security')],
@@ -352,7 +400,9 @@ export class PolicyCatalogue {
 
   /** No wildcard RBAC in namespaced Roles. */
   public static readonly RBAC_WILDCARDS = PolicyRule.custom({
-    id: 'LLM-RBAC-001', name: 'disallow-rbac-wildcards', title: 'Tenant Roles do not use wildcards',
+    id: 'LLM-RBAC-001',
+    name: 'disallow-rbac-wildcards',
+    title: 'Tenant Roles do not use wildcards',
     description: "Roles (the namespaced roles tenants get) must not grant '*' verbs, resources or API groups.",
     severity: PolicySeverity.HIGH,
     compliance: [cis('4.1.3'), nsa('Authentication and authorization'), hipaa('164.308(a)(4) information access management')],
@@ -379,7 +429,9 @@ export class PolicyCatalogue {
       }
     }
     return PolicyRule.custom({
-      id: 'LLM-IMG-003', name: 'allowed-registries', title: 'Images come from allowed registries',
+      id: 'LLM-IMG-003',
+      name: 'allowed-registries',
+      title: 'Images come from allowed registries',
       description: 'Only images from the platform registries (scanned, signed, replicated) may run.',
       severity: PolicySeverity.HIGH,
       compliance: [cis('5.1.4'), nsa('Building secure container images')],
@@ -399,7 +451,9 @@ export class PolicyCatalogue {
    */
   public static loadBalancerNamespaces(namespaces: string[] = []): PolicyRule {
     return PolicyRule.custom({
-      id: 'LLM-NET-001', name: 'restrict-load-balancers', title: 'LoadBalancer Services only in allowed namespaces',
+      id: 'LLM-NET-001',
+      name: 'restrict-load-balancers',
+      title: 'LoadBalancer Services only in allowed namespaces',
       description: 'Each LoadBalancer Service provisions an internet-reachable AWS load balancer; only the ingress namespaces may create them.',
       severity: PolicySeverity.HIGH,
       compliance: [nsa('Network separation and hardening'), hipaa('164.312(e)(1) transmission security')],

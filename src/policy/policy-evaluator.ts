@@ -1,8 +1,8 @@
-import { ValidationError } from '../core/errors';
-import { ADMISSION_VARIABLES, CelCompileError, compileCel } from '../validation/private/cel-engine';
 import { PolicyException } from './policy-exception';
 import { PolicyAction, PolicyRule, PolicySeverity } from './policy-rule';
+import { ValidationError } from '../core/errors';
 import { CelVariable } from './private/cel-templates';
+import { ADMISSION_VARIABLES, CelCompileError, compileCel } from '../validation/private/cel-engine';
 
 /**
  * Properties of a `PolicyEvaluator`.

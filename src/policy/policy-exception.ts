@@ -95,7 +95,7 @@ export class PolicyException {
     if (typeof props.reason !== 'string' || props.reason.trim() === '') {
       throw new ValidationError('reason', `is required (${where})`, props.reason, 'say why the rule cannot be met');
     }
-    if (typeof props.expires !== 'string' || !PolicyException.isDate(props.expires)) {
+    if (typeof props.expires !== 'string' || !isDate(props.expires)) {
       throw new ValidationError('expires', `must be a date YYYY-MM-DD (${where})`, props.expires, "set the last day the exception is valid, e.g. '2026-06-30'");
     }
     this.ruleIds = [...props.ruleIds].sort();
@@ -137,10 +137,10 @@ export class PolicyException {
   private get target(): ExemptTarget {
     return { namespace: this.namespace, kind: this.kind, name: this.name };
   }
+}
 
-  private static isDate(s: string): boolean {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  }
+function isDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }

@@ -1,8 +1,8 @@
 import { ValidationError } from '../core/errors';
 import { Names } from '../core/names';
-import { CelCompileError, compileCel } from '../validation/private/cel-engine';
 import { CelVariable, workloadVariables } from './private/cel-templates';
 import { ResourceKind } from './resource-kind';
+import { CelCompileError, compileCel } from '../validation/private/cel-engine';
 
 /**
  * What an engine does with a violation.
@@ -255,7 +255,7 @@ export class PolicyRule {
     } catch (e) {
       if (!(e instanceof CelCompileError)) throw e;
       throw new ValidationError(`${id}.expression`, `is not a valid CEL expression in rule ${id} (${e.reason})`, props.expression,
-        "fix the expression; it may use object, namespaceObject, request, variables.pods, variables.containers and variables.params.<name>");
+        'fix the expression; it may use object, namespaceObject, request, variables.pods, variables.containers and variables.params.<name>');
     }
     this.id = id;
     this.name = props.name;

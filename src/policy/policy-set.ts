@@ -1,13 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ValidationError } from '../core/errors';
-import { PlatformLabels } from '../core/labels';
-import { Names } from '../core/names';
 import { ImageVerification, ImageVerificationProps } from './image-verification';
 import { PolicyCatalogue } from './policy-catalogue';
 import { PolicyEvaluator } from './policy-evaluator';
 import { PolicyException, PolicyExceptionProps } from './policy-exception';
 import { PolicyAction, PolicyRule } from './policy-rule';
+import { ValidationError } from '../core/errors';
+import { PlatformLabels } from '../core/labels';
+import { Names } from '../core/names';
 import { RenderContext, renderGatekeeper, renderKyverno, renderKyvernoException, renderVap } from './private/renderers';
 
 /**

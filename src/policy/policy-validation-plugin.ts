@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as YAML from 'yaml';
-import { ValidationError } from '../core/errors';
 import { PolicyCatalogue } from './policy-catalogue';
 import { PolicyEvaluator, PolicyViolation } from './policy-evaluator';
 import { PolicyException, PolicyExceptionProps } from './policy-exception';
 import { PolicyAction, PolicyRule } from './policy-rule';
+import { ValidationError } from '../core/errors';
 
 /**
  * Properties of `PolicyValidationPlugin` (the `properties:` of its `validations:` entry in `cdk8s.yaml`,
@@ -92,7 +92,10 @@ export class PolicyValidationPlugin {
 
   constructor(props: PolicyValidationPluginProps = {}) {
     const disabled = new Set(props.disabledRules ?? []);
-    let rules: PolicyRule[] = PolicyCatalogue.baseline({ allowedRegistries: props.allowedRegistries, loadBalancerNamespaces: props.loadBalancerNamespaces })
+    let rules: PolicyRule[] = PolicyCatalogue.baseline({
+      allowedRegistries: props.allowedRegistries,
+      loadBalancerNamespaces: props.loadBalancerNamespaces,
+    })
       .filter((r) => !disabled.has(r.id));
     const actions = props.actions ?? {};
     rules = rules.map((r) => (actions[r.id] !== undefined ? r.withAction(toAction(r.id, actions[r.id])) : r));

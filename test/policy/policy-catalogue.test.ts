@@ -1,3 +1,4 @@
+/* eslint-disable @stylistic/max-len */
 import { PolicyAction, PolicyCatalogue, PolicyEvaluator, PolicyRule } from '../../src/policy';
 import { expectValidManifests } from '../util';
 import { DIGEST, ECR, entitledNamespace, hardenedModelServer, variant } from './fixtures';
@@ -15,7 +16,9 @@ const c0 = (edit: (c: any) => void) => pod((s) => edit(s.containers[0]));
 
 const service = (type: string, namespace = 'search') => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'llm', namespace }, spec: { type, ports: [{ port: 443 }] } });
 const ingress = (tls: boolean) => ({
-  apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'chat', namespace: 'search' },
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'Ingress',
+  metadata: { name: 'chat', namespace: 'search' },
   spec: { ...(tls ? { tls: [{ hosts: ['chat.example.com'], secretName: 'chat-tls' }] } : {}), rules: [{ host: 'chat.example.com' }] },
 });
 const gateway = (server: any) => ({ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'istio-ingress' }, spec: { servers: [server] } });
@@ -46,7 +49,7 @@ const CASES: Array<[PolicyRule, any[][], any[][]]> = [
     [[pod((s) => s.volumes.push({ name: 'n', nfs: { server: 'fs', path: '/' } }))]]],
   [PolicyCatalogue.READ_ONLY_ROOT_FS, [[BASE]], [[c0((c) => c.securityContext.readOnlyRootFilesystem = false)], [c0((c) => delete c.securityContext.readOnlyRootFilesystem)]]],
   [PolicyCatalogue.IMAGE_DIGEST, [[BASE]], [[c0((c) => c.image = `${ECR}/vllm:v0.6.3`)], [c0((c) => c.image = `${ECR}/vllm@sha256:abc`)]]],
-  [PolicyCatalogue.NO_LATEST, [[BASE], [c0((c) => c.image = `${ECR}:5000/vllm:v0.6.3`)], [c0((c) => c.image = `registry:5000/latest-things/vllm:v1`)]],
+  [PolicyCatalogue.NO_LATEST, [[BASE], [c0((c) => c.image = `${ECR}:5000/vllm:v0.6.3`)], [c0((c) => c.image = 'registry:5000/latest-things/vllm:v1')]],
     [[c0((c) => c.image = `${ECR}/vllm:latest`)], [c0((c) => c.image = 'vllm')], [c0((c) => c.image = 'registry:5000/vllm')], [c0((c) => c.image = `vllm:latest@${DIGEST}`)]]],
   [PolicyCatalogue.allowedRegistries([ECR, 'ghcr.io/acme']), [[BASE], [c0((c) => c.image = `ghcr.io/acme/tool@${DIGEST}`)]],
     [[c0((c) => c.image = `docker.io/vllm/vllm-openai@${DIGEST}`)], [c0((c) => c.image = `${ECR}.evil.com/vllm@${DIGEST}`)], [c0((c) => c.image = `ghcr.io/acme-evil/x@${DIGEST}`)]]],

@@ -195,7 +195,9 @@ export function renderKyvernoException(scope: Construct, exception: PolicyExcept
     spec: {
       background: true,
       exceptions: rules.map((r) => ({ policyName: r.objectName, ruleNames: [r.objectName] })),
-      match: { any: [{ resources: { namespaces: [exception.namespace], ...(kinds ? { kinds: [...new Set(kinds)] } : {}), ...(names ? { names } : {}) } }] },
+      match: {
+        any: [{ resources: { namespaces: [exception.namespace], ...(kinds ? { kinds: [...new Set(kinds)] } : {}), ...(names ? { names } : {}) } }],
+      },
     },
   });
 }

@@ -1,0 +1,63 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { PolicyValidationPlugin } from '../../src/policy';
+import { tempDir } from '../util';
+import { ECR, entitledNamespace, hardenedModelServer, variant } from './fixtures';
+
+function context(objects: any[]) {
+  const dir = tempDir('policy-plugin-');
+  const file = path.join(dir, 'app.k8s.yaml');
+  fs.writeFileSync(file, objects.map((o) => YAML.stringify(o)).join('---\n'));
+  const violations: any[] = [];
+  const logs: string[] = [];
+  const submitted: any[] = [];
+  return {
+    file,
+    violations,
+    logs,
+    submitted,
+    ctx: {
+      manifests: [file],
+      report: { addViolation: (v: any) => violations.push(v), submit: (status: string, meta: any) => submitted.push({ status, meta }) },
+      logger: { log: (m: string) => logs.push(m) },
+    },
+  };
+}
+
+describe('PolicyValidationPlugin', () => {
+  test('compliant manifests succeed', async () => {
+    const c = context([entitledNamespace(), hardenedModelServer()]);
+    await new PolicyValidationPlugin({ allowedRegistries: [ECR] }).validate(c.ctx);
+    expect(c.violations).toEqual([]);
+    expect(c.submitted).toEqual([{ status: 'success', meta: { objects: '1', errors: '0', warnings: '0' } }]);
+  });
+
+  test('enforce violations fail with rule id, object, file and compliance refs; audit ones are logged', async () => {
+    const bad = variant(hardenedModelServer(), (d) => {
+      d.spec.template.spec.containers[0].securityContext.privileged = true;
+      d.spec.template.spec.containers[0].image = 'docker.io/vllm/vllm-openai:latest';
+    });
+    const c = context([entitledNamespace(), bad]);
+    await new PolicyValidationPlugin({ allowedRegistries: [ECR], actions: { 'LLM-IMG-002': 'audit' }, disabledRules: ['LLM-IMG-001'] }).validate(c.ctx);
+    expect(c.violations.map((v) => v.ruleName)).toEqual(['LLM-IMG-003: Images come from allowed registries', 'LLM-PSS-001: Containers must not run privileged']);
+    expect(c.violations[1]).toEqual({
+      ruleName: 'LLM-PSS-001: Containers must not run privileged',
+      recommendation: expect.stringContaining('CIS EKS 4.2.1'),
+      fix: 'containers must not set securityContext.privileged=true, or add a PolicyException (owner, reason, expiry) for LLM-PSS-001',
+      violatingResources: [{ resourceName: 'apps/v1/Deployment search/llama3-8b', locations: ['[LLM-PSS-001] containers must not set securityContext.privileged=true'], manifestPath: c.file }],
+    });
+    expect(c.logs).toContain("warning: apps/v1/Deployment search/llama3-8b: [LLM-IMG-002] images must name a tag other than 'latest' or a digest");
+    expect(c.submitted[0].status).toBe('failure');
+  });
+
+  test('exceptions from properties; a bad action is an error', async () => {
+    const bad = variant(hardenedModelServer(), (d) => d.spec.template.spec.containers[0].securityContext.privileged = true);
+    const c = context([entitledNamespace(), bad]);
+    await new PolicyValidationPlugin({
+      exceptions: [{ ruleIds: ['LLM-PSS-001'], namespace: 'search', kind: 'Deployment', name: 'llama3-8b', owner: 'search-team', reason: 'debug', expires: '2999-01-01' }],
+    }).validate(c.ctx);
+    expect(c.submitted[0].status).toBe('success');
+    expect(() => new PolicyValidationPlugin({ actions: { 'LLM-PSS-001': 'block' } })).toThrow(/'actions.LLM-PSS-001' is not an action, got 'block'; use one of: enforce, warn, audit/);
+  });
+});
