@@ -5,6 +5,7 @@ import { ProblemCollector } from '../core/errors';
 import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { ManagedKey } from './private/kms';
+import { Statement } from './private/policy';
 import { accessLogBucket, SecureBucket } from './private/secure-bucket';
 
 /**
@@ -82,7 +83,8 @@ export class Audit extends Construct {
     problems.check(Number.isInteger(this.retentionDays) && this.retentionDays >= 365, 'retentionDays', 'must be a whole number of days, at least 365', this.retentionDays,
       'keep audit logs at least a year (CIS, PCI DSS 10.5.1); the default is 7 years');
     if (props.objectLockRetentionDays !== undefined) {
-      problems.check(Number.isInteger(props.objectLockRetentionDays) && props.objectLockRetentionDays >= 1 && props.objectLockRetentionDays <= this.retentionDays,
+      const lock = props.objectLockRetentionDays;
+      problems.check(Number.isInteger(lock) && lock >= 1 && lock <= this.retentionDays,
         'objectLockRetentionDays', `must be a whole number from 1 to retentionDays (${this.retentionDays})`, props.objectLockRetentionDays, 'lock log files for at most as long as they are kept');
     }
     problems.throwIfAny();
@@ -134,7 +136,7 @@ export class Audit extends Construct {
       objectLockRetentionDays: props.objectLockRetentionDays,
       objectLockMode: 'COMPLIANCE',
       tags: props.tags,
-      policyStatements: (arn) => [
+      policyStatements: (arn): Statement[] => [
         {
           Sid: 'AllowCloudTrailAclCheck',
           Effect: 'Allow',

@@ -136,7 +136,8 @@ export class ClusterAddons extends Construct {
 
     const before: TerraformResource[] = [];
     const after: TerraformResource[] = [];
-    const add = (addon: ManagedAddon, extra: { configurationValues?: string; role?: PodIdentityRole; serviceAccount?: string; dependsOn?: TerraformResource[] } = {}) => {
+    type Extra = { configurationValues?: string; role?: PodIdentityRole; serviceAccount?: string; dependsOn?: TerraformResource[] };
+    const add = (addon: ManagedAddon, extra: Extra = {}) => {
       const resource = AwsNames.stable(new TfEksAddon(this, addon.addonName, {
         clusterName: cluster.clusterName,
         addonName: addon.addonName,

@@ -133,7 +133,8 @@ export class ModelStore extends Construct implements IModelStore {
     problems.check(Number.isInteger(this.noncurrentVersionExpirationDays) && this.noncurrentVersionExpirationDays >= 1,
       'noncurrentVersionExpirationDays', 'must be a positive whole number of days', this.noncurrentVersionExpirationDays, 'keep old versions e.g. 90 days');
     if (props.objectLock) {
-      problems.check(Number.isInteger(props.objectLock.retentionDays) && props.objectLock.retentionDays >= 1 && props.objectLock.retentionDays <= 36500,
+      const days = props.objectLock.retentionDays;
+      problems.check(Number.isInteger(days) && days >= 1 && days <= 36500,
         'objectLock.retentionDays', 'must be a whole number of days from 1 to 36500', props.objectLock.retentionDays, 'lock versions e.g. 30 days');
     }
     problems.throwIfAny();
