@@ -1,0 +1,129 @@
+import { Duration } from 'cdk8s';
+import { IngressGateway, ModelTraffic, TlsVersion } from '../../src/mesh';
+import { findObject, synthChart } from '../util';
+import { expectValidationError, newChart, tritonModel, vllmModel } from './fixtures';
+
+const props = { hosts: ['llm.example.com'], credentialName: 'llm-example-com-tls' };
+
+describe('IngressGateway', () => {
+  test('defaults: HTTPS only with TLS 1.2+, istio ingressgateway pods, gateway principal', () => {
+    let gw!: IngressGateway;
+    const objects = synthChart((chart) => {
+      gw = new IngressGateway(chart, 'Gateway', props);
+    });
+    expect(objects).toHaveLength(1);
+    const g = findObject(objects, 'Gateway', 'llm-gateway');
+    expect(g.apiVersion).toBe('networking.istio.io/v1');
+    expect(g.metadata.namespace).toBe('istio-system');
+    expect(g.spec).toEqual({
+      selector: { istio: 'ingressgateway' },
+      servers: [{
+        name: 'https',
+        port: { number: 443, name: 'https', protocol: 'HTTPS' },
+        hosts: ['llm.example.com'],
+        tls: { mode: 'SIMPLE', credentialName: 'llm-example-com-tls', minProtocolVersion: 'TLSV1_2' },
+      }],
+    });
+    expect(gw.principal.principal).toBe('cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account');
+    expect(gw.gatewayReference).toBe('istio-system/llm-gateway');
+    expect(gw.httpsRedirect).toBe(false);
+  });
+
+  test('HTTP redirect, TLS 1.3, custom name, namespace, selector and service account', () => {
+    let gw!: IngressGateway;
+    const objects = synthChart((chart) => {
+      gw = new IngressGateway(chart, 'Gateway', {
+        hosts: ['*.llm.example.com', 'llm.example.com'],
+        credentialName: 'wildcard-tls',
+        name: 'public',
+        namespace: 'istio-ingress',
+        selector: { app: 'istio-ingress' },
+        serviceAccountName: 'istio-ingress',
+        httpsRedirect: true,
+        minTlsVersion: TlsVersion.TLS1_3,
+      });
+    });
+    const g = findObject(objects, 'Gateway', 'public');
+    expect(g.metadata.namespace).toBe('istio-ingress');
+    expect(g.spec.selector).toEqual({ app: 'istio-ingress' });
+    expect(g.spec.servers[0].tls.minProtocolVersion).toBe('TLSV1_3');
+    expect(g.spec.servers[1]).toEqual({ name: 'http-redirect', port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*.llm.example.com', 'llm.example.com'], tls: { httpsRedirect: true } });
+    expect(gw.principal.principal).toBe('cluster.local/ns/istio-ingress/sa/istio-ingress');
+  });
+
+  test('plain model route: prefix, rewrite, explicit port, generation timeout, safe retries', () => {
+    const objects = synthChart((chart) => {
+      new IngressGateway(chart, 'Gateway', props).addModelRoute({ model: tritonModel() });
+    });
+    const vs = findObject(objects, 'VirtualService', 'llm-gateway-vision-clip-vit');
+    expect(vs.metadata.namespace).toBe('istio-system');
+    expect(vs.spec).toEqual({
+      hosts: ['llm.example.com'],
+      gateways: ['llm-gateway'],
+      http: [{
+        name: 'clip-vit',
+        match: [{ uri: { prefix: '/vision/clip-vit/' } }],
+        rewrite: { uri: '/' },
+        route: [{ destination: { host: 'clip-vit.vision.svc.cluster.local', port: { number: 8000 } } }],
+        timeout: '300s',
+        retries: { attempts: 2, retryOn: 'connect-failure,refused-stream,unavailable' },
+      }],
+    });
+  });
+
+  test('route with traffic reproduces the canary split behind the prefix', () => {
+    const model = vllmModel({ versions: ['stable', 'candidate'] });
+    const objects = synthChart((chart) => {
+      const traffic = new ModelTraffic(chart, 'Traffic', { model, canary: { candidateWeight: 10 }, timeout: Duration.minutes(3) });
+      new IngressGateway(chart, 'Gateway', props).addModelRoute({ model, traffic, pathPrefix: '/v1/llama/', rewriteUri: '/v1/' });
+    });
+    const http = findObject(objects, 'VirtualService', 'llm-gateway-search-llama3-8b').spec.http;
+    const host = 'llama3-8b.search.svc.cluster.local';
+    expect(http.map((r: any) => r.name)).toEqual(['llama3-8b-canary-testers', 'llama3-8b-canary-split']);
+    expect(http[0].match).toEqual([{ uri: { prefix: '/v1/llama/' }, headers: { 'x-llm-canary': { exact: 'true' } } }]);
+    expect(http[0].rewrite).toEqual({ uri: '/v1/' });
+    expect(http[1].match).toEqual([{ uri: { prefix: '/v1/llama/' } }]);
+    expect(http[1].route).toEqual([
+      { destination: { host, subset: 'stable', port: { number: 8000 } }, weight: 90 },
+      { destination: { host, subset: 'candidate', port: { number: 8000 } }, weight: 10 },
+    ]);
+    expect(http[1].timeout).toBe('180s');
+  });
+
+  test('route hosts must be gateway hosts', () => {
+    const objects = synthChart((chart) => {
+      new IngressGateway(chart, 'G', { ...props, hosts: ['a.example.com', 'b.example.com'] }).addModelRoute({ model: vllmModel(), hosts: ['b.example.com'] });
+    });
+    expect(findObject(objects, 'VirtualService').spec.hosts).toEqual(['b.example.com']);
+    const gw = new IngressGateway(newChart(), 'G', props);
+    expectValidationError(() => gw.addModelRoute({ model: vllmModel(), hosts: ['other.example.com'] }),
+      ["'hosts' must be hosts of the gateway (llm.example.com)", "got 'other.example.com'"]);
+  });
+
+  test('route errors', () => {
+    const chart = newChart();
+    const gw = new IngressGateway(chart, 'G', props);
+    const traffic = new ModelTraffic(chart, 'T', { model: tritonModel() });
+    gw.addModelRoute({ model: vllmModel() });
+    expectValidationError(() => gw.addModelRoute({ model: vllmModel() }), ["'model' already has a route on this gateway", "got 'search/llama3-8b'"]);
+    expectValidationError(() => gw.addModelRoute({ model: vllmModel({ modelName: 'm2' }), traffic }), ["'traffic' must belong to the routed model", "got 'vision/clip-vit'"]);
+    expectValidationError(() => gw.addModelRoute({ model: tritonModel(), traffic, timeout: Duration.minutes(1) }), ["'timeout' is taken from traffic", 'got 60']);
+    expectValidationError(() => gw.addModelRoute({ model: vllmModel({ modelName: 'm3' }), pathPrefix: '/m3' }), ["'pathPrefix' must be a URI path starting and ending with '/'", "got '/m3'"]);
+    expectValidationError(() => gw.addModelRoute({ model: vllmModel({ modelName: 'm4' }), rewriteUri: 'v1' }), ["'rewriteUri' must start with '/'", "got 'v1'"]);
+    expectValidationError(() => gw.addModelRoute({ model: vllmModel({ modelName: 'm5' }), timeout: Duration.hours(2) }), ["'timeout' must be at most 3600s", "got '7200s'"]);
+  });
+
+  test.each([
+    [{ hosts: [] }, "'hosts' must list at least one host name", 'got []'],
+    [{ hosts: ['*'] }, "'hosts' must be fully-qualified DNS names", "got '*'"],
+    [{ hosts: ['localhost'] }, "'hosts' must be fully-qualified DNS names", "got 'localhost'"],
+    [{ hosts: ['LLM.example.com'] }, "'hosts' must be fully-qualified DNS names", "got 'LLM.example.com'"],
+    [{ credentialName: '' }, "'credentialName' must be a non-empty DNS-1123 subdomain", "got ''"],
+    [{ selector: {} }, "'selector' must select the gateway pods with at least one label", 'got {}'],
+    [{ name: 'LLM' }, "'name' must be a DNS-1123 label", "got 'LLM'"],
+    [{ minTlsVersion: 'TLSV1_0' }, "'minTlsVersion' must be a TlsVersion", "got 'TLSV1_0'"],
+    [{ serviceAccountName: 'a/b' }, "'principal' must be in SPIFFE form", "got 'cluster.local/ns/istio-system/sa/a/b'"],
+  ])('bad props %#', (bad, message, got) => {
+    expectValidationError(() => new IngressGateway(newChart(), 'G', { ...props, ...bad } as any), [message, got]);
+  });
+});
