@@ -11,3 +11,6 @@ export * from './collector-exporter';
 export * from './collector-extension';
 export * from './telemetry-pipeline';
 export * from './auto-instrumentation';
+export * from './dashboard-options';
+export * from './model-serving-dashboard';
+export * from './gpu-dashboard';

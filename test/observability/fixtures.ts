@@ -1,10 +1,6 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { Chart, Testing } from 'cdk8s';
 import { IModelService, ModelRuntime, ModelService } from '../../src/core';
 import { DcgmExporterMonitoring, MetricLabels, ModelServerMonitoring } from '../../src/observability';
-import { ManifestValidator, PromQL } from '../../src/validation';
+import { PromQL } from '../../src/validation';
 
 /** Three models, one per runtime preset. */
 export function models(): { llama: IModelService; mistral: IModelService; falcon: IModelService } {
@@ -40,29 +36,4 @@ export function expectPromql(expr: string) {
 /** Every rule of every PrometheusRule in `objects`. */
 export function rulesOf(objects: any[]): any[] {
   return objects.filter((o) => o.kind === 'PrometheusRule').flatMap((o) => o.spec.groups.flatMap((g: any) => g.rules));
-}
-
-let rulesValidator: ManifestValidator | undefined;
-
-/**
- * Like `synthChart`, for charts that contain PrometheusRules: the shared harness cannot compile the
- * PrometheusRule CRD (its `partial_response_strategy` pattern `^(?i)(abort|warn)?$` uses a Go-only
- * inline flag that JavaScript rejects), so this validates against a copy of that CRD in the OS temp
- * dir with the flag removed (stricter: the lowercase spellings only). Everything else is validated
- * exactly as `synthChart` does.
- */
-export function synthChartWithRules(build: (chart: Chart) => void): any[] {
-  if (!rulesValidator) {
-    const crd = path.join(__dirname, '..', '..', 'schemas', 'crds', 'prometheus-operator', 'monitoring.coreos.com_prometheusrules.yaml');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'observability-crds-'));
-    const copy = path.join(dir, 'monitoring.coreos.com_prometheusrules.yaml');
-    fs.writeFileSync(copy, fs.readFileSync(crd, 'utf8').replace('^(?i)(abort|warn)?$', '^(abort|warn)?$'));
-    rulesValidator = new ManifestValidator({ crdFiles: [copy] });
-  }
-  const chart = new Chart(Testing.app(), 'test');
-  build(chart);
-  const objects = Testing.synth(chart);
-  const report = rulesValidator.validateObjects(objects);
-  if (!report.ok) throw new Error(`synthesized manifests are not schema-valid:\n${report.toString()}`);
-  return objects;
 }

@@ -1,11 +1,11 @@
 import { GpuHealthAlerts } from '../../src/observability';
-import { findObject } from '../util';
-import { expectPromql, rulesOf, synthChartWithRules } from './fixtures';
+import { findObject, synthChart } from '../util';
+import { expectPromql, rulesOf } from './fixtures';
 
 describe('GpuHealthAlerts', () => {
   test('defaults: XID, ECC, temperature and thermal alerts on DCGM metrics', () => {
     let alerts!: GpuHealthAlerts;
-    const objects = synthChartWithRules((chart) => { alerts = new GpuHealthAlerts(chart, 'gpu'); });
+    const objects = synthChart((chart) => { alerts = new GpuHealthAlerts(chart, 'gpu'); });
     const pr = findObject(objects, 'PrometheusRule', 'gpu-health');
     expect(pr.metadata.namespace).toBe('monitoring');
     expect(alerts.temperatureThresholdCelsius).toBe(85);
@@ -19,7 +19,7 @@ describe('GpuHealthAlerts', () => {
   });
 
   test('custom threshold, namespace and labels', () => {
-    const objects = synthChartWithRules((chart) => {
+    const objects = synthChart((chart) => {
       new GpuHealthAlerts(chart, 'gpu', { namespace: 'observability', temperatureThresholdCelsius: 80, alertLabels: { team: 'platform' }, objectLabels: { release: 'kps' } });
     });
     const pr = findObject(objects, 'PrometheusRule', 'gpu-health');
@@ -28,7 +28,7 @@ describe('GpuHealthAlerts', () => {
   });
 
   test('a negative temperature threshold is a ValidationError', () => {
-    expect(() => synthChartWithRules((chart) => { new GpuHealthAlerts(chart, 'gpu', { temperatureThresholdCelsius: -5 }); }))
+    expect(() => synthChart((chart) => { new GpuHealthAlerts(chart, 'gpu', { temperatureThresholdCelsius: -5 }); }))
       .toThrow(/'temperatureThresholdCelsius' must be positive, got -5; use a temperature below the GPU slowdown temperature/);
   });
 });

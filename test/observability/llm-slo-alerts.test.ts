@@ -1,12 +1,12 @@
 import { Duration } from 'cdk8s';
 import { ModelService, ModelRuntime } from '../../src/core';
 import { AlertSeverity, LlmSloAlerts, PlatformMetrics } from '../../src/observability';
-import { findObject } from '../util';
-import { expectPromql, models, rulesOf, synthChartWithRules } from './fixtures';
+import { findObject, synthChart } from '../util';
+import { expectPromql, models, rulesOf } from './fixtures';
 
 function synthAlerts(props: Partial<ConstructorParameters<typeof LlmSloAlerts>[2]> = {}) {
   let alerts!: LlmSloAlerts;
-  const objects = synthChartWithRules((chart) => {
+  const objects = synthChart((chart) => {
     alerts = new LlmSloAlerts(chart, 'slo', { model: props.model ?? models().falcon, ...props });
   });
   return { alerts, objects, rules: rulesOf(objects) };
