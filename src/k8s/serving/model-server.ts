@@ -8,6 +8,7 @@ import { PlatformLabels } from '../../core/labels';
 import { ModelRuntime } from '../../core/model-runtime';
 import { IModelService } from '../../core/model-service';
 import { Names } from '../../core/names';
+import { resolveGpuWorkload } from '../private/gpu-workload';
 import { buildModelPod } from '../private/model-pod';
 import { standardLabels, validateImage, validateInt } from '../private/pod';
 import { registerModelName, reserveGpus } from '../private/tenant-registry';
@@ -282,28 +283,26 @@ export class ModelServer extends Construct implements IModelService {
     this.selectorLabels = { [PlatformLabels.MODEL]: this.modelName };
     validateImage('image', props.image, props.allowUnpinnedImages ?? false, this, 'allowUnpinnedImages');
 
-    this.gpusPerReplica = validateInt('gpusPerReplica', props.gpusPerReplica ?? 1, 1, Number.MAX_SAFE_INTEGER, 'request at least one GPU per replica', this);
-    if (this.gpusPerReplica > props.pool.gpusPerNode) {
-      throw new ValidationError('gpusPerReplica', `must fit on one node of pool '${props.pool.poolName}' (${props.pool.gpusPerNode} GPUs per node)`, this.gpusPerReplica,
-        `lower 'gpusPerReplica' to at most ${props.pool.gpusPerNode}, or target a pool of larger instances (e.g. g6e.12xlarge has 4 GPUs, p5.48xlarge 8)`, this);
-    }
+    const workload = resolveGpuWorkload(this, {
+      what: `model '${this.modelName}'`,
+      gpusProp: 'gpusPerReplica',
+      gpus: props.gpusPerReplica,
+      pool: props.pool,
+      tenant: props.tenant,
+      cpu: props.cpu,
+      memory: props.memory,
+      sharedMemory: props.sharedMemory,
+      sharedMemoryGiB: props.runtime.sharedMemoryGiB,
+    });
+    this.gpusPerReplica = workload.gpus;
     this.tensorParallelSize = props.tensorParallelSize ?? this.gpusPerReplica;
     if (this.tensorParallelSize !== this.gpusPerReplica) {
       throw new ValidationError('tensorParallelSize', `must equal gpusPerReplica (${this.gpusPerReplica}): one replica shards the model over exactly its GPUs`, props.tensorParallelSize,
         `set 'tensorParallelSize' to ${this.gpusPerReplica} or leave it unset`, this);
     }
-
-    const share = perGpuShare(props.pool);
-    this.cpu = props.cpu ?? Math.max(1, Math.floor(share.vcpu * this.gpusPerReplica * 0.7));
-    if (!(this.cpu > 0)) throw new ValidationError('cpu', 'must be a positive number of cores', props.cpu, 'set the cores one replica needs, e.g. 4', this);
-    this.memory = props.memory ?? Size.gibibytes(Math.max(4, Math.floor(share.memoryGiB * this.gpusPerReplica * 0.7)));
-    if (this.memory.toMebibytes() < 1024) throw new ValidationError('memory', 'must be at least 1 GiB', `${this.memory.toMebibytes()}Mi`, 'size it for the runtime plus /dev/shm, e.g. Size.gibibytes(24)', this);
-    const halfMemoryGiB = Math.max(1, Math.floor(this.memory.toMebibytes() / 2048));
-    this.sharedMemory = props.sharedMemory ?? Size.gibibytes(Math.min(props.runtime.sharedMemoryGiB, halfMemoryGiB));
-    if (this.sharedMemory.toMebibytes() >= this.memory.toMebibytes()) {
-      throw new ValidationError('sharedMemory', `must be smaller than memory (${this.memory.toMebibytes()}Mi): /dev/shm counts against the memory limit`, `${this.sharedMemory.toMebibytes()}Mi`,
-        'lower sharedMemory or raise memory', this);
-    }
+    this.cpu = workload.cpu;
+    this.memory = workload.memory;
+    this.sharedMemory = workload.sharedMemory;
 
     this.replicas = props.replicas ?? { min: 2, max: 4 };
     validateInt('replicas.min', this.replicas.min, 1, Number.MAX_SAFE_INTEGER, 'run at least one replica', this);
@@ -312,15 +311,7 @@ export class ModelServer extends Construct implements IModelService {
     this.version = props.version ?? props.source.revision;
     validateVersion(props.version === undefined ? 'source.revision' : 'version', this.version, this);
 
-    // Tenant checks: entitlement, one replica within quota, every replica within quota, unique name.
-    if (!props.tenant.gpuEntitled) {
-      throw new ValidationError('tenant', 'must be GPU-entitled to serve a model on GPUs', props.tenant.tenantName,
-        `set 'gpuQuota' on tenant '${props.tenant.tenantName}' (a tenant with a GPU quota is entitled), or place the model on a GPU-entitled tenant`, this);
-    }
-    if (this.gpusPerReplica > props.tenant.gpuQuota) {
-      throw new ValidationError('gpusPerReplica', `needs more GPUs for one replica than tenant '${props.tenant.tenantName}' may use (quota ${props.tenant.gpuQuota})`, this.gpusPerReplica,
-        `raise 'gpuQuota' of tenant '${props.tenant.tenantName}' to at least ${this.gpusPerReplica}, or use a smaller model`, this);
-    }
+    // Entitlement and one replica within quota are checked above; now the name and every replica.
     registerModelName(props.tenant, this.modelName, this);
     this.reserve('stable', this.autoscaling.isAutoscaled ? this.replicas.max : this.replicas.min, this.autoscaling.isAutoscaled ? 'replicas.max' : 'replicas.min');
 
@@ -501,14 +492,6 @@ export class ModelServer extends Construct implements IModelService {
       spec: { maxUnavailable: 1, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
     });
   }
-}
-
-/** The smallest per-GPU vCPU and memory share among the pool's instance types. */
-function perGpuShare(pool: IGpuPool): { vcpu: number; memoryGiB: number } {
-  return {
-    vcpu: Math.min(...pool.instanceTypes.map((t) => t.vcpu / t.gpuCount)),
-    memoryGiB: Math.min(...pool.instanceTypes.map((t) => t.memoryGiB / t.gpuCount)),
-  };
 }
 
 function validateVersion(prop: string, version: string, scope: Construct): void {

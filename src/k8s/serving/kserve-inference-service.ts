@@ -1,0 +1,210 @@
+import { ApiObject, Duration, Size } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ModelAutoscaling } from './model-autoscaling';
+import { ReplicaRange } from './model-server';
+import { ModelSource, WeightVerification } from './model-source';
+import { ValidationError } from '../../core/errors';
+import { IGpuPool } from '../../core/gpu-pool';
+import { PlatformLabels } from '../../core/labels';
+import { ModelRuntime } from '../../core/model-runtime';
+import { Names } from '../../core/names';
+import { resolveGpuWorkload } from '../private/gpu-workload';
+import { buildModelPod } from '../private/model-pod';
+import { standardLabels, validateImage, validateInt } from '../private/pod';
+import { registerModelName, reserveGpus } from '../private/tenant-registry';
+import type { ITenant } from '../tenancy/tenant';
+
+/**
+ * Properties of a `KServeInferenceService`.
+ */
+export interface KServeInferenceServiceProps {
+  /** The tenant that owns the model. */
+  readonly tenant: ITenant;
+  /** The model name (DNS-1123 label, at most 45 characters so KServe's `<name>-predictor` objects fit). */
+  readonly modelName: string;
+  /** The runtime. */
+  readonly runtime: ModelRuntime;
+  /** The server image, pinned by digest. */
+  readonly image: string;
+  /**
+   * Accept images referenced by tag only (development).
+   *
+   * @default false
+   */
+  readonly allowUnpinnedImages?: boolean;
+  /** Where the weights come from. */
+  readonly source: ModelSource;
+  /**
+   * Verify the weights before the server starts.
+   *
+   * @default - no verification
+   */
+  readonly verification?: WeightVerification;
+  /** The GPU pool. */
+  readonly pool: IGpuPool;
+  /**
+   * GPUs per replica (tensor parallel size).
+   *
+   * @default 1
+   */
+  readonly gpusPerReplica?: number;
+  /**
+   * CPU cores per replica.
+   *
+   * @default - 70% of the pool's per-GPU vCPU share times the GPUs
+   */
+  readonly cpu?: number;
+  /**
+   * Memory per replica.
+   *
+   * @default - 70% of the pool's per-GPU memory share times the GPUs
+   */
+  readonly memory?: Size;
+  /**
+   * Replica range.
+   *
+   * @default { min: 2, max: 4 }
+   */
+  readonly replicas?: ReplicaRange;
+  /**
+   * How the predictor scales (KServe's own CPU-based HPA is never used: `autoscalerClass: external`).
+   *
+   * @default ModelAutoscaling.keda()
+   */
+  readonly autoscaling?: ModelAutoscaling;
+  /**
+   * Startup budget for loading weights.
+   *
+   * @default Duration.minutes(30)
+   */
+  readonly startupTimeout?: Duration;
+  /**
+   * The longest generation in flight at shutdown.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly maxRequestDuration?: Duration;
+}
+
+/** KServe appends `-predictor` (and a namespace) to names; keep the whole within a DNS-1123 label. */
+const MAX_NAME = 45;
+
+/**
+ * A model served through KServe (`serving.kserve.io/v1beta1` InferenceService) in raw deployment
+ * mode, with the same hardened, GPU-scheduled pod as `ModelServer` (custom predictor container,
+ * init containers for weights), and LLM-signal autoscaling (KEDA on the `<model>-predictor`
+ * Deployment) instead of KServe's CPU HPA.
+ */
+export class KServeInferenceService extends Construct {
+  /** The InferenceService name. */
+  public readonly modelName: string;
+  /** The namespace. */
+  public readonly namespace: string;
+  /** The Deployment (and Service) KServe creates for the predictor. */
+  public readonly predictorName: string;
+
+  constructor(scope: Construct, id: string, props: KServeInferenceServiceProps) {
+    super(scope, id);
+    this.modelName = Names.validateDns1123Label('modelName', props.modelName, this);
+    if (this.modelName.length > MAX_NAME) {
+      throw new ValidationError('modelName', `must be at most ${MAX_NAME} characters for KServe (is ${this.modelName.length})`, props.modelName,
+        `shorten it, e.g. '${Names.toDns1123Label(this.modelName, MAX_NAME)}'`, this);
+    }
+    this.namespace = props.tenant.namespace;
+    this.predictorName = `${this.modelName}-predictor`;
+    const allowUnpinned = props.allowUnpinnedImages ?? false;
+    validateImage('image', props.image, allowUnpinned, this, 'allowUnpinnedImages');
+    const w = resolveGpuWorkload(this, {
+      what: `model '${this.modelName}'`,
+      gpusProp: 'gpusPerReplica',
+      gpus: props.gpusPerReplica,
+      pool: props.pool,
+      tenant: props.tenant,
+      cpu: props.cpu,
+      memory: props.memory,
+      sharedMemoryGiB: props.runtime.sharedMemoryGiB,
+    });
+    const replicas = props.replicas ?? { min: 2, max: 4 };
+    validateInt('replicas.min', replicas.min, 1, Number.MAX_SAFE_INTEGER, 'run at least one replica', this);
+    validateInt('replicas.max', replicas.max, replicas.min, Number.MAX_SAFE_INTEGER, `set max to at least min (${replicas.min})`, this);
+    const autoscaling = props.autoscaling ?? ModelAutoscaling.keda();
+    registerModelName(props.tenant, this.modelName, this);
+    const maxReplicas = autoscaling.isAutoscaled ? replicas.max : replicas.min;
+    reserveGpus(props.tenant, `kserve/${this.modelName}`, { owner: `inference service ${this.modelName} (${maxReplicas} x ${w.gpus} GPUs)`, gpus: maxReplicas * w.gpus },
+      autoscaling.isAutoscaled ? 'replicas.max' : 'replicas.min', maxReplicas, this);
+
+    const labels = standardLabels({
+      [PlatformLabels.NAME]: this.modelName,
+      [PlatformLabels.COMPONENT]: 'model-server',
+      [PlatformLabels.PART_OF]: props.tenant.tenantName,
+      [PlatformLabels.TENANT]: props.tenant.tenantName,
+      [PlatformLabels.MODEL]: this.modelName,
+      [PlatformLabels.MODEL_VERSION]: 'stable',
+      [PlatformLabels.VERSION]: props.source.revision,
+      [PlatformLabels.ENVIRONMENT]: props.tenant.environment,
+    });
+    new ApiObject(this, 'ServiceAccount', {
+      apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: this.modelName, namespace: this.namespace, labels }, automountServiceAccountToken: false,
+    });
+    const pod = buildModelPod({
+      scope: this,
+      runtime: props.runtime,
+      image: props.image,
+      allowUnpinnedImages: allowUnpinned,
+      source: props.source,
+      verification: props.verification,
+      pool: props.pool,
+      gpus: w.gpus,
+      tensorParallelSize: w.gpus,
+      cpu: w.cpu,
+      memory: w.memory,
+      sharedMemory: w.sharedMemory,
+      servedModelName: this.modelName,
+      extraArgs: [],
+      env: {},
+      startupTimeout: props.startupTimeout ?? Duration.minutes(30),
+      preStopDelay: Duration.seconds(15),
+      maxRequestDuration: props.maxRequestDuration ?? Duration.minutes(5),
+      runAsUser: 1000,
+      serviceAccountName: this.modelName,
+      automountServiceAccountToken: false,
+      spreadLabels: { [PlatformLabels.MODEL]: this.modelName },
+    });
+    const { containers, ...podFields } = pod.spec;
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'serving.kserve.io/v1beta1',
+      kind: 'InferenceService',
+      metadata: {
+        name: this.modelName,
+        namespace: this.namespace,
+        labels,
+        annotations: {
+          'serving.kserve.io/deploymentMode': 'RawDeployment',
+          'serving.kserve.io/autoscalerClass': autoscaling.isAutoscaled ? 'external' : 'none',
+        },
+      },
+      spec: {
+        predictor: {
+          minReplicas: replicas.min,
+          maxReplicas: autoscaling.isAutoscaled ? replicas.max : replicas.min,
+          labels,
+          annotations: {
+            'karpenter.sh/do-not-disrupt': 'true',
+            [PlatformLabels.MODEL_REVISION_ANNOTATION]: props.source.revision,
+          },
+          ...podFields,
+          containers: containers.map((c: any) => ({ ...c, name: 'kserve-container' })),
+        },
+      },
+    });
+    autoscaling._bind(this, 'Autoscaler', {
+      deploymentName: this.predictorName,
+      namespace: this.namespace,
+      labels,
+      runtime: props.runtime,
+      minReplicas: replicas.min,
+      maxReplicas: replicas.max,
+      podMatchers: `namespace="${this.namespace}",pod=~"${this.predictorName}-.*"`,
+    });
+  }
+}

@@ -1,0 +1,269 @@
+import { ApiObject, Duration, Size } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ValidationError } from '../../core/errors';
+import { IGpuPool } from '../../core/gpu-pool';
+import { PlatformLabels } from '../../core/labels';
+import { Names } from '../../core/names';
+import { resolveGpuWorkload } from '../private/gpu-workload';
+import {
+  containerSecurityContext, guaranteedResources, nodeAffinityFor, podSecurityContext, sizeQuantity, standardLabels, tolerationsFor,
+  validateImage, validateInt,
+} from '../private/pod';
+import { reserveGpus } from '../private/tenant-registry';
+import { ModelSource } from '../serving/model-source';
+import type { ITenant } from '../tenancy/tenant';
+
+/**
+ * LoRA hyperparameters.
+ */
+export interface LoraOptions {
+  /**
+   * Rank of the adapter matrices.
+   *
+   * @default 16
+   */
+  readonly rank?: number;
+  /**
+   * Scaling factor alpha.
+   *
+   * @default - 2 x rank
+   */
+  readonly alpha?: number;
+  /**
+   * Training epochs.
+   *
+   * @default 3
+   */
+  readonly epochs?: number;
+  /**
+   * Learning rate.
+   *
+   * @default 0.0002
+   */
+  readonly learningRate?: number;
+}
+
+/**
+ * Properties of a `FineTuningJob`.
+ */
+export interface FineTuningJobProps {
+  /** The tenant that runs the job. */
+  readonly tenant: ITenant;
+  /** The job name (DNS-1123 label, at most 50 characters). */
+  readonly jobName: string;
+  /** The training image (PyTorch + PEFT), pinned by digest. */
+  readonly image: string;
+  /**
+   * Accept images referenced by tag only (development).
+   *
+   * @default false
+   */
+  readonly allowUnpinnedImages?: boolean;
+  /** The command that trains (runs in every replica; PyTorchJob sets `MASTER_ADDR`, `RANK`, `WORLD_SIZE`). */
+  readonly command: string[];
+  /**
+   * Extra arguments.
+   *
+   * @default - none
+   */
+  readonly args?: string[];
+  /** The base model, pinned (fetched by an init container into `/models/weights`). */
+  readonly baseModel: ModelSource;
+  /** The training data, an `s3://bucket/prefix/` URI (passed as `DATASET_URI`). */
+  readonly datasetUri: string;
+  /** Where the adapter is written, an `s3://bucket/prefix/` URI in the model store (passed as `ADAPTER_OUTPUT_URI`). */
+  readonly adapterOutputUri: string;
+  /** The GPU pool. */
+  readonly pool: IGpuPool;
+  /**
+   * GPUs per worker.
+   *
+   * @default 1
+   */
+  readonly gpusPerWorker?: number;
+  /**
+   * Workers in total (one master plus `workers - 1` workers).
+   *
+   * @default 1
+   */
+  readonly workers?: number;
+  /**
+   * CPU cores per worker.
+   *
+   * @default - 70% of the pool's per-GPU vCPU share times the GPUs
+   */
+  readonly cpu?: number;
+  /**
+   * Memory per worker.
+   *
+   * @default - 70% of the pool's per-GPU memory share times the GPUs
+   */
+  readonly memory?: Size;
+  /**
+   * LoRA hyperparameters (passed as `LORA_RANK`, `LORA_ALPHA`, `NUM_EPOCHS`, `LEARNING_RATE`).
+   *
+   * @default - rank 16, alpha 32, 3 epochs, learning rate 0.0002
+   */
+  readonly lora?: LoraOptions;
+  /**
+   * How long a finished job (and its pods) is kept.
+   *
+   * @default Duration.days(1)
+   */
+  readonly ttlAfterFinished?: Duration;
+  /**
+   * Retries before the job is marked failed.
+   *
+   * @default 2
+   */
+  readonly backoffLimit?: number;
+  /**
+   * The longest the job may run.
+   *
+   * @default Duration.hours(24)
+   */
+  readonly activeDeadline?: Duration;
+}
+
+const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([^\s]*\/)?$/;
+/** NCCL shared memory for data-parallel training across GPUs of a node. */
+const TRAINING_SHM_GIB = 16;
+
+/**
+ * LoRA fine-tuning of a pinned base model on GPUs as a Kubeflow `PyTorchJob` (kubeflow.org/v1), with
+ * the serving layer's security and GPU-scheduling defaults: non-root, read-only root filesystem,
+ * Guaranteed QoS, node affinity and tolerations of the pool, GPUs counted against the tenant's quota.
+ */
+export class FineTuningJob extends Construct {
+  /** The PyTorchJob name. */
+  public readonly jobName: string;
+  /** The namespace. */
+  public readonly namespace: string;
+  /** GPUs per worker. */
+  public readonly gpusPerWorker: number;
+  /** Workers in total. */
+  public readonly workers: number;
+
+  constructor(scope: Construct, id: string, props: FineTuningJobProps) {
+    super(scope, id);
+    this.jobName = Names.validateDns1123Label('jobName', props.jobName, this);
+    if (this.jobName.length > 50) {
+      throw new ValidationError('jobName', 'must be at most 50 characters (pod names add -master-0 / -worker-N)', props.jobName, `shorten it, e.g. '${Names.toDns1123Label(this.jobName, 50)}'`, this);
+    }
+    this.namespace = props.tenant.namespace;
+    const allowUnpinned = props.allowUnpinnedImages ?? false;
+    validateImage('image', props.image, allowUnpinned, this, 'allowUnpinnedImages');
+    if (!Array.isArray(props.command) || props.command.length === 0) {
+      throw new ValidationError('command', 'must name the training command', props.command, "pass e.g. ['python', '-m', 'train_lora']", this);
+    }
+    for (const [prop, uri] of [['datasetUri', props.datasetUri], ['adapterOutputUri', props.adapterOutputUri]]) {
+      if (!S3_URI.test(uri ?? '')) throw new ValidationError(prop, "must be an 's3://<bucket>/<prefix>/' URI ending with '/'", uri, "use e.g. 's3://acme-models/adapters/llama3-8b-support/'", this);
+    }
+    const w = resolveGpuWorkload(this, {
+      what: `fine-tuning job '${this.jobName}'`,
+      gpusProp: 'gpusPerWorker',
+      gpus: props.gpusPerWorker,
+      pool: props.pool,
+      tenant: props.tenant,
+      cpu: props.cpu,
+      memory: props.memory,
+      sharedMemoryGiB: TRAINING_SHM_GIB,
+    });
+    this.gpusPerWorker = w.gpus;
+    this.workers = validateInt('workers', props.workers ?? 1, 1, Number.MAX_SAFE_INTEGER, 'run at least one worker', this);
+    const owner = `fine-tuning job ${this.jobName} (${this.workers} x ${w.gpus} GPUs)`;
+    reserveGpus(props.tenant, `job/${this.jobName}`, { owner, gpus: this.workers * w.gpus }, 'workers', this.workers, this);
+    const lora = props.lora ?? {};
+    const rank = validateInt('lora.rank', lora.rank ?? 16, 1, 1024, 'use e.g. 8, 16 or 64', this);
+    const alpha = lora.alpha ?? 2 * rank;
+    const epochs = validateInt('lora.epochs', lora.epochs ?? 3, 1, 1000, 'use e.g. 3', this);
+    const lr = lora.learningRate ?? 0.0002;
+    if (!(alpha > 0)) throw new ValidationError('lora.alpha', 'must be positive', lora.alpha, 'use e.g. 2 x rank', this);
+    if (!(lr > 0 && lr < 1)) throw new ValidationError('lora.learningRate', 'must be in (0, 1)', lora.learningRate, 'use e.g. 0.0002', this);
+    const backoffLimit = validateInt('backoffLimit', props.backoffLimit ?? 2, 0, 100, 'use e.g. 2', this);
+
+    const labels = standardLabels({
+      [PlatformLabels.NAME]: this.jobName,
+      [PlatformLabels.COMPONENT]: 'fine-tuning',
+      [PlatformLabels.PART_OF]: props.tenant.tenantName,
+      [PlatformLabels.TENANT]: props.tenant.tenantName,
+      [PlatformLabels.ENVIRONMENT]: props.tenant.environment,
+    });
+    new ApiObject(this, 'ServiceAccount', {
+      apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: this.jobName, namespace: this.namespace, labels }, automountServiceAccountToken: false,
+    });
+
+    const baseEnv = [
+      { name: 'HOME', value: '/cache' },
+      { name: 'XDG_CACHE_HOME', value: '/cache' },
+      { name: 'HF_HOME', value: '/cache/huggingface' },
+      { name: 'TMPDIR', value: '/tmp' },
+    ];
+    const baseMounts = [{ name: 'cache', mountPath: '/cache' }, { name: 'tmp', mountPath: '/tmp' }];
+    const source = props.baseModel._render({
+      serverImage: props.image, allowUnpinnedImages: allowUnpinned, scope: this, env: baseEnv, mounts: baseMounts,
+    });
+    const container = {
+      name: 'pytorch',
+      image: props.image,
+      command: props.command,
+      ...(props.args ? { args: props.args } : {}),
+      env: [
+        ...baseEnv,
+        { name: 'BASE_MODEL_PATH', value: source.modelPath },
+        { name: 'BASE_MODEL_REVISION', value: props.baseModel.revision },
+        { name: 'DATASET_URI', value: props.datasetUri },
+        { name: 'ADAPTER_OUTPUT_URI', value: props.adapterOutputUri },
+        { name: 'OUTPUT_DIR', value: '/output' },
+        { name: 'LORA_RANK', value: String(rank) },
+        { name: 'LORA_ALPHA', value: String(alpha) },
+        { name: 'NUM_EPOCHS', value: String(epochs) },
+        { name: 'LEARNING_RATE', value: String(lr) },
+        { name: 'HF_HUB_OFFLINE', value: '1' },
+      ],
+      resources: guaranteedResources(w.cpu, w.memory, w.gpus),
+      securityContext: containerSecurityContext(),
+      volumeMounts: [source.serverMount, ...baseMounts, { name: 'output', mountPath: '/output' }, { name: 'dshm', mountPath: '/dev/shm' }],
+    };
+    const template = {
+      metadata: {
+        labels,
+        annotations: { 'karpenter.sh/do-not-disrupt': 'true', [PlatformLabels.MODEL_REVISION_ANNOTATION]: props.baseModel.revision },
+      },
+      spec: {
+        serviceAccountName: this.jobName,
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        securityContext: podSecurityContext(1000),
+        affinity: nodeAffinityFor(props.pool),
+        tolerations: tolerationsFor(props.pool),
+        initContainers: source.initContainers,
+        containers: [container],
+        volumes: [
+          ...source.volumes,
+          { name: 'cache', emptyDir: { sizeLimit: '20Gi' } },
+          { name: 'tmp', emptyDir: { sizeLimit: '4Gi' } },
+          { name: 'output', emptyDir: { sizeLimit: '20Gi' } },
+          { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: sizeQuantity(w.sharedMemory) } },
+        ],
+      },
+    };
+    const replicaSpecs: any = { Master: { replicas: 1, restartPolicy: 'OnFailure', template } };
+    if (this.workers > 1) replicaSpecs.Worker = { replicas: this.workers - 1, restartPolicy: 'OnFailure', template };
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'kubeflow.org/v1',
+      kind: 'PyTorchJob',
+      metadata: { name: this.jobName, namespace: this.namespace, labels },
+      spec: {
+        nprocPerNode: String(w.gpus),
+        runPolicy: {
+          cleanPodPolicy: 'None',
+          backoffLimit,
+          ttlSecondsAfterFinished: (props.ttlAfterFinished ?? Duration.days(1)).toSeconds(),
+          activeDeadlineSeconds: (props.activeDeadline ?? Duration.hours(24)).toSeconds(),
+        },
+        pytorchReplicaSpecs: replicaSpecs,
+      },
+    });
+  }
+}

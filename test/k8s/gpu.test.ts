@@ -1,0 +1,160 @@
+import { Duration, Size } from 'cdk8s';
+import { GpuInstanceType, PlatformLabels, TaintEffect } from '../../src/core';
+import { DcgmExporter } from '../../src/k8s/gpu/dcgm-exporter';
+import { CapacityType, KarpenterGpuClass } from '../../src/k8s/gpu/karpenter-gpu-class';
+import { NvidiaDevicePlugin } from '../../src/k8s/gpu/nvidia-device-plugin';
+import { ServingImages } from '../../src/k8s/serving/serving-images';
+import { findObject, synthChart } from '../util';
+import { DIGEST, expectValidationError, model, podOf } from './fixtures';
+
+const base = { poolName: 'l40s', instanceTypes: [GpuInstanceType.G6E_12XLARGE, GpuInstanceType.G6E_24XLARGE], nodeRole: 'acme-karpenter-node', discoveryTag: 'acme-prod' };
+
+describe('KarpenterGpuClass', () => {
+  let objects: any[];
+  let pool: KarpenterGpuClass;
+  beforeAll(() => {
+    objects = synthChart((chart) => {
+      pool = new KarpenterGpuClass(chart, 'L40s', { ...base, maxNodes: 3 });
+      model(chart, { pool, gpusPerReplica: 4, replicas: { min: 1, max: 2 } });
+    });
+  });
+
+  test('implements IGpuPool with the labels and taints its nodes get', () => {
+    expect(pool.poolName).toBe('l40s');
+    expect(pool.gpusPerNode).toBe(4);
+    expect(pool.maxNodes).toBe(3);
+    expect(pool.nodeLabels).toEqual({ [PlatformLabels.GPU_POOL]: 'l40s', [PlatformLabels.ACCELERATOR]: 'l40s', [PlatformLabels.GPU_COUNT]: '4' });
+    const np = findObject(objects, 'NodePool', 'l40s');
+    expect(np.spec.template.metadata.labels).toEqual(pool.nodeLabels);
+    expect(np.spec.template.spec.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }]);
+  });
+
+  test('a model on the class selects exactly the NodePool labels and tolerates its taints', () => {
+    const np = findObject(objects, 'NodePool', 'l40s');
+    const p = podOf(findObject(objects, 'Deployment', 'llama3-8b-stable'));
+    const exprs = p.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions;
+    for (const e of exprs) expect(np.spec.template.metadata.labels[e.key]).toBe(e.values[0]);
+    for (const t of np.spec.template.spec.taints) expect(p.tolerations).toContainEqual({ key: t.key, operator: 'Equal', value: t.value, effect: t.effect });
+  });
+
+  test('requirements on instance type, family, GPU name, capacity type, arch', () => {
+    const req = findObject(objects, 'NodePool', 'l40s').spec.template.spec.requirements;
+    expect(req).toEqual([
+      { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['g6e.12xlarge', 'g6e.24xlarge'] },
+      { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['g6e'] },
+      { key: 'karpenter.k8s.aws/instance-gpu-name', operator: 'In', values: ['l40s'] },
+      { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+      { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
+      { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
+    ]);
+  });
+
+  test('disruption: WhenEmpty, budgets never drift-replace serving nodes, expireAfter, GPU limit', () => {
+    const spec = findObject(objects, 'NodePool', 'l40s').spec;
+    expect(spec.disruption).toEqual({
+      consolidationPolicy: 'WhenEmpty',
+      consolidateAfter: '10m',
+      budgets: [{ nodes: '0', reasons: ['Drifted', 'Underutilized'] }, { nodes: '1', reasons: ['Empty'] }],
+    });
+    expect(spec.template.spec.expireAfter).toBe('720h');
+    expect(spec.template.spec.terminationGracePeriod).toBeUndefined();
+    expect(spec.limits).toEqual({ 'nvidia.com/gpu': '12' });
+    expect(spec.template.spec.nodeClassRef).toEqual({ group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'l40s' });
+  });
+
+  test('EC2NodeClass: IMDSv2 hop limit 1, encrypted gp3, pinned AMI, discovery selectors', () => {
+    const spec = findObject(objects, 'EC2NodeClass', 'l40s').spec;
+    expect(spec.metadataOptions).toEqual({ httpEndpoint: 'enabled', httpProtocolIPv6: 'disabled', httpPutResponseHopLimit: 1, httpTokens: 'required' });
+    expect(spec.blockDeviceMappings).toEqual([{ deviceName: '/dev/xvda', rootVolume: true, ebs: { volumeSize: '300Gi', volumeType: 'gp3', encrypted: true, deleteOnTermination: true } }]);
+    expect(spec.amiSelectorTerms).toEqual([{ alias: 'al2023@v20251110' }]);
+    expect(spec.role).toBe('acme-karpenter-node');
+    expect(spec.subnetSelectorTerms).toEqual([{ tags: { 'karpenter.sh/discovery': 'acme-prod' } }]);
+    expect(spec.securityGroupSelectorTerms).toEqual([{ tags: { 'karpenter.sh/discovery': 'acme-prod' } }]);
+  });
+
+  test('options: spot, Graviton, custom taints/labels, KMS, durations', () => {
+    let g!: KarpenterGpuClass;
+    const o = synthChart((chart) => {
+      g = new KarpenterGpuClass(chart, 'T4g', {
+        poolName: 't4g',
+        instanceTypes: [GpuInstanceType.G5G_2XLARGE],
+        nodeRole: 'r',
+        discoveryTag: 'c',
+        capacityTypes: [CapacityType.SPOT, CapacityType.ON_DEMAND],
+        expireAfter: Duration.hours(48),
+        consolidateAfter: Duration.seconds(90),
+        terminationGracePeriod: Duration.hours(2),
+        amiAlias: 'bottlerocket@1.30.0',
+        volumeSize: Size.gibibytes(200),
+        kmsKeyId: 'alias/ebs',
+        extraLabels: { 'example.com/team': 'ml' },
+        taints: [{ key: 'example.com/gpu', effect: TaintEffect.NO_EXECUTE }],
+        tags: { team: 'ml' },
+      });
+    });
+    const np = findObject(o, 'NodePool', 't4g').spec;
+    expect(np.template.spec.requirements[3].values).toEqual(['on-demand', 'spot']);
+    expect(np.template.spec.requirements[4].values).toEqual(['arm64']);
+    expect(np.template.spec.expireAfter).toBe('48h');
+    expect(np.template.spec.terminationGracePeriod).toBe('2h');
+    expect(np.disruption.consolidateAfter).toBe('90s');
+    expect(np.limits).toBeUndefined();
+    expect(np.template.metadata.labels['example.com/team']).toBe('ml');
+    expect(g.taints).toEqual([{ key: 'example.com/gpu', effect: 'NoExecute' }]);
+    const nc = findObject(o, 'EC2NodeClass', 't4g').spec;
+    expect(nc.blockDeviceMappings[0].ebs).toMatchObject({ volumeSize: '200Gi', kmsKeyID: 'alias/ebs' });
+    expect(nc.tags).toEqual({ 'team': 'ml', 'llm-platform.io/gpu-pool': 't4g' });
+  });
+
+  test('bad input', () => {
+    synthChart((chart) => {
+      expectValidationError(() => new KarpenterGpuClass(chart, 'A', { ...base, poolName: 'L40S' }), 'poolName', "'L40S'");
+      expectValidationError(() => new KarpenterGpuClass(chart, 'B', { ...base, poolName: 'b', instanceTypes: [GpuInstanceType.G5_2XLARGE, GpuInstanceType.G6E_2XLARGE] }), 'instanceTypes', /got \[/);
+      expectValidationError(() => new KarpenterGpuClass(chart, 'C', { ...base, poolName: 'c', nodeRole: 'arn:aws:iam::1:role/x' }), 'nodeRole', "'arn:aws:iam::1:role/x'");
+      expectValidationError(() => new KarpenterGpuClass(chart, 'D', { ...base, poolName: 'd', amiAlias: 'al2023@latest' }), 'amiAlias', "'al2023@latest'");
+      expectValidationError(() => new KarpenterGpuClass(chart, 'E', { ...base, poolName: 'e', maxNodes: 0 }), 'maxNodes', '0');
+      expectValidationError(() => new KarpenterGpuClass(chart, 'F', { ...base, poolName: 'f', volumeSize: Size.gibibytes(20) }), 'volumeSize', "'20Gi'");
+      expectValidationError(() => new KarpenterGpuClass(chart, 'G', { ...base, poolName: 'g', extraLabels: { 'karpenter.sh/x': 'y' } }), 'extraLabels.karpenter.sh/x', "'karpenter.sh/x'");
+      expectValidationError(() => new KarpenterGpuClass(chart, 'H', { ...base, poolName: 'h', discoveryTag: '' }), 'discoveryTag', "''");
+      expectValidationError(() => new KarpenterGpuClass(chart, 'I', { ...base, poolName: 'i', capacityTypes: [] }), 'capacityTypes', '[]');
+    });
+  });
+});
+
+describe('GPU node agents', () => {
+  test('device plugin and DCGM exporter: pinned, GPU nodes only, tolerate the GPU taint', () => {
+    const objects = synthChart((chart) => {
+      new NvidiaDevicePlugin(chart, 'Plugin');
+      new DcgmExporter(chart, 'Dcgm');
+    });
+    for (const name of ['nvidia-device-plugin', 'dcgm-exporter']) {
+      const ds = findObject(objects, 'DaemonSet', name);
+      const pod = ds.spec.template.spec;
+      expect(ds.metadata.namespace).toBe('kube-system');
+      expect(pod.tolerations).toContainEqual({ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
+      expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([{ matchExpressions: [{ key: PlatformLabels.GPU_POOL, operator: 'Exists' }] }]);
+      expect(pod.containers[0].image).toMatch(/@sha256:[0-9a-f]{64}$/);
+      expect(pod.containers[0].securityContext.allowPrivilegeEscalation).toBe(false);
+      expect(pod.priorityClassName).toBe('system-node-critical');
+      expect(pod.automountServiceAccountToken).toBe(false);
+    }
+    expect(findObject(objects, 'DaemonSet', 'nvidia-device-plugin').spec.template.spec.containers[0].image).toBe(ServingImages.NVIDIA_DEVICE_PLUGIN);
+    const dcgm = findObject(objects, 'DaemonSet', 'dcgm-exporter').spec.template.spec.containers[0];
+    expect(dcgm.image).toBe(ServingImages.DCGM_EXPORTER);
+    expect(dcgm.securityContext.capabilities).toEqual({ drop: ['ALL'] });
+    expect(dcgm.ports).toEqual([{ name: 'metrics', containerPort: 9400, protocol: 'TCP' }]);
+    const svc = findObject(objects, 'Service', 'dcgm-exporter');
+    expect(svc.spec.ports).toEqual([{ name: 'metrics', port: 9400, targetPort: 'metrics', protocol: 'TCP', appProtocol: 'http' }]);
+  });
+
+  test('options and bad input', () => {
+    const objects = synthChart((chart) => {
+      new NvidiaDevicePlugin(chart, 'Plugin', { namespace: 'gpu-system', image: `mirror/plugin@${DIGEST}` });
+      new DcgmExporter(chart, 'Dcgm', { namespace: 'gpu-system', profilingMetrics: true, image: 'nvcr.io/nvidia/k8s/dcgm-exporter:4.5.2', allowUnpinnedImage: true });
+      expectValidationError(() => new NvidiaDevicePlugin(chart, 'Bad', { image: 'nvcr.io/nvidia/k8s-device-plugin:v0.17.1' }), 'image', "'nvcr.io/nvidia/k8s-device-plugin:v0.17.1'");
+      expectValidationError(() => new DcgmExporter(chart, 'Bad2', { namespace: 'GPU' }), 'namespace', "'GPU'");
+    });
+    expect(findObject(objects, 'DaemonSet', 'nvidia-device-plugin').metadata.namespace).toBe('gpu-system');
+    expect(findObject(objects, 'DaemonSet', 'dcgm-exporter').spec.template.spec.containers[0].securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['SYS_ADMIN'] });
+  });
+});
