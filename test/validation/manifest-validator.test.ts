@@ -146,6 +146,11 @@ describe('ManifestValidator: custom resources', () => {
     expect(validator.validateObject(cp)).toEqual([]);
   });
 
+  test('fields named like schema annotations (description) are real fields', () => {
+    const project = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'search', namespace: 'argocd' }, spec: { description: 'Search tenant', roles: [{ name: 'admin', description: 'admins' }] } };
+    expect(validator.validateObject(project)).toEqual([]);
+  });
+
   test('custom resource metadata is validated as a strict ObjectMeta', () => {
     const pa: any = peerAuth('STRICT');
     pa.metadata.labelz = { a: 'b' };

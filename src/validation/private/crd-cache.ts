@@ -23,14 +23,21 @@ export interface CachedCrd {
 
 export const CACHE_FILE = 'crds.cache.json.gz';
 
+/** Drop schema `description` annotations (not fields named `description` inside `properties`). */
 function strip(node: any): any {
   if (Array.isArray(node)) return node.map(strip);
   if (node === null || typeof node !== 'object') return node;
   const out: any = {};
   for (const key of Object.keys(node)) {
-    if (key === 'description') continue;
-    out[key] = strip(node[key]);
+    if (key === 'description' && typeof node[key] === 'string') continue;
+    out[key] = key === 'properties' ? stripProperties(node[key]) : strip(node[key]);
   }
+  return out;
+}
+
+function stripProperties(properties: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const name of Object.keys(properties)) out[name] = strip(properties[name]);
   return out;
 }
 

@@ -97,7 +97,7 @@ function strictify(node: any): any {
   if (node === null || typeof node !== 'object') return node;
   const out: any = {};
   for (const [k, v] of Object.entries(node)) {
-    if (k === 'description') continue;
+    if (k === 'description' && typeof v === 'string') continue;
     out[k] = k === 'properties' || k === 'definitions' ? mapValues(v as any, strictify) : strictify(v);
   }
   if (out.properties && out.additionalProperties === undefined && !node['x-kubernetes-preserve-unknown-fields']) {
