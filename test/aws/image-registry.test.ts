@@ -1,0 +1,83 @@
+import { TerraformStack, Testing } from 'cdktf';
+import { ImageRegistry, ImageRegistryProps } from '../../src/aws/image-registry';
+import { onlyResource, resourcesOf, synthStack } from '../util';
+import { errorOf, provider } from './fixtures';
+
+function synthRegistry(props: Partial<ImageRegistryProps> = {}): { config: any; registry: ImageRegistry } {
+  let registry!: ImageRegistry;
+  const config = synthStack((stack) => {
+    provider(stack);
+    registry = new ImageRegistry(stack, 'Registry', { repositories: ['llm/vllm', 'llm/gateway'], ...props });
+  });
+  return { config, registry };
+}
+
+function build(props: Partial<ImageRegistryProps> = {}): () => void {
+  return () => {
+    const stack = new TerraformStack(Testing.app(), 'test');
+    provider(stack);
+    new ImageRegistry(stack, 'Registry', { repositories: ['llm/vllm'], ...props });
+  };
+}
+
+describe('ImageRegistry defaults', () => {
+  const { config, registry } = synthRegistry();
+  const repos = resourcesOf(config, 'aws_ecr_repository');
+
+  test('immutable tags, scan on push, KMS encryption, prevent_destroy, no force delete', () => {
+    expect(Object.keys(repos).sort()).toEqual(['llm_gateway', 'llm_vllm']);
+    expect(repos.llm_vllm).toMatchObject({
+      name: 'llm/vllm',
+      image_tag_mutability: 'IMMUTABLE',
+      image_scanning_configuration: { scan_on_push: true },
+      encryption_configuration: [{ encryption_type: 'KMS', kms_key: '${aws_kms_key.llm_ecr.arn}' }],
+      force_delete: false,
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(resourcesOf(config, 'aws_kms_key').llm_ecr).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
+    expect(resourcesOf(config, 'aws_ecr_registry_scanning_configuration')).toEqual({});
+  });
+
+  test('lifecycle: untagged after 14 days, keep 200 images', () => {
+    const policy = JSON.parse(resourcesOf(config, 'aws_ecr_lifecycle_policy').llm_vllm.policy);
+    expect(policy.rules.map((r: any) => [r.rulePriority, r.selection.tagStatus, r.selection.countNumber])).toEqual([[1, 'untagged', 14], [2, 'any', 200]]);
+  });
+
+  test('plain registry and repository URLs', () => {
+    expect(registry.registryUrl).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com');
+    expect(registry.repositoryUrl('llm/vllm')).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/llm/vllm');
+    expect(registry.repositoryNames).toEqual(['llm/gateway', 'llm/vllm']);
+  });
+});
+
+describe('ImageRegistry options', () => {
+  test('enhanced scanning, custom lifecycle, explicit account, opt-out of prevent_destroy', () => {
+    const { config, registry } = synthRegistry({ enhancedScanning: true, untaggedImageExpiryDays: 3, maxImageCount: 50, accountId: '210987654321', preventDestroy: false, name: 'serving' });
+    expect(onlyResource(config, 'aws_ecr_registry_scanning_configuration')).toMatchObject({
+      scan_type: 'ENHANCED', rule: [{ scan_frequency: 'CONTINUOUS_SCAN', repository_filter: [{ filter: 'llm/gateway', filter_type: 'WILDCARD' }, { filter: 'llm/vllm', filter_type: 'WILDCARD' }] }],
+    });
+    expect(resourcesOf(config, 'aws_ecr_repository').llm_vllm.lifecycle).toBeUndefined();
+    expect(JSON.parse(resourcesOf(config, 'aws_ecr_lifecycle_policy').llm_vllm.policy).rules[1].selection.countNumber).toBe(50);
+    expect(registry.registryUrl).toBe('210987654321.dkr.ecr.us-east-1.amazonaws.com');
+    expect(resourcesOf(config, 'aws_kms_key').serving_ecr).toBeDefined();
+  });
+});
+
+describe('ImageRegistry errors', () => {
+  test('no repositories', () => {
+    expect(errorOf(build({ repositories: [] }))).toMatch(/'repositories' must list at least one repository, got \[\]/);
+  });
+  test('repository names violating ECR naming rules', () => {
+    expect(errorOf(build({ repositories: ['LLM/vLLM'] }))).toMatch(/'repositories' must be an ECR repository name, got 'LLM\/vLLM'/);
+    expect(errorOf(build({ repositories: ['llm//vllm'] }))).toMatch(/'repositories' must be an ECR repository name/);
+  });
+  test('bad lifecycle numbers and account id', () => {
+    expect(errorOf(build({ untaggedImageExpiryDays: 0 }))).toMatch(/'untaggedImageExpiryDays' must be a positive whole number, got 0/);
+    expect(errorOf(build({ maxImageCount: 1.5 }))).toMatch(/'maxImageCount' must be a positive whole number, got 1.5/);
+    expect(errorOf(build({ accountId: '1234' }))).toMatch(/'accountId' must be a 12-digit AWS account id, got '1234'/);
+  });
+  test('unknown repository URL', () => {
+    const { registry } = synthRegistry();
+    expect(errorOf(() => registry.repositoryUrl('llm/tgi'))).toMatch(/'repository' is not a repository of this registry, got 'llm\/tgi'; use one of llm\/gateway, llm\/vllm/);
+  });
+});

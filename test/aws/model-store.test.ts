@@ -1,0 +1,120 @@
+import { TerraformStack, Testing } from 'cdktf';
+import { ModelStore, ModelStoreProps, ObjectLockMode } from '../../src/aws/model-store';
+import { PodIdentityRole } from '../../src/aws/pod-identity-role';
+import { resourcesOf, synthStack } from '../util';
+import { clusterFixture, errorOf, provider } from './fixtures';
+
+function synthStore(props: Partial<ModelStoreProps> = {}): { config: any; store: ModelStore } {
+  let store!: ModelStore;
+  const config = synthStack((stack) => {
+    provider(stack);
+    store = new ModelStore(stack, 'Models', { bucketName: 'acme-prod-models', ...props });
+  });
+  return { config, store };
+}
+
+function build(props: Partial<ModelStoreProps> = {}, after?: (s: ModelStore) => void): () => void {
+  return () => {
+    const stack = new TerraformStack(Testing.app(), 'test');
+    provider(stack);
+    const store = new ModelStore(stack, 'Models', { bucketName: 'acme-prod-models', ...props });
+    after?.(store);
+  };
+}
+
+describe('ModelStore defaults', () => {
+  const { config, store } = synthStore();
+  const name = 'acme_prod_models';
+
+  test('bucket with a dedicated rotating key, bucket keys, protected from destroy', () => {
+    expect(resourcesOf(config, 'aws_s3_bucket')[name]).toMatchObject({ bucket: 'acme-prod-models', lifecycle: { prevent_destroy: true } });
+    expect(resourcesOf(config, 'aws_s3_bucket')[name].force_destroy).toBeUndefined();
+    expect(resourcesOf(config, 'aws_s3_bucket_server_side_encryption_configuration')[name].rule).toEqual([{
+      apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: '${aws_kms_key.acme_prod_models.arn}' }, bucket_key_enabled: true,
+    }]);
+    expect(resourcesOf(config, 'aws_kms_key')[name]).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true } });
+    expect(resourcesOf(config, 'aws_kms_alias')[name].name).toBe('alias/acme-prod-models');
+  });
+
+  test('versioning, public access blocked, ACLs disabled', () => {
+    expect(resourcesOf(config, 'aws_s3_bucket_versioning')[name].versioning_configuration).toEqual({ status: 'Enabled' });
+    expect(resourcesOf(config, 'aws_s3_bucket_public_access_block')[name]).toMatchObject({
+      block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true,
+    });
+    expect(resourcesOf(config, 'aws_s3_bucket_ownership_controls')[name].rule).toEqual({ object_ownership: 'BucketOwnerEnforced' });
+  });
+
+  test('TLS-only policy that also refuses uploads with a foreign key', () => {
+    const statements = JSON.parse(resourcesOf(config, 'aws_s3_bucket_policy')[name].policy).Statement;
+    expect(statements[0]).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    expect(statements[1]).toMatchObject({ Sid: 'DenyUnencryptedOrForeignKeyUploads', Effect: 'Deny', Action: 's3:PutObject' });
+  });
+
+  test('access logging to a dedicated SSE-S3 bucket writable by the logging service only', () => {
+    expect(resourcesOf(config, 'aws_s3_bucket_logging')[name]).toMatchObject({ target_bucket: 'acme-prod-models-access-logs', target_prefix: 'acme-prod-models/' });
+    const logs = 'acme_prod_models_access_logs';
+    expect(resourcesOf(config, 'aws_s3_bucket_server_side_encryption_configuration')[logs].rule[0].apply_server_side_encryption_by_default).toEqual({ sse_algorithm: 'AES256' });
+    const statements = JSON.parse(resourcesOf(config, 'aws_s3_bucket_policy')[logs].policy).Statement;
+    expect(statements[1]).toMatchObject({ Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject' });
+    expect(resourcesOf(config, 'aws_s3_bucket_lifecycle_configuration')[logs].rule[1]).toMatchObject({ id: 'expire-current', expiration: [{ days: 365 }] });
+    expect(store.accessLogBucketName).toBe('acme-prod-models-access-logs');
+  });
+
+  test('noncurrent versions expire after 90 days; no Object Lock', () => {
+    const rules = resourcesOf(config, 'aws_s3_bucket_lifecycle_configuration')[name].rule;
+    expect(rules).toEqual([{
+      id: 'noncurrent-versions',
+      status: 'Enabled',
+      filter: [{ prefix: '' }],
+      noncurrent_version_expiration: [{ noncurrent_days: 90 }],
+      abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }],
+    }]);
+    expect(resourcesOf(config, 'aws_s3_bucket_object_lock_configuration')).toEqual({});
+    expect(store.s3Uri('models/llama3-8b/')).toBe('s3://acme-prod-models/models/llama3-8b/');
+  });
+});
+
+describe('ModelStore options', () => {
+  test('Object Lock, an existing access-log bucket, retention, opt-out of prevent_destroy', () => {
+    const { config } = synthStore({ objectLock: { retentionDays: 30 }, accessLogBucketName: 'central-access-logs', noncurrentVersionExpirationDays: 30, preventDestroy: false });
+    expect(resourcesOf(config, 'aws_s3_bucket').acme_prod_models).toMatchObject({ object_lock_enabled: true });
+    expect(resourcesOf(config, 'aws_s3_bucket').acme_prod_models.lifecycle).toBeUndefined();
+    expect(resourcesOf(config, 'aws_s3_bucket_object_lock_configuration').acme_prod_models.rule).toEqual({ default_retention: { mode: 'GOVERNANCE', days: 30 } });
+    expect(resourcesOf(config, 'aws_s3_bucket').acme_prod_models_access_logs).toBeUndefined();
+    expect(resourcesOf(config, 'aws_s3_bucket_logging').acme_prod_models.target_bucket).toBe('central-access-logs');
+    const compliance = synthStore({ objectLock: { retentionDays: 7, mode: ObjectLockMode.COMPLIANCE } }).config;
+    expect(resourcesOf(compliance, 'aws_s3_bucket_object_lock_configuration').acme_prod_models.rule.default_retention.mode).toBe('COMPLIANCE');
+  });
+
+  test('grantRead and grantWrite record prefixes and add scoped statements', () => {
+    let store!: ModelStore;
+    const config = synthStack((stack) => {
+      const cluster = clusterFixture(stack);
+      store = new ModelStore(stack, 'Models', { bucketName: 'acme-prod-models' });
+      const role = new PodIdentityRole(stack, 'Tuner', { cluster, namespace: 'training', serviceAccount: 'tuner' });
+      store.grantRead(role, 'models/base/');
+      store.grantWrite(role, 'adapters/');
+    });
+    expect(store.grantedPrefixes).toEqual(['models/base/']);
+    const statements = JSON.parse(Object.values<any>(resourcesOf(config, 'aws_iam_role_policy'))[0].policy).Statement;
+    expect(statements.find((s: any) => s.Action.includes('s3:PutObject')).Resource).toEqual(['${aws_s3_bucket.acme_prod_models.arn}/adapters/*']);
+  });
+});
+
+describe('ModelStore errors', () => {
+  test('bucket names violating S3 naming rules', () => {
+    expect(errorOf(build({ bucketName: 'Acme_Models' }))).toMatch(/'bucketName' must be an S3 bucket name, got 'Acme_Models'; use lowercase letters/);
+    expect(errorOf(build({ bucketName: 'ab' }))).toMatch(/'bucketName' must be an S3 bucket name of 3 to 63 characters \(is 2\)/);
+    expect(errorOf(build({ bucketName: '192.168.1.1' }))).toMatch(/'bucketName' must be an S3 bucket name/);
+    expect(errorOf(build({ bucketName: 'a..b' }))).toMatch(/'bucketName' must be an S3 bucket name/);
+  });
+  test('prefixes that would widen a grant', () => {
+    for (const prefix of ['', '/models/', 'models', 'models/*', 'models//x/']) {
+      expect(errorOf(build({}, (s) => s.s3Uri(prefix)))).toMatch(/'prefix' must be a non-empty key prefix ending in '\/' without wildcards or a leading '\/'/);
+    }
+  });
+  test('bad retention values', () => {
+    expect(errorOf(build({ noncurrentVersionExpirationDays: 0 }))).toMatch(/'noncurrentVersionExpirationDays' must be a positive whole number of days, got 0/);
+    expect(errorOf(build({ objectLock: { retentionDays: 0 } }))).toMatch(/'objectLock.retentionDays' must be a whole number of days from 1 to 36500, got 0/);
+  });
+});
