@@ -4,3 +4,8 @@
 // Dependencies point one way: core <- validation <- layers <- platform.
 export * from './core';
 export * as validation from './validation';
+export * as k8s from './k8s';
+export * as policy from './policy';
+export * as mesh from './mesh';
+export * as gitops from './gitops';
+export * as observability from './observability';
