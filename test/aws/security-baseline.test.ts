@@ -97,7 +97,10 @@ describe('SecurityBaseline Splunk forwarding', () => {
   });
 
   test('other severities, raw endpoint, other standards', () => {
-    const other = synthBaseline({ standards: [SecurityHubStandard.NIST_800_53], splunk: { ...SPLUNK, severities: [FindingSeverity.CRITICAL], rawEndpoint: true } });
+    const other = synthBaseline({
+      standards: [SecurityHubStandard.NIST_800_53],
+      splunk: { ...SPLUNK, severities: [FindingSeverity.CRITICAL], rawEndpoint: true },
+    });
     expect(onlyResource(other, 'aws_kinesis_firehose_delivery_stream').splunk_configuration.hec_endpoint_type).toBe('Raw');
     expect(JSON.parse(onlyResource(other, 'aws_cloudwatch_event_rule').event_pattern).detail.findings.Severity.Label).toEqual(['CRITICAL']);
     expect(onlyResource(other, 'aws_securityhub_standards_subscription').standards_arn).toContain('nist-800-53/v/5.0.0');
