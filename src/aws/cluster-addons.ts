@@ -32,13 +32,18 @@ export class ManagedAddon {
   /** Amazon EFS CSI driver. After compute. */
   public static readonly EFS_CSI = new ManagedAddon('aws-efs-csi-driver', 'v2.1.10-eksbuild.1', false);
 
-  private constructor(
-    /** The EKS add-on name. */
-    public readonly addonName: string,
-    /** The pinned version for Kubernetes 1.34. */
-    public readonly defaultVersion: string,
-    /** Whether nodes need it to become Ready (created before node groups). */
-    public readonly beforeCompute: boolean) {}
+  /** The EKS add-on name. */
+  public readonly addonName: string;
+  /** The pinned version for Kubernetes 1.34. */
+  public readonly defaultVersion: string;
+  /** Whether nodes need it to become Ready (created before node groups). */
+  public readonly beforeCompute: boolean;
+
+  private constructor(addonName: string, defaultVersion: string, beforeCompute: boolean) {
+    this.addonName = addonName;
+    this.defaultVersion = defaultVersion;
+    this.beforeCompute = beforeCompute;
+  }
 }
 
 /**

@@ -77,11 +77,15 @@ export class EndpointAccess {
     return new EndpointAccess(true, [...cidrs].sort());
   }
 
-  private constructor(
-    /** Whether the public endpoint is on. */
-    public readonly publicAccess: boolean,
-    /** The CIDRs allowed to reach the public endpoint. */
-    public readonly publicCidrs: string[]) {}
+  /** Whether the public endpoint is on. */
+  public readonly publicAccess: boolean;
+  /** The CIDRs allowed to reach the public endpoint. */
+  public readonly publicCidrs: string[];
+
+  private constructor(publicAccess: boolean, publicCidrs: string[]) {
+    this.publicAccess = publicAccess;
+    this.publicCidrs = publicCidrs;
+  }
 }
 
 /**
@@ -97,9 +101,12 @@ export class AccessLevel {
   /** `AmazonEKSViewPolicy`: read most resources, no Secrets. */
   public static readonly VIEWER = new AccessLevel('AmazonEKSViewPolicy');
 
-  private constructor(
-    /** The access policy name. */
-    public readonly policyName: string) {}
+  /** The access policy name. */
+  public readonly policyName: string;
+
+  private constructor(policyName: string) {
+    this.policyName = policyName;
+  }
 }
 
 /**

@@ -118,7 +118,12 @@ export class VpcEndpointService {
     return new VpcEndpointService(service);
   }
 
-  private constructor(public readonly service: string) {}
+  /** The part of the endpoint service name after `com.amazonaws.<region>.`, e.g. `ecr.api`. */
+  public readonly service: string;
+
+  private constructor(service: string) {
+    this.service = service;
+  }
 }
 
 /**

@@ -49,15 +49,21 @@ export class NodeAmiType {
     return arm ? NodeAmiType.AL2023_ARM_64_STANDARD : NodeAmiType.AL2023_X86_64_STANDARD;
   }
 
-  private constructor(
-    /** The EKS `amiType` value. */
-    public readonly value: string,
-    /** The CPU architecture the AMI runs on. */
-    public readonly architecture: CpuArchitecture,
-    /** Whether the AMI ships the NVIDIA driver. */
-    public readonly nvidia: boolean,
-    /** Whether the AMI is FIPS 140-validated. */
-    public readonly fips: boolean) {}
+  /** The EKS `amiType` value. */
+  public readonly value: string;
+  /** The CPU architecture the AMI runs on. */
+  public readonly architecture: CpuArchitecture;
+  /** Whether the AMI ships the NVIDIA driver. */
+  public readonly nvidia: boolean;
+  /** Whether the AMI is FIPS 140-validated. */
+  public readonly fips: boolean;
+
+  private constructor(value: string, architecture: CpuArchitecture, nvidia: boolean, fips: boolean) {
+    this.value = value;
+    this.architecture = architecture;
+    this.nvidia = nvidia;
+    this.fips = fips;
+  }
 
   /** Whether this is a Bottlerocket AMI (separate OS and data volumes). */
   public get bottlerocket(): boolean {

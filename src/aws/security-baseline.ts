@@ -32,9 +32,12 @@ export class SecurityHubStandard {
   /** PCI DSS v4.0.1. */
   public static readonly PCI_DSS_4 = new SecurityHubStandard('pci-dss/v/4.0.1');
 
-  private constructor(
-    /** The path after `arn:<partition>:securityhub:<region>::standards/`. */
-    public readonly path: string) {}
+  /** The path after `arn:<partition>:securityhub:<region>::standards/`. */
+  public readonly path: string;
+
+  private constructor(path: string) {
+    this.path = path;
+  }
 }
 
 /**
