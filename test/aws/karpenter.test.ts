@@ -59,3 +59,16 @@ describe('Karpenter', () => {
     });
   });
 });
+
+describe('Karpenter options', () => {
+  test('controller in its own namespace and service account', () => {
+    let karpenter!: Karpenter;
+    const config = synthStack((stack) => {
+      const cluster = clusterFixture(stack);
+      karpenter = new Karpenter(stack, 'Karpenter', { cluster, namespace: 'karpenter', serviceAccount: 'controller', tags: { team: 'platform' } });
+    });
+    expect(onlyResource(config, 'aws_eks_pod_identity_association')).toMatchObject({ namespace: 'karpenter', service_account: 'controller', tags: { team: 'platform' } });
+    expect(karpenter.namespace).toBe('karpenter');
+    expect(onlyResource(config, 'aws_sqs_queue').tags).toEqual({ team: 'platform' });
+  });
+});
