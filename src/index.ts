@@ -9,3 +9,4 @@ export * as policy from './policy';
 export * as mesh from './mesh';
 export * as gitops from './gitops';
 export * as observability from './observability';
+export * as aws from './aws';
