@@ -195,14 +195,16 @@ describe('TerraformValidator', () => {
   });
 });
 
-// A real `terraform validate` needs the AWS provider plugin, which cannot be downloaded here. When a
-// terraform binary AND a locally mirrored hashicorp/aws provider are present, run it too.
-const terraformBinary = spawnSync('terraform', ['version'], { encoding: 'utf-8' }).status === 0;
+// A real `terraform validate` needs the hashicorp/aws 6.25.0 provider plugin, which cannot be downloaded
+// here. When a terraform binary AND a local mirror holding that provider (TF_PLUGIN_DIR) are present, run
+// it too. (A mirror of another major version, e.g. 5.x, cannot satisfy the 6.25.0 constraint.)
+const tfEnv = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
+const terraformBinary = spawnSync('terraform', ['version'], { encoding: 'utf-8', env: tfEnv }).status === 0;
 const pluginDir = process.env.TF_PLUGIN_DIR;
 const canRunTerraform = terraformBinary && pluginDir !== undefined && fs.existsSync(pluginDir);
 (canRunTerraform ? test : test.skip)('terraform validate agrees (only with terraform and a local provider mirror)', () => {
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'main.tf.json'), JSON.stringify(validConfig()));
-  execFileSync('terraform', ['init', '-backend=false', `-plugin-dir=${pluginDir}`], { cwd: dir, stdio: 'pipe' });
-  execFileSync('terraform', ['validate'], { cwd: dir, stdio: 'pipe' });
+  execFileSync('terraform', ['init', '-backend=false', `-plugin-dir=${pluginDir}`], { cwd: dir, stdio: 'pipe', env: tfEnv });
+  execFileSync('terraform', ['validate'], { cwd: dir, stdio: 'pipe', env: tfEnv });
 });
