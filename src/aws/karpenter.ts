@@ -84,12 +84,14 @@ export class Karpenter extends Construct {
       AwsNames.stable(el, type, [cluster.clusterName, 'karpenter', ...suffix], 'cluster');
 
     // Node role: what Karpenter-launched nodes run as (instance profiles are managed by Karpenter).
+    const nodeRoleName = AwsNames.validate('iamRole', 'cluster', AwsNames.join([cluster.clusterName, 'karpenter-node'], 64), this);
     const nodeRole = stable(new IamRole(this, 'NodeRole', {
-      name: AwsNames.validate('iamRole', 'cluster', AwsNames.join([cluster.clusterName, 'karpenter-node'], 64), this),
+      name: nodeRoleName,
       assumeRolePolicy: PolicyDocuments.trust(['ec2.amazonaws.com']),
       tags: props.tags,
     }), 'aws_iam_role', 'node');
-    this.nodeRoleName = nodeRole.name;
+    // The literal name (known at synth time), not a Terraform reference: the Kubernetes side's EC2NodeClass `role` needs it.
+    this.nodeRoleName = nodeRoleName;
     for (const policy of ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryPullOnly', 'AmazonSSMManagedInstanceCore']) {
       stable(new IamRolePolicyAttachment(this, `NodeRole-${policy}`, { role: nodeRole.name, policyArn: env.managedPolicyArn(policy) }),
         'aws_iam_role_policy_attachment', 'node', policy);

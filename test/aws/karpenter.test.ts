@@ -17,6 +17,8 @@ describe('Karpenter', () => {
       namespace: 'kube-system',
       serviceAccount: 'karpenter',
       discoveryTag: 'acme-prod',
+      // a literal, not a Terraform reference: the EC2NodeClass `role` on the Kubernetes side needs it
+      nodeRoleName: 'acme-prod-karpenter-node',
     });
     expect(resourcesOf(config, 'aws_iam_role').acme_prod_karpenter_node.name).toBe('acme-prod-karpenter-node');
   });
