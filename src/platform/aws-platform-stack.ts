@@ -1,0 +1,168 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { PlatformNames } from './platform-names';
+import { GpuCapacityType, GpuProvisioning, PlatformSpec } from './platform-spec';
+import { PlatformSpecValidator } from './platform-spec-validator';
+import { Audit } from '../aws/audit';
+import { ClusterAddons } from '../aws/cluster-addons';
+import { AccessLevel, ClusterAccess, EksCluster, EndpointAccess } from '../aws/eks-cluster';
+import { GpuNodePool } from '../aws/gpu-node-pool';
+import { ImageRegistry } from '../aws/image-registry';
+import { Karpenter } from '../aws/karpenter';
+import { ModelStore } from '../aws/model-store';
+import { Network } from '../aws/network';
+import { CapacityType, NodePool } from '../aws/node-pool';
+import { PodIdentityRole } from '../aws/pod-identity-role';
+import { SecurityBaseline } from '../aws/security-baseline';
+import { ProblemCollector } from '../core/errors';
+
+/**
+ * Properties of `AwsPlatformStack`.
+ */
+export interface AwsPlatformStackProps {
+  /** The platform spec (validated as a whole before anything is built). */
+  readonly spec: PlatformSpec;
+}
+
+/**
+ * The AWS side of a platform, from its spec: VPC, EKS cluster with system and GPU managed node
+ * groups, add-ons, Karpenter (when a pool uses it), the model store, the ECR repositories the spec's
+ * images name, one Pod Identity role per workload identity of the Kubernetes side, CloudTrail, and
+ * Security Hub + GuardDuty (optionally forwarded to Splunk). Built only from the `aws` layer's L2s.
+ *
+ * ```ts
+ * new AwsPlatformStack(new App(), 'acme-llm', { spec }).node.root.synth(); // cdktf synth
+ * ```
+ */
+export class AwsPlatformStack extends TerraformStack {
+  /** The names derived from the spec (shared with `KubernetesPlatform`). */
+  public readonly names: PlatformNames;
+  /** The EKS cluster. */
+  public readonly cluster: EksCluster;
+  /** The model store. */
+  public readonly modelStore: ModelStore;
+  /** The ECR repositories (undefined when no image of the spec is in the platform registry). */
+  public readonly registry?: ImageRegistry;
+  /** The GPU managed node groups, in spec order (pools provisioned only by Karpenter have none). */
+  public readonly gpuNodePools: GpuNodePool[];
+  /** Karpenter (undefined when no pool uses it). */
+  public readonly karpenter?: Karpenter;
+  /** The Pod Identity roles, in the order of `names.identities`. */
+  public readonly identityRoles: PodIdentityRole[];
+
+  constructor(scope: Construct, id: string, props: AwsPlatformStackProps) {
+    super(scope, id);
+    const spec = props.spec;
+    PlatformSpecValidator.validate(spec);
+    const names = new PlatformNames(spec);
+    this.names = names;
+    const clusterSpec = spec.cluster ?? {};
+    const fips = clusterSpec.fips ?? false;
+
+    new AwsProvider(this, 'aws', {
+      region: spec.region,
+      allowedAccountIds: [spec.accountId],
+      useFipsEndpoint: fips || undefined,
+      defaultTags: [{ tags: { 'llm-platform.io/platform': spec.name, 'llm-platform.io/environment': spec.environment } }],
+    });
+
+    const network = new Network(this, 'Network', {
+      clusterName: names.clusterName,
+      cidr: clusterSpec.vpcCidr,
+      availabilityZones: clusterSpec.availabilityZones,
+    });
+    const access: ClusterAccess[] = [
+      ...(clusterSpec.adminPrincipalArns ?? []).map((arn, i) => ({ name: `admin-${i + 1}`, principalArn: arn, level: AccessLevel.CLUSTER_ADMIN })),
+      ...(clusterSpec.viewerPrincipalArns ?? []).map((arn, i) => ({ name: `viewer-${i + 1}`, principalArn: arn, level: AccessLevel.VIEWER })),
+    ];
+    const publicCidrs = clusterSpec.publicAccessCidrs ?? [];
+    this.cluster = new EksCluster(this, 'Cluster', {
+      clusterName: names.clusterName,
+      network,
+      version: clusterSpec.version,
+      endpointAccess: publicCidrs.length > 0 ? EndpointAccess.publicAndPrivate(publicCidrs) : EndpointAccess.PRIVATE,
+      access,
+      fips,
+    });
+    const cluster = this.cluster;
+
+    const sys = spec.systemPool ?? {};
+    new NodePool(this, 'SystemPool', { cluster, instanceTypes: sys.instanceTypes, minSize: sys.minNodes, maxSize: sys.maxNodes });
+    this.gpuNodePools = [];
+    for (const pool of spec.gpuPools) {
+      const provisioning = pool.provisioning ?? GpuProvisioning.MANAGED_NODE_GROUP;
+      if (provisioning === GpuProvisioning.KARPENTER) continue;
+      this.gpuNodePools.push(new GpuNodePool(this, `GpuPool-${pool.name}`, {
+        cluster,
+        poolName: pool.name,
+        instanceTypes: pool.instanceTypes,
+        minSize: pool.minNodes ?? 1,
+        maxSize: pool.maxNodes,
+        desiredSize: pool.desiredNodes,
+        capacityType: pool.capacityType === GpuCapacityType.SPOT ? CapacityType.SPOT : CapacityType.ON_DEMAND,
+        efa: pool.efa,
+      }));
+    }
+    new ClusterAddons(this, 'Addons', { cluster });
+    const karpenter = [GpuProvisioning.KARPENTER, GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER];
+    if (spec.gpuPools.some((p) => p.provisioning !== undefined && karpenter.includes(p.provisioning))) {
+      this.karpenter = new Karpenter(this, 'Karpenter', { cluster });
+    }
+
+    this.modelStore = new ModelStore(this, 'ModelStore', { bucketName: names.modelStoreBucket });
+    if (names.repositories.length > 0) {
+      this.registry = new ImageRegistry(this, 'Registry', { repositories: names.repositories, name: spec.name, accountId: spec.accountId });
+    }
+
+    this.identityRoles = names.identities.map((identity) => {
+      const role = new PodIdentityRole(this, `Identity-${identity.namespace}-${identity.serviceAccount}`, {
+        cluster,
+        namespace: identity.namespace,
+        serviceAccount: identity.serviceAccount,
+        roleName: identity.roleName,
+      });
+      for (const prefix of identity.readPrefixes) role.grantReadModels(this.modelStore, prefix);
+      for (const prefix of identity.writePrefixes) this.modelStore.grantWrite(role, prefix);
+      if (identity.pullsImages && this.registry) role.grantPull(this.registry);
+      if (identity.remoteWrites && spec.observability?.ampWorkspaceArn) role.grantRemoteWrite(spec.observability.ampWorkspaceArn);
+      return role;
+    });
+
+    new Audit(this, 'Audit', {
+      trailName: names.clusterName,
+      bucketName: names.auditBucket,
+      retentionDays: spec.audit?.retentionDays,
+      dataEventStores: [this.modelStore],
+    });
+    const splunk = spec.audit?.splunk;
+    new SecurityBaseline(this, 'SecurityBaseline', {
+      name: names.clusterName,
+      splunk: splunk
+        ? { hecEndpoint: splunk.hecEndpoint, hecTokenSecretArn: splunk.hecTokenSecretArn, backupBucketName: names.findingsBackupBucket }
+        : undefined,
+    });
+
+    this.checkNames(names);
+  }
+
+  /** The names the layers resolved agree with the names the Kubernetes side derives from the spec. */
+  private checkNames(names: PlatformNames): void {
+    const problems = new ProblemCollector(this);
+    problems.check(this.cluster.clusterName === names.clusterName, 'cluster.clusterName', `differs from the name the Kubernetes side uses (${names.clusterName})`,
+      this.cluster.clusterName, 'report this as a bug: both sides must derive the cluster name from name/environment');
+    problems.check(this.modelStore.bucketName === names.modelStoreBucket, 'modelStore.bucketName', `differs from the bucket the Kubernetes side reads (${names.modelStoreBucket})`,
+      this.modelStore.bucketName, 'report this as a bug: both sides must derive the bucket from name/environment');
+    if (this.registry) {
+      problems.check(this.registry.registryUrl === names.registryUrl, 'registry.registryUrl', `differs from the registry the images name (${names.registryUrl})`,
+        this.registry.registryUrl, 'report this as a bug');
+    }
+    if (this.karpenter) {
+      problems.check(this.karpenter.interruptionQueueName === names.karpenterInterruptionQueue, 'karpenter.interruptionQueueName',
+        `differs from the queue the Karpenter add-on is configured with (${names.karpenterInterruptionQueue})`, this.karpenter.interruptionQueueName, 'report this as a bug');
+      problems.check(this.karpenter.nodeRoleName === names.karpenterNodeRole, 'karpenter.nodeRoleName',
+        `differs from the role the EC2NodeClasses name (${names.karpenterNodeRole})`, this.karpenter.nodeRoleName, 'report this as a bug');
+    }
+    problems.throwIfAny();
+  }
+}

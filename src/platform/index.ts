@@ -1,0 +1,7 @@
+// Platform L3 (DESIGN.md section 1): one spec to Terraform (AwsPlatformStack) and Kubernetes
+// (KubernetesPlatform), with whole-spec validation and cross-layer consistency checks.
+export * from './platform-spec';
+export * from './platform-names';
+export * from './platform-spec-validator';
+export * from './aws-platform-stack';
+export * from './kubernetes-platform';

@@ -1,0 +1,577 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject, App, Chart, Yaml } from 'cdk8s';
+import { Construct } from 'constructs';
+import { PlatformNames } from './platform-names';
+import { GpuCapacityType, GpuProvisioning, ModelWeights, PlatformSpec } from './platform-spec';
+import { PlatformSpecValidator } from './platform-spec-validator';
+import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
+import { GpuPool, IGpuPool } from '../core/gpu-pool';
+import { PlatformLabels } from '../core/labels';
+import { IModelService, ModelService } from '../core/model-service';
+import { ChartRepository } from '../gitops/chart-repository';
+import { GitOpsLayout } from '../gitops/gitops-layout';
+import { IPlatformAddon, PlatformAddon } from '../gitops/platform-addon';
+import { PlatformAddons } from '../gitops/platform-addons';
+import { LayoutSelection, PlatformApplicationSet } from '../gitops/platform-application-set';
+import { PlatformProject } from '../gitops/platform-project';
+import { SyncWave } from '../gitops/sync-wave';
+import { TenantProject } from '../gitops/tenant-project';
+import { DcgmExporter } from '../k8s/gpu/dcgm-exporter';
+import { CapacityType as KarpenterCapacityType, KarpenterGpuClass } from '../k8s/gpu/karpenter-gpu-class';
+import { NvidiaDevicePlugin } from '../k8s/gpu/nvidia-device-plugin';
+import { KServeInferenceService } from '../k8s/serving/kserve-inference-service';
+import { ModelServer } from '../k8s/serving/model-server';
+import { ModelSource } from '../k8s/serving/model-source';
+import { Tenant } from '../k8s/tenancy/tenant';
+import { FineTuningJob } from '../k8s/training/fine-tuning-job';
+import { IngressGateway } from '../mesh/ingress-gateway';
+import { MeshPrincipal } from '../mesh/mesh-principal';
+import { MeshSecurity } from '../mesh/mesh-security';
+import { MeshTelemetry } from '../mesh/mesh-telemetry';
+import { ModelTraffic } from '../mesh/model-traffic';
+import { CollectorExporter } from '../observability/collector-exporter';
+import { CollectorExtension } from '../observability/collector-extension';
+import { CollectorProcessor } from '../observability/collector-processor';
+import { CollectorReceiver } from '../observability/collector-receiver';
+import { DcgmExporterMonitoring } from '../observability/dcgm-exporter-monitoring';
+import { GpuDashboard } from '../observability/gpu-dashboard';
+import { GpuHealthAlerts } from '../observability/gpu-health-alerts';
+import { LlmSloAlerts } from '../observability/llm-slo-alerts';
+import { ModelServerMonitoring } from '../observability/model-server-monitoring';
+import { ModelServingDashboard } from '../observability/model-serving-dashboard';
+import { TelemetryPipeline } from '../observability/telemetry-pipeline';
+import { TelemetrySignal } from '../observability/telemetry-signal';
+import { PolicyCatalogue } from '../policy/policy-catalogue';
+import { PolicyReport } from '../policy/policy-evaluator';
+import { PolicyEngine, PolicySet } from '../policy/policy-set';
+
+/**
+ * Properties of `KubernetesPlatform`.
+ */
+export interface KubernetesPlatformProps {
+  /** The platform spec (validated as a whole before anything is built). */
+  readonly spec: PlatformSpec;
+}
+
+/**
+ * One synthesized Kubernetes object and where it is written.
+ */
+export interface PlatformManifest {
+  /** The file, relative to the output directory (`prod/search/Deployment.llama3-8b-stable.k8s.yaml`). */
+  readonly path: string;
+  /** The GitOps layout directory (`prod/search`). */
+  readonly directory: string;
+  /** The object. */
+  readonly object: any;
+}
+
+/** Istio's gateway chart (same repository and pin as the gitops layer's istiod add-on). */
+const ISTIO_CHARTS = 'https://istio-release.storage.googleapis.com/charts';
+const ISTIO_VERSION = '1.30.3';
+const INGRESS_SERVICE_ACCOUNT = 'istio-ingressgateway';
+
+/**
+ * The Kubernetes side of a platform, from its spec: one cdk8s Chart per GitOps layout directory
+ * (platform components `tenancy`, `gpu`, `policies`, `mesh`, `observability`, one per tenant, and the
+ * Argo CD bootstrap directory), built only from the public L2s of the k8s, policy, mesh, gitops and
+ * observability layers.
+ *
+ * Write it with `platform.synth()` (not `app.synth()`): each chart goes to its layout directory, so the
+ * ApplicationSets' generator paths match the files. `synth()` also evaluates the enforce policy set
+ * over every object and checks every workload identity has its ServiceAccount; any problem fails it.
+ *
+ * ```ts
+ * const platform = new KubernetesPlatform(new App({ outdir: 'dist' }), 'acme-llm', { spec });
+ * platform.synth(); // dist/prod/search/Deployment.llama3-8b-stable.k8s.yaml, dist/argocd/...
+ * ```
+ */
+export class KubernetesPlatform extends Construct {
+  /** The names derived from the spec (shared with `AwsPlatformStack`). */
+  public readonly names: PlatformNames;
+  /** The GitOps layout the charts are written to. */
+  public readonly layout: GitOpsLayout;
+  /** The admission policies (their evaluator runs at synth). */
+  public readonly policySet: PolicySet;
+  /** The GPU pools as the workloads see them, in spec order. */
+  public readonly gpuPools: IGpuPool[];
+  /** The served models (Deployments and KServe services), in spec order. */
+  public readonly models: IModelService[];
+
+  private readonly spec: PlatformSpec;
+  private readonly directories = new Map<Chart, string>();
+  private readonly specPaths = new Map<string, string>();
+  private writing = false;
+
+  constructor(scope: Construct, id: string, props: KubernetesPlatformProps) {
+    super(scope, id);
+    const spec = props.spec;
+    PlatformSpecValidator.validate(spec);
+    this.spec = spec;
+    // `app.synth()` would write every chart into one directory: refuse it, `platform.synth()` writes the layout.
+    this.node.addValidation({
+      validate: () => (this.writing ? [] : ["write the platform with 'platform.synth()' (one directory per chart in the GitOps layout), not 'app.synth()'"]),
+    });
+    const names = new PlatformNames(spec);
+    this.names = names;
+    const env = spec.environment;
+    const images = spec.images ?? {};
+    const meshSpec = spec.mesh ?? {};
+    const ingressNamespace = meshSpec.ingressNamespace ?? 'istio-ingress';
+    const hasGateway = (meshSpec.ingressHosts ?? []).length > 0;
+    const engines = spec.policy?.engines ?? [PolicyEngine.VALIDATING_ADMISSION_POLICY];
+    const referenceDate = spec.policy?.referenceDate;
+
+    this.layout = new GitOpsLayout({
+      repoUrl: spec.gitops.repoUrl,
+      targetRevision: spec.gitops.targetRevision,
+      environments: [{ name: env, server: spec.gitops.server }],
+      tenants: spec.tenants.map((t) => ({ name: t.name })),
+      platformComponents: PlatformNames.COMPONENTS.map((name) => ({ name })),
+    });
+    const chart = (owner: string) => this.chart(owner, this.layout.platformComponents.some((c) => c.name === owner)
+      ? this.layout.platformComponentDirectory(env, owner) : this.layout.tenantDirectory(env, owner));
+
+    // tenancy: tenant namespaces, quotas, network policies, RBAC; platform namespaces nobody else creates.
+    const tenancy = chart('tenancy');
+    const tenants = new Map<string, Tenant>();
+    for (const t of spec.tenants) {
+      tenants.set(t.name, new Tenant(tenancy, `Tenant-${t.name}`, {
+        tenantName: t.name,
+        gpuQuota: t.gpuQuota ?? 0,
+        environment: env,
+        adminGroups: t.adminGroups,
+        viewerGroups: t.viewerGroups,
+        meshIngressNamespace: ingressNamespace,
+        monitoringNamespace: PlatformNames.MONITORING_NAMESPACE,
+      }));
+    }
+    const platformNamespaces: [string, string][] = [
+      [PlatformNames.GPU_NAMESPACE, 'privileged'],
+      [PlatformNames.OBSERVABILITY_NAMESPACE, 'restricted'],
+    ];
+    if (engines.includes(PolicyEngine.VALIDATING_ADMISSION_POLICY)) platformNamespaces.push(['llm-platform-policy', 'restricted']);
+    if (engines.includes(PolicyEngine.KYVERNO) && (spec.policy?.exceptions ?? []).length > 0) platformNamespaces.push(['policy-exceptions', 'restricted']);
+    for (const [ns, level] of platformNamespaces.sort((a, b) => a[0].localeCompare(b[0]))) {
+      new ApiObject(tenancy, `Namespace-${ns}`, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: ns,
+          labels: {
+            [PlatformLabels.MANAGED_BY]: PlatformLabels.MANAGED_BY_VALUE,
+            [PlatformLabels.ENVIRONMENT]: env,
+            'pod-security.kubernetes.io/enforce': level,
+            'pod-security.kubernetes.io/enforce-version': 'latest',
+          },
+        },
+      });
+    }
+
+    // gpu: Karpenter classes and the GPU node agents.
+    const gpu = chart('gpu');
+    const pools = new Map<string, IGpuPool>();
+    for (const p of spec.gpuPools) {
+      const provisioning = p.provisioning ?? GpuProvisioning.MANAGED_NODE_GROUP;
+      const pool: IGpuPool = provisioning === GpuProvisioning.MANAGED_NODE_GROUP
+        ? GpuPool.fromAttributes({ poolName: p.name, instanceTypes: p.instanceTypes, maxNodes: p.maxNodes })
+        : new KarpenterGpuClass(gpu, `GpuClass-${p.name}`, {
+          poolName: p.name,
+          instanceTypes: p.instanceTypes,
+          nodeRole: names.karpenterNodeRole,
+          discoveryTag: names.discoveryTag,
+          maxNodes: p.maxNodes,
+          capacityTypes: [p.capacityType === GpuCapacityType.SPOT ? KarpenterCapacityType.SPOT : KarpenterCapacityType.ON_DEMAND],
+        });
+      pools.set(p.name, pool);
+    }
+    this.gpuPools = spec.gpuPools.map((p) => pools.get(p.name)!);
+    new NvidiaDevicePlugin(gpu, 'DevicePlugin', { namespace: PlatformNames.GPU_NAMESPACE, image: images.nvidiaDevicePlugin });
+    const dcgm = new DcgmExporter(gpu, 'DcgmExporter', { namespace: PlatformNames.GPU_NAMESPACE, image: images.dcgmExporter });
+
+    // tenants: the workloads.
+    const tenantCharts = new Map<string, Chart>();
+    for (const t of spec.tenants) tenantCharts.set(t.name, chart(t.name));
+    const served: { service: IModelService; index: number }[] = [];
+    (spec.models ?? []).forEach((m, i) => {
+      const tenant = tenants.get(m.tenant)!;
+      const tenantChart = tenantCharts.get(m.tenant)!;
+      const source = this.source(m.weights, images.awsCli);
+      const at = `models[${i}]`;
+      if (m.kserve) {
+        const isvc = new KServeInferenceService(tenantChart, `Model-${m.name}`, {
+          tenant,
+          modelName: m.name,
+          runtime: m.runtime,
+          image: m.image,
+          source,
+          pool: pools.get(m.gpuPool)!,
+          gpusPerReplica: m.gpusPerReplica,
+          replicas: m.replicas,
+        });
+        this.specPaths.set(`${tenant.namespace}/${isvc.modelName}`, at);
+        served.push({
+          index: i,
+          service: ModelService.fromAttributes({
+            modelName: m.name,
+            tenant: m.tenant,
+            namespace: tenant.namespace,
+            serviceName: isvc.predictorName,
+            runtime: m.runtime,
+            serviceAccountName: m.name,
+            selectorLabels: { [PlatformLabels.MODEL]: m.name },
+            versions: ['stable'],
+          }),
+        });
+        return;
+      }
+      const server = new ModelServer(tenantChart, `Model-${m.name}`, {
+        tenant,
+        modelName: m.name,
+        runtime: m.runtime,
+        image: m.image,
+        source,
+        pool: pools.get(m.gpuPool)!,
+        gpusPerReplica: m.gpusPerReplica,
+        replicas: m.replicas,
+      });
+      if (m.canary) {
+        server.addCandidate({
+          version: m.canary.version,
+          image: m.canary.image,
+          source: m.canary.weights ? this.source(m.canary.weights, images.awsCli) : source,
+          replicas: m.canary.replicas,
+        });
+      }
+      for (const name of [m.name, ...Object.values(server.deploymentNames)]) this.specPaths.set(`${tenant.namespace}/${name}`, at);
+      served.push({ service: server, index: i });
+    });
+    this.models = served.map((s) => s.service);
+    (spec.fineTuningJobs ?? []).forEach((j, i) => {
+      const job = new FineTuningJob(tenantCharts.get(j.tenant)!, `Job-${j.name}`, {
+        tenant: tenants.get(j.tenant)!,
+        jobName: j.name,
+        image: j.image,
+        command: j.command,
+        baseModel: this.source(j.baseModel, images.awsCli),
+        pool: pools.get(j.gpuPool)!,
+        datasetUri: names.s3Uri(j.datasetPrefix),
+        adapterOutputUri: names.s3Uri(names.adapterPrefix(j.name)),
+        workers: j.workers,
+        gpusPerWorker: j.gpusPerWorker,
+      });
+      this.specPaths.set(`${job.namespace}/${job.jobName}`, `fineTuningJobs[${i}]`);
+    });
+
+    // policies: one rule set, rendered for each engine, evaluated at synth.
+    const policies = chart('policies');
+    this.policySet = new PolicySet(policies, 'Policies', {
+      rules: PolicyCatalogue.baseline({ allowedRegistries: spec.policy?.allowedRegistries ?? [names.registryUrl] }),
+      engines,
+      exceptions: spec.policy?.exceptions,
+      today: referenceDate,
+    });
+
+    // mesh: STRICT mTLS, default deny, per-model access, traffic and routes.
+    const mesh = chart('mesh');
+    const gateway = hasGateway ? new IngressGateway(mesh, 'IngressGateway', {
+      hosts: meshSpec.ingressHosts!,
+      credentialName: meshSpec.tlsCredentialName!,
+      namespace: ingressNamespace,
+      selector: { istio: 'ingressgateway' },
+      serviceAccountName: INGRESS_SERVICE_ACCOUNT,
+      httpsRedirect: true,
+    }) : undefined;
+    const security = new MeshSecurity(mesh, 'MeshSecurity', {
+      ingressGatewayPrincipal: gateway?.principal ?? MeshPrincipal.serviceAccount(ingressNamespace, INGRESS_SERVICE_ACCOUNT),
+      tenantNamespaces: spec.tenants.map((t) => t.name),
+      monitoringNamespace: PlatformNames.MONITORING_NAMESPACE,
+      referenceDate,
+    });
+    for (const { service, index } of served) {
+      const m = spec.models![index];
+      const publicRoute = gateway !== undefined && (m.publicRoute ?? true);
+      const traffic = new ModelTraffic(mesh, `Traffic-${m.name}`, {
+        model: service,
+        environment: env,
+        canary: m.canary ? { candidateWeight: m.canary.trafficPercentage ?? 5, stableWeight: 100 - (m.canary.trafficPercentage ?? 5) } : undefined,
+      });
+      security.addModelAccess(service, { allowIngressGateway: publicRoute });
+      if (publicRoute) gateway!.addModelRoute({ model: service, traffic });
+    }
+    new MeshTelemetry(mesh, 'MeshTelemetry', { tracingSamplingPercentage: meshSpec.tracingSamplingPercentage });
+
+    // observability: scraping, SLOs, GPU health, dashboards, the telemetry gateway.
+    const obs = chart('observability');
+    for (const { service, index } of served) {
+      const m = spec.models![index];
+      new ModelServerMonitoring(obs, `Monitoring-${m.name}`, { model: service });
+      new LlmSloAlerts(obs, `Slo-${m.name}`, {
+        model: service,
+        availability: m.slo?.availabilityTarget !== undefined ? { target: m.slo.availabilityTarget } : undefined,
+        timeToFirstTokenP99: m.slo?.timeToFirstTokenP99,
+        interTokenLatencyP99: m.slo?.interTokenLatencyP99,
+        maxReplicas: (m.replicas ?? { max: 4 }).max,
+      });
+    }
+    new DcgmExporterMonitoring(obs, 'DcgmMonitoring', {
+      namespace: dcgm.namespace, selectorLabels: { [PlatformLabels.NAME]: dcgm.name }, portName: 'metrics',
+    });
+    new GpuHealthAlerts(obs, 'GpuHealthAlerts');
+    if (spec.observability?.dashboards ?? true) {
+      new ModelServingDashboard(obs, 'ServingDashboard');
+      new GpuDashboard(obs, 'GpuDashboard');
+    }
+    this.telemetryGateway(obs, this.models);
+
+    // argocd: projects, add-ons and the two ApplicationSets over the layout.
+    this.bootstrap(engines, hasGateway, ingressNamespace);
+  }
+
+  /**
+   * The layout directory a chart of this platform is written to (`prod/search`).
+   */
+  public directoryOf(chart: Chart): string {
+    const dir = this.directories.get(chart);
+    if (dir === undefined) {
+      throw new ValidationError('chart', 'is not a chart of this platform', chart.node.path, 'pass one of the charts KubernetesPlatform created');
+    }
+    return dir;
+  }
+
+  /**
+   * Every object with the file it is written to, sorted by path (resolves every chart; no files written).
+   */
+  public manifests(): PlatformManifest[] {
+    this.validateTree();
+    const out: PlatformManifest[] = [];
+    const problems = new ProblemCollector(this);
+    for (const [chart, directory] of this.directories) {
+      // Not chart.toJson(): it re-validates the whole app per chart (quadratic in charts).
+      const objects: any[] = [];
+      for (const construct of chart.node.findAll()) {
+        if (construct instanceof ApiObject && Chart.of(construct) === chart) objects.push(construct.toJson());
+      }
+      // cdk8s file names (`<Kind>.<name>.k8s.yaml`); the namespace joins the name only where one
+      // directory holds the same kind and name in several namespaces (e.g. PeerAuthentication 'default').
+      const fileName = (o: any, withNamespace: boolean) =>
+        `${o.kind}.${withNamespace && o.metadata?.namespace ? `${o.metadata.namespace}.` : ''}${o.metadata?.name}`.replace(/[^0-9a-zA-Z-_.]/g, '');
+      const counts = new Map<string, number>();
+      for (const o of objects) counts.set(fileName(o, false), (counts.get(fileName(o, false)) ?? 0) + 1);
+      const seen = new Map<string, string>();
+      for (const object of objects) {
+        const plain = fileName(object, false);
+        const rel = `${directory}/${fileName(object, counts.get(plain)! > 1)}.k8s.yaml`;
+        const id = `${object.kind} ${object.metadata?.namespace ?? '-'}/${object.metadata?.name}`;
+        if (seen.has(rel)) {
+          problems.add('manifests', `holds two objects for ${rel} (${seen.get(rel)} and ${id})`, rel, 'give the objects of one directory distinct kinds, names or namespaces');
+          continue;
+        }
+        seen.set(rel, id);
+        out.push({ path: rel, directory, object });
+      }
+    }
+    problems.throwIfAny();
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /**
+   * Evaluate the platform's policy set (enforce, warn and audit rules with its exceptions) over every
+   * synthesized object, as admission would.
+   */
+  public evaluatePolicies(manifests?: PlatformManifest[]): PolicyReport {
+    const objects = (manifests ?? this.manifests()).map((m) => m.object);
+    return this.policySet.evaluator().evaluate(objects);
+  }
+
+  /**
+   * The synth-time checks over the synthesized objects: every enforce policy passes, every workload
+   * identity of `names.identities` has its ServiceAccount, and every ServiceAccount of a workload that
+   * reads the model store has a Pod Identity. Returns every problem (empty when consistent).
+   */
+  public verify(manifests?: PlatformManifest[]): ValidationProblem[] {
+    const all = manifests ?? this.manifests();
+    const problems = new ProblemCollector();
+    for (const v of this.evaluatePolicies(all).errors) {
+      const key = `${v.namespace}/${v.name}`;
+      problems.add(this.specPaths.get(key) ?? `manifests[${v.kind} ${key}]`, `violates ${v.ruleId} (${v.title}): ${v.message}`, `${v.kind} ${key}`,
+        `fix the workload, or add a policy exception (owner, reason, expiry) for ${v.ruleId} to 'policy.exceptions'`);
+    }
+    const accounts = new Set(all.filter((m) => m.object.kind === 'ServiceAccount').map((m) => `${m.object.metadata.namespace}/${m.object.metadata.name}`));
+    for (const id of this.names.identities) {
+      const key = `${id.namespace}/${id.serviceAccount}`;
+      problems.check(accounts.has(key), `identities[${key}]`, `has a Pod Identity association (role ${id.roleName}) but no ServiceAccount on the Kubernetes side`, key,
+        `create ServiceAccount ${key} (the ${id.purpose}) or drop its association`);
+    }
+    return problems.problems;
+  }
+
+  /**
+   * Write every chart to its GitOps layout directory under `outdir` (one file per object), after the
+   * synth-time checks (`verify`): any problem throws one ValidationError listing all of them.
+   *
+   * @param outdir the local checkout of the GitOps repository
+   * @default - the App's outdir
+   * @returns the files written, relative to `outdir`, sorted
+   */
+  public synth(outdir?: string): string[] {
+    const dir = outdir ?? (App.of(this) as App).outdir;
+    const all = this.manifests();
+    const problems = this.verify(all);
+    if (problems.length > 0) {
+      const [first, ...rest] = problems;
+      const error = new ValidationError(first.prop, first.problem, undefined, first.fix, this);
+      (error.problems[0] as any).value = first.value;
+      error.withProblems(rest);
+      if (rest.length === 0) error.message = `${this.node.path}: ${ValidationError.format(error.problems[0])}`;
+      throw error;
+    }
+    const made = new Set<string>();
+    for (const m of all) {
+      const target = path.join(dir, ...m.path.split('/'));
+      const parent = path.dirname(target);
+      if (!made.has(parent)) {
+        fs.mkdirSync(parent, { recursive: true });
+        made.add(parent);
+      }
+      Yaml.save(target, [m.object]);
+    }
+    return all.map((m) => m.path);
+  }
+
+  private chart(owner: string, directory: string): Chart {
+    const chart = new Chart(this, owner, { disableResourceNameHashes: true });
+    this.directories.set(chart, directory);
+    return chart;
+  }
+
+  private source(w: ModelWeights, syncImage?: string): ModelSource {
+    if (w.inModelStore) {
+      return ModelSource.s3({ bucket: this.names.modelStoreBucket, prefix: w.prefix!, versionId: w.revision, region: this.spec.region, syncImage });
+    }
+    if (w._huggingFace) return ModelSource.huggingFace(w._huggingFace);
+    return ModelSource.pvc(w._pvc!);
+  }
+
+  private telemetryGateway(scope: Chart, models: IModelService[]): void {
+    const o = this.spec.observability ?? {};
+    const exporters: CollectorExporter[] = [];
+    const extensions: CollectorExtension[] = [];
+    const pipelines: { signal: TelemetrySignal; receivers: string[]; exporters: string[] }[] = [];
+    const otlp = CollectorReceiver.otlp();
+    const receivers: CollectorReceiver[] = [otlp];
+    if (o.ampWorkspaceArn) {
+      const workspace = o.ampWorkspaceArn.split('/').pop()!;
+      const sigv4 = CollectorExtension.sigv4Auth({ region: this.spec.region, service: 'aps' });
+      extensions.push(sigv4);
+      const amp = CollectorExporter.prometheusRemoteWrite({
+        endpoint: `https://aps-workspaces.${this.spec.region}.amazonaws.com/workspaces/${workspace}/api/v1/remote_write`,
+        authenticator: sigv4.componentId,
+      });
+      exporters.push(amp);
+      const scrape = models.length > 0 ? CollectorReceiver.prometheusModels({ models }) : undefined;
+      if (scrape) receivers.push(scrape);
+      const metricReceivers = [otlp.componentId, ...(scrape ? [scrape.componentId] : [])];
+      pipelines.push({ signal: TelemetrySignal.METRICS, receivers: metricReceivers, exporters: [amp.componentId] });
+    }
+    if (o.tracesEndpoint) {
+      const inCluster = /\.svc(\.cluster\.local)?:\d+$/.test(o.tracesEndpoint);
+      const traces = CollectorExporter.otlp({ endpoint: o.tracesEndpoint, insecure: inCluster || undefined });
+      exporters.push(traces);
+      pipelines.push({ signal: TelemetrySignal.TRACES, receivers: [otlp.componentId], exporters: [traces.componentId] });
+    }
+    if (o.logsEndpoint) {
+      const logs = CollectorExporter.otlpHttp({ endpoint: o.logsEndpoint, name: 'logs' });
+      exporters.push(logs);
+      pipelines.push({ signal: TelemetrySignal.LOGS, receivers: [otlp.componentId], exporters: [logs.componentId] });
+    }
+    if (pipelines.length === 0) return;
+    new TelemetryPipeline(scope, 'TelemetryGateway', {
+      namespace: PlatformNames.OBSERVABILITY_NAMESPACE,
+      image: this.spec.images?.otelCollector,
+      receivers: receivers.filter((r) => pipelines.some((p) => p.receivers.includes(r.componentId))),
+      processors: [
+        CollectorProcessor.memoryLimiter(),
+        CollectorProcessor.kubernetesAttributes(),
+        CollectorProcessor.resourceAttributes({ cloudRegion: this.spec.region, clusterName: this.names.clusterName }),
+        CollectorProcessor.batch(),
+      ],
+      extensions,
+      exporters,
+      pipelines,
+    });
+  }
+
+  private bootstrap(engines: PolicyEngine[], hasGateway: boolean, ingressNamespace: string): void {
+    const spec = this.spec;
+    const env = spec.environment;
+    const argocd = this.chart('argocd', this.layout.bootstrapDirectory());
+    for (const t of spec.tenants) {
+      new TenantProject(argocd, `Project-${t.name}`, {
+        layout: this.layout,
+        tenant: t.name,
+        roles: [
+          { name: 'admin', groups: t.adminGroups ?? [`${t.name}-admins`] },
+        ],
+      });
+    }
+    const project = new PlatformProject(argocd, 'PlatformProject', { layout: this.layout });
+    const addons: IPlatformAddon[] = [];
+    const crds: string[] = [];
+    if (engines.includes(PolicyEngine.KYVERNO)) {
+      addons.push(PlatformAddon.kyverno());
+      crds.push('clusterpolicies.kyverno.io');
+    }
+    if (engines.includes(PolicyEngine.GATEKEEPER)) {
+      addons.push(PlatformAddon.gatekeeper());
+      crds.push('constrainttemplates.templates.gatekeeper.sh');
+    }
+    addons.push(PlatformAddon.istioBase(), PlatformAddon.istiod(), PlatformAddon.certManager(), PlatformAddon.prometheusOperatorCrds(),
+      PlatformAddon.kubePrometheusStack(), PlatformAddon.keda());
+    crds.push('peerauthentications.security.istio.io', 'servicemonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com');
+    if (hasGateway) {
+      addons.push(PlatformAddon.helmChart({
+        name: 'istio-ingress',
+        repository: ChartRepository.helm(ISTIO_CHARTS),
+        chart: 'gateway',
+        version: ISTIO_VERSION,
+        namespace: ingressNamespace,
+        wave: SyncWave.CONTROLLERS,
+        dependsOn: ['istiod'],
+        values: { labels: { istio: 'ingressgateway' }, serviceAccount: { name: INGRESS_SERVICE_ACCOUNT } },
+      }));
+    }
+    if ((spec.observability?.ampWorkspaceArn || spec.observability?.tracesEndpoint || spec.observability?.logsEndpoint)) {
+      addons.push(PlatformAddon.openTelemetryOperator());
+      crds.push('opentelemetrycollectors.opentelemetry.io');
+    }
+    if (spec.gpuPools.some((p) => (p.provisioning ?? GpuProvisioning.MANAGED_NODE_GROUP) !== GpuProvisioning.MANAGED_NODE_GROUP)) {
+      addons.push(PlatformAddon.karpenter({ clusterName: this.names.clusterName, interruptionQueue: this.names.karpenterInterruptionQueue }));
+      crds.push('nodepools.karpenter.sh');
+    }
+    if ((spec.models ?? []).some((m) => m.kserve)) addons.push(PlatformAddon.kserveCrds(), PlatformAddon.kserve());
+    const installed = new PlatformAddons(argocd, 'Addons', { layout: this.layout, project, environment: env, addons });
+    installed.addCrdConsumer({ name: 'platform-components', wave: SyncWave.POLICIES, requiresCrds: crds.sort() });
+    const tenantCrds = ['scaledobjects.keda.sh'];
+    if ((spec.models ?? []).some((m) => m.kserve)) tenantCrds.push('inferenceservices.serving.kserve.io');
+    installed.addCrdConsumer({ name: 'tenants', wave: SyncWave.TENANT_APPS, requiresCrds: tenantCrds });
+    new PlatformApplicationSet(argocd, 'PlatformComponents', { layout: this.layout, selection: LayoutSelection.PLATFORM_COMPONENTS, serverSideApply: true });
+    new PlatformApplicationSet(argocd, 'Tenants', { layout: this.layout, selection: LayoutSelection.TENANTS });
+  }
+
+  /** Run every construct's validation (what `app.synth()` would), without writing. */
+  private validateTree(): void {
+    this.writing = true;
+    try {
+      const errors: string[] = [];
+      for (const c of this.node.findAll()) {
+        for (const e of c.node.validate()) errors.push(`[${c.node.path}] ${e}`);
+      }
+      if (errors.length > 0) {
+        throw new ValidationError('platform', 'failed construct validation', errors.join('; '), 'fix the problems listed');
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+}

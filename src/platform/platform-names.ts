@@ -1,0 +1,177 @@
+import { PlatformSpec } from './platform-spec';
+import { Names } from '../core/names';
+
+/**
+ * A workload identity: a Kubernetes ServiceAccount the Kubernetes side creates and the IAM role the AWS
+ * side associates with it through EKS Pod Identity.
+ */
+export interface WorkloadIdentity {
+  /** The namespace. */
+  readonly namespace: string;
+  /** The ServiceAccount name. */
+  readonly serviceAccount: string;
+  /** The IAM role name (`<cluster>-<namespace>-<serviceAccount>`, at most 64 characters). */
+  readonly roleName: string;
+  /** What runs as it (`model llama3-8b`, `fine-tuning job support-lora`, `telemetry gateway`). */
+  readonly purpose: string;
+  /** Model-store prefixes it may read. */
+  readonly readPrefixes: string[];
+  /** Model-store prefixes it may write. */
+  readonly writePrefixes: string[];
+  /** Whether it pulls from the platform registry. */
+  readonly pullsImages: boolean;
+  /** Whether it remote-writes to the AMP workspace. */
+  readonly remoteWrites: boolean;
+}
+
+/**
+ * Every name both sides of the platform derive from the spec, deterministically, so the Terraform and
+ * Kubernetes outputs agree without reading Terraform state.
+ *
+ * ```ts
+ * const names = new PlatformNames(spec);
+ * names.clusterName;      // 'acme-llm-prod'
+ * names.modelStoreBucket; // 'acme-llm-prod-models'
+ * names.registryUrl;      // '123456789012.dkr.ecr.us-east-1.amazonaws.com'
+ * ```
+ */
+export class PlatformNames {
+  /** The platform component directories (and chart names) of the GitOps layout, in build order. */
+  public static readonly COMPONENTS: string[] = ['tenancy', 'gpu', 'policies', 'mesh', 'observability'];
+
+  /** Namespace of the telemetry gateway. */
+  public static readonly OBSERVABILITY_NAMESPACE = 'observability';
+
+  /** Namespace of Prometheus (scrapers, dashboards). */
+  public static readonly MONITORING_NAMESPACE = 'monitoring';
+
+  /** Namespace of the GPU node agents (device plugin, DCGM exporter). */
+  public static readonly GPU_NAMESPACE = 'nvidia-gpu';
+
+  /** EKS cluster name: `<name>-<environment>`. */
+  public readonly clusterName: string;
+  /** S3 bucket holding model weights, datasets and adapters: `<cluster>-models`. */
+  public readonly modelStoreBucket: string;
+  /** CloudTrail bucket: `<cluster>-audit`. */
+  public readonly auditBucket: string;
+  /** Security findings backup bucket (Splunk forwarding): `<cluster>-findings-backup`. */
+  public readonly findingsBackupBucket: string;
+  /** The platform's ECR registry host: `<account>.dkr.ecr.<region>.amazonaws.com`. */
+  public readonly registryUrl: string;
+  /** ECR repositories: every repository of the platform registry any image of the spec names (sorted). */
+  public readonly repositories: string[];
+  /** Karpenter node role name (EC2NodeClass `role`): `<cluster>-karpenter-node`. */
+  public readonly karpenterNodeRole: string;
+  /** Karpenter interruption queue: `<cluster>-karpenter`. */
+  public readonly karpenterInterruptionQueue: string;
+  /** Karpenter discovery tag value on subnets and security groups: the cluster name. */
+  public readonly discoveryTag: string;
+  /** Telemetry gateway ServiceAccount. */
+  public readonly telemetryServiceAccount: string;
+  /** Every Pod Identity the platform needs, sorted by namespace and ServiceAccount. */
+  public readonly identities: WorkloadIdentity[];
+
+  constructor(spec: PlatformSpec) {
+    this.clusterName = Names.joinLabel([spec.name, spec.environment]);
+    this.modelStoreBucket = `${this.clusterName}-models`;
+    this.auditBucket = `${this.clusterName}-audit`;
+    this.findingsBackupBucket = `${this.clusterName}-findings-backup`;
+    this.registryUrl = `${spec.accountId}.dkr.ecr.${spec.region}.amazonaws.com`;
+    this.karpenterNodeRole = join([this.clusterName, 'karpenter-node'], 64);
+    this.karpenterInterruptionQueue = join([this.clusterName, 'karpenter'], 80);
+    this.discoveryTag = this.clusterName;
+    this.telemetryServiceAccount = 'otel-gateway-collector';
+
+    const repos = new Set<string>();
+    const addImage = (image: string | undefined) => {
+      const repo = image === undefined ? undefined : this.repositoryOf(image);
+      if (repo) repos.add(repo);
+    };
+    for (const m of spec.models ?? []) {
+      addImage(m.image);
+      addImage(m.canary?.image);
+    }
+    for (const j of spec.fineTuningJobs ?? []) addImage(j.image);
+    const images = spec.images ?? {};
+    for (const image of [images.awsCli, images.nvidiaDevicePlugin, images.dcgmExporter, images.otelCollector]) addImage(image);
+    this.repositories = [...repos].sort();
+
+    const ids: WorkloadIdentity[] = [];
+    const role = (ns: string, sa: string) => join([this.clusterName, ns, sa], 64);
+    const pulls = this.repositories.length > 0;
+    for (const m of spec.models ?? []) {
+      const prefixes = new Set<string>();
+      if (m.weights.inModelStore && m.weights.prefix) prefixes.add(m.weights.prefix);
+      if (m.canary?.weights?.inModelStore && m.canary.weights.prefix) prefixes.add(m.canary.weights.prefix);
+      ids.push({
+        namespace: m.tenant,
+        serviceAccount: m.name,
+        roleName: role(m.tenant, m.name),
+        purpose: `model ${m.name}`,
+        readPrefixes: [...prefixes].sort(),
+        writePrefixes: [],
+        pullsImages: pulls,
+        remoteWrites: false,
+      });
+    }
+    for (const j of spec.fineTuningJobs ?? []) {
+      const read = new Set<string>([j.datasetPrefix]);
+      if (j.baseModel.inModelStore && j.baseModel.prefix) read.add(j.baseModel.prefix);
+      ids.push({
+        namespace: j.tenant,
+        serviceAccount: j.name,
+        roleName: role(j.tenant, j.name),
+        purpose: `fine-tuning job ${j.name}`,
+        readPrefixes: [...read].sort(),
+        writePrefixes: [this.adapterPrefix(j.name)],
+        pullsImages: pulls,
+        remoteWrites: false,
+      });
+    }
+    if (spec.observability?.ampWorkspaceArn) {
+      const ns = PlatformNames.OBSERVABILITY_NAMESPACE;
+      ids.push({
+        namespace: ns,
+        serviceAccount: this.telemetryServiceAccount,
+        roleName: role(ns, this.telemetryServiceAccount),
+        purpose: 'telemetry gateway',
+        readPrefixes: [],
+        writePrefixes: [],
+        pullsImages: pulls,
+        remoteWrites: true,
+      });
+    }
+    this.identities = ids.sort((a, b) => (a.namespace === b.namespace ? cmp(a.serviceAccount, b.serviceAccount) : cmp(a.namespace, b.namespace)));
+  }
+
+  /** The model-store prefix a fine-tuning job writes its adapter to: `adapters/<job>/`. */
+  public adapterPrefix(jobName: string): string {
+    return `adapters/${jobName}/`;
+  }
+
+  /** `s3://<bucket>/<prefix>`. */
+  public s3Uri(prefix: string): string {
+    return `s3://${this.modelStoreBucket}/${prefix}`;
+  }
+
+  /**
+   * The ECR repository an image names when it is in the platform registry, e.g. `acme-llm/vllm` for
+   * `<registry>/acme-llm/vllm@sha256:...`; undefined for other registries.
+   */
+  public repositoryOf(image: string): string | undefined {
+    const prefix = `${this.registryUrl}/`;
+    if (typeof image !== 'string' || !image.startsWith(prefix)) return undefined;
+    const rest = image.slice(prefix.length).split('@')[0];
+    const colon = rest.lastIndexOf(':');
+    return colon > rest.lastIndexOf('/') ? rest.slice(0, colon) : rest;
+  }
+}
+
+/** AWS name joining (as the aws layer does): '-'-joined, cut to `max`, no trailing separators. */
+function join(parts: string[], max: number): string {
+  return parts.filter((p) => p).join('-').slice(0, max).replace(/[-_.]+$/, '');
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,543 @@
+import { PlatformNames } from './platform-names';
+import { GpuPoolSpec, GpuProvisioning, ModelSpec, ModelWeights, PlatformSpec, TenantSpec } from './platform-spec';
+import { ProblemCollector, ValidationProblem } from '../core/errors';
+import { GpuPool } from '../core/gpu-pool';
+import { Names } from '../core/names';
+import { ServingImages } from '../k8s/serving/serving-images';
+import { PolicyCatalogue } from '../policy/policy-catalogue';
+import { PolicyException } from '../policy/policy-exception';
+
+/** Longest model name: `<model>-candidate` must stay a DNS-1123 label (k8s ModelServer). */
+const MAX_MODEL_NAME = 53;
+/** Longest job name: pod names add `-master-0` / `-worker-N` (k8s FineTuningJob). */
+const MAX_JOB_NAME = 50;
+const PINNED = /@sha256:[0-9a-f]{64}$/;
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const IAM_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const RESERVED_TENANTS = ['platform', 'default', 'argocd', ...PlatformNames.COMPONENTS];
+
+/**
+ * GPU demand and capacity per pool (what the spec asks of each pool at the most replicas).
+ */
+export interface PoolCapacity {
+  /** The pool name. */
+  readonly pool: string;
+  /** GPUs per node of the pool (smallest instance type). */
+  readonly gpusPerNode: number;
+  /** The most nodes across its provisioners. */
+  readonly maxNodes: number;
+  /** GPUs the pool can provide at its most nodes. */
+  readonly capacityGpus: number;
+  /** GPUs the models (max replicas and candidates) and fine-tuning jobs on the pool request at most. */
+  readonly requestedGpus: number;
+}
+
+/**
+ * Validates a `PlatformSpec` as a whole: every field, every reference between its parts (tenants,
+ * GPU pools, registries) and the GPU arithmetic (GPUs per node, tenant quotas, pool capacity). Every
+ * problem is collected and reported at once, each naming its spec path (`models[2].tenant`), the value
+ * and the fix.
+ */
+export class PlatformSpecValidator {
+  /**
+   * Throw one ValidationError listing every problem of the spec (nothing when it is valid).
+   */
+  public static validate(spec: PlatformSpec): void {
+    const checks = new SpecChecks();
+    checks.run(spec);
+    checks.collector.throwIfAny();
+  }
+
+  /**
+   * Every problem of the spec (empty when it is valid).
+   */
+  public static problems(spec: PlatformSpec): ValidationProblem[] {
+    const v = new SpecChecks();
+    v.run(spec);
+    return v.collector.problems;
+  }
+
+  /**
+   * GPU demand vs capacity per pool, in spec order (for summaries and diagrams; assumes a valid spec).
+   */
+  public static capacity(spec: PlatformSpec): PoolCapacity[] {
+    const requested = new Map<string, number>();
+    const add = (pool: string, gpus: number) => requested.set(pool, (requested.get(pool) ?? 0) + gpus);
+    for (const m of spec.models ?? []) {
+      const gpus = m.gpusPerReplica ?? 1;
+      add(m.gpuPool, gpus * (m.replicas?.max ?? 4) + (m.canary ? gpus * (m.canary.replicas ?? 1) : 0));
+    }
+    for (const j of spec.fineTuningJobs ?? []) add(j.gpuPool, (j.workers ?? 1) * (j.gpusPerWorker ?? 1));
+    return spec.gpuPools.map((p) => {
+      const gpusPerNode = Math.min(...p.instanceTypes.map((t) => t.gpuCount));
+      const maxNodes = poolMaxNodes(p);
+      return { pool: p.name, gpusPerNode, maxNodes, capacityGpus: gpusPerNode * maxNodes, requestedGpus: requested.get(p.name) ?? 0 };
+    });
+  }
+
+  private constructor() {}
+}
+
+function poolMaxNodes(p: GpuPoolSpec): number {
+  return p.provisioning === GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER ? 2 * p.maxNodes : p.maxNodes;
+}
+
+class SpecChecks {
+  public readonly collector = new ProblemCollector();
+
+  public run(spec: PlatformSpec): void {
+    const c = this.collector;
+    if (!spec || typeof spec !== 'object') {
+      c.add('spec', 'must be a PlatformSpec object', spec, 'pass { name, environment, region, accountId, gpuPools, tenants, gitops, ... }');
+      return;
+    }
+    this.label('name', spec.name, "use a short lowercase name, e.g. 'acme-llm'");
+    this.label('environment', spec.environment, "use e.g. 'prod'");
+    if (Names.isDns1123Label(spec.name ?? '') && Names.isDns1123Label(spec.environment ?? '')) {
+      const cluster = `${spec.name}-${spec.environment}`;
+      // The longest derived name: '<cluster>-findings-backup' is an S3 bucket (max 63 characters).
+      c.check(cluster.length <= 38, 'name', `and environment make the cluster name '${cluster}' longer than 38 characters (bucket names append up to 25)`, spec.name,
+        'shorten the name or the environment');
+    }
+    c.check(typeof spec.region === 'string' && REGION.test(spec.region), 'region', 'must be an AWS region', spec.region, "use e.g. 'us-east-1'");
+    c.check(typeof spec.accountId === 'string' && ACCOUNT.test(spec.accountId), 'accountId', 'must be a 12-digit AWS account id', spec.accountId, "use e.g. '123456789012'");
+    const names = new PlatformNames(spec);
+
+    this.cluster(spec);
+    this.systemPool(spec);
+    const pools = this.pools(spec);
+    const tenants = this.tenants(spec);
+    const allowed = this.policy(spec, names);
+    this.models(spec, pools, tenants, allowed, names);
+    this.jobs(spec, pools, tenants, allowed, names);
+    this.quotas(spec);
+    this.capacity(spec);
+    this.images(spec, allowed);
+    this.mesh(spec);
+    this.gitops(spec);
+    this.observability(spec);
+    this.audit(spec);
+  }
+
+  private label(prop: string, value: any, fix: string): boolean {
+    return this.collector.check(typeof value === 'string' && Names.isDns1123Label(value), prop,
+      'must be a DNS-1123 label (lowercase letters, digits and -, at most 63 characters)', value, fix);
+  }
+
+  private wholeNumber(prop: string, value: any, min: number, fix: string): boolean {
+    return this.collector.check(Number.isInteger(value) && value >= min, prop, `must be a whole number of at least ${min}`, value, fix);
+  }
+
+  private cluster(spec: PlatformSpec): void {
+    const cl = spec.cluster ?? {};
+    const c = this.collector;
+    (cl.publicAccessCidrs ?? []).forEach((cidr, i) => {
+      c.check(isCidr(cidr) && cidr !== '0.0.0.0/0', `cluster.publicAccessCidrs[${i}]`, 'must be an IPv4 CIDR narrower than the whole internet', cidr,
+        "list your egress ranges, e.g. '203.0.113.0/24'");
+    });
+    for (const key of ['adminPrincipalArns', 'viewerPrincipalArns'] as const) {
+      (cl[key] ?? []).forEach((arn, i) => {
+        c.check(typeof arn === 'string' && IAM_PRINCIPAL.test(arn), `cluster.${key}[${i}]`, 'must be an IAM role or user ARN', arn,
+          "use e.g. 'arn:aws:iam::123456789012:role/platform-admins'");
+      });
+    }
+    if (cl.vpcCidr !== undefined) {
+      c.check(isCidr(cl.vpcCidr) && Number(cl.vpcCidr.split('/')[1]) <= 20, 'cluster.vpcCidr', 'must be an IPv4 CIDR of /20 or larger', cl.vpcCidr,
+        "use e.g. '10.0.0.0/16' (3 private /19 node subnets need room)");
+    }
+    (cl.availabilityZones ?? []).forEach((az, i) => {
+      c.check(typeof az === 'string' && typeof spec.region === 'string' && az.startsWith(spec.region) && az.length === spec.region.length + 1,
+        `cluster.availabilityZones[${i}]`, `must be a zone of region '${spec.region}'`, az, `use e.g. '${spec.region}a'`);
+    });
+    if (cl.availabilityZones !== undefined) {
+      c.check(cl.availabilityZones.length >= 2, 'cluster.availabilityZones', 'must list at least two zones (EKS needs subnets in two)', cl.availabilityZones,
+        `list e.g. ['${spec.region}a', '${spec.region}b', '${spec.region}c']`);
+    }
+  }
+
+  private systemPool(spec: PlatformSpec): void {
+    const s = spec.systemPool;
+    if (!s) return;
+    const min = s.minNodes ?? 3;
+    const max = s.maxNodes ?? 6;
+    const okMin = this.wholeNumber('systemPool.minNodes', min, 1, 'run at least one system node (controllers need somewhere to run)');
+    const okMax = this.wholeNumber('systemPool.maxNodes', max, 1, 'allow at least one node');
+    if (okMin && okMax) this.collector.check(max >= min, 'systemPool.maxNodes', `must be at least minNodes (${min})`, max, `raise maxNodes to ${min} or more`);
+    if (s.instanceTypes !== undefined) {
+      this.collector.check(Array.isArray(s.instanceTypes) && s.instanceTypes.length > 0, 'systemPool.instanceTypes', 'must list at least one instance type', s.instanceTypes,
+        "use e.g. ['m7i.xlarge']");
+    }
+  }
+
+  private pools(spec: PlatformSpec): Map<string, { index: number; pool: GpuPoolSpec; gpusPerNode: number }> {
+    const c = this.collector;
+    const out = new Map<string, { index: number; pool: GpuPoolSpec; gpusPerNode: number }>();
+    if (!c.check(Array.isArray(spec.gpuPools) && spec.gpuPools.length > 0, 'gpuPools', 'must list at least one GPU pool', spec.gpuPools,
+      "add e.g. { name: 'a10g', instanceTypes: [GpuInstanceType.G5_2XLARGE], maxNodes: 4 }")) return out;
+    spec.gpuPools.forEach((p, i) => {
+      const at = `gpuPools[${i}]`;
+      if (this.label(`${at}.name`, p.name, "use the GPU model, e.g. 'a10g' or 'l40s'")) {
+        if (out.has(p.name)) c.add(`${at}.name`, `must be unique (gpuPools[${out.get(p.name)!.index}] has it too)`, p.name, 'give every pool its own name');
+      }
+      let typesOk = true;
+      try {
+        GpuPool.validateInstanceTypes(`${at}.instanceTypes`, p.instanceTypes);
+      } catch (e) {
+        typesOk = false;
+        c.addError(e);
+      }
+      const maxOk = this.wholeNumber(`${at}.maxNodes`, p.maxNodes, 1, 'set the most nodes the pool scales to');
+      const min = p.minNodes ?? 1;
+      if (this.wholeNumber(`${at}.minNodes`, min, 0, 'use 0 to scale to zero or the always-on baseline') && maxOk) {
+        c.check(min <= p.maxNodes, `${at}.minNodes`, `must not exceed maxNodes (${p.maxNodes})`, min, `lower minNodes or raise maxNodes to ${min}`);
+        if (p.desiredNodes !== undefined) {
+          c.check(Number.isInteger(p.desiredNodes) && p.desiredNodes >= min && p.desiredNodes <= p.maxNodes, `${at}.desiredNodes`,
+            `must be a whole number between minNodes (${min}) and maxNodes (${p.maxNodes})`, p.desiredNodes, 'leave it unset to start at minNodes');
+        }
+      }
+      if (p.provisioning !== undefined) {
+        c.check(Object.values(GpuProvisioning).includes(p.provisioning), `${at}.provisioning`, 'must be a GpuProvisioning', p.provisioning,
+          'use GpuProvisioning.MANAGED_NODE_GROUP, KARPENTER or MANAGED_NODE_GROUP_AND_KARPENTER');
+      }
+      if (p.efa && typesOk) {
+        const unsupported = p.instanceTypes.filter((t) => !t.efaSupported).map((t) => t.name);
+        c.check(unsupported.length === 0, `${at}.efa`, `is not supported by ${unsupported.join(', ')}`, p.efa, 'drop efa or use EFA-capable instance types (e.g. p5.48xlarge)');
+        c.check(p.provisioning !== GpuProvisioning.KARPENTER, `${at}.efa`, 'needs a managed node group (Karpenter pools do not attach EFA here)', p.efa,
+          'use GpuProvisioning.MANAGED_NODE_GROUP or drop efa');
+      }
+      if (typesOk && typeof p.name === 'string' && !out.has(p.name)) {
+        out.set(p.name, { index: i, pool: p, gpusPerNode: Math.min(...p.instanceTypes.map((t) => t.gpuCount)) });
+      }
+    });
+    return out;
+  }
+
+  private tenants(spec: PlatformSpec): Map<string, { index: number; tenant: TenantSpec }> {
+    const c = this.collector;
+    const out = new Map<string, { index: number; tenant: TenantSpec }>();
+    if (!c.check(Array.isArray(spec.tenants) && spec.tenants.length > 0, 'tenants', 'must list at least one tenant', spec.tenants,
+      "add e.g. { name: 'search', gpuQuota: 4 }")) return out;
+    spec.tenants.forEach((t, i) => {
+      const at = `tenants[${i}]`;
+      if (this.label(`${at}.name`, t.name, "use the team or product name, e.g. 'search'")) {
+        if (out.has(t.name)) c.add(`${at}.name`, `must be unique (tenants[${out.get(t.name)!.index}] has it too)`, t.name, 'give every tenant its own name');
+        else if (RESERVED_TENANTS.includes(t.name)) c.add(`${at}.name`, 'is reserved for a platform directory or project', t.name, `use another name (reserved: ${RESERVED_TENANTS.join(', ')})`);
+        else out.set(t.name, { index: i, tenant: t });
+      }
+      this.wholeNumber(`${at}.gpuQuota`, t.gpuQuota ?? 0, 0, 'set the GPUs the tenant may use together, or 0');
+      for (const key of ['adminGroups', 'viewerGroups'] as const) {
+        const groups = t[key];
+        if (groups !== undefined) {
+          c.check(Array.isArray(groups) && groups.length > 0 && groups.every((g) => typeof g === 'string' && g.trim() !== '' && g === g.trim()), `${at}.${key}`,
+            'must list at least one non-empty group name', groups, 'name the identity-provider groups, or leave it unset');
+        }
+      }
+    });
+    return out;
+  }
+
+  private policy(spec: PlatformSpec, names: PlatformNames): string[] {
+    const c = this.collector;
+    const p = spec.policy ?? {};
+    const allowed = p.allowedRegistries ?? [names.registryUrl];
+    c.check(Array.isArray(allowed) && allowed.length > 0, 'policy.allowedRegistries', 'must list at least one registry', allowed,
+      `leave it unset to allow only the platform registry (${names.registryUrl})`);
+    (allowed ?? []).forEach((r, i) => {
+      c.check(typeof r === 'string' && /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/.test(r) && !r.endsWith('/'), `policy.allowedRegistries[${i}]`,
+        'must be a registry host with an optional path, no scheme, no trailing /', r, "use e.g. 'nvcr.io/nvidia'");
+    });
+    if (p.engines !== undefined) c.check(Array.isArray(p.engines) && p.engines.length > 0, 'policy.engines', 'must list at least one engine', p.engines, 'leave it unset for ValidatingAdmissionPolicy');
+    const today = p.referenceDate ?? new Date().toISOString().slice(0, 10);
+    if (p.referenceDate !== undefined) c.check(DATE.test(p.referenceDate), 'policy.referenceDate', 'must be a date YYYY-MM-DD', p.referenceDate, "use e.g. '2025-01-31'");
+    (p.exceptions ?? []).forEach((e, i) => {
+      const at = `policy.exceptions[${i}]`;
+      let ex: PolicyException | undefined;
+      try {
+        ex = new PolicyException(e);
+      } catch (err) {
+        c.addError(err, at);
+      }
+      for (const [j, id] of (e.ruleIds ?? []).entries()) {
+        c.check(PolicyCatalogue.find(id) !== undefined, `${at}.ruleIds[${j}]`, 'names no rule of the catalogue', id, 'use a rule id of PolicyCatalogue.baseline(), e.g. LLM-PSS-003');
+      }
+      if (ex && DATE.test(today)) {
+        c.check(!ex.isExpired(today), `${at}.expires`, `is in the past (today is ${today})`, e.expires,
+          'fix the workload and remove the exception, or have its owner renew it with a new expiry date');
+      }
+    });
+    return Array.isArray(allowed) ? allowed.filter((r) => typeof r === 'string') : [];
+  }
+
+  private image(prop: string, image: any, allowed: string[]): void {
+    const c = this.collector;
+    if (!c.check(typeof image === 'string' && image.trim() !== '' && !/\s/.test(image), prop, 'must be a container image reference', image,
+      "pass '<registry>/<repository>@sha256:<digest>'")) return;
+    c.check(PINNED.test(image), prop, 'must be pinned by digest (a tag can be moved to other content)', image,
+      `use '<registry>/<repository>@sha256:<digest>' (resolve it with 'crane digest ${image}')`);
+    if (allowed.length > 0) {
+      c.check(allowed.some((r) => image.startsWith(`${r}/`)), prop, 'must come from an allowed registry (policy LLM-IMG-003)', image,
+        `mirror it to one of ${allowed.join(', ')} or add its registry to 'policy.allowedRegistries'`);
+    }
+  }
+
+  private weights(prop: string, w: ModelWeights | undefined, names: PlatformNames): void {
+    const c = this.collector;
+    if (!c.check(w instanceof Object && typeof (w as any).kind === 'string', prop, 'must be ModelWeights', w,
+      "use ModelWeights.fromModelStore('models/<model>/', '<version>'), ModelWeights.huggingFace({...}) or ModelWeights.pvc({...})")) return;
+    if (w!.inModelStore) {
+      c.check(typeof w!.prefix === 'string' && /^[a-z0-9][a-z0-9._/-]*\/$/.test(w!.prefix) && !w!.prefix.includes('//'), `${prop}.prefix`,
+        "must be a key prefix in the model store ending with '/' (no leading '/')", w!.prefix, `use e.g. 'models/llama3-8b/' (in s3://${names.modelStoreBucket}/)`);
+      c.check(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(w!.revision), `${prop}.versionId`, 'must be a version folder name (a label value)', w!.revision,
+        "use the folder the weights were published to, e.g. '2024-06-01'");
+    } else if (w!.kind === 'hugging-face') {
+      c.check(/^[0-9a-f]{40}$/.test(w!.revision), `${prop}.revision`, 'must be a 40-hex commit (a branch can move)', w!.revision, 'pin the commit from the model page, e.g. huggingface-cli repo info');
+    } else {
+      c.check(w!.revision.trim() !== '' && !['main', 'latest', 'HEAD'].includes(w!.revision), `${prop}.revision`, 'must name a pinned revision', w!.revision,
+        "record the weights' revision, e.g. 'r12'");
+    }
+  }
+
+  private workloadPlacement(at: string, tenantName: any, poolName: any, gpus: number, gpusProp: string,
+    pools: Map<string, { index: number; pool: GpuPoolSpec; gpusPerNode: number }>,
+    tenants: Map<string, { index: number; tenant: TenantSpec }>): void {
+    const c = this.collector;
+    const tenant = tenants.get(tenantName);
+    if (c.check(tenant !== undefined, `${at}.tenant`, 'names no tenant of the spec', tenantName, `use one of: ${[...tenants.keys()].join(', ') || '(none)'}`)) {
+      c.check((tenant!.tenant.gpuQuota ?? 0) > 0, `${at}.tenant`, 'must be GPU-entitled (gpuQuota > 0) to run GPU workloads', tenantName,
+        `set 'tenants[${tenant!.index}].gpuQuota' or move the workload to a GPU-entitled tenant`);
+    }
+    const pool = pools.get(poolName);
+    if (c.check(pool !== undefined, `${at}.gpuPool`, 'names no GPU pool of the spec', poolName, `use one of: ${[...pools.keys()].join(', ') || '(none)'}`)) {
+      if (this.wholeNumber(`${at}.${gpusProp}`, gpus, 1, 'request at least one GPU')) {
+        c.check(gpus <= pool!.gpusPerNode, `${at}.${gpusProp}`, `must fit on one node of pool '${poolName}' (${pool!.gpusPerNode} GPUs per node)`, gpus,
+          `lower it to at most ${pool!.gpusPerNode}, or target a pool of larger instances (e.g. g6e.12xlarge has 4 GPUs, p5.48xlarge 8)`);
+      }
+    }
+  }
+
+  private models(spec: PlatformSpec, pools: Map<string, any>, tenants: Map<string, any>, allowed: string[], names: PlatformNames): void {
+    const c = this.collector;
+    const models = spec.models ?? [];
+    const seen = new Map<string, number>();
+    const hasGateway = (spec.mesh?.ingressHosts ?? []).length > 0;
+    models.forEach((m: ModelSpec, i) => {
+      const at = `models[${i}]`;
+      if (this.label(`${at}.name`, m.name, "use e.g. 'llama3-8b'")) {
+        c.check(m.name.length <= MAX_MODEL_NAME, `${at}.name`, `must be at most ${MAX_MODEL_NAME} characters ('<model>-candidate' must be a DNS-1123 label)`, m.name,
+          `shorten it, e.g. '${Names.toDns1123Label(m.name, MAX_MODEL_NAME)}'`);
+        if (seen.has(m.name)) c.add(`${at}.name`, `must be unique (models[${seen.get(m.name)}] has it too)`, m.name, 'give every model its own name');
+        else seen.set(m.name, i);
+      }
+      c.check(m.runtime instanceof Object && typeof (m.runtime as any).name === 'string', `${at}.runtime`, 'must be a ModelRuntime', m.runtime,
+        'use ModelRuntime.VLLM, ModelRuntime.TRITON, ModelRuntime.TGI or ModelRuntime.custom(...)');
+      this.image(`${at}.image`, m.image, allowed);
+      this.weights(`${at}.weights`, m.weights, names);
+      this.workloadPlacement(at, m.tenant, m.gpuPool, m.gpusPerReplica ?? 1, 'gpusPerReplica', pools, tenants);
+      const r = m.replicas ?? { min: 2, max: 4 };
+      if (this.wholeNumber(`${at}.replicas.min`, r.min, 1, 'run at least one replica') && this.wholeNumber(`${at}.replicas.max`, r.max, 1, 'allow at least one replica')) {
+        c.check(r.max >= r.min, `${at}.replicas.max`, `must be at least replicas.min (${r.min})`, r.max, `raise max to ${r.min} or more`);
+      }
+      const slo = m.slo ?? {};
+      const metrics = (m.runtime as any)?.metricNames ?? {};
+      const runtimeName = (m.runtime as any)?.name;
+      if (slo.availabilityTarget !== undefined) {
+        c.check(slo.availabilityTarget > 0 && slo.availabilityTarget < 1, `${at}.slo.availabilityTarget`, 'must be between 0 and 1 (exclusive)', slo.availabilityTarget, 'use e.g. 0.999');
+        c.check(metrics.requestFailureTotal !== undefined, `${at}.slo.availabilityTarget`, `cannot be alerted on: the ${runtimeName} runtime exports no request failure counter`,
+          slo.availabilityTarget, 'remove it for this model (latency and saturation SLOs still apply)');
+      }
+      for (const [key, metric, what] of [['timeToFirstTokenP99', 'timeToFirstTokenSeconds', 'time-to-first-token'], ['interTokenLatencyP99', 'interTokenLatencySeconds', 'inter-token latency']] as const) {
+        if ((slo as any)[key] !== undefined) {
+          c.check(metrics[metric] !== undefined, `${at}.slo.${key}`, `cannot be alerted on: the ${runtimeName} runtime exports no ${what} histogram`, (slo as any)[key].toHumanString?.() ?? 'set',
+            `remove it for this model (the ${runtimeName} runtime's other SLOs still apply)`);
+        }
+      }
+      if (m.canary) {
+        const cn = m.canary;
+        c.check(!m.kserve, `${at}.canary`, 'is not supported with kserve (KServe runs its own rollout)', m.canary.version, 'drop the canary or serve the model as a Deployment (kserve: false)');
+        c.check(typeof cn.version === 'string' && Names.isLabelValue(cn.version) && cn.version !== '', `${at}.canary.version`, 'must be a label value naming the candidate version', cn.version,
+          "use e.g. '2024-07-01'");
+        const sameWeights = cn.weights === undefined
+          || (cn.weights.kind === m.weights?.kind && cn.weights.revision === m.weights?.revision && cn.weights.prefix === m.weights?.prefix);
+        const sameImage = cn.image === undefined || cn.image === m.image;
+        c.check(!(sameWeights && sameImage), `${at}.canary`, 'must change the image or the weights', cn.version, "set 'canary.image' or 'canary.weights'");
+        if (cn.image !== undefined) this.image(`${at}.canary.image`, cn.image, allowed);
+        if (cn.weights !== undefined) this.weights(`${at}.canary.weights`, cn.weights, names);
+        if (cn.trafficPercentage !== undefined) {
+          c.check(Number.isInteger(cn.trafficPercentage) && cn.trafficPercentage >= 0 && cn.trafficPercentage <= 100, `${at}.canary.trafficPercentage`,
+            'must be a whole percentage between 0 and 100', cn.trafficPercentage, 'use e.g. 5');
+        }
+        if (cn.replicas !== undefined) this.wholeNumber(`${at}.canary.replicas`, cn.replicas, 1, 'run at least one candidate replica');
+      }
+      if (m.publicRoute === true) {
+        c.check(hasGateway, `${at}.publicRoute`, 'needs an ingress gateway', m.publicRoute, "set 'mesh.ingressHosts' and 'mesh.tlsCredentialName', or drop publicRoute");
+      }
+    });
+  }
+
+  private jobs(spec: PlatformSpec, pools: Map<string, any>, tenants: Map<string, any>, allowed: string[], names: PlatformNames): void {
+    const c = this.collector;
+    // ServiceAccount names are shared by models and jobs within a namespace.
+    const accounts = new Map<string, string>();
+    (spec.models ?? []).forEach((m, i) => accounts.set(`${m.tenant}/${m.name}`, `models[${i}]`));
+    const seen = new Map<string, number>();
+    (spec.fineTuningJobs ?? []).forEach((j, i) => {
+      const at = `fineTuningJobs[${i}]`;
+      if (this.label(`${at}.name`, j.name, "use e.g. 'support-lora'")) {
+        c.check(j.name.length <= MAX_JOB_NAME, `${at}.name`, `must be at most ${MAX_JOB_NAME} characters (pod names add -master-0 / -worker-N)`, j.name,
+          `shorten it, e.g. '${Names.toDns1123Label(j.name, MAX_JOB_NAME)}'`);
+        if (seen.has(j.name)) c.add(`${at}.name`, `must be unique (fineTuningJobs[${seen.get(j.name)}] has it too)`, j.name, 'give every job its own name');
+        else seen.set(j.name, i);
+        const clash = accounts.get(`${j.tenant}/${j.name}`);
+        if (clash) c.add(`${at}.name`, `names the same ServiceAccount as ${clash} in namespace '${j.tenant}'`, j.name, 'give the job a name no model of the tenant uses');
+      }
+      this.image(`${at}.image`, j.image, allowed);
+      c.check(Array.isArray(j.command) && j.command.length > 0, `${at}.command`, 'must name the training command', j.command, "pass e.g. ['python', '-m', 'train_lora']");
+      this.weights(`${at}.baseModel`, j.baseModel, names);
+      c.check(typeof j.datasetPrefix === 'string' && /^[a-z0-9][a-z0-9._/-]*\/$/.test(j.datasetPrefix), `${at}.datasetPrefix`,
+        "must be a key prefix in the model store ending with '/'", j.datasetPrefix, `use e.g. 'datasets/${j.tenant}/2024-06/' (in s3://${names.modelStoreBucket}/)`);
+      this.workloadPlacement(at, j.tenant, j.gpuPool, j.gpusPerWorker ?? 1, 'gpusPerWorker', pools, tenants);
+      this.wholeNumber(`${at}.workers`, j.workers ?? 1, 1, 'run at least one worker');
+    });
+  }
+
+  /** Tenant quotas cover every workload's most GPUs: models at max replicas plus candidates plus jobs. */
+  private quotas(spec: PlatformSpec): void {
+    const needs = new Map<string, string[]>();
+    const sums = new Map<string, number>();
+    const add = (tenant: string, owner: string, gpus: number) => {
+      if (!Number.isFinite(gpus)) return;
+      sums.set(tenant, (sums.get(tenant) ?? 0) + gpus);
+      const list = needs.get(tenant) ?? [];
+      list.push(`${owner}: ${gpus}`);
+      needs.set(tenant, list);
+    };
+    for (const m of spec.models ?? []) {
+      const g = m.gpusPerReplica ?? 1;
+      add(m.tenant, `model ${m.name} (${m.replicas?.max ?? 4} x ${g})`, g * (m.replicas?.max ?? 4));
+      if (m.canary && !m.kserve) add(m.tenant, `candidate ${m.name} (${m.canary.replicas ?? 1} x ${g})`, g * (m.canary.replicas ?? 1));
+    }
+    for (const j of spec.fineTuningJobs ?? []) {
+      add(j.tenant, `job ${j.name} (${j.workers ?? 1} x ${j.gpusPerWorker ?? 1})`, (j.workers ?? 1) * (j.gpusPerWorker ?? 1));
+    }
+    (spec.tenants ?? []).forEach((t, i) => {
+      const need = sums.get(t.name) ?? 0;
+      const quota = t.gpuQuota ?? 0;
+      if (quota > 0 && need > quota) {
+        this.collector.add(`tenants[${i}].gpuQuota`, `does not cover the GPUs its workloads need at their most replicas (${needs.get(t.name)!.join(', ')}; total ${need})`, quota,
+          `raise gpuQuota to at least ${need}, or lower replicas.max / GPUs of the tenant's models`);
+      }
+    });
+  }
+
+  /** Pools can hold what is placed on them at the most replicas. */
+  private capacity(spec: PlatformSpec): void {
+    if (!Array.isArray(spec.gpuPools) || spec.gpuPools.some((p) => !Array.isArray(p.instanceTypes) || p.instanceTypes.length === 0)) return;
+    PlatformSpecValidator.capacity(spec).forEach((p, i) => {
+      if (Number.isFinite(p.requestedGpus) && Number.isInteger(spec.gpuPools[i].maxNodes)) {
+        this.collector.check(p.requestedGpus <= p.capacityGpus, `gpuPools[${i}].maxNodes`,
+          `gives pool '${p.pool}' ${p.capacityGpus} GPUs (${p.maxNodes} nodes x ${p.gpusPerNode}) but its workloads request up to ${p.requestedGpus}`, spec.gpuPools[i].maxNodes,
+          `raise maxNodes to at least ${Math.ceil(p.requestedGpus / p.gpusPerNode)}, or move workloads to another pool`);
+      }
+    });
+  }
+
+  /** The images the platform itself runs, as set or defaulted, against the same rules as the models'. */
+  private images(spec: PlatformSpec, allowed: string[]): void {
+    const c = this.collector;
+    const images = spec.images ?? {};
+    for (const key of ['awsCli', 'nvidiaDevicePlugin', 'dcgmExporter', 'otelCollector'] as const) {
+      if (images[key] !== undefined) this.image(`images.${key}`, images[key], allowed);
+    }
+    const exempt = (namespace: string) => (spec.policy?.exceptions ?? []).some((e) => e.namespace === namespace && (e.ruleIds ?? []).includes('LLM-IMG-003'));
+    const defaults: [string, string, boolean][] = [
+      ['awsCli', ServingImages.AWS_CLI, weightsInStore(spec)],
+      ['nvidiaDevicePlugin', ServingImages.NVIDIA_DEVICE_PLUGIN, !exempt(PlatformNames.GPU_NAMESPACE)],
+      ['dcgmExporter', ServingImages.DCGM_EXPORTER, !exempt(PlatformNames.GPU_NAMESPACE)],
+    ];
+    for (const [key, image, used] of defaults) {
+      if ((images as any)[key] !== undefined || !used || allowed.length === 0) continue;
+      c.check(allowed.some((r) => image.startsWith(`${r}/`)), `images.${key}`, 'defaults to an image outside the allowed registries (policy LLM-IMG-003)', image,
+        `mirror it (same digest, e.g. 'crane copy') into the platform registry and set 'images.${key}', or allow its registry in 'policy.allowedRegistries'`);
+    }
+    const o = spec.observability ?? {};
+    if ((o.ampWorkspaceArn || o.tracesEndpoint || o.logsEndpoint) && images.otelCollector === undefined) {
+      c.add('images.otelCollector', 'must be set when a telemetry backend is configured: the default collector image is not pinned by digest (policy LLM-IMG-001)', images.otelCollector,
+        "set it to the collector-contrib image pinned by digest, e.g. '<registry>/otel/opentelemetry-collector-contrib@sha256:<digest>'");
+    }
+  }
+
+  private mesh(spec: PlatformSpec): void {
+    const c = this.collector;
+    const m = spec.mesh ?? {};
+    const hosts = m.ingressHosts ?? [];
+    hosts.forEach((h, i) => {
+      c.check(typeof h === 'string' && /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/.test(h), `mesh.ingressHosts[${i}]`, 'must be a DNS name', h, "use e.g. 'llm.example.com'");
+    });
+    if (hosts.length > 0) {
+      c.check(typeof m.tlsCredentialName === 'string' && Names.isDns1123Subdomain(m.tlsCredentialName), 'mesh.tlsCredentialName',
+        'must name the TLS Secret of the gateway (HTTPS only)', m.tlsCredentialName, "set e.g. 'llm-example-com-tls' (a Secret in the ingress namespace)");
+    }
+    if (m.ingressNamespace !== undefined) this.label('mesh.ingressNamespace', m.ingressNamespace, "use e.g. 'istio-ingress'");
+    if (m.tracingSamplingPercentage !== undefined) {
+      c.check(m.tracingSamplingPercentage >= 0 && m.tracingSamplingPercentage <= 100, 'mesh.tracingSamplingPercentage', 'must be between 0 and 100',
+        m.tracingSamplingPercentage, 'use e.g. 1');
+    }
+  }
+
+  private gitops(spec: PlatformSpec): void {
+    const c = this.collector;
+    const g = spec.gitops;
+    if (!c.check(g !== undefined && g !== null && typeof g === 'object', 'gitops', 'must name the GitOps repository', g,
+      "set { repoUrl: 'https://git.example.com/acme/platform-gitops.git' }")) return;
+    c.check(typeof g.repoUrl === 'string' && /^(https:\/\/|ssh:\/\/|git@)[^\s*]+$/.test(g.repoUrl), 'gitops.repoUrl', 'must be one literal https or ssh clone URL', g.repoUrl,
+      "use e.g. 'https://git.example.com/acme/platform-gitops.git'");
+    if (g.server !== undefined) {
+      c.check(/^https:\/\/[^\s*]+$/.test(g.server), 'gitops.server', 'must be the https API server URL registered in Argo CD', g.server, "use e.g. 'https://kubernetes.default.svc'");
+    }
+    if (g.targetRevision !== undefined) c.check(g.targetRevision.trim() !== '', 'gitops.targetRevision', 'must not be empty', g.targetRevision, "use e.g. 'main'");
+  }
+
+  private observability(spec: PlatformSpec): void {
+    const c = this.collector;
+    const o = spec.observability ?? {};
+    if (o.ampWorkspaceArn !== undefined) {
+      c.check(new RegExp(`^arn:aws[a-z-]*:aps:${spec.region}:${spec.accountId}:workspace/ws-[A-Za-z0-9-]+$`).test(o.ampWorkspaceArn), 'observability.ampWorkspaceArn',
+        `must be an Amazon Managed Prometheus workspace ARN in ${spec.region} and account ${spec.accountId}`, o.ampWorkspaceArn,
+        `use e.g. 'arn:aws:aps:${spec.region}:${spec.accountId}:workspace/ws-1234abcd'`);
+    }
+    if (o.tracesEndpoint !== undefined) {
+      c.check(/^[a-z0-9.-]+:\d+$/.test(o.tracesEndpoint), 'observability.tracesEndpoint', "must be an OTLP/gRPC 'host:port'", o.tracesEndpoint,
+        "use e.g. 'tempo-distributor.tracing.svc:4317'");
+    }
+    if (o.logsEndpoint !== undefined) {
+      c.check(/^https:\/\/\S+$/.test(o.logsEndpoint), 'observability.logsEndpoint', 'must be an https OTLP/HTTP URL', o.logsEndpoint, "use e.g. 'https://otlp.example.com'");
+    }
+  }
+
+  private audit(spec: PlatformSpec): void {
+    const c = this.collector;
+    const a = spec.audit ?? {};
+    if (a.retentionDays !== undefined) this.wholeNumber('audit.retentionDays', a.retentionDays, 365, 'keep audit logs at least a year');
+    if (a.splunk) {
+      c.check(/^https:\/\/\S+$/.test(a.splunk.hecEndpoint ?? ''), 'audit.splunk.hecEndpoint', 'must be an https URL', a.splunk.hecEndpoint,
+        "use e.g. 'https://http-inputs-acme.splunkcloud.com:443'");
+      c.check(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/.test(a.splunk.hecTokenSecretArn ?? ''), 'audit.splunk.hecTokenSecretArn',
+        'must be a Secrets Manager secret ARN (the token never appears in the spec)', a.splunk.hecTokenSecretArn,
+        `use e.g. 'arn:aws:secretsmanager:${spec.region}:${spec.accountId}:secret:splunk-hec-AbCdEf'`);
+    }
+  }
+}
+
+function weightsInStore(spec: PlatformSpec): boolean {
+  return (spec.models ?? []).some((m) => m.weights?.inModelStore || m.canary?.weights?.inModelStore)
+    || (spec.fineTuningJobs ?? []).some((j) => j.baseModel?.inModelStore);
+}
+
+function isCidr(value: any): boolean {
+  const m = typeof value === 'string' ? CIDR.exec(value) : null;
+  if (!m) return false;
+  return m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+}

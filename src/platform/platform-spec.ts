@@ -1,0 +1,620 @@
+import { Duration } from 'cdk8s';
+import { GpuInstanceType } from '../core/gpu-instance-type';
+import { KubernetesVersion } from '../core/kubernetes-version';
+import { ModelRuntime } from '../core/model-runtime';
+import { HuggingFaceModelSourceOptions, PvcModelSourceOptions } from '../k8s/serving/model-source';
+import { PolicyExceptionProps } from '../policy/policy-exception';
+import { PolicyEngine } from '../policy/policy-set';
+
+/**
+ * The whole platform in one typed value: read by `AwsPlatformStack` (Terraform) and
+ * `KubernetesPlatform` (Kubernetes), so names line up across both without running Terraform.
+ * Validate it with `PlatformSpecValidator.validate(spec)` (every problem, each naming its spec path).
+ */
+export interface PlatformSpec {
+  /** The platform name (DNS-1123 label), e.g. `acme-llm`. Prefix of the cluster, bucket and repository names. */
+  readonly name: string;
+  /** The environment (DNS-1123 label), e.g. `prod`. Suffix of the cluster and bucket names; the GitOps environment directory. */
+  readonly environment: string;
+  /** The AWS region, e.g. `us-east-1`. */
+  readonly region: string;
+  /** The 12-digit AWS account id (the provider only accepts this account; the ECR registry is in it). */
+  readonly accountId: string;
+  /**
+   * The EKS cluster and its network.
+   *
+   * @default - Kubernetes 1.34, private endpoint, 3 AZs, 10.0.0.0/16, no extra principals
+   */
+  readonly cluster?: ClusterSpec;
+  /**
+   * The system node pool (controllers, gateways, collectors).
+   *
+   * @default - m7i.xlarge, 3..6 nodes
+   */
+  readonly systemPool?: SystemPoolSpec;
+  /** The GPU node pools (at least one). */
+  readonly gpuPools: GpuPoolSpec[];
+  /** The tenants (at least one). */
+  readonly tenants: TenantSpec[];
+  /**
+   * The models served.
+   *
+   * @default - none
+   */
+  readonly models?: ModelSpec[];
+  /**
+   * LoRA fine-tuning jobs.
+   *
+   * @default - none
+   */
+  readonly fineTuningJobs?: FineTuningJobSpec[];
+  /**
+   * Images the platform itself runs (weight sync, GPU agents, collector), e.g. mirrors in the platform registry.
+   *
+   * @default - the upstream images pinned by the layers (`k8s.ServingImages`)
+   */
+  readonly images?: PlatformImagesSpec;
+  /**
+   * Admission policies.
+   *
+   * @default - the baseline catalogue on ValidatingAdmissionPolicy, images only from the platform registry
+   */
+  readonly policy?: PolicySpec;
+  /**
+   * The Istio mesh (STRICT mTLS always; an ingress gateway when hosts are set).
+   *
+   * @default - STRICT mTLS, no ingress gateway
+   */
+  readonly mesh?: MeshSpec;
+  /** The GitOps repository Argo CD syncs the rendered manifests from. */
+  readonly gitops: GitOpsSpec;
+  /**
+   * Telemetry backends.
+   *
+   * @default - in-cluster Prometheus only, dashboards on
+   */
+  readonly observability?: ObservabilitySpec;
+  /**
+   * Audit trail and security findings.
+   *
+   * @default - CloudTrail + Security Hub + GuardDuty, no Splunk forwarding
+   */
+  readonly audit?: AuditSpec;
+}
+
+/**
+ * The EKS cluster and its VPC.
+ */
+export interface ClusterSpec {
+  /**
+   * Kubernetes version.
+   *
+   * @default KubernetesVersion.DEFAULT
+   */
+  readonly version?: KubernetesVersion;
+  /**
+   * CIDRs allowed to reach a public API endpoint; empty keeps the endpoint private.
+   *
+   * @default - private endpoint only
+   */
+  readonly publicAccessCidrs?: string[];
+  /**
+   * IAM principal ARNs with cluster-admin access (EKS access entries).
+   *
+   * @default - none
+   */
+  readonly adminPrincipalArns?: string[];
+  /**
+   * IAM principal ARNs with read-only access.
+   *
+   * @default - none
+   */
+  readonly viewerPrincipalArns?: string[];
+  /**
+   * FIPS 140-validated endpoints and FIPS AMIs.
+   *
+   * @default false
+   */
+  readonly fips?: boolean;
+  /**
+   * Availability zones.
+   *
+   * @default - the first three of the region (`<region>a`, `b`, `c`)
+   */
+  readonly availabilityZones?: string[];
+  /**
+   * VPC CIDR.
+   *
+   * @default '10.0.0.0/16'
+   */
+  readonly vpcCidr?: string;
+}
+
+/**
+ * The system (non-GPU) managed node group.
+ */
+export interface SystemPoolSpec {
+  /**
+   * Instance types.
+   *
+   * @default ['m7i.xlarge']
+   */
+  readonly instanceTypes?: string[];
+  /**
+   * Minimum nodes.
+   *
+   * @default 3
+   */
+  readonly minNodes?: number;
+  /**
+   * Maximum nodes.
+   *
+   * @default 6
+   */
+  readonly maxNodes?: number;
+}
+
+/**
+ * How a GPU pool's nodes are provisioned.
+ */
+export enum GpuProvisioning {
+  /** An EKS managed node group (fixed min/max, always-on baseline). */
+  MANAGED_NODE_GROUP = 'managed-node-group',
+  /** A Karpenter NodePool + EC2NodeClass (scale from zero, consolidation). */
+  KARPENTER = 'karpenter',
+  /** Both: a managed node group for the baseline (`minNodes`) and Karpenter for bursts, same labels and taints. */
+  MANAGED_NODE_GROUP_AND_KARPENTER = 'managed-node-group-and-karpenter',
+}
+
+/**
+ * Purchase option of GPU nodes.
+ */
+export enum GpuCapacityType {
+  /** On-Demand (serving default). */
+  ON_DEMAND = 'on-demand',
+  /** Spot (interruptible; fine-tuning with checkpoints, not latency-critical serving). */
+  SPOT = 'spot',
+}
+
+/**
+ * A GPU node pool.
+ */
+export interface GpuPoolSpec {
+  /** Pool name (DNS-1123 label), the value of the `llm-platform.io/gpu-pool` node label, e.g. `a10g`. */
+  readonly name: string;
+  /** Instance types of one GPU model. */
+  readonly instanceTypes: GpuInstanceType[];
+  /** The most nodes the pool scales to (per provisioner). */
+  readonly maxNodes: number;
+  /**
+   * The fewest nodes (managed node group).
+   *
+   * @default 1
+   */
+  readonly minNodes?: number;
+  /**
+   * The initial node count (managed node group).
+   *
+   * @default - minNodes
+   */
+  readonly desiredNodes?: number;
+  /**
+   * Purchase option.
+   *
+   * @default GpuCapacityType.ON_DEMAND
+   */
+  readonly capacityType?: GpuCapacityType;
+  /**
+   * Elastic Fabric Adapter (multi-node training), managed node group only.
+   *
+   * @default false
+   */
+  readonly efa?: boolean;
+  /**
+   * How nodes are provisioned.
+   *
+   * @default GpuProvisioning.MANAGED_NODE_GROUP
+   */
+  readonly provisioning?: GpuProvisioning;
+}
+
+/**
+ * A tenant: namespace, GPU quota, groups.
+ */
+export interface TenantSpec {
+  /** Tenant name (DNS-1123 label), also its namespace, GitOps directory and Argo CD project. */
+  readonly name: string;
+  /**
+   * GPUs the tenant may use together (0: no GPU workloads).
+   *
+   * @default 0
+   */
+  readonly gpuQuota?: number;
+  /**
+   * Identity-provider groups with admin rights in the namespace and the Argo CD project.
+   *
+   * @default ['<tenant>-admins']
+   */
+  readonly adminGroups?: string[];
+  /**
+   * Groups with read-only rights.
+   *
+   * @default ['<tenant>-viewers']
+   */
+  readonly viewerGroups?: string[];
+}
+
+/**
+ * Where a model's weights come from.
+ */
+export class ModelWeights {
+  /**
+   * Weights in the platform's model store (`s3://<name>-<environment>-models/<prefix><versionId>/`); the
+   * model's Pod Identity role may read exactly that prefix.
+   *
+   * @param prefix key prefix ending with `/`, e.g. `models/llama3-8b/`
+   * @param versionId the version folder (pinned), e.g. `2024-06-01`
+   */
+  public static fromModelStore(prefix: string, versionId: string): ModelWeights {
+    return new ModelWeights('model-store', { prefix, versionId });
+  }
+
+  /**
+   * Weights from the Hugging Face Hub at a pinned commit.
+   */
+  public static huggingFace(options: HuggingFaceModelSourceOptions): ModelWeights {
+    return new ModelWeights('hugging-face', { huggingFace: options });
+  }
+
+  /**
+   * Weights on a PersistentVolumeClaim in the tenant namespace.
+   */
+  public static pvc(options: PvcModelSourceOptions): ModelWeights {
+    return new ModelWeights('pvc', { pvc: options });
+  }
+
+  /** `model-store`, `hugging-face` or `pvc`. */
+  public readonly kind: string;
+  /** The model-store prefix (model-store weights only). */
+  public readonly prefix?: string;
+  /** The pinned version: version folder, commit or PVC revision. */
+  public readonly revision: string;
+  /** @internal */
+  public readonly _huggingFace?: HuggingFaceModelSourceOptions;
+  /** @internal */
+  public readonly _pvc?: PvcModelSourceOptions;
+
+  private constructor(kind: string,
+    o: { prefix?: string; versionId?: string; huggingFace?: HuggingFaceModelSourceOptions; pvc?: PvcModelSourceOptions }) {
+    this.kind = kind;
+    this.prefix = o.prefix;
+    this.revision = o.versionId ?? o.huggingFace?.revision ?? o.pvc?.revision ?? '';
+    this._huggingFace = o.huggingFace;
+    this._pvc = o.pvc;
+  }
+
+  /** Whether the weights are in the platform's model store (the model needs a Pod Identity role). */
+  public get inModelStore(): boolean {
+    return this.kind === 'model-store';
+  }
+}
+
+/**
+ * A replica range.
+ */
+export interface ReplicaSpec {
+  /** The fewest replicas. */
+  readonly min: number;
+  /** The most replicas (autoscaling limit; counted against the tenant quota). */
+  readonly max: number;
+}
+
+/**
+ * A model's service-level objectives (alerts and recording rules).
+ */
+export interface ModelSloSpec {
+  /**
+   * Availability target in (0, 1).
+   *
+   * @default 0.99
+   */
+  readonly availabilityTarget?: number;
+  /**
+   * p99 time to first token.
+   *
+   * @default - the observability layer's default
+   */
+  readonly timeToFirstTokenP99?: Duration;
+  /**
+   * p99 inter-token latency.
+   *
+   * @default - the observability layer's default
+   */
+  readonly interTokenLatencyP99?: Duration;
+}
+
+/**
+ * A candidate version served next to the stable one, with a traffic split.
+ */
+export interface CanarySpec {
+  /** The candidate version id (DNS-1123 label value), e.g. `2024-07-01`. */
+  readonly version: string;
+  /**
+   * The candidate image.
+   *
+   * @default - the model's image
+   */
+  readonly image?: string;
+  /**
+   * The candidate weights.
+   *
+   * @default - the model's weights
+   */
+  readonly weights?: ModelWeights;
+  /**
+   * Percentage of traffic sent to the candidate.
+   *
+   * @default 5
+   */
+  readonly trafficPercentage?: number;
+  /**
+   * Candidate replicas (counted against the tenant quota).
+   *
+   * @default 1
+   */
+  readonly replicas?: number;
+}
+
+/**
+ * A served model.
+ */
+export interface ModelSpec {
+  /** Model name (DNS-1123 label, at most 53 characters): Deployment, Service and ServiceAccount name. */
+  readonly name: string;
+  /** The tenant it runs in (a `tenants[].name`). */
+  readonly tenant: string;
+  /** The serving runtime. */
+  readonly runtime: ModelRuntime;
+  /** The server image, pinned by digest. */
+  readonly image: string;
+  /** The weights. */
+  readonly weights: ModelWeights;
+  /** The GPU pool it runs on (a `gpuPools[].name`). */
+  readonly gpuPool: string;
+  /**
+   * GPUs per replica (tensor parallel size).
+   *
+   * @default 1
+   */
+  readonly gpusPerReplica?: number;
+  /**
+   * Replica range.
+   *
+   * @default { min: 2, max: 4 }
+   */
+  readonly replicas?: ReplicaSpec;
+  /**
+   * SLOs.
+   *
+   * @default - availability 0.99 and the observability defaults
+   */
+  readonly slo?: ModelSloSpec;
+  /**
+   * A canary (candidate version with a traffic split). Not with `kserve`.
+   *
+   * @default - no canary
+   */
+  readonly canary?: CanarySpec;
+  /**
+   * Serve through a KServe InferenceService (RawDeployment) instead of a Deployment.
+   *
+   * @default false
+   */
+  readonly kserve?: boolean;
+  /**
+   * Route `/<tenant>/<model>/` from the ingress gateway (needs `mesh.ingressHosts`).
+   *
+   * @default true when the mesh has an ingress gateway
+   */
+  readonly publicRoute?: boolean;
+}
+
+/**
+ * A LoRA fine-tuning job (Kubeflow PyTorchJob).
+ */
+export interface FineTuningJobSpec {
+  /** Job name (DNS-1123 label, at most 50 characters). */
+  readonly name: string;
+  /** The tenant it runs in. */
+  readonly tenant: string;
+  /** The trainer image, pinned by digest. */
+  readonly image: string;
+  /** The training command. */
+  readonly command: string[];
+  /** The base model weights. */
+  readonly baseModel: ModelWeights;
+  /** The GPU pool. */
+  readonly gpuPool: string;
+  /** The dataset prefix in the model store, ending with `/`, e.g. `datasets/support/2024-06/`. */
+  readonly datasetPrefix: string;
+  /**
+   * Workers (one pod each).
+   *
+   * @default 1
+   */
+  readonly workers?: number;
+  /**
+   * GPUs per worker.
+   *
+   * @default 1
+   */
+  readonly gpusPerWorker?: number;
+}
+
+/**
+ * Images the platform runs besides the model servers (e.g. mirrors in the platform's ECR registry).
+ */
+export interface PlatformImagesSpec {
+  /**
+   * AWS CLI image for S3 weight sync.
+   *
+   * @default k8s.ServingImages.AWS_CLI
+   */
+  readonly awsCli?: string;
+  /**
+   * NVIDIA device plugin image.
+   *
+   * @default k8s.ServingImages.NVIDIA_DEVICE_PLUGIN
+   */
+  readonly nvidiaDevicePlugin?: string;
+  /**
+   * DCGM exporter image.
+   *
+   * @default k8s.ServingImages.DCGM_EXPORTER
+   */
+  readonly dcgmExporter?: string;
+  /**
+   * OpenTelemetry Collector image.
+   *
+   * @default - the observability layer's pinned collector-contrib image
+   */
+  readonly otelCollector?: string;
+}
+
+/**
+ * Admission policies.
+ */
+export interface PolicySpec {
+  /**
+   * Engines rendered.
+   *
+   * @default [PolicyEngine.VALIDATING_ADMISSION_POLICY]
+   */
+  readonly engines?: PolicyEngine[];
+  /**
+   * Registries images may come from (`<host>[/<path>]`).
+   *
+   * @default - the platform's ECR registry only (`<account>.dkr.ecr.<region>.amazonaws.com`)
+   */
+  readonly allowedRegistries?: string[];
+  /**
+   * Policy exceptions (owner, reason, expiry).
+   *
+   * @default - none
+   */
+  readonly exceptions?: PolicyExceptionProps[];
+  /**
+   * The date exception expiries are checked against (YYYY-MM-DD); set it for reproducible builds.
+   *
+   * @default - today (UTC)
+   */
+  readonly referenceDate?: string;
+}
+
+/**
+ * The Istio mesh.
+ */
+export interface MeshSpec {
+  /**
+   * Public host names of the ingress gateway; none: no gateway.
+   *
+   * @default - no ingress gateway
+   */
+  readonly ingressHosts?: string[];
+  /**
+   * The TLS Secret of the gateway (in `ingressNamespace`). Required with `ingressHosts`.
+   *
+   * @default - none
+   */
+  readonly tlsCredentialName?: string;
+  /**
+   * The namespace the ingress gateway runs in.
+   *
+   * @default 'istio-ingress'
+   */
+  readonly ingressNamespace?: string;
+  /**
+   * Trace sampling percentage.
+   *
+   * @default 1
+   */
+  readonly tracingSamplingPercentage?: number;
+}
+
+/**
+ * The GitOps repository.
+ */
+export interface GitOpsSpec {
+  /** Clone URL of the GitOps repository. */
+  readonly repoUrl: string;
+  /**
+   * Branch, tag or commit.
+   *
+   * @default 'main'
+   */
+  readonly targetRevision?: string;
+  /**
+   * The cluster's API server URL as registered in Argo CD.
+   *
+   * @default 'https://kubernetes.default.svc'
+   */
+  readonly server?: string;
+}
+
+/**
+ * Telemetry backends.
+ */
+export interface ObservabilitySpec {
+  /**
+   * Amazon Managed Service for Prometheus workspace ARN; metrics are remote-written there (SigV4, Pod Identity).
+   *
+   * @default - no remote write
+   */
+  readonly ampWorkspaceArn?: string;
+  /**
+   * OTLP/gRPC endpoint for traces (`host:port`; in-cluster hosts may be plaintext).
+   *
+   * @default - no trace export
+   */
+  readonly tracesEndpoint?: string;
+  /**
+   * OTLP/HTTP endpoint for logs (`https://...`).
+   *
+   * @default - no log export
+   */
+  readonly logsEndpoint?: string;
+  /**
+   * Grafana dashboards (serving, GPUs).
+   *
+   * @default true
+   */
+  readonly dashboards?: boolean;
+}
+
+/**
+ * Audit and security findings.
+ */
+export interface AuditSpec {
+  /**
+   * Forward Security Hub findings to Splunk.
+   *
+   * @default - no forwarding
+   */
+  readonly splunk?: SplunkSpec;
+  /**
+   * Audit log retention in days.
+   *
+   * @default 2557 (7 years)
+   */
+  readonly retentionDays?: number;
+}
+
+/**
+ * Splunk HTTP Event Collector.
+ */
+export interface SplunkSpec {
+  /** HEC endpoint URL (`https://...`). */
+  readonly hecEndpoint: string;
+  /** ARN of the Secrets Manager secret holding the HEC token. */
+  readonly hecTokenSecretArn: string;
+}

@@ -1,0 +1,57 @@
+import { GpuInstanceType, ModelRuntime } from '../../src/core';
+import { GpuProvisioning, ModelWeights, PlatformSpec } from '../../src/platform';
+
+export const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+export const DIGEST = `@sha256:${'a'.repeat(64)}`;
+export const SHA = '0e9e39f249a16976918f6564b8830bc894c89659';
+
+/** The NVIDIA node agents need host sockets and root, like upstream: the one honest exception. */
+export const GPU_AGENT_EXCEPTION = {
+  ruleIds: ['LLM-PSS-003', 'LLM-PSS-006', 'LLM-PSS-012', 'LLM-SEC-001', 'LLM-RES-002'],
+  namespace: 'nvidia-gpu',
+  kind: 'DaemonSet',
+  owner: 'platform-team',
+  reason: 'NVIDIA device plugin and DCGM exporter use kubelet host sockets as root',
+  ticket: 'SEC-1',
+  expires: '2099-12-31',
+};
+
+/** A small valid spec: one pool, one tenant, one model (the fixture every platform test starts from). */
+export function smallSpec(overrides: Partial<PlatformSpec> = {}): PlatformSpec {
+  return {
+    name: 'acme-llm',
+    environment: 'dev',
+    region: 'us-east-1',
+    accountId: '123456789012',
+    gpuPools: [{ name: 'a10g', instanceTypes: [GpuInstanceType.G5_2XLARGE], maxNodes: 4, provisioning: GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER }],
+    tenants: [{ name: 'search', gpuQuota: 4 }],
+    models: [{
+      name: 'llama3-8b',
+      tenant: 'search',
+      runtime: ModelRuntime.VLLM,
+      image: `${REGISTRY}/acme-llm/vllm${DIGEST}`,
+      weights: ModelWeights.fromModelStore('models/llama3-8b/', '2024-06-01'),
+      gpuPool: 'a10g',
+      replicas: { min: 1, max: 4 },
+    }],
+    images: {
+      awsCli: `${REGISTRY}/mirror/aws-cli${DIGEST}`,
+      nvidiaDevicePlugin: `${REGISTRY}/mirror/k8s-device-plugin${DIGEST}`,
+      dcgmExporter: `${REGISTRY}/mirror/dcgm-exporter${DIGEST}`,
+    },
+    policy: { exceptions: [GPU_AGENT_EXCEPTION], referenceDate: '2025-06-01' },
+    gitops: { repoUrl: 'https://git.example.com/acme/platform-gitops.git' },
+    ...overrides,
+  };
+}
+
+/** Run `fn` and return the ValidationError it throws (fails when it does not throw one). */
+export function validationErrorOf(fn: () => void): any {
+  try {
+    fn();
+  } catch (e: any) {
+    if (e?.name !== 'ValidationError') throw e;
+    return e;
+  }
+  throw new Error('expected a ValidationError');
+}

@@ -1,0 +1,61 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { GitOpsContract } from '../../src/gitops';
+import { KubernetesPlatform } from '../../src/platform';
+import { expectValidManifests, findObject, findObjects, tempDir } from '../util';
+import { smallSpec, validationErrorOf } from './fixtures';
+
+describe('KubernetesPlatform (small spec)', () => {
+  const platform = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
+  const manifests = platform.manifests();
+  const objects = manifests.map((m) => m.object);
+
+  test('every object is schema-valid', () => {
+    expectValidManifests(objects);
+  });
+
+  test('one directory per platform component and tenant, plus the Argo CD bootstrap directory', () => {
+    expect([...new Set(manifests.map((m) => m.directory))].sort()).toEqual(
+      ['argocd', 'dev/gpu', 'dev/mesh', 'dev/observability', 'dev/policies', 'dev/search', 'dev/tenancy']);
+    expect(manifests.find((m) => m.object.kind === 'Deployment')!.path).toBe('dev/search/Deployment.llama3-8b-stable.k8s.yaml');
+  });
+
+  test('passes the enforce policy set and every identity has its ServiceAccount', () => {
+    expect(platform.verify(manifests)).toEqual([]);
+    expect(platform.evaluatePolicies(manifests).errors).toEqual([]);
+  });
+
+  test('the model reads its weights from the platform model store and schedules on the Karpenter class of its pool', () => {
+    const deployment = findObject(objects, 'Deployment', 'llama3-8b-stable');
+    const sync = deployment.spec.template.spec.initContainers[0];
+    expect(sync.command).toContain('s3://acme-llm-dev-models/models/llama3-8b/2024-06-01/');
+    expect(findObject(objects, 'EC2NodeClass', 'a10g').spec.role).toBe('acme-llm-dev-karpenter-node');
+  });
+
+  test('writes the layout; the GitOps contract holds on the written tree', () => {
+    const dir = tempDir();
+    const files = platform.synth(dir);
+    expect(files.length).toBe(manifests.length);
+    expect(fs.existsSync(path.join(dir, 'dev', 'search', 'Deployment.llama3-8b-stable.k8s.yaml'))).toBe(true);
+    const report = GitOpsContract.verify(dir);
+    expect(report.findings).toEqual([]);
+  });
+
+  test('app.synth() is refused: it would flatten the layout into one directory', () => {
+    const app = new App({ outdir: tempDir() });
+    new KubernetesPlatform(app, 'acme', { spec: smallSpec() });
+    expect(() => app.synth()).toThrow(/platform\.synth\(\)/);
+  });
+
+  test('a policy violation fails synth naming the spec path of the workload', () => {
+    const error = validationErrorOf(() => new KubernetesPlatform(new App(), 'acme', { spec: smallSpec({ policy: { referenceDate: '2025-06-01' } }) }).synth(tempDir()));
+    expect(error.problems.map((p: any) => p.prop)).toEqual(expect.arrayContaining(['manifests[DaemonSet nvidia-gpu/nvidia-device-plugin]']));
+    expect(error.message).toMatch(/LLM-PSS-003/);
+  });
+
+  test('STRICT mTLS mesh-wide and per tenant', () => {
+    for (const pa of findObjects(objects, 'PeerAuthentication')) expect(pa.spec.mtls.mode).toBe('STRICT');
+    expect(findObjects(objects, 'PeerAuthentication').map((p) => p.metadata.namespace).sort()).toEqual(['istio-system', 'search']);
+  });
+});
