@@ -1,6 +1,7 @@
 import { ModelRuntime, PlatformLabels } from '../../src/core';
 import { KServeInferenceService } from '../../src/k8s/serving/kserve-inference-service';
 import { ModelAutoscaling } from '../../src/k8s/serving/model-autoscaling';
+import { PolicyCatalogue, PolicyEvaluator } from '../../src/policy';
 import { findObject, findObjects, synthChart } from '../util';
 import { a10gPool, expectValidationError, hfSource, SHA, tenant, VLLM_IMAGE } from './fixtures';
 
@@ -12,7 +13,12 @@ describe('KServeInferenceService', () => {
     });
     expect(isvc.predictorName).toBe('llama-predictor');
     const o = findObject(objects, 'InferenceService', 'llama');
-    expect(o.metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'RawDeployment', 'serving.kserve.io/autoscalerClass': 'external' });
+    expect(o.metadata.annotations).toEqual({
+      'serving.kserve.io/deploymentMode': 'RawDeployment',
+      'serving.kserve.io/autoscalerClass': 'external',
+      // policy LLM-GPU-004 reads an InferenceService's own metadata
+      [PlatformLabels.MODEL_REVISION_ANNOTATION]: SHA,
+    });
     const p = o.spec.predictor;
     expect(p.minReplicas).toBe(2);
     expect(p.maxReplicas).toBe(4);
@@ -28,6 +34,9 @@ describe('KServeInferenceService', () => {
     expect(p.automountServiceAccountToken).toBe(false);
     const so = findObject(objects, 'ScaledObject', 'llama-predictor');
     expect(so.spec.scaleTargetRef.name).toBe('llama-predictor');
+    // the model-revision rule of the baseline holds for the InferenceService
+    const report = new PolicyEvaluator({ rules: [PolicyCatalogue.find('LLM-GPU-004')!] }).evaluate(objects);
+    expect(report.errors).toEqual([]);
   });
 
   test('fixed replicas disable KServe autoscaling', () => {

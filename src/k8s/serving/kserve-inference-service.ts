@@ -181,6 +181,9 @@ export class KServeInferenceService extends Construct {
         annotations: {
           'serving.kserve.io/deploymentMode': 'RawDeployment',
           'serving.kserve.io/autoscalerClass': autoscaling.isAutoscaled ? 'external' : 'none',
+          // Also on the InferenceService itself: admission policies (LLM-GPU-004) read an InferenceService's
+          // metadata as its pods' metadata.
+          [PlatformLabels.MODEL_REVISION_ANNOTATION]: props.source.revision,
         },
       },
       spec: {
