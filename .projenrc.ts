@@ -63,6 +63,8 @@ const project = new cdk.JsiiProject({
     '@lezer/highlight@1.2.1',
     'ajv@8.20.0',
     'yaml@2.9.1',
+    // Grafana dashboards as code (observability), as the issue prefers to hand-built JSON.
+    '@grafana/grafana-foundation-sdk@0.0.21',
   ],
   devDeps: [
     'cdk8s-cli@2.207.60',
