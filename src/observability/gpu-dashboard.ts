@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { DashboardOptions } from './dashboard-options';
 import { MetricLabels } from './metric-labels';
-import { DashboardBuilder } from './private/dashboard-builder';
 import { dashboardConfigMap } from './private/dashboard-config-map';
+import { PlatformDashboard, panelQueries } from './private/grafana';
 import { Names } from '../core/names';
 
 /**
@@ -29,11 +29,11 @@ export class GpuDashboard extends Construct {
     const sel = `{${MetricLabels.NODE}=~"$node"}`;
     const by = `${MetricLabels.NODE}, ${MetricLabels.GPU}`;
     const gpu = '{{node}} GPU {{gpu}}';
-    const b = new DashboardBuilder(this.dashboardName, 'LLM GPUs', ['llm-platform', 'gpu'])
-      .variable('node', 'Node', `label_values(DCGM_FI_DEV_GPU_UTIL, ${MetricLabels.NODE})`)
+    const dashboard = new PlatformDashboard(this.dashboardName, 'LLM GPUs', ['llm-platform', 'gpu'])
+      .labelValuesVariable('node', 'Node', 'DCGM_FI_DEV_GPU_UTIL', MetricLabels.NODE)
       .row('Usage')
-      .panel({ title: 'GPU utilization', unit: 'percent', queries: [{ expr: `avg by (${by}) (DCGM_FI_DEV_GPU_UTIL${sel})`, legend: gpu }] })
-      .panel({
+      .timeSeries({ title: 'GPU utilization', unit: 'percent', queries: [{ expr: `avg by (${by}) (DCGM_FI_DEV_GPU_UTIL${sel})`, legend: gpu }] })
+      .timeSeries({
         title: 'Framebuffer memory used',
         unit: 'percentunit',
         redAbove: 0.95,
@@ -42,26 +42,26 @@ export class GpuDashboard extends Construct {
           legend: gpu,
         }],
       })
-      .panel({
+      .timeSeries({
         title: 'GPU utilization by workload namespace',
         unit: 'percent',
         queries: [{ expr: `avg by (${MetricLabels.NAMESPACE}) (DCGM_FI_DEV_GPU_UTIL{${MetricLabels.NODE}=~"$node", ${MetricLabels.NAMESPACE}!=""})`, legend: '{{namespace}}' }],
       })
       .row('Health')
-      .panel({ title: 'Power draw', unit: 'watt', queries: [{ expr: `sum by (${by}) (DCGM_FI_DEV_POWER_USAGE${sel})`, legend: gpu }] })
-      .panel({ title: 'Temperature', unit: 'celsius', redAbove: 85, queries: [{ expr: `max by (${by}) (DCGM_FI_DEV_GPU_TEMP${sel})`, legend: gpu }] })
-      .panel({
+      .timeSeries({ title: 'Power draw', unit: 'watt', queries: [{ expr: `sum by (${by}) (DCGM_FI_DEV_POWER_USAGE${sel})`, legend: gpu }] })
+      .timeSeries({ title: 'Temperature', unit: 'celsius', redAbove: 85, queries: [{ expr: `max by (${by}) (DCGM_FI_DEV_GPU_TEMP${sel})`, legend: gpu }] })
+      .stat({
         title: 'Last XID error',
-        type: 'stat',
         unit: 'none',
         redAbove: 1,
         queries: [{ expr: `max by (${by}) (DCGM_FI_DEV_XID_ERRORS${sel})`, legend: gpu }],
-      });
-    this.queries = b.queries();
+      })
+      .build();
+    this.queries = panelQueries(dashboard);
     dashboardConfigMap(this, {
       name: this.dashboardName,
       namespace: this.namespace,
-      dashboard: b.build(),
+      dashboard,
       folder: props.folder ?? 'LLM Platform',
       sidecarLabel: props.sidecarLabel ?? 'grafana_dashboard',
       sidecarLabelValue: props.sidecarLabelValue ?? '1',

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { DashboardOptions } from './dashboard-options';
 import { MetricLabels, PlatformMetrics } from './metric-labels';
-import { DashboardBuilder } from './private/dashboard-builder';
 import { dashboardConfigMap } from './private/dashboard-config-map';
+import { PlatformDashboard, panelQueries } from './private/grafana';
 import { Names } from '../core/names';
 
 /**
@@ -34,15 +34,15 @@ export class ModelServingDashboard extends Construct {
       expr: `histogram_quantile(${q}, sum by (${by}, le) (${bucketRate}${sel}))`,
       legend: `${who} p${Math.round(q * 100)}`,
     }));
-    const b = new DashboardBuilder(this.dashboardName, 'LLM model serving', ['llm-platform', 'serving'])
-      .variable('tenant', 'Tenant', `label_values(up{${MetricLabels.MODEL}!=""}, ${MetricLabels.TENANT})`)
-      .variable('model', 'Model', `label_values(up{${MetricLabels.TENANT}=~"$tenant", ${MetricLabels.MODEL}!=""}, ${MetricLabels.MODEL})`)
+    const dashboard = new PlatformDashboard(this.dashboardName, 'LLM model serving', ['llm-platform', 'serving'])
+      .labelValuesVariable('tenant', 'Tenant', `up{${MetricLabels.MODEL}!=""}`, MetricLabels.TENANT)
+      .labelValuesVariable('model', 'Model', `up{${MetricLabels.TENANT}=~"$tenant", ${MetricLabels.MODEL}!=""}`, MetricLabels.MODEL)
       .row('Latency')
-      .panel({ title: 'Time to first token', unit: 's', queries: quantiles(PlatformMetrics.TIME_TO_FIRST_TOKEN_SECONDS_BUCKET_RATE5M) })
-      .panel({ title: 'Inter-token latency', unit: 's', queries: quantiles(PlatformMetrics.INTER_TOKEN_LATENCY_SECONDS_BUCKET_RATE5M) })
-      .panel({ title: 'End-to-end request latency', unit: 's', queries: quantiles(PlatformMetrics.REQUEST_DURATION_SECONDS_BUCKET_RATE5M) })
+      .timeSeries({ title: 'Time to first token', unit: 's', queries: quantiles(PlatformMetrics.TIME_TO_FIRST_TOKEN_SECONDS_BUCKET_RATE5M) })
+      .timeSeries({ title: 'Inter-token latency', unit: 's', queries: quantiles(PlatformMetrics.INTER_TOKEN_LATENCY_SECONDS_BUCKET_RATE5M) })
+      .timeSeries({ title: 'End-to-end request latency', unit: 's', queries: quantiles(PlatformMetrics.REQUEST_DURATION_SECONDS_BUCKET_RATE5M) })
       .row('Throughput')
-      .panel({
+      .timeSeries({
         title: 'Tokens per second',
         unit: 'short',
         queries: [
@@ -50,9 +50,9 @@ export class ModelServingDashboard extends Construct {
           { expr: `sum by (${by}) (${PlatformMetrics.PROMPT_TOKEN_THROUGHPUT}${sel})`, legend: `${who} prompt` },
         ],
       })
-      .panel({ title: 'Requests per second', unit: 'reqps', queries: [{ expr: `sum by (${by}) (${PlatformMetrics.REQUESTS_RATE5M}${sel})`, legend: who }] })
+      .timeSeries({ title: 'Requests per second', unit: 'reqps', queries: [{ expr: `sum by (${by}) (${PlatformMetrics.REQUESTS_RATE5M}${sel})`, legend: who }] })
       .row('Saturation')
-      .panel({
+      .timeSeries({
         title: 'Queue depth and running requests',
         unit: 'short',
         queries: [
@@ -60,25 +60,26 @@ export class ModelServingDashboard extends Construct {
           { expr: `sum by (${by}) (${PlatformMetrics.REQUESTS_RUNNING}${sel})`, legend: `${who} running` },
         ],
       })
-      .panel({
+      .timeSeries({
         title: 'KV-cache usage',
         unit: 'percentunit',
         redAbove: 0.9,
         queries: [{ expr: `max by (${by}, ${MetricLabels.POD}) (${PlatformMetrics.KV_CACHE_USAGE}${sel})`, legend: `${who} {{pod}}` }],
       })
-      .panel({ title: 'Replicas up', unit: 'short', queries: [{ expr: `count by (${by}) (up${sel} == 1)`, legend: who }] })
+      .timeSeries({ title: 'Replicas up', unit: 'short', queries: [{ expr: `count by (${by}) (up${sel} == 1)`, legend: who }] })
       .row('Errors')
-      .panel({
+      .timeSeries({
         title: 'Error ratio',
         unit: 'percentunit',
         queries: [{ expr: `max by (${by}) (${PlatformMetrics.ERROR_RATIO_PREFIX}5m${sel})`, legend: who }],
       })
-      .panel({ title: 'Preemptions per second', unit: 'short', queries: [{ expr: `sum by (${by}) (${PlatformMetrics.PREEMPTIONS_RATE5M}${sel})`, legend: who }] });
-    this.queries = b.queries();
+      .timeSeries({ title: 'Preemptions per second', unit: 'short', queries: [{ expr: `sum by (${by}) (${PlatformMetrics.PREEMPTIONS_RATE5M}${sel})`, legend: who }] })
+      .build();
+    this.queries = panelQueries(dashboard);
     dashboardConfigMap(this, {
       name: this.dashboardName,
       namespace: this.namespace,
-      dashboard: b.build(),
+      dashboard,
       folder: props.folder ?? 'LLM Platform',
       sidecarLabel: props.sidecarLabel ?? 'grafana_dashboard',
       sidecarLabelValue: props.sidecarLabelValue ?? '1',

@@ -6,7 +6,7 @@ import { observabilityLabels } from './metadata';
 export interface DashboardConfigMapOptions {
   readonly name: string;
   readonly namespace: string;
-  readonly dashboard: any;
+  readonly dashboard: object;
   readonly folder?: string;
   readonly sidecarLabel: string;
   readonly sidecarLabelValue: string;
