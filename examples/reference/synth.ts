@@ -1,6 +1,11 @@
 /**
  * `npm run synth`: synthesize the reference platform into Terraform JSON (cdktf) and Kubernetes YAML
- * (cdk8s), validate everything with the harness and print a summary of what was written where.
+ * (cdk8s, in the GitOps layout), validate everything from disk with the harness and print a summary.
+ *
+ * Checks (any problem exits non-zero): Terraform against the hashicorp/aws 6.25.0 schema, every object
+ * against the Kubernetes 1.28 + 1.34 OpenAPI and CRD schemas, the enforce policy set, the GitOps
+ * contract (ApplicationSet paths vs directories, AppProject permissions) and the cross-layer
+ * consistency of both outputs (Pod Identity vs ServiceAccounts, pool labels/taints, registry, bucket).
  *
  * Output (deterministic, git-ignored): examples/reference/cdktf.out/ and examples/reference/dist/.
  */
@@ -8,61 +13,80 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as cdk8s from 'cdk8s';
 import * as cdktf from 'cdktf';
-import { ReferenceWorkloadChart } from './main.k8s';
-import { ReferenceAwsStack } from './main.tf';
+import * as YAML from 'yaml';
+import { buildKubernetes } from './main.k8s';
+import { buildTerraform } from './main.tf';
 import { spec } from './platform';
+import { GitOpsContract } from '../../src/gitops';
+import { PlatformConsistency, PlatformSpecValidator } from '../../src/platform';
 import { ManifestValidator, TerraformValidator } from '../../src/validation';
 
 const here = __dirname;
 const k8sOut = path.join(here, 'dist');
 const tfOut = path.join(here, 'cdktf.out');
 
+/** Synthesize both sides into `dir` (`cdktf.out/`, `dist/`); returns the platform and the files written. */
+export function synthesize(dir: string = here) {
+  const tfApp = new cdktf.App({ outdir: path.join(dir, 'cdktf.out'), skipValidation: false });
+  buildTerraform(tfApp);
+  tfApp.synth();
+  const platform = buildKubernetes(new cdk8s.App({ outdir: path.join(dir, 'dist') }));
+  const files = platform.synth();
+  return { platform, files, stackFile: path.join(dir, 'cdktf.out', 'stacks', spec.name, 'cdk.tf.json') };
+}
+
 function main(): number {
-  const started = process.hrtime.bigint();
   fs.rmSync(k8sOut, { recursive: true, force: true });
   fs.rmSync(tfOut, { recursive: true, force: true });
-
-  const tfApp = new cdktf.App({ outdir: tfOut, skipValidation: false });
-  new ReferenceAwsStack(tfApp, spec.name);
-  tfApp.synth();
-
-  const k8sApp = new cdk8s.App({ outdir: k8sOut, yamlOutputType: cdk8s.YamlOutputType.FILE_PER_RESOURCE });
-  new ReferenceWorkloadChart(k8sApp, spec.name);
-  k8sApp.synth();
+  const started = process.hrtime.bigint();
+  const { platform, files, stackFile } = synthesize();
   const synthMs = Number(process.hrtime.bigint() - started) / 1e6;
 
   // Validate what was written, from disk, as CI and Argo CD would see it.
-  const stackFile = path.join(tfOut, 'stacks', spec.name, 'cdk.tf.json');
   const tfReport = new TerraformValidator().validateFile(stackFile);
-  const yamlFiles = listFiles(k8sOut).filter((f) => f.endsWith('.yaml'));
+  const yamlFiles = files.map((f) => path.join(k8sOut, ...f.split('/')));
   const k8sReport = new ManifestValidator().validateFiles(yamlFiles);
-
+  // Not cdk8s Yaml.load: it spawns a process per file (it also loads URLs).
+  const objects = yamlFiles.flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(f, 'utf-8')).map((d) => d.toJSON()));
+  const policy = platform.policySet.evaluator().evaluate(objects);
+  const gitops = GitOpsContract.verify(k8sOut);
   const tf = JSON.parse(fs.readFileSync(stackFile, 'utf-8'));
-  const byType = countBy(Object.entries<any>(tf.resource ?? {}).flatMap(([type, r]) => Object.keys(r).map(() => type)));
-  const kinds = countBy(yamlFiles.flatMap((f) => cdk8s.Yaml.load(f).map((o: any) => `${o.kind} (${o.apiVersion})`)));
+  const consistency = PlatformConsistency.verify(tf, objects);
 
+  const byType = countBy(Object.entries<any>(tf.resource ?? {}).flatMap(([type, r]) => Object.keys(r).map(() => type)));
+  const kinds = countBy(objects.map((o: any) => `${o.kind} (${o.apiVersion})`));
   const rel = (p: string) => path.relative(process.cwd(), p) || '.';
   const out: string[] = [];
-  out.push(`cdk-llm-platform reference platform '${spec.name}' (${spec.environment}, ${spec.region}, Kubernetes ${spec.kubernetesVersion.version})`);
+  const version = spec.cluster?.version?.version ?? '1.34';
+  out.push(`cdk-llm-platform reference platform '${spec.name}' (${spec.environment}, ${spec.region}, Kubernetes ${version})`);
   out.push('');
-  out.push(`Terraform (cdktf): ${rel(stackFile)}`);
+  out.push(`Terraform (cdktf): ${rel(stackFile)}: ${Object.values<any>(tf.resource ?? {}).reduce((n, r) => n + Object.keys(r).length, 0)} resources`);
   for (const [type, n] of byType) out.push(`  ${String(n).padStart(3)}  ${type}`);
-  out.push(`Kubernetes (cdk8s): ${yamlFiles.length} files in ${rel(k8sOut)}/`);
+  const dirs = countBy(files.map((f) => path.posix.dirname(f)));
+  out.push(`Kubernetes (cdk8s): ${files.length} files in ${rel(k8sOut)}/ (${dirs.length} GitOps directories)`);
+  for (const [dir, n] of dirs) out.push(`  ${String(n).padStart(3)}  ${dir}/`);
+  out.push('Objects by kind:');
   for (const [kind, n] of kinds) out.push(`  ${String(n).padStart(3)}  ${kind}`);
   out.push('');
-  out.push(`Validation: Terraform against hashicorp/aws 6.25.0: ${tfReport.ok ? 'ok' : 'FAILED'} (${tfReport.blockCount} resources)`);
+  out.push('GPU capacity per pool (most nodes x GPUs per node) vs requested at the most replicas:');
+  for (const p of PlatformSpecValidator.capacity(spec)) {
+    out.push(`  ${p.pool.padEnd(8)} ${String(p.capacityGpus).padStart(3)} GPUs (${p.maxNodes} x ${p.gpusPerNode})  requested ${String(p.requestedGpus).padStart(3)}`);
+  }
+  out.push('');
+  out.push(`Validation: Terraform against hashicorp/aws 6.25.0: ${tfReport.ok ? 'ok' : 'FAILED'} (${tfReport.blockCount} blocks)`);
   out.push(`            Kubernetes against 1.28 + 1.34 OpenAPI and CRD schemas: ${k8sReport.ok ? 'ok' : 'FAILED'} (${k8sReport.objectCount} objects)`);
-  out.push(`Synth time: ${synthMs.toFixed(0)} ms`);
+  out.push(`            Policies (${platform.policySet.rules.length} rules, ${platform.policySet.exceptions.length} exception): `
+    + `${policy.errors.length} error(s), ${policy.warnings.length} warning(s) over ${policy.objectCount} workload objects`);
+  out.push(`            GitOps contract (${gitops.applications.length} Applications): ${gitops.ok ? 'ok' : 'FAILED'}`);
+  out.push(`            Cross-layer consistency (Pod Identity, pools, registry, bucket): ${consistency.length === 0 ? 'ok' : 'FAILED'}`);
+  out.push(`Synth time: ${synthMs.toFixed(0)} ms (both sides, validation excluded)`);
   console.log(out.join('\n'));
   if (!tfReport.ok) console.error(tfReport.toString());
   if (!k8sReport.ok) console.error(k8sReport.toString());
-  return tfReport.ok && k8sReport.ok ? 0 : 1;
-}
-
-function listFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]).sort();
+  if (!policy.ok) console.error(policy.toString());
+  if (!gitops.ok) console.error(gitops.toString());
+  for (const p of consistency) console.error(`'${p.prop}' ${p.problem}, got ${p.value}; ${p.fix}`);
+  return tfReport.ok && k8sReport.ok && policy.ok && gitops.ok && consistency.length === 0 ? 0 : 1;
 }
 
 function countBy(items: string[]): [string, number][] {
@@ -71,4 +95,4 @@ function countBy(items: string[]): [string, number][] {
   return [...m.entries()].sort((a, b) => a[0].localeCompare(b[0]));
 }
 
-process.exitCode = main();
+if (require.main === module) process.exitCode = main();

@@ -5,3 +5,4 @@ export * from './platform-names';
 export * from './platform-spec-validator';
 export * from './aws-platform-stack';
 export * from './kubernetes-platform';
+export * from './platform-consistency';

@@ -536,7 +536,8 @@ export class KubernetesPlatform extends Construct {
         chart: 'gateway',
         version: ISTIO_VERSION,
         namespace: ingressNamespace,
-        wave: SyncWave.CONTROLLERS,
+        // after istiod (whose injector configures the gateway pods), before the platform components
+        wave: SyncWave.CONTROLLERS + 5,
         dependsOn: ['istiod'],
         values: { labels: { istio: 'ingressgateway' }, serviceAccount: { name: INGRESS_SERVICE_ACCOUNT } },
       }));

@@ -1,57 +1,93 @@
+/**
+ * The reference platform (examples/reference): golden output (reviewed snapshots, the only snapshots of
+ * the repository), byte-identical output across runs, and zero findings from every check the synth
+ * script runs: schemas, Terraform provider schema, policies, GitOps contract, cross-layer consistency.
+ */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as cdk8s from 'cdk8s';
-import * as cdktf from 'cdktf';
-import { ReferenceWorkloadChart } from '../../examples/reference/main.k8s';
-import { ReferenceAwsStack } from '../../examples/reference/main.tf';
+import * as YAML from 'yaml';
 import { spec } from '../../examples/reference/platform';
+import { synthesize } from '../../examples/reference/synth';
+import { GitOpsContract } from '../../src/gitops';
+import { PlatformConsistency, PlatformSpecValidator } from '../../src/platform';
 import { manifests, tempDir, terraform } from '../util';
-
-function synthTo(dir: string): void {
-  const tfApp = new cdktf.App({ outdir: path.join(dir, 'cdktf.out') });
-  new ReferenceAwsStack(tfApp, spec.name);
-  tfApp.synth();
-  const k8sApp = new cdk8s.App({ outdir: path.join(dir, 'dist'), yamlOutputType: cdk8s.YamlOutputType.FILE_PER_RESOURCE });
-  new ReferenceWorkloadChart(k8sApp, spec.name);
-  k8sApp.synth();
-}
 
 function readTree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/\.(ya?ml|json)$/.test(e.name) && !e.name.endsWith('manifest.json')) out[path.relative(dir, p)] = fs.readFileSync(p, 'utf-8');
+      else out[path.relative(dir, p).split(path.sep).join('/')] = fs.readFileSync(p, 'utf-8');
     }
   };
   walk(dir);
   return out;
 }
 
-describe('reference example', () => {
+describe('reference platform', () => {
   const dir = tempDir();
-  synthTo(dir);
+  const { platform, files, stackFile } = synthesize(dir);
+  const distDir = path.join(dir, 'dist');
+  // Not cdk8s Yaml.load: it spawns a process per file (it also loads URLs).
+  const objects = files.flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(distDir, ...f.split('/')), 'utf-8')).map((d) => d.toJSON()));
+  const tf = JSON.parse(fs.readFileSync(stackFile, 'utf-8'));
 
-  test('Terraform JSON is valid against the AWS provider schema, with secure defaults', () => {
-    const file = path.join(dir, 'cdktf.out', 'stacks', spec.name, 'cdk.tf.json');
-    expect(terraform().validateFile(file).findings).toEqual([]);
-    const cluster = JSON.parse(fs.readFileSync(file, 'utf-8')).resource.aws_eks_cluster.cluster;
-    expect(cluster.vpc_config).toMatchObject({ endpoint_private_access: true, endpoint_public_access: false });
-    expect(cluster.encryption_config.resources).toEqual(['secrets']);
-    expect(cluster.enabled_cluster_log_types).toEqual(expect.arrayContaining(['api', 'audit', 'authenticator']));
-    expect(cluster.version).toBe('1.34');
+  test('the spec is what the issue asks for', () => {
+    expect(spec.gpuPools.map((p) => p.name)).toEqual(['a10g', 'l40s']);
+    expect(spec.tenants).toHaveLength(3);
+    expect(spec.models).toHaveLength(5);
+    expect(new Set(spec.models!.map((m) => m.runtime.name))).toEqual(new Set(['vllm', 'triton', 'tgi']));
+    expect(spec.models!.filter((m) => m.canary)).toHaveLength(1);
+    expect(spec.models!.filter((m) => m.kserve)).toHaveLength(1);
+    expect(spec.fineTuningJobs).toHaveLength(1);
+    expect(PlatformSpecValidator.problems(spec)).toEqual([]);
   });
 
-  test('Kubernetes YAML is valid against the schemas, one file per resource', () => {
-    const report = manifests().validateFiles([path.join(dir, 'dist')]);
+  test('Terraform JSON is valid against the AWS provider schema', () => {
+    expect(terraform().validateFile(stackFile).findings).toEqual([]);
+  });
+
+  test('every Kubernetes object is valid against the Kubernetes and CRD schemas', () => {
+    const report = manifests().validateFiles(files.map((f) => path.join(distDir, ...f.split('/'))));
     expect(report.findings).toEqual([]);
-    expect(report.objectCount).toBe(5);
+    expect(report.objectCount).toBe(files.length);
+  });
+
+  test('zero policy violations (enforce, warn and audit) with the one documented exception', () => {
+    const report = platform.policySet.evaluator().evaluate(objects);
+    expect(report.violations).toEqual([]);
+    expect(platform.policySet.exceptions.map((e) => e.namespace)).toEqual(['nvidia-gpu']);
+    expect(objects.filter((o: any) => o.kind === 'PolicyException')).toHaveLength(1);
+  });
+
+  test('the GitOps contract holds on the written tree', () => {
+    const report = GitOpsContract.verify(distDir);
+    expect(report.findings).toEqual([]);
+    expect(report.directories.sort()).toEqual(['argocd', 'prod/gpu', 'prod/mesh', 'prod/observability', 'prod/policies', 'prod/search', 'prod/support', 'prod/tenancy', 'prod/vision']);
+  });
+
+  test('both sides agree: Pod Identity, pools, registry, bucket', () => {
+    expect(PlatformConsistency.verify(tf, objects)).toEqual([]);
+    const associations = Object.values<any>(tf.resource.aws_eks_pod_identity_association).map((a) => `${a.namespace}/${a.service_account}`).sort();
+    expect(associations).toEqual([
+      'kube-system/karpenter', 'observability/otel-gateway-collector', 'search/llama3-8b', 'search/reranker',
+      'support/llama3-70b', 'support/mixtral-8x7b', 'support/support-lora', 'vision/clip-vit',
+    ]);
   });
 
   test('output is byte-identical across runs', () => {
     const again = tempDir();
-    synthTo(again);
-    expect(readTree(again)).toEqual(readTree(dir));
+    synthesize(again);
+    const strip = (tree: Record<string, string>) => Object.fromEntries(Object.entries(tree).filter(([k]) => !k.endsWith('manifest.json')));
+    expect(strip(readTree(again))).toEqual(strip(readTree(dir)));
+  });
+
+  test('golden Terraform JSON', () => {
+    expect(fs.readFileSync(stackFile, 'utf-8')).toMatchSnapshot('cdktf.out/stacks/acme-llm/cdk.tf.json');
+  });
+
+  test('golden Kubernetes YAML', () => {
+    for (const f of files) expect(fs.readFileSync(path.join(distDir, ...f.split('/')), 'utf-8')).toMatchSnapshot(f);
   });
 });
