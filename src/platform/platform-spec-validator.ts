@@ -439,7 +439,7 @@ class SpecChecks {
       if (Number.isFinite(p.requestedGpus) && Number.isInteger(spec.gpuPools[i].maxNodes)) {
         this.collector.check(p.requestedGpus <= p.capacityGpus, `gpuPools[${i}].maxNodes`,
           `gives pool '${p.pool}' ${p.capacityGpus} GPUs (${p.maxNodes} nodes x ${p.gpusPerNode}) but its workloads request up to ${p.requestedGpus}`, spec.gpuPools[i].maxNodes,
-          `raise maxNodes to at least ${Math.ceil(p.requestedGpus / p.gpusPerNode)}, or move workloads to another pool`);
+          `raise maxNodes to at least ${Math.ceil(p.requestedGpus / p.gpusPerNode / (p.maxNodes / spec.gpuPools[i].maxNodes))}, or move workloads to another pool`);
       }
     });
   }
