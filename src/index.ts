@@ -10,3 +10,4 @@ export * as mesh from './mesh';
 export * as gitops from './gitops';
 export * as observability from './observability';
 export * as aws from './aws';
+export * as platform from './platform';

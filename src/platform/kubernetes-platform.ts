@@ -62,8 +62,8 @@ export interface PlatformManifest {
   readonly path: string;
   /** The GitOps layout directory (`prod/search`). */
   readonly directory: string;
-  /** The object. */
-  readonly object: any;
+  /** The Kubernetes object (JSON). */
+  readonly resource: any;
 }
 
 /** Istio's gateway chart (same repository and pin as the gitops layer's istiod add-on). */
@@ -368,7 +368,7 @@ export class KubernetesPlatform extends Construct {
           continue;
         }
         seen.set(rel, id);
-        out.push({ path: rel, directory, object });
+        out.push({ path: rel, directory, resource: object });
       }
     }
     problems.throwIfAny();
@@ -380,7 +380,7 @@ export class KubernetesPlatform extends Construct {
    * synthesized object, as admission would.
    */
   public evaluatePolicies(manifests?: PlatformManifest[]): PolicyReport {
-    const objects = (manifests ?? this.manifests()).map((m) => m.object);
+    const objects = (manifests ?? this.manifests()).map((m) => m.resource);
     return this.policySet.evaluator().evaluate(objects);
   }
 
@@ -397,7 +397,7 @@ export class KubernetesPlatform extends Construct {
       problems.add(this.specPaths.get(key) ?? `manifests[${v.kind} ${key}]`, `violates ${v.ruleId} (${v.title}): ${v.message}`, `${v.kind} ${key}`,
         `fix the workload, or add a policy exception (owner, reason, expiry) for ${v.ruleId} to 'policy.exceptions'`);
     }
-    const accounts = new Set(all.filter((m) => m.object.kind === 'ServiceAccount').map((m) => `${m.object.metadata.namespace}/${m.object.metadata.name}`));
+    const accounts = new Set(all.filter((m) => m.resource.kind === 'ServiceAccount').map((m) => `${m.resource.metadata.namespace}/${m.resource.metadata.name}`));
     for (const id of this.names.identities) {
       const key = `${id.namespace}/${id.serviceAccount}`;
       problems.check(accounts.has(key), `identities[${key}]`, `has a Pod Identity association (role ${id.roleName}) but no ServiceAccount on the Kubernetes side`, key,
@@ -434,7 +434,7 @@ export class KubernetesPlatform extends Construct {
         fs.mkdirSync(parent, { recursive: true });
         made.add(parent);
       }
-      Yaml.save(target, [m.object]);
+      Yaml.save(target, [m.resource]);
     }
     return all.map((m) => m.path);
   }

@@ -9,7 +9,7 @@ import { smallSpec, validationErrorOf } from './fixtures';
 describe('KubernetesPlatform (small spec)', () => {
   const platform = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
   const manifests = platform.manifests();
-  const objects = manifests.map((m) => m.object);
+  const objects = manifests.map((m) => m.resource);
 
   test('every object is schema-valid', () => {
     expectValidManifests(objects);
@@ -18,7 +18,7 @@ describe('KubernetesPlatform (small spec)', () => {
   test('one directory per platform component and tenant, plus the Argo CD bootstrap directory', () => {
     expect([...new Set(manifests.map((m) => m.directory))].sort()).toEqual(
       ['argocd', 'dev/gpu', 'dev/mesh', 'dev/observability', 'dev/policies', 'dev/search', 'dev/tenancy']);
-    expect(manifests.find((m) => m.object.kind === 'Deployment')!.path).toBe('dev/search/Deployment.llama3-8b-stable.k8s.yaml');
+    expect(manifests.find((m) => m.resource.kind === 'Deployment')!.path).toBe('dev/search/Deployment.llama3-8b-stable.k8s.yaml');
   });
 
   test('passes the enforce policy set and every identity has its ServiceAccount', () => {

@@ -5,7 +5,7 @@ import { AwsPlatformStack, KubernetesPlatform, PlatformConsistency, PlatformName
 
 describe('PlatformConsistency', () => {
   const terraform = () => JSON.parse(Testing.synth(new AwsPlatformStack(Testing.app(), 'aws', { spec: smallSpec() })));
-  const objects = new KubernetesPlatform(new App(), 'k8s', { spec: smallSpec() }).manifests().map((m) => m.object);
+  const objects = new KubernetesPlatform(new App(), 'k8s', { spec: smallSpec() }).manifests().map((m) => m.resource);
   const clone = (o: any) => JSON.parse(JSON.stringify(o));
 
   test('both sides built from one spec agree', () => {
