@@ -2,6 +2,8 @@ export * from './metric-labels';
 export * from './alert-severity';
 export * from './model-server-monitoring';
 export * from './dcgm-exporter-monitoring';
+export * from './istio-proxy-monitoring';
+export * from './error-ratio-source';
 export * from './llm-slo-alerts';
 export * from './gpu-health-alerts';
 export * from './telemetry-signal';

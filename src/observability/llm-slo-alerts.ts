@@ -1,7 +1,8 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AlertSeverity } from './alert-severity';
-import { MetricLabels, PlatformMetrics } from './metric-labels';
+import { ErrorRatioSource } from './error-ratio-source';
+import { IstioMetrics, MetricLabels, PlatformMetrics } from './metric-labels';
 import { ProblemCollector } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { IModelService } from '../core/model-service';
@@ -53,12 +54,23 @@ export interface LlmSloAlertsProps {
   /** The model the rules are for. */
   readonly model: IModelService;
   /**
-   * Availability SLO with multi-window multi-burn-rate alerts on the error ratio. Needs a runtime that
-   * exports both a success and a failure request counter.
+   * Availability SLO with multi-window multi-burn-rate alerts on the error ratio, measured where
+   * `errorRatioSource` says.
    *
-   * @default - { target: 0.995 } when the runtime exports both counters, else no availability alerts
+   * @default - { target: 0.995 }, unless `errorRatioSource` is `ErrorRatioSource.NONE`
    */
   readonly availability?: AvailabilitySlo;
+  /**
+   * Where the error ratio of the availability SLO is measured: the runtime's request counters, or the
+   * Istio sidecars' `istio_requests_total` (5xx responses of the model's Service, reported by the
+   * destination proxy). `MESH` needs the sidecar metrics in Prometheus (`IstioProxyMonitoring` or
+   * Istio's metrics merging). `NONE` turns the availability SLO off.
+   *
+   * @default - ErrorRatioSource.RUNTIME when the runtime exports both `requestSuccessTotal` and
+   * `requestFailureTotal` (Triton, TGI), else ErrorRatioSource.MESH (vLLM; the platform runs Istio
+   * with STRICT mTLS)
+   */
+  readonly errorRatioSource?: ErrorRatioSource;
   /**
    * p99 time-to-first-token SLO.
    *
@@ -115,7 +127,9 @@ export interface LlmSloAlertsProps {
  *
  * Every expression selects `{tenant="...", model="..."}`, the labels `ModelServerMonitoring` produces.
  * Rules whose runtime metric is missing are skipped (listed in `skipped`); setting the matching prop
- * explicitly for such a runtime is a ValidationError.
+ * explicitly for such a runtime is a ValidationError. The error ratio of the availability SLO comes from
+ * the runtime's request counters or, for runtimes without a failure counter (vLLM), from the Istio
+ * sidecars (`errorRatioSource`); either way it is recorded with the labels `tenant` and `model`.
  */
 export class LlmSloAlerts extends Construct {
   /** The SRE workbook's page-level windows: 1h/5m at 14.4x and 6h/30m at 6x. */
@@ -158,6 +172,8 @@ export class LlmSloAlerts extends Construct {
   public readonly namespace: string;
   /** The availability SLO in force, if any. */
   public readonly availability?: AvailabilitySlo;
+  /** Where the error ratio is measured (`NONE` when there is no availability SLO). */
+  public readonly errorRatioSource: ErrorRatioSource;
   /** The TTFT p99 SLO in force, if any. */
   public readonly timeToFirstTokenP99?: Duration;
   /** The ITL p99 SLO in force, if any. */
@@ -191,9 +207,22 @@ export class LlmSloAlerts extends Construct {
       `remove '${prop}' for this model or use a runtime whose metricNames.${field} is set`);
 
     // Resolve each SLO: explicit (must be supported), else the default when the metric exists.
-    const hasFailure = m.requestFailureTotal !== undefined && m.requestSuccessTotal !== undefined;
-    if (props.availability !== undefined && !hasFailure) unsupported('availability', 'request failure counter', 'requestFailureTotal');
-    this.availability = props.availability ?? (hasFailure ? { target: 0.995 } : undefined);
+    const runtimeCounters = m.requestFailureTotal !== undefined && m.requestSuccessTotal !== undefined;
+    this.errorRatioSource = props.errorRatioSource ?? (runtimeCounters ? ErrorRatioSource.RUNTIME : ErrorRatioSource.MESH);
+    if (this.errorRatioSource === ErrorRatioSource.RUNTIME && !runtimeCounters) {
+      const missing = ['requestSuccessTotal', 'requestFailureTotal'].filter((f) => (m as any)[f] === undefined).map((f) => `metricNames.${f}`);
+      problems.add('errorRatioSource', `needs the runtime's request success and failure counters, but the ${runtime} runtime exports no ${missing.join(' and ')}`,
+        this.errorRatioSource.toString(), "use ErrorRatioSource.MESH (Istio's istio_requests_total for the model's Service) or a runtime that exports both counters");
+    }
+    if (this.errorRatioSource === ErrorRatioSource.NONE && props.availability !== undefined) {
+      problems.add('availability', 'cannot be measured: errorRatioSource is ErrorRatioSource.NONE', props.availability,
+        "remove 'availability', or measure the error ratio with ErrorRatioSource.MESH or ErrorRatioSource.RUNTIME");
+    }
+    if (this.errorRatioSource === ErrorRatioSource.MESH) {
+      problems.check(Names.isDns1123Label(model.serviceName), 'model.serviceName', 'must be a DNS-1123 label (the Service Istio reports as destination_service_name)',
+        model.serviceName, "use the model's Kubernetes Service name, e.g. 'llama3-8b'");
+    }
+    this.availability = this.errorRatioSource === ErrorRatioSource.NONE ? undefined : props.availability ?? { target: 0.995 };
     if (props.timeToFirstTokenP99 !== undefined && !m.timeToFirstTokenSeconds) unsupported('timeToFirstTokenP99', 'time-to-first-token histogram', 'timeToFirstTokenSeconds');
     this.timeToFirstTokenP99 = props.timeToFirstTokenP99 ?? (m.timeToFirstTokenSeconds ? Duration.seconds(2) : undefined);
     if (props.interTokenLatencyP99 !== undefined && !m.interTokenLatencySeconds) unsupported('interTokenLatencyP99', 'inter-token latency histogram', 'interTokenLatencySeconds');
@@ -223,8 +252,8 @@ export class LlmSloAlerts extends Construct {
     const sel = `{${selector({ [MetricLabels.TENANT]: model.tenant, [MetricLabels.MODEL]: model.modelName })}}`;
     const records: PrometheusRuleSpecGroupsRules[] = [];
     const alerts: PrometheusRuleSpecGroupsRules[] = [];
-    const record = (name: string, expr: string) => {
-      records.push(recordRule(name, expr));
+    const record = (name: string, expr: string, labels?: { [key: string]: string }) => {
+      records.push(recordRule(name, expr, labels));
       this.recordedMetrics.push(name);
     };
     const skip = (what: string, field: string) => {
@@ -280,7 +309,7 @@ export class LlmSloAlerts extends Construct {
     }
 
     // --- Alerts ------------------------------------------------------------------------------------
-    if (this.availability && m.requestFailureTotal) {
+    if (this.availability) {
       const slo = this.availability;
       const windows = slo.windows ?? LlmSloAlerts.DEFAULT_BURN_RATE_WINDOWS;
       const budget = 1 - slo.target;
@@ -290,9 +319,23 @@ export class LlmSloAlerts extends Construct {
         ratioWindows.set(promDuration('availability.windows.longWindow', w.longWindow), w.longWindow.toMilliseconds());
       }
       const sortedWindows = [...ratioWindows.keys()].sort((a, b) => ratioWindows.get(a)! - ratioWindows.get(b)!);
+      // Mesh: Istio's labels select the model's Service; the rule adds the platform labels, so both
+      // sources record the same series (`{tenant, model}`) and the alerts below select them alike.
+      const mesh = selector({
+        [IstioMetrics.REPORTER]: 'destination',
+        [IstioMetrics.DESTINATION_WORKLOAD_NAMESPACE]: model.namespace,
+        [IstioMetrics.DESTINATION_SERVICE_NAME]: model.serviceName,
+      });
+      const modelLabels = { [MetricLabels.TENANT]: model.tenant, [MetricLabels.MODEL]: model.modelName };
       for (const window of sortedWindows) {
-        record(`${PlatformMetrics.ERROR_RATIO_PREFIX}${window}`,
-          `sum by (${by}) (rate(${m.requestFailureTotal}${sel}[${window}])) / sum by (${by}) (rate(${requestsSel(window)}))`);
+        const name = `${PlatformMetrics.ERROR_RATIO_PREFIX}${window}`;
+        if (this.errorRatioSource === ErrorRatioSource.MESH) {
+          record(name,
+            `sum(rate(${IstioMetrics.REQUESTS_TOTAL}{${mesh}, ${IstioMetrics.RESPONSE_CODE}=~"5.."}[${window}])) / sum(rate(${IstioMetrics.REQUESTS_TOTAL}{${mesh}}[${window}]))`,
+            modelLabels);
+        } else {
+          record(name, `sum by (${by}) (rate(${m.requestFailureTotal}${sel}[${window}])) / sum by (${by}) (rate(${requestsSel(window)}))`);
+        }
       }
       for (const w of windows) {
         const long = promDuration('longWindow', w.longWindow);
@@ -306,7 +349,7 @@ export class LlmSloAlerts extends Construct {
           { long_window: long, short_window: short, slo: 'availability' });
       }
     } else {
-      this.skipped.push(`LlmErrorBudgetBurn: the ${runtime} runtime exports no metricNames.requestFailureTotal`);
+      this.skipped.push('LlmErrorBudgetBurn: errorRatioSource is ErrorRatioSource.NONE');
     }
     if (this.timeToFirstTokenP99) {
       const s = this.timeToFirstTokenP99.toMilliseconds() / 1000;

@@ -77,3 +77,36 @@ export class PlatformMetrics {
 
   private constructor() {}
 }
+
+/**
+ * Istio's standard request metrics and the labels Istio itself puts on them (istio.io, "Istio Standard
+ * Metrics"). These series come from the Envoy sidecars, not from the model-server monitors, so they
+ * carry none of the platform labels (`tenant`, `model`, ...): queries on them select the model by
+ * `destination_workload_namespace` and `destination_service_name` instead.
+ */
+export class IstioMetrics {
+  /** `istio_requests_total`: a counter of every request a proxy handled. */
+  public static readonly REQUESTS_TOTAL = 'istio_requests_total';
+
+  /** `reporter`: `destination` for the server-side proxy, `source` for the client-side one. */
+  public static readonly REPORTER = 'reporter';
+  /** `destination_workload_namespace`: the namespace of the workload that served the request. */
+  public static readonly DESTINATION_WORKLOAD_NAMESPACE = 'destination_workload_namespace';
+  /** `destination_service_name`: the short name of the Service the request was addressed to. */
+  public static readonly DESTINATION_SERVICE_NAME = 'destination_service_name';
+  /** `response_code`: the HTTP status code (`200`, `503`, ...). */
+  public static readonly RESPONSE_CODE = 'response_code';
+
+  /** Every label Istio puts on its standard request metrics. */
+  public static readonly LABELS: string[] = [
+    'reporter',
+    'source_workload', 'source_workload_namespace', 'source_principal', 'source_app', 'source_version',
+    'source_canonical_service', 'source_canonical_revision', 'source_cluster',
+    'destination_workload', 'destination_workload_namespace', 'destination_principal', 'destination_app', 'destination_version',
+    'destination_service', 'destination_service_name', 'destination_service_namespace',
+    'destination_canonical_service', 'destination_canonical_revision', 'destination_cluster',
+    'request_protocol', 'response_code', 'grpc_response_status', 'response_flags', 'connection_security_policy',
+  ];
+
+  private constructor() {}
+}

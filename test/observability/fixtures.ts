@@ -1,5 +1,5 @@
 import { IModelService, ModelRuntime, ModelService } from '../../src/core';
-import { DcgmExporterMonitoring, MetricLabels, ModelServerMonitoring } from '../../src/observability';
+import { DcgmExporterMonitoring, IstioProxyMonitoring, MetricLabels, ModelServerMonitoring } from '../../src/observability';
 import { PromQL } from '../../src/validation';
 
 /** Three models, one per runtime preset. */
@@ -17,19 +17,32 @@ export function runtimeWithoutMetrics(): ModelRuntime {
 }
 
 /**
- * Labels a platform query may use: the ones the monitors produce (asserted separately against the
- * synthesized monitors), the operator's own target labels, `le` and `__name__`.
+ * Labels a platform query may use, per metric source. Series scraped by the model-server and DCGM
+ * monitors carry the labels those monitors produce (asserted separately against the synthesized
+ * monitors) plus the operator's own target labels and `le`. Istio's standard metrics (`istio_*`) come
+ * from the sidecars and carry Istio's own labels only: never `tenant`/`model`.
  */
-export const ALLOWED_LABELS = new Set<string>([
+export const MONITOR_LABELS = new Set<string>([
   ...ModelServerMonitoring.PRODUCED_LABELS, ...DcgmExporterMonitoring.PRODUCED_LABELS, ...MetricLabels.ALL, '__name__',
 ]);
+export const ISTIO_LABELS = new Set<string>([...IstioProxyMonitoring.PRODUCED_LABELS, '__name__']);
 
-/** Parse `expr`, fail with the errors, and check it only uses allowed labels; returns the parse result. */
+/** The labels a query on `metric` may use. */
+export function allowedLabels(metric: string): Set<string> {
+  return metric.startsWith('istio_') ? ISTIO_LABELS : MONITOR_LABELS;
+}
+
+/**
+ * Parse `expr`, fail with the errors, and check it only uses labels its metrics' sources carry (the
+ * union over the metrics it reads; a selector without a metric name counts as monitor-scraped);
+ * returns the parse result.
+ */
 export function expectPromql(expr: string) {
   const parsed = PromQL.parse(expr);
   if (!parsed.ok) throw new Error(`PromQL does not parse: ${expr}\n${parsed.errors.join('\n')}`);
-  const foreign = parsed.labelNames.filter((l) => !ALLOWED_LABELS.has(l));
-  if (foreign.length > 0) throw new Error(`PromQL uses labels no monitor produces (${foreign.join(', ')}): ${expr}`);
+  const sources = parsed.metricNames.length > 0 ? parsed.metricNames.map(allowedLabels) : [MONITOR_LABELS];
+  const foreign = parsed.labelNames.filter((l) => !sources.some((allowed) => allowed.has(l)));
+  if (foreign.length > 0) throw new Error(`PromQL uses labels its metrics do not carry (${foreign.join(', ')}): ${expr}`);
   return parsed;
 }
 

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { ModelService, ModelRuntime } from '../../src/core';
-import { AlertSeverity, LlmSloAlerts, PlatformMetrics } from '../../src/observability';
+import { AlertSeverity, ErrorRatioSource, IstioMetrics, LlmSloAlerts, PlatformMetrics } from '../../src/observability';
 import { findObject, synthChart } from '../util';
 import { expectPromql, models, rulesOf } from './fixtures';
 
@@ -18,6 +18,8 @@ const byRecord = (rules: any[], name: string) => rules.find((r) => r.record === 
 describe('LlmSloAlerts', () => {
   test('TGI defaults: every runtime metric it exports is normalized, every expression parses on monitor labels', () => {
     const { alerts, objects, rules } = synthAlerts();
+    expect(alerts.errorRatioSource).toBe(ErrorRatioSource.RUNTIME);
+    expect(alerts.availability).toEqual({ target: 0.995 });
     const pr = findObject(objects, 'PrometheusRule', 'falcon-7b-slo');
     expect(pr.metadata.namespace).toBe('search');
     expect(pr.spec.groups.map((g: any) => g.name)).toEqual(['llm-search-falcon-7b.recording', 'llm-search-falcon-7b.alerts']);
@@ -41,13 +43,14 @@ describe('LlmSloAlerts', () => {
       .toBe('sum by (tenant, model, model_version) (rate(tgi_request_generated_tokens_sum{model="falcon-7b", tenant="search"}[5m]))');
   });
 
-  test('vLLM defaults: TTFT, ITL, KV cache, preemptions; no availability alerts without a failure counter', () => {
+  test('vLLM defaults: TTFT, ITL, KV cache, preemptions; availability from the mesh (no failure counter)', () => {
     const { alerts, rules } = synthAlerts({ model: models().llama });
     expect(alerts.alertNames).toEqual([
-      'LlmTimeToFirstTokenP99High', 'LlmInterTokenLatencyP99High', 'LlmQueueSaturated', 'LlmKvCacheNearFull', 'LlmPreemptions', 'LlmModelServerDown',
+      'LlmErrorBudgetBurn', 'LlmTimeToFirstTokenP99High', 'LlmInterTokenLatencyP99High', 'LlmQueueSaturated', 'LlmKvCacheNearFull', 'LlmPreemptions', 'LlmModelServerDown',
     ]);
-    expect(alerts.availability).toBeUndefined();
-    expect(alerts.skipped).toContain('LlmErrorBudgetBurn: the vllm runtime exports no metricNames.requestFailureTotal');
+    expect(alerts.errorRatioSource).toBe(ErrorRatioSource.MESH);
+    expect(alerts.availability).toEqual({ target: 0.995 });
+    expect(alerts.skipped).toEqual([]);
     expect(alerts.timeToFirstTokenP99?.toMilliseconds()).toBe(2000);
     expect(alerts.interTokenLatencyP99?.toMilliseconds()).toBe(200);
     expect(alerts.kvCacheUsageThreshold).toBe(0.9);
@@ -85,6 +88,57 @@ describe('LlmSloAlerts', () => {
       'sum by (tenant, model) (rate(tgi_request_failure{model="falcon-7b", tenant="search"}[1h])) / '
       + 'sum by (tenant, model) (rate({__name__=~"tgi_request_success|tgi_request_failure", model="falcon-7b", tenant="search"}[1h]))');
     expect(LlmSloAlerts.DEFAULT_BURN_RATE_WINDOWS.map((w) => w.burnRateFactor)).toEqual([14.4, 6]);
+  });
+
+  test('mesh error ratio: istio_requests_total of the model Service (destination reporter, 5xx), recorded with tenant and model', () => {
+    const { alerts, rules, objects } = synthAlerts({ model: models().llama, availability: { target: 0.999 } });
+    expect(alerts.recordedMetrics.filter((r) => r.startsWith(PlatformMetrics.ERROR_RATIO_PREFIX)))
+      .toEqual(['llm_request_error_ratio:rate5m', 'llm_request_error_ratio:rate30m', 'llm_request_error_ratio:rate1h', 'llm_request_error_ratio:rate6h']);
+    const mesh = 'destination_service_name="llama3-8b", destination_workload_namespace="search", reporter="destination"';
+    expect(byRecord(rules, 'llm_request_error_ratio:rate1h')).toEqual({
+      record: 'llm_request_error_ratio:rate1h',
+      expr: `sum(rate(istio_requests_total{${mesh}, response_code=~"5.."}[1h])) / sum(rate(istio_requests_total{${mesh}}[1h]))`,
+      labels: { tenant: 'search', model: 'llama3-8b' },
+    });
+    // The alerts are the same as with the runtime source: they select the recorded {tenant, model}.
+    const burns = byAlert(rules, 'LlmErrorBudgetBurn');
+    expect(burns.map((b) => b.expr)).toEqual([
+      'llm_request_error_ratio:rate1h{model="llama3-8b", tenant="search"} > 0.0144 and llm_request_error_ratio:rate5m{model="llama3-8b", tenant="search"} > 0.0144',
+      'llm_request_error_ratio:rate6h{model="llama3-8b", tenant="search"} > 0.006 and llm_request_error_ratio:rate30m{model="llama3-8b", tenant="search"} > 0.006',
+    ]);
+    for (const rule of rules) {
+      const parsed = expectPromql(rule.expr);
+      // Mesh recordings read Istio's labels only (never the monitors' tenant/model).
+      if (parsed.metricNames.includes(IstioMetrics.REQUESTS_TOTAL)) {
+        expect(parsed.labelNames).toEqual(['destination_service_name', 'destination_workload_namespace', 'reporter', 'response_code']);
+      }
+    }
+    // The recorded series carry the labels the alerts select on.
+    const recorded = findObject(objects, 'PrometheusRule').spec.groups[0].rules.filter((r: any) => r.record?.startsWith(PlatformMetrics.ERROR_RATIO_PREFIX));
+    for (const r of recorded) expect(Object.keys(r.labels).sort()).toEqual(['model', 'tenant']);
+  });
+
+  test('mesh error ratio for a model with its own namespace and Service name; MESH on a runtime with counters', () => {
+    const model = ModelService.fromAttributes({ modelName: 'falcon-7b', tenant: 'search', namespace: 'llm-search', serviceName: 'falcon-7b-svc', runtime: ModelRuntime.TGI });
+    const { alerts, rules } = synthAlerts({ model, errorRatioSource: ErrorRatioSource.MESH });
+    expect(alerts.errorRatioSource).toBe(ErrorRatioSource.MESH);
+    expect(byRecord(rules, 'llm_request_error_ratio:rate5m').expr).toBe(
+      'sum(rate(istio_requests_total{destination_service_name="falcon-7b-svc", destination_workload_namespace="llm-search", reporter="destination", response_code=~"5.."}[5m])) / '
+      + 'sum(rate(istio_requests_total{destination_service_name="falcon-7b-svc", destination_workload_namespace="llm-search", reporter="destination"}[5m]))');
+    // The request rate still comes from the runtime's counters.
+    expect(byRecord(rules, PlatformMetrics.REQUESTS_RATE5M).expr).toContain('tgi_request_success|tgi_request_failure');
+    for (const rule of rules) expectPromql(rule.expr);
+  });
+
+  test('ErrorRatioSource.NONE turns the availability SLO off', () => {
+    const { alerts, rules } = synthAlerts({ model: models().llama, errorRatioSource: ErrorRatioSource.NONE });
+    expect(alerts.availability).toBeUndefined();
+    expect(alerts.errorRatioSource).toBe(ErrorRatioSource.NONE);
+    expect(alerts.alertNames).not.toContain('LlmErrorBudgetBurn');
+    expect(alerts.recordedMetrics.filter((r) => r.startsWith(PlatformMetrics.ERROR_RATIO_PREFIX))).toEqual([]);
+    expect(alerts.skipped).toEqual(['LlmErrorBudgetBurn: errorRatioSource is ErrorRatioSource.NONE']);
+    expect(rules.some((r) => r.expr.includes('istio_'))).toBe(false);
+    expect(ErrorRatioSource.NONE.toString()).toBe('ErrorRatioSource.NONE');
   });
 
   test('custom windows, severities, thresholds, replicas at max and alert labels', () => {
@@ -179,8 +233,32 @@ describe('LlmSloAlerts', () => {
     test('an SLO on a metric the runtime does not export', () => {
       expect(() => synthAlerts({ model: models().mistral, timeToFirstTokenP99: Duration.seconds(1), kvCacheUsageThreshold: 0.8 }))
         .toThrow(/2 problems:\n- 'timeToFirstTokenP99' cannot be alerted on: the triton runtime exports no time-to-first-token histogram, got 'set'; remove 'timeToFirstTokenP99' for this model or use a runtime whose metricNames.timeToFirstTokenSeconds is set\n- 'kvCacheUsageThreshold' cannot be alerted on/);
-      expect(() => synthAlerts({ model: models().llama, availability: { target: 0.99 } }))
-        .toThrow(/'availability' cannot be alerted on: the vllm runtime exports no request failure counter/);
+    });
+
+    test('ErrorRatioSource.RUNTIME for a runtime without the failure counter', () => {
+      expect(() => synthAlerts({ model: models().llama, errorRatioSource: ErrorRatioSource.RUNTIME }))
+        .toThrow("'errorRatioSource' needs the runtime's request success and failure counters, but the vllm runtime exports no metricNames.requestFailureTotal, "
+          + "got 'ErrorRatioSource.RUNTIME'; use ErrorRatioSource.MESH (Istio's istio_requests_total for the model's Service) or a runtime that exports both counters");
+    });
+
+    test('ErrorRatioSource.RUNTIME for a runtime without any request counter', () => {
+      const bare = ModelRuntime.custom({ name: 'bare', httpPort: 9000, livenessPath: '/', readinessPath: '/', modelFlag: '--model', metricsPath: '/metrics' });
+      const model = ModelService.fromAttributes({ modelName: 'x', tenant: 't', runtime: bare });
+      expect(() => synthAlerts({ model, errorRatioSource: ErrorRatioSource.RUNTIME }))
+        .toThrow(/'errorRatioSource' .* the bare runtime exports no metricNames.requestSuccessTotal and metricNames.requestFailureTotal, got 'ErrorRatioSource.RUNTIME'; use ErrorRatioSource.MESH/);
+    });
+
+    test('an availability SLO with ErrorRatioSource.NONE', () => {
+      expect(() => synthAlerts({ availability: { target: 0.99 }, errorRatioSource: ErrorRatioSource.NONE }))
+        .toThrow(/'availability' cannot be measured: errorRatioSource is ErrorRatioSource.NONE, got \{"target":0.99\}; remove 'availability', or measure the error ratio with ErrorRatioSource.MESH or ErrorRatioSource.RUNTIME/);
+    });
+
+    test('ErrorRatioSource.MESH needs a Service name Istio can report', () => {
+      const model = ModelService.fromAttributes({ modelName: 'llama3-8b', tenant: 'search', serviceName: 'Llama_Svc', runtime: ModelRuntime.VLLM });
+      expect(() => synthAlerts({ model }))
+        .toThrow(/'model.serviceName' must be a DNS-1123 label \(the Service Istio reports as destination_service_name\), got 'Llama_Svc'; use the model's Kubernetes Service name/);
+      // The runtime source does not read the Service name.
+      expect(() => synthAlerts({ model: ModelService.fromAttributes({ modelName: 'falcon-7b', tenant: 'search', serviceName: 'Falcon', runtime: ModelRuntime.TGI }) })).not.toThrow();
     });
 
     test('several problems are reported together', () => {

@@ -1,6 +1,7 @@
 import {
   AutoInstrumentation, CollectorExporter, CollectorExtension, CollectorMode, CollectorProcessor, CollectorReceiver, DcgmExporterMonitoring,
-  GpuDashboard, GpuHealthAlerts, LlmSloAlerts, ModelServerMonitoring, ModelServingDashboard, TelemetryPipeline, TelemetrySignal,
+  ErrorRatioSource, GpuDashboard, GpuHealthAlerts, IstioMetrics, IstioProxyMonitoring,
+  LlmSloAlerts, ModelServerMonitoring, ModelServingDashboard, TelemetryPipeline, TelemetrySignal,
 } from '../../src/observability';
 import { PromQL } from '../../src/validation';
 import { findObjects, synthChart } from '../util';
@@ -10,6 +11,8 @@ import { models } from './fixtures';
 const OPERATOR_TARGET_LABELS = ['namespace', 'pod', 'container', 'endpoint', 'service', 'job', 'instance'];
 /** Labels the DCGM exporter exports itself (kept by honorLabels). */
 const DCGM_EXPORTED_LABELS = ['gpu', 'UUID', 'modelName', 'Hostname', 'device'];
+
+let sloAlerts: LlmSloAlerts[] = [];
 
 describe('observability stack for three models across vLLM, Triton and TGI', () => {
   const objects = synthChart((chart) => {
@@ -41,9 +44,13 @@ describe('observability stack for three models across vLLM, Triton and TGI', () 
       pipelines: [{ signal: TelemetrySignal.LOGS, receivers: ['filelog'], exporters: ['otlp/gateway'] }],
     });
     new AutoInstrumentation(chart, 'gateway-instrumentation', { collector: gateway, namespace: 'llm-gateway' });
+    sloAlerts = [];
     for (const model of all) {
       new ModelServerMonitoring(chart, `${model.modelName}-monitoring`, { model });
-      new LlmSloAlerts(chart, `${model.modelName}-slo`, { model, maxReplicas: 4 });
+      const slo = new LlmSloAlerts(chart, `${model.modelName}-slo`, { model, maxReplicas: 4 });
+      sloAlerts.push(slo);
+      // Models whose error ratio comes from the mesh get their sidecars scraped.
+      if (slo.errorRatioSource === ErrorRatioSource.MESH) new IstioProxyMonitoring(chart, `${model.modelName}-istio-proxy`, { model });
     }
     new DcgmExporterMonitoring(chart, 'dcgm');
     new GpuHealthAlerts(chart, 'gpu-alerts');
@@ -59,7 +66,7 @@ describe('observability stack for three models across vLLM, Triton and TGI', () 
       ClusterRole: 1,
       ClusterRoleBinding: 1,
       Instrumentation: 1,
-      PodMonitor: 3,
+      PodMonitor: 4,
       ServiceMonitor: 1,
       PrometheusRule: 4,
       ConfigMap: 2,
@@ -68,26 +75,46 @@ describe('observability stack for three models across vLLM, Triton and TGI', () 
     expect(new Set(names).size).toBe(names.length);
   });
 
-  test('every rule and panel query parses and matches only labels the monitors produce', () => {
+  test('every rule and panel query parses and matches only labels its metric source produces', () => {
+    // Source 1, the model-server and DCGM monitors: their relabellings, the operator's target labels and
+    // DCGM's own labels. Source 2, Istio's sidecars (istio_* metrics): Istio's standard labels only;
+    // the sidecar monitor relabels nothing, so tenant/model never appear on those series.
+    const sidecarMonitors = findObjects(objects, 'PodMonitor').filter((pm) => pm.spec.podMetricsEndpoints.some((e: any) => e.port === 'http-envoy-prom'));
+    expect(sidecarMonitors.map((pm) => pm.metadata.name)).toEqual(['llama3-8b-istio-proxy']);
+    for (const pm of sidecarMonitors) {
+      for (const e of pm.spec.podMetricsEndpoints) {
+        expect(e.relabelings).toBeUndefined();
+        expect(e.metricRelabelings).toEqual([{ action: 'keep', sourceLabels: ['__name__'], regex: 'istio_.*' }]);
+      }
+    }
     const produced = new Set<string>([...OPERATOR_TARGET_LABELS, ...DCGM_EXPORTED_LABELS, 'le', '__name__']);
     for (const pm of findObjects(objects, 'PodMonitor')) {
-      pm.spec.podMetricsEndpoints.flatMap((e: any) => e.relabelings).forEach((r: any) => produced.add(r.targetLabel));
+      pm.spec.podMetricsEndpoints.flatMap((e: any) => e.relabelings ?? []).forEach((r: any) => produced.add(r.targetLabel));
     }
     for (const sm of findObjects(objects, 'ServiceMonitor')) {
       sm.spec.endpoints.flatMap((e: any) => e.relabelings).forEach((r: any) => produced.add(r.targetLabel));
     }
     expect([...produced]).toEqual(expect.arrayContaining(['tenant', 'model', 'model_version', 'node']));
+    const istio = new Set<string>([...IstioMetrics.LABELS, '__name__']);
+    expect([...istio]).not.toContain('tenant');
+    const allowedFor = (metric: string) => (metric.startsWith('istio_') ? istio : produced);
     const exprs = [
       ...findObjects(objects, 'PrometheusRule').flatMap((o) => o.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.expr))),
       ...findObjects(objects, 'ConfigMap').flatMap((cm) => JSON.parse(Object.values<string>(cm.data)[0]).panels
         .filter((p: any) => p.type !== 'row').flatMap((p: any) => p.targets.map((t: any) => t.expr))),
     ];
     expect(exprs.length).toBeGreaterThan(60);
+    let meshExprs = 0;
     for (const expr of exprs) {
       const parsed = PromQL.parse(expr);
       expect({ expr, errors: parsed.errors }).toEqual({ expr, errors: [] });
-      expect({ expr, foreign: parsed.labelNames.filter((l) => !produced.has(l)) }).toEqual({ expr, foreign: [] });
+      const sources = parsed.metricNames.length > 0 ? parsed.metricNames.map(allowedFor) : [produced];
+      if (sources.includes(istio)) meshExprs++;
+      expect({ expr, foreign: parsed.labelNames.filter((l) => !sources.some((allowed) => allowed.has(l))) }).toEqual({ expr, foreign: [] });
     }
+    // vLLM's four error-ratio windows come from the mesh.
+    expect(meshExprs).toBe(4);
+    expect(sloAlerts.map((a) => a.errorRatioSource)).toEqual([ErrorRatioSource.MESH, ErrorRatioSource.RUNTIME, ErrorRatioSource.RUNTIME]);
   });
 
   test('alerts read only recorded platform metrics, raw runtime metrics of their model, up or DCGM', () => {
@@ -95,6 +122,7 @@ describe('observability stack for three models across vLLM, Triton and TGI', () 
     const recorded = new Set(rules.filter((r: any) => r.record).map((r: any) => r.record));
     for (const alert of rules.filter((r: any) => r.alert)) {
       for (const metric of PromQL.parse(alert.expr).metricNames) {
+        // Alerts never read Istio's series directly, only the recorded {tenant, model} ratios.
         expect(recorded.has(metric) || metric === 'up' || metric.startsWith('DCGM_FI_')).toBe(true);
       }
     }
