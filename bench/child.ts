@@ -1,0 +1,79 @@
+/**
+ * One cold benchmark run (spawned by `bench/run.ts`, one process per run): load the libraries, build
+ * the spec, synthesize the AWS side (cdktf App synth to a temp dir) and the Kubernetes side
+ * (`KubernetesPlatform.synth()`, cdk8s, GitOps layout, policy evaluation) and print one JSON line with
+ * the timings (`process.hrtime`) and the peak RSS (`process.resourceUsage().maxRSS`).
+ *
+ * Usage: BENCH_OUTDIR=<empty dir> node bench/out/js/bench/child.js <floor|reference|generated> [models]
+ *
+ * The heavy modules are required inside `main()`, after the first timestamp, so their load time is
+ * measured (`loadMs`) instead of hidden in module initialisation.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- the libraries are required after the first timestamp, on purpose */
+import type { PlatformSpec } from '../src/platform';
+
+const startedNs = process.hrtime.bigint();
+/** Milliseconds from process start (node boot) to this module running. */
+const bootMs = performance.now();
+
+function ms(from: bigint): number {
+  return Number(process.hrtime.bigint() - from) / 1e6;
+}
+
+function main(): void {
+  const [mode = 'floor', modelsArg = '0'] = process.argv.slice(2);
+  const outdir = process.env.BENCH_OUTDIR;
+  const fs = require('fs') as typeof import('fs');
+  const path = require('path') as typeof import('path');
+  const os = require('os') as typeof import('os');
+
+  let t = process.hrtime.bigint();
+  const cdktf = require('cdktf') as typeof import('cdktf');
+  const cdk8s = require('cdk8s') as typeof import('cdk8s');
+  const platform = require('../src/platform') as typeof import('../src/platform');
+  const loadMs = ms(t);
+
+  const result: Record<string, unknown> = { mode, bootMs: round(bootMs), loadMs: round(loadMs) };
+  if (mode !== 'floor') {
+    t = process.hrtime.bigint();
+    let spec: PlatformSpec;
+    if (mode === 'reference') {
+      spec = (require('../examples/reference/platform') as typeof import('../examples/reference/platform')).spec;
+    } else {
+      spec = (require('./generate-spec') as typeof import('./generate-spec')).generateSpec(Number(modelsArg));
+    }
+    result.specMs = round(ms(t));
+    // The parent passes an empty temp dir and removes it afterwards (not timed here).
+    const dir = outdir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'llm-bench-'));
+    t = process.hrtime.bigint();
+    // Monotonic microseconds (the clock of --cpu-prof timestamps), so a profile can be cut to synth.
+    result.synthStartUs = Number(t / 1000n);
+    // As examples/reference/synth.ts (`npm run synth`) does: validations on, no construct stack traces.
+    const tfApp = new cdktf.App({ outdir: path.join(dir, 'cdktf.out'), skipValidation: false, stackTraces: false });
+    new platform.AwsPlatformStack(tfApp, spec.name, { spec });
+    tfApp.synth();
+    result.awsMs = round(ms(t));
+    const stackFile = path.join(dir, 'cdktf.out', 'stacks', spec.name, 'cdk.tf.json');
+    const tf = JSON.parse(fs.readFileSync(stackFile, 'utf-8'));
+    result.tfResources = Object.values<any>(tf.resource ?? {}).reduce((n, r) => n + Object.keys(r).length, 0);
+
+    t = process.hrtime.bigint();
+    const k8s = new platform.KubernetesPlatform(new cdk8s.App({ outdir: path.join(dir, 'dist') }), spec.name, { spec });
+    const files = k8s.synth();
+    result.k8sMs = round(ms(t));
+    result.synthEndUs = Number(process.hrtime.bigint() / 1000n);
+    result.k8sFiles = files.length;
+    result.models = (spec.models ?? []).length;
+    result.tenants = spec.tenants.length;
+  }
+  result.totalMs = round(performance.now());
+  result.scriptMs = round(ms(startedNs));
+  result.maxRssMiB = round(process.resourceUsage().maxRSS / 1024);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+main();
