@@ -210,7 +210,8 @@ export class LlmSloAlerts extends Construct {
     const runtimeCounters = m.requestFailureTotal !== undefined && m.requestSuccessTotal !== undefined;
     this.errorRatioSource = props.errorRatioSource ?? (runtimeCounters ? ErrorRatioSource.RUNTIME : ErrorRatioSource.MESH);
     if (this.errorRatioSource === ErrorRatioSource.RUNTIME && !runtimeCounters) {
-      const missing = ['requestSuccessTotal', 'requestFailureTotal'].filter((f) => (m as any)[f] === undefined).map((f) => `metricNames.${f}`);
+      const counters: Array<[string, string | undefined]> = [['requestSuccessTotal', m.requestSuccessTotal], ['requestFailureTotal', m.requestFailureTotal]];
+      const missing = counters.filter(([, metric]) => metric === undefined).map(([field]) => `metricNames.${field}`);
       problems.add('errorRatioSource', `needs the runtime's request success and failure counters, but the ${runtime} runtime exports no ${missing.join(' and ')}`,
         this.errorRatioSource.toString(), "use ErrorRatioSource.MESH (Istio's istio_requests_total for the model's Service) or a runtime that exports both counters");
     }
