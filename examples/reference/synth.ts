@@ -27,7 +27,8 @@ const tfOut = path.join(here, 'cdktf.out');
 
 /** Synthesize both sides into `dir` (`cdktf.out/`, `dist/`); returns the platform and the files written. */
 export function synthesize(dir: string = here) {
-  const tfApp = new cdktf.App({ outdir: path.join(dir, 'cdktf.out'), skipValidation: false });
+  // No construct stack traces: they cost time at synth and never reach cdk.tf.json.
+  const tfApp = new cdktf.App({ outdir: path.join(dir, 'cdktf.out'), skipValidation: false, stackTraces: false });
   buildTerraform(tfApp);
   tfApp.synth();
   const platform = buildKubernetes(new cdk8s.App({ outdir: path.join(dir, 'dist') }));

@@ -35,8 +35,10 @@ import { CollectorExtension } from '../observability/collector-extension';
 import { CollectorProcessor } from '../observability/collector-processor';
 import { CollectorReceiver } from '../observability/collector-receiver';
 import { DcgmExporterMonitoring } from '../observability/dcgm-exporter-monitoring';
+import { ErrorRatioSource } from '../observability/error-ratio-source';
 import { GpuDashboard } from '../observability/gpu-dashboard';
 import { GpuHealthAlerts } from '../observability/gpu-health-alerts';
+import { IstioProxyMonitoring } from '../observability/istio-proxy-monitoring';
 import { LlmSloAlerts } from '../observability/llm-slo-alerts';
 import { ModelServerMonitoring } from '../observability/model-server-monitoring';
 import { ModelServingDashboard } from '../observability/model-serving-dashboard';
@@ -100,6 +102,7 @@ export class KubernetesPlatform extends Construct {
 
   private readonly spec: PlatformSpec;
   private readonly directories = new Map<Chart, string>();
+  private readonly owners = new Map<string, Chart>();
   private readonly specPaths = new Map<string, string>();
   private writing = false;
 
@@ -306,13 +309,15 @@ export class KubernetesPlatform extends Construct {
     for (const { service, index } of served) {
       const m = spec.models![index];
       new ModelServerMonitoring(obs, `Monitoring-${m.name}`, { model: service });
-      new LlmSloAlerts(obs, `Slo-${m.name}`, {
+      const slo = new LlmSloAlerts(obs, `Slo-${m.name}`, {
         model: service,
         availability: m.slo?.availabilityTarget !== undefined ? { target: m.slo.availabilityTarget } : undefined,
         timeToFirstTokenP99: m.slo?.timeToFirstTokenP99,
         interTokenLatencyP99: m.slo?.interTokenLatencyP99,
         maxReplicas: (m.replicas ?? { max: 4 }).max,
       });
+      // Runtimes without request counters (vLLM) measure their error ratio from the Istio sidecars.
+      if (slo.errorRatioSource === ErrorRatioSource.MESH) new IstioProxyMonitoring(obs, `MeshMonitoring-${m.name}`, { model: service });
     }
     new DcgmExporterMonitoring(obs, 'DcgmMonitoring', {
       namespace: dcgm.namespace, selectorLabels: { [PlatformLabels.NAME]: dcgm.name }, portName: 'metrics',
@@ -326,6 +331,20 @@ export class KubernetesPlatform extends Construct {
 
     // argocd: projects, add-ons and the two ApplicationSets over the layout.
     this.bootstrap(engines, hasGateway, ingressNamespace);
+  }
+
+  /**
+   * The chart of a tenant or platform component (`search`, `tenancy`, `gpu`, `policies`, `mesh`,
+   * `observability`, `argocd`): objects you add to it are written to its layout directory and go through
+   * the same synth-time checks.
+   */
+  public chartFor(owner: string): Chart {
+    const chart = this.owners.get(owner);
+    if (!chart) {
+      throw new ValidationError('owner', 'is neither a tenant nor a platform component of the platform', owner,
+        `use one of: ${[...this.owners.keys()].sort().join(', ')}`);
+    }
+    return chart;
   }
 
   /**
@@ -442,6 +461,7 @@ export class KubernetesPlatform extends Construct {
   private chart(owner: string, directory: string): Chart {
     const chart = new Chart(this, owner, { disableResourceNameHashes: true });
     this.directories.set(chart, directory);
+    this.owners.set(owner, chart);
     return chart;
   }
 

@@ -345,8 +345,6 @@ class SpecChecks {
       const runtimeName = (m.runtime as any)?.name;
       if (slo.availabilityTarget !== undefined) {
         c.check(slo.availabilityTarget > 0 && slo.availabilityTarget < 1, `${at}.slo.availabilityTarget`, 'must be between 0 and 1 (exclusive)', slo.availabilityTarget, 'use e.g. 0.999');
-        c.check(metrics.requestFailureTotal !== undefined, `${at}.slo.availabilityTarget`, `cannot be alerted on: the ${runtimeName} runtime exports no request failure counter`,
-          slo.availabilityTarget, 'remove it for this model (latency and saturation SLOs still apply)');
       }
       for (const [key, metric, what] of [['timeToFirstTokenP99', 'timeToFirstTokenSeconds', 'time-to-first-token'], ['interTokenLatencyP99', 'interTokenLatencySeconds', 'inter-token latency']] as const) {
         if ((slo as any)[key] !== undefined) {

@@ -314,9 +314,10 @@ export interface ReplicaSpec {
  */
 export interface ModelSloSpec {
   /**
-   * Availability target in (0, 1).
+   * Availability target in (0, 1); the error ratio comes from the runtime's request counters, or from the
+   * Istio sidecars for runtimes without them (vLLM).
    *
-   * @default 0.99
+   * @default - the observability layer's default (0.995)
    */
   readonly availabilityTarget?: number;
   /**
@@ -396,7 +397,7 @@ export interface ModelSpec {
   /**
    * SLOs.
    *
-   * @default - availability 0.99 and the observability defaults
+   * @default - the observability layer's defaults (availability 0.995, latency where the runtime measures it)
    */
   readonly slo?: ModelSloSpec;
   /**

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { GitOpsContract } from '../../src/gitops';
 import { KubernetesPlatform } from '../../src/platform';
 import { expectValidManifests, findObject, findObjects, tempDir } from '../util';
@@ -52,6 +52,22 @@ describe('KubernetesPlatform (small spec)', () => {
     const error = validationErrorOf(() => new KubernetesPlatform(new App(), 'acme', { spec: smallSpec({ policy: { referenceDate: '2025-06-01' } }) }).synth(tempDir()));
     expect(error.problems.map((p: any) => p.prop)).toEqual(expect.arrayContaining(['manifests[DaemonSet nvidia-gpu/nvidia-device-plugin]']));
     expect(error.message).toMatch(/LLM-PSS-003/);
+  });
+
+  test('objects added to a tenant chart land in its directory and are policy-checked', () => {
+    const own = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
+    const chart = own.chartFor('search');
+    expect(own.directoryOf(chart)).toBe('dev/search');
+    new ApiObject(chart, 'Extra', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'prompts', namespace: 'search' }, data: { a: 'b' } });
+    expect(own.manifests().find((m) => m.resource.kind === 'ConfigMap' && m.resource.metadata.name === 'prompts')!.path).toBe('dev/search/ConfigMap.prompts.k8s.yaml');
+    new ApiObject(chart, 'Bad', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'debug', namespace: 'search' },
+      spec: { containers: [{ name: 'sh', image: 'busybox:latest' }] },
+    });
+    expect(own.verify().map((p) => p.prop)).toContain('manifests[Pod search/debug]');
+    expect(validationErrorOf(() => own.chartFor('nope')).message).toContain('use one of: argocd, gpu, mesh, observability, policies, search, tenancy');
   });
 
   test('STRICT mTLS mesh-wide and per tenant', () => {
