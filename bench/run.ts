@@ -320,6 +320,7 @@ function main(): void {
   runChild(['floor']); // warm the OS file cache once, so the first measured run is not an outlier
 
   const rows: Row[] = [];
+  const failures: string[] = [];
   process.stderr.write('floor ');
   rows.push(measure('floor (node + libraries)', ['floor'], REPS));
   process.stderr.write('\nreference ');
@@ -327,7 +328,13 @@ function main(): void {
   for (const n of SIZES) {
     process.stderr.write(`\n${n} models `);
     const reps = n >= 1000 ? REPS_1000 : REPS;
-    rows.push(measure(`generated, ${n} models`, ['generated', String(n)], reps));
+    try {
+      rows.push(measure(`generated, ${n} models`, ['generated', String(n)], reps));
+    } catch (e) {
+      // Report the failure in the table instead of losing the other rows.
+      process.stderr.write(`\n${(e as Error).message}\n`);
+      failures.push(`- generated, ${n} models: FAILED: ${(e as Error).message.split('\n').find((l) => /Error/.test(l)) ?? 'see stderr'}`);
+    }
   }
   process.stderr.write('\n');
 
@@ -388,6 +395,7 @@ function main(): void {
     '',
     'Targets (issue 9):',
     ...checks,
+    ...failures,
     ...(profiles.length > 0 ? ['', ...profiles] : []),
   ];
   console.log(report.join('\n'));
