@@ -162,19 +162,20 @@ function measure(label: string, args: string[], reps: number): Row {
 }
 
 /** Self time per function of a `--cpu-prof` profile, mapped back to TypeScript where a source map exists. */
-function hotSpots(profileFile: string, top: number, fromUs: number, toUs: number): { functions: string[]; files: string[]; inclusive: string[]; totalMs: number } {
+function hotSpots(profileFile: string, top: number, fromUs: number, toUs: number):
+{ functions: string[]; files: string[]; inclusive: string[]; totalMs: number } {
   const profile = JSON.parse(fs.readFileSync(profileFile, 'utf-8'));
   const byId = new Map<number, any>(profile.nodes.map((n: any) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<number, number>();
   const dts: number[] = profile.timeDeltas;
-  let ts: number = profile.startTime;
+  let at: number = profile.startTime;
   let totalUs = 0;
   profile.samples.forEach((id: number, i: number) => {
-    ts += dts[i] ?? 0;
+    at += dts[i] ?? 0;
     const next = dts[i + 1] ?? 0;
-    if (ts < fromUs || ts > toUs) return; // only the synth window
+    if (at < fromUs || at > toUs) return; // only the synth window
     self.set(id, (self.get(id) ?? 0) + next);
     totalUs += next;
   });
