@@ -99,7 +99,7 @@ const project = new cdk.JsiiProject({
     devdirs: ['test', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
     ignorePatterns: ['src/imports/', '*.d.ts', 'node_modules/', 'lib/', 'coverage/', 'examples/**/dist/', 'examples/**/cdktf.out/'],
   },
-  gitignore: ['/examples/*/dist/', '/examples/*/cdktf.out/', '/bench/out/', '/.tmp/'],
+  gitignore: ['/examples/*/dist/', '/examples/*/cdktf.out/', '/examples/*/diagram/', '/bench/out/', '/.tmp/'],
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/bench/', '/.ci/'] },
   docgen: true,
   sampleCode: false,

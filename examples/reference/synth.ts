@@ -18,12 +18,14 @@ import { buildKubernetes } from './main.k8s';
 import { buildTerraform } from './main.tf';
 import { spec } from './platform';
 import { GitOpsContract } from '../../src/gitops';
-import { PlatformConsistency, PlatformSpecValidator } from '../../src/platform';
+import { PlatformConsistency, PlatformDiagram, PlatformSpecValidator } from '../../src/platform';
 import { ManifestValidator, TerraformValidator } from '../../src/validation';
 
 const here = __dirname;
 const k8sOut = path.join(here, 'dist');
 const tfOut = path.join(here, 'cdktf.out');
+// The architecture diagram goes next to the output, not into the GitOps tree Argo CD syncs.
+const diagramOut = path.join(here, 'diagram');
 
 /** Synthesize both sides into `dir` (`cdktf.out/`, `dist/`); returns the platform and the files written. */
 export function synthesize(dir: string = here) {
@@ -39,6 +41,7 @@ export function synthesize(dir: string = here) {
 function main(): number {
   fs.rmSync(k8sOut, { recursive: true, force: true });
   fs.rmSync(tfOut, { recursive: true, force: true });
+  fs.rmSync(diagramOut, { recursive: true, force: true });
   const started = process.hrtime.bigint();
   const { platform, files, stackFile } = synthesize();
   const synthMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -80,6 +83,8 @@ function main(): number {
     + `${policy.errors.length} error(s), ${policy.warnings.length} warning(s) over ${policy.objectCount} workload objects`);
   out.push(`            GitOps contract (${gitops.applications.length} Applications): ${gitops.ok ? 'ok' : 'FAILED'}`);
   out.push(`            Cross-layer consistency (Pod Identity, pools, registry, bucket): ${consistency.length === 0 ? 'ok' : 'FAILED'}`);
+  const diagramFiles = PlatformDiagram.write(spec, diagramOut);
+  out.push(`Diagram: ${diagramFiles.map(rel).join(', ')} (Mermaid and Graphviz DOT)`);
   out.push(`Synth time: ${synthMs.toFixed(0)} ms (both sides, validation excluded)`);
   console.log(out.join('\n'));
   if (!tfReport.ok) console.error(tfReport.toString());

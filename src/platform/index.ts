@@ -6,3 +6,4 @@ export * from './platform-spec-validator';
 export * from './aws-platform-stack';
 export * from './kubernetes-platform';
 export * from './platform-consistency';
+export * from './diagram';

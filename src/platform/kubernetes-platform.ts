@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
+import { PlatformDiagram } from './diagram';
 import { PlatformNames } from './platform-names';
 import { GpuCapacityType, GpuProvisioning, ModelWeights, PlatformSpec } from './platform-spec';
 import { PlatformSpecValidator } from './platform-spec-validator';
@@ -401,6 +402,14 @@ export class KubernetesPlatform extends Construct {
   public evaluatePolicies(manifests?: PlatformManifest[]): PolicyReport {
     const objects = (manifests ?? this.manifests()).map((m) => m.resource);
     return this.policySet.evaluator().evaluate(objects);
+  }
+
+  /**
+   * The platform's architecture as a Mermaid flowchart, from its spec (`PlatformDiagram.dot` gives
+   * Graphviz DOT).
+   */
+  public diagram(): string {
+    return PlatformDiagram.mermaid(this.spec);
   }
 
   /**

@@ -7,6 +7,8 @@ import { ServingImages } from '../k8s/serving/serving-images';
 import { PolicyCatalogue } from '../policy/policy-catalogue';
 import { PolicyException } from '../policy/policy-exception';
 
+/** Nodes per EKS managed node group (EKS service quota). */
+const MANAGED_NODE_GROUP_MAX_NODES = 450;
 /** Longest model name: `<model>-candidate` must stay a DNS-1123 label (k8s ModelServer). */
 const MAX_MODEL_NAME = 53;
 /** Longest job name: pod names add `-master-0` / `-worker-N` (k8s FineTuningJob). */
@@ -164,7 +166,9 @@ class SpecChecks {
     const min = s.minNodes ?? 3;
     const max = s.maxNodes ?? 6;
     const okMin = this.wholeNumber('systemPool.minNodes', min, 1, 'run at least one system node (controllers need somewhere to run)');
-    const okMax = this.wholeNumber('systemPool.maxNodes', max, 1, 'allow at least one node');
+    const okMax = this.wholeNumber('systemPool.maxNodes', max, 1, 'allow at least one node')
+      && this.collector.check(max <= MANAGED_NODE_GROUP_MAX_NODES, 'systemPool.maxNodes', `must be at most ${MANAGED_NODE_GROUP_MAX_NODES} for an EKS managed node group`,
+        max, 'use larger instances for the system pool');
     if (okMin && okMax) this.collector.check(max >= min, 'systemPool.maxNodes', `must be at least minNodes (${min})`, max, `raise maxNodes to ${min} or more`);
     if (s.instanceTypes !== undefined) {
       this.collector.check(Array.isArray(s.instanceTypes) && s.instanceTypes.length > 0, 'systemPool.instanceTypes', 'must list at least one instance type', s.instanceTypes,
@@ -189,7 +193,13 @@ class SpecChecks {
         typesOk = false;
         c.addError(e);
       }
-      const maxOk = this.wholeNumber(`${at}.maxNodes`, p.maxNodes, 1, 'set the most nodes the pool scales to');
+      let maxOk = this.wholeNumber(`${at}.maxNodes`, p.maxNodes, 1, 'set the most nodes the pool scales to');
+      if (maxOk && (p.provisioning ?? GpuProvisioning.MANAGED_NODE_GROUP) !== GpuProvisioning.KARPENTER) {
+        // EKS managed node groups scale to at most 450 nodes (EKS service quota "nodes per managed node group").
+        maxOk = c.check(p.maxNodes <= MANAGED_NODE_GROUP_MAX_NODES, `${at}.maxNodes`,
+          `must be at most ${MANAGED_NODE_GROUP_MAX_NODES} for an EKS managed node group`, p.maxNodes,
+          'use larger instances, split the pool, or provision it with GpuProvisioning.KARPENTER');
+      }
       const min = p.minNodes ?? 1;
       if (this.wholeNumber(`${at}.minNodes`, min, 0, 'use 0 to scale to zero or the always-on baseline') && maxOk) {
         c.check(min <= p.maxNodes, `${at}.minNodes`, `must not exceed maxNodes (${p.maxNodes})`, min, `lower minNodes or raise maxNodes to ${min}`);

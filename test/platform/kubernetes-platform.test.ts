@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App } from 'cdk8s';
 import { GitOpsContract } from '../../src/gitops';
-import { KubernetesPlatform } from '../../src/platform';
+import { KubernetesPlatform, PlatformDiagram } from '../../src/platform';
 import { expectValidManifests, findObject, findObjects, tempDir } from '../util';
 import { smallSpec, validationErrorOf } from './fixtures';
 
@@ -10,6 +10,13 @@ describe('KubernetesPlatform (small spec)', () => {
   const platform = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
   const manifests = platform.manifests();
   const objects = manifests.map((m) => m.resource);
+
+  test('diagram() renders the spec as a Mermaid flowchart', () => {
+    const diagram = platform.diagram();
+    expect(diagram).toBe(PlatformDiagram.mermaid(smallSpec()));
+    expect(diagram).toMatch(/^---\ntitle: .*\n---\nflowchart LR\n/);
+    expect(diagram).toContain('llama3-8b');
+  });
 
   test('every object is schema-valid', () => {
     expectValidManifests(objects);

@@ -90,6 +90,17 @@ describe('PlatformSpecValidator', () => {
     expect(error.problems.length).toBe(props.length);
   });
 
+  test('managed node groups are capped at 450 nodes (EKS quota); Karpenter-only pools are not', () => {
+    const pool = smallSpec().gpuPools[0];
+    const big = smallSpec({ gpuPools: [{ ...pool, maxNodes: 451 }], systemPool: { maxNodes: 500 } });
+    expect(PlatformSpecValidator.problems(big).filter((p) => p.prop.endsWith('maxNodes'))).toEqual([
+      { prop: 'systemPool.maxNodes', problem: 'must be at most 450 for an EKS managed node group', value: '500', fix: 'use larger instances for the system pool' },
+      { prop: 'gpuPools[0].maxNodes', problem: 'must be at most 450 for an EKS managed node group', value: '451', fix: 'use larger instances, split the pool, or provision it with GpuProvisioning.KARPENTER' },
+    ]);
+    const karpenter = smallSpec({ gpuPools: [{ ...pool, maxNodes: 451, provisioning: GpuProvisioning.KARPENTER }] });
+    expect(PlatformSpecValidator.problems(karpenter).filter((p) => p.prop.endsWith('maxNodes'))).toEqual([]);
+  });
+
   test('capacity per pool: most nodes x GPUs per node vs the most GPUs requested', () => {
     expect(PlatformSpecValidator.capacity(smallSpec())).toEqual([{ pool: 'a10g', gpusPerNode: 1, maxNodes: 8, capacityGpus: 8, requestedGpus: 4 }]);
   });
