@@ -2,7 +2,7 @@ import { PolicyException } from './policy-exception';
 import { PolicyAction, PolicyRule, PolicySeverity } from './policy-rule';
 import { ValidationError } from '../core/errors';
 import { CelVariable } from './private/cel-templates';
-import { ADMISSION_VARIABLES, CelCompileError, compileCel } from '../validation/private/cel-engine';
+import { ADMISSION_VARIABLES, CelCompileError, compileCel, fromCel, toCel } from '../validation/private/cel-engine';
 
 /**
  * Properties of a `PolicyEvaluator`.
@@ -196,19 +196,32 @@ export class PolicyEvaluator {
       if (n?.kind === 'Namespace' && n?.metadata?.name) namespaces.set(n.metadata.name, n);
     }
     const violations: PolicyViolation[] = [];
+    // Conversions to CEL values are done once per object / namespace / rule, not per evaluation.
+    const celNamespaces = new Map<string, unknown>();
+    const plans = new Map<PolicyRule, RulePlan>();
     let count = 0;
     for (const raw of objects) {
       if (!raw || typeof raw !== 'object' || typeof raw.kind !== 'string') continue;
       const rules = this.rules.filter((r) => r.matchesKind(raw.apiVersion, raw.kind));
       if (rules.length === 0) continue;
       count++;
-      const object = normalize(raw, defaultNamespace);
+      const object = normalizedView(raw, defaultNamespace);
       const ns: string = object.metadata.namespace;
       if (this.excludedNamespaces.includes(ns)) continue;
-      const namespaceObject = namespaces.get(ns) ?? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
+      let celNamespace = celNamespaces.get(ns);
+      if (celNamespace === undefined) {
+        celNamespace = toCel(namespaces.get(ns) ?? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+        celNamespaces.set(ns, celNamespace);
+      }
+      const target: CelTarget = { object: undefined, namespaceObject: celNamespace, raw, defaultNamespace, variables: new Map() };
       for (const rule of rules) {
         if (this.exceptions.some((e) => e.ruleIds.includes(rule.id) && e.covers(object))) continue;
-        const problem = evaluateRule(rule, object, namespaceObject);
+        let plan = plans.get(rule);
+        if (!plan) {
+          plan = planRule(rule);
+          plans.set(rule, plan);
+        }
+        const problem = evaluateRule(rule, plan, target);
         if (problem === undefined) continue;
         violations.push({
           ruleId: rule.id,
@@ -228,26 +241,70 @@ export class PolicyEvaluator {
   }
 }
 
+/** What a rule needs at evaluation time, computed once per rule. */
+interface RulePlan {
+  /** The workload variables (pods, containers) in definition order. */
+  readonly defs: CelVariable[];
+  /** The cache key of the variables' values for one object (their expressions). */
+  readonly key: string;
+  /** `params` as a CEL value, when the rule has parameters. */
+  readonly params?: unknown;
+}
+
+/** One object under evaluation: its CEL form (made on first use) and its workload variables' values. */
+interface CelTarget {
+  object: unknown;
+  readonly namespaceObject: unknown;
+  readonly raw: any;
+  readonly defaultNamespace: string;
+  /** Workload variable values by the expressions that define them (rules over the same kinds share them). */
+  readonly variables: Map<string, { values: [string, unknown][]; problem?: string }>;
+}
+
+function planRule(rule: PolicyRule): RulePlan {
+  const defs = [...rule._workloadVariables()];
+  return {
+    defs,
+    key: defs.map((d) => `${d.name}=${d.expression}`).join('\u0000'),
+    params: rule.parameters.length > 0 ? toCel(rule.parameterValues) : undefined,
+  };
+}
+
 /** undefined when the object complies, else the violation message. */
-function evaluateRule(rule: PolicyRule, object: any, namespaceObject: any): string | undefined {
-  const variables: Record<string, unknown> = {};
-  const defs: CelVariable[] = [...rule._workloadVariables()];
-  if (rule.parameters.length > 0) variables.params = rule.parameterValues;
-  for (const v of defs) {
-    const out = run(v.expression, { object, namespaceObject, variables });
-    if (out.error !== undefined) return `${rule.fullMessage} (evaluation error in variable ${v.name}: ${out.error})`;
-    variables[v.name] = out.value;
+function evaluateRule(rule: PolicyRule, plan: RulePlan, target: CelTarget): string | undefined {
+  target.object ??= normalizedCel(target.raw, target.defaultNamespace);
+  // The workload variables do not depend on the rule beyond their expressions: evaluate them once
+  // per object and expression set, and keep their values as CEL values.
+  let computed = target.variables.get(plan.key);
+  if (!computed) {
+    computed = { values: [] };
+    const variables = new Map<string, unknown>();
+    for (const v of plan.defs) {
+      const out = run(v.expression, { object: target.object, namespaceObject: target.namespaceObject, variables: new Map(variables) });
+      if (out.error !== undefined) {
+        computed.problem = `evaluation error in variable ${v.name}: ${out.error}`;
+        break;
+      }
+      variables.set(v.name, out.value);
+      computed.values.push([v.name, out.value]);
+    }
+    target.variables.set(plan.key, computed);
   }
-  const out = run(rule.expression, { object, namespaceObject, variables, oldObject: null, request: null });
+  if (computed.problem !== undefined) return `${rule.fullMessage} (${computed.problem})`;
+  const variables = new Map<string, unknown>();
+  if (plan.params !== undefined) variables.set('params', plan.params);
+  for (const [name, value] of computed.values) variables.set(name, value);
+  const out = run(rule.expression, { object: target.object, namespaceObject: target.namespaceObject, variables, oldObject: null, request: null });
   if (out.error !== undefined) return `${rule.fullMessage} (evaluation error: ${out.error})`;
   if (out.value === true) return undefined;
   if (out.value === false) return rule.fullMessage;
-  return `${rule.fullMessage} (expression returned ${JSON.stringify(out.value)}, not a bool)`;
+  return `${rule.fullMessage} (expression returned ${JSON.stringify(fromCel(out.value))}, not a bool)`;
 }
 
+/** Evaluate with bindings that are CEL values already; the value comes back as a CEL value. */
 function run(expression: string, bindings: Record<string, unknown>): { value?: unknown; error?: string } {
   try {
-    return compileCel(expression, ADMISSION_VARIABLES).evaluate(bindings);
+    return compileCel(expression, ADMISSION_VARIABLES).evaluateCel(bindings);
   } catch (e) {
     if (e instanceof CelCompileError) return { error: `compile error: ${e.reason}` };
     throw e;
@@ -255,26 +312,58 @@ function run(expression: string, bindings: Record<string, unknown>): { value?: u
 }
 
 /**
- * A deep copy as the API server would present it: namespace defaulted, resource quantities as strings
- * (the API server serializes every resource.Quantity as a string).
+ * The fields of the object as the API server would present it that the evaluator reads itself
+ * (apiVersion, kind, metadata with the namespace defaulted); no deep copy.
  */
-function normalize(raw: any, defaultNamespace: string): any {
-  const copy = JSON.parse(JSON.stringify(raw));
-  copy.metadata ??= {};
-  copy.metadata.namespace ??= defaultNamespace;
-  quantitiesToStrings(copy, undefined);
-  return copy;
+function normalizedView(raw: any, defaultNamespace: string): any {
+  const metadata = raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {};
+  return { apiVersion: raw.apiVersion, kind: raw.kind, metadata: { ...metadata, namespace: metadata.namespace ?? defaultNamespace } };
 }
 
-function quantitiesToStrings(node: any, key: string | undefined): void {
-  if (Array.isArray(node)) {
-    for (const x of node) quantitiesToStrings(x, undefined);
-    return;
+/**
+ * The object as the API server would present it, as a CEL value, in one pass: JSON semantics (as a
+ * JSON round trip: undefined and functions dropped, non-finite numbers null), namespace defaulted,
+ * resource quantities as strings (the API server serializes every resource.Quantity as a string),
+ * integral numbers as int, objects as maps, arrays as lists.
+ */
+function normalizedCel(raw: any, defaultNamespace: string): unknown {
+  const out = celOf(raw, undefined) as Map<string, unknown>;
+  const metadata = out.get('metadata');
+  if (!(metadata instanceof Map)) {
+    out.set('metadata', new Map([['namespace', defaultNamespace]]));
+  } else if (metadata.get('namespace') === undefined || metadata.get('namespace') === null) {
+    metadata.set('namespace', defaultNamespace);
   }
-  if (!node || typeof node !== 'object') return;
-  const isResourceList = key === 'requests' || key === 'limits';
-  for (const [k, v] of Object.entries(node)) {
-    if (isResourceList && typeof v === 'number') node[k] = String(v);
-    else quantitiesToStrings(v, k);
+  return out;
+}
+
+/** JSON value -> CEL value; `key` is the value's key in its parent map (`requests`/`limits` hold quantities). */
+function celOf(value: unknown, key: string | undefined): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) return null;
+      return Number.isInteger(value) ? BigInt(value) : value;
+    case 'object':
+      break;
+    default:
+      return undefined;
   }
+  if (value === null) return null;
+  if (typeof (value as any).toJSON === 'function') return celOf(JSON.parse(JSON.stringify(value)), key);
+  if (Array.isArray(value)) {
+    const list: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) list[i] = celOf(value[i], undefined) ?? null;
+    return list;
+  }
+  const resourceList = key === 'requests' || key === 'limits';
+  const map = new Map<string, unknown>();
+  for (const k of Object.keys(value)) {
+    const v = (value as any)[k];
+    const c = resourceList && typeof v === 'number' && Number.isFinite(v) ? String(v) : celOf(v, k);
+    if (c !== undefined) map.set(k, c);
+  }
+  return map;
 }

@@ -213,6 +213,12 @@ export interface CelProgram {
   readonly expression: string;
   readonly variables: readonly string[];
   evaluate(bindings: Record<string, unknown>): CelOutcome;
+  /**
+   * Evaluate with bindings that are already CEL values (`toCel` output, or values an earlier
+   * evaluation returned) and return the CEL value itself: no conversion either way, for callers that
+   * evaluate many expressions over the same data (synth-time policy evaluation).
+   */
+  evaluateCel(bindings: Record<string, unknown>): CelOutcome;
 }
 
 export interface CelOutcome {
@@ -265,20 +271,25 @@ function doCompile(expression: string, variables: readonly string[]): CelProgram
   } catch (e: any) {
     return new CelCompileError(expression, `plan error: ${e.message ?? e}`);
   }
+  const evaluateCel = (ctx: Record<string, unknown>): CelOutcome => {
+    try {
+      const result = evaluator(ctx);
+      if (cel.isCelError(result)) return { error: result.message };
+      return { value: result };
+    } catch (e: any) {
+      return { error: String(e?.message ?? e) };
+    }
+  };
   return {
     expression,
     variables,
     evaluate(bindings: Record<string, unknown>): CelOutcome {
       const ctx: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(bindings)) ctx[k] = toCel(v);
-      try {
-        const result = evaluator(ctx);
-        if (cel.isCelError(result)) return { error: result.message };
-        return { value: fromCel(result) };
-      } catch (e: any) {
-        return { error: String(e?.message ?? e) };
-      }
+      const out = evaluateCel(ctx);
+      return out.error !== undefined ? out : { value: fromCel(out.value) };
     },
+    evaluateCel,
   };
 }
 

@@ -1,0 +1,59 @@
+import { hardenedModelServer, variant } from './fixtures';
+import { PolicyEvaluator, PolicyParameterType, PolicyRule, PolicySeverity, ResourceKind } from '../../src/policy';
+
+const BASE = {
+  title: 'test rule',
+  description: 'Evaluator behaviour.',
+  severity: PolicySeverity.LOW,
+  kinds: ResourceKind.workloads(),
+  message: 'failed',
+};
+
+const rule = (id: string, expression: string, extra: any = {}) => PolicyRule.custom({ ...BASE, id, name: id.toLowerCase(), expression, ...extra });
+const messages = (rules: PolicyRule[], objects: any[]) => new PolicyEvaluator({ rules }).evaluate(objects).violations.map((v) => v.message);
+
+describe('PolicyEvaluator', () => {
+  test('objects are presented as the API server would: namespace defaulted, resource quantities as strings, integers as int', () => {
+    const object = variant(hardenedModelServer(), (d) => {
+      delete d.metadata.namespace;
+      d.spec.template.spec.containers[0].resources = { requests: { cpu: 2, memory: '1Gi' }, limits: { cpu: 2.5 } };
+    });
+    const before = JSON.stringify(object);
+    expect(messages([
+      rule('T-001', "object.metadata.namespace == 'default'"),
+      rule('T-002', "variables.containers.all(c, c.resources.requests.cpu == '2' && c.resources.limits.cpu == '2.5')"),
+      rule('T-003', 'object.spec.replicas + 1 == 3'),
+    ], [object])).toEqual([]);
+    expect(JSON.stringify(object)).toBe(before);
+  });
+
+  test('rules over the same kinds share the workload variables; each keeps its own parameters', () => {
+    const params = {
+      parameters: [{ name: 'image', type: PolicyParameterType.STRING, description: 'image prefix' }],
+    };
+    const rules = [
+      rule('T-010', 'variables.containers.all(c, c.image.startsWith(variables.params.image))', { ...params, parameterValues: { image: 'nope/' } }),
+      rule('T-011', "variables.pods.size() == 1 && variables.containers.map(c, c.name) == ['vllm']"),
+      rule('T-012', 'variables.containers.all(c, c.image.startsWith(variables.params.image))', { ...params, parameterValues: { image: hardenedModelServer().spec.template.spec.containers[0].image.split('/')[0] } }),
+      rule('T-013', 'variables.containers.exists(c, c.name == "sidecar")'),
+    ];
+    const report = new PolicyEvaluator({ rules }).evaluate([hardenedModelServer()]);
+    expect(report.violations.map((v) => v.ruleId)).toEqual(['T-010', 'T-013']);
+  });
+
+  test('evaluation errors and non-bool results are reported in the message', () => {
+    expect(messages([rule('T-020', 'object.spec.nope == 1'), rule('T-021', "has(object.spec) ? 'yes' : 'no'")], [hardenedModelServer()])).toEqual([
+      expect.stringMatching(/^\[T-020\] failed \(evaluation error: .+\)$/),
+      '[T-021] failed (expression returned "yes", not a bool)',
+    ]);
+  });
+
+  test('namespace objects are bound as namespaceObject; unknown namespaces with no labels', () => {
+    const r = rule('T-030', "has(namespaceObject.metadata.labels) && namespaceObject.metadata.labels['team'] == 'a'");
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'search', labels: { team: 'a' } } };
+    const other = variant(hardenedModelServer(), (d) => { d.metadata.namespace = 'other'; });
+    const report = new PolicyEvaluator({ rules: [r] }).evaluate([hardenedModelServer(), other, hardenedModelServer()], { namespaces: [ns] });
+    expect(report.violations.map((v) => v.object)).toEqual(['apps/v1/Deployment other/llama3-8b']);
+    expect(report.objectCount).toBe(3);
+  });
+});

@@ -1,0 +1,19 @@
+import { compileCel, fromCel, toCel } from '../../../src/validation/private/cel-engine';
+
+describe('compileCel programs', () => {
+  test('evaluate converts JSON bindings in and the result out', () => {
+    const program = compileCel("object.spec.containers.map(c, c.name) + ['x']", ['object']);
+    expect(program.evaluate({ object: { spec: { containers: [{ name: 'a' }, { name: 'b' }] } } })).toEqual({ value: ['a', 'b', 'x'] });
+    expect(program.evaluate({ object: { spec: {} } }).error).toMatch(/containers/);
+  });
+
+  test('evaluateCel takes CEL values and returns a CEL value that can be bound again', () => {
+    const pods = compileCel("[{'spec': object.spec, 'n': object.spec.replicas + 1}]", ['object']);
+    const out = pods.evaluateCel({ object: toCel({ spec: { replicas: 2, containers: [{ name: 'a' }] } }) });
+    expect(out.error).toBeUndefined();
+    expect(fromCel(out.value)).toEqual([{ spec: { replicas: 2, containers: [{ name: 'a' }] }, n: 3 }]);
+    const names = compileCel('variables.pods[0].spec.containers.map(c, c.name) == [\'a\'] && variables.pods[0].n == 3', ['variables']);
+    expect(names.evaluateCel({ variables: new Map([['pods', out.value]]) })).toEqual({ value: true });
+    expect(names.evaluateCel({ variables: new Map() }).error).toBeDefined();
+  });
+});
