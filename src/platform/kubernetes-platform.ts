@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App, Chart, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PlatformDiagram } from './diagram';
 import { PlatformNames } from './platform-names';
@@ -48,6 +48,7 @@ import { TelemetrySignal } from '../observability/telemetry-signal';
 import { PolicyCatalogue } from '../policy/policy-catalogue';
 import { PolicyReport } from '../policy/policy-evaluator';
 import { PolicyEngine, PolicySet } from '../policy/policy-set';
+import { YamlWriter } from './private/yaml-writer';
 
 /**
  * Properties of `KubernetesPlatform`.
@@ -455,6 +456,9 @@ export class KubernetesPlatform extends Construct {
       throw error;
     }
     const made = new Set<string>();
+    // Same bytes as cdk8s Yaml.save, without a yaml Document per object (see YamlWriter).
+    const yaml = new YamlWriter();
+    yaml.prepare(all.map((m) => m.resource));
     for (const m of all) {
       const target = path.join(dir, ...m.path.split('/'));
       const parent = path.dirname(target);
@@ -462,7 +466,7 @@ export class KubernetesPlatform extends Construct {
         fs.mkdirSync(parent, { recursive: true });
         made.add(parent);
       }
-      Yaml.save(target, [m.resource]);
+      fs.writeFileSync(target, yaml.stringify(m.resource), { encoding: 'utf8' });
     }
     return all.map((m) => m.path);
   }
