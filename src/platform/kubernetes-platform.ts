@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { PlatformDiagram } from './diagram';
 import { PlatformNames } from './platform-names';
 import { GpuCapacityType, GpuProvisioning, ModelWeights, PlatformSpec } from './platform-spec';
@@ -364,15 +364,24 @@ export class KubernetesPlatform extends Construct {
    * Every object with the file it is written to, sorted by path (resolves every chart; no files written).
    */
   public manifests(): PlatformManifest[] {
-    this.validateTree();
+    const constructs = this.validateTree();
+    // One walk over the tree (preorder, as chart.node.findAll()), each ApiObject bucketed by its
+    // nearest chart (as Chart.of()); not chart.toJson(): it re-validates the whole app per chart.
+    const nearestChart = new Map<IConstruct, Chart | undefined>();
+    const byChart = new Map<Chart, ApiObject[]>();
+    for (const c of constructs) {
+      const chart = c instanceof Chart ? c : (c.node.scope ? nearestChart.get(c.node.scope) : undefined);
+      nearestChart.set(c, chart);
+      if (chart && c instanceof ApiObject) {
+        const bucket = byChart.get(chart);
+        if (bucket) bucket.push(c);
+        else byChart.set(chart, [c]);
+      }
+    }
     const out: PlatformManifest[] = [];
     const problems = new ProblemCollector(this);
     for (const [chart, directory] of this.directories) {
-      // Not chart.toJson(): it re-validates the whole app per chart (quadratic in charts).
-      const objects: any[] = [];
-      for (const construct of chart.node.findAll()) {
-        if (construct instanceof ApiObject && Chart.of(construct) === chart) objects.push(construct.toJson());
-      }
+      const objects: any[] = (byChart.get(chart) ?? []).map((o) => o.toJson());
       // cdk8s file names (`<Kind>.<name>.k8s.yaml`); the namespace joins the name only where one
       // directory holds the same kind and name in several namespaces (e.g. PeerAuthentication 'default').
       const fileName = (o: any, withNamespace: boolean) =>
@@ -594,16 +603,19 @@ export class KubernetesPlatform extends Construct {
   }
 
   /** Run every construct's validation (what `app.synth()` would), without writing. */
-  private validateTree(): void {
+  /** Validate every construct of the platform; returns them (preorder). */
+  private validateTree(): IConstruct[] {
     this.writing = true;
     try {
       const errors: string[] = [];
-      for (const c of this.node.findAll()) {
+      const all = this.node.findAll();
+      for (const c of all) {
         for (const e of c.node.validate()) errors.push(`[${c.node.path}] ${e}`);
       }
       if (errors.length > 0) {
         throw new ValidationError('platform', 'failed construct validation', errors.join('; '), 'fix the problems listed');
       }
+      return all;
     } finally {
       this.writing = false;
     }
