@@ -252,25 +252,35 @@ export function compileCel(expression: string, variables: readonly string[] = AD
   return cached;
 }
 
+/** Parsed and planned expressions by expression text: planning does not depend on the variable set. */
+const planCache = new Map<string, { parsed?: ReturnType<typeof cel.parse>; evaluator?: (ctx: any) => unknown; error?: CelCompileError }>();
+
 function doCompile(expression: string, variables: readonly string[]): CelProgram | CelCompileError {
   if (typeof expression !== 'string' || expression.trim() === '') {
     return new CelCompileError(String(expression), 'expression is empty');
   }
-  let parsed: ReturnType<typeof cel.parse>;
-  try {
-    parsed = cel.parse(expression);
-  } catch (e: any) {
-    return new CelCompileError(expression, `syntax error: ${String(e.message ?? e).replace(/^<input>:/, '')}`);
+  let entry = planCache.get(expression);
+  if (!entry) {
+    try {
+      entry = { parsed: cel.parse(expression) };
+    } catch (e: any) {
+      entry = { error: new CelCompileError(expression, `syntax error: ${String(e.message ?? e).replace(/^<input>:/, '')}`) };
+    }
+    planCache.set(expression, entry);
   }
+  if (entry.error && !entry.parsed) return entry.error;
   const problems: string[] = [];
-  checkNode(parsed.expr, new Set(variables), problems);
+  checkNode(entry.parsed!.expr, new Set(variables), problems);
   if (problems.length > 0) return new CelCompileError(expression, [...new Set(problems)].join('; '));
-  let evaluator: (ctx: any) => unknown;
-  try {
-    evaluator = cel.plan(env(), parsed) as any;
-  } catch (e: any) {
-    return new CelCompileError(expression, `plan error: ${e.message ?? e}`);
+  if (!entry.evaluator && !entry.error) {
+    try {
+      entry.evaluator = cel.plan(env(), entry.parsed!) as any;
+    } catch (e: any) {
+      entry.error = new CelCompileError(expression, `plan error: ${e.message ?? e}`);
+    }
   }
+  if (entry.error) return entry.error;
+  const evaluator = entry.evaluator!;
   const evaluateCel = (ctx: Record<string, unknown>): CelOutcome => {
     try {
       const result = evaluator(ctx);

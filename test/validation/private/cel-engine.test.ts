@@ -1,4 +1,4 @@
-import { compileCel, fromCel, toCel } from '../../../src/validation/private/cel-engine';
+import { CelCompileError, compileCel, fromCel, toCel } from '../../../src/validation/private/cel-engine';
 
 describe('compileCel programs', () => {
   test('evaluate converts JSON bindings in and the result out', () => {
@@ -15,5 +15,15 @@ describe('compileCel programs', () => {
     const names = compileCel('variables.pods[0].spec.containers.map(c, c.name) == [\'a\'] && variables.pods[0].n == 3', ['variables']);
     expect(names.evaluateCel({ variables: new Map([['pods', out.value]]) })).toEqual({ value: true });
     expect(names.evaluateCel({ variables: new Map() }).error).toBeDefined();
+  });
+
+  test('one expression compiled for several variable sets: shared plan, scope checked per set', () => {
+    const expr = 'object.metadata.name == "a" && self.x == 1';
+    expect(() => compileCel(expr, ['object'])).toThrow(/undeclared reference to 'self'/);
+    const both = compileCel(expr, ['object', 'self']);
+    expect(both.evaluate({ object: { metadata: { name: 'a' } }, self: { x: 1 } })).toEqual({ value: true });
+    expect(() => compileCel(expr, ['self'])).toThrow(/undeclared reference to 'object'/);
+    expect(() => compileCel('a +', ['a'])).toThrow(CelCompileError);
+    expect(() => compileCel('a +', ['b'])).toThrow(/syntax error/);
   });
 });
