@@ -13,6 +13,7 @@ const TRICKY: any[] = [
   { first: shared, second: shared },
   { date: new Date(0), map: new Map([['a', 1]]) },
   { long: 'x'.repeat(2000), [`k${'y'.repeat(1100)}`]: 'long key' },
+  { words: ['llama3-8b', 'Falsey', 'nullable', 'yes-no', 'off.on', '0b1010', '0x1Fab', '2026-01-15', '1_000.5e+3', 'infinity', '.infinity', 'NaN-ish', 'ON-OFF', 'true.x', 'v1alpha1', 'a'.repeat(999), 'g'.repeat(1030)] },
   { image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/vllm@sha256:0123abcd', quantity: '500m', time: '2026-01-15', sexa: '1:20', ver: '1.10', q: 'a"b\'c' },
 ];
 
@@ -43,5 +44,26 @@ describe('YamlWriter', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  test('strings written without asking the library are written as the library writes them (generated cases)', () => {
+    // Deterministic pseudo-random strings over the characters the shortcut accepts plus some it must not.
+    const chars = 'aAbBeEfFgGnNoOsStTxXyYzZ0123456789._/-:@+=~,() #\\\'"{}[]*|<>!&%?^$;`\t\u00e9';
+    let seed = 42;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const words = ['yes', 'No', 'ON', 'off', 'null', 'y', 'N', 'true', 'FALSE', 'nan', 'inf', 'Inf', 'NaN', 'y es', 'on:', 'on: x', 'x #y', 'a b', 'a,b', 'k=v', '(x)', 'user@host', 'sum(rate(x{a="b"}[5m])) > 0.5', 'a\\b', 'x|y', 'k: {v}', 'a:b:', 'it\'s', '1:20', '1:2g', 'g:1'];
+    for (let i = 0; i < 3000; i++) {
+      let w = '';
+      for (let j = 1 + rnd(12); j > 0; j--) w += chars[rnd(chars.length)];
+      words.push(w);
+    }
+    const objects = [{ values: words }, Object.fromEntries(words.map((w, i) => [w, i]))];
+    const writer = new YamlWriter();
+    writer.prepare(objects);
+    for (const o of objects) expect(writer.stringify(o)).toBe(Yaml.stringify(o));
+    for (const w of words) expect(new YamlWriter().stringify({ [w]: w })).toBe(Yaml.stringify({ [w]: w }));
   });
 });

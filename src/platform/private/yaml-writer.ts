@@ -103,6 +103,10 @@ export class YamlWriter {
   /** Render values as the library does, as `k<i>: <value>` lines of one map per batch. */
   private renderValues(scalars: unknown[]): void {
     const todo = scalars.filter((s) => {
+      if (isPlainWord(s)) {
+        this.values.set(s, s as string);
+        return false;
+      }
       if (isRenderable(s)) return true;
       this.values.set(s, undefined);
       return false;
@@ -128,6 +132,10 @@ export class YamlWriter {
   /** Render keys as the library does, as `<key>: 0` lines of one map per batch. */
   private renderKeys(keys: string[]): void {
     const todo = keys.filter((k) => {
+      if (isPlainWord(k)) {
+        this.keys.set(k, k);
+        return false;
+      }
       if (isRenderable(k) && k !== '__proto__') return true;
       this.keys.set(k, undefined);
       return false;
@@ -149,6 +157,23 @@ export class YamlWriter {
       });
     }
   }
+}
+
+/**
+ * Strings the library writes as they are, key or value, known without asking it: one line of
+ * printable ASCII starting with a letter or digit (so no indicator up front and no document marker),
+ * without `: `, ` #`, a trailing `:` or space (the plain-scalar exclusions), shorter than the 1024-character implicit key
+ * limit), with a letter outside `a-f`, `t`, `x`, `z` (case-insensitive) and not one of YAML 1.1's bool,
+ * null, inf or nan words, so that no YAML 1.1 scalar type reads it as anything but a string: numbers
+ * (incl. hex, binary, sexagesimal) use only digits, `_`, `.`, `:`, `+`, `-`, `e`, `x`, `b` and `a-f`;
+ * timestamps digits, `-`, `:`, `.`, `t`, `z` and spaces. The tests check this against the library.
+ */
+function isPlainWord(s: unknown): boolean {
+  return typeof s === 'string' && s.length > 0 && s.length < 1000
+    && /^[A-Za-z0-9][\x20-\x7e]*$/.test(s)
+    && !/: | #| $|:$/.test(s)
+    && /[g-su-wyG-SU-WY]/.test(s)
+    && !/^[-+]?\.?(y|yes|n|no|true|false|on|off|null|inf|nan)$/i.test(s);
 }
 
 /** Plain arrays and objects only (class instances, Dates, Maps go through the library). */
