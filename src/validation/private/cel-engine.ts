@@ -199,11 +199,34 @@ export const ADMISSION_VARIABLES = ['object', 'oldObject', 'request', 'params', 
 
 let sharedEnv: cel.CelEnv | undefined;
 
+type Re2 = NonNullable<NonNullable<Parameters<typeof cel.celEnv>[0]>['re2']>;
+
+/**
+ * The RE2 engine @bufbuild/cel uses for `matches`, with compiled patterns cached: the built-in
+ * `matches` compiles its pattern (and builds a new DFA) on every call. Resolved next to @bufbuild/cel,
+ * whose dependency it is.
+ */
+function cachedRe2(): Re2 {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { RE2JS } = require(require.resolve('@bufbuild/re2', { paths: [require.resolve('@bufbuild/cel')] }));
+  const compiled = new Map<string, ReturnType<Re2['compile']>>();
+  return {
+    compile(pattern: string) {
+      let re = compiled.get(pattern);
+      if (!re) {
+        re = RE2JS.compile(pattern) as ReturnType<Re2['compile']>;
+        compiled.set(pattern, re);
+      }
+      return re;
+    },
+  };
+}
+
 function env(): cel.CelEnv {
   if (!sharedEnv) {
     const variables: Record<string, cel.CelType> = {};
     for (const v of ADMISSION_VARIABLES) variables[v] = DYN;
-    sharedEnv = cel.celEnv({ variables, funcs: [...strings, ...KUBERNETES_FUNCS] });
+    sharedEnv = cel.celEnv({ variables, funcs: [...strings, ...KUBERNETES_FUNCS], re2: cachedRe2() });
   }
   return sharedEnv;
 }

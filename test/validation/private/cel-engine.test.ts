@@ -26,4 +26,14 @@ describe('compileCel programs', () => {
     expect(() => compileCel('a +', ['a'])).toThrow(CelCompileError);
     expect(() => compileCel('a +', ['b'])).toThrow(/syntax error/);
   });
+
+  test('matches: RE2 partial-match semantics, invalid patterns are errors every time, patterns reused', () => {
+    const program = compileCel('self.matches(oldSelf)', ['self', 'oldSelf']);
+    for (let i = 0; i < 3; i++) {
+      expect(program.evaluate({ self: 'vllm:latest', oldSelf: ':latest$' })).toEqual({ value: true });
+      expect(program.evaluate({ self: 'vllm@sha256:0a', oldSelf: ':latest$' })).toEqual({ value: false });
+      expect(program.evaluate({ self: 'x', oldSelf: '(' }).error).toBeDefined();
+      expect(program.evaluate({ self: 'aaa', oldSelf: '(?=a)' }).error).toBeDefined(); // no lookahead in RE2
+    }
+  });
 });
