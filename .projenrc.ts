@@ -58,6 +58,8 @@ const project = new cdk.JsiiProject({
   // Non-jsii helpers used by the validation harness; bundled so users never resolve them.
   bundledDeps: [
     '@bufbuild/cel@0.6.1',
+    // RE2 for CEL `matches()`/`find()` as the API server evaluates them (a dependency of @bufbuild/cel, used directly).
+    '@bufbuild/re2@0.6.1',
     '@prometheus-io/lezer-promql@0.315.0',
     '@lezer/lr@1.4.2',
     '@lezer/highlight@1.2.1',
