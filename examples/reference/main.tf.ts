@@ -11,13 +11,14 @@ export function buildTerraform(app: App): AwsPlatformStack {
   // State in an encrypted, versioned S3 bucket with S3-native locking, created once per account
   // (bootstrap), as production stacks keep it. An explicit backend also keeps cdk.tf.json
   // byte-identical across machines: cdktf's implicit local backend records an absolute path.
-  new S3Backend(stack, {
+  const backend = new S3Backend(stack, {
     bucket: `${new PlatformNames(spec).clusterName}-tfstate-${spec.accountId}`,
     key: `${spec.name}/${spec.environment}/terraform.tfstate`,
     region: spec.region,
     encrypt: true,
-    useLockfile: true,
   });
+  // S3-native state locking (Terraform >= 1.10); cdktf 0.21's S3BackendConfig predates the option.
+  backend.addOverride('use_lockfile', true);
   return stack;
 }
 
