@@ -8,3 +8,4 @@ export * from './labels';
 export * from './gpu-pool';
 export * from './model-runtime';
 export * from './model-service';
+export * from './image-reference';

@@ -2,6 +2,7 @@ import { PlatformNames } from './platform-names';
 import { GpuPoolSpec, GpuProvisioning, ModelSpec, ModelWeights, PlatformSpec, TenantSpec } from './platform-spec';
 import { ProblemCollector, ValidationProblem } from '../core/errors';
 import { GpuPool } from '../core/gpu-pool';
+import { ImageReference } from '../core/image-reference';
 import { Names } from '../core/names';
 import { ServingImages } from '../k8s/serving/serving-images';
 import { PolicyCatalogue } from '../policy/policy-catalogue';
@@ -13,7 +14,6 @@ const MANAGED_NODE_GROUP_MAX_NODES = 450;
 const MAX_MODEL_NAME = 53;
 /** Longest job name: pod names add `-master-0` / `-worker-N` (k8s FineTuningJob). */
 const MAX_JOB_NAME = 50;
-const PINNED = /@sha256:[0-9a-f]{64}$/;
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const IAM_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
@@ -285,7 +285,7 @@ class SpecChecks {
     const c = this.collector;
     if (!c.check(typeof image === 'string' && image.trim() !== '' && !/\s/.test(image), prop, 'must be a container image reference', image,
       "pass '<registry>/<repository>@sha256:<digest>'")) return;
-    c.check(PINNED.test(image), prop, 'must be pinned by digest (a tag can be moved to other content)', image,
+    c.check(ImageReference.isPinnedByDigest(image), prop, 'must be pinned by digest (a tag can be moved to other content)', image,
       `use '<registry>/<repository>@sha256:<digest>' (resolve it with 'crane digest ${image}')`);
     if (allowed.length > 0) {
       c.check(allowed.some((r) => image.startsWith(`${r}/`)), prop, 'must come from an allowed registry (policy LLM-IMG-003)', image,

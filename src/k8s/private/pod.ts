@@ -9,14 +9,12 @@ import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../../core/errors';
 import { IGpuPool, NodeTaint } from '../../core/gpu-pool';
+import { ImageReference } from '../../core/image-reference';
 import { PlatformLabels } from '../../core/labels';
 
-/** A digest reference: `<name>@sha256:<64 hex>` (optionally with a tag before the `@`). */
-const PINNED_IMAGE = /^[a-z0-9]+(?:[._\/:-][a-zA-Z0-9]+)*@sha256:[a-f0-9]{64}$/;
-
-/** Whether `image` is pinned by digest. */
+/** Whether `image` is pinned by digest (`<name>[:<tag>]@sha256:<64 hex>`). */
 export function isPinnedImage(image: string): boolean {
-  return typeof image === 'string' && PINNED_IMAGE.test(image);
+  return ImageReference.isPinnedByDigest(image);
 }
 
 /**
