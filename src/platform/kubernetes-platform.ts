@@ -9,7 +9,7 @@ import { PlatformSpecValidator } from './platform-spec-validator';
 import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
 import { GpuPool, IGpuPool } from '../core/gpu-pool';
 import { PlatformLabels } from '../core/labels';
-import { IModelService, ModelService } from '../core/model-service';
+import { IModelService } from '../core/model-service';
 import { ChartRepository } from '../gitops/chart-repository';
 import { GitOpsLayout } from '../gitops/gitops-layout';
 import { IPlatformAddon, PlatformAddon } from '../gitops/platform-addon';
@@ -215,19 +215,7 @@ export class KubernetesPlatform extends Construct {
           replicas: m.replicas,
         });
         this.specPaths.set(`${tenant.namespace}/${isvc.modelName}`, at);
-        served.push({
-          index: i,
-          service: ModelService.fromAttributes({
-            modelName: m.name,
-            tenant: m.tenant,
-            namespace: tenant.namespace,
-            serviceName: isvc.predictorName,
-            runtime: m.runtime,
-            serviceAccountName: m.name,
-            selectorLabels: { [PlatformLabels.MODEL]: m.name },
-            versions: ['stable'],
-          }),
-        });
+        served.push({ index: i, service: isvc });
         return;
       }
       const server = new ModelServer(tenantChart, `Model-${m.name}`, {

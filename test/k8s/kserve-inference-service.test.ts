@@ -39,6 +39,20 @@ describe('KServeInferenceService', () => {
     expect(report.errors).toEqual([]);
   });
 
+  test('is an IModelService: the mesh and observability layers address it like a ModelServer', () => {
+    let isvc!: KServeInferenceService;
+    const objects = synthChart((chart) => {
+      isvc = new KServeInferenceService(chart, 'Llama', { tenant: tenant(chart), modelName: 'llama', runtime: ModelRuntime.VLLM, image: VLLM_IMAGE, source: hfSource(), pool: a10gPool() });
+    });
+    expect([isvc.modelName, isvc.tenant, isvc.namespace, isvc.serviceName, isvc.serviceAccountName, isvc.versions]).toEqual(['llama', 'search', 'search', 'llama-predictor', 'llama', ['stable']]);
+    expect(isvc.runtime).toBe(ModelRuntime.VLLM);
+    expect(isvc.selectorLabels).toEqual({ [PlatformLabels.MODEL]: 'llama' });
+    // The selector matches the predictor pods and the ServiceAccount exists.
+    const predictorLabels = findObject(objects, 'InferenceService', 'llama').spec.predictor.labels;
+    expect(predictorLabels).toMatchObject(isvc.selectorLabels);
+    expect(findObject(objects, 'ServiceAccount', isvc.serviceAccountName).metadata.namespace).toBe(isvc.namespace);
+  });
+
   test('fixed replicas disable KServe autoscaling', () => {
     const objects = synthChart((chart) => {
       new KServeInferenceService(chart, 'Llama', {

@@ -7,6 +7,7 @@ import { ValidationError } from '../../core/errors';
 import { IGpuPool } from '../../core/gpu-pool';
 import { PlatformLabels } from '../../core/labels';
 import { ModelRuntime } from '../../core/model-runtime';
+import { IModelService } from '../../core/model-service';
 import { Names } from '../../core/names';
 import { resolveGpuWorkload } from '../private/gpu-workload';
 import { buildModelPod } from '../private/model-pod';
@@ -95,13 +96,25 @@ const MAX_NAME = 45;
  * init containers for weights), and LLM-signal autoscaling (KEDA on the `<model>-predictor`
  * Deployment) instead of KServe's CPU HPA.
  */
-export class KServeInferenceService extends Construct {
+export class KServeInferenceService extends Construct implements IModelService {
   /** The InferenceService name. */
   public readonly modelName: string;
+  /** The owning tenant. */
+  public readonly tenant: string;
   /** The namespace. */
   public readonly namespace: string;
   /** The Deployment (and Service) KServe creates for the predictor. */
   public readonly predictorName: string;
+  /** The Service that fronts the model: KServe's predictor Service. */
+  public readonly serviceName: string;
+  /** The runtime. */
+  public readonly runtime: ModelRuntime;
+  /** The ServiceAccount the predictor pods run as (the model name). */
+  public readonly serviceAccountName: string;
+  /** Labels that select the predictor pods. */
+  public readonly selectorLabels: { [key: string]: string };
+  /** The versions served: `['stable']` (KServe canaries are not modelled). */
+  public readonly versions: string[];
 
   constructor(scope: Construct, id: string, props: KServeInferenceServiceProps) {
     super(scope, id);
@@ -111,7 +124,13 @@ export class KServeInferenceService extends Construct {
         `shorten it, e.g. '${Names.toDns1123Label(this.modelName, MAX_NAME)}'`, this);
     }
     this.namespace = props.tenant.namespace;
+    this.tenant = props.tenant.tenantName;
     this.predictorName = `${this.modelName}-predictor`;
+    this.serviceName = this.predictorName;
+    this.runtime = props.runtime;
+    this.serviceAccountName = this.modelName;
+    this.selectorLabels = { [PlatformLabels.MODEL]: this.modelName };
+    this.versions = ['stable'];
     const allowUnpinned = props.allowUnpinnedImages ?? false;
     validateImage('image', props.image, allowUnpinned, this, 'allowUnpinnedImages');
     const w = resolveGpuWorkload(this, {
