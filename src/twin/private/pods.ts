@@ -1,0 +1,226 @@
+/**
+ * The pod inventory: the pods that will actually exist on the cluster for the synthesized output, as the API
+ * server admits them. Built-in controllers (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob) make
+ * pods from their templates; operators make pods from custom resources (./operators.ts); then the mutating
+ * webhooks the output installs change them (Istio sidecar injection, ./istio-injection.ts). Replicas at the
+ * minimum and maximum scale come from the workload and from the autoscalers in the output that target it
+ * (autoscaling/v2 HorizontalPodAutoscaler, KEDA ScaledObject).
+ *
+ * Add-ons' own pods (rendered from their charts) are not made here (see ./addon-pods.ts).
+ */
+import { IstioMesh, inject, injectionOf, istioMeshOf } from './istio-injection';
+import { ObjectIndex, ResolvedTwinOptions, TwinPod } from './model';
+import { collectorExpansion, Expansion, inferenceServiceExpansion, PodDraft, pytorchJobExpansion } from './operators';
+
+/** Built-in controllers that make pods from a template, by the apiVersions modelled. */
+const CONTROLLER_KINDS: Record<string, string[]> = {
+  Deployment: ['apps/v1'],
+  ReplicaSet: ['apps/v1'],
+  StatefulSet: ['apps/v1'],
+  DaemonSet: ['apps/v1'],
+  Job: ['batch/v1'],
+  CronJob: ['batch/v1'],
+};
+
+/** KEDA defaults (keda.sh/v1alpha1 ScaledObject: minReplicaCount 0, maxReplicaCount 100). */
+const KEDA_DEFAULT_MIN = 0;
+const KEDA_DEFAULT_MAX = 100;
+
+/**
+ * The pods that will exist for the workloads and operator resources in `index` (after Istio injection), the
+ * objects operators derive from them (KServe's predictor Service and Ingress, the training operator's headless
+ * Services), and what could not be modelled (`Kind ns/name: <what>`). Never throws on odd input.
+ */
+export function workloadPodsOf(index: ObjectIndex, options: ResolvedTwinOptions): { pods: TwinPod[]; derived: any[]; notModelled: string[] } {
+  void options;
+  const notModelled: string[] = [];
+  const derived: any[] = [];
+  const drafts: PodDraft[] = [];
+  let mesh: IstioMesh | undefined;
+  try {
+    mesh = istioMeshOf(index);
+    if (mesh) notModelled.push(...mesh.notes);
+  } catch (e) {
+    notModelled.push(`Istio mesh settings could not be read (${(e as Error)?.message ?? e}); no sidecar injection modelled`);
+  }
+  const add = (o: any, fn: () => Expansion | PodDraft[]) => {
+    try {
+      const r = fn();
+      if (Array.isArray(r)) drafts.push(...r);
+      else {
+        drafts.push(...r.pods);
+        derived.push(...r.derived);
+        notModelled.push(...r.notModelled);
+      }
+    } catch (e) {
+      notModelled.push(`${ObjectIndex.id(o)}: could not be modelled (${(e as Error)?.message ?? e})`);
+    }
+  };
+
+  for (const o of index.objects) {
+    const kind = o.kind;
+    const apiVersion = String(o.apiVersion ?? '');
+    if (kind === 'Pod' && apiVersion === 'v1') add(o, () => [barePod(o)]);
+    else if (CONTROLLER_KINDS[kind]?.includes(apiVersion)) add(o, () => controllerPods(o, notModelled));
+    else if (kind === 'InferenceService' && apiVersion.startsWith('serving.kserve.io/')) add(o, () => inferenceServiceExpansion(o, index));
+    else if (kind === 'PyTorchJob' && apiVersion.startsWith('kubeflow.org/')) add(o, () => pytorchJobExpansion(o));
+    else if (kind === 'OpenTelemetryCollector' && apiVersion.startsWith('opentelemetry.io/')) add(o, () => collectorExpansion(o, index));
+    else if (makesPods(o)) notModelled.push(`${ObjectIndex.id(o)}: ${apiVersion} ${kind} carries a pod template, the pods its operator makes are not modelled`);
+  }
+
+  const pods: TwinPod[] = [];
+  for (const d of drafts) {
+    try {
+      pods.push(finish(d, index, mesh));
+    } catch (e) {
+      notModelled.push(`${d.owner}: could not be modelled (${(e as Error)?.message ?? e})`);
+    }
+  }
+  return { pods, derived, notModelled };
+}
+
+/** A custom resource that looks like it makes pods (a pod template or containers somewhere in its spec). */
+function makesPods(o: any): boolean {
+  if (!o?.apiVersion || String(o.apiVersion).startsWith('v1') || !String(o.apiVersion).includes('/')) return false;
+  const seen = new Set<any>();
+  const walk = (v: any, depth: number): boolean => {
+    if (!v || typeof v !== 'object' || depth > 8 || seen.has(v)) return false;
+    seen.add(v);
+    if (Array.isArray(v)) return v.some((x) => walk(x, depth + 1));
+    if (Array.isArray(v.containers) && v.containers.some((c: any) => c && typeof c === 'object' && typeof c.image === 'string')) return true;
+    if (v.template && typeof v.template === 'object' && v.template.spec && Array.isArray(v.template.spec.containers)) return true;
+    return Object.values(v).some((x) => walk(x, depth + 1));
+  };
+  return walk(o.spec, 0);
+}
+
+function barePod(o: any): PodDraft {
+  const namespace = String(o.metadata?.namespace || 'default');
+  const pod = JSON.parse(JSON.stringify(o));
+  pod.metadata = { ...(pod.metadata ?? {}), namespace };
+  const name = String(o.metadata?.name ?? o.metadata?.generateName ?? '');
+  return {
+    owner: ObjectIndex.id(o), ownerObject: o, origin: 'object', namespace, namePrefix: name, pod, templatePath: '',
+    minReplicas: 1, maxReplicas: 1, externalAutoscaling: false, workload: { name: name.replace(/-$/, ''), kind: 'Pod', apiVersion: 'v1' }, mutations: [],
+  };
+}
+
+/** The pods a built-in controller makes from its template, with the metadata the controller sets. */
+function controllerPods(o: any, notModelled: string[]): PodDraft[] {
+  const kind = o.kind as string;
+  const owner = ObjectIndex.id(o);
+  const name = String(o.metadata?.name ?? '');
+  const namespace = String(o.metadata?.namespace || 'default');
+  const isCron = kind === 'CronJob';
+  const jobSpec = isCron ? o.spec?.jobTemplate?.spec : o.spec;
+  const template = isCron ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
+  const templatePath = isCron ? 'spec.jobTemplate.spec.template' : 'spec.template';
+  if (!template || typeof template !== 'object' || !template.spec) {
+    notModelled.push(`${owner}: no ${templatePath}.spec, no pods modelled`);
+    return [];
+  }
+  const meta = template.metadata ?? {};
+  const labels: Record<string, string> = { ...(meta.labels ?? {}) };
+  const metadata: any = { namespace, labels, annotations: { ...(meta.annotations ?? {}) } };
+  let replicas = 1;
+  let min = 1;
+  let max = 1;
+  let prefix = `${name}-`;
+  switch (kind) {
+    case 'Deployment':
+    case 'ReplicaSet':
+      replicas = typeof o.spec?.replicas === 'number' ? o.spec.replicas : 1;
+      min = max = replicas;
+      metadata.generateName = prefix;
+      break;
+    case 'StatefulSet':
+      replicas = typeof o.spec?.replicas === 'number' ? o.spec.replicas : 1;
+      min = max = replicas;
+      // The StatefulSet controller names pods <name>-<ordinal> and labels them with it (the first pod shown).
+      metadata.name = `${name}-0`;
+      labels['statefulset.kubernetes.io/pod-name'] = `${name}-0`;
+      labels['apps.kubernetes.io/pod-index'] = '0';
+      break;
+    case 'DaemonSet':
+      min = max = -1;
+      metadata.generateName = prefix;
+      break;
+    case 'Job':
+    case 'CronJob': {
+      const parallelism = typeof jobSpec?.parallelism === 'number' ? jobSpec.parallelism : 1;
+      const completions = typeof jobSpec?.completions === 'number' ? jobSpec.completions : undefined;
+      const active = completions === undefined ? parallelism : Math.min(parallelism, completions);
+      // A CronJob has no pods between runs; its Job is named <cronjob>-<scheduled time>.
+      min = isCron ? 0 : active;
+      max = active;
+      if (!isCron) {
+        labels['batch.kubernetes.io/job-name'] = name;
+        labels['job-name'] = name;
+      }
+      metadata.generateName = prefix;
+      if (isCron) prefix = `${name}-`;
+      break;
+    }
+  }
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata, spec: JSON.parse(JSON.stringify(template.spec)) };
+  const scalable = kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'StatefulSet';
+  return [{
+    owner, ownerObject: o, origin: 'controller', namespace, namePrefix: prefix, pod, templatePath,
+    minReplicas: min, maxReplicas: max,
+    scaleTarget: scalable ? { apiVersion: String(o.apiVersion), kind, name } : undefined,
+    externalAutoscaling: scalable,
+    workload: { name, kind, apiVersion: String(o.apiVersion) },
+    mutations: [],
+  }];
+}
+
+/**
+ * The autoscaler in the output that scales `target` in `namespace`: a KEDA ScaledObject (its HPA) or an
+ * autoscaling HorizontalPodAutoscaler, with its replica bounds.
+ */
+export function autoscalerFor(index: ObjectIndex, namespace: string, target: { apiVersion: string; kind: string; name: string }): { source: string; min: number; max: number } | undefined {
+  for (const so of index.ofKind('ScaledObject')) {
+    if (String(so.metadata?.namespace || 'default') !== namespace) continue;
+    const ref = so.spec?.scaleTargetRef ?? {};
+    if (ref.name !== target.name || (ref.kind ?? 'Deployment') !== target.kind) continue;
+    const min = typeof so.spec?.minReplicaCount === 'number' ? so.spec.minReplicaCount : KEDA_DEFAULT_MIN;
+    const max = typeof so.spec?.maxReplicaCount === 'number' ? so.spec.maxReplicaCount : KEDA_DEFAULT_MAX;
+    const idle = typeof so.spec?.idleReplicaCount === 'number' ? so.spec.idleReplicaCount : undefined;
+    return { source: ObjectIndex.id(so), min: idle !== undefined ? Math.min(idle, min) : min, max };
+  }
+  for (const hpa of index.ofKind('HorizontalPodAutoscaler')) {
+    if (String(hpa.metadata?.namespace || 'default') !== namespace) continue;
+    const ref = hpa.spec?.scaleTargetRef ?? {};
+    if (ref.name !== target.name || ref.kind !== target.kind) continue;
+    const min = typeof hpa.spec?.minReplicas === 'number' ? hpa.spec.minReplicas : 1;
+    const max = typeof hpa.spec?.maxReplicas === 'number' ? hpa.spec.maxReplicas : min;
+    return { source: ObjectIndex.id(hpa), min, max };
+  }
+  return undefined;
+}
+
+function finish(d: PodDraft, index: ObjectIndex, mesh: IstioMesh | undefined): TwinPod {
+  let min = d.minReplicas;
+  let max = d.maxReplicas;
+  const mutations = [...d.mutations];
+  if (d.scaleTarget) {
+    const scaler = autoscalerFor(index, d.namespace, d.scaleTarget);
+    if (scaler && (d.externalAutoscaling || d.origin === 'operator')) {
+      min = scaler.min;
+      max = scaler.max;
+      mutations.push(`replicas ${scaler.min}..${scaler.max} from ${scaler.source}`);
+    }
+  }
+  let pod = d.pod;
+  const namespace = index.namespace(d.namespace);
+  const decision = injectionOf(pod, namespace, mesh);
+  if (decision.inject && mesh) {
+    const r = inject(pod, namespace, mesh, d.workload);
+    pod = r.pod;
+    mutations.push(...r.mutations);
+  }
+  return {
+    owner: d.owner, ownerObject: d.ownerObject, origin: d.origin, namespace: d.namespace, namePrefix: d.namePrefix, pod,
+    templatePath: d.templatePath, minReplicas: min, maxReplicas: max, mutations,
+  };
+}
