@@ -1,11 +1,11 @@
 import { Duration, Size } from 'cdk8s';
 import { GpuInstanceType, PlatformLabels, TaintEffect } from '../../src/core';
 import { DcgmExporter } from '../../src/k8s/gpu/dcgm-exporter';
-import { CapacityType, KarpenterGpuClass } from '../../src/k8s/gpu/karpenter-gpu-class';
+import { CapacityType, DisruptionReason, KarpenterGpuClass } from '../../src/k8s/gpu/karpenter-gpu-class';
 import { NvidiaDevicePlugin } from '../../src/k8s/gpu/nvidia-device-plugin';
 import { ServingImages } from '../../src/k8s/serving/serving-images';
 import { findObject, synthChart } from '../util';
-import { DIGEST, expectValidationError, model, podOf } from './fixtures';
+import { DIGEST, expectValidationError, model, podOf, tenant } from './fixtures';
 
 const base = { poolName: 'l40s', instanceTypes: [GpuInstanceType.G6E_12XLARGE, GpuInstanceType.G6E_24XLARGE], nodeRole: 'acme-karpenter-node', discoveryTag: 'acme-prod' };
 
@@ -15,7 +15,8 @@ describe('KarpenterGpuClass', () => {
   beforeAll(() => {
     objects = synthChart((chart) => {
       pool = new KarpenterGpuClass(chart, 'L40s', { ...base, maxNodes: 3 });
-      model(chart, { pool, gpusPerReplica: 4, replicas: { min: 1, max: 2 } });
+      // 2 replicas + 1 rollout surge of 4 GPUs
+      model(chart, { pool, gpusPerReplica: 4, replicas: { min: 1, max: 2 } }, tenant(chart, { gpuQuota: 12 }));
     });
   });
 
@@ -49,15 +50,18 @@ describe('KarpenterGpuClass', () => {
     ]);
   });
 
-  test('disruption: WhenEmpty, budgets never drift-replace serving nodes, expireAfter, GPU limit', () => {
+  test('defect 16: drift rolls out one node at a time, expireAfter 30 days, drains bounded by terminationGracePeriod 1h, GPU limit', () => {
     const spec = findObject(objects, 'NodePool', 'l40s').spec;
     expect(spec.disruption).toEqual({
       consolidationPolicy: 'WhenEmpty',
       consolidateAfter: '10m',
-      budgets: [{ nodes: '0', reasons: ['Drifted', 'Underutilized'] }, { nodes: '1', reasons: ['Empty'] }],
+      budgets: [{ nodes: '1', reasons: ['Drifted'] }, { nodes: '1', reasons: ['Empty'] }, { nodes: '0', reasons: ['Underutilized'] }],
     });
     expect(spec.template.spec.expireAfter).toBe('720h');
-    expect(spec.template.spec.terminationGracePeriod).toBeUndefined();
+    expect(spec.template.spec.terminationGracePeriod).toBe('1h');
+    // Model pods no longer pin their node: their PodDisruptionBudget governs drains.
+    const tpl = findObject(objects, 'Deployment', 'llama3-8b-stable').spec.template;
+    expect(tpl.metadata.annotations['karpenter.sh/do-not-disrupt']).toBeUndefined();
     expect(spec.limits).toEqual({ 'nvidia.com/gpu': '12' });
     expect(spec.template.spec.nodeClassRef).toEqual({ group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'l40s' });
   });
@@ -84,6 +88,10 @@ describe('KarpenterGpuClass', () => {
         expireAfter: Duration.hours(48),
         consolidateAfter: Duration.seconds(90),
         terminationGracePeriod: Duration.hours(2),
+        disruptionBudgets: [
+          { nodes: '0', reasons: [DisruptionReason.DRIFTED], schedule: '0 9 * * mon-fri', duration: Duration.hours(8) },
+          { nodes: '20%' },
+        ],
         amiAlias: 'bottlerocket@1.30.0',
         volumeSize: Size.gibibytes(200),
         kmsKeyId: 'alias/ebs',
@@ -98,6 +106,7 @@ describe('KarpenterGpuClass', () => {
     expect(np.template.spec.expireAfter).toBe('48h');
     expect(np.template.spec.terminationGracePeriod).toBe('2h');
     expect(np.disruption.consolidateAfter).toBe('90s');
+    expect(np.disruption.budgets).toEqual([{ nodes: '0', reasons: ['Drifted'], schedule: '0 9 * * mon-fri', duration: '8h' }, { nodes: '20%' }]);
     expect(np.limits).toBeUndefined();
     expect(np.template.metadata.labels['example.com/team']).toBe('ml');
     expect(g.taints).toEqual([{ key: 'example.com/gpu', effect: 'NoExecute' }]);
@@ -117,6 +126,14 @@ describe('KarpenterGpuClass', () => {
       expectValidationError(() => new KarpenterGpuClass(chart, 'G', { ...base, poolName: 'g', extraLabels: { 'karpenter.sh/x': 'y' } }), 'extraLabels.karpenter.sh/x', "'karpenter.sh/x'");
       expectValidationError(() => new KarpenterGpuClass(chart, 'H', { ...base, poolName: 'h', discoveryTag: '' }), 'discoveryTag', "''");
       expectValidationError(() => new KarpenterGpuClass(chart, 'I', { ...base, poolName: 'i', capacityTypes: [] }), 'capacityTypes', '[]');
+      expectValidationError(() => new KarpenterGpuClass(chart, 'J', { ...base, poolName: 'j', terminationGracePeriod: Duration.seconds(30) }), 'terminationGracePeriod', "'30s'");
+      expectValidationError(() => new KarpenterGpuClass(chart, 'K', { ...base, poolName: 'k', disruptionBudgets: [{ nodes: 'one' }] }), 'disruptionBudgets[0].nodes', "'one'");
+      expectValidationError(() => new KarpenterGpuClass(chart, 'L', { ...base, poolName: 'l', disruptionBudgets: [{ nodes: '101%' }] }), 'disruptionBudgets[0].nodes', "'101%'");
+      expectValidationError(() => new KarpenterGpuClass(chart, 'M', { ...base, poolName: 'm', disruptionBudgets: [{ nodes: '1', schedule: '@daily' }] }), 'disruptionBudgets[0].duration', "'@daily'");
+      expectValidationError(() => new KarpenterGpuClass(chart, 'N', { ...base, poolName: 'n', disruptionBudgets: [{ nodes: '1', duration: Duration.hours(1) }] }), 'disruptionBudgets[0].schedule', '60');
+      expectValidationError(() => new KarpenterGpuClass(chart, 'O', { ...base, poolName: 'o', disruptionBudgets: [{ nodes: '1', schedule: 'daily', duration: Duration.hours(1) }] }), 'disruptionBudgets[0].schedule', "'daily'");
+      expectValidationError(() => new KarpenterGpuClass(chart, 'P', { ...base, poolName: 'p', disruptionBudgets: [{ nodes: '1', schedule: '@daily', duration: Duration.seconds(90) }] }), 'disruptionBudgets[0].duration', "'90s'");
+      expectValidationError(() => new KarpenterGpuClass(chart, 'Q', { ...base, poolName: 'q', disruptionBudgets: [{ nodes: '1', reasons: ['Expired' as any] }] }), 'disruptionBudgets[0].reasons', "'Expired'");
     });
   });
 });

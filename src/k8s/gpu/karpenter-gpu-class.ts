@@ -64,15 +64,32 @@ export interface KarpenterGpuClassProps {
    */
   readonly consolidateAfter?: Duration;
   /**
-   * The longest a draining node waits for its pods; after it, pods are deleted even if they carry
-   * `karpenter.sh/do-not-disrupt` or a PDB blocks them.
+   * The longest a draining node waits for its pods (NodePool `spec.template.spec.terminationGracePeriod`);
+   * after it, pods a PodDisruptionBudget or `karpenter.sh/do-not-disrupt` still hold are deleted. Karpenter
+   * deletes each pod early enough to grant its own `terminationGracePeriodSeconds`, and with it set drift
+   * may replace nodes whose pods block eviction (Karpenter 1.14 docs, concepts/disruption
+   * "TerminationGracePeriod"). Without it an expired node whose pods cannot be evicted (the only replica of
+   * a model kept by its PDB) drains forever.
    *
-   * @default - wait indefinitely (a serving GPU node is never evicted mid-generation)
+   * @default Duration.hours(1) - time for in-flight generations and for a second replica of a
+   * single-replica model to start elsewhere, short enough that expired and drifted nodes go within a
+   * maintenance window
    */
   readonly terminationGracePeriod?: Duration;
   /**
+   * Disruption budgets (`spec.disruption.budgets`): how many nodes Karpenter may disrupt at once, per
+   * reason, optionally within a cron schedule. Budgets bound graceful disruption only (drift, emptiness,
+   * consolidation); expiry is bounded by `terminationGracePeriod`.
+   *
+   * @default - drift replaces one node at a time (a new `amiAlias` or node class change rolls out),
+   * empty nodes go one at a time, and no node is replaced for being underutilized:
+   * `[{ nodes: '1', reasons: [DRIFTED] }, { nodes: '1', reasons: [EMPTY] }, { nodes: '0', reasons: [UNDERUTILIZED] }]`
+   */
+  readonly disruptionBudgets?: KarpenterDisruptionBudget[];
+  /**
    * The AMI alias, pinned (`al2023@<version>` or `bottlerocket@<version>`; Karpenter picks the NVIDIA
-   * variant for GPU instance types).
+   * variant for GPU instance types). Karpenter recommends pinning in production; to roll out a patched
+   * AMI, bump the version: the nodes drift and are replaced within `disruptionBudgets`.
    *
    * @default 'al2023@v20251110'
    */
@@ -109,8 +126,55 @@ export interface KarpenterGpuClassProps {
   readonly tags?: { [key: string]: string };
 }
 
+/**
+ * Why Karpenter disrupts a node (a disruption budget's `reasons`).
+ */
+export enum DisruptionReason {
+  /** The node no longer matches its NodePool or EC2NodeClass (new AMI alias, changed requirements). */
+  DRIFTED = 'Drifted',
+  /** The node runs no pods but daemons. */
+  EMPTY = 'Empty',
+  /** The node's pods fit elsewhere (consolidation). */
+  UNDERUTILIZED = 'Underutilized',
+}
+
+/**
+ * A Karpenter NodePool disruption budget.
+ */
+export interface KarpenterDisruptionBudget {
+  /** Nodes that may be disrupted at once: a whole number (`'1'`) or a percentage (`'10%'`). `'0'` blocks. */
+  readonly nodes: string;
+  /**
+   * The disruption reasons the budget applies to.
+   *
+   * @default - every reason
+   */
+  readonly reasons?: DisruptionReason[];
+  /**
+   * When the budget starts to apply (cron syntax, UTC; `@daily`, `0 9 * * mon-fri`).
+   *
+   * @default - always (then `duration` must be unset)
+   */
+  readonly schedule?: string;
+  /**
+   * How long the budget applies after each `schedule` hit (whole minutes or hours).
+   *
+   * @default - always (then `schedule` must be unset)
+   */
+  readonly duration?: Duration;
+}
+
 /** The latest pinned AL2023 AMI alias this release was checked against. */
 const DEFAULT_AMI_ALIAS = 'al2023@v20251110';
+const DEFAULT_TERMINATION_GRACE_PERIOD = Duration.hours(1);
+const DEFAULT_BUDGETS: KarpenterDisruptionBudget[] = [
+  { nodes: '1', reasons: [DisruptionReason.DRIFTED] },
+  { nodes: '1', reasons: [DisruptionReason.EMPTY] },
+  { nodes: '0', reasons: [DisruptionReason.UNDERUTILIZED] },
+];
+/** The NodePool CRD's patterns (karpenter.sh_nodepools.yaml, Karpenter 1.14.1). */
+const BUDGET_NODES = /^((100|[0-9]{1,2})%|[0-9]+)$/;
+const BUDGET_SCHEDULE = /^(@(annually|yearly|monthly|weekly|daily|midnight|hourly))|((.+)\s(.+)\s(.+)\s(.+)\s(.+))$/;
 const AMI_ALIAS = /^(al2023|al2|bottlerocket|windows2019|windows2022|windows2025)@(v[0-9.]+|[0-9.]+)$/;
 
 /**
@@ -118,8 +182,9 @@ const AMI_ALIAS = /^(al2023|al2|bottlerocket|windows2019|windows2022|windows2025
  * labels and taints its nodes get are exactly what a `ModelServer` on it selects and tolerates.
  *
  * Secure defaults: IMDSv2 only with hop limit 1 (pods cannot reach instance credentials), encrypted
- * gp3 root volume, on-demand capacity, WhenEmpty consolidation and budgets that never drift-replace
- * a node that serves a model.
+ * gp3 root volume, on-demand capacity, WhenEmpty consolidation, drift one node at a time (a bumped
+ * `amiAlias` rolls out; model pods move as their PodDisruptionBudgets allow), nodes expire after 30 days
+ * and a drain ends after `terminationGracePeriod` (1 hour), whatever blocks it.
  */
 export class KarpenterGpuClass extends Construct implements IGpuPool {
   public readonly poolName: string;
@@ -192,6 +257,12 @@ export class KarpenterGpuClass extends Construct implements IGpuPool {
       },
     });
 
+    const terminationGracePeriod = props.terminationGracePeriod ?? DEFAULT_TERMINATION_GRACE_PERIOD;
+    if (!(terminationGracePeriod.toSeconds() >= 60)) {
+      throw new ValidationError('terminationGracePeriod', 'must be at least a minute (pods need time to stop serving)', `${terminationGracePeriod.toSeconds()}s`,
+        'use e.g. Duration.hours(1)', this);
+    }
+    const budgets = validateBudgets(props.disruptionBudgets ?? DEFAULT_BUDGETS, this);
     const gpuLimit = props.maxNodes !== undefined ? props.maxNodes * Math.max(...this.instanceTypes.map((t) => t.gpuCount)) : undefined;
     new NodePool(this, 'Resource', {
       metadata: { name: this.poolName, labels },
@@ -210,22 +281,49 @@ export class KarpenterGpuClass extends Construct implements IGpuPool {
             ],
             taints: this.taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect as unknown as NodePoolSpecTemplateSpecTaintsEffect })),
             expireAfter: goDuration(props.expireAfter ?? Duration.days(30)),
-            ...(props.terminationGracePeriod ? { terminationGracePeriod: goDuration(props.terminationGracePeriod) } : {}),
+            terminationGracePeriod: goDuration(terminationGracePeriod),
           },
         },
         disruption: {
           consolidationPolicy: NodePoolSpecDisruptionConsolidationPolicy.WHEN_EMPTY,
           consolidateAfter: goDuration(props.consolidateAfter ?? Duration.minutes(10)),
-          budgets: [
-            // Never replace a node for drift or utilization: only empty nodes go.
-            { nodes: '0', reasons: [NodePoolSpecDisruptionBudgetsReasons.DRIFTED, NodePoolSpecDisruptionBudgetsReasons.UNDERUTILIZED] },
-            { nodes: '1', reasons: [NodePoolSpecDisruptionBudgetsReasons.EMPTY] },
-          ],
+          budgets,
         },
         ...(gpuLimit !== undefined ? { limits: { [PlatformLabels.NVIDIA_GPU_RESOURCE]: NodePoolSpecLimits.fromString(String(gpuLimit)) } } : {}),
       },
     });
   }
+}
+
+function validateBudgets(budgets: KarpenterDisruptionBudget[], scope: Construct): any[] {
+  if (!Array.isArray(budgets)) {
+    throw new ValidationError('disruptionBudgets', 'must be a list of budgets', budgets, "use e.g. [{ nodes: '1', reasons: [DisruptionReason.DRIFTED] }]", scope);
+  }
+  const reasons = Object.values(DisruptionReason) as string[];
+  return budgets.map((b, i) => {
+    const at = `disruptionBudgets[${i}]`;
+    if (typeof b.nodes !== 'string' || !BUDGET_NODES.test(b.nodes)) {
+      throw new ValidationError(`${at}.nodes`, 'must be a whole number or a percentage of nodes (a string)', b.nodes, "use e.g. '1' or '10%'", scope);
+    }
+    for (const r of b.reasons ?? []) {
+      if (!reasons.includes(r)) throw new ValidationError(`${at}.reasons`, 'must be DisruptionReason values', r, `use ${reasons.join(', ')}`, scope);
+    }
+    if ((b.schedule === undefined) !== (b.duration === undefined)) {
+      throw new ValidationError(b.schedule === undefined ? `${at}.schedule` : `${at}.duration`, 'must be set together with ' + (b.schedule === undefined ? 'duration' : 'schedule'),
+        b.schedule ?? b.duration?.toMinutes(), 'set both (the budget applies for duration after each schedule hit) or neither (it always applies)', scope);
+    }
+    if (b.schedule !== undefined && !BUDGET_SCHEDULE.test(b.schedule)) {
+      throw new ValidationError(`${at}.schedule`, 'must be a cron schedule', b.schedule, "use e.g. '0 9 * * mon-fri' or '@daily'", scope);
+    }
+    if (b.duration !== undefined && (b.duration.toSeconds() < 60 || b.duration.toSeconds() % 60 !== 0)) {
+      throw new ValidationError(`${at}.duration`, 'must be whole minutes or hours (cron has no seconds)', `${b.duration.toSeconds()}s`, 'use e.g. Duration.hours(8)', scope);
+    }
+    return {
+      nodes: b.nodes,
+      ...(b.reasons ? { reasons: [...b.reasons] as unknown as NodePoolSpecDisruptionBudgetsReasons[] } : {}),
+      ...(b.schedule !== undefined ? { schedule: b.schedule, duration: goDuration(b.duration!) } : {}),
+    };
+  });
 }
 
 /** A Go duration (`720h`, `10m`, `45s`) as Karpenter expects. */
