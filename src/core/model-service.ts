@@ -16,6 +16,13 @@ export interface IModelService {
   readonly namespace: string;
   /** The Kubernetes Service that fronts every version of the model. */
   readonly serviceName: string;
+  /**
+   * The port of `serviceName` that serves the model's HTTP API (routes target it). KServe's predictor
+   * Service exposes 80 in front of the container port.
+   *
+   * @default - the runtime's `httpPort`
+   */
+  readonly servicePort?: number;
   /** The runtime (ports, health endpoints, metric names). */
   readonly runtime: ModelRuntime;
   /** The ServiceAccount its pods run as (for mesh principals and Pod Identity). */
@@ -46,6 +53,12 @@ export interface ModelServiceAttributes {
    * @default - the model name
    */
   readonly serviceName?: string;
+  /**
+   * The Service port that serves HTTP.
+   *
+   * @default - the runtime's `httpPort`
+   */
+  readonly servicePort?: number;
   /** The runtime. */
   readonly runtime: ModelRuntime;
   /**
@@ -81,6 +94,7 @@ export class ModelService {
       tenant: attrs.tenant,
       namespace: attrs.namespace ?? attrs.tenant,
       serviceName: attrs.serviceName ?? attrs.modelName,
+      servicePort: attrs.servicePort ?? attrs.runtime.httpPort,
       runtime: attrs.runtime,
       serviceAccountName: attrs.serviceAccountName ?? attrs.modelName,
       selectorLabels: attrs.selectorLabels ?? { 'llm-platform.io/model': attrs.modelName },

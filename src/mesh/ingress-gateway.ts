@@ -20,6 +20,26 @@ export enum TlsVersion {
 }
 
 /**
+ * The cert-manager issuer that signs the gateway's certificate (`IngressGatewayProps.tlsIssuer`).
+ */
+export interface CertificateIssuerReference {
+  /** The issuer's name. */
+  readonly name: string;
+  /**
+   * `ClusterIssuer` (cluster-wide) or `Issuer` (in the gateway's namespace).
+   *
+   * @default 'ClusterIssuer'
+   */
+  readonly kind?: string;
+  /**
+   * The issuer's API group (an external issuer's own group, e.g. `awspca.cert-manager.io`).
+   *
+   * @default 'cert-manager.io'
+   */
+  readonly group?: string;
+}
+
+/**
  * Properties of `IngressGateway`.
  */
 export interface IngressGatewayProps {
@@ -27,6 +47,22 @@ export interface IngressGatewayProps {
   readonly hosts: string[];
   /** The TLS Secret (in the gateway's namespace) holding the certificate and key (`credentialName`). */
   readonly credentialName: string;
+  /**
+   * The cert-manager issuer of the gateway's certificate: a `Certificate` (cert-manager.io/v1) named
+   * after the credential is created in the gateway's namespace with `secretName: credentialName` and
+   * the gateway hosts as `dnsNames`, so cert-manager creates and renews the Secret the Gateway serves.
+   * Without it the Secret must come from elsewhere (set `externalCredential: true` to say so).
+   *
+   * @default - no Certificate; requires `externalCredential: true`
+   */
+  readonly tlsIssuer?: CertificateIssuerReference;
+  /**
+   * The TLS Secret `credentialName` is created outside this library (e.g. synced by External Secrets
+   * from AWS Secrets Manager); no Certificate is emitted. Exclusive with `tlsIssuer`.
+   *
+   * @default false
+   */
+  readonly externalCredential?: boolean;
   /**
    * The Gateway name.
    *
@@ -108,7 +144,8 @@ export interface ModelRouteOptions {
 /**
  * An Istio ingress `Gateway` (networking.istio.io/v1) terminating TLS for the public host names
  * (HTTPS only; an HTTP listener only when asked, and then only to redirect), plus one
- * `VirtualService` per model route in the gateway's namespace.
+ * `VirtualService` per model route in the gateway's namespace, and the cert-manager `Certificate` that
+ * creates the gateway's TLS Secret (`tlsIssuer`), unless the Secret is declared external.
  */
 export class IngressGateway extends Construct {
   /** The Gateway name. */
@@ -127,6 +164,8 @@ export class IngressGateway extends Construct {
   public readonly httpsRedirect: boolean;
   /** The reference VirtualServices use (`<namespace>/<name>`). */
   public readonly gatewayReference: string;
+  /** The issuer of the gateway's certificate, when the library creates it. */
+  public readonly tlsIssuer?: CertificateIssuerReference;
 
   private readonly routes = new Set<string>();
 
@@ -168,6 +207,44 @@ export class IngressGateway extends Construct {
     if (this.httpsRedirect) {
       servers.push({ name: 'http-redirect', port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: this.hosts, tls: { httpsRedirect: true } });
     }
+    if (props.tlsIssuer !== undefined && props.externalCredential) {
+      throw new ValidationError('externalCredential', "contradicts 'tlsIssuer' (the Certificate creates the Secret)", true,
+        "drop 'externalCredential', or drop 'tlsIssuer' if the Secret comes from elsewhere", this);
+    }
+    if (props.tlsIssuer === undefined && !props.externalCredential) {
+      throw new ValidationError('tlsIssuer', `is required: nothing creates the TLS Secret '${this.credentialName}' the Gateway serves`, undefined,
+        "name the cert-manager issuer (tlsIssuer: { kind: 'ClusterIssuer', name: 'letsencrypt' }), or set externalCredential: true and create the Secret elsewhere", this);
+    }
+    if (props.tlsIssuer !== undefined) {
+      const issuer = props.tlsIssuer;
+      const kind = issuer.kind ?? 'ClusterIssuer';
+      const group = issuer.group ?? 'cert-manager.io';
+      Names.validateDns1123Subdomain('tlsIssuer.name', issuer.name, this);
+      if (group === 'cert-manager.io' && kind !== 'ClusterIssuer' && kind !== 'Issuer') {
+        throw new ValidationError('tlsIssuer.kind', "must be 'ClusterIssuer' or 'Issuer' for cert-manager.io issuers", kind, "use 'ClusterIssuer'", this);
+      }
+      if (!/^[A-Z][A-Za-z0-9]*$/.test(kind)) {
+        throw new ValidationError('tlsIssuer.kind', 'must be a Kubernetes kind', kind, "use 'ClusterIssuer'", this);
+      }
+      if (!Names.isDns1123Subdomain(group)) {
+        throw new ValidationError('tlsIssuer.group', 'must be an API group', group, "use 'cert-manager.io'", this);
+      }
+      this.tlsIssuer = { name: issuer.name, kind, group };
+      // cert-manager.io/v1 Certificate (schemas/crds/cert-manager): cert-manager writes the signed
+      // certificate and key to `secretName` as a kubernetes.io/tls Secret, which is the form the Istio
+      // gateway's `credentialName` reads.
+      new ApiObject(this, 'Certificate', {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: this.credentialName, namespace: this.namespace, labels: meshLabels({ component: 'ingress-gateway', name: this.name }) },
+        spec: {
+          secretName: this.credentialName,
+          dnsNames: this.hosts,
+          issuerRef: { name: issuer.name, kind, group },
+          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        },
+      });
+    }
     new Gateway(this, 'Resource', {
       metadata: { name: this.name, namespace: this.namespace, labels: meshLabels({ component: 'ingress-gateway', name: this.name }) },
       spec: { selector: this.selector, servers },
@@ -205,7 +282,8 @@ export class IngressGateway extends Construct {
       }
     }
     const name = Names.joinLabel([this.name, model.namespace, model.serviceName]);
-    const port = { number: model.runtime.httpPort };
+    // The Service port (KServe's predictor Service exposes 80 in front of the container port).
+    const port = { number: model.servicePort ?? model.runtime.httpPort };
     let http: any[];
     if (options.traffic) {
       if (options.timeout) {

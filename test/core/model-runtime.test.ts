@@ -85,6 +85,7 @@ describe('ModelService.fromAttributes', () => {
       tenant: 'search',
       namespace: 'search',
       serviceName: 'llama3-8b',
+      servicePort: 8000,
       runtime: ModelRuntime.VLLM,
       serviceAccountName: 'llama3-8b',
       selectorLabels: { 'llm-platform.io/model': 'llama3-8b' },
@@ -98,12 +99,13 @@ describe('ModelService.fromAttributes', () => {
       tenant: 't',
       namespace: 'ns',
       serviceName: 'svc',
+      servicePort: 80,
       serviceAccountName: 'sa',
       runtime: ModelRuntime.TGI,
       selectorLabels: { app: 'm' },
       versions: ['stable', 'candidate'],
     });
-    expect([m.namespace, m.serviceName, m.serviceAccountName, m.versions]).toEqual(['ns', 'svc', 'sa', ['stable', 'candidate']]);
+    expect([m.namespace, m.serviceName, m.servicePort, m.serviceAccountName, m.versions]).toEqual(['ns', 'svc', 80, 'sa', ['stable', 'candidate']]);
     expect(m.selectorLabels).toEqual({ app: 'm' });
   });
 });

@@ -1,9 +1,10 @@
 import { ModelRuntime, PlatformLabels } from '../../src/core';
 import { KServeInferenceService } from '../../src/k8s/serving/kserve-inference-service';
 import { ModelAutoscaling } from '../../src/k8s/serving/model-autoscaling';
+import { IngressGateway } from '../../src/mesh/ingress-gateway';
 import { PolicyCatalogue, PolicyEvaluator } from '../../src/policy';
 import { findObject, findObjects, synthChart } from '../util';
-import { a10gPool, expectValidationError, hfSource, SHA, tenant, VLLM_IMAGE } from './fixtures';
+import { a10gPool, expectValidationError, hfSource, l40sPool, SHA, tenant, VLLM_IMAGE } from './fixtures';
 
 describe('KServeInferenceService', () => {
   test('raw deployment mode, same GPU/security defaults, KEDA on the predictor Deployment', () => {
@@ -22,7 +23,12 @@ describe('KServeInferenceService', () => {
     const p = o.spec.predictor;
     expect(p.minReplicas).toBe(2);
     expect(p.maxReplicas).toBe(4);
-    expect(p.annotations).toEqual({ 'karpenter.sh/do-not-disrupt': 'true', [PlatformLabels.MODEL_REVISION_ANNOTATION]: SHA });
+    expect(p.annotations).toEqual({ [PlatformLabels.MODEL_REVISION_ANNOTATION]: SHA });
+    // From 2 replicas: one at a time; a PDB KServe itself does not make.
+    expect(p.deploymentStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+    expect(findObject(objects, 'PodDisruptionBudget', 'llama-predictor').spec).toEqual({
+      maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: { [PlatformLabels.MODEL]: 'llama' } },
+    });
     expect(p.labels[PlatformLabels.TENANT]).toBe('search');
     expect(p.containers[0].name).toBe('kserve-container');
     expect(p.containers[0].resources.limits['nvidia.com/gpu']).toBe('1');
@@ -46,6 +52,8 @@ describe('KServeInferenceService', () => {
     });
     expect([isvc.modelName, isvc.tenant, isvc.namespace, isvc.serviceName, isvc.serviceAccountName, isvc.versions]).toEqual(['llama', 'search', 'search', 'llama-predictor', 'llama', ['stable']]);
     expect(isvc.runtime).toBe(ModelRuntime.VLLM);
+    // KServe's predictor Service exposes 80 (kserve v0.19.0 constants.CommonDefaultHttpPort), not the container's 8000.
+    expect(isvc.servicePort).toBe(80);
     expect(isvc.selectorLabels).toEqual({ [PlatformLabels.MODEL]: 'llama' });
     // The selector matches the predictor pods and the ServiceAccount exists.
     const predictorLabels = findObject(objects, 'InferenceService', 'llama').spec.predictor.labels;
@@ -81,6 +89,39 @@ describe('KServeInferenceService', () => {
       expectValidationError(() => new KServeInferenceService(chart, 'C', { ...props, modelName: 'c', gpusPerReplica: 2 }), 'gpusPerReplica', '2');
       expectValidationError(() => new KServeInferenceService(chart, 'D', { ...props, modelName: 'd' }), 'replicas.max', '4');
       expectValidationError(() => new KServeInferenceService(chart, 'E', { ...props, modelName: 'e', replicas: { min: 2, max: 1 } }), 'replicas.max', '1');
+    });
+  });
+});
+
+describe('KServeInferenceService: defects 6 and 13', () => {
+  const props = (chart: any, quota: number, extra: any = {}) => ({
+    tenant: tenant(chart, { gpuQuota: quota }), modelName: 'llama3-70b', runtime: ModelRuntime.VLLM, image: VLLM_IMAGE, source: hfSource(), pool: l40sPool(),
+    gpusPerReplica: 4, replicas: { min: 1, max: 1 }, ...extra,
+  });
+
+  test('defect 6: a gateway route to the model targets the predictor Service port 80, not the container port 8000', () => {
+    const objects = synthChart((chart) => {
+      const isvc = new KServeInferenceService(chart, 'Isvc', props(chart, 8));
+      new IngressGateway(chart, 'Gateway', { hosts: ['llm.example.com'], credentialName: 'tls', externalCredential: true }).addModelRoute({ model: isvc });
+    });
+    const vs = findObjects(objects, 'VirtualService')[0];
+    expect(vs.spec.http[0].route[0].destination).toEqual({ host: 'llama3-70b-predictor.search.svc.cluster.local', port: { number: 80 } });
+  });
+
+  test('defect 13: a single replica surges one (explicit predictor deploymentStrategy) and its PDB keeps it', () => {
+    let isvc!: KServeInferenceService;
+    const objects = synthChart((chart) => { isvc = new KServeInferenceService(chart, 'Isvc', props(chart, 8)); });
+    expect(isvc.rolloutSurge).toBe(1);
+    expect(findObject(objects, 'InferenceService', 'llama3-70b').spec.predictor.deploymentStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(findObject(objects, 'PodDisruptionBudget', 'llama3-70b-predictor').spec.minAvailable).toBe(1);
+  });
+
+  test('the surge counts against the quota; surge 0 at 1 replica is refused', () => {
+    synthChart((chart) => {
+      expectValidationError(() => new KServeInferenceService(chart, 'A', props(chart, 4)), 'replicas.max', /needed 8: inference service llama3-70b \(1 \+ 1 rollout surge x 4 GPUs\)/);
+    });
+    synthChart((chart) => {
+      expectValidationError(() => new KServeInferenceService(chart, 'B', props(chart, 8, { rolloutSurge: 0 })), 'rolloutSurge', '0');
     });
   });
 });

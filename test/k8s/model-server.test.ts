@@ -40,7 +40,8 @@ describe('ModelServer defaults', () => {
       [PlatformLabels.MANAGED_BY]: 'cdk-llm-platform',
     });
     expect(meta.annotations[PlatformLabels.MODEL_REVISION_ANNOTATION]).toBe(SHA);
-    expect(meta.annotations['karpenter.sh/do-not-disrupt']).toBe('true');
+    // No karpenter.sh/do-not-disrupt: the PodDisruptionBudget governs drains (defect 16).
+    expect(meta.annotations['karpenter.sh/do-not-disrupt']).toBeUndefined();
   });
 
   test('GPU, CPU and memory requests equal limits (Guaranteed QoS), defaults from the pool', () => {
@@ -121,9 +122,11 @@ describe('ModelServer defaults', () => {
     expect(tsc[0].labelSelector.matchLabels).toEqual({ [PlatformLabels.MODEL]: 'llama3-8b', [PlatformLabels.MODEL_VERSION]: 'stable' });
   });
 
-  test('rollout needs no GPUs beyond the quota; replicas left to the autoscaler', () => {
+  test('from 2 replicas a rollout replaces one at a time (no surge); replicas left to the autoscaler', () => {
     const spec = deployment().spec;
-    expect(spec.strategy.rollingUpdate).toEqual({ maxSurge: 0, maxUnavailable: 1 });
+    expect(server.rolloutSurge).toBe(0);
+    expect(server.servicePort).toBe(8000);
+    expect(spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
     expect(spec.replicas).toBeUndefined();
     expect(spec.progressDeadlineSeconds).toBe(30 * 60 + 15 * 60);
   });
@@ -198,7 +201,7 @@ describe('ModelServer options', () => {
         gpuMemoryUtilization: 0.9,
         servedModelName: 'llama',
         version: 'v3',
-      });
+      }, tenant(chart, { gpuQuota: 12 }));
     });
     const dep = findObject(objects, 'Deployment', 'llama3-8b-stable');
     const pod = podOf(dep);
@@ -356,5 +359,73 @@ describe('ModelServer bad input', () => {
     synthChart((chart) => {
       expectValidationError(() => model(chart, { pool, gpusPerReplica: 4 }), 'gpusPerReplica', '4');
     });
+  });
+});
+
+describe('defect 13: single-replica models survive rollouts and drains', () => {
+  const single = (options: any = {}, quota = 12) => {
+    let server!: ModelServer;
+    const objects = synthChart((chart) => {
+      server = model(chart, { pool: l40sPool(), gpusPerReplica: 4, replicas: { min: 1, max: 2 }, ...options }, tenant(chart, { gpuQuota: quota }));
+    });
+    return { server, objects };
+  };
+
+  test('the broken variant (maxSurge 0 / maxUnavailable 1 at 1 replica) is refused', () => {
+    synthChart((chart) => {
+      expectValidationError(() => model(chart, { pool: l40sPool(), gpusPerReplica: 4, replicas: { min: 1, max: 2 }, rolloutSurge: 0 }, tenant(chart, { gpuQuota: 12 })),
+        'rolloutSurge', '0');
+    });
+  });
+
+  test('a single replica surges one new replica before the old one stops', () => {
+    const { server, objects } = single();
+    expect(server.rolloutSurge).toBe(1);
+    expect(findObject(objects, 'Deployment', 'llama3-8b-stable').spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+  });
+
+  test('its PodDisruptionBudget keeps the only replica and never lets an unready one block a drain', () => {
+    const { objects } = single();
+    expect(findObject(objects, 'PodDisruptionBudget', 'llama3-8b-stable').spec).toEqual({
+      minAvailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: { [PlatformLabels.MODEL]: 'llama3-8b', [PlatformLabels.MODEL_VERSION]: 'stable' } },
+    });
+  });
+
+  test('the surge replica counts against the tenant quota: (max 2 + surge 1) x 4 GPUs = 12', () => {
+    synthChart((chart) => {
+      expectValidationError(() => model(chart, { pool: l40sPool(), gpusPerReplica: 4, replicas: { min: 1, max: 2 } }, tenant(chart, { gpuQuota: 8 })),
+        'replicas.max', /needed 12: model llama3-8b \(stable, 2 \+ 1 rollout surge x 4 GPUs\): 12/);
+    });
+    expect(() => single({}, 12)).not.toThrow();
+  });
+
+  test('an explicit surge from 2 replicas; a fixed model reserves min + surge', () => {
+    const { server, objects } = single({ replicas: { min: 2, max: 2 }, autoscaling: ModelAutoscaling.fixed(), rolloutSurge: 1 });
+    expect(server.rolloutSurge).toBe(1);
+    const dep = findObject(objects, 'Deployment', 'llama3-8b-stable');
+    expect(dep.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    expect(findObject(objects, 'PodDisruptionBudget', 'llama3-8b-stable').spec.maxUnavailable).toBe(1);
+    synthChart((chart) => {
+      expectValidationError(() => model(chart, { pool: l40sPool(), gpusPerReplica: 4, replicas: { min: 2, max: 2 }, autoscaling: ModelAutoscaling.fixed(), rolloutSurge: 1 },
+        tenant(chart, { gpuQuota: 8 })), 'replicas.min', '2');
+    });
+    synthChart((chart) => {
+      expectValidationError(() => model(chart, { rolloutSurge: -1 }), 'rolloutSurge', '-1');
+    });
+  });
+
+  test('a single-replica candidate surges too, within the quota', () => {
+    const { objects } = single({ replicas: { min: 2, max: 2 }, autoscaling: ModelAutoscaling.fixed(),
+      candidate: { version: 'v2', source: ModelSource.s3({ bucket: 'acme-models', prefix: 'm/', versionId: 'v2' }) } }, 16);
+    expect(findObject(objects, 'Deployment', 'llama3-8b-candidate').spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    expect(findObject(objects, 'PodDisruptionBudget', 'llama3-8b-candidate').spec.minAvailable).toBe(1);
+    synthChart((chart) => {
+      expectValidationError(() => model(chart, { pool: l40sPool(), gpusPerReplica: 4, replicas: { min: 2, max: 2 }, autoscaling: ModelAutoscaling.fixed(),
+        candidate: { version: 'v2', source: ModelSource.s3({ bucket: 'acme-models', prefix: 'm/', versionId: 'v2' }) } }, tenant(chart, { gpuQuota: 12 })), 'candidate.replicas', '1');
+    });
+  });
+
+  test('ModelServer.defaultRolloutSurge', () => {
+    expect([1, 2, 5].map((n) => ModelServer.defaultRolloutSurge(n))).toEqual([1, 0, 0]);
   });
 });

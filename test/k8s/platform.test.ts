@@ -22,7 +22,8 @@ export function buildPlatform(chart: Chart): void {
   new DcgmExporter(chart, 'Dcgm');
 
   const search = new Tenant(chart, 'Search', { tenantName: 'search', gpuQuota: 12, environment: 'prod' });
-  const support = new Tenant(chart, 'Support', { tenantName: 'support', gpuQuota: 6, environment: 'prod' });
+  // mixtral: (1 replica + 1 rollout surge) x 4 GPUs, support-lora: 2 x 1
+  const support = new Tenant(chart, 'Support', { tenantName: 'support', gpuQuota: 10, environment: 'prod' });
 
   const llama = search.addModel('Llama', {
     modelName: 'llama3-8b',

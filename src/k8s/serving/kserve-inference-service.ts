@@ -10,6 +10,7 @@ import { ModelRuntime } from '../../core/model-runtime';
 import { IModelService } from '../../core/model-service';
 import { Names } from '../../core/names';
 import { resolveGpuWorkload } from '../private/gpu-workload';
+import { modelDisruption, resolveRolloutSurge } from '../private/model-disruption';
 import { buildModelPod } from '../private/model-pod';
 import { standardLabels, validateImage, validateInt } from '../private/pod';
 import { registerModelName, reserveGpus } from '../private/tenant-registry';
@@ -74,6 +75,13 @@ export interface KServeInferenceServiceProps {
    */
   readonly autoscaling?: ModelAutoscaling;
   /**
+   * Extra replicas a rollout starts before it stops old ones (the predictor's `deploymentStrategy`
+   * `maxSurge`; `maxUnavailable` is then 0). Surge replicas count against the tenant's GPU quota.
+   *
+   * @default - 1 when `replicas.min` is 1, else 0 (as `ModelServer`)
+   */
+  readonly rolloutSurge?: number;
+  /**
    * Startup budget for loading weights.
    *
    * @default Duration.minutes(30)
@@ -89,6 +97,13 @@ export interface KServeInferenceServiceProps {
 
 /** KServe appends `-predictor` (and a namespace) to names; keep the whole within a DNS-1123 label. */
 const MAX_NAME = 45;
+/**
+ * The port KServe's predictor Service exposes in front of the first container port: `constants.CommonDefaultHttpPort`
+ * (kserve/kserve v0.19.0, b0eda63d2c105479140af8ec9149d992b7e44be5, pkg/constants/constants.go;
+ * pkg/controller/v1beta1/inferenceservice/reconcilers/service/service_reconciler.go createDefaultSvc: port 80,
+ * named after the container port, targetPort the container port; further container ports keep their number).
+ */
+const KSERVE_SERVICE_PORT = 80;
 
 /**
  * A model served through KServe (`serving.kserve.io/v1beta1` InferenceService) in raw deployment
@@ -107,6 +122,10 @@ export class KServeInferenceService extends Construct implements IModelService {
   public readonly predictorName: string;
   /** The Service that fronts the model: KServe's predictor Service. */
   public readonly serviceName: string;
+  /** The port of KServe's predictor Service that serves HTTP (80, in front of the runtime's HTTP port). */
+  public readonly servicePort: number;
+  /** Extra replicas a rollout starts before it stops old ones. */
+  public readonly rolloutSurge: number;
   /** The runtime. */
   public readonly runtime: ModelRuntime;
   /** The ServiceAccount the predictor pods run as (the model name). */
@@ -127,6 +146,7 @@ export class KServeInferenceService extends Construct implements IModelService {
     this.tenant = props.tenant.tenantName;
     this.predictorName = `${this.modelName}-predictor`;
     this.serviceName = this.predictorName;
+    this.servicePort = KSERVE_SERVICE_PORT;
     this.runtime = props.runtime;
     this.serviceAccountName = this.modelName;
     this.selectorLabels = { [PlatformLabels.MODEL]: this.modelName };
@@ -147,10 +167,15 @@ export class KServeInferenceService extends Construct implements IModelService {
     validateInt('replicas.min', replicas.min, 1, Number.MAX_SAFE_INTEGER, 'run at least one replica', this);
     validateInt('replicas.max', replicas.max, replicas.min, Number.MAX_SAFE_INTEGER, `set max to at least min (${replicas.min})`, this);
     const autoscaling = props.autoscaling ?? ModelAutoscaling.keda();
+    this.rolloutSurge = resolveRolloutSurge(props.rolloutSurge, replicas.min, 'rolloutSurge', this);
     registerModelName(props.tenant, this.modelName, this);
     const maxReplicas = autoscaling.isAutoscaled ? replicas.max : replicas.min;
-    reserveGpus(props.tenant, `kserve/${this.modelName}`, { owner: `inference service ${this.modelName} (${maxReplicas} x ${w.gpus} GPUs)`, gpus: maxReplicas * w.gpus },
-      autoscaling.isAutoscaled ? 'replicas.max' : 'replicas.min', maxReplicas, this);
+    const surge = this.rolloutSurge;
+    reserveGpus(props.tenant, `kserve/${this.modelName}`, {
+      owner: `inference service ${this.modelName} (${maxReplicas}${surge > 0 ? ` + ${surge} rollout surge` : ''} x ${w.gpus} GPUs)`,
+      gpus: (maxReplicas + surge) * w.gpus,
+    }, autoscaling.isAutoscaled ? 'replicas.max' : 'replicas.min', maxReplicas, this);
+    const disruption = modelDisruption(replicas.min, surge);
 
     const labels = standardLabels({
       [PlatformLabels.NAME]: this.modelName,
@@ -211,13 +236,22 @@ export class KServeInferenceService extends Construct implements IModelService {
           maxReplicas: autoscaling.isAutoscaled ? replicas.max : replicas.min,
           labels,
           annotations: {
-            'karpenter.sh/do-not-disrupt': 'true',
             [PlatformLabels.MODEL_REVISION_ANNOTATION]: props.source.revision,
           },
+          // Explicit, so neither KServe's default (25%/25%) nor its ConfigMap's rollout setting decides
+          // (deployment_reconciler.go: a component's deploymentStrategy takes precedence).
+          deploymentStrategy: disruption.strategy,
           ...podFields,
           containers: containers.map((c: any) => ({ ...c, name: 'kserve-container' })),
         },
       },
+    });
+    // KServe (v0.19.0) makes no PodDisruptionBudget for a raw deployment predictor.
+    new ApiObject(this, 'Disruption', {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: this.predictorName, namespace: this.namespace, labels },
+      spec: { ...disruption.pdb, selector: { matchLabels: { ...this.selectorLabels } } },
     });
     autoscaling._bind(this, 'Autoscaler', {
       deploymentName: this.predictorName,

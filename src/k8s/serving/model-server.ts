@@ -9,6 +9,7 @@ import { ModelRuntime } from '../../core/model-runtime';
 import { IModelService } from '../../core/model-service';
 import { Names } from '../../core/names';
 import { resolveGpuWorkload } from '../private/gpu-workload';
+import { defaultRolloutSurge, modelDisruption, resolveRolloutSurge } from '../private/model-disruption';
 import { buildModelPod } from '../private/model-pod';
 import { standardLabels, validateImage, validateInt } from '../private/pod';
 import { registerModelName, reserveGpus } from '../private/tenant-registry';
@@ -123,6 +124,15 @@ export interface ModelServerOptions {
    */
   readonly autoscaling?: ModelAutoscaling;
   /**
+   * Extra replicas a rollout starts before it stops old ones (the Deployment's `maxSurge`; `maxUnavailable`
+   * is then 0). With 0, a rollout replaces one replica at a time in place (`maxUnavailable: 1`), which
+   * needs at least 2 replicas to keep serving. Surge replicas count against the tenant's GPU quota (at the
+   * most replicas) and need room in the pool.
+   *
+   * @default - 1 when `replicas.min` is 1 (a single replica would otherwise go down on every rollout), else 0
+   */
+  readonly rolloutSurge?: number;
+  /**
    * The version id of the stable version (`app.kubernetes.io/version`).
    *
    * @default - the source's revision
@@ -232,10 +242,20 @@ interface VersionSpec {
  * ```
  */
 export class ModelServer extends Construct implements IModelService {
+  /**
+   * The rollout surge a model gets by default: 1 for a single replica (it would otherwise go down on every
+   * rollout), 0 from 2 replicas (replaced one at a time, the others serve).
+   */
+  public static defaultRolloutSurge(replicasMin: number): number {
+    return defaultRolloutSurge(replicasMin);
+  }
+
   public readonly modelName: string;
   public readonly tenant: string;
   public readonly namespace: string;
   public readonly serviceName: string;
+  /** The port of `serviceName` that serves HTTP: the runtime's HTTP port. */
+  public readonly servicePort: number;
   public readonly runtime: ModelRuntime;
   public readonly serviceAccountName: string;
   public readonly selectorLabels: { [key: string]: string };
@@ -255,6 +275,8 @@ export class ModelServer extends Construct implements IModelService {
   public readonly replicas: ReplicaRange;
   /** The autoscaling mode. */
   public readonly autoscaling: ModelAutoscaling;
+  /** Extra replicas a rollout of the stable version starts before it stops old ones. */
+  public readonly rolloutSurge: number;
   /** The stable version id. */
   public readonly version: string;
   /** The Deployment name of each version track (`stable` -> `<model>-stable`). */
@@ -277,6 +299,7 @@ export class ModelServer extends Construct implements IModelService {
     this.tenant = props.tenant.tenantName;
     this.namespace = props.tenant.namespace;
     this.serviceName = this.modelName;
+    this.servicePort = props.runtime.httpPort;
     this.serviceAccountName = this.modelName;
     this.runtime = props.runtime;
     this.pool = props.pool;
@@ -311,9 +334,13 @@ export class ModelServer extends Construct implements IModelService {
     this.version = props.version ?? props.source.revision;
     validateVersion(props.version === undefined ? 'source.revision' : 'version', this.version, this);
 
-    // Entitlement and one replica within quota are checked above; now the name and every replica.
+    this.rolloutSurge = resolveRolloutSurge(props.rolloutSurge, this.replicas.min, 'rolloutSurge', this);
+
+    // Entitlement and one replica within quota are checked above; now the name and every replica, plus the
+    // surge replicas a rollout at the most replicas starts (ResourceQuota admission would refuse them).
     registerModelName(props.tenant, this.modelName, this);
-    this.reserve('stable', this.autoscaling.isAutoscaled ? this.replicas.max : this.replicas.min, this.autoscaling.isAutoscaled ? 'replicas.max' : 'replicas.min');
+    this.reserve('stable', this.autoscaling.isAutoscaled ? this.replicas.max : this.replicas.min, this.rolloutSurge,
+      this.autoscaling.isAutoscaled ? 'replicas.max' : 'replicas.min');
 
     this.common = standardLabels({
       [PlatformLabels.NAME]: this.modelName,
@@ -363,7 +390,8 @@ export class ModelServer extends Construct implements IModelService {
 
   /**
    * Serve a candidate version next to the stable one (`<model>-candidate`, same Service), for the
-   * mesh to shift traffic to. Its replicas count against the tenant's GPU quota.
+   * mesh to shift traffic to. Its replicas (plus one rollout surge replica when it runs a single one)
+   * count against the tenant's GPU quota.
    */
   public addCandidate(options: ModelVersionOptions): void {
     if (this.tracks.includes('candidate')) {
@@ -377,7 +405,7 @@ export class ModelServer extends Construct implements IModelService {
     const replicas = validateInt('candidate.replicas', options.replicas ?? 1, 1, Number.MAX_SAFE_INTEGER, 'run at least one candidate replica', this);
     const image = options.image ?? this.props.image;
     validateImage('candidate.image', image, this.props.allowUnpinnedImages ?? false, this, 'allowUnpinnedImages');
-    this.reserve('candidate', replicas, 'candidate.replicas');
+    this.reserve('candidate', replicas, defaultRolloutSurge(replicas), 'candidate.replicas');
     this.addVersion('Candidate', {
       track: 'candidate',
       version: options.version,
@@ -396,10 +424,10 @@ export class ModelServer extends Construct implements IModelService {
     return `namespace="${this.namespace}",pod=~"${this.modelName}-${track}-.*"`;
   }
 
-  private reserve(track: string, replicas: number, prop: string): void {
+  private reserve(track: string, replicas: number, surge: number, prop: string): void {
     reserveGpus(this.tenantRef, `model/${this.modelName}/${track}`, {
-      owner: `model ${this.modelName} (${track}, ${replicas} x ${this.gpusPerReplica} GPUs)`,
-      gpus: replicas * this.gpusPerReplica,
+      owner: `model ${this.modelName} (${track}, ${replicas}${surge > 0 ? ` + ${surge} rollout surge` : ''} x ${this.gpusPerReplica} GPUs)`,
+      gpus: (replicas + surge) * this.gpusPerReplica,
     }, prop, replicas, this);
   }
 
@@ -460,6 +488,7 @@ export class ModelServer extends Construct implements IModelService {
     });
     const autoscaled = v.track === 'stable' && this.autoscaling.isAutoscaled;
     const replicas = v.replicas ?? this.replicas.min;
+    const disruption = modelDisruption(replicas, v.track === 'stable' ? this.rolloutSurge : defaultRolloutSurge(replicas));
     new ApiObject(this, id, {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -470,13 +499,14 @@ export class ModelServer extends Construct implements IModelService {
         selector: { matchLabels: selector },
         revisionHistoryLimit: 3,
         progressDeadlineSeconds: startupTimeout.toSeconds() + PROGRESS_SLACK.toSeconds(),
-        // Replace in place: a rollout never needs GPUs beyond the tenant's quota.
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+        // Surge for a single replica, else one at a time (the surge is within the tenant quota: see reserve()).
+        strategy: disruption.strategy,
         template: {
           metadata: {
             labels,
+            // No karpenter.sh/do-not-disrupt: it would pin the node against drift until terminationGracePeriod;
+            // the PodDisruptionBudget below says how many replicas may go.
             annotations: {
-              'karpenter.sh/do-not-disrupt': 'true',
               [PlatformLabels.MODEL_REVISION_ANNOTATION]: v.source.revision,
               'kubectl.kubernetes.io/default-container': 'server',
             },
@@ -489,7 +519,7 @@ export class ModelServer extends Construct implements IModelService {
       apiVersion: 'policy/v1',
       kind: 'PodDisruptionBudget',
       metadata: this.meta(name, labels),
-      spec: { maxUnavailable: 1, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+      spec: { ...disruption.pdb, selector: { matchLabels: selector } },
     });
   }
 }
