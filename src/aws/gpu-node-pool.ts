@@ -68,8 +68,10 @@ export class GpuNodePool extends Construct implements IGpuPool {
   public readonly minSize: number;
   /** Maximum nodes. */
   public readonly maxSize: number;
-  /** Desired nodes at creation. */
+  /** Desired nodes (applied by Terraform unless `externallyScaled`). */
   public readonly desiredSize: number;
+  /** Whether an autoscaler outside Terraform owns the desired size (Terraform then ignores later changes). */
+  public readonly externallyScaled: boolean;
   /** Capacity type. */
   public readonly capacityType: CapacityType;
   /** Volume size in GiB. */
@@ -142,6 +144,7 @@ export class GpuNodePool extends Construct implements IGpuPool {
     this.maxSize = group.maxSize;
     this.maxNodes = group.maxSize;
     this.desiredSize = group.desiredSize;
+    this.externallyScaled = group.externallyScaled;
     this.capacityType = group.capacityType;
     this.volumeSizeGiB = group.volumeSizeGiB;
     this.placementGroupName = group.placementGroupName;

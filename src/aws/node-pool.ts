@@ -108,11 +108,22 @@ export interface NodePoolOptions {
    */
   readonly maxSize?: number;
   /**
-   * Desired nodes at creation (later changes by autoscalers are ignored by Terraform).
+   * Desired nodes. Terraform applies it, at creation and after, unless `externallyScaled` says an
+   * autoscaler owns it.
    *
    * @default - minSize
    */
   readonly desiredSize?: number;
+  /**
+   * Whether an autoscaler outside Terraform (the Kubernetes Cluster Autoscaler) changes the group's
+   * desired size. Then Terraform sets `desired_size` at creation only and ignores it afterwards, as
+   * terraform-aws-modules/eks does for every managed node group (so an apply never undoes a scale-out).
+   * Without one nothing but Terraform sizes the group, so Terraform keeps owning `desired_size` and a
+   * changed `desiredSize` is applied. (Karpenter never resizes node groups: it launches its own nodes.)
+   *
+   * @default false - this library installs no cluster autoscaler
+   */
+  readonly externallyScaled?: boolean;
   /**
    * Capacity type.
    *
@@ -213,8 +224,10 @@ export class NodePool extends Construct {
   public readonly minSize: number;
   /** Maximum nodes. */
   public readonly maxSize: number;
-  /** Desired nodes at creation. */
+  /** Desired nodes (applied by Terraform unless `externallyScaled`). */
   public readonly desiredSize: number;
+  /** Whether an autoscaler outside Terraform owns the desired size (Terraform then ignores later changes). */
+  public readonly externallyScaled: boolean;
   /** Capacity type. */
   public readonly capacityType: CapacityType;
   /** Volume size in GiB. */
@@ -261,6 +274,7 @@ export class NodePool extends Construct {
     this.minSize = group.minSize;
     this.maxSize = group.maxSize;
     this.desiredSize = group.desiredSize;
+    this.externallyScaled = group.externallyScaled;
     this.capacityType = group.capacityType;
     this.volumeSizeGiB = group.volumeSizeGiB;
     this.nodeRoleName = group.nodeRoleName;

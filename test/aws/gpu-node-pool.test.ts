@@ -46,6 +46,14 @@ describe('GpuNodePool defaults', () => {
     expect(group.subnet_ids).toHaveLength(3);
   });
 
+  test('defect 7: Terraform keeps owning desired_size (no autoscaler resizes a GPU node group)', () => {
+    expect(group.lifecycle).toBeUndefined();
+    expect(pool.externallyScaled).toBe(false);
+    const scaled = synthPool({ externallyScaled: true });
+    expect(onlyResource(scaled.config, 'aws_eks_node_group').lifecycle).toEqual({ ignore_changes: ['scaling_config[0].desired_size'] });
+    expect(scaled.pool.externallyScaled).toBe(true);
+  });
+
   test('implements IGpuPool with exactly the labels and taints of the node group', () => {
     const gpuPool: IGpuPool = pool;
     expect(gpuPool.poolName).toBe('a10g');

@@ -44,10 +44,12 @@ describe('NodePool defaults', () => {
     expect(pool.nodeLabels).toEqual({ 'llm-platform.io/node-pool': 'system' });
   });
 
-  test('update config, node repair, autoscaler-owned desired size, waits for the cluster', () => {
+  test('update config, node repair, Terraform-owned desired size (no autoscaler), waits for the cluster', () => {
     expect(group.update_config).toEqual({ max_unavailable: 1 });
     expect(group.node_repair_config).toEqual({ enabled: true });
-    expect(group.lifecycle).toEqual({ ignore_changes: ['scaling_config[0].desired_size'] });
+    // defect 7: without an autoscaler nothing else sizes the group, so a changed desiredSize must be applied
+    expect(group.lifecycle).toBeUndefined();
+    expect(pool.externallyScaled).toBe(false);
     expect(group.depends_on).toContain('aws_eks_cluster.acme_prod');
     expect(group.launch_template).toEqual({ id: '${aws_launch_template.acme_prod_system.id}', version: '${aws_launch_template.acme_prod_system.latest_version}' });
   });
@@ -90,8 +92,12 @@ describe('NodePool options', () => {
       volumeSizeGiB: 60,
       maxUnavailable: 2,
       nodeRepair: false,
+      externallyScaled: true,
     });
     const group = onlyResource(config, 'aws_eks_node_group');
+    // a cluster autoscaler owns desired_size after creation (as terraform-aws-modules/eks)
+    expect(group.lifecycle).toEqual({ ignore_changes: ['scaling_config[0].desired_size'] });
+    expect(pool.externallyScaled).toBe(true);
     expect(group).toMatchObject({
       ami_type: 'BOTTLEROCKET_ARM_64',
       capacity_type: 'SPOT',

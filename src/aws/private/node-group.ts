@@ -62,6 +62,7 @@ export class ManagedNodeGroup extends Construct {
   public readonly minSize: number;
   public readonly maxSize: number;
   public readonly desiredSize: number;
+  public readonly externallyScaled: boolean;
   public readonly capacityType: CapacityType;
   public readonly volumeSizeGiB: number;
   public readonly nodeRoleName: string;
@@ -78,6 +79,7 @@ export class ManagedNodeGroup extends Construct {
     this.minSize = props.minSize ?? props.defaultMinSize;
     this.maxSize = props.maxSize ?? Math.max(props.defaultMaxSize, this.minSize);
     this.desiredSize = props.desiredSize ?? this.minSize;
+    this.externallyScaled = props.externallyScaled ?? false;
     this.capacityType = props.capacityType ?? ('ON_DEMAND' as CapacityType);
     this.volumeSizeGiB = props.volumeSizeGiB ?? props.defaultVolumeSizeGiB;
     validate(owner, props, this);
@@ -188,8 +190,9 @@ export class ManagedNodeGroup extends Construct {
       launchTemplate: { id: lt.id, version: lt.getStringAttribute('latest_version') },
       tags: props.tags,
       dependsOn: [cluster.dependable, ...attachments],
-      // Autoscalers own desired_size after creation.
-      lifecycle: { ignoreChanges: ['scaling_config[0].desired_size'] },
+      // An external autoscaler owns desired_size after creation (terraform-aws-modules/eks v21.19.0,
+      // modules/eks-managed-node-group/main.tf ignore_changes; docs/faq.md); without one Terraform keeps it.
+      ...(this.externallyScaled ? { lifecycle: { ignoreChanges: ['scaling_config[0].desired_size'] } } : {}),
     }), 'aws_eks_node_group');
     ComputeOrder.registerNodeGroup(cluster, this.nodeGroup);
   }
