@@ -21,10 +21,16 @@ const MESH: MeshSettings = readMeshSettings(new ObjectIndex([istiodApp({ meshCon
 const ALLOW_ANY: MeshSettings = { ...MESH, outboundMode: 'ALLOW_ANY' };
 
 /** A pod after native-sidecar injection: istio-init, istio-proxy (restartPolicy Always), then the app's init containers. */
-function injected(opts: { ns?: string; labels?: any; annotations?: any; appInits?: any[]; native?: boolean; initArgs?: string[]; cni?: boolean } = {}): any {
+interface InjectedOptions {
+  ns?: string; labels?: any; annotations?: any; appInits?: any[]; native?: boolean; initArgs?: string[]; cni?: boolean;
+}
+function injected(opts: InjectedOptions = {}): any {
   const native = opts.native ?? true;
-  const proxy = { name: 'istio-proxy', image: 'proxyv2', ...(native ? { restartPolicy: 'Always' } : {}), ports: [{ name: 'http-envoy-prom', containerPort: 15090 }] };
-  const init = { name: opts.cni ? 'istio-validation' : 'istio-init', args: opts.initArgs ?? ['istio-iptables', '-p', '15001', '-z', '15006', '-u', '1337', '-m', 'REDIRECT', '-i', '*', '-x', '', '-b', '*', '-d', '15090,15021,15020'] };
+  const proxy = {
+    name: 'istio-proxy', image: 'proxyv2', ...(native ? { restartPolicy: 'Always' } : {}), ports: [{ name: 'http-envoy-prom', containerPort: 15090 }],
+  };
+  const args = ['istio-iptables', '-p', '15001', '-z', '15006', '-u', '1337', '-m', 'REDIRECT', '-i', '*', '-x', '', '-b', '*', '-d', '15090,15021,15020'];
+  const init = { name: opts.cni ? 'istio-validation' : 'istio-init', args: opts.initArgs ?? args };
   return {
     apiVersion: 'v1',
     kind: 'Pod',
