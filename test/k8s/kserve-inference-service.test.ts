@@ -95,8 +95,15 @@ describe('KServeInferenceService', () => {
 
 describe('KServeInferenceService: defects 6 and 13', () => {
   const props = (chart: any, quota: number, extra: any = {}) => ({
-    tenant: tenant(chart, { gpuQuota: quota }), modelName: 'llama3-70b', runtime: ModelRuntime.VLLM, image: VLLM_IMAGE, source: hfSource(), pool: l40sPool(),
-    gpusPerReplica: 4, replicas: { min: 1, max: 1 }, ...extra,
+    tenant: tenant(chart, { gpuQuota: quota }),
+    modelName: 'llama3-70b',
+    runtime: ModelRuntime.VLLM,
+    image: VLLM_IMAGE,
+    source: hfSource(),
+    pool: l40sPool(),
+    gpusPerReplica: 4,
+    replicas: { min: 1, max: 1 },
+    ...extra,
   });
 
   test('defect 6: a gateway route to the model targets the predictor Service port 80, not the container port 8000', () => {

@@ -373,7 +373,8 @@ describe('defect 13: single-replica models survive rollouts and drains', () => {
 
   test('the broken variant (maxSurge 0 / maxUnavailable 1 at 1 replica) is refused', () => {
     synthChart((chart) => {
-      expectValidationError(() => model(chart, { pool: l40sPool(), gpusPerReplica: 4, replicas: { min: 1, max: 2 }, rolloutSurge: 0 }, tenant(chart, { gpuQuota: 12 })),
+      const broken = { pool: l40sPool(), gpusPerReplica: 4, replicas: { min: 1, max: 2 }, rolloutSurge: 0 };
+      expectValidationError(() => model(chart, broken, tenant(chart, { gpuQuota: 12 })),
         'rolloutSurge', '0');
     });
   });
@@ -406,7 +407,8 @@ describe('defect 13: single-replica models survive rollouts and drains', () => {
     expect(dep.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
     expect(findObject(objects, 'PodDisruptionBudget', 'llama3-8b-stable').spec.maxUnavailable).toBe(1);
     synthChart((chart) => {
-      expectValidationError(() => model(chart, { pool: l40sPool(), gpusPerReplica: 4, replicas: { min: 2, max: 2 }, autoscaling: ModelAutoscaling.fixed(), rolloutSurge: 1 },
+      const fixed = { pool: l40sPool(), gpusPerReplica: 4, replicas: { min: 2, max: 2 }, autoscaling: ModelAutoscaling.fixed(), rolloutSurge: 1 };
+      expectValidationError(() => model(chart, fixed,
         tenant(chart, { gpuQuota: 8 })), 'replicas.min', '2');
     });
     synthChart((chart) => {
@@ -415,13 +417,21 @@ describe('defect 13: single-replica models survive rollouts and drains', () => {
   });
 
   test('a single-replica candidate surges too, within the quota', () => {
-    const { objects } = single({ replicas: { min: 2, max: 2 }, autoscaling: ModelAutoscaling.fixed(),
-      candidate: { version: 'v2', source: ModelSource.s3({ bucket: 'acme-models', prefix: 'm/', versionId: 'v2' }) } }, 16);
+    const { objects } = single({
+      replicas: { min: 2, max: 2 },
+      autoscaling: ModelAutoscaling.fixed(),
+      candidate: { version: 'v2', source: ModelSource.s3({ bucket: 'acme-models', prefix: 'm/', versionId: 'v2' }) },
+    }, 16);
     expect(findObject(objects, 'Deployment', 'llama3-8b-candidate').spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
     expect(findObject(objects, 'PodDisruptionBudget', 'llama3-8b-candidate').spec.minAvailable).toBe(1);
     synthChart((chart) => {
-      expectValidationError(() => model(chart, { pool: l40sPool(), gpusPerReplica: 4, replicas: { min: 2, max: 2 }, autoscaling: ModelAutoscaling.fixed(),
-        candidate: { version: 'v2', source: ModelSource.s3({ bucket: 'acme-models', prefix: 'm/', versionId: 'v2' }) } }, tenant(chart, { gpuQuota: 12 })), 'candidate.replicas', '1');
+      expectValidationError(() => model(chart, {
+        pool: l40sPool(),
+        gpusPerReplica: 4,
+        replicas: { min: 2, max: 2 },
+        autoscaling: ModelAutoscaling.fixed(),
+        candidate: { version: 'v2', source: ModelSource.s3({ bucket: 'acme-models', prefix: 'm/', versionId: 'v2' }) },
+      }, tenant(chart, { gpuQuota: 12 })), 'candidate.replicas', '1');
     });
   });
 
