@@ -23,7 +23,9 @@ describe('KServeInferenceService', () => {
     const p = o.spec.predictor;
     expect(p.minReplicas).toBe(2);
     expect(p.maxReplicas).toBe(4);
-    expect(p.annotations).toEqual({ [PlatformLabels.MODEL_REVISION_ANNOTATION]: SHA });
+    expect(p.annotations[PlatformLabels.MODEL_REVISION_ANNOTATION]).toBe(SHA);
+    // No karpenter.sh/do-not-disrupt: the PodDisruptionBudget governs drains (defect 16).
+    expect(p.annotations['karpenter.sh/do-not-disrupt']).toBeUndefined();
     // From 2 replicas: one at a time; a PDB KServe itself does not make.
     expect(p.deploymentStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
     expect(findObject(objects, 'PodDisruptionBudget', 'llama-predictor').spec).toEqual({
