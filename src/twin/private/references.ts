@@ -1,0 +1,558 @@
+import * as YAML from 'yaml';
+import { argoModelOf, ARGOCD_KINDS, BUILTIN_GROUPS, groupOf, isClusterScoped, knownCrds, permitsDestination, permitsKind } from './bootstrap';
+import {
+  DCGM_DEFAULT_COUNTERS_PATH, DCGM_EXPORTER_VERSION, dcgmFieldsOf, dcgmShippedCounters, istioMeshDefaults, metricSource, metricSources, MetricSource,
+} from './metric-catalogue';
+import { CheckOutcome, ObjectIndex, selectorMatches, TwinContext, TwinFinding, TwinPod } from './model';
+import { PromQL } from '../../validation/promql';
+
+// lezer-promql's CommonJS build (as ../../validation/promql.ts loads it): used only to read `__name__` matchers,
+// which PromQL.parse does not report as metric names.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { parser: promqlParser } = require('@prometheus-io/lezer-promql') as { parser: { parse(text: string): { cursor(): any } } };
+
+/**
+ * The references check: every name an object uses points at something that will exist.
+ * - routes: VirtualService destinations -> Service ports; subsets -> DestinationRules and pods; Gateway selectors -> pods;
+ * - monitors: PodMonitor/ServiceMonitor selectors and ports -> pods and Services;
+ * - metrics: PrometheusRule expressions and KEDA prometheus triggers -> metric names a source in the output exposes
+ *   (schemas/upstream/metrics/, recording rules count);
+ * - telemetry: Istio Telemetry providers -> meshConfig.extensionProviders of the istiod Application;
+ * - TLS: Gateway credentialName -> a Secret or a cert-manager Certificate with an existing issuer;
+ * - CRDs and projects: custom kinds -> an installed CRD; every object -> an AppProject that lets its Application sync it.
+ */
+export function checkReferences(ctx: TwinContext): CheckOutcome {
+  const r = new References(ctx);
+  r.routes();
+  r.monitors();
+  r.metrics();
+  r.telemetry();
+  r.tls();
+  r.crdsAndProjects();
+  return { check: 'references', checked: r.checked, passed: r.passed, findings: r.findings, notModelled: [...new Set(r.notModelled)], summary: [] };
+}
+
+/** `name`, namespace of a Kubernetes Service host (short, `name.ns.svc`, `name.ns.svc.cluster.local`), or undefined for other hosts. */
+export function serviceOfHost(host: string, namespace: string): { name: string; namespace: string } | undefined {
+  if (!host || host.includes('*')) return undefined;
+  const parts = host.split('.');
+  if (parts.length === 1) return { name: parts[0], namespace };
+  if (parts.length >= 3 && parts[2] === 'svc' && (parts.length === 3 || parts.slice(3).join('.') === 'cluster.local')) {
+    return { name: parts[0], namespace: parts[1] };
+  }
+  return undefined;
+}
+
+/** Metric names a PromQL expression selects: the parser's metric names plus `{__name__="x"}` / `{__name__=~"re"}` matchers. */
+export function selectedMetrics(expr: string): { names: string[]; patterns: string[]; errors: string[] } {
+  const parsed = PromQL.parse(expr);
+  const names = new Set(parsed.metricNames);
+  const patterns: string[] = [];
+  if (parsed.ok) {
+    const cursor = promqlParser.parse(expr).cursor();
+    do {
+      const t = cursor.type.name;
+      if (t === 'UnquotedLabelMatcher' || t === 'QuotedLabelMatcher') {
+        const node = cursor.node;
+        const label = node.getChild('LabelName');
+        const op = node.getChild('MatchOp');
+        const value = node.getChild('StringLiteral');
+        if (label && op && value && expr.slice(label.from, label.to) === '__name__') {
+          const v = JSON.parse(expr.slice(value.from, value.to).replace(/^'(.*)'$/, '"$1"').replace(/^`(.*)`$/, '"$1"'));
+          const o = expr.slice(op.from, op.to);
+          if (o === '=') names.add(v);
+          else if (o === '=~') patterns.push(v);
+        }
+      }
+    } while (cursor.next());
+  }
+  return { names: [...names].sort(), patterns, errors: parsed.errors };
+}
+
+/** Helm values of an Argo CD Application source: `values` (YAML) under `valuesObject` (which wins). */
+export function helmValuesOf(source: any): any {
+  let values: any = {};
+  if (typeof source?.helm?.values === 'string') {
+    try {
+      values = YAML.parse(source.helm.values) ?? {};
+    } catch {
+      values = {};
+    }
+  }
+  return deepMerge(values, source?.helm?.valuesObject ?? {});
+}
+
+/** Helm's coalescing: maps merge, everything else (lists included) is replaced. */
+export function deepMerge(base: any, over: any): any {
+  if (!isMap(base) || !isMap(over)) return over === undefined ? base : over;
+  const out: any = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isMap(out[k]) && isMap(v) ? deepMerge(out[k], v) : v;
+  return out;
+}
+
+function isMap(v: any): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * The extension provider names the mesh knows, from the istiod Application (chart `istiod`) in the output: Istio's
+ * built-in providers plus meshConfig.extensionProviders of the chart's values (chart defaults, then the
+ * Application's values); undefined when the output has no istiod Application.
+ */
+export function istioExtensionProviders(index: ObjectIndex): { names: Set<string>; application: any } | undefined {
+  for (const app of index.ofKind('Application')) {
+    const sources: any[] = app.spec?.sources ?? (app.spec?.source ? [app.spec.source] : []);
+    const src = sources.find((s) => s.chart === 'istiod');
+    if (!src) continue;
+    const defaults = istioMeshDefaults();
+    const values = deepMerge({ meshConfig: defaults.chartValuesMeshConfig }, helmValuesOf(src));
+    const names = new Set(defaults.builtinExtensionProviders);
+    for (const p of values?.meshConfig?.extensionProviders ?? []) if (p?.name) names.add(String(p.name));
+    return { names, application: app };
+  }
+  return undefined;
+}
+
+function containersOf(spec: any): any[] {
+  return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+}
+
+/** Whether a container of the pod (native sidecars included) declares the port, by name or number. */
+function declaresPort(p: TwinPod, port: any): boolean {
+  return containersOf(p.pod?.spec).some((c) => (c.ports ?? []).some((cp: any) => cp.name === port || cp.containerPort === port));
+}
+
+function commandLine(c: any): string[] {
+  return [...(c.command ?? []), ...(c.args ?? [])].map(String);
+}
+
+class References {
+  public checked = 0;
+  public passed = 0;
+  public readonly findings: TwinFinding[] = [];
+  public readonly notModelled: string[] = [];
+  private readonly index: ObjectIndex;
+  private readonly all: any[];
+
+  constructor(private readonly ctx: TwinContext) {
+    this.index = ctx.index;
+    this.all = [...ctx.index.objects, ...ctx.derived];
+  }
+
+  private result(ok: boolean, finding?: Omit<TwinFinding, 'check'>): void {
+    this.checked++;
+    if (ok) this.passed++;
+    else if (finding) this.findings.push({ check: 'references', ...finding });
+  }
+
+  private service(namespace: string, name: string): any | undefined {
+    return this.index.get('Service', namespace, name) ?? this.ctx.derived.find((d) => d.kind === 'Service' && d.metadata?.namespace === namespace && d.metadata?.name === name);
+  }
+
+  private podsOfService(svc: any): TwinPod[] {
+    const sel = svc.spec?.selector;
+    if (!sel || Object.keys(sel).length === 0) return [];
+    return this.ctx.pods.filter((p) => p.namespace === svc.metadata?.namespace && selectorMatches({ matchLabels: sel }, p.pod?.metadata?.labels));
+  }
+
+  // ---------------------------------------------------------------------------------------------- routes
+  public routes(): void {
+    const serviceEntryHosts = new Set(this.index.ofKind('ServiceEntry').flatMap((s) => s.spec?.hosts ?? []));
+    const destinationRules = this.index.ofKind('DestinationRule');
+    const ruleFor = (svc: { name: string; namespace: string }) => destinationRules.filter((d) => {
+      const h = serviceOfHost(d.spec?.host, d.metadata?.namespace);
+      return h && h.name === svc.name && h.namespace === svc.namespace;
+    });
+
+    for (const vs of this.index.ofKind('VirtualService')) {
+      const id = ObjectIndex.id(vs);
+      const ns = vs.metadata?.namespace ?? 'default';
+      for (const proto of ['http', 'tcp', 'tls']) {
+        (vs.spec?.[proto] ?? []).forEach((route: any, ri: number) => {
+          (route.route ?? []).forEach((dst: any, di: number) => {
+            const field = `spec.${proto}[${ri}].route[${di}].destination`;
+            const d = dst.destination ?? {};
+            const host = String(d.host ?? '');
+            if (serviceEntryHosts.has(host)) {
+              this.result(true);
+              return;
+            }
+            const ref = serviceOfHost(host, ns);
+            if (!ref) {
+              this.notModelled.push(`${id} ${field}.host '${host}': not a Kubernetes Service host nor a ServiceEntry host of the output`);
+              return;
+            }
+            const svc = this.service(ref.namespace, ref.name);
+            if (!svc) {
+              this.result(false, { object: id, field: `${field}.host`, problem: `routes to Service ${ref.namespace}/${ref.name}, which neither the output nor its operators create: Istio answers 503 (no healthy upstream)`, value: host, fix: `route to an existing Service or add Service ${ref.namespace}/${ref.name}` });
+              return;
+            }
+            const ports: any[] = svc.spec?.ports ?? [];
+            const number = d.port?.number;
+            if (number !== undefined) {
+              this.result(ports.some((p) => p.port === number), { object: id, field: `${field}.port.number`, problem: `routes to port ${number} of Service ${ref.namespace}/${ref.name}, which exposes ${ports.map((p) => p.port).join(', ') || 'no port'}: the route never reaches a pod`, value: number, fix: `route to a port the Service exposes (${ports.map((p) => p.port).join(', ')})` });
+            } else if ((vs.spec?.gateways ?? []).some((g: string) => g !== 'mesh')) {
+              // sidecars route a mesh VirtualService on the port the client used; gateways need the port when there are several
+              this.result(ports.length <= 1, { object: id, field: `${field}.port`, problem: `names no port while Service ${ref.namespace}/${ref.name} exposes ${ports.length}: the gateway cannot pick one`, value: ports.map((p) => p.port), fix: 'set destination.port.number' });
+            }
+            if (d.subset !== undefined) {
+              const rules = ruleFor(ref);
+              const has = rules.some((r) => (r.spec?.subsets ?? []).some((s: any) => s.name === d.subset));
+              this.result(has, { object: id, field: `${field}.subset`, problem: `routes to subset '${d.subset}', which no DestinationRule for ${ref.name}.${ref.namespace} defines: Istio rejects the route with 503 (no cluster)`, value: d.subset, fix: `define subset '${d.subset}' in the DestinationRule of ${ref.name}.${ref.namespace}` });
+            }
+          });
+        });
+      }
+    }
+
+    for (const dr of destinationRules) {
+      const id = ObjectIndex.id(dr);
+      const ref = serviceOfHost(dr.spec?.host, dr.metadata?.namespace ?? 'default');
+      if (!ref) continue;
+      const svc = this.service(ref.namespace, ref.name);
+      if (!svc) {
+        this.result(false, { object: id, field: 'spec.host', problem: `configures Service ${ref.namespace}/${ref.name}, which neither the output nor its operators create`, value: dr.spec?.host, fix: 'point the DestinationRule at an existing Service' });
+        continue;
+      }
+      const backing = this.podsOfService(svc);
+      if (!svc.spec?.selector) {
+        this.notModelled.push(`${id}: Service ${ref.namespace}/${ref.name} has no selector, its subsets' pods are not checked`);
+        continue;
+      }
+      (dr.spec?.subsets ?? []).forEach((s: any, si: number) => {
+        const ok = backing.some((p) => selectorMatches({ matchLabels: s.labels ?? {} }, p.pod?.metadata?.labels));
+        this.result(ok, { object: id, field: `spec.subsets[${si}].labels`, problem: `subset '${s.name}' selects no pod behind Service ${ref.namespace}/${ref.name}: routes to it get 503`, value: s.labels, fix: 'use labels the pods of that Service carry' });
+      });
+    }
+
+    for (const gw of this.index.ofKind('Gateway').filter((g) => groupOf(g.apiVersion) === 'networking.istio.io')) {
+      const sel = gw.spec?.selector ?? {};
+      const ok = this.ctx.pods.some((p) => selectorMatches({ matchLabels: sel }, p.pod?.metadata?.labels));
+      this.result(ok, { object: ObjectIndex.id(gw), field: 'spec.selector', problem: 'selects no gateway pod the output or its add-ons run: no proxy serves its servers', value: sel, fix: 'use the labels of the ingress gateway pods (the gateway chart labels them istio: <name>) or install the gateway add-on' });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- monitors
+  private namespacesOf(monitor: any): (ns: string) => boolean {
+    const nsSel = monitor.spec?.namespaceSelector;
+    if (nsSel?.any) return () => true;
+    if (Array.isArray(nsSel?.matchNames) && nsSel.matchNames.length > 0) return (ns) => nsSel.matchNames.includes(ns);
+    return (ns) => ns === monitor.metadata?.namespace;
+  }
+
+  public monitors(): void {
+    for (const pm of this.index.ofKind('PodMonitor')) {
+      const id = ObjectIndex.id(pm);
+      const inNs = this.namespacesOf(pm);
+      const pods = this.ctx.pods.filter((p) => inNs(p.namespace) && selectorMatches(pm.spec?.selector ?? {}, p.pod?.metadata?.labels));
+      this.result(pods.length > 0, { object: id, field: 'spec.selector', problem: 'selects no pod that will exist: Prometheus scrapes nothing for it', value: pm.spec?.selector, fix: 'use labels the target pods carry (and a namespaceSelector that includes their namespace)' });
+      if (pods.length === 0) continue;
+      (pm.spec?.podMetricsEndpoints ?? []).forEach((ep: any, i: number) => {
+        const want = ep.port ?? ep.portNumber ?? ep.targetPort;
+        if (want === undefined) return;
+        const has = (p: TwinPod) => declaresPort(p, want);
+        const missing = pods.filter((p) => !has(p));
+        this.result(missing.length === 0, { object: id, field: `spec.podMetricsEndpoints[${i}].${ep.port !== undefined ? 'port' : ep.portNumber !== undefined ? 'portNumber' : 'targetPort'}`, problem: `names a port that ${missing.map((p) => p.owner).slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''} pods do not declare: Prometheus drops those targets`, value: want, fix: 'use a container port name the selected pods declare (after sidecar injection istio-proxy declares http-envoy-prom 15090)' });
+      });
+    }
+    for (const sm of this.index.ofKind('ServiceMonitor')) {
+      const id = ObjectIndex.id(sm);
+      const inNs = this.namespacesOf(sm);
+      const services = this.all.filter((s) => s.kind === 'Service' && inNs(s.metadata?.namespace) && selectorMatches(sm.spec?.selector ?? {}, s.metadata?.labels));
+      this.result(services.length > 0, { object: id, field: 'spec.selector', problem: 'selects no Service that will exist: Prometheus scrapes nothing for it', value: sm.spec?.selector, fix: 'use labels of the target Service (and a namespaceSelector that includes its namespace)' });
+      if (services.length === 0) continue;
+      (sm.spec?.endpoints ?? []).forEach((ep: any, i: number) => {
+        if (ep.port !== undefined) {
+          const bad = services.filter((s) => !(s.spec?.ports ?? []).some((p: any) => p.name === ep.port));
+          this.result(bad.length === 0, { object: id, field: `spec.endpoints[${i}].port`, problem: `names Service port '${ep.port}', which ${bad.map((s) => ObjectIndex.id(s)).join(', ')} do not expose by name`, value: ep.port, fix: 'use the name of a port of the selected Services' });
+          for (const s of services.filter((x) => !bad.includes(x))) {
+            const sp = (s.spec?.ports ?? []).find((p: any) => p.name === ep.port);
+            const target = sp.targetPort ?? sp.port;
+            const pods = this.podsOfService(s);
+            if (!s.spec?.selector) continue;
+            const ok = pods.some((p) => declaresPort(p, target));
+            this.result(ok, { object: id, field: `spec.endpoints[${i}].port`, problem: `scrapes ${ObjectIndex.id(s)} port '${ep.port}' (target ${target}), which no pod behind it serves: the target is down`, value: target, fix: 'point the Service port at a container port of its pods' });
+          }
+        } else if (ep.targetPort !== undefined) {
+          const ok = services.some((s) => this.podsOfService(s).some((p) => declaresPort(p, ep.targetPort)));
+          this.result(ok, { object: id, field: `spec.endpoints[${i}].targetPort`, problem: 'names a container port no pod behind the selected Services declares', value: ep.targetPort, fix: 'use a container port of the pods' });
+        }
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- metrics
+  private runtimePresent(source: string): boolean {
+    const match = (c: any): boolean => {
+      const image = String(c.image ?? '');
+      const cmd = commandLine(c);
+      switch (source) {
+        case 'vllm': return cmd[0] === 'vllm' || cmd.some((a) => a.includes('vllm.entrypoints')) || /\/vllm[^/@:]*(@|:|$)/.test(image);
+        case 'tgi': return cmd[0] === 'text-generation-launcher' || /text-generation-inference/.test(image);
+        case 'triton': return cmd[0] === 'tritonserver' || /tritonserver/.test(image);
+        case 'istio': return c.name === 'istio-proxy';
+        case 'dcgm': return /dcgm-exporter/.test(image);
+        default: return false;
+      }
+    };
+    return this.ctx.pods.some((p) => containersOf(p.pod?.spec).some(match));
+  }
+
+  /** The DCGM fields every dcgm-exporter pod exports, from the counters file it reads. */
+  private dcgmFields(): { fields: Set<string>; files: string[] } {
+    const fields = new Set<string>();
+    const files: string[] = [];
+    for (const p of this.ctx.pods) {
+      for (const c of containersOf(p.pod?.spec)) {
+        if (!/dcgm-exporter/.test(String(c.image ?? ''))) continue;
+        const cmd = commandLine(c);
+        let file = DCGM_DEFAULT_COUNTERS_PATH;
+        const env = (c.env ?? []).find((e: any) => e.name === 'DCGM_EXPORTER_COLLECTORS');
+        if (env?.value) file = env.value;
+        cmd.forEach((a, i) => {
+          const m = /^(?:-f|--collectors)(?:=(.+))?$/.exec(a);
+          if (m) file = m[1] ?? cmd[i + 1] ?? file;
+        });
+        const shipped = dcgmShippedCounters(file);
+        if (shipped) {
+          shipped.forEach((f) => fields.add(f));
+          files.push(`${file} of the dcgm-exporter ${DCGM_EXPORTER_VERSION} image`);
+          continue;
+        }
+        const csv = this.mountedFile(p, c, file);
+        if (csv === undefined) {
+          this.notModelled.push(`${p.owner}: dcgm-exporter reads its counters from ${file}, which is not a file of the image nor of a ConfigMap in the output`);
+          continue;
+        }
+        dcgmFieldsOf(csv).forEach((f) => fields.add(f));
+        files.push(`${file} from a ConfigMap`);
+      }
+    }
+    return { fields, files };
+  }
+
+  /** The content of `file` inside container `c` when it comes from a ConfigMap volume of the output. */
+  private mountedFile(p: TwinPod, c: any, file: string): string | undefined {
+    for (const m of c.volumeMounts ?? []) {
+      const mount = String(m.mountPath ?? '').replace(/\/+$/, '');
+      let key: string | undefined;
+      if (m.subPath && mount === file) key = m.subPath;
+      else if (!m.subPath && file.startsWith(`${mount}/`)) key = file.slice(mount.length + 1);
+      if (key === undefined) continue;
+      const vol = (p.pod?.spec?.volumes ?? []).find((v: any) => v.name === m.name);
+      const cmName = vol?.configMap?.name;
+      if (!cmName) continue;
+      const item = (vol.configMap.items ?? []).find((it: any) => it.path === key);
+      const cm = this.index.get('ConfigMap', p.namespace, cmName);
+      const data = cm?.data?.[item ? item.key : key];
+      if (typeof data === 'string') return data;
+    }
+    return undefined;
+  }
+
+  public metrics(): void {
+    const recorded = new Set<string>();
+    for (const pr of this.index.ofKind('PrometheusRule')) {
+      for (const g of pr.spec?.groups ?? []) for (const rule of g.rules ?? []) if (rule.record) recorded.add(rule.record);
+    }
+    const sources = metricSources();
+    const present = new Map<string, boolean>();
+    const isPresent = (s: string) => {
+      if (!present.has(s)) present.set(s, s === 'prometheus' ? this.index.ofKind('PodMonitor').length + this.index.ofKind('ServiceMonitor').length > 0 : this.runtimePresent(s));
+      return present.get(s)!;
+    };
+    let dcgm: { fields: Set<string>; files: string[] } | undefined;
+    const sourceOf = (name: string): MetricSource | 'dcgm' | undefined => {
+      if (name.startsWith('DCGM_')) return 'dcgm';
+      return sources.find((s) => s.prefixes.some((p) => name.startsWith(p))) ?? sources.find((s) => s.prefixes.length === 0 && s.exposed.has(name));
+    };
+
+    const checkExpr = (id: string, field: string, expr: string, what: string) => {
+      if (typeof expr !== 'string') return;
+      const sel = selectedMetrics(expr);
+      if (sel.errors.length > 0) {
+        this.result(false, { object: id, field, problem: `is not valid PromQL (${sel.errors.join('; ')}): Prometheus rejects it`, value: expr, fix: 'fix the expression' });
+        return;
+      }
+      for (const pattern of sel.patterns) {
+        let re: RegExp;
+        try {
+          re = new RegExp(`^(?:${pattern})$`);
+        } catch {
+          this.notModelled.push(`${id} ${field}: __name__ pattern '${pattern}' is not a JavaScript regular expression`);
+          continue;
+        }
+        const known = [...recorded, ...sources.flatMap((s) => (isPresent(s.source) ? [...s.exposed] : []))];
+        if (known.some((n) => re.test(n))) {
+          this.result(true);
+        } else if (sources.some((s) => [...s.exposed].some((n) => re.test(n)))) {
+          this.result(false, { object: id, field, problem: `${what} selects metrics matching '${pattern}', exposed only by a source the output does not run: it never sees data`, value: pattern, fix: 'select metrics of a source the output runs' });
+        } else {
+          this.notModelled.push(`${id} ${field}: metrics matching '${pattern}' (no vendored catalogue for their family)`);
+        }
+      }
+      for (const name of sel.names) {
+        if (recorded.has(name)) {
+          this.result(true);
+          continue;
+        }
+        const src = sourceOf(name);
+        if (src === undefined) {
+          this.notModelled.push(`${id} ${field}: metric ${name} (no vendored catalogue for its family)`);
+          continue;
+        }
+        if (src === 'dcgm') {
+          if (!this.runtimePresent('dcgm')) {
+            this.result(false, { object: id, field, problem: `${what} selects ${name}, but the output runs no dcgm-exporter: it never sees data`, value: name, fix: 'deploy the DCGM exporter (DcgmExporter or the dcgm-exporter add-on) or drop the rule' });
+            continue;
+          }
+          dcgm = dcgm ?? this.dcgmFields();
+          if (dcgm.files.length === 0) continue;
+          const ok = dcgm.fields.has(name);
+          const defaultOnly = dcgm.files.every((f) => f.startsWith(DCGM_DEFAULT_COUNTERS_PATH));
+          this.result(ok, {
+            object: id,
+            field,
+            problem: `${what} selects ${name}, which dcgm-exporter does not export with the counters file it reads (${dcgm.files.join('; ')}${defaultOnly ? ', which leaves that field out' : ''}): it never fires`,
+            value: name,
+            fix: `pass a counters file that lists ${name} (a ConfigMap mounted into the exporter and named with -f or DCGM_EXPORTER_COLLECTORS), or use a field the file exports`,
+          });
+          continue;
+        }
+        if (!isPresent(src.source)) {
+          this.result(false, { object: id, field, problem: `${what} selects ${name} (${src.title}), but the output runs no ${src.source} pod: it never sees data`, value: name, fix: `select a metric of a runtime the output runs, or drop the ${what}` });
+          continue;
+        }
+        this.result(src.exposed.has(name), { object: id, field, problem: `${what} selects ${name}, which ${src.title} does not expose: it never sees data`, value: name, fix: `use a metric ${src.source} exposes (schemas/upstream/metrics lists them)` });
+      }
+    };
+
+    for (const pr of this.index.ofKind('PrometheusRule')) {
+      const id = ObjectIndex.id(pr);
+      (pr.spec?.groups ?? []).forEach((g: any, gi: number) => (g.rules ?? []).forEach((rule: any, ri: number) => {
+        checkExpr(id, `spec.groups[${gi}].rules[${ri}].expr`, rule.expr, rule.alert ? `alert ${rule.alert}` : `recording rule ${rule.record}`);
+      }));
+    }
+    for (const so of this.index.ofKind('ScaledObject')) {
+      const id = ObjectIndex.id(so);
+      (so.spec?.triggers ?? []).forEach((t: any, ti: number) => {
+        if (t.type === 'prometheus') checkExpr(id, `spec.triggers[${ti}].metadata.query`, t.metadata?.query, `trigger ${t.name ?? ti}`);
+      });
+    }
+    if (metricSource('istio') === undefined) this.notModelled.push('Istio standard metrics catalogue missing from schemas/upstream/metrics');
+  }
+
+  // ---------------------------------------------------------------------------------------------- telemetry
+  public telemetry(): void {
+    const telemetries = this.index.ofKind('Telemetry');
+    if (telemetries.length === 0) return;
+    const mesh = istioExtensionProviders(this.index);
+    for (const t of telemetries) {
+      const id = ObjectIndex.id(t);
+      for (const section of ['accessLogging', 'metrics', 'tracing']) {
+        (t.spec?.[section] ?? []).forEach((entry: any, ei: number) => (entry.providers ?? []).forEach((p: any, pi: number) => {
+          const field = `spec.${section}[${ei}].providers[${pi}].name`;
+          if (!mesh) {
+            this.notModelled.push(`${id} ${field}: no istiod Application in the output, its extension providers are unknown`);
+            return;
+          }
+          this.result(mesh.names.has(p.name), {
+            object: id,
+            field,
+            problem: `names provider '${p.name}', which meshConfig.extensionProviders of ${ObjectIndex.id(mesh.application)} does not define (known: ${[...mesh.names].sort().join(', ')}): istiod ignores it and nothing is ${section === 'metrics' ? 'exported' : section === 'tracing' ? 'traced' : 'logged'}`,
+            value: p.name,
+            fix: `add an extension provider named '${p.name}' to meshConfig.extensionProviders of the istiod Application, or use a provider it defines`,
+          });
+        }));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- TLS
+  public tls(): void {
+    const certificates = this.all.filter((o) => o.kind === 'Certificate' && groupOf(o.apiVersion) === 'cert-manager.io');
+    for (const gw of this.index.ofKind('Gateway').filter((g) => groupOf(g.apiVersion) === 'networking.istio.io')) {
+      const id = ObjectIndex.id(gw);
+      const sel = gw.spec?.selector ?? {};
+      const gatewayPods = this.ctx.pods.filter((p) => selectorMatches({ matchLabels: sel }, p.pod?.metadata?.labels));
+      let namespaces = [...new Set(gatewayPods.map((p) => p.namespace))];
+      if (namespaces.length === 0) namespaces = [gw.metadata?.namespace ?? 'default'];
+      (gw.spec?.servers ?? []).forEach((s: any, si: number) => {
+        const name = s.tls?.credentialName;
+        if (!name || ['ISTIO_MUTUAL', 'PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes(s.tls?.mode)) return;
+        const field = `spec.servers[${si}].tls.credentialName`;
+        for (const ns of namespaces) {
+          const secret = this.all.find((o) => o.kind === 'Secret' && o.metadata?.namespace === ns && o.metadata?.name === name)
+            ?? this.all.find((o) => o.kind === 'ExternalSecret' && o.metadata?.namespace === ns && (o.spec?.target?.name ?? o.metadata?.name) === name);
+          if (secret) {
+            this.result(true);
+            continue;
+          }
+          const cert = certificates.find((c) => c.metadata?.namespace === ns && c.spec?.secretName === name);
+          if (!cert) {
+            this.result(false, { object: id, field, problem: `names Secret ${ns}/${name}, which nothing creates (no Secret, ExternalSecret or cert-manager Certificate with that secretName in the gateway pods' namespace ${ns}): the gateway serves no certificate and TLS handshakes fail`, value: name, fix: `add a cert-manager Certificate in ${ns} with secretName '${name}' and an Issuer/ClusterIssuer, or document and create the Secret` });
+            continue;
+          }
+          const ref = cert.spec?.issuerRef ?? {};
+          const kind = ref.kind ?? 'Issuer';
+          if ((ref.group ?? 'cert-manager.io') !== 'cert-manager.io') {
+            this.notModelled.push(`${ObjectIndex.id(cert)} spec.issuerRef: external issuer ${ref.group}/${kind} not modelled`);
+            this.result(true);
+            continue;
+          }
+          const issuer = kind === 'ClusterIssuer'
+            ? this.all.find((o) => o.kind === 'ClusterIssuer' && o.metadata?.name === ref.name)
+            : this.all.find((o) => o.kind === 'Issuer' && o.metadata?.namespace === ns && o.metadata?.name === ref.name);
+          this.result(issuer !== undefined, { object: ObjectIndex.id(cert), field: 'spec.issuerRef', problem: `names ${kind} '${ref.name}', which the output does not create: cert-manager never issues ${ns}/${name} for ${id}`, value: ref, fix: `add the ${kind} '${ref.name}'${kind === 'Issuer' ? ` in ${ns}` : ''} or point issuerRef at an existing issuer` });
+        }
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- CRDs and projects
+  public crdsAndProjects(): void {
+    const crds = knownCrds(this.ctx);
+    const model = argoModelOf(this.ctx);
+    const unrenderedCharts = model.units.filter((u) => u.chart && u.derived.length === 0).map((u) => u.name);
+    for (const o of this.index.objects) {
+      const id = ObjectIndex.id(o);
+      const group = groupOf(o.apiVersion);
+      if (!BUILTIN_GROUPS.has(group) && !ARGOCD_KINDS.has(o.kind)) {
+        const crd = crds.find((c) => c.spec?.group === group && c.spec?.names?.kind === o.kind);
+        const version = (o.apiVersion ?? '').split('/')[1];
+        if (!crd && unrenderedCharts.length > 0) {
+          this.notModelled.push(`CRD of ${o.kind}.${group}: not found, and the charts of ${unrenderedCharts.join(', ')} were not rendered`);
+        } else if (!crd) {
+          this.result(false, { object: id, field: 'apiVersion', problem: `is a ${o.kind} (${group}), whose CustomResourceDefinition no add-on Application of the output installs: the API server rejects it and Argo CD fails the sync`, value: o.apiVersion, fix: `add the add-on (operator) that owns ${o.kind}.${group}, or remove the object` });
+        } else {
+          const served = (crd.spec?.versions ?? []).some((v: any) => v.name === version && v.served !== false);
+          this.result(served, { object: id, field: 'apiVersion', problem: `uses version ${version}, which the installed CRD ${crd.metadata?.name} does not serve`, value: o.apiVersion, fix: `use one of ${(crd.spec?.versions ?? []).filter((v: any) => v.served !== false).map((v: any) => `${group}/${v.name}`).join(', ')}` });
+        }
+      }
+      // the AppProject of the Application that syncs it
+      const unit = model.unitOf.get(o);
+      if (!unit) continue;
+      const project = this.index.get('AppProject', model.argocdNamespace, unit.project);
+      if (!project) {
+        if (unit.project !== 'default') this.notModelled.push(`${id}: AppProject ${unit.project} of ${unit.id} not in the output`);
+        continue;
+      }
+      const pid = ObjectIndex.id(project);
+      const cluster = isClusterScoped(o.kind, group, crds);
+      const ok = permitsKind(project, group, o.kind, !cluster);
+      const list = cluster ? 'clusterResourceWhitelist' : 'namespaceResourceWhitelist';
+      this.result(ok, {
+        object: pid,
+        field: `spec.${list}`,
+        problem: `does not permit ${group || 'core'}/${o.kind}, which ${unit.id} syncs (${id}): Argo CD fails the whole sync of ${unit.name}`,
+        value: { group, kind: o.kind },
+        fix: `add { group: '${group}', kind: '${o.kind}' } to ${list} of AppProject ${unit.project}${cluster ? '' : ' (or remove it from the blacklist)'}`,
+      });
+      if (!cluster) {
+        const ns = o.metadata?.namespace ?? unit.namespace;
+        const server = (unit.kind === 'application' ? unit.source.spec?.destination?.server : undefined);
+        this.result(permitsDestination(project, ns, server), { object: pid, field: 'spec.destinations', problem: `does not permit namespace ${ns}, where ${unit.id} syncs ${id}: Argo CD fails the sync`, value: ns, fix: `add { namespace: '${ns}', server } to destinations of AppProject ${unit.project}, or move the object` });
+      }
+    }
+  }
+}

@@ -1,0 +1,476 @@
+import {
+  appProject, applicationSet, chartApp, configMap, crd, ctxOf, madeBy, namespaceObject, PLATFORM_PROJECT, pod, service,
+} from './references-bootstrap-fixtures';
+import { permitsDestination, permitsKind } from '../../src/twin/private/bootstrap';
+import { dcgmFieldsOf, dcgmShippedCounters, exposedNames, metricSource } from '../../src/twin/private/metric-catalogue';
+import { TwinContext } from '../../src/twin/private/model';
+import { checkReferences, deepMerge, helmValuesOf, istioExtensionProviders, selectedMetrics, serviceOfHost } from '../../src/twin/private/references';
+
+function findings(ctx: TwinContext) {
+  return checkReferences(ctx).findings;
+}
+
+const VS = (name: string, ns: string, http: any[], gateways?: string[]) => ({
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'VirtualService',
+  metadata: { name, namespace: ns },
+  spec: { hosts: ['x.example.com'], ...(gateways ? { gateways } : {}), http },
+});
+const route = (host: string, port?: number, subset?: string) => ({
+  route: [{ destination: { host, ...(port ? { port: { number: port } } : {}), ...(subset ? { subset } : {}) } }],
+});
+const modelPod = (ns: string, labels: Record<string, string>, extra: any = {}) => pod(ns, labels, {
+  containers: [{ name: 'server', image: 'r.example.com/vllm-openai@sha256:1', command: ['vllm', 'serve'], ports: [{ name: 'http', containerPort: 8000 }], ...extra }],
+});
+
+describe('serviceOfHost', () => {
+  test('short, svc and cluster.local forms name a Service; other hosts do not', () => {
+    expect(serviceOfHost('llama', 'search')).toEqual({ name: 'llama', namespace: 'search' });
+    expect(serviceOfHost('llama.support.svc', 'search')).toEqual({ name: 'llama', namespace: 'support' });
+    expect(serviceOfHost('llama.support.svc.cluster.local', 'search')).toEqual({ name: 'llama', namespace: 'support' });
+    expect(serviceOfHost('llama.support', 'search')).toBeUndefined();
+    expect(serviceOfHost('api.openai.com', 'search')).toBeUndefined();
+    expect(serviceOfHost('*.svc.cluster.local', 'search')).toBeUndefined();
+  });
+});
+
+describe('routes', () => {
+  test('defect 6: a route to port 8000 of the KServe predictor Service, which exposes 80, is reported', () => {
+    const predictor = madeBy('InferenceService support/llama3-70b', service('support', 'llama3-70b-predictor', [{ name: 'http', port: 80, targetPort: 8080 }], { app: 'isvc.llama3-70b-predictor' }));
+    const vs = VS('gw-llama', 'istio-ingress', [route('llama3-70b-predictor.support.svc.cluster.local', 8000)], ['llm-gateway']);
+    const f = findings(ctxOf([vs], { derived: [predictor] }));
+    expect(f).toEqual([{
+      check: 'references',
+      object: 'VirtualService istio-ingress/gw-llama',
+      field: 'spec.http[0].route[0].destination.port.number',
+      problem: 'routes to port 8000 of Service support/llama3-70b-predictor, which exposes 80: the route never reaches a pod',
+      value: 8000,
+      fix: 'route to a port the Service exposes (80)',
+    }]);
+  });
+
+  test('a route to the port the Service exposes passes and is counted', () => {
+    const out = checkReferences(ctxOf([VS('a', 'search', [route('llama', 8000)]), service('search', 'llama', [{ port: 8000 }])]));
+    expect(out.findings).toEqual([]);
+    expect(out.checked).toBe(2); // the route and the VirtualService's CRD
+    expect(out.passed).toBe(2);
+  });
+
+  test('a route to a Service nobody creates is reported on the host', () => {
+    const f = findings(ctxOf([VS('a', 'search', [route('nope', 80)])]));
+    expect(f[0].field).toBe('spec.http[0].route[0].destination.host');
+    expect(f[0].problem).toContain('routes to Service search/nope, which neither the output nor its operators create');
+  });
+
+  test('tcp and tls routes are checked too', () => {
+    const vs = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 't', namespace: 'a' }, spec: { tcp: [route('db', 5432)], tls: [route('web', 443)] } };
+    const f = findings(ctxOf([vs, service('a', 'db', [{ port: 5432 }])]));
+    expect(f.map((x) => x.field)).toEqual(['spec.tls[0].route[0].destination.host']);
+  });
+
+  test('a ServiceEntry host passes; a host that is neither is not modelled', () => {
+    const se = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'oa', namespace: 'a' }, spec: { hosts: ['api.openai.com'] } };
+    const out = checkReferences(ctxOf([VS('a', 'a', [route('api.openai.com', 443), route('other.example.com', 443)]), se]));
+    expect(out.findings).toEqual([]);
+    expect(out.passed).toBe(3); // the ServiceEntry route and two CRDs
+    expect(out.notModelled).toEqual(["VirtualService a/a spec.http[1].route[0].destination.host 'other.example.com': not a Kubernetes Service host nor a ServiceEntry host of the output"]);
+  });
+
+  test('no port: fine for mesh routes, reported for gateway routes to a multi-port Service', () => {
+    const svc = service('v', 'clip', [{ name: 'http', port: 8000 }, { name: 'grpc', port: 8001 }]);
+    expect(findings(ctxOf([VS('m', 'v', [route('clip')]), svc]))).toEqual([]);
+    const f = findings(ctxOf([VS('g', 'istio-ingress', [route('clip.v.svc.cluster.local')], ['istio-ingress/gw']), svc]));
+    expect(f).toHaveLength(1);
+    expect(f[0].field).toBe('spec.http[0].route[0].destination.port');
+    expect(f[0].fix).toBe('set destination.port.number');
+  });
+
+  test('a subset must be defined by a DestinationRule of the host and select pods behind the Service', () => {
+    const svc = service('s', 'llama', [{ port: 8000 }], { app: 'llama' });
+    const dr = { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'llama', namespace: 's' }, spec: { host: 'llama.s.svc.cluster.local', subsets: [{ name: 'stable', labels: { v: 'stable' } }, { name: 'canary', labels: { v: 'canary' } }] } };
+    const pods = [modelPod('s', { app: 'llama', v: 'stable' })];
+    const f = findings(ctxOf([VS('a', 's', [route('llama', 8000, 'stable'), route('llama', 8000, 'blue')]), svc, dr], { pods }));
+    expect(f.map((x) => [x.object, x.field])).toEqual([
+      ['VirtualService s/a', 'spec.http[1].route[0].destination.subset'],
+      ['DestinationRule s/llama', 'spec.subsets[1].labels'],
+    ]);
+    expect(f[1].problem).toBe("subset 'canary' selects no pod behind Service s/llama: routes to it get 503");
+  });
+
+  test('a DestinationRule for a Service nobody creates is reported', () => {
+    const dr = { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'x', namespace: 's' }, spec: { host: 'ghost' } };
+    expect(findings(ctxOf([dr]))[0].field).toBe('spec.host');
+  });
+
+  test('a Gateway selector must match gateway pods', () => {
+    const gw = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'istio-ingress' }, spec: { selector: { istio: 'ingressgateway' }, servers: [] } };
+    expect(findings(ctxOf([gw]))[0]).toMatchObject({ object: 'Gateway istio-ingress/gw', field: 'spec.selector' });
+    const gwPod = pod('istio-ingress', { istio: 'ingressgateway' }, { containers: [{ name: 'istio-proxy', image: 'proxyv2' }] });
+    expect(findings(ctxOf([gw], { pods: [gwPod] }))).toEqual([]);
+  });
+});
+
+describe('monitors', () => {
+  const pm = (spec: any, ns = 'search') => ({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name: 'pm', namespace: ns }, spec });
+  const injected = pod('search', { app: 'llama' }, {
+    initContainers: [{ name: 'istio-proxy', image: 'proxyv2', restartPolicy: 'Always', ports: [{ name: 'http-envoy-prom', containerPort: 15090 }] }],
+    containers: [{ name: 'server', image: 'vllm', ports: [{ name: 'http', containerPort: 8000 }] }],
+  });
+
+  test('a PodMonitor port names a container port, including the native istio-proxy sidecar', () => {
+    expect(findings(ctxOf([pm({ selector: { matchLabels: { app: 'llama' } }, podMetricsEndpoints: [{ port: 'http' }, { port: 'http-envoy-prom' }] })], { pods: [injected] }))).toEqual([]);
+  });
+
+  test('a PodMonitor port no selected pod declares is reported', () => {
+    const f = findings(ctxOf([pm({ selector: { matchLabels: { app: 'llama' } }, podMetricsEndpoints: [{ port: 'metrics' }] })], { pods: [injected] }));
+    expect(f).toEqual([expect.objectContaining({ object: 'PodMonitor search/pm', field: 'spec.podMetricsEndpoints[0].port', value: 'metrics' })]);
+    expect(f[0].problem).toBe('names a port that Deployment search/app pods do not declare: Prometheus drops those targets');
+  });
+
+  test('a PodMonitor selects pods of its own namespace unless namespaceSelector says otherwise', () => {
+    const sel = { selector: { matchLabels: { app: 'llama' } }, podMetricsEndpoints: [{ port: 'http' }] };
+    expect(findings(ctxOf([pm(sel, 'monitoring')], { pods: [injected] }))[0]).toMatchObject({ field: 'spec.selector', problem: 'selects no pod that will exist: Prometheus scrapes nothing for it' });
+    expect(findings(ctxOf([pm({ ...sel, namespaceSelector: { matchNames: ['search'] } }, 'monitoring')], { pods: [injected] }))).toEqual([]);
+    expect(findings(ctxOf([pm({ ...sel, namespaceSelector: { any: true } }, 'monitoring')], { pods: [injected] }))).toEqual([]);
+  });
+
+  test('a ServiceMonitor needs a Service with that port name backed by a pod serving its target port', () => {
+    const sm = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'dcgm', namespace: 'nvidia-gpu' }, spec: { selector: { matchLabels: { app: 'dcgm' } }, endpoints: [{ port: 'metrics' }] } };
+    const svc = service('nvidia-gpu', 'dcgm', [{ name: 'metrics', port: 9400, targetPort: 'metrics' }], { app: 'dcgm' }, { app: 'dcgm' });
+    const p = pod('nvidia-gpu', { app: 'dcgm' }, { containers: [{ name: 'e', image: 'dcgm-exporter', ports: [{ name: 'metrics', containerPort: 9400 }] }] });
+    expect(findings(ctxOf([sm, svc], { pods: [p] }))).toEqual([]);
+    expect(findings(ctxOf([sm, svc], { pods: [] }))[0]).toMatchObject({ field: 'spec.endpoints[0].port', value: 'metrics' });
+    expect(findings(ctxOf([sm], { pods: [p] }))[0]).toMatchObject({ field: 'spec.selector' });
+    const unnamed = service('nvidia-gpu', 'dcgm', [{ name: 'web', port: 9400 }], { app: 'dcgm' }, { app: 'dcgm' });
+    expect(findings(ctxOf([sm, unnamed], { pods: [p] }))[0].problem).toBe("names Service port 'metrics', which Service nvidia-gpu/dcgm do not expose by name");
+  });
+});
+
+describe('metrics', () => {
+  const rule = (ns: string, rules: any[]) => ({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'r', namespace: ns }, spec: { groups: [{ name: 'g', rules }] } });
+  const vllmPod = modelPod('search', { app: 'llama' });
+  const dcgmPod = (container: any = {}, volumes: any[] = []) => pod('nvidia-gpu', { app: 'dcgm' }, {
+    containers: [{ name: 'dcgm-exporter', image: 'r.example.com/mirror/dcgm-exporter@sha256:a7ad', ...container }], volumes,
+  }, 'DaemonSet nvidia-gpu/dcgm-exporter');
+
+  test('selectedMetrics reads names and __name__ matchers', () => {
+    expect(selectedMetrics('sum(rate({__name__=~"vllm:request_success_total", model="x"}[5m])) / up{a="b"}')).toEqual({ names: ['up'], patterns: ['vllm:request_success_total'], errors: [] });
+    expect(selectedMetrics('{__name__="vllm:num_requests_running"}').names).toEqual(['vllm:num_requests_running']);
+    expect(selectedMetrics('sum(').errors.length).toBeGreaterThan(0);
+  });
+
+  test('vLLM metrics the runtime exposes pass; a name it does not expose is reported', () => {
+    const r = rule('search', [
+      { record: 'a', expr: 'sum(rate(vllm:e2e_request_latency_seconds_bucket[5m]))' },
+      { alert: 'B', expr: 'vllm:num_requests_waiting > 3' },
+      { alert: 'C', expr: 'vllm:gpu_cache_usage_percent > 0.9' },
+    ]);
+    const f = findings(ctxOf([r], { pods: [vllmPod] }));
+    expect(f).toEqual([{
+      check: 'references',
+      object: 'PrometheusRule search/r',
+      field: 'spec.groups[0].rules[2].expr',
+      problem: 'alert C selects vllm:gpu_cache_usage_percent, which vLLM V1 engine metrics (docs/design/metrics.md at f7e3a087) does not expose: it never sees data',
+      value: 'vllm:gpu_cache_usage_percent',
+      fix: 'use a metric vllm exposes (schemas/upstream/metrics lists them)',
+    }]);
+  });
+
+  test('a runtime metric with no pod of that runtime in the output is reported', () => {
+    const f = findings(ctxOf([rule('s', [{ alert: 'Q', expr: 'tgi_queue_size > 1' }])], { pods: [vllmPod] }));
+    expect(f[0].problem).toContain('but the output runs no tgi pod: it never sees data');
+  });
+
+  test('recording rule outputs count as exposed; unknown families are not modelled', () => {
+    const out = checkReferences(ctxOf([rule('s', [
+      { record: 'llm_queue', expr: 'sum(vllm:num_requests_waiting)' },
+      { alert: 'Q', expr: 'llm_queue > 1' },
+      { alert: 'K', expr: 'kube_pod_info == 0' },
+    ])], { pods: [vllmPod] }));
+    expect(out.findings).toEqual([]);
+    expect(out.passed).toBe(3); // two metrics and the PrometheusRule CRD
+    expect(out.notModelled).toEqual(['PrometheusRule s/r spec.groups[0].rules[2].expr: metric kube_pod_info (no vendored catalogue for its family)']);
+  });
+
+  test('__name__ regex matchers are matched against the catalogue', () => {
+    expect(findings(ctxOf([rule('s', [{ record: 'x', expr: 'sum(rate({__name__=~"vllm:request_success_total"}[5m]))' }])], { pods: [vllmPod] }))).toEqual([]);
+    const f = findings(ctxOf([rule('s', [{ record: 'x', expr: 'sum(rate({__name__=~"nv_inference_request_success"}[5m]))' }])], { pods: [vllmPod] }));
+    expect(f[0].problem).toContain("selects metrics matching 'nv_inference_request_success', exposed only by a source the output does not run");
+  });
+
+  test('TGI histograms, Triton counters and Istio standard metrics come from their catalogues', () => {
+    const pods = [
+      pod('a', {}, { containers: [{ name: 't', image: 'ghcr.io/huggingface/text-generation-inference@sha256:1' }] }),
+      pod('b', {}, { containers: [{ name: 't', image: 'nvcr.io/nvidia/tritonserver@sha256:1', command: ['tritonserver'] }] }),
+      pod('c', {}, { initContainers: [{ name: 'istio-proxy', image: 'proxyv2' }], containers: [{ name: 'x', image: 'x' }] }),
+    ];
+    const r = rule('s', [
+      { record: 'a', expr: 'rate(tgi_request_duration_bucket[5m]) + rate(tgi_request_generated_tokens_sum[5m])' },
+      { record: 'b', expr: 'rate(nv_inference_request_failure[5m]) + nv_inference_pending_request_count' },
+      { record: 'c', expr: 'rate(istio_requests_total[5m]) + rate(istio_request_duration_milliseconds_bucket[5m])' },
+      { record: 'd', expr: 'rate(tgi_request_skipped_tokens_bucket[5m])' },
+    ]);
+    const f = findings(ctxOf([r], { pods }));
+    expect(f.map((x) => x.value)).toEqual(['tgi_request_skipped_tokens_bucket']);
+  });
+
+  test('a KEDA prometheus trigger query is checked; invalid PromQL is reported', () => {
+    const so = {
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { name: 'llama', namespace: 'search' },
+      spec: {
+        triggers: [
+          { type: 'prometheus', name: 'q', metadata: { query: 'sum(vllm:num_requests_waitin)' } },
+          { type: 'prometheus', name: 'bad', metadata: { query: 'sum(' } },
+          { type: 'cpu', metadata: { value: '50' } },
+        ],
+      },
+    };
+    const f = findings(ctxOf([so], { pods: [vllmPod] }));
+    expect(f.map((x) => x.field)).toEqual(['spec.triggers[0].metadata.query', 'spec.triggers[1].metadata.query']);
+    expect(f[0].problem).toContain('trigger q selects vllm:num_requests_waitin');
+    expect(f[1].problem).toContain('is not valid PromQL');
+  });
+
+  test('defect 12: a GPU alert on a DCGM field the default counters file leaves out is reported', () => {
+    const r = rule('monitoring', [
+      { alert: 'GpuTemperatureHigh', expr: 'max(DCGM_FI_DEV_GPU_TEMP) > 85' },
+      { alert: 'GpuEccDoubleBitErrors', expr: 'max(increase(DCGM_FI_DEV_ECC_DBE_VOL_TOTAL[10m])) > 0' },
+    ]);
+    const f = findings(ctxOf([r], { pods: [dcgmPod()] }));
+    expect(f).toEqual([{
+      check: 'references',
+      object: 'PrometheusRule monitoring/r',
+      field: 'spec.groups[0].rules[1].expr',
+      problem: 'alert GpuEccDoubleBitErrors selects DCGM_FI_DEV_ECC_DBE_VOL_TOTAL, which dcgm-exporter does not export with the counters file it reads (/etc/dcgm-exporter/default-counters.csv of the dcgm-exporter 4.5.2-4.8.1 image, which leaves that field out): it never fires',
+      value: 'DCGM_FI_DEV_ECC_DBE_VOL_TOTAL',
+      fix: 'pass a counters file that lists DCGM_FI_DEV_ECC_DBE_VOL_TOTAL (a ConfigMap mounted into the exporter and named with -f or DCGM_EXPORTER_COLLECTORS), or use a field the file exports',
+    }]);
+  });
+
+  test('a counters file from a mounted ConfigMap passed with -f exports the fields it lists', () => {
+    const cm = configMap('nvidia-gpu', 'counters', { 'counters.csv': 'DCGM_FI_DEV_GPU_TEMP, gauge, t\nDCGM_FI_DEV_ECC_DBE_VOL_TOTAL, counter, e\n# DCGM_FI_DEV_XID_ERRORS, gauge, x\n' });
+    const p = dcgmPod({ args: ['-f', '/etc/counters/counters.csv'], volumeMounts: [{ name: 'c', mountPath: '/etc/counters' }] }, [{ name: 'c', configMap: { name: 'counters' } }]);
+    const r = rule('monitoring', [{ alert: 'E', expr: 'DCGM_FI_DEV_ECC_DBE_VOL_TOTAL > 0' }, { alert: 'X', expr: 'DCGM_FI_DEV_XID_ERRORS > 0' }]);
+    const f = findings(ctxOf([r, cm], { pods: [p] }));
+    expect(f.map((x) => x.value)).toEqual(['DCGM_FI_DEV_XID_ERRORS']);
+    expect(f[0].problem).toContain('/etc/counters/counters.csv from a ConfigMap');
+  });
+
+  test('DCGM_EXPORTER_COLLECTORS may name another file the image ships; an unknown file is not modelled', () => {
+    const r = rule('monitoring', [{ alert: 'T', expr: 'DCGM_FI_DEV_GPU_TEMP > 90' }, { alert: 'S', expr: 'DCGM_FI_PROF_SM_ACTIVE > 0' }]);
+    const dcp = dcgmPod({ env: [{ name: 'DCGM_EXPORTER_COLLECTORS', value: '/etc/dcgm-exporter/dcp-metrics-included.csv' }] });
+    const f = findings(ctxOf([r], { pods: [dcp] }));
+    expect(f.map((x) => x.value)).toEqual(['DCGM_FI_PROF_SM_ACTIVE']);
+    expect(f[0].problem).toContain('(/etc/dcgm-exporter/dcp-metrics-included.csv of the dcgm-exporter 4.5.2-4.8.1 image)');
+    const out = checkReferences(ctxOf([r], { pods: [dcgmPod({ args: ['--collectors=/tmp/x.csv'] })] }));
+    expect(out.findings).toEqual([]);
+    expect(out.notModelled).toEqual(['DaemonSet nvidia-gpu/dcgm-exporter: dcgm-exporter reads its counters from /tmp/x.csv, which is not a file of the image nor of a ConfigMap in the output']);
+  });
+
+  test('a DCGM alert with no exporter in the output is reported', () => {
+    expect(findings(ctxOf([rule('m', [{ alert: 'T', expr: 'DCGM_FI_DEV_GPU_TEMP > 1' }])]))[0].problem).toContain('but the output runs no dcgm-exporter');
+  });
+});
+
+describe('metric catalogue', () => {
+  test('families expose their series names', () => {
+    expect(exposedNames({ name: 'h', type: 'histogram' })).toEqual(['h_bucket', 'h_sum', 'h_count']);
+    expect(exposedNames({ name: 's', type: 'summary' })).toEqual(['s', 's_sum', 's_count']);
+    expect(exposedNames({ name: 'c_total', type: 'counter' })).toEqual(['c_total']);
+  });
+
+  test('the vendored catalogues hold every metric the runtime presets name', () => {
+    expect(metricSource('vllm')!.exposed.has('vllm:inter_token_latency_seconds_bucket')).toBe(true);
+    expect(metricSource('tgi')!.exposed.has('tgi_request_mean_time_per_token_duration_bucket')).toBe(true);
+    expect(metricSource('triton')!.exposed.has('nv_inference_request_success')).toBe(true);
+    expect(metricSource('istio')!.exposed.has('istio_requests_total')).toBe(true);
+    expect(metricSource('prometheus')!.exposed.has('up')).toBe(true);
+  });
+
+  test('counters files: comments and label fields export nothing', () => {
+    expect([...dcgmFieldsOf('# c\nA, gauge, a\n# B, counter, b\nC, label, c\n\n')]).toEqual(['A']);
+    const shipped = dcgmShippedCounters('/etc/dcgm-exporter/default-counters.csv')!;
+    expect(shipped.has('DCGM_FI_DEV_XID_ERRORS')).toBe(true);
+    expect(shipped.has('DCGM_FI_DEV_THERMAL_VIOLATION')).toBe(false);
+    expect(shipped.has('DCGM_FI_DRIVER_VERSION')).toBe(false);
+    expect(dcgmShippedCounters('/etc/other.csv')).toBeUndefined();
+  });
+});
+
+describe('telemetry', () => {
+  const telemetry = {
+    apiVersion: 'telemetry.istio.io/v1',
+    kind: 'Telemetry',
+    metadata: { name: 'mesh-default', namespace: 'istio-system' },
+    spec: { accessLogging: [{ providers: [{ name: 'otel' }] }], metrics: [{ providers: [{ name: 'prometheus' }] }], tracing: [{ providers: [{ name: 'otel-tracing' }] }] },
+  };
+  const istiod = (helm: any = {}) => chartApp('prod-istiod', 'istiod', 'istio-system', 20, { helm });
+
+  test('defect 11: providers absent from meshConfig.extensionProviders are reported; built-in prometheus passes', () => {
+    const f = findings(ctxOf([telemetry, istiod({ valuesObject: { meshConfig: { accessLogFile: '/dev/stdout' } } })]));
+    expect(f).toEqual([
+      {
+        check: 'references',
+        object: 'Telemetry istio-system/mesh-default',
+        field: 'spec.accessLogging[0].providers[0].name',
+        problem: "names provider 'otel', which meshConfig.extensionProviders of Application argocd/prod-istiod does not define (known: envoy, prometheus, stackdriver): istiod ignores it and nothing is logged",
+        value: 'otel',
+        fix: "add an extension provider named 'otel' to meshConfig.extensionProviders of the istiod Application, or use a provider it defines",
+      },
+      expect.objectContaining({ field: 'spec.tracing[0].providers[0].name', value: 'otel-tracing' }),
+    ]);
+  });
+
+  test('providers defined in valuesObject or values YAML pass', () => {
+    const providers = [{ name: 'otel', envoyOtelAls: { service: 'c.observability.svc.cluster.local', port: 4317 } }, { name: 'otel-tracing', opentelemetry: { service: 'c', port: 4317 } }];
+    expect(findings(ctxOf([telemetry, istiod({ valuesObject: { meshConfig: { extensionProviders: providers } } })]))).toEqual([]);
+    expect(findings(ctxOf([telemetry, istiod({ values: 'meshConfig:\n  extensionProviders:\n    - name: otel\n    - name: otel-tracing\n' })]))).toEqual([]);
+  });
+
+  test('no istiod Application: the providers are not modelled', () => {
+    const out = checkReferences(ctxOf([telemetry]));
+    expect(out.findings).toEqual([]);
+    expect(out.notModelled).toHaveLength(3);
+  });
+
+  test('helm values: valuesObject wins over values, lists are replaced', () => {
+    expect(helmValuesOf({ helm: { values: 'a: 1\nb: [1]\nc: {d: 1}', valuesObject: { b: [2], c: { e: 2 } } } })).toEqual({ a: 1, b: [2], c: { d: 1, e: 2 } });
+    expect(deepMerge({ a: { b: 1 } }, undefined)).toEqual({ a: { b: 1 } });
+    expect(istioExtensionProviders(ctxOf([]).index)).toBeUndefined();
+  });
+});
+
+describe('TLS credentials', () => {
+  const gateway = {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'llm-gateway', namespace: 'istio-ingress' },
+    spec: {
+      selector: { istio: 'ingressgateway' },
+      servers: [
+        { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['llm.example.com'], tls: { mode: 'SIMPLE', credentialName: 'llm-tls' } },
+        { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['llm.example.com'], tls: { httpsRedirect: true } },
+      ],
+    },
+  };
+  const gwPod = pod('istio-ingress', { istio: 'ingressgateway' }, { containers: [{ name: 'istio-proxy', image: 'proxyv2' }] });
+  const cert = (issuerRef: any) => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'llm', namespace: 'istio-ingress' }, spec: { secretName: 'llm-tls', dnsNames: ['llm.example.com'], issuerRef } });
+
+  test('defect 14: a credentialName no Secret or Certificate provides is reported', () => {
+    const f = findings(ctxOf([gateway], { pods: [gwPod] }));
+    expect(f).toEqual([{
+      check: 'references',
+      object: 'Gateway istio-ingress/llm-gateway',
+      field: 'spec.servers[0].tls.credentialName',
+      problem: "names Secret istio-ingress/llm-tls, which nothing creates (no Secret, ExternalSecret or cert-manager Certificate with that secretName in the gateway pods' namespace istio-ingress): the gateway serves no certificate and TLS handshakes fail",
+      value: 'llm-tls',
+      fix: "add a cert-manager Certificate in istio-ingress with secretName 'llm-tls' and an Issuer/ClusterIssuer, or document and create the Secret",
+    }]);
+  });
+
+  test('a Secret, or a Certificate whose issuer exists, provides it', () => {
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'llm-tls', namespace: 'istio-ingress' }, type: 'kubernetes.io/tls' };
+    expect(findings(ctxOf([gateway, secret], { pods: [gwPod] }))).toEqual([]);
+    const issuer = { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'le' }, spec: { acme: {} } };
+    expect(findings(ctxOf([gateway, cert({ name: 'le', kind: 'ClusterIssuer' }), issuer], { pods: [gwPod] }))).toEqual([]);
+  });
+
+  test('a Certificate whose issuer the output does not create is reported on the Certificate', () => {
+    const f = findings(ctxOf([gateway, cert({ name: 'ca' })], { pods: [gwPod] }));
+    expect(f).toEqual([expect.objectContaining({ object: 'Certificate istio-ingress/llm', field: 'spec.issuerRef', problem: "names Issuer 'ca', which the output does not create: cert-manager never issues istio-ingress/llm-tls for Gateway istio-ingress/llm-gateway" })]);
+  });
+
+  test('the Secret must be in the gateway pods\' namespace, not the Gateway\'s', () => {
+    const elsewhere = { ...gateway, metadata: { name: 'llm-gateway', namespace: 'mesh-config' } };
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'llm-tls', namespace: 'mesh-config' } };
+    expect(findings(ctxOf([elsewhere, secret], { pods: [gwPod] }))[0].problem).toContain("gateway pods' namespace istio-ingress");
+  });
+});
+
+describe('CRDs and AppProjects', () => {
+  const pytorchJob = {
+    apiVersion: 'kubeflow.org/v1',
+    kind: 'PyTorchJob',
+    metadata: { name: 'lora', namespace: 'support', labels: { 'llm-platform.io/tenant': 'support', 'app.kubernetes.io/part-of': 'support', 'app.kubernetes.io/component': 'fine-tuning' } },
+    spec: {},
+  };
+  const tenants = applicationSet('tenants', 40, [{ path: 'prod/support', namespace: 'support', project: 'support', ownerKind: 'tenant' }]);
+  const platform = applicationSet('platform-components', 30, [{ path: 'prod/tenancy', namespace: 'llm-platform-system', project: 'platform', ownerKind: 'platform-component' }]);
+  const supportProject = (kinds: { group: string; kind: string }[]) => appProject('support', {
+    destinations: [{ namespace: 'support', server: 'https://kubernetes.default.svc' }], clusterResourceWhitelist: [], namespaceResourceWhitelist: kinds,
+  });
+  const trainingCrd = madeBy('Application argocd/prod-training-operator', crd('kubeflow.org', 'PyTorchJob', 'pytorchjobs'));
+
+  test('defect 8: PyTorchJob missing from the tenant AppProject whitelist is reported on the AppProject', () => {
+    const f = findings(ctxOf([pytorchJob, tenants, platform, PLATFORM_PROJECT, supportProject([{ group: 'apps', kind: 'Deployment' }])], { derived: [trainingCrd] }));
+    expect(f).toEqual([{
+      check: 'references',
+      object: 'AppProject argocd/support',
+      field: 'spec.namespaceResourceWhitelist',
+      problem: 'does not permit kubeflow.org/PyTorchJob, which Application prod-support (ApplicationSet argocd/tenants) syncs (PyTorchJob support/lora): Argo CD fails the whole sync of prod-support',
+      value: { group: 'kubeflow.org', kind: 'PyTorchJob' },
+      fix: "add { group: 'kubeflow.org', kind: 'PyTorchJob' } to namespaceResourceWhitelist of AppProject support (or remove it from the blacklist)",
+    }]);
+    expect(findings(ctxOf([pytorchJob, tenants, platform, PLATFORM_PROJECT, supportProject([{ group: 'kubeflow.org', kind: 'PyTorchJob' }])], { derived: [trainingCrd] }))).toEqual([]);
+  });
+
+  test('a custom kind whose CRD nothing installs is reported; a CRD in the output counts', () => {
+    const f = findings(ctxOf([pytorchJob]));
+    expect(f).toEqual([expect.objectContaining({ object: 'PyTorchJob support/lora', field: 'apiVersion', value: 'kubeflow.org/v1' })]);
+    expect(f[0].fix).toBe('add the add-on (operator) that owns PyTorchJob.kubeflow.org, or remove the object');
+    expect(findings(ctxOf([pytorchJob, crd('kubeflow.org', 'PyTorchJob', 'pytorchjobs')]))).toEqual([]);
+  });
+
+  test('a version the CRD does not serve is reported', () => {
+    const f = findings(ctxOf([{ ...pytorchJob, apiVersion: 'kubeflow.org/v2' }, crd('kubeflow.org', 'PyTorchJob', 'pytorchjobs')]));
+    expect(f[0].problem).toBe('uses version v2, which the installed CRD pytorchjobs.kubeflow.org does not serve');
+  });
+
+  test('a chart that was not rendered makes a missing CRD not modelled instead of a finding', () => {
+    const out = checkReferences(ctxOf([pytorchJob, chartApp('prod-x', 'x', 'x', 10)]));
+    expect(out.findings).toEqual([]);
+    expect(out.notModelled).toEqual(['CRD of PyTorchJob.kubeflow.org: not found, and the charts of prod-x were not rendered']);
+  });
+
+  test('objects of tenant namespaces the tenant may not sync go to the platform Application', () => {
+    const np = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: 'support' }, spec: {} };
+    const out = checkReferences(ctxOf([np, tenants, platform, PLATFORM_PROJECT, supportProject([{ group: 'apps', kind: 'Deployment' }])]));
+    expect(out.findings).toEqual([]);
+    expect(out.checked).toBe(2);
+  });
+
+  test('cluster-scoped kinds need the cluster whitelist; destinations must allow the namespace', () => {
+    const narrow = appProject('platform', { destinations: [{ namespace: 'llm-*', server: 'https://kubernetes.default.svc' }], clusterResourceWhitelist: [] });
+    const f = findings(ctxOf([namespaceObject('support'), configMap('other', 'c'), platform, narrow]));
+    expect(f.map((x) => [x.object, x.field, x.value])).toEqual([
+      ['AppProject argocd/platform', 'spec.clusterResourceWhitelist', { group: '', kind: 'Namespace' }],
+      ['AppProject argocd/platform', 'spec.destinations', 'other'],
+    ]);
+    expect(f[0].fix).toBe("add { group: '', kind: 'Namespace' } to clusterResourceWhitelist of AppProject platform");
+  });
+});
+
+describe('Argo CD AppProject semantics', () => {
+  test('namespaced kinds: whitelist absent = all, empty = none, blacklist wins', () => {
+    expect(permitsKind({ spec: {} }, 'apps', 'Deployment', true)).toBe(true);
+    expect(permitsKind({ spec: { namespaceResourceWhitelist: [] } }, 'apps', 'Deployment', true)).toBe(false);
+    expect(permitsKind({ spec: { namespaceResourceBlacklist: [{ group: 'apps', kind: '*' }] } }, 'apps', 'Deployment', true)).toBe(false);
+    expect(permitsKind({ spec: { namespaceResourceWhitelist: [{ group: 'apps', kind: 'Deploy*' }] } }, 'apps', 'Deployment', true)).toBe(true);
+    expect(permitsKind(undefined, 'apps', 'Deployment', true)).toBe(false);
+  });
+
+  test('cluster-scoped kinds: only what the whitelist lists', () => {
+    expect(permitsKind({ spec: {} }, '', 'Namespace', false)).toBe(false);
+    expect(permitsKind({ spec: { clusterResourceWhitelist: [{ group: '*', kind: '*' }] } }, '', 'Namespace', false)).toBe(true);
+    expect(permitsKind({ spec: { clusterResourceWhitelist: [{ group: '*', kind: '*' }], clusterResourceBlacklist: [{ group: '', kind: 'Namespace' }] } }, '', 'Namespace', false)).toBe(false);
+  });
+
+  test('destinations: globs and negations', () => {
+    const p = { spec: { destinations: [{ namespace: 'team-*', server: '*' }, { namespace: '!team-secret', server: '*' }] } };
+    expect(permitsDestination(p, 'team-a', 'https://kubernetes.default.svc')).toBe(true);
+    expect(permitsDestination(p, 'team-secret', 'https://kubernetes.default.svc')).toBe(false);
+    expect(permitsDestination(p, 'other', 'https://kubernetes.default.svc')).toBe(false);
+  });
+});
