@@ -3,9 +3,9 @@
  * (`main.tf.ts` for Terraform, `main.k8s.ts` for Kubernetes) read, so names line up without running
  * Terraform.
  *
- * 1 cluster (private endpoint), a system pool and 2 GPU pools (A10G g5 class with a managed baseline plus
- * Karpenter bursts, L40S g6e class as a managed node group), 3 tenants, 5 models across vLLM, Triton and
- * TGI (one with a canary, one served through KServe), a LoRA fine-tuning job, ValidatingAdmissionPolicy +
+ * 1 cluster (private endpoint), a system pool and 2 GPU pools (A10G g5 and L40S g6e classes, each a managed
+ * baseline plus Karpenter bursts: a managed node group alone never grows past its desired size), 3 tenants,
+ * 5 models across vLLM, Triton and TGI (one with a canary, one served through KServe), a LoRA fine-tuning job, ValidatingAdmissionPolicy +
  * Kyverno with one documented exception, STRICT mTLS with an HTTPS ingress gateway, Argo CD
  * ApplicationSets, OpenTelemetry + Prometheus + dashboards, CloudTrail + Security Hub to Splunk.
  */
@@ -34,7 +34,8 @@ export const spec: PlatformSpec = {
       name: 'a10g',
       instanceTypes: [GpuInstanceType.G5_2XLARGE, GpuInstanceType.G5_4XLARGE],
       minNodes: 2,
-      maxNodes: 8,
+      // Karpenter's share: with the baseline, 18 GPUs for up to 17 (max replicas, rollout surges, the job)
+      maxNodes: 16,
       provisioning: GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER,
     },
     {
@@ -42,12 +43,15 @@ export const spec: PlatformSpec = {
       instanceTypes: [GpuInstanceType.G6E_12XLARGE],
       minNodes: 1,
       maxNodes: 4,
-      provisioning: GpuProvisioning.MANAGED_NODE_GROUP,
+      // The models need 8 GPUs at their fewest replicas, 20 at their most with rollout surges: one managed
+      // node (4 GPUs) and Karpenter for the rest.
+      provisioning: GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER,
     },
   ],
   tenants: [
     { name: 'search', gpuQuota: 12, adminGroups: ['search-admins'], viewerGroups: ['search-viewers'] },
-    { name: 'support', gpuQuota: 14 },
+    // mixtral (2 + 1 rollout surge) x 4, llama3-70b (1 + 1 rollout surge) x 4, support-lora 2 x 1
+    { name: 'support', gpuQuota: 22 },
     { name: 'vision', gpuQuota: 4 },
   ],
   models: [
@@ -136,6 +140,8 @@ export const spec: PlatformSpec = {
   mesh: {
     ingressHosts: ['llm.acme.example.com'],
     tlsCredentialName: 'llm-acme-example-com-tls',
+    // cert-manager issues and renews the gateway's certificate into that Secret.
+    tlsIssuer: { kind: 'ClusterIssuer', name: 'letsencrypt-prod' },
     tracingSamplingPercentage: 5,
   },
   gitops: { repoUrl: 'https://git.example.com/acme/platform-gitops.git' },

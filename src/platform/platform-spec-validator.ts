@@ -4,6 +4,7 @@ import { ProblemCollector, ValidationProblem } from '../core/errors';
 import { GpuPool } from '../core/gpu-pool';
 import { ImageReference } from '../core/image-reference';
 import { Names } from '../core/names';
+import { defaultRolloutSurge } from '../k8s/private/model-disruption';
 import { ServingImages } from '../k8s/serving/serving-images';
 import { PolicyCatalogue } from '../policy/policy-catalogue';
 import { PolicyException } from '../policy/policy-exception';
@@ -22,19 +23,28 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const RESERVED_TENANTS = ['platform', 'default', 'argocd', ...PlatformNames.COMPONENTS];
 
 /**
- * GPU demand and capacity per pool (what the spec asks of each pool at the most replicas).
+ * GPU demand and capacity per pool (what the spec asks of each pool at the fewest and the most replicas).
  */
 export interface PoolCapacity {
   /** The pool name. */
   readonly pool: string;
   /** GPUs per node of the pool (smallest instance type). */
   readonly gpusPerNode: number;
-  /** The most nodes across its provisioners. */
+  /**
+   * The most nodes its provisioners really reach: a managed node group has no autoscaler, so it stays at
+   * its desired size (`desiredNodes`, else `minNodes`); Karpenter adds up to `maxNodes`.
+   */
   readonly maxNodes: number;
   /** GPUs the pool can provide at its most nodes. */
   readonly capacityGpus: number;
-  /** GPUs the models (max replicas and candidates) and fine-tuning jobs on the pool request at most. */
+  /** GPUs the models (max replicas, one rollout surge replica each when they run a single one, candidates) and fine-tuning jobs on the pool request at most. */
   readonly requestedGpus: number;
+  /** Nodes right after apply (the managed node group's desired size; 0 for a Karpenter-only pool). */
+  readonly initialNodes: number;
+  /** GPUs the models (min replicas and candidates) and fine-tuning jobs on the pool request at their fewest. */
+  readonly requestedGpusAtMin: number;
+  /** Whether an autoscaler (Karpenter) adds nodes to the pool. */
+  readonly autoscaled: boolean;
 }
 
 /**
@@ -67,24 +77,63 @@ export class PlatformSpecValidator {
    */
   public static capacity(spec: PlatformSpec): PoolCapacity[] {
     const requested = new Map<string, number>();
-    const add = (pool: string, gpus: number) => requested.set(pool, (requested.get(pool) ?? 0) + gpus);
+    const atMin = new Map<string, number>();
+    const add = (pool: string, max: number, min: number) => {
+      requested.set(pool, (requested.get(pool) ?? 0) + max);
+      atMin.set(pool, (atMin.get(pool) ?? 0) + min);
+    };
     for (const m of spec.models ?? []) {
       const gpus = m.gpusPerReplica ?? 1;
-      add(m.gpuPool, gpus * (m.replicas?.max ?? 4) + (m.canary ? gpus * (m.canary.replicas ?? 1) : 0));
+      const w = modelGpus(m);
+      add(m.gpuPool, w.max, gpus * (m.replicas?.min ?? 2) + w.candidateMin);
     }
-    for (const j of spec.fineTuningJobs ?? []) add(j.gpuPool, (j.workers ?? 1) * (j.gpusPerWorker ?? 1));
+    for (const j of spec.fineTuningJobs ?? []) add(j.gpuPool, (j.workers ?? 1) * (j.gpusPerWorker ?? 1), (j.workers ?? 1) * (j.gpusPerWorker ?? 1));
     return spec.gpuPools.map((p) => {
       const gpusPerNode = Math.min(...p.instanceTypes.map((t) => t.gpuCount));
       const maxNodes = poolMaxNodes(p);
-      return { pool: p.name, gpusPerNode, maxNodes, capacityGpus: gpusPerNode * maxNodes, requestedGpus: requested.get(p.name) ?? 0 };
+      const provisioning = p.provisioning ?? GpuProvisioning.MANAGED_NODE_GROUP;
+      return {
+        pool: p.name,
+        gpusPerNode,
+        maxNodes,
+        capacityGpus: gpusPerNode * maxNodes,
+        requestedGpus: requested.get(p.name) ?? 0,
+        initialNodes: provisioning === GpuProvisioning.KARPENTER ? 0 : managedNodes(p),
+        requestedGpusAtMin: atMin.get(p.name) ?? 0,
+        autoscaled: provisioning !== GpuProvisioning.MANAGED_NODE_GROUP,
+      };
     });
   }
 
   private constructor() {}
 }
 
+/** The nodes of a pool's managed node group: its desired size, which nothing but Terraform changes (no cluster autoscaler). */
+function managedNodes(p: GpuPoolSpec): number {
+  return p.desiredNodes ?? p.minNodes ?? 1;
+}
+
+/** The most nodes a pool really reaches: the managed node group's own (it never grows) plus Karpenter's `maxNodes`. */
 function poolMaxNodes(p: GpuPoolSpec): number {
-  return p.provisioning === GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER ? 2 * p.maxNodes : p.maxNodes;
+  switch (p.provisioning ?? GpuProvisioning.MANAGED_NODE_GROUP) {
+    case GpuProvisioning.KARPENTER: return p.maxNodes;
+    case GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER: return managedNodes(p) + p.maxNodes;
+    default: return managedNodes(p);
+  }
+}
+
+/**
+ * The GPUs a model of the spec holds at most (max replicas plus the rollout surge a single replica gets,
+ * and its candidate likewise: what the serving layer reserves in the tenant quota) and its candidate's
+ * GPUs at rest.
+ */
+function modelGpus(m: ModelSpec): { max: number; candidate: number; candidateMin: number } {
+  const gpus = m.gpusPerReplica ?? 1;
+  const max = m.replicas?.max ?? 4;
+  const stable = gpus * (max + defaultRolloutSurge(m.replicas?.min ?? 2));
+  const canaryReplicas = m.canary && !m.kserve ? m.canary.replicas ?? 1 : 0;
+  const candidate = canaryReplicas > 0 ? gpus * (canaryReplicas + defaultRolloutSurge(canaryReplicas)) : 0;
+  return { max: stable + candidate, candidate, candidateMin: gpus * canaryReplicas };
 }
 
 class SpecChecks {
@@ -424,8 +473,10 @@ class SpecChecks {
     };
     for (const m of spec.models ?? []) {
       const g = m.gpusPerReplica ?? 1;
-      add(m.tenant, `model ${m.name} (${m.replicas?.max ?? 4} x ${g})`, g * (m.replicas?.max ?? 4));
-      if (m.canary && !m.kserve) add(m.tenant, `candidate ${m.name} (${m.canary.replicas ?? 1} x ${g})`, g * (m.canary.replicas ?? 1));
+      const surge = defaultRolloutSurge(m.replicas?.min ?? 2);
+      const w = modelGpus(m);
+      add(m.tenant, `model ${m.name} (${m.replicas?.max ?? 4}${surge ? ` + ${surge} rollout surge` : ''} x ${g})`, w.max - w.candidate);
+      if (w.candidate > 0) add(m.tenant, `candidate ${m.name} (${m.canary!.replicas ?? 1}${w.candidate > g * (m.canary!.replicas ?? 1) ? ' + 1 rollout surge' : ''} x ${g})`, w.candidate);
     }
     for (const j of spec.fineTuningJobs ?? []) {
       add(j.tenant, `job ${j.name} (${j.workers ?? 1} x ${j.gpusPerWorker ?? 1})`, (j.workers ?? 1) * (j.gpusPerWorker ?? 1));
@@ -440,14 +491,31 @@ class SpecChecks {
     });
   }
 
-  /** Pools can hold what is placed on them at the most replicas. */
+  /**
+   * Pools can hold what is placed on them at the fewest replicas with the nodes they start with when nothing
+   * grows them, and at the most replicas (plus rollout surges) with the nodes their provisioners reach.
+   */
   private capacity(spec: PlatformSpec): void {
     if (!Array.isArray(spec.gpuPools) || spec.gpuPools.some((p) => !Array.isArray(p.instanceTypes) || p.instanceTypes.length === 0)) return;
     PlatformSpecValidator.capacity(spec).forEach((p, i) => {
+      const poolSpec = spec.gpuPools[i];
+      if (!p.autoscaled && Number.isFinite(p.requestedGpus) && Number.isInteger(p.initialNodes)) {
+        // A managed node group alone: nothing adds nodes (no cluster autoscaler), so maxNodes is never reached.
+        const prop = poolSpec.desiredNodes !== undefined ? `gpuPools[${i}].desiredNodes` : `gpuPools[${i}].minNodes`;
+        const need = Math.max(p.requestedGpusAtMin, p.requestedGpus);
+        const what = p.requestedGpusAtMin > p.capacityGpus
+          ? `${p.requestedGpusAtMin} at their fewest replicas (${p.requestedGpus} at their most, with rollout surges)`
+          : `up to ${p.requestedGpus} at their most replicas, with rollout surges`;
+        this.collector.check(need <= p.capacityGpus, prop,
+          `gives pool '${p.pool}' ${p.capacityGpus} GPUs (${p.initialNodes} nodes x ${p.gpusPerNode}; a managed node group without an autoscaler never grows toward maxNodes) but its workloads need ${what}`,
+          p.initialNodes,
+          `set ${prop.split('.').pop()} (and maxNodes) to at least ${Math.ceil(need / p.gpusPerNode)}, or provision the pool with GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER so Karpenter adds nodes up to maxNodes`);
+        return;
+      }
       if (Number.isFinite(p.requestedGpus) && Number.isInteger(spec.gpuPools[i].maxNodes)) {
         this.collector.check(p.requestedGpus <= p.capacityGpus, `gpuPools[${i}].maxNodes`,
           `gives pool '${p.pool}' ${p.capacityGpus} GPUs (${p.maxNodes} nodes x ${p.gpusPerNode}) but its workloads request up to ${p.requestedGpus}`, spec.gpuPools[i].maxNodes,
-          `raise maxNodes to at least ${Math.ceil(p.requestedGpus / p.gpusPerNode / (p.maxNodes / spec.gpuPools[i].maxNodes))}, or move workloads to another pool`);
+          `raise maxNodes to at least ${Math.ceil(p.requestedGpus / p.gpusPerNode) - (p.maxNodes - poolSpec.maxNodes)}, or move workloads to another pool`);
       }
     });
   }

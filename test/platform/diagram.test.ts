@@ -235,17 +235,18 @@ describe('PlatformDiagram (reference platform)', () => {
       'GPU pool a10g',
       'g5.2xlarge: 1 x A10G 24 GiB',
       'g5.4xlarge: 1 x A10G 24 GiB',
-      '2..8 nodes managed + up to 8 Karpenter, on-demand',
-      'capacity 16 GPUs, requested 14',
+      '2..16 nodes managed + up to 16 Karpenter, on-demand',
+      // 2 managed nodes (no autoscaler) + 16 Karpenter; max replicas plus rollout surges
+      'capacity 18 GPUs, requested 17',
     ].join('\n'));
     expect(mermaidLabel(m, 'pool_l40s')).toBe([
       'GPU pool l40s',
       'g6e.12xlarge: 4 x L40S 48 GiB',
-      '1..4 nodes, managed node group, on-demand',
-      'capacity 16 GPUs, requested 12',
+      '1..4 nodes managed + up to 4 Karpenter, on-demand',
+      'capacity 20 GPUs, requested 20',
     ].join('\n'));
     expect(hasEdge(m, 'karpenter', 'pool_a10g', 'NodePool + EC2NodeClass')).toBe(true);
-    expect(hasEdge(m, 'karpenter', 'pool_l40s')).toBe(false);
+    expect(hasEdge(m, 'karpenter', 'pool_l40s', 'NodePool + EC2NodeClass')).toBe(true);
     for (const pool of ['pool_a10g', 'pool_l40s']) {
       expect(hasEdge(m, 'component_gpu', pool, 'DaemonSets')).toBe(true);
       expect(hasEdge(m, 'aws_ecr', pool, 'image pull')).toBe(true);
@@ -253,7 +254,7 @@ describe('PlatformDiagram (reference platform)', () => {
   });
 
   test('every tenant is a group with its namespace node, synced by the tenants ApplicationSet', () => {
-    for (const [t, quota, admins] of [['search', 12, 'search-admins'], ['support', 14, 'support-admins'], ['vision', 4, 'vision-admins']] as const) {
+    for (const [t, quota, admins] of [['search', 12, 'search-admins'], ['support', 22, 'support-admins'], ['vision', 4, 'vision-admins']] as const) {
       expect(m.groups).toContain(`grp_tenant_${t}`);
       expect(mermaidLabel(m, `tenant_${t}`)).toBe(`namespace ${t}\nGPU quota ${quota}\nadmins ${admins}`);
       expect(hasEdge(m, 'argocd_appset_tenants', `tenant_${t}`, `prod/${t}`)).toBe(true);
@@ -395,7 +396,7 @@ describe('PlatformDiagram (minimal and optional parts)', () => {
     expect(m.edges.some((e) => e.from === 'mesh_gateway')).toBe(false);
     expect(mermaidLabel(m, 'pool_system')).toBe('system pool\nm7i.xlarge\n3..6 nodes, managed node group');
     expect(mermaidLabel(m, 'policy_vap')).toMatch(/^ValidatingAdmissionPolicy/);
-    expect(mermaidLabel(m, 'tenant_search')).toBe('namespace search\nGPU quota 4\nadmins search-admins');
+    expect(mermaidLabel(m, 'tenant_search')).toBe('namespace search\nGPU quota 5\nadmins search-admins');
     expect(mermaidLabel(m, 'model_llama3_8b')).toContain('1 GPU x 1..4 replicas');
     expect(mermaidLabel(m, 'obs_dashboards')).toContain('Grafana dashboards');
     expect(hasEdge(m, 'aws_securityhub', 'aws_firehose')).toBe(false);
@@ -409,10 +410,11 @@ describe('PlatformDiagram (minimal and optional parts)', () => {
       cluster: { vpcCidr: '10.42.0.0/16', availabilityZones: ['us-east-1d', 'us-east-1e'], publicAccessCidrs: ['203.0.113.0/24'], fips: true },
       systemPool: { instanceTypes: ['m7i.2xlarge', 'm6i.2xlarge'], minNodes: 2, maxNodes: 9 },
       gpuPools: [
-        ...base.gpuPools,
-        { name: 'h100', instanceTypes: [GpuInstanceType.P5_48XLARGE], maxNodes: 2, provisioning: GpuProvisioning.KARPENTER, capacityType: GpuCapacityType.SPOT },
+        { ...base.gpuPools[0], maxNodes: 6 },
+        { name: 'h100', instanceTypes: [GpuInstanceType.P5_48XLARGE], maxNodes: 3, provisioning: GpuProvisioning.KARPENTER, capacityType: GpuCapacityType.SPOT },
       ],
-      tenants: [{ name: 'search', gpuQuota: 4 }, { name: 'research', gpuQuota: 17 }],
+      // single-replica models reserve a rollout surge replica
+      tenants: [{ name: 'search', gpuQuota: 5 }, { name: 'research', gpuQuota: 26 }],
       models: [
         ...base.models!,
         {
@@ -446,7 +448,7 @@ describe('PlatformDiagram (minimal and optional parts)', () => {
     expect(text).toContain('subgraph grp_vpc["VPC 10.42.0.0/16, us-east-1d, us-east-1e"]');
     expect(text).toContain('subgraph grp_eks["EKS acme-llm-dev, Kubernetes 1.34, public endpoint (1 CIDR), FIPS"]');
     expect(mermaidLabel(m, 'pool_system')).toBe('system pool\nm7i.2xlarge, m6i.2xlarge\n2..9 nodes, managed node group');
-    expect(mermaidLabel(m, 'pool_h100')).toBe('GPU pool h100\np5.48xlarge: 8 x H100 80 GiB\n0..2 nodes, Karpenter, spot\ncapacity 16 GPUs, requested 16');
+    expect(mermaidLabel(m, 'pool_h100')).toBe('GPU pool h100\np5.48xlarge: 8 x H100 80 GiB\n0..3 nodes, Karpenter, spot\ncapacity 24 GPUs, requested 24');
     expect(hasEdge(m, 'karpenter', 'pool_h100')).toBe(true);
     expect(mermaidLabel(m, 'policy_gatekeeper')).toMatch(/^OPA Gatekeeper/);
     expect(m.nodes.has('policy_vap')).toBe(false);
@@ -463,17 +465,17 @@ describe('PlatformDiagram (minimal and optional parts)', () => {
   test('odd characters in labels are escaped for each format', () => {
     const odd = 'Search "Admins" <sre> & #ops | a;b `x` [y] {z} \\ é';
     const spec = smallSpec({
-      tenants: [{ name: 'search', gpuQuota: 4, adminGroups: [odd] }],
+      tenants: [{ name: 'search', gpuQuota: 5, adminGroups: [odd] }],
       gitops: { repoUrl: 'https://git.example.com/a"b<c>&d|e#f;g.git' },
     });
     const mermaid = PlatformDiagram.mermaid(spec);
     const m = parseMermaid(mermaid); // a raw quote would end the label and fail the node pattern
-    expect(mermaidLabel(m, 'tenant_search')).toBe(`namespace search\nGPU quota 4\nadmins ${odd}`);
+    expect(mermaidLabel(m, 'tenant_search')).toBe(`namespace search\nGPU quota 5\nadmins ${odd}`);
     expect(mermaidLabel(m, 'ext_gitops_repo')).toContain('https://git.example.com/a"b<c>&d|e#f;g.git');
     expect(m.nodes.get('tenant_search')).toContain('#34;Admins#34; #60;sre#62; #38; #35;ops #124; a#59;b #96;x#96; #91;y#93; #123;z#125; #92; #233;');
     const dot = PlatformDiagram.dot(spec);
     const d = parseDot(dot);
-    expect(d.nodes.get('tenant_search')).toBe(`namespace search\\nGPU quota 4\\nadmins ${odd}`);
+    expect(d.nodes.get('tenant_search')).toBe(`namespace search\\nGPU quota 5\\nadmins ${odd}`);
     expect(dot).toContain('admins Search \\"Admins\\" <sre> & #ops | a;b `x` [y] {z} \\\\ é"');
   });
 

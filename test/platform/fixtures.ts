@@ -24,7 +24,8 @@ export function smallSpec(overrides: Partial<PlatformSpec> = {}): PlatformSpec {
     region: 'us-east-1',
     accountId: '123456789012',
     gpuPools: [{ name: 'a10g', instanceTypes: [GpuInstanceType.G5_2XLARGE], maxNodes: 4, provisioning: GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER }],
-    tenants: [{ name: 'search', gpuQuota: 4 }],
+    // llama3-8b: 4 replicas + 1 rollout surge (a single replica at minimum)
+    tenants: [{ name: 'search', gpuQuota: 5 }],
     models: [{
       name: 'llama3-8b',
       tenant: 'search',

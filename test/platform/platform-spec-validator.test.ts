@@ -12,9 +12,14 @@ const BROKEN: [string, PlatformSpec, string, string, string][] = [
   ['unknown pool', smallSpec({ models: [{ ...model, gpuPool: 'h100' }] }), 'models[0].gpuPool', "'h100'", 'use one of: a10g'],
   ['GPUs beyond one node', smallSpec({ models: [{ ...model, gpusPerReplica: 4 }] }), 'models[0].gpusPerReplica', '4', 'lower it to at most 1'],
   ['tenant without GPUs', smallSpec({ tenants: [{ name: 'search' }] }), 'models[0].tenant', "'search'", "set 'tenants[0].gpuQuota'"],
-  ['quota below max replicas', smallSpec({ tenants: [{ name: 'search', gpuQuota: 2 }] }), 'tenants[0].gpuQuota', '2', 'raise gpuQuota to at least 4'],
-  ['pool too small', smallSpec({ models: [{ ...model, replicas: { min: 1, max: 9 } }], tenants: [{ name: 'search', gpuQuota: 9 }] }),
-    'gpuPools[0].maxNodes', '4', 'raise maxNodes to at least 5'],
+  ['quota below max replicas', smallSpec({ tenants: [{ name: 'search', gpuQuota: 2 }] }), 'tenants[0].gpuQuota', '2', 'raise gpuQuota to at least 5'],
+  ['pool too small', smallSpec({ models: [{ ...model, replicas: { min: 1, max: 9 } }], tenants: [{ name: 'search', gpuQuota: 10 }] }),
+    'gpuPools[0].maxNodes', '4', 'raise maxNodes to at least 9'],
+  ['defect 7: a managed node group alone never grows past its desired size', smallSpec({
+    gpuPools: [{ name: 'l40s', instanceTypes: [GpuInstanceType.G6E_12XLARGE], minNodes: 1, maxNodes: 4, provisioning: GpuProvisioning.MANAGED_NODE_GROUP }],
+    models: [{ ...model, gpuPool: 'l40s', gpusPerReplica: 4, replicas: { min: 1, max: 2 } }, { ...model, name: 'llama3-70b', gpuPool: 'l40s', gpusPerReplica: 4, replicas: { min: 1, max: 1 }, kserve: true }],
+    tenants: [{ name: 'search', gpuQuota: 20 }],
+  }), 'gpuPools[0].minNodes', '1', 'or provision the pool with GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER'],
   ['unpinned image', smallSpec({ models: [{ ...model, image: `${REGISTRY}/acme-llm/vllm:latest` }] }), 'models[0].image', ':latest', 'crane digest'],
   ['image from another registry', smallSpec({ models: [{ ...model, image: `docker.io/vllm/vllm-openai${DIGEST}` }] }), 'models[0].image', 'docker.io', "'policy.allowedRegistries'"],
   ['helper image outside the registries', smallSpec({ images: {} }), 'images.awsCli', 'docker.io/amazon/aws-cli', "set 'images.awsCli'"],
@@ -43,7 +48,7 @@ const BROKEN: [string, PlatformSpec, string, string, string][] = [
     fineTuningJobs: [{
       name: 'llama3-8b', tenant: 'search', image: model.image, command: ['train'], baseModel: model.weights, gpuPool: 'a10g', datasetPrefix: 'datasets/x/',
     }],
-    tenants: [{ name: 'search', gpuQuota: 5 }],
+    tenants: [{ name: 'search', gpuQuota: 6 }],
   }), 'fineTuningJobs[0].name', "'llama3-8b'", 'give the job a name no model'],
   ['bad account and region', smallSpec({ accountId: '1234', region: 'mars-1' }), 'accountId', "'1234'", "'123456789012'"],
   ['Splunk token inline', smallSpec({ audit: { splunk: { hecEndpoint: 'https://hec.example.com', hecTokenSecretArn: 'abcd-token' } } }),
@@ -101,7 +106,34 @@ describe('PlatformSpecValidator', () => {
     expect(PlatformSpecValidator.problems(karpenter).filter((p) => p.prop.endsWith('maxNodes'))).toEqual([]);
   });
 
-  test('capacity per pool: most nodes x GPUs per node vs the most GPUs requested', () => {
-    expect(PlatformSpecValidator.capacity(smallSpec())).toEqual([{ pool: 'a10g', gpusPerNode: 1, maxNodes: 8, capacityGpus: 8, requestedGpus: 4 }]);
+  test('capacity per pool: the nodes the provisioners really reach x GPUs per node vs the most GPUs requested (with rollout surges)', () => {
+    // 1 managed node (minNodes default) + 4 Karpenter nodes; llama3-8b 4 replicas + 1 surge, 1 at its fewest
+    expect(PlatformSpecValidator.capacity(smallSpec())).toEqual([{
+      pool: 'a10g', gpusPerNode: 1, maxNodes: 5, capacityGpus: 5, requestedGpus: 5, initialNodes: 1, requestedGpusAtMin: 1, autoscaled: true,
+    }]);
+  });
+
+  test('defect 7: the reference L40S pool as it was (a managed node group stuck at 1 node, models need 8 GPUs at their fewest) fails', () => {
+    const l40s = { name: 'l40s', instanceTypes: [GpuInstanceType.G6E_12XLARGE], minNodes: 1, maxNodes: 4, provisioning: GpuProvisioning.MANAGED_NODE_GROUP };
+    const models = [
+      { ...model, name: 'mixtral-8x7b', gpuPool: 'l40s', gpusPerReplica: 4, replicas: { min: 1, max: 2 } },
+      { ...model, name: 'llama3-70b', gpuPool: 'l40s', gpusPerReplica: 4, replicas: { min: 1, max: 1 }, kserve: true },
+    ];
+    const tenants = [{ name: 'search', gpuQuota: 20 }];
+    const broken = PlatformSpecValidator.problems(smallSpec({ gpuPools: [l40s], models, tenants }));
+    expect(broken).toEqual([{
+      prop: 'gpuPools[0].minNodes',
+      problem: "gives pool 'l40s' 4 GPUs (1 nodes x 4; a managed node group without an autoscaler never grows toward maxNodes) but its workloads need 8 at their fewest replicas (20 at their most, with rollout surges)",
+      value: '1',
+      fix: 'set minNodes (and maxNodes) to at least 5, or provision the pool with GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER so Karpenter adds nodes up to maxNodes',
+    }]);
+    // desiredNodes is the size it keeps, and is blamed when set
+    expect(PlatformSpecValidator.problems(smallSpec({ gpuPools: [{ ...l40s, minNodes: 2, desiredNodes: 3 }], models, tenants })).map((p) => p.prop)).toEqual(['gpuPools[0].desiredNodes']);
+    expect(PlatformSpecValidator.problems(smallSpec({ gpuPools: [{ ...l40s, minNodes: 5, maxNodes: 5 }], models, tenants }))).toEqual([]);
+    // the reference's fix: a managed baseline plus Karpenter up to maxNodes (1 + 4 nodes = 20 GPUs for 20)
+    const fixed = { ...l40s, provisioning: GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER };
+    expect(PlatformSpecValidator.problems(smallSpec({ gpuPools: [fixed], models, tenants }))).toEqual([]);
+    expect(PlatformSpecValidator.capacity(smallSpec({ gpuPools: [fixed], models, tenants }))[0])
+      .toMatchObject({ maxNodes: 5, capacityGpus: 20, requestedGpus: 20, requestedGpusAtMin: 8 });
   });
 });
