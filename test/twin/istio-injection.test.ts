@@ -12,9 +12,12 @@ const WEBHOOK = fs.readFileSync(path.join(UPSTREAM, 'mutatingwebhook.yaml'), 'ut
 
 function istiodApp(valuesObject: any = {}, extra: any = {}): any {
   return {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'prod-istiod', namespace: 'argocd' },
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'prod-istiod', namespace: 'argocd' },
     spec: {
-      destination: { namespace: 'istio-system', server: 'https://kubernetes.default.svc' }, project: 'platform',
+      destination: { namespace: 'istio-system', server: 'https://kubernetes.default.svc' },
+      project: 'platform',
       source: { chart: 'istiod', repoURL: 'https://istio-release.storage.googleapis.com/charts', targetRevision: '1.30.3', helm: { releaseName: 'istiod', valuesObject, ...extra } },
     },
   };
@@ -22,7 +25,9 @@ function istiodApp(valuesObject: any = {}, extra: any = {}): any {
 
 function cniApp(): any {
   return {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'prod-istio-cni', namespace: 'argocd' },
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'prod-istio-cni', namespace: 'argocd' },
     spec: { destination: { namespace: 'istio-system' }, source: { chart: 'cni', repoURL: 'https://istio-release.storage.googleapis.com/charts', targetRevision: '1.30.3' } },
   };
 }
@@ -33,12 +38,15 @@ function ns(name: string, labels: Record<string, string> = {}): any {
 
 function pod(opts: { namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; spec?: any } = {}): any {
   return {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { generateName: 'model-', namespace: opts.namespace ?? 'search', labels: { 'app.kubernetes.io/name': 'model', ...(opts.labels ?? {}) }, annotations: opts.annotations ?? {} },
     spec: opts.spec ?? {
       initContainers: [{ name: 'fetch-weights', image: 'aws-cli' }],
       containers: [{
-        name: 'server', image: 'vllm', ports: [{ name: 'http', containerPort: 8000, protocol: 'TCP' }],
+        name: 'server',
+        image: 'vllm',
+        ports: [{ name: 'http', containerPort: 8000, protocol: 'TCP' }],
         readinessProbe: { httpGet: { path: '/health', port: 'http', scheme: 'HTTPS' }, timeoutSeconds: 5 },
         livenessProbe: { tcpSocket: { port: 8000 } },
       }],
@@ -87,7 +95,8 @@ describe('istioMeshOf', () => {
   test('meshConfig from the Application: outbound policy, providers merged by name, metrics merging off', () => {
     const mesh = meshOf([istiodApp({
       meshConfig: {
-        outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, enablePrometheusMerge: false,
+        outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
+        enablePrometheusMerge: false,
         extensionProviders: [{ name: 'otel', opentelemetry: { service: 'c.observability.svc.cluster.local', port: 4317 } }, { name: 'envoy', envoyFileAccessLog: { path: '/dev/stderr' } }],
       },
     })]);
@@ -235,17 +244,24 @@ describe('inject', () => {
     const init = container(p, 'istio-init');
     expect(init.image).toBe('docker.io/istio/proxyv2:1.30.3');
     expect(init.securityContext).toEqual({
-      allowPrivilegeEscalation: false, privileged: false, capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
-      readOnlyRootFilesystem: false, runAsGroup: 0, runAsNonRoot: false, runAsUser: 0,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
+      readOnlyRootFilesystem: false,
+      runAsGroup: 0,
+      runAsNonRoot: false,
+      runAsUser: 0,
     });
     expect(init.args).toEqual(['istio-iptables', '-p', '15001', '-z', '15006', '-u', '1337', '-m', 'REDIRECT', '-i', '*', '-x', '', '-b', '*', '-d', '15090,15021,15020', '--log_output_level=default:info']);
     expect(names(p.spec.volumes)).toEqual(['workload-socket', 'credential-socket', 'workload-certs', 'istio-envoy', 'istio-data', 'istio-podinfo', 'istio-token', 'istiod-ca-cert', 'istio-ca-crl']);
     expect(p.metadata.labels).toMatchObject({ 'security.istio.io/tlsMode': 'istio', 'service.istio.io/canonical-name': 'model', 'service.istio.io/canonical-revision': 'latest' });
     expect(p.metadata.annotations).toMatchObject({ 'istio.io/rev': 'default', 'kubectl.kubernetes.io/default-container': 'server', 'kubectl.kubernetes.io/default-logs-container': 'server' });
     expect(JSON.parse(p.metadata.annotations['sidecar.istio.io/status'])).toEqual({
-      initContainers: ['istio-init', 'istio-proxy'], containers: null,
+      initContainers: ['istio-init', 'istio-proxy'],
+      containers: null,
       volumes: ['workload-socket', 'credential-socket', 'workload-certs', 'istio-envoy', 'istio-data', 'istio-podinfo', 'istio-token', 'istiod-ca-cert', 'istio-ca-crl'],
-      imagePullSecrets: null, revision: 'default',
+      imagePullSecrets: null,
+      revision: 'default',
     });
     expect(mutations[0]).toBe('istio 1.30.3 sidecar injection (native sidecar, istio-init)');
   });
@@ -284,18 +300,26 @@ describe('inject', () => {
     expect(v.args.slice(-2)).toEqual(['--run-validation', '--skip-rule-apply']);
     expect(v.args).toContain('169.254.170.23/32');
     expect(p.metadata.annotations).toMatchObject({
-      'sidecar.istio.io/interceptionMode': 'REDIRECT', 'traffic.sidecar.istio.io/includeOutboundIPRanges': '*', 'traffic.sidecar.istio.io/excludeOutboundIPRanges': '169.254.170.23/32',
-      'traffic.sidecar.istio.io/includeInboundPorts': '*', 'traffic.sidecar.istio.io/excludeInboundPorts': '15020',
+      'sidecar.istio.io/interceptionMode': 'REDIRECT',
+      'traffic.sidecar.istio.io/includeOutboundIPRanges': '*',
+      'traffic.sidecar.istio.io/excludeOutboundIPRanges': '169.254.170.23/32',
+      'traffic.sidecar.istio.io/includeInboundPorts': '*',
+      'traffic.sidecar.istio.io/excludeInboundPorts': '15020',
     });
     expect(mutations[0]).toBe('istio 1.30.3 sidecar injection (native sidecar, istio-validation (Istio CNI))');
   });
 
   test('pod annotations the template reads: proxy resources, proxy image, exclusions, status port', () => {
     const mesh = meshOf([istiodApp()]);
-    const { pod: p } = inject(pod({ annotations: {
-      'sidecar.istio.io/proxyCPU': '50m', 'sidecar.istio.io/proxyMemoryLimit': '256Mi', 'sidecar.istio.io/proxyImage': 'reg.example/mirror/proxyv2@sha256:abc',
-      'traffic.sidecar.istio.io/excludeOutboundPorts': '443', 'traffic.sidecar.istio.io/excludeInboundPorts': '9000',
-    } }), search, mesh);
+    const { pod: p } = inject(pod({
+      annotations: {
+        'sidecar.istio.io/proxyCPU': '50m',
+        'sidecar.istio.io/proxyMemoryLimit': '256Mi',
+        'sidecar.istio.io/proxyImage': 'reg.example/mirror/proxyv2@sha256:abc',
+        'traffic.sidecar.istio.io/excludeOutboundPorts': '443',
+        'traffic.sidecar.istio.io/excludeInboundPorts': '9000',
+      },
+    }), search, mesh);
     const proxy = container(p, 'istio-proxy');
     expect(proxy.resources).toEqual({ requests: { cpu: '50m' }, limits: { memory: '256Mi' } });
     expect(proxy.image).toBe('reg.example/mirror/proxyv2@sha256:abc');
@@ -363,8 +387,15 @@ describe('inject', () => {
     const mesh = meshOf([istiodApp()]);
     const { pod: p } = inject(pod({ annotations: { 'traffic.sidecar.istio.io/excludeOutboundIPRanges': '169.254.170.23/32, 10.0.0.0/8', 'traffic.sidecar.istio.io/excludeOutboundPorts': '443' } }), search, mesh);
     expect(sidecarCapture(p, mesh)).toEqual({
-      injected: true, interceptionMode: 'REDIRECT', nativeSidecar: true, includeOutboundIPRanges: '*', excludeOutboundIPRanges: ['169.254.170.23/32', '10.0.0.0/8'],
-      includeOutboundPorts: [], excludeOutboundPorts: ['443'], includeInboundPorts: '*', excludeInboundPorts: ['15020'],
+      injected: true,
+      interceptionMode: 'REDIRECT',
+      nativeSidecar: true,
+      includeOutboundIPRanges: '*',
+      excludeOutboundIPRanges: ['169.254.170.23/32', '10.0.0.0/8'],
+      includeOutboundPorts: [],
+      excludeOutboundPorts: ['443'],
+      includeInboundPorts: '*',
+      excludeInboundPorts: ['15020'],
     });
     expect(sidecarCapture(pod(), mesh).injected).toBe(false);
   });

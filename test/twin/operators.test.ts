@@ -1,23 +1,35 @@
 import { ObjectIndex } from '../../src/twin/private/model';
 import {
-  collectorExpansion, collectorFacts, collectorPorts, inferenceServiceExpansion, kserveFacts, kserveSettingsOf, MADE_BY, pytorchJobExpansion, pytorchJobFacts,
+  collectorExpansion, collectorFacts, collectorPorts, inferenceServiceExpansion, kserveFacts, kserveSettingsOf,
+  MADE_BY, pytorchJobExpansion, pytorchJobFacts,
 } from '../../src/twin/private/operators';
 
 function kserveApp(controller: any = { deploymentMode: 'Standard' }): any {
   return {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'prod-kserve', namespace: 'argocd' },
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'prod-kserve', namespace: 'argocd' },
     spec: { destination: { namespace: 'kserve' }, source: { chart: 'kserve-resources', repoURL: 'ghcr.io/kserve/charts', targetRevision: 'v0.19.0', helm: { valuesObject: { kserve: { controller } } } } },
   };
 }
 
 function isvc(opts: { annotations?: Record<string, string>; labels?: Record<string, string>; predictor?: any; spec?: any } = {}): any {
   return {
-    apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService',
-    metadata: { name: 'llama3-70b', namespace: 'support', labels: { 'llm-platform.io/model': 'llama3-70b', ...(opts.labels ?? {}) },
-      annotations: { 'serving.kserve.io/deploymentMode': 'RawDeployment', 'serving.kserve.io/autoscalerClass': 'external', ...(opts.annotations ?? {}) } },
+    apiVersion: 'serving.kserve.io/v1beta1',
+    kind: 'InferenceService',
+    metadata: {
+      name: 'llama3-70b',
+      namespace: 'support',
+      labels: { 'llm-platform.io/model': 'llama3-70b', ...(opts.labels ?? {}) },
+      annotations: { 'serving.kserve.io/deploymentMode': 'RawDeployment', 'serving.kserve.io/autoscalerClass': 'external', ...(opts.annotations ?? {}) },
+    },
     spec: opts.spec ?? {
       predictor: {
-        minReplicas: 1, maxReplicas: 3, serviceAccountName: 'llama3-70b', labels: { extra: 'yes' }, annotations: { 'karpenter.sh/do-not-disrupt': 'true', modelFormat: 'x' },
+        minReplicas: 1,
+        maxReplicas: 3,
+        serviceAccountName: 'llama3-70b',
+        labels: { extra: 'yes' },
+        annotations: { 'karpenter.sh/do-not-disrupt': 'true', 'modelFormat': 'x' },
         containers: [{ name: 'kserve-container', image: 'vllm@sha256:1', ports: [{ name: 'http', containerPort: 8000, protocol: 'TCP' }, { name: 'grpc-x', containerPort: 9000 }] }],
         ...(opts.predictor ?? {}),
       },
@@ -139,7 +151,9 @@ function pytorchJob(specs?: any, extra: any = {}): any {
     spec: { containers: [{ name: 'pytorch', image: 'trainer@sha256:1', env: [{ name: 'A', value: '1' }] }] },
   });
   return {
-    apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', metadata: { name: 'support-lora', namespace: 'support' },
+    apiVersion: 'kubeflow.org/v1',
+    kind: 'PyTorchJob',
+    metadata: { name: 'support-lora', namespace: 'support' },
     spec: { nprocPerNode: '1', pytorchReplicaSpecs: specs ?? { Master: { replicas: 1, restartPolicy: 'OnFailure', template: template('m') }, Worker: { replicas: 3, restartPolicy: 'ExitCode', template: template('w') } }, ...extra },
   };
 }
@@ -154,8 +168,13 @@ describe('Kubeflow PyTorchJob (training operator v1.9.4)', () => {
     const [master, worker] = r.pods.map((p) => p.pod);
     expect(master.metadata.name).toBe('support-lora-master-0');
     expect(master.metadata.labels).toEqual({
-      'app.kubernetes.io/name': 'support-lora', 'role': 'm', 'training.kubeflow.org/operator-name': 'pytorchjob-controller', 'training.kubeflow.org/job-name': 'support-lora',
-      'training.kubeflow.org/replica-type': 'master', 'training.kubeflow.org/replica-index': '0', 'training.kubeflow.org/job-role': 'master',
+      'app.kubernetes.io/name': 'support-lora',
+      'role': 'm',
+      'training.kubeflow.org/operator-name': 'pytorchjob-controller',
+      'training.kubeflow.org/job-name': 'support-lora',
+      'training.kubeflow.org/replica-type': 'master',
+      'training.kubeflow.org/replica-index': '0',
+      'training.kubeflow.org/job-role': 'master',
     });
     expect(worker.metadata.labels['training.kubeflow.org/job-role']).toBeUndefined();
     expect(master.spec.restartPolicy).toBe('OnFailure');
@@ -171,7 +190,9 @@ describe('Kubeflow PyTorchJob (training operator v1.9.4)', () => {
     const [master, worker] = pytorchJobExpansion(pytorchJob()).pods.map((p) => p.pod);
     expect(master.spec.initContainers).toBeUndefined();
     expect(worker.spec.initContainers).toEqual([{
-      name: 'init-pytorch', image: 'alpine:3.10', imagePullPolicy: 'IfNotPresent',
+      name: 'init-pytorch',
+      image: 'alpine:3.10',
+      imagePullPolicy: 'IfNotPresent',
       resources: { limits: { cpu: '100m', memory: '20Mi' }, requests: { cpu: '50m', memory: '10Mi' } },
       command: ['sh', '-c', 'err=1;for i in $(seq 100); do if nslookup support-lora-master-0; then err=0 && break; fi;echo waiting for master; sleep 2; done; exit $err'],
     }]);
@@ -202,17 +223,20 @@ describe('Kubeflow PyTorchJob (training operator v1.9.4)', () => {
 
 function collector(spec: any = {}): any {
   return {
-    apiVersion: 'opentelemetry.io/v1beta1', kind: 'OpenTelemetryCollector',
+    apiVersion: 'opentelemetry.io/v1beta1',
+    kind: 'OpenTelemetryCollector',
     metadata: { name: 'otel-gateway', namespace: 'observability', labels: { 'app.kubernetes.io/component': 'telemetry-gateway', 'team': 'obs' } },
     spec: {
-      mode: 'deployment', replicas: 2,
+      mode: 'deployment',
+      replicas: 2,
       config: {
         receivers: { 'otlp': { protocols: { grpc: { endpoint: '0.0.0.0:4317' }, http: { endpoint: '0.0.0.0:4318' } } }, 'prometheus/models': { config: {} } },
         exporters: { 'otlp/traces': { endpoint: 'tempo:4317' } },
         extensions: { health_check: { endpoint: '0.0.0.0:13133' } },
         service: { extensions: ['health_check'], pipelines: { metrics: { receivers: ['otlp', 'prometheus/models'], exporters: ['otlp/traces'] } } },
       },
-      securityContext: { runAsNonRoot: true }, podSecurityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+      securityContext: { runAsNonRoot: true },
+      podSecurityContext: { seccompProfile: { type: 'RuntimeDefault' } },
       resources: { limits: { memory: '2Gi' } },
       ...spec,
     },
@@ -221,7 +245,9 @@ function collector(spec: any = {}): any {
 
 function otelApp(collectorImage?: any): any {
   return {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'prod-opentelemetry-operator', namespace: 'argocd' },
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'prod-opentelemetry-operator', namespace: 'argocd' },
     spec: { source: { chart: 'opentelemetry-operator', targetRevision: '0.90.4', helm: { valuesObject: collectorImage ? { manager: { collectorImage } } : {} } } },
   };
 }
@@ -246,15 +272,21 @@ describe('OpenTelemetryCollector (operator v0.126.0)', () => {
     expect(p.pod.spec.securityContext).toEqual({ seccompProfile: { type: 'RuntimeDefault' } });
     expect(p.pod.spec.serviceAccountName).toBe('otel-gateway-collector');
     expect(p.pod.metadata.labels).toEqual({
-      'app.kubernetes.io/component': 'opentelemetry-collector', 'team': 'obs', 'app.kubernetes.io/managed-by': 'opentelemetry-operator', 'app.kubernetes.io/instance': 'observability.otel-gateway',
-      'app.kubernetes.io/part-of': 'opentelemetry', 'app.kubernetes.io/version': 'latest', 'app.kubernetes.io/name': 'otel-gateway-collector',
+      'app.kubernetes.io/component': 'opentelemetry-collector',
+      'team': 'obs',
+      'app.kubernetes.io/managed-by': 'opentelemetry-operator',
+      'app.kubernetes.io/instance': 'observability.otel-gateway',
+      'app.kubernetes.io/part-of': 'opentelemetry',
+      'app.kubernetes.io/version': 'latest',
+      'app.kubernetes.io/name': 'otel-gateway-collector',
     });
     expect(p.pod.metadata.annotations).toMatchObject(collectorFacts().podAnnotations);
     expect(p.pod.metadata.annotations['opentelemetry-operator-config/sha256']).toMatch(/^[0-9a-f]{64}$/);
   });
 
   test('image: spec.image, else the add-on\'s collectorImage, else the chart default', () => {
-    const image = (objects: any[], spec: any = {}) => collectorExpansion(collector(spec), new ObjectIndex(objects)).pods[0].pod.spec.containers[0].image;
+    const image = (objects: any[], spec: any = {}) =>
+      collectorExpansion(collector(spec), new ObjectIndex(objects)).pods[0].pod.spec.containers[0].image;
     expect(image([])).toBe('ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s:0.126.0');
     expect(image([otelApp({ repository: 'otel/opentelemetry-collector-k8s' })])).toBe('otel/opentelemetry-collector-k8s:0.126.0');
     expect(image([otelApp()], { image: 'reg.example/otel@sha256:abc' })).toBe('reg.example/otel@sha256:abc');
@@ -276,13 +308,30 @@ describe('OpenTelemetryCollector (operator v0.126.0)', () => {
     const ports = collectorPorts({
       ports: [{ name: 'otlp-grpc', port: 14317 }],
       config: {
-        receivers: { otlp: { protocols: { grpc: {} } } }, exporters: { prometheus: { endpoint: '0.0.0.0:9464' } },
+        receivers: { otlp: { protocols: { grpc: {} } } },
+        exporters: { prometheus: { endpoint: '0.0.0.0:9464' } },
         service: { telemetry: { metrics: { address: '0.0.0.0:8889' } }, pipelines: { m: { receivers: ['otlp'], exporters: ['prometheus'] } } },
       },
     });
     expect(ports).toEqual([
       { name: 'metrics', containerPort: 8889, protocol: 'TCP' }, { name: 'otlp-grpc', containerPort: 14317 },
       { name: 'port-4317', containerPort: 4317, protocol: 'TCP' }, { name: 'prometheus', containerPort: 9464, protocol: 'TCP' },
+    ]);
+  });
+});
+
+describe('training operator version', () => {
+  const app = (targetRevision: string) => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'prod-training-operator', namespace: 'argocd' },
+    spec: { source: { repoURL: 'https://github.com/kubeflow/trainer.git', path: 'manifests/overlays/standalone', targetRevision } },
+  });
+
+  test('the pinned v1.9.4 matches the vendored facts; another version is said', () => {
+    expect(pytorchJobExpansion(pytorchJob(), new ObjectIndex([app('v1.9.4')])).notModelled).toEqual([]);
+    expect(pytorchJobExpansion(pytorchJob(), new ObjectIndex([app('v1.8.1')])).notModelled).toEqual([
+      'PyTorchJob support/support-lora: Application argocd/prod-training-operator installs training operator v1.8.1, its pods are modelled with the vendored v1.9.4 facts',
     ]);
   });
 });

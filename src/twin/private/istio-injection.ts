@@ -377,7 +377,7 @@ export function injectionOf(pod: any, namespace: any, mesh: IstioMesh | undefine
   let selector = annotations['sidecar.istio.io/inject'];
   if (Object.prototype.hasOwnProperty.call(labels, 'sidecar.istio.io/inject')) selector = labels['sidecar.istio.io/inject'];
   let useDefault = selector !== 'true' && selector !== 'false';
-  let inject = selector === 'true';
+  let wanted = selector === 'true';
   const sw = mesh.values.sidecarInjectorWebhook ?? {};
   if (useDefault) {
     for (const s of Array.isArray(sw.neverInjectSelector) ? sw.neverInjectSelector : []) {
@@ -387,7 +387,7 @@ export function injectionOf(pod: any, namespace: any, mesh: IstioMesh | undefine
     }
     for (const s of Array.isArray(sw.alwaysInjectSelector) ? sw.alwaysInjectSelector : []) {
       if (isNonEmptySelector(s) && selectorMatches(s, labels)) {
-        inject = true;
+        wanted = true;
         useDefault = false;
         break;
       }
@@ -396,11 +396,11 @@ export function injectionOf(pod: any, namespace: any, mesh: IstioMesh | undefine
   const source = Object.prototype.hasOwnProperty.call(labels, 'sidecar.istio.io/inject') ? 'pod label' : 'pod annotation';
   if (mesh.autoInject === 'enabled') {
     if (useDefault) return { inject: true, reason: `webhook ${hook.name}`, webhook: hook.name };
-    return { inject, reason: inject ? `webhook ${hook.name}` : `${source} sidecar.istio.io/inject=false`, webhook: hook.name };
+    return { inject: wanted, reason: wanted ? `webhook ${hook.name}` : `${source} sidecar.istio.io/inject=false`, webhook: hook.name };
   }
   if (mesh.autoInject === 'disabled') {
     if (useDefault) return { inject: false, reason: 'global.proxy.autoInject=disabled and no sidecar.istio.io/inject=true', webhook: hook.name };
-    return { inject, reason: inject ? `${source} sidecar.istio.io/inject=true` : `${source} sidecar.istio.io/inject=false`, webhook: hook.name };
+    return { inject: wanted, reason: wanted ? `${source} sidecar.istio.io/inject=true` : `${source} sidecar.istio.io/inject=false`, webhook: hook.name };
   }
   return { inject: false, reason: `global.proxy.autoInject=${mesh.autoInject} is not enabled/disabled (istiod disables injection)`, webhook: hook.name };
 }
@@ -557,10 +557,24 @@ export function inject(pod: any, namespace: any, mesh: IstioMesh, workload: Inje
     c.resources = clone(resources);
     const privileged = proxy.privileged === true;
     c.securityContext = cni
-      ? { allowPrivilegeEscalation: privileged, privileged, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true,
-        runAsGroup: tproxy ? 1337 : Number(proxyGID), runAsUser: tproxy ? 1337 : Number(proxyUID), runAsNonRoot: true }
-      : { allowPrivilegeEscalation: privileged, privileged, capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
-        readOnlyRootFilesystem: false, runAsGroup: 0, runAsNonRoot: false, runAsUser: 0 };
+      ? {
+        allowPrivilegeEscalation: privileged,
+        privileged,
+        capabilities: { drop: ['ALL'] },
+        readOnlyRootFilesystem: true,
+        runAsGroup: tproxy ? 1337 : Number(proxyGID),
+        runAsUser: tproxy ? 1337 : Number(proxyUID),
+        runAsNonRoot: true,
+      }
+      : {
+        allowPrivilegeEscalation: privileged,
+        privileged,
+        capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
+        readOnlyRootFilesystem: false,
+        runAsGroup: 0,
+        runAsNonRoot: false,
+        runAsUser: 0,
+      };
     securityContextSeccomp(c.securityContext);
     injectedInit.push(c);
   }
@@ -623,13 +637,26 @@ export function inject(pod: any, namespace: any, mesh: IstioMesh, workload: Inje
   }
   const privileged = proxy.privileged === true;
   if (proxyMetadata.IPTABLES_TRACE_LOGGING === 'true') {
-    sidecar.securityContext = { allowPrivilegeEscalation: true, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] }, privileged: true,
-      readOnlyRootFilesystem: true, runAsGroup: Number(proxyGID), runAsNonRoot: false, runAsUser: 0 };
+    sidecar.securityContext = {
+      allowPrivilegeEscalation: true,
+      capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] },
+      privileged: true,
+      readOnlyRootFilesystem: true,
+      runAsGroup: Number(proxyGID),
+      runAsNonRoot: false,
+      runAsUser: 0,
+    };
   } else {
     const add = [...(tproxy ? ['NET_ADMIN'] : []), ...(capNetBindService ? ['NET_BIND_SERVICE'] : [])];
-    sidecar.securityContext = { allowPrivilegeEscalation: privileged, capabilities: add.length > 0 ? { add, drop: ['ALL'] } : { drop: ['ALL'] }, privileged,
+    sidecar.securityContext = {
+      allowPrivilegeEscalation: privileged,
+      capabilities: add.length > 0 ? { add, drop: ['ALL'] } : { drop: ['ALL'] },
+      privileged,
       readOnlyRootFilesystem: true,
-      ...(add.length > 0 ? { runAsNonRoot: false, runAsUser: 0, runAsGroup: 1337 } : { runAsNonRoot: true, runAsUser: Number(proxyUID), runAsGroup: Number(proxyGID) }) };
+      ...(add.length > 0
+        ? { runAsNonRoot: false, runAsUser: 0, runAsGroup: 1337 }
+        : { runAsNonRoot: true, runAsUser: Number(proxyUID), runAsGroup: Number(proxyGID) }),
+    };
   }
   securityContextSeccomp(sidecar.securityContext);
   sidecar.resources = clone(resources);
@@ -687,7 +714,8 @@ export function inject(pod: any, namespace: any, mesh: IstioMesh, workload: Inje
   out.spec.volumes = [...(out.spec.volumes ?? []).filter((v: any) => !volumeNames.has(v?.name)), ...volumes];
   if (Array.isArray(g.imagePullSecrets) && g.imagePullSecrets.length > 0) {
     const have = new Set((out.spec.imagePullSecrets ?? []).map((s: any) => s?.name));
-    out.spec.imagePullSecrets = [...(out.spec.imagePullSecrets ?? []), ...g.imagePullSecrets.filter((n: string) => !have.has(n)).map((name: string) => ({ name }))];
+    const added = g.imagePullSecrets.filter((n: string) => !have.has(n)).map((name: string) => ({ name }));
+    out.spec.imagePullSecrets = [...(out.spec.imagePullSecrets ?? []), ...added];
   }
 
   // postProcessPod: Prometheus merge, probe rewrite, status annotation, container order.

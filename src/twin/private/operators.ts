@@ -179,13 +179,20 @@ export function inferenceServiceExpansion(isvc: any, index: ObjectIndex): Expans
     if ((c.name === containerName || c.name === f.predictor.transformerContainerName) && !c.readinessProbe) {
       const p = f.predictor.defaultReadinessProbe;
       const port = Array.isArray(c.ports) && c.ports.length > 0 ? c.ports[0].containerPort : f.service.defaultTargetPort;
-      c.readinessProbe = { tcpSocket: { port }, timeoutSeconds: p.timeoutSeconds, periodSeconds: p.periodSeconds, successThreshold: p.successThreshold, failureThreshold: p.failureThreshold };
+      c.readinessProbe = {
+        tcpSocket: { port },
+        timeoutSeconds: p.timeoutSeconds,
+        periodSeconds: p.periodSeconds,
+        successThreshold: p.successThreshold,
+        failureThreshold: p.failureThreshold,
+      };
     }
   }
 
   const predictorName = `${name}${f.predictor.nameSuffix}`;
   const disallowed: string[] = f.predictor.annotationDisallowedList;
-  const filtered = (a: any): Record<string, string> => Object.fromEntries(Object.entries(isMap(a) ? a : {}).filter(([k]) => !disallowed.includes(k)).map(([k, v]) => [k, String(v)]));
+  const filtered = (a: any): Record<string, string> => Object.fromEntries(Object.entries(isMap(a) ? a : {})
+    .filter(([k]) => !disallowed.includes(k)).map(([k, v]) => [k, String(v)]));
   const componentLabels: Record<string, string> = {
     ...(isvc.metadata?.labels ?? {}),
     ...(isMap(predictor.labels) ? predictor.labels : {}),
@@ -228,8 +235,15 @@ export function inferenceServiceExpansion(isvc: any, index: ObjectIndex): Expans
     max = 1;
   }
   out.pods.push({
-    owner, ownerObject: isvc, origin: 'operator', namespace, namePrefix: `${predictorName}-`, pod, templatePath: 'spec.predictor',
-    minReplicas: min, maxReplicas: max,
+    owner,
+    ownerObject: isvc,
+    origin: 'operator',
+    namespace,
+    namePrefix: `${predictorName}-`,
+    pod,
+    templatePath: 'spec.predictor',
+    minReplicas: min,
+    maxReplicas: max,
     scaleTarget: { apiVersion: 'apps/v1', kind: 'Deployment', name: predictorName },
     externalAutoscaling: cls === 'external',
     workload: { name: predictorName, kind: 'Deployment', apiVersion: 'apps/v1' },
@@ -252,14 +266,16 @@ export function inferenceServiceExpansion(isvc: any, index: ObjectIndex): Expans
   }
   if (predictor.batcher || predictor.logger) ports[0].targetPort = f.service.agentPort;
   out.derived.push(madeBy({
-    apiVersion: 'v1', kind: 'Service',
+    apiVersion: 'v1',
+    kind: 'Service',
     metadata: { name: predictorName, namespace, labels: { ...componentLabels }, annotations: { ...componentAnnotations } },
     spec: { selector: { [f.service.selector.key]: `${f.service.selector.valuePrefix}${predictorName}` }, ports },
   }, owner));
 
   // kube_ingress_reconciler.go: the raw Ingress unless disabled or cluster-local.
   const g = settings.gateway;
-  const clusterLocal = isvc.metadata?.labels?.[f.ingress.clusterLocalLabel.key] === f.ingress.clusterLocalLabel.value || g.domain === f.ingress.clusterLocalDomain;
+  const clusterLocal = isvc.metadata?.labels?.[f.ingress.clusterLocalLabel.key] === f.ingress.clusterLocalLabel.value
+    || g.domain === f.ingress.clusterLocalDomain;
   if (g.disableIngressCreation !== true && !clusterLocal) {
     if (g.ingressGateway?.enableGatewayApi === true) {
       notModelled.push(`${owner}: the Gateway API HTTPRoute KServe creates (ingressGateway.enableGatewayApi) is not modelled`);
@@ -269,7 +285,8 @@ export function inferenceServiceExpansion(isvc: any, index: ObjectIndex): Expans
       if (/\{\{/.test(host(name))) notModelled.push(`${owner}: KServe domainTemplate ${g.domainTemplate} not fully modelled`);
       const rule = (h: string) => ({ host: h, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: predictorName, port: { number: f.service.port } } } }] } });
       out.derived.push(madeBy({
-        apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
         metadata: { name, namespace, annotations: { ...annotations } },
         spec: { ingressClassName: g.ingressGateway?.className, rules: [rule(host(name)), rule(host(predictorName))] },
       }, owner));
@@ -286,12 +303,28 @@ function withoutUndefined(o: any): any {
 // Kubeflow PyTorchJob (kubeflow.org/v1), training operator v1.9.4
 // ---------------------------------------------------------------------------------------------------------------
 
+/**
+ * The Application in the output that installs the Kubeflow training operator (chart `training-operator`, or the
+ * kubeflow/trainer / kubeflow/training-operator repository), with the version it pins.
+ */
+export function trainingOperatorOf(index: ObjectIndex): { application: string; version: string } | undefined {
+  for (const app of index.ofKind('Application')) {
+    const s = applicationSources(app).find((x) => x.chart === 'training-operator' || /github\.com\/kubeflow\/(trainer|training-operator)/.test(String(x.repoURL ?? '')));
+    if (s) return { application: ObjectIndex.id(app), version: String(s.targetRevision ?? '') };
+  }
+  return undefined;
+}
+
 /** The master and worker pods (and their headless Services) the training operator creates for a PyTorchJob. */
-export function pytorchJobExpansion(job: any): Expansion {
+export function pytorchJobExpansion(job: any, index?: ObjectIndex): Expansion {
   const f = pytorchJobFacts();
   const owner = ObjectIndex.id(job);
   const notModelled: string[] = [];
   const out: Expansion = { pods: [], derived: [], notModelled };
+  const operator = index ? trainingOperatorOf(index) : undefined;
+  if (operator && operator.version !== f.version) {
+    notModelled.push(`${owner}: ${operator.application} installs training operator ${operator.version || '(no version)'}, its pods are modelled with the vendored ${f.version} facts`);
+  }
   const name = String(job?.metadata?.name ?? '');
   const namespace = nsOf(job);
   const specs = job?.spec?.pytorchReplicaSpecs;
@@ -358,15 +391,24 @@ export function pytorchJobExpansion(job: any): Expansion {
     const podName = `${name}-${rt}-0`;
     const n = replicasOf(rspec);
     out.pods.push({
-      owner, ownerObject: job, origin: 'operator', namespace, namePrefix: `${name}-${rt}-`,
+      owner,
+      ownerObject: job,
+      origin: 'operator',
+      namespace,
+      namePrefix: `${name}-${rt}-`,
       pod: { apiVersion: 'v1', kind: 'Pod', metadata: { name: podName, namespace, labels, annotations: { ...(template.metadata?.annotations ?? {}) } }, spec: podSpec },
-      templatePath: `spec.pytorchReplicaSpecs.${rtype}.template`, minReplicas: n, maxReplicas: n, externalAutoscaling: false,
-      workload: { name: podName, kind: 'Pod', apiVersion: 'v1' }, mutations,
+      templatePath: `spec.pytorchReplicaSpecs.${rtype}.template`,
+      minReplicas: n,
+      maxReplicas: n,
+      externalAutoscaling: false,
+      workload: { name: podName, kind: 'Pod', apiVersion: 'v1' },
+      mutations,
     });
     const ports = podSpec.containers.filter((c: any) => c?.name === f.defaults.containerName).flatMap((c: any) => c.ports ?? [])
       .map((p: any) => ({ name: p.name, port: p.containerPort, targetPort: p.containerPort }));
     out.derived.push(madeBy({
-      apiVersion: 'v1', kind: 'Service',
+      apiVersion: 'v1',
+      kind: 'Service',
       metadata: { name: podName, namespace, labels: { [l.operatorName]: l.operatorNameValue, [l.jobName]: name, [l.replicaType]: rt, [l.replicaIndex]: '0' } },
       spec: { clusterIP: 'None', selector: { [l.operatorName]: l.operatorNameValue, [l.jobName]: name, [l.replicaType]: rt, [l.replicaIndex]: '0' }, ports },
     }, owner));
@@ -427,7 +469,8 @@ export function collectorPorts(spec: any): any[] {
   }
   const metricsPort = portFromEndpoint(service.telemetry?.metrics?.address) ?? f.ports.metrics;
   ports.push({ name: 'metrics', containerPort: metricsPort, protocol: 'TCP' });
-  const specPorts = (Array.isArray(spec?.ports) ? spec.ports : []).map((p: any) => withoutUndefined({ name: p.name, containerPort: p.port, protocol: p.protocol, hostPort: p.hostPort }));
+  const specPorts = (Array.isArray(spec?.ports) ? spec.ports : [])
+    .map((p: any) => withoutUndefined({ name: p.name, containerPort: p.port, protocol: p.protocol, hostPort: p.hostPort }));
   let all = ports;
   if (specPorts.length > 0) {
     const numbers = new Set(specPorts.map((p: any) => `${p.containerPort}/${p.protocol ?? 'TCP'}`));
@@ -507,8 +550,12 @@ export function collectorExpansion(col: any, index: ObjectIndex): Expansion {
     const cfg = spec.config?.extensions?.[hc] ?? {};
     const probe = (override: any) => withoutUndefined({
       httpGet: { path: cfg.path || f.probes.healthCheckPath, port: portFromEndpoint(cfg.endpoint) ?? f.probes.healthCheckPort },
-      initialDelaySeconds: override?.initialDelaySeconds, periodSeconds: override?.periodSeconds, failureThreshold: override?.failureThreshold,
-      successThreshold: override?.successThreshold, timeoutSeconds: override?.timeoutSeconds, terminationGracePeriodSeconds: override?.terminationGracePeriodSeconds,
+      initialDelaySeconds: override?.initialDelaySeconds,
+      periodSeconds: override?.periodSeconds,
+      failureThreshold: override?.failureThreshold,
+      successThreshold: override?.successThreshold,
+      timeoutSeconds: override?.timeoutSeconds,
+      terminationGracePeriodSeconds: override?.terminationGracePeriodSeconds,
     });
     container.livenessProbe = probe(spec.livenessProbe);
     container.readinessProbe = probe(spec.readinessProbe);
@@ -536,7 +583,11 @@ export function collectorExpansion(col: any, index: ObjectIndex): Expansion {
   const daemon = mode === 'daemonset';
   const kind = mode === 'deployment' ? 'Deployment' : mode === 'statefulset' ? 'StatefulSet' : 'DaemonSet';
   out.pods.push({
-    owner, ownerObject: col, origin: 'operator', namespace, namePrefix: `${workloadName}-`,
+    owner,
+    ownerObject: col,
+    origin: 'operator',
+    namespace,
+    namePrefix: `${workloadName}-`,
     pod: { apiVersion: 'v1', kind: 'Pod', metadata: { generateName: `${workloadName}-`, namespace, labels, annotations: podAnnotations }, spec: podSpec },
     templatePath: 'spec',
     minReplicas: daemon ? -1 : maxAuto !== undefined ? minAuto : replicas,

@@ -46,8 +46,7 @@ export function workloadPodsOf(index: ObjectIndex, options: ResolvedTwinOptions)
   const add = (o: any, fn: () => Expansion | PodDraft[]) => {
     try {
       const r = fn();
-      if (Array.isArray(r)) drafts.push(...r);
-      else {
+      if (Array.isArray(r)) {drafts.push(...r);} else {
         drafts.push(...r.pods);
         derived.push(...r.derived);
         notModelled.push(...r.notModelled);
@@ -63,7 +62,7 @@ export function workloadPodsOf(index: ObjectIndex, options: ResolvedTwinOptions)
     if (kind === 'Pod' && apiVersion === 'v1') add(o, () => [barePod(o)]);
     else if (CONTROLLER_KINDS[kind]?.includes(apiVersion)) add(o, () => controllerPods(o, notModelled));
     else if (kind === 'InferenceService' && apiVersion.startsWith('serving.kserve.io/')) add(o, () => inferenceServiceExpansion(o, index));
-    else if (kind === 'PyTorchJob' && apiVersion.startsWith('kubeflow.org/')) add(o, () => pytorchJobExpansion(o));
+    else if (kind === 'PyTorchJob' && apiVersion.startsWith('kubeflow.org/')) add(o, () => pytorchJobExpansion(o, index));
     else if (kind === 'OpenTelemetryCollector' && apiVersion.startsWith('opentelemetry.io/')) add(o, () => collectorExpansion(o, index));
     else if (makesPods(o)) notModelled.push(`${ObjectIndex.id(o)}: ${apiVersion} ${kind} carries a pod template, the pods its operator makes are not modelled`);
   }
@@ -100,8 +99,18 @@ function barePod(o: any): PodDraft {
   pod.metadata = { ...(pod.metadata ?? {}), namespace };
   const name = String(o.metadata?.name ?? o.metadata?.generateName ?? '');
   return {
-    owner: ObjectIndex.id(o), ownerObject: o, origin: 'object', namespace, namePrefix: name, pod, templatePath: '',
-    minReplicas: 1, maxReplicas: 1, externalAutoscaling: false, workload: { name: name.replace(/-$/, ''), kind: 'Pod', apiVersion: 'v1' }, mutations: [],
+    owner: ObjectIndex.id(o),
+    ownerObject: o,
+    origin: 'object',
+    namespace,
+    namePrefix: name,
+    pod,
+    templatePath: '',
+    minReplicas: 1,
+    maxReplicas: 1,
+    externalAutoscaling: false,
+    workload: { name: name.replace(/-$/, ''), kind: 'Pod', apiVersion: 'v1' },
+    mutations: [],
   };
 }
 
@@ -165,8 +174,15 @@ function controllerPods(o: any, notModelled: string[]): PodDraft[] {
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata, spec: JSON.parse(JSON.stringify(template.spec)) };
   const scalable = kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'StatefulSet';
   return [{
-    owner, ownerObject: o, origin: 'controller', namespace, namePrefix: prefix, pod, templatePath,
-    minReplicas: min, maxReplicas: max,
+    owner,
+    ownerObject: o,
+    origin: 'controller',
+    namespace,
+    namePrefix: prefix,
+    pod,
+    templatePath,
+    minReplicas: min,
+    maxReplicas: max,
     scaleTarget: scalable ? { apiVersion: String(o.apiVersion), kind, name } : undefined,
     externalAutoscaling: scalable,
     workload: { name, kind, apiVersion: String(o.apiVersion) },
@@ -178,7 +194,9 @@ function controllerPods(o: any, notModelled: string[]): PodDraft[] {
  * The autoscaler in the output that scales `target` in `namespace`: a KEDA ScaledObject (its HPA) or an
  * autoscaling HorizontalPodAutoscaler, with its replica bounds.
  */
-export function autoscalerFor(index: ObjectIndex, namespace: string, target: { apiVersion: string; kind: string; name: string }): { source: string; min: number; max: number } | undefined {
+export function autoscalerFor(
+  index: ObjectIndex, namespace: string, target: { apiVersion: string; kind: string; name: string },
+): { source: string; min: number; max: number } | undefined {
   for (const so of index.ofKind('ScaledObject')) {
     if (String(so.metadata?.namespace || 'default') !== namespace) continue;
     const ref = so.spec?.scaleTargetRef ?? {};
@@ -220,7 +238,15 @@ function finish(d: PodDraft, index: ObjectIndex, mesh: IstioMesh | undefined): T
     mutations.push(...r.mutations);
   }
   return {
-    owner: d.owner, ownerObject: d.ownerObject, origin: d.origin, namespace: d.namespace, namePrefix: d.namePrefix, pod,
-    templatePath: d.templatePath, minReplicas: min, maxReplicas: max, mutations,
+    owner: d.owner,
+    ownerObject: d.ownerObject,
+    origin: d.origin,
+    namespace: d.namespace,
+    namePrefix: d.namePrefix,
+    pod,
+    templatePath: d.templatePath,
+    minReplicas: min,
+    maxReplicas: max,
+    mutations,
   };
 }
