@@ -8,6 +8,7 @@ export const BASE_CRDS = [
   crd('networking.istio.io', 'Gateway', 'gateways'), crd('networking.istio.io', 'ServiceEntry', 'serviceentries'),
   crd('telemetry.istio.io', 'Telemetry', 'telemetries'), crd('monitoring.coreos.com', 'PodMonitor', 'podmonitors'),
   crd('monitoring.coreos.com', 'ServiceMonitor', 'servicemonitors'), crd('monitoring.coreos.com', 'PrometheusRule', 'prometheusrules'),
+  crd('monitoring.coreos.com', 'Prometheus', 'prometheuses'),
   crd('keda.sh', 'ScaledObject', 'scaledobjects', 'Namespaced', ['v1alpha1']), crd('cert-manager.io', 'Certificate', 'certificates'),
   crd('cert-manager.io', 'Issuer', 'issuers'), crd('cert-manager.io', 'ClusterIssuer', 'clusterissuers', 'Cluster'),
 ];

@@ -57,11 +57,13 @@ let catalogue: MetricSource[] | undefined;
 export function metricSources(): MetricSource[] {
   if (!catalogue) {
     const dir = metricsDir();
-    catalogue = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => {
-      const raw = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf-8'));
-      const families: MetricFamily[] = raw.families;
-      return { source: raw.source, title: raw.title, prefixes: raw.prefixes ?? [], families, exposed: new Set(families.flatMap(exposedNames)) };
-    });
+    catalogue = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+      .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf-8')))
+      .filter((raw) => Array.isArray(raw.families))
+      .map((raw) => {
+        const families: MetricFamily[] = raw.families;
+        return { source: raw.source, title: raw.title, prefixes: raw.prefixes ?? [], families, exposed: new Set(families.flatMap(exposedNames)) };
+      });
   }
   return catalogue;
 }
@@ -75,6 +77,14 @@ export function metricSource(source: string): MetricSource | undefined {
 export function istioMeshDefaults(): { builtinExtensionProviders: string[]; chartValuesMeshConfig: any } {
   const raw = JSON.parse(fs.readFileSync(path.join(metricsDir(), 'istio-1.30.3.json'), 'utf-8'));
   return raw.mesh;
+}
+
+/**
+ * kube-prometheus-stack's default values that decide which monitors and rules its Prometheus selects
+ * (`prometheus.enabled`, `prometheus.prometheusSpec.*Selector*`), at the chart version the add-on pins.
+ */
+export function kubePrometheusStackDefaults(): { version: string; prometheusEnabled: boolean; prometheusSpec: any } {
+  return JSON.parse(fs.readFileSync(path.join(metricsDir(), 'kube-prometheus-stack-77.11.1-selectors.json'), 'utf-8'));
 }
 
 /**

@@ -1,7 +1,8 @@
 import * as YAML from 'yaml';
 import { argoModelOf, ARGOCD_KINDS, BUILTIN_GROUPS, groupOf, isClusterScoped, knownCrds, permitsDestination, permitsKind } from './bootstrap';
 import {
-  DCGM_DEFAULT_COUNTERS_PATH, DCGM_EXPORTER_VERSION, dcgmFieldsOf, dcgmShippedCounters, istioMeshDefaults, metricSource, metricSources, MetricSource,
+  DCGM_DEFAULT_COUNTERS_PATH, DCGM_EXPORTER_VERSION, dcgmFieldsOf, dcgmShippedCounters, istioMeshDefaults, kubePrometheusStackDefaults,
+  metricSource, metricSources, MetricSource,
 } from './metric-catalogue';
 import { CheckOutcome, ObjectIndex, selectorMatches, TwinContext, TwinFinding, TwinPod } from './model';
 import { PromQL } from '../../validation/promql';
@@ -126,6 +127,16 @@ function commandLine(c: any): string[] {
   return [...(c.command ?? []), ...(c.args ?? [])].map(String);
 }
 
+interface PrometheusSelectors {
+  readonly id: string;
+  /** The Prometheus' own namespace (a nil namespace selector selects only it). */
+  readonly namespace: string;
+  /** kube-prometheus-stack value prefix per kind, for fixes. */
+  readonly how: Record<string, string>;
+  /** Per kind: [selector, namespaceSelector]. */
+  readonly selectors: Record<string, [any, any]>;
+}
+
 class References {
   public checked = 0;
   public passed = 0;
@@ -240,7 +251,85 @@ class References {
     return (ns) => ns === monitor.metadata?.namespace;
   }
 
+  /** The Prometheus instances of the output and what they select (Prometheus resources, kube-prometheus-stack Applications). */
+  private prometheuses(): PrometheusSelectors[] {
+    const out: PrometheusSelectors[] = [];
+    for (const p of this.all.filter((o) => o.kind === 'Prometheus' && groupOf(o.apiVersion) === 'monitoring.coreos.com')) {
+      const spec = p.spec ?? {};
+      out.push({
+        id: ObjectIndex.id(p),
+        namespace: p.metadata?.namespace ?? 'default',
+        how: {},
+        selectors: {
+          PodMonitor: [spec.podMonitorSelector, spec.podMonitorNamespaceSelector],
+          ServiceMonitor: [spec.serviceMonitorSelector, spec.serviceMonitorNamespaceSelector],
+          PrometheusRule: [spec.ruleSelector, spec.ruleNamespaceSelector],
+        },
+      });
+    }
+    for (const app of this.index.ofKind('Application')) {
+      const sources: any[] = app.spec?.sources ?? (app.spec?.source ? [app.spec.source] : []);
+      const src = sources.find((x) => x.chart === 'kube-prometheus-stack');
+      if (!src) continue;
+      const d = kubePrometheusStackDefaults();
+      const values = deepMerge({ prometheus: { enabled: d.prometheusEnabled, prometheusSpec: d.prometheusSpec } }, helmValuesOf(src));
+      if (values?.prometheus?.enabled === false) continue;
+      const spec = values.prometheus?.prometheusSpec ?? {};
+      const release = src.helm?.releaseName ?? app.metadata?.name;
+      const nonEmpty = (v: any) => isMap(v) && Object.keys(v).length > 0;
+      // templates/prometheus/prometheus.yaml: a set selector as is; an empty one is {release} while *NilUsesHelmValues, else all
+      const sel = (key: string) => (nonEmpty(spec[`${key}Selector`]) ? spec[`${key}Selector`]
+        : spec[`${key}SelectorNilUsesHelmValues`] ? { matchLabels: { release } } : {});
+      const nsSel = (key: string) => (nonEmpty(spec[`${key}NamespaceSelector`]) ? spec[`${key}NamespaceSelector`] : {});
+      out.push({
+        id: `the Prometheus of ${ObjectIndex.id(app)}`,
+        namespace: app.spec?.destination?.namespace ?? 'default',
+        how: { PodMonitor: 'podMonitor', ServiceMonitor: 'serviceMonitor', PrometheusRule: 'rule' },
+        selectors: {
+          PodMonitor: [sel('podMonitor'), nsSel('podMonitor')],
+          ServiceMonitor: [sel('serviceMonitor'), nsSel('serviceMonitor')],
+          PrometheusRule: [sel('rule'), nsSel('rule')],
+        },
+      });
+    }
+    return out;
+  }
+
+  /** Every PodMonitor, ServiceMonitor and PrometheusRule must be selected by a Prometheus, or nothing scrapes or evaluates it. */
+  private selectedByPrometheus(): void {
+    const monitors = ['PodMonitor', 'ServiceMonitor', 'PrometheusRule'].flatMap((k) => this.index.ofKind(k));
+    if (monitors.length === 0) return;
+    const proms = this.prometheuses();
+    if (proms.length === 0) {
+      this.notModelled.push('no Prometheus resource or kube-prometheus-stack Application in the output: which Prometheus selects the monitors and rules is not checked');
+      return;
+    }
+    for (const m of monitors) {
+      const ns = m.metadata?.namespace ?? 'default';
+      const nsLabels = { ...(this.index.namespace(ns)?.metadata?.labels ?? {}), 'kubernetes.io/metadata.name': ns };
+      const ok = proms.some((p) => {
+        const [sel, nsSel] = p.selectors[m.kind];
+        if (!sel) return false; // a nil selector selects nothing (prometheus-operator API)
+        const inNs = nsSel === undefined || nsSel === null ? ns === p.namespace : selectorMatches(nsSel, nsLabels);
+        return inNs && selectorMatches(sel, m.metadata?.labels);
+      });
+      const first = proms[0];
+      const key = first.how[m.kind];
+      const sel = first.selectors[m.kind][0];
+      this.result(ok, {
+        object: ObjectIndex.id(m),
+        field: 'metadata.labels',
+        problem: `is selected by no Prometheus (${proms.map((p) => `${p.id}: ${JSON.stringify(p.selectors[m.kind][0] ?? null)}`).join('; ')}): ${m.kind === 'PrometheusRule' ? 'its rules are never evaluated' : 'its targets are never scraped'}`,
+        value: m.metadata?.labels ?? {},
+        fix: key
+          ? `label it ${JSON.stringify(sel?.matchLabels ?? {})} or set prometheus.prometheusSpec.${key}SelectorNilUsesHelmValues false (or a ${key}Selector that matches it) in ${first.id.replace('the Prometheus of ', '')}`
+          : `label it to match the ${m.kind === 'PrometheusRule' ? 'rule' : m.kind.charAt(0).toLowerCase() + m.kind.slice(1)}Selector of ${first.id}`,
+      });
+    }
+  }
+
   public monitors(): void {
+    this.selectedByPrometheus();
     for (const pm of this.index.ofKind('PodMonitor')) {
       const id = ObjectIndex.id(pm);
       const inNs = this.namespacesOf(pm);
