@@ -545,9 +545,11 @@ export function evaluateAuthorization(
   if (allowUnknown) return { result: 'unknown', policy: allowUnknown, reason: `whether ${allowUnknown} allows it depends on request attributes the twin does not know` };
   const ids = allows.map(id);
   const allowNothing = allows.filter((p) => !p.spec?.rules || p.spec.rules.length === 0).map(id);
+  // Name the policy whose rules could have allowed it (the one to extend), else the allow-nothing one.
+  const withRules = allows.find((p) => (p.spec?.rules ?? []).length > 0);
   return {
     result: 'no',
-    policy: ids[0],
+    policy: withRules ? id(withRules) : ids[0],
     reason: `ALLOW policies apply (${ids.join(', ')}${allowNothing.length ? `; ${allowNothing.join(', ')} allows nothing` : ''}) and none matches${req.mtls ? '' : ' (the client is not mTLS, so no principals or namespaces match)'}`,
   };
 }

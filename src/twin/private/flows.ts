@@ -1,0 +1,1107 @@
+/**
+ * The FLOWS check: the network flows the platform needs, derived from the output, each evaluated through
+ * every layer a packet crosses, in the order it crosses them:
+ *
+ * 1. the client's sidecar (capture by istio-iptables, proxy running for init containers, outbound policy:
+ *    meshConfig.outboundTrafficPolicy, ServiceEntry, Sidecar egress), see ./istio-policy.ts;
+ * 2. NetworkPolicy, egress of the source and ingress of the destination, see ./network-policy.ts;
+ * 3. the server's sidecar: PeerAuthentication (mTLS mode) and AuthorizationPolicy.
+ *
+ * Derived flows (each records the object that needs it, for the finding's object and field):
+ * - every pod -> cluster DNS (kube-system, k8s-app=kube-dns, 53 UDP and TCP);
+ * - every pod with a proxy -> istiod (15012, xDS and certificates);
+ * - pods whose ServiceAccount has a Pod Identity association -> the EKS Pod Identity agent, a host-network
+ *   agent on 169.254.170.23:80 (docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html);
+ * - containers that read `s3://` URIs (the weight-sync init container of ModelSource.s3, KServe's storage
+ *   initializer) -> `s3.<region>.amazonaws.com:443` and the bucket's virtual host;
+ * - the ingress gateway pods -> the pods behind every route of a VirtualService bound to a Gateway;
+ * - Prometheus -> every PodMonitor/ServiceMonitor target pod and port;
+ * - the OpenTelemetry collector -> its prometheus receivers' scrape targets and its exporters' endpoints;
+ * - the KEDA operator (it runs the scalers) -> each prometheus trigger's serverAddress;
+ * - the API server (outside the pod network) -> every webhook Service.
+ *
+ * Image pulls go from the node (kubelet), outside NetworkPolicy and the mesh: not modelled here.
+ */
+import { parse as parseYaml } from 'yaml';
+import {
+  AuthzVerdict, effectiveMtls, evaluateAuthorization, evaluateOutbound, inboundCaptured,
+  MeshSettings, meshSettingsOf, MtlsMode, OutboundDestination, OutboundVerdict, proxyOf,
+} from './istio-policy';
+import { CheckOutcome, ObjectIndex, selectorMatches, TwinContext, TwinFinding, TwinPod } from './model';
+import { evaluateNetworkPolicies, NamespaceLabels, NpEndpoint, NpVerdict, Tri } from './network-policy';
+
+/** The EKS Pod Identity agent's IPv4 link-local address and port (AWS_CONTAINER_CREDENTIALS_FULL_URI http://169.254.170.23/v1/credentials). */
+export const POD_IDENTITY_AGENT = { ip: '169.254.170.23', port: 80 };
+
+/** One end of a flow. */
+export interface FlowEnd {
+  /** `pod` (a pod that will exist), `ip` (a known address outside the pod network), `host` (external DNS names), `apiserver`. */
+  readonly kind: 'pod' | 'ip' | 'host' | 'apiserver';
+  readonly twin?: TwinPod;
+  readonly ip?: string;
+  readonly hosts?: string[];
+  /** How the end is named in messages (`search/llama3-8b-stable`, `s3.us-east-1.amazonaws.com`). */
+  readonly label: string;
+}
+
+/** A flow the platform needs. */
+export interface Flow {
+  /** Why (`cluster DNS`, `weight download`, `scrape`, ...). */
+  readonly purpose: string;
+  /** The object that needs the flow (`Kind ns/name`). */
+  readonly needer: string;
+  /** The field of that object that makes the flow needed. */
+  readonly field: string;
+  readonly src: FlowEnd;
+  /** The client container, for pods. */
+  readonly container?: string;
+  readonly dst: FlowEnd;
+  /** The destination port as the destination sees it (pod port after Service DNAT, or the external port). */
+  readonly port: number;
+  readonly protocol: 'TCP' | 'UDP';
+  /** The client dials a Service (`name.ns.svc.cluster.local`) rather than the pod IP. */
+  readonly service?: { readonly namespace: string; readonly name: string; readonly port: number };
+  /** HTTP request attributes, when HTTP and known. */
+  readonly http?: { readonly method?: string; readonly path?: string };
+  /** The client presents Istio certificates of its own (a scraper configured with Istio's certs). */
+  readonly istioCerts?: boolean;
+  /** The client carries end-user JWTs the twin does not know (gateway traffic). */
+  readonly requestPrincipalUnknown?: boolean;
+}
+
+/** The outcome of one flow. */
+export interface FlowVerdict {
+  readonly result: Tri;
+  /** The first blocking (or undecidable) layer. */
+  readonly layer?: string;
+  readonly blockedBy?: string;
+  readonly reason: string;
+  readonly fix?: string;
+  /** Later layers that block too. */
+  readonly alsoBlockedBy: string[];
+}
+
+/** Everything the evaluation reads, built once per check. */
+export interface FlowWorld {
+  readonly index: ObjectIndex;
+  /** The inventory's pods plus synthetic pods of components the inventory lacks (CoreDNS, Prometheus). */
+  readonly pods: TwinPod[];
+  readonly derived: any[];
+  readonly mesh: MeshSettings;
+  readonly networkPolicies: any[];
+  readonly peerAuthentications: any[];
+  readonly authorizationPolicies: any[];
+  readonly serviceEntries: any[];
+  readonly sidecars: any[];
+  readonly destinationRules: any[];
+  readonly services: any[];
+  readonly namespaceLabels: NamespaceLabels;
+}
+
+/** Objects of a kind in the output and among the derived objects. */
+function allOfKind(ctx: { index: ObjectIndex; derived: any[] }, kind: string): any[] {
+  return [...ctx.index.ofKind(kind), ...ctx.derived.filter((o) => o?.kind === kind)];
+}
+
+/** Build the world the flows are evaluated in. */
+export function flowWorld(ctx: TwinContext): FlowWorld {
+  const mesh = meshSettingsOf(ctx.index);
+  return {
+    index: ctx.index,
+    // A copy: components whose pods the inventory lacks are added as synthetic pods from upstream defaults.
+    pods: [...ctx.pods],
+    derived: ctx.derived,
+    mesh,
+    networkPolicies: allOfKind(ctx, 'NetworkPolicy').filter((o) => String(o.apiVersion ?? '').startsWith('networking.k8s.io/')),
+    peerAuthentications: allOfKind(ctx, 'PeerAuthentication'),
+    authorizationPolicies: allOfKind(ctx, 'AuthorizationPolicy'),
+    serviceEntries: allOfKind(ctx, 'ServiceEntry'),
+    sidecars: allOfKind(ctx, 'Sidecar').filter((o) => String(o.apiVersion ?? '').startsWith('networking.istio.io/')),
+    destinationRules: allOfKind(ctx, 'DestinationRule'),
+    services: allOfKind(ctx, 'Service'),
+    namespaceLabels: namespaceLabelsOf(ctx),
+  };
+}
+
+/**
+ * Namespace labels: the Namespace object's (output or derived), else the labels Argo CD puts on a namespace
+ * it creates (`CreateNamespace=true` + `managedNamespaceMetadata`), always with the automatic
+ * `kubernetes.io/metadata.name` label (Kubernetes >= 1.22).
+ */
+export function namespaceLabelsOf(ctx: { index: ObjectIndex; derived: any[] }): NamespaceLabels {
+  const cache = new Map<string, Record<string, string>>();
+  for (const ns of allOfKind(ctx, 'Namespace')) {
+    cache.set(ns.metadata?.name, { ...(ns.metadata?.labels ?? {}), 'kubernetes.io/metadata.name': ns.metadata?.name });
+  }
+  for (const app of ctx.index.ofKind('Application')) {
+    const ns = app.spec?.destination?.namespace;
+    const creates = (app.spec?.syncPolicy?.syncOptions ?? []).includes('CreateNamespace=true');
+    if (!ns || cache.has(ns) || !creates) continue;
+    cache.set(ns, { ...(app.spec?.syncPolicy?.managedNamespaceMetadata?.labels ?? {}), 'kubernetes.io/metadata.name': ns });
+  }
+  return (name: string) => cache.get(name) ?? { 'kubernetes.io/metadata.name': name };
+}
+
+/** The FLOWS check. */
+export function checkFlows(ctx: TwinContext): CheckOutcome {
+  const world = flowWorld(ctx);
+  const notModelled: string[] = [];
+  const flows = deriveFlows(ctx, world, notModelled);
+  for (const o of [...ctx.index.objects, ...ctx.derived]) {
+    const kind = `${o.kind}`;
+    const group = String(o.apiVersion ?? '').split('/')[0];
+    if (/^(CiliumNetworkPolicy|CiliumClusterwideNetworkPolicy|GlobalNetworkPolicy|AdminNetworkPolicy|BaselineAdminNetworkPolicy)$/.test(kind)
+      || (kind === 'NetworkPolicy' && group !== 'networking.k8s.io')) {
+      notModelled.push(`${ObjectIndex.id(o)} (${o.apiVersion}): CNI-specific network policies are not evaluated; flows are judged by Kubernetes NetworkPolicy only`);
+    }
+  }
+  const findings: TwinFinding[] = [];
+  const byPurpose = new Map<string, { checked: number; passed: number }>();
+  let passed = 0;
+  for (const flow of flows) {
+    const v = evaluateFlow(world, flow);
+    const tally = byPurpose.get(flow.purpose) ?? { checked: 0, passed: 0 };
+    tally.checked++;
+    byPurpose.set(flow.purpose, tally);
+    if (v.result === 'yes') { passed++; tally.passed++; continue; }
+    if (v.result === 'unknown') {
+      notModelled.push(`${flowName(flow)}: ${v.reason}`);
+      continue;
+    }
+    findings.push({
+      check: 'flows',
+      object: flow.needer,
+      field: flow.field,
+      problem: `${flowName(flow)} is blocked by ${v.blockedBy}: ${v.reason}${v.alsoBlockedBy.length ? ` (then also by ${v.alsoBlockedBy.join(', ')})` : ''}`,
+      value: v.blockedBy,
+      fix: v.fix ?? 'allow the flow in the blocking layer',
+    });
+  }
+  const summary = [...byPurpose.entries()].map(([p, t]) => `${p}: ${t.passed}/${t.checked} allowed`);
+  return { check: 'flows', checked: flows.length, passed, findings, notModelled: [...new Set(notModelled)], summary };
+}
+
+/** `flow search/llama3-8b-stable -> s3.us-east-1.amazonaws.com:443 (weight download)`. */
+export function flowName(f: Flow): string {
+  const port = f.protocol === 'TCP' ? `${f.port}` : `${f.port}/${f.protocol}`;
+  return `flow ${f.src.label}${f.container && f.src.kind === 'pod' ? ` [${f.container}]` : ''} -> ${f.dst.label}:${port} (${f.purpose})`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Evaluation
+
+/** Evaluate one flow through every layer; the first blocking layer decides, later blockers are listed. */
+export function evaluateFlow(world: FlowWorld, flow: Flow): FlowVerdict {
+  const blocks: { layer: string; blockedBy: string; reason: string; fix?: string; result: Tri }[] = [];
+  // 1. the client's sidecar
+  let outbound: OutboundVerdict | undefined;
+  if (flow.src.kind === 'pod' && flow.src.twin) {
+    outbound = evaluateOutbound(
+      { mesh: world.mesh, serviceEntries: world.serviceEntries, sidecars: world.sidecars },
+      {
+        pod: flow.src.twin.pod,
+        container: flow.container ?? firstContainer(flow.src.twin.pod),
+        dest: outboundDest(flow),
+        port: flow.service?.port ?? flow.port,
+        protocol: flow.protocol,
+      },
+    );
+    if (outbound.result !== 'yes') blocks.push({ layer: 'outbound', blockedBy: outbound.blockedBy ?? 'the client sidecar', reason: outbound.reason, fix: outbound.fix, result: outbound.result });
+  }
+  // 2. NetworkPolicy
+  const np: NpVerdict = evaluateNetworkPolicies(world.networkPolicies, world.namespaceLabels, {
+    src: npEnd(flow.src, 'cluster'), dst: npEnd(flow.dst, 'public'), port: flow.port, protocol: flow.protocol,
+  });
+  if (np.result !== 'yes') {
+    blocks.push({ layer: 'networkpolicy', blockedBy: np.policies.join(', ') || 'NetworkPolicy', reason: np.reason, fix: npFix(world, flow, np), result: np.result });
+  }
+  // 3. the server's sidecar
+  const dstPod = flow.dst.kind === 'pod' ? flow.dst.twin?.pod : undefined;
+  if (dstPod && inboundCaptured(dstPod, flow.port, world.mesh)) {
+    const mtls = clientMtls(world, flow, outbound);
+    const ns = dstPod.metadata?.namespace ?? 'default';
+    const labels = dstPod.metadata?.labels ?? {};
+    const pa: MtlsMode = effectiveMtls(world.peerAuthentications, world.mesh.rootNamespace, ns, labels, flow.port);
+    if (pa.mode === 'STRICT' && mtls !== true) {
+      blocks.push({
+        layer: 'peerauthentication',
+        blockedBy: pa.policy,
+        result: mtls === false ? 'no' : 'unknown',
+        reason: mtls === false
+          ? `${pa.policy} ${pa.field} is STRICT and the client ${clientKind(flow)} connects in plain text`
+          : `${pa.policy} is STRICT and whether the client connects with mTLS (a pod IP through the client's sidecar) is not modelled`,
+        fix: mtlsFix(flow, pa),
+      });
+    }
+    const principal = mtls === true ? principalOf(world, flow) : undefined;
+    const authz: AuthzVerdict = evaluateAuthorization(world.authorizationPolicies, world.mesh.rootNamespace, ns, labels, {
+      mtls: mtls === true,
+      principal,
+      port: flow.port,
+      http: !!flow.http,
+      method: flow.http?.method,
+      path: flow.http?.path,
+      requestPrincipalUnknown: flow.requestPrincipalUnknown,
+    });
+    if (authz.result !== 'yes') {
+      blocks.push({
+        layer: 'authorizationpolicy',
+        blockedBy: authz.policy ?? 'AuthorizationPolicy',
+        result: authz.result,
+        reason: authz.reason,
+        fix: mtls === true
+          ? `add an ALLOW rule for ${principal} on port ${flow.port} to an AuthorizationPolicy selecting the destination pods in namespace ${ns}`
+          : `make the client an mTLS peer (principals and namespaces match mTLS clients only) and allow it on port ${flow.port}, or scrape/call through a port the sidecar does not capture`,
+      });
+    }
+  }
+  const first = blocks.find((b) => b.result === 'no') ?? blocks[0];
+  if (!first) return { result: 'yes', reason: 'allowed', alsoBlockedBy: [] };
+  const result: Tri = blocks.some((b) => b.result === 'no') ? 'no' : 'unknown';
+  return {
+    result,
+    layer: first.layer,
+    blockedBy: first.blockedBy,
+    reason: first.reason,
+    fix: first.fix,
+    alsoBlockedBy: blocks.filter((b) => b !== first && b.result === 'no').map((b) => b.blockedBy),
+  };
+}
+
+function firstContainer(pod: any): string {
+  return (pod?.spec?.containers ?? []).find((c: any) => c?.name !== 'istio-proxy')?.name ?? '';
+}
+
+function outboundDest(flow: Flow): OutboundDestination {
+  if (flow.service) return { kind: 'service', namespace: flow.service.namespace, hosts: [`${flow.service.name}.${flow.service.namespace}.svc.cluster.local`] };
+  if (flow.dst.kind === 'ip') return { kind: 'ip', ip: flow.dst.ip };
+  if (flow.dst.kind === 'host') return { kind: 'host', hosts: flow.dst.hosts };
+  return { kind: 'pod' };
+}
+
+function npEnd(end: FlowEnd, hostScope: 'cluster' | 'public'): NpEndpoint {
+  if (end.kind === 'pod' && end.twin) {
+    const pod = end.twin.pod;
+    return {
+      kind: 'pod',
+      namespace: pod?.metadata?.namespace ?? end.twin.namespace,
+      labels: pod?.metadata?.labels ?? {},
+      containers: pod?.spec ? [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])] : undefined,
+      hostNetwork: pod?.spec?.hostNetwork === true,
+    };
+  }
+  if (end.kind === 'ip') return { kind: 'ip', ip: end.ip };
+  return { kind: 'host', scope: end.kind === 'apiserver' ? 'cluster' : hostScope };
+}
+
+/** Whether the client connects with Istio mTLS: true, false, or undefined when not modelled. */
+function clientMtls(world: FlowWorld, flow: Flow, outbound: OutboundVerdict | undefined): boolean | undefined {
+  if (flow.istioCerts) return true;
+  if (flow.src.kind !== 'pod' || !flow.src.twin) return false;
+  const proxy = proxyOf(flow.src.twin.pod);
+  if (!proxy) return false;
+  if (!proxy.gateway && !(outbound?.viaProxy)) return false;
+  if (!flow.service) return proxy.gateway ? false : undefined;
+  const tls = destinationRuleTls(world, flow);
+  if (tls) return tls === 'ISTIO_MUTUAL';
+  return world.mesh.enableAutoMtls;
+}
+
+/** The TLS mode a DestinationRule sets for the flow's Service and port, if one does. */
+function destinationRuleTls(world: FlowWorld, flow: Flow): string | undefined {
+  const svc = flow.service!;
+  const fqdn = `${svc.name}.${svc.namespace}.svc.cluster.local`;
+  const clientNs = flow.src.twin?.namespace ?? '';
+  const candidates = world.destinationRules.filter((dr) => {
+    const ns = dr.metadata?.namespace ?? 'default';
+    if (![clientNs, svc.namespace, world.mesh.rootNamespace].includes(ns)) return false;
+    return qualify(String(dr.spec?.host ?? ''), ns) === fqdn || (String(dr.spec?.host ?? '').startsWith('*') && fqdn.endsWith(String(dr.spec.host).slice(1)));
+  });
+  const dr = candidates.find((d) => d.metadata?.namespace === clientNs)
+    ?? candidates.find((d) => d.metadata?.namespace === svc.namespace)
+    ?? candidates[0];
+  if (!dr) return undefined;
+  const pl = (dr.spec?.trafficPolicy?.portLevelSettings ?? []).find((p: any) => Number(p?.port?.number) === svc.port);
+  return pl?.tls?.mode ?? dr.spec?.trafficPolicy?.tls?.mode;
+}
+
+function qualify(host: string, ns: string): string {
+  if (host.endsWith('.svc.cluster.local')) return host;
+  const parts = host.split('.');
+  if (parts.length === 1) return `${host}.${ns}.svc.cluster.local`;
+  if (parts.length === 2) return `${host}.svc.cluster.local`;
+  if (parts.length === 3 && parts[2] === 'svc') return `${host}.cluster.local`;
+  return host;
+}
+
+function principalOf(world: FlowWorld, flow: Flow): string | undefined {
+  const pod = flow.src.twin?.pod;
+  if (!pod) return undefined;
+  return `${world.mesh.trustDomain}/ns/${pod.metadata?.namespace ?? 'default'}/sa/${pod.spec?.serviceAccountName ?? pod.spec?.serviceAccount ?? 'default'}`;
+}
+
+function clientKind(flow: Flow): string {
+  if (flow.src.kind === 'apiserver') return '(the API server, outside the mesh)';
+  const pod = flow.src.twin?.pod;
+  if (!pod || !proxyOf(pod)) return `${flow.src.label} (no sidecar)`;
+  return `${flow.src.label} (its connection bypasses the sidecar)`;
+}
+
+function mtlsFix(flow: Flow, pa: MtlsMode): string {
+  if (flow.purpose === 'scrape') {
+    return `scrape through Istio metrics merging (the sidecar's port 15020 /stats/prometheus, meshConfig.enablePrometheusMerge) or with Istio certificates (istio.io ops/integrations/prometheus, "TLS settings"), or make port ${flow.port} PERMISSIVE with portLevelMtls on a workload-selector PeerAuthentication`;
+  }
+  if (flow.src.kind === 'apiserver') {
+    return `exclude port ${flow.port} from inbound capture (traffic.sidecar.istio.io/excludeInboundPorts) or do not inject the webhook's pods`;
+  }
+  return `inject a sidecar into the client so it connects with mTLS, or make port ${flow.port} PERMISSIVE with portLevelMtls on a workload-selector PeerAuthentication (${pa.policy} applies now)`;
+}
+
+function npFix(world: FlowWorld, flow: Flow, np: NpVerdict): string {
+  if (np.result !== 'no') return 'make the NetworkPolicies decidable';
+  const peerOf = (end: FlowEnd): string => {
+    if (end.kind === 'ip') return `ipBlock ${end.ip}/32`;
+    if (end.kind === 'host') return `an ipBlock covering ${end.hosts?.join(', ')} (e.g. 0.0.0.0/0 except the instance metadata address, or the AWS prefix list's CIDRs)`;
+    if (end.kind === 'apiserver') return 'an ipBlock covering the cluster\'s control plane ENIs (the VPC CIDR)';
+    const pod = end.twin?.pod;
+    const ns = pod?.metadata?.namespace ?? end.twin?.namespace;
+    const labels = pickLabels(pod?.metadata?.labels ?? {});
+    return `namespaceSelector kubernetes.io/metadata.name=${ns}${labels ? ` with podSelector ${labels}` : ''}`;
+  };
+  const port = `${flow.port}/${flow.protocol}`;
+  if (np.side === 'egress') {
+    return `add an egress rule to a NetworkPolicy in namespace ${flow.src.twin?.namespace} selecting the source pods, to ${peerOf(flow.dst)} on ${port}`;
+  }
+  void world;
+  return `add an ingress rule to a NetworkPolicy in namespace ${flow.dst.twin?.namespace} selecting the destination pods, from ${peerOf(flow.src)} on ${port}`;
+}
+
+function pickLabels(labels: Record<string, string>): string {
+  const keys = ['app.kubernetes.io/name', 'app', 'k8s-app', 'istio', 'llm-platform.io/model'];
+  const k = keys.find((x) => labels[x] !== undefined);
+  return k ? `${k}=${labels[k]}` : '';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Derivation
+
+/** A pod's label for messages: `namespace/name-prefix` without the trailing dash. */
+export function podLabel(t: TwinPod): string {
+  return `${t.namespace}/${t.namePrefix.replace(/-$/, '')}`;
+}
+
+function podEnd(t: TwinPod): FlowEnd {
+  return { kind: 'pod', twin: t, label: podLabel(t) };
+}
+
+function allContainers(pod: any): { c: any; init: boolean; i: number }[] {
+  return [
+    ...(pod?.spec?.initContainers ?? []).map((c: any, i: number) => ({ c, init: true, i })),
+    ...(pod?.spec?.containers ?? []).map((c: any, i: number) => ({ c, init: false, i })),
+  ];
+}
+
+/** A synthetic pod for a component the output installs but whose pods the inventory does not hold. */
+function syntheticPod(
+  owner: string, namespace: string, name: string, labels: Record<string, string>, containers: any[], serviceAccountName?: string,
+): TwinPod {
+  return {
+    owner,
+    ownerObject: undefined,
+    origin: 'addon',
+    namespace,
+    namePrefix: `${name}-`,
+    pod: { apiVersion: 'v1', kind: 'Pod', metadata: { namespace, labels }, spec: { containers, serviceAccountName } },
+    templatePath: '',
+    minReplicas: 1,
+    maxReplicas: 1,
+    mutations: ['synthesized by the flows check from upstream defaults'],
+  };
+}
+
+/** The Argo CD Application that installs a chart, if any. */
+function chartApplication(index: ObjectIndex, chart: string): { app: any; source: any } | undefined {
+  for (const a of index.ofKind('Application')) {
+    const s = [a.spec?.source, ...(a.spec?.sources ?? [])].filter(Boolean).find((x: any) => x.chart === chart);
+    if (s) return { app: a, source: s };
+  }
+  return undefined;
+}
+
+/** Resolve a Service by a DNS name (`name`, `name.ns`, `name.ns.svc`, `name.ns.svc.cluster.local`) seen from a namespace. */
+export function serviceByHost(world: FlowWorld, host: string, fromNamespace: string): any | undefined {
+  const h = host.replace(/\.$/, '').toLowerCase();
+  const parts = h.replace(/\.svc(\.cluster\.local)?$/, '').split('.');
+  if (parts.length > 2) return undefined;
+  const [name, ns] = parts.length === 2 ? parts : [parts[0], fromNamespace];
+  return world.services.find((s) => s.metadata?.name === name && (s.metadata?.namespace ?? 'default') === ns);
+}
+
+/** Whether a host name is a cluster-internal Service name. */
+function isClusterHost(host: string): boolean {
+  return /\.svc(\.cluster\.local)?\.?$/.test(host) || !host.includes('.') || /^[a-z0-9-]+\.[a-z0-9-]+$/.test(host);
+}
+
+/** The container port a Service targetPort (number or name) reaches on a pod. */
+export function resolveTargetPort(pod: any, targetPort: any, protocol = 'TCP'): number | undefined {
+  if (typeof targetPort === 'number') return targetPort;
+  if (typeof targetPort === 'string' && /^\d+$/.test(targetPort)) return Number(targetPort);
+  for (const { c } of allContainers(pod)) {
+    const p = (c?.ports ?? []).find((x: any) => x?.name === targetPort && (x.protocol ?? 'TCP') === protocol);
+    if (p) return p.containerPort;
+  }
+  return undefined;
+}
+
+/** The pods a Service selects, each with the pod port the Service port reaches. */
+function serviceTargets(
+  world: FlowWorld, svc: any, servicePort: any, why: string, notModelled: string[], extraSelector?: Record<string, string>,
+): { twin: TwinPod; port: number; protocol: string }[] {
+  const selector = svc.spec?.selector;
+  if (!selector || Object.keys(selector).length === 0) {
+    notModelled.push(`${why}: ${ObjectIndex.id(svc)} has no selector (endpoints managed elsewhere)`);
+    return [];
+  }
+  const ns = svc.metadata?.namespace ?? 'default';
+  const pods = world.pods.filter((t) => t.namespace === ns
+    && selectorMatches({ matchLabels: selector }, t.pod?.metadata?.labels)
+    && (!extraSelector || selectorMatches({ matchLabels: extraSelector }, t.pod?.metadata?.labels)));
+  if (pods.length === 0) {
+    notModelled.push(`${why}: no pod of the inventory matches ${ObjectIndex.id(svc)}'s selector`);
+    return [];
+  }
+  const protocol = servicePort.protocol ?? 'TCP';
+  const out: { twin: TwinPod; port: number; protocol: string }[] = [];
+  for (const t of pods) {
+    const port = resolveTargetPort(t.pod, servicePort.targetPort ?? servicePort.port, protocol);
+    if (port === undefined) {
+      notModelled.push(`${why}: ${ObjectIndex.id(svc)} port ${servicePort.port} targets ${JSON.stringify(servicePort.targetPort)}, which ${podLabel(t)} does not declare`);
+      continue;
+    }
+    out.push({ twin: t, port, protocol });
+  }
+  return out;
+}
+
+function findServicePort(svc: any, port: number | string | undefined): any | undefined {
+  const ports: any[] = svc.spec?.ports ?? [];
+  if (port === undefined) return ports.length === 1 ? ports[0] : undefined;
+  return ports.find((p) => (typeof port === 'number' ? p.port === port : p.name === port));
+}
+
+/** Split `http://host:port/path` or `host:port`; undefined port when absent. */
+export function splitEndpoint(endpoint: string): { scheme?: string; host: string; port?: number } | undefined {
+  const m = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([^/:?#]+)(?::(\d+))?/i.exec(String(endpoint).trim());
+  if (!m) return undefined;
+  return { scheme: m[1]?.toLowerCase(), host: m[2], port: m[3] ? Number(m[3]) : undefined };
+}
+
+/** Derive every flow the platform needs from the output and the pod inventory. */
+export function deriveFlows(ctx: TwinContext, world: FlowWorld, notModelled: string[]): Flow[] {
+  const flows: Flow[] = [];
+  const pods = ctx.pods.filter((t) => t.pod?.spec?.hostNetwork !== true);
+  if (ctx.options.registries.length > 0) {
+    notModelled.push(`image pulls from ${ctx.options.registries.join(', ')} go from the node (kubelet), outside NetworkPolicy and the mesh: not modelled`);
+  }
+  dnsFlows(world, pods, flows);
+  istiodFlows(world, pods, flows);
+  podIdentityFlows(ctx, pods, flows);
+  s3Flows(ctx, pods, flows, notModelled);
+  gatewayFlows(world, flows, notModelled);
+  monitorFlows(world, flows, notModelled);
+  collectorFlows(world, flows, notModelled);
+  kedaFlows(world, flows, notModelled);
+  webhookFlows(world, flows, notModelled);
+  return flows;
+}
+
+/** CoreDNS pods of the inventory, else the EKS CoreDNS add-on's (kube-system, k8s-app=kube-dns, ports dns 53/UDP and dns-tcp 53/TCP). */
+function dnsPods(world: FlowWorld): TwinPod[] {
+  const found = world.pods.filter((t) => t.namespace === 'kube-system' && t.pod?.metadata?.labels?.['k8s-app'] === 'kube-dns');
+  if (found.length) return found;
+  return [syntheticPod('EKS add-on coredns', 'kube-system', 'coredns', { 'k8s-app': 'kube-dns', 'eks.amazonaws.com/component': 'coredns' }, [
+    { name: 'coredns', ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' }, { name: 'metrics', containerPort: 9153, protocol: 'TCP' }] },
+  ])];
+}
+
+function dnsFlows(world: FlowWorld, pods: TwinPod[], flows: Flow[]): void {
+  const dst = dnsPods(world)[0];
+  for (const t of pods) {
+    if (t === dst || t.namespace === 'kube-system' && t.pod?.metadata?.labels?.['k8s-app'] === 'kube-dns') continue;
+    for (const protocol of ['UDP', 'TCP'] as const) {
+      flows.push({
+        purpose: 'cluster DNS',
+        needer: t.owner,
+        field: t.templatePath,
+        src: podEnd(t),
+        container: firstContainer(t.pod),
+        dst: { kind: 'pod', twin: dst, label: 'kube-system/kube-dns' },
+        port: 53,
+        protocol,
+        service: { namespace: 'kube-system', name: 'kube-dns', port: 53 },
+      });
+    }
+  }
+}
+
+function istiodFlows(world: FlowWorld, pods: TwinPod[], flows: Flow[]): void {
+  const withProxy = pods.filter((t) => proxyOf(t.pod));
+  if (withProxy.length === 0) return;
+  const ns = world.mesh.rootNamespace;
+  let istiod = world.pods.find((t) => t.pod?.metadata?.labels?.app === 'istiod');
+  // Chart defaults (istiod-1.30.3 templates/deployment.yaml): labels app=istiod, istio=pilot; port tls-xds 15012.
+  istiod ??= syntheticPod(world.mesh.source || 'istiod', ns, 'istiod', { app: 'istiod', istio: 'pilot' }, [
+    { name: 'discovery', ports: [{ name: 'tls-xds', containerPort: 15012, protocol: 'TCP' }, { name: 'https-webhooks', containerPort: 15017, protocol: 'TCP' }] },
+  ], 'istiod');
+  for (const t of withProxy) {
+    const proxy = proxyOf(t.pod)!;
+    flows.push({
+      purpose: 'istiod xDS',
+      needer: t.owner,
+      field: `${t.templatePath ? `${t.templatePath}.` : ''}spec.${proxy.initIndex >= 0 ? 'initContainers' : 'containers'}[istio-proxy]`,
+      src: podEnd(t),
+      container: 'istio-proxy',
+      dst: { kind: 'pod', twin: istiod, label: `${istiod.namespace}/istiod` },
+      port: 15012,
+      protocol: 'TCP',
+      service: { namespace: istiod.namespace, name: 'istiod', port: 15012 },
+    });
+  }
+}
+
+/** The container that calls AWS: the first that reads an s3:// URI, else the first app container. */
+function awsCaller(pod: any): { name: string; init: boolean; index: number } | undefined {
+  for (const x of allContainers(pod)) if (s3Uris(x.c).length) return { name: x.c.name, init: x.init, index: x.i };
+  const i = (pod?.spec?.containers ?? []).findIndex((c: any) => c?.name !== 'istio-proxy');
+  return i >= 0 ? { name: pod.spec.containers[i].name, init: false, index: i } : undefined;
+}
+
+function podIdentityFlows(ctx: TwinContext, pods: TwinPod[], flows: Flow[]): void {
+  const sas = new Set(ctx.options.podIdentityServiceAccounts);
+  for (const t of pods) {
+    const sa = `${t.namespace}/${t.pod?.spec?.serviceAccountName ?? t.pod?.spec?.serviceAccount ?? 'default'}`;
+    if (!sas.has(sa)) continue;
+    const caller = awsCaller(t.pod);
+    if (!caller) continue;
+    flows.push({
+      purpose: 'Pod Identity credentials',
+      needer: t.owner,
+      field: `${t.templatePath ? `${t.templatePath}.` : ''}spec.${caller.init ? 'initContainers' : 'containers'}[${caller.name}]`,
+      src: podEnd(t),
+      container: caller.name,
+      dst: { kind: 'ip', ip: POD_IDENTITY_AGENT.ip, label: `${POD_IDENTITY_AGENT.ip} (EKS Pod Identity agent)` },
+      port: POD_IDENTITY_AGENT.port,
+      protocol: 'TCP',
+      http: { method: 'GET', path: '/v1/credentials' },
+    });
+  }
+}
+
+/** The s3:// URIs a container reads (command, args, env values). */
+function s3Uris(c: any): { uri: string; field: string }[] {
+  const out: { uri: string; field: string }[] = [];
+  const scan = (v: unknown, field: string) => {
+    for (const m of String(v ?? '').matchAll(/s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s"']*)?/g)) out.push({ uri: m[0], field });
+  };
+  for (const v of c?.command ?? []) scan(v, 'command');
+  for (const v of c?.args ?? []) scan(v, 'args');
+  for (const e of c?.env ?? []) scan(e?.value, 'env');
+  return out;
+}
+
+function s3Flows(ctx: TwinContext, pods: TwinPod[], flows: Flow[], notModelled: string[]): void {
+  for (const t of pods) {
+    for (const { c, init } of allContainers(t.pod)) {
+      const seen = new Set<string>();
+      for (const { uri, field } of s3Uris(c)) {
+        const bucket = uri.slice(5).split('/')[0];
+        if (seen.has(bucket)) continue;
+        seen.add(bucket);
+        const env = new Map<string, string>((c.env ?? []).map((e: any) => [e?.name, e?.value]));
+        const region = env.get('AWS_REGION') ?? env.get('AWS_DEFAULT_REGION') ?? ctx.options.region;
+        const f = `${t.templatePath ? `${t.templatePath}.` : ''}spec.${init ? 'initContainers' : 'containers'}[${c.name}].${field}`;
+        if (!region) {
+          notModelled.push(`${t.owner} ${f}: reads ${uri} but no region is known (AWS_REGION or the twin's region option): S3 endpoint not modelled`);
+          continue;
+        }
+        const regional = `s3.${region}.amazonaws.com`;
+        // Virtual-hosted-style addressing for DNS-compatible bucket names without dots (AWS SDK/CLI default).
+        const hosts = bucket.includes('.') ? [regional] : [regional, `${bucket}.${regional}`];
+        flows.push({
+          purpose: init ? 'weight download' : 'S3 access',
+          needer: t.owner,
+          field: f,
+          src: podEnd(t),
+          container: c.name,
+          dst: { kind: 'host', hosts, label: hosts.join(' + ') },
+          port: 443,
+          protocol: 'TCP',
+        });
+      }
+    }
+  }
+}
+
+/** Pods a Gateway selects (Istio matches gateway pods in every namespace by default). */
+function gatewayPods(world: FlowWorld, gw: any): TwinPod[] {
+  const sel = gw.spec?.selector;
+  if (!sel || Object.keys(sel).length === 0) return [];
+  const pick = (pods: TwinPod[]) => {
+    const all = pods.filter((t) => selectorMatches({ matchLabels: sel }, t.pod?.metadata?.labels));
+    const same = all.filter((t) => t.namespace === gw.metadata?.namespace);
+    return same.length ? same : all;
+  };
+  const found = pick(world.pods);
+  return found.length ? found : pick(gatewayChartPods(world));
+}
+
+/**
+ * The pods of every Istio `gateway` chart Application, from the chart's defaults (gateway-1.30.3
+ * templates/_helpers.tpl: name = values.name or the release name; selector labels app = labels.app or the
+ * name, istio = labels.istio or the name without `istio-`, plus values.labels; ServiceAccount =
+ * serviceAccount.name or the name; templates/deployment.yaml: one container istio-proxy, image auto, injected
+ * with the gateway template, which runs the proxy in router mode).
+ */
+function gatewayChartPods(world: FlowWorld): TwinPod[] {
+  const out: TwinPod[] = [];
+  for (const a of world.index.ofKind('Application')) {
+    for (const s of [a.spec?.source, ...(a.spec?.sources ?? [])].filter(Boolean)) {
+      if (s.chart !== 'gateway') continue;
+      const values = s.helm?.valuesObject ?? (typeof s.helm?.values === 'string' ? safeYaml(s.helm.values) : {});
+      const release = s.helm?.releaseName ?? a.metadata?.name ?? 'istio-ingressgateway';
+      const name = values.name ?? release;
+      const labels: Record<string, string> = { ...(values.labels ?? {}) };
+      labels.app = values.labels?.app ?? name;
+      labels.istio = values.labels?.istio ?? String(name).replace(/^istio-/, '');
+      const sa = values.serviceAccount?.create === false ? (values.serviceAccount?.name ?? 'default') : (values.serviceAccount?.name ?? name);
+      const ns = a.spec?.destination?.namespace ?? 'default';
+      out.push(syntheticPod(ObjectIndex.id(a), ns, name, labels, [
+        { name: 'istio-proxy', image: 'auto', args: ['proxy', 'router'], ports: [{ name: 'http-envoy-prom', containerPort: 15090, protocol: 'TCP' }] },
+      ], sa));
+    }
+  }
+  return out;
+}
+
+function safeYaml(text: string): any {
+  try {
+    return parseYaml(text) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function gatewayFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): void {
+  for (const vs of allOfKind(world, 'VirtualService')) {
+    const vsNs = vs.metadata?.namespace ?? 'default';
+    const vsId = ObjectIndex.id(vs);
+    const gateways: string[] = (vs.spec?.gateways ?? []).filter((g: string) => g !== 'mesh');
+    if (gateways.length === 0) continue;
+    const gwPods: TwinPod[] = [];
+    for (const g of gateways) {
+      const [gns, gname] = g.includes('/') ? g.split('/', 2) : [vsNs, g];
+      const gw = world.index.get('Gateway', gns, gname) ?? world.derived.find((o) => o.kind === 'Gateway' && o.metadata?.namespace === gns && o.metadata?.name === gname);
+      if (!gw) { notModelled.push(`${vsId} spec.gateways: Gateway ${gns}/${gname} is not in the output`); continue; }
+      const ps = gatewayPods(world, gw);
+      if (ps.length === 0) notModelled.push(`${vsId}: no pod of the inventory matches Gateway ${gns}/${gname}'s selector`);
+      for (const p of ps) if (!gwPods.includes(p)) gwPods.push(p);
+    }
+    if (gwPods.length === 0) continue;
+    for (const kind of ['http', 'tcp', 'tls'] as const) {
+      (vs.spec?.[kind] ?? []).forEach((route: any, ri: number) => {
+        (route?.route ?? []).forEach((dest: any, di: number) => {
+          const field = `spec.${kind}[${ri}].route[${di}].destination`;
+          const host = dest?.destination?.host;
+          if (!host) return;
+          const svc = serviceByHost(world, host, vsNs);
+          if (!svc) { notModelled.push(`${vsId} ${field}: host ${host} is not a Service of the output`); return; }
+          const sp = findServicePort(svc, dest.destination.port?.number);
+          if (!sp) { notModelled.push(`${vsId} ${field}: ${ObjectIndex.id(svc)} has no port ${dest.destination.port?.number ?? '(unspecified, several ports)'}`); return; }
+          const subsetLabels = dest.destination.subset ? subsetOf(world, svc, dest.destination.subset) : undefined;
+          const svcNs = svc.metadata?.namespace ?? 'default';
+          const targets = serviceTargets(world, svc, sp, `${vsId} ${field}`, notModelled, subsetLabels);
+          for (const g of gwPods) {
+            for (const tgt of targets) {
+              flows.push({
+                purpose: 'gateway route',
+                needer: vsId,
+                field,
+                src: podEnd(g),
+                container: 'istio-proxy',
+                dst: podEnd(tgt.twin),
+                port: tgt.port,
+                protocol: 'TCP',
+                service: { namespace: svcNs, name: svc.metadata?.name, port: sp.port },
+                http: kind === 'http' ? {} : undefined,
+                requestPrincipalUnknown: true,
+              });
+            }
+          }
+        });
+      });
+    }
+  }
+}
+
+function subsetOf(world: FlowWorld, svc: any, subset: string): Record<string, string> | undefined {
+  const fqdn = `${svc.metadata?.name}.${svc.metadata?.namespace ?? 'default'}.svc.cluster.local`;
+  for (const dr of world.destinationRules) {
+    if (qualify(String(dr.spec?.host ?? ''), dr.metadata?.namespace ?? 'default') !== fqdn) continue;
+    const s = (dr.spec?.subsets ?? []).find((x: any) => x?.name === subset);
+    if (s) return s.labels ?? {};
+  }
+  return undefined;
+}
+
+/** Prometheus pods (label app.kubernetes.io/name=prometheus), else the kube-prometheus-stack defaults. */
+function prometheusPods(world: FlowWorld, notModelled: string[]): { pods: TwinPod[]; values: any; release: string } | undefined {
+  const app = chartApplication(world.index, 'kube-prometheus-stack');
+  const found = world.pods.filter((t) => t.pod?.metadata?.labels?.['app.kubernetes.io/name'] === 'prometheus');
+  const values = app?.source?.helm?.valuesObject ?? {};
+  const release = app?.source?.helm?.releaseName ?? app?.app?.metadata?.name ?? 'kube-prometheus-stack';
+  if (found.length) return { pods: found, values, release };
+  if (!app) return undefined;
+  const ns = app.app.spec?.destination?.namespace ?? 'monitoring';
+  // kube-prometheus-stack templates/_helpers.tpl: fullname = release (when it contains the chart name) else
+  // "<release>-kube-prometheus-stack", truncated to 26; the Prometheus CR is "<fullname>-prometheus"; the
+  // operator labels its pods app.kubernetes.io/name=prometheus, operator.prometheus.io/name=<CR name>
+  // (templates/prometheus/service.yaml selector) and names the web port "web" (9090).
+  const fullname = (release.includes('kube-prometheus-stack') ? release : `${release}-kube-prometheus-stack`).slice(0, 26).replace(/-+$/, '');
+  const cr = `${fullname}-prometheus`;
+  if (world.namespaceLabels(ns)?.['istio-injection'] === 'enabled') {
+    notModelled.push(`Prometheus ${ns}/${cr}: synthesized without its sidecar although namespace ${ns} is injected`);
+  }
+  const pod = syntheticPod(ObjectIndex.id(app.app), ns, `prometheus-${cr}`, { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': cr, 'prometheus': cr }, [
+    { name: 'prometheus', ports: [{ name: 'web', containerPort: 9090, protocol: 'TCP' }] },
+  ], cr);
+  return { pods: [pod], values, release };
+}
+
+/** Whether Prometheus (kube-prometheus-stack values) selects a monitor of the kind. */
+function prometheusSelects(values: any, release: string, monitor: any, kind: 'podMonitor' | 'serviceMonitor'): boolean {
+  const spec = values?.prometheus?.prometheusSpec ?? {};
+  const explicit = spec[`${kind}Selector`];
+  const nilUsesHelm = spec[`${kind}SelectorNilUsesHelmValues`] !== false;
+  const labels = monitor.metadata?.labels ?? {};
+  if (explicit) return selectorMatches(explicit, labels);
+  return nilUsesHelm ? labels.release === release : true;
+}
+
+function monitorTargetPods(world: FlowWorld, monitor: any): TwinPod[] {
+  const ns = monitor.metadata?.namespace ?? 'default';
+  const nsSel = monitor.spec?.namespaceSelector ?? {};
+  const inNs = (t: TwinPod) => nsSel.any === true || (nsSel.matchNames ? nsSel.matchNames.includes(t.namespace) : t.namespace === ns);
+  return world.pods.filter((t) => inNs(t) && selectorMatches(monitor.spec?.selector ?? {}, t.pod?.metadata?.labels));
+}
+
+function usesIstioCerts(ep: any): boolean {
+  const tls = ep?.tlsConfig ?? ep?.tls_config ?? {};
+  return ep?.scheme === 'https' && /istio|prom-certs/.test(`${tls.caFile ?? tls.ca_file ?? ''} ${tls.certFile ?? tls.cert_file ?? ''}`);
+}
+
+function monitorFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): void {
+  const podMonitors = allOfKind(world, 'PodMonitor');
+  const serviceMonitors = allOfKind(world, 'ServiceMonitor');
+  if (podMonitors.length + serviceMonitors.length === 0) return;
+  const prom = prometheusPods(world, notModelled);
+  if (!prom) {
+    notModelled.push('PodMonitor/ServiceMonitor: no Prometheus in the output or the pod inventory, scrapes not modelled');
+    return;
+  }
+  for (const pm of podMonitors) {
+    const id = ObjectIndex.id(pm);
+    if (!prometheusSelects(prom.values, prom.release, pm, 'podMonitor')) { notModelled.push(`${id}: not selected by Prometheus (podMonitorSelector)`); continue; }
+    const targets = monitorTargetPods(world, pm);
+    (pm.spec?.podMetricsEndpoints ?? []).forEach((ep: any, i: number) => {
+      const field = `spec.podMetricsEndpoints[${i}]`;
+      for (const t of targets) {
+        const named = ep.port ?? ep.targetPort;
+        const port = ep.portNumber ?? (named !== undefined ? resolveTargetPort(t.pod, named) : undefined);
+        if (port === undefined) { notModelled.push(`${id} ${field}: port ${JSON.stringify(ep.port ?? ep.targetPort)} is not declared by ${podLabel(t)}`); continue; }
+        for (const p of prom.pods) {
+          flows.push({
+            purpose: 'scrape',
+            needer: id,
+            field: `${field}.${ep.portNumber !== undefined ? 'portNumber' : 'port'}`,
+            src: podEnd(p),
+            container: firstContainer(p.pod),
+            dst: podEnd(t),
+            port,
+            protocol: 'TCP',
+            http: { method: 'GET', path: ep.path ?? '/metrics' },
+            istioCerts: usesIstioCerts(ep),
+          });
+        }
+      }
+    });
+  }
+  for (const sm of serviceMonitors) {
+    const id = ObjectIndex.id(sm);
+    if (!prometheusSelects(prom.values, prom.release, sm, 'serviceMonitor')) { notModelled.push(`${id}: not selected by Prometheus (serviceMonitorSelector)`); continue; }
+    const ns = sm.metadata?.namespace ?? 'default';
+    const nsSel = sm.spec?.namespaceSelector ?? {};
+    const svcs = world.services.filter((s) => {
+      const sns = s.metadata?.namespace ?? 'default';
+      const nsOk = nsSel.any === true || (nsSel.matchNames ? nsSel.matchNames.includes(sns) : sns === ns);
+      return nsOk && selectorMatches(sm.spec?.selector ?? {}, s.metadata?.labels);
+    });
+    (sm.spec?.endpoints ?? []).forEach((ep: any, i: number) => {
+      const field = `spec.endpoints[${i}]`;
+      for (const svc of svcs) {
+        const sp = ep.port !== undefined
+          ? findServicePort(svc, ep.port)
+          : ep.targetPort !== undefined ? { port: ep.targetPort, targetPort: ep.targetPort } : undefined;
+        if (!sp) { notModelled.push(`${id} ${field}: ${ObjectIndex.id(svc)} has no port named ${JSON.stringify(ep.port)}`); continue; }
+        for (const tgt of serviceTargets(world, svc, sp, `${id} ${field}`, notModelled)) {
+          for (const p of prom.pods) {
+            flows.push({
+              purpose: 'scrape',
+              needer: id,
+              field: `${field}.port`,
+              src: podEnd(p),
+              container: firstContainer(p.pod),
+              dst: podEnd(tgt.twin),
+              port: tgt.port,
+              protocol: 'TCP',
+              http: { method: 'GET', path: ep.path ?? '/metrics' },
+              istioCerts: usesIstioCerts(ep),
+            });
+          }
+        }
+      }
+    });
+  }
+}
+
+/** The collector's config as an object (v1beta1 object, v1alpha1 YAML string). */
+function collectorConfig(obj: any): any {
+  const c = obj?.spec?.config;
+  return typeof c === 'string' ? safeYaml(c) : (c ?? {});
+}
+
+const SANITIZE = (k: string) => k.replace(/[^a-zA-Z0-9_]/g, '_');
+
+/** Pods a Prometheus pod-role scrape config selects, with the port it scrapes; undefined when not modelled. */
+function scrapeConfigTargets(world: FlowWorld, sc: any, why: string, notModelled: string[]): { twin: TwinPod; port: number }[] | undefined {
+  const sds: any[] = sc?.kubernetes_sd_configs ?? [];
+  if (sc?.static_configs?.length) {
+    const out: { twin: TwinPod; port: number }[] = [];
+    for (const st of sc.static_configs) {
+      for (const target of st?.targets ?? []) {
+        const ep = splitEndpoint(String(target));
+        const svc = ep ? serviceByHost(world, ep.host, '') : undefined;
+        if (!ep || !svc || ep.port === undefined) { notModelled.push(`${why}: static target ${target} is not a Service of the output`); continue; }
+        const sp = findServicePort(svc, ep.port);
+        if (!sp) { notModelled.push(`${why}: ${ObjectIndex.id(svc)} has no port ${ep.port}`); continue; }
+        out.push(...serviceTargets(world, svc, sp, why, notModelled).map((x) => ({ twin: x.twin, port: x.port })));
+      }
+    }
+    return out;
+  }
+  if (sds.length !== 1 || sds[0]?.role !== 'pod') {
+    notModelled.push(`${why}: only static_configs and one kubernetes_sd_configs role pod are modelled`);
+    return undefined;
+  }
+  const names: string[] | undefined = sds[0].namespaces?.names;
+  let pods = world.pods.filter((t) => !names || names.includes(t.namespace));
+  let fixedPort: number | undefined;
+  for (const rc of sc.relabel_configs ?? []) {
+    const action = rc?.action ?? 'replace';
+    const src: string[] = rc?.source_labels ?? [];
+    const re = new RegExp(`^(?:${rc?.regex ?? '(.*)'})$`);
+    if ((action === 'keep' || action === 'drop') && src.length === 1) {
+      const m = /^__meta_kubernetes_pod_label_(.+)$/.exec(src[0]);
+      const nsKey = src[0] === '__meta_kubernetes_namespace';
+      if (!m && !nsKey) { notModelled.push(`${why}: relabel ${action} on ${src[0]} is not modelled`); return undefined; }
+      pods = pods.filter((t) => {
+        const labels: Record<string, string> = t.pod?.metadata?.labels ?? {};
+        const value = nsKey ? t.namespace : Object.entries(labels).find(([k]) => SANITIZE(k) === m![1])?.[1] ?? '';
+        return re.test(value) === (action === 'keep');
+      });
+    } else if ((action === 'keep' || action === 'drop')) {
+      notModelled.push(`${why}: relabel ${action} on ${src.join(',')} is not modelled`);
+      return undefined;
+    } else if (action === 'replace' && rc.target_label === '__address__') {
+      const pm = /:(\d+)$/.exec(String(rc.replacement ?? ''));
+      if (!pm) { notModelled.push(`${why}: __address__ replacement ${rc.replacement} is not modelled`); return undefined; }
+      fixedPort = Number(pm[1]);
+    }
+  }
+  const out: { twin: TwinPod; port: number }[] = [];
+  for (const t of pods) {
+    if (fixedPort !== undefined) { out.push({ twin: t, port: fixedPort }); continue; }
+    // Without an __address__ rewrite the pod role yields one target per declared container port.
+    const ports = allContainers(t.pod).flatMap(({ c }) => (c?.ports ?? []).filter((p: any) => (p.protocol ?? 'TCP') === 'TCP').map((p: any) => p.containerPort));
+    for (const port of ports) out.push({ twin: t, port });
+  }
+  return out;
+}
+
+function collectorFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): void {
+  for (const col of allOfKind(world, 'OpenTelemetryCollector')) {
+    const id = ObjectIndex.id(col);
+    const ns = col.metadata?.namespace ?? 'default';
+    const pods = world.pods.filter((t) => t.owner === id);
+    if (pods.length === 0) { notModelled.push(`${id}: its pods are not in the pod inventory, collector flows not modelled`); continue; }
+    const config = collectorConfig(col);
+    const pipelines = Object.values(config.service?.pipelines ?? {}) as any[];
+    const used = (k: 'receivers' | 'exporters') => new Set(pipelines.flatMap((p) => p?.[k] ?? []));
+    for (const [name, rec] of Object.entries<any>(config.receivers ?? {})) {
+      if (!(name === 'prometheus' || name.startsWith('prometheus/')) || !used('receivers').has(name)) continue;
+      (rec?.config?.scrape_configs ?? []).forEach((sc: any, i: number) => {
+        const field = `spec.config.receivers.${name}.config.scrape_configs[${i}]`;
+        const targets = scrapeConfigTargets(world, sc, `${id} ${field}`, notModelled);
+        for (const tgt of targets ?? []) {
+          for (const p of pods) {
+            flows.push({
+              purpose: 'scrape',
+              needer: id,
+              field,
+              src: podEnd(p),
+              container: firstContainer(p.pod),
+              dst: podEnd(tgt.twin),
+              port: tgt.port,
+              protocol: 'TCP',
+              http: { method: 'GET', path: sc.metrics_path ?? '/metrics' },
+              istioCerts: usesIstioCerts(sc),
+            });
+          }
+        }
+      });
+    }
+    for (const [name, exp] of Object.entries<any>(config.exporters ?? {})) {
+      if (!used('exporters').has(name) || typeof exp?.endpoint !== 'string') continue;
+      const field = `spec.config.exporters.${name}.endpoint`;
+      const ep = splitEndpoint(exp.endpoint);
+      if (!ep) { notModelled.push(`${id} ${field}: endpoint ${exp.endpoint} is not modelled`); continue; }
+      const port = ep.port ?? (ep.scheme === 'http' ? 80 : ep.scheme === 'https' ? 443 : name.startsWith('otlp') && !name.startsWith('otlphttp') ? 4317 : 443);
+      if (isClusterHost(ep.host)) {
+        const svc = serviceByHost(world, ep.host, ns);
+        if (!svc) { notModelled.push(`${id} ${field}: ${ep.host} is not a Service of the output`); continue; }
+        const sp = findServicePort(svc, port);
+        if (!sp) { notModelled.push(`${id} ${field}: ${ObjectIndex.id(svc)} has no port ${port}`); continue; }
+        for (const tgt of serviceTargets(world, svc, sp, `${id} ${field}`, notModelled)) {
+          for (const p of pods) {
+            flows.push({
+              purpose: 'telemetry export',
+              needer: id,
+              field,
+              src: podEnd(p),
+              container: firstContainer(p.pod),
+              dst: podEnd(tgt.twin),
+              port: tgt.port,
+              protocol: 'TCP',
+              service: { namespace: svc.metadata?.namespace ?? 'default', name: svc.metadata?.name, port },
+            });
+          }
+        }
+      } else {
+        for (const p of pods) {
+          flows.push({
+            purpose: 'telemetry export',
+            needer: id,
+            field,
+            src: podEnd(p),
+            container: firstContainer(p.pod),
+            dst: { kind: 'host', hosts: [ep.host], label: ep.host },
+            port,
+            protocol: 'TCP',
+          });
+        }
+      }
+    }
+  }
+}
+
+/** KEDA operator pods (app.kubernetes.io/name=keda-operator, chart default operator.name), else the chart defaults. */
+function kedaPods(world: FlowWorld): TwinPod[] {
+  const found = world.pods.filter((t) => t.pod?.metadata?.labels?.['app.kubernetes.io/name'] === 'keda-operator' || t.pod?.metadata?.labels?.app === 'keda-operator');
+  if (found.length) return found;
+  const app = chartApplication(world.index, 'keda');
+  if (!app) return [];
+  const ns = app.app.spec?.destination?.namespace ?? 'keda';
+  // keda-2.20.2 templates/manager/deployment.yaml: labels app and app.kubernetes.io/name = operator.name (keda-operator).
+  return [syntheticPod(ObjectIndex.id(app.app), ns, 'keda-operator', { 'app': 'keda-operator', 'app.kubernetes.io/name': 'keda-operator' }, [{ name: 'keda-operator' }], 'keda-operator')];
+}
+
+function kedaFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): void {
+  const scaled = [...allOfKind(world, 'ScaledObject'), ...allOfKind(world, 'ScaledJob')];
+  if (scaled.length === 0) return;
+  const keda = kedaPods(world);
+  if (keda.length === 0) { notModelled.push('ScaledObject/ScaledJob: no KEDA in the output or the pod inventory, trigger flows not modelled'); return; }
+  for (const so of scaled) {
+    const id = ObjectIndex.id(so);
+    const ns = so.metadata?.namespace ?? 'default';
+    (so.spec?.triggers ?? []).forEach((tr: any, i: number) => {
+      if (tr?.type !== 'prometheus') return;
+      const field = `spec.triggers[${i}].metadata.serverAddress`;
+      const ep = splitEndpoint(tr.metadata?.serverAddress ?? '');
+      if (!ep) { notModelled.push(`${id} ${field}: no serverAddress`); return; }
+      const port = ep.port ?? (ep.scheme === 'https' ? 443 : 80);
+      if (!isClusterHost(ep.host)) {
+        for (const k of keda) flows.push({ purpose: 'autoscaling query', needer: id, field, src: podEnd(k), container: firstContainer(k.pod), dst: { kind: 'host', hosts: [ep.host], label: ep.host }, port, protocol: 'TCP' });
+        return;
+      }
+      let svc = serviceByHost(world, ep.host, ns);
+      const svcName = ep.host.split('.')[0];
+      // The Prometheus operator's governing Service (not in the chart): prometheus-operated, selector
+      // app.kubernetes.io/name=prometheus, port web 9090 -> targetPort web.
+      if (!svc && svcName === 'prometheus-operated') {
+        const pns = ep.host.split('.')[1] ?? ns;
+        svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus-operated', namespace: pns }, spec: { selector: { 'app.kubernetes.io/name': 'prometheus' }, ports: [{ name: 'web', port: 9090, targetPort: 'web' }] } };
+        if (!world.pods.some((t) => t.namespace === pns && t.pod?.metadata?.labels?.['app.kubernetes.io/name'] === 'prometheus')) {
+          const prom = prometheusPods(world, notModelled);
+          if (prom && prom.pods[0]?.namespace === pns) world.pods.push(...prom.pods.filter((p) => !world.pods.includes(p)));
+        }
+      }
+      if (!svc) { notModelled.push(`${id} ${field}: ${ep.host} is not a Service of the output`); return; }
+      const sp = findServicePort(svc, port);
+      if (!sp) { notModelled.push(`${id} ${field}: ${ObjectIndex.id(svc)} has no port ${port}`); return; }
+      for (const tgt of serviceTargets(world, svc, sp, `${id} ${field}`, notModelled)) {
+        for (const k of keda) {
+          flows.push({
+            purpose: 'autoscaling query',
+            needer: id,
+            field,
+            src: podEnd(k),
+            container: firstContainer(k.pod),
+            dst: podEnd(tgt.twin),
+            port: tgt.port,
+            protocol: 'TCP',
+            service: { namespace: svc.metadata?.namespace ?? 'default', name: svc.metadata?.name, port },
+            http: { method: 'GET', path: '/api/v1/query' },
+          });
+        }
+      }
+    });
+  }
+}
+
+function webhookFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): void {
+  const apiserver: FlowEnd = { kind: 'apiserver', label: 'kube-apiserver' };
+  for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']) {
+    for (const cfg of allOfKind(world, kind)) {
+      const id = ObjectIndex.id(cfg);
+      (cfg.webhooks ?? []).forEach((wh: any, i: number) => {
+        const field = `webhooks[${i}].clientConfig.service`;
+        const ref = wh?.clientConfig?.service;
+        if (!ref) {
+          if (wh?.clientConfig?.url) notModelled.push(`${id} webhooks[${i}].clientConfig.url: URL webhooks are reached outside the cluster network, not modelled`);
+          return;
+        }
+        const svc = world.services.find((s) => s.metadata?.name === ref.name && (s.metadata?.namespace ?? 'default') === ref.namespace);
+        if (!svc) { notModelled.push(`${id} ${field}: Service ${ref.namespace}/${ref.name} is not in the output or the derived objects`); return; }
+        const port = ref.port ?? 443;
+        const sp = findServicePort(svc, port);
+        if (!sp) { notModelled.push(`${id} ${field}: ${ObjectIndex.id(svc)} has no port ${port}`); return; }
+        const seen = new Set<string>();
+        for (const tgt of serviceTargets(world, svc, sp, `${id} ${field}`, notModelled)) {
+          const key = `${tgt.twin.owner}:${tgt.port}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          flows.push({ purpose: 'admission webhook', needer: id, field, src: apiserver, dst: podEnd(tgt.twin), port: tgt.port, protocol: 'TCP' });
+        }
+      });
+    }
+  }
+}

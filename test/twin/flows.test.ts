@@ -1,0 +1,634 @@
+import { App } from 'cdk8s';
+import { spec } from '../../examples/reference/platform';
+import { KubernetesPlatform } from '../../src/platform';
+import { checkFlows, deriveFlows, Flow, flowName, flowWorld, namespaceLabelsOf, resolveTargetPort, serviceByHost, splitEndpoint } from '../../src/twin/private/flows';
+import { CheckOutcome, ObjectIndex, ResolvedTwinOptions, TwinContext, TwinPod } from '../../src/twin/private/model';
+import { workloadPodsOf } from '../../src/twin/private/pods';
+
+// ---------------------------------------------------------------------------------------------------------
+// Fixtures: small outputs and the pods that will exist for them, built by hand.
+
+const OPTIONS: ResolvedTwinOptions = {
+  pools: [],
+  region: 'us-east-1',
+  systemNamespaces: ['kube-system', 'default'],
+  registries: [],
+  podIdentityServiceAccounts: ['search/llama3-8b'],
+};
+
+function ns(name: string, labels: Record<string, string> = {}): any {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
+}
+
+function app(name: string, chart: string, namespace: string, values: any = {}, releaseName?: string): any {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name, namespace: 'argocd' },
+    spec: {
+      destination: { namespace, server: 'https://kubernetes.default.svc' },
+      project: 'platform',
+      source: { chart, targetRevision: chart === 'istiod' || chart === 'gateway' ? '1.30.3' : '1.0.0', helm: { releaseName: releaseName ?? chart, valuesObject: values } },
+      syncPolicy: { syncOptions: ['CreateNamespace=true'], managedNamespaceMetadata: { labels: { 'app.kubernetes.io/managed-by': 'cdk-llm-platform' } } },
+    },
+  };
+}
+
+const istiod = (mode = 'REGISTRY_ONLY') => app('prod-istiod', 'istiod', 'istio-system', { meshConfig: { outboundTrafficPolicy: { mode } } });
+const ingress = app('prod-istio-ingress', 'gateway', 'istio-ingress', { labels: { istio: 'ingressgateway' }, serviceAccount: { name: 'istio-ingressgateway' } }, 'istio-ingress');
+const promStack = app('prod-kube-prometheus-stack', 'kube-prometheus-stack', 'monitoring',
+  { prometheus: { prometheusSpec: { podMonitorSelectorNilUsesHelmValues: false, serviceMonitorSelectorNilUsesHelmValues: false } } });
+const keda = app('prod-keda', 'keda', 'keda');
+
+function np(namespace: string, name: string, specBody: any): any {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace, name }, spec: specBody };
+}
+
+/** The tenant NetworkPolicies the reference platform emits (default deny, DNS, istiod, Pod Identity, HTTPS, mesh ingress, monitoring). */
+function tenantPolicies(tenant: string): any[] {
+  const nsSel = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+  return [
+    np(tenant, 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
+    np(tenant, 'allow-dns', {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ ...nsSel('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] }],
+    }),
+    np(tenant, 'allow-mesh-control-plane', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [nsSel('istio-system')], ports: [{ port: 15012 }] }] }),
+    np(tenant, 'allow-pod-identity-agent', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '169.254.170.23/32' } }], ports: [{ port: 80 }] }] }),
+    np(tenant, 'allow-https-egress', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32'] } }], ports: [{ port: 443 }] }] }),
+    np(tenant, 'allow-mesh-ingress', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [nsSel('istio-ingress')] }] }),
+    np(tenant, 'allow-monitoring-scrape', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [nsSel('monitoring')] }] }),
+  ];
+}
+
+function pa(namespace: string, mode = 'STRICT'): any {
+  return { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { namespace, name: 'default' }, spec: { mtls: { mode } } };
+}
+
+function modelAuthz(tenant = 'search', model = 'llama3-8b', port = '8000'): any[] {
+  return [
+    { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { namespace: tenant, name: 'default-deny' }, spec: {} },
+    {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { namespace: tenant, name: `${model}-allow` },
+      spec: {
+        selector: { matchLabels: { 'llm-platform.io/model': model } },
+        rules: [
+          { from: [{ source: { principals: ['cluster.local/ns/istio-ingress/sa/istio-ingressgateway'] } }], to: [{ operation: { ports: [port] } }] },
+          { from: [{ source: { namespaces: ['monitoring'] } }], to: [{ operation: { methods: ['GET'], paths: ['/metrics'], ports: [port] } }] },
+        ],
+      },
+    },
+  ];
+}
+
+interface ModelPodOptions {
+  readonly native?: boolean;
+  readonly annotations?: Record<string, string>;
+  readonly region?: string | null;
+  readonly bucket?: string;
+  readonly injected?: boolean;
+}
+
+/** A model server pod after Istio 1.30.3 injection (native sidecar by default), with the S3 weight-sync init container. */
+function modelPod(name = 'llama3-8b-stable', o: ModelPodOptions = {}): TwinPod {
+  const native = o.native ?? true;
+  const injected = o.injected ?? true;
+  const proxy = { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.30.3', ...(native ? { restartPolicy: 'Always' } : {}), ports: [{ name: 'http-envoy-prom', containerPort: 15090, protocol: 'TCP' }] };
+  const istioInit = { name: 'istio-init', image: 'docker.io/istio/proxyv2:1.30.3', args: ['istio-iptables', '-p', '15001', '-z', '15006', '-u', '1337', '-m', 'REDIRECT', '-i', '*', '-x', '', '-b', '*', '-d', '15090,15021,15020'] };
+  const fetch = {
+    name: 'fetch-weights',
+    command: ['aws', 's3', 'sync', `s3://${o.bucket ?? 'acme-llm-prod-models'}/models/llama3-8b/2024-06-01/`, '/models/weights'],
+    env: o.region === null ? [] : [{ name: 'AWS_REGION', value: o.region ?? 'us-east-1' }],
+  };
+  const server = { name: 'server', ports: [{ name: 'http', containerPort: 8000, protocol: 'TCP' }] };
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      namespace: 'search',
+      labels: { 'llm-platform.io/model': 'llama3-8b', 'llm-platform.io/model-version': name.endsWith('candidate') ? 'candidate' : 'stable', 'app.kubernetes.io/name': 'llama3-8b' },
+      annotations: o.annotations ?? {},
+    },
+    spec: {
+      serviceAccountName: 'llama3-8b',
+      initContainers: injected ? [istioInit, ...(native ? [proxy] : []), fetch] : [fetch],
+      containers: injected && !native ? [server, proxy] : [server],
+    },
+  };
+  return twin(`Deployment search/${name}`, pod, name, 'spec.template');
+}
+
+function twin(owner: string, pod: any, name: string, templatePath = 'spec.template'): TwinPod {
+  return { owner, ownerObject: {}, origin: 'controller', namespace: pod.metadata.namespace, namePrefix: `${name}-`, pod, templatePath, minReplicas: 1, maxReplicas: 1, mutations: [] };
+}
+
+function plainPod(namespace: string, name: string, labels: Record<string, string>, containers: any[] = [{ name: 'main' }], sa?: string): TwinPod {
+  return twin(`Deployment ${namespace}/${name}`, { apiVersion: 'v1', kind: 'Pod', metadata: { namespace, labels }, spec: { serviceAccountName: sa, containers } }, name);
+}
+
+const modelService = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { namespace: 'search', name: 'llama3-8b' },
+  spec: { selector: { 'llm-platform.io/model': 'llama3-8b' }, ports: [{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }] },
+};
+
+const searchNs = ns('search', { 'istio-injection': 'enabled', 'llm-platform.io/tenant': 'search' });
+
+function ctx(objects: any[], pods: TwinPod[], derived: any[] = [], options: Partial<ResolvedTwinOptions> = {}): TwinContext {
+  return { index: new ObjectIndex(objects), pods, derived, options: { ...OPTIONS, ...options } };
+}
+
+function flowsOf(c: TwinContext): { flows: Flow[]; notModelled: string[] } {
+  const notModelled: string[] = [];
+  return { flows: deriveFlows(c, flowWorld(c), notModelled), notModelled };
+}
+
+function byPurpose(out: CheckOutcome, purpose: string): string | undefined {
+  return out.summary.find((s) => s.startsWith(`${purpose}:`));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+describe('flow derivation', () => {
+  test('every pod needs cluster DNS over UDP and TCP; host-network pods do not (they use the node)', () => {
+    const host = plainPod('nvidia-gpu', 'dcgm', { app: 'dcgm' });
+    host.pod.spec.hostNetwork = true;
+    const { flows } = flowsOf(ctx([searchNs], [plainPod('search', 'a', { app: 'a' }), host]));
+    const dns = flows.filter((f) => f.purpose === 'cluster DNS');
+    expect(dns.map((f) => `${flowName(f)} ${f.needer}`)).toEqual([
+      'flow search/a [main] -> kube-system/kube-dns:53/UDP (cluster DNS) Deployment search/a',
+      'flow search/a [main] -> kube-system/kube-dns:53 (cluster DNS) Deployment search/a',
+    ]);
+    expect(dns[0].service).toEqual({ namespace: 'kube-system', name: 'kube-dns', port: 53 });
+    // The EKS CoreDNS add-on's pods (not in the output) are synthesized with their labels.
+    expect(dns[0].dst.twin?.pod.metadata.labels).toEqual({ 'k8s-app': 'kube-dns', 'eks.amazonaws.com/component': 'coredns' });
+  });
+
+  test('pods with a proxy need istiod on 15012; others do not', () => {
+    const { flows } = flowsOf(ctx([searchNs, istiod()], [modelPod(), plainPod('search', 'a', { app: 'a' })]));
+    const x = flows.filter((f) => f.purpose === 'istiod xDS');
+    expect(x).toHaveLength(1);
+    expect(x[0]).toMatchObject({ needer: 'Deployment search/llama3-8b-stable', field: 'spec.template.spec.initContainers[istio-proxy]', port: 15012, container: 'istio-proxy' });
+    expect(x[0].dst.twin?.pod.metadata.labels).toEqual({ app: 'istiod', istio: 'pilot' });
+    expect(x[0].dst.twin?.namespace).toBe('istio-system');
+  });
+
+  test('Pod Identity: only pods whose ServiceAccount has an association, from the container that calls AWS', () => {
+    const other = modelPod('reranker-stable');
+    other.pod.spec.serviceAccountName = 'reranker';
+    const { flows } = flowsOf(ctx([searchNs, istiod()], [modelPod(), other]));
+    const x = flows.filter((f) => f.purpose === 'Pod Identity credentials');
+    expect(x).toHaveLength(1);
+    expect(x[0]).toMatchObject({
+      needer: 'Deployment search/llama3-8b-stable',
+      field: 'spec.template.spec.initContainers[fetch-weights]',
+      container: 'fetch-weights',
+      port: 80,
+      dst: { kind: 'ip', ip: '169.254.170.23' },
+    });
+  });
+
+  test('S3: the regional endpoint and the bucket virtual host on 443, region from AWS_REGION, then the twin option', () => {
+    const { flows } = flowsOf(ctx([searchNs], [modelPod('a', { region: 'eu-west-1' }), modelPod('b', { region: null }), modelPod('c', { bucket: 'dotted.bucket.name' })]));
+    const s3 = flows.filter((f) => f.purpose === 'weight download');
+    expect(s3.map((f) => f.dst.hosts)).toEqual([
+      ['s3.eu-west-1.amazonaws.com', 'acme-llm-prod-models.s3.eu-west-1.amazonaws.com'],
+      ['s3.us-east-1.amazonaws.com', 'acme-llm-prod-models.s3.us-east-1.amazonaws.com'],
+      ['s3.us-east-1.amazonaws.com'],
+    ]);
+    expect(s3[0]).toMatchObject({ field: 'spec.template.spec.initContainers[fetch-weights].command', port: 443, protocol: 'TCP' });
+  });
+
+  test('S3 without any known region is not modelled, not guessed', () => {
+    const { flows, notModelled } = flowsOf(ctx([searchNs], [modelPod('a', { region: null })], [], { region: undefined }));
+    expect(flows.filter((f) => f.purpose === 'weight download')).toHaveLength(0);
+    expect(notModelled).toContain('Deployment search/a spec.template.spec.initContainers[fetch-weights].command: reads s3://acme-llm-prod-models/models/llama3-8b/2024-06-01/ '
+      + 'but no region is known (AWS_REGION or the twin\'s region option): S3 endpoint not modelled');
+  });
+
+  test('gateway routes: VirtualService bound to a Gateway -> Service -> targetPort -> pods (subset labels applied)', () => {
+    const gateway = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { namespace: 'istio-ingress', name: 'llm-gateway' }, spec: { selector: { istio: 'ingressgateway' } } };
+    const dr = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRule',
+      metadata: { namespace: 'search', name: 'llama3-8b' },
+      spec: { host: 'llama3-8b.search.svc.cluster.local', subsets: [{ name: 'stable', labels: { 'llm-platform.io/model-version': 'stable' } }] },
+    };
+    const vs = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { namespace: 'istio-ingress', name: 'route' },
+      spec: { gateways: ['llm-gateway'], hosts: ['llm.example.com'], http: [{ route: [{ destination: { host: 'llama3-8b.search.svc.cluster.local', port: { number: 8000 }, subset: 'stable' } }] }] },
+    };
+    const meshOnly = { ...vs, metadata: { namespace: 'search', name: 'mesh' }, spec: { ...vs.spec, gateways: ['mesh'] } };
+    const { flows } = flowsOf(ctx([searchNs, istiod(), ingress, gateway, dr, vs, meshOnly, modelService], [modelPod(), modelPod('llama3-8b-candidate')]));
+    const x = flows.filter((f) => f.purpose === 'gateway route');
+    expect(x.map(flowName)).toEqual(['flow istio-ingress/istio-ingress [istio-proxy] -> search/llama3-8b-stable:8000 (gateway route)']);
+    expect(x[0]).toMatchObject({ needer: 'VirtualService istio-ingress/route', field: 'spec.http[0].route[0].destination', service: { namespace: 'search', name: 'llama3-8b', port: 8000 } });
+    // The gateway chart's pods are synthesized from its values: app=<release>, istio=ingressgateway, ServiceAccount istio-ingressgateway.
+    expect(x[0].src.twin?.pod.metadata.labels).toEqual({ app: 'istio-ingress', istio: 'ingressgateway' });
+    expect(x[0].src.twin?.pod.spec.serviceAccountName).toBe('istio-ingressgateway');
+  });
+
+  test('a route to a Service port that does not exist is left to the references check (not modelled here)', () => {
+    const gateway = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { namespace: 'istio-ingress', name: 'gw' }, spec: { selector: { istio: 'ingressgateway' } } };
+    const vs = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { namespace: 'istio-ingress', name: 'r' },
+      spec: { gateways: ['istio-ingress/gw', 'gone'], http: [{ route: [{ destination: { host: 'llama3-8b.search.svc.cluster.local', port: { number: 80 } } }, { destination: { host: 'nope.search.svc.cluster.local' } }] }] },
+    };
+    const { flows, notModelled } = flowsOf(ctx([searchNs, ingress, gateway, vs, modelService], [modelPod()]));
+    expect(flows.filter((f) => f.purpose === 'gateway route')).toHaveLength(0);
+    expect(notModelled).toEqual(expect.arrayContaining([
+      'VirtualService istio-ingress/r spec.gateways: Gateway istio-ingress/gone is not in the output',
+      'VirtualService istio-ingress/r spec.http[0].route[0].destination: Service search/llama3-8b has no port 80',
+      'VirtualService istio-ingress/r spec.http[0].route[1].destination: host nope.search.svc.cluster.local is not a Service of the output',
+    ]));
+  });
+
+  test('PodMonitor and ServiceMonitor targets; Prometheus pods from the chart defaults; monitor selection by the chart values', () => {
+    const pm = {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PodMonitor',
+      metadata: { namespace: 'search', name: 'm' },
+      spec: { selector: { matchLabels: { 'llm-platform.io/model': 'llama3-8b' } }, podMetricsEndpoints: [{ port: 'http', path: '/metrics' }, { port: 'nope' }] },
+    };
+    const sm = {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { namespace: 'search', name: 's' },
+      spec: { selector: { matchLabels: { app: 'svc' } }, endpoints: [{ port: 'http' }] },
+    };
+    const svc = { ...modelService, metadata: { ...modelService.metadata, labels: { app: 'svc' } } };
+    const { flows, notModelled } = flowsOf(ctx([searchNs, promStack, pm, sm, svc], [modelPod()]));
+    const x = flows.filter((f) => f.purpose === 'scrape');
+    expect(x.map((f) => `${f.needer} ${f.field} ${flowName(f)}`)).toEqual([
+      'PodMonitor search/m spec.podMetricsEndpoints[0].port flow monitoring/prometheus-kube-prometheus-stack-prometheus [prometheus] -> search/llama3-8b-stable:8000 (scrape)',
+      'ServiceMonitor search/s spec.endpoints[0].port flow monitoring/prometheus-kube-prometheus-stack-prometheus [prometheus] -> search/llama3-8b-stable:8000 (scrape)',
+    ]);
+    expect(x[0].src.twin?.pod.metadata.labels).toEqual({
+      'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': 'kube-prometheus-stack-prometheus', 'prometheus': 'kube-prometheus-stack-prometheus',
+    });
+    expect(x[0].http).toEqual({ method: 'GET', path: '/metrics' });
+    expect(notModelled).toContain('PodMonitor search/m spec.podMetricsEndpoints[1]: port "nope" is not declared by search/llama3-8b-stable');
+
+    // Chart default podMonitorSelectorNilUsesHelmValues: true -> only monitors labelled release=<release>.
+    const strict = app('prod-kube-prometheus-stack', 'kube-prometheus-stack', 'monitoring', {});
+    const r = flowsOf(ctx([searchNs, strict, pm], [modelPod()]));
+    expect(r.flows.filter((f) => f.purpose === 'scrape')).toHaveLength(0);
+    expect(r.notModelled).toContain('PodMonitor search/m: not selected by Prometheus (podMonitorSelector)');
+    // No Prometheus at all.
+    expect(flowsOf(ctx([searchNs, pm], [modelPod()])).notModelled).toContain('PodMonitor/ServiceMonitor: no Prometheus in the output or the pod inventory, scrapes not modelled');
+  });
+
+  test('the OTel collector: prometheus receiver targets (keep + __address__), in-cluster and external exporters in pipelines', () => {
+    const col = {
+      apiVersion: 'opentelemetry.io/v1beta1',
+      kind: 'OpenTelemetryCollector',
+      metadata: { namespace: 'observability', name: 'otel' },
+      spec: {
+        config: {
+          receivers: {
+            'prometheus/models': {
+              config: {
+                scrape_configs: [{
+                  job_name: 'm',
+                  metrics_path: '/metrics',
+                  kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: ['search'] } }],
+                  relabel_configs: [
+                    { action: 'keep', regex: 'llama3-8b', source_labels: ['__meta_kubernetes_pod_label_llm_platform_io_model'] },
+                    { action: 'replace', regex: '(.+)', replacement: '$$1:8000', source_labels: ['__meta_kubernetes_pod_ip'], target_label: '__address__' },
+                  ],
+                }, { job_name: 'svc', kubernetes_sd_configs: [{ role: 'endpoints' }] }],
+              },
+            },
+            'otlp': { protocols: { grpc: {} } },
+          },
+          exporters: {
+            'otlp/traces': { endpoint: 'tempo.tracing.svc:4317' },
+            'prometheusremotewrite/amp': { endpoint: 'https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write' },
+            'debug': {},
+            'otlp/unused': { endpoint: 'unused.example.com:4317' },
+          },
+          service: { pipelines: { metrics: { receivers: ['otlp', 'prometheus/models'], exporters: ['prometheusremotewrite/amp'] }, traces: { receivers: ['otlp'], exporters: ['otlp/traces', 'debug'] } } },
+        },
+      },
+    };
+    const tempoSvc = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'tracing', name: 'tempo' }, spec: { selector: { app: 'tempo' }, ports: [{ port: 4317, targetPort: 4317 }] } };
+    const colPod = plainPod('observability', 'otel-collector', { 'app.kubernetes.io/name': 'otel-collector' }, [{ name: 'otc-container' }], 'otel-collector');
+    const colTwin: TwinPod = { ...colPod, owner: 'OpenTelemetryCollector observability/otel' };
+    const tempo = plainPod('tracing', 'tempo', { app: 'tempo' }, [{ name: 'tempo', ports: [{ containerPort: 4317 }] }]);
+    const { flows, notModelled } = flowsOf(ctx([col, tempoSvc], [colTwin, modelPod(), tempo]));
+    const x = flows.filter((f) => f.needer === 'OpenTelemetryCollector observability/otel' && f.purpose !== 'cluster DNS');
+    expect(x.map((f) => `${f.field} ${flowName(f)}`)).toEqual([
+      'spec.config.receivers.prometheus/models.config.scrape_configs[0] flow observability/otel-collector [otc-container] -> search/llama3-8b-stable:8000 (scrape)',
+      'spec.config.exporters.otlp/traces.endpoint flow observability/otel-collector [otc-container] -> tracing/tempo:4317 (telemetry export)',
+      'spec.config.exporters.prometheusremotewrite/amp.endpoint flow observability/otel-collector [otc-container] -> aps-workspaces.us-east-1.amazonaws.com:443 (telemetry export)',
+    ]);
+    expect(notModelled).toContain('OpenTelemetryCollector observability/otel spec.config.receivers.prometheus/models.config.scrape_configs[1]: only static_configs and one kubernetes_sd_configs role pod are modelled');
+  });
+
+  test('KEDA prometheus triggers: keda-operator -> serverAddress (the operator\'s prometheus-operated Service)', () => {
+    const so = {
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { namespace: 'search', name: 'llama3-8b-stable' },
+      spec: { triggers: [{ type: 'prometheus', metadata: { serverAddress: 'http://prometheus-operated.monitoring.svc:9090', query: 'x' } }, { type: 'cpu' }] },
+    };
+    const { flows } = flowsOf(ctx([searchNs, keda, promStack, so], []));
+    const x = flows.filter((f) => f.purpose === 'autoscaling query');
+    expect(x.map((f) => `${f.field} ${flowName(f)}`)).toEqual([
+      'spec.triggers[0].metadata.serverAddress flow keda/keda-operator [keda-operator] -> monitoring/prometheus-kube-prometheus-stack-prometheus:9090 (autoscaling query)',
+    ]);
+    expect(x[0].service).toEqual({ namespace: 'monitoring', name: 'prometheus-operated', port: 9090 });
+  });
+
+  test('webhooks: the API server (outside the pod network) -> every webhook Service, from the derived objects too', () => {
+    const vwc = {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'kserve', annotations: { 'twin.llm-platform.io/made-by': 'Application argocd/kserve' } },
+      webhooks: [{ name: 'a', clientConfig: { service: { namespace: 'kserve', name: 'kserve-webhook', port: 443 } } }, { name: 'b', clientConfig: { url: 'https://x' } }],
+    };
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'kserve', name: 'kserve-webhook' }, spec: { selector: { app: 'kserve' }, ports: [{ port: 443, targetPort: 'webhook' }] } };
+    const ctrl = plainPod('kserve', 'kserve-controller', { app: 'kserve' }, [{ name: 'manager', ports: [{ name: 'webhook', containerPort: 9443 }] }]);
+    const { flows, notModelled } = flowsOf(ctx([], [ctrl], [vwc, svc]));
+    const x = flows.filter((f) => f.purpose === 'admission webhook');
+    expect(x.map((f) => `${f.needer} ${f.field} ${flowName(f)}`)).toEqual([
+      'ValidatingWebhookConfiguration kserve webhooks[0].clientConfig.service flow kube-apiserver -> kserve/kserve-controller:9443 (admission webhook)',
+    ]);
+    expect(notModelled).toContain('ValidatingWebhookConfiguration kserve webhooks[1].clientConfig.url: URL webhooks are reached outside the cluster network, not modelled');
+  });
+
+  test('image pulls are said to be outside the model', () => {
+    expect(flowsOf(ctx([], [], [], { registries: ['123.dkr.ecr.us-east-1.amazonaws.com'] })).notModelled)
+      .toContain('image pulls from 123.dkr.ecr.us-east-1.amazonaws.com go from the node (kubelet), outside NetworkPolicy and the mesh: not modelled');
+  });
+});
+
+describe('helpers', () => {
+  test('namespace labels: Namespace objects, Argo CD-created namespaces, the automatic name label', () => {
+    const labels = namespaceLabelsOf({ index: new ObjectIndex([searchNs, promStack]), derived: [] });
+    expect(labels('search')).toEqual({ 'istio-injection': 'enabled', 'llm-platform.io/tenant': 'search', 'kubernetes.io/metadata.name': 'search' });
+    expect(labels('monitoring')).toEqual({ 'app.kubernetes.io/managed-by': 'cdk-llm-platform', 'kubernetes.io/metadata.name': 'monitoring' });
+    expect(labels('kube-system')).toEqual({ 'kubernetes.io/metadata.name': 'kube-system' });
+  });
+  test('service hosts, target ports, endpoints', () => {
+    const world = flowWorld(ctx([modelService], []));
+    for (const h of ['llama3-8b', 'llama3-8b.search', 'llama3-8b.search.svc', 'llama3-8b.search.svc.cluster.local']) {
+      expect(serviceByHost(world, h, 'search')?.metadata.name).toBe('llama3-8b');
+    }
+    expect(serviceByHost(world, 'llama3-8b', 'other')).toBeUndefined();
+    expect(serviceByHost(world, 's3.us-east-1.amazonaws.com', 'search')).toBeUndefined();
+    expect(resolveTargetPort(modelPod().pod, 'http')).toBe(8000);
+    expect(resolveTargetPort(modelPod().pod, 'http-envoy-prom')).toBe(15090);
+    expect(resolveTargetPort(modelPod().pod, 9000)).toBe(9000);
+    expect(resolveTargetPort(modelPod().pod, 'nope')).toBeUndefined();
+    expect(splitEndpoint('http://prometheus-operated.monitoring.svc:9090')).toEqual({ scheme: 'http', host: 'prometheus-operated.monitoring.svc', port: 9090 });
+    expect(splitEndpoint('tempo.tracing.svc:4317')).toEqual({ scheme: undefined, host: 'tempo.tracing.svc', port: 4317 });
+    expect(splitEndpoint('https://aps.amazonaws.com/x')).toEqual({ scheme: 'https', host: 'aps.amazonaws.com', port: undefined });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** The tenant of the reference platform, as emitted before the fixes: REGISTRY_ONLY, STRICT, tenant policies. */
+function brokenTenant(extra: any[] = [], pods: TwinPod[] = [modelPod()]): TwinContext {
+  return ctx([searchNs, istiod(), promStack, pa('istio-system'), pa('search'), ...tenantPolicies('search'), ...modelAuthz(), modelService, ...extra], pods);
+}
+
+describe('defect 5: weight download cannot reach S3 nor the Pod Identity agent', () => {
+  test('the broken variant (REGISTRY_ONLY, no ServiceEntry, native sidecar capturing the init container) is reported', () => {
+    const out = checkFlows(brokenTenant());
+    const s3 = out.findings.find((f) => f.problem.includes('(weight download)'));
+    expect(s3).toEqual({
+      check: 'flows',
+      object: 'Deployment search/llama3-8b-stable',
+      field: 'spec.template.spec.initContainers[fetch-weights].command',
+      problem: 'flow search/llama3-8b-stable [fetch-weights] -> s3.us-east-1.amazonaws.com + acme-llm-prod-models.s3.us-east-1.amazonaws.com:443 (weight download) '
+        + 'is blocked by meshConfig.outboundTrafficPolicy REGISTRY_ONLY: no ServiceEntry covers the hosts s3.us-east-1.amazonaws.com, acme-llm-prod-models.s3.us-east-1.amazonaws.com on port 443',
+      value: 'meshConfig.outboundTrafficPolicy REGISTRY_ONLY',
+      fix: 'add a ServiceEntry (hosts: [s3.us-east-1.amazonaws.com, acme-llm-prod-models.s3.us-east-1.amazonaws.com], port 443 TLS, resolution DNS, location MESH_EXTERNAL) exported to namespace search',
+    });
+    const agent = out.findings.find((f) => f.problem.includes('(Pod Identity credentials)'));
+    expect(agent).toMatchObject({
+      object: 'Deployment search/llama3-8b-stable',
+      field: 'spec.template.spec.initContainers[fetch-weights]',
+      problem: 'flow search/llama3-8b-stable [fetch-weights] -> 169.254.170.23 (EKS Pod Identity agent):80 (Pod Identity credentials) is blocked by meshConfig.outboundTrafficPolicy REGISTRY_ONLY: '
+        + 'no ServiceEntry covers the address 169.254.170.23 on port 80',
+    });
+    expect(agent?.fix).toContain('traffic.sidecar.istio.io/excludeOutboundIPRanges: "169.254.170.23/32"');
+    expect(byPurpose(out, 'weight download')).toBe('weight download: 0/1 allowed');
+  });
+
+  test('the fixed variant (ServiceEntry for S3, the agent excluded from capture) passes', () => {
+    const se = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'ServiceEntry',
+      metadata: { namespace: 'istio-system', name: 's3' },
+      spec: { hosts: ['s3.us-east-1.amazonaws.com', '*.s3.us-east-1.amazonaws.com'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }], location: 'MESH_EXTERNAL', resolution: 'DNS' },
+    };
+    const pod = modelPod('llama3-8b-stable', { annotations: { 'traffic.sidecar.istio.io/excludeOutboundIPRanges': '169.254.170.23/32' } });
+    pod.pod.spec.initContainers[0].args = ['istio-iptables', '-i', '*', '-x', '169.254.170.23/32'];
+    const out = checkFlows(brokenTenant([se], [pod]));
+    expect(out.findings.filter((f) => /weight download|Pod Identity/.test(f.problem))).toEqual([]);
+    expect(byPurpose(out, 'weight download')).toBe('weight download: 1/1 allowed');
+    expect(byPurpose(out, 'Pod Identity credentials')).toBe('Pod Identity credentials: 1/1 allowed');
+  });
+
+  test('ALLOW_ANY and a classic (non-native) sidecar: the init container is captured before the proxy runs', () => {
+    const out = checkFlows(ctx([searchNs, istiod('ALLOW_ANY'), ...tenantPolicies('search')], [modelPod('llama3-8b-stable', { native: false })]));
+    const s3 = out.findings.find((f) => f.problem.includes('(weight download)'));
+    expect(s3?.problem).toContain('is blocked by istio-iptables: init container fetch-weights is captured by istio-iptables but istio-proxy is not running yet (not a native sidecar)');
+    expect(s3?.fix).toContain('native sidecar');
+  });
+
+  test('a NetworkPolicy without HTTPS egress blocks S3 at the NetworkPolicy layer', () => {
+    const policies = tenantPolicies('search').filter((p) => p.metadata.name !== 'allow-https-egress');
+    const out = checkFlows(ctx([searchNs, istiod('ALLOW_ANY'), ...policies], [modelPod()]));
+    const s3 = out.findings.find((f) => f.problem.includes('(weight download)'));
+    expect(s3?.problem).toContain('is blocked by NetworkPolicy search/default-deny, NetworkPolicy search/allow-dns');
+    expect(s3?.fix).toBe('add an egress rule to a NetworkPolicy in namespace search selecting the source pods, to an ipBlock covering s3.us-east-1.amazonaws.com, '
+      + 'acme-llm-prod-models.s3.us-east-1.amazonaws.com (e.g. 0.0.0.0/0 except the instance metadata address, or the AWS prefix list\'s CIDRs) on 443/TCP');
+  });
+});
+
+describe('defect 10: scrapes under STRICT mTLS and tenant policies admitting only the monitoring namespace', () => {
+  const podMonitor = (port: any) => ({
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PodMonitor',
+    metadata: { namespace: 'search', name: 'llama3-8b-metrics' },
+    spec: { namespaceSelector: { matchNames: ['search'] }, selector: { matchLabels: { 'llm-platform.io/model': 'llama3-8b' } }, podMetricsEndpoints: [{ ...port, path: '/metrics', scheme: 'http' }] },
+  });
+
+  test('the broken variant (Prometheus scrapes the app port over plain HTTP) is reported, naming PeerAuthentication and then the AuthorizationPolicy', () => {
+    const out = checkFlows(brokenTenant([podMonitor({ portNumber: 8000 })]));
+    const f = out.findings.find((x) => x.object === 'PodMonitor search/llama3-8b-metrics');
+    expect(f).toMatchObject({
+      field: 'spec.podMetricsEndpoints[0].portNumber',
+      problem: 'flow monitoring/prometheus-kube-prometheus-stack-prometheus [prometheus] -> search/llama3-8b-stable:8000 (scrape) is blocked by PeerAuthentication search/default: '
+        + 'PeerAuthentication search/default spec.mtls.mode is STRICT and the client monitoring/prometheus-kube-prometheus-stack-prometheus (no sidecar) connects in plain text '
+        + '(then also by AuthorizationPolicy search/llama3-8b-allow)',
+    });
+    expect(f?.fix).toContain('Istio metrics merging (the sidecar\'s port 15020 /stats/prometheus');
+  });
+
+  test('the fixed variant (scrape the merged metrics on the sidecar status port 15020) passes', () => {
+    const out = checkFlows(brokenTenant([podMonitor({ portNumber: 15020 })]));
+    expect(out.findings.filter((x) => x.object === 'PodMonitor search/llama3-8b-metrics')).toEqual([]);
+    expect(byPurpose(out, 'scrape')).toBe('scrape: 1/1 allowed');
+  });
+
+  test('scraping with Istio certificates is mTLS, and the monitoring namespace rule then matches', () => {
+    const pm = podMonitor({ portNumber: 8000 });
+    pm.spec.podMetricsEndpoints[0] = { ...pm.spec.podMetricsEndpoints[0], scheme: 'https', tlsConfig: { caFile: '/etc/prom-certs/root-cert.pem', certFile: '/etc/prom-certs/cert-chain.pem' } };
+    const out = checkFlows(brokenTenant([pm]));
+    expect(out.findings.filter((x) => x.object === 'PodMonitor search/llama3-8b-metrics')).toEqual([]);
+  });
+
+  test('the collector\'s own scrape is blocked by the tenant NetworkPolicies (only monitoring is admitted)', () => {
+    const col = {
+      apiVersion: 'opentelemetry.io/v1beta1',
+      kind: 'OpenTelemetryCollector',
+      metadata: { namespace: 'observability', name: 'otel-gateway' },
+      spec: {
+        config: {
+          receivers: {
+            'prometheus/models': {
+              config: {
+                scrape_configs: [{
+                  job_name: 'm',
+                  kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: ['search'] } }],
+                  relabel_configs: [{ action: 'keep', regex: 'llama3-8b', source_labels: ['__meta_kubernetes_pod_label_llm_platform_io_model'] },
+                    { action: 'replace', regex: '(.+)', replacement: '$$1:8000', source_labels: ['__meta_kubernetes_pod_ip'], target_label: '__address__' }],
+                }],
+              },
+            },
+          },
+          service: { pipelines: { metrics: { receivers: ['prometheus/models'], exporters: [] } } },
+        },
+      },
+    };
+    const colPod: TwinPod = { ...plainPod('observability', 'otel-gateway-collector', { 'app.kubernetes.io/name': 'otel-gateway-collector' }, [{ name: 'otc-container' }]), owner: 'OpenTelemetryCollector observability/otel-gateway' };
+    const out = checkFlows(brokenTenant([col, ns('observability')], [modelPod(), colPod]));
+    const f = out.findings.find((x) => x.object === 'OpenTelemetryCollector observability/otel-gateway' && x.problem.includes('(scrape)'));
+    expect(f).toMatchObject({
+      field: 'spec.config.receivers.prometheus/models.config.scrape_configs[0]',
+      fix: 'add an ingress rule to a NetworkPolicy in namespace search selecting the destination pods, from namespaceSelector kubernetes.io/metadata.name=observability '
+        + 'with podSelector app.kubernetes.io/name=otel-gateway-collector on 8000/TCP',
+    });
+    expect(f?.problem).toContain('is blocked by NetworkPolicy search/default-deny');
+    expect(f?.problem).toContain('(then also by PeerAuthentication search/default, AuthorizationPolicy search/llama3-8b-allow)');
+  });
+});
+
+describe('evaluation through every layer', () => {
+  const gateway = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { namespace: 'istio-ingress', name: 'llm-gateway' }, spec: { selector: { istio: 'ingressgateway' } } };
+  const vs = {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { namespace: 'istio-ingress', name: 'route' },
+    spec: { gateways: ['llm-gateway'], http: [{ route: [{ destination: { host: 'llama3-8b.search.svc.cluster.local', port: { number: 8000 } } }] }] },
+  };
+
+  test('gateway -> model over mTLS with the gateway principal is allowed; a wrong principal is denied by the AuthorizationPolicy', () => {
+    const ok = checkFlows(brokenTenant([ingress, gateway, vs]));
+    expect(byPurpose(ok, 'gateway route')).toBe('gateway route: 1/1 allowed');
+    const wrong = checkFlows(brokenTenant([app('prod-istio-ingress', 'gateway', 'istio-ingress', { labels: { istio: 'ingressgateway' } }, 'istio-ingress'), gateway, vs]));
+    const f = wrong.findings.find((x) => x.object === 'VirtualService istio-ingress/route');
+    expect(f?.problem).toContain('is blocked by AuthorizationPolicy search/llama3-8b-allow: ALLOW policies apply (AuthorizationPolicy search/default-deny, AuthorizationPolicy search/llama3-8b-allow; '
+      + 'AuthorizationPolicy search/default-deny allows nothing) and none matches');
+    expect(f?.fix).toBe('add an ALLOW rule for cluster.local/ns/istio-ingress/sa/istio-ingress on port 8000 to an AuthorizationPolicy selecting the destination pods in namespace search');
+  });
+
+  test('a DestinationRule disabling TLS makes the gateway a plain-text client, which STRICT rejects', () => {
+    const dr = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRule',
+      metadata: { namespace: 'search', name: 'llama3-8b' },
+      spec: { host: 'llama3-8b', trafficPolicy: { tls: { mode: 'DISABLE' } } },
+    };
+    const out = checkFlows(brokenTenant([ingress, gateway, vs, dr]));
+    expect(out.findings.find((x) => x.object === 'VirtualService istio-ingress/route')?.problem).toContain('is blocked by PeerAuthentication search/default');
+  });
+
+  test('a default-deny egress without DNS blocks cluster DNS; the finding names the pod owner', () => {
+    const out = checkFlows(ctx([searchNs, np('search', 'default-deny', { podSelector: {}, policyTypes: ['Egress'] })], [plainPod('search', 'a', { app: 'a' })]));
+    expect(out).toMatchObject({ check: 'flows', checked: 2, passed: 0 });
+    expect(out.findings[0]).toMatchObject({
+      object: 'Deployment search/a',
+      field: 'spec.template',
+      problem: 'flow search/a [main] -> kube-system/kube-dns:53/UDP (cluster DNS) is blocked by NetworkPolicy search/default-deny: the source is isolated for egress by NetworkPolicy search/default-deny '
+        + 'and no rule allows this destination on 53/UDP',
+      fix: 'add an egress rule to a NetworkPolicy in namespace search selecting the source pods, to namespaceSelector kubernetes.io/metadata.name=kube-system with podSelector k8s-app=kube-dns on 53/UDP',
+    });
+  });
+
+  test('the API server reaching a webhook: an ingress default-deny blocks it; an ipBlock of part of the VPC is not modelled', () => {
+    const vwc = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'w' }, webhooks: [{ name: 'a', clientConfig: { service: { namespace: 'kserve', name: 'wh' } } }] };
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'kserve', name: 'wh' }, spec: { selector: { app: 'kserve' }, ports: [{ port: 443, targetPort: 9443 }] } };
+    const ctrl = plainPod('kserve', 'kserve-controller', { app: 'kserve' }, [{ name: 'manager', ports: [{ containerPort: 9443 }] }]);
+    const deny = np('kserve', 'deny', { podSelector: {}, policyTypes: ['Ingress'] });
+    const blocked = checkFlows(ctx([deny], [ctrl], [vwc, svc]));
+    const f = blocked.findings.find((x) => x.object === 'ValidatingWebhookConfiguration w');
+    expect(f?.fix).toBe('add an ingress rule to a NetworkPolicy in namespace kserve selecting the destination pods, from an ipBlock covering the cluster\'s control plane ENIs (the VPC CIDR) on 9443/TCP');
+    const partial = np('kserve', 'vpc', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/16' } }] }] });
+    const unknown = checkFlows(ctx([deny, partial], [ctrl], [vwc, svc]));
+    expect(unknown.findings.filter((x) => x.object === 'ValidatingWebhookConfiguration w')).toEqual([]);
+    expect(unknown.notModelled.some((l) => l.startsWith('flow kube-apiserver -> kserve/kserve-controller:9443 (admission webhook): NetworkPolicy kserve/vpc:'))).toBe(true);
+  });
+
+  test('CNI-specific policy kinds are reported as not modelled, never crash', () => {
+    const cilium = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { namespace: 'search', name: 'c' }, spec: {} };
+    const calico = { apiVersion: 'crd.projectcalico.org/v1', kind: 'NetworkPolicy', metadata: { namespace: 'search', name: 'k' }, spec: { podSelector: 'nonsense' } };
+    const out = checkFlows(ctx([searchNs, cilium, calico], [plainPod('search', 'a', { app: 'a' })]));
+    expect(out.notModelled).toEqual(expect.arrayContaining([
+      'CiliumNetworkPolicy search/c (cilium.io/v2): CNI-specific network policies are not evaluated; flows are judged by Kubernetes NetworkPolicy only',
+      'NetworkPolicy search/k (crd.projectcalico.org/v1): CNI-specific network policies are not evaluated; flows are judged by Kubernetes NetworkPolicy only',
+    ]));
+    expect(out.passed).toBe(out.checked);
+  });
+
+  test('odd input never crashes', () => {
+    const odd = [
+      { kind: 'VirtualService', metadata: { name: 'x' }, spec: { gateways: ['g'], http: [null, { route: [{}] }] } },
+      { kind: 'PodMonitor', metadata: { name: 'p' }, spec: { podMetricsEndpoints: [{}] } },
+      { kind: 'ScaledObject', metadata: { name: 's' }, spec: { triggers: [{ type: 'prometheus', metadata: {} }] } },
+      { kind: 'OpenTelemetryCollector', metadata: { name: 'o' }, spec: { config: 'not: [yaml' } },
+      { kind: 'MutatingWebhookConfiguration', metadata: { name: 'm' }, webhooks: [{ clientConfig: { service: { namespace: 'x', name: 'y' } } }] },
+      keda, promStack, istiod(),
+    ];
+    const pod = plainPod('x', 'weird', {});
+    pod.pod.spec = {};
+    expect(() => checkFlows(ctx(odd, [pod]))).not.toThrow();
+  });
+});
+
+describe('the reference platform', () => {
+  test('its current output is checked end to end: every family of flows is derived and every finding is in the ValidationError grammar', () => {
+    const objects = new KubernetesPlatform(new App(), 'acme-llm', { spec }).manifests().map((m) => m.resource);
+    const index = new ObjectIndex(objects);
+    const sas = index.ofKind('ServiceAccount').map((s) => `${s.metadata.namespace}/${s.metadata.name}`);
+    const options: ResolvedTwinOptions = { ...OPTIONS, podIdentityServiceAccounts: sas };
+    const inventory = workloadPodsOf(index, options);
+    const out = checkFlows({ index, pods: inventory.pods, derived: inventory.derived, options });
+    expect(out.check).toBe('flows');
+    expect(out.checked).toBeGreaterThan(40);
+    expect(out.passed).toBeLessThanOrEqual(out.checked);
+    expect(out.passed + out.findings.length).toBeLessThanOrEqual(out.checked);
+    for (const purpose of ['cluster DNS', 'istiod xDS', 'Pod Identity credentials', 'weight download', 'gateway route', 'scrape', 'autoscaling query']) {
+      expect(byPurpose(out, purpose)).toBeDefined();
+    }
+    for (const f of out.findings) {
+      expect(f.object).toMatch(/^[A-Za-z]+ \S+$/);
+      expect(f.problem).toMatch(/^flow \S+.* -> .* \(.+\) is blocked by .+: .+/);
+      expect(f.fix).toMatch(/^[a-z]/);
+      expect(f.fix).not.toMatch(/\.$/);
+    }
+  });
+});
