@@ -69,6 +69,9 @@ describe('KServe InferenceService (v0.19.0, Standard mode)', () => {
     expect(kserveFacts().service.port).toBe(80);
     expect(svc.metadata).toMatchObject({ name: 'llama3-70b-predictor', namespace: 'support' });
     expect(svc.metadata.annotations[MADE_BY]).toBe('InferenceService support/llama3-70b');
+    expect(svc.metadata.labels).toEqual({
+      'llm-platform.io/model': 'llama3-70b', 'extra': 'yes', 'serving.kserve.io/inferenceservice': 'llama3-70b', 'component': 'predictor', 'app': 'isvc.llama3-70b-predictor',
+    });
     expect(svc.spec).toEqual({
       selector: { app: 'isvc.llama3-70b-predictor' },
       ports: [{ name: 'http', port: 80, targetPort: 8000, protocol: 'TCP' }, { name: 'grpc-x', port: 9000, targetPort: 9000, protocol: 'TCP', appProtocol: 'kubernetes.io/h2c' }],

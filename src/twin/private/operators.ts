@@ -268,7 +268,9 @@ export function inferenceServiceExpansion(isvc: any, index: ObjectIndex): Expans
   out.derived.push(madeBy({
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: predictorName, namespace, labels: { ...componentLabels }, annotations: { ...componentAnnotations } },
+    // raw_kube_reconciler.go builds the workload before the Service from the same componentMeta, whose Labels map
+    // createRawDefaultDeployment has extended with `app`: the Service carries it too.
+    metadata: { name: predictorName, namespace, labels: { ...componentLabels, [f.predictor.appLabel.key]: appLabel }, annotations: { ...componentAnnotations } },
     spec: { selector: { [f.service.selector.key]: `${f.service.selector.valuePrefix}${predictorName}` }, ports },
   }, owner));
 
