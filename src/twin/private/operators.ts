@@ -270,7 +270,12 @@ export function inferenceServiceExpansion(isvc: any, index: ObjectIndex): Expans
     kind: 'Service',
     // raw_kube_reconciler.go builds the workload before the Service from the same componentMeta, whose Labels map
     // createRawDefaultDeployment has extended with `app`: the Service carries it too.
-    metadata: { name: predictorName, namespace, labels: { ...componentLabels, [f.predictor.appLabel.key]: appLabel }, annotations: { ...componentAnnotations } },
+    metadata: {
+      name: predictorName,
+      namespace,
+      labels: { ...componentLabels, [f.predictor.appLabel.key]: appLabel },
+      annotations: { ...componentAnnotations },
+    },
     spec: { selector: { [f.service.selector.key]: `${f.service.selector.valuePrefix}${predictorName}` }, ports },
   }, owner));
 
