@@ -13,6 +13,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as YAML from 'yaml';
 import { ObjectIndex, ResolvedTwinOptions, TwinPod } from './model';
 
 /** The annotation every derived object carries: who makes it. */
@@ -484,8 +485,6 @@ export function getPath(values: any, dotted: string): any {
 }
 
 function parseYamlObject(text: string): any {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const YAML = require('yaml');
   const v = YAML.parse(text);
   return isPlainObject(v) ? v : {};
 }
