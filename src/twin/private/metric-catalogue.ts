@@ -73,12 +73,6 @@ export function metricSource(source: string): MetricSource | undefined {
   return metricSources().find((s) => s.source === source);
 }
 
-/** What the vendored Istio file says about the mesh config: built-in extension providers and the chart's default meshConfig. */
-export function istioMeshDefaults(): { builtinExtensionProviders: string[]; chartValuesMeshConfig: any } {
-  const raw = JSON.parse(fs.readFileSync(path.join(metricsDir(), 'istio-1.30.3.json'), 'utf-8'));
-  return raw.mesh;
-}
-
 /**
  * kube-prometheus-stack's default values that decide which monitors and rules its Prometheus selects
  * (`prometheus.enabled`, `prometheus.prometheusSpec.*Selector*`), at the chart version the add-on pins.

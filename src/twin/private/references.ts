@@ -1,7 +1,8 @@
 import * as YAML from 'yaml';
 import { argoModelOf, ARGOCD_KINDS, BUILTIN_GROUPS, groupOf, isClusterScoped, knownCrds, permitsDestination, permitsKind } from './bootstrap';
+import { applicationSources, istioMeshOf } from './istio-injection';
 import {
-  DCGM_DEFAULT_COUNTERS_PATH, DCGM_EXPORTER_VERSION, dcgmFieldsOf, dcgmShippedCounters, istioMeshDefaults, kubePrometheusStackDefaults,
+  DCGM_DEFAULT_COUNTERS_PATH, DCGM_EXPORTER_VERSION, dcgmFieldsOf, dcgmShippedCounters, kubePrometheusStackDefaults,
   metricSource, metricSources, MetricSource,
 } from './metric-catalogue';
 import { CheckOutcome, ObjectIndex, selectorMatches, TwinContext, TwinFinding, TwinPod } from './model';
@@ -96,22 +97,15 @@ function isMap(v: any): boolean {
 }
 
 /**
- * The extension provider names the mesh knows, from the istiod Application (chart `istiod`) in the output: Istio's
- * built-in providers plus meshConfig.extensionProviders of the chart's values (chart defaults, then the
- * Application's values); undefined when the output has no istiod Application.
+ * The extension provider names the mesh knows, from the istiod Application (chart `istiod`) in the output, as
+ * istioMeshOf (./istio-injection.ts) reads its mesh config: Istio's built-in providers merged by name with
+ * meshConfig.extensionProviders of the chart's values; undefined when the output has no istiod Application.
  */
 export function istioExtensionProviders(index: ObjectIndex): { names: Set<string>; application: any } | undefined {
-  for (const app of index.ofKind('Application')) {
-    const sources: any[] = app.spec?.sources ?? (app.spec?.source ? [app.spec.source] : []);
-    const src = sources.find((s) => s.chart === 'istiod');
-    if (!src) continue;
-    const defaults = istioMeshDefaults();
-    const values = deepMerge({ meshConfig: defaults.chartValuesMeshConfig }, helmValuesOf(src));
-    const names = new Set(defaults.builtinExtensionProviders);
-    for (const p of values?.meshConfig?.extensionProviders ?? []) if (p?.name) names.add(String(p.name));
-    return { names, application: app };
-  }
-  return undefined;
+  const mesh = istioMeshOf(index);
+  if (!mesh) return undefined;
+  const application = index.ofKind('Application').find((a) => applicationSources(a).some((s) => s.chart === 'istiod'));
+  return { names: new Set(mesh.extensionProviders.map((p: any) => String(p?.name))), application };
 }
 
 function containersOf(spec: any): any[] {
