@@ -296,7 +296,9 @@ describe('capacity: node drains', () => {
   test('minAvailable 1 at 1 replica: drains wait for a second replica (a note, not a finding)', () => {
     const out = run([deployment('m', { min: 1, max: 2 })], [mng('l40s', 4, 2)], [pdb('m', { minAvailable: 1 })]);
     expect(out.findings).toEqual([]);
-    expect(out.summary).toContain('drain: Deployment search/m keeps its only replica (PodDisruptionBudget search/m); a drain waits until a second replica runs (EKS fails a managed node group update after 15 minutes unless forced)');
+    expect(out.summary).toContain('drains: the single replica of Deployment search/m is kept by its PodDisruptionBudget; a drain waits until a second replica runs (EKS fails a managed node group update after 15 minutes unless forced)');
+    const two = run([deployment('m', { min: 1, max: 2 }), deployment('n', { min: 1, max: 2 })], [mng('l40s', 4, 3)]);
+    expect(two.summary).toContain('drains: the single replica of Deployment search/m, Deployment search/n is kept by its PodDisruptionBudget; a drain waits until a second replica runs (EKS fails a managed node group update after 15 minutes unless forced)');
   });
 
   test('a PDB allowing no eviction even at max replicas on a NodePool without terminationGracePeriod blocks drains forever', () => {
@@ -304,7 +306,7 @@ describe('capacity: node drains', () => {
     const np = objects.find((o) => o.kind === 'NodePool');
     const d = deployment('m', { min: 1, max: 1 });
     expect(run([d], [], [...objects, pdb('m', { minAvailable: 1 })]).findings).toEqual([]);
-    expect(run([d], [], [...objects, pdb('m', { minAvailable: 1 })]).summary.join('\n')).toContain('Karpenter NodePool l40s deletes it after terminationGracePeriod 3600s');
+    expect(run([d], [], [...objects, pdb('m', { minAvailable: 1 })]).summary.join('\n')).toContain('Karpenter NodePool l40s deletes it after terminationGracePeriod 1h');
     delete np.spec.template.spec.terminationGracePeriod;
     const out = run([d], [], [...objects, pdb('m', { maxUnavailable: '0%' })]);
     expect(out.findings).toEqual([expect.objectContaining({ object: 'PodDisruptionBudget search/m', field: 'spec.maxUnavailable', value: '0%' })]);

@@ -196,10 +196,12 @@ export function checkCapacity(ctx: TwinContext): CheckOutcome {
 
   // Node drains.
   const pdbs = ctx.index.ofKind('PodDisruptionBudget');
-  const drainNotes: string[] = [];
+  const waits = new Map<string, string[]>();
   for (const w of placeable.filter((x) => x.serving)) {
-    drainCheck(w, pdbs, (f) => add(f, w.owner), drainNotes);
+    drainCheck(w, pdbs, (f) => add(f, w.owner), (bounds) => waits.set(bounds, [...(waits.get(bounds) ?? []), w.owner]));
   }
+  const drainNotes = [...waits].map(([bounds, owners]) =>
+    `drains: the single replica of ${owners.join(', ')} is kept by its PodDisruptionBudget; a drain waits until a second replica runs (${bounds})`);
 
   // Karpenter NodePools: drift budgets, expiry without a drain bound.
   for (const pool of pools.filter((p) => p.nodePool)) {
@@ -509,7 +511,7 @@ function rolloutStrategy(w: Workload): Strategy | undefined {
   return { path, type, surge, unavailable, maxSurgeRaw: rawSurge, maxUnavailableRaw: rawUnavailable };
 }
 
-function drainCheck(w: Workload, pdbs: any[], add: (f: Omit<TwinFinding, 'check'>) => void, notes: string[]): void {
+function drainCheck(w: Workload, pdbs: any[], add: (f: Omit<TwinFinding, 'check'>) => void, waits: (bounds: string) => void): void {
   const ns = w.pod.namespace;
   const labels = w.pod.pod?.metadata?.labels ?? {};
   const matching = pdbs.filter((p) => (p.metadata?.namespace ?? '') === ns && p.spec?.selector && selectorMatches(p.spec.selector, labels));
@@ -556,9 +558,9 @@ function drainCheck(w: Workload, pdbs: any[], add: (f: Omit<TwinFinding, 'check'
   }
   if (allowedAt(min) === 0) {
     const bounds = w.pools.map((p) => (p.drainBoundSeconds !== undefined
-      ? `${p.source} deletes it after terminationGracePeriod ${p.drainBoundSeconds}s`
+      ? `${p.source} deletes it after terminationGracePeriod ${p.nodePool.spec.template.spec.terminationGracePeriod}`
       : p.nodePool ? `${p.source} waits` : `EKS fails a managed node group update after ${EKS_DRAIN_MINUTES} minutes unless forced`));
-    notes.push(`drain: ${name} keeps its only replica (${ObjectIndex.id(pdb)}); a drain waits until a second replica runs (${[...new Set(bounds)].join('; ')})`);
+    waits([...new Set(bounds)].join('; '));
   }
 }
 
