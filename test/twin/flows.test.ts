@@ -583,6 +583,43 @@ describe('evaluation through every layer', () => {
     expect(unknown.notModelled.some((l) => l.startsWith('flow kube-apiserver -> kserve/kserve-controller:9443 (admission webhook): NetworkPolicy kserve/vpc:'))).toBe(true);
   });
 
+  test('a webhook pod with a sidecar under STRICT rejects the API server (a plain-text client outside the mesh)', () => {
+    const vwc = {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'w' },
+      webhooks: [{ name: 'a', clientConfig: { service: { namespace: 'search', name: 'wh', port: 443 } } }],
+    };
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'search', name: 'wh' }, spec: { selector: { 'llm-platform.io/model': 'llama3-8b' }, ports: [{ port: 443, targetPort: 'http' }] } };
+    const out = checkFlows(ctx([searchNs, istiod(), pa('search')], [modelPod()], [vwc, svc]));
+    const f = out.findings.find((x) => x.object === 'ValidatingWebhookConfiguration w');
+    expect(f).toMatchObject({
+      field: 'webhooks[0].clientConfig.service',
+      problem: 'flow kube-apiserver -> search/llama3-8b-stable:8000 (admission webhook) is blocked by PeerAuthentication search/default: '
+        + 'PeerAuthentication search/default spec.mtls.mode is STRICT and the client (the API server, outside the mesh) connects in plain text',
+      fix: 'exclude port 8000 from inbound capture (traffic.sidecar.istio.io/excludeInboundPorts) or do not inject the webhook\'s pods',
+    });
+  });
+
+  test('KEDA -> Prometheus: allowed without policies, blocked by a default-deny ingress in monitoring', () => {
+    const so = {
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { namespace: 'search', name: 'llama3-8b-stable' },
+      spec: { triggers: [{ type: 'prometheus', metadata: { serverAddress: 'http://prometheus-operated.monitoring.svc:9090' } }] },
+    };
+    expect(byPurpose(checkFlows(ctx([keda, promStack, so], [])), 'autoscaling query')).toBe('autoscaling query: 1/1 allowed');
+    const deny = np('monitoring', 'deny', { podSelector: {}, policyTypes: ['Ingress'] });
+    const out = checkFlows(ctx([keda, promStack, so, deny], []));
+    expect(out.findings).toHaveLength(1);
+    expect(out.findings[0]).toMatchObject({
+      object: 'ScaledObject search/llama3-8b-stable',
+      field: 'spec.triggers[0].metadata.serverAddress',
+      fix: 'add an ingress rule to a NetworkPolicy in namespace monitoring selecting the destination pods, from namespaceSelector kubernetes.io/metadata.name=keda '
+        + 'with podSelector app.kubernetes.io/name=keda-operator on 9090/TCP',
+    });
+  });
+
   test('CNI-specific policy kinds are reported as not modelled, never crash', () => {
     const cilium = { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { namespace: 'search', name: 'c' }, spec: {} };
     const calico = { apiVersion: 'crd.projectcalico.org/v1', kind: 'NetworkPolicy', metadata: { namespace: 'search', name: 'k' }, spec: { podSelector: 'nonsense' } };
