@@ -7,3 +7,5 @@ export * from './ingress-gateway';
 export * from './content-filter';
 export * from './grpc-json-transcoder';
 export * from './mesh-telemetry';
+export * from './mesh-config';
+export * from './mesh-egress';

@@ -62,9 +62,13 @@ export interface ModelAccessOptions {
   readonly methods?: string[];
 
   /**
-   * Allow metrics scraping (`GET` on the runtime's metrics port and path) from the monitoring namespace.
+   * Allow metrics scraping (`GET` on the runtime's metrics port and path) through the sidecar from the
+   * monitoring namespace. Only useful for a scraper that is itself in the mesh (a `namespaces` source
+   * needs its mTLS identity). The platform's scrapers are outside the mesh and use Istio metrics
+   * merging instead (port 15020, which the sidecar does not capture, so no AuthorizationPolicy applies;
+   * see observability `MetricsMerging`).
    *
-   * @default - true when the runtime serves metrics
+   * @default false
    */
   readonly allowMetricsScrape?: boolean;
 }
@@ -177,7 +181,7 @@ export class ModelAccessPolicy extends Construct {
         throw new ValidationError('methods', 'must be upper-case HTTP methods', m, `use one of ${HTTP_METHODS.join(', ')}`, this);
       }
     }
-    this.allowMetricsScrape = props.allowMetricsScrape ?? model.runtime.hasMetrics;
+    this.allowMetricsScrape = props.allowMetricsScrape ?? false;
     if (this.allowMetricsScrape && !model.runtime.hasMetrics) {
       throw new ValidationError('allowMetricsScrape', `cannot be true: the ${model.runtime.name} runtime serves no metrics port`, true,
         'leave allowMetricsScrape unset or use a runtime with a metricsPort', this);

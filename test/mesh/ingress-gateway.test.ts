@@ -3,7 +3,7 @@ import { IngressGateway, ModelTraffic, TlsVersion } from '../../src/mesh';
 import { findObject, synthChart } from '../util';
 import { expectValidationError, newChart, tritonModel, vllmModel } from './fixtures';
 
-const props = { hosts: ['llm.example.com'], credentialName: 'llm-example-com-tls' };
+const props = { hosts: ['llm.example.com'], credentialName: 'llm-example-com-tls', externalCredential: true };
 
 describe('IngressGateway', () => {
   test('defaults: HTTPS only with TLS 1.2+, istio ingressgateway pods, gateway principal', () => {
@@ -41,6 +41,7 @@ describe('IngressGateway', () => {
         serviceAccountName: 'istio-ingress',
         httpsRedirect: true,
         minTlsVersion: TlsVersion.TLS1_3,
+        externalCredential: true,
       });
     });
     const g = findObject(objects, 'Gateway', 'public');
@@ -123,7 +124,56 @@ describe('IngressGateway', () => {
     [{ name: 'LLM' }, "'name' must be a DNS-1123 label", "got 'LLM'"],
     [{ minTlsVersion: 'TLSV1_0' }, "'minTlsVersion' must be a TlsVersion", "got 'TLSV1_0'"],
     [{ serviceAccountName: 'a/b' }, "'principal' must be in SPIFFE form", "got 'cluster.local/ns/istio-system/sa/a/b'"],
+    [{ externalCredential: true, tlsIssuer: { name: 'le' } }, "'externalCredential' contradicts 'tlsIssuer'", 'got true'],
+    [{ externalCredential: false, tlsIssuer: { name: 'Le' } }, "'tlsIssuer.name' must be a DNS-1123 subdomain", "got 'Le'"],
+    [{ externalCredential: false, tlsIssuer: { name: 'le', kind: 'Issuers' } }, "'tlsIssuer.kind' must be 'ClusterIssuer' or 'Issuer' for cert-manager.io issuers", "got 'Issuers'"],
+    [{ externalCredential: false, tlsIssuer: { name: 'pca', kind: 'aws-pca', group: 'awspca.cert-manager.io' } }, "'tlsIssuer.kind' must be a Kubernetes kind", "got 'aws-pca'"],
+    [{ externalCredential: false, tlsIssuer: { name: 'pca', kind: 'AWSPCAClusterIssuer', group: 'Bad_Group' } }, "'tlsIssuer.group' must be an API group", "got 'Bad_Group'"],
   ])('bad props %#', (bad, message, got) => {
     expectValidationError(() => new IngressGateway(newChart(), 'G', { ...props, ...bad } as any), [message, got]);
+  });
+
+  describe('defect 14: the TLS Secret the Gateway serves must be created', () => {
+    test('broken variant: a gateway whose credential nothing creates is refused', () => {
+      expectValidationError(() => new IngressGateway(newChart(), 'G', { hosts: ['llm.example.com'], credentialName: 'llm-tls' }),
+        ["'tlsIssuer' is required: nothing creates the TLS Secret 'llm-tls' the Gateway serves",
+          "name the cert-manager issuer (tlsIssuer: { kind: 'ClusterIssuer', name: 'letsencrypt' }), or set externalCredential: true"]);
+    });
+
+    test('fixed: a cert-manager Certificate in the gateway namespace writes secretName = credentialName for every host', () => {
+      let gw!: IngressGateway;
+      const objects = synthChart((chart) => {
+        gw = new IngressGateway(chart, 'G', {
+          hosts: ['llm.example.com', '*.llm.example.com'], credentialName: 'llm-tls', namespace: 'istio-ingress', tlsIssuer: { name: 'letsencrypt-prod' },
+        });
+      });
+      const cert = findObject(objects, 'Certificate', 'llm-tls');
+      expect(cert.apiVersion).toBe('cert-manager.io/v1');
+      expect(cert.metadata.namespace).toBe('istio-ingress');
+      expect(cert.spec).toEqual({
+        secretName: 'llm-tls',
+        dnsNames: ['*.llm.example.com', 'llm.example.com'],
+        issuerRef: { name: 'letsencrypt-prod', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      });
+      expect(findObject(objects, 'Gateway').spec.servers[0].tls.credentialName).toBe(cert.spec.secretName);
+      expect(gw.tlsIssuer).toEqual({ name: 'letsencrypt-prod', kind: 'ClusterIssuer', group: 'cert-manager.io' });
+    });
+
+    test('a namespaced Issuer and an external issuer group are passed through', () => {
+      const objects = synthChart((chart) => {
+        new IngressGateway(chart, 'A', { ...props, name: 'a', credentialName: 'a-tls', externalCredential: undefined, tlsIssuer: { name: 'local-ca', kind: 'Issuer' } });
+        new IngressGateway(chart, 'B', { ...props, name: 'b', credentialName: 'b-tls', externalCredential: undefined, tlsIssuer: { name: 'pca', kind: 'AWSPCAClusterIssuer', group: 'awspca.cert-manager.io' } });
+      });
+      expect(findObject(objects, 'Certificate', 'a-tls').spec.issuerRef).toEqual({ name: 'local-ca', kind: 'Issuer', group: 'cert-manager.io' });
+      expect(findObject(objects, 'Certificate', 'b-tls').spec.issuerRef).toEqual({ name: 'pca', kind: 'AWSPCAClusterIssuer', group: 'awspca.cert-manager.io' });
+    });
+
+    test('an external credential emits no Certificate', () => {
+      const objects = synthChart((chart) => {
+        new IngressGateway(chart, 'G', props);
+      });
+      expect(objects.filter((o: any) => o.kind === 'Certificate')).toEqual([]);
+    });
   });
 });

@@ -14,9 +14,11 @@ function buildMesh(chart: any): void {
   const mistral = ModelService.fromAttributes({ modelName: 'mistral-7b', tenant: 'search', runtime: ModelRuntime.TGI });
   const clip = ModelService.fromAttributes({ modelName: 'clip-vit', tenant: 'vision', runtime: ModelRuntime.TRITON });
 
-  const gateway = new IngressGateway(chart, 'Gateway', { hosts: ['llm.example.com'], credentialName: 'llm-example-com-tls', httpsRedirect: true });
+  const gateway = new IngressGateway(chart, 'Gateway', {
+    hosts: ['llm.example.com'], credentialName: 'llm-example-com-tls', httpsRedirect: true, tlsIssuer: { name: 'letsencrypt-prod' },
+  });
   const security = new MeshSecurity(chart, 'Security', { ingressGatewayPrincipal: gateway.principal, tenantNamespaces: ['search', 'vision'] });
-  new MeshTelemetry(chart, 'Telemetry', { tracingSamplingPercentage: 5 });
+  new MeshTelemetry(chart, 'Telemetry', { tracingSamplingPercentage: 5, otelCollectorService: 'otel-gateway-collector.observability.svc.cluster.local' });
 
   // llama3-8b: 95/5 canary, testers send `x-llm-canary: true`
   const llamaTraffic = new ModelTraffic(chart, 'Llama', { model: llama, environment: 'prod', canary: { candidateWeight: 5 } });
@@ -50,7 +52,8 @@ describe('mesh example: 2 tenants, 3 models (one in canary)', () => {
   test('synthesizes every object kind, all schema-valid', () => {
     const kinds = objects.map((o) => o.kind).reduce((acc: Record<string, number>, k: string) => ({ ...acc, [k]: (acc[k] ?? 0) + 1 }), {});
     expect(kinds).toEqual({
-      Gateway: 1, PeerAuthentication: 3, AuthorizationPolicy: 5, Telemetry: 1, DestinationRule: 3, VirtualService: 5, EnvoyFilter: 1, WasmPlugin: 1,
+      Certificate: 1, Gateway: 1, PeerAuthentication: 3, AuthorizationPolicy: 5, Telemetry: 1,
+      DestinationRule: 3, VirtualService: 5, EnvoyFilter: 1, WasmPlugin: 1,
     });
   });
 

@@ -2,6 +2,10 @@ import { MeshAnnotations, MeshPrincipal, MeshSecurity, MtlsMode } from '../../sr
 import { findObject, findObjects, synthChart } from '../util';
 import { expectValidationError, newChart, tritonModel, vllmModel } from './fixtures';
 
+function sec2(): MeshSecurity {
+  return new MeshSecurity(newChart(), 'Mesh', { monitoringNamespace: 'observability' });
+}
+
 describe('MeshSecurity', () => {
   test('defaults: mesh-wide STRICT PeerAuthentication named default in istio-system', () => {
     let sec!: MeshSecurity;
@@ -124,6 +128,8 @@ describe('MeshSecurity', () => {
     expect(findObjects(objects, 'AuthorizationPolicy', 'default-deny')).toHaveLength(2);
     const allow = findObject(objects, 'AuthorizationPolicy', 'clip-vit-allow');
     expect(allow.spec.rules[0].from[0].source.principals).toEqual(['cluster.local/ns/istio-ingress/sa/llm-gateway']);
-    expect(allow.spec.rules[2].from[0].source.namespaces).toEqual(['observability']);
+    expect(allow.spec.rules).toHaveLength(2);
+    const scraped = sec2().addModelAccess(tritonModel(), { allowMetricsScrape: true });
+    expect(scraped.monitoringNamespace).toBe('observability');
   });
 });

@@ -4,7 +4,7 @@ import { findObject, synthChart } from '../util';
 import { expectValidationError, newChart, tritonModel, vllmModel } from './fixtures';
 
 describe('ModelAccessPolicy', () => {
-  test('defaults: ingress gateway, same tenant and metrics scrape, on the serving ports', () => {
+  test('defaults: ingress gateway and same tenant on the serving ports; no metrics rule (scrapes use metrics merging on 15020)', () => {
     let policy!: ModelAccessPolicy;
     const objects = synthChart((chart) => {
       policy = new ModelAccessPolicy(chart, 'Access', { model: tritonModel() });
@@ -19,11 +19,12 @@ describe('ModelAccessPolicy', () => {
     expect(ap.spec.rules).toEqual([
       { from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'] } }], to: [servingPorts] },
       { from: [{ source: { namespaces: ['vision'] } }], to: [servingPorts] },
-      { from: [{ source: { namespaces: ['monitoring'] } }], to: [{ operation: { ports: ['8002'], methods: ['GET'], paths: ['/metrics'] } }] },
     ]);
     expect(policy.allowIngressGateway).toBe(true);
     expect(policy.allowSameTenant).toBe(true);
-    expect(policy.allowMetricsScrape).toBe(true);
+    // Defect 10: a namespaces rule needs the scraper's mTLS identity, which Prometheus outside the mesh lacks;
+    // it scrapes the agent's merged-metrics port 15020, which the sidecar does not capture.
+    expect(policy.allowMetricsScrape).toBe(false);
     expect(policy.ports).toEqual([8000, 8001]);
     expect(policy.paths).toEqual([]);
     expect(policy.methods).toEqual([]);
@@ -41,6 +42,7 @@ describe('ModelAccessPolicy', () => {
         paths: ['/v1/*', '*/health'],
         methods: ['POST', 'GET'],
         monitoringNamespace: 'observability',
+        allowMetricsScrape: true,
       });
     });
     const rules = findObject(objects, 'AuthorizationPolicy', 'llama3-8b-allow').spec.rules;
@@ -52,14 +54,14 @@ describe('ModelAccessPolicy', () => {
     ]);
   });
 
-  test('metrics scraping can be turned off and defaults off for runtimes without metrics', () => {
+  test('metrics scraping through the sidecar is opt-in and refused for runtimes without metrics', () => {
     const noMetrics = ModelService.fromAttributes({
       modelName: 'tiny',
       tenant: 'search',
       runtime: ModelRuntime.custom({ name: 'tiny', httpPort: 9000, livenessPath: '/', readinessPath: '/', modelFlag: '--model' }),
     });
     const objects = synthChart((chart) => {
-      new ModelAccessPolicy(chart, 'A', { model: vllmModel(), allowMetricsScrape: false });
+      new ModelAccessPolicy(chart, 'A', { model: vllmModel() });
       new ModelAccessPolicy(chart, 'B', { model: noMetrics });
     });
     expect(findObject(objects, 'AuthorizationPolicy', 'llama3-8b-allow').spec.rules).toHaveLength(2);
