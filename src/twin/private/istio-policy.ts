@@ -10,13 +10,17 @@
  *   [-o <excludeOutboundPorts>]`; with `pilot.cni.enabled` the same rules are set by the CNI plugin before any
  *   container starts (istio-validation replaces istio-init); traffic of UID 1337 (the proxy) is never captured.
  *   Defaults from values.yaml: includeIPRanges "*", excludeIPRanges "", statusPort 15020.
- * - native sidecars: the proxy is an init container with `restartPolicy: Always` (same template); native
- *   sidecars are the default since Istio 1.27 (files/profile-compatibility-version-1.26.yaml sets
- *   ENABLE_NATIVE_SIDECARS "false" under "1.27 behavioral changes"; istio.io 1.27 change notes). Init
- *   containers that run after the iptables rules are applied are captured: with a native sidecar their
- *   traffic goes through the running proxy (and its outbound policy); with a classic sidecar nothing listens
- *   on 15001 yet, so it fails (istio.io docs/setup/additional-setup/cni "compatibility with application init
- *   containers"; istio/istio#11130).
+ * - native sidecars: the proxy is an init container with `restartPolicy: Always` (same template, vendored at
+ *   schemas/upstream/istio/injection-template.yaml); native sidecars are the default since Istio 1.27
+ *   (files/profile-compatibility-version-1.26.yaml of the istiod chart sets ENABLE_NATIVE_SIDECARS "false"
+ *   under "1.27 behavioral changes"); in 1.30.3 ENABLE_NATIVE_SIDECARS defaults to `auto`, on when every
+ *   kubelet is 1.33 or newer (pilot/pkg/features/pilot.go, pkg/kube/inject/webhook.go `DetectNativeSidecar`,
+ *   see schemas/upstream/istio/SOURCES.md). The pod inventory's injected pods carry the truth (the proxy's
+ *   place in `initContainers`); this module reads it from them. Init containers that run after the iptables
+ *   rules are applied (after istio-init, or all of them with Istio CNI) are captured: with a native sidecar
+ *   started before them their traffic goes through the running proxy (and its outbound policy); with a
+ *   classic sidecar nothing listens on 15001 yet, so it fails (istio.io docs/setup/additional-setup/cni
+ *   "compatibility with application init containers"; istio/istio#11130).
  * - PeerAuthentication: istio.io docs/reference/config/security/peer_authentication: workload-selector
  *   policy > namespace-wide (no selector) > mesh-wide (no selector in the root namespace, meshConfig.rootNamespace,
  *   default istio-system) > PERMISSIVE; UNSET inherits from the parent; portLevelMtls (only with a selector)
