@@ -338,3 +338,69 @@ describe('training operator version', () => {
     ]);
   });
 });
+
+describe('training operator init container settings from the output', () => {
+  const TEMPLATE = [
+    '- name: init-pytorch',
+    '  image: {{.InitContainerImage}}',
+    '  imagePullPolicy: IfNotPresent',
+    '  securityContext:',
+    '    runAsNonRoot: true',
+    '    runAsUser: 65534',
+    '  command: [\'sh\', \'-c\', \'for i in $(seq {{.MaxTries}}); do nslookup {{.MasterAddr}} && exit 0; done; exit 1\']',
+    '',
+  ].join('\n');
+  const operatorApp = (podSpec: any, annotations: any = {}) => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'prod-training-operator', namespace: 'argocd' },
+    spec: {
+      destination: { namespace: 'kubeflow' },
+      source: {
+        repoURL: 'https://github.com/kubeflow/trainer.git',
+        path: 'manifests/overlays/standalone',
+        targetRevision: 'v1.9.4',
+        kustomize: { patches: [{ target: { kind: 'Deployment', name: 'training-operator' }, patch: JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'training-operator' }, spec: { template: { metadata: { annotations }, spec: podSpec } } }) }] },
+      },
+    },
+  });
+  const container = (args: string[]) => ({ name: 'training-operator', args, volumeMounts: [{ name: 'tpl', mountPath: '/etc/config', readOnly: true }] });
+
+  test('a template mounted from a pod annotation, the mirrored image and max tries from the flags', () => {
+    const app = operatorApp({
+      containers: [container(['--pytorch-init-container-image=reg.example/mirror/alpine@sha256:1', '--pytorch-init-container-template-file=/etc/config/initContainer.yaml', '--pytorch-init-container-max-tries=7'])],
+      volumes: [{ name: 'tpl', downwardAPI: { items: [{ path: 'initContainer.yaml', fieldRef: { fieldPath: 'metadata.annotations[\'llm-platform.io/tpl\']' } }] } }],
+    }, { 'llm-platform.io/tpl': TEMPLATE });
+    const r = pytorchJobExpansion(pytorchJob(), new ObjectIndex([app]));
+    expect(r.notModelled).toEqual([]);
+    expect(r.pods[1].pod.spec.initContainers).toEqual([{
+      name: 'init-pytorch',
+      image: 'reg.example/mirror/alpine@sha256:1',
+      imagePullPolicy: 'IfNotPresent',
+      securityContext: { runAsNonRoot: true, runAsUser: 65534 },
+      command: ['sh', '-c', 'for i in $(seq 7); do nslookup support-lora-master-0 && exit 0; done; exit 1'],
+    }]);
+    expect(r.pods[1].mutations[1]).toBe('training operator v1.9.4: init container init-pytorch (reg.example/mirror/alpine@sha256:1, with securityContext) waits for support-lora-master-0, '
+      + 'from the Application argocd/prod-training-operator: pod annotation llm-platform.io/tpl mounted at /etc/config/initContainer.yaml');
+  });
+
+  test('a template from a ConfigMap in the output', () => {
+    const app = operatorApp({ containers: [container([])], volumes: [{ name: 'tpl', configMap: { name: 'init-tpl' } }] });
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'init-tpl', namespace: 'kubeflow' }, data: { 'initContainer.yaml': TEMPLATE } };
+    const init = pytorchJobExpansion(pytorchJob(), new ObjectIndex([app, cm])).pods[1].pod.spec.initContainers[0];
+    expect(init.image).toBe('alpine:3.10');
+    expect(init.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534 });
+    expect(init.command[2]).toContain('seq 100');
+  });
+
+  test('a mounted template the output does not hold is said; no mount keeps the built-in template', () => {
+    const unreadable = operatorApp({ containers: [container([])], volumes: [{ name: 'tpl', secret: { secretName: 'x' } }] });
+    expect(pytorchJobExpansion(pytorchJob(), new ObjectIndex([unreadable])).notModelled).toEqual([
+      'Application argocd/prod-training-operator: the init container template file /etc/config/initContainer.yaml of the training operator could not be read from the output (the built-in template is assumed)',
+    ]);
+    const plain = operatorApp({ containers: [{ name: 'training-operator', args: ['--pytorch-init-container-image=reg.example/alpine:3.10'] }] });
+    const init = pytorchJobExpansion(pytorchJob(), new ObjectIndex([plain])).pods[1].pod.spec.initContainers[0];
+    expect(init.image).toBe('reg.example/alpine:3.10');
+    expect(init.securityContext).toBeUndefined();
+  });
+});

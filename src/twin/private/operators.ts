@@ -8,6 +8,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as YAML from 'yaml';
 import { applicationSources, clone, helmValuesOf, InjectWorkload, mergeOverwrite } from './istio-injection';
 import { ObjectIndex, PodOrigin } from './model';
 import { schemasDir } from '../../validation/private/schema-files';
@@ -322,6 +323,81 @@ export function trainingOperatorOf(index: ObjectIndex): { application: string; v
   return undefined;
 }
 
+/** How the training operator in the output renders the workers' init container (flags and template file). */
+export interface PyTorchInitConfig {
+  readonly image: string;
+  readonly maxTries: number;
+  /** The Go template text the operator renders (upstream's built-in one unless a template file is mounted). */
+  readonly template: string;
+  /** Where the template comes from (`built-in template (initcontainer.go)`, `annotation ... mounted at ...`). */
+  readonly source: string;
+  readonly notes: string[];
+}
+
+/** The YAML/JSON objects of an Application source's kustomize patches that target `kind`/`name`. */
+function kustomizePatches(source: any, kind: string, name: string): any[] {
+  const out: any[] = [];
+  for (const p of Array.isArray(source?.kustomize?.patches) ? source.kustomize.patches : []) {
+    if (p?.target && ((p.target.kind && p.target.kind !== kind) || (p.target.name && p.target.name !== name))) continue;
+    try {
+      const doc = typeof p?.patch === 'string' ? YAML.parse(p.patch) : p?.patch;
+      if (isMap(doc) && (!doc.kind || doc.kind === kind)) out.push(doc);
+    } catch {
+      // a patch that is not YAML is not read
+    }
+  }
+  return out;
+}
+
+/**
+ * The init container settings of the training operator the output installs: the `--pytorch-init-container-*`
+ * flags and template file its kustomize patches give the operator Deployment (pkg/config/config.go,
+ * pytorch/initcontainer.go: the file is used when it exists, else the built-in template), else upstream's defaults.
+ */
+export function pytorchInitConfigOf(index: ObjectIndex | undefined): PyTorchInitConfig {
+  const f = pytorchJobFacts().initContainer;
+  const builtIn = `- name: ${f.name}\n  image: {{.InitContainerImage}}\n  imagePullPolicy: ${f.imagePullPolicy}\n  resources: ${JSON.stringify(f.resources)}\n  command: ${JSON.stringify(f.command)}\n`;
+  const result = { image: f.image as string, maxTries: f.maxTries as number, template: builtIn, source: 'built-in template (initcontainer.go)', notes: [] as string[] };
+  if (!index) return result;
+  for (const app of index.ofKind('Application')) {
+    const source = applicationSources(app).find((x) => x.chart === 'training-operator' || /github\.com\/kubeflow\/(trainer|training-operator)/.test(String(x.repoURL ?? '')));
+    if (!source) continue;
+    const owner = ObjectIndex.id(app);
+    for (const patch of kustomizePatches(source, 'Deployment', 'training-operator')) {
+      const podSpec = patch.spec?.template?.spec ?? {};
+      const c = (Array.isArray(podSpec.containers) ? podSpec.containers : []).find((x: any) => x?.name === 'training-operator');
+      const args: string[] = [...(Array.isArray(c?.args) ? c.args : []), ...(Array.isArray(c?.command) ? c.command : [])].map(String);
+      const flag = (n: string) => args.find((a) => a.startsWith(`--${n}=`))?.slice(n.length + 3);
+      const image = flag('pytorch-init-container-image');
+      if (image) result.image = image;
+      const tries = flag('pytorch-init-container-max-tries');
+      if (tries && /^\d+$/.test(tries)) result.maxTries = Number(tries);
+      const file = flag('pytorch-init-container-template-file') ?? '/etc/config/initContainer.yaml';
+      const dir = path.posix.dirname(file);
+      const base = path.posix.basename(file);
+      const mount = (Array.isArray(c?.volumeMounts) ? c.volumeMounts : []).find((m: any) => String(m?.mountPath ?? '').replace(/\/$/, '') === dir);
+      if (!mount) continue;
+      const volume = (Array.isArray(podSpec.volumes) ? podSpec.volumes : []).find((v: any) => v?.name === mount.name);
+      const item = (volume?.downwardAPI?.items ?? []).find((i: any) => i?.path === base);
+      const m = /^metadata\.annotations\['([^']+)'\]$/.exec(String(item?.fieldRef?.fieldPath ?? ''));
+      const annotation = m ? patch.spec?.template?.metadata?.annotations?.[m[1]] : undefined;
+      const cm = volume?.configMap?.name ? index.get('ConfigMap', String(app.spec?.destination?.namespace ?? ''), volume.configMap.name) : undefined;
+      const cmKey = (volume?.configMap?.items ?? []).find((i: any) => i?.path === base)?.key ?? base;
+      if (typeof annotation === 'string') {
+        result.template = annotation;
+        result.source = `${owner}: pod annotation ${m![1]} mounted at ${file}`;
+      } else if (typeof cm?.data?.[cmKey] === 'string') {
+        result.template = cm.data[cmKey];
+        result.source = `${owner}: ConfigMap ${cm.metadata.name} mounted at ${file}`;
+      } else {
+        result.notes.push(`${owner}: the init container template file ${file} of the training operator could not be read from the output (the built-in template is assumed)`);
+      }
+    }
+    break;
+  }
+  return result;
+}
+
 /** The master and worker pods (and their headless Services) the training operator creates for a PyTorchJob. */
 export function pytorchJobExpansion(job: any, index?: ObjectIndex): Expansion {
   const f = pytorchJobFacts();
@@ -356,6 +432,8 @@ export function pytorchJobExpansion(job: any, index?: ObjectIndex): Expansion {
     return p?.containerPort ?? f.defaults.port;
   };
   const l = f.labels;
+  const init = pytorchInitConfigOf(index);
+  notModelled.push(...init.notes);
   for (const [rtype, rspec] of replicaSpecs) {
     if (rtype !== 'Master' && rtype !== 'Worker') {
       notModelled.push(`${owner}: replica type ${rtype} not modelled`);
@@ -386,11 +464,20 @@ export function pytorchJobExpansion(job: any, index?: ObjectIndex): Expansion {
     }
     const mutations = [`training operator ${f.version}: ${rt} pods ${name}-${rt}-<index>, labels ${l.replicaType}/${l.replicaIndex}/${l.jobName}, env MASTER_*/RANK/WORLD_SIZE`];
     if (rtype === 'Worker' && hasMaster) {
-      const ic = f.initContainer;
-      const command = ic.command.map((s: string) => s.replace('{{.MaxTries}}', String(ic.maxTries)).replace('{{.MasterAddr}}', `${name}-master-0`));
-      const init: any = { name: ic.name, image: ic.image, imagePullPolicy: ic.imagePullPolicy, resources: clone(ic.resources), command };
-      podSpec.initContainers = [...(podSpec.initContainers ?? []), init];
-      mutations.push(`training operator ${f.version}: init container ${ic.name} (${ic.image}, no securityContext) waits for ${name}-master-0`);
+      // initcontainer.go GetInitContainer: the template rendered with the image, tries and master address.
+      const rendered = init.template.split('{{.InitContainerImage}}').join(init.image).split('{{.MaxTries}}').join(String(init.maxTries))
+        .split('{{.MasterAddr}}').join(`${name}-master-0`);
+      let added: any[] = [];
+      try {
+        const parsed = YAML.parse(rendered);
+        added = Array.isArray(parsed) ? parsed.filter(isMap) : [];
+      } catch {
+        notModelled.push(`${owner}: the training operator's init container template is not YAML after rendering, not modelled`);
+      }
+      podSpec.initContainers = [...(podSpec.initContainers ?? []), ...added];
+      for (const ic of added) {
+        mutations.push(`training operator ${f.version}: init container ${ic.name} (${ic.image}, ${ic.securityContext ? 'with' : 'no'} securityContext) waits for ${name}-master-0, from the ${init.source}`);
+      }
     }
     // core/pod.go SetRestartPolicy
     const policy = String(rspec.restartPolicy ?? f.defaults.restartPolicy);
