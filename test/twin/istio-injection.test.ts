@@ -338,6 +338,14 @@ describe('inject', () => {
     expect(container(p, 'istio-init').securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
   });
 
+  test('mirrored, digest-pinned images in global.proxy.image / global.proxy_init.image are used verbatim', () => {
+    const ref = '123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/istio/proxyv2@sha256:' + 'a'.repeat(64);
+    const mesh = meshOf([istiodApp({ global: { proxy: { image: ref }, proxy_init: { image: ref } } })]);
+    const { pod: p } = inject(pod(), search, mesh);
+    expect(container(p, 'istio-proxy').image).toBe(ref);
+    expect(container(p, 'istio-init').image).toBe(ref);
+  });
+
   test('metrics merging: the pod\'s prometheus.io annotations move to ISTIO_PROMETHEUS_ANNOTATIONS and point at 15020', () => {
     const mesh = meshOf([istiodApp()]);
     const { pod: p, mutations } = inject(pod({ annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8000', 'prometheus.io/path': '/metrics' } }), search, mesh);
