@@ -2,8 +2,8 @@ import { ValidationError } from '../core/errors';
 import { isPattern } from './private/argocd';
 
 /**
- * A Helm chart repository an add-on is installed from: a classic HTTPS Helm repository or an OCI
- * registry.
+ * Where an add-on is installed from: a classic HTTPS Helm repository, an OCI registry of Helm
+ * charts, or a Git repository holding a kustomization (for projects that publish no chart).
  */
 export class ChartRepository {
   /**
@@ -32,14 +32,31 @@ export class ChartRepository {
     return new ChartRepository(stripped, true);
   }
 
+  /**
+   * A Git repository served over HTTPS; the add-on's `chart` is the path of a kustomization in it and
+   * its `version` the release tag.
+   *
+   * @param url e.g. `https://github.com/kubeflow/trainer.git`
+   */
+  public static git(url: string): ChartRepository {
+    if (typeof url !== 'string' || !/^https:\/\/[^\s]+$/.test(url) || isPattern(url)) {
+      throw new ValidationError('url', 'must be one https Git repository URL', url, "use the repository's https clone URL, e.g. 'https://github.com/kubeflow/trainer.git'");
+    }
+    return new ChartRepository(url, false, true);
+  }
+
   /** The value of `spec.source.repoURL` (and of the AppProject's `sourceRepos`). */
   public readonly url: string;
 
   /** Whether this is an OCI registry. */
   public readonly isOci: boolean;
 
-  private constructor(url: string, isOci: boolean) {
+  /** Whether this is a Git repository (a kustomization source, not a Helm chart). */
+  public readonly isGit: boolean;
+
+  private constructor(url: string, isOci: boolean, isGit: boolean = false) {
     this.url = url;
     this.isOci = isOci;
+    this.isGit = isGit;
   }
 }

@@ -4,6 +4,8 @@ export * from './chart-repository';
 export * from './tenant-project';
 export * from './platform-project';
 export * from './platform-application-set';
+export * from './platform-component-application';
+export * from './bootstrap-application';
 export * from './platform-addon';
 export * from './platform-addons';
 export * from './gitops-contract';

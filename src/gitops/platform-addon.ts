@@ -1,12 +1,16 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import * as YAML from 'yaml';
 import { ChartRepository } from './chart-repository';
 import { ValidationError } from '../core/errors';
 import { GpuPool } from '../core/gpu-pool';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
+import { distinctImages, IMAGE_SLOTS, ImageSlot, imageValues, slotPaths } from './private/addon-images';
 import { deepMerge, validatePinnedVersion } from './private/argocd';
+import { INIT_IMAGE_UPSTREAM, NAMESPACE_DELETE_PATCH, OPERATOR_DEPLOYMENT, operatorPatch } from './private/training-operator';
 import { SyncWave } from './sync-wave';
+import { ResourceKind } from './tenant-project';
 
 /**
  * What an add-on is bound for: the environment and cluster its Application deploys to.
@@ -37,6 +41,55 @@ export interface IgnoredDifference {
 }
 
 /**
+ * One container image an add-on runs, and whether it is mirrored and pinned by digest.
+ */
+export interface AddonImage {
+  /** The image's name in the add-on's `images` option (e.g. `pilot`, `proxyv2`). */
+  readonly name: string;
+  /** The image the pinned chart runs by default (mirror this one). */
+  readonly upstream: string;
+  /**
+   * The digest-pinned reference the add-on runs instead (from the `images` option).
+   *
+   * @default - none: the add-on runs `upstream`
+   */
+  readonly reference?: string;
+  /** The chart values (or kustomize fields) that set it, e.g. `['image.repository', 'image.digest']`. */
+  readonly valuesPaths: string[];
+}
+
+/**
+ * A kustomize patch (Argo CD `spec.source.kustomize.patches`), for add-ons delivered as a kustomization.
+ */
+export interface KustomizePatch {
+  /** The kind of the patched object. */
+  readonly kind: string;
+  /** The name of the patched object. */
+  readonly name: string;
+  /** The patch: a strategic merge patch or a JSON 6902 patch, as YAML text. */
+  readonly patch: string;
+}
+
+/**
+ * A kustomization source (Argo CD `spec.source.kustomize`), for add-ons delivered from a Git
+ * repository directory (`ChartRepository.git`) instead of a Helm chart.
+ */
+export interface KustomizeAddonSource {
+  /**
+   * Image overrides (`<image>=<new reference>`, kustomize `images`).
+   *
+   * @default - none
+   */
+  readonly images?: string[];
+  /**
+   * Patches.
+   *
+   * @default - none
+   */
+  readonly patches?: KustomizePatch[];
+}
+
+/**
  * Everything the platform needs to install one add-on: a pinned Helm chart, its values, its sync
  * wave and its place in the dependency graph.
  */
@@ -45,12 +98,42 @@ export interface PlatformAddonConfig {
   readonly name: string;
   /** The chart repository. */
   readonly repository: ChartRepository;
-  /** The chart name. */
+  /**
+   * The chart name; for a Git repository (`ChartRepository.git`), the path of the kustomization
+   * directory in the repository.
+   */
   readonly chart: string;
-  /** The exact chart version (never `*`, `HEAD`, `latest` or a range). */
+  /** The exact chart version, or for a Git repository the exact release tag (never `*`, `HEAD`, `latest` or a range). */
   readonly version: string;
   /** The namespace the chart is installed into. */
   readonly namespace: string;
+  /**
+   * The kustomize options of a Git repository source.
+   *
+   * @default - none (a Helm chart, or a plain kustomization)
+   */
+  readonly kustomize?: KustomizeAddonSource;
+  /**
+   * The container images the add-on runs (what to mirror, and the pinned references it uses).
+   *
+   * @default - none declared
+   */
+  readonly images?: AddonImage[];
+  /**
+   * Every namespace the add-on's objects land in, besides `namespace` (e.g. leader-election Roles
+   * in `kube-system`). The platform AppProject allows exactly these destinations.
+   *
+   * @default - only `namespace`
+   */
+  readonly extraNamespaces?: string[];
+  /**
+   * The cluster-scoped kinds the add-on creates (CRDs, ClusterRoles, webhook configurations, ...).
+   * The platform AppProject's `clusterResourceWhitelist` allows exactly the kinds its add-ons and
+   * components declare.
+   *
+   * @default - none
+   */
+  readonly clusterResources?: ResourceKind[];
   /**
    * The Helm release name.
    *
@@ -147,6 +230,15 @@ export interface AddonOptions {
    * @default - the add-on's conventional namespace
    */
   readonly namespace?: string;
+  /**
+   * Mirrored images, pinned by digest, by image name (`PlatformAddon.imagesOf(<add-on name>)` lists the
+   * names, the upstream images to mirror and the chart values each one sets), e.g.
+   * `{ pilot: '<account>.dkr.ecr.<region>.amazonaws.com/mirror/istio/pilot@sha256:<digest>' }`.
+   *
+   * @default - the chart's upstream images (not pinned: `PlatformAddons` with `requirePinnedImages`
+   * refuses them and names what to mirror)
+   */
+  readonly images?: { [name: string]: string };
 }
 
 /**
@@ -183,6 +275,116 @@ export interface IstiodAddonOptions extends AddonOptions {
    * @default 2
    */
   readonly replicas?: number;
+  /**
+   * Redirect sidecar traffic with the Istio CNI node agent (`pilot.cni.enabled`) instead of the
+   * `istio-init` container, which needs NET_ADMIN and NET_RAW and is refused by Pod Security
+   * `baseline` and `restricted` (istio.io, "Install Istio with Pod Security Admission"). Install
+   * `PlatformAddon.istioCni()` with it.
+   *
+   * @default true
+   */
+  readonly cni?: boolean;
+  /**
+   * Mesh extension providers (`meshConfig.extensionProviders`): the tracing, metrics and access-log
+   * backends `Telemetry` resources name.
+   *
+   * @default - none
+   */
+  readonly extensionProviders?: IstioExtensionProvider[];
+  /**
+   * Merge the application's Prometheus metrics into the sidecar's metrics endpoint
+   * (`meshConfig.enablePrometheusMerge`), so Prometheus scrapes applications under STRICT mTLS
+   * through the sidecar's plain-text port 15020.
+   *
+   * @default true
+   */
+  readonly enablePrometheusMerge?: boolean;
+  /**
+   * Proxy defaults for every workload (`meshConfig.defaultConfig`).
+   *
+   * @default - Istio's defaults
+   */
+  readonly defaultConfig?: IstioProxyDefaults;
+}
+
+/**
+ * An OpenTelemetry (OTLP/gRPC) endpoint of an Istio extension provider.
+ */
+export interface IstioOtlpEndpoint {
+  /** The service, `<name>.<namespace>.svc.cluster.local` (or `<namespace>/<host>`). */
+  readonly service: string;
+  /** The port. */
+  readonly port: number;
+}
+
+/**
+ * An Istio `meshConfig.extensionProviders` entry (istio/api 1.30.3 `mesh/v1alpha1/config.proto`
+ * `ExtensionProvider`). Set exactly one of the provider fields.
+ */
+export interface IstioExtensionProvider {
+  /** The provider name `Telemetry` resources refer to. */
+  readonly name: string;
+  /**
+   * OpenTelemetry tracing (`opentelemetry`).
+   *
+   * @default - not this kind
+   */
+  readonly openTelemetryTracing?: IstioOtlpEndpoint;
+  /**
+   * OpenTelemetry access logs (`envoyOtelAls`).
+   *
+   * @default - not this kind
+   */
+  readonly openTelemetryAccessLog?: IstioOtlpEndpoint;
+  /**
+   * Prometheus metrics (`prometheus: {}`).
+   *
+   * @default false
+   */
+  readonly prometheus?: boolean;
+}
+
+/**
+ * Proxy defaults (`meshConfig.defaultConfig`, istio/api `mesh/v1alpha1/proxy.proto` `ProxyConfig`).
+ */
+export interface IstioProxyDefaults {
+  /**
+   * Start application containers only after the sidecar is ready (`holdApplicationUntilProxyStarts`).
+   *
+   * @default - Istio's default (false)
+   */
+  readonly holdApplicationUntilProxyStarts?: boolean;
+  /**
+   * Environment variables of the proxy (`proxyMetadata`).
+   *
+   * @default - none
+   */
+  readonly proxyMetadata?: { [key: string]: string };
+}
+
+/**
+ * Options of the Istio CNI node agent.
+ */
+export interface IstioCniAddonOptions extends AddonOptions {
+  /**
+   * Namespaces whose pods the CNI plugin leaves alone (`excludeNamespaces`).
+   *
+   * @default ['kube-system'] (the chart's default)
+   */
+  readonly excludeNamespaces?: string[];
+}
+
+/**
+ * Options of the Kubeflow training operator.
+ */
+export interface TrainingOperatorAddonOptions extends AddonOptions {
+  /**
+   * How many times the workers' `init-pytorch` container looks the master up before it fails
+   * (`--pytorch-init-container-max-tries`, 2 seconds apart).
+   *
+   * @default 100 (the operator's default)
+   */
+  readonly initContainerMaxTries?: number;
 }
 
 /**
@@ -261,6 +463,15 @@ export interface KServeAddonOptions extends AddonOptions {
    * @default 'Standard'
    */
   readonly deploymentMode?: string;
+  /**
+   * Let KServe create a Kubernetes `Ingress` per InferenceService
+   * (`kserve.controller.gateway.disableIngressCreation: false`). Off by default: that Ingress has no
+   * TLS (refused by the platform's ingress TLS rule); the mesh layer's Istio Gateway and
+   * VirtualService route to the model instead.
+   *
+   * @default false
+   */
+  readonly createIngress?: boolean;
 }
 
 /**
@@ -321,6 +532,24 @@ export interface HelmChartAddonProps {
    * @default - none
    */
   readonly ignoreDifferences?: IgnoredDifference[];
+  /**
+   * Namespaces its objects land in besides `namespace`.
+   *
+   * @default - only `namespace`
+   */
+  readonly extraNamespaces?: string[];
+  /**
+   * The cluster-scoped kinds it creates (the platform AppProject allows exactly these).
+   *
+   * @default - none
+   */
+  readonly clusterResources?: ResourceKind[];
+  /**
+   * The images it runs (listed by `PlatformAddons.images`; checked by `requirePinnedImages`).
+   *
+   * @default - none declared
+   */
+  readonly images?: AddonImage[];
 }
 
 const PROMETHEUS_CRDS = ['alertmanagerconfigs', 'alertmanagers', 'podmonitors', 'probes', 'prometheusagents', 'prometheuses', 'prometheusrules', 'scrapeconfigs', 'servicemonitors', 'thanosrulers']
@@ -334,6 +563,13 @@ const ISTIO_CRDS = [
 ];
 const CERT_MANAGER_CRDS = ['certificaterequests', 'certificates', 'challenges', 'clusterissuers', 'issuers', 'orders']
   .map((p) => `${p}.${p === 'challenges' || p === 'orders' ? 'acme.' : ''}cert-manager.io`);
+const CRD: ResourceKind = { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' };
+const CLUSTER_ROLE: ResourceKind = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' };
+const CLUSTER_ROLE_BINDING: ResourceKind = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' };
+const VALIDATING_WEBHOOK: ResourceKind = { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' };
+const MUTATING_WEBHOOK: ResourceKind = { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' };
+const RBAC = [CLUSTER_ROLE, CLUSTER_ROLE_BINDING];
+const WEBHOOKS = [MUTATING_WEBHOOK, VALIDATING_WEBHOOK];
 const GPU_TOLERATION = { key: GpuPool.GPU_TAINT.key, operator: 'Exists', effect: GpuPool.GPU_TAINT.effect };
 const ON_GPU_NODES = {
   nodeAffinity: {
@@ -361,6 +597,7 @@ export class PlatformAddon implements IPlatformAddon {
       chart: 'kyverno',
       version: '3.8.1',
       namespace: 'kyverno',
+      clusterResources: [CRD, ...RBAC],
       wave: SyncWave.CRD_OPERATORS,
       serverSideApply: true,
       preserveResourcesOnDeletion: true,
@@ -375,8 +612,9 @@ export class PlatformAddon implements IPlatformAddon {
       name: 'gatekeeper',
       repository: ChartRepository.helm('https://open-policy-agent.github.io/gatekeeper/charts'),
       chart: 'gatekeeper',
-      version: '3.23.1',
+      version: '3.23.0',
       namespace: 'gatekeeper-system',
+      clusterResources: [CRD, ...RBAC, ...WEBHOOKS],
       wave: SyncWave.CRD_OPERATORS,
       preserveResourcesOnDeletion: true,
       providesCrds: ['constrainttemplates.templates.gatekeeper.sh', 'configs.config.gatekeeper.sh', 'assign.mutations.gatekeeper.sh', 'assignmetadata.mutations.gatekeeper.sh'],
@@ -392,6 +630,8 @@ export class PlatformAddon implements IPlatformAddon {
       chart: 'cert-manager',
       version: 'v1.18.2',
       namespace: 'cert-manager',
+      extraNamespaces: ['kube-system'],
+      clusterResources: [CRD, ...RBAC, ...WEBHOOKS],
       wave: SyncWave.CRD_OPERATORS,
       preserveResourcesOnDeletion: true,
       providesCrds: CERT_MANAGER_CRDS,
@@ -407,6 +647,7 @@ export class PlatformAddon implements IPlatformAddon {
       chart: 'prometheus-operator-crds',
       version: '25.0.0',
       namespace: 'monitoring',
+      clusterResources: [CRD],
       wave: SyncWave.CRD_OPERATORS,
       serverSideApply: true,
       preserveResourcesOnDeletion: true,
@@ -422,6 +663,7 @@ export class PlatformAddon implements IPlatformAddon {
       chart: 'base',
       version: '1.30.3',
       namespace: 'istio-system',
+      clusterResources: [CRD, VALIDATING_WEBHOOK],
       wave: SyncWave.CRD_OPERATORS,
       serverSideApply: true,
       preserveResourcesOnDeletion: true,
@@ -439,22 +681,73 @@ export class PlatformAddon implements IPlatformAddon {
    */
   public static istiod(options: IstiodAddonOptions = {}): PlatformAddon {
     const replicas = positiveInt('replicas', options.replicas ?? 2);
+    const cni = options.cni ?? true;
+    const meshConfig: any = {
+      enableAutoMtls: true,
+      accessLogFile: options.accessLogFile ?? '/dev/stdout',
+      outboundTrafficPolicy: { mode: (options.registryOnlyEgress ?? true) ? 'REGISTRY_ONLY' : 'ALLOW_ANY' },
+      enablePrometheusMerge: options.enablePrometheusMerge ?? true,
+    };
+    const providers = (options.extensionProviders ?? []).map((p, i) => extensionProvider(p, i));
+    const names = providers.map((p) => p.name);
+    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+    if (duplicate !== undefined) {
+      throw new ValidationError('extensionProviders', 'must name each provider once', duplicate, 'give every extension provider its own name');
+    }
+    if (providers.length > 0) meshConfig.extensionProviders = providers;
+    const defaults = options.defaultConfig;
+    if (defaults && (defaults.holdApplicationUntilProxyStarts !== undefined || defaults.proxyMetadata !== undefined)) {
+      meshConfig.defaultConfig = {
+        holdApplicationUntilProxyStarts: defaults.holdApplicationUntilProxyStarts,
+        proxyMetadata: defaults.proxyMetadata ? { ...defaults.proxyMetadata } : undefined,
+      };
+    }
     return PlatformAddon.catalogue(options, {
       name: 'istiod',
       repository: ChartRepository.helm('https://istio-release.storage.googleapis.com/charts'),
       chart: 'istiod',
       version: '1.30.3',
       namespace: 'istio-system',
+      clusterResources: [...RBAC, ...WEBHOOKS],
       wave: SyncWave.CONTROLLERS,
-      dependsOn: ['istio-base'],
+      dependsOn: cni ? ['istio-base', 'istio-cni'] : ['istio-base'],
       requiresCrds: ['peerauthentications.security.istio.io', 'destinationrules.networking.istio.io'],
       values: {
-        pilot: { autoscaleMin: replicas, replicaCount: replicas },
-        meshConfig: {
-          enableAutoMtls: true,
-          accessLogFile: options.accessLogFile ?? '/dev/stdout',
-          outboundTrafficPolicy: { mode: (options.registryOnlyEgress ?? true) ? 'REGISTRY_ONLY' : 'ALLOW_ANY' },
-        },
+        // `pilot.*` is copied to the top level by the chart (templates/zzy_descope_legacy.yaml); `cni.enabled`
+        // switches the injection template from istio-init to the istio-validation container (files/injection-template.yaml).
+        pilot: { autoscaleMin: replicas, replicaCount: replicas, cni: { enabled: cni } },
+        meshConfig,
+      },
+    });
+  }
+
+  /**
+   * The Istio CNI node agent (chart `cni`, a DaemonSet on every node): sets up the sidecar traffic
+   * redirection when a pod's network is created, so meshed pods need no `istio-init` container with
+   * NET_ADMIN/NET_RAW (refused by Pod Security `baseline` and `restricted`). Installed as Istio's
+   * documentation installs it (`helm install istio-cni istio/cni -n istio-system`): chained to the
+   * cluster's primary CNI (the AWS VPC CNI on EKS), ambient off, repair of pods started before the
+   * agent on (the chart's defaults, set explicitly). Synced after Istio base and before istiod
+   * (`SyncWave.NETWORK`). Its pods are privileged and use hostPath volumes: `istio-system` needs the
+   * `privileged` Pod Security level.
+   */
+  public static istioCni(options: IstioCniAddonOptions = {}): PlatformAddon {
+    const exclude = options.excludeNamespaces ?? ['kube-system'];
+    exclude.forEach((ns, i) => Names.validateDns1123Label(`excludeNamespaces[${i}]`, ns));
+    return PlatformAddon.catalogue(options, {
+      name: 'istio-cni',
+      repository: ChartRepository.helm('https://istio-release.storage.googleapis.com/charts'),
+      chart: 'cni',
+      version: '1.30.3',
+      namespace: 'istio-system',
+      clusterResources: [...RBAC],
+      wave: SyncWave.NETWORK,
+      dependsOn: ['istio-base'],
+      values: {
+        chained: true,
+        ambient: { enabled: false },
+        repair: { enabled: true },
+        excludeNamespaces: [...exclude],
       },
     });
   }
@@ -467,6 +760,7 @@ export class PlatformAddon implements IPlatformAddon {
       chart: 'opentelemetry-operator',
       version: '0.90.4',
       namespace: 'opentelemetry-operator-system',
+      clusterResources: [CRD, ...RBAC, ...WEBHOOKS],
       wave: SyncWave.CONTROLLERS,
       dependsOn: ['cert-manager'],
       requiresCrds: ['certificates.cert-manager.io', 'issuers.cert-manager.io'],
@@ -496,6 +790,8 @@ export class PlatformAddon implements IPlatformAddon {
       chart: 'kube-prometheus-stack',
       version: '77.11.1',
       namespace: 'monitoring',
+      extraNamespaces: ['kube-system'],
+      clusterResources: [...RBAC, ...WEBHOOKS],
       wave: SyncWave.CONTROLLERS,
       serverSideApply: true,
       dependsOn: ['prometheus-operator-crds'],
@@ -530,6 +826,7 @@ export class PlatformAddon implements IPlatformAddon {
       chart: 'karpenter',
       version: '1.14.1',
       namespace: 'kube-system',
+      clusterResources: [CRD, ...RBAC],
       wave: SyncWave.CONTROLLERS,
       preserveResourcesOnDeletion: true,
       createNamespace: false,
@@ -555,6 +852,8 @@ export class PlatformAddon implements IPlatformAddon {
       chart: 'nvidia-device-plugin',
       version: '0.17.1',
       namespace: 'nvidia-gpu',
+      // GPU feature discovery brings node-feature-discovery's CRDs and cluster RBAC
+      clusterResources: gfd ? [CRD, ...RBAC] : [],
       wave: SyncWave.CONTROLLERS,
       values: {
         migStrategy: options.migStrategy ?? MigStrategy.NONE,
@@ -573,8 +872,9 @@ export class PlatformAddon implements IPlatformAddon {
       name: 'dcgm-exporter',
       repository: ChartRepository.helm('https://nvidia.github.io/dcgm-exporter/helm-charts'),
       chart: 'dcgm-exporter',
-      version: '4.8.3',
+      version: '4.8.2',
       namespace: 'nvidia-gpu',
+      clusterResources: [],
       wave: SyncWave.CONTROLLERS,
       requiresCrds: ['servicemonitors.monitoring.coreos.com'],
       values: {
@@ -593,6 +893,8 @@ export class PlatformAddon implements IPlatformAddon {
       chart: 'keda',
       version: '2.20.2',
       namespace: 'keda',
+      extraNamespaces: ['kube-system'],
+      clusterResources: [CRD, ...RBAC, VALIDATING_WEBHOOK, { group: 'apiregistration.k8s.io', kind: 'APIService' }],
       wave: SyncWave.CONTROLLERS,
       serverSideApply: true,
       preserveResourcesOnDeletion: true,
@@ -608,6 +910,7 @@ export class PlatformAddon implements IPlatformAddon {
       chart: 'kserve-crd',
       version: 'v0.19.0',
       namespace: 'kserve',
+      clusterResources: [CRD],
       wave: SyncWave.CRD_OPERATORS,
       serverSideApply: true,
       preserveResourcesOnDeletion: true,
@@ -627,11 +930,52 @@ export class PlatformAddon implements IPlatformAddon {
       chart: 'kserve-resources',
       version: 'v0.19.0',
       namespace: 'kserve',
+      clusterResources: [...RBAC, ...WEBHOOKS, { group: 'serving.kserve.io', kind: 'ClusterStorageContainer' }],
       wave: SyncWave.CONTROLLERS,
       dependsOn: ['kserve-crd', 'cert-manager'],
       requiresCrds: ['inferenceservices.serving.kserve.io', 'certificates.cert-manager.io'],
-      values: { kserve: { controller: { deploymentMode: mode } } },
+      // kserve-resources v0.19.0 values.yaml `kserve.controller.gateway.disableIngressCreation` (files/common/configmap-patch.yaml
+      // writes it into the inferenceservice-config ConfigMap's `ingress` key)
+      values: { kserve: { controller: { deploymentMode: mode, gateway: { disableIngressCreation: !(options.createIngress ?? false) } } } },
     });
+  }
+
+  /**
+   * The Kubeflow training operator v1 (PyTorchJob and the other `kubeflow.org/v1` jobs), installed from
+   * its upstream kustomization (`manifests/overlays/standalone` of github.com/kubeflow/trainer at
+   * `v1.9.4`, the release matching the platform's PyTorchJob CRD), server-side applied (its CRDs exceed
+   * the client-side apply annotation limit, as upstream's `kubectl apply --server-side -k` says).
+   * Patched through `spec.source.kustomize`: workers' `init-pytorch` container gets a restricted
+   * securityContext and the mirrored image (`images: { 'pytorch-init': ... }`), the operator itself
+   * runs non-root with a read-only root filesystem and resource limits.
+   */
+  public static trainingOperator(options: TrainingOperatorAddonOptions = {}): PlatformAddon {
+    const maxTries = positiveInt('initContainerMaxTries', options.initContainerMaxTries ?? 100);
+    return PlatformAddon.catalogue(options, {
+      name: 'training-operator',
+      repository: ChartRepository.git('https://github.com/kubeflow/trainer.git'),
+      chart: 'manifests/overlays/standalone',
+      version: 'v1.9.4',
+      namespace: 'kubeflow',
+      clusterResources: [CRD, ...RBAC, VALIDATING_WEBHOOK],
+      wave: SyncWave.CONTROLLERS,
+      serverSideApply: true,
+      preserveResourcesOnDeletion: true,
+      providesCrds: ['jaxjobs', 'mpijobs', 'paddlejobs', 'pytorchjobs', 'tfjobs', 'xgboostjobs'].map((p) => `${p}.kubeflow.org`),
+      kustomize: { patches: trainingOperatorPatches(options.images?.['pytorch-init'] ?? INIT_IMAGE_UPSTREAM, maxTries) },
+    });
+  }
+
+  /**
+   * The images an add-on of the catalogue runs (what to mirror) and the chart values each one sets,
+   * by add-on name (`istiod`, `kube-prometheus-stack`, ...).
+   */
+  public static imagesOf(addon: string): AddonImage[] {
+    const slots = IMAGE_SLOTS[addon];
+    if (!slots) {
+      throw new ValidationError('addon', 'is not an add-on of the catalogue', addon, `use one of ${Object.keys(IMAGE_SLOTS).sort().join(', ')}`);
+    }
+    return images(slots, undefined);
   }
 
   /** Any other Helm chart as an add-on. */
@@ -640,11 +984,27 @@ export class PlatformAddon implements IPlatformAddon {
   }
 
   private static catalogue(options: AddonOptions, config: PlatformAddonConfig): PlatformAddon {
+    const slots = IMAGE_SLOTS[config.name] ?? [];
+    const pinned = imageValues(config.name, slots, options.images);
+    if (config.kustomize) {
+      return new PlatformAddon({
+        ...config,
+        version: options.version ?? config.version,
+        namespace: options.namespace ?? config.namespace,
+        images: images(slots, options.images),
+        kustomize: {
+          ...config.kustomize,
+          images: slots.filter((s) => s.kustomizeImage && options.images?.[s.name]).map((s) => `${s.kustomizeImage}=${options.images![s.name]}`),
+        },
+      });
+    }
     return new PlatformAddon({
       ...config,
       version: options.version ?? config.version,
       namespace: options.namespace ?? config.namespace,
-      values: deepMerge(config.values ?? {}, options.values),
+      // typed values, then the pinned images, then the user's raw values (the escape hatch wins)
+      values: deepMerge(deepMerge(config.values ?? {}, pinned), options.values),
+      images: images(slots, options.images),
     });
   }
 
@@ -667,6 +1027,43 @@ export class PlatformAddon implements IPlatformAddon {
   public bind(_scope: Construct, _context: AddonBindContext): PlatformAddonConfig {
     return { ...this.config };
   }
+}
+
+function images(slots: ImageSlot[], given: { [name: string]: string } | undefined): AddonImage[] {
+  return distinctImages(slots).map((slot) => ({
+    name: slot.name,
+    upstream: slot.upstream,
+    reference: given?.[slot.name],
+    valuesPaths: slots.filter((x) => x.name === slot.name).flatMap(slotPaths),
+  }));
+}
+
+function extensionProvider(p: IstioExtensionProvider, i: number): any {
+  Names.validateDns1123Label(`extensionProviders[${i}].name`, p.name);
+  const kinds = [p.openTelemetryTracing, p.openTelemetryAccessLog, p.prometheus ? true : undefined].filter((x) => x !== undefined);
+  if (kinds.length !== 1) {
+    throw new ValidationError(`extensionProviders[${i}]`, 'must set exactly one of openTelemetryTracing, openTelemetryAccessLog or prometheus', p.name,
+      'split it into one provider per backend');
+  }
+  const endpoint = (e: IstioOtlpEndpoint, field: string) => {
+    if (typeof e.service !== 'string' || e.service.trim() === '' || /\s/.test(e.service)) {
+      throw new ValidationError(`extensionProviders[${i}].${field}.service`, 'must be a service host name', e.service, "use '<service>.<namespace>.svc.cluster.local'");
+    }
+    if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) {
+      throw new ValidationError(`extensionProviders[${i}].${field}.port`, 'must be a port number', e.port, 'use e.g. 4317 (OTLP/gRPC)');
+    }
+    return { service: e.service, port: e.port };
+  };
+  if (p.openTelemetryTracing) return { name: p.name, opentelemetry: endpoint(p.openTelemetryTracing, 'openTelemetryTracing') };
+  if (p.openTelemetryAccessLog) return { name: p.name, envoyOtelAls: endpoint(p.openTelemetryAccessLog, 'openTelemetryAccessLog') };
+  return { name: p.name, prometheus: {} };
+}
+
+function trainingOperatorPatches(initImage: string, maxTries: number): KustomizePatch[] {
+  return [
+    { kind: 'Deployment', name: OPERATOR_DEPLOYMENT, patch: YAML.stringify(operatorPatch(initImage, maxTries)) },
+    { kind: 'Namespace', name: 'kubeflow', patch: YAML.stringify(NAMESPACE_DELETE_PATCH) },
+  ];
 }
 
 function positiveInt(prop: string, n: number): number {

@@ -1,9 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GitOpsLayout } from './gitops-layout';
-import { IPlatformAddon, PlatformAddonConfig } from './platform-addon';
+import { AddonImage, IPlatformAddon, PlatformAddonConfig } from './platform-addon';
 import { PlatformProject } from './platform-project';
 import { ProblemCollector, ValidationError } from '../core/errors';
+import { ImageReference } from '../core/image-reference';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
 import { ARGOCD_API_VERSION, RESOURCES_FINALIZER, sortKeys, SYNC_WAVE_ANNOTATION, validatePinnedVersion } from './private/argocd';
@@ -37,6 +38,29 @@ export interface PlatformAddonsProps {
    * @default - none; use `addAddon`
    */
   readonly addons?: IPlatformAddon[];
+  /**
+   * Refuse (at synth, and in `validateImages()`) every add-on image that is not mirrored and pinned
+   * by digest, naming each image to mirror and the option that takes it. Turn it on when the
+   * cluster's admission policies require digests and allowed registries in the add-ons' namespaces
+   * (`KubernetesPlatform` does): an add-on whose pods would be refused must not reach Git.
+   *
+   * @default false
+   */
+  readonly requirePinnedImages?: boolean;
+  /**
+   * Registries (`<host>[/<path>]`) the pinned add-on images must come from.
+   *
+   * @default - any registry
+   */
+  readonly allowedRegistries?: string[];
+}
+
+/**
+ * An image of one add-on, with the add-on's name (`PlatformAddons.images`).
+ */
+export interface PlatformAddonImage extends AddonImage {
+  /** The add-on. */
+  readonly addon: string;
 }
 
 interface Node {
@@ -60,16 +84,72 @@ export class PlatformAddons extends Construct {
   private readonly project: PlatformProject;
   private readonly nodes: Node[] = [];
   private readonly configs: PlatformAddonConfig[] = [];
+  /** Whether unpinned add-on images are refused. */
+  public readonly requirePinnedImages: boolean;
+  /** The registries pinned add-on images must come from (empty: any). */
+  public readonly allowedRegistries: string[];
 
   constructor(scope: Construct, id: string, props: PlatformAddonsProps) {
     super(scope, id);
     this.layout = props.layout;
     this.project = props.project;
     this.environment = props.layout.environment(props.environment).name;
+    this.requirePinnedImages = props.requirePinnedImages ?? false;
+    this.allowedRegistries = (props.allowedRegistries ?? []).map((r, i) => {
+      if (typeof r !== 'string' || !/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._/-]+)?$/.test(r.replace(/\/+$/, ''))) {
+        throw new ValidationError(`allowedRegistries[${i}]`, "must be '<host>[/<path>]'", r, "use e.g. '123456789012.dkr.ecr.us-east-1.amazonaws.com'", this);
+      }
+      return r.replace(/\/+$/, '');
+    });
     for (const addon of props.addons ?? []) this.addAddon(addon);
     this.node.addValidation({
-      validate: () => this.missingDependencies().map((p) => ValidationError.format({ ...p, value: ValidationError.render(p.value) })),
+      validate: () => [...this.missingDependencies(), ...this.imageProblems()]
+        .map((p) => ValidationError.format({ ...p, value: ValidationError.render(p.value) })),
     });
+  }
+
+  /** Every image of every add-on (what to mirror), in add-on order. */
+  public get images(): PlatformAddonImage[] {
+    return this.configs.flatMap((c) => (c.images ?? []).map((i) => ({ ...i, addon: c.name, valuesPaths: [...i.valuesPaths] })));
+  }
+
+  /** The images no `images` option pins yet (mirror these), in add-on order. */
+  public get unpinnedImages(): PlatformAddonImage[] {
+    return this.images.filter((i) => i.reference === undefined);
+  }
+
+  /**
+   * Throw a ValidationError listing every add-on image that is not pinned by digest (when
+   * `requirePinnedImages`) or not from an allowed registry.
+   */
+  public validateImages(): void {
+    const problems = new ProblemCollector(this);
+    for (const p of this.imageProblems()) problems.add(p.prop, p.problem, p.value, p.fix);
+    problems.throwIfAny();
+  }
+
+  private imageProblems(): { prop: string; problem: string; value: string; fix: string }[] {
+    const out: { prop: string; problem: string; value: string; fix: string }[] = [];
+    for (const i of this.images) {
+      const prop = `addons[${i.addon}].images.${i.name}`;
+      if (i.reference === undefined) {
+        if (this.requirePinnedImages) {
+          out.push({
+            prop,
+            problem: 'is not mirrored and pinned by digest (the admission policies refuse the add-on\'s pods)',
+            value: i.upstream,
+            fix: `mirror ${i.upstream} to ${this.allowedRegistries[0] ?? 'your registry'} and pass images: { '${i.name}': '<registry>/<path>@sha256:<digest>' } to the '${i.addon}' add-on`,
+          });
+        }
+        continue;
+      }
+      if (!ImageReference.isPinnedByDigest(i.reference)) {
+        out.push({ prop, problem: 'must be a reference pinned by digest', value: i.reference, fix: "use '<registry>/<path>@sha256:<digest>'" });
+      } else if (this.allowedRegistries.length > 0 && !this.allowedRegistries.some((r) => i.reference!.startsWith(`${r}/`))) {
+        out.push({ prop, problem: 'is not in an allowed registry', value: i.reference, fix: `mirror ${i.upstream} to one of ${this.allowedRegistries.join(', ')}` });
+      }
+    }
+    return out;
   }
 
   /** The bound add-on configs, in the order they were added. */
@@ -100,6 +180,11 @@ export class PlatformAddons extends Construct {
     });
     this.configs.push(config);
     this.project.addSourceRepo(config.repository.url);
+    // least privilege: the project allows exactly the namespaces and cluster-scoped kinds the add-ons declare
+    this.project.addDestinationNamespace(config.namespace, `${prop}.namespace`);
+    (config.extraNamespaces ?? []).forEach((ns, i) => this.project.addDestinationNamespace(ns, `${prop}.extraNamespaces[${i}]`));
+    (config.clusterResources ?? []).forEach((k, i) => this.project.addClusterResource(k, `${prop}.clusterResources[${i}]`));
+    if (config.createNamespace ?? true) this.project.addClusterResource({ group: '', kind: 'Namespace' });
     this.renderApplication(config);
     return config;
   }
@@ -176,14 +261,23 @@ export class PlatformAddons extends Construct {
     const values = config.values && Object.keys(config.values).length > 0 ? sortKeys(config.values) : undefined;
     const name = Names.joinLabel([this.environment, config.name]);
 
-    const spec: any = {
-      project: this.project.projectName,
-      source: {
+    const source: any = config.repository.isGit
+      ? {
+        repoURL: config.repository.url,
+        path: config.chart,
+        targetRevision: config.version,
+        kustomize: kustomizeSource(config),
+      }
+      : {
         repoURL: config.repository.url,
         chart: config.chart,
         targetRevision: config.version,
-        helm: { releaseName: config.releaseName ?? config.name, valuesObject: values },
-      },
+        // Argo CD runs no Helm test hooks; --skip-tests keeps their pods (and images) out of the install
+        helm: { releaseName: config.releaseName ?? config.name, valuesObject: values, skipTests: true },
+      };
+    const spec: any = {
+      project: this.project.projectName,
+      source,
       destination: { server: env.server, namespace: config.namespace },
       ignoreDifferences: config.ignoreDifferences?.map((d) => ({ group: d.group, kind: d.kind, name: d.name, jsonPointers: [...d.jsonPointers] })),
       syncPolicy: {
@@ -214,4 +308,14 @@ export class PlatformAddons extends Construct {
       spec,
     } as any);
   }
+}
+
+function kustomizeSource(config: PlatformAddonConfig): any {
+  const k = config.kustomize;
+  if (!k) return undefined;
+  const images = k.images && k.images.length > 0 ? [...k.images] : undefined;
+  const patches = k.patches && k.patches.length > 0
+    ? k.patches.map((p) => ({ target: { kind: p.kind, name: p.name }, patch: p.patch }))
+    : undefined;
+  return images || patches ? { images, patches } : undefined;
 }

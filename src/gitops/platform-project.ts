@@ -1,11 +1,14 @@
-import { Lazy } from 'cdk8s';
-import { Construct } from 'constructs';
+import { ApiObject, Lazy } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { GitOpsContract } from './gitops-contract';
 import { GitOpsLayout } from './gitops-layout';
 import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
+import { Names } from '../core/names';
 import { AppProject } from '../imports/argocd-appproject-argoproj.io';
-import { isPattern, SYNC_WAVE_ANNOTATION } from './private/argocd';
+import { IN_CLUSTER_SERVER, isPattern, SYNC_WAVE_ANNOTATION } from './private/argocd';
 import { SyncWave } from './sync-wave';
+import { ResourceKind } from './tenant-project';
 
 /**
  * Properties of `PlatformProject`.
@@ -19,31 +22,73 @@ export interface PlatformProjectProps {
    * @default - none (only Argo CD admins)
    */
   readonly adminGroups?: string[];
+  /**
+   * Namespaces the platform may deploy to, on top of the ones derived from the layout (the Argo CD
+   * namespace, the platform components' namespaces), the add-ons (`PlatformAddons` registers each
+   * add-on's namespaces) and `allowObjectsOf`.
+   *
+   * @default - none
+   */
+  readonly destinationNamespaces?: string[];
+  /**
+   * Cluster-scoped kinds the platform may create, on top of the ones the add-ons declare and
+   * `allowObjectsOf` finds.
+   *
+   * @default - none
+   */
+  readonly clusterResources?: ResourceKind[];
+  /**
+   * Allow every namespace and every cluster-scoped kind (`namespace: '*'`, `group: '*', kind: '*'`),
+   * as before the project was derived from what the platform installs. Only for platforms that sync
+   * objects this library does not know about through the platform project.
+   *
+   * @default false
+   */
+  readonly unrestricted?: boolean;
 }
 
+const KIND_KEY = (k: ResourceKind) => `${k.group}/${k.kind}`;
+
 /**
- * The Argo CD `AppProject` the platform components and add-ons sync through. The platform is
- * trusted with cluster-scoped resources and every namespace of the environments' clusters, but its
- * sources stay restricted: the GitOps repository plus the chart repository of each add-on
- * (`PlatformAddons` registers them).
+ * The Argo CD `AppProject` the platform components and add-ons sync through, least privilege:
+ *
+ * - sources: the GitOps repository plus the chart repository of each add-on (`PlatformAddons`
+ *   registers them);
+ * - destinations: the Argo CD namespace (the bootstrap directory), the platform components'
+ *   namespaces, each add-on's namespaces (`PlatformAddons` registers them) and the namespaces of the
+ *   objects found by `allowObjectsOf`, on each environment's cluster; no pattern;
+ * - cluster-scoped kinds: exactly the ones the add-ons declare (`PlatformAddonConfig.clusterResources`)
+ *   and `allowObjectsOf` finds (plus `Namespace` when an add-on lets Argo CD create its namespace).
+ *
+ * Everything is collected while the platform is built and rendered at synth.
  */
 export class PlatformProject extends Construct {
   /** The AppProject name. */
   public readonly projectName: string;
+  /** Whether every namespace and cluster-scoped kind is allowed. */
+  public readonly unrestricted: boolean;
   private readonly repos: string[];
+  private readonly namespaces = new Set<string>();
+  private readonly kinds = new Map<string, ResourceKind>();
+  private readonly scanned: IConstruct[] = [];
+  private readonly layout: GitOpsLayout;
 
   constructor(scope: Construct, id: string, props: PlatformProjectProps) {
     super(scope, id);
     const layout = props.layout;
+    this.layout = layout;
     this.projectName = layout.platformProjectName;
     this.repos = [layout.repoUrl];
+    this.unrestricted = props.unrestricted ?? false;
     const adminGroups = props.adminGroups ?? [];
     adminGroups.forEach((g, i) => {
       if (typeof g !== 'string' || g.trim() === '' || g.includes('*')) {
         throw new ValidationError(`adminGroups[${i}]`, 'must be a literal SSO group', g, "name the OIDC group claim, e.g. 'platform-admins'", this);
       }
     });
-    const servers = [...new Set(layout.environments.map((e) => e.server!))];
+    for (const c of layout.platformComponents) this.namespaces.add(c.namespace!);
+    (props.destinationNamespaces ?? []).forEach((ns, i) => this.addDestinationNamespace(ns, `destinationNamespaces[${i}]`));
+    (props.clusterResources ?? []).forEach((k, i) => this.addClusterResource(k, `clusterResources[${i}]`));
 
     new AppProject(this, 'Resource', {
       metadata: {
@@ -54,8 +99,8 @@ export class PlatformProject extends Construct {
       },
       spec: {
         sourceRepos: Lazy.any({ produce: () => this.sourceRepos }) as any,
-        destinations: servers.map((server) => ({ server, namespace: '*' })),
-        clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+        destinations: Lazy.any({ produce: () => this.destinations() }) as any,
+        clusterResourceWhitelist: Lazy.any({ produce: () => this.clusterResources.map((k) => ({ group: k.group, kind: k.kind })) }) as any,
         orphanedResources: { warn: true },
         roles: adminGroups.length > 0 ? [{
           name: 'admins',
@@ -72,6 +117,19 @@ export class PlatformProject extends Construct {
     return [gitops, ...[...rest].sort()];
   }
 
+  /** The namespaces the platform may deploy to on each environment's cluster, sorted (as resolved so far). */
+  public get destinationNamespaces(): string[] {
+    this.scan();
+    return [...this.namespaces].sort();
+  }
+
+  /** The cluster-scoped kinds the platform may create, sorted by group and kind (as resolved so far). */
+  public get clusterResources(): ResourceKind[] {
+    if (this.unrestricted) return [{ group: '*', kind: '*' }];
+    this.scan();
+    return [...this.kinds.values()].sort((a, b) => KIND_KEY(a).localeCompare(KIND_KEY(b)));
+  }
+
   /**
    * Allow one more source repository (a chart repository). Literal URLs only.
    */
@@ -80,5 +138,69 @@ export class PlatformProject extends Construct {
       throw new ValidationError('url', 'must be one literal repository URL, not a pattern', url, 'add each repository by its full URL', this);
     }
     if (!this.repos.includes(url)) this.repos.push(url);
+  }
+
+  /** Allow one more destination namespace (a literal name) on each environment's cluster. */
+  public addDestinationNamespace(namespace: string, prop: string = 'namespace'): void {
+    if (typeof namespace !== 'string' || isPattern(namespace)) {
+      throw new ValidationError(prop, 'must be one literal namespace, not a pattern', namespace, 'add each namespace the platform deploys to by name', this);
+    }
+    Names.validateDns1123Label(prop, namespace, this);
+    this.namespaces.add(namespace);
+  }
+
+  /** Allow one more cluster-scoped kind (literal group and kind). */
+  public addClusterResource(kind: ResourceKind, prop: string = 'kind'): void {
+    if (!kind || typeof kind.group !== 'string' || typeof kind.kind !== 'string' || kind.kind === '' || isPattern(kind.group) || isPattern(kind.kind)) {
+      throw new ValidationError(prop, 'must name one group and kind, not a pattern', kind, "list each kind, e.g. { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }", this);
+    }
+    this.kinds.set(KIND_KEY(kind), { group: kind.group, kind: kind.kind });
+  }
+
+  /**
+   * Allow what the Kubernetes objects under `scope` need (a platform component's chart): the namespace
+   * of every namespaced object and the kind of every cluster-scoped one
+   * (`GitOpsContract.CLUSTER_SCOPED_KINDS`, Gatekeeper constraints). Read when the project renders, so
+   * objects added to `scope` later count.
+   */
+  public allowObjectsOf(scope: IConstruct): void {
+    if (!this.scanned.includes(scope)) this.scanned.push(scope);
+  }
+
+  private scan(): void {
+    for (const scope of this.scanned) {
+      for (const c of scope.node.findAll()) {
+        if (!(c instanceof ApiObject)) continue;
+        const group = c.apiGroup === 'core' ? '' : c.apiGroup;
+        const key = `${group}/${c.kind}`;
+        const namespace = c.metadata.namespace;
+        if (namespace) {
+          this.namespaces.add(namespace);
+        } else if (GitOpsContract.CLUSTER_SCOPED_KINDS.includes(key) || group === 'constraints.gatekeeper.sh') {
+          this.kinds.set(key, { group, kind: c.kind });
+        }
+      }
+    }
+  }
+
+  private destinations(): { server: string; namespace: string }[] {
+    if (this.unrestricted) {
+      const servers = [...new Set([...this.layout.environments.map((e) => e.server!), IN_CLUSTER_SERVER])];
+      return servers.map((server) => ({ server, namespace: '*' }));
+    }
+    const out: { server: string; namespace: string }[] = [];
+    const seen = new Set<string>();
+    const add = (server: string, namespace: string) => {
+      const key = `${server}\u0000${namespace}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      out.push({ server, namespace });
+    };
+    // the bootstrap directory (Argo CD's own objects) on the cluster Argo CD runs in
+    add(IN_CLUSTER_SERVER, this.layout.argocdNamespace);
+    for (const env of this.layout.environments) {
+      for (const ns of this.destinationNamespaces) add(env.server!, ns);
+    }
+    return out;
   }
 }

@@ -1,5 +1,6 @@
-import { Duration } from 'cdk8s';
-import { Construct } from 'constructs';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { GitOpsContract } from './gitops-contract';
 import { GitOpsLayout } from './gitops-layout';
 import { SyncWave } from './sync-wave';
 import { ValidationError } from '../core/errors';
@@ -108,7 +109,15 @@ export interface TenantProjectProps {
    */
   readonly additionalSourceRepos?: string[];
   /**
-   * Extra namespaced kinds the tenant may deploy, on top of `TenantProject.DEFAULT_NAMESPACED_RESOURCES`.
+   * The namespaced kinds the tenant may deploy, replacing `TenantProject.DEFAULT_NAMESPACED_RESOURCES`.
+   * Pass `[]` together with `allowKindsOf(<the tenant's chart>)` to allow exactly the kinds the
+   * tenant's objects use (least privilege).
+   *
+   * @default TenantProject.DEFAULT_NAMESPACED_RESOURCES
+   */
+  readonly resources?: ResourceKind[];
+  /**
+   * Extra namespaced kinds the tenant may deploy, on top of `resources`.
    *
    * @default - none
    */
@@ -192,12 +201,13 @@ export class TenantProject extends Construct {
   public readonly tenant: string;
   /** The allowed source repositories. */
   public readonly sourceRepos: string[];
-  /** The allowed namespaced kinds, sorted. */
-  public readonly namespacedResources: ResourceKind[];
+
   /** Whether RBAC kinds are allowed. */
   public readonly allowRbac: boolean;
   /** Whether orphaned resources are reported. */
   public readonly warnOnOrphanedResources: boolean;
+  private readonly kinds = new Map<string, ResourceKind>();
+  private readonly scanned: IConstruct[] = [];
 
   constructor(scope: Construct, id: string, props: TenantProjectProps) {
     super(scope, id);
@@ -218,9 +228,19 @@ export class TenantProject extends Construct {
     });
     this.sourceRepos = repos;
 
-    const kinds = new Map<string, ResourceKind>();
+    const kinds = this.kinds;
     const add = (r: ResourceKind) => kinds.set(`${r.group}/${r.kind}`, { group: r.group, kind: r.kind });
-    TenantProject.DEFAULT_NAMESPACED_RESOURCES.forEach(add);
+    (props.resources ?? TenantProject.DEFAULT_NAMESPACED_RESOURCES).forEach((r, i) => {
+      if (!r || typeof r.group !== 'string' || typeof r.kind !== 'string' || isPattern(r.group) || isPattern(r.kind) || r.kind === '') {
+        throw new ValidationError(`resources[${i}]`, 'must name one group and kind, not a pattern', r,
+          'list each kind the tenant needs, e.g. { group: "apps", kind: "Deployment" }', this);
+      }
+      if (r.group === RBAC_GROUP && !this.allowRbac) {
+        throw new ValidationError(`resources[${i}]`, 'grants RBAC kinds without opting in', r,
+          "set 'allowRbac: true' if the tenant must manage Roles and RoleBindings in its namespaces", this);
+      }
+      add(r);
+    });
     (props.additionalResources ?? []).forEach((r, i) => {
       if (isPattern(r.group) || isPattern(r.kind) || r.kind === '') {
         throw new ValidationError(`additionalResources[${i}]`, 'must name one group and kind, not a pattern', r,
@@ -236,7 +256,7 @@ export class TenantProject extends Construct {
       add(r);
     });
     if (this.allowRbac) TenantProject.RBAC_RESOURCES.forEach(add);
-    this.namespacedResources = [...kinds.values()].sort((a, b) => `${a.group}/${a.kind}`.localeCompare(`${b.group}/${b.kind}`));
+    this.node.addValidation({ validate: () => this.scanProblems() });
 
     const destinations: { server: string; namespace: string }[] = [];
     const seen = new Set<string>();
@@ -293,11 +313,66 @@ export class TenantProject extends Construct {
         sourceRepos: [...this.sourceRepos],
         destinations,
         clusterResourceWhitelist: [],
-        namespaceResourceWhitelist: this.namespacedResources.map((r) => ({ group: r.group, kind: r.kind })),
+        namespaceResourceWhitelist: Lazy.any({ produce: () => this.namespacedResources.map((r) => ({ group: r.group, kind: r.kind })) }) as any,
         orphanedResources: { warn: this.warnOnOrphanedResources },
         roles: roles.length > 0 ? roles : undefined,
         syncWindows: syncWindows.length > 0 ? syncWindows : undefined,
       },
     });
+  }
+
+  /** The allowed namespaced kinds, sorted (including those `allowKindsOf` found so far). */
+  public get namespacedResources(): ResourceKind[] {
+    this.scan();
+    return [...this.kinds.values()].sort((a, b) => `${a.group}/${a.kind}`.localeCompare(`${b.group}/${b.kind}`));
+  }
+
+  /**
+   * Allow the kind of every Kubernetes object under `scope` (the tenant's chart): the project then
+   * whitelists exactly what the tenant deploys, e.g. `kubeflow.org/PyTorchJob` once the tenant runs a
+   * fine-tuning job. Read when the project renders, so objects added later count. Cluster-scoped
+   * objects and RBAC kinds (without `allowRbac`) are reported at synth.
+   */
+  public allowKindsOf(scope: IConstruct): void {
+    if (!this.scanned.includes(scope)) this.scanned.push(scope);
+  }
+
+  private scan(): void {
+    for (const scope of this.scanned) {
+      for (const o of scope.node.findAll()) {
+        if (!(o instanceof ApiObject)) continue;
+        const group = o.apiGroup === 'core' ? '' : o.apiGroup;
+        if (GitOpsContract.CLUSTER_SCOPED_KINDS.includes(`${group}/${o.kind}`)) continue;
+        if (group === RBAC_GROUP && !this.allowRbac) continue;
+        this.kinds.set(`${group}/${o.kind}`, { group, kind: o.kind });
+      }
+    }
+  }
+
+  private scanProblems(): string[] {
+    const out: string[] = [];
+    for (const scope of this.scanned) {
+      for (const o of scope.node.findAll()) {
+        if (!(o instanceof ApiObject)) continue;
+        const group = o.apiGroup === 'core' ? '' : o.apiGroup;
+        const id = `${o.kind} ${o.name}`;
+        if (GitOpsContract.CLUSTER_SCOPED_KINDS.includes(`${group}/${o.kind}`)) {
+          out.push(ValidationError.format({
+            prop: 'allowKindsOf',
+            problem: 'finds a cluster-scoped object, which tenant projects never allow',
+            value: ValidationError.render(id),
+            fix: 'move it to a platform component',
+          }));
+        } else if (group === RBAC_GROUP && !this.allowRbac) {
+          out.push(ValidationError.format({
+            prop: 'allowKindsOf',
+            problem: 'finds an RBAC object without opting in',
+            value: ValidationError.render(id),
+            fix: "set 'allowRbac: true' or move it to the platform's tenancy component",
+          }));
+        }
+      }
+    }
+    return out;
   }
 }

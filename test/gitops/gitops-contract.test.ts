@@ -23,29 +23,31 @@ function deployment(scope: Chart, name: string, namespace: string): void {
 }
 
 /** Write one layout directory with cdk8s (one file per resource) and check where it landed. */
-function writeChart(layout: GitOpsLayout, outdir: string, environment: string, owner: string, build: (chart: Chart) => void): void {
+function writeChart(layout: GitOpsLayout, outdir: string, environment: string, owner: string, build: (chart: Chart) => void): Chart {
   const app = new App(layout.appProps(outdir, environment, owner));
   const chart = new Chart(app, owner);
   build(chart);
   expectValidManifests(Testing.synth(chart));
   expect(layout.directoryOf(chart, outdir).path).toBe(`${environment}/${owner}`);
   app.synth();
+  return chart;
 }
 
 /** Synthesize the example platform: tenancy + policies components, two tenants, the Argo CD objects. */
 function synthExamplePlatform(layout: GitOpsLayout): string {
   const outdir = tempDir('gitops-contract-');
+  const platformCharts: Chart[] = [];
   for (const env of layout.environmentNames()) {
-    writeChart(layout, outdir, env, 'tenancy', (c) => {
+    platformCharts.push(writeChart(layout, outdir, env, 'tenancy', (c) => {
       for (const ns of ['search', 'chat', 'chat-batch']) new ApiObject(c, `ns-${ns}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
       new ApiObject(c, 'quota', {
         apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'search-gpu-quota', namespace: 'search' }, spec: { hard: { 'requests.nvidia.com/gpu': '4' } },
       });
-    });
-    writeChart(layout, outdir, env, 'policies', (c) => {
+    }));
+    platformCharts.push(writeChart(layout, outdir, env, 'policies', (c) => {
       new ApiObject(c, 'pc', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'llm-serving' }, value: 1000000 });
       new ApiObject(c, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'policy-catalogue' }, data: { version: '1' } });
-    });
+    }));
     writeChart(layout, outdir, env, 'search', (c) => {
       deployment(c, 'llama3-8b', 'search');
       new ApiObject(c, 'svc', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'llama3-8b', namespace: 'search' }, spec: { selector: LABELS, ports: [{ port: 8000 }] } });
@@ -64,6 +66,8 @@ function synthExamplePlatform(layout: GitOpsLayout): string {
   const argocd = new Chart(app, 'argocd');
   for (const t of layout.tenants) new TenantProject(argocd, `tenant-${t.name}`, { layout, tenant: t.name });
   const project = new PlatformProject(argocd, 'platform', { layout });
+  // least privilege: the project allows the namespaces and cluster-scoped kinds these charts use
+  for (const c of platformCharts) project.allowObjectsOf(c);
   for (const env of layout.environmentNames()) {
     const addons = new PlatformAddons(argocd, `addons-${env}`, {
       layout, project, environment: env, addons: [PlatformAddon.kyverno(), PlatformAddon.prometheusOperatorCrds(), PlatformAddon.keda()],

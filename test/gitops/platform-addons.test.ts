@@ -9,6 +9,7 @@ import { exampleLayout, expectValidationError, REPO } from './helpers';
 const CATALOGUE = (): IPlatformAddon[] => [
   PlatformAddon.kyverno(),
   PlatformAddon.istioBase(),
+  PlatformAddon.istioCni(),
   PlatformAddon.certManager(),
   PlatformAddon.prometheusOperatorCrds(),
   PlatformAddon.kserveCrds(),
@@ -20,6 +21,7 @@ const CATALOGUE = (): IPlatformAddon[] => [
   PlatformAddon.dcgmExporter(),
   PlatformAddon.keda(),
   PlatformAddon.kserve(),
+  PlatformAddon.trainingOperator(),
 ];
 
 function wave(app: any): number {
@@ -34,18 +36,31 @@ describe('PlatformAddons', () => {
       new PlatformAddons(c, 'prod', { layout, project, environment: 'prod', addons: CATALOGUE() }).validateDependencies();
     });
     const apps = findObjects(objects, 'Application');
-    expect(apps).toHaveLength(13);
+    expect(apps).toHaveLength(15);
     for (const app of apps) {
       expect(app.spec.source.targetRevision).toMatch(/^v?\d+\.\d+\.\d+$/);
+      // Helm test hooks (never run by Argo CD) stay out of the install, and with them their images
+      if (app.spec.source.chart) expect(app.spec.source.helm.skipTests).toBe(true);
       expect(app.spec.project).toBe('platform');
       expect(app.spec.destination.server).toBe('https://prod.eks.example.com');
       expect(app.metadata.name.startsWith('prod-')).toBe(true);
     }
     const waveOf = (name: string) => wave(findObject(objects, 'Application', `prod-${name}`));
     for (const crdOwner of ['kyverno', 'istio-base', 'cert-manager', 'prometheus-operator-crds', 'kserve-crd']) expect(waveOf(crdOwner)).toBe(SyncWave.CRD_OPERATORS);
-    for (const controller of ['istiod', 'opentelemetry-operator', 'kube-prometheus-stack', 'karpenter', 'nvidia-device-plugin', 'dcgm-exporter', 'keda', 'kserve']) {
+    for (const controller of ['istiod', 'opentelemetry-operator', 'kube-prometheus-stack', 'karpenter', 'nvidia-device-plugin', 'dcgm-exporter', 'keda', 'kserve', 'training-operator']) {
       expect(waveOf(controller)).toBe(SyncWave.CONTROLLERS);
     }
+    // Istio base -> CNI node agent -> istiod
+    expect(waveOf('istio-base')).toBeLessThan(waveOf('istio-cni'));
+    expect(waveOf('istio-cni')).toBeLessThan(waveOf('istiod'));
+    expect(SyncWave.CRD_OPERATORS).toBeLessThan(SyncWave.NETWORK);
+    expect(SyncWave.NETWORK).toBeLessThan(SyncWave.CONTROLLERS);
+    expect(SyncWave.CONTROLLERS).toBeLessThan(SyncWave.INGRESS);
+    expect(SyncWave.INGRESS).toBeLessThan(SyncWave.TENANCY);
+    expect(SyncWave.TENANCY).toBeLessThan(SyncWave.POLICIES);
+    expect(SyncWave.POLICIES).toBeLessThan(SyncWave.PLATFORM_COMPONENTS);
+    expect(SyncWave.PLATFORM_COMPONENTS).toBeLessThan(SyncWave.TENANT_APPS);
+    expect(SyncWave.ARGOCD_CONFIG).toBeLessThan(SyncWave.PROJECTS);
     expect(SyncWave.CRD_OPERATORS).toBeLessThan(SyncWave.CONTROLLERS);
     expect(SyncWave.CONTROLLERS).toBeLessThan(SyncWave.POLICIES);
     expect(SyncWave.POLICIES).toBeLessThan(SyncWave.TENANT_APPS);
@@ -53,6 +68,10 @@ describe('PlatformAddons', () => {
     const project = findObject(objects, 'AppProject', 'platform');
     expect(project.spec.sourceRepos[0]).toBe(REPO);
     expect(new Set(project.spec.sourceRepos)).toEqual(new Set([REPO, ...apps.map((a) => a.spec.source.repoURL)]));
+    // every add-on's namespaces are destinations, nothing else but the layout's own namespaces
+    expect(project.spec.destinations.filter((d: any) => d.server === 'https://prod.eks.example.com').map((d: any) => d.namespace).sort()).toEqual(['cert-manager', 'istio-system', 'keda', 'kserve', 'kube-system', 'kubeflow', 'kyverno',
+      'llm-platform-system', 'monitoring', 'nvidia-gpu', 'opentelemetry-operator-system']);
+    expect(project.spec.clusterResourceWhitelist).not.toContainEqual({ group: '*', kind: '*' });
   });
 
   test('typed values the platform depends on', () => {
@@ -74,7 +93,10 @@ describe('PlatformAddons', () => {
     expect(plugin.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(plugin.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key).toBe('llm-platform.io/gpu-pool');
     expect(JSON.stringify(plugin)).not.toMatch(/driver/i);
-    expect(values('istiod').meshConfig).toEqual({ enableAutoMtls: true, accessLogFile: '/dev/stdout', outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } });
+    expect(values('istiod').meshConfig).toEqual({ enableAutoMtls: true, accessLogFile: '/dev/stdout', outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, enablePrometheusMerge: true });
+    expect(values('istiod').pilot).toEqual({ autoscaleMin: 2, replicaCount: 2, cni: { enabled: true } });
+    expect(values('istio-cni')).toEqual({ chained: true, ambient: { enabled: false }, repair: { enabled: true }, excludeNamespaces: ['kube-system'] });
+    expect(values('kserve').kserve.controller.gateway).toEqual({ disableIngressCreation: true });
     expect(values('kube-prometheus-stack').crds).toEqual({ enabled: false });
     expect(values('kube-prometheus-stack').prometheus.prometheusSpec).toMatchObject({ retention: '15d', serviceMonitorSelectorNilUsesHelmValues: false });
     expect(values('kserve').kserve.controller.deploymentMode).toBe('Standard');
@@ -103,7 +125,7 @@ describe('PlatformAddons', () => {
           PlatformAddon.prometheusOperatorCrds(),
           PlatformAddon.kubePrometheusStack({ version: '77.12.0', retention: Duration.days(30), grafana: false, values: { alertmanager: { enabled: false } } }),
           PlatformAddon.istioBase(),
-          PlatformAddon.istiod({ registryOnlyEgress: false, replicas: 3, namespace: 'istio-system' }),
+          PlatformAddon.istiod({ registryOnlyEgress: false, replicas: 3, namespace: 'istio-system', cni: false }),
           PlatformAddon.nvidiaDevicePlugin({ migStrategy: MigStrategy.SINGLE, gpuFeatureDiscovery: true }),
         ],
       });
@@ -113,7 +135,7 @@ describe('PlatformAddons', () => {
     expect(kps.spec.source.helm.valuesObject).toMatchObject({ alertmanager: { enabled: false }, grafana: { enabled: false }, prometheus: { prometheusSpec: { retention: '30d' } } });
     const istiod = findObject(objects, 'Application', 'dev-istiod').spec.source.helm.valuesObject;
     expect(istiod.meshConfig.outboundTrafficPolicy.mode).toBe('ALLOW_ANY');
-    expect(istiod.pilot).toEqual({ autoscaleMin: 3, replicaCount: 3 });
+    expect(istiod.pilot).toEqual({ autoscaleMin: 3, replicaCount: 3, cni: { enabled: false } });
     const plugin = findObject(objects, 'Application', 'dev-nvidia-device-plugin').spec.source.helm.valuesObject;
     expect(plugin.migStrategy).toBe('single');
     expect(plugin.gfd).toEqual({ enabled: true });
@@ -198,6 +220,7 @@ describe('PlatformAddons', () => {
     const chart = new Chart(Testing.app(), 'test');
     const addons = new PlatformAddons(chart, 'dev', { layout, project: new PlatformProject(chart, 'p', { layout }), environment: 'dev', addons: [PlatformAddon.istiod()] });
     expectValidationError(() => addons.validateDependencies(), "'istiod.dependsOn' names an add-on that is not installed, got 'istio-base'",
+      "'istiod.dependsOn' names an add-on that is not installed, got 'istio-cni'",
       "'istiod.requiresCrds' needs a CRD no add-on provides", "'peerauthentications.security.istio.io'");
     expect(addons.node.validate().join('\n')).toContain("'istiod.dependsOn' names an add-on that is not installed, got 'istio-base'");
   });

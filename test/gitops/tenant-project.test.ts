@@ -109,7 +109,7 @@ describe('TenantProject', () => {
 });
 
 describe('PlatformProject', () => {
-  test('restricted sources (GitOps repo + registered chart repos), cluster-wide destinations per environment, admin groups', () => {
+  test('restricted sources (GitOps repo + registered chart repos), least-privilege destinations and kinds, admin groups', () => {
     const layout = exampleLayout();
     const objects = synthChart((c) => {
       const p = new PlatformProject(c, 'platform', { layout, adminGroups: ['platform-admins'] });
@@ -119,11 +119,13 @@ describe('PlatformProject', () => {
     });
     const p = findObject(objects, 'AppProject', 'platform');
     expect(p.spec.sourceRepos).toEqual([REPO, 'https://charts.jetstack.io', 'https://kyverno.github.io/kyverno']);
+    // the bootstrap directory (argocd, in-cluster) and the platform components' namespace on each environment's cluster
     expect(p.spec.destinations).toEqual([
-      { server: 'https://kubernetes.default.svc', namespace: '*' },
-      { server: 'https://prod.eks.example.com', namespace: '*' },
+      { server: 'https://kubernetes.default.svc', namespace: 'argocd' },
+      { server: 'https://kubernetes.default.svc', namespace: 'llm-platform-system' },
+      { server: 'https://prod.eks.example.com', namespace: 'llm-platform-system' },
     ]);
-    expect(p.spec.clusterResourceWhitelist).toEqual([{ group: '*', kind: '*' }]);
+    expect(p.spec.clusterResourceWhitelist).toEqual([]);
     expect(p.spec.roles[0].groups).toEqual(['platform-admins']);
     expectValidationError(() => synthChart((c) => new PlatformProject(c, 'p', { layout }).addSourceRepo('*')), "'url' must be one literal repository URL", "'*'");
     expectValidationError(() => synthChart((c) => new PlatformProject(c, 'p', { layout, adminGroups: ['*'] })), "'adminGroups[0]'");
