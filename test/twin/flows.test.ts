@@ -203,11 +203,20 @@ describe('flow derivation', () => {
     expect(s3[0]).toMatchObject({ field: 'spec.template.spec.initContainers[fetch-weights].command', port: 443, protocol: 'TCP' });
   });
 
-  test('S3 without any known region is not modelled, not guessed', () => {
-    const { flows, notModelled } = flowsOf(ctx([searchNs], [modelPod('a', { region: null })], [], { region: undefined }));
-    expect(flows.filter((f) => f.purpose === 'weight download')).toHaveLength(0);
-    expect(notModelled).toContain('Deployment search/a spec.template.spec.initContainers[fetch-weights].command: reads s3://acme-llm-prod-models/models/llama3-8b/2024-06-01/ '
-      + 'but no region is known (AWS_REGION or the twin\'s region option): S3 endpoint not modelled');
+  test('S3 without any known region is checked against any region', () => {
+    const c = ctx([searchNs, istiod()], [modelPod('a', { region: null })], [], { region: undefined });
+    const { flows } = flowsOf(c);
+    expect(flows.filter((f) => f.purpose === 'weight download').map((f) => f.dst.hosts)).toEqual([['s3.<region>.amazonaws.com', 'acme-llm-prod-models.s3.<region>.amazonaws.com']]);
+    const blocked = checkFlows(c).findings.find((f) => f.problem.includes('(weight download)'));
+    expect(blocked?.problem).toContain('no ServiceEntry covers the hosts s3.<region>.amazonaws.com, acme-llm-prod-models.s3.<region>.amazonaws.com on port 443');
+    const se = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'ServiceEntry',
+      metadata: { namespace: 'istio-system', name: 's3' },
+      spec: { hosts: ['s3.eu-west-1.amazonaws.com', '*.s3.eu-west-1.amazonaws.com'], ports: [{ number: 443 }] },
+    };
+    const covered = checkFlows(ctx([searchNs, istiod(), se], [modelPod('a', { region: null })], [], { region: undefined }));
+    expect(covered.findings.filter((f) => f.problem.includes('(weight download)'))).toEqual([]);
   });
 
   test('gateway routes: VirtualService bound to a Gateway -> Service -> targetPort -> pods (subset labels applied)', () => {

@@ -363,5 +363,11 @@ describe('outbound', () => {
     expect(hostMatches('*.amazonaws.com', 'amazonaws.com')).toBe(false);
     expect(hostMatches('S3.amazonaws.com', 's3.amazonaws.com')).toBe(true);
     expect(hostMatches('*', 'x')).toBe(true);
+    // Hosts of an unknown region: the region the pattern names, else any.
+    expect(hostMatches('*.s3.eu-west-1.amazonaws.com', 'b.s3.<region>.amazonaws.com')).toBe(true);
+    expect(hostMatches('s3.eu-west-1.amazonaws.com', 's3.<region>.amazonaws.com')).toBe(true);
+    expect(hostMatches('*.amazonaws.com', 's3.<region>.amazonaws.com')).toBe(true);
+    expect(hostMatches('*.s3.eu-west-1.amazonaws.com', 's3.<region>.amazonaws.com')).toBe(false);
+    expect(hostMatches('*.example.com', 's3.<region>.amazonaws.com')).toBe(false);
   });
 });

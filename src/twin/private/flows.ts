@@ -25,7 +25,7 @@
 import { parse as parseYaml } from 'yaml';
 import {
   AuthzVerdict, effectiveMtls, evaluateAuthorization, evaluateOutbound, inboundCaptured,
-  MeshSettings, meshSettingsOf, MtlsMode, OutboundDestination, OutboundVerdict, proxyOf,
+  ANY_REGION, MeshSettings, meshSettingsOf, MtlsMode, OutboundDestination, OutboundVerdict, proxyOf,
 } from './istio-policy';
 import { CheckOutcome, ObjectIndex, selectorMatches, TwinContext, TwinFinding, TwinPod } from './model';
 import { evaluateNetworkPolicies, NamespaceLabels, NpEndpoint, NpVerdict, Tri } from './network-policy';
@@ -620,11 +620,8 @@ function s3Flows(ctx: TwinContext, pods: TwinPod[], flows: Flow[], notModelled: 
         const env = new Map<string, string>((c.env ?? []).map((e: any) => [e?.name, e?.value]));
         const region = env.get('AWS_REGION') ?? env.get('AWS_DEFAULT_REGION') ?? ctx.options.region;
         const f = `${t.templatePath ? `${t.templatePath}.` : ''}spec.${init ? 'initContainers' : 'containers'}[${c.name}].${field}`;
-        if (!region) {
-          notModelled.push(`${t.owner} ${f}: reads ${uri} but no region is known (AWS_REGION or the twin's region option): S3 endpoint not modelled`);
-          continue;
-        }
-        const regional = `s3.${region}.amazonaws.com`;
+        // No region known: the endpoint is checked against any region (ANY_REGION, see istio-policy hostMatches).
+        const regional = `s3.${region ?? ANY_REGION}.amazonaws.com`;
         // Virtual-hosted-style addressing for DNS-compatible bucket names without dots (AWS SDK/CLI default).
         const hosts = bucket.includes('.') ? [regional] : [regional, `${bucket}.${regional}`];
         flows.push({

@@ -418,9 +418,17 @@ export function egressAllows(sidecar: any, clientNamespace: string, hostNamespac
 /** Istio host matching: exact, `*`, or `*.suffix` (any subdomain depth). */
 export function hostMatches(pattern: string, host: string): boolean {
   if (pattern === '*') return true;
-  if (pattern.startsWith('*')) return host.endsWith(pattern.slice(1));
+  if (host.includes(ANY_REGION)) {
+    // A host of an unknown region: covered when the pattern covers it for the region the pattern names (or any).
+    const region = /(?:^|\.)([a-z]{2}(?:-gov)?-[a-z]+-\d+)\./.exec(pattern)?.[1] ?? 'us-east-1';
+    return hostMatches(pattern, host.split(ANY_REGION).join(region));
+  }
+  if (pattern.startsWith('*')) return host.toLowerCase().endsWith(pattern.slice(1).toLowerCase());
   return pattern.toLowerCase() === host.toLowerCase();
 }
+
+/** The region placeholder of AWS endpoints when the region is not known (`s3.<region>.amazonaws.com`). */
+export const ANY_REGION = '<region>';
 
 /** Whether a ServiceEntry is visible to a namespace (exportTo, default `*`). */
 export function exportedTo(se: any, namespace: string): boolean {
