@@ -183,7 +183,7 @@ export function checkCapacity(ctx: TwinContext): CheckOutcome {
         value: s.maxSurgeRaw,
         fix: 'set maxSurge 1 and maxUnavailable 0 (one extra replica must fit in the pool and the tenant quota), or run at least 2 replicas',
       });
-    } else if (s.surge > 0 && w.minReplicas > 0 && !atMin.unplaced.has(w) && !fitsExtra(atMin.nodes, atMin.growth, w, s.surge)) {
+    } else if (s.surge > 0 && w.minReplicas > 0 && !atMin.unplaced.has(w) && !fitsExtra(atMin.open, atMin.growth, w, s.surge)) {
       add({
         object: w.owner,
         field: `${s.path}.rollingUpdate.maxSurge`,
@@ -195,7 +195,7 @@ export function checkCapacity(ctx: TwinContext): CheckOutcome {
   }
 
   // Node drains.
-  const pdbs = ctx.index.ofKind('PodDisruptionBudget');
+  const pdbs = new PdbIndex(ctx.index.ofKind('PodDisruptionBudget'));
   const waits = new Map<string, string[]>();
   for (const w of placeable.filter((x) => x.serving)) {
     drainCheck(w, pdbs, (f) => add(f, w.owner), (bounds) => waits.set(bounds, [...(waits.get(bounds) ?? []), w.owner]));
@@ -378,19 +378,77 @@ function tolerates(t: any, taint: { key: string; value?: string; effect: string 
 // Placement
 
 interface Placement {
-  readonly nodes: Node[];
+  /** Per pool, the nodes with room left, bucketed by their free amount of the pool's first resource (GPUs). */
+  readonly open: Map<Pool, OpenNodes>;
   /** Nodes each pool may still add. */
   readonly growth: Map<Pool, number>;
   readonly unplaced: Map<Workload, number>;
 }
 
+/**
+ * The nodes of one pool with room left, bucketed by their free amount of the pool's key resource, so a
+ * placement looks at a handful of buckets instead of every node (placement stays linear in the pods).
+ * Within the smallest bucket that holds the request, the first node that fits every resource is taken
+ * (best fit by the key resource, first fit within it).
+ */
+class OpenNodes {
+  private readonly buckets = new Map<number, Node[]>();
+  constructor(private readonly key: string) {}
+
+  public add(node: Node): void {
+    const free = node.free[this.key] ?? 0;
+    if (Object.values(node.free).every((x) => x <= 0)) return;
+    const b = this.buckets.get(free);
+    if (b) b.push(node);
+    else this.buckets.set(free, [node]);
+  }
+
+  /** Take `requests` from a node that has them; false when none has. */
+  public take(requests: Record<string, number>): boolean {
+    const need = requests[this.key] ?? 0;
+    for (const free of [...this.buckets.keys()].filter((k) => k >= need).sort((a, b) => a - b)) {
+      const nodes = this.buckets.get(free)!;
+      const at = nodes.findIndex((n) => fitsIn(requests, n.free));
+      if (at < 0) continue;
+      const [node] = nodes.splice(at, 1);
+      if (nodes.length === 0) this.buckets.delete(free);
+      for (const [r, n] of Object.entries(requests)) node.free[r] = (node.free[r] ?? 0) - n;
+      this.add(node);
+      return true;
+    }
+    return false;
+  }
+
+  /** How many more pods of `requests` fit, counting up to `enough`. */
+  public room(requests: Record<string, number>, enough: number): number {
+    let room = 0;
+    const single = Object.keys(requests).length === 1 && this.key in requests;
+    for (const [free, nodes] of this.buckets) {
+      if (single) room += nodes.length * Math.floor(free / requests[this.key]);
+      else for (const n of nodes) room += podsIn(requests, n.free);
+      if (room >= enough) break;
+    }
+    return room;
+  }
+}
+
+function fitsIn(requests: Record<string, number>, free: Record<string, number>): boolean {
+  return Object.entries(requests).every(([r, n]) => (free[r] ?? 0) >= n);
+}
+
+function podsIn(requests: Record<string, number>, free: Record<string, number>): number {
+  return Math.min(...Object.entries(requests).map(([r, n]) => Math.floor((free[r] ?? 0) / n)));
+}
+
 /** First-fit decreasing placement of `count(w)` pods of every workload, pools growing up to `cap(pool)` nodes. */
 function place(workloads: Workload[], count: (w: Workload) => number, cap: (p: Pool) => number, pools: Pool[]): Placement {
-  const nodes: Node[] = [];
+  const open = new Map<Pool, OpenNodes>();
   const growth = new Map<Pool, number>();
   for (const pool of pools) {
     const initial = Math.min(pool.initialNodes, cap(pool));
-    for (let i = 0; i < initial; i++) nodes.push({ pool, free: { ...pool.resourcesPerNode } });
+    const nodes = new OpenNodes(GPU in pool.resourcesPerNode ? GPU : Object.keys(pool.resourcesPerNode)[0] ?? GPU);
+    for (let i = 0; i < initial; i++) nodes.add({ pool, free: { ...pool.resourcesPerNode } });
+    open.set(pool, nodes);
     growth.set(pool, cap(pool) - initial);
   }
   const unplaced = new Map<Workload, number>();
@@ -398,50 +456,41 @@ function place(workloads: Workload[], count: (w: Workload) => number, cap: (p: P
   for (const w of order) {
     const n = count(w);
     for (let i = 0; i < n; i++) {
-      if (!placeOne(w, nodes, growth)) {
+      if (!placeOne(w, open, growth)) {
         unplaced.set(w, n - i);
         break;
       }
     }
   }
-  return { nodes, growth, unplaced };
+  return { open, growth, unplaced };
 }
 
-function placeOne(w: Workload, nodes: Node[], growth: Map<Pool, number>): boolean {
-  const fits = (free: Record<string, number>) => Object.entries(w.requests).every(([r, n]) => (free[r] ?? 0) >= n);
-  const take = (free: Record<string, number>) => {
-    for (const [r, n] of Object.entries(w.requests)) free[r] -= n;
-  };
-  for (const node of nodes) {
-    if (w.pools.includes(node.pool) && fits(node.free)) {
-      take(node.free);
-      return true;
-    }
+function placeOne(w: Workload, open: Map<Pool, OpenNodes>, growth: Map<Pool, number>): boolean {
+  for (const pool of w.pools) {
+    if (open.get(pool)!.take(w.requests)) return true;
   }
   // A new node from the first pool that may grow and whose node holds the pod (pools in option order: baseline first).
   for (const pool of w.pools) {
-    if ((growth.get(pool) ?? 0) > 0 && fits(pool.resourcesPerNode)) {
+    if ((growth.get(pool) ?? 0) > 0 && fitsIn(w.requests, pool.resourcesPerNode)) {
       growth.set(pool, growth.get(pool)! - 1);
-      const node = { pool, free: { ...pool.resourcesPerNode } };
-      take(node.free);
-      nodes.push(node);
-      return true;
+      const nodes = open.get(pool)!;
+      nodes.add({ pool, free: { ...pool.resourcesPerNode } });
+      return nodes.take(w.requests);
     }
   }
   return false;
 }
 
 /** Whether `extra` more pods of `w` fit into what is left (free space on nodes plus nodes the pools may add). */
-function fitsExtra(nodes: Node[], growth: Map<Pool, number>, w: Workload, extra: number): boolean {
+function fitsExtra(open: Map<Pool, OpenNodes>, growth: Map<Pool, number>, w: Workload, extra: number): boolean {
   let room = 0;
-  const perNode = (free: Record<string, number>) => Math.min(...Object.entries(w.requests).map(([r, n]) => Math.floor((free[r] ?? 0) / n)));
-  for (const node of nodes) {
-    if (w.pools.includes(node.pool)) room += perNode(node.free);
+  for (const pool of w.pools) {
+    room += open.get(pool)!.room(w.requests, extra - room);
     if (room >= extra) return true;
   }
   for (const pool of w.pools) {
     const g = growth.get(pool) ?? 0;
-    if (g > 0) room += (Number.isFinite(g) ? g : extra) * perNode(pool.resourcesPerNode);
+    if (g > 0) room += (Number.isFinite(g) ? g : extra) * podsIn(w.requests, pool.resourcesPerNode);
     if (room >= extra) return true;
   }
   return room >= extra;
@@ -511,10 +560,37 @@ function rolloutStrategy(w: Workload): Strategy | undefined {
   return { path, type, surge, unavailable, maxSurgeRaw: rawSurge, maxUnavailableRaw: rawUnavailable };
 }
 
-function drainCheck(w: Workload, pdbs: any[], add: (f: Omit<TwinFinding, 'check'>) => void, waits: (bounds: string) => void): void {
+/**
+ * PodDisruptionBudgets by namespace and by one `matchLabels` pair each, so finding a pod's budgets looks
+ * at the few that can match (budgets without matchLabels are always looked at).
+ */
+class PdbIndex {
+  private readonly byLabel = new Map<string, any[]>();
+  private readonly others = new Map<string, any[]>();
+
+  constructor(pdbs: any[]) {
+    for (const pdb of pdbs) {
+      if (!pdb.spec?.selector) continue;
+      const ns = pdb.metadata?.namespace ?? '';
+      const first = Object.entries<string>(pdb.spec.selector.matchLabels ?? {})[0];
+      const key = first ? `${ns}\u0000${first[0]}\u0000${first[1]}` : ns;
+      const map = first ? this.byLabel : this.others;
+      map.set(key, [...(map.get(key) ?? []), pdb]);
+    }
+  }
+
+  /** The budgets selecting a pod with these labels in this namespace, in output order within each bucket. */
+  public selecting(ns: string, labels: Record<string, string>): any[] {
+    const candidates = [...(this.others.get(ns) ?? [])];
+    for (const [k, v] of Object.entries(labels)) candidates.push(...(this.byLabel.get(`${ns}\u0000${k}\u0000${v}`) ?? []));
+    return candidates.filter((p) => selectorMatches(p.spec.selector, labels));
+  }
+}
+
+function drainCheck(w: Workload, pdbs: PdbIndex, add: (f: Omit<TwinFinding, 'check'>) => void, waits: (bounds: string) => void): void {
   const ns = w.pod.namespace;
   const labels = w.pod.pod?.metadata?.labels ?? {};
-  const matching = pdbs.filter((p) => (p.metadata?.namespace ?? '') === ns && p.spec?.selector && selectorMatches(p.spec.selector, labels));
+  const matching = pdbs.selecting(ns, labels);
   const name = w.owner;
   if (matching.length > 1) {
     add({
