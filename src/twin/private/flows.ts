@@ -506,7 +506,7 @@ export function deriveFlows(ctx: TwinContext, world: FlowWorld, notModelled: str
   dnsFlows(world, pods, flows);
   istiodFlows(world, pods, flows);
   podIdentityFlows(ctx, pods, flows);
-  s3Flows(ctx, pods, flows, notModelled);
+  s3Flows(ctx, pods, flows);
   gatewayFlows(world, flows, notModelled);
   monitorFlows(world, flows, notModelled);
   collectorFlows(world, flows, notModelled);
@@ -609,7 +609,7 @@ function s3Uris(c: any): { uri: string; field: string }[] {
   return out;
 }
 
-function s3Flows(ctx: TwinContext, pods: TwinPod[], flows: Flow[], notModelled: string[]): void {
+function s3Flows(ctx: TwinContext, pods: TwinPod[], flows: Flow[]): void {
   for (const t of pods) {
     for (const { c, init } of allContainers(t.pod)) {
       const seen = new Set<string>();
