@@ -234,3 +234,13 @@ describe('the reference platform', () => {
     for (const p of tenantPods) expect([...(p.pod.spec.initContainers ?? []), ...p.pod.spec.containers].map((c: any) => c.name)).toContain('istio-proxy');
   });
 });
+
+describe('kinds that quote pod fields without making pods', () => {
+  test('policies and Argo CD Applications are not reported', () => {
+    const r = run([
+      { apiVersion: 'kyverno.io/v1', kind: 'ClusterPolicy', metadata: { name: 'p' }, spec: { rules: [{ validate: { pattern: { spec: { containers: [{ image: '*@sha256:*' }] } } } }] } },
+      { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a', namespace: 'argocd' }, spec: { source: { helm: { valuesObject: { extraContainers: { containers: [{ name: 'x', image: 'y' }] } } } } } },
+    ]);
+    expect(r.notModelled).toEqual([]);
+  });
+});

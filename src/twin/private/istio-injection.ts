@@ -471,9 +471,12 @@ function proxyConfigOf(annotations: Record<string, string>, mesh: IstioMesh): an
  * `injectionOf(...).inject` is true.
  */
 export function inject(pod: any, namespace: any, mesh: IstioMesh, workload: InjectWorkload = {}): { pod: any; mutations: string[] } {
-  const out = clone(pod ?? {});
-  out.metadata = out.metadata ?? {};
-  out.spec = out.spec ?? {};
+  // A copy deep enough for what injection changes (metadata maps, container lists and the containers themselves).
+  const src = pod ?? {};
+  const copyContainers = (list: any) => (Array.isArray(list) ? list.map((c: any) => (c && typeof c === 'object' ? { ...c } : c)) : list);
+  const out: any = { ...src, metadata: { ...(src.metadata ?? {}) }, spec: { ...(src.spec ?? {}) } };
+  if (out.spec.containers !== undefined) out.spec.containers = copyContainers(out.spec.containers);
+  if (out.spec.initContainers !== undefined) out.spec.initContainers = copyContainers(out.spec.initContainers);
   const meta = out.metadata;
   const annotations: Record<string, string> = { ...(meta.annotations ?? {}) };
   const labels: Record<string, string> = { ...(meta.labels ?? {}) };

@@ -78,9 +78,23 @@ export function workloadPodsOf(index: ObjectIndex, options: ResolvedTwinOptions)
   return { pods, derived, notModelled };
 }
 
+/**
+ * API groups whose kinds never make pods, though their specs may quote pod fields (policies match
+ * `containers[*].image`): not reported as unmodelled pod makers. Argo CD Applications (Helm values) neither.
+ */
+const NO_POD_GROUPS = new Set([
+  'monitoring.coreos.com', 'networking.istio.io', 'security.istio.io', 'telemetry.istio.io', 'extensions.istio.io',
+  'kyverno.io', 'policies.kyverno.io', 'wgpolicyk8s.io', 'reports.kyverno.io', 'templates.gatekeeper.sh', 'constraints.gatekeeper.sh',
+  'mutations.gatekeeper.sh', 'expansion.gatekeeper.sh', 'config.gatekeeper.sh', 'admissionregistration.k8s.io', 'rbac.authorization.k8s.io',
+  'policy', 'networking.k8s.io', 'gateway.networking.k8s.io', 'keda.sh', 'autoscaling', 'karpenter.sh', 'karpenter.k8s.aws',
+  'cert-manager.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io',
+]);
+
 /** A custom resource that looks like it makes pods (a pod template or containers somewhere in its spec). */
 function makesPods(o: any): boolean {
   if (!o?.apiVersion || String(o.apiVersion).startsWith('v1') || !String(o.apiVersion).includes('/')) return false;
+  if (NO_POD_GROUPS.has(String(o.apiVersion).split('/')[0])) return false;
+  if (String(o.apiVersion).startsWith('argoproj.io/') && ['Application', 'ApplicationSet', 'AppProject'].includes(o.kind)) return false;
   const seen = new Set<any>();
   const walk = (v: any, depth: number): boolean => {
     if (!v || typeof v !== 'object' || depth > 8 || seen.has(v)) return false;
