@@ -169,6 +169,14 @@ describe('capacity: pools and placement', () => {
     ]);
   });
 
+  test('extended resources no pool declares are not modelled; the GPUs still are', () => {
+    const d = deployment('efa', { min: 2, max: 2, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } });
+    d.pod.pod.spec.containers[0].resources.limits['vpc.amazonaws.com/efa'] = '1';
+    const out = run([d], [mng('l40s', 4, 1)]);
+    expect(out.notModelled).toEqual(['Deployment search/efa: vpc.amazonaws.com/efa (1 per pod) is not modelled: no node pool declares it']);
+    expect(out.findings.map((f) => f.problem)).toEqual([expect.stringContaining('leaves 1 of its 2 minimum replicas pending')]);
+  });
+
   test('a pod that does not tolerate the pool taint does not select it', () => {
     const d = deployment('untolerated');
     d.pod.pod.spec.tolerations = [];

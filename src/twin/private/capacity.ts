@@ -84,12 +84,19 @@ export function checkCapacity(ctx: TwinContext): CheckOutcome {
   // The workloads that request extended resources, and the pools each can land on.
   const workloads: Workload[] = [];
   let plainPods = 0;
+  const declared = new Set(pools.flatMap((pool) => Object.keys(pool.resourcesPerNode)));
   for (const p of ctx.pods) {
     const requests = extendedRequests(p.pod?.spec);
     if (Object.keys(requests).length === 0) {
       plainPods++;
       continue;
     }
+    // Extended resources no pool declares (EFA interfaces, hugepages of a device plugin) cannot be counted.
+    for (const r of Object.keys(requests).filter((x) => !declared.has(x))) {
+      notModelled.push(`${p.owner}: ${r} (${requests[r]} per pod) is not modelled: no node pool declares it`);
+      delete requests[r];
+    }
+    if (Object.keys(requests).length === 0) continue;
     const what = Object.entries(requests).map(([r, n]) => `${n} ${r}`).join(', ');
     if (p.minReplicas < 0) {
       notModelled.push(`${p.owner}: one pod per node requesting ${what} (DaemonSet) not placed`);
