@@ -139,6 +139,9 @@ describe('istioMeshOf', () => {
     expect(meshOf([istiodApp({ pilot: { cni: { enabled: true } } }), cniApp()]).cni).toBe(true);
     expect(meshOf([istiodApp({ cni: { enabled: true } }), cniApp()]).cni).toBe(true);
     expect(meshOf([istiodApp(), cniApp()]).cni).toBe(false);
+    const legacy = meshOf([istiodApp({ istio_cni: { enabled: true } }), cniApp()]);
+    expect(legacy.cni).toBe(false);
+    expect(legacy.notes).toContain('Application argocd/prod-istiod: istio_cni.* is not read by the istiod 1.30.3 chart (its key is cni.enabled or pilot.cni.enabled)');
   });
 
   test('native sidecars: auto follows the kubelet version (1.33+), the env setting wins', () => {

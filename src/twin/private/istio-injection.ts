@@ -187,6 +187,7 @@ export function istioMeshOf(index: ObjectIndex, options: IstioMeshOptions = {}):
   const namespace = app.spec?.destination?.namespace ?? g.istioNamespace ?? 'istio-system';
 
   const cniEnabledInValues = values.cni?.enabled === true || values.cni?.enabled === 'true';
+  if (values.istio_cni !== undefined) notes.push(`${owner}: istio_cni.* is not read by the istiod ${ISTIO_VERSION} chart (its key is cni.enabled or pilot.cni.enabled)`);
   const cniChartInstalled = index.ofKind('Application').some((a) => applicationSources(a).some((s) => s.chart === 'cni'));
   if (cniEnabledInValues && !cniChartInstalled) notes.push(`${owner}: cni.enabled is set but no Application installs the Istio cni chart, so pods get istio-init (the CNI plugin is not there to set up redirection)`);
 
