@@ -199,6 +199,18 @@ describe('capacity: Karpenter NodePools from the output', () => {
     expect(out.summary[0]).toContain('4 available at start, unbounded reachable (managed node group acme-llm-prod-l40s, 1 node, no autoscaler + Karpenter NodePool l40s, 0 to unlimited nodes (no limits))');
   });
 
+  test('a cpu limit bounds the nodes too; unknown instance types leave the NodePool not modelled', () => {
+    const objects = karpenterClass(4);
+    const np = objects.find((o) => o.kind === 'NodePool');
+    np.spec.limits = { 'nvidia.com/gpu': '16', 'cpu': '100' };
+    // g6e.12xlarge: 48 vCPU, so 100 cores hold 2 nodes
+    expect(run([deployment('a', { min: 1, max: 1 })], [], objects).summary[0]).toContain('0 to 2 nodes (limits.nvidia.com/gpu 16, limits.cpu 100)');
+    np.spec.template.spec.requirements[0].values = ['x9.large'];
+    const out = run([deployment('a')], [], objects);
+    expect(out.notModelled).toContain('NodePool l40s: instance types x9.large are not all known GPU instance types; its capacity is not modelled');
+    expect(out.notModelled).toContain('Deployment search/a: requests 4 nvidia.com/gpu but selects none of the modelled node pools (none)');
+  });
+
   test('a Karpenter pool also given in the options is taken from the output', () => {
     const karpenterOption = { ...mng('l40s', 4, 0, 'none', 99), scaling: 'karpenter' as const };
     const out = run([deployment('a', { min: 1, max: 1 })], [karpenterOption], karpenterClass(1));

@@ -84,7 +84,7 @@ export function checkCapacity(ctx: TwinContext): CheckOutcome {
   // The workloads that request extended resources, and the pools each can land on.
   const workloads: Workload[] = [];
   let plainPods = 0;
-  const declared = new Set(pools.flatMap((pool) => Object.keys(pool.resourcesPerNode)));
+  const declared = new Set([GPU, ...pools.flatMap((pool) => Object.keys(pool.resourcesPerNode))]);
   for (const p of ctx.pods) {
     const requests = extendedRequests(p.pod?.spec);
     if (Object.keys(requests).length === 0) {
