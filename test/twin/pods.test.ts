@@ -192,6 +192,12 @@ describe('Istio injection in the inventory', () => {
     expect(r.notModelled).toEqual(['Application argocd/prod-istiod: native sidecars assumed on (ENABLE_NATIVE_SIDECARS=auto and kubelets 1.33 or newer)']);
   });
 
+  test('the kubelet version passed for the mesh decides native sidecars', () => {
+    const r = workloadPodsOf(new ObjectIndex([istiod(), meshed, workload('Deployment')]), OPTIONS, { kubeletMinorVersion: 32 });
+    expect(r.pods[0].pod.spec.containers.map((c: any) => c.name)).toEqual(['web', 'istio-proxy']);
+    expect(r.notModelled).toEqual([]);
+  });
+
   test('with Istio CNI the pods get istio-validation instead of istio-init', () => {
     const cni = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'prod-istio-cni', namespace: 'argocd' }, spec: { source: { chart: 'cni', targetRevision: '1.30.3' } } };
     const p = run([istiod({ pilot: { cni: { enabled: true } } }), cni, meshed, workload('Deployment')]).pods[0];

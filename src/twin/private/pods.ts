@@ -8,7 +8,7 @@
  *
  * Add-ons' own pods (rendered from their charts) are not made here (see ./addon-pods.ts).
  */
-import { IstioMesh, inject, injectionOf, istioMeshOf } from './istio-injection';
+import { IstioMesh, IstioMeshOptions, inject, injectionOf, istioMeshOf } from './istio-injection';
 import { ObjectIndex, ResolvedTwinOptions, TwinPod } from './model';
 import { collectorExpansion, Expansion, inferenceServiceExpansion, PodDraft, pytorchJobExpansion } from './operators';
 
@@ -30,15 +30,19 @@ const KEDA_DEFAULT_MAX = 100;
  * The pods that will exist for the workloads and operator resources in `index` (after Istio injection), the
  * objects operators derive from them (KServe's predictor Service and Ingress, the training operator's headless
  * Services), and what could not be modelled (`Kind ns/name: <what>`). Never throws on odd input.
+ *
+ * @param istio what the output does not say about the mesh (the kubelets' version decides native sidecars)
  */
-export function workloadPodsOf(index: ObjectIndex, options: ResolvedTwinOptions): { pods: TwinPod[]; derived: any[]; notModelled: string[] } {
+export function workloadPodsOf(
+  index: ObjectIndex, options: ResolvedTwinOptions, istio: IstioMeshOptions = {},
+): { pods: TwinPod[]; derived: any[]; notModelled: string[] } {
   void options;
   const notModelled: string[] = [];
   const derived: any[] = [];
   const drafts: PodDraft[] = [];
   let mesh: IstioMesh | undefined;
   try {
-    mesh = istioMeshOf(index);
+    mesh = istioMeshOf(index, istio);
     if (mesh) notModelled.push(...mesh.notes);
   } catch (e) {
     notModelled.push(`Istio mesh settings could not be read (${(e as Error)?.message ?? e}); no sidecar injection modelled`);
