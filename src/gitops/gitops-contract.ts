@@ -43,9 +43,9 @@ export interface VerifiedApplication {
   /** Where it came from: `ApplicationSet/<name>` or `Application`. */
   readonly origin: string;
   /**
-   * The directory it syncs.
+   * The directory of the tree it syncs.
    *
-   * @default - none (a Helm chart source)
+   * @default - none (a Helm chart, or a directory of another repository such as an add-on's upstream kustomization)
    */
   readonly path?: string;
   /**
@@ -164,11 +164,24 @@ export class GitOpsContract {
     }
     for (const m of argo.filter((x) => x.object.kind === 'ApplicationSet')) apps.push(...this.expand(m.object));
 
+    // The repositories the tree is: the ApplicationSets' git generators' and those of Applications whose path is in
+    // the tree. An Application with a path in another repository (an add-on's upstream kustomization) is external,
+    // like a chart: its objects are not in the tree.
+    const treeRepos = new Set<string>();
+    for (const m of argo.filter((x) => x.object.kind === 'ApplicationSet')) {
+      for (const g of m.object.spec?.generators ?? []) if (typeof g?.git?.repoURL === 'string') treeRepos.add(g.git.repoURL);
+    }
+    for (const app of apps) {
+      const p = app.spec.source?.path;
+      if (typeof p === 'string' && !app.spec.source?.chart && this.allDirectories.has(normalize(p))) treeRepos.add(app.spec.source.repoURL);
+    }
+    const external = (app: App) => typeof app.spec.source?.repoURL === 'string' && treeRepos.size > 0 && !treeRepos.has(app.spec.source.repoURL);
+
     // Coverage: every directory with manifests is synced by exactly one Application.
     const coverage = new Map<string, string[]>();
     for (const app of apps) {
       const p = app.spec.source?.path;
-      if (typeof p !== 'string' || app.spec.source?.chart) continue;
+      if (typeof p !== 'string' || app.spec.source?.chart || external(app)) continue;
       const dirPath = normalize(p);
       if (!this.allDirectories.has(dirPath)) {
         this.add({ check: 'missing-path', application: app.name, directory: dirPath, message: `syncs '${dirPath}', which does not exist in the tree` });
@@ -193,7 +206,7 @@ export class GitOpsContract {
     for (const app of apps) {
       const source = app.spec.source ?? {};
       const dest = app.spec.destination ?? {};
-      const dirPath = typeof source.path === 'string' && !source.chart ? normalize(source.path) : undefined;
+      const dirPath = typeof source.path === 'string' && !source.chart && !external(app) ? normalize(source.path) : undefined;
       const objects = dirPath ? (byDir.get(dirPath) ?? []) : [];
       summaries.push({
         name: app.name,

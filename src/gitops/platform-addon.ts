@@ -187,6 +187,12 @@ export interface PlatformAddonConfig {
    */
   readonly createNamespace?: boolean;
   /**
+   * Labels of the namespace Argo CD creates (`managedNamespaceMetadata`), e.g. its Pod Security level.
+   *
+   * @default - only `app.kubernetes.io/managed-by`
+   */
+  readonly namespaceLabels?: { [key: string]: string };
+  /**
    * Differences to ignore (fields controllers mutate after apply).
    *
    * @default - none
@@ -569,6 +575,12 @@ const CLUSTER_ROLE_BINDING: ResourceKind = { group: 'rbac.authorization.k8s.io',
 const VALIDATING_WEBHOOK: ResourceKind = { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' };
 const MUTATING_WEBHOOK: ResourceKind = { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' };
 const RBAC = [CLUSTER_ROLE, CLUSTER_ROLE_BINDING];
+/**
+ * istio-system runs the CNI node agent, whose pods need hostPath volumes: Istio's "Install Istio with Pod
+ * Security Admission" page labels it `pod-security.kubernetes.io/enforce: privileged`. The three Istio
+ * add-ons sharing the namespace carry the same labels, so whichever creates it sets them.
+ */
+const ISTIO_SYSTEM_LABELS = { 'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/enforce-version': 'latest' };
 const WEBHOOKS = [MUTATING_WEBHOOK, VALIDATING_WEBHOOK];
 const GPU_TOLERATION = { key: GpuPool.GPU_TAINT.key, operator: 'Exists', effect: GpuPool.GPU_TAINT.effect };
 const ON_GPU_NODES = {
@@ -659,6 +671,7 @@ export class PlatformAddon implements IPlatformAddon {
   public static istioBase(options: AddonOptions = {}): PlatformAddon {
     return PlatformAddon.catalogue(options, {
       name: 'istio-base',
+      namespaceLabels: ISTIO_SYSTEM_LABELS,
       repository: ChartRepository.helm('https://istio-release.storage.googleapis.com/charts'),
       chart: 'base',
       version: '1.30.3',
@@ -704,6 +717,7 @@ export class PlatformAddon implements IPlatformAddon {
     }
     return PlatformAddon.catalogue(options, {
       name: 'istiod',
+      namespaceLabels: ISTIO_SYSTEM_LABELS,
       repository: ChartRepository.helm('https://istio-release.storage.googleapis.com/charts'),
       chart: 'istiod',
       version: '1.30.3',
@@ -736,6 +750,7 @@ export class PlatformAddon implements IPlatformAddon {
     exclude.forEach((ns, i) => Names.validateDns1123Label(`excludeNamespaces[${i}]`, ns));
     return PlatformAddon.catalogue(options, {
       name: 'istio-cni',
+      namespaceLabels: ISTIO_SYSTEM_LABELS,
       repository: ChartRepository.helm('https://istio-release.storage.googleapis.com/charts'),
       chart: 'cni',
       version: '1.30.3',
@@ -1039,7 +1054,9 @@ function images(slots: ImageSlot[], given: { [name: string]: string } | undefine
 }
 
 function extensionProvider(p: IstioExtensionProvider, i: number): any {
-  Names.validateDns1123Label(`extensionProviders[${i}].name`, p.name);
+  if (typeof p.name !== 'string' || !/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(p.name)) {
+    throw new ValidationError(`extensionProviders[${i}].name`, 'must be a provider name (letters, digits, -, _ and .)', p.name, "use e.g. 'otel-tracing'");
+  }
   const kinds = [p.openTelemetryTracing, p.openTelemetryAccessLog, p.prometheus ? true : undefined].filter((x) => x !== undefined);
   if (kinds.length !== 1) {
     throw new ValidationError(`extensionProviders[${i}]`, 'must set exactly one of openTelemetryTracing, openTelemetryAccessLog or prometheus', p.name,

@@ -138,7 +138,8 @@ export class PlatformAddons extends Construct {
             prop,
             problem: 'is not mirrored and pinned by digest (the admission policies refuse the add-on\'s pods)',
             value: i.upstream,
-            fix: `mirror ${i.upstream} to ${this.allowedRegistries[0] ?? 'your registry'} and pass images: { '${i.name}': '<registry>/<path>@sha256:<digest>' } to the '${i.addon}' add-on`,
+            fix: `mirror ${i.upstream} to ${this.allowedRegistries[0] ?? 'your registry'} and pass images: { '${i.name}': '<registry>/<path>@sha256:<digest>' } `
+              + `to the '${i.addon}' add-on (in a PlatformSpec: images.addons['${i.addon}/${i.name}'])`,
           });
         }
         continue;
@@ -284,7 +285,7 @@ export class PlatformAddons extends Construct {
         automated: { prune: true, selfHeal: true },
         syncOptions,
         managedNamespaceMetadata: (config.createNamespace ?? true)
-          ? { labels: { [PlatformLabels.MANAGED_BY]: PlatformLabels.MANAGED_BY_VALUE } }
+          ? { labels: { ...(config.namespaceLabels ?? {}), [PlatformLabels.MANAGED_BY]: PlatformLabels.MANAGED_BY_VALUE } }
           : undefined,
         retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
       },

@@ -480,6 +480,16 @@ export interface PlatformImagesSpec {
    * @default - the observability layer's pinned collector-contrib image
    */
   readonly otelCollector?: string;
+  /**
+   * The platform add-ons' images, mirrored to an allowed registry and pinned by digest, keyed
+   * `<add-on>/<image>` (e.g. `istiod/pilot`, `istiod/proxyv2`, `kube-prometheus-stack/prometheus`;
+   * `gitops.PlatformAddon.imagesOf(<add-on>)` lists each add-on's images and the upstream image to
+   * mirror). The platform's admission policies require digests and allowed registries in the add-ons'
+   * namespaces, so synth fails naming every add-on image still missing here.
+   *
+   * @default - none (synth fails listing the images to mirror)
+   */
+  readonly addons?: { [addonImage: string]: string };
 }
 
 /**
