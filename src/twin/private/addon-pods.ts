@@ -67,6 +67,11 @@ export interface VendoredRender {
   readonly namespaces: any[];
   readonly networkPolicies: any[];
   readonly podDisruptionBudgets: any[];
+  /**
+   * ConfigMaps other checks read: Istio's `istio` (mesh config), the `values` key of `istio-sidecar-injector`,
+   * KServe's `inferenceservice-config`. Absent in renders made before they were recorded.
+   */
+  readonly configMaps?: any[];
   /** Custom resources the chart renders whose pods an operator makes at run time (`Prometheus monitoring/x`). */
   readonly operatorResources: string[];
   /** Image value paths with their value in this render (`pilot.hub` -> `docker.io/istio`). */
@@ -340,7 +345,10 @@ function materialize(source: ApplicationChartSource, vendored: VendoredAddonChar
     return copy;
   };
   const derived: any[] = [];
-  for (const o of [...render.namespaces, ...render.crds, ...render.services, ...render.networkPolicies, ...render.podDisruptionBudgets]) {
+  const plain = [
+    ...render.namespaces, ...render.crds, ...render.services, ...render.networkPolicies, ...render.podDisruptionBudgets, ...(render.configMaps ?? []),
+  ];
+  for (const o of plain) {
     derived.push(made(o));
   }
   for (const o of render.webhookConfigurations) {
