@@ -196,9 +196,17 @@ describe('metrics', () => {
     containers: [{ name: 'dcgm-exporter', image: 'r.example.com/mirror/dcgm-exporter@sha256:a7ad', ...container }], volumes,
   }, 'DaemonSet nvidia-gpu/dcgm-exporter');
 
+  test('selectedMetrics parses one shape once: label values and numbers do not change the names', () => {
+    expect(selectedMetrics('max(vllm:kv_cache_usage_perc{model="a"}) > 0.9').names).toEqual(['vllm:kv_cache_usage_perc']);
+    expect(selectedMetrics('max(vllm:kv_cache_usage_perc{model="b"}) > 0.5').names).toEqual(['vllm:kv_cache_usage_perc']);
+    expect(selectedMetrics('rate(DCGM_FI_PROF_PIPE_FP16_ACTIVE[5m]) + llm_request_error_ratio:rate5m').names).toEqual(['DCGM_FI_PROF_PIPE_FP16_ACTIVE', 'llm_request_error_ratio:rate5m']);
+  });
+
   test('selectedMetrics reads names and __name__ matchers', () => {
     expect(selectedMetrics('sum(rate({__name__=~"vllm:request_success_total", model="x"}[5m])) / up{a="b"}')).toEqual({ names: ['up'], patterns: ['vllm:request_success_total'], errors: [] });
     expect(selectedMetrics('{__name__="vllm:num_requests_running"}').names).toEqual(['vllm:num_requests_running']);
+    expect(selectedMetrics("{__name__='up', job=~'a.*'}").names).toEqual(['up']);
+    expect(selectedMetrics('{__name__!="up", job="x"}').names).toEqual([]);
     expect(selectedMetrics('sum(').errors.length).toBeGreaterThan(0);
   });
 

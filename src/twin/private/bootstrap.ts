@@ -131,16 +131,41 @@ export function groupOf(apiVersion: string | undefined): string {
   return v.includes('/') ? v.split('/')[0] : '';
 }
 
-/** Whether `kind` is cluster-scoped, from the built-in list or the CRDs known to the twin. */
-export function isClusterScoped(kind: string, group: string, crds: any[]): boolean {
-  if (BUILTIN_GROUPS.has(group)) return CLUSTER_SCOPED.has(kind);
-  const crd = crds.find((c) => c.spec?.group === group && c.spec?.names?.kind === kind);
-  return crd?.spec?.scope === 'Cluster';
+/** The CustomResourceDefinitions the twin knows (the output's and the add-ons', derived), by `group/kind`. */
+export class CrdIndex {
+  public readonly all: any[];
+  private readonly byKind = new Map<string, any>();
+
+  constructor(crds: any[]) {
+    this.all = crds;
+    for (const c of crds) {
+      const key = `${c.spec?.group}/${c.spec?.names?.kind}`;
+      if (!this.byKind.has(key)) this.byKind.set(key, c);
+    }
+  }
+
+  /** The CRD that defines `kind` in `group`, if any. */
+  public of(group: string, kind: string): any | undefined {
+    return this.byKind.get(`${group}/${kind}`);
+  }
 }
 
-/** Every CustomResourceDefinition the twin knows: the output's and the add-ons' (derived). */
-export function knownCrds(ctx: TwinContext): any[] {
-  return [...ctx.index.ofKind('CustomResourceDefinition'), ...ctx.derived.filter((d) => d?.kind === 'CustomResourceDefinition')];
+const crdIndexes = new WeakMap<ObjectIndex, CrdIndex>();
+
+/** Every CustomResourceDefinition the twin knows: the output's and the add-ons' (derived); computed once per index. */
+export function knownCrds(ctx: TwinContext): CrdIndex {
+  let idx = crdIndexes.get(ctx.index);
+  if (!idx) {
+    idx = new CrdIndex([...ctx.index.ofKind('CustomResourceDefinition'), ...ctx.derived.filter((d) => d?.kind === 'CustomResourceDefinition')]);
+    crdIndexes.set(ctx.index, idx);
+  }
+  return idx;
+}
+
+/** Whether `kind` is cluster-scoped, from the built-in list or the CRDs known to the twin. */
+export function isClusterScoped(kind: string, group: string, crds: CrdIndex): boolean {
+  if (BUILTIN_GROUPS.has(group)) return CLUSTER_SCOPED.has(kind);
+  return crds.of(group, kind)?.spec?.scope === 'Cluster';
 }
 
 function sourcesOf(app: any): any[] {
@@ -356,9 +381,16 @@ function isTenantSet(u: ArgoUnit): boolean {
   return u.values.ownerKind === 'tenant';
 }
 
+const globs = new Map<string, RegExp>();
+
 function globMatch(pattern: string, value: string): boolean {
   if (pattern === '*' || pattern === value) return true;
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  if (!pattern.includes('*')) return false;
+  let re = globs.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    globs.set(pattern, re);
+  }
   return re.test(value);
 }
 
@@ -398,8 +430,8 @@ function kindRank(kind: string): number {
 }
 
 /** The plural resource name of a kind (CRDs say it; built-ins follow the API server's English plurals). */
-function pluralOf(kind: string, group: string, crds: any[]): string {
-  const crd = crds.find((c) => c.spec?.group === group && c.spec?.names?.kind === kind);
+function pluralOf(kind: string, group: string, crds: CrdIndex): string {
+  const crd = crds.of(group, kind);
   if (crd?.spec?.names?.plural) return crd.spec.names.plural;
   const k = kind.toLowerCase();
   if (k.endsWith('y') && !/[aeiou]y$/.test(k)) return `${k.slice(0, -1)}ies`;
@@ -482,6 +514,18 @@ export function checkBootstrap(ctx: TwinContext): CheckOutcome {
     return { ok: false, why: `it is created by ${whyUnordered(p, u)}`, provider: p };
   };
 
+  // the units that install each CRD
+  const crdProviders = new Map<string, ArgoUnit[]>();
+  for (const x of model.units) {
+    for (const c of [...x.derived, ...x.objects]) {
+      if (c.kind !== 'CustomResourceDefinition') continue;
+      const key = `${c.spec?.group}/${c.spec?.names?.kind}`;
+      const list = crdProviders.get(key) ?? [];
+      if (!list.includes(x)) list.push(x);
+      crdProviders.set(key, list);
+    }
+  }
+
   // fail-closed webhooks and the unit that serves them
   const webhooks: { config: any; hook: any; unit: ArgoUnit; index: number }[] = [];
   for (const u of model.units) {
@@ -517,7 +561,7 @@ export function checkBootstrap(ctx: TwinContext): CheckOutcome {
       const wave = waveOf(o);
       // the CRD of a custom kind
       if (!BUILTIN_GROUPS.has(group) && !ARGOCD_KINDS.has(o.kind)) {
-        const providers = model.units.filter((x) => [...x.derived, ...x.objects].some((c) => c.kind === 'CustomResourceDefinition' && c.spec?.group === group && c.spec?.names?.kind === o.kind));
+        const providers = crdProviders.get(`${group}/${o.kind}`) ?? [];
         if (providers.length > 0 && !providers.some((p) => p === u || model.before(p, u))) {
           const p = providers[0];
           add({ object: id, field: 'apiVersion', problem: `is applied before its CustomResourceDefinition exists (${pluralOf(o.kind, group, crds)}.${group} comes from ${whyUnordered(p, u)}): the sync fails until it does`, value: o.apiVersion, fix: orderFix(p, u, `the CRD ${pluralOf(o.kind, group, crds)}.${group}`) });

@@ -78,8 +78,11 @@ export function metricSource(source: string): MetricSource | undefined {
  * (`prometheus.enabled`, `prometheus.prometheusSpec.*Selector*`), at the chart version the add-on pins.
  */
 export function kubePrometheusStackDefaults(): { version: string; prometheusEnabled: boolean; prometheusSpec: any } {
-  return JSON.parse(fs.readFileSync(path.join(metricsDir(), 'kube-prometheus-stack-77.11.1-selectors.json'), 'utf-8'));
+  kpsDefaults ??= JSON.parse(fs.readFileSync(path.join(metricsDir(), 'kube-prometheus-stack-77.11.1-selectors.json'), 'utf-8'));
+  return kpsDefaults!;
 }
+
+let kpsDefaults: { version: string; prometheusEnabled: boolean; prometheusSpec: any } | undefined;
 
 /**
  * The DCGM fields a dcgm-exporter counters file (CSV: `field, type, help`) makes the exporter export: every

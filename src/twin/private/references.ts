@@ -8,11 +8,6 @@ import {
 import { CheckOutcome, ObjectIndex, selectorMatches, TwinContext, TwinFinding, TwinPod } from './model';
 import { PromQL } from '../../validation/promql';
 
-// lezer-promql's CommonJS build (as ../../validation/promql.ts loads it): used only to read `__name__` matchers,
-// which PromQL.parse does not report as metric names.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { parser: promqlParser } = require('@prometheus-io/lezer-promql') as { parser: { parse(text: string): { cursor(): any } } };
-
 /**
  * The references check: every name an object uses points at something that will exist.
  * - routes: VirtualService destinations -> Service ports; subsets -> DestinationRules and pods; Gateway selectors -> pods;
@@ -45,28 +40,38 @@ export function serviceOfHost(host: string, namespace: string): { name: string; 
   return undefined;
 }
 
-/** Metric names a PromQL expression selects: the parser's metric names plus `{__name__="x"}` / `{__name__=~"re"}` matchers. */
+/** Parsed expression shapes (string literals blanked): rules of many models differ only in label values. */
+const shapes = new Map<string, { names: string[]; errors: string[] }>();
+const STRING_LITERAL = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`/g;
+/** A `__name__` label matcher: operator and string literal. */
+const NAME_MATCHER = /__name__\s*(=~|!=|!~|=)\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)/g;
+/** Numbers (thresholds, quantiles, duration counts) not inside a name. */
+const NUMBER_LITERAL = /(?<![\w:.])\d+(?:\.\d+)?/g;
+
+/**
+ * Metric names a PromQL expression selects: the library parser's metric names (PromQL.parse, the Prometheus
+ * grammar) plus `{__name__="x"}` / `{__name__=~"re"}` matchers. Expressions are parsed once per shape: string
+ * literals (label values) and numbers never hold a metric name outside `__name__` matchers, so they are blanked first.
+ */
 export function selectedMetrics(expr: string): { names: string[]; patterns: string[]; errors: string[] } {
-  const parsed = PromQL.parse(expr);
-  const names = new Set(parsed.metricNames);
+  const shape = expr.replace(STRING_LITERAL, '""').replace(NUMBER_LITERAL, '0');
+  let parsed = shapes.get(shape);
+  if (!parsed) {
+    const r = PromQL.parse(shape);
+    parsed = { names: r.metricNames, errors: r.errors };
+    if (shapes.size > 10000) shapes.clear();
+    shapes.set(shape, parsed);
+  }
+  const names = new Set(parsed.names);
   const patterns: string[] = [];
-  if (parsed.ok) {
-    const cursor = promqlParser.parse(expr).cursor();
-    do {
-      const t = cursor.type.name;
-      if (t === 'UnquotedLabelMatcher' || t === 'QuotedLabelMatcher') {
-        const node = cursor.node;
-        const label = node.getChild('LabelName');
-        const op = node.getChild('MatchOp');
-        const value = node.getChild('StringLiteral');
-        if (label && op && value && expr.slice(label.from, label.to) === '__name__') {
-          const v = JSON.parse(expr.slice(value.from, value.to).replace(/^'(.*)'$/, '"$1"').replace(/^`(.*)`$/, '"$1"'));
-          const o = expr.slice(op.from, op.to);
-          if (o === '=') names.add(v);
-          else if (o === '=~') patterns.push(v);
-        }
-      }
-    } while (cursor.next());
+  if (parsed.errors.length === 0 && expr.includes('__name__')) {
+    // the expression parsed, so `__name__` followed by a match operator and a string is a matcher
+    for (const m of expr.matchAll(NAME_MATCHER)) {
+      const raw = m[2];
+      const v = raw.startsWith('`') ? raw.slice(1, -1) : JSON.parse(raw.startsWith("'") ? `"${raw.slice(1, -1).replace(/"/g, '\\"')}"` : raw);
+      if (m[1] === '=') names.add(v);
+      else if (m[1] === '=~') patterns.push(v);
+    }
   }
   return { names: [...names].sort(), patterns, errors: parsed.errors };
 }
@@ -445,6 +450,7 @@ class References {
       return present.get(s)!;
     };
     let dcgm: { fields: Set<string>; files: string[] } | undefined;
+    let known: string[] | undefined;
     const sourceOf = (name: string): MetricSource | 'dcgm' | undefined => {
       if (name.startsWith('DCGM_')) return 'dcgm';
       return sources.find((s) => s.prefixes.some((p) => name.startsWith(p))) ?? sources.find((s) => s.prefixes.length === 0 && s.exposed.has(name));
@@ -465,8 +471,8 @@ class References {
           this.notModelled.push(`${id} ${field}: __name__ pattern '${pattern}' is not a JavaScript regular expression`);
           continue;
         }
-        const known = [...recorded, ...sources.flatMap((s) => (isPresent(s.source) ? [...s.exposed] : []))];
-        if (known.some((n) => re.test(n))) {
+        known ??= [...recorded, ...sources.flatMap((s) => (isPresent(s.source) ? [...s.exposed] : []))];
+        if (known.some((n) => re!.test(n))) {
           this.result(true);
         } else if (sources.some((s) => [...s.exposed].some((n) => re.test(n)))) {
           this.result(false, { object: id, field, problem: `${what} selects metrics matching '${pattern}', exposed only by a source the output does not run: it never sees data`, value: pattern, fix: 'select metrics of a source the output runs' });
@@ -485,7 +491,7 @@ class References {
           continue;
         }
         if (src === 'dcgm') {
-          if (!this.runtimePresent('dcgm')) {
+          if (!isPresent('dcgm')) {
             this.result(false, { object: id, field, problem: `${what} selects ${name}, but the output runs no dcgm-exporter: it never sees data`, value: name, fix: 'deploy the DCGM exporter (DcgmExporter or the dcgm-exporter add-on) or drop the rule' });
             continue;
           }
@@ -601,7 +607,7 @@ class References {
       const id = ObjectIndex.id(o);
       const group = groupOf(o.apiVersion);
       if (!BUILTIN_GROUPS.has(group) && !ARGOCD_KINDS.has(o.kind)) {
-        const crd = crds.find((c) => c.spec?.group === group && c.spec?.names?.kind === o.kind);
+        const crd = crds.of(group, o.kind);
         const version = (o.apiVersion ?? '').split('/')[1];
         if (!crd && unrenderedCharts.length > 0) {
           this.notModelled.push(`CRD of ${o.kind}.${group}: not found, and the charts of ${unrenderedCharts.join(', ')} were not rendered`);
