@@ -6,3 +6,4 @@ export * from './image-verification';
 export * from './policy-evaluator';
 export * from './policy-set';
 export * from './policy-validation-plugin';
+export * from './pod-security-admission';

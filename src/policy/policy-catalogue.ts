@@ -16,9 +16,11 @@ export interface BaselineOptions {
   readonly allowedRegistries?: string[];
 
   /**
-   * Namespaces where Services of type LoadBalancer are allowed (LLM-NET-001).
+   * Namespaces where Services of type LoadBalancer are allowed (LLM-NET-001): the mesh ingress gateway's.
+   * Pass `[]` to allow them nowhere.
    *
-   * @default - none: no LoadBalancer Services anywhere (ingress goes through the mesh gateway)
+   * @default PolicyCatalogue.DEFAULT_LOAD_BALANCER_NAMESPACES (['istio-ingress'], the gateway namespace of
+   * Istio's gateway chart installation docs and of the platform's mesh default)
    */
   readonly loadBalancerNamespaces?: string[];
 }
@@ -69,6 +71,12 @@ const list = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
  * generated. Every rule evaluates to true when the object complies.
  */
 export class PolicyCatalogue {
+  /**
+   * The namespaces LLM-NET-001 allows LoadBalancer Services in by default: `istio-ingress`, where the
+   * platform (and Istio's docs, setup/additional-setup/gateway) install the ingress gateway.
+   */
+  public static readonly DEFAULT_LOAD_BALANCER_NAMESPACES: string[] = ['istio-ingress'];
+
   // ---------------------------------------------------------------- Pod Security Standards
   /** PSS baseline: no privileged containers. */
   public static readonly PRIVILEGED = PolicyRule.custom({
@@ -412,6 +420,38 @@ export class PolicyCatalogue {
   });
 
   /**
+   * The platform profile: what each baseline rule does in the platform's own namespaces (add-ons,
+   * node agents, gateways, telemetry; `PolicySet.platformNamespaces`). Rules not listed do not apply there.
+   *
+   * - ENFORCE, supply chain: LLM-IMG-001 (digests), LLM-IMG-002 (no latest), LLM-IMG-003 (allowed
+   *   registries, i.e. the mirror): the add-on catalogue mirrors and digest-pins every add-on image, so
+   *   the platform's pods can meet them, and an unpinned or foreign image is exactly what must not run
+   *   with the platform's privileges.
+   * - ENFORCE, GPUs and exposure: LLM-GPU-001..004 (no GPU requests outside GPU-entitled namespaces:
+   *   the node agents read GPUs through the device plugin API, never request them), LLM-NET-001..003
+   *   (LoadBalancers only in the ingress namespaces, TLS on Ingresses and Gateways).
+   * - AUDIT (reported by the engines' audit/PolicyReports and as synth warnings, never denied):
+   *   LLM-SEC-001 (read-only root), LLM-RES-001 (requests/limits), LLM-RES-002 (probes), LLM-SA-001
+   *   (token automount), LLM-RBAC-001 (wildcard Roles): upstream charts of the add-ons set these as
+   *   their projects chose (operators that need their API token, charts without CPU limits or probes on
+   *   every container, controllers whose namespaced Role grants '*'), and the platform cannot change
+   *   them without forking the charts.
+   * - not applied: LLM-PSS-001..012. Host access and the Pod Security Standards controls in platform
+   *   namespaces are decided by Pod Security admission at each namespace's declared level
+   *   (`pod-security.kubernetes.io/enforce`: privileged only where node agents need the host, e.g. the
+   *   GPU device plugin, DCGM exporter and Istio CNI; restricted elsewhere), evaluated by the twin with
+   *   `PodSecurityAdmission`. Enforcing them again here would deny the node agents (hostPath, root,
+   *   NET_ADMIN) that the namespace level admits on purpose.
+   */
+  public static platformActions(): { [ruleId: string]: PolicyAction } {
+    const out: { [ruleId: string]: PolicyAction } = {};
+    for (const id of ['LLM-IMG-001', 'LLM-IMG-002', 'LLM-IMG-003', 'LLM-GPU-001', 'LLM-GPU-002', 'LLM-GPU-003', 'LLM-GPU-004',
+      'LLM-NET-001', 'LLM-NET-002', 'LLM-NET-003']) out[id] = PolicyAction.ENFORCE;
+    for (const id of ['LLM-SEC-001', 'LLM-RES-001', 'LLM-RES-002', 'LLM-SA-001', 'LLM-RBAC-001']) out[id] = PolicyAction.AUDIT;
+    return out;
+  }
+
+  /**
    * LLM-IMG-003: images come only from allowed registries.
    *
    * @param registries registry hosts or registry/repository prefixes (an image matches when it starts with `<entry>/`)
@@ -448,8 +488,17 @@ export class PolicyCatalogue {
    * LLM-NET-001: Services of type LoadBalancer only in allowed namespaces.
    *
    * @param namespaces namespaces where LoadBalancer Services are allowed (empty: nowhere)
+   * @default PolicyCatalogue.DEFAULT_LOAD_BALANCER_NAMESPACES
    */
-  public static loadBalancerNamespaces(namespaces: string[] = []): PolicyRule {
+  public static loadBalancerNamespaces(namespaces: string[] = PolicyCatalogue.DEFAULT_LOAD_BALANCER_NAMESPACES): PolicyRule {
+    if (!Array.isArray(namespaces)) {
+      throw new ValidationError('loadBalancerNamespaces', 'must be a list of namespaces', namespaces, "pass the ingress gateway's namespace, e.g. ['istio-ingress']");
+    }
+    for (const n of namespaces) {
+      if (typeof n !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n) || n.length > 63) {
+        throw new ValidationError('loadBalancerNamespaces', 'must hold namespace names (DNS-1123 labels)', n, "pass the ingress gateway's namespace, e.g. 'istio-ingress'");
+      }
+    }
     return PolicyRule.custom({
       id: 'LLM-NET-001',
       name: 'restrict-load-balancers',
@@ -476,7 +525,7 @@ export class PolicyCatalogue {
       PolicyCatalogue.READ_ONLY_ROOT_FS, PolicyCatalogue.IMAGE_DIGEST, PolicyCatalogue.NO_LATEST, PolicyCatalogue.RESOURCES,
       PolicyCatalogue.PROBES, PolicyCatalogue.SERVICE_ACCOUNT_TOKEN, PolicyCatalogue.GPU_ENTITLED_NAMESPACE,
       PolicyCatalogue.GPU_TOLERATION, PolicyCatalogue.GPU_REQUESTS_EQUAL_LIMITS, PolicyCatalogue.MODEL_REVISION,
-      PolicyCatalogue.loadBalancerNamespaces(options.loadBalancerNamespaces ?? []),
+      PolicyCatalogue.loadBalancerNamespaces(options.loadBalancerNamespaces ?? PolicyCatalogue.DEFAULT_LOAD_BALANCER_NAMESPACES),
       PolicyCatalogue.INGRESS_TLS, PolicyCatalogue.GATEWAY_TLS, PolicyCatalogue.RBAC_WILDCARDS,
     ];
     if (options.allowedRegistries !== undefined) rules.push(PolicyCatalogue.allowedRegistries(options.allowedRegistries));

@@ -1,3 +1,4 @@
+import { PolicyCatalogue } from './policy-catalogue';
 import { PolicyException } from './policy-exception';
 import { PolicyAction, PolicyRule, PolicySeverity } from './policy-rule';
 import { ValidationError } from '../core/errors';
@@ -26,6 +27,21 @@ export interface PolicyEvaluatorProps {
    * @default ['kube-system']
    */
   readonly excludedNamespaces?: string[];
+
+  /**
+   * Namespaces of the platform's own components: there a rule applies only with its `platformActions`
+   * entry (as the engines' `kubernetes.io/metadata.name` namespace selectors render it, see `PolicySet`).
+   *
+   * @default - none: every rule applies in every namespace not excluded
+   */
+  readonly platformNamespaces?: string[];
+
+  /**
+   * The platform profile: what each rule does in `platformNamespaces` (rule id to action).
+   *
+   * @default - PolicyCatalogue.platformActions()
+   */
+  readonly platformActions?: { [ruleId: string]: PolicyAction };
 
   /**
    * The date exceptions are checked against (YYYY-MM-DD, UTC).
@@ -176,11 +192,17 @@ export class PolicyEvaluator {
   public readonly exceptions: PolicyException[];
   /** Namespaces no rule applies to. */
   public readonly excludedNamespaces: string[];
+  /** Platform namespaces (the platform profile applies there). */
+  public readonly platformNamespaces: string[];
+  /** The platform profile: rule id to action in platform namespaces. */
+  public readonly platformActions: { [ruleId: string]: PolicyAction };
 
   constructor(props: PolicyEvaluatorProps) {
     this.rules = [...props.rules];
     this.exceptions = [...(props.exceptions ?? [])];
     this.excludedNamespaces = [...(props.excludedNamespaces ?? ['kube-system'])];
+    this.platformNamespaces = [...(props.platformNamespaces ?? [])];
+    this.platformActions = { ...(props.platformActions ?? PolicyCatalogue.platformActions()) };
     PolicyEvaluator.validate(this.rules, this.exceptions, props.today ?? PolicyEvaluator.today());
   }
 
@@ -208,6 +230,7 @@ export class PolicyEvaluator {
       const object = normalizedView(raw, defaultNamespace);
       const ns: string = object.metadata.namespace;
       if (this.excludedNamespaces.includes(ns)) continue;
+      const platform = this.platformNamespaces.includes(ns);
       let celNamespace = celNamespaces.get(ns);
       if (celNamespace === undefined) {
         celNamespace = toCel(namespaces.get(ns) ?? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
@@ -215,6 +238,9 @@ export class PolicyEvaluator {
       }
       const target: CelTarget = { object: undefined, namespaceObject: celNamespace, raw, defaultNamespace, variables: new Map() };
       for (const rule of rules) {
+        // the profile of the namespace: the full rule set, or the platform profile's action
+        const action = platform ? this.platformActions[rule.id] : rule.action;
+        if (action === undefined) continue;
         if (this.exceptions.some((e) => e.ruleIds.includes(rule.id) && e.covers(object))) continue;
         let plan = plans.get(rule);
         if (!plan) {
@@ -227,7 +253,7 @@ export class PolicyEvaluator {
           ruleId: rule.id,
           title: rule.title,
           severity: rule.severity,
-          action: rule.action,
+          action,
           object: `${object.apiVersion}/${object.kind} ${ns}/${object.metadata.name ?? object.metadata.generateName ?? ''}`,
           kind: object.kind,
           name: object.metadata.name ?? '',

@@ -8,7 +8,7 @@ import { PolicyAction, PolicyRule } from './policy-rule';
 import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
-import { RenderContext, renderGatekeeper, renderKyverno, renderKyvernoException, renderVap } from './private/renderers';
+import { PARAMETERS_NAMESPACE_WAVE, RenderContext, renderGatekeeper, renderKyverno, renderKyvernoException, renderVap, SYNC_WAVE } from './private/renderers';
 
 /**
  * An admission engine the rules are rendered for.
@@ -20,6 +20,23 @@ export enum PolicyEngine {
   KYVERNO = 'kyverno',
   /** OPA Gatekeeper ConstraintTemplate (K8sNativeValidation engine) + constraint. */
   GATEKEEPER = 'gatekeeper',
+}
+
+/**
+ * Where ValidatingAdmissionPolicy rules read their parameters.
+ */
+export enum VapParameters {
+  /**
+   * A literal `params` variable in the policy (as Kyverno's rendering): no parameter object, so nothing
+   * can be missing at bootstrap or deleted later.
+   */
+  INLINE = 'inline',
+  /**
+   * One ConfigMap per parameterized rule (`paramKind` + binding `paramRef`, `parameterNotFoundAction: Deny`).
+   * The PolicySet ships the parameters' Namespace (sync wave -2) and the ConfigMaps (wave -1) in its own
+   * chart, so the Argo CD Application that applies the bindings (wave 0) creates them first.
+   */
+  CONFIG_MAP = 'config-map',
 }
 
 /**
@@ -62,7 +79,43 @@ export interface PolicySetProps {
   readonly excludedNamespaces?: string[];
 
   /**
-   * Namespace of the ConfigMaps that hold VAP rule parameters.
+   * Namespaces of the platform's own components (add-ons, node agents, gateways, telemetry). The rule set
+   * applies in full to every other namespace (the tenant profile: tenant namespaces and any namespace the
+   * platform does not know, fail-closed); in these, each rule applies only with its `platformActions` entry.
+   * Rendered as a `kubernetes.io/metadata.name` namespace selector (a label the API server sets and
+   * nobody can change) in every engine, and honoured by `evaluator()`.
+   *
+   * @default - none: every rule applies in every namespace not excluded
+   */
+  readonly platformNamespaces?: string[];
+
+  /**
+   * The platform profile: what each rule does in `platformNamespaces` (rule id to action). A rule not
+   * listed does not apply there. Ids must be rules of the set.
+   *
+   * @default PolicyCatalogue.platformActions() restricted to the rules of the set
+   */
+  readonly platformActions?: { [ruleId: string]: PolicyAction };
+
+  /**
+   * The engine that enforces when several are chosen. The others render the same rules in audit mode
+   * (Kyverno: `admission: false`, background PolicyReports; Gatekeeper: `dryrun`; VAP: `Audit`), so one
+   * rule is never enforced twice. Kyverno's own features (verifyImages, PolicyExceptions) stay active.
+   *
+   * @default - the first of VALIDATING_ADMISSION_POLICY, KYVERNO, GATEKEEPER among `engines`
+   */
+  readonly enforcingEngine?: PolicyEngine;
+
+  /**
+   * Where VAP rules read their parameters.
+   *
+   * @default VapParameters.INLINE
+   */
+  readonly vapParameters?: VapParameters;
+
+  /**
+   * Namespace of the ConfigMaps that hold VAP rule parameters (`VapParameters.CONFIG_MAP`; the PolicySet
+   * creates it).
    *
    * @default 'llm-platform-policy'
    */
@@ -106,8 +159,16 @@ export class PolicySet extends Construct {
   public readonly imageVerifications: ImageVerification[];
   /** Namespaces no rule applies to. */
   public readonly excludedNamespaces: string[];
-  /** Namespace of the VAP parameter ConfigMaps. */
+  /** Namespace of the VAP parameter ConfigMaps (created by the set with `VapParameters.CONFIG_MAP`). */
   public readonly parametersNamespace: string;
+  /** Platform namespaces (sorted). */
+  public readonly platformNamespaces: string[];
+  /** The platform profile: rule id to action in platform namespaces. */
+  public readonly platformActions: { [ruleId: string]: PolicyAction };
+  /** The engine that enforces (the others audit). */
+  public readonly enforcingEngine: PolicyEngine;
+  /** Where VAP rules read their parameters. */
+  public readonly vapParameters: VapParameters;
   /** Namespace of the Kyverno PolicyExceptions. */
   public readonly exceptionsNamespace: string;
   /** The date exceptions were checked against. */
@@ -122,6 +183,24 @@ export class PolicySet extends Construct {
     }
     this.excludedNamespaces = [...new Set(props.excludedNamespaces ?? ['kube-system'])].sort();
     this.excludedNamespaces.forEach((n) => Names.validateDns1123Label('excludedNamespaces', n, this));
+    this.platformNamespaces = [...new Set(props.platformNamespaces ?? [])].sort();
+    this.platformNamespaces.forEach((n) => Names.validateDns1123Label('platformNamespaces', n, this));
+    const ids = new Set(this.rules.map((r) => r.id));
+    if (props.platformActions !== undefined) {
+      for (const [ruleId, action] of Object.entries(props.platformActions)) {
+        if (!ids.has(ruleId)) throw new ValidationError('platformActions', 'names a rule that is not in the policy set', ruleId, `use one of: ${[...ids].sort().join(', ')}`, this);
+        if (!Object.values(PolicyAction).includes(action)) throw new ValidationError(`platformActions.${ruleId}`, 'must be a PolicyAction', action, 'use PolicyAction.ENFORCE, WARN or AUDIT', this);
+      }
+    }
+    const platformActions = props.platformActions ?? PolicyCatalogue.platformActions();
+    this.platformActions = {};
+    for (const ruleId of Object.keys(platformActions).sort()) if (ids.has(ruleId)) this.platformActions[ruleId] = platformActions[ruleId];
+    this.enforcingEngine = props.enforcingEngine
+      ?? [PolicyEngine.VALIDATING_ADMISSION_POLICY, PolicyEngine.KYVERNO, PolicyEngine.GATEKEEPER].find((e) => this.engines.includes(e))!;
+    if (!this.engines.includes(this.enforcingEngine)) {
+      throw new ValidationError('enforcingEngine', 'must be one of the engines', this.enforcingEngine, `pick one of ${this.engines.join(', ')} or add it to engines`, this);
+    }
+    this.vapParameters = props.vapParameters ?? VapParameters.INLINE;
     this.parametersNamespace = Names.validateDns1123Label('parametersNamespace', props.parametersNamespace ?? 'llm-platform-policy', this);
     this.exceptionsNamespace = Names.validateDns1123Label('exceptionsNamespace', props.exceptionsNamespace ?? 'policy-exceptions', this);
     this.today = props.today ?? PolicyEvaluator.today();
@@ -155,37 +234,66 @@ export class PolicySet extends Construct {
       throw new ValidationError('imageVerifications', 'need the Kyverno engine (only Kyverno verifies signatures)', this.engines, 'add PolicyEngine.KYVERNO to engines or drop imageVerifications', this);
     }
 
-    const ctx: RenderContext = {
+    const ctxOf = (engine: PolicyEngine): RenderContext => ({
       excludedNamespaces: this.excludedNamespaces,
       parametersNamespace: this.parametersNamespace,
       exceptionsNamespace: this.exceptionsNamespace,
-    };
+      platformNamespaces: this.platformNamespaces,
+      platformActions: this.platformActions,
+      enforcing: engine === this.enforcingEngine,
+      inlineParameters: this.vapParameters === VapParameters.INLINE,
+    });
     const engineScopes: Partial<Record<PolicyEngine, Construct>> = {};
     for (const engine of this.engines) engineScopes[engine] = new Construct(this, engineId(engine));
+    const vap = engineScopes[PolicyEngine.VALIDATING_ADMISSION_POLICY];
+    if (vap && this.vapParameters === VapParameters.CONFIG_MAP && this.rules.some((r) => r.parameters.length > 0)) {
+      // The parameters' namespace ships with the ConfigMaps and the bindings (one Application), first.
+      new ApiObject(vap, 'ParametersNamespace', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: this.parametersNamespace,
+          labels: {
+            [PlatformLabels.MANAGED_BY]: PlatformLabels.MANAGED_BY_VALUE,
+            [PlatformLabels.COMPONENT]: 'policy',
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/enforce-version': 'latest',
+          },
+          annotations: { [SYNC_WAVE]: PARAMETERS_NAMESPACE_WAVE },
+        },
+      });
+    }
     for (const rule of this.rules) {
       const ruleExceptions = this.exceptions.filter((e) => e.ruleIds.includes(rule.id));
-      const vap = engineScopes[PolicyEngine.VALIDATING_ADMISSION_POLICY];
-      if (vap) renderVap(new Construct(vap, rule.id), rule, ruleExceptions, ctx);
+      if (vap) renderVap(new Construct(vap, rule.id), rule, ruleExceptions, ctxOf(PolicyEngine.VALIDATING_ADMISSION_POLICY));
       const kyverno = engineScopes[PolicyEngine.KYVERNO];
-      if (kyverno) renderKyverno(new Construct(kyverno, rule.id), rule, ctx);
+      if (kyverno) renderKyverno(new Construct(kyverno, rule.id), rule, ctxOf(PolicyEngine.KYVERNO));
       const gatekeeper = engineScopes[PolicyEngine.GATEKEEPER];
-      if (gatekeeper) renderGatekeeper(new Construct(gatekeeper, rule.id), rule, ruleExceptions, ctx);
+      if (gatekeeper) renderGatekeeper(new Construct(gatekeeper, rule.id), rule, ruleExceptions, ctxOf(PolicyEngine.GATEKEEPER));
     }
     const kyverno = engineScopes[PolicyEngine.KYVERNO];
     if (kyverno) {
       const exceptionsScope = new Construct(kyverno, 'Exceptions');
       for (const e of this.exceptions) {
-        renderKyvernoException(exceptionsScope, e, this.rules.filter((r) => e.ruleIds.includes(r.id)), ctx);
+        renderKyvernoException(exceptionsScope, e, this.rules.filter((r) => e.ruleIds.includes(r.id)), ctxOf(PolicyEngine.KYVERNO));
       }
       for (const v of this.imageVerifications) renderImageVerification(new Construct(kyverno, `VerifyImages-${v.name}`), v);
     }
   }
 
   /**
-   * A synth-time evaluator with this set's rules, exceptions and excluded namespaces.
+   * A synth-time evaluator with this set's rules, exceptions, excluded and platform namespaces and
+   * platform profile: it decides as the enforcing engine admits.
    */
   public evaluator(): PolicyEvaluator {
-    return new PolicyEvaluator({ rules: this.rules, exceptions: this.exceptions, excludedNamespaces: this.excludedNamespaces, today: this.today });
+    return new PolicyEvaluator({
+      rules: this.rules,
+      exceptions: this.exceptions,
+      excludedNamespaces: this.excludedNamespaces,
+      platformNamespaces: this.platformNamespaces,
+      platformActions: this.platformActions,
+      today: this.today,
+    });
   }
 }
 

@@ -44,7 +44,12 @@ describe('PolicyException', () => {
     expect(ex.metadata.namespace).toBe('policy-exceptions');
     expect(ex.metadata.annotations).toMatchObject({ 'policy.llm-platform.io/owner': 'platform-team', 'policy.llm-platform.io/expires': '2026-06-30', 'policy.llm-platform.io/ticket': 'SEC-42' });
     expect(ex.spec.exceptions).toEqual([{ policyName: 'llm-pss-003-disallow-host-path', ruleNames: ['llm-pss-003-disallow-host-path'] }]);
-    expect(ex.spec.match.any).toEqual([{ resources: { namespaces: ['gpu-operator'], kinds: ['DaemonSet', 'Pod'], names: ['nvidia-dcgm-exporter', 'nvidia-dcgm-exporter-*'] } }]);
+    // the DaemonSet by its name, its Pods by the names the DaemonSet controller gives them
+    expect(ex.spec.match.any).toEqual([
+      { resources: { namespaces: ['gpu-operator'], kinds: ['DaemonSet'], names: ['nvidia-dcgm-exporter'] } },
+      { resources: { namespaces: ['gpu-operator'], kinds: ['Pod'], names: ['nvidia-dcgm-exporter-*'] } },
+    ]);
+    expect(ex.spec.conditions).toBeUndefined();
     const wide = findObject(objects, 'PolicyException', 'legacy');
     expect(wide.spec.exceptions.map((e: any) => e.policyName)).toEqual(['llm-img-001-require-image-digest', 'llm-pss-003-disallow-host-path']);
     expect(wide.spec.match.any).toEqual([{ resources: { namespaces: ['legacy'] } }]);
@@ -119,6 +124,82 @@ describe('PolicyException', () => {
   test('two exceptions for the same target are an error', () => {
     expect(() => new PolicySet(new TestChart(), 'Policies', { exceptions: [DCGM, { ...DCGM, ruleIds: ['LLM-PSS-001'] }], today: '2026-01-01' }))
       .toThrow(/'exceptions' has two exceptions for the same target, got 'gpu-operator-daemonset-nvidia-dcgm-exporter'; merge their ruleIds/);
+  });
+
+  describe('defect 3: an exception of a controller kind covers the Pods the API server admits for it', () => {
+    // the reference platform's exception: every DaemonSet of nvidia-gpu, no name
+    const GPU = { ruleIds: ['LLM-PSS-003'], namespace: 'nvidia-gpu', kind: 'DaemonSet', owner: 'platform-team', reason: 'device plugin and DCGM reach host sockets', expires: '2027-06-30' };
+    // a Pod as the DaemonSet controller creates it: generateName <ds>-, a controller ownerReference
+    const dsPod = (owner: any) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { generateName: 'nvidia-device-plugin-', namespace: 'nvidia-gpu', ...(owner ? { ownerReferences: [owner] } : {}) },
+      spec: hostPathDs('nvidia-gpu', 'x').spec.template.spec,
+    });
+    const byDs = { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'nvidia-device-plugin', uid: 'u', controller: true, blockOwnerDeletion: true };
+    const cases: [string, any, boolean][] = [
+      ['the DaemonSet', hostPathDs('nvidia-gpu', 'nvidia-device-plugin'), true],
+      ['a Pod the DaemonSet controller made', dsPod(byDs), true],
+      ['a bare Pod (no owner)', dsPod(undefined), false],
+      ['a Pod owned by a Job', dsPod({ ...byDs, kind: 'Job', apiVersion: 'batch/v1' }), false],
+      ['a Pod naming the DaemonSet as a non-controller owner', dsPod({ ...byDs, controller: false }), false],
+      ['a DaemonSet Pod of another namespace', variant(dsPod(byDs), (p) => p.metadata.namespace = 'search'), false],
+    ];
+
+    test('the broken variant: before, only the DaemonSet was excepted; now covers() and every engine cover its Pods too', () => {
+      const e = new PolicyException(GPU);
+      for (const [what, o, covered] of cases) expect([what, e.covers(o)]).toEqual([what, covered]);
+      // the evaluator (as the twin calls it for every pod) agrees
+      const ev = new PolicyEvaluator({ rules: [PolicyCatalogue.HOST_PATH], exceptions: [e], today: '2026-01-15' });
+      expect(ev.evaluate([dsPod(byDs)]).ok).toBe(true);
+      expect(ev.evaluate([dsPod(undefined)]).errors.map((v) => v.ruleId)).toEqual(['LLM-PSS-003']);
+    });
+
+    test('VAP matchCondition and Gatekeeper exemption CEL decide exactly as covers()', () => {
+      const objects = synthPolicies((chart) => new PolicySet(chart, 'Policies', {
+        rules: [PolicyCatalogue.HOST_PATH], engines: [PolicyEngine.VALIDATING_ADMISSION_POLICY, PolicyEngine.GATEKEEPER], exceptions: [GPU], today: '2026-01-15',
+      }));
+      const [condition] = findObject(objects, 'ValidatingAdmissionPolicy').spec.matchConditions;
+      const constraint = findObject(objects, 'LlmPss003');
+      const source = findObject(objects, 'ConstraintTemplate').spec.targets[0].code[0].source;
+      const exempt = (o: any) => {
+        const variables: any = { params: constraint.spec.parameters };
+        for (const v of source.variables) variables[v.name] = Cel.evaluate(v.expression, { object: o, variables }).value;
+        return variables.exempt;
+      };
+      for (const [what, o, covered] of cases) {
+        expect([what, Cel.evaluate(condition.expression, { object: o }).value]).toEqual([what, !covered]);
+        expect([what, exempt(o)]).toEqual([what, covered]);
+      }
+    });
+
+    test('Kyverno: the kind and its child kinds, with a condition on the controller ownerReference', () => {
+      const objects = synthPolicies((chart) => new PolicySet(chart, 'Policies', { rules: [PolicyCatalogue.HOST_PATH], engines: [PolicyEngine.KYVERNO], exceptions: [GPU], today: '2026-01-15' }));
+      const ex = findObject(objects, 'PolicyException', 'nvidia-gpu-daemonset');
+      expect(ex.spec.match.any).toEqual([{ resources: { namespaces: ['nvidia-gpu'], kinds: ['DaemonSet', 'Pod'] } }]);
+      expect(ex.spec.conditions).toEqual({
+        any: [
+          { key: '{{ request.object.kind }}', operator: 'Equals', value: 'DaemonSet' },
+          { key: '{{ request.object.metadata.ownerReferences[?controller].kind || `[]` }}', operator: 'AnyIn', value: ['DaemonSet'] },
+        ],
+      });
+    });
+
+    test.each([
+      ['Deployment', 'ReplicaSet', true],
+      ['Deployment', 'Deployment', false], // a Deployment's Pods are owned by its ReplicaSets
+      ['CronJob', 'Job', true],
+      ['InferenceService', 'ReplicaSet', true],
+      ['PyTorchJob', 'PyTorchJob', true],
+      ['StatefulSet', 'StatefulSet', true],
+    ])('a %s exception covers Pods whose controller is a %s: %s', (kind, ownerKind, covered) => {
+      const e = new PolicyException({ ...GPU, kind });
+      expect(e.covers(dsPod({ ...byDs, kind: ownerKind }))).toBe(covered);
+      // and with a name: the owner must be named <name> or <name>-...
+      const named = new PolicyException({ ...GPU, kind, name: 'web' });
+      expect(named.covers(variant(dsPod({ ...byDs, kind: ownerKind, name: 'web-5d9f' }), (p) => p.metadata.generateName = 'x-'))).toBe(covered);
+      expect(named.covers(variant(dsPod({ ...byDs, kind: ownerKind, name: 'other-5d9f' }), (p) => p.metadata.generateName = 'x-'))).toBe(false);
+    });
   });
 
   test('objectName and covers()', () => {

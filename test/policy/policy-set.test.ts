@@ -1,4 +1,4 @@
-import { PolicyAction, PolicyCatalogue, PolicyEngine, PolicySet } from '../../src/policy';
+import { PolicyAction, PolicyCatalogue, PolicyEngine, PolicySet, VapParameters } from '../../src/policy';
 import { Cel } from '../../src/validation';
 import { findObject, findObjects, TestChart } from '../util';
 import { ECR, expectValidConstraints, hardenedModelServer, synthPolicies, variant } from './fixtures';
@@ -14,7 +14,10 @@ describe('PolicySet', () => {
     expect(findObjects(objects, 'ValidatingAdmissionPolicyBinding')).toHaveLength(27);
     expect(findObjects(objects, 'ClusterPolicy')).toHaveLength(27);
     expect(findObjects(objects, 'ConstraintTemplate')).toHaveLength(27);
-    expect(findObject(objects, 'LlmPss001').spec.enforcementAction).toBe('deny');
+    // VAP enforces; Kyverno and Gatekeeper audit the same rules (one rule is never enforced twice)
+    expect(findObject(objects, 'ValidatingAdmissionPolicyBinding', 'llm-pss-001-disallow-privileged').spec.validationActions).toEqual(['Deny']);
+    expect(findObject(objects, 'LlmPss001').spec.enforcementAction).toBe('dryrun');
+    expect(findObject(objects, 'ClusterPolicy', 'llm-pss-001-disallow-privileged').spec.admission).toBe(false);
     for (const o of objects) {
       for (const e of celOf(o)) expect([o.metadata.name, Cel.compile(e).error]).toEqual([o.metadata.name, undefined]);
     }
@@ -71,17 +74,16 @@ describe('PolicySet defaults and renderings', () => {
     expect(admit(bad)).toBe(false);
   });
 
-  test('parameterized rules: VAP ConfigMap + paramKind/paramRef decoded to the typed values; Kyverno literal; Gatekeeper typed parameters', () => {
+  test('parameterized rules: VAP inline params by default (no parameter object to miss); Kyverno literal; Gatekeeper typed parameters', () => {
     const rule = PolicyCatalogue.allowedRegistries([ECR, 'ghcr.io/acme']);
     const objects = set({ rules: [rule], engines: [PolicyEngine.VALIDATING_ADMISSION_POLICY, PolicyEngine.KYVERNO, PolicyEngine.GATEKEEPER] });
-    const cm = findObject(objects, 'ConfigMap', 'llm-img-003-allowed-registries');
-    expect(cm.metadata.namespace).toBe('llm-platform-policy');
-    expect(cm.data).toEqual({ allowedRegistries: `${ECR},ghcr.io/acme` });
+    expect(findObjects(objects, 'ConfigMap')).toHaveLength(0);
+    expect(findObjects(objects, 'Namespace')).toHaveLength(0);
     const policy = findObject(objects, 'ValidatingAdmissionPolicy');
-    expect(policy.spec.paramKind).toEqual({ apiVersion: 'v1', kind: 'ConfigMap' });
-    expect(findObject(objects, 'ValidatingAdmissionPolicyBinding').spec.paramRef).toEqual({ name: 'llm-img-003-allowed-registries', namespace: 'llm-platform-policy', parameterNotFoundAction: 'Deny' });
-    const decoded = Cel.evaluate(policy.spec.variables[0].expression, { params: cm }).value;
-    expect(decoded).toEqual(rule.parameterValues);
+    expect(policy.spec.paramKind).toBeUndefined();
+    expect(findObject(objects, 'ValidatingAdmissionPolicyBinding').spec.paramRef).toBeUndefined();
+    expect(policy.spec.variables[0].name).toBe('params');
+    expect(Cel.evaluate(policy.spec.variables[0].expression, {}).value).toEqual(rule.parameterValues);
     const kyverno = findObject(objects, 'ClusterPolicy');
     expect(Cel.evaluate(kyverno.spec.rules[0].validate.cel.variables[0].expression, {}).value).toEqual(rule.parameterValues);
     const template = findObject(objects, 'ConstraintTemplate', 'llmimg003');
@@ -89,18 +91,68 @@ describe('PolicySet defaults and renderings', () => {
     expect(findObject(objects, 'LlmImg003').spec.parameters).toEqual({ allowedRegistries: ['123456789012.dkr.ecr.us-east-1.amazonaws.com', 'ghcr.io/acme'], exemptions: [] });
   });
 
+  test('VapParameters.CONFIG_MAP: ConfigMap + paramKind/paramRef, with the namespace and ConfigMaps one and two sync waves before the bindings (defect 15)', () => {
+    const rule = PolicyCatalogue.allowedRegistries([ECR, 'ghcr.io/acme']);
+    const objects = set({ rules: [rule, PolicyCatalogue.PRIVILEGED], vapParameters: VapParameters.CONFIG_MAP });
+    const cm = findObject(objects, 'ConfigMap', 'llm-img-003-allowed-registries');
+    expect(cm.metadata.namespace).toBe('llm-platform-policy');
+    expect(cm.data).toEqual({ allowedRegistries: `${ECR},ghcr.io/acme` });
+    expect(cm.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
+    const ns = findObject(objects, 'Namespace', 'llm-platform-policy');
+    expect(ns.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-2');
+    expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    const binding = findObject(objects, 'ValidatingAdmissionPolicyBinding', 'llm-img-003-allowed-registries');
+    expect(binding.metadata.annotations['argocd.argoproj.io/sync-wave']).toBeUndefined(); // wave 0
+    const policy = findObject(objects, 'ValidatingAdmissionPolicy', 'llm-img-003-allowed-registries');
+    expect(policy.spec.paramKind).toEqual({ apiVersion: 'v1', kind: 'ConfigMap' });
+    expect(binding.spec.paramRef).toEqual({ name: 'llm-img-003-allowed-registries', namespace: 'llm-platform-policy', parameterNotFoundAction: 'Deny' });
+    expect(Cel.evaluate(policy.spec.variables[0].expression, { params: cm }).value).toEqual(rule.parameterValues);
+    // rules without parameters read nothing
+    expect(findObject(objects, 'ValidatingAdmissionPolicyBinding', 'llm-pss-001-disallow-privileged').spec.paramRef).toBeUndefined();
+    // no parameterized rule: no namespace
+    expect(findObjects(set({ rules: [PolicyCatalogue.PRIVILEGED], vapParameters: VapParameters.CONFIG_MAP }), 'Namespace')).toHaveLength(0);
+  });
+
   test.each([
     [PolicyAction.ENFORCE, ['Deny'], 'Enforce', 'deny', undefined],
     [PolicyAction.WARN, ['Warn', 'Audit'], 'Audit', 'warn', true],
     [PolicyAction.AUDIT, ['Audit'], 'Audit', 'dryrun', undefined],
-  ])('action %s -> VAP %j, Kyverno %s, Gatekeeper %s', (action, vap, kyverno, gatekeeper, emitWarning) => {
-    const engines = [PolicyEngine.VALIDATING_ADMISSION_POLICY, PolicyEngine.KYVERNO, PolicyEngine.GATEKEEPER];
-    const objects = set({ rules: [PolicyCatalogue.HOST_PATH.withAction(action)], engines });
-    expect(findObject(objects, 'ValidatingAdmissionPolicyBinding').spec.validationActions).toEqual(vap);
-    const cp = findObject(objects, 'ClusterPolicy');
+  ])('action %s -> VAP %j, Kyverno %s, Gatekeeper %s (each as the enforcing engine)', (action, vap, kyverno, gatekeeper, emitWarning) => {
+    const rules = [PolicyCatalogue.HOST_PATH.withAction(action)];
+    expect(findObject(set({ rules, engines: [PolicyEngine.VALIDATING_ADMISSION_POLICY] }), 'ValidatingAdmissionPolicyBinding').spec.validationActions).toEqual(vap);
+    const cp = findObject(set({ rules, engines: [PolicyEngine.KYVERNO] }), 'ClusterPolicy');
     expect(cp.spec.rules[0].validate.failureAction).toBe(kyverno);
     expect(cp.spec.emitWarning).toBe(emitWarning);
-    expect(findObject(objects, 'LlmPss003').spec.enforcementAction).toBe(gatekeeper);
+    expect(cp.spec.admission).toBeUndefined();
+    expect(findObject(set({ rules, engines: [PolicyEngine.GATEKEEPER] }), 'LlmPss003').spec.enforcementAction).toBe(gatekeeper);
+  });
+
+  test('several engines: one enforces (default VAP, else Kyverno, else Gatekeeper; or enforcingEngine), the others only audit', () => {
+    const rules = [PolicyCatalogue.HOST_PATH];
+    const all = [PolicyEngine.VALIDATING_ADMISSION_POLICY, PolicyEngine.KYVERNO, PolicyEngine.GATEKEEPER];
+    // the broken variant of defect 1 (VAP and Kyverno both denying the same pod) is gone by default
+    const both = set({ rules, engines: [PolicyEngine.VALIDATING_ADMISSION_POLICY, PolicyEngine.KYVERNO] });
+    expect(findObject(both, 'ValidatingAdmissionPolicyBinding').spec.validationActions).toEqual(['Deny']);
+    const audit = findObject(both, 'ClusterPolicy');
+    expect(audit.spec.admission).toBe(false); // no admission webhook call: background PolicyReports only
+    expect(audit.spec.background).toBe(true);
+    expect(audit.spec.rules[0].validate.failureAction).toBe('Audit');
+    const kyvernoFirst = set({ rules, engines: [PolicyEngine.GATEKEEPER, PolicyEngine.KYVERNO] });
+    expect(findObject(kyvernoFirst, 'ClusterPolicy').spec.rules[0].validate.failureAction).toBe('Enforce');
+    expect(findObject(kyvernoFirst, 'LlmPss003').spec.enforcementAction).toBe('dryrun');
+    const chosen = set({ rules, engines: all, enforcingEngine: PolicyEngine.GATEKEEPER });
+    expect(findObject(chosen, 'LlmPss003').spec.enforcementAction).toBe('deny');
+    expect(findObject(chosen, 'ValidatingAdmissionPolicyBinding').spec.validationActions).toEqual(['Audit']);
+    expect(findObject(chosen, 'ClusterPolicy').spec.admission).toBe(false);
+    // image verification is Kyverno's own feature: it stays enforced when Kyverno only audits the rules
+    const verify = set({
+      rules,
+      engines: [PolicyEngine.VALIDATING_ADMISSION_POLICY, PolicyEngine.KYVERNO],
+      imageVerifications: [{ name: 'platform', imageReferences: [`${ECR}/*`], publicKey: '-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----' }],
+    });
+    expect(findObject(verify, 'ClusterPolicy', 'llm-verify-images-platform').spec.rules[0].verifyImages[0].failureAction).toBe('Enforce');
+    expect(() => set({ rules, engines: [PolicyEngine.KYVERNO], enforcingEngine: PolicyEngine.GATEKEEPER }))
+      .toThrow("'enforcingEngine' must be one of the engines, got 'gatekeeper'; pick one of kyverno or add it to engines");
   });
 
   test('Kyverno ClusterPolicy: background scan, CEL validation, our own autogen', () => {
@@ -109,7 +161,8 @@ describe('PolicySet defaults and renderings', () => {
     expect(cp.metadata.annotations['pod-policies.kyverno.io/autogen-controllers']).toBe('none');
     expect(cp.metadata.annotations['policies.kyverno.io/severity']).toBe('low');
     expect(cp.spec.rules[0].match.any[0].resources.kinds).toEqual(['CronJob', 'DaemonSet', 'Deployment', 'Job', 'Pod', 'ReplicaSet', 'StatefulSet', 'kubeflow.org/v1/PyTorchJob', 'serving.kserve.io/v1beta1/InferenceService']);
-    expect(cp.spec.rules[0].exclude).toEqual({ any: [{ resources: { namespaces: ['kube-system'] } }] });
+    expect(cp.spec.rules[0].match.any[0].resources.namespaceSelector).toEqual({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] }] });
+    expect(cp.spec.rules[0].exclude).toBeUndefined();
     expect(cp.spec.rules[0].validate.cel.expressions[0].expression).toBe(PolicyCatalogue.GPU_TOLERATION.expression);
   });
 

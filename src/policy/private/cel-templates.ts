@@ -108,6 +108,24 @@ export const CHILD_KINDS: Record<string, string[]> = {
   InferenceService: ['Deployment', 'ReplicaSet', 'Pod'],
 };
 
+/**
+ * For the objects a controller of a kind makes, directly or through an intermediate controller, the
+ * kind of their own controller: a Deployment's ReplicaSets are owned by the Deployment and its Pods by
+ * those ReplicaSets, a CronJob's Pods by its Jobs, a KServe InferenceService's predictor Pods by the
+ * ReplicaSets of its Deployment. The API server admits those objects with a `metadata.ownerReferences`
+ * entry (`controller: true`) naming that owner.
+ */
+export const OWNER_KINDS: Record<string, Record<string, string>> = {
+  Deployment: { ReplicaSet: 'Deployment', Pod: 'ReplicaSet' },
+  ReplicaSet: { Pod: 'ReplicaSet' },
+  StatefulSet: { Pod: 'StatefulSet' },
+  DaemonSet: { Pod: 'DaemonSet' },
+  Job: { Pod: 'Job' },
+  CronJob: { Job: 'CronJob', Pod: 'Job' },
+  PyTorchJob: { Pod: 'PyTorchJob' },
+  InferenceService: { Deployment: 'InferenceService', ReplicaSet: 'Deployment', Pod: 'ReplicaSet' },
+};
+
 /** One exempted target, as data (namespace required, kind/name optional). */
 export interface ExemptTarget {
   readonly namespace: string;
@@ -116,25 +134,38 @@ export interface ExemptTarget {
 }
 
 /**
- * CEL that is true when `object` is one of the targets: same namespace, and when a name is given the
- * object itself or what its controller creates (name or generateName starting with `<name>-`).
+ * CEL that is true when `object` is one of the targets, in the target's namespace:
+ * - no kind: every object (named `name`, or made by a controller named `name`, when a name is given);
+ * - the target's kind: the object itself (named `name` when given);
+ * - an object a controller of the target's kind makes (CHILD_KINDS), e.g. a DaemonSet's Pods:
+ *   its controller ownerReference is of the kind that owns such objects (OWNER_KINDS) and, with a name, is named
+ *   `name` or `name-...`; with a name, an object named or generateName'd `name-...` also matches
+ *   (the names controllers give the objects they create).
  *
  * @param targets CEL expression of a list of `{namespace, kind?, name?}` maps
  */
 export function exemptionExpression(targets: string): string {
   const nameOf = "(has(object.metadata.name) ? object.metadata.name : '')";
   const genOf = "(has(object.metadata.generateName) ? object.metadata.generateName : '')";
-  const child = `(has(e.kind) && e.kind in ${celLiteral(Object.keys(CHILD_KINDS).sort())} && object.kind in ${childKindMap()}[e.kind])`;
-  return `${targets}.exists(e, has(object.metadata.namespace) && e.namespace == object.metadata.namespace`
-    + ` && (!has(e.kind) || e.kind == object.kind || (has(e.name) && ${child}))`
-    + ` && (!has(e.name) || ${nameOf} == e.name || ((!has(e.kind) || e.kind != object.kind) && (${nameOf}.startsWith(e.name + '-') || ${genOf}.startsWith(e.name + '-')))))`;
+  const prefixed = (x: string) => `(${x}.startsWith(e.name + '-'))`;
+  const named = `(${nameOf} == e.name || (!has(e.kind) && (${prefixed(nameOf)} || ${prefixed(genOf)})))`;
+  const owned = '(has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(r, has(r.controller) && r.controller == true'
+    + ` && r.kind == ${celLiteral(OWNER_KINDS_SORTED)}[e.kind][object.kind] && (!has(e.name) || r.name == e.name || r.name.startsWith(e.name + '-'))))`;
+  const child = `(e.kind in ${celLiteral(Object.keys(CHILD_KINDS).sort())} && object.kind in ${celLiteral(sortedMap(CHILD_KINDS))}[e.kind]`
+    + ` && (${owned} || (has(e.name) && (${prefixed(nameOf)} || ${prefixed(genOf)}))))`;
+  return `${targets}.exists(e, has(object.metadata.namespace) && e.namespace == object.metadata.namespace && (`
+    + `(!has(e.kind) && (!has(e.name) || ${named}))`
+    + ` || (has(e.kind) && e.kind == object.kind && (!has(e.name) || ${nameOf} == e.name))`
+    + ` || (has(e.kind) && ${child})))`;
 }
 
-function childKindMap(): string {
-  const sorted: Record<string, string[]> = {};
-  for (const k of Object.keys(CHILD_KINDS).sort()) sorted[k] = CHILD_KINDS[k];
-  return celLiteral(sorted);
+function sortedMap<T>(m: Record<string, T>): Record<string, T> {
+  const sorted: Record<string, T> = {};
+  for (const k of Object.keys(m).sort()) sorted[k] = m[k];
+  return sorted;
 }
+
+const OWNER_KINDS_SORTED = sortedMap(OWNER_KINDS);
 
 /** The same match as `exemptionExpression`, in TypeScript (synth-time evaluation). */
 export function exemptionMatches(target: ExemptTarget, object: any): boolean {
@@ -143,10 +174,13 @@ export function exemptionMatches(target: ExemptTarget, object: any): boolean {
   const kind = object?.kind;
   const name: string = object?.metadata?.name ?? '';
   const gen: string = object?.metadata?.generateName ?? '';
-  const isChild = target.kind !== undefined && (CHILD_KINDS[target.kind] ?? []).includes(kind);
-  if (target.kind !== undefined && target.kind !== kind && !(target.name !== undefined && isChild)) return false;
-  if (target.name === undefined) return true;
-  if (name === target.name) return true;
-  if (target.kind !== undefined && target.kind === kind) return false;
-  return name.startsWith(`${target.name}-`) || gen.startsWith(`${target.name}-`);
+  const prefixed = (n: string) => target.name !== undefined && (name.startsWith(`${n}-`) || gen.startsWith(`${n}-`));
+  if (target.kind === undefined) return target.name === undefined || name === target.name || prefixed(target.name);
+  if (target.kind === kind) return target.name === undefined || name === target.name;
+  if (!(CHILD_KINDS[target.kind] ?? []).includes(kind)) return false;
+  const owner = (OWNER_KINDS[target.kind] ?? {})[kind];
+  const refs: any[] = Array.isArray(object?.metadata?.ownerReferences) ? object.metadata.ownerReferences : [];
+  const owned = refs.some((r) => r?.controller === true && r?.kind === owner
+    && (target.name === undefined || r?.name === target.name || (typeof r?.name === 'string' && r.name.startsWith(`${target.name}-`))));
+  return owned || (target.name !== undefined && prefixed(target.name));
 }

@@ -11,7 +11,7 @@ import { PolicyException as KyvernoPolicyException } from '../../imports/kyverno
 import { PolicyException } from '../policy-exception';
 import { PolicyAction, PolicyParameterType, PolicyRule } from '../policy-rule';
 import { ResourceKind } from '../resource-kind';
-import { celLiteral, CelVariable, CHILD_KINDS, exemptionExpression } from './cel-templates';
+import { celLiteral, CelVariable, CHILD_KINDS, exemptionExpression, OWNER_KINDS } from './cel-templates';
 
 /** Annotation/label keys the policy layer writes on rendered objects. */
 export const RULE_ID_LABEL = 'policy.llm-platform.io/rule-id';
@@ -23,6 +23,58 @@ export interface RenderContext {
   readonly excludedNamespaces: string[];
   readonly parametersNamespace: string;
   readonly exceptionsNamespace: string;
+  /** Platform namespaces (sorted): the tenant scope leaves them out, the platform scope covers them. */
+  readonly platformNamespaces: string[];
+  /** What the platform scope does per rule id; a rule not listed does not apply in platform namespaces. */
+  readonly platformActions: Record<string, PolicyAction>;
+  /** Whether this engine enforces; otherwise it only audits (reports), whatever the rule's action. */
+  readonly enforcing: boolean;
+  /** VAP parameters inlined in the policy (true) or read from ConfigMaps through paramRef. */
+  readonly inlineParameters: boolean;
+}
+
+/** Argo CD sync-wave annotation key. */
+export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+
+/** The kubernetes.io/metadata.name label the API server sets (immutable) on every Namespace. */
+const NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** One scope a rule is rendered for: the namespaces and the action there. */
+export interface RuleScope {
+  /** `tenant` (every namespace but the excluded and platform ones) or `platform`. */
+  readonly profile: 'tenant' | 'platform';
+  /** The action in this scope, after the engine's role (a non-enforcing engine only audits). */
+  readonly action: PolicyAction;
+  /** Namespaces the scope covers (platform) or undefined (every namespace not excluded). */
+  readonly namespaces?: string[];
+  /** Namespaces the scope leaves out. */
+  readonly excluded: string[];
+}
+
+/** The scopes of a rule: tenant (always), platform (when platform namespaces are set and the rule has a platform action). */
+export function ruleScopes(rule: PolicyRule, wideExceptions: string[], ctx: RenderContext): RuleScope[] {
+  const role = (a: PolicyAction) => (ctx.enforcing ? a : PolicyAction.AUDIT);
+  const excluded = [...new Set([...ctx.excludedNamespaces, ...wideExceptions])].sort();
+  const scopes: RuleScope[] = [{
+    profile: 'tenant',
+    action: role(rule.action),
+    excluded: [...new Set([...excluded, ...ctx.platformNamespaces])].sort(),
+  }];
+  const platformAction = ctx.platformActions[rule.id];
+  const platform = ctx.platformNamespaces.filter((n) => !excluded.includes(n));
+  if (platformAction !== undefined && platform.length > 0) {
+    scopes.push({ profile: 'platform', action: role(platformAction), namespaces: platform, excluded });
+  }
+  return scopes;
+}
+
+/** A namespaceSelector by the immutable kubernetes.io/metadata.name label. */
+function namespaceSelector(scope: RuleScope): any | undefined {
+  const matchExpressions = [
+    ...(scope.namespaces ? [{ key: NAME_LABEL, operator: 'In', values: scope.namespaces }] : []),
+    ...(scope.excluded.length ? [{ key: NAME_LABEL, operator: 'NotIn', values: scope.excluded }] : []),
+  ];
+  return matchExpressions.length ? { matchExpressions } : undefined;
 }
 
 function ruleMetadata(rule: PolicyRule, extraAnnotations: Record<string, string> = {}) {
@@ -95,7 +147,9 @@ const VAP_ACTIONS: Record<PolicyAction, string[]> = {
 export function renderVap(scope: Construct, rule: PolicyRule, exceptions: PolicyException[], ctx: RenderContext): void {
   const { wide, targeted } = splitExceptions(exceptions);
   const parameterized = rule.parameters.length > 0;
-  const variables = [...(parameterized ? [vapParamsVariable(rule)] : []), ...rule._workloadVariables()];
+  const fromConfigMap = parameterized && !ctx.inlineParameters;
+  const params: CelVariable[] = !parameterized ? [] : fromConfigMap ? [vapParamsVariable(rule)] : [{ name: 'params', expression: celLiteral(rule.parameterValues) }];
+  const variables = [...params, ...rule._workloadVariables()];
   new ApiObject(scope, 'ValidatingAdmissionPolicy', {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicy',
@@ -103,7 +157,7 @@ export function renderVap(scope: Construct, rule: PolicyRule, exceptions: Policy
     spec: {
       failurePolicy: 'Fail',
       matchConstraints: { resourceRules: resourceRules(rule.kinds) },
-      ...(parameterized ? { paramKind: { apiVersion: 'v1', kind: 'ConfigMap' } } : {}),
+      ...(fromConfigMap ? { paramKind: { apiVersion: 'v1', kind: 'ConfigMap' } } : {}),
       ...(targeted.length ? {
         matchConditions: [{ name: 'policy-exceptions', expression: `!(${exemptionExpression(celLiteral(targeted))})` }],
       } : {}),
@@ -111,29 +165,39 @@ export function renderVap(scope: Construct, rule: PolicyRule, exceptions: Policy
       validations: [{ expression: rule.expression, message: rule.fullMessage, reason: 'Forbidden' }],
     },
   });
-  const excluded = [...new Set([...ctx.excludedNamespaces, ...wide])].sort();
-  new ApiObject(scope, 'ValidatingAdmissionPolicyBinding', {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: ruleMetadata(rule),
-    spec: {
-      policyName: rule.objectName,
-      validationActions: VAP_ACTIONS[rule.action],
-      ...(parameterized ? { paramRef: { name: rule.objectName, namespace: ctx.parametersNamespace, parameterNotFoundAction: 'Deny' } } : {}),
-      ...(excluded.length ? {
-        matchResources: { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: excluded }] } },
-      } : {}),
-    },
-  });
-  if (parameterized) {
+  for (const s of ruleScopes(rule, wide, ctx)) {
+    const selector = namespaceSelector(s);
+    const meta = ruleMetadata(rule);
+    new ApiObject(scope, s.profile === 'tenant' ? 'ValidatingAdmissionPolicyBinding' : 'PlatformBinding', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { ...meta, name: s.profile === 'tenant' ? rule.objectName : `${rule.objectName}-platform`, labels: { ...meta.labels, [PROFILE_LABEL]: s.profile } },
+      spec: {
+        policyName: rule.objectName,
+        validationActions: VAP_ACTIONS[s.action],
+        // Deny when the ConfigMap is missing: it ships in the same Application, one sync wave earlier.
+        ...(fromConfigMap ? { paramRef: { name: rule.objectName, namespace: ctx.parametersNamespace, parameterNotFoundAction: 'Deny' } } : {}),
+        ...(selector ? { matchResources: { namespaceSelector: selector } } : {}),
+      },
+    });
+  }
+  if (fromConfigMap) {
+    const meta = ruleMetadata(rule);
     new ApiObject(scope, 'Parameters', {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { ...ruleMetadata(rule), namespace: ctx.parametersNamespace },
+      metadata: { ...meta, namespace: ctx.parametersNamespace, annotations: { ...meta.annotations, [SYNC_WAVE]: PARAMETERS_WAVE } },
       data: vapParamsData(rule),
     });
   }
 }
+
+/** Sync waves inside the policies Application: the parameters' Namespace, then the ConfigMaps, then the policies (wave 0). */
+export const PARAMETERS_NAMESPACE_WAVE = '-2';
+export const PARAMETERS_WAVE = '-1';
+
+/** Label on rendered bindings, Kyverno rules' policies and Gatekeeper constraints: the scope (`tenant` or `platform`). */
+export const PROFILE_LABEL = 'policy.llm-platform.io/profile';
 
 // ------------------------------------------------------------------------------------------------ Kyverno
 
@@ -149,6 +213,20 @@ export function renderKyverno(scope: Construct, rule: PolicyRule, ctx: RenderCon
     ...(rule.parameters.length ? [{ name: 'params', expression: celLiteral(rule.parameterValues) }] : []),
     ...rule._workloadVariables(),
   ];
+  const rules = ruleScopes(rule, [], ctx).map((s) => {
+    const selector = namespaceSelector(s);
+    return {
+      name: kyvernoRuleName(rule, s.profile),
+      match: { any: [{ resources: { kinds: kyvernoKinds(rule.kinds), operations: ['CREATE', 'UPDATE'], ...(selector ? { namespaceSelector: selector } : {}) } }] },
+      validate: {
+        failureAction: s.action === PolicyAction.ENFORCE ? 'Enforce' : 'Audit',
+        cel: {
+          ...(variables.length ? { variables } : {}),
+          expressions: [{ expression: rule.expression, message: rule.fullMessage }],
+        },
+      },
+    };
+  });
   new ApiObject(scope, 'ClusterPolicy', {
     apiVersion: 'kyverno.io/v1',
     kind: 'ClusterPolicy',
@@ -161,30 +239,46 @@ export function renderKyverno(scope: Construct, rule: PolicyRule, ctx: RenderCon
       'pod-policies.kyverno.io/autogen-controllers': 'none',
     }),
     spec: {
+      // Not the enforcing engine: background scans (PolicyReports) only, no admission webhook call,
+      // so one rule is never enforced twice (Kyverno docs, policy settings: admission, background).
+      ...(ctx.enforcing ? {} : { admission: false }),
       background: true,
-      ...(rule.action === PolicyAction.WARN ? { emitWarning: true } : {}),
-      rules: [{
-        name: rule.objectName,
-        match: { any: [{ resources: { kinds: kyvernoKinds(rule.kinds), operations: ['CREATE', 'UPDATE'] } }] },
-        ...(ctx.excludedNamespaces.length ? { exclude: { any: [{ resources: { namespaces: [...ctx.excludedNamespaces].sort() } }] } } : {}),
-        validate: {
-          failureAction: rule.action === PolicyAction.ENFORCE ? 'Enforce' : 'Audit',
-          cel: {
-            ...(variables.length ? { variables } : {}),
-            expressions: [{ expression: rule.expression, message: rule.fullMessage }],
-          },
-        },
-      }],
+      ...(ctx.enforcing && rule.action === PolicyAction.WARN ? { emitWarning: true } : {}),
+      rules,
     },
   });
 }
 
+/** The Kyverno rule name of a rule in a scope (the tenant rule keeps the policy's name). */
+export function kyvernoRuleName(rule: PolicyRule, profile: 'tenant' | 'platform'): string {
+  return profile === 'tenant' ? rule.objectName : 'platform-namespaces';
+}
+
 /** One Kyverno PolicyException per exception (it may waive several rules). */
 export function renderKyvernoException(scope: Construct, exception: PolicyException, rules: PolicyRule[], ctx: RenderContext): void {
-  const kinds = exception.kind
-    ? [exception.kind, ...(exception.name ? CHILD_KINDS[exception.kind] ?? [] : [])]
-    : undefined;
-  const names = exception.name ? [exception.name, `${exception.name}-*`] : undefined;
+  const ns = [exception.namespace];
+  const children = exception.kind ? CHILD_KINDS[exception.kind] ?? [] : [];
+  let any: any[];
+  let conditions: any;
+  if (!exception.kind) {
+    any = [{ resources: { namespaces: ns, ...(exception.name ? { names: [exception.name, `${exception.name}-*`] } : {}) } }];
+  } else if (exception.name) {
+    // the object by name; what its controller makes by the names it gives them
+    any = [{ resources: { namespaces: ns, kinds: [exception.kind], names: [exception.name] } },
+      ...(children.length ? [{ resources: { namespaces: ns, kinds: children, names: [`${exception.name}-*`] } }] : [])];
+  } else {
+    any = [{ resources: { namespaces: ns, kinds: [exception.kind, ...children] } }];
+    if (children.length) {
+      // every object of the kind, and what controllers of the kind make: by their controller ownerReference
+      conditions = {
+        any: [
+          { key: '{{ request.object.kind }}', operator: 'Equals', value: exception.kind },
+          { key: '{{ request.object.metadata.ownerReferences[?controller].kind || `[]` }}', operator: 'AnyIn', value: [...new Set(Object.values(OWNER_KINDS[exception.kind]))].sort() },
+        ],
+      };
+    }
+  }
+  const ruleNames = (r: PolicyRule) => [r.objectName, ...(ctx.platformNamespaces.length && ctx.platformActions[r.id] !== undefined ? [kyvernoRuleName(r, 'platform')] : [])];
   new KyvernoPolicyException(scope, exception.objectName, {
     metadata: {
       name: exception.objectName,
@@ -194,10 +288,9 @@ export function renderKyvernoException(scope: Construct, exception: PolicyExcept
     },
     spec: {
       background: true,
-      exceptions: rules.map((r) => ({ policyName: r.objectName, ruleNames: [r.objectName] })),
-      match: {
-        any: [{ resources: { namespaces: [exception.namespace], ...(kinds ? { kinds: [...new Set(kinds)] } : {}), ...(names ? { names } : {}) } }],
-      },
+      exceptions: rules.map((r) => ({ policyName: r.objectName, ruleNames: ruleNames(r) })),
+      match: { any },
+      ...(conditions ? { conditions } : {}),
     },
   });
 }
@@ -275,17 +368,21 @@ export function renderGatekeeper(scope: Construct, rule: PolicyRule, exceptions:
     if (!kinds.has(k.group)) kinds.set(k.group, new Set());
     kinds.get(k.group)!.add(k.kind);
   }
-  new ApiObject(scope, 'Constraint', {
-    apiVersion: 'constraints.gatekeeper.sh/v1beta1',
-    kind,
-    metadata: ruleMetadata(rule),
-    spec: {
-      enforcementAction: GATEKEEPER_ACTIONS[rule.action],
-      match: {
-        kinds: [...kinds.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([g, ks]) => ({ apiGroups: [g], kinds: [...ks].sort() })),
-        ...((ctx.excludedNamespaces.length || wide.length) ? { excludedNamespaces: [...new Set([...ctx.excludedNamespaces, ...wide])].sort() } : {}),
+  for (const s of ruleScopes(rule, wide, ctx)) {
+    const meta = ruleMetadata(rule);
+    new ApiObject(scope, s.profile === 'tenant' ? 'Constraint' : 'PlatformConstraint', {
+      apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+      kind,
+      metadata: { ...meta, name: s.profile === 'tenant' ? rule.objectName : `${rule.objectName}-platform`, labels: { ...meta.labels, [PROFILE_LABEL]: s.profile } },
+      spec: {
+        enforcementAction: GATEKEEPER_ACTIONS[s.action],
+        match: {
+          kinds: [...kinds.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([g, ks]) => ({ apiGroups: [g], kinds: [...ks].sort() })),
+          ...(s.namespaces ? { namespaces: s.namespaces } : {}),
+          ...(s.excluded.length ? { excludedNamespaces: s.excluded } : {}),
+        },
+        parameters: { ...rule.parameterValues, exemptions: targeted },
       },
-      parameters: { ...rule.parameterValues, exemptions: targeted },
-    },
-  });
+    });
+  }
 }
