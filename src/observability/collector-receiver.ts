@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { MetricsMerging } from './istio-metrics-merging';
 import { MetricLabels } from './metric-labels';
 import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
@@ -57,6 +58,14 @@ export interface ModelScrapeOptions {
    * @default false
    */
   readonly nodeLocal?: boolean;
+  /**
+   * Scrape through Istio metrics merging (port 15020, `/stats/prometheus`, see `MetricsMerging`): the
+   * runtime's own port is behind the sidecar under STRICT mTLS. `false` scrapes the metrics port
+   * directly (pods outside the mesh).
+   *
+   * @default true
+   */
+  readonly metricsMerging?: boolean;
 }
 
 /**
@@ -128,12 +137,19 @@ export class CollectorReceiver {
   /**
    * A Prometheus receiver scraping model servers, with the same `tenant`, `model`, `model_version` and
    * `node` labels as `ModelServerMonitoring` (for clusters without the Prometheus operator).
+   *
+   * A pull receiver scrapes every target it discovers: in a collector Deployment with several replicas
+   * each replica would scrape every pod (duplicate samples, out-of-order writes downstream). So, unless
+   * `nodeLocal` shards the targets by node in a DaemonSet, it makes its collector run one replica
+   * (`TelemetryPipeline` refuses `replicas` > 1 with it). Run OTLP ingestion in a separate collector when
+   * that one needs several replicas.
    */
   public static prometheusModels(options: ModelScrapeOptions): CollectorReceiver {
     if (options.models.length === 0) {
       throw new ValidationError('models', 'must list at least one model to scrape', [], 'pass the IModelService of each model');
     }
     const interval = promDuration('interval', options.interval ?? Duration.seconds(30));
+    const merging = options.metricsMerging ?? true;
     const jobs = options.models.map((model, i) => {
       const runtime = model.runtime;
       if (!runtime.hasMetrics || runtime.metricsPort === undefined) {
@@ -143,10 +159,14 @@ export class CollectorReceiver {
       const keep = Object.keys(model.selectorLabels).sort().map((key) => ({
         action: 'keep', source_labels: [podLabelMeta(key)], regex: model.selectorLabels[key],
       }));
+      const address = merging
+        ? MetricsMerging.scrapeConfigRelabelings(true)
+        // `$` is the collector's env-var syntax, so capture references are written `$$1`.
+        : [{ action: 'replace', source_labels: ['__meta_kubernetes_pod_ip'], regex: '(.+)', target_label: '__address__', replacement: `$$1:${runtime.metricsPort}` }];
       return {
         job_name: `${model.namespace}/${model.modelName}`,
         scrape_interval: interval,
-        metrics_path: runtime.metricsPath,
+        metrics_path: merging ? MetricsMerging.PATH : runtime.metricsPath,
         kubernetes_sd_configs: [{
           role: 'pod',
           namespaces: { names: [model.namespace] },
@@ -154,8 +174,7 @@ export class CollectorReceiver {
         }],
         relabel_configs: [
           ...keep,
-          // `$` is the collector's env-var syntax, so capture references are written `$$1`.
-          { action: 'replace', source_labels: ['__meta_kubernetes_pod_ip'], regex: '(.+)', target_label: '__address__', replacement: `$$1:${runtime.metricsPort}` },
+          ...address,
           { action: 'replace', target_label: MetricLabels.TENANT, replacement: model.tenant },
           { action: 'replace', source_labels: [podLabelMeta(PlatformLabels.TENANT)], regex: '(.+)', target_label: MetricLabels.TENANT },
           { action: 'replace', target_label: MetricLabels.MODEL, replacement: model.modelName },
@@ -165,11 +184,16 @@ export class CollectorReceiver {
           { action: 'replace', source_labels: ['__meta_kubernetes_namespace'], target_label: MetricLabels.NAMESPACE },
           { action: 'replace', source_labels: ['__meta_kubernetes_pod_name'], target_label: MetricLabels.POD },
         ],
+        ...(merging ? { metric_relabel_configs: [{ action: 'drop', source_labels: ['__name__'], regex: 'envoy_.*' }] } : {}),
       };
     });
     return new CollectorReceiver(componentId('receiver', 'prometheus', options.name ?? 'models'), [TelemetrySignal.METRICS],
       () => ({ config: { scrape_configs: jobs } }),
-      { clusterRules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }] });
+      {
+        clusterRules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+        singleReplica: !options.nodeLocal,
+        scrapes: true,
+      });
   }
 
   /**

@@ -42,6 +42,10 @@ export interface GpuHealthAlertsProps {
 /**
  * GPU health alerts on DCGM exporter metrics (scraped by `DcgmExporterMonitoring`): XID errors,
  * uncorrectable (double-bit) ECC errors, temperature and a GPU that stopped reporting.
+ *
+ * `DCGM_FI_DEV_ECC_DBE_VOL_TOTAL` and `DCGM_FI_DEV_THERMAL_VIOLATION` are not in dcgm-exporter's default
+ * counters file (4.5.2-4.8.1, etc/default-counters.csv lists them commented out): the exporter must be
+ * given a counters file with them, as `DcgmExporter` does by default, or these two alerts never fire.
  */
 export class GpuHealthAlerts extends Construct {
   /** The PrometheusRule's name. */
@@ -97,7 +101,8 @@ export class GpuHealthAlerts extends Construct {
         severity: AlertSeverity.WARNING,
         labels,
         for: '10m',
-        // Microseconds spent in thermal violation per second.
+        // Nanoseconds spent in thermal violation per second (dcgm-exporter's counters file: "in ns"). The
+        // field is not in dcgm-exporter's default counters: DcgmExporter collects it (PLATFORM_EXTRA_COUNTERS).
         expr: `max by (${by}) (rate(DCGM_FI_DEV_THERMAL_VIOLATION[5m])) > 0`,
         summary: `${where} is thermally throttled`,
         description: `${where} has been clock-throttled for heat for 10 minutes.`,

@@ -16,3 +16,5 @@ export * from './auto-instrumentation';
 export * from './dashboard-options';
 export * from './model-serving-dashboard';
 export * from './gpu-dashboard';
+export * from './istio-metrics-merging';
+export * from './telemetry-network-policies';

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { MetricsMerging } from './istio-metrics-merging';
 import { MetricLabels } from './metric-labels';
 import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
@@ -7,6 +8,7 @@ import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
 import {
   PodMonitor,
+  PodMonitorSpecPodMetricsEndpointsMetricRelabelingsAction,
   PodMonitorSpecPodMetricsEndpointsRelabelings,
   PodMonitorSpecPodMetricsEndpointsRelabelingsAction,
   PodMonitorSpecPodMetricsEndpointsScheme,
@@ -42,6 +44,17 @@ export interface ModelServerMonitoringProps {
    */
   readonly kind?: MonitorKind;
   /**
+   * Scrape the model through Istio metrics merging (`MetricsMerging`): the sidecar agent's port 15020,
+   * `/stats/prometheus`, which serves the runtime's metrics and Envoy's `istio_*` metrics together and
+   * is outside mTLS, so scrapers outside the mesh reach it under STRICT. The model pods must carry
+   * `MetricsMerging.podAnnotations` (the library's model pods do). `false` scrapes the runtime's metrics
+   * port directly, which only works for pods outside the mesh or PERMISSIVE namespaces.
+   * A ServiceMonitor cannot target 15020 (it is on no Service): use it with `false` only.
+   *
+   * @default - true with a PodMonitor
+   */
+  readonly metricsMerging?: boolean;
+  /**
    * Scrape interval.
    *
    * @default Duration.seconds(30)
@@ -72,6 +85,11 @@ export interface ModelServerMonitoringProps {
  * Scrapes one model's servers with a `PodMonitor` (or `ServiceMonitor`) built from its runtime preset,
  * and relabels every series with `tenant`, `model`, `model_version` (from the pod labels
  * `llm-platform.io/tenant`, `/model`, `/model-version`) and `node`.
+ *
+ * By default it scrapes through Istio metrics merging (`MetricsMerging`, port 15020): the runtime's
+ * port is behind the sidecar under STRICT mTLS and a scraper outside the mesh cannot reach it. The
+ * merged endpoint also carries the sidecar's `istio_*` metrics, so no `IstioProxyMonitoring` is needed
+ * for the same pods (it would scrape `istio_requests_total` twice).
  *
  * `tenant` and `model` fall back to the model's own tenant and name when a pod lacks the label.
  *
@@ -109,10 +127,16 @@ export class ModelServerMonitoring extends Construct {
   public readonly interval: Duration;
   /** Scrape timeout. */
   public readonly scrapeTimeout: Duration;
-  /** The container port scraped. */
+  /** The runtime's metrics port. */
   public readonly metricsPort: number;
-  /** The HTTP path scraped. */
+  /** The runtime's metrics path. */
   public readonly metricsPath: string;
+  /** Whether the scrape goes through Istio metrics merging. */
+  public readonly metricsMerging: boolean;
+  /** The port the scrapers connect to (15020 with metrics merging, else the metrics port). */
+  public readonly scrapePort: number;
+  /** The HTTP path scraped (`/stats/prometheus` with metrics merging). */
+  public readonly scrapePath: string;
 
   constructor(scope: Construct, id: string, props: ModelServerMonitoringProps) {
     super(scope, id);
@@ -133,6 +157,13 @@ export class ModelServerMonitoring extends Construct {
     }
     this.metricsPort = runtime.metricsPort;
     this.metricsPath = runtime.metricsPath;
+    this.metricsMerging = props.metricsMerging ?? this.kind === MonitorKind.POD_MONITOR;
+    if (this.metricsMerging && this.kind !== MonitorKind.POD_MONITOR) {
+      throw new ValidationError('metricsMerging', 'needs a PodMonitor: the merged metrics port 15020 is on no Service', true,
+        'use MonitorKind.POD_MONITOR, or set metricsMerging: false for pods outside the mesh', this);
+    }
+    this.scrapePort = this.metricsMerging ? MetricsMerging.PORT : this.metricsPort;
+    this.scrapePath = this.metricsMerging ? MetricsMerging.PATH : this.metricsPath;
     this.namespace = Names.validateDns1123Label('model.namespace', model.namespace, this);
     this.monitorName = Names.validateDns1123Label('model.modelName', model.modelName, this) + '-metrics';
 
@@ -150,7 +181,33 @@ export class ModelServerMonitoring extends Construct {
     const relabelings = ModelServerMonitoring.relabelings(model.tenant, model.modelName);
     const matchLabels = { ...model.selectorLabels };
 
-    if (this.kind === MonitorKind.POD_MONITOR) {
+    if (this.metricsMerging) {
+      const merged = MetricsMerging.scrapeConfigRelabelings(false).map((r): PodMonitorSpecPodMetricsEndpointsRelabelings => ({
+        action: r.action as PodMonitorSpecPodMetricsEndpointsRelabelingsAction,
+        sourceLabels: r.source_labels,
+        regex: r.regex,
+        ...(r.replacement !== undefined ? { replacement: r.replacement } : {}),
+        ...(r.target_label !== undefined ? { targetLabel: r.target_label } : {}),
+      }));
+      new PodMonitor(this, 'Resource', {
+        metadata,
+        spec: {
+          selector: { matchLabels },
+          namespaceSelector: { matchNames: [this.namespace] },
+          podMetricsEndpoints: [{
+            // The sidecar's declared port gives one target per pod; the relabelling moves it to 15020.
+            port: MetricsMerging.SIDECAR_PORT_NAME,
+            path: MetricsMerging.PATH,
+            scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTP,
+            interval,
+            scrapeTimeout: timeout,
+            relabelings: [...merged, ...relabelings],
+            // Envoy's own `envoy_*` stats are high-cardinality and unused; `istio_*` and the runtime's stay.
+            metricRelabelings: [{ action: PodMonitorSpecPodMetricsEndpointsMetricRelabelingsAction.DROP, sourceLabels: ['__name__'], regex: 'envoy_.*' }],
+          }],
+        },
+      });
+    } else if (this.kind === MonitorKind.POD_MONITOR) {
       new PodMonitor(this, 'Resource', {
         metadata,
         spec: {

@@ -62,7 +62,8 @@ export interface TelemetryPipelineProps {
   /**
    * Replicas in deployment mode.
    *
-   * @default - 2 (1 when a receiver must run once, such as Kubernetes events)
+   * @default - 2 (1 when a receiver must run once: Kubernetes events, or a Prometheus receiver, which
+   * every replica would run against every target)
    */
   readonly replicas?: number;
   /**
@@ -119,6 +120,18 @@ export interface TelemetryPipelineProps {
    * @default - Cpu.millis(500) in deployment mode, Cpu.millis(100) in daemonset mode
    */
   readonly cpuRequest?: Cpu;
+  /**
+   * CPU limit (policy LLM-RES-001 requires one on every container), at least the request.
+   *
+   * @default - Cpu.units(1) in deployment mode, Cpu.millis(500) in daemonset mode
+   */
+  readonly cpuLimit?: Cpu;
+}
+
+/** A Cpu amount in millicores ('500m', '1', '1.5'). */
+function cpuMillis(cpu: Cpu): number {
+  const a = String(cpu.amount);
+  return a.endsWith('m') ? Number(a.slice(0, -1)) : Number(a) * 1000;
 }
 
 const DEFAULT_IMAGE = 'ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-contrib:0.158.0';
@@ -156,8 +169,17 @@ export class TelemetryPipeline extends Construct {
   public readonly memoryLimit: Size;
   /** CPU request. */
   public readonly cpuRequest: Cpu;
+  /** CPU limit. */
+  public readonly cpuLimit: Cpu;
   /** Whether every pipeline also exports to `debug`. */
   public readonly debugExporter: boolean;
+  /** The collector Service's host (`<name>-collector.<namespace>.svc.cluster.local`, named by the operator). */
+  public readonly serviceHost: string;
+  /**
+   * The labels the OpenTelemetry operator puts on the collector pods (its selector labels,
+   * internal/manifests/manifestutils/labels.go at v0.126.0), for NetworkPolicies.
+   */
+  public readonly podSelectorLabels: { [key: string]: string };
 
   private readonly receivers: CollectorReceiver[] = [];
   private readonly processors: CollectorProcessor[] = [];
@@ -175,8 +197,18 @@ export class TelemetryPipeline extends Construct {
     this.namespace = Names.validateDns1123Label('namespace', props.namespace ?? 'observability', this);
     this.image = props.image ?? DEFAULT_IMAGE;
     this.serviceAccountName = `${this.collectorName}-collector`;
+    this.serviceHost = `${this.collectorName}-collector.${this.namespace}.svc.cluster.local`;
+    this.podSelectorLabels = {
+      'app.kubernetes.io/component': 'opentelemetry-collector',
+      'app.kubernetes.io/instance': `${this.namespace}.${this.collectorName}`,
+    };
     this.memoryLimit = props.memoryLimit ?? (gateway ? Size.gibibytes(2) : Size.mebibytes(512));
     this.cpuRequest = props.cpuRequest ?? Cpu.millis(gateway ? 500 : 100);
+    this.cpuLimit = props.cpuLimit ?? (gateway ? Cpu.units(1) : Cpu.millis(500));
+    if (cpuMillis(this.cpuLimit) < cpuMillis(this.cpuRequest)) {
+      throw new ValidationError('cpuLimit', `must be at least the CPU request (${this.cpuRequest.amount})`, this.cpuLimit.amount,
+        'raise cpuLimit or lower cpuRequest', this);
+    }
     this.debugExporter = props.debugExporter ?? false;
     if (props.replicas !== undefined) {
       if (!gateway) {
@@ -207,6 +239,16 @@ export class TelemetryPipeline extends Construct {
     for (const e of props.exporters ?? []) this.addExporter(e);
     for (const x of props.extensions ?? []) this.addExtension(x);
     for (const p of props.pipelines ?? []) this.addPipeline(p);
+  }
+
+  /** Whether a receiver pulls from targets (a Prometheus receiver): the collector scrapes pods. */
+  public get scrapesTargets(): boolean {
+    return this.receivers.some((r) => r._needs.scrapes === true);
+  }
+
+  /** Whether a receiver accepts OTLP (gRPC 4317 or HTTP 4318). */
+  public get receivesOtlp(): boolean {
+    return this.receivers.some((r) => r.acceptsOtlpGrpc || r.acceptsOtlpHttp);
   }
 
   /** Add a receiver. */
@@ -318,8 +360,13 @@ export class TelemetryPipeline extends Construct {
           `run it in a separate ${r._needs.mode} TelemetryPipeline`);
       }
       if (r._needs.singleReplica && this.explicitReplicas !== undefined && this.explicitReplicas > 1) {
-        problems.add('replicas', `must be 1 with the ${r.componentId} receiver (each replica would report every event)`, this.explicitReplicas,
-          'set replicas to 1 or move the receiver to its own collector');
+        const why = r._needs.scrapes ? 'each replica would scrape every target: duplicate samples and out-of-order writes' : 'each replica would report every event';
+        problems.add('replicas', `must be 1 with the ${r.componentId} receiver (${why})`, this.explicitReplicas,
+          'set replicas to 1 or move the receiver to its own single-replica collector (and keep OTLP ingestion on a scaled one)');
+      }
+      if (r._needs.scrapes && r._needs.singleReplica && this.mode === CollectorMode.DAEMONSET) {
+        problems.add(`receivers.${r.componentId}`, 'scrapes every target from every node agent (duplicate samples)', this.mode,
+          'set nodeLocal: true so each agent scrapes its own node, or run the receiver in a single-replica deployment');
       }
     }
     problems.throwIfAny();
@@ -423,7 +470,8 @@ export class TelemetryPipeline extends Construct {
       env,
       resources: {
         requests: { cpu: this.cpuRequest.amount, memory: `${Math.floor(limitMi / 2)}Mi` },
-        limits: { memory: `${limitMi}Mi` },
+        // LLM-RES-001: CPU and memory requests and limits on every container.
+        limits: { cpu: this.cpuLimit.amount, memory: `${limitMi}Mi` },
       },
       podSecurityContext: { seccompProfile: { type: 'RuntimeDefault' } },
       securityContext: {

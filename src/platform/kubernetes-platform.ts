@@ -27,6 +27,8 @@ import { ModelSource } from '../k8s/serving/model-source';
 import { Tenant } from '../k8s/tenancy/tenant';
 import { FineTuningJob } from '../k8s/training/fine-tuning-job';
 import { IngressGateway } from '../mesh/ingress-gateway';
+import { MeshConfig } from '../mesh/mesh-config';
+import { MeshEgress } from '../mesh/mesh-egress';
 import { MeshPrincipal } from '../mesh/mesh-principal';
 import { MeshSecurity } from '../mesh/mesh-security';
 import { MeshTelemetry } from '../mesh/mesh-telemetry';
@@ -36,13 +38,12 @@ import { CollectorExtension } from '../observability/collector-extension';
 import { CollectorProcessor } from '../observability/collector-processor';
 import { CollectorReceiver } from '../observability/collector-receiver';
 import { DcgmExporterMonitoring } from '../observability/dcgm-exporter-monitoring';
-import { ErrorRatioSource } from '../observability/error-ratio-source';
 import { GpuDashboard } from '../observability/gpu-dashboard';
 import { GpuHealthAlerts } from '../observability/gpu-health-alerts';
-import { IstioProxyMonitoring } from '../observability/istio-proxy-monitoring';
 import { LlmSloAlerts } from '../observability/llm-slo-alerts';
 import { ModelServerMonitoring } from '../observability/model-server-monitoring';
 import { ModelServingDashboard } from '../observability/model-serving-dashboard';
+import { TelemetryNetworkPolicies } from '../observability/telemetry-network-policies';
 import { TelemetryPipeline } from '../observability/telemetry-pipeline';
 import { TelemetrySignal } from '../observability/telemetry-signal';
 import { PolicyCatalogue } from '../policy/policy-catalogue';
@@ -101,6 +102,11 @@ export class KubernetesPlatform extends Construct {
   public readonly gpuPools: IGpuPool[];
   /** The served models (Deployments and KServe services), in spec order. */
   public readonly models: IModelService[];
+  /**
+   * The istiod `meshConfig` the mesh objects rely on (outbound traffic policy, metrics merging, the
+   * telemetry extension providers): the istiod add-on's `values.meshConfig` must carry `toValues()`.
+   */
+  public readonly meshConfig: MeshConfig;
 
   private readonly spec: PlatformSpec;
   private readonly directories = new Map<Chart, string>();
@@ -137,6 +143,12 @@ export class KubernetesPlatform extends Construct {
     const chart = (owner: string) => this.chart(owner, this.layout.platformComponents.some((c) => c.name === owner)
       ? this.layout.platformComponentDirectory(env, owner) : this.layout.tenantDirectory(env, owner));
 
+    // The telemetry gateway (when any telemetry goes out) receives OTLP from the tenants' sidecars, and
+    // scrapes the models when metrics go to AMP: the tenants' NetworkPolicies open exactly that.
+    const obsSpec = spec.observability ?? {};
+    const hasCollector = Boolean(obsSpec.ampWorkspaceArn || obsSpec.tracesEndpoint || obsSpec.logsEndpoint);
+    const collectorScrapes = Boolean(obsSpec.ampWorkspaceArn) && (spec.models ?? []).length > 0;
+
     // tenancy: tenant namespaces, quotas, network policies, RBAC; platform namespaces nobody else creates.
     const tenancy = chart('tenancy');
     const tenants = new Map<string, Tenant>();
@@ -149,6 +161,8 @@ export class KubernetesPlatform extends Construct {
         viewerGroups: t.viewerGroups,
         meshIngressNamespace: ingressNamespace,
         monitoringNamespace: PlatformNames.MONITORING_NAMESPACE,
+        metricsScraperNamespaces: [PlatformNames.MONITORING_NAMESPACE, ...(collectorScrapes ? [PlatformNames.OBSERVABILITY_NAMESPACE] : [])],
+        otlpCollectorNamespace: hasCollector ? PlatformNames.OBSERVABILITY_NAMESPACE : undefined,
       }));
     }
     const platformNamespaces: [string, string][] = [
@@ -193,6 +207,8 @@ export class KubernetesPlatform extends Construct {
     this.gpuPools = spec.gpuPools.map((p) => pools.get(p.name)!);
     new NvidiaDevicePlugin(gpu, 'DevicePlugin', { namespace: PlatformNames.GPU_NAMESPACE, image: images.nvidiaDevicePlugin });
     const dcgm = new DcgmExporter(gpu, 'DcgmExporter', { namespace: PlatformNames.GPU_NAMESPACE, image: images.dcgmExporter });
+    // Default-deny for the GPU namespace; only Prometheus reaches the exporter.
+    dcgm.addNetworkPolicies({ scraperNamespaces: [PlatformNames.MONITORING_NAMESPACE] });
 
     // tenants: the workloads.
     const tenantCharts = new Map<string, Chart>();
@@ -274,6 +290,8 @@ export class KubernetesPlatform extends Construct {
       selector: { istio: 'ingressgateway' },
       serviceAccountName: INGRESS_SERVICE_ACCOUNT,
       httpsRedirect: true,
+      tlsIssuer: meshSpec.tlsIssuer,
+      externalCredential: meshSpec.externalTlsCredential,
     }) : undefined;
     const security = new MeshSecurity(mesh, 'MeshSecurity', {
       ingressGatewayPrincipal: gateway?.principal ?? MeshPrincipal.serviceAccount(ingressNamespace, INGRESS_SERVICE_ACCOUNT),
@@ -292,22 +310,31 @@ export class KubernetesPlatform extends Construct {
       security.addModelAccess(service, { allowIngressGateway: publicRoute });
       if (publicRoute) gateway!.addModelRoute({ model: service, traffic });
     }
-    new MeshTelemetry(mesh, 'MeshTelemetry', { tracingSamplingPercentage: meshSpec.tracingSamplingPercentage });
+    // REGISTRY_ONLY egress: the model store and the Pod Identity agent, per tenant namespace.
+    for (const t of spec.tenants) {
+      const usesStore = (spec.models ?? []).some((m) => m.tenant === t.name && (m.weights.inModelStore || m.canary?.weights?.inModelStore))
+        || (spec.fineTuningJobs ?? []).some((j) => j.tenant === t.name);
+      new MeshEgress(mesh, `Egress-${t.name}`, {
+        namespace: tenants.get(t.name)!.namespace,
+        s3Buckets: usesStore ? [{ bucket: names.modelStoreBucket, region: spec.region }] : [],
+      });
+    }
 
     // observability: scraping, SLOs, GPU health, dashboards, the telemetry gateway.
     const obs = chart('observability');
     for (const { service, index } of served) {
       const m = spec.models![index];
       new ModelServerMonitoring(obs, `Monitoring-${m.name}`, { model: service });
-      const slo = new LlmSloAlerts(obs, `Slo-${m.name}`, {
+      new LlmSloAlerts(obs, `Slo-${m.name}`, {
         model: service,
         availability: m.slo?.availabilityTarget !== undefined ? { target: m.slo.availabilityTarget } : undefined,
         timeToFirstTokenP99: m.slo?.timeToFirstTokenP99,
         interTokenLatencyP99: m.slo?.interTokenLatencyP99,
         maxReplicas: (m.replicas ?? { max: 4 }).max,
       });
-      // Runtimes without request counters (vLLM) measure their error ratio from the Istio sidecars.
-      if (slo.errorRatioSource === ErrorRatioSource.MESH) new IstioProxyMonitoring(obs, `MeshMonitoring-${m.name}`, { model: service });
+      // Runtimes without request counters (vLLM) measure their error ratio from the Istio sidecars: their
+      // `istio_*` metrics come with the runtime's through metrics merging (ModelServerMonitoring), so no
+      // IstioProxyMonitoring (it would scrape istio_requests_total a second time).
     }
     new DcgmExporterMonitoring(obs, 'DcgmMonitoring', {
       namespace: dcgm.namespace, selectorLabels: { [PlatformLabels.NAME]: dcgm.name }, portName: 'metrics',
@@ -317,7 +344,23 @@ export class KubernetesPlatform extends Construct {
       new ModelServingDashboard(obs, 'ServingDashboard');
       new GpuDashboard(obs, 'GpuDashboard');
     }
-    this.telemetryGateway(obs, this.models);
+    const collector = this.telemetryGateway(obs, this.models);
+    if (collector) {
+      const inCluster = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(\.cluster\.local)?:(\d+)$/.exec(obsSpec.tracesEndpoint ?? '');
+      new TelemetryNetworkPolicies(obs, 'TelemetryNetwork', {
+        namespace: PlatformNames.OBSERVABILITY_NAMESPACE,
+        collectors: [collector],
+        otlpClientNamespaces: [...[...tenants.values()].map((t) => t.namespace), ...(hasGateway ? [ingressNamespace] : [])],
+        scrapeNamespaces: collector.scrapesTargets ? [...new Set(this.models.map((m) => m.namespace))] : [],
+        inClusterExports: inCluster ? [{ namespace: inCluster[2], port: Number(inCluster[4]) }] : [],
+      });
+    }
+    // Access logs and spans from every sidecar to the collector (providers `otel`, `otel-tracing`).
+    const telemetry = new MeshTelemetry(mesh, 'MeshTelemetry', {
+      tracingSamplingPercentage: meshSpec.tracingSamplingPercentage,
+      otelCollectorService: collector?.receivesOtlp ? collector.serviceHost : undefined,
+    });
+    this.meshConfig = new MeshConfig({ extensionProviders: telemetry.extensionProviders });
 
     // argocd: projects, add-ons and the two ApplicationSets over the layout.
     this.bootstrap(engines, hasGateway, ingressNamespace);
@@ -483,7 +526,7 @@ export class KubernetesPlatform extends Construct {
     return ModelSource.pvc(w._pvc!);
   }
 
-  private telemetryGateway(scope: Chart, models: IModelService[]): void {
+  private telemetryGateway(scope: Chart, models: IModelService[]): TelemetryPipeline | undefined {
     const o = this.spec.observability ?? {};
     const exporters: CollectorExporter[] = [];
     const extensions: CollectorExtension[] = [];
@@ -505,8 +548,8 @@ export class KubernetesPlatform extends Construct {
       pipelines.push({ signal: TelemetrySignal.METRICS, receivers: metricReceivers, exporters: [amp.componentId] });
     }
     if (o.tracesEndpoint) {
-      const inCluster = /\.svc(\.cluster\.local)?:\d+$/.test(o.tracesEndpoint);
-      const traces = CollectorExporter.otlp({ endpoint: o.tracesEndpoint, insecure: inCluster || undefined });
+      // Always TLS (the collector sits outside the mesh, so nothing else would encrypt the spans).
+      const traces = CollectorExporter.otlp({ endpoint: o.tracesEndpoint });
       exporters.push(traces);
       pipelines.push({ signal: TelemetrySignal.TRACES, receivers: [otlp.componentId], exporters: [traces.componentId] });
     }
@@ -515,8 +558,9 @@ export class KubernetesPlatform extends Construct {
       exporters.push(logs);
       pipelines.push({ signal: TelemetrySignal.LOGS, receivers: [otlp.componentId], exporters: [logs.componentId] });
     }
-    if (pipelines.length === 0) return;
-    new TelemetryPipeline(scope, 'TelemetryGateway', {
+    if (pipelines.length === 0) return undefined;
+    // One replica when it scrapes (a Prometheus receiver in every replica would scrape every target).
+    return new TelemetryPipeline(scope, 'TelemetryGateway', {
       namespace: PlatformNames.OBSERVABILITY_NAMESPACE,
       image: this.spec.images?.otelCollector,
       receivers: receivers.filter((r) => pipelines.some((p) => p.receivers.includes(r.componentId))),

@@ -3,6 +3,7 @@ import { GpuInstanceType } from '../core/gpu-instance-type';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { ModelRuntime } from '../core/model-runtime';
 import { HuggingFaceModelSourceOptions, PvcModelSourceOptions } from '../k8s/serving/model-source';
+import { CertificateIssuerReference } from '../mesh/ingress-gateway';
 import { PolicyExceptionProps } from '../policy/policy-exception';
 import { PolicyEngine } from '../policy/policy-set';
 
@@ -538,6 +539,21 @@ export interface MeshSpec {
    * @default - none
    */
   readonly tlsCredentialName?: string;
+  /**
+   * The cert-manager issuer of the gateway's certificate: a `Certificate` named `tlsCredentialName`
+   * is created in `ingressNamespace` and cert-manager writes the TLS Secret the gateway serves. One of
+   * `tlsIssuer` and `externalTlsCredential` is required with `ingressHosts`.
+   *
+   * @default - none
+   */
+  readonly tlsIssuer?: CertificateIssuerReference;
+  /**
+   * The TLS Secret `tlsCredentialName` is created outside the platform (e.g. External Secrets from AWS
+   * Secrets Manager): no Certificate is emitted.
+   *
+   * @default false
+   */
+  readonly externalTlsCredential?: boolean;
   /**
    * The namespace the ingress gateway runs in.
    *

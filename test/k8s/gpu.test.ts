@@ -1,10 +1,13 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Duration, Size } from 'cdk8s';
 import { GpuInstanceType, PlatformLabels, TaintEffect } from '../../src/core';
 import { DcgmExporter } from '../../src/k8s/gpu/dcgm-exporter';
 import { CapacityType, DisruptionReason, KarpenterGpuClass } from '../../src/k8s/gpu/karpenter-gpu-class';
 import { NvidiaDevicePlugin } from '../../src/k8s/gpu/nvidia-device-plugin';
 import { ServingImages } from '../../src/k8s/serving/serving-images';
-import { findObject, synthChart } from '../util';
+import { GpuDashboard, GpuHealthAlerts } from '../../src/observability';
+import { findObject, findObjects, synthChart } from '../util';
 import { DIGEST, expectValidationError, model, podOf, tenant } from './fixtures';
 
 const base = { poolName: 'l40s', instanceTypes: [GpuInstanceType.G6E_12XLARGE, GpuInstanceType.G6E_24XLARGE], nodeRole: 'acme-karpenter-node', discoveryTag: 'acme-prod' };
@@ -173,5 +176,97 @@ describe('GPU node agents', () => {
     });
     expect(findObject(objects, 'DaemonSet', 'nvidia-device-plugin').metadata.namespace).toBe('gpu-system');
     expect(findObject(objects, 'DaemonSet', 'dcgm-exporter').spec.template.spec.containers[0].securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['SYS_ADMIN'] });
+  });
+
+  describe('defect 12: the GPU alerts read DCGM fields the default counters file leaves out', () => {
+    /** dcgm-exporter 4.5.2-4.8.1 etc/default-counters.csv, vendored byte-exact. */
+    const upstreamFile = path.join(__dirname, '..', '..', 'schemas', 'upstream', 'metrics', 'dcgm-exporter-4.5.2-4.8.1-default-counters.csv');
+    const activeFields = (csv: string) => csv.split('\n').map((l) => /^(DCGM_[A-Z0-9_]+)\s*,/.exec(l.trim())?.[1]).filter((f): f is string => f !== undefined);
+    /** Every DCGM_FI_* name the platform's GPU alerts and dashboard query. */
+    const queriedFields = () => {
+      const objects = synthChart((chart) => {
+        new GpuHealthAlerts(chart, 'Alerts');
+        new GpuDashboard(chart, 'Dashboard');
+      });
+      const text = JSON.stringify(objects);
+      return [...new Set(text.match(/DCGM_FI_[A-Z0-9_]+/g) ?? [])].sort();
+    };
+
+    test('broken variant: the upstream default counters lack fields the alerts use', () => {
+      const defaults = activeFields(fs.readFileSync(upstreamFile, 'utf-8'));
+      expect(DcgmExporter.defaultCounters()).toEqual(defaults);
+      const missing = queriedFields().filter((f) => !defaults.includes(f));
+      expect(missing).toEqual(['DCGM_FI_DEV_ECC_DBE_VOL_TOTAL', 'DCGM_FI_DEV_THERMAL_VIOLATION']);
+    });
+
+    test('fixed: a counters ConfigMap (defaults + the alerts\' fields), mounted and passed as DCGM_EXPORTER_COLLECTORS', () => {
+      let dcgm!: DcgmExporter;
+      const objects = synthChart((chart) => {
+        dcgm = new DcgmExporter(chart, 'Dcgm', { namespace: 'nvidia-gpu' });
+      });
+      const cm = findObject(objects, 'ConfigMap', 'dcgm-exporter-counters');
+      expect(cm.metadata.namespace).toBe('nvidia-gpu');
+      const file: string = cm.data['counters.csv'];
+      const fields = activeFields(file);
+      expect(fields).toEqual(dcgm.counters);
+      for (const f of queriedFields()) expect(fields).toContain(f);
+      expect(fields.slice(0, DcgmExporter.defaultCounters().length)).toEqual(DcgmExporter.defaultCounters());
+      // Type and help text come from the upstream file's commented-out lines.
+      expect(file).toContain('DCGM_FI_DEV_ECC_DBE_VOL_TOTAL, counter, Total number of double-bit volatile ECC errors.');
+      expect(file).toContain('DCGM_FI_DEV_THERMAL_VIOLATION,     counter, Throttling duration due to thermal constraints (in ns).');
+      const pod = findObject(objects, 'DaemonSet', 'dcgm-exporter').spec.template.spec;
+      const container = pod.containers[0];
+      expect(container.env).toContainEqual({ name: 'DCGM_EXPORTER_COLLECTORS', value: '/etc/dcgm-exporter/platform/counters.csv' });
+      expect(container.volumeMounts).toContainEqual({ name: 'counters', mountPath: '/etc/dcgm-exporter/platform', readOnly: true });
+      expect(pod.volumes).toContainEqual({ name: 'counters', configMap: { name: 'dcgm-exporter-counters' } });
+      expect(dcgm.countersPath).toBe('/etc/dcgm-exporter/platform/counters.csv');
+    });
+
+    test('extra counters: defaults only, an upstream field, an unknown field', () => {
+      const chart = synthChart((c) => {
+        const only = new DcgmExporter(c, 'Only', { namespace: 'a', extraCounters: [] });
+        expect(only.counters).toEqual(DcgmExporter.defaultCounters());
+        const more = new DcgmExporter(c, 'More', { namespace: 'b', extraCounters: ['DCGM_FI_DEV_GPU_TEMP', 'DCGM_FI_DEV_POWER_VIOLATION'] });
+        expect(more.counters).toEqual([...DcgmExporter.defaultCounters(), 'DCGM_FI_DEV_POWER_VIOLATION']);
+        expectValidationError(() => new DcgmExporter(c, 'Bad', { namespace: 'c', extraCounters: ['DCGM_FI_NOT_A_FIELD'] }), 'extraCounters', "'DCGM_FI_NOT_A_FIELD'");
+      });
+      expect(findObjects(chart, 'ConfigMap')).toHaveLength(2);
+    });
+  });
+
+  describe('defect 17 (GPU namespace): no default-deny, the exporter open to every pod', () => {
+    test('broken variant: without addNetworkPolicies the namespace has no NetworkPolicy', () => {
+      const objects = synthChart((chart) => {
+        new DcgmExporter(chart, 'Dcgm', { namespace: 'nvidia-gpu' });
+      });
+      expect(findObjects(objects, 'NetworkPolicy')).toEqual([]);
+    });
+
+    test('fixed: default deny for the namespace, the scrapers admitted to the exporter on 9400 only', () => {
+      const objects = synthChart((chart) => {
+        new DcgmExporter(chart, 'Dcgm', { namespace: 'nvidia-gpu' }).addNetworkPolicies({ scraperNamespaces: ['monitoring'] });
+      });
+      expect(findObject(objects, 'NetworkPolicy', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+      const allow = findObject(objects, 'NetworkPolicy', 'allow-dcgm-exporter-scrape');
+      expect(allow.metadata.namespace).toBe('nvidia-gpu');
+      expect(allow.spec).toEqual({
+        podSelector: { matchLabels: { [PlatformLabels.NAME]: 'dcgm-exporter' } },
+        policyTypes: ['Ingress'],
+        ingress: [{
+          from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['monitoring'] }] } }],
+          ports: [{ protocol: 'TCP', port: 9400 }],
+        }],
+      });
+    });
+
+    test('errors: no scraper, a bad namespace, called twice', () => {
+      synthChart((chart) => {
+        const dcgm = new DcgmExporter(chart, 'Dcgm');
+        expectValidationError(() => dcgm.addNetworkPolicies({ scraperNamespaces: [] }), 'scraperNamespaces', '[]');
+        expectValidationError(() => dcgm.addNetworkPolicies({ scraperNamespaces: ['Monitoring'] }), 'scraperNamespaces', "'Monitoring'");
+        dcgm.addNetworkPolicies({ scraperNamespaces: ['monitoring'] });
+        expectValidationError(() => dcgm.addNetworkPolicies({ scraperNamespaces: ['monitoring'] }), 'addNetworkPolicies', "'kube-system'");
+      });
+    });
   });
 });

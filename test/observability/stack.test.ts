@@ -1,6 +1,6 @@
 import {
   AutoInstrumentation, CollectorExporter, CollectorExtension, CollectorMode, CollectorProcessor, CollectorReceiver, DcgmExporterMonitoring,
-  ErrorRatioSource, GpuDashboard, GpuHealthAlerts, IstioMetrics, IstioProxyMonitoring,
+  ErrorRatioSource, GpuDashboard, GpuHealthAlerts, IstioMetrics,
   LlmSloAlerts, ModelServerMonitoring, ModelServingDashboard, TelemetryPipeline, TelemetrySignal,
 } from '../../src/observability';
 import { PromQL } from '../../src/validation';
@@ -46,11 +46,10 @@ describe('observability stack for three models across vLLM, Triton and TGI', () 
     new AutoInstrumentation(chart, 'gateway-instrumentation', { collector: gateway, namespace: 'llm-gateway' });
     sloAlerts = [];
     for (const model of all) {
+      // Istio metrics merging: the runtime's and the sidecar's istio_* metrics from one endpoint, so models
+      // whose error ratio comes from the mesh need no separate sidecar monitor.
       new ModelServerMonitoring(chart, `${model.modelName}-monitoring`, { model });
-      const slo = new LlmSloAlerts(chart, `${model.modelName}-slo`, { model, maxReplicas: 4 });
-      sloAlerts.push(slo);
-      // Models whose error ratio comes from the mesh get their sidecars scraped.
-      if (slo.errorRatioSource === ErrorRatioSource.MESH) new IstioProxyMonitoring(chart, `${model.modelName}-istio-proxy`, { model });
+      sloAlerts.push(new LlmSloAlerts(chart, `${model.modelName}-slo`, { model, maxReplicas: 4 }));
     }
     new DcgmExporterMonitoring(chart, 'dcgm');
     new GpuHealthAlerts(chart, 'gpu-alerts');
@@ -66,7 +65,7 @@ describe('observability stack for three models across vLLM, Triton and TGI', () 
       ClusterRole: 1,
       ClusterRoleBinding: 1,
       Instrumentation: 1,
-      PodMonitor: 4,
+      PodMonitor: 3,
       ServiceMonitor: 1,
       PrometheusRule: 4,
       ConfigMap: 2,
@@ -77,16 +76,11 @@ describe('observability stack for three models across vLLM, Triton and TGI', () 
 
   test('every rule and panel query parses and matches only labels its metric source produces', () => {
     // Source 1, the model-server and DCGM monitors: their relabellings, the operator's target labels and
-    // DCGM's own labels. Source 2, Istio's sidecars (istio_* metrics): Istio's standard labels only;
-    // the sidecar monitor relabels nothing, so tenant/model never appear on those series.
-    const sidecarMonitors = findObjects(objects, 'PodMonitor').filter((pm) => pm.spec.podMetricsEndpoints.some((e: any) => e.port === 'http-envoy-prom'));
-    expect(sidecarMonitors.map((pm) => pm.metadata.name)).toEqual(['llama3-8b-istio-proxy']);
-    for (const pm of sidecarMonitors) {
-      for (const e of pm.spec.podMetricsEndpoints) {
-        expect(e.relabelings).toBeUndefined();
-        expect(e.metricRelabelings).toEqual([{ action: 'keep', sourceLabels: ['__name__'], regex: 'istio_.*' }]);
-      }
-    }
+    // DCGM's own labels. Source 2, Istio's sidecars (istio_* metrics, merged into the model monitors'
+    // endpoint on 15020): queries on them may use Istio's standard labels only, so they never depend on
+    // how the series were scraped.
+    const merged = findObjects(objects, 'PodMonitor').filter((pm) => pm.spec.podMetricsEndpoints.some((e: any) => e.port === 'http-envoy-prom'));
+    expect(merged.map((pm) => pm.metadata.name)).toEqual(['llama3-8b-metrics', 'mistral-7b-metrics', 'falcon-7b-metrics']);
     const produced = new Set<string>([...OPERATOR_TARGET_LABELS, ...DCGM_EXPORTED_LABELS, 'le', '__name__']);
     for (const pm of findObjects(objects, 'PodMonitor')) {
       pm.spec.podMetricsEndpoints.flatMap((e: any) => e.relabelings ?? []).forEach((r: any) => produced.add(r.targetLabel));

@@ -47,10 +47,11 @@ describe('TelemetryPipeline', () => {
     expect(collector.metadata).toMatchObject({ name: 'otel-gateway', namespace: 'observability' });
     expect(collector.spec).toMatchObject({
       mode: 'deployment',
-      replicas: 2,
+      // One replica: the Prometheus receiver would scrape every target from every replica (defect 11).
+      replicas: 1,
       serviceAccount: 'otel-gateway-collector',
       image: 'ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-contrib:0.158.0',
-      resources: { requests: { cpu: '500m', memory: '1024Mi' }, limits: { memory: '2048Mi' } },
+      resources: { requests: { cpu: '500m', memory: '1024Mi' }, limits: { cpu: '1', memory: '2048Mi' } },
       env: [{ name: 'GOMEMLIMIT', value: '1638MiB' }],
       securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
     });
@@ -118,9 +119,91 @@ describe('TelemetryPipeline', () => {
     const triton = jobs[1];
     expect(triton.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['support'] } }]);
     expect(triton.relabel_configs[0]).toEqual({ action: 'keep', source_labels: ['__meta_kubernetes_pod_label_llm_platform_io_model'], regex: 'mistral-7b' });
-    expect(triton.relabel_configs[1]).toEqual({ action: 'replace', source_labels: ['__meta_kubernetes_pod_ip'], regex: '(.+)', target_label: '__address__', replacement: '$$1:8002' });
+    // Istio metrics merging: the sidecar's target moved to the agent's port 15020 ($ escaped as $$).
+    expect(triton.metrics_path).toBe('/stats/prometheus');
+    expect(triton.relabel_configs.slice(1, 4)).toEqual([
+      { action: 'keep', source_labels: ['__meta_kubernetes_pod_container_name'], regex: 'istio-proxy' },
+      { action: 'keep', source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: 'http-envoy-prom' },
+      { action: 'keep', source_labels: ['__meta_kubernetes_pod_annotationpresent_prometheus_io_scrape'], regex: 'true' },
+    ]);
+    expect(triton.relabel_configs[5]).toEqual({
+      action: 'replace',
+      source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_port', '__meta_kubernetes_pod_ip'],
+      regex: '(\\d+);((([0-9]+?)(\\.|$$)){4})',
+      replacement: '$$2:$$1',
+      target_label: '__address__',
+    });
     expect(triton.relabel_configs.map((r: any) => r.target_label).filter(Boolean)).toEqual(
-      ['__address__', 'tenant', 'tenant', 'model', 'model', 'model_version', 'node', 'namespace', 'pod']);
+      ['__address__', '__address__', 'tenant', 'tenant', 'model', 'model', 'model_version', 'node', 'namespace', 'pod']);
+    expect(triton.metric_relabel_configs).toEqual([{ action: 'drop', source_labels: ['__name__'], regex: 'envoy_.*' }]);
+  });
+
+  test('prometheus receiver without metrics merging scrapes the runtime port', () => {
+    const receiver = CollectorReceiver.prometheusModels({ models: [models().mistral], metricsMerging: false });
+    const job = receiver._render({ mode: CollectorMode.DEPLOYMENT }).config.scrape_configs[0];
+    expect(job.metrics_path).toBe('/metrics');
+    expect(job.relabel_configs[1]).toEqual({ action: 'replace', source_labels: ['__meta_kubernetes_pod_ip'], regex: '(.+)', target_label: '__address__', replacement: '$$1:8002' });
+    expect(job.metric_relabel_configs).toBeUndefined();
+  });
+
+  describe('defect 11: a scraping collector with several replicas scrapes every target several times', () => {
+    test('broken variant: replicas 2 with a Prometheus receiver is refused', () => {
+      expect(() => synthPipeline({ ...gatewayProps(), replicas: 2 })).toThrow(
+        /'replicas' must be 1 with the prometheus\/models receiver \(each replica would scrape every target: duplicate samples and out-of-order writes\), got 2/);
+    });
+
+    test('broken variant: a daemonset agent scraping every pod from every node is refused', () => {
+      expect(() => synthPipeline({
+        mode: CollectorMode.DAEMONSET,
+        receivers: [CollectorReceiver.prometheusModels({ models: [models().llama] })],
+        exporters: [CollectorExporter.otlp({ name: 'gateway', endpoint: 'otel-gateway-collector.observability.svc:4317', insecure: true })],
+        pipelines: [{ signal: TelemetrySignal.METRICS, receivers: ['prometheus/models'], exporters: ['otlp/gateway'] }],
+      })).toThrow(/'receivers.prometheus\/models' scrapes every target from every node agent \(duplicate samples\), got 'daemonset'; set nodeLocal: true/);
+    });
+
+    test('fixed: one scraping replica by default; an OTLP-only gateway keeps 2; a node-local agent shards by node', () => {
+      const { pipeline, collector } = synthPipeline(gatewayProps());
+      expect(collector.spec.replicas).toBe(1);
+      expect(pipeline.scrapesTargets).toBe(true);
+      expect(pipeline.receivesOtlp).toBe(true);
+      const otlpOnly = synthPipeline({
+        receivers: [CollectorReceiver.otlp()],
+        exporters: [CollectorExporter.otlpHttp({ endpoint: 'https://otlp.example.com' })],
+        pipelines: [{ signal: TelemetrySignal.TRACES, receivers: ['otlp'], exporters: ['otlphttp/traces'] }],
+      });
+      expect(otlpOnly.collector.spec.replicas).toBe(2);
+      expect(otlpOnly.pipeline.scrapesTargets).toBe(false);
+      const agent = synthPipeline({
+        mode: CollectorMode.DAEMONSET,
+        receivers: [CollectorReceiver.prometheusModels({ models: [models().llama], nodeLocal: true })],
+        exporters: [CollectorExporter.otlp({ name: 'gateway', endpoint: 'otel-gateway-collector.observability.svc:4317', insecure: true })],
+        pipelines: [{ signal: TelemetrySignal.METRICS, receivers: ['prometheus/models'], exporters: ['otlp/gateway'] }],
+      });
+      expect(agent.collector.spec.replicas).toBeUndefined();
+      expect(agent.pipeline.receivesOtlp).toBe(false);
+    });
+
+    test('the collector Service host and the operator\'s pod labels are exposed for the mesh and NetworkPolicies', () => {
+      const { pipeline } = synthPipeline(gatewayProps());
+      expect(pipeline.serviceHost).toBe('otel-gateway-collector.observability.svc.cluster.local');
+      expect(pipeline.podSelectorLabels).toEqual({ 'app.kubernetes.io/component': 'opentelemetry-collector', 'app.kubernetes.io/instance': 'observability.otel-gateway' });
+    });
+  });
+
+  describe('defect 9: LLM-RES-001 wants CPU and memory limits on the collector', () => {
+    test('fixed: a CPU limit by mode (1 core gateway, 500m agent) next to the memory limit', () => {
+      const { collector } = synthPipeline(gatewayProps());
+      expect(Object.keys(collector.spec.resources.limits).sort()).toEqual(['cpu', 'memory']);
+      expect(Object.keys(collector.spec.resources.requests).sort()).toEqual(['cpu', 'memory']);
+      const custom = synthPipeline({ ...gatewayProps(), cpuRequest: Cpu.millis(250), cpuLimit: Cpu.millis(750) });
+      expect(custom.collector.spec.resources.limits.cpu).toBe('750m');
+      expect(custom.pipeline.cpuLimit.amount).toBe('750m');
+    });
+
+    test('broken variant: a CPU limit below the request is refused', () => {
+      expect(() => synthPipeline({ ...gatewayProps(), cpuRequest: Cpu.units(2), cpuLimit: Cpu.millis(500) }))
+        .toThrow(/'cpuLimit' must be at least the CPU request \(2\), got '500m'; raise cpuLimit or lower cpuRequest/);
+    });
   });
 
   test('extra components: attributes, debug exporter, addX after construction', () => {
@@ -194,7 +277,7 @@ describe('TelemetryPipeline', () => {
     });
     expect(collector.spec.replicas).toBe(1);
     expect(collector.spec.config.receivers.k8s_events).toEqual({ namespaces: ['search', 'support'] });
-    expect(collector.spec.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } });
+    expect(collector.spec.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } });
     expect(findObject(objects, 'ClusterRole').rules).toEqual([
       { apiGroups: [''], resources: ['events', 'namespaces'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },

@@ -47,8 +47,34 @@ const TMP_SIZE = Size.gibibytes(4);
 /** Probe cadence: startup every 10 s, readiness every 5 s, liveness every 10 s (6 misses = 1 min). */
 const STARTUP_PERIOD_SECONDS = 10;
 
+/** The EKS Pod Identity agent's link-local address (EKS user guide, Pod Identity; mesh MeshEgress). */
+const POD_IDENTITY_AGENT_CIDR = '169.254.170.23/32';
+
+/**
+ * The model pod's annotations for the Istio sidecar (istio/istio 1.30.3):
+ * - metrics merging (`prometheus.io/scrape|port|path` of the runtime's metrics): with
+ *   `meshConfig.enablePrometheusMerge` the injector moves them to the sidecar and points them at the
+ *   agent's port 15020 (`/stats/prometheus`), which serves the runtime's and Envoy's metrics outside
+ *   mTLS (pkg/kube/inject/webhook.go applyPrometheusMerge; observability MetricsMerging);
+ * - an S3 source's weight download needs AWS credentials from the Pod Identity agent over plain HTTP:
+ *   with native sidecars (Istio >= 1.27) the download init container is captured, and under
+ *   REGISTRY_ONLY the link-local agent is not in the registry, so its address is left out of the
+ *   capture (`traffic.sidecar.istio.io/excludeOutboundIPRanges`, read by the injection template).
+ *   S3 itself goes through the sidecar, opened by a ServiceEntry (mesh MeshEgress).
+ */
+export function modelPodMeshAnnotations(runtime: ModelRuntime, source: ModelSource): { [key: string]: string } {
+  const out: { [key: string]: string } = {};
+  if (runtime.hasMetrics && runtime.metricsPort !== undefined) {
+    out['prometheus.io/scrape'] = 'true';
+    out['prometheus.io/port'] = String(runtime.metricsPort);
+    out['prometheus.io/path'] = runtime.metricsPath;
+  }
+  if (source.kind === 's3') out['traffic.sidecar.istio.io/excludeOutboundIPRanges'] = POD_IDENTITY_AGENT_CIDR;
+  return out;
+}
+
 /** The server container, init containers, volumes and pod-level fields. */
-export function buildModelPod(input: ModelPodInput): { spec: any; containerPorts: any[] } {
+export function buildModelPod(input: ModelPodInput): { spec: any; containerPorts: any[]; annotations: { [key: string]: string } } {
   const rt = input.runtime;
   const baseEnv = [
     { name: 'HOME', value: '/cache' },
@@ -138,5 +164,5 @@ export function buildModelPod(input: ModelPodInput): { spec: any; containerPorts
     containers: [server],
     volumes,
   };
-  return { spec, containerPorts: ports };
+  return { spec, containerPorts: ports, annotations: modelPodMeshAnnotations(rt, input.source) };
 }

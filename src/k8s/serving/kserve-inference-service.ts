@@ -237,6 +237,8 @@ export class KServeInferenceService extends Construct implements IModelService {
           labels,
           annotations: {
             [PlatformLabels.MODEL_REVISION_ANNOTATION]: props.source.revision,
+            // Istio metrics merging and the Pod Identity agent's capture exclusion (model-pod.ts).
+            ...pod.annotations,
           },
           // Explicit, so neither KServe's default (25%/25%) nor its ConfigMap's rollout setting decides
           // (deployment_reconciler.go: a component's deploymentStrategy takes precedence).

@@ -509,6 +509,8 @@ export class ModelServer extends Construct implements IModelService {
             annotations: {
               [PlatformLabels.MODEL_REVISION_ANNOTATION]: v.source.revision,
               'kubectl.kubernetes.io/default-container': 'server',
+              // Istio metrics merging and the Pod Identity agent's capture exclusion (model-pod.ts).
+              ...pod.annotations,
             },
           },
           spec: pod.spec,

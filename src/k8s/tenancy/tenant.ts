@@ -138,11 +138,27 @@ export interface TenantProps {
    */
   readonly meshControlPlaneNamespace?: string;
   /**
-   * The namespace of the metrics scrapers (allowed in).
+   * The namespace of Prometheus (allowed in on the metrics port, see `metricsScraperNamespaces`).
    *
    * @default 'monitoring'
    */
   readonly monitoringNamespace?: string;
+  /**
+   * Every namespace whose pods scrape the tenant's metrics (Prometheus, an OTel collector with a
+   * Prometheus receiver). They are admitted on TCP 15020 only: Istio metrics merging serves the
+   * runtime's and the sidecar's metrics there, outside mTLS (observability `MetricsMerging`); the
+   * application ports stay closed to them (STRICT mTLS would refuse a plain-text scrape anyway).
+   *
+   * @default - [monitoringNamespace]
+   */
+  readonly metricsScraperNamespaces?: string[];
+  /**
+   * The namespace of the OpenTelemetry collector the sidecars and SDKs send OTLP to (Istio's `otel`
+   * and `otel-tracing` providers): egress to its collector pods on TCP 4317 and 4318 is allowed.
+   *
+   * @default - no OTLP egress
+   */
+  readonly otlpCollectorNamespace?: string;
   /**
    * Allow egress on TCP 443 to any address except the instance metadata service (weights from S3 and
    * the Hugging Face Hub, STS, cosign's Sigstore lookups). Turn it off when weights come from a PVC
@@ -168,6 +184,10 @@ const POD_IDENTITY_AGENT = '169.254.170.23/32';
 const IMDS = '169.254.169.254/32';
 /** istiod's xDS port (Istio ports-used-by-istio). */
 const ISTIOD_XDS_PORT = 15012;
+/** The Istio agent's port serving merged metrics (Istio metrics merging, istio.io ops/integrations/prometheus). */
+const MERGED_METRICS_PORT = 15020;
+/** The OpenTelemetry operator's label on collector pods (manifestutils SelectorLabels). */
+const OTEL_COLLECTOR_COMPONENT = { 'app.kubernetes.io/component': 'opentelemetry-collector' };
 
 /**
  * A tenant: its namespace (Pod Security `restricted`, mesh injection, tenant and GPU-entitlement
@@ -311,7 +331,24 @@ export class Tenant extends Construct implements ITenant {
       policyTypes: ['Egress'],
       egress: [{ to: [nsSelector(controlPlane)], ports: [{ protocol: 'TCP', port: ISTIOD_XDS_PORT }] }],
     });
-    netpol('AllowMonitoring', 'allow-monitoring-scrape', { policyTypes: ['Ingress'], ingress: [{ from: [nsSelector(this.monitoringNamespace)] }] });
+    const scrapers = [...new Set(props.metricsScraperNamespaces ?? [this.monitoringNamespace])].sort();
+    for (const n of scrapers) Names.validateDns1123Label('metricsScraperNamespaces', n, this);
+    if (scrapers.length > 0) {
+      netpol('AllowMonitoring', 'allow-monitoring-scrape', {
+        policyTypes: ['Ingress'],
+        ingress: [{ from: scrapers.map(nsSelector), ports: [{ protocol: 'TCP', port: MERGED_METRICS_PORT }] }],
+      });
+    }
+    if (props.otlpCollectorNamespace !== undefined) {
+      Names.validateDns1123Label('otlpCollectorNamespace', props.otlpCollectorNamespace, this);
+      netpol('AllowOtlpEgress', 'allow-otlp-egress', {
+        policyTypes: ['Egress'],
+        egress: [{
+          to: [{ ...nsSelector(props.otlpCollectorNamespace), podSelector: { matchLabels: OTEL_COLLECTOR_COMPONENT } }],
+          ports: [{ protocol: 'TCP', port: 4317 }, { protocol: 'TCP', port: 4318 }],
+        }],
+      });
+    }
     if (props.allowHttpsEgress ?? true) {
       netpol('AllowHttpsEgress', 'allow-https-egress', {
         policyTypes: ['Egress'],

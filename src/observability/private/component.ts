@@ -16,6 +16,8 @@ export interface ComponentNeeds {
   readonly mode?: CollectorMode;
   /** Must run as a single replica (e.g. k8s_events, which would duplicate events otherwise). */
   readonly singleReplica?: boolean;
+  /** Pulls from targets it discovers (a Prometheus receiver): every replica would scrape every target. */
+  readonly scrapes?: boolean;
   /** Host paths to mount read-only (path -> volume name). */
   readonly hostPaths?: { [path: string]: string };
   /** Needs to read files owned by root (container logs). */

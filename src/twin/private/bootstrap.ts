@@ -314,12 +314,21 @@ function buildModel(ctx: TwinContext): ArgoModel {
   const crds = knownCrds(ctx);
   const directoryUnits = units.filter((u) => u.path !== undefined);
   let unknownDirectories = 0;
+  const generatedByNamespace = new Map<string, ArgoUnit[]>();
+  for (const u of directoryUnits) {
+    if (u.kind !== 'generated') continue;
+    const list = generatedByNamespace.get(u.namespace) ?? [];
+    list.push(u);
+    generatedByNamespace.set(u.namespace, list);
+  }
+  const platformUnits = directoryUnits.filter((x) => x.kind === 'generated' && !isTenantSet(x));
+  const byPath = new Map(directoryUnits.map((u) => [u.path, u]));
   const projectOf = (name: string) => index.get('AppProject', argocdNamespace, name);
   for (const o of index.objects) {
     if (ARGOCD_KINDS.has(o.kind) && (o.metadata?.namespace ?? argocdNamespace) === argocdNamespace) continue;
     const dir = layoutDirectoryOf(o);
     if (dir !== undefined) {
-      const u = directoryUnits.find((x) => x.path === dir);
+      const u = byPath.get(dir);
       if (u) {
         unitOf.set(o, u);
         u.objects.push(o);
@@ -334,7 +343,7 @@ function buildModel(ctx: TwinContext): ArgoModel {
       const labels = o.metadata?.labels ?? {};
       const tenant = labels['llm-platform.io/tenant'];
       const workload = tenant !== undefined && labels['app.kubernetes.io/part-of'] === tenant && labels['app.kubernetes.io/component'] !== undefined;
-      for (const u of directoryUnits.filter((x) => x.namespace === ns && x.kind === 'generated')) {
+      for (const u of generatedByNamespace.get(ns) ?? []) {
         if (workload || permitsKind(projectOf(u.project), group, o.kind, true)) {
           chosen = u;
           break;
@@ -343,7 +352,7 @@ function buildModel(ctx: TwinContext): ArgoModel {
       if (!chosen) chosen = directoryUnits.find((x) => x.namespace === ns && x.kind === 'application');
     }
     if (!chosen) {
-      const platform = directoryUnits.filter((x) => x.kind === 'generated' && !isTenantSet(x) && x.namespace !== ns);
+      const platform = platformUnits.filter((x) => x.namespace !== ns);
       const set = platform[0]?.source;
       const members = platform.filter((x) => x.source === set);
       if (members.length === 1) {chosen = members[0];} else if (members.length > 1 && groups.has(set)) {

@@ -117,6 +117,12 @@ function containersOf(spec: any): any[] {
   return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
 }
 
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 /** Whether a container of the pod (native sidecars included) declares the port, by name or number. */
 function declaresPort(p: TwinPod, port: any): boolean {
   return containersOf(p.pod?.spec).some((c) => (c.ports ?? []).some((cp: any) => cp.name === port || cp.containerPort === port));
@@ -144,9 +150,35 @@ class References {
   private readonly index: ObjectIndex;
   private readonly all: any[];
 
+  private readonly podsByNamespace = new Map<string, TwinPod[]>();
+  private readonly servicesByNamespace = new Map<string, any[]>();
+  private readonly byKind = new Map<string, any[]>();
+
   constructor(private readonly ctx: TwinContext) {
     this.index = ctx.index;
     this.all = [...ctx.index.objects, ...ctx.derived];
+    for (const p of ctx.pods) push(this.podsByNamespace, p.namespace, p);
+    for (const o of this.all) {
+      push(this.byKind, o.kind, o);
+      if (o.kind === 'Service') push(this.servicesByNamespace, o.metadata?.namespace ?? 'default', o);
+    }
+  }
+
+  /** Output and derived objects of a kind. */
+  private ofKind(kind: string): any[] {
+    return this.byKind.get(kind) ?? [];
+  }
+
+  /** Pods in the namespaces a monitor's namespaceSelector picks. */
+  private podsIn(monitor: any): TwinPod[] {
+    return this.inNamespaces(monitor, this.podsByNamespace);
+  }
+
+  private inNamespaces<T>(monitor: any, byNs: Map<string, T[]>): T[] {
+    const nsSel = monitor.spec?.namespaceSelector;
+    if (nsSel?.any) return [...byNs.values()].flat();
+    const names: string[] = Array.isArray(nsSel?.matchNames) && nsSel.matchNames.length > 0 ? nsSel.matchNames : [monitor.metadata?.namespace ?? 'default'];
+    return names.flatMap((n) => byNs.get(n) ?? []);
   }
 
   private result(ok: boolean, finding?: Omit<TwinFinding, 'check'>): void {
@@ -156,13 +188,13 @@ class References {
   }
 
   private service(namespace: string, name: string): any | undefined {
-    return this.index.get('Service', namespace, name) ?? this.ctx.derived.find((d) => d.kind === 'Service' && d.metadata?.namespace === namespace && d.metadata?.name === name);
+    return (this.servicesByNamespace.get(namespace) ?? []).find((d) => d.metadata?.name === name);
   }
 
   private podsOfService(svc: any): TwinPod[] {
     const sel = svc.spec?.selector;
     if (!sel || Object.keys(sel).length === 0) return [];
-    return this.ctx.pods.filter((p) => p.namespace === svc.metadata?.namespace && selectorMatches({ matchLabels: sel }, p.pod?.metadata?.labels));
+    return (this.podsByNamespace.get(svc.metadata?.namespace ?? 'default') ?? []).filter((p) => selectorMatches({ matchLabels: sel }, p.pod?.metadata?.labels));
   }
 
   // ---------------------------------------------------------------------------------------------- routes
@@ -243,17 +275,10 @@ class References {
   }
 
   // ---------------------------------------------------------------------------------------------- monitors
-  private namespacesOf(monitor: any): (ns: string) => boolean {
-    const nsSel = monitor.spec?.namespaceSelector;
-    if (nsSel?.any) return () => true;
-    if (Array.isArray(nsSel?.matchNames) && nsSel.matchNames.length > 0) return (ns) => nsSel.matchNames.includes(ns);
-    return (ns) => ns === monitor.metadata?.namespace;
-  }
-
   /** The Prometheus instances of the output and what they select (Prometheus resources, kube-prometheus-stack Applications). */
   private prometheuses(): PrometheusSelectors[] {
     const out: PrometheusSelectors[] = [];
-    for (const p of this.all.filter((o) => o.kind === 'Prometheus' && groupOf(o.apiVersion) === 'monitoring.coreos.com')) {
+    for (const p of this.ofKind('Prometheus').filter((o) => groupOf(o.apiVersion) === 'monitoring.coreos.com')) {
       const spec = p.spec ?? {};
       out.push({
         id: ObjectIndex.id(p),
@@ -331,8 +356,7 @@ class References {
     this.selectedByPrometheus();
     for (const pm of this.index.ofKind('PodMonitor')) {
       const id = ObjectIndex.id(pm);
-      const inNs = this.namespacesOf(pm);
-      const pods = this.ctx.pods.filter((p) => inNs(p.namespace) && selectorMatches(pm.spec?.selector ?? {}, p.pod?.metadata?.labels));
+      const pods = this.podsIn(pm).filter((p) => selectorMatches(pm.spec?.selector ?? {}, p.pod?.metadata?.labels));
       this.result(pods.length > 0, { object: id, field: 'spec.selector', problem: 'selects no pod that will exist: Prometheus scrapes nothing for it', value: pm.spec?.selector, fix: 'use labels the target pods carry (and a namespaceSelector that includes their namespace)' });
       if (pods.length === 0) continue;
       (pm.spec?.podMetricsEndpoints ?? []).forEach((ep: any, i: number) => {
@@ -345,8 +369,7 @@ class References {
     }
     for (const sm of this.index.ofKind('ServiceMonitor')) {
       const id = ObjectIndex.id(sm);
-      const inNs = this.namespacesOf(sm);
-      const services = this.all.filter((s) => s.kind === 'Service' && inNs(s.metadata?.namespace) && selectorMatches(sm.spec?.selector ?? {}, s.metadata?.labels));
+      const services = this.inNamespaces(sm, this.servicesByNamespace).filter((s) => selectorMatches(sm.spec?.selector ?? {}, s.metadata?.labels));
       this.result(services.length > 0, { object: id, field: 'spec.selector', problem: 'selects no Service that will exist: Prometheus scrapes nothing for it', value: sm.spec?.selector, fix: 'use labels of the target Service (and a namespaceSelector that includes its namespace)' });
       if (services.length === 0) continue;
       (sm.spec?.endpoints ?? []).forEach((ep: any, i: number) => {
@@ -559,7 +582,7 @@ class References {
 
   // ---------------------------------------------------------------------------------------------- TLS
   public tls(): void {
-    const certificates = this.all.filter((o) => o.kind === 'Certificate' && groupOf(o.apiVersion) === 'cert-manager.io');
+    const certificates = this.ofKind('Certificate').filter((o) => groupOf(o.apiVersion) === 'cert-manager.io');
     for (const gw of this.index.ofKind('Gateway').filter((g) => groupOf(g.apiVersion) === 'networking.istio.io')) {
       const id = ObjectIndex.id(gw);
       const sel = gw.spec?.selector ?? {};
@@ -571,8 +594,8 @@ class References {
         if (!name || ['ISTIO_MUTUAL', 'PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes(s.tls?.mode)) return;
         const field = `spec.servers[${si}].tls.credentialName`;
         for (const ns of namespaces) {
-          const secret = this.all.find((o) => o.kind === 'Secret' && o.metadata?.namespace === ns && o.metadata?.name === name)
-            ?? this.all.find((o) => o.kind === 'ExternalSecret' && o.metadata?.namespace === ns && (o.spec?.target?.name ?? o.metadata?.name) === name);
+          const secret = this.ofKind('Secret').find((o) => o.metadata?.namespace === ns && o.metadata?.name === name)
+            ?? this.ofKind('ExternalSecret').find((o) => o.metadata?.namespace === ns && (o.spec?.target?.name ?? o.metadata?.name) === name);
           if (secret) {
             this.result(true);
             continue;
@@ -590,8 +613,8 @@ class References {
             continue;
           }
           const issuer = kind === 'ClusterIssuer'
-            ? this.all.find((o) => o.kind === 'ClusterIssuer' && o.metadata?.name === ref.name)
-            : this.all.find((o) => o.kind === 'Issuer' && o.metadata?.namespace === ns && o.metadata?.name === ref.name);
+            ? this.ofKind('ClusterIssuer').find((o) => o.metadata?.name === ref.name)
+            : this.ofKind('Issuer').find((o) => o.metadata?.namespace === ns && o.metadata?.name === ref.name);
           this.result(issuer !== undefined, { object: ObjectIndex.id(cert), field: 'spec.issuerRef', problem: `names ${kind} '${ref.name}', which the output does not create: cert-manager never issues ${ns}/${name} for ${id}`, value: ref, fix: `add the ${kind} '${ref.name}'${kind === 'Issuer' ? ` in ${ns}` : ''} or point issuerRef at an existing issuer` });
         }
       });
