@@ -1,7 +1,9 @@
 import { App } from 'cdk8s';
 import { spec } from '../../examples/reference/platform';
 import { KubernetesPlatform } from '../../src/platform';
-import { checkFlows, deriveFlows, Flow, flowName, flowWorld, namespaceLabelsOf, resolveTargetPort, serviceByHost, splitEndpoint } from '../../src/twin/private/flows';
+import {
+  checkFlows, deriveFlows, Flow, flowName, flowWorld, namespaceLabelsOf, resolveTargetPort, scrapeTargets, serviceByHost, splitEndpoint,
+} from '../../src/twin/private/flows';
 import { CheckOutcome, ObjectIndex, ResolvedTwinOptions, TwinContext, TwinPod } from '../../src/twin/private/model';
 import { workloadPodsOf } from '../../src/twin/private/pods';
 
@@ -110,7 +112,8 @@ function modelPod(name = 'llama3-8b-stable', o: ModelPodOptions = {}): TwinPod {
     metadata: {
       namespace: 'search',
       labels: { 'llm-platform.io/model': 'llama3-8b', 'llm-platform.io/model-version': name.endsWith('candidate') ? 'candidate' : 'stable', 'app.kubernetes.io/name': 'llama3-8b' },
-      annotations: o.annotations ?? {},
+      // Istio's metrics merging (pkg/kube/inject/webhook.go applyPrometheusMerge) annotates injected pods.
+      annotations: { ...(injected ? { 'prometheus.io/port': '15020', 'prometheus.io/path': '/stats/prometheus', 'prometheus.io/scrape': 'true' } : {}), ...(o.annotations ?? {}) },
     },
     spec: {
       serviceAccountName: 'llama3-8b',
@@ -284,7 +287,7 @@ describe('flow derivation', () => {
       'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': 'kube-prometheus-stack-prometheus', 'prometheus': 'kube-prometheus-stack-prometheus',
     });
     expect(x[0].http).toEqual({ method: 'GET', path: '/metrics' });
-    expect(notModelled).toContain('PodMonitor search/m spec.podMetricsEndpoints[1]: port "nope" is not declared by search/llama3-8b-stable');
+    expect(notModelled).toContain('PodMonitor search/m spec.podMetricsEndpoints[1]: no port of search/llama3-8b-stable is left to scrape (port "nope" not declared, or dropped by the relabelings)');
 
     // Chart default podMonitorSelectorNilUsesHelmValues: true -> only monitors labelled release=<release>.
     const strict = app('prod-kube-prometheus-stack', 'kube-prometheus-stack', 'monitoring', {});
@@ -377,6 +380,40 @@ describe('flow derivation', () => {
   test('image pulls are said to be outside the model', () => {
     expect(flowsOf(ctx([], [], [], { registries: ['123.dkr.ecr.us-east-1.amazonaws.com'] })).notModelled)
       .toContain('image pulls from 123.dkr.ecr.us-east-1.amazonaws.com go from the node (kubelet), outside NetworkPolicy and the mesh: not modelled');
+  });
+});
+
+describe('Prometheus service discovery and relabelling (role pod)', () => {
+  test('without relabelings every declared container port is a target, init containers included', () => {
+    expect(scrapeTargets(modelPod(), [], false)).toEqual({ ports: [8000, 15090] });
+  });
+  test('keep on container and port names, drop, keepequal', () => {
+    expect(scrapeTargets(modelPod(), [{ action: 'keep', sourceLabels: ['__meta_kubernetes_pod_container_name'], regex: 'istio-proxy' }], false)).toEqual({ ports: [15090] });
+    expect(scrapeTargets(modelPod(), [{ action: 'drop', sourceLabels: ['__meta_kubernetes_pod_container_port_name'], regex: 'http.*' }], false)).toEqual({ ports: [] });
+    expect(scrapeTargets(modelPod(), [{ action: 'keep', sourceLabels: ['__meta_kubernetes_pod_container_init'], regex: 'true' }], false)).toEqual({ ports: [15090] });
+    expect(scrapeTargets(modelPod(), [{ action: 'keepequal', sourceLabels: ['__meta_kubernetes_pod_container_port_number'], targetLabel: 'want' }], false)).toEqual({ ports: [] });
+  });
+  test('the collector\'s $$ escapes and an __address__ rewrite to a fixed port (Go Expand: $1, ${1}, named groups)', () => {
+    const rewrite = (replacement: string, regex = '(.+)') => [
+      { action: 'keep', regex: 'llama3-8b', source_labels: ['__meta_kubernetes_pod_label_llm_platform_io_model'] },
+      { action: 'replace', regex, replacement, source_labels: ['__meta_kubernetes_pod_ip'], target_label: '__address__' },
+    ];
+    expect(scrapeTargets(modelPod(), rewrite('$$1:8000'), true)).toEqual({ ports: [8000] });
+    expect(scrapeTargets(modelPod(), rewrite('$${1}:9000'), true)).toEqual({ ports: [9000] });
+    expect(scrapeTargets(modelPod(), rewrite('$${ip}:9100', '(?<ip>.+)'), true)).toEqual({ ports: [9100] });
+    // "$1x" names group "1x" (empty), as in Go: the address loses its host and is not the pod's.
+    expect(scrapeTargets(modelPod(), rewrite('$$1x:8000'), true)).toEqual({ unknown: 'the relabelled address ":8000" is not the pod\'s IP and a port' });
+    expect(scrapeTargets(modelPod(), [{ action: 'keep', regex: 'other', source_labels: ['__meta_kubernetes_pod_label_llm_platform_io_model'] }], true)).toEqual({ ports: [] });
+  });
+  test('what the twin cannot tell is said, not guessed', () => {
+    expect(scrapeTargets(modelPod(), [{ action: 'hashmod', sourceLabels: ['__address__'], modulus: 2, targetLabel: '__tmp_hash' }], false))
+      .toEqual({ unknown: 'relabel hashmod (sharding) is not modelled' });
+    expect(scrapeTargets(modelPod(), [{ action: 'keep', sourceLabels: ['__meta_kubernetes_pod_controller_kind'], regex: 'ReplicaSet' }], false))
+      .toEqual({ unknown: 'relabel keep on __meta_kubernetes_pod_controller_kind is not modelled' });
+    expect(scrapeTargets(modelPod(), [{ action: 'keep', sourceLabels: ['__address__'], regex: '(?P<x>.*)' }], false))
+      .toEqual({ unknown: 'relabel regex "(?P<x>.*)" is not modelled' });
+    expect(scrapeTargets(modelPod(), [{ action: 'replace', targetLabel: '__address__', replacement: 'svc.ns:80' }], false))
+      .toEqual({ unknown: 'the relabelled address "svc.ns:80" is not the pod\'s IP and a port' });
   });
 });
 
@@ -487,10 +524,38 @@ describe('defect 10: scrapes under STRICT mTLS and tenant policies admitting onl
     expect(f?.fix).toContain('Istio metrics merging (the sidecar\'s port 15020 /stats/prometheus');
   });
 
-  test('the fixed variant (scrape the merged metrics on the sidecar status port 15020) passes', () => {
-    const out = checkFlows(brokenTenant([podMonitor({ portNumber: 15020 })]));
+  test('the fixed variant (Istio metrics merging: the proxy target, its address rewritten to prometheus.io/port 15020) passes', () => {
+    // As istio.io ops/integrations/prometheus documents: the sidecar serves merged metrics on 15020, which it never captures.
+    const merged = podMonitor({ port: 'http-envoy-prom' });
+    merged.spec.podMetricsEndpoints[0].relabelings = [
+      { action: 'keep', sourceLabels: ['__meta_kubernetes_pod_container_name'], regex: 'istio-proxy' },
+      { action: 'keep', sourceLabels: ['__meta_kubernetes_pod_annotationpresent_prometheus_io_scrape'], regex: 'true' },
+      {
+        action: 'replace',
+        sourceLabels: ['__meta_kubernetes_pod_annotation_prometheus_io_port', '__meta_kubernetes_pod_ip'],
+        regex: '(\\d+);(([A-Fa-f0-9]{1,4}::?){1,7}[A-Fa-f0-9]{1,4})',
+        replacement: '[$2]:$1',
+        targetLabel: '__address__',
+      },
+      {
+        action: 'replace',
+        sourceLabels: ['__meta_kubernetes_pod_annotation_prometheus_io_port', '__meta_kubernetes_pod_ip'],
+        regex: '(\\d+);((([0-9]+?)(\\.|$)){4})',
+        replacement: '$2:$1',
+        targetLabel: '__address__',
+      },
+    ];
+    const out = checkFlows(brokenTenant([merged]));
     expect(out.findings.filter((x) => x.object === 'PodMonitor search/llama3-8b-metrics')).toEqual([]);
     expect(byPurpose(out, 'scrape')).toBe('scrape: 1/1 allowed');
+    const { flows } = flowsOf(brokenTenant([merged]));
+    expect(flows.filter((f) => f.purpose === 'scrape').map((f) => f.port)).toEqual([15020]);
+  });
+
+  test('portNumber 15020 alone selects nothing: prometheus-operator keeps targets whose declared container port is 15020, and none declares it', () => {
+    const { flows, notModelled } = flowsOf(brokenTenant([podMonitor({ portNumber: 15020 })]));
+    expect(flows.filter((f) => f.purpose === 'scrape')).toEqual([]);
+    expect(notModelled).toContain('PodMonitor search/llama3-8b-metrics spec.podMetricsEndpoints[0]: no port of search/llama3-8b-stable is left to scrape (port 15020 not declared, or dropped by the relabelings)');
   });
 
   test('scraping with Istio certificates is mTLS, and the monitoring namespace rule then matches', () => {
@@ -498,6 +563,19 @@ describe('defect 10: scrapes under STRICT mTLS and tenant policies admitting onl
     pm.spec.podMetricsEndpoints[0] = { ...pm.spec.podMetricsEndpoints[0], scheme: 'https', tlsConfig: { caFile: '/etc/prom-certs/root-cert.pem', certFile: '/etc/prom-certs/cert-chain.pem' } };
     const out = checkFlows(brokenTenant([pm]));
     expect(out.findings.filter((x) => x.object === 'PodMonitor search/llama3-8b-metrics')).toEqual([]);
+  });
+
+  test('a Prometheus with its own sidecar dialling pod IPs (ALLOW_ANY passthrough): whether it is an mTLS peer is not modelled, never a guess', () => {
+    const prom = modelPod('prometheus');
+    prom.pod.metadata = { namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' }, annotations: {} };
+    prom.pod.spec.initContainers = prom.pod.spec.initContainers.filter((c: any) => c.name !== 'fetch-weights');
+    prom.pod.spec.containers = [{ name: 'prometheus', ports: [{ name: 'web', containerPort: 9090 }] }];
+    const promTwin: TwinPod = { ...prom, namespace: 'monitoring', namePrefix: 'prometheus-' };
+    const c = ctx([searchNs, istiod('ALLOW_ANY'), promStack, pa('search'), ...modelAuthz(), podMonitor({ portNumber: 8000 })], [modelPod(), promTwin]);
+    const out = checkFlows(c);
+    expect(out.findings.filter((x) => x.object === 'PodMonitor search/llama3-8b-metrics')).toEqual([]);
+    expect(out.notModelled).toContain('flow monitoring/prometheus [prometheus] -> search/llama3-8b-stable:8000 (scrape): PeerAuthentication search/default is STRICT '
+      + 'and whether the client connects with mTLS (a pod IP through the client\'s sidecar) is not modelled');
   });
 
   test('the collector\'s own scrape is blocked by the tenant NetworkPolicies (only monitoring is admitted)', () => {

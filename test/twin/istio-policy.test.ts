@@ -311,6 +311,12 @@ describe('outbound', () => {
     expect(evaluateOutbound(cfg(), { pod: none, container: 'fetch-weights', dest: s3, port: 443, protocol: 'TCP' }).result).toBe('yes');
     const vpcOnly = injected({ initArgs: [], annotations: { 'traffic.sidecar.istio.io/includeOutboundIPRanges': '10.0.0.0/8' } });
     expect(evaluateOutbound(cfg(), { pod: vpcOnly, container: 'fetch-weights', dest: s3, port: 443, protocol: 'TCP' }).result).toBe('yes');
+    // A link-local exclusion does not concern Services and pods (VPC-private addresses); a VPC range might.
+    const svc = { kind: 'service' as const, namespace: 'kube-system', hosts: ['kube-dns.kube-system.svc.cluster.local'] };
+    expect(evaluateOutbound(cfg(), { pod: exIp, container: 'server', dest: svc, port: 53, protocol: 'TCP' })).toMatchObject({ result: 'yes', viaProxy: true });
+    const vpc = injected({ initArgs: ['istio-iptables', '-i', '*', '-x', '10.0.0.0/16'] });
+    expect(evaluateOutbound(cfg(), { pod: vpc, container: 'server', dest: svc, port: 53, protocol: 'TCP' }).result).toBe('unknown');
+    expect(evaluateOutbound(cfg(), { pod: vpc, container: 'fetch-weights', dest: s3, port: 443, protocol: 'TCP' }).result).toBe('no');
     const someRange = injected({ initArgs: [], annotations: { 'traffic.sidecar.istio.io/excludeOutboundIPRanges': '52.216.0.0/15' } });
     expect(evaluateOutbound(cfg(), { pod: someRange, container: 'fetch-weights', dest: s3, port: 443, protocol: 'TCP' }).result).toBe('unknown');
   });

@@ -234,7 +234,7 @@ export function evaluateFlow(world: FlowWorld, flow: Flow): FlowVerdict {
       });
     }
     const principal = mtls === true ? principalOf(world, flow) : undefined;
-    const authz: AuthzVerdict = evaluateAuthorization(world.authorizationPolicies, world.mesh.rootNamespace, ns, labels, {
+    const request = {
       mtls: mtls === true,
       principal,
       port: flow.port,
@@ -242,7 +242,14 @@ export function evaluateFlow(world: FlowWorld, flow: Flow): FlowVerdict {
       method: flow.http?.method,
       path: flow.http?.path,
       requestPrincipalUnknown: flow.requestPrincipalUnknown,
-    });
+    };
+    let authz: AuthzVerdict = evaluateAuthorization(world.authorizationPolicies, world.mesh.rootNamespace, ns, labels, request);
+    if (authz.result === 'no' && mtls === undefined) {
+      // Whether the client is an mTLS peer is not known: a denial that an mTLS identity would lift is undecided.
+      const asPeer = evaluateAuthorization(world.authorizationPolicies, world.mesh.rootNamespace, ns, labels,
+        { ...request, mtls: true, principal: principalOf(world, flow) });
+      if (asPeer.result !== 'no') authz = { ...authz, result: 'unknown', reason: `${authz.reason}, unless the client is an mTLS peer (not modelled)` };
+    }
     if (authz.result !== 'yes') {
       blocks.push({
         layer: 'authorizationpolicy',
@@ -811,23 +818,34 @@ function monitorFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): v
     const targets = monitorTargetPods(world, pm);
     (pm.spec?.podMetricsEndpoints ?? []).forEach((ep: any, i: number) => {
       const field = `spec.podMetricsEndpoints[${i}]`;
+      const fieldOf = ep.portNumber !== undefined ? 'portNumber' : ep.port !== undefined ? 'port' : ep.targetPort !== undefined ? 'targetPort' : 'relabelings';
+      // prometheus-operator generates a keep on the endpoint's port before the user's relabelings.
+      const portKeep: any[] = ep.port !== undefined ? [{ action: 'keep', sourceLabels: ['__meta_kubernetes_pod_container_port_name'], regex: String(ep.port) }]
+        : ep.portNumber !== undefined ? [{ action: 'keep', sourceLabels: ['__meta_kubernetes_pod_container_port_number'], regex: String(ep.portNumber) }]
+          : ep.targetPort !== undefined ? [{ action: 'keep', sourceLabels: [typeof ep.targetPort === 'number' ? '__meta_kubernetes_pod_container_port_number' : '__meta_kubernetes_pod_container_port_name'], regex: String(ep.targetPort) }]
+            : [];
       for (const t of targets) {
-        const named = ep.port ?? ep.targetPort;
-        const port = ep.portNumber ?? (named !== undefined ? resolveTargetPort(t.pod, named) : undefined);
-        if (port === undefined) { notModelled.push(`${id} ${field}: port ${JSON.stringify(ep.port ?? ep.targetPort)} is not declared by ${podLabel(t)}`); continue; }
-        for (const p of prom.pods) {
-          flows.push({
-            purpose: 'scrape',
-            needer: id,
-            field: `${field}.${ep.portNumber !== undefined ? 'portNumber' : 'port'}`,
-            src: podEnd(p),
-            container: firstContainer(p.pod),
-            dst: podEnd(t),
-            port,
-            protocol: 'TCP',
-            http: { method: 'GET', path: ep.path ?? '/metrics' },
-            istioCerts: usesIstioCerts(ep),
-          });
+        const r = scrapeTargets(t, [...portKeep, ...(ep.relabelings ?? [])], false);
+        if ('unknown' in r) { notModelled.push(`${id} ${field}: ${r.unknown}`); continue; }
+        if (r.ports.length === 0) {
+          notModelled.push(`${id} ${field}: no port of ${podLabel(t)} is left to scrape (port ${JSON.stringify(ep.port ?? ep.portNumber ?? ep.targetPort)} not declared, or dropped by the relabelings)`);
+          continue;
+        }
+        for (const port of r.ports) {
+          for (const p of prom.pods) {
+            flows.push({
+              purpose: 'scrape',
+              needer: id,
+              field: `${field}.${fieldOf}`,
+              src: podEnd(p),
+              container: firstContainer(p.pod),
+              dst: podEnd(t),
+              port,
+              protocol: 'TCP',
+              http: { method: 'GET', path: ep.path ?? '/metrics' },
+              istioCerts: usesIstioCerts(ep),
+            });
+          }
         }
       }
     });
@@ -877,8 +895,130 @@ function collectorConfig(obj: any): any {
 }
 
 const SANITIZE = (k: string) => k.replace(/[^a-zA-Z0-9_]/g, '_');
+/** Meta labels the twin sets when they apply to a target (absent ones read as empty, as in Prometheus). */
+const KNOWN_META = /^__meta_kubernetes_pod_((label|labelpresent|annotation|annotationpresent)_.+|container_port_(name|number|protocol))$/;
+/** The address the twin gives a pod (pod IPs are not in the output): an IPv4 placeholder, so address rewrites apply. */
+const POD_IP = '10.255.255.254';
 
-/** Pods a Prometheus pod-role scrape config selects, with the port it scrapes; undefined when not modelled. */
+/**
+ * The targets Prometheus' Kubernetes service discovery (role pod) makes of a pod, one per declared container
+ * port (init containers included, as `__meta_kubernetes_pod_container_init`), one port-less target per
+ * container without ports (prometheus/prometheus discovery/kubernetes/pod.go `buildPod`), relabelled, and the
+ * pod ports the surviving targets' `__address__` name. `snakeCase`: an OTel collector scrape config
+ * (`source_labels`, `$$` escapes of the collector's config), else a monitor's relabelings (`sourceLabels`).
+ */
+export function scrapeTargets(t: TwinPod, relabelings: any[], snakeCase: boolean): { ports: number[] } | { unknown: string } {
+  const pod = t.pod ?? {};
+  const base = new Map<string, string>([
+    ['__meta_kubernetes_namespace', t.namespace],
+    ['__meta_kubernetes_pod_name', `${t.namePrefix}x`],
+    ['__meta_kubernetes_pod_ip', POD_IP],
+    ['__meta_kubernetes_pod_node_name', 'node'],
+    ['__meta_kubernetes_pod_phase', 'Running'],
+    ['__meta_kubernetes_pod_ready', 'true'],
+    ['__scheme__', 'http'],
+    ['__metrics_path__', '/metrics'],
+  ]);
+  for (const [k, v] of Object.entries<string>(pod.metadata?.labels ?? {})) {
+    base.set(`__meta_kubernetes_pod_label_${SANITIZE(k)}`, String(v));
+    base.set(`__meta_kubernetes_pod_labelpresent_${SANITIZE(k)}`, 'true');
+  }
+  for (const [k, v] of Object.entries<string>(pod.metadata?.annotations ?? {})) {
+    base.set(`__meta_kubernetes_pod_annotation_${SANITIZE(k)}`, String(v));
+    base.set(`__meta_kubernetes_pod_annotationpresent_${SANITIZE(k)}`, 'true');
+  }
+  const targets: Map<string, string>[] = [];
+  for (const { c, init } of allContainers(pod)) {
+    const common = new Map(base);
+    common.set('__meta_kubernetes_pod_container_name', String(c?.name ?? ''));
+    common.set('__meta_kubernetes_pod_container_init', String(init));
+    const ports: any[] = c?.ports ?? [];
+    if (ports.length === 0) {
+      common.set('__address__', POD_IP);
+      targets.push(common);
+    }
+    for (const p of ports) {
+      const m = new Map(common);
+      m.set('__meta_kubernetes_pod_container_port_name', String(p?.name ?? ''));
+      m.set('__meta_kubernetes_pod_container_port_number', String(p?.containerPort ?? ''));
+      m.set('__meta_kubernetes_pod_container_port_protocol', String(p?.protocol ?? 'TCP'));
+      m.set('__address__', `${POD_IP}:${p?.containerPort}`);
+      targets.push(m);
+    }
+  }
+  const ports = new Set<number>();
+  for (const target of targets) {
+    const r = relabel(target, relabelings, snakeCase);
+    if (r === 'drop') continue;
+    if (typeof r === 'string') return { unknown: r };
+    const addr = r.get('__address__') ?? '';
+    const m = /^(?:\[[^\]]*\]|[^:]+):(\d+)$/.exec(addr);
+    if (!m || !addr.startsWith(POD_IP)) {
+      if (addr === POD_IP) continue; // a port-less target: Prometheus scrapes port 80 of it only if no one rewrote it; not a pod port
+      return { unknown: `the relabelled address ${JSON.stringify(addr)} is not the pod's IP and a port` };
+    }
+    ports.add(Number(m[1]));
+  }
+  return { ports: [...ports].sort((a, b) => a - b) };
+}
+
+/**
+ * Apply Prometheus relabel configs to one target (prometheus/prometheus model/relabel/relabel.go): keep,
+ * drop, replace (Go regexp Expand of the replacement; regexes fully anchored), keepequal, dropequal;
+ * labelmap/labeldrop/labelkeep/lowercase/uppercase change only output labels here. Returns the labels,
+ * 'drop', or why the twin cannot tell (a hashmod, a meta label it does not know, a regex JavaScript rejects).
+ */
+function relabel(labels: Map<string, string>, configs: any[], snakeCase: boolean): Map<string, string> | 'drop' | string {
+  const unescape = (x: string) => (snakeCase ? x.split('$$').join('$') : x);
+  const out = new Map(labels);
+  for (const rc of configs ?? []) {
+    const action = String(rc?.action ?? 'replace').toLowerCase();
+    const sources: string[] = (snakeCase ? rc?.source_labels : rc?.sourceLabels ?? rc?.source_labels) ?? [];
+    const target: string | undefined = snakeCase ? rc?.target_label : rc?.targetLabel ?? rc?.target_label;
+    for (const src of sources) {
+      if (src.startsWith('__meta_kubernetes_') && !out.has(src) && !KNOWN_META.test(src)) {
+        if (action === 'keep' || action === 'drop' || target === '__address__') return `relabel ${action} on ${src} is not modelled`;
+      }
+    }
+    const value = sources.map((l) => out.get(l) ?? '').join(rc?.separator ?? ';');
+    let re: RegExp;
+    try {
+      re = new RegExp(`^(?:${unescape(String(rc?.regex ?? '(.*)'))})$`);
+    } catch {
+      return `relabel regex ${JSON.stringify(rc?.regex)} is not modelled`;
+    }
+    switch (action) {
+      case 'keep': if (!re.test(value)) return 'drop'; break;
+      case 'drop': if (re.test(value)) return 'drop'; break;
+      case 'keepequal': if (value !== (out.get(target ?? '') ?? '')) return 'drop'; break;
+      case 'dropequal': if (value === (out.get(target ?? '') ?? '')) return 'drop'; break;
+      case 'replace': {
+        const m = re.exec(value);
+        if (m && target) {
+          const v = goExpand(unescape(String(rc?.replacement ?? '$1')), m);
+          if (v === '') out.delete(target);
+          else out.set(target, v);
+        }
+        break;
+      }
+      case 'hashmod': return 'relabel hashmod (sharding) is not modelled';
+      default: break;
+    }
+  }
+  return out;
+}
+
+/** Go regexp Expand: `$$` is `$`, `$name`/`${name}` the longest [A-Za-z0-9_] name (numbers are groups). */
+function goExpand(template: string, m: RegExpExecArray): string {
+  return template.replace(/\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (_all, tok: string, braced?: string, bare?: string) => {
+    if (tok === '$') return '$';
+    const name = braced ?? bare ?? '';
+    if (/^\d+$/.test(name)) return m[Number(name)] ?? '';
+    return m.groups?.[name] ?? '';
+  });
+}
+
+/** Pods a Prometheus scrape config (an OTel collector's prometheus receiver) scrapes, with the ports; undefined when not modelled. */
 function scrapeConfigTargets(world: FlowWorld, sc: any, why: string, notModelled: string[]): { twin: TwinPod; port: number }[] | undefined {
   const sds: any[] = sc?.kubernetes_sd_configs ?? [];
   if (sc?.static_configs?.length) {
@@ -900,36 +1040,11 @@ function scrapeConfigTargets(world: FlowWorld, sc: any, why: string, notModelled
     return undefined;
   }
   const names: string[] | undefined = sds[0].namespaces?.names;
-  let pods = world.pods.filter((t) => !names || names.includes(t.namespace));
-  let fixedPort: number | undefined;
-  for (const rc of sc.relabel_configs ?? []) {
-    const action = rc?.action ?? 'replace';
-    const src: string[] = rc?.source_labels ?? [];
-    const re = new RegExp(`^(?:${rc?.regex ?? '(.*)'})$`);
-    if ((action === 'keep' || action === 'drop') && src.length === 1) {
-      const m = /^__meta_kubernetes_pod_label_(.+)$/.exec(src[0]);
-      const nsKey = src[0] === '__meta_kubernetes_namespace';
-      if (!m && !nsKey) { notModelled.push(`${why}: relabel ${action} on ${src[0]} is not modelled`); return undefined; }
-      pods = pods.filter((t) => {
-        const labels: Record<string, string> = t.pod?.metadata?.labels ?? {};
-        const value = nsKey ? t.namespace : Object.entries(labels).find(([k]) => SANITIZE(k) === m![1])?.[1] ?? '';
-        return re.test(value) === (action === 'keep');
-      });
-    } else if ((action === 'keep' || action === 'drop')) {
-      notModelled.push(`${why}: relabel ${action} on ${src.join(',')} is not modelled`);
-      return undefined;
-    } else if (action === 'replace' && rc.target_label === '__address__') {
-      const pm = /:(\d+)$/.exec(String(rc.replacement ?? ''));
-      if (!pm) { notModelled.push(`${why}: __address__ replacement ${rc.replacement} is not modelled`); return undefined; }
-      fixedPort = Number(pm[1]);
-    }
-  }
   const out: { twin: TwinPod; port: number }[] = [];
-  for (const t of pods) {
-    if (fixedPort !== undefined) { out.push({ twin: t, port: fixedPort }); continue; }
-    // Without an __address__ rewrite the pod role yields one target per declared container port.
-    const ports = allContainers(t.pod).flatMap(({ c }) => (c?.ports ?? []).filter((p: any) => (p.protocol ?? 'TCP') === 'TCP').map((p: any) => p.containerPort));
-    for (const port of ports) out.push({ twin: t, port });
+  for (const t of world.pods.filter((p) => !names || names.includes(p.namespace))) {
+    const r = scrapeTargets(t, sc.relabel_configs ?? [], true);
+    if ('unknown' in r) { notModelled.push(`${why}: ${r.unknown}`); return undefined; }
+    for (const port of r.ports) out.push({ twin: t, port });
   }
   return out;
 }

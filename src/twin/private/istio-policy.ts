@@ -371,8 +371,10 @@ function outboundCaptured(req: OutboundRequest, mesh: MeshSettings): { result: T
       if (!c) { r = 'unknown'; continue; }
       if (ip !== undefined) { if (contains(c, ip)) return 'yes'; continue; }
       if (c.bits === 0) return 'yes';
-      // The destination address is not known from the output (cluster IP, pod IP, public endpoint).
-      if (!(req.dest.kind === 'host' && isNonPublic(c))) r = 'unknown';
+      // The destination address is not known from the output: cluster and pod IPs are VPC-private, external
+      // endpoints public; a range outside where the address can lie does not matter.
+      const matters = req.dest.kind === 'host' ? !isNonPublic(c) : overlapsPrivate(c);
+      if (matters) r = 'unknown';
     }
     return r;
   };
@@ -384,6 +386,11 @@ function outboundCaptured(req: OutboundRequest, mesh: MeshSettings): { result: T
   if (included === 'yes') return { result: 'yes', reason: 'captured' };
   if (included === 'unknown') return { result: 'unknown', reason: `whether the destination is in includeOutboundIPRanges ${s.includeIPRanges} depends on addresses the output does not hold` };
   return { result: 'no', reason: `the destination is outside includeOutboundIPRanges "${s.includeIPRanges}"` };
+}
+
+function overlapsPrivate(c: { base: number; bits: number }): boolean {
+  return ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'].map((x) => parseCidr(x)!)
+    .some((r) => (c.bits >= r.bits ? contains(r, c.base) : contains(c, r.base)));
 }
 
 function isNonPublic(c: { base: number; bits: number }): boolean {
