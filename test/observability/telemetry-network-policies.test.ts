@@ -72,7 +72,7 @@ describe('TelemetryNetworkPolicies', () => {
   });
 
   test.each([
-    [(c: TestChart) => ({ collectors: [] }), "'collectors' must list at least one collector"],
+    [(_c: TestChart) => ({ collectors: [] }), "'collectors' must list at least one collector"],
     [(c: TestChart) => ({ collectors: [gateway(c, false, 'telemetry')] }), "'collectors' must run in 'observability', got 'telemetry/otel-gateway'"],
     [(c: TestChart) => ({ collectors: [gateway(c, false)], scrapeNamespaces: ['search'] }), "'scrapeNamespaces' open scrapes but no collector scrapes"],
     [(c: TestChart) => ({ collectors: [gateway(c, false)], otlpClientNamespaces: ['Search'] }), "'otlpClientNamespaces' must be a DNS-1123 label, got 'Search'"],

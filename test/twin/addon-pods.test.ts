@@ -5,7 +5,8 @@ import { spec } from '../../examples/reference/platform';
 import { findChart, helmBinary, OUT_DIR, renderAll } from '../../projenrc/render-addons';
 import { KubernetesPlatform } from '../../src/platform';
 import {
-  addonObjectsOf, applicationChartSources, helmMerge, MADE_BY, valueDifferences, valuesHash, vendoredChart, VendoredRender,
+  addonObjectsOf, addonObjectsWith, applicationChartSources, helmMerge, MADE_BY, valueDifferences, valuesHash, vendoredChart,
+  VendoredAddonChart, VendoredRender,
 } from '../../src/twin/private/addon-pods';
 import { ObjectIndex, ResolvedTwinOptions, TwinPod } from '../../src/twin/private/model';
 
@@ -183,57 +184,45 @@ describe('Applications against the vendored renders', () => {
     expect(out.pods.every((p) => p.mutations.length === 1)).toBe(true);
   });
 
-  test('image overrides at the values the image is made of: repository, tag and digest', () => {
+  test('image overrides at the values the image is made of: repository, tag and digest (karpenter)', () => {
     const r = render('karpenter', '1.14.1');
+    const w = r.workloads.find((x) => x.name === 'karpenter')!;
+    expect(w.images.controller.pattern).toBe('{controller.image.repository}:{controller.image.tag}@{controller.image.digest}');
+    const original = w.template.spec.containers.find((c: any) => c.name === 'controller').image;
     const digest = `sha256:${'a'.repeat(64)}`;
-    const values = helmMerge(r.values, { controller: { image: { repository: '123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/karpenter', tag: '1.14.1', digest } } });
+    const values = helmMerge(r.values, { controller: { image: { repository: 'registry.example.com/karpenter', tag: '1.14.1', digest } } });
     const out = run(application('karpenter', 'karpenter', '1.14.1', r.namespace, values, { releaseName: r.releaseName }));
     expect(out.notModelled).toEqual([]);
-    const c = container(out.pods[0], 'controller');
-    expect(c.image).toBe(`123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/karpenter:1.14.1@${digest}`);
-    expect(out.pods[0].mutations[1]).toMatch(/^image of controller from the Application's values \(public\.ecr\.aws\/karpenter\/controller:1\.14\.1@sha256:[0-9a-f]+ -> 123456789012/);
+    expect(container(out.pods[0], 'controller').image).toBe(`registry.example.com/karpenter:1.14.1@${digest}`);
+    expect(out.pods[0].mutations[1]).toBe(`image of controller from the Application's values (${original} -> registry.example.com/karpenter:1.14.1@${digest})`);
   });
 
-  test('a registry value applies to every container made of it (kube-prometheus-stack operator)', () => {
+  test('a registry value applies to every container made of it (kube-prometheus-stack admission jobs)', () => {
     const r = render('kube-prometheus-stack', '77.11.1');
-    const values = helmMerge(r.values, { prometheusOperator: { image: { registry: 'mirror.example.com' } } });
+    const registry = r.imageValues['prometheusOperator.admissionWebhooks.patch.image.registry'];
+    expect(registry).toBeDefined();
+    const values = helmMerge(r.values, { prometheusOperator: { admissionWebhooks: { patch: { image: { registry: 'mirror.example.com' } } } } });
     const out = run(application('kps', 'kube-prometheus-stack', '77.11.1', r.namespace, values, { releaseName: r.releaseName }));
-    const op = out.pods.find((p) => p.templatePath.includes('kube-prometheus-stack-operator]'))!;
-    expect(container(op, 'kube-prometheus-stack').image).toBe('mirror.example.com/prometheus-operator/prometheus-operator:v0.85.0');
-    expect(out.notModelled.filter((l) => l.includes('differ'))).toEqual([]);
-  });
-
-  test('a value empty in the render (tag from appVersion) and a digest set where there was none', () => {
-    const r = render('kube-prometheus-stack', '77.11.1');
-    const sha = 'b'.repeat(64);
-    const values = helmMerge(r.values, { 'kube-state-metrics': { image: { tag: 'v2.17.1' } }, 'prometheusOperator': { image: { registry: 'mirror.example.com', sha } } });
-    const out = run(application('kps', 'kube-prometheus-stack', '77.11.1', r.namespace, values, { releaseName: r.releaseName }));
-    const ksm = out.pods.find((p) => p.templatePath.includes('kube-state-metrics]'))!;
-    expect(container(ksm, 'kube-state-metrics').image).toBe('registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.17.1');
-    const op = out.pods.find((p) => p.templatePath.includes('kube-prometheus-stack-operator]'))!;
-    expect(container(op, 'kube-prometheus-stack').image).toBe(`mirror.example.com/prometheus-operator/prometheus-operator:v0.85.0@sha256:${sha}`);
+    for (const job of ['kube-prometheus-stack-admission-create', 'kube-prometheus-stack-admission-patch']) {
+      const w = r.workloads.find((x) => x.name === job)!;
+      const original: string = w.template.spec.containers[0].image;
+      const pod = out.pods.find((p) => p.templatePath.includes(`/${job}]`))!;
+      expect(container(pod, w.template.spec.containers[0].name).image).toBe(`mirror.example.com${original.slice(registry.length)}`);
+    }
     expect(out.notModelled.filter((l) => l.includes('differ') || l.includes('together'))).toEqual([]);
   });
-
-  test('two values empty in the render set at once for one image are reported, the rendered image kept', () => {
-    const r = render('kube-prometheus-stack', '77.11.1');
-    const values = helmMerge(r.values, { 'kube-state-metrics': { image: { tag: 'v2.17.1', sha: 'c'.repeat(64) } }, 'global': { imageRegistry: 'mirror.example.com' } });
-    const out = run(application('kps', 'kube-prometheus-stack', '77.11.1', r.namespace, values, { releaseName: r.releaseName }));
-    const ksm = out.pods.find((p) => p.templatePath.includes('kube-state-metrics]'))!;
-    expect(container(ksm, 'kube-state-metrics').image).toBe('registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.17.0');
-    expect(out.notModelled).toContain('Application argocd/kps: values global.imageRegistry, kube-state-metrics.image.sha, kube-state-metrics.image.tag together change the image of container kube-state-metrics of Deployment monitoring/kube-prometheus-stack-kube-state-metrics (kube-prometheus-stack@77.11.1) in a way the vendored render does not show; the rendered image is used');
-  });
-
   test('values the twin cannot apply are reported one by one, the render is used', () => {
     const r = render('istiod', '1.30.3');
-    const values = helmMerge(r.values, { pilot: { autoscaleMin: 3 }, meshConfig: { outboundTrafficPolicy: { mode: 'ALLOW_ANY' } } });
+    const mode = r.values.meshConfig.outboundTrafficPolicy.mode;
+    const min = r.values.pilot.autoscaleMin;
+    const values = helmMerge(r.values, { pilot: { autoscaleMin: min + 1 }, meshConfig: { outboundTrafficPolicy: { mode: mode === 'ALLOW_ANY' ? 'REGISTRY_ONLY' : 'ALLOW_ANY' } } });
     const out = run(application('prod-istiod', 'istiod', '1.30.3', r.namespace, values, { releaseName: r.releaseName }));
     expect(out.notModelled).toEqual([
-      'Application argocd/prod-istiod: values meshConfig.outboundTrafficPolicy.mode differ from the vendored render of istiod@1.30.3 ("REGISTRY_ONLY" there), the rendered objects are used without that change',
-      'Application argocd/prod-istiod: values pilot.autoscaleMin differ from the vendored render of istiod@1.30.3 (2 there), the rendered objects are used without that change',
+      `Application argocd/prod-istiod: values meshConfig.outboundTrafficPolicy.mode differ from the vendored render of istiod@1.30.3 (${JSON.stringify(mode)} there), the rendered objects are used without that change`,
+      `Application argocd/prod-istiod: values pilot.autoscaleMin differ from the vendored render of istiod@1.30.3 (${min} there), the rendered objects are used without that change`,
     ]);
     expect(out.pods).toHaveLength(1);
-    expect(out.pods[0].minReplicas).toBe(2);
+    expect(out.pods[0].minReplicas).toBe(min);
   });
 
   test('a value the render does not have is reported as unset there', () => {
@@ -324,6 +313,91 @@ describe('Applications against the vendored renders', () => {
     expect(out.pods).toHaveLength(1);
     expect(out.pods[0].templatePath).toBe('spec.sources[1][karpenter@1.14.1].Deployment[kube-system/karpenter].spec.template');
     expect(out.notModelled).toEqual(['Application argocd/k: spec.sources[2] (https://git.example.com/extra.git path extra) is not a Helm chart; only the objects of the output itself are modelled for it']);
+  });
+});
+
+describe('image values the render shows (a fixture chart)', () => {
+  // One Deployment: `app` is made of registry/repository/tag (digest empty), `sidecar` of a tag and a
+  // global registry that are both empty in the render (the chart falls back to its defaults).
+  const DEMO: VendoredAddonChart = {
+    chart: 'demo',
+    version: '1.0.0',
+    source: 'fixture',
+    helm: 'v4.1.4',
+    kubeVersion: '1.34.0',
+    apiVersions: [],
+    renders: [{
+      valuesHash: valuesHash({ image: { registry: 'docker.io', repository: 'acme/app', tag: '1.0' } }),
+      values: { image: { registry: 'docker.io', repository: 'acme/app', tag: '1.0' } },
+      releaseName: 'demo',
+      namespace: 'demo',
+      applications: ['demo'],
+      workloads: [{
+        kind: 'Deployment',
+        name: 'demo',
+        namespace: 'demo',
+        templatePath: 'spec.template',
+        minReplicas: 1,
+        maxReplicas: 1,
+        template: { metadata: { labels: { app: 'demo' } }, spec: { containers: [{ name: 'app', image: 'docker.io/acme/app:1.0' }, { name: 'sidecar', image: 'quay.io/acme/sidecar:2.0' }] } },
+        images: {
+          app: { pattern: '{image.registry}/{image.repository}:{image.tag}', whenSet: { 'image.digest': 'docker.io/acme/app:1.0@{image.digest}' } },
+          sidecar: { whenSet: { 'sidecar.tag': 'quay.io/acme/sidecar:{sidecar.tag}', 'global.registry': '{global.registry}/acme/sidecar:2.0' } },
+        },
+      }],
+      services: [],
+      webhookConfigurations: [],
+      crds: [],
+      namespaces: [],
+      networkPolicies: [],
+      podDisruptionBudgets: [],
+      operatorResources: [],
+      imageValues: { 'image.registry': 'docker.io', 'image.repository': 'acme/app', 'image.tag': '1.0' },
+    }],
+  };
+  const lookup = (chart: string, version: string) => (chart === 'demo' && version === '1.0.0' ? DEMO : undefined);
+  const demo = (values: any) => addonObjectsWith(new ObjectIndex([application('demo', 'demo', '1.0.0', 'demo', values)]), lookup);
+  const images = (out: ReturnType<typeof demo>) => out.pods[0].pod.spec.containers.map((c: any) => c.image);
+
+  test('the render\'s values: the rendered images', () => {
+    const out = demo(DEMO.renders[0].values);
+    expect(images(out)).toEqual(['docker.io/acme/app:1.0', 'quay.io/acme/sidecar:2.0']);
+    expect(out.notModelled).toEqual([]);
+  });
+
+  test('values of the pattern: filled in, the others kept', () => {
+    const out = demo({ image: { registry: 'mirror.example.com', repository: 'acme/app', tag: '1.1' } });
+    expect(images(out)).toEqual(['mirror.example.com/acme/app:1.1', 'quay.io/acme/sidecar:2.0']);
+    expect(out.pods[0].mutations).toEqual([
+      'rendered from chart demo@1.0.0 (Deployment demo/demo)',
+      'image of app from the Application\'s values (docker.io/acme/app:1.0 -> mirror.example.com/acme/app:1.1)',
+    ]);
+  });
+
+  test('a value empty in the render: the image the chart makes with it alone', () => {
+    const out = demo({ ...DEMO.renders[0].values, sidecar: { tag: '2.1' } });
+    expect(images(out)).toEqual(['docker.io/acme/app:1.0', 'quay.io/acme/sidecar:2.1']);
+    expect(out.notModelled).toEqual([]);
+  });
+
+  test('a digest empty in the render: alone, as the chart renders it; with pattern values, appended', () => {
+    const digest = `sha256:${'d'.repeat(64)}`;
+    expect(images(demo({ image: { ...DEMO.renders[0].values.image, digest } }))[0]).toBe(`docker.io/acme/app:1.0@${digest}`);
+    expect(images(demo({ image: { registry: 'mirror.example.com', repository: 'acme/app', tag: '1.0', digest } }))[0]).toBe(`mirror.example.com/acme/app:1.0@${digest}`);
+  });
+
+  test('two values empty in the render set at once: reported, the rendered image kept', () => {
+    const out = demo({ ...DEMO.renders[0].values, sidecar: { tag: '2.1' }, global: { registry: 'mirror.example.com' } });
+    expect(images(out)[1]).toBe('quay.io/acme/sidecar:2.0');
+    expect(out.notModelled).toEqual([
+      'Application argocd/demo: values global.registry, sidecar.tag together change the image of container sidecar of Deployment demo/demo (demo@1.0.0) in a way the vendored render does not show; the rendered image is used',
+    ]);
+  });
+
+  test('an emptied image value is not an image override: reported', () => {
+    const out = demo({ image: { registry: '', repository: 'acme/app', tag: '1.0' } });
+    expect(images(out)[0]).toBe('docker.io/acme/app:1.0');
+    expect(out.notModelled).toEqual(['Application argocd/demo: values image.registry differ from the vendored render of demo@1.0.0 ("docker.io" there), the rendered objects are used without that change']);
   });
 });
 

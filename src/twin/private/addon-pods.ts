@@ -124,6 +124,14 @@ export interface AddonObjects {
  * @param _options the resolved twin options (unused: add-on pods depend on the output alone)
  */
 export function addonObjectsOf(index: ObjectIndex, _options: ResolvedTwinOptions): AddonObjects {
+  return addonObjectsWith(index, vendoredChart);
+}
+
+/** Where the renders of a chart version come from (the vendored files; tests pass their own). */
+export type RenderLookup = (chart: string, version: string) => VendoredAddonChart | undefined;
+
+/** `addonObjectsOf` with the renders looked up by `lookup`. */
+export function addonObjectsWith(index: ObjectIndex, lookup: RenderLookup): AddonObjects {
   const pods: TwinPod[] = [];
   const derived: any[] = [];
   const notModelled: string[] = [];
@@ -131,7 +139,7 @@ export function addonObjectsOf(index: ObjectIndex, _options: ResolvedTwinOptions
   for (const app of index.ofKind('Application')) {
     if (!isArgoApplication(app)) continue;
     try {
-      const out = applicationObjects(app);
+      const out = applicationObjects(app, lookup);
       pods.push(...out.pods);
       // One Namespace object per name (several Applications install into one namespace): the first wins.
       for (const d of out.derived) {
@@ -203,7 +211,7 @@ export function applicationChartSources(app: any): { sources: ApplicationChartSo
   return { sources, notModelled };
 }
 
-function applicationObjects(app: any): AddonObjects {
+function applicationObjects(app: any, lookup: RenderLookup): AddonObjects {
   const owner = ObjectIndex.id(app);
   const { sources, notModelled } = applicationChartSources(app);
   const pods: TwinPod[] = [];
@@ -214,7 +222,7 @@ function applicationObjects(app: any): AddonObjects {
   }
   for (const source of sources) {
     notModelled.push(...source.unsupported.map((u) => `${owner}: ${u}`));
-    const vendored = vendoredChart(source.chart, source.version);
+    const vendored = lookup(source.chart, source.version);
     if (!vendored) {
       notModelled.push(`${owner}: chart ${source.chart} ${source.version} has no vendored render (schemas/upstream/addons/), its pods and objects are not modelled`);
       continue;
