@@ -993,6 +993,11 @@ export class PlatformAddon implements IPlatformAddon {
     return images(slots, undefined);
   }
 
+  /** The names of the catalogue's add-ons (the factories of this class), sorted. */
+  public static catalogueNames(): string[] {
+    return Object.keys(IMAGE_SLOTS).sort();
+  }
+
   /** Any other Helm chart as an add-on. */
   public static helmChart(props: HelmChartAddonProps): PlatformAddon {
     return new PlatformAddon({ ...props });

@@ -1,4 +1,5 @@
 import { GpuInstanceType, ModelRuntime } from '../../src/core';
+import { PlatformAddon } from '../../src/gitops';
 import { GpuProvisioning, ModelWeights, PlatformSpec } from '../../src/platform';
 
 export const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
@@ -15,6 +16,13 @@ export const GPU_AGENT_EXCEPTION = {
   ticket: 'SEC-1',
   expires: '2099-12-31',
 };
+
+/**
+ * Every image of every catalogue add-on, mirrored to the platform registry and pinned (`images.addons`): the
+ * platform refuses add-on images its admission policies would deny.
+ */
+export const ADDON_MIRRORS: { [addonImage: string]: string } = Object.fromEntries(PlatformAddon.catalogueNames()
+  .flatMap((a) => PlatformAddon.imagesOf(a).map((i) => [`${a}/${i.name}`, `${REGISTRY}/mirror/${a}/${i.name}${DIGEST}`])));
 
 /** A small valid spec: one pool, one tenant, one model (the fixture every platform test starts from). */
 export function smallSpec(overrides: Partial<PlatformSpec> = {}): PlatformSpec {
@@ -39,6 +47,7 @@ export function smallSpec(overrides: Partial<PlatformSpec> = {}): PlatformSpec {
       awsCli: `${REGISTRY}/mirror/aws-cli${DIGEST}`,
       nvidiaDevicePlugin: `${REGISTRY}/mirror/k8s-device-plugin${DIGEST}`,
       dcgmExporter: `${REGISTRY}/mirror/dcgm-exporter${DIGEST}`,
+      addons: ADDON_MIRRORS,
     },
     policy: { exceptions: [GPU_AGENT_EXCEPTION], referenceDate: '2025-06-01' },
     gitops: { repoUrl: 'https://git.example.com/acme/platform-gitops.git' },
