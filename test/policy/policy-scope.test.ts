@@ -105,7 +105,10 @@ describe('defect 1: the strict rule set applies to tenant namespaces, the platfo
 
   test('Kyverno exceptions waive the rule in both scopes', () => {
     const objects = synthPolicies((chart) => new PolicySet(chart, 'Policies', {
-      rules: [PolicyCatalogue.IMAGE_DIGEST, PolicyCatalogue.HOST_PATH], engines: [PolicyEngine.KYVERNO], platformNamespaces: PLATFORM, today: '2026-01-01',
+      rules: [PolicyCatalogue.IMAGE_DIGEST, PolicyCatalogue.HOST_PATH],
+      engines: [PolicyEngine.KYVERNO],
+      platformNamespaces: PLATFORM,
+      today: '2026-01-01',
       exceptions: [{ ruleIds: ['LLM-IMG-001', 'LLM-PSS-003'], namespace: 'nvidia-gpu', owner: 'platform', reason: 'vendor image', expires: '2026-12-31' }],
     }));
     expect(findObject(objects, 'PolicyException').spec.exceptions).toEqual([
