@@ -9,6 +9,8 @@ import {
   ArgoCdHealthCheck, BootstrapApplication, ChartRepository, GitOpsContract, GitOpsLayout, IPlatformAddon, LayoutSelection,
   PlatformAddon, PlatformAddons, PlatformApplicationSet, PlatformComponentApplication, PlatformProject, SyncWave, TenantProject,
 } from '../../src/gitops';
+import { KubernetesPlatform } from '../../src/platform';
+import { ADDON_MIRRORS, smallSpec, validationErrorOf } from '../platform/fixtures';
 import { expectValidManifests, findObject, findObjects, synthChart, tempDir } from '../util';
 import { exampleLayout, expectValidationError, REPO } from './helpers';
 
@@ -452,5 +454,33 @@ describe('defect 1 (add-ons): add-on images mirrored and pinned by digest', () =
     expectValidationError(() => PlatformAddon.istioBase({ images: { base: pin('x') } }), "the 'istio-base' add-on runs no image of its own");
     expectValidationError(() => PlatformAddon.istiod({ images: { pilot: 'docker.io/istio/pilot:1.30.3' } }), "'images.pilot' must be a reference pinned by digest", 'mirror docker.io/istio/pilot:1.30.3');
     expectValidationError(() => addonsChart([], { allowedRegistries: ['https://ecr'] }), "'allowedRegistries[0]' must be '<host>[/<path>]'");
+  });
+});
+
+describe('defect 1 (add-ons), the platform: the reference default is sound', () => {
+  test('a platform whose add-on images are not mirrored fails synth naming each image and its spec key; with them it synthesizes', () => {
+    const error = validationErrorOf(() => new KubernetesPlatform(new App(), 'acme', { spec: smallSpec({ images: { ...smallSpec().images, addons: undefined } }) }).synth(tempDir()));
+    expect(error.message).toContain("'addons[istiod].images.pilot' is not mirrored and pinned by digest");
+    expect(error.message).toContain("images.addons['istiod/proxyv2']");
+    expect(error.message).toContain("images.addons['istio-cni/install-cni']");
+    const bad = validationErrorOf(() => new KubernetesPlatform(new App(), 'acme', { spec: smallSpec({ images: { ...smallSpec().images, addons: { 'argo-cd/server': `${ECR}/x@sha256:${'a'.repeat(64)}` } } }) }));
+    expect(bad.message).toContain("'images.addons[argo-cd/server]' names no add-on of the catalogue");
+    const unknownImage = validationErrorOf(() => new KubernetesPlatform(new App(), 'acme', { spec: smallSpec({ images: { ...smallSpec().images, addons: { 'istiod/proxy': `${ECR}/x@sha256:${'a'.repeat(64)}` } } }) }));
+    expect(unknownImage.message).toContain("'images.addons[istiod/proxy]' is not an image of the 'istiod' add-on, got 'istiod/proxy'; use one of istiod/pilot, istiod/proxyv2");
+    const platform = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
+    const argocd = platform.manifests().filter((m) => m.directory === 'argocd').map((m) => m.resource);
+    const istiod = findObject(argocd, 'Application', 'dev-istiod').spec.source.helm.valuesObject;
+    expect(istiod.image).toBe(ADDON_MIRRORS['istiod/pilot']);
+    expect(istiod.pilot.cni).toEqual({ enabled: true });
+    expect(findObject(argocd, 'Application', 'dev-istio-cni')).toBeDefined();
+    expect(findObject(argocd, 'Application', 'bootstrap').spec.source.path).toBe('argocd');
+    expect(findObject(argocd, 'ConfigMap', 'argocd-cm').data[ArgoCdHealthCheck.CONFIG_KEY]).toBe(ArgoCdHealthCheck.APPLICATION_HEALTH_LUA);
+    const waves = Object.fromEntries(['tenancy', 'policies', 'gpu', 'mesh', 'observability'].map((c) => [c, waveOf(findObject(argocd, 'Application', `dev-${c}`))]));
+    expect(waves).toEqual({ tenancy: SyncWave.TENANCY, policies: SyncWave.POLICIES, gpu: SyncWave.PLATFORM_COMPONENTS, mesh: SyncWave.PLATFORM_COMPONENTS, observability: SyncWave.PLATFORM_COMPONENTS });
+    expect(findObjects(argocd, 'ApplicationSet').map((a) => a.metadata.name)).toEqual(['tenants']);
+    const project = findObject(argocd, 'AppProject', 'platform');
+    expect(project.spec.destinations.map((d: any) => d.namespace)).not.toContain('*');
+    expect(project.spec.clusterResourceWhitelist).not.toContainEqual({ group: '*', kind: '*' });
+    expect(findObject(argocd, 'AppProject', 'search').spec.namespaceResourceWhitelist).not.toContainEqual({ group: 'kubeflow.org', kind: 'PyTorchJob' });
   });
 });
