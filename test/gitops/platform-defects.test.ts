@@ -463,9 +463,12 @@ describe('defect 1 (add-ons), the platform: the reference default is sound', () 
     expect(error.message).toContain("'addons[istiod].images.pilot' is not mirrored and pinned by digest");
     expect(error.message).toContain("images.addons['istiod/proxyv2']");
     expect(error.message).toContain("images.addons['istio-cni/install-cni']");
-    const bad = validationErrorOf(() => new KubernetesPlatform(new App(), 'acme', { spec: smallSpec({ images: { ...smallSpec().images, addons: { 'argo-cd/server': `${ECR}/x@sha256:${'a'.repeat(64)}` } } }) }));
+    const bad = validationErrorOf(() => new KubernetesPlatform(new App(), 'acme', {
+      spec: smallSpec({ images: { ...smallSpec().images, addons: { 'argo-cd/server': `${ECR}/x@sha256:${'a'.repeat(64)}` } } }),
+    }));
     expect(bad.message).toContain("'images.addons[argo-cd/server]' names no add-on of the catalogue");
-    const unknownImage = validationErrorOf(() => new KubernetesPlatform(new App(), 'acme', { spec: smallSpec({ images: { ...smallSpec().images, addons: { 'istiod/proxy': `${ECR}/x@sha256:${'a'.repeat(64)}` } } }) }));
+    const withAddonImages = (addons: { [key: string]: string }) => smallSpec({ images: { ...smallSpec().images, addons } });
+    const unknownImage = validationErrorOf(() => new KubernetesPlatform(new App(), 'acme', { spec: withAddonImages({ 'istiod/proxy': `${ECR}/x@sha256:${'a'.repeat(64)}` }) }));
     expect(unknownImage.message).toContain("'images.addons[istiod/proxy]' is not an image of the 'istiod' add-on, got 'istiod/proxy'; use one of istiod/pilot, istiod/proxyv2");
     const platform = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
     const argocd = platform.manifests().filter((m) => m.directory === 'argocd').map((m) => m.resource);
