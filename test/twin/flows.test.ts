@@ -645,15 +645,27 @@ describe('evaluation through every layer', () => {
   });
 
   test('a default-deny egress without DNS blocks cluster DNS; the finding names the pod owner', () => {
-    const out = checkFlows(ctx([searchNs, np('search', 'default-deny', { podSelector: {}, policyTypes: ['Egress'] })], [plainPod('search', 'a', { app: 'a' })]));
+    const https = np('search', 'allow-https', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 443 }] }] });
+    const out = checkFlows(ctx([searchNs, np('search', 'default-deny', { podSelector: {}, policyTypes: ['Egress'] }), https], [plainPod('search', 'a', { app: 'a' })]));
     expect(out).toMatchObject({ check: 'flows', checked: 2, passed: 0 });
     expect(out.findings[0]).toMatchObject({
       object: 'Deployment search/a',
       field: 'spec.template',
-      problem: 'flow search/a [main] -> kube-system/kube-dns:53/UDP (cluster DNS) is blocked by NetworkPolicy search/default-deny: the source is isolated for egress by NetworkPolicy search/default-deny '
-        + 'and no rule allows this destination on 53/UDP',
+      problem: 'flow search/a [main] -> kube-system/kube-dns:53/UDP (cluster DNS) is blocked by NetworkPolicy search/default-deny, NetworkPolicy search/allow-https: '
+        + 'the source is isolated for egress by NetworkPolicy search/default-deny, NetworkPolicy search/allow-https and no rule allows this destination on 53/UDP',
       fix: 'add an egress rule to a NetworkPolicy in namespace search selecting the source pods, to namespaceSelector kubernetes.io/metadata.name=kube-system with podSelector k8s-app=kube-dns on 53/UDP',
     });
+  });
+
+  test('pods whose NetworkPolicies allow no egress at all are deliberately offline: DNS is not required of them, and the summary says so', () => {
+    const deny = np('nvidia-gpu', 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    const plugin = plainPod('nvidia-gpu', 'nvidia-device-plugin', { app: 'plugin' });
+    const out = checkFlows(ctx([deny], [plugin]));
+    expect(out).toMatchObject({ checked: 0, passed: 0, findings: [] });
+    expect(out.summary).toEqual(['cluster DNS not required of 1 pod(s) whose NetworkPolicies allow no egress at all (deliberately offline): nvidia-gpu/nvidia-device-plugin']);
+    // One egress rule anywhere makes the pod networked again, and then it needs DNS.
+    const some = np('nvidia-gpu', 'allow-api', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 443 }] }] });
+    expect(checkFlows(ctx([deny, some], [plugin])).findings).toHaveLength(2);
   });
 
   test('the API server reaching a webhook: an ingress default-deny blocks it; an ipBlock of part of the VPC is not modelled', () => {

@@ -28,7 +28,7 @@ import {
   ANY_REGION, MeshSettings, meshSettingsOf, MtlsMode, OutboundDestination, OutboundVerdict, proxyOf,
 } from './istio-policy';
 import { CheckOutcome, ObjectIndex, selectorMatches, TwinContext, TwinFinding, TwinPod } from './model';
-import { evaluateNetworkPolicies, NamespaceLabels, NpEndpoint, NpVerdict, Tri } from './network-policy';
+import { evaluateNetworkPolicies, NamespaceLabels, NpEndpoint, NpVerdict, policyTypes, Tri } from './network-policy';
 
 /** The EKS Pod Identity agent's IPv4 link-local address and port (AWS_CONTAINER_CREDENTIALS_FULL_URI http://169.254.170.23/v1/credentials). */
 export const POD_IDENTITY_AGENT = { ip: '169.254.170.23', port: 80 };
@@ -146,7 +146,8 @@ export function namespaceLabelsOf(ctx: { index: ObjectIndex; derived: any[] }): 
 export function checkFlows(ctx: TwinContext): CheckOutcome {
   const world = flowWorld(ctx);
   const notModelled: string[] = [];
-  const flows = deriveFlows(ctx, world, notModelled);
+  const notes: string[] = [];
+  const flows = deriveFlows(ctx, world, notModelled, notes);
   for (const o of [...ctx.index.objects, ...ctx.derived]) {
     const kind = `${o.kind}`;
     const group = String(o.apiVersion ?? '').split('/')[0];
@@ -177,7 +178,7 @@ export function checkFlows(ctx: TwinContext): CheckOutcome {
       fix: v.fix ?? 'allow the flow in the blocking layer',
     });
   }
-  const summary = [...byPurpose.entries()].map(([p, t]) => `${p}: ${t.passed}/${t.checked} allowed`);
+  const summary = [...byPurpose.entries()].map(([p, t]) => `${p}: ${t.passed}/${t.checked} allowed`).concat(notes);
   return { check: 'flows', checked: flows.length, passed, findings, notModelled: [...new Set(notModelled)], summary };
 }
 
@@ -504,13 +505,13 @@ export function splitEndpoint(endpoint: string): { scheme?: string; host: string
 }
 
 /** Derive every flow the platform needs from the output and the pod inventory. */
-export function deriveFlows(ctx: TwinContext, world: FlowWorld, notModelled: string[]): Flow[] {
+export function deriveFlows(ctx: TwinContext, world: FlowWorld, notModelled: string[], notes: string[] = []): Flow[] {
   const flows: Flow[] = [];
   const pods = ctx.pods.filter((t) => t.pod?.spec?.hostNetwork !== true);
   if (ctx.options.registries.length > 0) {
     notModelled.push(`image pulls from ${ctx.options.registries.join(', ')} go from the node (kubelet), outside NetworkPolicy and the mesh: not modelled`);
   }
-  dnsFlows(world, pods, flows);
+  dnsFlows(world, pods, flows, notes);
   istiodFlows(world, pods, flows);
   podIdentityFlows(ctx, pods, flows);
   s3Flows(ctx, pods, flows);
@@ -531,10 +532,26 @@ function dnsPods(world: FlowWorld): TwinPod[] {
   ])];
 }
 
-function dnsFlows(world: FlowWorld, pods: TwinPod[], flows: Flow[]): void {
+/**
+ * Whether NetworkPolicies isolate the pod for egress and none of them allows any egress at all: the pod is
+ * deliberately offline (e.g. a device plugin that only talks to the kubelet over a unix socket).
+ */
+function offline(world: FlowWorld, t: TwinPod): boolean {
+  const labels = t.pod?.metadata?.labels ?? {};
+  const isolating = world.networkPolicies.filter((p) => (p.metadata?.namespace ?? 'default') === t.namespace
+    && policyTypes(p).includes('Egress') && selectorMatches(p.spec?.podSelector ?? {}, labels));
+  return isolating.length > 0 && isolating.every((p) => (p.spec?.egress ?? []).length === 0);
+}
+
+function dnsFlows(world: FlowWorld, pods: TwinPod[], flows: Flow[], notes: string[]): void {
   const dst = dnsPods(world)[0];
+  const offlinePods: string[] = [];
   for (const t of pods) {
     if (t === dst || t.namespace === 'kube-system' && t.pod?.metadata?.labels?.['k8s-app'] === 'kube-dns') continue;
+    if (offline(world, t)) {
+      offlinePods.push(podLabel(t));
+      continue;
+    }
     for (const protocol of ['UDP', 'TCP'] as const) {
       flows.push({
         purpose: 'cluster DNS',
@@ -548,6 +565,9 @@ function dnsFlows(world: FlowWorld, pods: TwinPod[], flows: Flow[]): void {
         service: { namespace: 'kube-system', name: 'kube-dns', port: 53 },
       });
     }
+  }
+  if (offlinePods.length) {
+    notes.push(`cluster DNS not required of ${offlinePods.length} pod(s) whose NetworkPolicies allow no egress at all (deliberately offline): ${offlinePods.join(', ')}`);
   }
 }
 
