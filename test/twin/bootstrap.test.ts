@@ -223,6 +223,19 @@ describe('fail-closed webhooks', () => {
   });
 });
 
+describe('malformed objects', () => {
+  test('are read as data: missing or mistyped lists never crash the check', () => {
+    const broken = [
+      { ...platformSet(), spec: { generators: [null, { git: { directories: [null, { path: 'prod/x' }] } }], template: null } },
+      { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'b' }, spec: { paramRef: {} } },
+      application('odd', { sources: 'x', syncPolicy: { syncOptions: 'CreateNamespace=true' } }),
+      { kind: 'Namespace' },
+    ];
+    const derived = [madeBy('Application argocd/odd', { kind: 'ValidatingWebhookConfiguration', metadata: { name: 'w' }, webhooks: [null, { clientConfig: { service: {} }, rules: 'x' }] })];
+    expect(() => bootstrap(broken, derived)).not.toThrow();
+  });
+});
+
 describe('steps and summary', () => {
   test('one line per step in wave order, with charts, CRDs and objects', () => {
     const derived = [madeBy('Application argocd/prod-istio-base', crd('networking.istio.io', 'Gateway', 'gateways')), istioCrd];

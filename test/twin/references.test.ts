@@ -503,6 +503,21 @@ describe('CRDs and AppProjects', () => {
   });
 });
 
+describe('malformed objects', () => {
+  test('are read as data: missing or mistyped lists never crash the check', () => {
+    const objects = [
+      { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'v', namespace: 'a' }, spec: { http: [null, { route: 'x' }], gateways: 'gw' } },
+      { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'd', namespace: 'a' }, spec: { host: 'x', subsets: [null] } },
+      { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'r', namespace: 'a' }, spec: { groups: [null, { rules: [null, { expr: 42 }] }] } },
+      { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name: 'p', namespace: 'a' }, spec: { podMetricsEndpoints: 'x' } },
+      { apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { name: 't', namespace: 'a' }, spec: { tracing: [{ providers: null }] } },
+      { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'g', namespace: 'a' }, spec: { servers: [null] } },
+      { kind: 'ConfigMap' },
+    ];
+    expect(() => checkReferences(ctxOf(objects))).not.toThrow();
+  });
+});
+
 describe('Argo CD AppProject semantics', () => {
   test('namespaced kinds: whitelist absent = all, empty = none, blacklist wins', () => {
     expect(permitsKind({ spec: {} }, 'apps', 'Deployment', true)).toBe(true);

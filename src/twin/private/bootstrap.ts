@@ -168,6 +168,11 @@ export function isClusterScoped(kind: string, group: string, crds: CrdIndex): bo
   return crds.of(group, kind)?.spec?.scope === 'Cluster';
 }
 
+/** A list field of an object, or none when it is missing or not a list (objects are read as data, never trusted). */
+function arr(v: any): any[] {
+  return Array.isArray(v) ? v.map((e) => (e && typeof e === 'object' ? e : {})) : [];
+}
+
 function sourcesOf(app: any): any[] {
   const s = app?.spec?.sources;
   if (Array.isArray(s) && s.length > 0) return s;
@@ -175,7 +180,8 @@ function sourcesOf(app: any): any[] {
 }
 
 function syncOptions(spec: any): string[] {
-  return (spec?.syncPolicy?.syncOptions ?? []).map(String);
+  const opts = spec?.syncPolicy?.syncOptions;
+  return Array.isArray(opts) ? opts.map(String) : [];
 }
 
 /** Fill an ApplicationSet template string (`{{.values.environment}}-{{.path.basename}}`, goTemplate or fasttemplate). */
@@ -221,13 +227,13 @@ function buildModel(ctx: TwinContext): ArgoModel {
   for (const set of appSets) {
     const tpl = set.spec?.template ?? {};
     const generated: ArgoUnit[] = [];
-    (set.spec?.generators ?? []).forEach((g: any, gi: number) => {
-      if (!g?.git?.directories) {
+    arr(set.spec?.generators).forEach((g: any, gi: number) => {
+      if (!Array.isArray(g?.git?.directories)) {
         notes.push(`${ObjectIndex.id(set)} spec.generators[${gi}]: only git directory generators are modelled`);
         return;
       }
       const values: Record<string, string> = Object.fromEntries(Object.entries(g.git.values ?? {}).map(([k, v]) => [k, String(v)]));
-      for (const d of g.git.directories) {
+      for (const d of arr(g.git.directories)) {
         if (d.exclude) continue;
         const dir = String(d.path ?? '').replace(/\/+$/, '');
         if (/[*?[]/.test(dir)) {
@@ -426,7 +432,7 @@ export function permitsKind(project: any, group: string, kind: string, namespace
 
 /** Argo CD destination matching (namespace globs, `!` negations) of an AppProject. */
 export function permitsDestination(project: any, namespace: string, server: string | undefined): boolean {
-  const dests: any[] = project?.spec?.destinations ?? [];
+  const dests: any[] = arr(project?.spec?.destinations);
   const matchesServer = (d: any) => server === undefined || d.server === undefined || globMatch(String(d.server), server);
   const denied = dests.some((d) => typeof d.namespace === 'string' && d.namespace.startsWith('!') && globMatch(d.namespace.slice(1), namespace) && matchesServer(d));
   if (denied) return false;
@@ -540,7 +546,7 @@ export function checkBootstrap(ctx: TwinContext): CheckOutcome {
   for (const u of model.units) {
     for (const w of [...u.derived, ...u.objects]) {
       if (w.kind !== 'ValidatingWebhookConfiguration' && w.kind !== 'MutatingWebhookConfiguration') continue;
-      (w.webhooks ?? []).forEach((h: any, i: number) => {
+      arr(w.webhooks).forEach((h: any, i: number) => {
         if ((h.failurePolicy ?? 'Fail') === 'Fail' && h.clientConfig?.service) webhooks.push({ config: w, hook: h, unit: u, index: i });
       });
     }
@@ -625,7 +631,7 @@ export function checkBootstrap(ctx: TwinContext): CheckOutcome {
         const resource = pluralOf(o.kind, group, crds);
         for (const w of webhooks) {
           if (w.unit === u || model.before(w.unit, u)) continue;
-          if (!(w.hook.rules ?? []).some((r: any) => matchesWebhookRule(r, group, version, resource))) continue;
+          if (!arr(w.hook.rules).some((r: any) => matchesWebhookRule(r, group, version, resource))) continue;
           if (ns && w.hook.namespaceSelector && !selectorMatches(w.hook.namespaceSelector, namespaceLabels(ctx.index, ns))) continue;
           if (w.hook.objectSelector && !selectorMatches(w.hook.objectSelector, o.metadata?.labels)) continue;
           add({ object: id, field: '', problem: `is rejected when applied before ${w.unit.name}'s webhook server runs: ${w.config.kind} ${w.config.metadata?.name} webhook '${w.hook.name}' fails closed (failurePolicy Fail) and ${w.unit.id} is not ordered before ${u.id}`, value: `${w.hook.clientConfig.service.namespace}/${w.hook.clientConfig.service.name}`, fix: orderFix(w.unit, u, 'the webhook\'s add-on') });

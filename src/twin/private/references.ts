@@ -97,6 +97,11 @@ export function deepMerge(base: any, over: any): any {
   return out;
 }
 
+/** A list field of an object, or none when it is missing or not a list (objects are read as data, never trusted). */
+function arr(v: any): any[] {
+  return Array.isArray(v) ? v.map((e) => (e && typeof e === 'object' ? e : {})) : [];
+}
+
 function isMap(v: any): boolean {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -125,7 +130,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 
 /** Whether a container of the pod (native sidecars included) declares the port, by name or number. */
 function declaresPort(p: TwinPod, port: any): boolean {
-  return containersOf(p.pod?.spec).some((c) => (c.ports ?? []).some((cp: any) => cp.name === port || cp.containerPort === port));
+  return containersOf(p.pod?.spec).some((c) => arr(c.ports).some((cp: any) => cp.name === port || cp.containerPort === port));
 }
 
 function commandLine(c: any): string[] {
@@ -210,10 +215,10 @@ class References {
       const id = ObjectIndex.id(vs);
       const ns = vs.metadata?.namespace ?? 'default';
       for (const proto of ['http', 'tcp', 'tls']) {
-        (vs.spec?.[proto] ?? []).forEach((route: any, ri: number) => {
-          (route.route ?? []).forEach((dst: any, di: number) => {
+        arr(vs.spec?.[proto]).forEach((route: any, ri: number) => {
+          arr(route?.route).forEach((dst: any, di: number) => {
             const field = `spec.${proto}[${ri}].route[${di}].destination`;
-            const d = dst.destination ?? {};
+            const d = dst?.destination ?? {};
             const host = String(d.host ?? '');
             if (serviceEntryHosts.has(host)) {
               this.result(true);
@@ -229,17 +234,17 @@ class References {
               this.result(false, { object: id, field: `${field}.host`, problem: `routes to Service ${ref.namespace}/${ref.name}, which neither the output nor its operators create: Istio answers 503 (no healthy upstream)`, value: host, fix: `route to an existing Service or add Service ${ref.namespace}/${ref.name}` });
               return;
             }
-            const ports: any[] = svc.spec?.ports ?? [];
+            const ports: any[] = arr(svc.spec?.ports);
             const number = d.port?.number;
             if (number !== undefined) {
               this.result(ports.some((p) => p.port === number), { object: id, field: `${field}.port.number`, problem: `routes to port ${number} of Service ${ref.namespace}/${ref.name}, which exposes ${ports.map((p) => p.port).join(', ') || 'no port'}: the route never reaches a pod`, value: number, fix: `route to a port the Service exposes (${ports.map((p) => p.port).join(', ')})` });
-            } else if ((vs.spec?.gateways ?? []).some((g: string) => g !== 'mesh')) {
+            } else if ((Array.isArray(vs.spec?.gateways) ? vs.spec.gateways : []).some((g: any) => g !== 'mesh')) {
               // sidecars route a mesh VirtualService on the port the client used; gateways need the port when there are several
               this.result(ports.length <= 1, { object: id, field: `${field}.port`, problem: `names no port while Service ${ref.namespace}/${ref.name} exposes ${ports.length}: the gateway cannot pick one`, value: ports.map((p) => p.port), fix: 'set destination.port.number' });
             }
             if (d.subset !== undefined) {
               const rules = ruleFor(ref);
-              const has = rules.some((r) => (r.spec?.subsets ?? []).some((s: any) => s.name === d.subset));
+              const has = rules.some((r) => arr(r.spec?.subsets).some((s: any) => s.name === d.subset));
               this.result(has, { object: id, field: `${field}.subset`, problem: `routes to subset '${d.subset}', which no DestinationRule for ${ref.name}.${ref.namespace} defines: Istio rejects the route with 503 (no cluster)`, value: d.subset, fix: `define subset '${d.subset}' in the DestinationRule of ${ref.name}.${ref.namespace}` });
             }
           });
@@ -261,7 +266,7 @@ class References {
         this.notModelled.push(`${id}: Service ${ref.namespace}/${ref.name} has no selector, its subsets' pods are not checked`);
         continue;
       }
-      (dr.spec?.subsets ?? []).forEach((s: any, si: number) => {
+      arr(dr.spec?.subsets).forEach((s: any, si: number) => {
         const ok = backing.some((p) => selectorMatches({ matchLabels: s.labels ?? {} }, p.pod?.metadata?.labels));
         this.result(ok, { object: id, field: `spec.subsets[${si}].labels`, problem: `subset '${s.name}' selects no pod behind Service ${ref.namespace}/${ref.name}: routes to it get 503`, value: s.labels, fix: 'use labels the pods of that Service carry' });
       });
@@ -359,7 +364,7 @@ class References {
       const pods = this.podsIn(pm).filter((p) => selectorMatches(pm.spec?.selector ?? {}, p.pod?.metadata?.labels));
       this.result(pods.length > 0, { object: id, field: 'spec.selector', problem: 'selects no pod that will exist: Prometheus scrapes nothing for it', value: pm.spec?.selector, fix: 'use labels the target pods carry (and a namespaceSelector that includes their namespace)' });
       if (pods.length === 0) continue;
-      (pm.spec?.podMetricsEndpoints ?? []).forEach((ep: any, i: number) => {
+      arr(pm.spec?.podMetricsEndpoints).forEach((ep: any, i: number) => {
         const want = ep.port ?? ep.portNumber ?? ep.targetPort;
         if (want === undefined) return;
         const has = (p: TwinPod) => declaresPort(p, want);
@@ -372,12 +377,12 @@ class References {
       const services = this.inNamespaces(sm, this.servicesByNamespace).filter((s) => selectorMatches(sm.spec?.selector ?? {}, s.metadata?.labels));
       this.result(services.length > 0, { object: id, field: 'spec.selector', problem: 'selects no Service that will exist: Prometheus scrapes nothing for it', value: sm.spec?.selector, fix: 'use labels of the target Service (and a namespaceSelector that includes its namespace)' });
       if (services.length === 0) continue;
-      (sm.spec?.endpoints ?? []).forEach((ep: any, i: number) => {
+      arr(sm.spec?.endpoints).forEach((ep: any, i: number) => {
         if (ep.port !== undefined) {
-          const bad = services.filter((s) => !(s.spec?.ports ?? []).some((p: any) => p.name === ep.port));
+          const bad = services.filter((s) => !arr(s.spec?.ports).some((p: any) => p.name === ep.port));
           this.result(bad.length === 0, { object: id, field: `spec.endpoints[${i}].port`, problem: `names Service port '${ep.port}', which ${bad.map((s) => ObjectIndex.id(s)).join(', ')} do not expose by name`, value: ep.port, fix: 'use the name of a port of the selected Services' });
           for (const s of services.filter((x) => !bad.includes(x))) {
-            const sp = (s.spec?.ports ?? []).find((p: any) => p.name === ep.port);
+            const sp = arr(s.spec?.ports).find((p: any) => p.name === ep.port);
             const target = sp.targetPort ?? sp.port;
             const pods = this.podsOfService(s);
             if (!s.spec?.selector) continue;
@@ -418,7 +423,7 @@ class References {
         if (!/dcgm-exporter/.test(String(c.image ?? ''))) continue;
         const cmd = commandLine(c);
         let file = DCGM_DEFAULT_COUNTERS_PATH;
-        const env = (c.env ?? []).find((e: any) => e.name === 'DCGM_EXPORTER_COLLECTORS');
+        const env = arr(c.env).find((e: any) => e.name === 'DCGM_EXPORTER_COLLECTORS');
         if (env?.value) file = env.value;
         cmd.forEach((a, i) => {
           const m = /^(?:-f|--collectors)(?:=(.+))?$/.exec(a);
@@ -444,16 +449,16 @@ class References {
 
   /** The content of `file` inside container `c` when it comes from a ConfigMap volume of the output. */
   private mountedFile(p: TwinPod, c: any, file: string): string | undefined {
-    for (const m of c.volumeMounts ?? []) {
+    for (const m of arr(c.volumeMounts)) {
       const mount = String(m.mountPath ?? '').replace(/\/+$/, '');
       let key: string | undefined;
       if (m.subPath && mount === file) key = m.subPath;
       else if (!m.subPath && file.startsWith(`${mount}/`)) key = file.slice(mount.length + 1);
       if (key === undefined) continue;
-      const vol = (p.pod?.spec?.volumes ?? []).find((v: any) => v.name === m.name);
+      const vol = arr(p.pod?.spec?.volumes).find((v: any) => v.name === m.name);
       const cmName = vol?.configMap?.name;
       if (!cmName) continue;
-      const item = (vol.configMap.items ?? []).find((it: any) => it.path === key);
+      const item = arr(vol.configMap.items).find((it: any) => it.path === key);
       const cm = this.index.get('ConfigMap', p.namespace, cmName);
       const data = cm?.data?.[item ? item.key : key];
       if (typeof data === 'string') return data;
@@ -464,7 +469,7 @@ class References {
   public metrics(): void {
     const recorded = new Set<string>();
     for (const pr of this.index.ofKind('PrometheusRule')) {
-      for (const g of pr.spec?.groups ?? []) for (const rule of g.rules ?? []) if (rule.record) recorded.add(rule.record);
+      for (const g of arr(pr.spec?.groups)) for (const rule of arr(g?.rules)) if (rule.record) recorded.add(rule.record);
     }
     const sources = metricSources();
     const present = new Map<string, boolean>();
@@ -541,13 +546,13 @@ class References {
 
     for (const pr of this.index.ofKind('PrometheusRule')) {
       const id = ObjectIndex.id(pr);
-      (pr.spec?.groups ?? []).forEach((g: any, gi: number) => (g.rules ?? []).forEach((rule: any, ri: number) => {
+      arr(pr.spec?.groups).forEach((g: any, gi: number) => arr(g?.rules).forEach((rule: any, ri: number) => {
         checkExpr(id, `spec.groups[${gi}].rules[${ri}].expr`, rule.expr, rule.alert ? `alert ${rule.alert}` : `recording rule ${rule.record}`);
       }));
     }
     for (const so of this.index.ofKind('ScaledObject')) {
       const id = ObjectIndex.id(so);
-      (so.spec?.triggers ?? []).forEach((t: any, ti: number) => {
+      arr(so.spec?.triggers).forEach((t: any, ti: number) => {
         if (t.type === 'prometheus') checkExpr(id, `spec.triggers[${ti}].metadata.query`, t.metadata?.query, `trigger ${t.name ?? ti}`);
       });
     }
@@ -562,7 +567,7 @@ class References {
     for (const t of telemetries) {
       const id = ObjectIndex.id(t);
       for (const section of ['accessLogging', 'metrics', 'tracing']) {
-        (t.spec?.[section] ?? []).forEach((entry: any, ei: number) => (entry.providers ?? []).forEach((p: any, pi: number) => {
+        arr(t.spec?.[section]).forEach((entry: any, ei: number) => arr(entry?.providers).forEach((p: any, pi: number) => {
           const field = `spec.${section}[${ei}].providers[${pi}].name`;
           if (!mesh) {
             this.notModelled.push(`${id} ${field}: no istiod Application in the output, its extension providers are unknown`);
@@ -589,7 +594,7 @@ class References {
       const gatewayPods = this.ctx.pods.filter((p) => selectorMatches({ matchLabels: sel }, p.pod?.metadata?.labels));
       let namespaces = [...new Set(gatewayPods.map((p) => p.namespace))];
       if (namespaces.length === 0) namespaces = [gw.metadata?.namespace ?? 'default'];
-      (gw.spec?.servers ?? []).forEach((s: any, si: number) => {
+      arr(gw.spec?.servers).forEach((s: any, si: number) => {
         const name = s.tls?.credentialName;
         if (!name || ['ISTIO_MUTUAL', 'PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes(s.tls?.mode)) return;
         const field = `spec.servers[${si}].tls.credentialName`;
@@ -637,8 +642,8 @@ class References {
         } else if (!crd) {
           this.result(false, { object: id, field: 'apiVersion', problem: `is a ${o.kind} (${group}), whose CustomResourceDefinition no add-on Application of the output installs: the API server rejects it and Argo CD fails the sync`, value: o.apiVersion, fix: `add the add-on (operator) that owns ${o.kind}.${group}, or remove the object` });
         } else {
-          const served = (crd.spec?.versions ?? []).some((v: any) => v.name === version && v.served !== false);
-          this.result(served, { object: id, field: 'apiVersion', problem: `uses version ${version}, which the installed CRD ${crd.metadata?.name} does not serve`, value: o.apiVersion, fix: `use one of ${(crd.spec?.versions ?? []).filter((v: any) => v.served !== false).map((v: any) => `${group}/${v.name}`).join(', ')}` });
+          const served = arr(crd.spec?.versions).some((v: any) => v.name === version && v.served !== false);
+          this.result(served, { object: id, field: 'apiVersion', problem: `uses version ${version}, which the installed CRD ${crd.metadata?.name} does not serve`, value: o.apiVersion, fix: `use one of ${arr(crd.spec?.versions).filter((v: any) => v.served !== false).map((v: any) => `${group}/${v.name}`).join(', ')}` });
         }
       }
       // the AppProject of the Application that syncs it
