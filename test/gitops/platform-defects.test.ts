@@ -480,7 +480,11 @@ describe('defect 1 (add-ons), the platform: the reference default is sound', () 
     expect(findObject(argocd, 'ConfigMap', 'argocd-cm').data[ArgoCdHealthCheck.CONFIG_KEY]).toBe(ArgoCdHealthCheck.APPLICATION_HEALTH_LUA);
     const waves = Object.fromEntries(['tenancy', 'policies', 'gpu', 'mesh', 'observability'].map((c) => [c, waveOf(findObject(argocd, 'Application', `dev-${c}`))]));
     expect(waves).toEqual({
-      tenancy: SyncWave.TENANCY, policies: SyncWave.POLICIES, gpu: SyncWave.PLATFORM_COMPONENTS, mesh: SyncWave.PLATFORM_COMPONENTS, observability: SyncWave.PLATFORM_COMPONENTS,
+      tenancy: SyncWave.TENANCY,
+      policies: SyncWave.POLICIES,
+      gpu: SyncWave.PLATFORM_COMPONENTS,
+      mesh: SyncWave.PLATFORM_COMPONENTS,
+      observability: SyncWave.PLATFORM_COMPONENTS,
     });
     expect(findObjects(argocd, 'ApplicationSet').map((a) => a.metadata.name)).toEqual(['tenants']);
     const project = findObject(argocd, 'AppProject', 'platform');
