@@ -1214,6 +1214,8 @@ function webhookFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): v
   for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']) {
     for (const cfg of allOfKind(world, kind)) {
       const id = ObjectIndex.id(cfg);
+      // One flow per destination pod and port of a configuration (its webhooks often share one Service).
+      const seen = new Set<string>();
       (cfg.webhooks ?? []).forEach((wh: any, i: number) => {
         const field = `webhooks[${i}].clientConfig.service`;
         const ref = wh?.clientConfig?.service;
@@ -1226,7 +1228,6 @@ function webhookFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): v
         const port = ref.port ?? 443;
         const sp = findServicePort(svc, port);
         if (!sp) { notModelled.push(`${id} ${field}: ${ObjectIndex.id(svc)} has no port ${port}`); return; }
-        const seen = new Set<string>();
         for (const tgt of serviceTargets(world, svc, sp, `${id} ${field}`, notModelled)) {
           const key = `${tgt.twin.owner}:${tgt.port}`;
           if (seen.has(key)) continue;
