@@ -365,7 +365,12 @@ describe('flow derivation', () => {
       apiVersion: 'admissionregistration.k8s.io/v1',
       kind: 'ValidatingWebhookConfiguration',
       metadata: { name: 'kserve', annotations: { 'twin.llm-platform.io/made-by': 'Application argocd/kserve' } },
-      webhooks: [{ name: 'a', clientConfig: { service: { namespace: 'kserve', name: 'kserve-webhook', port: 443 } } }, { name: 'b', clientConfig: { url: 'https://x' } }],
+      webhooks: [
+        { name: 'a', clientConfig: { service: { namespace: 'kserve', name: 'kserve-webhook', port: 443 } } },
+        { name: 'b', clientConfig: { url: 'https://x' } },
+        // A second webhook on the same Service and port: one flow per configuration.
+        { name: 'c', clientConfig: { service: { namespace: 'kserve', name: 'kserve-webhook' } } },
+      ],
     };
     const svc = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'kserve', name: 'kserve-webhook' }, spec: { selector: { app: 'kserve' }, ports: [{ port: 443, targetPort: 'webhook' }] } };
     const ctrl = plainPod('kserve', 'kserve-controller', { app: 'kserve' }, [{ name: 'manager', ports: [{ name: 'webhook', containerPort: 9443 }] }]);
