@@ -54,6 +54,21 @@ export interface PolicyValidationPluginProps {
   readonly excludedNamespaces?: string[];
 
   /**
+   * Namespaces of the platform's own components: there each rule applies only as `platformActions` says
+   * (as `PolicySet.platformNamespaces` renders it for the engines).
+   *
+   * @default - none: every rule applies in every namespace not excluded
+   */
+  readonly platformNamespaces?: string[];
+
+  /**
+   * The platform profile: rule id to `enforce`, `warn` or `audit` in `platformNamespaces`.
+   *
+   * @default - PolicyCatalogue.platformActions()
+   */
+  readonly platformActions?: { [ruleId: string]: string };
+
+  /**
    * Namespace objects for `namespaceObject` (when the Namespaces are synthesized elsewhere).
    *
    * @default - the Namespaces among the manifests
@@ -103,6 +118,9 @@ export class PolicyValidationPlugin {
       rules,
       exceptions: (props.exceptions ?? []).map((e) => new PolicyException(e)),
       excludedNamespaces: props.excludedNamespaces,
+      platformNamespaces: props.platformNamespaces,
+      platformActions: props.platformActions === undefined ? undefined
+        : Object.fromEntries(Object.entries(props.platformActions).map(([id, a]) => [id, toAction(id, a, 'platformActions')])),
       today: props.today,
     });
     this.namespaces = props.namespaces ?? [];
@@ -158,10 +176,10 @@ export class PolicyValidationPlugin {
   }
 }
 
-function toAction(ruleId: string, value: string): PolicyAction {
+function toAction(ruleId: string, value: string, prop = 'actions'): PolicyAction {
   const all = Object.values(PolicyAction) as string[];
   if (!all.includes(value)) {
-    throw new ValidationError(`actions.${ruleId}`, 'is not an action', value, `use one of: ${all.join(', ')}`);
+    throw new ValidationError(`${prop}.${ruleId}`, 'is not an action', value, `use one of: ${all.join(', ')}`);
   }
   return value as PolicyAction;
 }

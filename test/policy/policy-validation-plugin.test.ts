@@ -60,4 +60,23 @@ describe('PolicyValidationPlugin', () => {
     expect(c.submitted[0].status).toBe('success');
     expect(() => new PolicyValidationPlugin({ actions: { 'LLM-PSS-001': 'block' } })).toThrow(/'actions.LLM-PSS-001' is not an action, got 'block'; use one of: enforce, warn, audit/);
   });
+
+  test('platform namespaces get the platform profile (defect 1), from properties', async () => {
+    const bad = variant(hardenedModelServer(), (d) => {
+      d.metadata.namespace = 'monitoring';
+      const c = d.spec.template.spec.containers[0];
+      delete c.resources.requests['nvidia.com/gpu']; // no GPUs outside GPU-entitled namespaces, platform ones included
+      delete c.resources.limits['nvidia.com/gpu'];
+      c.securityContext.privileged = true;
+      c.securityContext.readOnlyRootFilesystem = false;
+    });
+    const c = context([bad]);
+    await new PolicyValidationPlugin({ platformNamespaces: ['monitoring'] }).validate(c.ctx);
+    expect(c.submitted[0].status).toBe('success'); // LLM-PSS-001 is left to Pod Security admission there
+    expect(c.logs.filter((l) => l.startsWith('warning:'))).toEqual([expect.stringContaining('[LLM-SEC-001]')]);
+    const strict = context([bad]);
+    await new PolicyValidationPlugin({ platformNamespaces: ['monitoring'], platformActions: { 'LLM-PSS-001': 'enforce' } }).validate(strict.ctx);
+    expect(strict.violations.map((v) => v.ruleName)).toEqual([expect.stringMatching(/^LLM-PSS-001/)]);
+    expect(() => new PolicyValidationPlugin({ platformActions: { 'LLM-PSS-001': 'block' } })).toThrow(/'platformActions.LLM-PSS-001' is not an action, got 'block'/);
+  });
 });
