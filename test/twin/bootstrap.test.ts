@@ -49,6 +49,16 @@ describe('order of Applications', () => {
     expect(same.findings[0].fix).toBe('give prod-istio-base a lower sync wave than prod-policies');
   });
 
+  test('Argo CD\'s own configuration in the bootstrap directory is applied with the Applications, by no Application', () => {
+    const cm = configMap('argocd', 'argocd-cm', { 'resource.customizations.health.argoproj.io_Application': 'x' });
+    recordLayoutDirectory(cm, 'argocd');
+    const model = argoModelOf(ctxOf([root, cm, platformSet(), PLATFORM_PROJECT]));
+    expect(model.unitOf.get(cm)).toBeUndefined();
+    expect(model.applicationHealthCheck).toBe(true);
+    const unrecorded = configMap('argocd', 'argocd-rbac-cm');
+    expect(argoModelOf(ctxOf([unrecorded, platformSet(), PLATFORM_PROJECT])).unitOf.get(unrecorded)).toBeUndefined();
+  });
+
   test('the health check may come from the argo-cd chart values', () => {
     const argo = chartApp('argo-cd', 'argo-cd', 'argocd', 0, { helm: { valuesObject: { configs: { cm: { 'resource.customizations.health.argoproj.io_Application': 'x' } } } } });
     expect(argoModelOf(ctxOf([root, argo])).applicationHealthCheck).toBe(true);

@@ -316,6 +316,8 @@ function buildModel(ctx: TwinContext): ArgoModel {
   }
 
   // output objects to the unit that syncs them
+  const argoDirs = index.objects.filter((o) => ARGOCD_KINDS.has(o.kind)).map((o) => layoutDirectoryOf(o)).filter((d) => d !== undefined);
+  const bootstrapDir = root ? sourcesOf(root).find((x) => typeof x.path === 'string')?.path.replace(/^\.\//, '').replace(/\/+$/, '') : argoDirs[0] ?? 'argocd';
   const unitOf = new Map<any, ArgoUnit>();
   const crds = knownCrds(ctx);
   const directoryUnits = units.filter((u) => u.path !== undefined);
@@ -333,6 +335,8 @@ function buildModel(ctx: TwinContext): ArgoModel {
   for (const o of index.objects) {
     if (ARGOCD_KINDS.has(o.kind) && (o.metadata?.namespace ?? argocdNamespace) === argocdNamespace) continue;
     const dir = layoutDirectoryOf(o);
+    // the bootstrap directory (Argo CD's own configuration such as argocd-cm) is applied with the Applications
+    if (dir !== undefined ? dir === bootstrapDir : o.metadata?.namespace === argocdNamespace) continue;
     if (dir !== undefined) {
       const u = byPath.get(dir);
       if (u) {
