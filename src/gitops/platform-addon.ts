@@ -1083,7 +1083,7 @@ function extensionProvider(p: IstioExtensionProvider, i: number): any {
 
 function trainingOperatorPatches(initImage: string, maxTries: number): KustomizePatch[] {
   return [
-    { kind: 'Deployment', name: OPERATOR_DEPLOYMENT, patch: YAML.stringify(operatorPatch(initImage, maxTries)) },
+    { kind: 'Deployment', name: OPERATOR_DEPLOYMENT, patch: YAML.stringify(operatorPatch(initImage, maxTries), { blockQuote: 'literal' }) },
     { kind: 'Namespace', name: 'kubeflow', patch: YAML.stringify(NAMESPACE_DELETE_PATCH) },
   ];
 }

@@ -154,6 +154,9 @@ describe('defect 8: PyTorchJobs need the training operator, its whitelist entry 
     const volume = patch.spec.template.spec.volumes[0];
     expect(volume.downwardAPI.items[0]).toEqual({ path: 'initContainer.yaml', fieldRef: { fieldPath: "metadata.annotations['llm-platform.io/pytorch-init-container-template']" } });
     expect(container.volumeMounts).toEqual([{ name: volume.name, mountPath: '/etc/config', readOnly: true }]);
+    // a literal block: the template text reaches the file byte for byte (kustomize re-parses the patch with Go's YAML)
+    expect(deployment.patch).toContain("llm-platform.io/pytorch-init-container-template: |\n");
+    expect(patch.spec.template.metadata.annotations['llm-platform.io/pytorch-init-container-template']).toMatch(/^- name: init-pytorch\n {2}image: \{\{\.InitContainerImage\}\}\n/);
     // the init container the operator renders from it (the operator's Go template fields filled in)
     const rendered = YAML.parse(patch.spec.template.metadata.annotations['llm-platform.io/pytorch-init-container-template']
       .replace('{{.InitContainerImage}}', init).replace('{{.MaxTries}}', '100').replace('{{.MasterAddr}}', 'support-lora-master-0'));
