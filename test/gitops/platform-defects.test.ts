@@ -155,7 +155,7 @@ describe('defect 8: PyTorchJobs need the training operator, its whitelist entry 
     expect(volume.downwardAPI.items[0]).toEqual({ path: 'initContainer.yaml', fieldRef: { fieldPath: "metadata.annotations['llm-platform.io/pytorch-init-container-template']" } });
     expect(container.volumeMounts).toEqual([{ name: volume.name, mountPath: '/etc/config', readOnly: true }]);
     // a literal block: the template text reaches the file byte for byte (kustomize re-parses the patch with Go's YAML)
-    expect(deployment.patch).toContain("llm-platform.io/pytorch-init-container-template: |\n");
+    expect(deployment.patch).toContain('llm-platform.io/pytorch-init-container-template: |\n');
     expect(patch.spec.template.metadata.annotations['llm-platform.io/pytorch-init-container-template']).toMatch(/^- name: init-pytorch\n {2}image: \{\{\.InitContainerImage\}\}\n/);
     // the init container the operator renders from it (the operator's Go template fields filled in)
     const rendered = YAML.parse(patch.spec.template.metadata.annotations['llm-platform.io/pytorch-init-container-template']
