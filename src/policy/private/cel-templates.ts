@@ -148,7 +148,7 @@ export function exemptionExpression(targets: string): string {
   const nameOf = "(has(object.metadata.name) ? object.metadata.name : '')";
   const genOf = "(has(object.metadata.generateName) ? object.metadata.generateName : '')";
   const prefixed = (x: string) => `(${x}.startsWith(e.name + '-'))`;
-  const named = `(${nameOf} == e.name || (!has(e.kind) && (${prefixed(nameOf)} || ${prefixed(genOf)})))`;
+  const named = `(${nameOf} == e.name || ${prefixed(nameOf)} || ${prefixed(genOf)})`;
   const owned = '(has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(r, has(r.controller) && r.controller == true'
     + ` && r.kind == ${celLiteral(OWNER_KINDS_SORTED)}[e.kind][object.kind] && (!has(e.name) || r.name == e.name || r.name.startsWith(e.name + '-'))))`;
   const child = `(e.kind in ${celLiteral(Object.keys(CHILD_KINDS).sort())} && object.kind in ${celLiteral(sortedMap(CHILD_KINDS))}[e.kind]`
