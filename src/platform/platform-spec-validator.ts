@@ -555,6 +555,12 @@ class SpecChecks {
     if (hosts.length > 0) {
       c.check(typeof m.tlsCredentialName === 'string' && Names.isDns1123Subdomain(m.tlsCredentialName), 'mesh.tlsCredentialName',
         'must name the TLS Secret of the gateway (HTTPS only)', m.tlsCredentialName, "set e.g. 'llm-example-com-tls' (a Secret in the ingress namespace)");
+      // Something must create that Secret: a cert-manager Certificate (mesh IngressGateway.tlsIssuer) or the user, said explicitly.
+      c.check(m.tlsIssuer !== undefined || m.externalTlsCredential === true, 'mesh.tlsIssuer',
+        'is required with mesh.ingressHosts: nothing would create the TLS Secret the gateway serves', m.tlsIssuer,
+        "name the cert-manager issuer (mesh.tlsIssuer: { kind: 'ClusterIssuer', name: 'letsencrypt-prod' }), or set mesh.externalTlsCredential: true and create the Secret elsewhere");
+      c.check(m.tlsIssuer === undefined || m.externalTlsCredential !== true, 'mesh.externalTlsCredential', "contradicts 'mesh.tlsIssuer' (the Certificate creates the Secret)",
+        m.externalTlsCredential, "drop 'mesh.externalTlsCredential', or drop 'mesh.tlsIssuer' if the Secret comes from elsewhere");
     }
     if (m.ingressNamespace !== undefined) this.label('mesh.ingressNamespace', m.ingressNamespace, "use e.g. 'istio-ingress'");
     if (m.tracingSamplingPercentage !== undefined) {

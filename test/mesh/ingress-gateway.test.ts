@@ -1,5 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IngressGateway, ModelTraffic, TlsVersion } from '../../src/mesh';
+import { PlatformSpecValidator } from '../../src/platform/platform-spec-validator';
+import { smallSpec } from '../platform/fixtures';
 import { findObject, synthChart } from '../util';
 import { expectValidationError, newChart, tritonModel, vllmModel } from './fixtures';
 
@@ -175,5 +177,26 @@ describe('IngressGateway', () => {
       });
       expect(objects.filter((o: any) => o.kind === 'Certificate')).toEqual([]);
     });
+  });
+});
+
+describe('platform spec: the gateway TLS Secret has a source (defect 14)', () => {
+  const gatewaySpec = (mesh: any) => smallSpec({ mesh: { ingressHosts: ['llm.example.com'], tlsCredentialName: 'llm-tls', ...mesh } });
+
+  test('broken variant: ingress hosts without tlsIssuer nor externalTlsCredential fail on the spec path', () => {
+    const problems = PlatformSpecValidator.problems(gatewaySpec({}));
+    expect(problems).toEqual([{
+      prop: 'mesh.tlsIssuer',
+      problem: 'is required with mesh.ingressHosts: nothing would create the TLS Secret the gateway serves',
+      value: 'nothing',
+      fix: "name the cert-manager issuer (mesh.tlsIssuer: { kind: 'ClusterIssuer', name: 'letsencrypt-prod' }), or set mesh.externalTlsCredential: true and create the Secret elsewhere",
+    }]);
+    const both = PlatformSpecValidator.problems(gatewaySpec({ tlsIssuer: { name: 'le' }, externalTlsCredential: true }));
+    expect(both.map((p) => p.prop)).toEqual(['mesh.externalTlsCredential']);
+  });
+
+  test('fixed: an issuer or an explicitly external Secret', () => {
+    expect(PlatformSpecValidator.problems(gatewaySpec({ tlsIssuer: { kind: 'ClusterIssuer', name: 'letsencrypt-prod' } }))).toEqual([]);
+    expect(PlatformSpecValidator.problems(gatewaySpec({ externalTlsCredential: true }))).toEqual([]);
   });
 });
