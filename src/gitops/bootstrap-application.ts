@@ -90,8 +90,8 @@ export class BootstrapApplication extends Construct {
     this.applicationName = Names.validateDns1123Label('name', props.name ?? 'bootstrap', this);
     this.applicationHealthCheck = props.applicationHealthCheck ?? true;
     const directory = layout.bootstrapDirectory();
+    // the platform project always allows the Argo CD namespace of the cluster Argo CD runs in
     claimDirectory(this, directory, `Application '${this.applicationName}'`);
-    props.project.addDestinationNamespace(layout.argocdNamespace);
 
     new ApiObject(this, 'Resource', {
       apiVersion: ARGOCD_API_VERSION,
