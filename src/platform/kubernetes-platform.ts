@@ -169,7 +169,6 @@ export class KubernetesPlatform extends Construct {
       [PlatformNames.GPU_NAMESPACE, 'privileged'],
       [PlatformNames.OBSERVABILITY_NAMESPACE, 'restricted'],
     ];
-    if (engines.includes(PolicyEngine.VALIDATING_ADMISSION_POLICY)) platformNamespaces.push(['llm-platform-policy', 'restricted']);
     if (engines.includes(PolicyEngine.KYVERNO) && (spec.policy?.exceptions ?? []).length > 0) platformNamespaces.push(['policy-exceptions', 'restricted']);
     for (const [ns, level] of platformNamespaces.sort((a, b) => a[0].localeCompare(b[0]))) {
       new ApiObject(tenancy, `Namespace-${ns}`, {
@@ -273,13 +272,8 @@ export class KubernetesPlatform extends Construct {
     });
 
     // policies: one rule set, rendered for each engine, evaluated at synth.
+    // (the PolicySet is built after the add-ons are known: their namespaces get the platform profile)
     const policies = chart('policies');
-    this.policySet = new PolicySet(policies, 'Policies', {
-      rules: PolicyCatalogue.baseline({ allowedRegistries: spec.policy?.allowedRegistries ?? [names.registryUrl] }),
-      engines,
-      exceptions: spec.policy?.exceptions,
-      today: referenceDate,
-    });
 
     // mesh: STRICT mTLS, default deny, per-model access, traffic and routes.
     const mesh = chart('mesh');
@@ -363,7 +357,23 @@ export class KubernetesPlatform extends Construct {
     this.meshConfig = new MeshConfig({ extensionProviders: telemetry.extensionProviders });
 
     // argocd: projects, add-ons and the two ApplicationSets over the layout.
-    this.bootstrap(engines, hasGateway, ingressNamespace);
+    const addonNamespaces = this.bootstrap(engines, hasGateway, ingressNamespace);
+
+    // policies: the full rule set in tenant (and unknown) namespaces, the platform profile in the
+    // platform's own namespaces (PolicyCatalogue.platformActions), LoadBalancers in the ingress namespace.
+    this.policySet = new PolicySet(policies, 'Policies', {
+      rules: PolicyCatalogue.baseline({
+        allowedRegistries: spec.policy?.allowedRegistries ?? [names.registryUrl],
+        loadBalancerNamespaces: [ingressNamespace],
+      }),
+      engines,
+      exceptions: spec.policy?.exceptions,
+      platformNamespaces: [...new Set([
+        PlatformNames.GPU_NAMESPACE, PlatformNames.OBSERVABILITY_NAMESPACE, PlatformNames.MONITORING_NAMESPACE,
+        ingressNamespace, this.layout.argocdNamespace, ...platformNamespaces.map(([ns]) => ns), ...addonNamespaces,
+      ])].filter((ns) => ns !== 'kube-system'),
+      today: referenceDate,
+    });
   }
 
   /**
@@ -576,7 +586,8 @@ export class KubernetesPlatform extends Construct {
     });
   }
 
-  private bootstrap(engines: PolicyEngine[], hasGateway: boolean, ingressNamespace: string): void {
+  /** The Argo CD projects, add-ons and ApplicationSets; returns the namespaces its Applications install into. */
+  private bootstrap(engines: PolicyEngine[], hasGateway: boolean, ingressNamespace: string): string[] {
     const spec = this.spec;
     const env = spec.environment;
     const argocd = this.chart('argocd', this.layout.bootstrapDirectory());
@@ -632,6 +643,11 @@ export class KubernetesPlatform extends Construct {
     installed.addCrdConsumer({ name: 'tenants', wave: SyncWave.TENANT_APPS, requiresCrds: tenantCrds });
     new PlatformApplicationSet(argocd, 'PlatformComponents', { layout: this.layout, selection: LayoutSelection.PLATFORM_COMPONENTS, serverSideApply: true });
     new PlatformApplicationSet(argocd, 'Tenants', { layout: this.layout, selection: LayoutSelection.TENANTS });
+    // the destination namespaces of the add-ons' Applications (what Argo CD installs the charts into)
+    return [...new Set(argocd.node.findAll()
+      .filter((c): c is ApiObject => c instanceof ApiObject && c.kind === 'Application')
+      .map((a) => a.toJson()?.spec?.destination?.namespace)
+      .filter((ns): ns is string => typeof ns === 'string' && ns !== ''))].sort();
   }
 
   /** Run every construct's validation (what `app.synth()` would), without writing. */

@@ -55,10 +55,41 @@ describe('KubernetesPlatform (small spec)', () => {
     expect(() => app.synth()).toThrow(/platform\.synth\(\)/);
   });
 
-  test('a policy violation fails synth naming the spec path of the workload', () => {
-    const error = validationErrorOf(() => new KubernetesPlatform(new App(), 'acme', { spec: smallSpec({ policy: { referenceDate: '2025-06-01' } }) }).synth(tempDir()));
-    expect(error.problems.map((p: any) => p.prop)).toEqual(expect.arrayContaining(['manifests[DaemonSet nvidia-gpu/nvidia-device-plugin]']));
-    expect(error.message).toMatch(/LLM-PSS-003/);
+  test('a policy violation fails synth naming the workload; platform namespaces get the platform profile', () => {
+    // nvidia-gpu is a platform namespace: host access is Pod Security's (privileged there), but the
+    // platform profile still enforces the supply-chain rules (PolicyCatalogue.platformActions)
+    const platform = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
+    new ApiObject(platform.chartFor('gpu'), 'Agent', {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'extra-agent', namespace: 'nvidia-gpu' },
+      spec: {
+        selector: { matchLabels: { app: 'a' } },
+        template: {
+          metadata: { labels: { app: 'a' } },
+          spec: { containers: [{ name: 'a', image: 'nvcr.io/nvidia/agent:v1' }], volumes: [{ name: 'h', hostPath: { path: '/var/lib/kubelet' } }] },
+        },
+      },
+    });
+    const error = validationErrorOf(() => platform.synth(tempDir()));
+    expect(error.problems.map((p: any) => p.prop)).toEqual(expect.arrayContaining(['manifests[DaemonSet nvidia-gpu/extra-agent]']));
+    expect(error.message).toMatch(/LLM-IMG-001/);
+    expect(error.message).not.toMatch(/LLM-PSS-003/);
+  });
+
+  test('policies: the platform profile in the platform\'s own namespaces (add-ons included), LoadBalancers in the ingress namespace, no parameter objects to wait for (issue 12 defects 1, 4, 15)', () => {
+    const platform = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
+    const set = platform.policySet;
+    expect(set.platformNamespaces).toEqual(expect.arrayContaining(['argocd', 'istio-ingress', 'istio-system', 'monitoring', 'nvidia-gpu', 'observability']));
+    expect(set.platformNamespaces).not.toContain('search');
+    expect(set.platformNamespaces).not.toContain('kube-system');
+    const lb = (namespace: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'gw', namespace }, spec: { type: 'LoadBalancer' } });
+    expect(set.evaluator().evaluate([lb('istio-ingress')]).ok).toBe(true);
+    expect(set.evaluator().evaluate([lb('search')]).ok).toBe(false);
+    const objects = platform.manifests().map((m) => m.resource);
+    expect(objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'llm-platform-policy')).toEqual([]);
+    expect(objects.some((o) => o.kind === 'Namespace' && o.metadata.name === 'llm-platform-policy')).toBe(false);
+    expect(objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding' && o.spec.paramRef)).toEqual([]);
   });
 
   test('objects added to a tenant chart land in its directory and are policy-checked', () => {
