@@ -279,12 +279,39 @@ describe('steps and summary', () => {
     const out = bootstrap([platformSet(), PLATFORM_PROJECT, cm]);
     expect(layoutDirectoryOf(cm)).toBeUndefined();
     expect(out.summary).toContain('wave 30: prod-tenancy|prod-policies (directories not known) (objects: 1, from ApplicationSet argocd/platform-components)');
-    expect(out.notModelled).toContain('1 object(s) are not mapped to a layout directory: each is assumed synced by the same Application as the other objects of its ApplicationSet (record their directories to check their order)');
+    expect(out.notModelled).toContain('1 object(s) are not mapped to a layout directory: each is assumed synced by the first Application of the layout whose AppProject permits it, or together with the other objects of its ApplicationSet (record their directories to check their order)');
   });
 
   test('generators other than git directories are not modelled', () => {
     const list = { ...platformSet(), spec: { ...platformSet().spec, generators: [{ list: { elements: [] } }] } };
     expect(bootstrap([list]).notModelled).toEqual(['ApplicationSet argocd/platform-components spec.generators[0]: only git directory generators are modelled']);
+  });
+
+  test('an Application of another repository\'s manifests is an add-on, not a directory of the layout', () => {
+    const trainer = application('prod-training-operator', {
+      destination: { namespace: 'kubeflow', server: SERVER },
+      source: { repoURL: 'https://github.com/kubeflow/trainer.git', path: 'manifests/overlays/standalone', targetRevision: 'v1.9.4' },
+      syncPolicy: { syncOptions: ['CreateNamespace=true'] },
+    }, 20);
+    const cm = configMap('kubeflow', 'c');
+    const ctx = ctxOf([root, trainer, platformSet(), PLATFORM_PROJECT, cm]);
+    const model = argoModelOf(ctx);
+    const unit = model.units.find((u) => u.name === 'prod-training-operator')!;
+    expect(unit.path).toBeUndefined();
+    expect(unit.external).toBe('https://github.com/kubeflow/trainer.git manifests/overlays/standalone');
+    expect(model.unitOf.get(cm)?.name).not.toBe('prod-training-operator');
+    expect(checkBootstrap(ctx).summary).toContain('wave 20: prod-training-operator (source https://github.com/kubeflow/trainer.git manifests/overlays/standalone)');
+  });
+
+  test('without directories, an object goes to the first Application of the layout whose AppProject permits it', () => {
+    const dirApp = (name: string, project: string, wave: number) => application(name, { project, destination: { namespace: 'llm-platform-system', server: SERVER }, source: { repoURL: REPO, path: `prod/${name}`, targetRevision: 'main' } }, wave);
+    const mesh = appProject('mesh', { destinations: [{ namespace: '*', server: SERVER }], namespaceResourceWhitelist: [{ group: 'networking.istio.io', kind: '*' }] });
+    const tenancy = appProject('tenancy', { destinations: [{ namespace: '*', server: SERVER }], clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }], namespaceResourceWhitelist: [{ group: '', kind: 'ConfigMap' }] });
+    const vsObj = vs();
+    const ns = namespaceObject('team');
+    const model = argoModelOf(ctxOf([root, dirApp('tenancy', 'tenancy', 28), dirApp('mesh', 'mesh', 35), mesh, tenancy, vsObj, ns]));
+    expect(model.unitOf.get(vsObj)?.name).toBe('mesh');
+    expect(model.unitOf.get(ns)?.name).toBe('tenancy');
   });
 
   test('tenant objects go to the tenant Application by namespace', () => {

@@ -87,6 +87,8 @@ export interface ArgoUnit {
   readonly path?: string;
   /** The Helm chart it installs. */
   readonly chart?: string;
+  /** A source outside the GitOps repository it installs (`https://github.com/kubeflow/trainer.git manifests/overlays/standalone`). */
+  readonly external?: string;
   /** Output objects it syncs. */
   readonly objects: any[];
   /** Derived objects its chart makes. */
@@ -173,6 +175,10 @@ function arr(v: any): any[] {
   return Array.isArray(v) ? v.map((e) => (e && typeof e === 'object' ? e : {})) : [];
 }
 
+function normalizePath(p: any): string {
+  return String(p).replace(/^\.\//, '').replace(/\/+$/, '');
+}
+
 function sourcesOf(app: any): any[] {
   const s = app?.spec?.sources;
   if (Array.isArray(s) && s.length > 0) return s;
@@ -221,6 +227,8 @@ function buildModel(ctx: TwinContext): ArgoModel {
   const notes: string[] = [];
   const units: ArgoUnit[] = [];
   const generatorDirs = new Set<string>();
+  /** The GitOps repository (where the output's directories live): the ApplicationSets' and the root's repoURL. */
+  const gitopsRepos = new Set<string>();
 
   // generated Applications: one per git directory of each generator
   const groups = new Map<any, ArgoUnit>();
@@ -241,6 +249,7 @@ function buildModel(ctx: TwinContext): ArgoModel {
           continue;
         }
         generatorDirs.add(dir);
+        if (g.git.repoURL) gitopsRepos.add(String(g.git.repoURL));
         const spec = tpl.spec ?? {};
         const name = fill(tpl.metadata?.name, values, dir) || dir;
         const opts = syncOptions(spec);
@@ -279,18 +288,30 @@ function buildModel(ctx: TwinContext): ArgoModel {
     }
   }
 
-  // explicit Applications (a directory source of the GitOps repo or a Helm chart)
+  // explicit Applications (a directory source of the GitOps repo, a Helm chart, or another repository's manifests)
   let root: any;
-  for (const app of apps) {
+  const isRootCandidate = (app: any) => {
     const srcs = sourcesOf(app);
-    const chart = srcs.find((s) => s.chart)?.chart;
-    const dirSource = srcs.find((s) => !s.chart && typeof s.path === 'string');
-    const path = dirSource ? String(dirSource.path).replace(/^\.\//, '').replace(/\/+$/, '') : undefined;
     const dest = app.spec?.destination?.namespace ?? '';
-    if (path !== undefined && !chart && !generatorDirs.has(path) && (dest === '' || dest === argocdNamespace)) {
+    const dir = srcs.find((x) => !x.chart && typeof x.path === 'string');
+    return !srcs.some((x) => x.chart) && dir !== undefined && !generatorDirs.has(normalizePath(dir.path)) && (dest === '' || dest === argocdNamespace);
+  };
+  for (const app of apps) {
+    if (root === undefined && isRootCandidate(app)) {
       root = app;
-      continue;
+      const dir = sourcesOf(app).find((x) => typeof x.path === 'string');
+      if (dir?.repoURL) gitopsRepos.add(String(dir.repoURL));
     }
+  }
+  for (const app of apps) {
+    if (app === root) continue;
+    const srcs = sourcesOf(app);
+    const chart = srcs.find((x) => x.chart)?.chart;
+    const dirSource = srcs.find((x) => !x.chart && typeof x.path === 'string');
+    const inGitops = dirSource !== undefined && (gitopsRepos.size === 0 || gitopsRepos.has(String(dirSource.repoURL)));
+    const path = dirSource && inGitops ? normalizePath(dirSource.path) : undefined;
+    const external = dirSource && !inGitops ? `${dirSource.repoURL} ${dirSource.path}` : undefined;
+    const dest = app.spec?.destination?.namespace ?? '';
     units.push({
       id: ObjectIndex.id(app),
       name: app.metadata?.name,
@@ -302,6 +323,7 @@ function buildModel(ctx: TwinContext): ArgoModel {
       wave: waveOf(app),
       path,
       chart,
+      external,
       objects: [],
       derived: [],
       values: {},
@@ -330,6 +352,7 @@ function buildModel(ctx: TwinContext): ArgoModel {
     generatedByNamespace.set(u.namespace, list);
   }
   const platformUnits = directoryUnits.filter((x) => x.kind === 'generated' && !isTenantSet(x));
+  const explicitDirectoryUnits = directoryUnits.filter((x) => x.kind === 'application').sort((a, b) => a.wave - b.wave);
   const byPath = new Map(directoryUnits.map((u) => [u.path, u]));
   const projectOf = (name: string) => index.get('AppProject', argocdNamespace, name);
   for (const o of index.objects) {
@@ -361,6 +384,14 @@ function buildModel(ctx: TwinContext): ArgoModel {
       }
       if (!chosen) chosen = directoryUnits.find((x) => x.namespace === ns && x.kind === 'application');
     }
+    if (!chosen && explicitDirectoryUnits.length > 0) {
+      // directory not known: the first (by wave) Application of the layout whose AppProject may sync it
+      chosen = explicitDirectoryUnits.find((x) => {
+        const project = projectOf(x.project);
+        return permitsKind(project, group, o.kind, !cluster) && (cluster || permitsDestination(project, ns ?? x.namespace, undefined));
+      });
+      if (chosen) unknownDirectories++;
+    }
     if (!chosen) {
       const platform = platformUnits.filter((x) => x.namespace !== ns);
       const set = platform[0]?.source;
@@ -386,7 +417,7 @@ function buildModel(ctx: TwinContext): ArgoModel {
     for (const o of g.objects) unitOf.set(o, units[units.length - 1]);
   }
   if (unknownDirectories > 0) {
-    notes.push(`${unknownDirectories} object(s) are not mapped to a layout directory: each is assumed synced by the same Application as the other objects of its ApplicationSet (record their directories to check their order)`);
+    notes.push(`${unknownDirectories} object(s) are not mapped to a layout directory: each is assumed synced by the first Application of the layout whose AppProject permits it, or together with the other objects of its ApplicationSet (record their directories to check their order)`);
   }
 
   const applicationHealthCheck = healthCheckConfigured(index, argocdNamespace);
@@ -565,10 +596,10 @@ export function checkBootstrap(ctx: TwinContext): CheckOutcome {
     if (!uProject && u.project !== 'default') {
       add({ object: u.kind === 'application' ? u.id : ObjectIndex.id(u.source), field: 'spec.project', problem: `names AppProject '${u.project}', which the output never creates: Argo CD refuses to sync ${u.name}`, value: u.project, fix: `add the AppProject '${u.project}' to the bootstrap directory` });
     }
-    if (u.chart) {
+    if (u.chart || u.external) {
       const r = namespaceReady(u.namespace, u, u.wave);
       if (!r.ok) {
-        add({ object: u.id, field: 'spec.destination.namespace', problem: `installs chart ${u.chart} into a namespace that does not exist when it syncs: ${r.why}`, value: u.namespace, fix: r.provider ? orderFix(r.provider, u, `Namespace ${u.namespace}`) : 'add CreateNamespace=true to spec.syncPolicy.syncOptions or a Namespace object ordered before it' });
+        add({ object: u.id, field: 'spec.destination.namespace', problem: `installs ${u.chart ? `chart ${u.chart}` : u.external} into a namespace that does not exist when it syncs: ${r.why}`, value: u.namespace, fix: r.provider ? orderFix(r.provider, u, `Namespace ${u.namespace}`) : 'add CreateNamespace=true to spec.syncPolicy.syncOptions or a Namespace object ordered before it' });
       }
     }
     for (const o of u.objects) {
@@ -645,6 +676,7 @@ export function checkBootstrap(ctx: TwinContext): CheckOutcome {
     const crdCount = [...u.derived, ...u.objects].filter((x) => x.kind === 'CustomResourceDefinition').length;
     const parts = [
       ...(u.chart ? [`chart ${u.chart}`] : []),
+      ...(u.external ? [`source ${u.external}`] : []),
       ...(crdCount > 0 ? [`CRDs: ${crdCount}`] : []),
       ...(u.objects.length > 0 ? [`objects: ${u.objects.length}`] : []),
       ...(u.kind !== 'application' ? [`from ${ObjectIndex.id(u.source)}`] : []),

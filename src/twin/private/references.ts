@@ -630,7 +630,7 @@ class References {
   public crdsAndProjects(): void {
     const crds = knownCrds(this.ctx);
     const model = argoModelOf(this.ctx);
-    const unrenderedCharts = model.units.filter((u) => u.chart && u.derived.length === 0).map((u) => u.name);
+    const unrenderedCharts = model.units.filter((u) => (u.chart || u.external) && u.derived.length === 0).map((u) => u.name);
     for (const o of this.index.objects) {
       const id = ObjectIndex.id(o);
       const group = groupOf(o.apiVersion);
@@ -638,7 +638,7 @@ class References {
         const crd = crds.of(group, o.kind);
         const version = (o.apiVersion ?? '').split('/')[1];
         if (!crd && unrenderedCharts.length > 0) {
-          this.notModelled.push(`CRD of ${o.kind}.${group}: not found, and the charts of ${unrenderedCharts.join(', ')} were not rendered`);
+          this.notModelled.push(`CRD of ${o.kind}.${group}: not found, and what ${unrenderedCharts.join(', ')} install was not rendered`);
         } else if (!crd) {
           this.result(false, { object: id, field: 'apiVersion', problem: `is a ${o.kind} (${group}), whose CustomResourceDefinition no add-on Application of the output installs: the API server rejects it and Argo CD fails the sync`, value: o.apiVersion, fix: `add the add-on (operator) that owns ${o.kind}.${group}, or remove the object` });
         } else {
