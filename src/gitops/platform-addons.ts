@@ -182,9 +182,10 @@ export class PlatformAddons extends Construct {
     this.configs.push(config);
     this.project.addSourceRepo(config.repository.url);
     // least privilege: the project allows exactly the namespaces and cluster-scoped kinds the add-ons declare
-    this.project.addDestinationNamespace(config.namespace, `${prop}.namespace`);
-    (config.extraNamespaces ?? []).forEach((ns, i) => this.project.addDestinationNamespace(ns, `${prop}.extraNamespaces[${i}]`));
-    (config.clusterResources ?? []).forEach((k, i) => this.project.addClusterResource(k, `${prop}.clusterResources[${i}]`));
+    (config.extraNamespaces ?? []).forEach((ns, i) => Names.validateDns1123Label(`${prop}.extraNamespaces[${i}]`, ns, this));
+    this.project.addDestinationNamespace(config.namespace);
+    (config.extraNamespaces ?? []).forEach((ns) => this.project.addDestinationNamespace(ns));
+    (config.clusterResources ?? []).forEach((k) => this.project.addClusterResource(k));
     if (config.createNamespace ?? true) this.project.addClusterResource({ group: '', kind: 'Namespace' });
     this.renderApplication(config);
     return config;

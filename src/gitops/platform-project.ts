@@ -87,8 +87,8 @@ export class PlatformProject extends Construct {
       }
     });
     for (const c of layout.platformComponents) this.namespaces.add(c.namespace!);
-    (props.destinationNamespaces ?? []).forEach((ns, i) => this.addDestinationNamespace(ns, `destinationNamespaces[${i}]`));
-    (props.clusterResources ?? []).forEach((k, i) => this.addClusterResource(k, `clusterResources[${i}]`));
+    (props.destinationNamespaces ?? []).forEach((ns, i) => this.allowNamespace(ns, `destinationNamespaces[${i}]`));
+    (props.clusterResources ?? []).forEach((k, i) => this.allowKind(k, `clusterResources[${i}]`));
 
     new AppProject(this, 'Resource', {
       metadata: {
@@ -141,7 +141,16 @@ export class PlatformProject extends Construct {
   }
 
   /** Allow one more destination namespace (a literal name) on each environment's cluster. */
-  public addDestinationNamespace(namespace: string, prop: string = 'namespace'): void {
+  public addDestinationNamespace(namespace: string): void {
+    this.allowNamespace(namespace, 'namespace');
+  }
+
+  /** Allow one more cluster-scoped kind (literal group and kind). */
+  public addClusterResource(kind: ResourceKind): void {
+    this.allowKind(kind, 'kind');
+  }
+
+  private allowNamespace(namespace: string, prop: string): void {
     if (typeof namespace !== 'string' || isPattern(namespace)) {
       throw new ValidationError(prop, 'must be one literal namespace, not a pattern', namespace, 'add each namespace the platform deploys to by name', this);
     }
@@ -149,8 +158,7 @@ export class PlatformProject extends Construct {
     this.namespaces.add(namespace);
   }
 
-  /** Allow one more cluster-scoped kind (literal group and kind). */
-  public addClusterResource(kind: ResourceKind, prop: string = 'kind'): void {
+  private allowKind(kind: ResourceKind, prop: string): void {
     if (!kind || typeof kind.group !== 'string' || typeof kind.kind !== 'string' || kind.kind === '' || isPattern(kind.group) || isPattern(kind.kind)) {
       throw new ValidationError(prop, 'must name one group and kind, not a pattern', kind, "list each kind, e.g. { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }", this);
     }
