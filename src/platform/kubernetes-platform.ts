@@ -10,11 +10,13 @@ import { ProblemCollector, ValidationError, ValidationProblem } from '../core/er
 import { GpuPool, IGpuPool } from '../core/gpu-pool';
 import { PlatformLabels } from '../core/labels';
 import { IModelService } from '../core/model-service';
+import { BootstrapApplication } from '../gitops/bootstrap-application';
 import { ChartRepository } from '../gitops/chart-repository';
 import { GitOpsLayout } from '../gitops/gitops-layout';
 import { IPlatformAddon, PlatformAddon } from '../gitops/platform-addon';
 import { PlatformAddons } from '../gitops/platform-addons';
 import { LayoutSelection, PlatformApplicationSet } from '../gitops/platform-application-set';
+import { PlatformComponentApplication } from '../gitops/platform-component-application';
 import { PlatformProject } from '../gitops/platform-project';
 import { SyncWave } from '../gitops/sync-wave';
 import { TenantProject } from '../gitops/tenant-project';
@@ -27,7 +29,7 @@ import { ModelSource } from '../k8s/serving/model-source';
 import { Tenant } from '../k8s/tenancy/tenant';
 import { FineTuningJob } from '../k8s/training/fine-tuning-job';
 import { IngressGateway } from '../mesh/ingress-gateway';
-import { MeshConfig } from '../mesh/mesh-config';
+import { MeshConfig, MeshExtensionProviderType } from '../mesh/mesh-config';
 import { MeshEgress } from '../mesh/mesh-egress';
 import { MeshPrincipal } from '../mesh/mesh-principal';
 import { MeshSecurity } from '../mesh/mesh-security';
@@ -592,27 +594,65 @@ export class KubernetesPlatform extends Construct {
     const env = spec.environment;
     const argocd = this.chart('argocd', this.layout.bootstrapDirectory());
     for (const t of spec.tenants) {
+      // least privilege: the tenant's project whitelists exactly the kinds its objects use (PyTorchJob once it fine-tunes)
       new TenantProject(argocd, `Project-${t.name}`, {
         layout: this.layout,
         tenant: t.name,
+        resources: [],
         roles: [
           { name: 'admin', groups: t.adminGroups ?? [`${t.name}-admins`] },
         ],
-      });
+      }).allowKindsOf(this.chartFor(t.name));
     }
+    // least privilege: the platform project allows the namespaces and cluster-scoped kinds of its components and add-ons
     const project = new PlatformProject(argocd, 'PlatformProject', { layout: this.layout });
+    for (const c of PlatformNames.COMPONENTS) project.allowObjectsOf(this.chartFor(c));
+    // add-on images, mirrored and pinned (spec.images.addons, `<add-on>/<image>`)
+    const pinned = new Map<string, { [image: string]: string }>();
+    for (const [key, ref] of Object.entries(spec.images?.addons ?? {})) {
+      const [addon, image, ...rest] = key.split('/');
+      if (!addon || !image || rest.length > 0) {
+        throw new ValidationError(`images.addons[${key}]`, "must be keyed '<add-on>/<image>'", key, "use e.g. 'istiod/pilot' (gitops.PlatformAddon.imagesOf('istiod') lists the names)");
+      }
+      const known = PlatformAddon.catalogueNames().includes(addon) ? PlatformAddon.imagesOf(addon).map((i) => i.name) : undefined;
+      if (!known || !known.includes(image)) {
+        throw new ValidationError(`images.addons[${key}]`, known ? `is not an image of the '${addon}' add-on` : 'names no add-on of the catalogue', key,
+          known ? `use one of ${known.map((n) => `${addon}/${n}`).join(', ')}` : `use one of ${PlatformAddon.catalogueNames().join(', ')}`);
+      }
+      pinned.set(addon, { ...(pinned.get(addon) ?? {}), [image]: ref });
+    }
+    const images = (addon: string) => pinned.get(addon);
     const addons: IPlatformAddon[] = [];
     const crds: string[] = [];
     if (engines.includes(PolicyEngine.KYVERNO)) {
-      addons.push(PlatformAddon.kyverno());
+      addons.push(PlatformAddon.kyverno({ images: images('kyverno') }));
       crds.push('clusterpolicies.kyverno.io');
     }
     if (engines.includes(PolicyEngine.GATEKEEPER)) {
-      addons.push(PlatformAddon.gatekeeper());
+      addons.push(PlatformAddon.gatekeeper({ images: images('gatekeeper') }));
       crds.push('constrainttemplates.templates.gatekeeper.sh');
     }
-    addons.push(PlatformAddon.istioBase(), PlatformAddon.istiod(), PlatformAddon.certManager(), PlatformAddon.prometheusOperatorCrds(),
-      PlatformAddon.kubePrometheusStack(), PlatformAddon.keda());
+    const mesh = this.meshConfig;
+    addons.push(
+      PlatformAddon.istioBase(),
+      // sidecars redirect traffic through the Istio CNI node agent: no istio-init (NET_ADMIN/NET_RAW) in tenant pods
+      PlatformAddon.istioCni({ images: images('istio-cni') }),
+      PlatformAddon.istiod({
+        images: images('istiod'),
+        registryOnlyEgress: mesh.registryOnlyEgress,
+        enablePrometheusMerge: mesh.prometheusMerge,
+        extensionProviders: mesh.extensionProviders.map((p) => ({
+          name: p.name,
+          openTelemetryTracing: p.type === MeshExtensionProviderType.OPENTELEMETRY_TRACING ? { service: p.service, port: p.port } : undefined,
+          openTelemetryAccessLog: p.type === MeshExtensionProviderType.OPENTELEMETRY_ACCESS_LOG ? { service: p.service, port: p.port } : undefined,
+          prometheus: p.type === MeshExtensionProviderType.PROMETHEUS ? true : undefined,
+        })),
+      }),
+      PlatformAddon.certManager({ images: images('cert-manager') }),
+      PlatformAddon.prometheusOperatorCrds(),
+      PlatformAddon.kubePrometheusStack({ images: images('kube-prometheus-stack') }),
+      PlatformAddon.keda({ images: images('keda') }),
+    );
     crds.push('peerauthentications.security.istio.io', 'servicemonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com');
     if (hasGateway) {
       addons.push(PlatformAddon.helmChart({
@@ -621,33 +661,57 @@ export class KubernetesPlatform extends Construct {
         chart: 'gateway',
         version: ISTIO_VERSION,
         namespace: ingressNamespace,
-        // after istiod (whose injector configures the gateway pods), before the platform components
-        wave: SyncWave.CONTROLLERS + 5,
+        // after istiod (whose injector configures the gateway pods, `image: auto`, with istiod's proxyv2), before the platform components
+        wave: SyncWave.INGRESS,
         dependsOn: ['istiod'],
         values: { labels: { istio: 'ingressgateway' }, serviceAccount: { name: INGRESS_SERVICE_ACCOUNT } },
       }));
     }
     if ((spec.observability?.ampWorkspaceArn || spec.observability?.tracesEndpoint || spec.observability?.logsEndpoint)) {
-      addons.push(PlatformAddon.openTelemetryOperator());
+      addons.push(PlatformAddon.openTelemetryOperator({ images: images('opentelemetry-operator') }));
       crds.push('opentelemetrycollectors.opentelemetry.io');
     }
     if (spec.gpuPools.some((p) => (p.provisioning ?? GpuProvisioning.MANAGED_NODE_GROUP) !== GpuProvisioning.MANAGED_NODE_GROUP)) {
-      addons.push(PlatformAddon.karpenter({ clusterName: this.names.clusterName, interruptionQueue: this.names.karpenterInterruptionQueue }));
+      addons.push(PlatformAddon.karpenter({
+        clusterName: this.names.clusterName, interruptionQueue: this.names.karpenterInterruptionQueue, images: images('karpenter'),
+      }));
       crds.push('nodepools.karpenter.sh');
     }
-    if ((spec.models ?? []).some((m) => m.kserve)) addons.push(PlatformAddon.kserveCrds(), PlatformAddon.kserve());
-    const installed = new PlatformAddons(argocd, 'Addons', { layout: this.layout, project, environment: env, addons });
+    const kserve = (spec.models ?? []).some((m) => m.kserve);
+    // KServe creates no Ingress (it would have no TLS): the mesh's Gateway and VirtualService route to the model
+    if (kserve) addons.push(PlatformAddon.kserveCrds(), PlatformAddon.kserve({ images: images('kserve') }));
+    const training = (spec.fineTuningJobs ?? []).length > 0;
+    if (training) addons.push(PlatformAddon.trainingOperator({ images: images('training-operator') }));
+    const installed = new PlatformAddons(argocd, 'Addons', {
+      layout: this.layout,
+      project,
+      environment: env,
+      addons,
+      // the platform profile of the policy set enforces digests and allowed registries in the add-ons' namespaces
+      requirePinnedImages: true,
+      allowedRegistries: spec.policy?.allowedRegistries ?? [this.names.registryUrl],
+    });
     installed.addCrdConsumer({ name: 'platform-components', wave: SyncWave.POLICIES, requiresCrds: crds.sort() });
     const tenantCrds = ['scaledobjects.keda.sh'];
-    if ((spec.models ?? []).some((m) => m.kserve)) tenantCrds.push('inferenceservices.serving.kserve.io');
+    if (kserve) tenantCrds.push('inferenceservices.serving.kserve.io');
+    if (training) tenantCrds.push('pytorchjobs.kubeflow.org');
     installed.addCrdConsumer({ name: 'tenants', wave: SyncWave.TENANT_APPS, requiresCrds: tenantCrds });
-    new PlatformApplicationSet(argocd, 'PlatformComponents', { layout: this.layout, selection: LayoutSelection.PLATFORM_COMPONENTS, serverSideApply: true });
+    // Each platform component is its own Application, ordered by the root: tenancy (namespaces, among them the
+    // policy parameters') before the policies, the policies before the components whose pods they admit.
+    for (const component of PlatformNames.COMPONENTS) {
+      new PlatformComponentApplication(argocd, `Component-${component}`, {
+        layout: this.layout,
+        project,
+        environment: env,
+        component,
+        wave: component === 'tenancy' ? SyncWave.TENANCY : component === 'policies' ? SyncWave.POLICIES : SyncWave.PLATFORM_COMPONENTS,
+      });
+    }
     new PlatformApplicationSet(argocd, 'Tenants', { layout: this.layout, selection: LayoutSelection.TENANTS });
+    // the app-of-apps root of the bootstrap directory, with the Application health check the waves depend on
+    new BootstrapApplication(argocd, 'Bootstrap', { layout: this.layout, project });
     // the destination namespaces of the add-ons' Applications (what Argo CD installs the charts into)
-    return [...new Set(argocd.node.findAll()
-      .filter((c): c is ApiObject => c instanceof ApiObject && c.kind === 'Application')
-      .map((a) => a.toJson()?.spec?.destination?.namespace)
-      .filter((ns): ns is string => typeof ns === 'string' && ns !== ''))].sort();
+    return [...new Set(installed.addons.map((a) => a.namespace))].sort();
   }
 
   /** Run every construct's validation (what `app.synth()` would), without writing. */
