@@ -433,6 +433,18 @@ describe('TLS credentials', () => {
     expect(f).toEqual([expect.objectContaining({ object: 'Certificate istio-ingress/llm', field: 'spec.issuerRef', problem: "names Issuer 'ca', which the output does not create: cert-manager never issues istio-ingress/llm-tls for Gateway istio-ingress/llm-gateway" })]);
   });
 
+  test('an issuer or Secret declared external is not modelled instead of reported', () => {
+    const c = cert({ name: 'letsencrypt-prod', kind: 'ClusterIssuer' });
+    c.metadata = { ...c.metadata, annotations: { 'llm-platform.io/external-issuer': 'true' } } as any;
+    const out = checkReferences(ctxOf([gateway, c], { pods: [gwPod] }));
+    expect(out.findings).toEqual([]);
+    expect(out.notModelled).toContain("Certificate istio-ingress/llm spec.issuerRef: ClusterIssuer 'letsencrypt-prod' is created outside the output (llm-platform.io/external-issuer)");
+    const external = { ...gateway, metadata: { ...gateway.metadata, annotations: { 'llm-platform.io/external-tls-credential': 'true' } } };
+    const out2 = checkReferences(ctxOf([external], { pods: [gwPod] }));
+    expect(out2.findings).toEqual([]);
+    expect(out2.notModelled).toContain("Gateway istio-ingress/llm-gateway spec.servers[0].tls.credentialName: Secret 'llm-tls' is created outside the output (llm-platform.io/external-tls-credential)");
+  });
+
   test('the Secret must be in the gateway pods\' namespace, not the Gateway\'s', () => {
     const elsewhere = { ...gateway, metadata: { name: 'llm-gateway', namespace: 'mesh-config' } };
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'llm-tls', namespace: 'mesh-config' } };

@@ -8,6 +8,11 @@ import {
 import { CheckOutcome, ObjectIndex, selectorMatches, TwinContext, TwinFinding, TwinPod } from './model';
 import { PromQL } from '../../validation/promql';
 
+/** On a Gateway: its TLS Secrets are created outside the output (External Secrets, a manual Secret); the twin does not look for them. */
+export const EXTERNAL_CREDENTIAL_ANNOTATION = 'llm-platform.io/external-tls-credential';
+/** On a cert-manager Certificate: its Issuer/ClusterIssuer is created outside the output; the twin does not look for it. */
+export const EXTERNAL_ISSUER_ANNOTATION = 'llm-platform.io/external-issuer';
+
 /**
  * The references check: every name an object uses points at something that will exist.
  * - routes: VirtualService destinations -> Service ports; subsets -> DestinationRules and pods; Gateway selectors -> pods;
@@ -598,6 +603,10 @@ class References {
         const name = s.tls?.credentialName;
         if (!name || ['ISTIO_MUTUAL', 'PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes(s.tls?.mode)) return;
         const field = `spec.servers[${si}].tls.credentialName`;
+        if (gw.metadata?.annotations?.[EXTERNAL_CREDENTIAL_ANNOTATION] === 'true') {
+          this.notModelled.push(`${id} ${field}: Secret '${name}' is created outside the output (${EXTERNAL_CREDENTIAL_ANNOTATION})`);
+          return;
+        }
         for (const ns of namespaces) {
           const secret = this.ofKind('Secret').find((o) => o.metadata?.namespace === ns && o.metadata?.name === name)
             ?? this.ofKind('ExternalSecret').find((o) => o.metadata?.namespace === ns && (o.spec?.target?.name ?? o.metadata?.name) === name);
@@ -612,6 +621,11 @@ class References {
           }
           const ref = cert.spec?.issuerRef ?? {};
           const kind = ref.kind ?? 'Issuer';
+          if (cert.metadata?.annotations?.[EXTERNAL_ISSUER_ANNOTATION] === 'true') {
+            this.notModelled.push(`${ObjectIndex.id(cert)} spec.issuerRef: ${kind} '${ref.name}' is created outside the output (${EXTERNAL_ISSUER_ANNOTATION})`);
+            this.result(true);
+            continue;
+          }
           if ((ref.group ?? 'cert-manager.io') !== 'cert-manager.io') {
             this.notModelled.push(`${ObjectIndex.id(cert)} spec.issuerRef: external issuer ${ref.group}/${kind} not modelled`);
             this.result(true);
