@@ -114,7 +114,7 @@ export class PodSecurityAdmission {
     if (v === undefined) throw new ValidationError('version', 'must be "latest" or "v1.<minor>"', version, "use e.g. 'v1.34' or 'latest'");
     if (level === PodSecurityLevel.PRIVILEGED) return [];
     const meta = pod?.metadata && typeof pod.metadata === 'object' ? pod.metadata : {};
-    const spec = pod?.spec && typeof pod.spec === 'object' ? pod.spec : {};
+    const spec = apiDefaults(pod?.spec && typeof pod.spec === 'object' ? pod.spec : {});
     const out: PodSecurityViolation[] = [];
     for (const c of checksAt(level, v)) {
       const r = c.fn(meta, spec);
@@ -177,6 +177,32 @@ export class PodSecurityAdmission {
   }
 
   private constructor() {}
+}
+
+/**
+ * The pod spec as admission sees it, after the API server's defaulting of the fields the checks read
+ * (kubernetes/kubernetes pkg/apis/core/v1/defaults.go): a volume without a source becomes an emptyDir
+ * (`SetDefaults_Volume`), and with hostNetwork every container and init container port without a hostPort
+ * gets its containerPort as hostPort (`SetDefaults_PodSpec`, `defaultHostNetworkPorts`). No copy when
+ * nothing changes.
+ */
+function apiDefaults(spec: any): any {
+  const sourceless = (v: any) => v && typeof v === 'object' && Object.keys(v).every((k) => k === 'name' || v[k] === null || v[k] === undefined);
+  const volumes = list(spec.volumes);
+  const needsVolumes = volumes.some(sourceless);
+  const portsOf = (cs: any) => list(cs).some((c) => list(c?.ports).some((p) => !p?.hostPort && typeof p?.containerPort === 'number'));
+  const needsPorts = spec.hostNetwork === true && (portsOf(spec.containers) || portsOf(spec.initContainers));
+  if (!needsVolumes && !needsPorts) return spec;
+  const out = { ...spec };
+  if (needsVolumes) out.volumes = volumes.map((v) => (sourceless(v) ? { ...v, emptyDir: {} } : v));
+  if (needsPorts) {
+    const withHostPorts = (cs: any) => (Array.isArray(cs) ? cs.map((c) => (c && Array.isArray(c.ports)
+      ? { ...c, ports: c.ports.map((p: any) => (!p?.hostPort && typeof p?.containerPort === 'number' ? { ...p, hostPort: p.containerPort } : p)) }
+      : c)) : cs);
+    out.containers = withHostPorts(spec.containers);
+    out.initContainers = withHostPorts(spec.initContainers);
+  }
+  return out;
 }
 
 function minorOf(v: string): number {

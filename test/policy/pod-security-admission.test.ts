@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { PodSecurityAdmission, PodSecurityLevel } from '../../src/policy';
+import { variant } from './fixtures';
 
 const { BASELINE, RESTRICTED, PRIVILEGED } = PodSecurityLevel;
 const pod = (spec: any, metadata: any = {}) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'search', ...metadata }, spec });
@@ -106,6 +107,19 @@ describe('PodSecurityAdmission (kubernetes/pod-security-admission v0.34.9)', () 
     // seccompProfile_baseline with annotations is the pre-1.19 version of the check
     const version = id === 'seccompProfile_baseline' ? 'v1.18' : undefined;
     expect(detail(p, level, id, version)).toBe(expected);
+  });
+
+  test('the pod is judged after the API server\'s defaulting (pkg/apis/core/v1/defaults.go)', () => {
+    // a volume without a source is an emptyDir (upstream testdata restricted/*/pass/restrictedvolumes0.yaml)
+    const p = hardened();
+    p.spec.volumes = [{ name: 'scratch' }];
+    expect(ids(p, RESTRICTED)).toEqual([]);
+    // with hostNetwork, container ports become host ports
+    const host = pod({ hostNetwork: true, containers: [{ name: 'a', ports: [{ containerPort: 9100 }] }], initContainers: [{ name: 'i', ports: [{ containerPort: 53, hostPort: 0 }] }] });
+    expect(ids(host, BASELINE)).toEqual(['hostNamespaces', 'hostPorts']);
+    expect(detail(host, BASELINE, 'hostPorts')).toBe('containers "i", "a" use hostPorts 53, 9100');
+    expect(host.spec.containers[0].ports[0].hostPort).toBeUndefined(); // the input is not changed
+    expect(ids(variant(host, (h) => h.spec.hostNetwork = false), BASELINE)).toEqual([]);
   });
 
   test('Windows pods are exempt from the restricted Linux-only checks since v1.25, not before', () => {
