@@ -251,6 +251,16 @@ export class TelemetryPipeline extends Construct {
     return this.receivers.some((r) => r.acceptsOtlpGrpc || r.acceptsOtlpHttp);
   }
 
+  /**
+   * Whether OTLP of this signal is accepted: a pipeline of the signal reads an OTLP receiver (the
+   * collector refuses OTLP data of a signal no pipeline takes). Istio's `otel` access-log provider sends
+   * logs, its `otel-tracing` provider traces.
+   */
+  public acceptsOtlp(signal: TelemetrySignal): boolean {
+    const otlp = new Set(this.receivers.filter((r) => r.acceptsOtlpGrpc || r.acceptsOtlpHttp).map((r) => r.componentId));
+    return this.pipelines.some((p) => p.signal === signal && p.receivers.some((id) => otlp.has(id)));
+  }
+
   /** Add a receiver. */
   public addReceiver(receiver: CollectorReceiver): void {
     this.addComponent('receiver', this.receivers, receiver);

@@ -352,9 +352,12 @@ export class KubernetesPlatform extends Construct {
       });
     }
     // Access logs and spans from every sidecar to the collector (providers `otel`, `otel-tracing`).
+    // Only the signals the collector takes over OTLP: it refuses data of a signal no pipeline reads.
     const telemetry = new MeshTelemetry(mesh, 'MeshTelemetry', {
       tracingSamplingPercentage: meshSpec.tracingSamplingPercentage,
       otelCollectorService: collector?.receivesOtlp ? collector.serviceHost : undefined,
+      accessLogProviders: collector?.acceptsOtlp(TelemetrySignal.LOGS) ? ['otel'] : [],
+      tracingProviders: collector?.acceptsOtlp(TelemetrySignal.TRACES) ? ['otel-tracing'] : [],
     });
     this.meshConfig = new MeshConfig({ extensionProviders: telemetry.extensionProviders });
 

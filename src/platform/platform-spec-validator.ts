@@ -566,6 +566,9 @@ class SpecChecks {
     if (m.tracingSamplingPercentage !== undefined) {
       c.check(m.tracingSamplingPercentage >= 0 && m.tracingSamplingPercentage <= 100, 'mesh.tracingSamplingPercentage', 'must be between 0 and 100',
         m.tracingSamplingPercentage, 'use e.g. 1');
+      // The sidecars' spans go to the telemetry gateway, which takes traces only with a traces exporter.
+      c.check(spec.observability?.tracesEndpoint !== undefined, 'mesh.tracingSamplingPercentage', 'samples traces that nothing receives (no observability.tracesEndpoint)',
+        m.tracingSamplingPercentage, "set 'observability.tracesEndpoint' or drop 'mesh.tracingSamplingPercentage'");
     }
   }
 

@@ -166,6 +166,9 @@ describe('TelemetryPipeline', () => {
       expect(collector.spec.replicas).toBe(1);
       expect(pipeline.scrapesTargets).toBe(true);
       expect(pipeline.receivesOtlp).toBe(true);
+      expect(pipeline.acceptsOtlp(TelemetrySignal.METRICS)).toBe(true);
+      expect(pipeline.acceptsOtlp(TelemetrySignal.TRACES)).toBe(true);
+      expect(pipeline.acceptsOtlp(TelemetrySignal.LOGS)).toBe(false);
       const otlpOnly = synthPipeline({
         receivers: [CollectorReceiver.otlp()],
         exporters: [CollectorExporter.otlpHttp({ endpoint: 'https://otlp.example.com' })],
