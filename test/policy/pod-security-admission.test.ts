@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { PodSecurityAdmission, PodSecurityLevel } from '../../src/policy';
 import { variant } from './fixtures';
+import { PodSecurityAdmission, PodSecurityLevel } from '../../src/policy';
 
 const { BASELINE, RESTRICTED, PRIVILEGED } = PodSecurityLevel;
 const pod = (spec: any, metadata: any = {}) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'search', ...metadata }, spec });
