@@ -197,6 +197,12 @@ describe('defect 8: PyTorchJobs need the training operator, its whitelist entry 
       new TenantProject(c, 'search', { layout, tenant: 'search', resources: [] }).allowKindsOf(tenantChart(withJob));
     }), 'AppProject').spec.namespaceResourceWhitelist;
     expect(whitelist(false)).toEqual([{ group: 'apps', kind: 'Deployment' }]);
+    // a tenant with no objects gets an empty list, which Argo CD reads as "nothing" (an absent list would allow
+    // every namespaced kind: argoproj/argo-cd v3.5.1 pkg/apis/application/v1alpha1/app_project_types.go IsGroupKindNamePermitted)
+    const empty = findObject(synthChart((c) => {
+      new TenantProject(c, 'search', { layout, tenant: 'search', resources: [] }).allowKindsOf(new Chart(Testing.app(), 'nothing'));
+    }), 'AppProject').spec;
+    expect(empty.namespaceResourceWhitelist).toEqual([]);
     expect(whitelist(true)).toEqual([{ group: 'apps', kind: 'Deployment' }, { group: 'kubeflow.org', kind: 'PyTorchJob' }]);
     // objects added after the project still count (read at synth)
     const late = tenantChart(false);
