@@ -1,0 +1,65 @@
+import { CheckOutcome, TwinContext, TwinFinding, TwinPod } from './model';
+import { podSecurityViolations } from './pod-security';
+
+/**
+ * Admission of the pods that will exist: each pod of the inventory (controller-, operator- and add-on-made,
+ * after Istio sidecar injection) is evaluated, as the API server would admit it, by the Pod Security level
+ * of its namespace (`pod-security.kubernetes.io/enforce`) and by the enforce policy set with its
+ * exceptions.
+ */
+export function checkAdmission(ctx: TwinContext): CheckOutcome {
+  const findings: TwinFinding[] = [];
+  const notModelled: string[] = [];
+  const namespaces = namespaceObjects(ctx);
+  let passed = 0;
+  for (const pod of ctx.pods) {
+    const before = findings.length;
+    const ns = namespaces.get(pod.namespace);
+    for (const v of podSecurityViolations(pod.pod, ns)) {
+      findings.push({
+        check: 'admission',
+        object: pod.owner,
+        field: pod.templatePath,
+        problem: `makes pods that Pod Security admission denies in namespace ${pod.namespace} (enforce ${v.level}${madeHow(pod)}): ${v.reason}`,
+        value: v.value,
+        fix: fixFor(pod, `lower the namespace's pod-security.kubernetes.io/enforce level only if the workload truly needs it, else ${v.fix}`),
+      });
+    }
+    if (ctx.options.policy) {
+      const report = ctx.options.policy.evaluate([pod.pod], { namespaces: [...namespaces.values()] });
+      for (const v of report.errors) {
+        findings.push({
+          check: 'admission',
+          object: pod.owner,
+          field: pod.templatePath,
+          problem: `makes pods that ${v.ruleId} (${v.title}) denies${madeHow(pod)}: ${v.message}`,
+          value: undefined,
+          fix: fixFor(pod, `make the pod comply, or add a policy exception (owner, reason, expiry) for ${v.ruleId} that covers the pods`),
+        });
+      }
+    }
+    if (findings.length === before) passed++;
+  }
+  return { check: 'admission', checked: ctx.pods.length, passed, findings, notModelled, summary: [] };
+}
+
+/** Every Namespace of the output and the ones add-ons and operators create. */
+function namespaceObjects(ctx: TwinContext): Map<string, any> {
+  const out = new Map<string, any>();
+  for (const n of ctx.derived) if (n?.kind === 'Namespace' && n.metadata?.name) out.set(n.metadata.name, n);
+  for (const n of ctx.index.ofKind('Namespace')) if (n.metadata?.name) out.set(n.metadata.name, n);
+  return out;
+}
+
+function madeHow(pod: TwinPod): string {
+  const how = pod.origin === 'addon' ? ' (the add-on\'s own pods from its pinned chart' : pod.origin === 'operator' ? ' (pods the operator builds' : '';
+  const mutations = pod.mutations.length > 0 ? `after ${pod.mutations.join(', ')}` : '';
+  if (how && mutations) return `${how}, ${mutations})`;
+  if (how) return `${how})`;
+  return mutations ? ` (${mutations})` : '';
+}
+
+function fixFor(pod: TwinPod, fix: string): string {
+  if (pod.origin === 'addon') return `set the add-on's chart values so its pods comply, or scope the rule away from the add-on's namespace ${pod.namespace}; else ${fix}`;
+  return fix;
+}
