@@ -182,7 +182,8 @@ export const spec: PlatformSpec = {
     ingressHosts: ['llm.acme.example.com'],
     tlsCredentialName: 'llm-acme-example-com-tls',
     // cert-manager issues and renews the gateway's certificate into that Secret.
-    tlsIssuer: { kind: 'ClusterIssuer', name: 'letsencrypt-prod' },
+    // The account's ACME ClusterIssuer (Route 53 DNS01) is set up with cert-manager, outside this platform.
+    tlsIssuer: { kind: 'ClusterIssuer', name: 'letsencrypt-prod', external: true },
     tracingSamplingPercentage: 5,
   },
   gitops: { repoUrl: 'https://git.example.com/acme/platform-gitops.git' },

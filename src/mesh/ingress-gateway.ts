@@ -37,6 +37,15 @@ export interface CertificateIssuerReference {
    * @default 'cert-manager.io'
    */
   readonly group?: string;
+  /**
+   * Whether the issuer is created outside this output (by the cluster's cert-manager set-up, e.g. an ACME
+   * ClusterIssuer with the account's DNS01 solver). The Certificate then carries the annotation
+   * `llm-platform.io/external-issuer: "true"` and the platform twin lists the issuer as not modelled
+   * instead of requiring it in the output.
+   *
+   * @default false - the issuer must be among the synthesized objects
+   */
+  readonly external?: boolean;
 }
 
 /**
@@ -229,14 +238,20 @@ export class IngressGateway extends Construct {
       if (!Names.isDns1123Subdomain(group)) {
         throw new ValidationError('tlsIssuer.group', 'must be an API group', group, "use 'cert-manager.io'", this);
       }
-      this.tlsIssuer = { name: issuer.name, kind, group };
+      this.tlsIssuer = { name: issuer.name, kind, group, external: issuer.external === true };
       // cert-manager.io/v1 Certificate (schemas/crds/cert-manager): cert-manager writes the signed
       // certificate and key to `secretName` as a kubernetes.io/tls Secret, which is the form the Istio
       // gateway's `credentialName` reads.
       new ApiObject(this, 'Certificate', {
         apiVersion: 'cert-manager.io/v1',
         kind: 'Certificate',
-        metadata: { name: this.credentialName, namespace: this.namespace, labels: meshLabels({ component: 'ingress-gateway', name: this.name }) },
+        metadata: {
+          name: this.credentialName,
+          namespace: this.namespace,
+          labels: meshLabels({ component: 'ingress-gateway', name: this.name }),
+          // Read by the platform twin (src/twin/private/references.ts EXTERNAL_ISSUER_ANNOTATION).
+          annotations: issuer.external === true ? { 'llm-platform.io/external-issuer': 'true' } : undefined,
+        },
         spec: {
           secretName: this.credentialName,
           dnsNames: this.hosts,
@@ -246,7 +261,13 @@ export class IngressGateway extends Construct {
       });
     }
     new Gateway(this, 'Resource', {
-      metadata: { name: this.name, namespace: this.namespace, labels: meshLabels({ component: 'ingress-gateway', name: this.name }) },
+      metadata: {
+        name: this.name,
+        namespace: this.namespace,
+        labels: meshLabels({ component: 'ingress-gateway', name: this.name }),
+        // Read by the platform twin (src/twin/private/references.ts EXTERNAL_CREDENTIAL_ANNOTATION).
+        annotations: props.externalCredential ? { 'llm-platform.io/external-tls-credential': 'true' } : undefined,
+      },
       spec: { selector: this.selector, servers },
     });
   }

@@ -159,7 +159,24 @@ describe('IngressGateway', () => {
         privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
       });
       expect(findObject(objects, 'Gateway').spec.servers[0].tls.credentialName).toBe(cert.spec.secretName);
-      expect(gw.tlsIssuer).toEqual({ name: 'letsencrypt-prod', kind: 'ClusterIssuer', group: 'cert-manager.io' });
+      expect(gw.tlsIssuer).toEqual({ name: 'letsencrypt-prod', kind: 'ClusterIssuer', group: 'cert-manager.io', external: false });
+      // the issuer is expected in the output (the platform twin checks it): no external annotation
+      expect(cert.metadata.annotations).toBeUndefined();
+    });
+
+    test('an issuer set up outside the output is declared on the Certificate, for the platform twin', () => {
+      const objects = synthChart((chart) => {
+        new IngressGateway(chart, 'G', { hosts: ['llm.example.com'], credentialName: 'llm-tls', tlsIssuer: { name: 'letsencrypt-prod', external: true } });
+      });
+      expect(findObject(objects, 'Certificate', 'llm-tls').metadata.annotations).toEqual({ 'llm-platform.io/external-issuer': 'true' });
+      expect(findObject(objects, 'Gateway').metadata.annotations).toBeUndefined();
+    });
+
+    test('an external credential is declared on the Gateway, for the platform twin', () => {
+      const objects = synthChart((chart) => {
+        new IngressGateway(chart, 'G', props);
+      });
+      expect(findObject(objects, 'Gateway').metadata.annotations).toEqual({ 'llm-platform.io/external-tls-credential': 'true' });
     });
 
     test('a namespaced Issuer and an external issuer group are passed through', () => {
