@@ -102,10 +102,11 @@ function provisioningText(p: GpuPoolSpec): string {
   switch (p.provisioning ?? GpuProvisioning.MANAGED_NODE_GROUP) {
     case GpuProvisioning.KARPENTER:
       return `0..${p.maxNodes} nodes, Karpenter`;
+    // A managed node group keeps its desired size: the platform installs no cluster autoscaler.
     case GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER:
-      return `${min}..${p.maxNodes} nodes managed + up to ${p.maxNodes} Karpenter`;
+      return `${plural(p.desiredNodes ?? min, 'node')} managed + up to ${p.maxNodes} Karpenter`;
     default:
-      return `${min}..${p.maxNodes} nodes, managed node group`;
+      return `${plural(p.desiredNodes ?? min, 'node')}, managed node group`;
   }
 }
 
@@ -205,10 +206,11 @@ function build(spec: PlatformSpec): DiagramGraph {
   }
   if (ecr) for (const p of pools) g.edge(ecr, poolIds.get(p.name)!, 'image pull', EdgeStyle.DASHED);
 
-  // Argo CD: the two ApplicationSets over the layout, the add-ons.
-  const argo = g.group(eks, g.id('grp', 'argocd'), 'Argo CD (argocd/)');
+  // Argo CD: the app-of-apps root over argocd/, one Application per platform component (ordered by sync
+  // wave), the tenants' ApplicationSet, the add-ons.
+  const argo = g.group(eks, g.id('grp', 'argocd'), 'Argo CD (argocd/, root Application bootstrap)');
   const platformSet = g.node(argo, g.id('argocd', 'appset', 'platform'),
-    ['ApplicationSet platform-components', `${env}/{${PlatformNames.COMPONENTS.join(',')}}`], NodeClass.GITOPS, NodeShape.SUBROUTINE);
+    ['Applications per component', `${env}/{${PlatformNames.COMPONENTS.join(',')}}, by sync wave`], NodeClass.GITOPS, NodeShape.SUBROUTINE);
   const tenantSet = g.node(argo, g.id('argocd', 'appset', 'tenants'),
     ['ApplicationSet tenants', `${env}/<tenant>, ${plural(tenants.length, 'AppProject')}`], NodeClass.GITOPS, NodeShape.SUBROUTINE);
   const addons = g.node(argo, g.id('argocd', 'addons'), ['Add-ons', ...addonNames(spec, engines, hasGateway)], NodeClass.GITOPS, NodeShape.SUBROUTINE);
@@ -338,12 +340,13 @@ function addonNames(spec: PlatformSpec, engines: PolicyEngine[], hasGateway: boo
   const out: string[] = [];
   if (engines.includes(PolicyEngine.KYVERNO)) out.push('kyverno');
   if (engines.includes(PolicyEngine.GATEKEEPER)) out.push('gatekeeper');
-  out.push('istio-base', 'istiod', 'cert-manager', 'prometheus-operator-crds', 'kube-prometheus-stack', 'keda');
+  out.push('istio-base', 'istio-cni', 'istiod', 'cert-manager', 'prometheus-operator-crds', 'kube-prometheus-stack', 'keda');
   if (hasGateway) out.push('istio-ingress');
   const o = spec.observability ?? {};
   if (o.ampWorkspaceArn || o.tracesEndpoint || o.logsEndpoint) out.push('opentelemetry-operator');
   if (spec.gpuPools.some(usesKarpenter)) out.push('karpenter');
-  if ((spec.models ?? []).some((m) => m.kserve)) out.push('kserve-crds', 'kserve');
+  if ((spec.models ?? []).some((m) => m.kserve)) out.push('kserve-crd', 'kserve');
+  if ((spec.fineTuningJobs ?? []).length > 0) out.push('training-operator');
   // Three per line keeps the node narrow.
   const lines: string[] = [];
   for (let i = 0; i < out.length; i += 3) lines.push(out.slice(i, i + 3).join(', '));

@@ -235,14 +235,14 @@ describe('PlatformDiagram (reference platform)', () => {
       'GPU pool a10g',
       'g5.2xlarge: 1 x A10G 24 GiB',
       'g5.4xlarge: 1 x A10G 24 GiB',
-      '2..16 nodes managed + up to 16 Karpenter, on-demand',
+      '2 nodes managed + up to 16 Karpenter, on-demand',
       // 2 managed nodes (no autoscaler) + 16 Karpenter; max replicas plus rollout surges
       'capacity 18 GPUs, requested 17',
     ].join('\n'));
     expect(mermaidLabel(m, 'pool_l40s')).toBe([
       'GPU pool l40s',
       'g6e.12xlarge: 4 x L40S 48 GiB',
-      '1..4 nodes managed + up to 4 Karpenter, on-demand',
+      '1 node managed + up to 4 Karpenter, on-demand',
       'capacity 20 GPUs, requested 20',
     ].join('\n'));
     expect(hasEdge(m, 'karpenter', 'pool_a10g', 'NodePool + EC2NodeClass')).toBe(true);
