@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { spec } from '../../examples/reference/platform';
-import { findChart, helmBinary, OUT_DIR, renderAll } from '../../projenrc/render-addons';
+import { findChart, helmBinary, OUT_DIR, renderAll, vendoredChartSources } from '../../projenrc/render-addons';
 import { KubernetesPlatform } from '../../src/platform';
 import {
   addonObjectsOf, addonObjectsWith, applicationChartSources, helmMerge, kustomizationKey, MADE_BY, valueDifferences, valuesHash, vendoredChart,
@@ -477,5 +477,14 @@ describe('the vendored renders are what helm renders today', () => {
     const result = renderAll(helm!, sources);
     expect(result.missing).toEqual([]);
     expect(result.files.get('karpenter-1.14.1.json')).toBe(fs.readFileSync(file, 'utf-8'));
+  }, 60_000);
+
+  (helm ? test : test.skip)('the training operator kustomization re-built with its committed settings gives the committed file', () => {
+    const file = 'trainer_manifests_overlays_standalone-v1.9.4.json';
+    const sources = vendoredChartSources().filter((s) => s.chart === 'trainer/manifests/overlays/standalone' && s.version === 'v1.9.4');
+    expect(sources).toHaveLength(1);
+    const result = renderAll(helm!, sources);
+    expect(result.missing).toEqual([]);
+    expect(result.files.get(file)).toBe(fs.readFileSync(path.join(OUT_DIR, file), 'utf-8'));
   }, 60_000);
 });
