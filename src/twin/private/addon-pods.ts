@@ -1,14 +1,18 @@
 /**
- * The add-ons' own pods and objects: what the Helm charts that the output's Argo CD Applications install
- * put on the cluster, read from renders vendored under `schemas/upstream/addons/` (one JSON per chart and
- * version, written by `npx projen twin:addons` = projenrc/render-addons.ts with `helm template` over the
- * pinned charts and exactly the values the library's add-on catalogue emits; see its SOURCES.md).
+ * The add-ons' own pods and objects: what the Helm charts (and kustomizations) that the output's Argo CD
+ * Applications install put on the cluster, read from renders vendored under `schemas/upstream/addons/` (one JSON
+ * per chart and version, written by `npx projen twin:addons` = projenrc/render-addons.ts with `helm template` /
+ * `kubectl kustomize` over the pinned sources and exactly the values the library's add-on catalogue emits; see
+ * its SOURCES.md).
  *
- * For each Application source with a chart, the render of that chart and version whose values are the
- * Application's values is used as is. When the values differ, the differences the twin can model are
- * applied (image registry/repository/tag/digest at the value paths the render script found by probing the
- * chart, a destination namespace other than the render's) and every other difference is reported as not
- * modelled, as is any Application whose chart or version has no vendored render. Never throws.
+ * For each Application source with a chart (or a path with `kustomize` settings), the render of that chart and
+ * version whose values are the Application's values is used as is. When the values differ, the differences the
+ * twin can model are applied (image registry/repository/tag/digest at the value paths the render script found
+ * by probing the chart, a destination namespace other than the render's) and every other difference is
+ * reported as not modelled, as is any Application whose chart or version has no vendored render. Helm hooks
+ * follow Argo CD (install/upgrade hooks are pods of the sync, test hooks are skipped, delete hooks reported);
+ * pods that an operator makes from a chart's custom resources (Prometheus, Alertmanager) are reported. Plain
+ * manifest directories (the platform's own components) are the output's own objects. Never throws.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
