@@ -351,13 +351,19 @@ const ISTIO_DEFAULTS = '_internal_defaults_do_not_set.';
  * Image values by dotted path (registry/repository/tag/digest/hub/image strings): the non-empty ones with
  * their value, and the empty ones ('' or null, where a chart falls back to something else) as ''.
  */
-function imageLeaves(values: any, prefix = '', out: Map<string, string> = new Map()): Map<string, string> {
+function imageLeaves(values: any, prefix = '', out: Map<string, string> = new Map(), fromDefaults = false): Map<string, string> {
   if (!values || typeof values !== 'object' || Array.isArray(values)) return out;
   for (const k of Object.keys(values).sort()) {
     const v = values[k];
-    const p = (prefix ? `${prefix}.${k}` : k).replace(ISTIO_DEFAULTS, '');
-    if (v && typeof v === 'object' && !Array.isArray(v)) {imageLeaves(v, p, out);} else if (IMAGE_KEYS.has(k) && !k.includes('.') && (typeof v === 'string' || (typeof v === 'number' && k === 'tag') || (v === null && k !== 'image'))) {
-      if (!out.has(p) || out.get(p) === '') out.set(p, v === null ? '' : String(v));
+    const full = prefix ? `${prefix}.${k}` : k;
+    // Istio's defaults sit under ISTIO_DEFAULTS; the user's value at the same path (without it) wins.
+    const defaults = fromDefaults || `${full}.`.startsWith(ISTIO_DEFAULTS);
+    const p = full.replace(ISTIO_DEFAULTS, '');
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      imageLeaves(v, full, out, defaults);
+    } else if (IMAGE_KEYS.has(k) && !k.includes('.') && (typeof v === 'string' || (typeof v === 'number' && k === 'tag') || (v === null && k !== 'image'))) {
+      const value = v === null ? '' : String(v);
+      if (!defaults || !out.has(p) || out.get(p) === '') out.set(p, value);
     }
   }
   return out;
@@ -376,14 +382,15 @@ function setPath(values: any, dotted: string, value: string): any {
 }
 
 /**
- * A marker in place of an image value, shaped like it so templates that parse versions still render:
- * `v1.2.3` -> `v1.2.3+zzq007zz` (semver build metadata), `sha256:..` -> `sha256:zzq007zz`.
+ * A marker in place of an image value, shaped like it so templates that test or parse the value take the same
+ * branch: `v1.2.3` -> `v1.2.3+zzq007zz` (semver build metadata), `sha256:..` -> `sha256:zzq007zz`, a value with
+ * `/`, `:` or `@` (a whole reference, which charts detect with `contains "/"`) keeps those separators.
  */
 function marker(i: number, original: string): string {
   const tag = `zzq${String(i).padStart(3, '0')}zz`;
   if (/^v?\d+\.\d+\.\d+([-.][0-9A-Za-z.-]+)?$/.test(original)) return `${original}+${tag}`;
   if (original.startsWith('sha256:')) return `sha256:${tag}`;
-  return tag;
+  return `${tag}${original.includes('/') ? '/zzq' : ''}${original.includes(':') ? ':zzq' : ''}${original.includes('@') ? '@zzq' : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------
