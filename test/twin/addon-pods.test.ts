@@ -209,6 +209,15 @@ describe('Applications against the vendored renders', () => {
     expect(out.pods[0].mutations[1]).toBe(`image of controller from the Application's values (${original} -> registry.example.com/karpenter:1.14.1@${digest})`);
   });
 
+  test('a whole image reference (istiod `image`, which the chart takes verbatim when it holds a /)', () => {
+    const r = render('istiod', '1.30.3');
+    expect(r.workloads[0].images.discovery.pattern).toBe('{image}');
+    const ref = `registry.example.com/istio/pilot@sha256:${'e'.repeat(64)}`;
+    const out = run(application('prod-istiod', 'istiod', '1.30.3', r.namespace, { ...r.values, image: ref }, { releaseName: r.releaseName }));
+    expect(out.notModelled).toEqual([]);
+    expect(container(out.pods[0], 'discovery').image).toBe(ref);
+  });
+
   test('a registry value applies to every container made of it (kube-prometheus-stack admission jobs)', () => {
     const r = render('kube-prometheus-stack', '77.11.1');
     const registry = r.imageValues['prometheusOperator.admissionWebhooks.patch.image.registry'];
