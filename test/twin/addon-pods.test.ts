@@ -110,7 +110,12 @@ describe('the reference platform', () => {
     const istiod = podOf('prod-istiod', 'istio-system/istiod');
     expect(istiod.namespace).toBe('istio-system');
     expect(istiod.namePrefix).toBe('istiod-');
-    expect(istiod.pod.metadata.generateName).toBe('istiod-');
+    // the ReplicaSet's pods: generateName <replicaset>-, owned by the ReplicaSet istiod-<pod-template-hash>
+    const rs = istiod.pod.metadata.ownerReferences[0].name;
+    expect(rs).toMatch(/^istiod-[bcdfghjklmnpqrstvwxz2456789]+$/);
+    expect(istiod.pod.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs, controller: true, blockOwnerDeletion: true }]);
+    expect(istiod.pod.metadata.labels['pod-template-hash']).toBe(rs.slice('istiod-'.length));
+    expect(istiod.pod.metadata.generateName).toBe(`${rs}-`);
     expect(istiod.templatePath).toBe('spec.source[istiod@1.30.3].Deployment[istio-system/istiod].spec.template');
     const discovery = container(istiod, 'discovery');
     expect(discovery.image).toMatch(/(^|\/)pilot(:1\.30\.3)?(@sha256:[0-9a-f]{64})?$/);

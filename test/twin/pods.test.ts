@@ -2,6 +2,7 @@ import { App } from 'cdk8s';
 import { spec } from '../../examples/reference/platform';
 import { KubernetesPlatform } from '../../src/platform';
 import { ObjectIndex, ResolvedTwinOptions } from '../../src/twin/private/model';
+import { podOwnership, podTemplateHash } from '../../src/twin/private/operators';
 import { autoscalerFor, workloadPodsOf } from '../../src/twin/private/pods';
 
 const OPTIONS: ResolvedTwinOptions = { pools: [], systemNamespaces: [], registries: [], podIdentityServiceAccounts: [] };
@@ -44,10 +45,19 @@ describe('built-in controllers', () => {
     expect(r.pods).toHaveLength(1);
     const p = r.pods[0];
     expect(p).toMatchObject({ owner: 'Deployment apps/web', origin: 'controller', namespace: 'apps', namePrefix: 'web-', templatePath: 'spec.template', minReplicas: 3, maxReplicas: 3, mutations: [] });
+    const hash = podTemplateHash(TEMPLATE);
+    expect(hash).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]{1,10}$/);
     expect(p.pod).toEqual({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { namespace: 'apps', generateName: 'web-', labels: { 'app.kubernetes.io/name': 'web', 'app': 'web' }, annotations: { note: 'x' } },
+      metadata: {
+        namespace: 'apps',
+        // the ReplicaSet's pods: generateName <replicaset>-, the pod-template-hash label, owned by the ReplicaSet
+        generateName: `web-${hash}-`,
+        labels: { 'app.kubernetes.io/name': 'web', 'app': 'web', 'pod-template-hash': hash },
+        annotations: { note: 'x' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `web-${hash}`, controller: true, blockOwnerDeletion: true }],
+      },
       spec: TEMPLATE.spec,
     });
     expect(p.ownerObject.kind).toBe('Deployment');
@@ -95,6 +105,68 @@ describe('built-in controllers', () => {
     const r = run([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'broken', namespace: 'apps' } }, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' }, spec: 'x' }]);
     expect(r.pods).toEqual([]);
     expect(r.notModelled).toEqual(['Deployment apps/broken: no spec.template.spec, no pods modelled', 'CronJob c: no spec.jobTemplate.spec.template.spec, no pods modelled']);
+  });
+});
+
+describe('ownerReferences: what each controller sets on the pods it creates', () => {
+  const ref = (apiVersion: string, kind: string, name: string) => [{ apiVersion, kind, name, controller: true, blockOwnerDeletion: true }];
+
+  test('DaemonSet, StatefulSet, Job and ReplicaSet pods are owned by the workload itself, without pod-template-hash', () => {
+    for (const [kind, apiVersion] of [['DaemonSet', 'apps/v1'], ['StatefulSet', 'apps/v1'], ['Job', 'batch/v1'], ['ReplicaSet', 'apps/v1']]) {
+      const p = run([workload(kind)]).pods[0];
+      expect(p.pod.metadata.ownerReferences).toEqual(ref(apiVersion, kind, 'web'));
+      expect(p.pod.metadata.labels['pod-template-hash']).toBeUndefined();
+    }
+    // the DaemonSet/Job keep generateName <workload>-, the StatefulSet its ordinal name
+    expect(run([workload('DaemonSet')]).pods[0].pod.metadata.generateName).toBe('web-');
+    expect(run([workload('StatefulSet')]).pods[0].pod.metadata.name).toBe('web-0');
+  });
+
+  test('a CronJob\'s pods are owned by the Job of a run, <cronjob>-<scheduled minute>', () => {
+    const p = run([workload('CronJob')]).pods[0];
+    expect(p.pod.metadata.ownerReferences).toEqual(ref('batch/v1', 'Job', 'web-00000000'));
+    expect(p.pod.metadata.generateName).toBe('web-00000000-');
+  });
+
+  test('a Deployment\'s ReplicaSet name changes with the template (pod-template-hash), not with the Deployment\'s replicas', () => {
+    const a = run([workload('Deployment')]).pods[0].pod.metadata.ownerReferences[0].name;
+    expect(run([workload('Deployment', { replicas: 7 })]).pods[0].pod.metadata.ownerReferences[0].name).toBe(a);
+    const changed = workload('Deployment');
+    changed.spec.template = { ...TEMPLATE, metadata: { ...TEMPLATE.metadata, annotations: { note: 'y' } } };
+    expect(run([changed]).pods[0].pod.metadata.ownerReferences[0].name).not.toBe(a);
+    expect(run([changed]).pods[0].pod.metadata.ownerReferences[0].name).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]+$/);
+  });
+
+  test('a bare Pod keeps its own ownerReferences (none here); podOwnership of a Pod or a nameless workload gives none', () => {
+    const bare = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'apps' }, spec: { containers: [{ name: 'c', image: 'i' }] } };
+    expect(run([bare]).pods[0].pod.metadata.ownerReferences).toBeUndefined();
+    const owned = { ...bare, metadata: { ...bare.metadata, ownerReferences: ref('v1', 'Node', 'n1') } };
+    expect(run([owned]).pods[0].pod.metadata.ownerReferences).toEqual(ref('v1', 'Node', 'n1'));
+    expect(podOwnership({ apiVersion: 'v1', kind: 'Pod', name: 'p' }, {})).toEqual({ ownerReferences: [], labels: {} });
+    expect(podOwnership({ apiVersion: 'apps/v1', kind: 'Deployment', name: '' }, {})).toEqual({ ownerReferences: [], labels: {} });
+  });
+
+  test('operators: KServe predictor pods by the ReplicaSet of <isvc>-predictor, PyTorchJob pods by the PyTorchJob, collector pods by the ReplicaSet of <name>-collector (StatefulSet/DaemonSet directly)', () => {
+    const isvc = {
+      apiVersion: 'serving.kserve.io/v1beta1',
+      kind: 'InferenceService',
+      metadata: { name: 'm', namespace: 'apps', annotations: { 'serving.kserve.io/deploymentMode': 'RawDeployment' } },
+      spec: { predictor: { containers: [{ name: 'kserve-container', image: 'x' }] } },
+    };
+    const job = { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', metadata: { name: 'j', namespace: 'apps' }, spec: { pytorchReplicaSpecs: { Master: { template: { spec: { containers: [{ name: 'pytorch', image: 't' }] } } }, Worker: { replicas: 2, template: { spec: { containers: [{ name: 'pytorch', image: 't' }] } } } } } };
+    const col = (name: string, mode?: string) => ({ apiVersion: 'opentelemetry.io/v1beta1', kind: 'OpenTelemetryCollector', metadata: { name, namespace: 'obs' }, spec: { ...(mode ? { mode } : {}), config: { service: {} } } });
+    const r = run([isvc, job, col('c'), col('s', 'statefulset'), col('d', 'daemonset')]);
+    const refs = Object.fromEntries(r.pods.map((p) => [p.namePrefix, p.pod.metadata.ownerReferences]));
+    expect(refs['m-predictor-']).toEqual(ref('apps/v1', 'ReplicaSet', refs['m-predictor-'][0].name));
+    expect(refs['m-predictor-'][0].name).toMatch(/^m-predictor-[bcdfghjklmnpqrstvwxz2456789]+$/);
+    expect(refs['j-master-']).toEqual(ref('kubeflow.org/v1', 'PyTorchJob', 'j'));
+    expect(refs['j-worker-']).toEqual(ref('kubeflow.org/v1', 'PyTorchJob', 'j'));
+    expect(refs['c-collector-'][0]).toMatchObject({ apiVersion: 'apps/v1', kind: 'ReplicaSet', controller: true, blockOwnerDeletion: true });
+    expect(refs['c-collector-'][0].name).toMatch(/^c-collector-[bcdfghjklmnpqrstvwxz2456789]+$/);
+    expect(refs['s-collector-']).toEqual(ref('apps/v1', 'StatefulSet', 's-collector'));
+    expect(refs['d-collector-']).toEqual(ref('apps/v1', 'DaemonSet', 'd-collector'));
+    // the PyTorchJob's pods keep their fixed names
+    expect(r.pods.find((p) => p.namePrefix === 'j-master-')?.pod.metadata.name).toBe('j-master-0');
   });
 });
 
@@ -228,6 +300,18 @@ describe('the reference platform', () => {
     const missing = workloads.map((o) => ObjectIndex.id(o)).filter((id) => !owners.has(id));
     expect(missing).toEqual([]);
     expect(result.notModelled.filter((l) => workloads.some((o) => l.startsWith(`${ObjectIndex.id(o)}:`)))).toEqual([]);
+  });
+
+  test('every controller- and operator-made pod carries one controller ownerReference, as the policy exceptions match them', () => {
+    const made = result.pods.filter((p) => p.origin !== 'object');
+    expect(made.length).toBeGreaterThan(5);
+    for (const p of made) {
+      const refs = p.pod.metadata.ownerReferences ?? [];
+      expect(refs.filter((r: any) => r.controller === true && r.blockOwnerDeletion === true)).toHaveLength(1);
+    }
+    // the GPU DaemonSets' pods (excepted by kind DaemonSet) are owned by their DaemonSet
+    const dcgm = result.pods.find((p) => p.owner.startsWith('DaemonSet ') && p.owner.endsWith('/dcgm-exporter'));
+    expect(dcgm?.pod.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'dcgm-exporter', controller: true, blockOwnerDeletion: true }]);
   });
 
   test('the KServe predictor is modelled with its Service on port 80, and pods in tenant namespaces carry the sidecar', () => {

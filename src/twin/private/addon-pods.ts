@@ -12,13 +12,17 @@
  * reported as not modelled, as is any Application whose chart or version has no vendored render. Helm hooks
  * follow Argo CD (install/upgrade hooks are pods of the sync, test hooks are skipped, delete hooks reported);
  * pods that an operator makes from a chart's custom resources (Prometheus, Alertmanager) are reported. Plain
- * manifest directories (the platform's own components) are the output's own objects. Never throws.
+ * manifest directories (the platform's own components) are the output's own objects. The pods then get what
+ * the API server admits (pods.ts `admittedPod`): their controllers' ownerReferences and, where istiod's webhooks
+ * select them, Istio injection (the `gateway` template for the istio gateway chart's pod). Never throws.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { IstioMesh, IstioMeshOptions, InjectWorkload, istioMeshOf } from './istio-injection';
 import { ObjectIndex, ResolvedTwinOptions, TwinPod } from './model';
+import { admittedPod } from './pods';
 
 /** The annotation every derived object carries: who makes it. */
 export const MADE_BY = 'twin.llm-platform.io/made-by';
@@ -137,16 +141,51 @@ export interface AddonObjects {
  * The pods and objects of every add-on the output installs through Argo CD Applications.
  * @param index the output's objects
  * @param _options the resolved twin options (unused: add-on pods depend on the output alone)
+ * @param istio what the output does not say about the mesh (for the injection of the add-ons' pods)
  */
-export function addonObjectsOf(index: ObjectIndex, _options: ResolvedTwinOptions): AddonObjects {
-  return addonObjectsWith(index, vendoredChart);
+export function addonObjectsOf(index: ObjectIndex, _options: ResolvedTwinOptions, istio: IstioMeshOptions = {}): AddonObjects {
+  return addonObjectsWith(index, vendoredChart, istio);
+}
+
+/** The workload behind each add-on pod (set by `materialize`, read for its ownerReferences and injection). */
+const addonWorkloads = new WeakMap<TwinPod, InjectWorkload>();
+
+/** The apiVersion of a chart workload's kind. */
+function workloadApiVersion(kind: string): string {
+  return kind === 'Pod' ? 'v1' : kind === 'Job' || kind === 'CronJob' ? 'batch/v1' : 'apps/v1';
+}
+
+/**
+ * The add-on pods as the API server admits them (pods.ts `admittedPod`): the ownerReferences their controllers
+ * set, then Istio injection decided by the same webhook selectors as for the workloads (`injectionOf`) with the
+ * Namespace from the output or, when Argo CD creates it (`CreateNamespace=true`), from the Application.
+ * The istio `gateway` chart's pod (`inject.istio.io/templates: gateway`, `image: auto`) gets the gateway template.
+ */
+function admitAddonPods(index: ObjectIndex, pods: TwinPod[], derived: any[], istio: IstioMeshOptions, notModelled: string[]): TwinPod[] {
+  let mesh: IstioMesh | undefined;
+  try {
+    mesh = istioMeshOf(index, istio);
+  } catch (e) {
+    notModelled.push(`Istio mesh settings could not be read (${(e as Error)?.message ?? e}); no injection modelled for the add-ons' pods`);
+  }
+  return pods.map((p) => {
+    const workload = addonWorkloads.get(p) ?? {};
+    const namespace = index.namespace(p.namespace) ?? derived.find((d) => d.kind === 'Namespace' && d.metadata?.name === p.namespace);
+    try {
+      const admitted = admittedPod({ ...p, workload }, namespace, mesh, notModelled);
+      return { ...p, pod: admitted.pod, mutations: [...p.mutations, ...admitted.mutations] };
+    } catch (e) {
+      notModelled.push(`${p.owner}: injection of ${p.templatePath} could not be modelled (${(e as Error)?.message ?? e})`);
+      return p;
+    }
+  });
 }
 
 /** Where the renders of a chart version come from (the vendored files; tests pass their own). */
 export type RenderLookup = (chart: string, version: string) => VendoredAddonChart | undefined;
 
 /** `addonObjectsOf` with the renders looked up by `lookup`. */
-export function addonObjectsWith(index: ObjectIndex, lookup: RenderLookup): AddonObjects {
+export function addonObjectsWith(index: ObjectIndex, lookup: RenderLookup, istio: IstioMeshOptions = {}): AddonObjects {
   const pods: TwinPod[] = [];
   const derived: any[] = [];
   const notModelled: string[] = [];
@@ -169,7 +208,7 @@ export function addonObjectsWith(index: ObjectIndex, lookup: RenderLookup): Addo
       notModelled.push(`${ObjectIndex.id(app)}: could not be modelled (${(e as Error)?.message ?? e})`);
     }
   }
-  return { pods, derived, notModelled };
+  return { pods: admitAddonPods(index, pods, derived, istio, notModelled), derived, notModelled };
 }
 
 function isArgoApplication(o: any): boolean {
@@ -365,7 +404,7 @@ function materialize(source: ApplicationChartSource, vendored: VendoredAddonChar
     if (w.kind === 'Pod') metadata.name = w.name;
     else metadata.generateName = prefix;
     const where = `${source.sourcePath}[${chartRef}].${w.kind}[${namespace}/${w.name}]${w.templatePath ? `.${w.templatePath}` : ''}`;
-    pods.push({
+    const twinPod: TwinPod = {
       owner,
       ownerObject: source.application,
       origin: 'addon',
@@ -376,7 +415,9 @@ function materialize(source: ApplicationChartSource, vendored: VendoredAddonChar
       minReplicas: w.minReplicas,
       maxReplicas: w.maxReplicas,
       mutations: [`rendered from chart ${chartRef} (${w.kind} ${namespace}/${w.name}${w.hook ? `, Helm hook ${w.hook}` : ''})`, ...mutations],
-    });
+    };
+    addonWorkloads.set(twinPod, { name: w.name, kind: w.kind, apiVersion: workloadApiVersion(w.kind) });
+    pods.push(twinPod);
   }
   for (const r of render.operatorResources) {
     notModelled.push(`${owner}: ${r.replace(` ${fromNs}/`, ` ${toNs}/`)} of chart ${chartRef} makes pods through its operator at run time, not modelled`);

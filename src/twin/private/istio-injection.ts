@@ -468,10 +468,55 @@ function proxyConfigOf(annotations: Record<string, string>, mesh: IstioMesh): an
 }
 
 /**
+ * The injection templates istiod 1.30.3 ships (templates/istiod-injector-configmap.yaml `templates:`), each
+ * replaced when `sidecarInjectorWebhook.templates` defines one of the same name.
+ */
+export const BUILTIN_TEMPLATES = ['sidecar', 'gateway', 'grpc-simple', 'grpc-agent', 'waypoint', 'kube-gateway', 'agentgateway'];
+
+/** The templates the model renders: `sidecar` (injection-template.yaml) and `gateway` (gateway-injection-template.yaml). */
+export const MODELLED_TEMPLATES = ['sidecar', 'gateway'];
+
+/** The pod annotation that chooses the injection templates (annotation.InjectTemplates). */
+export const INJECT_TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
+
+/** A pod istiod injects with a template the model does not render; the pod is kept as its controller made it. */
+export class InjectionNotModelled extends Error {}
+
+/**
+ * The templates istiod renders for `pod`, in order (pkg/kube/inject/inject.go `selectTemplates`): the
+ * comma-separated, trimmed names of its `inject.istio.io/templates` annotation, else the injector config's
+ * `defaultTemplates` (the chart's `sidecarInjectorWebhook.defaultTemplates`, else `[sidecar]`).
+ */
+export function injectionTemplatesOf(pod: any, mesh: IstioMesh): string[] {
+  const annotations: Record<string, string> = pod?.metadata?.annotations ?? {};
+  if (Object.prototype.hasOwnProperty.call(annotations, INJECT_TEMPLATES_ANNOTATION)) {
+    return String(annotations[INJECT_TEMPLATES_ANNOTATION]).split(',').map((t) => t.trim());
+  }
+  const defaults = mesh.values.sidecarInjectorWebhook?.defaultTemplates;
+  return Array.isArray(defaults) && defaults.length > 0 ? defaults.map((t: any) => String(t)) : ['sidecar'];
+}
+
+/**
  * The pod after istiod's injection (a new object; `pod` is not changed), and what changed. Call it only when
- * `injectionOf(...).inject` is true.
+ * `injectionOf(...).inject` is true. The template is chosen by `injectionTemplatesOf`: `sidecar` (the default)
+ * or `gateway`; any other choice throws `InjectionNotModelled` (the caller keeps the pod uninjected and reports it).
  */
 export function inject(pod: any, namespace: any, mesh: IstioMesh, workload: InjectWorkload = {}): { pod: any; mutations: string[] } {
+  const templates = injectionTemplatesOf(pod, mesh);
+  const custom = Object.keys(isMap(mesh.values.sidecarInjectorWebhook?.templates) ? mesh.values.sidecarInjectorWebhook.templates : {});
+  for (const t of templates) {
+    if (!BUILTIN_TEMPLATES.includes(t) && !custom.includes(t)) {
+      throw new InjectionNotModelled(`${INJECT_TEMPLATES_ANNOTATION} names template '${t}', which istiod ${ISTIO_VERSION} does not have (${[...BUILTIN_TEMPLATES, ...custom].join(', ')}): istiod fails the injection and the webhook's failurePolicy Fail makes the API server deny the pod`);
+    }
+    if (custom.includes(t)) throw new InjectionNotModelled(`injection template '${t}' comes from sidecarInjectorWebhook.templates, which the model does not render`);
+    if (!MODELLED_TEMPLATES.includes(t)) throw new InjectionNotModelled(`injection template '${t}' is not modelled (only ${MODELLED_TEMPLATES.join(' and ')})`);
+  }
+  if (templates.length !== 1) throw new InjectionNotModelled(`injection templates ${templates.join(', ')} applied in turn are not modelled`);
+  return templates[0] === 'gateway' ? injectGateway(pod, namespace, mesh, workload) : injectSidecar(pod, namespace, mesh, workload);
+}
+
+/** The pod after the `sidecar` template and istiod's post-processing. */
+function injectSidecar(pod: any, namespace: any, mesh: IstioMesh, workload: InjectWorkload): { pod: any; mutations: string[] } {
   // A copy deep enough for what injection changes (metadata maps, container lists and the containers themselves).
   const src = pod ?? {};
   const copyContainers = (list: any) => (Array.isArray(list) ? list.map((c: any) => (c && typeof c === 'object' ? { ...c } : c)) : list);
@@ -606,8 +651,7 @@ export function inject(pod: any, namespace: any, mesh: IstioMesh, workload: Inje
   env.push(fieldRef('POD_NAME', 'metadata.name'), fieldRef('POD_NAMESPACE', 'metadata.namespace'), fieldRef('INSTANCE_IP', 'status.podIP'),
     fieldRef('SERVICE_ACCOUNT', 'spec.serviceAccountName'), fieldRef('HOST_IP', 'status.hostIP'), resRef('ISTIO_CPU_LIMIT', 'limits.cpu'));
   env.push({ name: 'PROXY_CONFIG', value: `${JSON.stringify(pc)}\n` });
-  const podPorts = (out.spec.containers ?? []).flatMap((c: any) => (Array.isArray(c?.ports) ? c.ports : []));
-  env.push({ name: 'ISTIO_META_POD_PORTS', value: `[\n${podPorts.map((p: any) => JSON.stringify(p)).join('\n,')}\n]` });
+  env.push({ name: 'ISTIO_META_POD_PORTS', value: podPortsValue(out.spec.containers ?? []) });
   env.push({ name: 'ISTIO_META_APP_CONTAINERS', value: appContainers.join(',') });
   env.push(resRef('GOMEMLIMIT', 'limits.memory'), resRef('GOMAXPROCS', 'limits.cpu'));
   env.push({ name: 'ISTIO_META_CLUSTER_ID', value: String(g.multiCluster?.clusterName || 'Kubernetes') });
@@ -772,6 +816,275 @@ export function inject(pod: any, namespace: any, mesh: IstioMesh, workload: Inje
 
   const how = `${nativeSidecar ? 'native sidecar' : 'sidecar container'}, ${cni ? 'istio-validation (Istio CNI)' : noInitContainer ? 'no init container' : 'istio-init'}`;
   mutations.unshift(`istio ${ISTIO_VERSION} sidecar injection (${how})`);
+  return { pod: out, mutations };
+}
+
+/** The `value: |-` of ISTIO_META_POD_PORTS as both templates render it: one `structToJSON` per port (Go field order), indented four spaces. */
+function podPortsValue(containers: any[]): string {
+  const ports = containers.flatMap((c: any) => (Array.isArray(c?.ports) ? c.ports : []));
+  // corev1.ContainerPort field order; the API server has defaulted `protocol` to TCP before admission.
+  const json = (p: any) => JSON.stringify(omitNil({ name: p?.name || undefined, hostPort: p?.hostPort || undefined, containerPort: p?.containerPort, protocol: p?.protocol || 'TCP', hostIP: p?.hostIP || undefined }));
+  return ['[', ...ports.map((p: any, i: number) => `    ${i > 0 ? ',' : ''}${json(p)}`), ']'].join('\n');
+}
+
+/**
+ * GetProxyIDs (pkg/kube/inject/inject.go, openshift.go): runAsUser/runAsGroup of the proxy, 1337 unless the
+ * namespace carries OpenShift's pre-allocated ranges (`openshift.io/sa.scc.uid-range`: the range's last uid;
+ * `openshift.io/sa.scc.supplemental-groups`, else the uid range: the first range's last gid).
+ */
+export function proxyIdsOf(namespace: any): { uid: number; gid: number } {
+  const a: Record<string, string> = namespace?.metadata?.annotations ?? {};
+  const block = (v: string): [number, number] | undefined => {
+    const slash = /^\s*(\d+)\/(\d+)/.exec(v);
+    if (slash) return [Number(slash[1]), Number(slash[1]) + Number(slash[2]) - 1];
+    const dash = /^\s*(\d+)-(\d+)/.exec(v);
+    return dash ? [Number(dash[1]), Number(dash[2])] : undefined;
+  };
+  let uid = 1337;
+  let gid = 1337;
+  const uidRange = a['openshift.io/sa.scc.uid-range'];
+  const u = uidRange ? block(uidRange) : undefined;
+  if (u) uid = u[1];
+  const groups = a['openshift.io/sa.scc.supplemental-groups'] || uidRange;
+  if (groups) {
+    const blocks = groups.split(',').map(block);
+    if (blocks.every((b) => b !== undefined) && blocks.length > 0) gid = blocks[0]![1];
+  }
+  return { uid, gid };
+}
+
+/** Keyed lists of a Pod under strategic merge (k8s.io/api/core/v1 `patchMergeKey`, `patchStrategy:"merge"`). */
+const MERGE_KEYS: Record<string, string> = {
+  containers: 'name',
+  initContainers: 'name',
+  ephemeralContainers: 'name',
+  volumes: 'name',
+  imagePullSecrets: 'name',
+  ports: 'containerPort',
+  env: 'name',
+  volumeMounts: 'mountPath',
+  volumeDevices: 'devicePath',
+};
+
+/**
+ * Strategic merge of `patch` over `original` (k8s.io/apimachinery strategicpatch, as istiod's applyOverlay):
+ * maps merge recursively, a null in the patch deletes, the keyed lists above merge item by item (patched items
+ * in place, new ones appended), every other list is replaced.
+ */
+export function strategicMerge(original: any, patch: any): any {
+  if (!isMap(patch)) return clone(patch);
+  const out: any = isMap(original) ? clone(original) : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) continue;
+    if (v === null) {
+      delete out[k];
+    } else if (Array.isArray(v) && MERGE_KEYS[k] && Array.isArray(out[k])) {
+      const key = MERGE_KEYS[k];
+      const list: any[] = out[k];
+      for (const item of v) {
+        const i = isMap(item) ? list.findIndex((x) => isMap(x) && x[key] === item[key]) : -1;
+        if (i >= 0) list[i] = strategicMerge(list[i], item);
+        else list.push(clone(item));
+      }
+    } else if (isMap(v) && isMap(out[k])) {
+      out[k] = strategicMerge(out[k], v);
+    } else {
+      out[k] = clone(v);
+    }
+  }
+  return out;
+}
+
+/** A JSON value as Go's encoding/json gives it back after a round trip through corev1 (nulls and empty strings of omitempty fields dropped). */
+function goRoundTrip(v: any): any {
+  if (Array.isArray(v)) return v.map(goRoundTrip);
+  if (!isMap(v)) return v;
+  const out: any = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined && x !== '') out[k] = goRoundTrip(x);
+  return out;
+}
+
+/**
+ * The pod after the `gateway` template (schemas/upstream/istio/gateway-injection-template.yaml) and istiod's
+ * post-processing. Unlike `sidecar` the template adds no init container (no traffic capture: the proxy is the
+ * gateway), always puts `istio-proxy` in `containers` (`proxy router`), sets only runAsUser/runAsGroup on it
+ * (capabilities, runAsNonRoot, readOnlyRootFilesystem, privilege escalation and resources stay the pod's own),
+ * and sets the pod securityContext to `gateways.securityContext` or, when that is empty, the sysctl
+ * `net.ipv4.ip_unprivileged_port_start=0` (bind 80/443 without NET_BIND_SERVICE). The pod's own `istio-proxy`
+ * container (the gateway chart's, `image: auto`) is merged back over the injected one with `auto` dropped
+ * (webhook.go reapplyOverwrittenContainers), so the image is the injected proxy image.
+ */
+function injectGateway(pod: any, namespace: any, mesh: IstioMesh, workload: InjectWorkload): { pod: any; mutations: string[] } {
+  const src = clone(pod ?? {});
+  const meta: any = { ...(src.metadata ?? {}) };
+  const annotations: Record<string, string> = { ...(meta.annotations ?? {}) };
+  const labels: Record<string, string> = { ...(meta.labels ?? {}) };
+  const values = mesh.values;
+  const g = values.global ?? {};
+  const proxy = g.proxy ?? {};
+  const pc = proxyConfigOf(annotations, mesh);
+  const proxyMetadata: Record<string, string> = pc.proxyMetadata ?? {};
+  const nsName = String(meta.namespace ?? namespace?.metadata?.name ?? 'default');
+  const workloadName = workload.name ?? (meta.name || String(meta.generateName ?? '').replace(/-$/, ''));
+  const originalContainers: any[] = Array.isArray(src.spec?.containers) ? src.spec.containers : [];
+  const appContainers: string[] = originalContainers.map((c: any) => c?.name).filter((n: any) => n && n !== 'istio-proxy');
+  const ids = proxyIdsOf(namespace);
+  const mutations: string[] = [];
+
+  // The rendered template, as a Pod patch.
+  const tmplLabels: Record<string, string> = {
+    'service.istio.io/canonical-name': labels['service.istio.io/canonical-name'] || labels['app.kubernetes.io/name'] || labels.app || workloadName,
+    'service.istio.io/canonical-revision': labels['service.istio.io/canonical-revision'] || labels['app.kubernetes.io/version'] || labels.version || 'latest',
+  };
+  const tmplAnnotations: Record<string, string> = { 'istio.io/rev': mesh.revision || 'default' };
+  if (appContainers.length >= 1) {
+    if (annotations['kubectl.kubernetes.io/default-logs-container'] === undefined) tmplAnnotations['kubectl.kubernetes.io/default-logs-container'] = appContainers[0];
+    if (annotations['kubectl.kubernetes.io/default-container'] === undefined) tmplAnnotations['kubectl.kubernetes.io/default-container'] = appContainers[0];
+  }
+  const gatewaySc = values.gateways?.securityContext;
+  const podSecurityContext = isMap(gatewaySc) && Object.keys(gatewaySc).length > 0
+    ? clone(gatewaySc)
+    : { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] };
+  const configured = annotation(annotations, 'sidecar.istio.io/proxyImage', proxy.image);
+  const image = configured.includes('/') ? configured : proxyImageFor(mesh, annotations, pc);
+  const args = ['proxy', 'router', '--domain', `$(POD_NAMESPACE).svc.${proxy.clusterDomain ?? 'cluster.local'}`,
+    `--proxyLogLevel=${annotation(annotations, 'sidecar.istio.io/logLevel', proxy.logLevel)}`,
+    `--proxyComponentLogLevel=${annotation(annotations, 'sidecar.istio.io/componentLogLevel', proxy.componentLogLevel)}`,
+    `--log_output_level=${annotation(annotations, 'sidecar.istio.io/agentLogLevel', g.logging?.level)}`];
+  if (g.sts?.servicePort) args.push(`--stsPort=${g.sts.servicePort}`);
+  if (g.logAsJson === true) args.push('--log_as_json');
+  const fieldRef = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+  const resRef = (name: string, resource: string) => ({ name, valueFrom: { resourceFieldRef: { resource, divisor: '1' } } });
+  const env: any[] = [
+    { name: 'PILOT_CERT_PROVIDER', value: String(g.pilotCertProvider ?? 'istiod') },
+    { name: 'CA_ADDR', value: g.caAddress ? String(g.caAddress) : `istiod${mesh.revision ? `-${mesh.revision}` : ''}.${g.istioNamespace ?? 'istio-system'}.svc:15012` },
+    fieldRef('POD_NAME', 'metadata.name'), fieldRef('POD_NAMESPACE', 'metadata.namespace'), fieldRef('INSTANCE_IP', 'status.podIP'),
+    fieldRef('SERVICE_ACCOUNT', 'spec.serviceAccountName'), fieldRef('HOST_IP', 'status.hostIP'), resRef('ISTIO_CPU_LIMIT', 'limits.cpu'),
+    { name: 'PROXY_CONFIG', value: `${JSON.stringify(pc)}\n` },
+    // .Spec.Containers of the pod as it arrives: the gateway chart's own istio-proxy ports included.
+    { name: 'ISTIO_META_POD_PORTS', value: podPortsValue(originalContainers) },
+    resRef('GOMEMLIMIT', 'limits.memory'), resRef('GOMAXPROCS', 'limits.cpu'),
+  ];
+  // common_features.CompliancePolicy: istiod's COMPLIANCE_POLICY env (the chart's `env`).
+  if (values.env?.COMPLIANCE_POLICY) env.push({ name: 'COMPLIANCE_POLICY', value: String(values.env.COMPLIANCE_POLICY) });
+  env.push({ name: 'ISTIO_META_APP_CONTAINERS', value: appContainers.join(',') });
+  env.push({ name: 'ISTIO_META_CLUSTER_ID', value: String(g.multiCluster?.clusterName || 'Kubernetes') });
+  env.push(fieldRef('ISTIO_META_NODE_NAME', 'spec.nodeName'));
+  env.push({ name: 'ISTIO_META_INTERCEPTION_MODE', value: String(pc.interceptionMode ?? 'REDIRECT') });
+  if (g.network) env.push({ name: 'ISTIO_META_NETWORK', value: String(g.network) });
+  if (workloadName) env.push({ name: 'ISTIO_META_WORKLOAD_NAME', value: workloadName });
+  if (workload.apiVersion && workloadName) {
+    env.push({ name: 'ISTIO_META_OWNER', value: `kubernetes://apis/${workload.apiVersion}/namespaces/${nsName || 'default'}/${String(workload.kind ?? '').toLowerCase()}s/${workloadName}` });
+  }
+  if (annotations['sidecar.istio.io/bootstrapOverride'] !== undefined) env.push({ name: 'ISTIO_BOOTSTRAP_OVERRIDE', value: '/etc/istio/custom-bootstrap/custom_bootstrap.json' });
+  const trustDomain = mesh.meshConfig.trustDomain || g.trustDomain;
+  if (g.meshID) env.push({ name: 'ISTIO_META_MESH_ID', value: String(g.meshID) });
+  else if (trustDomain) env.push({ name: 'ISTIO_META_MESH_ID', value: String(trustDomain) });
+  if (trustDomain) env.push({ name: 'TRUST_DOMAIN', value: String(trustDomain) });
+  for (const [name, value] of Object.entries(proxyMetadata)) env.push({ name, value: String(value) });
+  const mounts: any[] = [
+    { name: 'workload-socket', mountPath: '/var/run/secrets/workload-spiffe-uds' },
+    { name: 'credential-socket', mountPath: '/var/run/secrets/credential-uds' },
+    g.caName === 'GkeWorkloadCertificate'
+      ? { name: 'gke-workload-certificate', mountPath: '/var/run/secrets/workload-spiffe-credentials', readOnly: true }
+      : { name: 'workload-certs', mountPath: '/var/run/secrets/workload-spiffe-credentials' },
+  ];
+  if ((g.pilotCertProvider ?? 'istiod') === 'istiod') mounts.push({ mountPath: '/var/run/secrets/istio', name: 'istiod-ca-cert' });
+  mounts.push({ mountPath: '/var/lib/istio/data', name: 'istio-data' });
+  if (annotations['sidecar.istio.io/bootstrapOverride'] !== undefined) mounts.push({ mountPath: '/etc/istio/custom-bootstrap', name: 'custom-bootstrap-volume' });
+  mounts.push({ mountPath: '/etc/istio/proxy', name: 'istio-envoy' }, { mountPath: '/var/run/secrets/tokens', name: 'istio-token' });
+  if (g.mountMtlsCerts === true) mounts.push({ mountPath: '/etc/certs/', name: 'istio-certs', readOnly: true });
+  mounts.push({ name: 'istio-podinfo', mountPath: '/etc/istio/pod' });
+  const container: any = {
+    name: 'istio-proxy',
+    image,
+    ports: [{ containerPort: 15090, protocol: 'TCP', name: 'http-envoy-prom' }],
+    args,
+  };
+  if (proxy.lifecycle && Object.keys(proxy.lifecycle).length > 0) container.lifecycle = clone(proxy.lifecycle);
+  container.securityContext = { runAsUser: ids.uid, runAsGroup: ids.gid };
+  container.env = env;
+  if (g.imagePullPolicy) container.imagePullPolicy = String(g.imagePullPolicy);
+  container.readinessProbe = {
+    httpGet: { path: '/healthz/ready', port: 15021 },
+    initialDelaySeconds: toInt(proxy.readinessInitialDelaySeconds),
+    periodSeconds: toInt(proxy.readinessPeriodSeconds),
+    timeoutSeconds: 3,
+    failureThreshold: toInt(proxy.readinessFailureThreshold),
+  };
+  container.volumeMounts = mounts;
+  // `- emptyDir:` (null) for workload-socket: the API server defaults a sourceless volume to emptyDir {}.
+  const volumes: any[] = [
+    { emptyDir: {}, name: 'workload-socket' },
+    { emptyDir: {}, name: 'credential-socket' },
+    g.caName === 'GkeWorkloadCertificate' ? { name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } } : { emptyDir: {}, name: 'workload-certs' },
+  ];
+  if (annotations['sidecar.istio.io/bootstrapOverride'] !== undefined) volumes.push({ name: 'custom-bootstrap-volume', configMap: { name: annotations['sidecar.istio.io/bootstrapOverride'] } });
+  volumes.push(
+    { emptyDir: { medium: 'Memory' }, name: 'istio-envoy' },
+    { name: 'istio-data', emptyDir: {} },
+    { name: 'istio-podinfo', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }] } },
+    { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience: String(g.sds?.token?.aud ?? 'istio-ca') } }] } },
+  );
+  if ((g.pilotCertProvider ?? 'istiod') === 'istiod') {
+    volumes.push(values.env?.ENABLE_CLUSTER_TRUST_BUNDLE_API === true
+      ? { name: 'istiod-ca-cert', projected: { sources: [{ clusterTrustBundle: { name: `istio.io:istiod-ca:${g.trustBundleName || 'root-cert'}`, path: 'root-cert.pem' } }] } }
+      : { name: 'istiod-ca-cert', configMap: { name: g.trustBundleName || 'istio-ca-root-cert' } });
+  }
+  if (g.mountMtlsCerts === true) volumes.push({ name: 'istio-certs', secret: { optional: true, secretName: src.spec?.serviceAccountName ? `istio.${src.spec.serviceAccountName}` : 'istio.default' } });
+  const tmplSpec: any = { securityContext: podSecurityContext, containers: [container], volumes };
+  if (Array.isArray(g.imagePullSecrets) && g.imagePullSecrets.length > 0) {
+    tmplSpec.imagePullSecrets = g.imagePullSecrets.map((name: string) => ({ name: String(name) }));
+  }
+  const templatePod = { metadata: { labels: tmplLabels, annotations: tmplAnnotations }, spec: tmplSpec };
+
+  // RunTemplate: the template over the pod; reapplyOverwrittenContainers: the pod's own istio-proxy back over it, `auto` dropped.
+  let out: any = strategicMerge({ ...src, metadata: { ...meta, labels, annotations } }, templatePod);
+  const userProxy = originalContainers.find((c: any) => c?.name === 'istio-proxy');
+  if (userProxy) {
+    const overlay = goRoundTrip(userProxy);
+    if (overlay.image === 'auto') delete overlay.image;
+    out = strategicMerge(out, { spec: { containers: [overlay] } });
+    if (annotations['sidecar.istio.io/status'] === undefined) out.metadata.annotations['sidecar.istio.io/overrides'] = JSON.stringify({ containers: [overlay] });
+    mutations.push(`the chart's own istio-proxy container merged back over the injected one${userProxy.image === 'auto' ? ' (its image auto replaced by the injected proxy image)' : ''}`);
+  }
+
+  // postProcessPod: Prometheus merge, probe rewrite, status annotation, injected annotations, container order.
+  const outAnnotations: Record<string, string> = out.metadata.annotations;
+  let containers: any[] = out.spec.containers;
+  const proxyRef = containers.find((c: any) => c.name === 'istio-proxy');
+  if (applyPrometheusMerge(outAnnotations, proxyRef, mesh, '')) mutations.push('prometheus.io annotations rewritten to the merged metrics endpoint');
+  const rewriteAnno = outAnnotations['sidecar.istio.io/rewriteAppHTTPProbers'];
+  const rewrite = rewriteAnno !== undefined && parseBool(rewriteAnno) !== undefined
+    ? parseBool(rewriteAnno)!
+    : values.sidecarInjectorWebhook?.rewriteAppHTTPProbe !== false;
+  if (rewrite) {
+    const port = toInt(mesh.defaultConfig?.statusPort ?? 15020);
+    const probers: Record<string, any> = {};
+    for (const c of [...(out.spec.initContainers ?? []), ...containers]) if (c.name !== 'istio-proxy') rewriteProbes(c, port, probers);
+    if (Object.keys(probers).length > 0 && proxyRef) {
+      proxyRef.env = [...(proxyRef.env ?? []), { name: 'ISTIO_KUBE_APP_PROBERS', value: JSON.stringify(probers) }];
+      mutations.push(`app probes rewritten to the proxy's status port ${port}`);
+    }
+  }
+  outAnnotations['sidecar.istio.io/status'] = JSON.stringify({
+    initContainers: null,
+    containers: ['istio-proxy'],
+    volumes: volumes.map((v) => v.name),
+    imagePullSecrets: tmplSpec.imagePullSecrets ? tmplSpec.imagePullSecrets.map((s: any) => s.name) : null,
+    revision: mesh.revision || 'default',
+  });
+  for (const [k, v] of Object.entries(values.sidecarInjectorWebhook?.injectedAnnotations ?? {})) outAnnotations[k] = String(v);
+  const hold = pc.holdApplicationUntilProxyStarts === true || proxy.holdApplicationUntilProxyStarts === true;
+  const i = containers.findIndex((c: any) => c.name === 'istio-proxy');
+  if (i >= 0) {
+    const rest = [...containers.slice(0, i), ...containers.slice(i + 1)];
+    containers = hold ? [containers[i], ...rest] : [...rest, containers[i]];
+  }
+  out.spec.containers = containers;
+
+  const sc = podSecurityContext.sysctls ? 'pod sysctl net.ipv4.ip_unprivileged_port_start=0' : 'pod securityContext from gateways.securityContext';
+  mutations.unshift(`istio ${ISTIO_VERSION} gateway injection (template gateway: istio-proxy image ${image}, runAsUser ${ids.uid}/runAsGroup ${ids.gid}, ${sc}, no init container)`);
   return { pod: out, mutations };
 }
 

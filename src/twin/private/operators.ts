@@ -37,7 +37,75 @@ export interface PodDraft {
   readonly externalAutoscaling: boolean;
   /** The workload as istiod sees it (canonical name, ISTIO_META_OWNER). */
   readonly workload: InjectWorkload;
+  /**
+   * The object whose controller makes the pods directly, when it is not `workload` (a PyTorchJob's pods:
+   * the PyTorchJob); `podOwnership` of it gives the pods' ownerReferences. Default: `workload`.
+   */
+  readonly podOwner?: PodController;
   readonly mutations: string[];
+}
+
+/** The controller of a pod: the object named in its `metadata.ownerReferences` with `controller: true`. */
+export interface PodController {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+}
+
+/** k8s.io/apimachinery/pkg/util/rand `SafeEncodeString` alphabet (no vowels, no 0/1/3). */
+const SAFE_ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
+
+/**
+ * The `pod-template-hash` of a Deployment's ReplicaSet and pods, in the controller's form
+ * (pkg/controller/controller_utils.go `ComputeHash`: `rand.SafeEncodeString(fmt.Sprint(fnv32a))`). The
+ * controller hashes the Go struct dump of the template (hashutil.DeepHashObject), which JSON cannot
+ * reproduce: this hashes the template's canonical JSON with FNV-32a instead, so the name has the real form
+ * and changes with the template, but is not the value the cluster will show.
+ */
+export function podTemplateHash(template: any): string {
+  const canonical = (v: any): any => (Array.isArray(v) ? v.map(canonical)
+    : isMap(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v);
+  // FNV-32a, as Go's hash/fnv New32a; unsigned 32-bit arithmetic through BigInt (no bitwise operators).
+  const MOD = BigInt(2) ** BigInt(32);
+  let h = BigInt(0x811c9dc5);
+  const xorByte = (a: number, b: number) => {
+    let r = 0;
+    for (let bit = 1; bit < 256; bit *= 2) if (Math.floor(a / bit) % 2 !== Math.floor(b / bit) % 2) r += bit;
+    return r;
+  };
+  for (const b of Buffer.from(JSON.stringify(canonical(template ?? {})) ?? '', 'utf8')) {
+    const low = Number(h % BigInt(256));
+    h = ((h - BigInt(low) + BigInt(xorByte(low, b))) * BigInt(0x01000193)) % MOD;
+  }
+  return [...h.toString()].map((c) => SAFE_ALPHANUMS[c.charCodeAt(0) % SAFE_ALPHANUMS.length]).join('');
+}
+
+/**
+ * What the controllers between `workload` and its pods set on each pod: `metadata.ownerReferences` (one
+ * entry, `controller: true`, `blockOwnerDeletion: true`, as metav1.NewControllerRef; the uid is the
+ * cluster's and is left out) and the labels they add. A Deployment's pods are owned by its ReplicaSet
+ * `<deployment>-<pod-template-hash>` and labelled `pod-template-hash` (see `podTemplateHash`); a CronJob's by
+ * the Job of one run, `<cronjob>-<scheduled minute>` (the minute is not known at synth: `00000000` stands for
+ * it); a ReplicaSet's, StatefulSet's, DaemonSet's, Job's and any operator-owned pod's by the workload itself.
+ * A bare Pod (kind Pod) has no controller.
+ *
+ * @param template the pod template as the workload holds it (hashed for the ReplicaSet name)
+ */
+export function podOwnership(
+  workload: PodController, template: any,
+): { ownerReferences: any[]; labels: Record<string, string>; controller?: PodController } {
+  const ref = (c: PodController) => ({ apiVersion: c.apiVersion, kind: c.kind, name: c.name, controller: true, blockOwnerDeletion: true });
+  if (!workload.kind || workload.kind === 'Pod' || !workload.name) return { ownerReferences: [], labels: {} };
+  if (workload.kind === 'Deployment') {
+    const hash = podTemplateHash(template);
+    const rs: PodController = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${workload.name}-${hash}` };
+    return { ownerReferences: [ref(rs)], labels: { 'pod-template-hash': hash }, controller: rs };
+  }
+  if (workload.kind === 'CronJob') {
+    const job: PodController = { apiVersion: 'batch/v1', kind: 'Job', name: `${workload.name}-00000000` };
+    return { ownerReferences: [ref(job)], labels: {}, controller: job };
+  }
+  return { ownerReferences: [ref(workload)], labels: {}, controller: workload };
 }
 
 /** What an operator expansion returns. */
@@ -496,6 +564,8 @@ export function pytorchJobExpansion(job: any, index?: ObjectIndex): Expansion {
       maxReplicas: n,
       externalAutoscaling: false,
       workload: { name: podName, kind: 'Pod', apiVersion: 'v1' },
+      // The training operator's JobController.GenOwnerReference: the controller's group version (kubeflow.org/v1) and kind, controller + blockOwnerDeletion.
+      podOwner: { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', name },
       mutations,
     });
     const ports = podSpec.containers.filter((c: any) => c?.name === f.defaults.containerName).flatMap((c: any) => c.ports ?? [])

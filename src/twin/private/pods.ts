@@ -8,9 +8,9 @@
  *
  * Add-ons' own pods (rendered from their charts) are not made here (see ./addon-pods.ts).
  */
-import { IstioMesh, IstioMeshOptions, inject, injectionOf, istioMeshOf } from './istio-injection';
+import { IstioMesh, IstioMeshOptions, inject, InjectionNotModelled, injectionOf, istioMeshOf } from './istio-injection';
 import { ObjectIndex, ResolvedTwinOptions, TwinPod } from './model';
-import { collectorExpansion, Expansion, inferenceServiceExpansion, PodDraft, pytorchJobExpansion } from './operators';
+import { collectorExpansion, Expansion, inferenceServiceExpansion, PodDraft, podOwnership, pytorchJobExpansion } from './operators';
 
 /** Built-in controllers that make pods from a template, by the apiVersions modelled. */
 const CONTROLLER_KINDS: Record<string, string[]> = {
@@ -74,7 +74,7 @@ export function workloadPodsOf(
   const pods: TwinPod[] = [];
   for (const d of drafts) {
     try {
-      pods.push(finish(d, index, mesh));
+      pods.push(finish(d, index, mesh, notModelled));
     } catch (e) {
       notModelled.push(`${d.owner}: could not be modelled (${(e as Error)?.message ?? e})`);
     }
@@ -235,7 +235,46 @@ export function autoscalerFor(
   return undefined;
 }
 
-function finish(d: PodDraft, index: ObjectIndex, mesh: IstioMesh | undefined): TwinPod {
+/**
+ * The pod as the API server admits it: with the ownerReferences (and labels) its controllers set, then
+ * changed by Istio injection when the injector's webhooks and istiod select it (`injectionOf`). A pod istiod
+ * injects with a template the model does not render is kept as made and reported in `notModelled`.
+ */
+export function admittedPod(
+  d: Pick<PodDraft, 'owner' | 'origin' | 'namespace' | 'pod' | 'workload' | 'podOwner'>,
+  namespaceObject: any, mesh: IstioMesh | undefined, notModelled: string[],
+): { pod: any; mutations: string[] } {
+  const mutations: string[] = [];
+  let pod = d.pod;
+  if (d.origin !== 'object') {
+    const controller = d.podOwner ?? { apiVersion: String(d.workload.apiVersion ?? ''), kind: String(d.workload.kind ?? ''), name: String(d.workload.name ?? '') };
+    const template = { metadata: { labels: pod?.metadata?.labels, annotations: pod?.metadata?.annotations }, spec: pod?.spec ?? {} };
+    const owned = podOwnership(controller, template);
+    if (owned.ownerReferences.length > 0) {
+      // Set by the controller when it creates the pod (not a mutation after it): no line in `mutations`.
+      const labels = { ...(pod.metadata?.labels ?? {}), ...owned.labels };
+      const metadata: any = { ...(pod.metadata ?? {}), labels, ownerReferences: owned.ownerReferences };
+      // A ReplicaSet (or CronJob's Job) between the workload and its pods names them `<its name>-<random>`
+      // (pkg/controller/controller_utils.go getPodsPrefix).
+      if (owned.controller && owned.controller.name !== controller.name && metadata.generateName !== undefined) metadata.generateName = `${owned.controller.name}-`;
+      pod = { ...pod, metadata };
+    }
+  }
+  const decision = injectionOf(pod, namespaceObject, mesh);
+  if (decision.inject && mesh) {
+    try {
+      const r = inject(pod, namespaceObject, mesh, d.workload);
+      pod = r.pod;
+      mutations.push(...r.mutations);
+    } catch (e) {
+      if (!(e instanceof InjectionNotModelled)) throw e;
+      notModelled.push(`${d.owner}: ${e.message}; its pods are checked without injection`);
+    }
+  }
+  return { pod, mutations };
+}
+
+function finish(d: PodDraft, index: ObjectIndex, mesh: IstioMesh | undefined, notModelled: string[]): TwinPod {
   let min = d.minReplicas;
   let max = d.maxReplicas;
   const mutations = [...d.mutations];
@@ -247,14 +286,9 @@ function finish(d: PodDraft, index: ObjectIndex, mesh: IstioMesh | undefined): T
       mutations.push(`replicas ${scaler.min}..${scaler.max} from ${scaler.source}`);
     }
   }
-  let pod = d.pod;
-  const namespace = index.namespace(d.namespace);
-  const decision = injectionOf(pod, namespace, mesh);
-  if (decision.inject && mesh) {
-    const r = inject(pod, namespace, mesh, d.workload);
-    pod = r.pod;
-    mutations.push(...r.mutations);
-  }
+  const admitted = admittedPod(d, index.namespace(d.namespace), mesh, notModelled);
+  const pod = admitted.pod;
+  mutations.push(...admitted.mutations);
   return {
     owner: d.owner,
     ownerObject: d.ownerObject,
