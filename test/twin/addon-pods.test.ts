@@ -73,6 +73,29 @@ describe('the reference platform', () => {
     return p;
   };
 
+  test('ownerReferences: a chart\'s DaemonSet and Job pods are owned by them, a Deployment\'s by its ReplicaSet', () => {
+    const ref = (apiVersion: string, kind: string, name: string) => [{ apiVersion, kind, name, controller: true, blockOwnerDeletion: true }];
+    const cni = out.pods.find((x) => x.templatePath.includes('DaemonSet[istio-system/istio-cni-node]'))!;
+    expect(cni.pod.metadata.ownerReferences).toEqual(ref('apps/v1', 'DaemonSet', 'istio-cni-node'));
+    expect(cni.pod.metadata.generateName).toBe('istio-cni-node-');
+    const job = out.pods.find((x) => x.templatePath.includes('Job[cert-manager/cert-manager-startupapicheck]'))!;
+    expect(job.pod.metadata.ownerReferences).toEqual(ref('batch/v1', 'Job', 'cert-manager-startupapicheck'));
+    const gateway = out.pods.find((x) => x.templatePath.includes('Deployment[istio-ingress/istio-ingress]'))!;
+    const rs = gateway.pod.metadata.ownerReferences[0].name;
+    expect(gateway.pod.metadata.ownerReferences).toEqual(ref('apps/v1', 'ReplicaSet', rs));
+    expect(rs).toMatch(/^istio-ingress-[bcdfghjklmnpqrstvwxz2456789]+$/);
+    // every add-on pod has exactly one controller
+    for (const p of out.pods) expect((p.pod.metadata.ownerReferences ?? []).filter((r: any) => r.controller === true)).toHaveLength(1);
+  });
+
+  test('the add-ons\' pods go through Istio injection: the gateway chart\'s pod gets the gateway template, the others (not selected) none', () => {
+    const gateway = out.pods.find((x) => x.templatePath.includes('Deployment[istio-ingress/istio-ingress]'))!;
+    expect(gateway.pod.spec.containers[0].image).not.toBe('auto');
+    expect(gateway.mutations.some((m) => m.startsWith('istio 1.30.3 gateway injection'))).toBe(true);
+    const injected = out.pods.filter((p) => p.mutations.some((m) => m.startsWith('istio ')));
+    expect(injected.map((p) => p.owner)).toEqual(['Application argocd/prod-istio-ingress']);
+  });
+
   test('every add-on chart has a vendored render made with the values the catalogue emits today', () => {
     // Fails when the catalogue's values or pins change without `npx projen twin:addons`.
     const stale = out.notModelled.filter((l) => /has no vendored render|differ from the vendored render|together change the image/.test(l));

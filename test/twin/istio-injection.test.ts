@@ -1,14 +1,21 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { App } from 'cdk8s';
 import * as YAML from 'yaml';
+import { spec as referenceSpec } from '../../examples/reference/platform';
+import { KubernetesPlatform } from '../../src/platform';
+import { PlatformTwin } from '../../src/twin';
+import { addonObjectsOf } from '../../src/twin/private/addon-pods';
 import {
-  IGNORED_NAMESPACES, ISTIO_VERSION, IstioMesh, inject, injectionOf, injectorWebhooks, istioMeshOf, istiodChartDefaults, sidecarCapture,
+  BUILTIN_TEMPLATES, IGNORED_NAMESPACES, ISTIO_VERSION, IstioMesh, inject, InjectionNotModelled, injectionOf, injectionTemplatesOf, injectorWebhooks,
+  istioMeshOf, istiodChartDefaults, proxyIdsOf, sidecarCapture, strategicMerge,
 } from '../../src/twin/private/istio-injection';
-import { ObjectIndex } from '../../src/twin/private/model';
+import { ObjectIndex, ResolvedTwinOptions } from '../../src/twin/private/model';
 
 const UPSTREAM = path.join(__dirname, '..', '..', 'schemas', 'upstream', 'istio');
 const TEMPLATE = fs.readFileSync(path.join(UPSTREAM, 'injection-template.yaml'), 'utf8');
 const WEBHOOK = fs.readFileSync(path.join(UPSTREAM, 'mutatingwebhook.yaml'), 'utf8');
+const GATEWAY_TEMPLATE = fs.readFileSync(path.join(UPSTREAM, 'gateway-injection-template.yaml'), 'utf8');
 
 function istiodApp(valuesObject: any = {}, extra: any = {}): any {
   return {
@@ -474,5 +481,286 @@ describe('model against the vendored Istio 1.30.3 files', () => {
     expect(d.cni).toEqual({ enabled: false, provider: 'default' });
     expect(d.meshConfig).toEqual({ enablePrometheusMerge: true });
     expect(YAML.parse(fs.readFileSync(path.join(UPSTREAM, 'istiod-values.yaml'), 'utf8'))._internal_defaults_do_not_set.sidecarInjectorWebhook.rewriteAppHTTPProbe).toBe(true);
+  });
+});
+
+/** The istio `gateway` chart 1.30.3's pod template (schemas/upstream/addons/gateway-1.30.3.json), as a Pod. */
+function gatewayPod(opts: { namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string>; proxy?: any } = {}): any {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      generateName: 'istio-ingress-',
+      namespace: opts.namespace ?? 'istio-ingress',
+      labels: { 'app': 'istio-ingress', 'app.kubernetes.io/name': 'istio-ingress', 'app.kubernetes.io/version': '1.30.3', 'istio': 'ingressgateway', 'sidecar.istio.io/inject': 'true', ...(opts.labels ?? {}) },
+      annotations: { 'inject.istio.io/templates': 'gateway', 'prometheus.io/path': '/stats/prometheus', 'prometheus.io/port': '15020', 'prometheus.io/scrape': 'true', 'sidecar.istio.io/inject': 'true', ...(opts.annotations ?? {}) },
+    },
+    spec: {
+      containers: [opts.proxy ?? {
+        env: null,
+        image: 'auto',
+        name: 'istio-proxy',
+        ports: [{ containerPort: 15090, name: 'http-envoy-prom', protocol: 'TCP' }],
+        resources: { limits: { cpu: '2000m', memory: '1024Mi' }, requests: { cpu: '100m', memory: '128Mi' } },
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true },
+      }],
+      securityContext: { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] },
+      serviceAccountName: 'istio-ingressgateway',
+      terminationGracePeriodSeconds: 30,
+    },
+  };
+}
+
+const GATEWAY_WORKLOAD = { name: 'istio-ingress', kind: 'Deployment', apiVersion: 'apps/v1' };
+
+describe('injection template selection (inject.istio.io/templates)', () => {
+  test('the annotation names the templates (comma-separated, trimmed); sidecar by default; defaultTemplates from the values', () => {
+    const mesh = meshOf([istiodApp()]);
+    expect(injectionTemplatesOf(pod(), mesh)).toEqual(['sidecar']);
+    expect(injectionTemplatesOf(gatewayPod(), mesh)).toEqual(['gateway']);
+    expect(injectionTemplatesOf(pod({ annotations: { 'inject.istio.io/templates': ' sidecar , grpc-agent' } }), mesh)).toEqual(['sidecar', 'grpc-agent']);
+    expect(injectionTemplatesOf(pod(), meshOf([istiodApp({ sidecarInjectorWebhook: { defaultTemplates: ['gateway'] } })]))).toEqual(['gateway']);
+    expect(BUILTIN_TEMPLATES).toEqual(['sidecar', 'gateway', 'grpc-simple', 'grpc-agent', 'waypoint', 'kube-gateway', 'agentgateway']);
+  });
+
+  test('an unknown, a user-defined, an unmodelled template or several templates are not modelled (InjectionNotModelled)', () => {
+    const mesh = meshOf([istiodApp()]);
+    const search = ns('search', { 'istio-injection': 'enabled' });
+    const withTemplates = (t: string) => pod({ annotations: { 'inject.istio.io/templates': t } });
+    expect(() => inject(withTemplates('nope'), search, mesh)).toThrow(InjectionNotModelled);
+    expect(() => inject(withTemplates('nope'), search, mesh)).toThrow(/names template 'nope', which istiod 1\.30\.3 does not have .*the API server deny the pod/);
+    expect(() => inject(withTemplates('grpc-agent'), search, mesh)).toThrow(/injection template 'grpc-agent' is not modelled \(only sidecar and gateway\)/);
+    expect(() => inject(withTemplates('sidecar,gateway'), search, mesh)).toThrow(/injection templates sidecar, gateway applied in turn are not modelled/);
+    const custom = meshOf([istiodApp({ sidecarInjectorWebhook: { templates: { gateway: 'spec: {}', hello: 'spec: {}' } } })]);
+    expect(() => inject(gatewayPod(), ns('istio-ingress'), custom)).toThrow(/template 'gateway' comes from sidecarInjectorWebhook.templates/);
+    expect(() => inject(withTemplates('hello'), search, custom)).toThrow(/template 'hello' comes from sidecarInjectorWebhook.templates/);
+  });
+
+  test('the injection decision for the gateway pod uses the same webhook selectors as for workloads', () => {
+    const mesh = meshOf([istiodApp()]);
+    // unlabelled namespace: the pod label sidecar.istio.io/inject=true selects it (object webhook)
+    expect(injectionOf(gatewayPod(), ns('istio-ingress'), mesh)).toEqual({ inject: true, reason: 'webhook object.sidecar-injector.istio.io', webhook: 'object.sidecar-injector.istio.io' });
+    expect(injectionOf(gatewayPod(), ns('istio-ingress', { 'istio-injection': 'enabled' }), mesh).webhook).toBe('namespace.sidecar-injector.istio.io');
+    // istio-injection=disabled on the namespace: no webhook matches, the pod keeps image auto
+    expect(injectionOf(gatewayPod(), ns('istio-ingress', { 'istio-injection': 'disabled' }), mesh).inject).toBe(false);
+    // a revisioned control plane ignores a pod without istio.io/rev
+    expect(injectionOf(gatewayPod(), ns('istio-ingress'), meshOf([istiodApp({ revision: 'canary' })])).inject).toBe(false);
+  });
+});
+
+describe('inject: the gateway template', () => {
+  const mesh = meshOf([istiodApp()]);
+  const gw = () => inject(gatewayPod(), ns('istio-ingress'), mesh, GATEWAY_WORKLOAD);
+
+  test('image auto becomes the proxy image; no init container, istio-proxy stays in containers as a router', () => {
+    const { pod: out, mutations } = gw();
+    expect(names(out.spec.containers)).toEqual(['istio-proxy']);
+    expect(out.spec.initContainers).toBeUndefined();
+    const proxy = out.spec.containers[0];
+    expect(proxy.image).toBe('docker.io/istio/proxyv2:1.30.3');
+    expect(proxy.restartPolicy).toBeUndefined();
+    expect(proxy.args).toEqual(['proxy', 'router', '--domain', '$(POD_NAMESPACE).svc.cluster.local', '--proxyLogLevel=warning', '--proxyComponentLogLevel=misc:error', '--log_output_level=default:info']);
+    expect(proxy.startupProbe).toBeUndefined();
+    expect(proxy.readinessProbe).toEqual({ httpGet: { path: '/healthz/ready', port: 15021 }, initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 4 });
+    expect(mutations[0]).toBe('istio 1.30.3 gateway injection (template gateway: istio-proxy image docker.io/istio/proxyv2:1.30.3, runAsUser 1337/runAsGroup 1337, pod sysctl net.ipv4.ip_unprivileged_port_start=0, no init container)');
+    expect(mutations).toContain("the chart's own istio-proxy container merged back over the injected one (its image auto replaced by the injected proxy image)");
+  });
+
+  test('securityContext: the template adds only runAsUser/runAsGroup 1337; the chart\'s own settings (non-root, no capabilities, read-only) stay', () => {
+    const proxy = gw().pod.spec.containers[0];
+    expect(proxy.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1337, runAsGroup: 1337 });
+    // a bare istio-proxy (no securityContext of its own): only what the template sets, no capabilities, no runAsNonRoot
+    const bare = inject(gatewayPod({ proxy: { name: 'istio-proxy', image: 'auto' } }), ns('istio-ingress'), mesh, GATEWAY_WORKLOAD).pod.spec.containers[0];
+    expect(bare.securityContext).toEqual({ runAsUser: 1337, runAsGroup: 1337 });
+    expect(bare.resources).toBeUndefined();
+    // the pod's own runAsUser wins (reapplyOverwrittenContainers)
+    const own = inject(gatewayPod({ proxy: { name: 'istio-proxy', image: 'auto', securityContext: { runAsUser: 4242 } } }), ns('istio-ingress'), mesh, GATEWAY_WORKLOAD).pod.spec.containers[0];
+    expect(own.securityContext).toEqual({ runAsUser: 4242, runAsGroup: 1337 });
+  });
+
+  test('pod securityContext: the unprivileged-port sysctl, or gateways.securityContext when set', () => {
+    expect(gw().pod.spec.securityContext).toEqual({ sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] });
+    const noSc = gatewayPod();
+    delete noSc.spec.securityContext;
+    expect(inject(noSc, ns('istio-ingress'), mesh, GATEWAY_WORKLOAD).pod.spec.securityContext).toEqual({ sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] });
+    const custom = meshOf([istiodApp({ gateways: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } } } })]);
+    const out = inject(noSc, ns('istio-ingress'), custom, GATEWAY_WORKLOAD);
+    expect(out.pod.spec.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(out.mutations[0]).toContain('pod securityContext from gateways.securityContext');
+    // merged into the pod's own securityContext (strategic merge: maps merge, the sysctls list is replaced)
+    expect(inject(gatewayPod(), ns('istio-ingress'), custom, GATEWAY_WORKLOAD).pod.spec.securityContext)
+      .toEqual({ sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }], runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+  });
+
+  test('the proxy image follows the istiod values like the sidecar path: a mirrored global.proxy.image verbatim, else hub/proxyv2:tag, or the annotation', () => {
+    const mirrored = '123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/istio/proxyv2@sha256:' + 'a'.repeat(64);
+    expect(inject(gatewayPod(), ns('istio-ingress'), meshOf([istiodApp({ global: { proxy: { image: mirrored } } })]), GATEWAY_WORKLOAD).pod.spec.containers[0].image).toBe(mirrored);
+    expect(inject(gatewayPod(), ns('istio-ingress'), meshOf([istiodApp({ global: { hub: 'r.example/istio', tag: '1.30.3-distroless' } })]), GATEWAY_WORKLOAD).pod.spec.containers[0].image)
+      .toBe('r.example/istio/proxyv2:1.30.3-distroless');
+    expect(inject(gatewayPod({ annotations: { 'sidecar.istio.io/proxyImage': 'r.example/p:1' } }), ns('istio-ingress'), mesh, GATEWAY_WORKLOAD).pod.spec.containers[0].image).toBe('r.example/p:1');
+    // an explicit image on the pod's own istio-proxy (not auto) wins over the injected one
+    expect(inject(gatewayPod({ proxy: { name: 'istio-proxy', image: 'r.example/own:1' } }), ns('istio-ingress'), mesh, GATEWAY_WORKLOAD).pod.spec.containers[0].image).toBe('r.example/own:1');
+  });
+
+  test('labels, annotations, env, mounts and volumes of the template; the pod\'s own resources and ports are kept', () => {
+    const { pod: out } = gw();
+    expect(out.metadata.labels).toMatchObject({ 'service.istio.io/canonical-name': 'istio-ingress', 'service.istio.io/canonical-revision': '1.30.3' });
+    expect(out.metadata.labels['security.istio.io/tlsMode']).toBeUndefined();
+    expect(out.metadata.annotations['istio.io/rev']).toBe('default');
+    // no app container besides istio-proxy: no default-container annotations
+    expect(out.metadata.annotations['kubectl.kubernetes.io/default-container']).toBeUndefined();
+    // the prometheus annotations already point at 15020: left as they are
+    expect(out.metadata.annotations).toMatchObject({ 'prometheus.io/port': '15020', 'prometheus.io/path': '/stats/prometheus', 'prometheus.io/scrape': 'true' });
+    expect(JSON.parse(out.metadata.annotations['sidecar.istio.io/status'])).toEqual({
+      initContainers: null,
+      containers: ['istio-proxy'],
+      volumes: ['workload-socket', 'credential-socket', 'workload-certs', 'istio-envoy', 'istio-data', 'istio-podinfo', 'istio-token', 'istiod-ca-cert'],
+      imagePullSecrets: null,
+      revision: 'default',
+    });
+    const overrides = JSON.parse(out.metadata.annotations['sidecar.istio.io/overrides']);
+    expect(overrides.containers[0].image).toBeUndefined();
+    expect(overrides.containers[0].env).toBeUndefined();
+    const proxy = out.spec.containers[0];
+    expect(proxy.resources).toEqual({ limits: { cpu: '2000m', memory: '1024Mi' }, requests: { cpu: '100m', memory: '128Mi' } });
+    expect(proxy.ports).toEqual([{ containerPort: 15090, name: 'http-envoy-prom', protocol: 'TCP' }]);
+    expect(envOf(proxy, 'ISTIO_META_POD_PORTS').value).toBe('[\n    {"name":"http-envoy-prom","containerPort":15090,"protocol":"TCP"}\n]');
+    expect(envOf(proxy, 'ISTIO_META_APP_CONTAINERS').value).toBe('');
+    expect(envOf(proxy, 'ISTIO_META_WORKLOAD_NAME').value).toBe('istio-ingress');
+    expect(envOf(proxy, 'ISTIO_META_OWNER').value).toBe('kubernetes://apis/apps/v1/namespaces/istio-ingress/deployments/istio-ingress');
+    expect(envOf(proxy, 'ISTIO_META_INTERCEPTION_MODE').value).toBe('REDIRECT');
+    expect(envOf(proxy, 'ISTIO_KUBE_APP_PROBERS')).toBeUndefined();
+    expect(proxy.volumeMounts.map((m: any) => m.name)).toEqual(['workload-socket', 'credential-socket', 'workload-certs', 'istiod-ca-cert', 'istio-data', 'istio-envoy', 'istio-token', 'istio-podinfo']);
+    expect(out.spec.volumes.find((v: any) => v.name === 'istio-ca-crl')).toBeUndefined();
+    expect(sidecarCapture(out, mesh).injected).toBe(true);
+  });
+
+  test('an app container next to the proxy: default-container annotations, its probes rewritten, proxy last; the input pod is not changed', () => {
+    const input = gatewayPod();
+    input.spec.containers.unshift({ name: 'helper', image: 'h', ports: [{ containerPort: 9000 }], readinessProbe: { httpGet: { path: '/r', port: 9000 } } });
+    const before = JSON.stringify(input);
+    const out = inject(input, ns('istio-ingress'), mesh, GATEWAY_WORKLOAD).pod;
+    expect(JSON.stringify(input)).toBe(before);
+    expect(names(out.spec.containers)).toEqual(['helper', 'istio-proxy']);
+    expect(out.metadata.annotations['kubectl.kubernetes.io/default-container']).toBe('helper');
+    expect(container(out, 'helper').readinessProbe.httpGet).toEqual({ path: '/app-health/helper/readyz', port: 15020 });
+    const proxy = container(out, 'istio-proxy');
+    expect(JSON.parse(envOf(proxy, 'ISTIO_KUBE_APP_PROBERS').value)).toEqual({ '/app-health/helper/readyz': { httpGet: { path: '/r', port: 9000 } } });
+    expect(envOf(proxy, 'ISTIO_META_APP_CONTAINERS').value).toBe('helper');
+    expect(envOf(proxy, 'ISTIO_META_POD_PORTS').value).toBe('[\n    {"containerPort":9000,"protocol":"TCP"}\n    ,{"name":"http-envoy-prom","containerPort":15090,"protocol":"TCP"}\n]');
+  });
+
+  test('OpenShift namespaces: the proxy ids come from the namespace\'s pre-allocated ranges (GetProxyIDs)', () => {
+    expect(proxyIdsOf(undefined)).toEqual({ uid: 1337, gid: 1337 });
+    const os = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-ingress', annotations: { 'openshift.io/sa.scc.uid-range': '1000620000/10000' } } };
+    expect(proxyIdsOf(os)).toEqual({ uid: 1000629999, gid: 1000629999 });
+    const groups = { ...os, metadata: { ...os.metadata, annotations: { ...os.metadata.annotations, 'openshift.io/sa.scc.supplemental-groups': '5000-5009,6000/10' } } };
+    expect(proxyIdsOf(groups)).toEqual({ uid: 1000629999, gid: 5009 });
+    const bare = inject(gatewayPod({ proxy: { name: 'istio-proxy', image: 'auto' } }), groups, mesh, GATEWAY_WORKLOAD).pod.spec.containers[0];
+    expect(bare.securityContext).toEqual({ runAsUser: 1000629999, runAsGroup: 5009 });
+  });
+
+  test('strategicMerge: keyed lists merge in place, others are replaced, null deletes', () => {
+    expect(strategicMerge({ env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }], args: ['x'], drop: 1 }, { env: [{ name: 'B', value: '3' }, { name: 'C', value: '4' }], args: ['y'], drop: null }))
+      .toEqual({ env: [{ name: 'A', value: '1' }, { name: 'B', value: '3' }, { name: 'C', value: '4' }], args: ['y'] });
+  });
+});
+
+describe('gateway model against the vendored gateway-injection-template.yaml', () => {
+  const mesh = meshOf([istiodApp({ global: { network: 'n1', mountMtlsCerts: true }, env: { COMPLIANCE_POLICY: 'fips-140-2' } })]);
+  const all = inject(gatewayPod({ annotations: { 'sidecar.istio.io/bootstrapOverride': 'bootstrap' } }), ns('istio-ingress'), mesh, GATEWAY_WORKLOAD).pod;
+  const proxy = container(all, 'istio-proxy');
+  const containerBlock = GATEWAY_TEMPLATE.slice(GATEWAY_TEMPLATE.indexOf('  containers:\n'), GATEWAY_TEMPLATE.indexOf('  volumes:\n'));
+
+  test('one container, istio-proxy, and no initContainers: the gateway template adds no traffic capture', () => {
+    expect([...containerBlock.matchAll(/^ {2}- name: ([a-z-]+)$/gm)].map((m) => m[1])).toEqual(['istio-proxy']);
+    expect(GATEWAY_TEMPLATE).not.toContain('initContainers');
+    expect(all.spec.initContainers).toBeUndefined();
+    expect(names(all.spec.containers)).toEqual(['istio-proxy']);
+  });
+
+  test('args: proxy router, then the same flags', () => {
+    const args = [...containerBlock.slice(containerBlock.indexOf('    args:\n')).matchAll(/^ {4}- (.+)$/gm)].map((m) => m[1]).slice(0, 7);
+    expect(args.slice(0, 3)).toEqual(['proxy', 'router', '--domain']);
+    expect(proxy.args.slice(0, 3)).toEqual(['proxy', 'router', '--domain']);
+    expect(args.slice(4).map((a) => a.split('=')[0])).toEqual(proxy.args.slice(4, 7).map((a: string) => a.split('=')[0]));
+  });
+
+  test('container securityContext: runAsUser/runAsGroup only (no capabilities, runAsNonRoot, privilege or read-only settings)', () => {
+    const sc = containerBlock.slice(containerBlock.indexOf('    securityContext:\n'), containerBlock.indexOf('    env:\n'));
+    expect(sc).toBe('    securityContext:\n      runAsUser: {{ .ProxyUID | default "1337" }}\n      runAsGroup: {{ .ProxyGID | default "1337" }}\n');
+    for (const absent of ['capabilities', 'runAsNonRoot', 'allowPrivilegeEscalation', 'readOnlyRootFilesystem', 'privileged', 'NET_BIND_SERVICE']) {
+      expect(GATEWAY_TEMPLATE).not.toMatch(new RegExp(`\\b${absent}\\b(?!_)`));
+    }
+    const bare = inject(gatewayPod({ proxy: { name: 'istio-proxy', image: 'auto' } }), ns('istio-ingress'), meshOf([istiodApp()]), GATEWAY_WORKLOAD).pod.spec.containers[0];
+    expect(Object.keys(bare.securityContext)).toEqual(['runAsUser', 'runAsGroup']);
+  });
+
+  test('pod securityContext: gateways.securityContext, else the net.ipv4.ip_unprivileged_port_start=0 sysctl', () => {
+    expect(GATEWAY_TEMPLATE).toContain('  securityContext:\n  {{- if .Values.gateways.securityContext }}\n    {{- toYaml .Values.gateways.securityContext | nindent 4 }}\n  {{- else }}\n    sysctls:\n    - name: net.ipv4.ip_unprivileged_port_start\n      value: "0"\n  {{- end }}\n');
+    expect(all.spec.securityContext.sysctls).toEqual([{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }]);
+  });
+
+  test('image expression: the proxyImage annotation / global.proxy.image when it has a "/", else .ProxyImage', () => {
+    expect(GATEWAY_TEMPLATE).toContain('  {{- if contains "/" (annotation .ObjectMeta `sidecar.istio.io/proxyImage` .Values.global.proxy.image) }}\n    image: "{{ annotation .ObjectMeta `sidecar.istio.io/proxyImage` .Values.global.proxy.image }}"\n  {{- else }}\n    image: "{{ .ProxyImage }}"\n');
+  });
+
+  test('ports and readiness probe (no startup probe, no lifecycle unless global.proxy.lifecycle)', () => {
+    expect(containerBlock).toContain('    ports:\n    - containerPort: 15090\n      protocol: TCP\n      name: http-envoy-prom\n');
+    expect(containerBlock).toContain('    readinessProbe:\n      httpGet:\n        path: /healthz/ready\n        port: 15021\n');
+    expect(containerBlock).not.toContain('startupProbe');
+    expect(containerBlock).toContain('  {{- if .Values.global.proxy.lifecycle }}\n    lifecycle:');
+    expect(proxy.startupProbe).toBeUndefined();
+    expect(proxy.lifecycle).toBeUndefined();
+    expect(proxy.readinessProbe.httpGet).toEqual({ path: '/healthz/ready', port: 15021 });
+  });
+
+  test('env names in template order (every condition on)', () => {
+    const env = containerBlock.slice(containerBlock.indexOf('    env:\n'), containerBlock.indexOf('    readinessProbe:'));
+    const expected = [...new Set([...env.matchAll(/^ {4}- name: ([A-Z_]+|\{\{ \$key \}\})$/gm)].map((m) => m[1]))].filter((n) => !n.startsWith('{{'));
+    expect(expected[0]).toBe('PILOT_CERT_PROVIDER');
+    expect(proxy.env.map((e: any) => e.name)).toEqual(expected);
+  });
+
+  test('volume mounts and volumes in template order (every condition on but GKE certificates); no istio-ca-crl', () => {
+    const mounts = [...containerBlock.slice(containerBlock.indexOf('    volumeMounts:\n')).matchAll(/^ {4}- (?:name: ([a-z-]+)|mountPath: \S+\n {6}name: ([a-z-]+))$/gm)].map((m) => m[1] ?? m[2]);
+    expect(proxy.volumeMounts.map((m: any) => m.name)).toEqual(mounts.filter((n) => n !== 'gke-workload-certificate'));
+    const vols = [...GATEWAY_TEMPLATE.slice(GATEWAY_TEMPLATE.indexOf('  volumes:\n')).matchAll(/^ {2}- (?:emptyDir:(?: \{\})?\n(?: {6}medium: Memory\n)? {4}name|name): ([a-z-]+)$/gm)].map((m) => m[1]);
+    expect(vols).not.toContain('istio-ca-crl');
+    expect(all.spec.volumes.map((v: any) => v.name)).toEqual(vols.filter((n) => n !== 'gke-workload-certificate'));
+  });
+});
+
+describe('the reference platform\'s istio-ingress gateway', () => {
+  let platform: KubernetesPlatform;
+  let objects: any[] = [];
+  beforeAll(() => {
+    platform = new KubernetesPlatform(new App(), 'acme-llm', { spec: referenceSpec });
+    objects = platform.manifests().map((m) => m.resource);
+  });
+  const OPTIONS: ResolvedTwinOptions = { pools: [], systemNamespaces: [], registries: [], podIdentityServiceAccounts: [] };
+  const gatewayOf = (objs: any[]) => addonObjectsOf(new ObjectIndex(objs), OPTIONS).pods.find((p) => p.owner === 'Application argocd/prod-istio-ingress');
+
+  test('its pod gets the gateway template with the proxy image from the istiod values', () => {
+    const istiod = objects.find((o) => o.kind === 'Application' && o.spec?.source?.chart === 'istiod');
+    const proxyImage = istiod.spec.source.helm.valuesObject.global.proxy.image;
+    expect(proxyImage).toMatch(/\/mirror\/istio\/proxyv2@sha256:[0-9a-f]{64}$/);
+    const gw = gatewayOf(objects)!;
+    expect(gw.pod.spec.containers.map((c: any) => [c.name, c.image])).toEqual([['istio-proxy', proxyImage]]);
+    expect(gw.mutations[1]).toMatch(/^istio 1\.30\.3 gateway injection \(template gateway: istio-proxy image /);
+    expect(gw.pod.metadata.ownerReferences[0]).toMatchObject({ apiVersion: 'apps/v1', kind: 'ReplicaSet', controller: true, blockOwnerDeletion: true });
+  });
+
+  test('it is admitted: no admission finding for the gateway Application', () => {
+    const report = PlatformTwin.check(objects, { policy: platform.policySet.evaluator() });
+    expect(report.problems.filter((p) => p.check === 'admission' && p.object === 'Application argocd/prod-istio-ingress')).toEqual([]);
+  });
+
+  test('without injection (its namespace labelled istio-injection=disabled) the pod keeps image auto and the image rules deny it', () => {
+    const disabled = [...objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-ingress', labels: { 'istio-injection': 'disabled' } } }];
+    expect(gatewayOf(disabled)!.pod.spec.containers[0].image).toBe('auto');
+    const report = PlatformTwin.check(disabled, { policy: platform.policySet.evaluator() });
+    const denied = report.problems.filter((p) => p.check === 'admission' && p.object === 'Application argocd/prod-istio-ingress').map((p) => p.problem.slice(0, 21));
+    expect(denied).toEqual(['makes pods that LLM-IMG-001', 'makes pods that LLM-IMG-002', 'makes pods that LLM-IMG-003'].map((s) => s.slice(0, 21)));
   });
 });
