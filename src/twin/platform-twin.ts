@@ -169,7 +169,7 @@ export class PlatformTwin {
     const outcomes: CheckOutcome[] = [];
     const early: string[] = [];
     const workloads = guarded('admission', early, () => workloadPodsOf(index, resolved, { kubeletMinorVersion: options.kubeletMinorVersion })) ?? { pods: [], derived: [], notModelled: [] };
-    const addons = guarded('admission', early, () => addonObjectsOf(index, resolved)) ?? { pods: [], derived: [], notModelled: [] };
+    const addons = guarded('admission', early, () => addonObjectsOf(index, resolved, { kubeletMinorVersion: options.kubeletMinorVersion })) ?? { pods: [], derived: [], notModelled: [] };
     const pods: TwinPod[] = [...workloads.pods, ...addons.pods];
     const ctx: TwinContext = { index, pods, derived: [...workloads.derived, ...addons.derived], options: resolved };
     const run = (name: TwinCheckName, fn: (c: TwinContext) => CheckOutcome) => {
