@@ -11,3 +11,4 @@ export * as gitops from './gitops';
 export * as observability from './observability';
 export * as aws from './aws';
 export * as platform from './platform';
+export * as twin from './twin';

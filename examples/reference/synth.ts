@@ -83,6 +83,10 @@ function main(): number {
     + `${policy.errors.length} error(s), ${policy.warnings.length} warning(s) over ${policy.objectCount} workload objects`);
   out.push(`            GitOps contract (${gitops.applications.length} Applications): ${gitops.ok ? 'ok' : 'FAILED'}`);
   out.push(`            Cross-layer consistency (Pod Identity, pools, registry, bucket): ${consistency.length === 0 ? 'ok' : 'FAILED'}`);
+  // The twin ran inside platform.synth() (which fails on any problem); this prints what it checked.
+  const twin = platform.twin();
+  out.push('Platform twin (what the cluster does with the output, DESIGN.md section 7):');
+  out.push(...twin.summaryLines('  '));
   const diagramFiles = PlatformDiagram.write(spec, diagramOut);
   out.push(`Diagram: ${diagramFiles.map(rel).join(', ')} (Mermaid and Graphviz DOT)`);
   out.push(`Synth time: ${synthMs.toFixed(0)} ms (both sides, validation excluded)`);

@@ -8,6 +8,7 @@ import { GpuCapacityType, GpuProvisioning, ModelWeights, PlatformSpec } from './
 import { PlatformSpecValidator } from './platform-spec-validator';
 import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
 import { GpuPool, IGpuPool } from '../core/gpu-pool';
+import { KubernetesVersion } from '../core/kubernetes-version';
 import { PlatformLabels } from '../core/labels';
 import { IModelService } from '../core/model-service';
 import { BootstrapApplication } from '../gitops/bootstrap-application';
@@ -51,6 +52,8 @@ import { TelemetrySignal } from '../observability/telemetry-signal';
 import { PolicyCatalogue } from '../policy/policy-catalogue';
 import { PolicyReport } from '../policy/policy-evaluator';
 import { PolicyEngine, PolicySet } from '../policy/policy-set';
+import { NodePoolScaling, PlatformTwin, TwinNodePool } from '../twin/platform-twin';
+import { PlatformTwinReport } from '../twin/platform-twin-report';
 import { YamlWriter } from './private/yaml-writer';
 
 /**
@@ -115,6 +118,7 @@ export class KubernetesPlatform extends Construct {
   private readonly owners = new Map<string, Chart>();
   private readonly specPaths = new Map<string, string>();
   private writing = false;
+  private lastTwin?: { objects: any[]; report: PlatformTwinReport };
 
   constructor(scope: Construct, id: string, props: KubernetesPlatformProps) {
     super(scope, id);
@@ -185,6 +189,14 @@ export class KubernetesPlatform extends Construct {
             'pod-security.kubernetes.io/enforce-version': 'latest',
           },
         },
+      });
+      // The platform's own namespaces run no GPU workloads and expose nothing outside the cluster: a quota
+      // keeps them so (GPUs are for tenants, within their quotas; the only LoadBalancer is the ingress gateway's).
+      new ApiObject(tenancy, `Quota-${ns}`, {
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: { name: 'platform-quota', namespace: ns, labels: { [PlatformLabels.MANAGED_BY]: PlatformLabels.MANAGED_BY_VALUE, [PlatformLabels.ENVIRONMENT]: env } },
+        spec: { hard: { 'requests.nvidia.com/gpu': '0', 'services.loadbalancers': '0', 'services.nodeports': '0' } },
       });
     }
 
@@ -469,6 +481,34 @@ export class KubernetesPlatform extends Construct {
   }
 
   /**
+   * The platform twin's report over the synthesized objects (DESIGN.md section 7): admission of the pods
+   * that will exist, the flows the platform needs, references, GPU capacity and bootstrap from an empty
+   * cluster, with the platform's enforce policy set, node pools, region and Pod Identities.
+   *
+   * @param manifests the synthesized objects
+   * @default - the objects of the last synth()/verify(), else this.manifests()
+   */
+  public twin(manifests?: PlatformManifest[]): PlatformTwinReport {
+    // After synth() (or verify()), the report of the objects it wrote.
+    if (!manifests && this.lastTwin) return this.lastTwin.report;
+    const all = manifests ?? this.manifests();
+    const objects = all.map((m) => m.resource);
+    const cached = this.lastTwin;
+    if (cached && cached.objects.length === objects.length && cached.objects.every((o, i) => o === objects[i])) return cached.report;
+    const report = PlatformTwin.check(objects, {
+      layoutDirectories: all.map((m) => m.directory),
+      kubeletMinorVersion: Number((this.spec.cluster?.version ?? KubernetesVersion.DEFAULT).version.split('.')[1]),
+      policy: this.policySet.evaluator(),
+      nodePools: this.twinNodePools(),
+      region: this.spec.region,
+      registries: [...new Set([this.names.registryUrl, ...(this.spec.policy?.allowedRegistries ?? [])])],
+      podIdentityServiceAccounts: this.names.identities.map((id) => `${id.namespace}/${id.serviceAccount}`),
+    });
+    this.lastTwin = { objects, report };
+    return report;
+  }
+
+  /**
    * The synth-time checks over the synthesized objects: every enforce policy passes, every workload
    * identity of `names.identities` has its ServiceAccount, and every ServiceAccount of a workload that
    * reads the model store has a Pod Identity. Returns every problem (empty when consistent).
@@ -487,7 +527,8 @@ export class KubernetesPlatform extends Construct {
       problems.check(accounts.has(key), `identities[${key}]`, `has a Pod Identity association (role ${id.roleName}) but no ServiceAccount on the Kubernetes side`, key,
         `create ServiceAccount ${key} (the ${id.purpose}) or drop its association`);
     }
-    return problems.problems;
+    const twin = this.twin(all);
+    return [...problems.problems, ...twin.validationProblems];
   }
 
   /**
@@ -524,6 +565,30 @@ export class KubernetesPlatform extends Construct {
       fs.writeFileSync(target, yaml.stringify(m.resource), { encoding: 'utf8' });
     }
     return all.map((m) => m.path);
+  }
+
+  /** The managed node groups of the spec's GPU pools, as the twin's capacity check sees them (Karpenter NodePools are in the output). */
+  private twinNodePools(): TwinNodePool[] {
+    const out: TwinNodePool[] = [];
+    this.spec.gpuPools.forEach((p, i) => {
+      const provisioning = p.provisioning ?? GpuProvisioning.MANAGED_NODE_GROUP;
+      if (provisioning === GpuProvisioning.KARPENTER) return;
+      const pool = this.gpuPools[i];
+      const minNodes = p.minNodes ?? 1;
+      out.push({
+        name: p.name,
+        labels: { ...pool.nodeLabels },
+        taints: pool.taints.map((t) => `${t.key}${t.value !== undefined ? `=${t.value}` : ''}:${t.effect}`),
+        gpusPerNode: pool.gpusPerNode,
+        minNodes,
+        maxNodes: Math.max(minNodes, p.maxNodes),
+        initialNodes: p.desiredNodes ?? minNodes,
+        // The platform installs no cluster autoscaler: a managed node group keeps the nodes it starts with.
+        scaling: NodePoolScaling.NONE,
+        source: `managed node group of pool ${p.name}`,
+      });
+    });
+    return out;
   }
 
   private chart(owner: string, directory: string): Chart {

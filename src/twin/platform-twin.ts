@@ -240,7 +240,7 @@ function resolveOptions(options: PlatformTwinOptions): ResolvedTwinOptions {
       name: p.name,
       labels: { ...(p.labels ?? {}) },
       taints: (p.taints ?? []).map((t, j) => parseTaint(t, `${at}.taints[${j}]`)),
-      resourcesPerNode: (p.gpusPerNode ?? 0) > 0 ? { 'nvidia.com/gpu': p.gpusPerNode! } : {},
+      resourcesPerNode: (p.gpusPerNode ?? 0) > 0 ? { 'nvidia.com/gpu': p.gpusPerNode! } as Record<string, number> : {},
       minNodes: p.minNodes,
       maxNodes: p.maxNodes,
       initialNodes: p.initialNodes ?? p.minNodes,
