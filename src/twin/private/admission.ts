@@ -1,5 +1,6 @@
 import { CheckOutcome, TwinContext, TwinFinding, TwinPod } from './model';
 import { podSecurityViolations } from './pod-security';
+import { PolicyViolation } from '../../policy/policy-evaluator';
 
 /**
  * Admission of the pods that will exist: each pod of the inventory (controller-, operator- and add-on-made,
@@ -11,6 +12,28 @@ export function checkAdmission(ctx: TwinContext): CheckOutcome {
   const findings: TwinFinding[] = [];
   const notModelled: string[] = [];
   const namespaces = namespaceObjects(ctx);
+  // One evaluation of every pod (rules are planned and compiled once per run, not per pod); each pod gets
+  // a name unique in its namespace, as the API server gives it (`generateName` plus a suffix).
+  const violations = new Map<TwinPod, PolicyViolation[]>();
+  if (ctx.options.policy) {
+    const keys = new Set<string>();
+    const named = ctx.pods.map((p, i) => {
+      const meta = p.pod?.metadata ?? {};
+      let name: string = meta.name ?? `${meta.generateName ?? p.namePrefix}twin${i}`;
+      if (keys.has(`${p.namespace}/${name}`)) name = `${name}-twin${i}`;
+      keys.add(`${p.namespace}/${name}`);
+      return { pod: p, object: { ...p.pod, metadata: { ...meta, name, namespace: p.namespace } } };
+    });
+    const byKey = new Map(named.map((n) => [`${n.pod.namespace}/${n.object.metadata.name}`, n.pod]));
+    const report = ctx.options.policy.evaluate(named.map((n) => n.object), { namespaces: [...namespaces.values()] });
+    for (const v of report.errors) {
+      const pod = byKey.get(`${v.namespace}/${v.name}`);
+      if (!pod) continue;
+      const list = violations.get(pod) ?? [];
+      list.push(v);
+      violations.set(pod, list);
+    }
+  }
   let passed = 0;
   for (const pod of ctx.pods) {
     const before = findings.length;
@@ -25,18 +48,15 @@ export function checkAdmission(ctx: TwinContext): CheckOutcome {
         fix: fixFor(pod, `lower the namespace's pod-security.kubernetes.io/enforce level only if the workload truly needs it, else ${v.fix}`),
       });
     }
-    if (ctx.options.policy) {
-      const report = ctx.options.policy.evaluate([pod.pod], { namespaces: [...namespaces.values()] });
-      for (const v of report.errors) {
-        findings.push({
-          check: 'admission',
-          object: pod.owner,
-          field: pod.templatePath,
-          problem: `makes pods that ${v.ruleId} (${v.title}) denies${madeHow(pod)}: ${v.message}`,
-          value: undefined,
-          fix: fixFor(pod, `make the pod comply, or add a policy exception (owner, reason, expiry) for ${v.ruleId} that covers the pods`),
-        });
-      }
+    for (const v of violations.get(pod) ?? []) {
+      findings.push({
+        check: 'admission',
+        object: pod.owner,
+        field: pod.templatePath,
+        problem: `makes pods that ${v.ruleId} (${v.title}) denies${madeHow(pod)}: ${v.message}`,
+        value: undefined,
+        fix: fixFor(pod, `make the pod comply, or add a policy exception (owner, reason, expiry) for ${v.ruleId} that covers the pods`),
+      });
     }
     if (findings.length === before) passed++;
   }
