@@ -57,10 +57,23 @@ function main(): void {
     const tf = JSON.parse(fs.readFileSync(stackFile, 'utf-8'));
     result.tfResources = Object.values<any>(tf.resource ?? {}).reduce((n, r) => n + Object.keys(r).length, 0);
 
+    // The platform twin runs inside KubernetesPlatform.synth(): time its share of the K8s synth.
+    const twin = (require('../src/twin/platform-twin') as typeof import('../src/twin/platform-twin')).PlatformTwin;
+    const check = twin.check.bind(twin);
+    let twinNs = 0n;
+    twin.check = (objects: any[], options?: any) => {
+      const at = process.hrtime.bigint();
+      try {
+        return check(objects, options);
+      } finally {
+        twinNs += process.hrtime.bigint() - at;
+      }
+    };
     t = process.hrtime.bigint();
     const k8s = new platform.KubernetesPlatform(new cdk8s.App({ outdir: path.join(dir, 'dist') }), spec.name, { spec });
     const files = k8s.synth();
     result.k8sMs = round(ms(t));
+    result.twinMs = round(Number(twinNs) / 1e6);
     result.synthEndUs = Number(process.hrtime.bigint() / 1000n);
     result.k8sFiles = files.length;
     result.models = (spec.models ?? []).length;

@@ -41,6 +41,7 @@ interface Sample {
   specMs?: number;
   awsMs?: number;
   k8sMs?: number;
+  twinMs?: number;
   totalMs: number;
   scriptMs: number;
   maxRssMiB: number;
@@ -62,6 +63,7 @@ interface Row {
   loadMs: number;
   awsMs: number;
   k8sMs: number;
+  twinMs: number;
   synthMs: number;
   totalMs: number;
   wallMs: number;
@@ -153,6 +155,7 @@ function measure(label: string, args: string[], reps: number): Row {
     loadMs: median(samples.map((s) => s.bootMs + s.loadMs)),
     awsMs: median(samples.map((s) => s.awsMs ?? 0)),
     k8sMs: median(samples.map((s) => s.k8sMs ?? 0)),
+    twinMs: median(samples.map((s) => s.twinMs ?? 0)),
     synthMs: median(synth),
     totalMs: median(samples.map((s) => s.totalMs)),
     wallMs: median(samples.map((s) => s.wallMs)),
@@ -348,6 +351,10 @@ function main(): void {
   checks.push(`- reference synth <= ${TARGET_REFERENCE_MS} ms: **${refOk ? 'met' : 'MISSED'}** (${ref.synthMs.toFixed(0)} ms synth; `
     + `${ref.totalMs.toFixed(0)} ms for the whole process incl. ${ref.loadMs.toFixed(0)} ms node start + library load)`);
   if (!refOk) missed.push({ label: 'reference', args: ['reference'] });
+  // Issue 12: the platform twin adds at most 25% to the reference synth (its share of synth without it).
+  const twinShare = ref.twinMs / Math.max(ref.synthMs - ref.twinMs, 1e-9);
+  checks.push(`- platform twin adds <= 25% to the reference synth: **${twinShare <= 0.25 ? 'met' : 'MISSED'}** (${ref.twinMs.toFixed(0)} ms of ${ref.synthMs.toFixed(0)} ms, `
+    + `+${(twinShare * 100).toFixed(0)}%; per size: ${rows.filter((r) => r.models > 0).map((r) => `${r.models} models ${r.twinMs.toFixed(0)} ms`).join(', ')})`);
   if (big) {
     const timeOk = big.synthMs <= TARGET_1000_MS;
     const rssOk = big.rssMiB < TARGET_1000_RSS_MIB;
@@ -380,10 +387,10 @@ function main(): void {
 
   const fmt = (n: number) => n.toFixed(0);
   const table = [
-    '| platform | models | tenants | TF resources | K8s files | runs | node + libraries (ms) | AWS synth (ms) | K8s synth (ms) | synth both (ms) [min-max] | whole process (ms) | peak RSS (MiB) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| platform | models | tenants | TF resources | K8s files | runs | node + libraries (ms) | AWS synth (ms) | K8s synth (ms) | of which twin (ms) | synth both (ms) [min-max] | whole process (ms) | peak RSS (MiB) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.label} | ${r.models || '-'} | ${r.tenants || '-'} | ${r.tfResources || '-'} | ${r.k8sFiles || '-'} | ${r.reps} | ${fmt(r.loadMs)} | `
-      + `${r.label.startsWith('floor') ? '-' : fmt(r.awsMs)} | ${r.label.startsWith('floor') ? '-' : fmt(r.k8sMs)} | `
+      + `${r.label.startsWith('floor') ? '-' : fmt(r.awsMs)} | ${r.label.startsWith('floor') ? '-' : fmt(r.k8sMs)} | ${r.label.startsWith('floor') ? '-' : fmt(r.twinMs)} | `
       + `${r.label.startsWith('floor') ? '-' : `${fmt(r.synthMs)} [${r.synthSpread}]`} | ${fmt(r.totalMs)} | ${fmt(r.rssMiB)} |`),
   ];
   const date = new Date().toISOString().slice(0, 10);
@@ -394,7 +401,7 @@ function main(): void {
     '',
     `Medians of ${REPS} cold runs per row${REPS_1000 !== REPS ? ` (${REPS_1000} for 1000 models)` : ''}, one fresh \`node\` process per run; ${facts}.`,
     '',
-    'Targets (issue 9):',
+    'Targets (issues 9 and 12):',
     ...checks,
     ...failures,
     ...(profiles.length > 0 ? ['', ...profiles] : []),

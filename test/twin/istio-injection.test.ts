@@ -482,6 +482,13 @@ describe('model against the vendored Istio 1.30.3 files', () => {
     expect(d.meshConfig).toEqual({ enablePrometheusMerge: true });
     expect(YAML.parse(fs.readFileSync(path.join(UPSTREAM, 'istiod-values.yaml'), 'utf8'))._internal_defaults_do_not_set.sidecarInjectorWebhook.rewriteAppHTTPProbe).toBe(true);
   });
+
+  test('istiod-values.json (what synth reads) is istiod-values.yaml parsed', () => {
+    // Regenerate after re-vendoring: node -e 'const f="schemas/upstream/istio/istiod-values";
+    //   require("fs").writeFileSync(f+".json", JSON.stringify(require("yaml").parse(require("fs").readFileSync(f+".yaml","utf8")))+"\n")'
+    const yaml = YAML.parse(fs.readFileSync(path.join(UPSTREAM, 'istiod-values.yaml'), 'utf8'));
+    expect(JSON.parse(fs.readFileSync(path.join(UPSTREAM, 'istiod-values.json'), 'utf8'))).toEqual(yaml);
+  });
 });
 
 /** The istio `gateway` chart 1.30.3's pod template (schemas/upstream/addons/gateway-1.30.3.json), as a Pod. */

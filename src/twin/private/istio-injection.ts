@@ -116,8 +116,9 @@ let defaultsCache: any;
 /** The istiod chart's defaults (`_internal_defaults_do_not_set` of schemas/upstream/istio/istiod-values.yaml). */
 export function istiodChartDefaults(): any {
   if (!defaultsCache) {
-    const text = fs.readFileSync(path.join(schemasDir(), 'upstream', 'istio', 'istiod-values.yaml'), 'utf8');
-    defaultsCache = (YAML.parse(text) ?? {})._internal_defaults_do_not_set ?? {};
+    // istiod-values.json is istiod-values.yaml parsed (a test keeps them equal): JSON reads ~20x faster at synth.
+    const text = fs.readFileSync(path.join(schemasDir(), 'upstream', 'istio', 'istiod-values.json'), 'utf8');
+    defaultsCache = (JSON.parse(text) ?? {})._internal_defaults_do_not_set ?? {};
   }
   return clone(defaultsCache);
 }

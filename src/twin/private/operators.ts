@@ -57,27 +57,17 @@ const SAFE_ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 
 /**
  * The `pod-template-hash` of a Deployment's ReplicaSet and pods, in the controller's form
- * (pkg/controller/controller_utils.go `ComputeHash`: `rand.SafeEncodeString(fmt.Sprint(fnv32a))`). The
- * controller hashes the Go struct dump of the template (hashutil.DeepHashObject), which JSON cannot
- * reproduce: this hashes the template's canonical JSON with FNV-32a instead, so the name has the real form
- * and changes with the template, but is not the value the cluster will show.
+ * (pkg/controller/controller_utils.go `ComputeHash`: `rand.SafeEncodeString(fmt.Sprint(fnv32a))`, up to 10
+ * characters of the safe alphabet). The controller hashes the Go struct dump of the template
+ * (hashutil.DeepHashObject), which JSON cannot reproduce: this hashes the template's canonical JSON
+ * (sha256, first 32 bits) instead, so the name has the real form and changes with the template, but is not
+ * the value the cluster will show.
  */
 export function podTemplateHash(template: any): string {
   const canonical = (v: any): any => (Array.isArray(v) ? v.map(canonical)
     : isMap(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v);
-  // FNV-32a, as Go's hash/fnv New32a; unsigned 32-bit arithmetic through BigInt (no bitwise operators).
-  const MOD = BigInt(2) ** BigInt(32);
-  let h = BigInt(0x811c9dc5);
-  const xorByte = (a: number, b: number) => {
-    let r = 0;
-    for (let bit = 1; bit < 256; bit *= 2) if (Math.floor(a / bit) % 2 !== Math.floor(b / bit) % 2) r += bit;
-    return r;
-  };
-  for (const b of Buffer.from(JSON.stringify(canonical(template ?? {})) ?? '', 'utf8')) {
-    const low = Number(h % BigInt(256));
-    h = ((h - BigInt(low) + BigInt(xorByte(low, b))) * BigInt(0x01000193)) % MOD;
-  }
-  return [...h.toString()].map((c) => SAFE_ALPHANUMS[c.charCodeAt(0) % SAFE_ALPHANUMS.length]).join('');
+  const digest = crypto.createHash('sha256').update(JSON.stringify(canonical(template ?? {})) ?? '').digest();
+  return [...String(digest.readUInt32BE(0))].map((c) => SAFE_ALPHANUMS[c.charCodeAt(0) % SAFE_ALPHANUMS.length]).join('');
 }
 
 /**
