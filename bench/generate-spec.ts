@@ -15,6 +15,7 @@
  */
 import { spec as reference } from '../examples/reference/platform';
 import { GpuInstanceType, ModelRuntime } from '../src/core';
+import { ModelServer } from '../src/k8s/serving/model-server';
 import { GpuProvisioning, ModelSpec, ModelWeights, PlatformSpec, TenantSpec } from '../src/platform';
 
 /** Models per tenant. */
@@ -71,24 +72,26 @@ export function generateSpec(models: number): PlatformSpec {
       kserve: kserve || undefined,
       publicRoute: i % 10 === 7 ? false : undefined,
     });
-    const need = gpus * replicas.max + (canary ? gpus : 0);
+    // As the spec validator counts: every replica at max, plus the rollout surge of single-replica
+    // models (ModelServer.defaultRolloutSurge), for the stable and the canary (1 replica) alike.
+    const need = gpus * (replicas.max + ModelServer.defaultRolloutSurge(replicas.min)) + (canary ? gpus * (1 + ModelServer.defaultRolloutSurge(1)) : 0);
     quota.set(tenant, (quota.get(tenant) ?? 0) + need);
     poolGpus.set(pool, poolGpus.get(pool)! + need);
   }
   const tenants: TenantSpec[] = [];
   for (let t = 0; t < tenantCount; t++) tenants.push({ name: tenantName(t), gpuQuota: quota.get(tenantName(t)) ?? 0 });
 
-  // a10g: g5.12xlarge (4 GPUs), managed baseline + Karpenter bursts (capacity counts both); l40s:
-  // g6e.48xlarge (8 GPUs). Multi-GPU nodes keep 1000 models under the EKS managed node group limit of
-  // 450 nodes (the aws layer enforces it).
-  const a10gNodes = Math.max(2, Math.ceil(poolGpus.get('a10g')! / 8));
+  // a10g: g5.12xlarge (4 GPUs), l40s: g6e.48xlarge (8 GPUs), each a managed baseline + Karpenter bursts
+  // (capacity counts both; a managed node group alone never grows). Multi-GPU nodes keep 1000 models
+  // under the EKS managed node group limit of 450 nodes (the aws layer enforces it).
+  const a10gNodes = Math.max(2, Math.ceil(poolGpus.get('a10g')! / 4));
   const l40sNodes = Math.max(1, Math.ceil(poolGpus.get('l40s')! / 8));
   if (a10gNodes > 450 || l40sNodes > 450) throw new Error(`${models} models need more than 450 nodes in one pool; add pools`);
   return {
     ...reference,
     gpuPools: [
       { name: 'a10g', instanceTypes: [GpuInstanceType.G5_12XLARGE], minNodes: 2, maxNodes: a10gNodes, provisioning: GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER },
-      { name: 'l40s', instanceTypes: [GpuInstanceType.G6E_48XLARGE], minNodes: 1, maxNodes: l40sNodes, provisioning: GpuProvisioning.MANAGED_NODE_GROUP },
+      { name: 'l40s', instanceTypes: [GpuInstanceType.G6E_48XLARGE], minNodes: 1, maxNodes: l40sNodes, provisioning: GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER },
     ],
     tenants,
     models: specs,
