@@ -92,8 +92,8 @@ export class PlatformTwinReport {
   }
 
   /**
-   * The summary the synth prints: one line per check (`pods admitted 41/41`), the capacity and bootstrap
-   * lines, the count of what is not modelled, and every problem.
+   * The summary the synth prints: the counts of every check (`pods admitted 41/41`), each check's summary
+   * lines (flow families, capacity per pool, bootstrap steps), what is not modelled, and every problem.
    *
    * @param indent prefix of every line
    * @default '  '
@@ -103,8 +103,7 @@ export class PlatformTwinReport {
       `${indent}pods admitted ${this.admission.passed}/${this.admission.checked}, flows allowed ${this.flows.passed}/${this.flows.checked}, references resolved ${this.references.passed}/${this.references.checked}`,
       `${indent}capacity: pools ok ${this.capacity.passed}/${this.capacity.checked}; bootstrap: steps ok ${this.bootstrap.passed}/${this.bootstrap.checked}`,
     ];
-    for (const l of this.capacity.summary) lines.push(`${indent}  ${l}`);
-    for (const l of this.bootstrap.summary) lines.push(`${indent}  ${l}`);
+    for (const c of this.checks) for (const l of c.summary) lines.push(`${indent}  ${c.name}: ${l}`);
     const notModelled = this.notModelled;
     lines.push(`${indent}not modelled: ${notModelled.length === 0 ? 'nothing in this output' : `${notModelled.length} item(s)`}`);
     for (const n of notModelled) lines.push(`${indent}  - ${n}`);

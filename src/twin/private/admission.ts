@@ -60,8 +60,33 @@ export function checkAdmission(ctx: TwinContext): CheckOutcome {
     }
     if (findings.length === before) passed++;
   }
-  return { check: 'admission', checked: ctx.pods.length, passed, findings, notModelled, summary: [] };
+  // The other objects add-ons and operators create (an add-on's LoadBalancer Service, a KServe Ingress)
+  // pass the same admission: the API server sees them as it sees the output's own objects.
+  const summary: string[] = [];
+  const others = ctx.derived.filter((o) => o?.kind !== 'Namespace' && o?.kind !== 'CustomResourceDefinition');
+  if (ctx.options.policy && others.length > 0) {
+    const report = ctx.options.policy.evaluate(others, { namespaces: [...namespaces.values()] });
+    const denied = new Set<string>();
+    for (const v of report.errors) {
+      const object = others.find((o) => o.kind === v.kind && (o.metadata?.namespace ?? 'default') === v.namespace && o.metadata?.name === v.name);
+      const madeBy = object?.metadata?.annotations?.[MADE_BY] ?? `${v.kind} ${v.namespace}/${v.name}`;
+      denied.add(`${v.kind} ${v.namespace}/${v.name}`);
+      findings.push({
+        check: 'admission',
+        object: madeBy,
+        field: `${v.kind} ${v.namespace}/${v.name}`,
+        problem: `creates an object that ${v.ruleId} (${v.title}) denies: ${v.message}`,
+        value: undefined,
+        fix: `configure what creates it so the object complies, or add a policy exception (owner, reason, expiry) for ${v.ruleId}`,
+      });
+    }
+    summary.push(`objects made by add-ons and operators admitted ${others.length - denied.size}/${others.length}`);
+  }
+  return { check: 'admission', checked: ctx.pods.length, passed, findings, notModelled, summary };
 }
+
+/** The annotation the pod inventory puts on objects that operators and add-ons create (`Application argocd/x`). */
+const MADE_BY = 'twin.llm-platform.io/made-by';
 
 /** Every Namespace of the output and the ones add-ons and operators create. */
 function namespaceObjects(ctx: TwinContext): Map<string, any> {
