@@ -81,16 +81,16 @@ export function generateSpec(models: number): PlatformSpec {
   const tenants: TenantSpec[] = [];
   for (let t = 0; t < tenantCount; t++) tenants.push({ name: tenantName(t), gpuQuota: quota.get(tenantName(t)) ?? 0 });
 
-  // a10g: g5.12xlarge (4 GPUs), l40s: g6e.48xlarge (8 GPUs), each a managed baseline + Karpenter bursts
+  // a10g: g5.48xlarge (8 GPUs), l40s: g6e.48xlarge (8 GPUs), each a managed baseline + Karpenter bursts
   // (capacity counts both; a managed node group alone never grows). Multi-GPU nodes keep 1000 models
   // under the EKS managed node group limit of 450 nodes (the aws layer enforces it).
-  const a10gNodes = Math.max(2, Math.ceil(poolGpus.get('a10g')! / 4));
+  const a10gNodes = Math.max(2, Math.ceil(poolGpus.get('a10g')! / 8));
   const l40sNodes = Math.max(1, Math.ceil(poolGpus.get('l40s')! / 8));
   if (a10gNodes > 450 || l40sNodes > 450) throw new Error(`${models} models need more than 450 nodes in one pool; add pools`);
   return {
     ...reference,
     gpuPools: [
-      { name: 'a10g', instanceTypes: [GpuInstanceType.G5_12XLARGE], minNodes: 2, maxNodes: a10gNodes, provisioning: GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER },
+      { name: 'a10g', instanceTypes: [GpuInstanceType.G5_48XLARGE], minNodes: 2, maxNodes: a10gNodes, provisioning: GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER },
       { name: 'l40s', instanceTypes: [GpuInstanceType.G6E_48XLARGE], minNodes: 1, maxNodes: l40sNodes, provisioning: GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER },
     ],
     tenants,
