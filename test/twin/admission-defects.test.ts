@@ -97,3 +97,14 @@ test('defect 4, broken: with no namespace allowed LoadBalancers, the ingress gat
   // fixed: the platform's own rule allows the ingress namespace
   expect(admission(check(objects, new PolicyEvaluator({ rules: [PolicyCatalogue.loadBalancerNamespaces(['istio-ingress'])], today: '2026-12-04' })))).toEqual([]);
 });
+
+test('defect 9, broken: a collector with a memory limit only makes collector pods that LLM-RES-001 denies where the strict set applies', () => {
+  const strictEverywhere = new PolicyEvaluator({ rules: [PolicyCatalogue.RESOURCES], today: '2026-12-04' });
+  expect(admission(check(objects, strictEverywhere)).filter((p) => p.object === 'OpenTelemetryCollector observability/otel-gateway')).toEqual([]);
+  const broken = clone();
+  const collector = broken.find((o) => o.kind === 'OpenTelemetryCollector');
+  delete collector.spec.resources.limits.cpu;
+  const problems = admission(check(broken, strictEverywhere)).filter((p) => p.object === 'OpenTelemetryCollector observability/otel-gateway');
+  expect(problems).toHaveLength(1);
+  expect(problems[0].problem).toMatch(/^makes pods that LLM-RES-001 \(.*\) denies \(pods the operator builds/);
+});
