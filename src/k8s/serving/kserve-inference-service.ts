@@ -122,8 +122,8 @@ export class KServeInferenceService extends Construct implements IModelService {
   public readonly predictorName: string;
   /** The Service that fronts the model: KServe's predictor Service. */
   public readonly serviceName: string;
-  /** The port of KServe's predictor Service that serves HTTP (80, in front of the runtime's HTTP port). */
-  public readonly servicePort: number;
+  /** The port of KServe's predictor Service that serves HTTP (80, in front of the runtime's HTTP port). (Always set; optional in the type because IModelService declares it optional, as jsii requires.) */
+  public readonly servicePort?: number;
   /** Extra replicas a rollout starts before it stops old ones. */
   public readonly rolloutSurge: number;
   /** The runtime. */

@@ -254,8 +254,8 @@ export class ModelServer extends Construct implements IModelService {
   public readonly tenant: string;
   public readonly namespace: string;
   public readonly serviceName: string;
-  /** The port of `serviceName` that serves HTTP: the runtime's HTTP port. */
-  public readonly servicePort: number;
+  /** The port of `serviceName` that serves HTTP: the runtime's HTTP port. (Always set; optional in the type because IModelService declares it optional, as jsii requires.) */
+  public readonly servicePort?: number;
   public readonly runtime: ModelRuntime;
   public readonly serviceAccountName: string;
   public readonly selectorLabels: { [key: string]: string };
