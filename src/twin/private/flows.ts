@@ -28,7 +28,7 @@ import {
   ANY_REGION, MeshSettings, meshSettingsOf, MtlsMode, OutboundDestination, OutboundVerdict, proxyOf,
 } from './istio-policy';
 import { CheckOutcome, ObjectIndex, selectorMatches, TwinContext, TwinFinding, TwinPod } from './model';
-import { evaluateNetworkPolicies, NamespaceLabels, NpEndpoint, NpVerdict, policyTypes, Tri } from './network-policy';
+import { evaluateNetworkPolicies, NamespaceLabels, NpEndpoint, NpVerdict, policiesOfNamespace, policyTypes, Tri } from './network-policy';
 
 /** The EKS Pod Identity agent's IPv4 link-local address and port (AWS_CONTAINER_CREDENTIALS_FULL_URI http://169.254.170.23/v1/credentials). */
 export const POD_IDENTITY_AGENT = { ip: '169.254.170.23', port: 80 };
@@ -101,6 +101,54 @@ export interface FlowWorld {
 /** Objects of a kind in the output and among the derived objects. */
 function allOfKind(ctx: { index: ObjectIndex; derived: any[] }, kind: string): any[] {
   return [...ctx.index.ofKind(kind), ...ctx.derived.filter((o) => o?.kind === kind)];
+}
+
+/** Lookup tables over a world's pods and Services, rebuilt when a list grows (kedaFlows adds synthetic pods). */
+interface WorldIndex {
+  podCount: number;
+  podsByNamespace: Map<string, TwinPod[]>;
+  serviceCount: number;
+  /** `namespace/name` -> the first Service of that name (as a linear find returns). */
+  servicesByName: Map<string, any>;
+}
+const worldIndexes = new WeakMap<FlowWorld, WorldIndex>();
+
+function worldIndex(world: FlowWorld): WorldIndex {
+  let ix = worldIndexes.get(world);
+  if (!ix) {
+    ix = { podCount: -1, podsByNamespace: new Map(), serviceCount: -1, servicesByName: new Map() };
+    worldIndexes.set(world, ix);
+  }
+  if (ix.podCount !== world.pods.length) {
+    ix.podsByNamespace = new Map();
+    for (const t of world.pods) {
+      const list = ix.podsByNamespace.get(t.namespace);
+      if (list) list.push(t);
+      else ix.podsByNamespace.set(t.namespace, [t]);
+    }
+    ix.podCount = world.pods.length;
+  }
+  if (ix.serviceCount !== world.services.length) {
+    ix.servicesByName = new Map();
+    for (const s of world.services) {
+      if (typeof s.metadata?.name !== 'string') continue;
+      const key = `${s.metadata?.namespace ?? 'default'}/${s.metadata?.name}`;
+      if (!ix.servicesByName.has(key)) ix.servicesByName.set(key, s);
+    }
+    ix.serviceCount = world.services.length;
+  }
+  return ix;
+}
+
+/** The world's pods of a namespace, in inventory order. */
+function podsOfNamespace(world: FlowWorld, namespace: string): TwinPod[] {
+  return worldIndex(world).podsByNamespace.get(namespace) ?? [];
+}
+
+/** The first Service of the world named `name` in `namespace`. */
+function serviceNamed(world: FlowWorld, namespace: unknown, name: unknown): any | undefined {
+  if (typeof name !== 'string' || typeof namespace !== 'string') return undefined;
+  return worldIndex(world).servicesByName.get(`${namespace}/${name}`);
 }
 
 /** Build the world the flows are evaluated in. */
@@ -442,7 +490,7 @@ export function serviceByHost(world: FlowWorld, host: string, fromNamespace: str
   const parts = h.replace(/\.svc(\.cluster\.local)?$/, '').split('.');
   if (parts.length > 2) return undefined;
   const [name, ns] = parts.length === 2 ? parts : [parts[0], fromNamespace];
-  return world.services.find((s) => s.metadata?.name === name && (s.metadata?.namespace ?? 'default') === ns);
+  return serviceNamed(world, ns, name);
 }
 
 /** Whether a host name is a cluster-internal Service name. */
@@ -471,8 +519,7 @@ function serviceTargets(
     return [];
   }
   const ns = svc.metadata?.namespace ?? 'default';
-  const pods = world.pods.filter((t) => t.namespace === ns
-    && selectorMatches({ matchLabels: selector }, t.pod?.metadata?.labels)
+  const pods = podsOfNamespace(world, ns).filter((t) => selectorMatches({ matchLabels: selector }, t.pod?.metadata?.labels)
     && (!extraSelector || selectorMatches({ matchLabels: extraSelector }, t.pod?.metadata?.labels)));
   if (pods.length === 0) {
     notModelled.push(`${why}: no pod of the inventory matches ${ObjectIndex.id(svc)}'s selector`);
@@ -538,8 +585,7 @@ function dnsPods(world: FlowWorld): TwinPod[] {
  */
 function offline(world: FlowWorld, t: TwinPod): boolean {
   const labels = t.pod?.metadata?.labels ?? {};
-  const isolating = world.networkPolicies.filter((p) => (p.metadata?.namespace ?? 'default') === t.namespace
-    && policyTypes(p).includes('Egress') && selectorMatches(p.spec?.podSelector ?? {}, labels));
+  const isolating = policiesOfNamespace(world.networkPolicies, t.namespace).filter((p) => policyTypes(p).includes('Egress') && selectorMatches(p.spec?.podSelector ?? {}, labels));
   return isolating.length > 0 && isolating.every((p) => (p.spec?.egress ?? []).length === 0);
 }
 
@@ -815,7 +861,8 @@ function monitorTargetPods(world: FlowWorld, monitor: any): TwinPod[] {
   const ns = monitor.metadata?.namespace ?? 'default';
   const nsSel = monitor.spec?.namespaceSelector ?? {};
   const inNs = (t: TwinPod) => nsSel.any === true || (nsSel.matchNames ? nsSel.matchNames.includes(t.namespace) : t.namespace === ns);
-  return world.pods.filter((t) => inNs(t) && selectorMatches(monitor.spec?.selector ?? {}, t.pod?.metadata?.labels));
+  const candidates = nsSel.any !== true && !nsSel.matchNames ? podsOfNamespace(world, ns) : world.pods;
+  return candidates.filter((t) => inNs(t) && selectorMatches(monitor.spec?.selector ?? {}, t.pod?.metadata?.labels));
 }
 
 function usesIstioCerts(ep: any): boolean {
@@ -928,6 +975,39 @@ const POD_IP = '10.255.255.254';
  * (`source_labels`, `$$` escapes of the collector's config), else a monitor's relabelings (`sourceLabels`).
  */
 export function scrapeTargets(t: TwinPod, relabelings: any[], snakeCase: boolean): { ports: number[] } | { unknown: string } {
+  const ports = new Set<number>();
+  for (const target of discoveredTargets(t)) {
+    const r = relabel(target, relabelings, snakeCase);
+    if (r === 'drop') continue;
+    if (typeof r === 'string') return { unknown: r };
+    const addr = r.get('__address__') ?? '';
+    const m = /^(?:\[[^\]]*\]|[^:]+):(\d+)$/.exec(addr);
+    if (!m || !addr.startsWith(POD_IP)) {
+      if (addr === POD_IP) continue; // a port-less target: Prometheus scrapes port 80 of it only if no one rewrote it; not a pod port
+      return { unknown: `the relabelled address ${JSON.stringify(addr)} is not the pod's IP and a port` };
+    }
+    ports.add(Number(m[1]));
+  }
+  return { ports: [...ports].sort((a, b) => a - b) };
+}
+
+/** The discovered (not yet relabelled) targets of a pod, built once per pod: relabel never changes them. */
+const discovered = new WeakMap<TwinPod, Map<string, string>[]>();
+/** SANITIZE of label and annotation keys, once per key. */
+const sanitized = new Map<string, string>();
+function sanitize(k: string): string {
+  let v = sanitized.get(k);
+  if (v === undefined) {
+    v = SANITIZE(k);
+    if (sanitized.size > 10000) sanitized.clear();
+    sanitized.set(k, v);
+  }
+  return v;
+}
+
+function discoveredTargets(t: TwinPod): Map<string, string>[] {
+  const cached = discovered.get(t);
+  if (cached) return cached;
   const pod = t.pod ?? {};
   const base = new Map<string, string>([
     ['__meta_kubernetes_namespace', t.namespace],
@@ -940,12 +1020,14 @@ export function scrapeTargets(t: TwinPod, relabelings: any[], snakeCase: boolean
     ['__metrics_path__', '/metrics'],
   ]);
   for (const [k, v] of Object.entries<string>(pod.metadata?.labels ?? {})) {
-    base.set(`__meta_kubernetes_pod_label_${SANITIZE(k)}`, String(v));
-    base.set(`__meta_kubernetes_pod_labelpresent_${SANITIZE(k)}`, 'true');
+    const sk = sanitize(k);
+    base.set(`__meta_kubernetes_pod_label_${sk}`, String(v));
+    base.set(`__meta_kubernetes_pod_labelpresent_${sk}`, 'true');
   }
   for (const [k, v] of Object.entries<string>(pod.metadata?.annotations ?? {})) {
-    base.set(`__meta_kubernetes_pod_annotation_${SANITIZE(k)}`, String(v));
-    base.set(`__meta_kubernetes_pod_annotationpresent_${SANITIZE(k)}`, 'true');
+    const sk = sanitize(k);
+    base.set(`__meta_kubernetes_pod_annotation_${sk}`, String(v));
+    base.set(`__meta_kubernetes_pod_annotationpresent_${sk}`, 'true');
   }
   const targets: Map<string, string>[] = [];
   for (const { c, init } of allContainers(pod)) {
@@ -966,20 +1048,25 @@ export function scrapeTargets(t: TwinPod, relabelings: any[], snakeCase: boolean
       targets.push(m);
     }
   }
-  const ports = new Set<number>();
-  for (const target of targets) {
-    const r = relabel(target, relabelings, snakeCase);
-    if (r === 'drop') continue;
-    if (typeof r === 'string') return { unknown: r };
-    const addr = r.get('__address__') ?? '';
-    const m = /^(?:\[[^\]]*\]|[^:]+):(\d+)$/.exec(addr);
-    if (!m || !addr.startsWith(POD_IP)) {
-      if (addr === POD_IP) continue; // a port-less target: Prometheus scrapes port 80 of it only if no one rewrote it; not a pod port
-      return { unknown: `the relabelled address ${JSON.stringify(addr)} is not the pod's IP and a port` };
+  discovered.set(t, targets);
+  return targets;
+}
+
+/** Compiled relabel regexes (fully anchored) per source text; null when JavaScript rejects it. */
+const relabelRegexes = new Map<string, RegExp | null>();
+function relabelRegex(source: string): RegExp | null {
+  let re = relabelRegexes.get(source);
+  if (re === undefined) {
+    try {
+      re = new RegExp(`^(?:${source})$`);
+    } catch {
+      re = null;
     }
-    ports.add(Number(m[1]));
+    if (relabelRegexes.size > 10000) relabelRegexes.clear();
+    relabelRegexes.set(source, re);
   }
-  return { ports: [...ports].sort((a, b) => a - b) };
+  // lastIndex never moves: the regexes have no g or y flag
+  return re;
 }
 
 /**
@@ -990,7 +1077,13 @@ export function scrapeTargets(t: TwinPod, relabelings: any[], snakeCase: boolean
  */
 function relabel(labels: Map<string, string>, configs: any[], snakeCase: boolean): Map<string, string> | 'drop' | string {
   const unescape = (x: string) => (snakeCase ? x.split('$$').join('$') : x);
-  const out = new Map(labels);
+  // copy on first write: most configs keep or drop, and the input (a pod's discovered target) is shared
+  let out = labels;
+  let owned = false;
+  const write = () => {
+    if (!owned) { out = new Map(labels); owned = true; }
+    return out;
+  };
   for (const rc of configs ?? []) {
     const action = String(rc?.action ?? 'replace').toLowerCase();
     const sources: string[] = (snakeCase ? rc?.source_labels : rc?.sourceLabels ?? rc?.source_labels) ?? [];
@@ -1001,12 +1094,8 @@ function relabel(labels: Map<string, string>, configs: any[], snakeCase: boolean
       }
     }
     const value = sources.map((l) => out.get(l) ?? '').join(rc?.separator ?? ';');
-    let re: RegExp;
-    try {
-      re = new RegExp(`^(?:${unescape(String(rc?.regex ?? '(.*)'))})$`);
-    } catch {
-      return `relabel regex ${JSON.stringify(rc?.regex)} is not modelled`;
-    }
+    const re = relabelRegex(unescape(String(rc?.regex ?? '(.*)')));
+    if (!re) return `relabel regex ${JSON.stringify(rc?.regex)} is not modelled`;
     switch (action) {
       case 'keep': if (!re.test(value)) return 'drop'; break;
       case 'drop': if (re.test(value)) return 'drop'; break;
@@ -1016,8 +1105,8 @@ function relabel(labels: Map<string, string>, configs: any[], snakeCase: boolean
         const m = re.exec(value);
         if (m && target) {
           const v = goExpand(unescape(String(rc?.replacement ?? '$1')), m);
-          if (v === '') out.delete(target);
-          else out.set(target, v);
+          if (v === '') write().delete(target);
+          else write().set(target, v);
         }
         break;
       }
@@ -1223,7 +1312,7 @@ function webhookFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): v
           if (wh?.clientConfig?.url) notModelled.push(`${id} webhooks[${i}].clientConfig.url: URL webhooks are reached outside the cluster network, not modelled`);
           return;
         }
-        const svc = world.services.find((s) => s.metadata?.name === ref.name && (s.metadata?.namespace ?? 'default') === ref.namespace);
+        const svc = serviceNamed(world, ref.namespace, ref.name);
         if (!svc) { notModelled.push(`${id} ${field}: Service ${ref.namespace}/${ref.name} is not in the output or the derived objects`); return; }
         const port = ref.port ?? 443;
         const sp = findServicePort(svc, port);

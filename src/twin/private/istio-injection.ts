@@ -1192,8 +1192,51 @@ export function sidecarCapture(pod: any, mesh: IstioMesh | undefined): SidecarCa
 // Small helpers (Helm-like merges over plain JSON)
 // ---------------------------------------------------------------------------------------------------------------
 
+/**
+ * A deep copy with the result of `JSON.parse(JSON.stringify(v))`: undefined, functions and symbols dropped
+ * from objects and null in lists, non-finite numbers null. Plain data (what synth yields) is copied directly,
+ * anything else (toJSON, class instances, BigInt, a `__proto__` key) through JSON.
+ */
 export function clone<T>(v: T): T {
-  return v === undefined ? v : JSON.parse(JSON.stringify(v));
+  if (v === undefined) return v;
+  const out = plainCopy(v, 0);
+  return out === NOT_PLAIN ? JSON.parse(JSON.stringify(v)) : out;
+}
+
+const NOT_PLAIN = Symbol('not plain');
+
+function plainCopy(v: any, depth: number): any {
+  if (v === null) return null;
+  switch (typeof v) {
+    case 'string': case 'boolean': return v;
+    case 'number': return Number.isFinite(v) ? (v === 0 ? 0 : v) : null;
+    case 'object': break;
+    default: return NOT_PLAIN;
+  }
+  if (depth > 200) return NOT_PLAIN;
+  if (Array.isArray(v)) {
+    const a: any[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x === undefined || typeof x === 'function' || typeof x === 'symbol') { a[i] = null; continue; }
+      const c = plainCopy(x, depth + 1);
+      if (c === NOT_PLAIN) return NOT_PLAIN;
+      a[i] = c;
+    }
+    return a;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if ((proto !== Object.prototype && proto !== null) || typeof v.toJSON === 'function') return NOT_PLAIN;
+  const o: any = {};
+  for (const k of Object.keys(v)) {
+    const x = v[k];
+    if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+    if (k === '__proto__') return NOT_PLAIN;
+    const c = plainCopy(x, depth + 1);
+    if (c === NOT_PLAIN) return NOT_PLAIN;
+    o[k] = c;
+  }
+  return o;
 }
 
 function isMap(v: any): boolean {

@@ -83,6 +83,26 @@ export function policyTypes(policy: any): string[] {
   return (spec.egress ?? []).length !== 0 ? ['Ingress', 'Egress'] : ['Ingress'];
 }
 
+/** Per policy list: the policies of each namespace, in list order (rebuilt when the list's length changes). */
+const byNamespace = new WeakMap<any[], { length: number; map: Map<string, any[]> }>();
+
+/** The policies of `namespace` (`metadata.namespace`, default `default`) among `policies`, in their order. */
+export function policiesOfNamespace(policies: any[], namespace: string | undefined): any[] {
+  let cached = byNamespace.get(policies);
+  if (!cached || cached.length !== policies.length) {
+    const map = new Map<string, any[]>();
+    for (const p of policies) {
+      const ns = p?.metadata?.namespace ?? 'default';
+      const list = map.get(ns);
+      if (list) list.push(p);
+      else map.set(ns, [p]);
+    }
+    cached = { length: policies.length, map };
+    byNamespace.set(policies, cached);
+  }
+  return (namespace === undefined ? undefined : cached.map.get(namespace)) ?? [];
+}
+
 /** `NetworkPolicy ns/name`. */
 export function policyId(policy: any): string {
   return `NetworkPolicy ${policy?.metadata?.namespace ?? 'default'}/${policy?.metadata?.name ?? ''}`;
@@ -109,8 +129,7 @@ export function evaluateNetworkPolicies(policies: any[], namespaceLabels: Namesp
 }
 
 function side(policies: any[], namespaceLabels: NamespaceLabels, flow: NpFlow, type: 'Ingress' | 'Egress', self: NpEndpoint, peer: NpEndpoint): NpVerdict {
-  const selecting = policies.filter((p) => (p?.metadata?.namespace ?? 'default') === self.namespace
-    && policyTypes(p).includes(type)
+  const selecting = policiesOfNamespace(policies, self.namespace).filter((p) => policyTypes(p).includes(type)
     && selectorMatches(p?.spec?.podSelector ?? {}, self.labels));
   if (selecting.length === 0) return { result: 'yes', policies: [], reason: `no policy isolates the pod for ${type.toLowerCase()}` };
   let unknown: string | undefined;
@@ -237,6 +256,17 @@ export function parseIp(text: string): number | undefined {
 /** Parse `a.b.c.d/n` (or a bare address as /32). */
 export function parseCidr(text: unknown): Cidr | undefined {
   if (typeof text !== 'string') return undefined;
+  if (cidrs.has(text)) return cidrs.get(text);
+  const c = parseCidrText(text);
+  if (cidrs.size > 10000) cidrs.clear();
+  cidrs.set(text, c);
+  return c;
+}
+
+/** Parsed CIDRs per text (a few distinct ones, read once per flow and rule). */
+const cidrs = new Map<string, Cidr | undefined>();
+
+function parseCidrText(text: string): Cidr | undefined {
   const [addr, len] = text.trim().split('/');
   const base = parseIp(addr);
   const bits = len === undefined ? 32 : /^\d{1,2}$/.test(len) ? Number(len) : NaN;

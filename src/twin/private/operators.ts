@@ -64,10 +64,32 @@ const SAFE_ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
  * the value the cluster will show.
  */
 export function podTemplateHash(template: any): string {
-  const canonical = (v: any): any => (Array.isArray(v) ? v.map(canonical)
-    : isMap(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v);
-  const digest = crypto.createHash('sha256').update(JSON.stringify(canonical(template ?? {})) ?? '').digest();
+  const digest = crypto.createHash('sha256').update(canonicalJson(template ?? {}) ?? '').digest();
   return [...String(digest.readUInt32BE(0))].map((c) => SAFE_ALPHANUMS[c.charCodeAt(0) % SAFE_ALPHANUMS.length]).join('');
+}
+
+/**
+ * `JSON.stringify` of the value with every map's keys sorted (the canonical form the hash reads): a sorted
+ * copy built with plain loops (as `Object.fromEntries` of the sorted entries would build it, `__proto__`
+ * included as an own key), then stringified.
+ */
+function canonicalJson(v: any): string | undefined {
+  return JSON.stringify(sortedCopy(v));
+}
+
+function sortedCopy(v: any): any {
+  if (Array.isArray(v)) {
+    const a = new Array(v.length);
+    for (let i = 0; i < v.length; i++) a[i] = sortedCopy(v[i]);
+    return a;
+  }
+  if (!isMap(v)) return v;
+  const o: any = {};
+  for (const k of Object.keys(v).sort()) {
+    if (k === '__proto__') Object.defineProperty(o, k, { value: sortedCopy(v[k]), enumerable: true, writable: true, configurable: true });
+    else o[k] = sortedCopy(v[k]);
+  }
+  return o;
 }
 
 /**

@@ -8,7 +8,7 @@
  *
  * Add-ons' own pods (rendered from their charts) are not made here (see ./addon-pods.ts).
  */
-import { IstioMesh, IstioMeshOptions, inject, InjectionNotModelled, injectionOf, istioMeshOf } from './istio-injection';
+import { clone, IstioMesh, IstioMeshOptions, inject, InjectionNotModelled, injectionOf, istioMeshOf } from './istio-injection';
 import { ObjectIndex, ResolvedTwinOptions, TwinPod } from './model';
 import { collectorExpansion, Expansion, inferenceServiceExpansion, PodDraft, podOwnership, pytorchJobExpansion } from './operators';
 
@@ -113,7 +113,7 @@ function makesPods(o: any): boolean {
 
 function barePod(o: any): PodDraft {
   const namespace = String(o.metadata?.namespace || 'default');
-  const pod = JSON.parse(JSON.stringify(o));
+  const pod = clone(o);
   pod.metadata = { ...(pod.metadata ?? {}), namespace };
   const name = String(o.metadata?.name ?? o.metadata?.generateName ?? '');
   return {
@@ -189,7 +189,7 @@ function controllerPods(o: any, notModelled: string[]): PodDraft[] {
       break;
     }
   }
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata, spec: JSON.parse(JSON.stringify(template.spec)) };
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata, spec: clone(template.spec) };
   const scalable = kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'StatefulSet';
   return [{
     owner,
@@ -208,6 +208,27 @@ function controllerPods(o: any, notModelled: string[]): PodDraft[] {
   }];
 }
 
+/** ScaledObjects and HorizontalPodAutoscalers of an index by namespace, in output order (built once per index). */
+const autoscalerIndexes = new WeakMap<ObjectIndex, { scaledObjects: Map<string, any[]>; hpas: Map<string, any[]> }>();
+function autoscalersOf(index: ObjectIndex): { scaledObjects: Map<string, any[]>; hpas: Map<string, any[]> } {
+  let ix = autoscalerIndexes.get(index);
+  if (!ix) {
+    const byNs = (kind: string) => {
+      const m = new Map<string, any[]>();
+      for (const o of index.ofKind(kind)) {
+        const ns = String(o.metadata?.namespace || 'default');
+        const list = m.get(ns);
+        if (list) list.push(o);
+        else m.set(ns, [o]);
+      }
+      return m;
+    };
+    ix = { scaledObjects: byNs('ScaledObject'), hpas: byNs('HorizontalPodAutoscaler') };
+    autoscalerIndexes.set(index, ix);
+  }
+  return ix;
+}
+
 /**
  * The autoscaler in the output that scales `target` in `namespace`: a KEDA ScaledObject (its HPA) or an
  * autoscaling HorizontalPodAutoscaler, with its replica bounds.
@@ -215,8 +236,8 @@ function controllerPods(o: any, notModelled: string[]): PodDraft[] {
 export function autoscalerFor(
   index: ObjectIndex, namespace: string, target: { apiVersion: string; kind: string; name: string },
 ): { source: string; min: number; max: number } | undefined {
-  for (const so of index.ofKind('ScaledObject')) {
-    if (String(so.metadata?.namespace || 'default') !== namespace) continue;
+  const scalers = autoscalersOf(index);
+  for (const so of scalers.scaledObjects.get(namespace) ?? []) {
     const ref = so.spec?.scaleTargetRef ?? {};
     if (ref.name !== target.name || (ref.kind ?? 'Deployment') !== target.kind) continue;
     const min = typeof so.spec?.minReplicaCount === 'number' ? so.spec.minReplicaCount : KEDA_DEFAULT_MIN;
@@ -224,8 +245,7 @@ export function autoscalerFor(
     const idle = typeof so.spec?.idleReplicaCount === 'number' ? so.spec.idleReplicaCount : undefined;
     return { source: ObjectIndex.id(so), min: idle !== undefined ? Math.min(idle, min) : min, max };
   }
-  for (const hpa of index.ofKind('HorizontalPodAutoscaler')) {
-    if (String(hpa.metadata?.namespace || 'default') !== namespace) continue;
+  for (const hpa of scalers.hpas.get(namespace) ?? []) {
     const ref = hpa.spec?.scaleTargetRef ?? {};
     if (ref.name !== target.name || ref.kind !== target.kind) continue;
     const min = typeof hpa.spec?.minReplicas === 'number' ? hpa.spec.minReplicas : 1;

@@ -163,6 +163,7 @@ class References {
   private readonly podsByNamespace = new Map<string, TwinPod[]>();
   private readonly servicesByNamespace = new Map<string, any[]>();
   private readonly byKind = new Map<string, any[]>();
+  private servicesByName?: Map<string, any>;
 
   constructor(private readonly ctx: TwinContext) {
     this.index = ctx.index;
@@ -198,7 +199,18 @@ class References {
   }
 
   private service(namespace: string, name: string): any | undefined {
-    return (this.servicesByNamespace.get(namespace) ?? []).find((d) => d.metadata?.name === name);
+    if (!this.servicesByName) {
+      // the first Service of each namespace and name, as a find over the namespace's Services returns
+      this.servicesByName = new Map();
+      for (const [ns, list] of this.servicesByNamespace) {
+        for (const d of list) {
+          const key = `${ns}\u0000${d.metadata?.name}`;
+          if (typeof d.metadata?.name === 'string' && !this.servicesByName.has(key)) this.servicesByName.set(key, d);
+        }
+      }
+    }
+    if (typeof name !== 'string') return (this.servicesByNamespace.get(namespace) ?? []).find((d) => d.metadata?.name === name);
+    return this.servicesByName.get(`${namespace}\u0000${name}`);
   }
 
   private podsOfService(svc: any): TwinPod[] {
@@ -211,10 +223,18 @@ class References {
   public routes(): void {
     const serviceEntryHosts = new Set(this.index.ofKind('ServiceEntry').flatMap((s) => s.spec?.hosts ?? []));
     const destinationRules = this.index.ofKind('DestinationRule');
-    const ruleFor = (svc: { name: string; namespace: string }) => destinationRules.filter((d) => {
-      const h = serviceOfHost(d.spec?.host, d.metadata?.namespace);
-      return h && h.name === svc.name && h.namespace === svc.namespace;
-    });
+    // DestinationRules by the Service their host names, built on first use (in output order per Service)
+    let rulesByService: Map<string, any[]> | undefined;
+    const ruleFor = (svc: { name: string; namespace: string }) => {
+      if (!rulesByService) {
+        rulesByService = new Map();
+        for (const d of destinationRules) {
+          const h = serviceOfHost(d.spec?.host, d.metadata?.namespace);
+          if (h && typeof h.namespace === 'string') push(rulesByService, `${h.namespace}\u0000${h.name}`, d);
+        }
+      }
+      return rulesByService.get(`${svc.namespace}\u0000${svc.name}`) ?? [];
+    };
 
     for (const vs of this.index.ofKind('VirtualService')) {
       const id = ObjectIndex.id(vs);
