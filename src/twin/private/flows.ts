@@ -363,11 +363,24 @@ function clientMtls(world: FlowWorld, flow: Flow, outbound: OutboundVerdict | un
   return world.mesh.enableAutoMtls;
 }
 
+/** destinationRuleTls per world, client namespace, Service and port (it reads nothing else). */
+const drTlsMemo = new WeakMap<FlowWorld, Map<string, string | undefined>>();
+
 /** The TLS mode a DestinationRule sets for the flow's Service and port, if one does. */
 function destinationRuleTls(world: FlowWorld, flow: Flow): string | undefined {
   const svc = flow.service!;
-  const fqdn = `${svc.name}.${svc.namespace}.svc.cluster.local`;
   const clientNs = flow.src.twin?.namespace ?? '';
+  let memo = drTlsMemo.get(world);
+  if (!memo) { memo = new Map(); drTlsMemo.set(world, memo); }
+  const key = `${clientNs}\u0000${svc.namespace}\u0000${svc.name}\u0000${svc.port}`;
+  if (memo.has(key)) return memo.get(key);
+  const tls = destinationRuleTlsOf(world, svc, clientNs);
+  memo.set(key, tls);
+  return tls;
+}
+
+function destinationRuleTlsOf(world: FlowWorld, svc: NonNullable<Flow['service']>, clientNs: string): string | undefined {
+  const fqdn = `${svc.name}.${svc.namespace}.svc.cluster.local`;
   const candidates = world.destinationRules.filter((dr) => {
     const ns = dr.metadata?.namespace ?? 'default';
     if (![clientNs, svc.namespace, world.mesh.rootNamespace].includes(ns)) return false;
@@ -670,8 +683,21 @@ function podIdentityFlows(ctx: TwinContext, pods: TwinPod[], flows: Flow[]): voi
   }
 }
 
+/** s3Uris per container object (pods are not changed while the flows are derived). */
+const s3UrisMemo = new WeakMap<object, { uri: string; field: string }[]>();
+
 /** The s3:// URIs a container reads (command, args, env values). */
 function s3Uris(c: any): { uri: string; field: string }[] {
+  if (!c || typeof c !== 'object') return s3UrisOf(c);
+  let uris = s3UrisMemo.get(c);
+  if (!uris) {
+    uris = s3UrisOf(c);
+    s3UrisMemo.set(c, uris);
+  }
+  return uris;
+}
+
+function s3UrisOf(c: any): { uri: string; field: string }[] {
   const out: { uri: string; field: string }[] = [];
   const scan = (v: unknown, field: string) => {
     for (const m of String(v ?? '').matchAll(/s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s"']*)?/g)) out.push({ uri: m[0], field });
@@ -712,8 +738,25 @@ function s3Flows(ctx: TwinContext, pods: TwinPod[], flows: Flow[]): void {
   }
 }
 
+/** gatewayPods per world and Gateway, while the world's pods do not change. */
+const gatewayPodsMemo = new WeakMap<FlowWorld, { podCount: number; byGateway: Map<any, TwinPod[]> }>();
+
 /** Pods a Gateway selects (Istio matches gateway pods in every namespace by default). */
 function gatewayPods(world: FlowWorld, gw: any): TwinPod[] {
+  let memo = gatewayPodsMemo.get(world);
+  if (!memo || memo.podCount !== world.pods.length) {
+    memo = { podCount: world.pods.length, byGateway: new Map() };
+    gatewayPodsMemo.set(world, memo);
+  }
+  let pods = memo.byGateway.get(gw);
+  if (!pods) {
+    pods = gatewayPodsOf(world, gw);
+    memo.byGateway.set(gw, pods);
+  }
+  return pods;
+}
+
+function gatewayPodsOf(world: FlowWorld, gw: any): TwinPod[] {
   const sel = gw.spec?.selector;
   if (!sel || Object.keys(sel).length === 0) return [];
   const pick = (pods: TwinPod[]) => {
@@ -813,10 +856,23 @@ function gatewayFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): v
   }
 }
 
+/** A world's DestinationRules by their qualified host, in output order. */
+const rulesByHost = new WeakMap<FlowWorld, Map<string, any[]>>();
+
 function subsetOf(world: FlowWorld, svc: any, subset: string): Record<string, string> | undefined {
   const fqdn = `${svc.metadata?.name}.${svc.metadata?.namespace ?? 'default'}.svc.cluster.local`;
-  for (const dr of world.destinationRules) {
-    if (qualify(String(dr.spec?.host ?? ''), dr.metadata?.namespace ?? 'default') !== fqdn) continue;
+  let byHost = rulesByHost.get(world);
+  if (!byHost) {
+    byHost = new Map();
+    for (const dr of world.destinationRules) {
+      const h = qualify(String(dr.spec?.host ?? ''), dr.metadata?.namespace ?? 'default');
+      const list = byHost.get(h);
+      if (list) list.push(dr);
+      else byHost.set(h, [dr]);
+    }
+    rulesByHost.set(world, byHost);
+  }
+  for (const dr of byHost.get(fqdn) ?? []) {
     const s = (dr.spec?.subsets ?? []).find((x: any) => x?.name === subset);
     if (s) return s.labels ?? {};
   }

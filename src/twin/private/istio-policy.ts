@@ -398,14 +398,38 @@ function isNonPublic(c: { base: number; bits: number }): boolean {
     .map((x) => parseCidr(x)!).some((r) => c.bits >= r.bits && contains(r, c.base));
 }
 
+/** Per object list: its objects by namespace (`metadata.namespace`, default `default`) with their list positions. */
+const namespaceIndexes = new WeakMap<any[], { length: number; byNs: Map<string, any[]>; positions: Map<string, number[]> }>();
+
+function namespaceIndex(list: any[]): { byNs: Map<string, any[]>; positions: Map<string, number[]> } {
+  let ix = namespaceIndexes.get(list);
+  if (!ix || ix.length !== list.length) {
+    const byNs = new Map<string, any[]>();
+    const positions = new Map<string, number[]>();
+    list.forEach((o, i) => {
+      const ns = o?.metadata?.namespace ?? 'default';
+      const l = byNs.get(ns);
+      if (l) { l.push(o); positions.get(ns)!.push(i); } else { byNs.set(ns, [o]); positions.set(ns, [i]); }
+    });
+    ix = { length: list.length, byNs, positions };
+    namespaceIndexes.set(list, ix);
+  }
+  return ix;
+}
+
+/** The objects of `list` in `namespace` (`metadata.namespace ?? 'default'`), in list order. */
+function inNamespace(list: any[], namespace: string): any[] {
+  return namespaceIndex(list).byNs.get(namespace) ?? [];
+}
+
 /** The Sidecar resource that configures the pod: workload selector in its namespace, else namespace-wide, else the root namespace's. */
 export function sidecarFor(sidecars: any[], rootNamespace: string, pod: any): any | undefined {
   const ns = pod?.metadata?.namespace ?? 'default';
   const labels = pod?.metadata?.labels ?? {};
-  const inNs = sidecars.filter((s) => (s.metadata?.namespace ?? 'default') === ns);
+  const inNs = inNamespace(sidecars, ns);
   return inNs.find((s) => s.spec?.workloadSelector?.labels && selectorMatches({ matchLabels: s.spec.workloadSelector.labels }, labels))
     ?? inNs.find((s) => !s.spec?.workloadSelector)
-    ?? sidecars.find((s) => s.metadata?.namespace === rootNamespace && !s.spec?.workloadSelector);
+    ?? inNamespace(sidecars, rootNamespace).find((s) => s.metadata?.namespace === rootNamespace && !s.spec?.workloadSelector);
 }
 
 /** Whether a Sidecar's egress hosts (`ns/dnsName`, `./`, `*`/, `~/`) include a host of a namespace. */
@@ -479,9 +503,10 @@ export interface MtlsMode {
 /** The effective PeerAuthentication mode for a workload's port. */
 export function effectiveMtls(pas: any[], rootNamespace: string, namespace: string, labels: Record<string, string>, port: number): MtlsMode {
   const selected = (p: any) => !!p.spec?.selector && selectorMatches(p.spec.selector, labels);
-  const workload = pas.find((p) => (p.metadata?.namespace ?? 'default') === namespace && selected(p));
-  const nsWide = pas.find((p) => (p.metadata?.namespace ?? 'default') === namespace && !p.spec?.selector);
-  const meshWide = pas.find((p) => p.metadata?.namespace === rootNamespace && !p.spec?.selector);
+  const own = inNamespace(pas, namespace);
+  const workload = own.find((p) => selected(p));
+  const nsWide = own.find((p) => !p.spec?.selector);
+  const meshWide = inNamespace(pas, rootNamespace).find((p) => p.metadata?.namespace === rootNamespace && !p.spec?.selector);
   const chain: { p: any; port: boolean }[] = [];
   if (workload) chain.push({ p: workload, port: true });
   if (nsWide && nsWide !== meshWide) chain.push({ p: nsWide, port: false });
@@ -527,9 +552,14 @@ export interface AuthzVerdict {
 
 /** The AuthorizationPolicies that apply to a workload: its namespace's and the root namespace's, selector matching. */
 export function applicablePolicies(policies: any[], rootNamespace: string, namespace: string, labels: Record<string, string>): any[] {
-  return policies.filter((p) => {
-    const ns = p.metadata?.namespace ?? 'default';
-    if (ns !== namespace && ns !== rootNamespace) return false;
+  // the namespace's and the root namespace's policies, in list order
+  const ix = namespaceIndex(policies);
+  let candidates = ix.byNs.get(namespace) ?? [];
+  if (rootNamespace !== namespace && (ix.byNs.get(rootNamespace) ?? []).length > 0) {
+    const at = [...(ix.positions.get(namespace) ?? []), ...ix.positions.get(rootNamespace)!].sort((a, b) => a - b);
+    candidates = at.map((i) => policies[i]);
+  }
+  return candidates.filter((p) => {
     if (p.spec?.targetRef || p.spec?.targetRefs) return false;
     return !p.spec?.selector || selectorMatches(p.spec.selector, labels);
   });
