@@ -947,8 +947,9 @@ function monitorFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): v
         : ep.portNumber !== undefined ? [{ action: 'keep', sourceLabels: ['__meta_kubernetes_pod_container_port_number'], regex: String(ep.portNumber) }]
           : ep.targetPort !== undefined ? [{ action: 'keep', sourceLabels: [typeof ep.targetPort === 'number' ? '__meta_kubernetes_pod_container_port_number' : '__meta_kubernetes_pod_container_port_name'], regex: String(ep.targetPort) }]
             : [];
+      const relabelings = targets.length > 0 ? [...portKeep, ...(ep.relabelings ?? [])] : [];
       for (const t of targets) {
-        const r = scrapeTargets(t, [...portKeep, ...(ep.relabelings ?? [])], false);
+        const r = scrapeTargets(t, relabelings, false);
         if ('unknown' in r) { notModelled.push(`${id} ${field}: ${r.unknown}`); continue; }
         if (r.ports.length === 0) {
           notModelled.push(`${id} ${field}: no port of ${podLabel(t)} is left to scrape (port ${JSON.stringify(ep.port ?? ep.portNumber ?? ep.targetPort)} not declared, or dropped by the relabelings)`);
@@ -1047,8 +1048,37 @@ export function scrapeTargets(t: TwinPod, relabelings: any[], snakeCase: boolean
   return { ports: [...ports].sort((a, b) => a - b) };
 }
 
+/**
+ * A target's labels: the pod's labels (shared by all its targets) under the target's own (container and
+ * port labels, relabel results; an undefined value is a deleted label). Relabelling copies only the own ones.
+ */
+class TargetLabels {
+  constructor(private readonly base: Map<string, string>, private readonly own: Map<string, string | undefined>) {}
+
+  public get(k: string): string | undefined {
+    return this.own.has(k) ? this.own.get(k) : this.base.get(k);
+  }
+
+  public has(k: string): boolean {
+    return this.own.has(k) ? this.own.get(k) !== undefined : this.base.has(k);
+  }
+
+  /** A copy to change (the base stays shared). */
+  public copy(): TargetLabels {
+    return new TargetLabels(this.base, new Map(this.own));
+  }
+
+  public set(k: string, v: string): void {
+    this.own.set(k, v);
+  }
+
+  public delete(k: string): void {
+    this.own.set(k, undefined);
+  }
+}
+
 /** The discovered (not yet relabelled) targets of a pod, built once per pod: relabel never changes them. */
-const discovered = new WeakMap<TwinPod, Map<string, string>[]>();
+const discovered = new WeakMap<TwinPod, TargetLabels[]>();
 /** SANITIZE of label and annotation keys, once per key. */
 const sanitized = new Map<string, string>();
 function sanitize(k: string): string {
@@ -1061,7 +1091,7 @@ function sanitize(k: string): string {
   return v;
 }
 
-function discoveredTargets(t: TwinPod): Map<string, string>[] {
+function discoveredTargets(t: TwinPod): TargetLabels[] {
   const cached = discovered.get(t);
   if (cached) return cached;
   const pod = t.pod ?? {};
@@ -1085,15 +1115,15 @@ function discoveredTargets(t: TwinPod): Map<string, string>[] {
     base.set(`__meta_kubernetes_pod_annotation_${sk}`, String(v));
     base.set(`__meta_kubernetes_pod_annotationpresent_${sk}`, 'true');
   }
-  const targets: Map<string, string>[] = [];
+  const targets: TargetLabels[] = [];
   for (const { c, init } of allContainers(pod)) {
-    const common = new Map(base);
+    const common = new Map<string, string | undefined>();
     common.set('__meta_kubernetes_pod_container_name', String(c?.name ?? ''));
     common.set('__meta_kubernetes_pod_container_init', String(init));
     const ports: any[] = c?.ports ?? [];
     if (ports.length === 0) {
       common.set('__address__', POD_IP);
-      targets.push(common);
+      targets.push(new TargetLabels(base, common));
     }
     for (const p of ports) {
       const m = new Map(common);
@@ -1101,7 +1131,7 @@ function discoveredTargets(t: TwinPod): Map<string, string>[] {
       m.set('__meta_kubernetes_pod_container_port_number', String(p?.containerPort ?? ''));
       m.set('__meta_kubernetes_pod_container_port_protocol', String(p?.protocol ?? 'TCP'));
       m.set('__address__', `${POD_IP}:${p?.containerPort}`);
-      targets.push(m);
+      targets.push(new TargetLabels(base, m));
     }
   }
   discovered.set(t, targets);
@@ -1125,32 +1155,59 @@ function relabelRegex(source: string): RegExp | null {
   return re;
 }
 
+/** One relabel config as relabel reads it. */
+interface RelabelStep {
+  readonly action: string;
+  readonly sources: string[];
+  readonly target: string | undefined;
+  readonly separator: any;
+  readonly re: RegExp | null;
+  readonly replacement: string;
+}
+
+/** Relabel configs read once per config object (camelCase and snake_case keys differ). */
+const steps = { camel: new WeakMap<object, RelabelStep>(), snake: new WeakMap<object, RelabelStep>() };
+
+function relabelStep(rc: any, snakeCase: boolean): RelabelStep {
+  const memo = snakeCase ? steps.snake : steps.camel;
+  const cacheable = rc !== null && typeof rc === 'object';
+  const cached = cacheable ? memo.get(rc) : undefined;
+  if (cached) return cached;
+  const unescape = (x: string) => (snakeCase ? x.split('$$').join('$') : x);
+  const action = String(rc?.action ?? 'replace').toLowerCase();
+  const sources: string[] = (snakeCase ? rc?.source_labels : rc?.sourceLabels ?? rc?.source_labels) ?? [];
+  const target: string | undefined = snakeCase ? rc?.target_label : rc?.targetLabel ?? rc?.target_label;
+  const step: RelabelStep = {
+    action, sources, target, separator: rc?.separator ?? ';',
+    re: relabelRegex(unescape(String(rc?.regex ?? '(.*)'))),
+    replacement: unescape(String(rc?.replacement ?? '$1')),
+  };
+  if (cacheable) memo.set(rc, step);
+  return step;
+}
+
 /**
  * Apply Prometheus relabel configs to one target (prometheus/prometheus model/relabel/relabel.go): keep,
  * drop, replace (Go regexp Expand of the replacement; regexes fully anchored), keepequal, dropequal;
  * labelmap/labeldrop/labelkeep/lowercase/uppercase change only output labels here. Returns the labels,
  * 'drop', or why the twin cannot tell (a hashmod, a meta label it does not know, a regex JavaScript rejects).
  */
-function relabel(labels: Map<string, string>, configs: any[], snakeCase: boolean): Map<string, string> | 'drop' | string {
-  const unescape = (x: string) => (snakeCase ? x.split('$$').join('$') : x);
+function relabel(labels: TargetLabels, configs: any[], snakeCase: boolean): TargetLabels | 'drop' | string {
   // copy on first write: most configs keep or drop, and the input (a pod's discovered target) is shared
   let out = labels;
   let owned = false;
   const write = () => {
-    if (!owned) { out = new Map(labels); owned = true; }
+    if (!owned) { out = labels.copy(); owned = true; }
     return out;
   };
   for (const rc of configs ?? []) {
-    const action = String(rc?.action ?? 'replace').toLowerCase();
-    const sources: string[] = (snakeCase ? rc?.source_labels : rc?.sourceLabels ?? rc?.source_labels) ?? [];
-    const target: string | undefined = snakeCase ? rc?.target_label : rc?.targetLabel ?? rc?.target_label;
+    const { action, sources, target, separator, re, replacement } = relabelStep(rc, snakeCase);
     for (const src of sources) {
       if (src.startsWith('__meta_kubernetes_') && !out.has(src) && !KNOWN_META.test(src)) {
         if (action === 'keep' || action === 'drop' || target === '__address__') return `relabel ${action} on ${src} is not modelled`;
       }
     }
-    const value = sources.map((l) => out.get(l) ?? '').join(rc?.separator ?? ';');
-    const re = relabelRegex(unescape(String(rc?.regex ?? '(.*)')));
+    const value = sources.map((l) => out.get(l) ?? '').join(separator);
     if (!re) return `relabel regex ${JSON.stringify(rc?.regex)} is not modelled`;
     switch (action) {
       case 'keep': if (!re.test(value)) return 'drop'; break;
@@ -1160,7 +1217,7 @@ function relabel(labels: Map<string, string>, configs: any[], snakeCase: boolean
       case 'replace': {
         const m = re.exec(value);
         if (m && target) {
-          const v = goExpand(unescape(String(rc?.replacement ?? '$1')), m);
+          const v = goExpand(replacement, m);
           if (v === '') write().delete(target);
           else write().set(target, v);
         }
@@ -1206,7 +1263,8 @@ function scrapeConfigTargets(world: FlowWorld, sc: any, why: string, notModelled
   }
   const names: string[] | undefined = sds[0].namespaces?.names;
   const out: { twin: TwinPod; port: number }[] = [];
-  for (const t of world.pods.filter((p) => !names || names.includes(p.namespace))) {
+  const candidates = Array.isArray(names) && names.length === 1 && typeof names[0] === 'string' ? podsOfNamespace(world, names[0]) : world.pods;
+  for (const t of candidates.filter((p) => !names || names.includes(p.namespace))) {
     const r = scrapeTargets(t, sc.relabel_configs ?? [], true);
     if ('unknown' in r) { notModelled.push(`${why}: ${r.unknown}`); return undefined; }
     for (const port of r.ports) out.push({ twin: t, port });

@@ -677,7 +677,8 @@ class References {
           this.result(false, { object: id, field: 'apiVersion', problem: `is a ${o.kind} (${group}), whose CustomResourceDefinition no add-on Application of the output installs: the API server rejects it and Argo CD fails the sync`, value: o.apiVersion, fix: `add the add-on (operator) that owns ${o.kind}.${group}, or remove the object` });
         } else {
           const served = arr(crd.spec?.versions).some((v: any) => v.name === version && v.served !== false);
-          this.result(served, { object: id, field: 'apiVersion', problem: `uses version ${version}, which the installed CRD ${crd.metadata?.name} does not serve`, value: o.apiVersion, fix: `use one of ${arr(crd.spec?.versions).filter((v: any) => v.served !== false).map((v: any) => `${group}/${v.name}`).join(', ')}` });
+          if (served) this.result(true);
+          else this.result(false, { object: id, field: 'apiVersion', problem: `uses version ${version}, which the installed CRD ${crd.metadata?.name} does not serve`, value: o.apiVersion, fix: `use one of ${arr(crd.spec?.versions).filter((v: any) => v.served !== false).map((v: any) => `${group}/${v.name}`).join(', ')}` });
         }
       }
       // the AppProject of the Application that syncs it
@@ -692,7 +693,9 @@ class References {
       const cluster = isClusterScoped(o.kind, group, crds);
       const ok = permitsKind(project, group, o.kind, !cluster);
       const list = cluster ? 'clusterResourceWhitelist' : 'namespaceResourceWhitelist';
-      this.result(ok, {
+      // the finding's text is built only when it is one (this runs for every object of the output)
+      if (ok) this.result(true);
+      else this.result(false, {
         object: pid,
         field: `spec.${list}`,
         problem: `does not permit ${group || 'core'}/${o.kind}, which ${unit.id} syncs (${id}): Argo CD fails the whole sync of ${unit.name}`,
@@ -702,7 +705,8 @@ class References {
       if (!cluster) {
         const ns = o.metadata?.namespace ?? unit.namespace;
         const server = (unit.kind === 'application' ? unit.source.spec?.destination?.server : undefined);
-        this.result(permitsDestination(project, ns, server), { object: pid, field: 'spec.destinations', problem: `does not permit namespace ${ns}, where ${unit.id} syncs ${id}: Argo CD fails the sync`, value: ns, fix: `add { namespace: '${ns}', server } to destinations of AppProject ${unit.project}, or move the object` });
+        if (permitsDestination(project, ns, server)) this.result(true);
+        else this.result(false, { object: pid, field: 'spec.destinations', problem: `does not permit namespace ${ns}, where ${unit.id} syncs ${id}: Argo CD fails the sync`, value: ns, fix: `add { namespace: '${ns}', server } to destinations of AppProject ${unit.project}, or move the object` });
       }
     }
   }
