@@ -1178,7 +1178,10 @@ function relabelStep(rc: any, snakeCase: boolean): RelabelStep {
   const sources: string[] = (snakeCase ? rc?.source_labels : rc?.sourceLabels ?? rc?.source_labels) ?? [];
   const target: string | undefined = snakeCase ? rc?.target_label : rc?.targetLabel ?? rc?.target_label;
   const step: RelabelStep = {
-    action, sources, target, separator: rc?.separator ?? ';',
+    action,
+    sources,
+    target,
+    separator: rc?.separator ?? ';',
     re: relabelRegex(unescape(String(rc?.regex ?? '(.*)'))),
     replacement: unescape(String(rc?.replacement ?? '$1')),
   };

@@ -677,8 +677,11 @@ class References {
           this.result(false, { object: id, field: 'apiVersion', problem: `is a ${o.kind} (${group}), whose CustomResourceDefinition no add-on Application of the output installs: the API server rejects it and Argo CD fails the sync`, value: o.apiVersion, fix: `add the add-on (operator) that owns ${o.kind}.${group}, or remove the object` });
         } else {
           const served = arr(crd.spec?.versions).some((v: any) => v.name === version && v.served !== false);
-          if (served) this.result(true);
-          else this.result(false, { object: id, field: 'apiVersion', problem: `uses version ${version}, which the installed CRD ${crd.metadata?.name} does not serve`, value: o.apiVersion, fix: `use one of ${arr(crd.spec?.versions).filter((v: any) => v.served !== false).map((v: any) => `${group}/${v.name}`).join(', ')}` });
+          if (served) {
+            this.result(true);
+          } else {
+            this.result(false, { object: id, field: 'apiVersion', problem: `uses version ${version}, which the installed CRD ${crd.metadata?.name} does not serve`, value: o.apiVersion, fix: `use one of ${arr(crd.spec?.versions).filter((v: any) => v.served !== false).map((v: any) => `${group}/${v.name}`).join(', ')}` });
+          }
         }
       }
       // the AppProject of the Application that syncs it
@@ -694,19 +697,25 @@ class References {
       const ok = permitsKind(project, group, o.kind, !cluster);
       const list = cluster ? 'clusterResourceWhitelist' : 'namespaceResourceWhitelist';
       // the finding's text is built only when it is one (this runs for every object of the output)
-      if (ok) this.result(true);
-      else this.result(false, {
-        object: pid,
-        field: `spec.${list}`,
-        problem: `does not permit ${group || 'core'}/${o.kind}, which ${unit.id} syncs (${id}): Argo CD fails the whole sync of ${unit.name}`,
-        value: { group, kind: o.kind },
-        fix: `add { group: '${group}', kind: '${o.kind}' } to ${list} of AppProject ${unit.project}${cluster ? '' : ' (or remove it from the blacklist)'}`,
-      });
+      if (ok) {
+        this.result(true);
+      } else {
+        this.result(false, {
+          object: pid,
+          field: `spec.${list}`,
+          problem: `does not permit ${group || 'core'}/${o.kind}, which ${unit.id} syncs (${id}): Argo CD fails the whole sync of ${unit.name}`,
+          value: { group, kind: o.kind },
+          fix: `add { group: '${group}', kind: '${o.kind}' } to ${list} of AppProject ${unit.project}${cluster ? '' : ' (or remove it from the blacklist)'}`,
+        });
+      }
       if (!cluster) {
         const ns = o.metadata?.namespace ?? unit.namespace;
         const server = (unit.kind === 'application' ? unit.source.spec?.destination?.server : undefined);
-        if (permitsDestination(project, ns, server)) this.result(true);
-        else this.result(false, { object: pid, field: 'spec.destinations', problem: `does not permit namespace ${ns}, where ${unit.id} syncs ${id}: Argo CD fails the sync`, value: ns, fix: `add { namespace: '${ns}', server } to destinations of AppProject ${unit.project}, or move the object` });
+        if (permitsDestination(project, ns, server)) {
+          this.result(true);
+        } else {
+          this.result(false, { object: pid, field: 'spec.destinations', problem: `does not permit namespace ${ns}, where ${unit.id} syncs ${id}: Argo CD fails the sync`, value: ns, fix: `add { namespace: '${ns}', server } to destinations of AppProject ${unit.project}, or move the object` });
+        }
       }
     }
   }
