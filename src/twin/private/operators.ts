@@ -79,17 +79,42 @@ function canonicalJson(v: any): string | undefined {
 
 function sortedCopy(v: any): any {
   if (Array.isArray(v)) {
-    const a = new Array(v.length);
-    for (let i = 0; i < v.length; i++) a[i] = sortedCopy(v[i]);
-    return a;
+    let a: any[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const c = sortedCopy(v[i]);
+      if (a) {
+        a[i] = c;
+      } else if (c !== v[i] || !(i in v)) {
+        a = v.slice(0, i);
+        a.length = v.length;
+        a[i] = c;
+      }
+    }
+    // a list whose items are all canonical stringifies as the copy would
+    return a ?? v;
   }
   if (!isMap(v)) return v;
+  const keys = Object.keys(v);
+  const values = keys.map((k) => sortedCopy(v[k]));
+  // already canonical (plain, keys in sorted order, every value canonical): JSON.stringify of it is that of
+  // the copy, so it is used as is (synthesized objects mostly are)
+  if (Object.getPrototypeOf(v) === Object.prototype && typeof v.toJSON !== 'function' && values.every((c, i) => c === v[keys[i]])) {
+    let sorted = keys.length === 0 || !isArrayIndex(keys[0]);
+    for (let i = 1; i < keys.length && sorted; i++) if (!(keys[i - 1] < keys[i]) || isArrayIndex(keys[i])) sorted = false;
+    if (sorted && !keys.includes('__proto__')) return v;
+  }
+  const order = keys.map((_k, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
   const o: any = {};
-  for (const k of Object.keys(v).sort()) {
-    if (k === '__proto__') Object.defineProperty(o, k, { value: sortedCopy(v[k]), enumerable: true, writable: true, configurable: true });
-    else o[k] = sortedCopy(v[k]);
+  for (const i of order) {
+    const k = keys[i];
+    if (k === '__proto__') Object.defineProperty(o, k, { value: values[i], enumerable: true, writable: true, configurable: true });
+    else o[k] = values[i];
   }
   return o;
+}
+
+function isArrayIndex(k: string): boolean {
+  return /^(0|[1-9]\d*)$/.test(k) && Number(k) < 4294967295;
 }
 
 /**
