@@ -65,6 +65,9 @@ interface PsaData {
 /** The vendored facts (schemas/upstream/pod-security-admission/, see its SOURCES.md). */
 const DATA_FILE = ['upstream', 'pod-security-admission', 'checks-v0.34.9.json'];
 let data: PsaData | undefined;
+/** The compiled `versionPattern` of the vendored data (no g or y flag: exec keeps no state). */
+let versionPattern: RegExp | undefined;
+
 function psa(): PsaData {
   data ??= JSON.parse(fs.readFileSync(path.join(schemasDir(), ...DATA_FILE), 'utf-8')) as PsaData;
   return data;
@@ -171,7 +174,8 @@ export class PodSecurityAdmission {
   /** `latest` -> the newest; `v1.<minor>` -> that; else undefined (`api/helpers.go` `ParseVersion`). */
   private static parseVersion(version: string): Version | undefined {
     if (version === 'latest') return { minor: minorOf(psa().maxVersion) };
-    const m = new RegExp(psa().versionPattern).exec(version);
+    versionPattern ??= new RegExp(psa().versionPattern);
+    const m = versionPattern.exec(version);
     if (!m) return undefined;
     return { minor: Number(m[1]) };
   }
@@ -210,7 +214,20 @@ function minorOf(v: string): number {
 }
 
 /** The checks in force at a level and version, in upstream order (`policy/registry.go` `populate`). */
+/** The checks per level and minor version, selected once (the vendored data does not change in a process). */
+const checksMemo = new Map<string, { id: string; level: string; file: string; fn: CheckFn }[]>();
+
 function checksAt(level: PodSecurityLevel, version: Version): { id: string; level: string; file: string; fn: CheckFn }[] {
+  const key = `${level}\u0000${version.minor}`;
+  let checks = checksMemo.get(key);
+  if (!checks) {
+    checks = selectChecks(level, version);
+    checksMemo.set(key, checks);
+  }
+  return checks;
+}
+
+function selectChecks(level: PodSecurityLevel, version: Version): { id: string; level: string; file: string; fn: CheckFn }[] {
   const minor = Math.min(version.minor, minorOf(psa().maxVersion));
   const inForce = (c: CheckDef) => [...c.versions].reverse().find((v) => minorOf(v.min) <= minor);
   const baseline = psa().checks.filter((c) => c.level === 'baseline').sort((a, b) => cmp(a.id, b.id));

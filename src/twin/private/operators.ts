@@ -460,6 +460,19 @@ function kustomizePatches(source: any, kind: string, name: string): any[] {
  * pytorch/initcontainer.go: the file is used when it exists, else the built-in template), else upstream's defaults.
  */
 export function pytorchInitConfigOf(index: ObjectIndex | undefined): PyTorchInitConfig {
+  if (!index) return readPytorchInitConfig(undefined);
+  // once per output: every PyTorchJob reads the same operator settings (its kustomize patches are YAML)
+  let config = initConfigs.get(index);
+  if (!config) {
+    config = readPytorchInitConfig(index);
+    initConfigs.set(index, config);
+  }
+  return config;
+}
+
+const initConfigs = new WeakMap<ObjectIndex, PyTorchInitConfig>();
+
+function readPytorchInitConfig(index: ObjectIndex | undefined): PyTorchInitConfig {
   const f = pytorchJobFacts().initContainer;
   const builtIn = `- name: ${f.name}\n  image: {{.InitContainerImage}}\n  imagePullPolicy: ${f.imagePullPolicy}\n  resources: ${JSON.stringify(f.resources)}\n  command: ${JSON.stringify(f.command)}\n`;
   const result = { image: f.image as string, maxTries: f.maxTries as number, template: builtIn, source: 'built-in template (initcontainer.go)', notes: [] as string[] };
