@@ -1387,7 +1387,7 @@ function kedaFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): void
       if (!svc && svcName === 'prometheus-operated') {
         const pns = ep.host.split('.')[1] ?? ns;
         svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus-operated', namespace: pns }, spec: { selector: { 'app.kubernetes.io/name': 'prometheus' }, ports: [{ name: 'web', port: 9090, targetPort: 'web' }] } };
-        if (!world.pods.some((t) => t.namespace === pns && t.pod?.metadata?.labels?.['app.kubernetes.io/name'] === 'prometheus')) {
+        if (!podsOfNamespace(world, pns).some((t) => t.pod?.metadata?.labels?.['app.kubernetes.io/name'] === 'prometheus')) {
           const prom = prometheusPods(world, notModelled);
           if (prom && prom.pods[0]?.namespace === pns) world.pods.push(...prom.pods.filter((p) => !world.pods.includes(p)));
         }
