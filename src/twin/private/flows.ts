@@ -107,6 +107,8 @@ function allOfKind(ctx: { index: ObjectIndex; derived: any[] }, kind: string): a
 interface WorldIndex {
   podCount: number;
   podsByNamespace: Map<string, TwinPod[]>;
+  /** Each pod's (first) position in the world's pods. */
+  position: Map<TwinPod, number>;
   serviceCount: number;
   /** `namespace/name` -> the first Service of that name (as a linear find returns). */
   servicesByName: Map<string, any>;
@@ -116,11 +118,15 @@ const worldIndexes = new WeakMap<FlowWorld, WorldIndex>();
 function worldIndex(world: FlowWorld): WorldIndex {
   let ix = worldIndexes.get(world);
   if (!ix) {
-    ix = { podCount: -1, podsByNamespace: new Map(), serviceCount: -1, servicesByName: new Map() };
+    ix = { podCount: -1, podsByNamespace: new Map(), position: new Map(), serviceCount: -1, servicesByName: new Map() };
     worldIndexes.set(world, ix);
   }
   if (ix.podCount !== world.pods.length) {
     ix.podsByNamespace = new Map();
+    ix.position = new Map();
+    world.pods.forEach((t, i) => {
+      if (!ix!.position.has(t)) ix!.position.set(t, i);
+    });
     for (const t of world.pods) {
       const list = ix.podsByNamespace.get(t.namespace);
       if (list) list.push(t);
@@ -138,6 +144,11 @@ function worldIndex(world: FlowWorld): WorldIndex {
     ix.serviceCount = world.services.length;
   }
   return ix;
+}
+
+/** A pod's position in the world's pods. */
+function podPosition(world: FlowWorld, t: TwinPod): number {
+  return worldIndex(world).position.get(t) ?? -1;
 }
 
 /** The world's pods of a namespace, in inventory order. */
@@ -917,7 +928,15 @@ function monitorTargetPods(world: FlowWorld, monitor: any): TwinPod[] {
   const ns = monitor.metadata?.namespace ?? 'default';
   const nsSel = monitor.spec?.namespaceSelector ?? {};
   const inNs = (t: TwinPod) => nsSel.any === true || (nsSel.matchNames ? nsSel.matchNames.includes(t.namespace) : t.namespace === ns);
-  const candidates = nsSel.any !== true && !nsSel.matchNames ? podsOfNamespace(world, ns) : world.pods;
+  let candidates = world.pods;
+  if (nsSel.any !== true && !nsSel.matchNames) {
+    candidates = podsOfNamespace(world, ns);
+  } else if (nsSel.any !== true && Array.isArray(nsSel.matchNames) && nsSel.matchNames.every((n: unknown) => typeof n === 'string')) {
+    // the pods of the named namespaces, in inventory order (as a filter of every pod returns them)
+    const names = [...new Set<string>(nsSel.matchNames)];
+    candidates = names.length === 1 ? podsOfNamespace(world, names[0])
+      : names.flatMap((n) => podsOfNamespace(world, n)).sort((a, b) => podPosition(world, a) - podPosition(world, b));
+  }
   return candidates.filter((t) => inNs(t) && selectorMatches(monitor.spec?.selector ?? {}, t.pod?.metadata?.labels));
 }
 
