@@ -711,7 +711,9 @@ function s3Uris(c: any): { uri: string; field: string }[] {
 function s3UrisOf(c: any): { uri: string; field: string }[] {
   const out: { uri: string; field: string }[] = [];
   const scan = (v: unknown, field: string) => {
-    for (const m of String(v ?? '').matchAll(/s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s"']*)?/g)) out.push({ uri: m[0], field });
+    const text = String(v ?? '');
+    if (!text.includes('s3://')) return; // every match starts so
+    for (const m of text.matchAll(/s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s"']*)?/g)) out.push({ uri: m[0], field });
   };
   for (const v of c?.command ?? []) scan(v, 'command');
   for (const v of c?.args ?? []) scan(v, 'args');
