@@ -192,10 +192,11 @@ class References {
     return names.flatMap((n) => byNs.get(n) ?? []);
   }
 
-  private result(ok: boolean, finding?: Omit<TwinFinding, 'check'>): void {
+  /** Count one check; the finding (or a function making it, so passing checks build no text) is kept when it fails. */
+  private result(ok: boolean, finding?: Omit<TwinFinding, 'check'> | (() => Omit<TwinFinding, 'check'>)): void {
     this.checked++;
     if (ok) this.passed++;
-    else if (finding) this.findings.push({ check: 'references', ...finding });
+    else if (finding) this.findings.push({ check: 'references', ...(typeof finding === 'function' ? finding() : finding) });
   }
 
   private service(namespace: string, name: string): any | undefined {
@@ -262,15 +263,15 @@ class References {
             const ports: any[] = arr(svc.spec?.ports);
             const number = d.port?.number;
             if (number !== undefined) {
-              this.result(ports.some((p) => p.port === number), { object: id, field: `${field}.port.number`, problem: `routes to port ${number} of Service ${ref.namespace}/${ref.name}, which exposes ${ports.map((p) => p.port).join(', ') || 'no port'}: the route never reaches a pod`, value: number, fix: `route to a port the Service exposes (${ports.map((p) => p.port).join(', ')})` });
+              this.result(ports.some((p) => p.port === number), () => ({ object: id, field: `${field}.port.number`, problem: `routes to port ${number} of Service ${ref.namespace}/${ref.name}, which exposes ${ports.map((p) => p.port).join(', ') || 'no port'}: the route never reaches a pod`, value: number, fix: `route to a port the Service exposes (${ports.map((p) => p.port).join(', ')})` }));
             } else if ((Array.isArray(vs.spec?.gateways) ? vs.spec.gateways : []).some((g: any) => g !== 'mesh')) {
               // sidecars route a mesh VirtualService on the port the client used; gateways need the port when there are several
-              this.result(ports.length <= 1, { object: id, field: `${field}.port`, problem: `names no port while Service ${ref.namespace}/${ref.name} exposes ${ports.length}: the gateway cannot pick one`, value: ports.map((p) => p.port), fix: 'set destination.port.number' });
+              this.result(ports.length <= 1, () => ({ object: id, field: `${field}.port`, problem: `names no port while Service ${ref.namespace}/${ref.name} exposes ${ports.length}: the gateway cannot pick one`, value: ports.map((p) => p.port), fix: 'set destination.port.number' }));
             }
             if (d.subset !== undefined) {
               const rules = ruleFor(ref);
               const has = rules.some((r) => arr(r.spec?.subsets).some((s: any) => s.name === d.subset));
-              this.result(has, { object: id, field: `${field}.subset`, problem: `routes to subset '${d.subset}', which no DestinationRule for ${ref.name}.${ref.namespace} defines: Istio rejects the route with 503 (no cluster)`, value: d.subset, fix: `define subset '${d.subset}' in the DestinationRule of ${ref.name}.${ref.namespace}` });
+              this.result(has, () => ({ object: id, field: `${field}.subset`, problem: `routes to subset '${d.subset}', which no DestinationRule for ${ref.name}.${ref.namespace} defines: Istio rejects the route with 503 (no cluster)`, value: d.subset, fix: `define subset '${d.subset}' in the DestinationRule of ${ref.name}.${ref.namespace}` }));
             }
           });
         });
@@ -293,14 +294,14 @@ class References {
       }
       arr(dr.spec?.subsets).forEach((s: any, si: number) => {
         const ok = backing.some((p) => selectorMatches({ matchLabels: s.labels ?? {} }, p.pod?.metadata?.labels));
-        this.result(ok, { object: id, field: `spec.subsets[${si}].labels`, problem: `subset '${s.name}' selects no pod behind Service ${ref.namespace}/${ref.name}: routes to it get 503`, value: s.labels, fix: 'use labels the pods of that Service carry' });
+        this.result(ok, () => ({ object: id, field: `spec.subsets[${si}].labels`, problem: `subset '${s.name}' selects no pod behind Service ${ref.namespace}/${ref.name}: routes to it get 503`, value: s.labels, fix: 'use labels the pods of that Service carry' }));
       });
     }
 
     for (const gw of this.index.ofKind('Gateway').filter((g) => groupOf(g.apiVersion) === 'networking.istio.io')) {
       const sel = gw.spec?.selector ?? {};
       const ok = this.ctx.pods.some((p) => selectorMatches({ matchLabels: sel }, p.pod?.metadata?.labels));
-      this.result(ok, { object: ObjectIndex.id(gw), field: 'spec.selector', problem: 'selects no gateway pod the output or its add-ons run: no proxy serves its servers', value: sel, fix: 'use the labels of the ingress gateway pods (the gateway chart labels them istio: <name>) or install the gateway add-on' });
+      this.result(ok, () => ({ object: ObjectIndex.id(gw), field: 'spec.selector', problem: 'selects no gateway pod the output or its add-ons run: no proxy serves its servers', value: sel, fix: 'use the labels of the ingress gateway pods (the gateway chart labels them istio: <name>) or install the gateway add-on' }));
     }
   }
 
@@ -370,7 +371,7 @@ class References {
       const first = proms[0];
       const key = first.how[m.kind];
       const sel = first.selectors[m.kind][0];
-      this.result(ok, {
+      this.result(ok, () => ({
         object: ObjectIndex.id(m),
         field: 'metadata.labels',
         problem: `is selected by no Prometheus (${proms.map((p) => `${p.id}: ${JSON.stringify(p.selectors[m.kind][0] ?? null)}`).join('; ')}): ${m.kind === 'PrometheusRule' ? 'its rules are never evaluated' : 'its targets are never scraped'}`,
@@ -378,7 +379,7 @@ class References {
         fix: key
           ? `label it ${JSON.stringify(sel?.matchLabels ?? {})} or set prometheus.prometheusSpec.${key}SelectorNilUsesHelmValues false (or a ${key}Selector that matches it) in ${first.id.replace('the Prometheus of ', '')}`
           : `label it to match the ${m.kind === 'PrometheusRule' ? 'rule' : m.kind.charAt(0).toLowerCase() + m.kind.slice(1)}Selector of ${first.id}`,
-      });
+      }));
     }
   }
 
@@ -387,36 +388,36 @@ class References {
     for (const pm of this.index.ofKind('PodMonitor')) {
       const id = ObjectIndex.id(pm);
       const pods = this.podsIn(pm).filter((p) => selectorMatches(pm.spec?.selector ?? {}, p.pod?.metadata?.labels));
-      this.result(pods.length > 0, { object: id, field: 'spec.selector', problem: 'selects no pod that will exist: Prometheus scrapes nothing for it', value: pm.spec?.selector, fix: 'use labels the target pods carry (and a namespaceSelector that includes their namespace)' });
+      this.result(pods.length > 0, () => ({ object: id, field: 'spec.selector', problem: 'selects no pod that will exist: Prometheus scrapes nothing for it', value: pm.spec?.selector, fix: 'use labels the target pods carry (and a namespaceSelector that includes their namespace)' }));
       if (pods.length === 0) continue;
       arr(pm.spec?.podMetricsEndpoints).forEach((ep: any, i: number) => {
         const want = ep.port ?? ep.portNumber ?? ep.targetPort;
         if (want === undefined) return;
         const has = (p: TwinPod) => declaresPort(p, want);
         const missing = pods.filter((p) => !has(p));
-        this.result(missing.length === 0, { object: id, field: `spec.podMetricsEndpoints[${i}].${ep.port !== undefined ? 'port' : ep.portNumber !== undefined ? 'portNumber' : 'targetPort'}`, problem: `names a port that ${missing.map((p) => p.owner).slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''} pods do not declare: Prometheus drops those targets`, value: want, fix: 'use a container port name the selected pods declare (after sidecar injection istio-proxy declares http-envoy-prom 15090)' });
+        this.result(missing.length === 0, () => ({ object: id, field: `spec.podMetricsEndpoints[${i}].${ep.port !== undefined ? 'port' : ep.portNumber !== undefined ? 'portNumber' : 'targetPort'}`, problem: `names a port that ${missing.map((p) => p.owner).slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''} pods do not declare: Prometheus drops those targets`, value: want, fix: 'use a container port name the selected pods declare (after sidecar injection istio-proxy declares http-envoy-prom 15090)' }));
       });
     }
     for (const sm of this.index.ofKind('ServiceMonitor')) {
       const id = ObjectIndex.id(sm);
       const services = this.inNamespaces(sm, this.servicesByNamespace).filter((s) => selectorMatches(sm.spec?.selector ?? {}, s.metadata?.labels));
-      this.result(services.length > 0, { object: id, field: 'spec.selector', problem: 'selects no Service that will exist: Prometheus scrapes nothing for it', value: sm.spec?.selector, fix: 'use labels of the target Service (and a namespaceSelector that includes its namespace)' });
+      this.result(services.length > 0, () => ({ object: id, field: 'spec.selector', problem: 'selects no Service that will exist: Prometheus scrapes nothing for it', value: sm.spec?.selector, fix: 'use labels of the target Service (and a namespaceSelector that includes its namespace)' }));
       if (services.length === 0) continue;
       arr(sm.spec?.endpoints).forEach((ep: any, i: number) => {
         if (ep.port !== undefined) {
           const bad = services.filter((s) => !arr(s.spec?.ports).some((p: any) => p.name === ep.port));
-          this.result(bad.length === 0, { object: id, field: `spec.endpoints[${i}].port`, problem: `names Service port '${ep.port}', which ${bad.map((s) => ObjectIndex.id(s)).join(', ')} do not expose by name`, value: ep.port, fix: 'use the name of a port of the selected Services' });
+          this.result(bad.length === 0, () => ({ object: id, field: `spec.endpoints[${i}].port`, problem: `names Service port '${ep.port}', which ${bad.map((s) => ObjectIndex.id(s)).join(', ')} do not expose by name`, value: ep.port, fix: 'use the name of a port of the selected Services' }));
           for (const s of services.filter((x) => !bad.includes(x))) {
             const sp = arr(s.spec?.ports).find((p: any) => p.name === ep.port);
             const target = sp.targetPort ?? sp.port;
             const pods = this.podsOfService(s);
             if (!s.spec?.selector) continue;
             const ok = pods.some((p) => declaresPort(p, target));
-            this.result(ok, { object: id, field: `spec.endpoints[${i}].port`, problem: `scrapes ${ObjectIndex.id(s)} port '${ep.port}' (target ${target}), which no pod behind it serves: the target is down`, value: target, fix: 'point the Service port at a container port of its pods' });
+            this.result(ok, () => ({ object: id, field: `spec.endpoints[${i}].port`, problem: `scrapes ${ObjectIndex.id(s)} port '${ep.port}' (target ${target}), which no pod behind it serves: the target is down`, value: target, fix: 'point the Service port at a container port of its pods' }));
           }
         } else if (ep.targetPort !== undefined) {
           const ok = services.some((s) => this.podsOfService(s).some((p) => declaresPort(p, ep.targetPort)));
-          this.result(ok, { object: id, field: `spec.endpoints[${i}].targetPort`, problem: 'names a container port no pod behind the selected Services declares', value: ep.targetPort, fix: 'use a container port of the pods' });
+          this.result(ok, () => ({ object: id, field: `spec.endpoints[${i}].targetPort`, problem: 'names a container port no pod behind the selected Services declares', value: ep.targetPort, fix: 'use a container port of the pods' }));
         }
       });
     }
@@ -551,21 +552,22 @@ class References {
           dcgm = dcgm ?? this.dcgmFields();
           if (dcgm.files.length === 0) continue;
           const ok = dcgm.fields.has(name);
-          const defaultOnly = dcgm.files.every((f) => f.startsWith(DCGM_DEFAULT_COUNTERS_PATH));
-          this.result(ok, {
+          const files = dcgm.files;
+          const defaultOnly = files.every((f) => f.startsWith(DCGM_DEFAULT_COUNTERS_PATH));
+          this.result(ok, () => ({
             object: id,
             field,
-            problem: `${what} selects ${name}, which dcgm-exporter does not export with the counters file it reads (${dcgm.files.join('; ')}${defaultOnly ? ', which leaves that field out' : ''}): it never fires`,
+            problem: `${what} selects ${name}, which dcgm-exporter does not export with the counters file it reads (${files.join('; ')}${defaultOnly ? ', which leaves that field out' : ''}): it never fires`,
             value: name,
             fix: `pass a counters file that lists ${name} (a ConfigMap mounted into the exporter and named with -f or DCGM_EXPORTER_COLLECTORS), or use a field the file exports`,
-          });
+          }));
           continue;
         }
         if (!isPresent(src.source)) {
           this.result(false, { object: id, field, problem: `${what} selects ${name} (${src.title}), but the output runs no ${src.source} pod: it never sees data`, value: name, fix: `select a metric of a runtime the output runs, or drop the ${what}` });
           continue;
         }
-        this.result(src.exposed.has(name), { object: id, field, problem: `${what} selects ${name}, which ${src.title} does not expose: it never sees data`, value: name, fix: `use a metric ${src.source} exposes (schemas/upstream/metrics lists them)` });
+        this.result(src.exposed.has(name), () => ({ object: id, field, problem: `${what} selects ${name}, which ${src.title} does not expose: it never sees data`, value: name, fix: `use a metric ${src.source} exposes (schemas/upstream/metrics lists them)` }));
       }
     };
 
@@ -598,13 +600,13 @@ class References {
             this.notModelled.push(`${id} ${field}: no istiod Application in the output, its extension providers are unknown`);
             return;
           }
-          this.result(mesh.names.has(p.name), {
+          this.result(mesh.names.has(p.name), () => ({
             object: id,
             field,
             problem: `names provider '${p.name}', which meshConfig.extensionProviders of ${ObjectIndex.id(mesh.application)} does not define (known: ${[...mesh.names].sort().join(', ')}): istiod ignores it and nothing is ${section === 'metrics' ? 'exported' : section === 'tracing' ? 'traced' : 'logged'}`,
             value: p.name,
             fix: `add an extension provider named '${p.name}' to meshConfig.extensionProviders of the istiod Application, or use a provider it defines`,
-          });
+          }));
         }));
       }
     }
@@ -654,7 +656,7 @@ class References {
           const issuer = kind === 'ClusterIssuer'
             ? this.ofKind('ClusterIssuer').find((o) => o.metadata?.name === ref.name)
             : this.ofKind('Issuer').find((o) => o.metadata?.namespace === ns && o.metadata?.name === ref.name);
-          this.result(issuer !== undefined, { object: ObjectIndex.id(cert), field: 'spec.issuerRef', problem: `names ${kind} '${ref.name}', which the output does not create: cert-manager never issues ${ns}/${name} for ${id}`, value: ref, fix: `add the ${kind} '${ref.name}'${kind === 'Issuer' ? ` in ${ns}` : ''} or point issuerRef at an existing issuer` });
+          this.result(issuer !== undefined, () => ({ object: ObjectIndex.id(cert), field: 'spec.issuerRef', problem: `names ${kind} '${ref.name}', which the output does not create: cert-manager never issues ${ns}/${name} for ${id}`, value: ref, fix: `add the ${kind} '${ref.name}'${kind === 'Issuer' ? ` in ${ns}` : ''} or point issuerRef at an existing issuer` }));
         }
       });
     }
