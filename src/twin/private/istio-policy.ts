@@ -470,8 +470,7 @@ export function exportedTo(se: any, namespace: string): boolean {
 
 /** The ServiceEntry visible to the namespace (and to its Sidecar's egress hosts) that covers a host or address on a port. */
 export function serviceEntryFor(ses: any[], namespace: string, target: { host?: string; ip?: string }, port: number, sidecar?: any): any | undefined {
-  return ses.find((se) => {
-    if (!exportedTo(se, namespace)) return false;
+  return visibleServiceEntries(ses, namespace).find((se) => {
     const ports: any[] = se.spec?.ports ?? [];
     if (ports.length > 0 && !ports.some((p) => Number(p?.number) === port)) return false;
     const seNs = se.metadata?.namespace ?? 'default';
@@ -486,6 +485,23 @@ export function serviceEntryFor(ses: any[], namespace: string, target: { host?: 
     if (!hit) return false;
     return !sidecar || (se.spec?.hosts ?? []).some((h: string) => egressAllows(sidecar, namespace, seNs, h));
   });
+}
+
+/** Per ServiceEntry list: the entries each namespace sees (exportTo), in list order; rebuilt when the list's length changes. */
+const visibleEntries = new WeakMap<any[], { length: number; byNs: Map<string, any[]> }>();
+
+function visibleServiceEntries(ses: any[], namespace: string): any[] {
+  let cached = visibleEntries.get(ses);
+  if (!cached || cached.length !== ses.length) {
+    cached = { length: ses.length, byNs: new Map() };
+    visibleEntries.set(ses, cached);
+  }
+  let visible = cached.byNs.get(namespace);
+  if (!visible) {
+    visible = ses.filter((se) => exportedTo(se, namespace));
+    cached.byNs.set(namespace, visible);
+  }
+  return visible;
 }
 
 // ---------------------------------------------------------------------------------------------------------
