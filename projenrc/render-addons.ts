@@ -186,6 +186,17 @@ export function kustomizeBuild(kubectlBin: string, rootDir: string, sourcePath: 
 /** Resource files a vendored kustomization lists but the vendored copy leaves out (large CRDs), per render. */
 export const droppedResources = new Set<string>();
 
+/** A CRD file of that name among the repo's shipped upstream CRDs (schemas/crds/<project>/), if any. */
+function shippedCrd(name: string): string | undefined {
+  const crds = path.join(__dirname, '..', 'schemas', 'crds');
+  if (!name.endsWith('.yaml') || !fs.existsSync(crds)) return undefined;
+  for (const project of fs.readdirSync(crds).sort()) {
+    const f = path.join(crds, project, name);
+    if (fs.existsSync(f)) return f;
+  }
+  return undefined;
+}
+
 /** Take the resource files that are not in the vendored copy out of its kustomization files (recorded in droppedResources). */
 function dropMissingResources(root: string): void {
   const walk = (d: string) => {
@@ -194,7 +205,14 @@ function dropMissingResources(root: string): void {
       if (e.isDirectory()) {walk(f);} else if (e.name === 'kustomization.yaml') {
         const k = YAML.parse(fs.readFileSync(f, 'utf-8')) ?? {};
         const kept = (k.resources ?? []).filter((r: string) => {
-          const present = /^[a-z]+:\/\//.test(r) || fs.existsSync(path.join(d, r));
+          let present = /^[a-z]+:\/\//.test(r) || fs.existsSync(path.join(d, r));
+          // A CRD the vendored copy leaves out but the repo ships (schemas/crds/, the same upstream file at the
+          // same tag, e.g. kubeflow.org_pytorchjobs.yaml) is taken from there, so the render lists it.
+          const shipped = present ? undefined : shippedCrd(path.basename(r));
+          if (shipped) {
+            fs.copyFileSync(shipped, path.join(d, r));
+            present = true;
+          }
           if (!present) droppedResources.add(path.relative(root, path.join(d, r)).split(path.sep).join('/'));
           return present;
         });

@@ -666,7 +666,9 @@ class References {
   public crdsAndProjects(): void {
     const crds = knownCrds(this.ctx);
     const model = argoModelOf(this.ctx);
-    const unrenderedCharts = model.units.filter((u) => (u.chart || u.external) && u.derived.length === 0).map((u) => u.name);
+    // An add-on is rendered when its chart made derived objects or pods (istio-cni makes only a DaemonSet).
+    const withPods = new Set(this.ctx.pods.filter((p) => p.origin === 'addon').map((p) => p.owner));
+    const unrenderedCharts = model.units.filter((u) => (u.chart || u.external) && u.derived.length === 0 && !withPods.has(u.id)).map((u) => u.name);
     for (const o of this.index.objects) {
       const id = ObjectIndex.id(o);
       const group = groupOf(o.apiVersion);
