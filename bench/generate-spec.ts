@@ -74,7 +74,8 @@ export function generateSpec(models: number): PlatformSpec {
     });
     // As the spec validator counts: every replica at max, plus the rollout surge of single-replica
     // models (ModelServer.defaultRolloutSurge), for the stable and the canary (1 replica) alike.
-    const need = gpus * (replicas.max + ModelServer.defaultRolloutSurge(replicas.min)) + (canary ? gpus * (1 + ModelServer.defaultRolloutSurge(1)) : 0);
+    const surge = ModelServer.defaultRolloutSurge;
+    const need = gpus * (replicas.max + surge(replicas.min)) + (canary ? gpus * (1 + surge(1)) : 0);
     quota.set(tenant, (quota.get(tenant) ?? 0) + need);
     poolGpus.set(pool, poolGpus.get(pool)! + need);
   }

@@ -58,8 +58,8 @@ describe('KubernetesPlatform (small spec)', () => {
   test('a policy violation fails synth naming the workload; platform namespaces get the platform profile', () => {
     // nvidia-gpu is a platform namespace: host access is Pod Security's (privileged there), but the
     // platform profile still enforces the supply-chain rules (PolicyCatalogue.platformActions)
-    const platform = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
-    new ApiObject(platform.chartFor('gpu'), 'Agent', {
+    const built = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
+    new ApiObject(built.chartFor('gpu'), 'Agent', {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
       metadata: { name: 'extra-agent', namespace: 'nvidia-gpu' },
@@ -71,25 +71,25 @@ describe('KubernetesPlatform (small spec)', () => {
         },
       },
     });
-    const error = validationErrorOf(() => platform.synth(tempDir()));
+    const error = validationErrorOf(() => built.synth(tempDir()));
     expect(error.problems.map((p: any) => p.prop)).toEqual(expect.arrayContaining(['manifests[DaemonSet nvidia-gpu/extra-agent]']));
     expect(error.message).toMatch(/LLM-IMG-001/);
     expect(error.message).not.toMatch(/LLM-PSS-003/);
   });
 
   test('policies: the platform profile in the platform\'s own namespaces (add-ons included), LoadBalancers in the ingress namespace, no parameter objects to wait for (issue 12 defects 1, 4, 15)', () => {
-    const platform = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
-    const set = platform.policySet;
+    const built = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
+    const set = built.policySet;
     expect(set.platformNamespaces).toEqual(expect.arrayContaining(['argocd', 'istio-ingress', 'istio-system', 'monitoring', 'nvidia-gpu', 'observability']));
     expect(set.platformNamespaces).not.toContain('search');
     expect(set.platformNamespaces).not.toContain('kube-system');
     const lb = (namespace: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'gw', namespace }, spec: { type: 'LoadBalancer' } });
     expect(set.evaluator().evaluate([lb('istio-ingress')]).ok).toBe(true);
     expect(set.evaluator().evaluate([lb('search')]).ok).toBe(false);
-    const objects = platform.manifests().map((m) => m.resource);
-    expect(objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'llm-platform-policy')).toEqual([]);
-    expect(objects.some((o) => o.kind === 'Namespace' && o.metadata.name === 'llm-platform-policy')).toBe(false);
-    expect(objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding' && o.spec.paramRef)).toEqual([]);
+    const synthesized = built.manifests().map((m) => m.resource);
+    expect(synthesized.filter((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'llm-platform-policy')).toEqual([]);
+    expect(synthesized.some((o) => o.kind === 'Namespace' && o.metadata.name === 'llm-platform-policy')).toBe(false);
+    expect(synthesized.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding' && o.spec.paramRef)).toEqual([]);
   });
 
   test('objects added to a tenant chart land in its directory and are policy-checked', () => {
@@ -111,5 +111,44 @@ describe('KubernetesPlatform (small spec)', () => {
   test('STRICT mTLS mesh-wide and per tenant', () => {
     for (const pa of findObjects(objects, 'PeerAuthentication')) expect(pa.spec.mtls.mode).toBe('STRICT');
     expect(findObjects(objects, 'PeerAuthentication').map((p) => p.metadata.namespace).sort()).toEqual(['istio-system', 'search']);
+  });
+});
+
+describe('KubernetesPlatform runs the platform twin', () => {
+  test('synth runs it once; twin() returns its report: every pod admitted, every flow allowed, every reference resolved', () => {
+    const built = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
+    built.synth(tempDir());
+    const report = built.twin();
+    expect(built.twin()).toBe(report);
+    expect(report.ok).toBe(true);
+    expect(report.podCount).toBeGreaterThan(10);
+    for (const c of report.checks) expect([c.name, c.passed]).toEqual([c.name, c.checked]);
+    expect(report.admission.checked).toBeGreaterThan(10);
+    expect(report.flows.checked).toBeGreaterThan(10);
+    // the spec's managed node groups are the twin's pools (Karpenter NodePools come from the output)
+    expect(report.capacity.summary.some((l) => /managed node group of pool/.test(l))).toBe(true);
+    expect(report.summaryLines('')[0]).toMatch(/^pods admitted (\d+)\/\1, flows allowed (\d+)\/\2, references resolved (\d+)\/\3$/);
+  });
+
+  test('a platform that would not serve fails synth naming the object, the field, why and the fix (an alert on a metric nothing exposes)', () => {
+    const built = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
+    new ApiObject(built.chartFor('observability'), 'Rule', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { name: 'extra', namespace: 'observability', labels: { release: 'kube-prometheus-stack' } },
+      spec: { groups: [{ name: 'extra', rules: [{ alert: 'Nothing', expr: 'rate(vllm:no_such_metric_total[5m]) > 0' }] }] },
+    });
+    const error = validationErrorOf(() => built.synth(tempDir()));
+    const problem = error.problems.find((p: any) => p.prop.startsWith('PrometheusRule observability/extra'));
+    expect(problem).toBeDefined();
+    expect(problem.problem).toMatch(/vllm:no_such_metric_total/);
+    expect(problem.fix.length).toBeGreaterThan(10);
+  });
+
+  test('the platform\'s own namespaces get a quota: no GPUs, no LoadBalancers, no NodePorts', () => {
+    const objects = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() }).manifests().map((m) => m.resource);
+    const quotas = objects.filter((o) => o.kind === 'ResourceQuota' && o.metadata.name === 'platform-quota');
+    expect(quotas.map((q) => q.metadata.namespace).sort()).toEqual(['nvidia-gpu', 'observability']);
+    for (const q of quotas) expect(q.spec.hard).toEqual({ 'requests.nvidia.com/gpu': '0', 'services.loadbalancers': '0', 'services.nodeports': '0' });
   });
 });

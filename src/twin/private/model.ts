@@ -76,6 +76,16 @@ export interface TwinPod {
 
 /** Every synthesized object, indexed once for all checks. */
 export class ObjectIndex {
+  /** `Kind namespace/name`, or `Kind name` when cluster-scoped. */
+  public static id(o: any): string {
+    const ns = o?.metadata?.namespace;
+    return `${o?.kind} ${ns ? `${ns}/` : ''}${o?.metadata?.name ?? o?.metadata?.generateName ?? ''}`;
+  }
+
+  private static key(kind: string, namespace: string | undefined, name: string | undefined): string {
+    return `${kind}\u0000${namespace ?? ''}\u0000${name ?? ''}`;
+  }
+
   public readonly objects: any[];
   private readonly kinds = new Map<string, any[]>();
   private readonly named = new Map<string, any>();
@@ -88,16 +98,6 @@ export class ObjectIndex {
       else this.kinds.set(o.kind, [o]);
       this.named.set(ObjectIndex.key(o.kind, o.metadata?.namespace, o.metadata?.name), o);
     }
-  }
-
-  /** `Kind namespace/name`, or `Kind name` when cluster-scoped. */
-  public static id(o: any): string {
-    const ns = o?.metadata?.namespace;
-    return `${o?.kind} ${ns ? `${ns}/` : ''}${o?.metadata?.name ?? o?.metadata?.generateName ?? ''}`;
-  }
-
-  private static key(kind: string, namespace: string | undefined, name: string | undefined): string {
-    return `${kind}\u0000${namespace ?? ''}\u0000${name ?? ''}`;
   }
 
   /** Objects of a kind, in output order. */
