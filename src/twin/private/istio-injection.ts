@@ -726,23 +726,7 @@ function injectSidecar(pod: any, namespace: any, mesh: IstioMesh, workload: Inje
   sidecar.volumeMounts = mounts;
 
   // volumes
-  const volumes: any[] = [
-    { emptyDir: {}, name: 'workload-socket' },
-    { emptyDir: {}, name: 'credential-socket' },
-    g.caName === 'GkeWorkloadCertificate' ? { name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } } : { emptyDir: {}, name: 'workload-certs' },
-  ];
-  if (annotations['sidecar.istio.io/bootstrapOverride'] !== undefined) volumes.push({ name: 'custom-bootstrap-volume', configMap: { name: annotations['sidecar.istio.io/bootstrapOverride'] } });
-  volumes.push(
-    { emptyDir: { medium: 'Memory' }, name: 'istio-envoy' },
-    { name: 'istio-data', emptyDir: {} },
-    { name: 'istio-podinfo', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }] } },
-    { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience: String(g.sds?.token?.aud ?? 'istio-ca') } }] } },
-  );
-  if ((g.pilotCertProvider ?? 'istiod') === 'istiod') {
-    volumes.push(values.env?.ENABLE_CLUSTER_TRUST_BUNDLE_API === true
-      ? { name: 'istiod-ca-cert', projected: { sources: [{ clusterTrustBundle: { name: `istio.io:istiod-ca:${g.trustBundleName || 'root-cert'}`, path: 'root-cert.pem' } }] } }
-      : { name: 'istiod-ca-cert', configMap: { name: g.trustBundleName || 'istio-ca-root-cert' } });
-  }
+  const volumes = proxyVolumes(g, values, annotations);
   volumes.push({ name: 'istio-ca-crl', configMap: { name: values.crlConfigMapName || 'istio-ca-crl', optional: true } });
   if (g.mountMtlsCerts === true) volumes.push({ name: 'istio-certs', secret: { optional: true, secretName: out.spec.serviceAccountName ? `istio.${out.spec.serviceAccountName}` : 'istio.default' } });
   for (const [name, v] of Object.entries(parseJsonObject(annotations['sidecar.istio.io/userVolume']))) volumes.push({ name, ...(v as any) });
@@ -1015,23 +999,7 @@ function injectGateway(pod: any, namespace: any, mesh: IstioMesh, workload: Inje
   };
   container.volumeMounts = mounts;
   // `- emptyDir:` (null) for workload-socket: the API server defaults a sourceless volume to emptyDir {}.
-  const volumes: any[] = [
-    { emptyDir: {}, name: 'workload-socket' },
-    { emptyDir: {}, name: 'credential-socket' },
-    g.caName === 'GkeWorkloadCertificate' ? { name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } } : { emptyDir: {}, name: 'workload-certs' },
-  ];
-  if (annotations['sidecar.istio.io/bootstrapOverride'] !== undefined) volumes.push({ name: 'custom-bootstrap-volume', configMap: { name: annotations['sidecar.istio.io/bootstrapOverride'] } });
-  volumes.push(
-    { emptyDir: { medium: 'Memory' }, name: 'istio-envoy' },
-    { name: 'istio-data', emptyDir: {} },
-    { name: 'istio-podinfo', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }] } },
-    { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience: String(g.sds?.token?.aud ?? 'istio-ca') } }] } },
-  );
-  if ((g.pilotCertProvider ?? 'istiod') === 'istiod') {
-    volumes.push(values.env?.ENABLE_CLUSTER_TRUST_BUNDLE_API === true
-      ? { name: 'istiod-ca-cert', projected: { sources: [{ clusterTrustBundle: { name: `istio.io:istiod-ca:${g.trustBundleName || 'root-cert'}`, path: 'root-cert.pem' } }] } }
-      : { name: 'istiod-ca-cert', configMap: { name: g.trustBundleName || 'istio-ca-root-cert' } });
-  }
+  const volumes = proxyVolumes(g, values, annotations);
   if (g.mountMtlsCerts === true) volumes.push({ name: 'istio-certs', secret: { optional: true, secretName: src.spec?.serviceAccountName ? `istio.${src.spec.serviceAccountName}` : 'istio.default' } });
   const tmplSpec: any = { securityContext: podSecurityContext, containers: [container], volumes };
   if (Array.isArray(g.imagePullSecrets) && g.imagePullSecrets.length > 0) {
@@ -1299,4 +1267,29 @@ function parseJsonObject(s: string | undefined): Record<string, any> {
   } catch {
     return {};
   }
+}
+
+/**
+ * The volumes both injection templates (sidecar and gateway, 1.30.3) give the proxy, in template order, up to
+ * `istiod-ca-cert`; each template adds its own after them.
+ */
+function proxyVolumes(g: any, values: any, annotations: Record<string, string>): any[] {
+  const volumes: any[] = [
+    { emptyDir: {}, name: 'workload-socket' },
+    { emptyDir: {}, name: 'credential-socket' },
+    g.caName === 'GkeWorkloadCertificate' ? { name: 'gke-workload-certificate', csi: { driver: 'workloadcertificates.security.cloud.google.com' } } : { emptyDir: {}, name: 'workload-certs' },
+  ];
+  if (annotations['sidecar.istio.io/bootstrapOverride'] !== undefined) volumes.push({ name: 'custom-bootstrap-volume', configMap: { name: annotations['sidecar.istio.io/bootstrapOverride'] } });
+  volumes.push(
+    { emptyDir: { medium: 'Memory' }, name: 'istio-envoy' },
+    { name: 'istio-data', emptyDir: {} },
+    { name: 'istio-podinfo', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }] } },
+    { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { path: 'istio-token', expirationSeconds: 43200, audience: String(g.sds?.token?.aud ?? 'istio-ca') } }] } },
+  );
+  if ((g.pilotCertProvider ?? 'istiod') === 'istiod') {
+    volumes.push(values.env?.ENABLE_CLUSTER_TRUST_BUNDLE_API === true
+      ? { name: 'istiod-ca-cert', projected: { sources: [{ clusterTrustBundle: { name: `istio.io:istiod-ca:${g.trustBundleName || 'root-cert'}`, path: 'root-cert.pem' } }] } }
+      : { name: 'istiod-ca-cert', configMap: { name: g.trustBundleName || 'istio-ca-root-cert' } });
+  }
+  return volumes;
 }
