@@ -43,7 +43,7 @@ export function checkAdmission(ctx: TwinContext): CheckOutcome {
         check: 'admission',
         object: pod.owner,
         field: pod.templatePath,
-        problem: `makes pods that Pod Security admission denies in namespace ${pod.namespace} (enforce ${v.level}${madeHow(pod)}): ${v.reason}`,
+        problem: `makes pods that Pod Security admission denies in namespace ${pod.namespace} (enforce ${v.level})${madeHow(pod)}: ${v.reason}`,
         value: v.value,
         fix: fixFor(pod, `lower the namespace's pod-security.kubernetes.io/enforce level only if the workload truly needs it, else ${v.fix}`),
       });
@@ -98,7 +98,9 @@ function namespaceObjects(ctx: TwinContext): Map<string, any> {
 
 function madeHow(pod: TwinPod): string {
   const how = pod.origin === 'addon' ? ' (the add-on\'s own pods from its pinned chart' : pod.origin === 'operator' ? ' (pods the operator builds' : '';
-  const mutations = pod.mutations.length > 0 ? `after ${pod.mutations.join(', ')}` : '';
+  // What changed the pod (injection, rewrites); the replica range is not a change of the pod.
+  const changes = pod.mutations.filter((m) => !m.startsWith('replicas '));
+  const mutations = changes.length > 0 ? `after ${changes.join(', ')}` : '';
   if (how && mutations) return `${how}, ${mutations})`;
   if (how) return `${how})`;
   return mutations ? ` (${mutations})` : '';
