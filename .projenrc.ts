@@ -117,6 +117,9 @@ project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '2
 
 // The schemas the harness validates against ship with the package.
 project.npmignore?.include('/schemas/');
+// The vendored chart sources are the twin:addons render task's input only: synth reads the renders
+// (schemas/upstream/addons/), never the charts, so users do not download them.
+project.npmignore?.exclude('/schemas/upstream/charts/');
 project.addFields({ files: undefined });
 
 // ---------------------------------------------------------------------------------------------
