@@ -109,9 +109,34 @@ export interface GpuInstanceFacts {
   /**
    * Whether the instance type supports Elastic Fabric Adapter interfaces.
    *
-   * @default false
+   * Kept for compatibility; prefer `maxEfaInterfaces`. `true` alone means one EFA interface.
+   *
+   * @default - `maxEfaInterfaces > 0`
    */
   readonly efaSupported?: boolean;
+
+  /**
+   * The maximum number of EFA interfaces (`NetworkInfo.EfaInfo.MaximumEfaInterfaces` of
+   * `aws ec2 describe-instance-types`); 0 when the type has no EFA. At most one per network card.
+   *
+   * @default - 1 when `efaSupported` is true, else 0
+   */
+  readonly maxEfaInterfaces?: number;
+
+  /**
+   * The number of network cards (`NetworkInfo.NetworkCards` of `aws ec2 describe-instance-types`).
+   *
+   * @default - `maxEfaInterfaces`, at least 1
+   */
+  readonly networkCards?: number;
+
+  /**
+   * Whether the type accepts EFA-only network interfaces (`interfaceType: efa-only`) on its secondary
+   * network cards.
+   *
+   * @default - `maxEfaInterfaces > 0` (AWS: EFA-only is available on all EFA-supported instances)
+   */
+  readonly efaOnlySupported?: boolean;
 
   /**
    * CPU architecture.
@@ -126,48 +151,55 @@ interface KnownFacts {
   readonly gpuCount: number;
   readonly vcpu: number;
   readonly memoryGiB: number;
-  readonly efaSupported: boolean;
+  readonly maxEfaInterfaces: number;
+  readonly networkCards: number;
+  readonly efaOnlySupported?: boolean;
 }
 
 /**
- * Instance type facts from the EC2 accelerated computing instance pages (GPU count, GPU model and memory,
- * vCPU, memory, EFA support), checked against `aws ec2 describe-instance-types` for the same types.
+ * Instance type facts (GPU count, GPU model and memory, vCPU, memory, maximum EFA interfaces, network
+ * cards) as `aws ec2 describe-instance-types` reports them. The test compares every entry with
+ * schemas/upstream/ec2/gpu-instance-types-karpenter-1.14.1.json, extracted from aws/karpenter-provider-aws
+ * v1.14.1 (website/content/en/docs/reference/instance-types.md for `vpc.amazonaws.com/efa` =
+ * MaximumEfaInterfaces, pkg/providers/instancetype/zz_generated.vpclimits.go for the network cards).
+ * EFA-only interfaces are available on every EFA-supported type (EC2 announcement of 2024-10-28, see
+ * schemas/upstream/ec2/SOURCES.md).
  */
 const KNOWN: { [name: string]: KnownFacts } = {
-  'g5.xlarge': { model: GpuModel.A10G, gpuCount: 1, vcpu: 4, memoryGiB: 16, efaSupported: false },
-  'g5.2xlarge': { model: GpuModel.A10G, gpuCount: 1, vcpu: 8, memoryGiB: 32, efaSupported: false },
-  'g5.4xlarge': { model: GpuModel.A10G, gpuCount: 1, vcpu: 16, memoryGiB: 64, efaSupported: false },
-  'g5.8xlarge': { model: GpuModel.A10G, gpuCount: 1, vcpu: 32, memoryGiB: 128, efaSupported: true },
-  'g5.12xlarge': { model: GpuModel.A10G, gpuCount: 4, vcpu: 48, memoryGiB: 192, efaSupported: true },
-  'g5.16xlarge': { model: GpuModel.A10G, gpuCount: 1, vcpu: 64, memoryGiB: 256, efaSupported: true },
-  'g5.24xlarge': { model: GpuModel.A10G, gpuCount: 4, vcpu: 96, memoryGiB: 384, efaSupported: true },
-  'g5.48xlarge': { model: GpuModel.A10G, gpuCount: 8, vcpu: 192, memoryGiB: 768, efaSupported: true },
-  'g6.xlarge': { model: GpuModel.L4, gpuCount: 1, vcpu: 4, memoryGiB: 16, efaSupported: false },
-  'g6.2xlarge': { model: GpuModel.L4, gpuCount: 1, vcpu: 8, memoryGiB: 32, efaSupported: false },
-  'g6.4xlarge': { model: GpuModel.L4, gpuCount: 1, vcpu: 16, memoryGiB: 64, efaSupported: false },
-  'g6.8xlarge': { model: GpuModel.L4, gpuCount: 1, vcpu: 32, memoryGiB: 128, efaSupported: true },
-  'g6.12xlarge': { model: GpuModel.L4, gpuCount: 4, vcpu: 48, memoryGiB: 192, efaSupported: true },
-  'g6.16xlarge': { model: GpuModel.L4, gpuCount: 1, vcpu: 64, memoryGiB: 256, efaSupported: true },
-  'g6.24xlarge': { model: GpuModel.L4, gpuCount: 4, vcpu: 96, memoryGiB: 384, efaSupported: true },
-  'g6.48xlarge': { model: GpuModel.L4, gpuCount: 8, vcpu: 192, memoryGiB: 768, efaSupported: true },
-  'g6e.xlarge': { model: GpuModel.L40S, gpuCount: 1, vcpu: 4, memoryGiB: 32, efaSupported: false },
-  'g6e.2xlarge': { model: GpuModel.L40S, gpuCount: 1, vcpu: 8, memoryGiB: 64, efaSupported: false },
-  'g6e.4xlarge': { model: GpuModel.L40S, gpuCount: 1, vcpu: 16, memoryGiB: 128, efaSupported: false },
-  'g6e.8xlarge': { model: GpuModel.L40S, gpuCount: 1, vcpu: 32, memoryGiB: 256, efaSupported: true },
-  'g6e.12xlarge': { model: GpuModel.L40S, gpuCount: 4, vcpu: 48, memoryGiB: 384, efaSupported: true },
-  'g6e.16xlarge': { model: GpuModel.L40S, gpuCount: 1, vcpu: 64, memoryGiB: 512, efaSupported: true },
-  'g6e.24xlarge': { model: GpuModel.L40S, gpuCount: 4, vcpu: 96, memoryGiB: 768, efaSupported: true },
-  'g6e.48xlarge': { model: GpuModel.L40S, gpuCount: 8, vcpu: 192, memoryGiB: 1536, efaSupported: true },
-  'g5g.xlarge': { model: GpuModel.T4G, gpuCount: 1, vcpu: 4, memoryGiB: 8, efaSupported: false },
-  'g5g.2xlarge': { model: GpuModel.T4G, gpuCount: 1, vcpu: 8, memoryGiB: 16, efaSupported: false },
-  'g5g.4xlarge': { model: GpuModel.T4G, gpuCount: 1, vcpu: 16, memoryGiB: 32, efaSupported: false },
-  'g5g.8xlarge': { model: GpuModel.T4G, gpuCount: 1, vcpu: 32, memoryGiB: 64, efaSupported: false },
-  'g5g.16xlarge': { model: GpuModel.T4G, gpuCount: 2, vcpu: 64, memoryGiB: 128, efaSupported: false },
-  'p4d.24xlarge': { model: GpuModel.A100_40GB, gpuCount: 8, vcpu: 96, memoryGiB: 1152, efaSupported: true },
-  'p4de.24xlarge': { model: GpuModel.A100_80GB, gpuCount: 8, vcpu: 96, memoryGiB: 1152, efaSupported: true },
-  'p5.48xlarge': { model: GpuModel.H100, gpuCount: 8, vcpu: 192, memoryGiB: 2048, efaSupported: true },
-  'p5e.48xlarge': { model: GpuModel.H200, gpuCount: 8, vcpu: 192, memoryGiB: 2048, efaSupported: true },
-  'p5en.48xlarge': { model: GpuModel.H200, gpuCount: 8, vcpu: 192, memoryGiB: 2048, efaSupported: true },
+  'g5.xlarge': { model: GpuModel.A10G, gpuCount: 1, vcpu: 4, memoryGiB: 16, maxEfaInterfaces: 0, networkCards: 1 },
+  'g5.2xlarge': { model: GpuModel.A10G, gpuCount: 1, vcpu: 8, memoryGiB: 32, maxEfaInterfaces: 0, networkCards: 1 },
+  'g5.4xlarge': { model: GpuModel.A10G, gpuCount: 1, vcpu: 16, memoryGiB: 64, maxEfaInterfaces: 0, networkCards: 1 },
+  'g5.8xlarge': { model: GpuModel.A10G, gpuCount: 1, vcpu: 32, memoryGiB: 128, maxEfaInterfaces: 1, networkCards: 1 },
+  'g5.12xlarge': { model: GpuModel.A10G, gpuCount: 4, vcpu: 48, memoryGiB: 192, maxEfaInterfaces: 1, networkCards: 1 },
+  'g5.16xlarge': { model: GpuModel.A10G, gpuCount: 1, vcpu: 64, memoryGiB: 256, maxEfaInterfaces: 1, networkCards: 1 },
+  'g5.24xlarge': { model: GpuModel.A10G, gpuCount: 4, vcpu: 96, memoryGiB: 384, maxEfaInterfaces: 1, networkCards: 1 },
+  'g5.48xlarge': { model: GpuModel.A10G, gpuCount: 8, vcpu: 192, memoryGiB: 768, maxEfaInterfaces: 1, networkCards: 1 },
+  'g6.xlarge': { model: GpuModel.L4, gpuCount: 1, vcpu: 4, memoryGiB: 16, maxEfaInterfaces: 0, networkCards: 1 },
+  'g6.2xlarge': { model: GpuModel.L4, gpuCount: 1, vcpu: 8, memoryGiB: 32, maxEfaInterfaces: 0, networkCards: 1 },
+  'g6.4xlarge': { model: GpuModel.L4, gpuCount: 1, vcpu: 16, memoryGiB: 64, maxEfaInterfaces: 0, networkCards: 1 },
+  'g6.8xlarge': { model: GpuModel.L4, gpuCount: 1, vcpu: 32, memoryGiB: 128, maxEfaInterfaces: 1, networkCards: 1 },
+  'g6.12xlarge': { model: GpuModel.L4, gpuCount: 4, vcpu: 48, memoryGiB: 192, maxEfaInterfaces: 1, networkCards: 1 },
+  'g6.16xlarge': { model: GpuModel.L4, gpuCount: 1, vcpu: 64, memoryGiB: 256, maxEfaInterfaces: 1, networkCards: 1 },
+  'g6.24xlarge': { model: GpuModel.L4, gpuCount: 4, vcpu: 96, memoryGiB: 384, maxEfaInterfaces: 1, networkCards: 1 },
+  'g6.48xlarge': { model: GpuModel.L4, gpuCount: 8, vcpu: 192, memoryGiB: 768, maxEfaInterfaces: 1, networkCards: 1 },
+  'g6e.xlarge': { model: GpuModel.L40S, gpuCount: 1, vcpu: 4, memoryGiB: 32, maxEfaInterfaces: 0, networkCards: 1 },
+  'g6e.2xlarge': { model: GpuModel.L40S, gpuCount: 1, vcpu: 8, memoryGiB: 64, maxEfaInterfaces: 0, networkCards: 1 },
+  'g6e.4xlarge': { model: GpuModel.L40S, gpuCount: 1, vcpu: 16, memoryGiB: 128, maxEfaInterfaces: 0, networkCards: 1 },
+  'g6e.8xlarge': { model: GpuModel.L40S, gpuCount: 1, vcpu: 32, memoryGiB: 256, maxEfaInterfaces: 1, networkCards: 1 },
+  'g6e.12xlarge': { model: GpuModel.L40S, gpuCount: 4, vcpu: 48, memoryGiB: 384, maxEfaInterfaces: 1, networkCards: 1 },
+  'g6e.16xlarge': { model: GpuModel.L40S, gpuCount: 1, vcpu: 64, memoryGiB: 512, maxEfaInterfaces: 1, networkCards: 1 },
+  'g6e.24xlarge': { model: GpuModel.L40S, gpuCount: 4, vcpu: 96, memoryGiB: 768, maxEfaInterfaces: 2, networkCards: 2 },
+  'g6e.48xlarge': { model: GpuModel.L40S, gpuCount: 8, vcpu: 192, memoryGiB: 1536, maxEfaInterfaces: 4, networkCards: 4 },
+  'g5g.xlarge': { model: GpuModel.T4G, gpuCount: 1, vcpu: 4, memoryGiB: 8, maxEfaInterfaces: 0, networkCards: 1 },
+  'g5g.2xlarge': { model: GpuModel.T4G, gpuCount: 1, vcpu: 8, memoryGiB: 16, maxEfaInterfaces: 0, networkCards: 1 },
+  'g5g.4xlarge': { model: GpuModel.T4G, gpuCount: 1, vcpu: 16, memoryGiB: 32, maxEfaInterfaces: 0, networkCards: 1 },
+  'g5g.8xlarge': { model: GpuModel.T4G, gpuCount: 1, vcpu: 32, memoryGiB: 64, maxEfaInterfaces: 0, networkCards: 1 },
+  'g5g.16xlarge': { model: GpuModel.T4G, gpuCount: 2, vcpu: 64, memoryGiB: 128, maxEfaInterfaces: 0, networkCards: 1 },
+  'p4d.24xlarge': { model: GpuModel.A100_40GB, gpuCount: 8, vcpu: 96, memoryGiB: 1152, maxEfaInterfaces: 4, networkCards: 4 },
+  'p4de.24xlarge': { model: GpuModel.A100_80GB, gpuCount: 8, vcpu: 96, memoryGiB: 1152, maxEfaInterfaces: 4, networkCards: 4 },
+  'p5.48xlarge': { model: GpuModel.H100, gpuCount: 8, vcpu: 192, memoryGiB: 2048, maxEfaInterfaces: 32, networkCards: 32 },
+  'p5e.48xlarge': { model: GpuModel.H200, gpuCount: 8, vcpu: 192, memoryGiB: 2048, maxEfaInterfaces: 32, networkCards: 32 },
+  'p5en.48xlarge': { model: GpuModel.H200, gpuCount: 8, vcpu: 192, memoryGiB: 2048, maxEfaInterfaces: 16, networkCards: 16 },
 };
 
 /** Families whose every size carries NVIDIA GPUs (used to tell "unknown size" from "not a GPU type"). */
@@ -186,6 +218,7 @@ const INSTANCES = new Map<string, GpuInstanceType>();
  * ```ts
  * GpuInstanceType.G6E_12XLARGE.gpuCount          // 4
  * GpuInstanceType.of('p5.48xlarge').efaSupported // true
+ * GpuInstanceType.P5_48XLARGE.maxEfaInterfaces   // 32 (one per network card)
  * ```
  */
 export class GpuInstanceType {
@@ -195,15 +228,15 @@ export class GpuInstanceType {
   public static readonly G5_2XLARGE = GpuInstanceType.known('g5.2xlarge');
   /** g5.4xlarge: 1 x NVIDIA A10G, 16 vCPU, 64 GiB. */
   public static readonly G5_4XLARGE = GpuInstanceType.known('g5.4xlarge');
-  /** g5.8xlarge: 1 x NVIDIA A10G, 32 vCPU, 128 GiB, EFA. */
+  /** g5.8xlarge: 1 x NVIDIA A10G, 32 vCPU, 128 GiB, 1 EFA interface (1 network card). */
   public static readonly G5_8XLARGE = GpuInstanceType.known('g5.8xlarge');
-  /** g5.12xlarge: 4 x NVIDIA A10G, 48 vCPU, 192 GiB, EFA. */
+  /** g5.12xlarge: 4 x NVIDIA A10G, 48 vCPU, 192 GiB, 1 EFA interface (1 network card). */
   public static readonly G5_12XLARGE = GpuInstanceType.known('g5.12xlarge');
-  /** g5.16xlarge: 1 x NVIDIA A10G, 64 vCPU, 256 GiB, EFA. */
+  /** g5.16xlarge: 1 x NVIDIA A10G, 64 vCPU, 256 GiB, 1 EFA interface (1 network card). */
   public static readonly G5_16XLARGE = GpuInstanceType.known('g5.16xlarge');
-  /** g5.24xlarge: 4 x NVIDIA A10G, 96 vCPU, 384 GiB, EFA. */
+  /** g5.24xlarge: 4 x NVIDIA A10G, 96 vCPU, 384 GiB, 1 EFA interface (1 network card). */
   public static readonly G5_24XLARGE = GpuInstanceType.known('g5.24xlarge');
-  /** g5.48xlarge: 8 x NVIDIA A10G, 192 vCPU, 768 GiB, EFA. */
+  /** g5.48xlarge: 8 x NVIDIA A10G, 192 vCPU, 768 GiB, 1 EFA interface (1 network card). */
   public static readonly G5_48XLARGE = GpuInstanceType.known('g5.48xlarge');
   /** g6.xlarge: 1 x NVIDIA L4, 4 vCPU, 16 GiB. */
   public static readonly G6_XLARGE = GpuInstanceType.known('g6.xlarge');
@@ -211,15 +244,15 @@ export class GpuInstanceType {
   public static readonly G6_2XLARGE = GpuInstanceType.known('g6.2xlarge');
   /** g6.4xlarge: 1 x NVIDIA L4, 16 vCPU, 64 GiB. */
   public static readonly G6_4XLARGE = GpuInstanceType.known('g6.4xlarge');
-  /** g6.8xlarge: 1 x NVIDIA L4, 32 vCPU, 128 GiB, EFA. */
+  /** g6.8xlarge: 1 x NVIDIA L4, 32 vCPU, 128 GiB, 1 EFA interface (1 network card). */
   public static readonly G6_8XLARGE = GpuInstanceType.known('g6.8xlarge');
-  /** g6.12xlarge: 4 x NVIDIA L4, 48 vCPU, 192 GiB, EFA. */
+  /** g6.12xlarge: 4 x NVIDIA L4, 48 vCPU, 192 GiB, 1 EFA interface (1 network card). */
   public static readonly G6_12XLARGE = GpuInstanceType.known('g6.12xlarge');
-  /** g6.16xlarge: 1 x NVIDIA L4, 64 vCPU, 256 GiB, EFA. */
+  /** g6.16xlarge: 1 x NVIDIA L4, 64 vCPU, 256 GiB, 1 EFA interface (1 network card). */
   public static readonly G6_16XLARGE = GpuInstanceType.known('g6.16xlarge');
-  /** g6.24xlarge: 4 x NVIDIA L4, 96 vCPU, 384 GiB, EFA. */
+  /** g6.24xlarge: 4 x NVIDIA L4, 96 vCPU, 384 GiB, 1 EFA interface (1 network card). */
   public static readonly G6_24XLARGE = GpuInstanceType.known('g6.24xlarge');
-  /** g6.48xlarge: 8 x NVIDIA L4, 192 vCPU, 768 GiB, EFA. */
+  /** g6.48xlarge: 8 x NVIDIA L4, 192 vCPU, 768 GiB, 1 EFA interface (1 network card). */
   public static readonly G6_48XLARGE = GpuInstanceType.known('g6.48xlarge');
   /** g6e.xlarge: 1 x NVIDIA L40S, 4 vCPU, 32 GiB. */
   public static readonly G6E_XLARGE = GpuInstanceType.known('g6e.xlarge');
@@ -227,15 +260,15 @@ export class GpuInstanceType {
   public static readonly G6E_2XLARGE = GpuInstanceType.known('g6e.2xlarge');
   /** g6e.4xlarge: 1 x NVIDIA L40S, 16 vCPU, 128 GiB. */
   public static readonly G6E_4XLARGE = GpuInstanceType.known('g6e.4xlarge');
-  /** g6e.8xlarge: 1 x NVIDIA L40S, 32 vCPU, 256 GiB, EFA. */
+  /** g6e.8xlarge: 1 x NVIDIA L40S, 32 vCPU, 256 GiB, 1 EFA interface (1 network card). */
   public static readonly G6E_8XLARGE = GpuInstanceType.known('g6e.8xlarge');
-  /** g6e.12xlarge: 4 x NVIDIA L40S, 48 vCPU, 384 GiB, EFA. */
+  /** g6e.12xlarge: 4 x NVIDIA L40S, 48 vCPU, 384 GiB, 1 EFA interface (1 network card). */
   public static readonly G6E_12XLARGE = GpuInstanceType.known('g6e.12xlarge');
-  /** g6e.16xlarge: 1 x NVIDIA L40S, 64 vCPU, 512 GiB, EFA. */
+  /** g6e.16xlarge: 1 x NVIDIA L40S, 64 vCPU, 512 GiB, 1 EFA interface (1 network card). */
   public static readonly G6E_16XLARGE = GpuInstanceType.known('g6e.16xlarge');
-  /** g6e.24xlarge: 4 x NVIDIA L40S, 96 vCPU, 768 GiB, EFA. */
+  /** g6e.24xlarge: 4 x NVIDIA L40S, 96 vCPU, 768 GiB, 2 EFA interfaces (2 network cards). */
   public static readonly G6E_24XLARGE = GpuInstanceType.known('g6e.24xlarge');
-  /** g6e.48xlarge: 8 x NVIDIA L40S, 192 vCPU, 1536 GiB, EFA. */
+  /** g6e.48xlarge: 8 x NVIDIA L40S, 192 vCPU, 1536 GiB, 4 EFA interfaces (4 network cards). */
   public static readonly G6E_48XLARGE = GpuInstanceType.known('g6e.48xlarge');
   /** g5g.xlarge: 1 x NVIDIA T4G, 4 vCPU, 8 GiB. */
   public static readonly G5G_XLARGE = GpuInstanceType.known('g5g.xlarge');
@@ -247,15 +280,15 @@ export class GpuInstanceType {
   public static readonly G5G_8XLARGE = GpuInstanceType.known('g5g.8xlarge');
   /** g5g.16xlarge: 2 x NVIDIA T4G, 64 vCPU, 128 GiB. */
   public static readonly G5G_16XLARGE = GpuInstanceType.known('g5g.16xlarge');
-  /** p4d.24xlarge: 8 x NVIDIA A100 40GB, 96 vCPU, 1152 GiB, EFA. */
+  /** p4d.24xlarge: 8 x NVIDIA A100 40GB, 96 vCPU, 1152 GiB, 4 EFA interfaces (4 network cards). */
   public static readonly P4D_24XLARGE = GpuInstanceType.known('p4d.24xlarge');
-  /** p4de.24xlarge: 8 x NVIDIA A100 80GB, 96 vCPU, 1152 GiB, EFA. */
+  /** p4de.24xlarge: 8 x NVIDIA A100 80GB, 96 vCPU, 1152 GiB, 4 EFA interfaces (4 network cards). */
   public static readonly P4DE_24XLARGE = GpuInstanceType.known('p4de.24xlarge');
-  /** p5.48xlarge: 8 x NVIDIA H100, 192 vCPU, 2048 GiB, EFA. */
+  /** p5.48xlarge: 8 x NVIDIA H100, 192 vCPU, 2048 GiB, 32 EFA interfaces (32 network cards). */
   public static readonly P5_48XLARGE = GpuInstanceType.known('p5.48xlarge');
-  /** p5e.48xlarge: 8 x NVIDIA H200, 192 vCPU, 2048 GiB, EFA. */
+  /** p5e.48xlarge: 8 x NVIDIA H200, 192 vCPU, 2048 GiB, 32 EFA interfaces (32 network cards). */
   public static readonly P5E_48XLARGE = GpuInstanceType.known('p5e.48xlarge');
-  /** p5en.48xlarge: 8 x NVIDIA H200, 192 vCPU, 2048 GiB, EFA. */
+  /** p5en.48xlarge: 8 x NVIDIA H200, 192 vCPU, 2048 GiB, 16 EFA interfaces (16 network cards). */
   public static readonly P5EN_48XLARGE = GpuInstanceType.known('p5en.48xlarge');
   /**
    * A GPU instance type by name, e.g. `g6e.12xlarge`.
@@ -291,12 +324,36 @@ export class GpuInstanceType {
         throw new ValidationError(prop, 'must be a positive whole number', value, `pass the instance type's ${prop} from the EC2 documentation`);
       }
     }
+    const maxEfaInterfaces = facts.maxEfaInterfaces ?? (facts.efaSupported ? 1 : 0);
+    if (!Number.isInteger(maxEfaInterfaces) || maxEfaInterfaces < 0) {
+      throw new ValidationError('maxEfaInterfaces', 'must be a whole number of at least 0', facts.maxEfaInterfaces,
+        "pass the type's EfaInfo.MaximumEfaInterfaces from 'aws ec2 describe-instance-types' (0 when it has no EFA)");
+    }
+    if (facts.efaSupported !== undefined && facts.efaSupported !== maxEfaInterfaces > 0) {
+      throw new ValidationError('efaSupported', `contradicts maxEfaInterfaces ${maxEfaInterfaces}`, facts.efaSupported,
+        'drop efaSupported and pass only maxEfaInterfaces (0 means no EFA)');
+    }
+    const networkCards = facts.networkCards ?? Math.max(1, maxEfaInterfaces);
+    if (!Number.isInteger(networkCards) || networkCards < 1) {
+      throw new ValidationError('networkCards', 'must be a positive whole number', facts.networkCards,
+        "pass the length of NetworkInfo.NetworkCards from 'aws ec2 describe-instance-types'");
+    }
+    if (maxEfaInterfaces > networkCards) {
+      throw new ValidationError('maxEfaInterfaces', `exceeds the ${networkCards} network card(s); EC2 allows one EFA per network card`,
+        maxEfaInterfaces, "pass the type's facts from 'aws ec2 describe-instance-types' (MaximumEfaInterfaces, NetworkCards)");
+    }
+    if (facts.efaOnlySupported && maxEfaInterfaces === 0) {
+      throw new ValidationError('efaOnlySupported', 'needs EFA, but maxEfaInterfaces is 0', facts.efaOnlySupported,
+        'drop efaOnlySupported or pass the maxEfaInterfaces of the type');
+    }
     return new GpuInstanceType(name, {
       model: facts.gpuModel,
       gpuCount: facts.gpuCount,
       vcpu: facts.vcpu,
       memoryGiB: facts.memoryGiB,
-      efaSupported: facts.efaSupported ?? false,
+      maxEfaInterfaces,
+      networkCards,
+      efaOnlySupported: facts.efaOnlySupported,
     }, facts.architecture ?? CpuArchitecture.X86_64);
   }
 
@@ -335,8 +392,20 @@ export class GpuInstanceType {
   public readonly vcpu: number;
   /** Memory per instance in GiB. */
   public readonly memoryGiB: number;
-  /** Whether Elastic Fabric Adapter interfaces are supported. */
+  /** Whether Elastic Fabric Adapter interfaces are supported (`maxEfaInterfaces > 0`). */
   public readonly efaSupported: boolean;
+  /**
+   * The maximum number of EFA interfaces (EC2 `EfaInfo.MaximumEfaInterfaces`); 0 when the type has no EFA.
+   * EC2 allows one EFA interface per network card, so all of them use every EFA-capable card.
+   */
+  public readonly maxEfaInterfaces: number;
+  /** The number of network cards (EC2 `NetworkInfo.NetworkCards`). */
+  public readonly networkCards: number;
+  /**
+   * Whether the secondary network cards accept EFA-only interfaces (`interfaceType: efa-only`: the EFA device
+   * without an ENA device and its IP address). Network card 0 never does: it carries the primary interface.
+   */
+  public readonly efaOnlySupported: boolean;
   /** CPU architecture. */
   public readonly architecture: CpuArchitecture;
 
@@ -349,7 +418,10 @@ export class GpuInstanceType {
     this.totalGpuMemoryGiB = facts.model.memoryGiB * facts.gpuCount;
     this.vcpu = facts.vcpu;
     this.memoryGiB = facts.memoryGiB;
-    this.efaSupported = facts.efaSupported;
+    this.maxEfaInterfaces = facts.maxEfaInterfaces;
+    this.networkCards = facts.networkCards;
+    this.efaSupported = facts.maxEfaInterfaces > 0;
+    this.efaOnlySupported = facts.efaOnlySupported ?? facts.maxEfaInterfaces > 0;
     this.architecture = architecture;
   }
 

@@ -1,4 +1,21 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { CpuArchitecture, GpuInstanceType, GpuModel } from '../../src/core/gpu-instance-type';
+
+/** EC2 facts extracted from aws/karpenter-provider-aws v1.14.1 (schemas/upstream/ec2/SOURCES.md). */
+interface UpstreamFacts {
+  readonly gpuCount: number;
+  readonly gpuName: string;
+  readonly gpuMemoryMiB: number;
+  readonly vcpu: number;
+  readonly memoryMiB: number;
+  readonly arch: string;
+  readonly maximumEfaInterfaces: number;
+  readonly networkCards: number;
+  readonly defaultNetworkCardIndex: number;
+  readonly maximumNetworkInterfacesPerCard: number[];
+}
+const UPSTREAM: { [name: string]: UpstreamFacts } = JSON.parse(fs.readFileSync(path.join(__dirname, '../../schemas/upstream/ec2/gpu-instance-types-karpenter-1.14.1.json'), 'utf-8'));
 
 describe('GpuInstanceType', () => {
   test.each([
@@ -26,6 +43,46 @@ describe('GpuInstanceType', () => {
     expect(t.memoryGiB).toBe(mem);
     expect(t.efaSupported).toBe(efa);
     expect(t.architecture).toBe(CpuArchitecture.X86_64);
+  });
+
+  test.each(GpuInstanceType.all().map((t) => [t.name, t] as const))('%s matches the EC2 facts upstream generates', (name, t) => {
+    const up = UPSTREAM[name];
+    expect(up).toBeDefined();
+    expect(t.gpuCount).toBe(up.gpuCount);
+    expect(t.gpuModel.instanceGpuName).toBe(up.gpuName);
+    expect(t.vcpu).toBe(up.vcpu);
+    expect(t.memoryGiB * 1024).toBe(up.memoryMiB);
+    expect(t.architecture).toBe(up.arch === 'arm64' ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64);
+    expect(t.maxEfaInterfaces).toBe(up.maximumEfaInterfaces);
+    expect(t.networkCards).toBe(up.networkCards);
+    expect(t.efaSupported).toBe(up.maximumEfaInterfaces > 0);
+    expect(t.efaOnlySupported).toBe(up.maximumEfaInterfaces > 0);
+  });
+
+  test('the vendored table is the one the facts come from: every listed family is in it, one EFA per card at most', () => {
+    expect(Object.keys(UPSTREAM).length).toBeGreaterThanOrEqual(GpuInstanceType.all().length);
+    for (const [name, up] of Object.entries(UPSTREAM)) {
+      expect(up.maximumEfaInterfaces).toBeLessThanOrEqual(up.networkCards);
+      expect(up.maximumNetworkInterfacesPerCard).toHaveLength(up.networkCards);
+      expect(up.defaultNetworkCardIndex).toBe(0);
+      expect(name).toMatch(/^(g5|g5g|g6|g6e|p4d|p4de|p5|p5e|p5en)\./);
+    }
+  });
+
+  test.each([
+    // name, max EFA interfaces, network cards
+    ['g5.xlarge', 0, 1],
+    ['g5.8xlarge', 1, 1],
+    ['g6e.24xlarge', 2, 2],
+    ['g6e.48xlarge', 4, 4],
+    ['p4d.24xlarge', 4, 4],
+    ['p5.48xlarge', 32, 32],
+    ['p5e.48xlarge', 32, 32],
+    ['p5en.48xlarge', 16, 16],
+  ])('%s has %d EFA interfaces on %d network cards', (name, efa, cards) => {
+    const t = GpuInstanceType.of(name as string);
+    expect(t.maxEfaInterfaces).toBe(efa);
+    expect(t.networkCards).toBe(cards);
   });
 
   test('constants and of() return the same instance', () => {
@@ -70,7 +127,37 @@ describe('GpuInstanceType', () => {
     expect(t.gpuCount).toBe(4);
     expect(t.totalGpuMemoryGiB).toBe(720);
     expect(t.efaSupported).toBe(false);
+    expect(t.maxEfaInterfaces).toBe(0);
+    expect(t.networkCards).toBe(1);
+    expect(t.efaOnlySupported).toBe(false);
     expect(t.architecture).toBe(CpuArchitecture.X86_64);
+  });
+
+  test('custom() EFA facts: defaults from efaSupported, explicit counts, EFA-only', () => {
+    const base = { gpuModel: GpuModel.H100, gpuCount: 8, vcpu: 192, memoryGiB: 2048 };
+    const legacy = GpuInstanceType.custom('p6.48xlarge', { ...base, efaSupported: true });
+    expect([legacy.efaSupported, legacy.maxEfaInterfaces, legacy.networkCards, legacy.efaOnlySupported]).toEqual([true, 1, 1, true]);
+    const full = GpuInstanceType.custom('p6.48xlarge', { ...base, maxEfaInterfaces: 16, networkCards: 16 });
+    expect([full.efaSupported, full.maxEfaInterfaces, full.networkCards, full.efaOnlySupported]).toEqual([true, 16, 16, true]);
+    const noEfaOnly = GpuInstanceType.custom('p6.48xlarge', { ...base, maxEfaInterfaces: 4, efaOnlySupported: false });
+    expect([noEfaOnly.networkCards, noEfaOnly.efaOnlySupported]).toEqual([4, false]);
+    const moreCards = GpuInstanceType.custom('p6.48xlarge', { ...base, maxEfaInterfaces: 2, networkCards: 4 });
+    expect(moreCards.networkCards).toBe(4);
+  });
+
+  test('custom() validates its EFA facts', () => {
+    const base = { gpuModel: GpuModel.H100, gpuCount: 8, vcpu: 192, memoryGiB: 2048 };
+    expect(() => GpuInstanceType.custom('p6.48xlarge', { ...base, maxEfaInterfaces: -1 })).toThrow(
+      "'maxEfaInterfaces' must be a whole number of at least 0, got -1; pass the type's EfaInfo.MaximumEfaInterfaces from 'aws ec2 describe-instance-types' (0 when it has no EFA)");
+    expect(() => GpuInstanceType.custom('p6.48xlarge', { ...base, maxEfaInterfaces: 1.5 })).toThrow(/'maxEfaInterfaces' must be a whole number of at least 0, got 1.5/);
+    expect(() => GpuInstanceType.custom('p6.48xlarge', { ...base, efaSupported: false, maxEfaInterfaces: 4 })).toThrow(
+      "'efaSupported' contradicts maxEfaInterfaces 4, got false; drop efaSupported and pass only maxEfaInterfaces (0 means no EFA)");
+    expect(() => GpuInstanceType.custom('p6.48xlarge', { ...base, efaSupported: true, maxEfaInterfaces: 0 })).toThrow(/'efaSupported' contradicts maxEfaInterfaces 0, got true/);
+    expect(() => GpuInstanceType.custom('p6.48xlarge', { ...base, networkCards: 0 })).toThrow(/'networkCards' must be a positive whole number, got 0/);
+    expect(() => GpuInstanceType.custom('p6.48xlarge', { ...base, maxEfaInterfaces: 8, networkCards: 4 })).toThrow(
+      "'maxEfaInterfaces' exceeds the 4 network card(s); EC2 allows one EFA per network card, got 8; pass the type's facts from 'aws ec2 describe-instance-types' (MaximumEfaInterfaces, NetworkCards)");
+    expect(() => GpuInstanceType.custom('p6.48xlarge', { ...base, efaOnlySupported: true })).toThrow(
+      "'efaOnlySupported' needs EFA, but maxEfaInterfaces is 0, got true; drop efaOnlySupported or pass the maxEfaInterfaces of the type");
   });
 
   test('custom() validates its facts', () => {
