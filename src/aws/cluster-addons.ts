@@ -31,6 +31,19 @@ export class ManagedAddon {
   public static readonly MOUNTPOINT_S3_CSI = new ManagedAddon('aws-mountpoint-s3-csi-driver', 'v2.0.0-eksbuild.1', false);
   /** Amazon EFS CSI driver. After compute. */
   public static readonly EFS_CSI = new ManagedAddon('aws-efs-csi-driver', 'v2.1.10-eksbuild.1', false);
+  /**
+   * EKS node monitoring agent: a DaemonSet (tolerates every taint, so it runs on GPU nodes) that reads
+   * node logs and sets the `AcceleratedHardwareReady` (NVIDIA Xid, DCGM), `KernelReady`,
+   * `NetworkingReady` and `StorageReady` node conditions. Managed node group auto repair
+   * (`node_repair_config`) acts on those conditions only when this agent runs; without it, repair sees
+   * only the kubelet's `Ready` (EKS User Guide, "Detect node health issues and enable automatic node
+   * repair"). No IAM permissions. After compute.
+   *
+   * The pin `v1.4.0-eksbuild.2` is the build public Terraform pinned in the same release window as
+   * this class's other pins (`aws-ebs-csi-driver` v1.48.0, `eks-pod-identity-agent` v1.3.8-eksbuild.2);
+   * the agent's versions are not tied to a Kubernetes minor.
+   */
+  public static readonly NODE_MONITORING_AGENT = new ManagedAddon('eks-node-monitoring-agent', 'v1.4.0-eksbuild.2', false);
 
   /** The EKS add-on name. */
   public readonly addonName: string;
@@ -71,6 +84,13 @@ export interface ClusterAddonsProps {
    */
   readonly efs?: boolean;
   /**
+   * Install the EKS node monitoring agent, which sets the node conditions (GPU Xid errors among them)
+   * that managed node group auto repair acts on.
+   *
+   * @default true
+   */
+  readonly nodeMonitoringAgent?: boolean;
+  /**
    * Tags.
    *
    * @default - none
@@ -93,8 +113,9 @@ const VERSION = /^v\d+\.\d+\.\d+-eksbuild\.\d+$/;
 /**
  * The cluster's managed add-ons with explicit versions and ordering: `vpc-cni` (NetworkPolicy
  * enforcement on), `kube-proxy` and `eks-pod-identity-agent` before node groups so nodes become
- * Ready; `coredns` and the CSI drivers after node groups so they never sit DEGRADED with nowhere to
- * schedule. CSI drivers get Pod Identity roles with the AWS managed driver policies.
+ * Ready; `coredns`, the CSI drivers and the node monitoring agent after node groups so they never sit
+ * DEGRADED with nowhere to schedule. CSI drivers get Pod Identity roles with the AWS managed driver
+ * policies.
  */
 export class ClusterAddons extends Construct {
   /** Installed add-on versions by name (sorted by name). */
@@ -113,6 +134,7 @@ export class ClusterAddons extends Construct {
     const selected = [ManagedAddon.VPC_CNI, ManagedAddon.KUBE_PROXY, ManagedAddon.POD_IDENTITY_AGENT, ManagedAddon.COREDNS, ManagedAddon.EBS_CSI];
     if (props.mountpointS3) selected.push(ManagedAddon.MOUNTPOINT_S3_CSI);
     if (props.efs) selected.push(ManagedAddon.EFS_CSI);
+    if (props.nodeMonitoringAgent ?? true) selected.push(ManagedAddon.NODE_MONITORING_AGENT);
 
     const problems = new ProblemCollector(this);
     const known = new Set(selected.map((a) => a.addonName));
@@ -188,6 +210,7 @@ export class ClusterAddons extends Construct {
       this.efsCsiRoleName = role.roleName;
       add(ManagedAddon.EFS_CSI, { role, serviceAccount: 'efs-csi-controller-sa', dependsOn: [agent] });
     }
+    if (props.nodeMonitoringAgent ?? true) add(ManagedAddon.NODE_MONITORING_AGENT);
     ComputeOrder.registerAddons(cluster, before, after);
   }
 }

@@ -23,11 +23,13 @@ describe('ClusterAddons defaults', () => {
   });
   const all = resourcesOf(config, 'aws_eks_addon');
 
-  test('vpc-cni, kube-proxy, pod identity agent, coredns and EBS CSI with pinned versions', () => {
-    expect(Object.keys(all).sort()).toEqual(['acme_prod_aws_ebs_csi_driver', 'acme_prod_coredns', 'acme_prod_eks_pod_identity_agent', 'acme_prod_kube_proxy', 'acme_prod_vpc_cni']);
+  test('vpc-cni, kube-proxy, pod identity agent, coredns, EBS CSI and the node monitoring agent with pinned versions', () => {
+    expect(Object.keys(all).sort()).toEqual(['acme_prod_aws_ebs_csi_driver', 'acme_prod_coredns', 'acme_prod_eks_node_monitoring_agent',
+      'acme_prod_eks_pod_identity_agent', 'acme_prod_kube_proxy', 'acme_prod_vpc_cni']);
     expect(addons.versions).toEqual({
       'aws-ebs-csi-driver': ManagedAddon.EBS_CSI.defaultVersion,
       'coredns': ManagedAddon.COREDNS.defaultVersion,
+      'eks-node-monitoring-agent': ManagedAddon.NODE_MONITORING_AGENT.defaultVersion,
       'eks-pod-identity-agent': ManagedAddon.POD_IDENTITY_AGENT.defaultVersion,
       'kube-proxy': ManagedAddon.KUBE_PROXY.defaultVersion,
       'vpc-cni': ManagedAddon.VPC_CNI.defaultVersion,
@@ -52,6 +54,18 @@ describe('ClusterAddons defaults', () => {
   test('after compute: CoreDNS and EBS CSI wait for node groups', () => {
     expect(all.acme_prod_coredns.depends_on).toEqual(['aws_eks_cluster.acme_prod', 'aws_eks_node_group.acme_prod_system']);
     expect(all.acme_prod_aws_ebs_csi_driver.depends_on).toEqual(expect.arrayContaining(['aws_eks_node_group.acme_prod_system', 'aws_eks_addon.acme_prod_eks_pod_identity_agent']));
+  });
+
+  test('issue 13 point 6: the node monitoring agent, which sets the conditions node auto repair acts on, is installed after compute with no role', () => {
+    const agent = all.acme_prod_eks_node_monitoring_agent;
+    expect(agent).toMatchObject({ addon_name: 'eks-node-monitoring-agent', addon_version: 'v1.4.0-eksbuild.2' });
+    expect(agent.depends_on).toEqual(['aws_eks_cluster.acme_prod', 'aws_eks_node_group.acme_prod_system']);
+    expect(agent.pod_identity_association).toBeUndefined();
+    expect(agent.service_account_role_arn).toBeUndefined();
+    expect(ManagedAddon.NODE_MONITORING_AGENT.beforeCompute).toBe(false);
+    // node repair is on for the node group, and now has the agent's conditions to act on
+    expect(resourcesOf(config, 'aws_eks_node_group').acme_prod_system.node_repair_config).toEqual({ enabled: true });
+    expect(resourcesOf(config, 'aws_eks_node_group').acme_prod_system.depends_on).not.toContain('aws_eks_addon.acme_prod_eks_node_monitoring_agent');
   });
 
   test('EBS CSI runs with a Pod Identity role holding the AWS managed driver policy', () => {
@@ -82,6 +96,20 @@ describe('ClusterAddons options', () => {
     expect(addons.mountpointS3RoleName).toBe('acme-prod-mountpoint-s3-csi');
     expect(addons.efsCsiRoleName).toBe('acme-prod-efs-csi');
   });
+
+  test('the node monitoring agent can be left out, and its version overridden', () => {
+    const without = synthStack((stack) => {
+      const cluster = clusterFixture(stack);
+      new ClusterAddons(stack, 'Addons', { cluster, nodeMonitoringAgent: false });
+    });
+    expect(resourcesOf(without, 'aws_eks_addon').acme_prod_eks_node_monitoring_agent).toBeUndefined();
+    expect(Object.keys(resourcesOf(without, 'aws_eks_addon'))).toHaveLength(5);
+    const pinned = synthStack((stack) => {
+      const cluster = clusterFixture(stack);
+      new ClusterAddons(stack, 'Addons', { cluster, versions: { 'eks-node-monitoring-agent': 'v1.7.0-eksbuild.1' } });
+    });
+    expect(resourcesOf(pinned, 'aws_eks_addon').acme_prod_eks_node_monitoring_agent.addon_version).toBe('v1.7.0-eksbuild.1');
+  });
 });
 
 describe('ClusterAddons errors', () => {
@@ -92,6 +120,9 @@ describe('ClusterAddons errors', () => {
   test('malformed version and unknown add-on', () => {
     expect(errorOf(build({ versions: { 'vpc-cni': 'latest' } }))).toMatch(/'versions.vpc-cni' must be an EKS add-on version 'vX.Y.Z-eksbuild.N', got 'latest'; run 'aws eks describe-addon-versions/);
     expect(errorOf(build({ versions: { 'aws-efs-csi-driver': 'v2.1.10-eksbuild.1' } }))).toMatch(/'versions.aws-efs-csi-driver' is not an add-on this construct installs/);
+    expect(errorOf(build({ nodeMonitoringAgent: false, versions: { 'eks-node-monitoring-agent': 'v1.4.0-eksbuild.2' } })))
+      .toMatch(/'versions.eks-node-monitoring-agent' is not an add-on this construct installs/);
+    expect(errorOf(build({ versions: { 'eks-node-monitoring-agent': '1.4.0' } }))).toMatch(/'versions.eks-node-monitoring-agent' must be an EKS add-on version/);
   });
   test('Mountpoint without prefixes', () => {
     expect(errorOf(() => {
