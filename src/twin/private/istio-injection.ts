@@ -859,6 +859,12 @@ const MERGE_KEYS: Record<string, string> = {
 export function strategicMerge(original: any, patch: any): any {
   if (!isMap(patch)) return clone(patch);
   const out: any = isMap(original) ? clone(original) : {};
+  strategicMergeInto(out, patch);
+  return out;
+}
+
+/** Strategic merge of `patch` into `out` (a private copy): each level is copied once, not once per depth. */
+function strategicMergeInto(out: any, patch: any): void {
   for (const [k, v] of Object.entries(patch)) {
     if (v === undefined) continue;
     if (v === null) {
@@ -868,16 +874,15 @@ export function strategicMerge(original: any, patch: any): any {
       const list: any[] = out[k];
       for (const item of v) {
         const i = isMap(item) ? list.findIndex((x) => isMap(x) && x[key] === item[key]) : -1;
-        if (i >= 0) list[i] = strategicMerge(list[i], item);
+        if (i >= 0) strategicMergeInto(list[i], item);
         else list.push(clone(item));
       }
     } else if (isMap(v) && isMap(out[k])) {
-      out[k] = strategicMerge(out[k], v);
+      strategicMergeInto(out[k], v);
     } else {
       out[k] = clone(v);
     }
   }
-  return out;
 }
 
 /** A JSON value as Go's encoding/json gives it back after a round trip through corev1 (nulls and empty strings of omitempty fields dropped). */
@@ -1215,11 +1220,17 @@ function isMap(v: any): boolean {
 export function mergeOverwrite(dst: any, src: any): any {
   if (!isMap(src)) return clone(src);
   const out: any = isMap(dst) ? clone(dst) : {};
+  mergeInto(out, src);
+  return out;
+}
+
+/** Merge `src` into `out` (a private copy): one copy of each level, not one per level of depth. */
+function mergeInto(out: any, src: any): void {
   for (const [k, v] of Object.entries(src)) {
     if (v === undefined) continue;
-    out[k] = isMap(v) && isMap(out[k]) ? mergeOverwrite(out[k], v) : clone(v);
+    if (isMap(v) && isMap(out[k])) mergeInto(out[k], v);
+    else out[k] = clone(v);
   }
-  return out;
 }
 
 function setPath(obj: any, dotted: string, value: any): void {

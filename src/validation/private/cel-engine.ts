@@ -214,12 +214,34 @@ function cachedRe2(): Re2 {
     compile(pattern: string) {
       let re = compiled.get(pattern);
       if (!re) {
-        re = RE2JS.compile(pattern) as ReturnType<Re2['compile']>;
+        re = memoizedTest(RE2JS.compile(pattern));
         compiled.set(pattern, re);
       }
       return re;
     },
   };
+}
+
+/** Most inputs one pattern remembers (policy rules test the same few images and names again and again). */
+const MATCH_MEMO_LIMIT = 4096;
+
+/**
+ * A compiled pattern whose `test` remembers its answers: a match is a pure function of pattern and input, and
+ * the same image references and names are tested by many rules and pods (RE2JS runs its DFA on each call).
+ */
+function memoizedTest(re: { test(input: string): boolean }): ReturnType<Re2['compile']> {
+  const answers = new Map<string, boolean>();
+  return {
+    test(input: string): boolean {
+      let answer = answers.get(input);
+      if (answer === undefined) {
+        answer = re.test(input);
+        if (answers.size >= MATCH_MEMO_LIMIT) answers.clear();
+        answers.set(input, answer);
+      }
+      return answer;
+    },
+  } as ReturnType<Re2['compile']>;
 }
 
 function env(): cel.CelEnv {
