@@ -10,6 +10,7 @@ import {
   validateImage, validateInt,
 } from '../private/pod';
 import { reserveGpus } from '../private/tenant-registry';
+import { EFA_HUGEPAGES_QUANTITY, EFA_HUGEPAGES_RESOURCE, EFA_RESOURCE, efaEnvironment } from './private/efa';
 import { ModelSource } from '../serving/model-source';
 import type { ITenant } from '../tenancy/tenant';
 
@@ -88,6 +89,18 @@ export interface FineTuningJobProps {
    */
   readonly workers?: number;
   /**
+   * Elastic Fabric Adapter interfaces each pod (master and workers) requests as `vpc.amazonaws.com/efa`
+   * (requests = limits), so NCCL talks across nodes over EFA instead of TCP. Only for jobs of more than
+   * one worker, on a pool whose instance types have EFA, whose nodes have the interfaces attached and run
+   * the AWS EFA device plugin. Such pods also request `hugepages-2Mi: 5120Mi` and set `FI_PROVIDER=efa`
+   * (plus `FI_EFA_USE_DEVICE_RDMA=1` on GPUDirect-RDMA instance types such as p4d and p5), as the EKS user
+   * guide (node-efa) and aws-ofi-nccl's EFA cheatsheet describe. `KubernetesPlatform` sets it to the
+   * pool's `maxEfaInterfaces` for multi-worker jobs on pools with `efa: true`.
+   *
+   * @default 0 - no EFA: workers on different nodes talk over TCP
+   */
+  readonly efaDevices?: number;
+  /**
    * CPU cores per worker.
    *
    * @default - 70% of the pool's per-GPU vCPU share times the GPUs
@@ -143,6 +156,8 @@ export class FineTuningJob extends Construct {
   public readonly gpusPerWorker: number;
   /** Workers in total. */
   public readonly workers: number;
+  /** EFA interfaces (`vpc.amazonaws.com/efa`) each pod requests; 0 when the job does not use EFA. */
+  public readonly efaDevices: number;
 
   constructor(scope: Construct, id: string, props: FineTuningJobProps) {
     super(scope, id);
@@ -171,6 +186,7 @@ export class FineTuningJob extends Construct {
     });
     this.gpusPerWorker = w.gpus;
     this.workers = validateInt('workers', props.workers ?? 1, 1, Number.MAX_SAFE_INTEGER, 'run at least one worker', this);
+    this.efaDevices = validateEfaDevices(props.efaDevices ?? 0, this.workers, props.pool, this);
     const owner = `fine-tuning job ${this.jobName} (${this.workers} x ${w.gpus} GPUs)`;
     reserveGpus(props.tenant, `job/${this.jobName}`, { owner, gpus: this.workers * w.gpus }, 'workers', this.workers, this);
     const lora = props.lora ?? {};
@@ -220,8 +236,9 @@ export class FineTuningJob extends Construct {
         { name: 'NUM_EPOCHS', value: String(epochs) },
         { name: 'LEARNING_RATE', value: String(lr) },
         { name: 'HF_HUB_OFFLINE', value: '1' },
+        ...(this.efaDevices > 0 ? efaEnvironment(props.pool.instanceTypes) : []),
       ],
-      resources: guaranteedResources(w.cpu, w.memory, w.gpus),
+      resources: withEfa(guaranteedResources(w.cpu, w.memory, w.gpus), this.efaDevices),
       securityContext: containerSecurityContext(),
       volumeMounts: [source.serverMount, ...baseMounts, { name: 'output', mountPath: '/output' }, { name: 'dshm', mountPath: '/dev/shm' }],
     };
@@ -266,4 +283,32 @@ export class FineTuningJob extends Construct {
       },
     });
   }
+}
+
+/** Validate `efaDevices` against the workers and the EFA interfaces of the pool's instance types. */
+function validateEfaDevices(efa: number, workers: number, pool: IGpuPool, scope: FineTuningJob): number {
+  validateInt('efaDevices', efa, 0, Number.MAX_SAFE_INTEGER, 'request the EFA interfaces of one node, e.g. 32 on p5.48xlarge, or 0', scope);
+  if (efa === 0) return 0;
+  if (workers < 2) {
+    throw new ValidationError('efaDevices', 'is for jobs whose workers talk across nodes, but the job runs one worker', efa,
+      "set 'workers' to 2 or more, or drop 'efaDevices'", scope);
+  }
+  const perNode = Math.min(...pool.instanceTypes.map((t) => t.maxEfaInterfaces));
+  if (perNode === 0) {
+    const without = pool.instanceTypes.filter((t) => t.maxEfaInterfaces === 0).map((t) => t.name);
+    throw new ValidationError('efaDevices', `needs instance types with EFA, but pool '${pool.poolName}' has ${without.join(', ')} (no EFA interfaces)`, efa,
+      "run the job on a pool of EFA instance types (e.g. p5.48xlarge, 32 interfaces) with 'efa: true', or drop 'efaDevices'", scope);
+  }
+  if (efa > perNode) {
+    throw new ValidationError('efaDevices', `must fit the EFA interfaces of one node of pool '${pool.poolName}' (${perNode} on its smallest instance type)`, efa,
+      `request at most ${perNode}`, scope);
+  }
+  return efa;
+}
+
+/** Resources plus EFA interfaces and the huge pages EFA pods request (requests = limits). */
+function withEfa(resources: any, efa: number): any {
+  if (efa === 0) return resources;
+  const extra = { [EFA_HUGEPAGES_RESOURCE]: EFA_HUGEPAGES_QUANTITY, [EFA_RESOURCE]: String(efa) };
+  return { requests: { ...resources.requests, ...extra }, limits: { ...resources.limits, ...extra } };
 }
