@@ -98,6 +98,10 @@ export class VpcEndpointService {
   public static readonly SQS = new VpcEndpointService('sqs');
   /** SSM (Karpenter AMI parameter lookups, Session Manager). */
   public static readonly SSM = new VpcEndpointService('ssm');
+  /** SSM messages: the Session Manager data channel of the SSM Agent. */
+  public static readonly SSM_MESSAGES = new VpcEndpointService('ssmmessages');
+  /** EC2 messages: SSM Agent calls to Systems Manager (agents before 3.3.40.0 need it; newer ones fall back to it). */
+  public static readonly EC2_MESSAGES = new VpcEndpointService('ec2messages');
   /** Amazon Managed Service for Prometheus workspaces (remote write). */
   public static readonly APS_WORKSPACES = new VpcEndpointService('aps-workspaces');
 
@@ -108,6 +112,17 @@ export class VpcEndpointService {
   public static defaults(): VpcEndpointService[] {
     return [VpcEndpointService.ECR_API, VpcEndpointService.ECR_DKR, VpcEndpointService.STS, VpcEndpointService.LOGS,
       VpcEndpointService.EKS, VpcEndpointService.EKS_AUTH];
+  }
+
+  /**
+   * The interface endpoints Session Manager needs to reach a managed node in a private subnet without
+   * internet access: `ssm`, `ssmmessages`, `ec2messages` (AWS Systems Manager User Guide, "Improve the
+   * security of EC2 instances by using VPC endpoints for Systems Manager"). Session logs to CloudWatch
+   * Logs also need `logs` (in `defaults()`), to S3 the S3 gateway endpoint (always created), and
+   * KMS-encrypted sessions `kms`.
+   */
+  public static sessionManager(): VpcEndpointService[] {
+    return [VpcEndpointService.SSM, VpcEndpointService.SSM_MESSAGES, VpcEndpointService.EC2_MESSAGES];
   }
 
   /** A service by the part of its endpoint name after `com.amazonaws.<region>.`, e.g. `kms`. */

@@ -119,6 +119,25 @@ describe('Network options', () => {
     expect(group.lifecycle).toBeUndefined();
   });
 
+  test('Session Manager endpoints (ssm, ssmmessages, ec2messages) for an admin host without NAT', () => {
+    expect(VpcEndpointService.sessionManager().map((e) => e.service)).toEqual(['ssm', 'ssmmessages', 'ec2messages']);
+    expect(VpcEndpointService.defaults().map((e) => e.service)).not.toContain('ssmmessages');
+    const config = synthNetwork({
+      natGateways: NatGateways.NONE,
+      interfaceEndpoints: [...VpcEndpointService.defaults(), ...VpcEndpointService.sessionManager(), VpcEndpointService.SSM],
+    });
+    const endpoints = resourcesOf(config, 'aws_vpc_endpoint');
+    for (const service of ['ssm', 'ssmmessages', 'ec2messages']) {
+      expect(endpoints[`acme_prod_${service}`]).toMatchObject({
+        service_name: `com.amazonaws.us-east-1.${service}`,
+        vpc_endpoint_type: 'Interface',
+        private_dns_enabled: true,
+        security_group_ids: ['${aws_security_group.acme_prod_vpc_endpoints.id}'],
+      });
+    }
+    expect(Object.keys(endpoints).filter((k) => k === 'acme_prod_ssm')).toHaveLength(1);
+  });
+
   test('renaming the construct id keeps every Terraform address', () => {
     const addresses = (id: string) => {
       const app = Testing.app();
