@@ -1,11 +1,13 @@
 // AWS layer (cdktf): production EKS, GPU node pools, Pod Identity, model store, registry, audit and
 // security baseline (DESIGN.md section 2).
+export * from './admin-host';
 export * from './audit';
 export * from './cluster-addons';
 export * from './eks-cluster';
 export * from './gpu-node-pool';
 export * from './image-registry';
 export * from './karpenter';
+export * from './load-balancer-controller';
 export * from './model-store';
 export * from './network';
 export * from './node-pool';
