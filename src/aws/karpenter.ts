@@ -1,16 +1,19 @@
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { Ec2Tag } from '@cdktf/provider-aws/lib/ec2-tag';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
-import { TerraformElement } from 'cdktf';
+import { TerraformElement, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { AccessEntryType, IEksCluster } from './eks-cluster';
 import { PodIdentityRole } from './pod-identity-role';
 import { AwsEnvironment } from './private/aws-env';
+import { ValidationError } from '../core/errors';
 import { AwsNames } from './private/aws-names';
+import { karpenterControllerPolicies, nodeVolumeKeyStatements } from './private/karpenter-policy';
 import { PolicyDocuments } from './private/policy';
 
 /**
@@ -32,12 +35,28 @@ export interface KarpenterProps {
    */
   readonly serviceAccount?: string;
   /**
+   * The customer managed KMS key (ARN) that encrypts the EBS volumes of Karpenter's nodes (the key an
+   * EC2NodeClass names in `blockDeviceMappings[].ebs.kmsKeyID`, e.g. `KarpenterGpuClass` `kmsKeyId`).
+   * Adds a `<cluster>-karpenter-node-volume-key` policy to the controller role: kms:CreateGrant for AWS
+   * resources and kms:Decrypt/DescribeKey/GenerateDataKeyWithoutPlaintext/ReEncrypt* through EC2 in this
+   * account, what EBS requires of the principal that launches instances (without it the nodes terminate
+   * right after launch; Karpenter troubleshooting guide). IAM grants take effect only if the key policy
+   * enables IAM policies (the account-root statement every key of this library has); a key policy that
+   * does not must allow `controllerRoleArn` these actions itself.
+   *
+   * @default - no KMS permissions (volumes use the account's default EBS key)
+   */
+  readonly nodeVolumeKmsKeyArn?: string;
+  /**
    * Tags.
    *
    * @default - none
    */
   readonly tags?: { [key: string]: string };
 }
+
+/** A KMS key ARN (`arn:<partition>:kms:<region>:<account>:key/<id>`, multi-Region keys `mrk-...`). */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-)?[0-9a-f-]+$/;
 
 /** EventBridge rules Karpenter's interruption handling consumes (Karpenter "Interruption" docs). */
 const INTERRUPTION_EVENTS: [string, object][] = [
@@ -49,8 +68,9 @@ const INTERRUPTION_EVENTS: [string, object][] = [
 ];
 
 /**
- * The AWS side of Karpenter: the controller's Pod Identity role with the Karpenter v1 controller
- * permissions scoped to this cluster, the node role with its EC2_LINUX access entry, the SQS
+ * The AWS side of Karpenter: the controller's Pod Identity role with the Karpenter 1.14.1 controller
+ * policy scoped to this cluster (upstream's six managed policies, statement for statement: see
+ * `schemas/upstream/karpenter/`), the node role with its EC2_LINUX access entry, the SQS
  * interruption queue (SSE, TLS-only) fed by EventBridge rules, and the `karpenter.sh/discovery` tag
  * on the cluster security group (subnets are tagged by Network).
  */
@@ -63,6 +83,11 @@ export class Karpenter extends Construct {
   public readonly nodeRoleName: string;
   /** The controller role name. */
   public readonly controllerRoleName: string;
+  /**
+   * The controller role ARN (a token): the principal a KMS key policy that does not enable IAM policies must
+   * allow (see `nodeVolumeKmsKeyArn`).
+   */
+  public readonly controllerRoleArn: string;
   /** The controller namespace. */
   public readonly namespace: string;
   /** The controller service account. */
@@ -73,6 +98,11 @@ export class Karpenter extends Construct {
   constructor(scope: Construct, id: string, props: KarpenterProps) {
     super(scope, id);
     const cluster = props.cluster;
+    const keyArn = props.nodeVolumeKmsKeyArn;
+    if (keyArn !== undefined && !Token.isUnresolved(keyArn) && !KMS_KEY_ARN.test(keyArn)) {
+      throw new ValidationError('nodeVolumeKmsKeyArn', 'must be a KMS key ARN (IAM policies name keys by key ARN, not by id or alias)', keyArn,
+        "pass the key's ARN, e.g. 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'", this);
+    }
     this.clusterName = cluster.clusterName;
     this.discoveryTag = cluster.clusterName;
     this.namespace = props.namespace ?? 'kube-system';
@@ -129,7 +159,7 @@ export class Karpenter extends Construct {
       value: cluster.clusterName,
     }), 'aws_ec2_tag', 'discovery');
 
-    // Controller role: Karpenter v1 controller policy, scoped to this cluster by tags and ARNs.
+    // Controller role: Karpenter 1.14.1 controller policy, scoped to this cluster by tags and ARNs.
     const controller = new PodIdentityRole(this, 'ControllerRole', {
       cluster,
       namespace: this.namespace,
@@ -138,83 +168,36 @@ export class Karpenter extends Construct {
       tags: props.tags,
     });
     this.controllerRoleName = controller.roleName;
-    const p = env.partition;
-    const account = env.accountId;
-    const clusterTag = `aws:RequestTag/kubernetes.io/cluster/${cluster.clusterName}`;
-    const resourceClusterTag = `aws:ResourceTag/kubernetes.io/cluster/${cluster.clusterName}`;
-    const ec2 = (type: string) => `arn:${p}:ec2:${region}:*:${type}/*`;
-    controller.addToPolicy({
-      actions: ['ec2:CreateFleet', 'ec2:RunInstances'],
-      resources: [ec2('image'), ec2('snapshot'), ec2('security-group'), ec2('subnet'), ec2('capacity-reservation')],
-    });
-    controller.addToPolicy({
-      actions: ['ec2:CreateFleet', 'ec2:CreateLaunchTemplate', 'ec2:RunInstances'],
-      resources: [ec2('fleet'), ec2('instance'), ec2('volume'), ec2('network-interface'), ec2('launch-template'), ec2('spot-instances-request')],
-      conditions: { StringEquals: { [clusterTag]: 'owned' }, StringLike: { 'aws:RequestTag/karpenter.sh/nodepool': '*' } },
-    });
-    controller.addToPolicy({
-      actions: ['ec2:CreateTags'],
-      resources: [ec2('fleet'), ec2('instance'), ec2('volume'), ec2('network-interface'), ec2('launch-template'), ec2('spot-instances-request')],
-      conditions: {
-        StringEquals: { [clusterTag]: 'owned', 'ec2:CreateAction': ['RunInstances', 'CreateFleet', 'CreateLaunchTemplate'] },
-        StringLike: { 'aws:RequestTag/karpenter.sh/nodepool': '*' },
-      },
-    });
-    controller.addToPolicy({
-      actions: ['ec2:CreateTags'],
-      resources: [ec2('instance')],
-      conditions: {
-        'StringEquals': { [resourceClusterTag]: 'owned' },
-        'StringLike': { 'aws:ResourceTag/karpenter.sh/nodepool': '*' },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': ['eks:eks-cluster-name', 'karpenter.sh/nodeclaim', 'Name'] },
-      },
-    });
-    controller.addToPolicy({
-      actions: ['ec2:DeleteLaunchTemplate', 'ec2:TerminateInstances'],
-      resources: [ec2('instance'), ec2('launch-template')],
-      conditions: { StringEquals: { [resourceClusterTag]: 'owned' }, StringLike: { 'aws:ResourceTag/karpenter.sh/nodepool': '*' } },
-    });
-    controller.addToPolicy({
-      actions: ['ec2:DescribeAvailabilityZones', 'ec2:DescribeCapacityReservations', 'ec2:DescribeImages', 'ec2:DescribeInstanceTypeOfferings',
-        'ec2:DescribeInstanceTypes', 'ec2:DescribeInstances', 'ec2:DescribeLaunchTemplates', 'ec2:DescribePlacementGroups',
-        'ec2:DescribeSecurityGroups', 'ec2:DescribeSpotPriceHistory', 'ec2:DescribeSubnets'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:RequestedRegion': region } },
-    });
-    controller.addToPolicy({ actions: ['ssm:GetParameter'], resources: [`arn:${p}:ssm:${region}::parameter/aws/service/*`] });
-    controller.addToPolicy({ actions: ['pricing:GetProducts'], resources: ['*'] });
-    controller.addToPolicy({ actions: ['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], resources: [queue.arn] });
-    controller.addToPolicy({
-      actions: ['iam:PassRole'],
-      resources: [nodeRole.arn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
-    });
-    const profiles = [`arn:${p}:iam::${account}:instance-profile/*`];
-    const requestTags = {
-      [`aws:RequestTag/kubernetes.io/cluster/${cluster.clusterName}`]: 'owned',
-      'aws:RequestTag/eks:eks-cluster-name': cluster.clusterName,
-      'aws:RequestTag/topology.kubernetes.io/region': region,
-    };
-    const resourceTags = { [resourceClusterTag]: 'owned', 'aws:ResourceTag/topology.kubernetes.io/region': region };
-    controller.addToPolicy({
-      actions: ['iam:CreateInstanceProfile'],
-      resources: profiles,
-      conditions: { StringEquals: requestTags, StringLike: { 'aws:RequestTag/karpenter.k8s.aws/ec2nodeclass': '*' } },
-    });
-    controller.addToPolicy({
-      actions: ['iam:TagInstanceProfile'],
-      resources: profiles,
-      conditions: {
-        StringEquals: { ...resourceTags, ...requestTags },
-        StringLike: { 'aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass': '*', 'aws:RequestTag/karpenter.k8s.aws/ec2nodeclass': '*' },
-      },
-    });
-    controller.addToPolicy({
-      actions: ['iam:AddRoleToInstanceProfile', 'iam:DeleteInstanceProfile', 'iam:RemoveRoleFromInstanceProfile'],
-      resources: profiles,
-      conditions: { StringEquals: resourceTags, StringLike: { 'aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass': '*' } },
-    });
-    controller.addToPolicy({ actions: ['iam:GetInstanceProfile', 'iam:ListInstanceProfiles'], resources: profiles });
-    controller.addToPolicy({ actions: ['eks:DescribeCluster'], resources: [cluster.clusterArn] });
+    this.controllerRoleArn = controller.roleArn;
+    const policies = karpenterControllerPolicies({
+      partition: env.partition,
+      region,
+      accountId: env.accountId,
+      clusterName: cluster.clusterName,
+      nodeRoleArn: nodeRole.arn,
+      queueArn: queue.arn,
+    }).map((doc) => ({ suffix: doc.nameSuffix, description: `Karpenter controller (${doc.upstreamId} of Karpenter 1.14.1) for ${cluster.clusterName}`, statements: doc.statements }));
+    if (keyArn !== undefined) {
+      policies.push({
+        suffix: 'node-volume-key',
+        description: `Karpenter controller: launch nodes of ${cluster.clusterName} with EBS volumes encrypted by a customer managed key`,
+        statements: nodeVolumeKeyStatements(keyArn, region, env.dnsSuffix, env.accountId),
+      });
+    }
+    // Customer managed policies attached to the controller role, split as upstream splits them (each stays
+    // under IAM's 6,144-character managed-policy limit, whatever the cluster name).
+    for (const policy of policies) {
+      const resource = stable(new IamPolicy(this, `ControllerPolicy-${policy.suffix}`, {
+        name: AwsNames.join([cluster.clusterName, 'karpenter', policy.suffix], 128),
+        description: policy.description,
+        policy: PolicyDocuments.json(policy.statements),
+        tags: props.tags,
+      }), 'aws_iam_policy', 'controller', policy.suffix);
+      stable(new IamRolePolicyAttachment(this, `ControllerPolicyAttachment-${policy.suffix}`, {
+        role: controller.roleName,
+        policyArn: resource.arn,
+        dependsOn: [controller.dependable],
+      }), 'aws_iam_role_policy_attachment', 'controller', policy.suffix);
+    }
   }
 }
