@@ -2,14 +2,19 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchLogStream } from '@cdktf/provider-aws/lib/cloudwatch-log-stream';
+import { ConfigConfigurationRecorder } from '@cdktf/provider-aws/lib/config-configuration-recorder';
+import { ConfigConfigurationRecorderStatus } from '@cdktf/provider-aws/lib/config-configuration-recorder-status';
+import { ConfigDeliveryChannel } from '@cdktf/provider-aws/lib/config-delivery-channel';
+import { DataAwsGuarddutyDetector } from '@cdktf/provider-aws/lib/data-aws-guardduty-detector';
 import { GuarddutyDetector } from '@cdktf/provider-aws/lib/guardduty-detector';
 import { GuarddutyDetectorFeature } from '@cdktf/provider-aws/lib/guardduty-detector-feature';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream';
 import { SecurityhubAccount } from '@cdktf/provider-aws/lib/securityhub-account';
 import { SecurityhubStandardsSubscription } from '@cdktf/provider-aws/lib/securityhub-standards-subscription';
-import { TerraformElement, Token } from 'cdktf';
+import { ITerraformDependable, TerraformElement, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ProblemCollector } from '../core/errors';
 import { AwsEnvironment } from './private/aws-env';
@@ -38,6 +43,23 @@ export class SecurityHubStandard {
   private constructor(path: string) {
     this.path = path;
   }
+}
+
+/**
+ * Who owns an account-level security service (GuardDuty, Security Hub, AWS Config) in the account and
+ * region the stack deploys to.
+ */
+export enum AccountServiceMode {
+  /** This stack creates and configures it (a single account, or an account nobody else manages). */
+  CREATE = 'CREATE',
+  /**
+   * The account already has it, typically enabled by an AWS Organizations delegated administrator: the
+   * stack creates nothing for it (creating it again fails, e.g. GuardDuty "a detector already exists"),
+   * but still wires what depends on it (the existing detector is looked up; findings forwarding works).
+   */
+  EXISTING = 'EXISTING',
+  /** Not used by this platform. */
+  DISABLED = 'DISABLED',
 }
 
 /**
@@ -102,6 +124,64 @@ export interface SecurityBaselineProps {
    */
   readonly standards?: SecurityHubStandard[];
   /**
+   * GuardDuty. `CREATE`: a detector with EKS audit logs, runtime monitoring (managed EKS agent), S3 data
+   * events and EBS malware protection. `EXISTING`: the account's detector (an organization's delegated
+   * administrator manages it and its protection plans) is read with the `aws_guardduty_detector` data
+   * source, so `detectorId` is still known. `DISABLED`: nothing.
+   *
+   * @default AccountServiceMode.CREATE
+   */
+  readonly guardDuty?: AccountServiceMode;
+  /**
+   * Security Hub CSPM. `CREATE`: the hub and `standards`. `EXISTING`: the account is already enabled
+   * (with central configuration its standards and controls are the delegated administrator's): nothing
+   * is created, `hubArn` is the account's hub ARN and Splunk forwarding still works (Security Hub
+   * publishes the account's findings to EventBridge in the account). `DISABLED`: no hub and no
+   * forwarding.
+   *
+   * @default AccountServiceMode.CREATE
+   */
+  readonly securityHub?: AccountServiceMode;
+  /**
+   * AWS Config resource recording. `CREATE`: a configuration recorder (all supported resource types,
+   * global types included, continuous), a delivery channel to a KMS-encrypted bucket, the recorder
+   * started, and an IAM role with the AWS managed policy `AWS_ConfigRole` (unless
+   * `configRecorderRoleArn`). `EXISTING`: the account already records (an organization, Control Tower);
+   * nothing is created (an account-region has one customer managed recorder, a second one fails).
+   *
+   * The default follows Security Hub, because Security Hub CSPM evaluates most controls with AWS
+   * Config rules and "to receive control findings ... you must enable AWS Config for your account"
+   * and record the resources the enabled controls evaluate (Security Hub User Guide, "Enabling and
+   * configuring AWS Config for Security Hub CSPM"): a hub this stack creates gets a recorder this stack
+   * creates; an existing (organization-managed) hub assumes the organization records too; no hub, no
+   * recorder. A hub without recording is rejected: its controls would find nothing.
+   *
+   * @default - CREATE when securityHub is CREATE, EXISTING when securityHub is EXISTING, else DISABLED
+   */
+  readonly config?: AccountServiceMode;
+  /**
+   * The bucket AWS Config delivers configuration history and snapshots to (config `CREATE`).
+   *
+   * @default - `<name>-config`
+   */
+  readonly configBucketName?: string;
+  /**
+   * The role the configuration recorder uses (config `CREATE`). Pass the AWS Config service-linked role,
+   * `arn:aws:iam::<account>:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`, when
+   * it exists and Security Hub control Config.1 must see it; the bucket and key grant
+   * `config.amazonaws.com` for that case.
+   *
+   * @default - a role this construct creates (trusted by config.amazonaws.com for this account,
+   *   `AWS_ConfigRole` plus delivery to the bucket and key)
+   */
+  readonly configRecorderRoleArn?: string;
+  /**
+   * IAM roles or users that administer the KMS keys of this construct besides the account root.
+   *
+   * @default - the account root only (through IAM policies)
+   */
+  readonly keyAdminPrincipalArns?: string[];
+  /**
    * Forward findings to Splunk.
    *
    * @default - no forwarding
@@ -114,7 +194,8 @@ export interface SecurityBaselineProps {
    */
   readonly retentionDays?: number;
   /**
-   * `prevent_destroy` on the backup bucket, key and log group.
+   * `prevent_destroy` on the GuardDuty detector, the Security Hub account, the buckets, keys and log
+   * group this construct creates.
    *
    * @default true
    */
@@ -130,15 +211,31 @@ export interface SecurityBaselineProps {
 /**
  * The account's detective controls: Security Hub with the AWS Foundational and CIS standards,
  * GuardDuty with EKS audit-log monitoring, runtime monitoring (managed EKS agent), S3 data events and
- * EBS malware protection, and optionally an EventBridge rule that forwards Security Hub findings
- * through Kinesis Data Firehose to a Splunk HEC endpoint (token from Secrets Manager by ARN, failed
- * events to a KMS-encrypted backup bucket).
+ * EBS malware protection, AWS Config recording (what Security Hub controls evaluate), and optionally an
+ * EventBridge rule that forwards Security Hub findings through Kinesis Data Firehose to a Splunk HEC
+ * endpoint (token from Secrets Manager by ARN, failed events to a KMS-encrypted backup bucket).
+ *
+ * Each account-level service is `CREATE` (default; a single account), `EXISTING` (an AWS Organizations
+ * delegated administrator already enabled it: nothing is created, dependents still wired) or
+ * `DISABLED`, so the stack applies in organization-managed accounts too.
  */
 export class SecurityBaseline extends Construct {
-  /** The enabled standards' paths. */
+  /** The paths of the standards this construct subscribes to (none unless securityHub is CREATE). */
   public readonly standards: string[];
-  /** The GuardDuty detector id (a token). */
-  public readonly detectorId: string;
+  /** How GuardDuty is handled. */
+  public readonly guardDuty: AccountServiceMode;
+  /** How Security Hub is handled. */
+  public readonly securityHub: AccountServiceMode;
+  /** How AWS Config recording is handled. */
+  public readonly config: AccountServiceMode;
+  /** The GuardDuty detector id (a token: the created detector's, or the existing one's); undefined when DISABLED. */
+  public readonly detectorId?: string;
+  /** The Security Hub hub ARN (`arn:<partition>:securityhub:<region>:<account>:hub/default`); undefined when DISABLED. */
+  public readonly hubArn?: string;
+  /** The configuration recorder name, when config is CREATE. */
+  public readonly configRecorderName?: string;
+  /** The AWS Config delivery bucket name, when config is CREATE. */
+  public readonly configBucketName?: string;
   /** The Firehose stream name, when forwarding to Splunk. */
   public readonly deliveryStreamName?: string;
   /** The backup bucket name, when forwarding to Splunk. */
@@ -153,31 +250,90 @@ export class SecurityBaseline extends Construct {
     const retentionDays = LogRetention.validate('retentionDays', props.retentionDays ?? 365, this);
     const standards = props.standards ?? [SecurityHubStandard.AWS_FOUNDATIONAL, SecurityHubStandard.CIS_3_0];
     const problems = new ProblemCollector(this);
+    const modes = Object.values(AccountServiceMode) as string[];
+    const mode = (prop: string, value: AccountServiceMode | undefined, fallback: AccountServiceMode): AccountServiceMode => {
+      problems.check(value === undefined || modes.includes(value), prop, `must be one of ${modes.join(', ')}`, value,
+        'use AccountServiceMode.CREATE (this stack creates it), EXISTING (the account already has it) or DISABLED');
+      return value ?? fallback;
+    };
+    this.guardDuty = mode('guardDuty', props.guardDuty, AccountServiceMode.CREATE);
+    this.securityHub = mode('securityHub', props.securityHub, AccountServiceMode.CREATE);
+    this.config = mode('config', props.config, this.securityHub);
     problems.check(standards.length > 0, 'standards', 'must list at least one standard', standards, 'enable e.g. SecurityHubStandard.AWS_FOUNDATIONAL');
+    problems.check(props.standards === undefined || this.securityHub === AccountServiceMode.CREATE, 'standards',
+      `applies only when securityHub is CREATE (it is ${this.securityHub}; an existing hub's standards are managed where it was enabled)`,
+      props.standards?.map((s) => s.path), 'drop standards, or set securityHub to CREATE');
+    problems.check(this.securityHub === AccountServiceMode.DISABLED || this.config !== AccountServiceMode.DISABLED, 'config',
+      `must not be DISABLED while securityHub is ${this.securityHub}: Security Hub controls are evaluated by AWS Config rules and find nothing without resource recording`,
+      this.config, 'use CREATE (this stack records), or EXISTING when the account already records (e.g. an organization or Control Tower recorder)');
+    const configOnly = (prop: string, value: string | undefined) => problems.check(value === undefined || this.config === AccountServiceMode.CREATE, prop,
+      `applies only when config is CREATE (it is ${this.config})`, value, `drop ${prop}, or set config to CREATE`);
+    configOnly('configBucketName', props.configBucketName);
+    configOnly('configRecorderRoleArn', props.configRecorderRoleArn);
+    if (props.configRecorderRoleArn !== undefined && !Token.isUnresolved(props.configRecorderRoleArn)) {
+      problems.check(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(props.configRecorderRoleArn), 'configRecorderRoleArn', 'must be an IAM role ARN',
+        props.configRecorderRoleArn, "use e.g. 'arn:aws:iam::123456789012:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig'");
+    }
     const splunk = props.splunk;
-    if (splunk) validateSplunk(problems, splunk);
+    if (splunk) {
+      validateSplunk(problems, splunk);
+      problems.check(this.securityHub !== AccountServiceMode.DISABLED, 'splunk', 'forwards Security Hub findings, but securityHub is DISABLED', '<splunk options>',
+        'set securityHub to CREATE or EXISTING, or drop splunk');
+    }
     problems.throwIfAny();
-    this.standards = [...new Set(standards.map((s) => s.path))].sort();
+    this.standards = this.securityHub === AccountServiceMode.CREATE ? [...new Set(standards.map((s) => s.path))].sort() : [];
     const stable = <T extends TerraformElement>(el: T, type: string, ...suffix: string[]): T => AwsNames.stable(el, type, [name, ...suffix], 'name');
+    const lifecycle = preventDestroy ? { preventDestroy: true } : undefined;
 
-    const hub = stable(new SecurityhubAccount(this, 'SecurityHub', {
-      enableDefaultStandards: false,
-      autoEnableControls: true,
-      controlFindingGenerator: 'SECURITY_CONTROL',
-    }), 'aws_securityhub_account');
-    for (const path of this.standards) {
-      stable(new SecurityhubStandardsSubscription(this, `Standard-${path}`, {
-        standardsArn: `arn:${env.partition}:securityhub:${region}::standards/${path}`,
-        dependsOn: [hub],
-      }), 'aws_securityhub_standards_subscription', path.split('/')[0]);
+    let recording: ITerraformDependable | undefined;
+    if (this.config === AccountServiceMode.CREATE) {
+      this.configRecorderName = name;
+      this.configBucketName = AwsNames.validate('s3Bucket', 'configBucketName', props.configBucketName ?? AwsNames.join([name.toLowerCase(), 'config'], 63), this);
+      recording = this.createConfigRecorder(name, this.configBucketName, region, env, preventDestroy, props);
     }
 
+    if (this.securityHub === AccountServiceMode.CREATE) {
+      const hub = stable(new SecurityhubAccount(this, 'SecurityHub', {
+        enableDefaultStandards: false,
+        autoEnableControls: true,
+        controlFindingGenerator: 'SECURITY_CONTROL',
+        lifecycle,
+      }), 'aws_securityhub_account');
+      this.hubArn = hub.arn;
+      for (const path of this.standards) {
+        // Controls are evaluated from the first recorded configuration: standards wait for the recorder.
+        stable(new SecurityhubStandardsSubscription(this, `Standard-${path}`, {
+          standardsArn: `arn:${env.partition}:securityhub:${region}::standards/${path}`,
+          dependsOn: recording ? [hub, recording] : [hub],
+        }), 'aws_securityhub_standards_subscription', path.split('/')[0]);
+      }
+    } else if (this.securityHub === AccountServiceMode.EXISTING) {
+      // The hub of an enabled account has this fixed ARN (Security Hub API Reference, DescribeHub HubArn).
+      this.hubArn = `arn:${env.partition}:securityhub:${region}:${env.accountId}:hub/default`;
+    }
+
+    if (this.guardDuty === AccountServiceMode.EXISTING) {
+      // One detector per account and region: the data source without an id returns it.
+      this.detectorId = stable(new DataAwsGuarddutyDetector(this, 'GuardDutyExisting', {}), 'data.aws_guardduty_detector').id;
+    } else if (this.guardDuty === AccountServiceMode.CREATE) {
+      this.detectorId = this.createDetector(name, props.tags, lifecycle);
+    }
+
+    if (splunk) {
+      this.deliveryStreamName = name;
+      this.backupBucketName = splunk.backupBucketName;
+      this.forwardToSplunk(name, splunk, region, env, preventDestroy, retentionDays, props);
+    }
+  }
+
+  private createDetector(name: string, tags: { [key: string]: string } | undefined, lifecycle: { preventDestroy: boolean } | undefined): string {
+    const stable = <T extends TerraformElement>(el: T, type: string, ...suffix: string[]): T => AwsNames.stable(el, type, [name, ...suffix], 'name');
     const detector = stable(new GuarddutyDetector(this, 'GuardDuty', {
       enable: true,
       findingPublishingFrequency: 'FIFTEEN_MINUTES',
-      tags: props.tags,
+      tags,
+      lifecycle,
     }), 'aws_guardduty_detector');
-    this.detectorId = detector.id;
     const features: [string, { name: string; status: string }[]][] = [
       ['EKS_AUDIT_LOGS', []],
       // Runtime monitoring with the GuardDuty-managed EKS agent add-on (EKS_RUNTIME_MONITORING is its predecessor).
@@ -193,11 +349,125 @@ export class SecurityBaseline extends Construct {
         additionalConfiguration: additional.length > 0 ? additional : undefined,
       }), 'aws_guardduty_detector_feature', feature);
     }
+    return detector.id;
+  }
 
-    if (!splunk) return;
+  /**
+   * AWS Config: recorder, delivery channel, started recorder; returns the recorder status (what is
+   * recording). AWS Config Developer Guide: "Permissions for the IAM Role Assigned to AWS Config" (trust
+   * with aws:SourceAccount, S3 and KMS role policies), "Permissions for the Amazon S3 Bucket for the AWS
+   * Config Delivery Channel" (bucket policy statements), "Permissions for the KMS Key" (service-linked
+   * role case).
+   */
+  private createConfigRecorder(name: string, bucketName: string, region: string, env: AwsEnvironment, preventDestroy: boolean,
+    props: SecurityBaselineProps): ITerraformDependable {
+    const stable = <T extends TerraformElement>(el: T, type: string, ...suffix: string[]): T => AwsNames.stable(el, type, [name, ...suffix], 'name');
+    const sourceAccount = { 'aws:SourceAccount': env.accountId };
+    const key = new ManagedKey(this, 'ConfigKey', {
+      name: `${name}-config`,
+      description: `${name} AWS Config configuration history and snapshots`,
+      preventDestroy,
+      tags: props.tags,
+      region,
+      adminPrincipalArns: props.keyAdminPrincipalArns,
+      viaServices: ['s3'],
+      serviceStatements: [{
+        Sid: 'AllowConfigServicePrincipal',
+        Effect: 'Allow',
+        Principal: { Service: 'config.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: '*',
+        Condition: { StringEquals: sourceAccount },
+      }],
+    });
+    const delivery = (arn: string) => `${arn}/AWSLogs/${env.accountId}/Config/*`;
+    const bucket = new SecureBucket(this, 'ConfigBucket', {
+      bucketName,
+      prop: 'configBucketName',
+      kmsKeyArn: key.arn,
+      preventDestroy,
+      noncurrentVersionExpirationDays: 30,
+      // AWS Config's own default retention of configuration items: 7 years (2557 days).
+      expirationDays: 2557,
+      tags: props.tags,
+      policyStatements: (arn) => [
+        { Sid: 'AWSConfigBucketPermissionsCheck', Effect: 'Allow', Principal: { Service: 'config.amazonaws.com' }, Action: 's3:GetBucketAcl', Resource: arn, Condition: { StringEquals: sourceAccount } },
+        { Sid: 'AWSConfigBucketExistenceCheck', Effect: 'Allow', Principal: { Service: 'config.amazonaws.com' }, Action: 's3:ListBucket', Resource: arn, Condition: { StringEquals: sourceAccount } },
+        {
+          Sid: 'AWSConfigBucketDelivery',
+          Effect: 'Allow',
+          Principal: { Service: 'config.amazonaws.com' },
+          Action: 's3:PutObject',
+          Resource: delivery(arn),
+          Condition: { StringEquals: { ...sourceAccount, 's3:x-amz-acl': 'bucket-owner-full-control' } },
+        },
+      ],
+    });
+
+    let roleArn = props.configRecorderRoleArn;
+    const rolePolicies: ITerraformDependable[] = [];
+    if (roleArn === undefined) {
+      const role = stable(new IamRole(this, 'ConfigRole', {
+        name: AwsNames.validate('iamRole', 'name', AwsNames.join([name, 'config'], 64), this),
+        assumeRolePolicy: PolicyDocuments.trust(['config.amazonaws.com'], ['sts:AssumeRole'], { StringEquals: sourceAccount }),
+        tags: props.tags,
+      }), 'aws_iam_role', 'config');
+      roleArn = role.arn;
+      rolePolicies.push(stable(new IamRolePolicyAttachment(this, 'ConfigRolePolicy', {
+        role: role.name,
+        policyArn: env.managedPolicyArn('service-role/AWS_ConfigRole'),
+      }), 'aws_iam_role_policy_attachment', 'config'));
+      rolePolicies.push(stable(new IamRolePolicy(this, 'ConfigDeliveryPolicy', {
+        name: 'deliver-to-bucket',
+        role: role.id,
+        policy: PolicyDocuments.json([
+          {
+            Sid: 'DeliverToBucket',
+            Effect: 'Allow',
+            Action: ['s3:PutObject', 's3:PutObjectAcl'],
+            Resource: delivery(bucket.bucket.arn),
+            Condition: { StringLike: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
+          },
+          { Sid: 'CheckBucketAcl', Effect: 'Allow', Action: 's3:GetBucketAcl', Resource: bucket.bucket.arn },
+          {
+            Sid: 'EncryptDeliveries',
+            Effect: 'Allow',
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Resource: key.arn,
+            Condition: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+          },
+        ]),
+      }), 'aws_iam_role_policy', 'config'));
+    }
+
+    const recorder = stable(new ConfigConfigurationRecorder(this, 'ConfigRecorder', {
+      name,
+      roleArn,
+      recordingGroup: { allSupported: true, includeGlobalResourceTypes: true },
+      recordingMode: { recordingFrequency: 'CONTINUOUS' },
+      // The recorder assumes the role at once: wait for its policies (IAM is eventually consistent).
+      dependsOn: rolePolicies.length > 0 ? rolePolicies : undefined,
+    }), 'aws_config_configuration_recorder');
+    const channel = stable(new ConfigDeliveryChannel(this, 'ConfigDeliveryChannel', {
+      name,
+      s3BucketName: bucket.bucket.id,
+      s3KmsKeyArn: key.arn,
+      snapshotDeliveryProperties: { deliveryFrequency: 'TwentyFour_Hours' },
+      // PutDeliveryChannel needs a recorder and checks the bucket is writable.
+      dependsOn: [recorder, bucket.policy],
+    }), 'aws_config_delivery_channel');
+    return stable(new ConfigConfigurationRecorderStatus(this, 'ConfigRecorderStatus', {
+      name: recorder.name,
+      isEnabled: true,
+      // StartConfigurationRecorder needs a delivery channel.
+      dependsOn: [channel],
+    }), 'aws_config_configuration_recorder_status');
+  }
+
+  private forwardToSplunk(name: string, splunk: SplunkForwardingOptions, region: string, env: AwsEnvironment, preventDestroy: boolean,
+    retentionDays: number, props: SecurityBaselineProps): void {
+    const stable = <T extends TerraformElement>(el: T, type: string, ...suffix: string[]): T => AwsNames.stable(el, type, [name, ...suffix], 'name');
     const streamName = name;
-    this.deliveryStreamName = streamName;
-    this.backupBucketName = splunk.backupBucketName;
     const logGroupName = `/aws/kinesisfirehose/${streamName}`;
     const key = new ManagedKey(this, 'Key', {
       name: `${name}-findings`,
@@ -205,6 +475,10 @@ export class SecurityBaseline extends Construct {
       serviceStatements: [logsKeyStatement(env, region, logGroupName)],
       preventDestroy,
       tags: props.tags,
+      region,
+      adminPrincipalArns: props.keyAdminPrincipalArns,
+      // Firehose writes failed events to the backup bucket with its role, through S3.
+      viaServices: ['s3'],
     });
     const backup = new SecureBucket(this, 'Backup', {
       bucketName: splunk.backupBucketName,
@@ -229,7 +503,7 @@ export class SecurityBaseline extends Construct {
       assumeRolePolicy: PolicyDocuments.trust(['firehose.amazonaws.com'], ['sts:AssumeRole'], { StringEquals: { 'aws:SourceAccount': env.accountId } }),
       tags: props.tags,
     }), 'aws_iam_role', 'firehose');
-    stable(new IamRolePolicy(this, 'FirehosePolicy', {
+    const firehosePolicy = stable(new IamRolePolicy(this, 'FirehosePolicy', {
       name: 'deliver-to-splunk',
       role: firehoseRole.id,
       policy: PolicyDocuments.json([
@@ -263,6 +537,9 @@ export class SecurityBaseline extends Construct {
         cloudwatchLoggingOptions: { enabled: true, logGroupName: logGroup.name, logStreamName: 'DestinationDelivery' },
       },
       tags: props.tags,
+      // Firehose assumes the role when the stream is created (and checks the bucket and secret): wait for
+      // the role's policy, not only the role.
+      dependsOn: [firehosePolicy],
     }), 'aws_kinesis_firehose_delivery_stream');
 
     const severities = [...new Set(splunk.severities ?? [FindingSeverity.CRITICAL, FindingSeverity.HIGH, FindingSeverity.MEDIUM])];
@@ -282,7 +559,7 @@ export class SecurityBaseline extends Construct {
       assumeRolePolicy: PolicyDocuments.trust(['events.amazonaws.com'], ['sts:AssumeRole'], { StringEquals: { 'aws:SourceAccount': env.accountId } }),
       tags: props.tags,
     }), 'aws_iam_role', 'events');
-    stable(new IamRolePolicy(this, 'EventsPolicy', {
+    const eventsPolicy = stable(new IamRolePolicy(this, 'EventsPolicy', {
       name: 'put-to-firehose',
       role: eventsRole.id,
       policy: PolicyDocuments.json([{ Effect: 'Allow', Action: ['firehose:PutRecord', 'firehose:PutRecordBatch'], Resource: stream.arn }]),
@@ -292,6 +569,7 @@ export class SecurityBaseline extends Construct {
       targetId: 'splunk-firehose',
       arn: stream.arn,
       roleArn: eventsRole.arn,
+      dependsOn: [eventsPolicy],
     }), 'aws_cloudwatch_event_target', 'findings');
   }
 }

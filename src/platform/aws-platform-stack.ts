@@ -1,17 +1,19 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { TerraformStack } from 'cdktf';
+import { Annotations, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { PlatformNames } from './platform-names';
-import { GpuCapacityType, GpuProvisioning, PlatformSpec } from './platform-spec';
+import { ClusterAccessPath, GpuCapacityType, GpuProvisioning, PlatformSpec } from './platform-spec';
 import { PlatformSpecValidator } from './platform-spec-validator';
+import { AdminHost } from '../aws/admin-host';
 import { Audit } from '../aws/audit';
 import { ClusterAddons } from '../aws/cluster-addons';
 import { AccessLevel, ClusterAccess, EksCluster, EndpointAccess } from '../aws/eks-cluster';
 import { GpuNodePool } from '../aws/gpu-node-pool';
 import { ImageRegistry } from '../aws/image-registry';
 import { Karpenter } from '../aws/karpenter';
+import { LoadBalancerControllerRole } from '../aws/load-balancer-controller';
 import { ModelStore } from '../aws/model-store';
-import { Network } from '../aws/network';
+import { Network, VpcEndpointService } from '../aws/network';
 import { CapacityType, NodePool } from '../aws/node-pool';
 import { PodIdentityRole } from '../aws/pod-identity-role';
 import { SecurityBaseline } from '../aws/security-baseline';
@@ -50,6 +52,10 @@ export class AwsPlatformStack extends TerraformStack {
   public readonly karpenter?: Karpenter;
   /** The Pod Identity roles, in the order of `names.identities`. */
   public readonly identityRoles: PodIdentityRole[];
+  /** The Session Manager admin host (`cluster.accessPath: ClusterAccessPath.ADMIN_HOST`). */
+  public readonly adminHost?: AdminHost;
+  /** The AWS Load Balancer Controller's Pod Identity role (`names.loadBalancerController`). */
+  public readonly loadBalancerController?: LoadBalancerControllerRole;
 
   constructor(scope: Construct, id: string, props: AwsPlatformStackProps) {
     super(scope, id);
@@ -71,12 +77,15 @@ export class AwsPlatformStack extends TerraformStack {
       clusterName: names.clusterName,
       cidr: clusterSpec.vpcCidr,
       availabilityZones: clusterSpec.availabilityZones,
+    const publicCidrs = clusterSpec.publicAccessCidrs ?? [];
+    const accessPath = clusterSpec.accessPath ?? (publicCidrs.length > 0 ? ClusterAccessPath.PUBLIC_ENDPOINT : undefined);
     });
     const access: ClusterAccess[] = [
       ...(clusterSpec.adminPrincipalArns ?? []).map((arn, i) => ({ name: `admin-${i + 1}`, principalArn: arn, level: AccessLevel.CLUSTER_ADMIN })),
       ...(clusterSpec.viewerPrincipalArns ?? []).map((arn, i) => ({ name: `viewer-${i + 1}`, principalArn: arn, level: AccessLevel.VIEWER })),
+      // the admin host's SSM Agent reaches Systems Manager through these, not through NAT
+      interfaceEndpoints: accessPath === ClusterAccessPath.ADMIN_HOST ? [...VpcEndpointService.defaults(), ...VpcEndpointService.sessionManager()] : undefined,
     ];
-    const publicCidrs = clusterSpec.publicAccessCidrs ?? [];
     this.cluster = new EksCluster(this, 'Cluster', {
       clusterName: names.clusterName,
       network,
@@ -90,6 +99,25 @@ export class AwsPlatformStack extends TerraformStack {
     const sys = spec.systemPool ?? {};
     new NodePool(this, 'SystemPool', { cluster, instanceTypes: sys.instanceTypes, minSize: sys.minNodes, maxSize: sys.maxNodes });
     this.gpuNodePools = [];
+    if (accessPath === ClusterAccessPath.ADMIN_HOST) {
+      this.adminHost = new AdminHost(this, 'AdminHost', {
+        cluster,
+        instanceType: clusterSpec.adminHost?.instanceType,
+        clusterAccess: clusterSpec.adminHost?.clusterAdmin ? AccessLevel.CLUSTER_ADMIN : undefined,
+      });
+    } else if (accessPath === undefined) {
+      Annotations.of(this).addWarning(`cluster.accessPath: the API endpoint of ${names.clusterName} is private and no access path is declared, so it is reachable only `
+        + "from inside the VPC or a network connected to it; set 'cluster.accessPath' to ClusterAccessPath.ADMIN_HOST (a Session Manager host), "
+        + "PUBLIC_ENDPOINT (with 'cluster.publicAccessCidrs') or PRIVATE_NETWORK (your VPN, Direct Connect or peering)");
+    }
+    if (names.loadBalancerController) {
+      this.loadBalancerController = new LoadBalancerControllerRole(this, 'LoadBalancerController', {
+        cluster,
+        namespace: names.loadBalancerController.namespace,
+        serviceAccount: names.loadBalancerController.serviceAccount,
+        roleName: names.loadBalancerController.roleName,
+      });
+    }
     for (const pool of spec.gpuPools) {
       const provisioning = pool.provisioning ?? GpuProvisioning.MANAGED_NODE_GROUP;
       if (provisioning === GpuProvisioning.KARPENTER) continue;
@@ -166,3 +194,7 @@ export class AwsPlatformStack extends TerraformStack {
     problems.throwIfAny();
   }
 }
+    if (this.loadBalancerController && names.loadBalancerController) {
+      problems.check(this.loadBalancerController.roleName === names.loadBalancerController.roleName, 'loadBalancerController.roleName',
+        `differs from the role the Kubernetes side expects (${names.loadBalancerController.roleName})`, this.loadBalancerController.roleName, 'report this as a bug');
+    }

@@ -54,6 +54,12 @@ export class PlatformNames {
   public readonly modelStoreBucket: string;
   /** CloudTrail bucket: `<cluster>-audit`. */
   public readonly auditBucket: string;
+  /** Namespace of the AWS Load Balancer Controller. */
+  public static readonly LOAD_BALANCER_CONTROLLER_NAMESPACE = 'kube-system';
+
+  /** ServiceAccount of the AWS Load Balancer Controller (its Helm chart's default name). */
+  public static readonly LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = 'aws-load-balancer-controller';
+
   /** Security findings backup bucket (Splunk forwarding): `<cluster>-findings-backup`. */
   public readonly findingsBackupBucket: string;
   /** The platform's ECR registry host: `<account>.dkr.ecr.<region>.amazonaws.com`. */
@@ -78,6 +84,13 @@ export class PlatformNames {
     this.findingsBackupBucket = `${this.clusterName}-findings-backup`;
     this.registryUrl = `${spec.accountId}.dkr.ecr.${spec.region}.amazonaws.com`;
     this.karpenterNodeRole = join([this.clusterName, 'karpenter-node'], 64);
+  /**
+   * The AWS Load Balancer Controller's Pod Identity (`kube-system/aws-load-balancer-controller`, role
+   * `<cluster>-aws-load-balancer-controller`) when the platform runs the controller: with an ingress
+   * gateway (`mesh.ingressHosts`) unless `cluster.loadBalancerController` says otherwise. Not part of
+   * `identities`: the controller's Helm chart creates its ServiceAccount.
+   */
+  public readonly loadBalancerController?: WorkloadIdentity;
     this.karpenterInterruptionQueue = join([this.clusterName, 'karpenter'], 80);
     this.discoveryTag = this.clusterName;
     this.telemetryServiceAccount = 'otel-gateway-collector';
@@ -157,6 +170,19 @@ export class PlatformNames {
   /**
    * The ECR repository an image names when it is in the platform registry, e.g. `acme-llm/vllm` for
    * `<registry>/acme-llm/vllm@sha256:...`; undefined for other registries.
+    const gateway = (spec.mesh?.ingressHosts ?? []).length > 0;
+    if (spec.cluster?.loadBalancerController ?? gateway) {
+      this.loadBalancerController = {
+        namespace: PlatformNames.LOAD_BALANCER_CONTROLLER_NAMESPACE,
+        serviceAccount: PlatformNames.LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
+        roleName: join([this.clusterName, 'aws-load-balancer-controller'], 64),
+        purpose: 'AWS Load Balancer Controller',
+        readPrefixes: [],
+        writePrefixes: [],
+        pullsImages: false,
+        remoteWrites: false,
+      };
+    }
    */
   public repositoryOf(image: string): string | undefined {
     const prefix = `${this.registryUrl}/`;

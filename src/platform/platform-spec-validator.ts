@@ -1,5 +1,5 @@
 import { PlatformNames } from './platform-names';
-import { GpuPoolSpec, GpuProvisioning, ModelSpec, ModelWeights, PlatformSpec, TenantSpec } from './platform-spec';
+import { ClusterAccessPath, GpuPoolSpec, GpuProvisioning, ModelSpec, ModelWeights, PlatformSpec, TenantSpec } from './platform-spec';
 import { ProblemCollector, ValidationProblem } from '../core/errors';
 import { GpuPool } from '../core/gpu-pool';
 import { ImageReference } from '../core/image-reference';
@@ -208,6 +208,29 @@ class SpecChecks {
         `list e.g. ['${spec.region}a', '${spec.region}b', '${spec.region}c']`);
     }
   }
+    // access path (issue 13 point 8): a declared way to the API, consistent with the endpoint
+    const cidrs = cl.publicAccessCidrs ?? [];
+    if (cl.accessPath !== undefined) {
+      if (c.check(Object.values(ClusterAccessPath).includes(cl.accessPath), 'cluster.accessPath', 'must be a ClusterAccessPath', cl.accessPath,
+        'use ClusterAccessPath.ADMIN_HOST, PUBLIC_ENDPOINT or PRIVATE_NETWORK')) {
+        c.check(cl.accessPath !== ClusterAccessPath.PUBLIC_ENDPOINT || cidrs.length > 0, 'cluster.accessPath', 'is public-endpoint but no publicAccessCidrs are listed',
+          cl.accessPath, "list the operator and CI CIDRs in 'cluster.publicAccessCidrs', or choose ClusterAccessPath.ADMIN_HOST");
+        c.check(cl.accessPath !== ClusterAccessPath.PRIVATE_NETWORK || cidrs.length === 0, 'cluster.accessPath', 'is private-network but publicAccessCidrs open a public endpoint',
+          cl.accessPath, "drop 'cluster.publicAccessCidrs', or choose ClusterAccessPath.PUBLIC_ENDPOINT");
+      }
+    }
+    if (cl.adminHost !== undefined) {
+      c.check(cl.accessPath === ClusterAccessPath.ADMIN_HOST, 'cluster.adminHost', 'is set but cluster.accessPath is not admin-host', cl.accessPath,
+        "set 'cluster.accessPath' to ClusterAccessPath.ADMIN_HOST, or drop 'cluster.adminHost'");
+      if (cl.adminHost.instanceType !== undefined) {
+        c.check(typeof cl.adminHost.instanceType === 'string' && /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(cl.adminHost.instanceType), 'cluster.adminHost.instanceType',
+          "must be an EC2 instance type '<family>.<size>'", cl.adminHost.instanceType, "use e.g. 't3.small'");
+      }
+    }
+    if (cl.loadBalancerController === false) {
+      c.check((spec.mesh?.ingressHosts ?? []).length === 0, 'cluster.loadBalancerController', "is false but the mesh's ingress gateway needs the controller for its NLB",
+        cl.loadBalancerController, "drop 'cluster.loadBalancerController' (the controller comes with the gateway), or drop 'mesh.ingressHosts'");
+    }
 
   private systemPool(spec: PlatformSpec): void {
     const s = spec.systemPool;

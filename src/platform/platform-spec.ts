@@ -132,6 +132,61 @@ export interface ClusterSpec {
 }
 
 /**
+  /**
+   * How operators (and the Argo CD bootstrap) reach the Kubernetes API. The endpoint is private unless
+   * `publicAccessCidrs` is set, so a private cluster needs a way into the VPC: say which.
+   *
+   * @default - `PUBLIC_ENDPOINT` when `publicAccessCidrs` is set; otherwise none is declared and synthesis
+   * warns that the private endpoint is reachable only from inside the VPC
+   */
+  readonly accessPath?: ClusterAccessPath;
+  /**
+   * The Session Manager admin host (with `accessPath: ClusterAccessPath.ADMIN_HOST`).
+   *
+   * @default - t3.small, no EKS access entry for the host's role
+   */
+  readonly adminHost?: AdminHostSpec;
+  /**
+   * Create the AWS Load Balancer Controller's Pod Identity role (`kube-system/aws-load-balancer-controller`).
+   *
+   * @default - true when the mesh has an ingress gateway (`mesh.ingressHosts`), whose NLB the controller makes
+   */
+  readonly loadBalancerController?: boolean;
+}
+
+/**
+ * How operators reach a cluster's Kubernetes API (EKS User Guide, "Cluster API server endpoint": a
+ * private endpoint is reachable from the VPC and networks connected to it).
+ */
+export enum ClusterAccessPath {
+  /**
+   * A Session Manager admin host in a private subnet (no inbound rules, no SSH keys), with the VPC
+   * endpoints Session Manager needs; operators run `aws ssm start-session` and `kubectl` from it.
+   */
+  ADMIN_HOST = 'admin-host',
+  /** The public endpoint, reachable only from `publicAccessCidrs` (plus the private endpoint). */
+  PUBLIC_ENDPOINT = 'public-endpoint',
+  /** A network you connect to the VPC yourself (VPN, Direct Connect, Transit Gateway, peering); nothing is created. */
+  PRIVATE_NETWORK = 'private-network',
+}
+
+/**
+ * The Session Manager admin host (`ClusterAccessPath.ADMIN_HOST`).
+ */
+export interface AdminHostSpec {
+  /**
+   * EC2 instance type.
+   *
+   * @default 't3.small'
+   */
+  readonly instanceType?: string;
+  /**
+   * Give the host's IAM role cluster-admin access (an EKS access entry). Without it, operators use
+   * their own admin role (`adminPrincipalArns`) from the host.
+   *
+   * @default false
+   */
+  readonly clusterAdmin?: boolean;
  * The system (non-GPU) managed node group.
  */
 export interface SystemPoolSpec {

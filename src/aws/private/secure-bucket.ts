@@ -18,13 +18,26 @@ export interface SecureBucketOptions {
   /** SSE-KMS with this key; undefined means SSE-S3 (required for S3 server access log targets). */
   readonly kmsKeyArn?: string;
   readonly preventDestroy: boolean;
-  /** Log access to this bucket (name) under `<bucketName>/`. */
+  /**
+   * Log access to this bucket, created in this stack: the logging configuration references the target
+   * bucket resource (so Terraform creates it first: PutBucketLogging fails with
+   * InvalidTargetBucketForLogging while the target does not exist) and waits for its bucket policy (the
+   * grant to logging.s3.amazonaws.com that S3 User Guide "Enabling Amazon S3 server access logging" requires).
+   */
+  readonly accessLogBucket?: SecureBucket;
+  /** Log access to this existing bucket (by name, not managed here); ignored when `accessLogBucket` is set. */
   readonly accessLogBucketName?: string;
   /** Days after which noncurrent object versions expire. */
   readonly noncurrentVersionExpirationDays: number;
   /** Days after which current objects expire (audit and log buckets). */
   readonly expirationDays?: number;
-  /** Object Lock default retention in days; no Object Lock when undefined. */
+  /**
+   * Object Lock default retention in days; no Object Lock when undefined. Set through
+   * aws_s3_bucket_object_lock_configuration with `object_lock_enabled = "Enabled"` after versioning,
+   * which enables Object Lock on new and existing buckets alike (S3 User Guide, "Enable Object Lock on an
+   * existing S3 bucket"; hashicorp/aws docs for the resource), so turning it on later never replaces the
+   * bucket (`object_lock_enabled` on aws_s3_bucket forces a new bucket).
+   */
   readonly objectLockRetentionDays?: number;
   /** Object Lock mode: `COMPLIANCE` (nobody can shorten it) or `GOVERNANCE`. */
   readonly objectLockMode?: string;
@@ -52,13 +65,12 @@ export class SecureBucket extends Construct {
 
     this.bucket = stable(new S3Bucket(this, 'Resource', {
       bucket: name,
-      objectLockEnabled: options.objectLockRetentionDays !== undefined ? true : undefined,
       tags: options.tags,
       lifecycle: options.preventDestroy ? { preventDestroy: true } : undefined,
     }), 'aws_s3_bucket');
     const bucket = this.bucket.id;
 
-    stable(new S3BucketVersioningA(this, 'Versioning', {
+    const versioning = stable(new S3BucketVersioningA(this, 'Versioning', {
       bucket,
       versioningConfiguration: { status: 'Enabled' },
     }), 'aws_s3_bucket_versioning');
@@ -92,11 +104,13 @@ export class SecureBucket extends Construct {
       ]),
     }), 'aws_s3_bucket_policy');
 
-    if (options.accessLogBucketName) {
+    const target = options.accessLogBucket;
+    if (target || options.accessLogBucketName) {
       stable(new S3BucketLoggingA(this, 'Logging', {
         bucket,
-        targetBucket: options.accessLogBucketName,
+        targetBucket: target ? target.bucket.id : options.accessLogBucketName!,
         targetPrefix: `${name}/`,
+        dependsOn: target ? [target.policy] : undefined,
       }), 'aws_s3_bucket_logging');
     }
 
@@ -117,7 +131,9 @@ export class SecureBucket extends Construct {
     if (options.objectLockRetentionDays !== undefined) {
       stable(new S3BucketObjectLockConfigurationA(this, 'ObjectLock', {
         bucket,
+        objectLockEnabled: 'Enabled',
         rule: { defaultRetention: { mode: options.objectLockMode ?? 'COMPLIANCE', days: options.objectLockRetentionDays } },
+        dependsOn: [versioning],
       }), 'aws_s3_bucket_object_lock_configuration');
     }
   }
