@@ -79,12 +79,13 @@ export class AwsPlatformStack extends TerraformStack {
       availabilityZones: clusterSpec.availabilityZones,
     const publicCidrs = clusterSpec.publicAccessCidrs ?? [];
     const accessPath = clusterSpec.accessPath ?? (publicCidrs.length > 0 ? ClusterAccessPath.PUBLIC_ENDPOINT : undefined);
+      // the admin host's SSM Agent reaches Systems Manager through these, not through NAT
+      interfaceEndpoints: accessPath === ClusterAccessPath.ADMIN_HOST
+        ? [...VpcEndpointService.defaults(), ...VpcEndpointService.sessionManager()] : undefined,
     });
     const access: ClusterAccess[] = [
       ...(clusterSpec.adminPrincipalArns ?? []).map((arn, i) => ({ name: `admin-${i + 1}`, principalArn: arn, level: AccessLevel.CLUSTER_ADMIN })),
       ...(clusterSpec.viewerPrincipalArns ?? []).map((arn, i) => ({ name: `viewer-${i + 1}`, principalArn: arn, level: AccessLevel.VIEWER })),
-      // the admin host's SSM Agent reaches Systems Manager through these, not through NAT
-      interfaceEndpoints: accessPath === ClusterAccessPath.ADMIN_HOST ? [...VpcEndpointService.defaults(), ...VpcEndpointService.sessionManager()] : undefined,
     ];
     this.cluster = new EksCluster(this, 'Cluster', {
       clusterName: names.clusterName,
