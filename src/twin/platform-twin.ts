@@ -3,8 +3,9 @@ import { addonObjectsOf } from './private/addon-pods';
 import { checkAdmission } from './private/admission';
 import { checkBootstrap, recordLayoutDirectory } from './private/bootstrap';
 import { checkCapacity } from './private/capacity';
+import { TwinPoolWithEfa } from './private/efa';
 import { checkFlows } from './private/flows';
-import { CheckOutcome, ObjectIndex, ResolvedTwinOptions, TwinCheckName, TwinContext, TwinPool, TwinPod } from './private/model';
+import { CheckOutcome, ObjectIndex, ResolvedTwinOptions, TwinCheckName, TwinContext, TwinPod } from './private/model';
 import { workloadPodsOf } from './private/pods';
 import { checkReferences } from './private/references';
 import { ValidationError } from '../core/errors';
@@ -47,6 +48,21 @@ export interface TwinNodePool {
    * @default 0
    */
   readonly gpusPerNode?: number;
+  /**
+   * Elastic Fabric Adapter interfaces attached to every node. The nodes advertise them as
+   * `vpc.amazonaws.com/efa` only where the output's AWS EFA device plugin runs (it tolerates the pool's
+   * taints and selects its instance types).
+   *
+   * @default 0
+   */
+  readonly efaInterfacesPerNode?: number;
+  /**
+   * The instance types the pool launches: every node carries `node.kubernetes.io/instance-type` with one of
+   * them (add-ons such as the EFA device plugin select nodes by it).
+   *
+   * @default - unknown: selectors on the instance type do not match the pool
+   */
+  readonly instanceTypes?: string[];
   /** The fewest nodes. */
   readonly minNodes: number;
   /** The most nodes. */
@@ -224,10 +240,10 @@ function guarded<T>(name: string, notes: string[], fn: () => T): T | undefined {
 }
 
 function resolveOptions(options: PlatformTwinOptions): ResolvedTwinOptions {
-  const pools: TwinPool[] = (options.nodePools ?? []).map((p, i) => {
+  const pools: TwinPoolWithEfa[] = (options.nodePools ?? []).map((p, i): TwinPoolWithEfa => {
     const at = `nodePools[${i}]`;
     if (!p || typeof p.name !== 'string' || p.name === '') throw new ValidationError(`${at}.name`, 'must be a non-empty string', p?.name, 'name the pool');
-    const counts = [['minNodes', p.minNodes], ['maxNodes', p.maxNodes], ['initialNodes', p.initialNodes ?? p.minNodes], ['gpusPerNode', p.gpusPerNode ?? 0]] as const;
+    const counts = [['minNodes', p.minNodes], ['maxNodes', p.maxNodes], ['initialNodes', p.initialNodes ?? p.minNodes], ['gpusPerNode', p.gpusPerNode ?? 0], ['efaInterfacesPerNode', p.efaInterfacesPerNode ?? 0]] as const;
     for (const [k, v] of counts) {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ValidationError(`${at}.${k}`, 'must be a whole number of at least 0', v, `set ${k} of pool ${p.name}`);
     }
@@ -235,6 +251,9 @@ function resolveOptions(options: PlatformTwinOptions): ResolvedTwinOptions {
     const scaling = p.scaling ?? NodePoolScaling.NONE;
     if (!Object.values(NodePoolScaling).includes(scaling)) {
       throw new ValidationError(`${at}.scaling`, 'is not a NodePoolScaling', scaling, `use one of: ${Object.values(NodePoolScaling).join(', ')}`);
+    }
+    if (p.instanceTypes !== undefined && (!Array.isArray(p.instanceTypes) || p.instanceTypes.some((t) => typeof t !== 'string' || t === ''))) {
+      throw new ValidationError(`${at}.instanceTypes`, 'must be a list of instance type names', p.instanceTypes, `list the instance types of pool ${p.name}, e.g. ['p5.48xlarge']`);
     }
     return {
       name: p.name,
@@ -246,6 +265,8 @@ function resolveOptions(options: PlatformTwinOptions): ResolvedTwinOptions {
       initialNodes: p.initialNodes ?? p.minNodes,
       scaling,
       source: p.source ?? p.name,
+      efaInterfacesPerNode: p.efaInterfacesPerNode ?? 0,
+      ...(p.instanceTypes ? { instanceTypes: [...p.instanceTypes] } : {}),
     };
   });
   return {

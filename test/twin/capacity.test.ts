@@ -3,7 +3,9 @@ import { GpuInstanceType, GpuPool } from '../../src/core';
 import { PlatformLabels } from '../../src/core/labels';
 import { KarpenterGpuClass } from '../../src/k8s/gpu/karpenter-gpu-class';
 import { ModelAutoscaling } from '../../src/k8s/serving/model-autoscaling';
+import { PlatformTwin } from '../../src/twin/platform-twin';
 import { checkCapacity } from '../../src/twin/private/capacity';
+import { TwinPoolWithEfa } from '../../src/twin/private/efa';
 import { ObjectIndex, ResolvedTwinOptions, TwinContext, TwinPod, TwinPool } from '../../src/twin/private/model';
 import { model, tenant } from '../k8s/fixtures';
 
@@ -170,10 +172,10 @@ describe('capacity: pools and placement', () => {
   });
 
   test('extended resources no pool declares are not modelled; the GPUs still are', () => {
-    const d = deployment('efa', { min: 2, max: 2, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } });
-    d.pod.pod.spec.containers[0].resources.limits['vpc.amazonaws.com/efa'] = '1';
+    const d = deployment('fpga', { min: 2, max: 2, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } });
+    d.pod.pod.spec.containers[0].resources.limits['example.com/fpga'] = '1';
     const out = run([d], [mng('l40s', 4, 1)]);
-    expect(out.notModelled).toEqual(['Deployment search/efa: vpc.amazonaws.com/efa (1 per pod) is not modelled: no node pool declares it']);
+    expect(out.notModelled).toEqual(['Deployment search/fpga: example.com/fpga (1 per pod) is not modelled: no node pool declares it']);
     expect(out.findings.map((f) => f.problem)).toEqual([expect.stringContaining('leaves 1 of its 2 minimum replicas pending')]);
   });
 
@@ -376,5 +378,173 @@ describe('capacity: the library output', () => {
     const { objects, pod } = fromChart(chart, 2, 2);
     const out = checkCapacity(context(objects, [pod], [mng('l40s', 4, 2)]));
     expect(out.findings).toEqual([]);
+  });
+});
+
+describe('capacity: EFA (issue 13, point 4)', () => {
+  const EFA = 'vpc.amazonaws.com/efa';
+  const GPU_TOLERATION = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
+
+  /** The p5.48xlarge managed node group of an EFA pool: 8 GPUs and 32 EFA interfaces per node. */
+  function p5Pool(initialNodes = 2, more: Partial<TwinPoolWithEfa> = {}): TwinPoolWithEfa {
+    return { ...mng('h100', 8, initialNodes), efaInterfacesPerNode: 32, instanceTypes: ['p5.48xlarge'], ...more };
+  }
+
+  /** A PyTorchJob of `pods` pods, each requesting `gpus` GPUs and `efa` EFA interfaces (requests = limits). */
+  function job(pods: number, gpus = 8, efa = 32, pool = 'h100'): { object: any; pod: TwinPod } {
+    const spec = podSpec(pool, gpus);
+    for (const k of ['requests', 'limits']) Object.assign(spec.containers[0].resources[k], { [EFA]: String(efa), 'hugepages-2Mi': '5120Mi' });
+    spec.containers[0].name = 'pytorch';
+    const template = { metadata: { labels: { 'llm-platform.io/name': 'pretrain' } }, spec };
+    const object = {
+      apiVersion: 'kubeflow.org/v1',
+      kind: 'PyTorchJob',
+      metadata: { name: 'pretrain', namespace: 'search' },
+      spec: { pytorchReplicaSpecs: { Master: { replicas: 1, template }, Worker: { replicas: pods - 1, template } } },
+    };
+    const pod: TwinPod = {
+      owner: ObjectIndex.id(object),
+      ownerObject: object,
+      origin: 'operator',
+      namespace: 'search',
+      namePrefix: 'pretrain-worker-',
+      pod: { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'search', labels: template.metadata.labels }, spec },
+      templatePath: 'spec.pytorchReplicaSpecs.Worker.template',
+      minReplicas: pods,
+      maxReplicas: pods,
+      mutations: [],
+    };
+    return { object, pod };
+  }
+
+  /** The Argo CD Application of the EFA device plugin add-on (eks-charts aws-efa-k8s-device-plugin). */
+  function pluginApp(values: any = { tolerations: [GPU_TOLERATION] }, version = 'v0.5.30'): any {
+    return {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'aws-efa-k8s-device-plugin', namespace: 'argocd' },
+      spec: {
+        project: 'platform',
+        destination: { server: 'https://kubernetes.default.svc', namespace: 'kube-system' },
+        source: { repoURL: 'https://aws.github.io/eks-charts', chart: 'aws-efa-k8s-device-plugin', targetRevision: version, helm: { valuesObject: values } },
+      },
+    };
+  }
+
+  function check(items: { object: any; pod: TwinPod }[], pools: TwinPool[], extra: any[] = [], pods: TwinPod[] = []) {
+    return checkCapacity(context([...items.map((i) => i.object), ...extra], [...items.map((i) => i.pod), ...pods], pools));
+  }
+
+  const efaFindings = (out: any) => out.findings.filter((f: any) => f.field.endsWith(`requests.${EFA}`));
+
+  test('broken variant: pods request EFA but no EFA device plugin runs, so no node advertises vpc.amazonaws.com/efa', () => {
+    const out = check([job(2)], [p5Pool()]);
+    expect(efaFindings(out)).toEqual([{
+      check: 'capacity',
+      object: 'PyTorchJob search/pretrain',
+      field: `spec.pytorchReplicaSpecs.Worker.template.spec.containers[pytorch].resources.requests.${EFA}`,
+      problem: `asks 32 ${EFA} per pod but no node of pool h100 advertises any (no EFA device plugin runs in the output, so nodes advertise no ${EFA}): the pod never schedules`,
+      value: 32,
+      fix: "install the AWS EFA device plugin add-on (chart aws-efa-k8s-device-plugin) tolerating the pool's taints (nvidia.com/gpu=true:NoSchedule)",
+    }]);
+    expect(out.notModelled.join('\n')).not.toContain(EFA);
+    expect(out.passed).toBe(out.checked - 1);
+  });
+
+  test('broken variant: the device plugin add-on without a toleration of the GPU taint never runs on GPU nodes (chart default tolerations: [])', () => {
+    const out = check([job(2)], [p5Pool()], [pluginApp({})]);
+    const [f] = efaFindings(out);
+    expect(f.problem).toContain('the EFA device plugin (Application argocd/aws-efa-k8s-device-plugin) does not tolerate taint nvidia.com/gpu=true:NoSchedule');
+    expect(f.fix).toBe('add a toleration of nvidia.com/gpu=true:NoSchedule to the EFA device plugin (Helm value tolerations)');
+  });
+
+  test('fixed: the plugin tolerates the taint and selects p5.48xlarge; EFA counted at min and max in the summary', () => {
+    const out = check([job(2)], [p5Pool()], [pluginApp()]);
+    expect(out.findings).toEqual([]);
+    expect(out.summary).toEqual([
+      'h100: 16 GPUs needed at min (1 job), 16 at max, 16 available at start, 16 reachable (managed node group acme-llm-prod-h100, 2 nodes, no autoscaler)',
+      `h100: 64 ${EFA} needed at min, 64 at max, 64 available at start, 64 reachable (32 per node)`,
+    ]);
+    expect(out.notModelled.join('\n')).not.toContain('aws-efa-k8s-device-plugin');
+  });
+
+  test('EFA binds before GPUs: 3 pods of 4 GPUs and 32 interfaces need 3 nodes, 2 nodes hold 16 GPUs but only 2 such pods', () => {
+    const out = check([job(3, 4)], [p5Pool()], [pluginApp()]);
+    const [f] = out.findings;
+    expect(f).toMatchObject({ object: 'PyTorchJob search/pretrain', field: 'spec.pytorchReplicaSpecs.Worker.template', value: 3 });
+    expect(f.problem).toBe(`leaves 1 of its 3 minimum replicas pending: pool h100 reaches 64 ${EFA} (managed node group acme-llm-prod-h100, 2 nodes, no autoscaler) `
+      + 'but its workloads need 96 at their minimum replicas (search/pretrain 96)');
+    expect(out.summary[1]).toBe(`h100: 96 ${EFA} needed at min, 96 at max, 64 available at start, 64 reachable (32 per node)`);
+  });
+
+  test('more interfaces per pod than a node has', () => {
+    const out = check([job(2, 8, 33)], [p5Pool()], [pluginApp()]);
+    expect(out.findings[0].problem).toBe(`asks 33 ${EFA} per pod but the largest node of pool h100 has 32: the pod never schedules`);
+  });
+
+  test('a pool without EFA interfaces (efa not set on the pool) is named with the fix', () => {
+    const out = check([job(2)], [p5Pool(2, { efaInterfacesPerNode: 0 })], [pluginApp()]);
+    const [f] = efaFindings(out);
+    expect(f.problem).toContain('(its nodes have no EFA interfaces attached)');
+    expect(f.fix).toBe('give managed node group acme-llm-prod-h100 EFA interfaces (GpuPoolSpec.efa on an instance type with EFA, e.g. p5.48xlarge), or drop the EFA request');
+    // No summary line for EFA when nobody asks and nothing advertises it.
+    expect(check([], [p5Pool(2, { efaInterfacesPerNode: 0 })], [pluginApp()]).summary.filter((l) => l.includes(EFA))).toEqual([]);
+  });
+
+  test('the plugin\'s node affinity selects by instance type: a pool of unknown or unsupported types gets no EFA', () => {
+    const unknown = check([job(2)], [p5Pool(2, { instanceTypes: undefined })], [pluginApp()]);
+    expect(efaFindings(unknown)[0].problem).toContain("does not select the pool's nodes (instance types (unknown)");
+    expect(efaFindings(unknown)[0].fix).toContain('TwinNodePool.instanceTypes');
+    const narrowed = check([job(2)], [p5Pool()], [pluginApp({ tolerations: [GPU_TOLERATION], supportedInstanceLabels: { keys: ['node.kubernetes.io/instance-type'], values: ['p4d.24xlarge'] } })]);
+    expect(efaFindings(narrowed)[0].problem).toContain("does not select the pool's nodes (instance types p5.48xlarge");
+  });
+
+  test('a device plugin DaemonSet pod in the output (an add-on render or a plain DaemonSet) counts like the Application', () => {
+    const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'aws-efa-k8s-device-plugin', namespace: 'kube-system' } };
+    const pluginPod = (tolerations: any[]): TwinPod => ({
+      owner: ObjectIndex.id(ds),
+      ownerObject: ds,
+      origin: 'controller',
+      namespace: 'kube-system',
+      namePrefix: 'aws-efa-k8s-device-plugin-',
+      pod: { spec: { tolerations, containers: [{ name: 'aws-efa-k8s-device-plugin', image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/aws-efa-k8s-device-plugin:v0.5.20' }] } },
+      templatePath: 'spec.template',
+      minReplicas: -1,
+      maxReplicas: -1,
+      mutations: [],
+    });
+    expect(check([job(2)], [p5Pool()], [ds], [pluginPod([GPU_TOLERATION])]).findings).toEqual([]);
+    expect(efaFindings(check([job(2)], [p5Pool()], [ds], [pluginPod([])]))[0].problem).toContain('(DaemonSet kube-system/aws-efa-k8s-device-plugin) does not tolerate taint');
+  });
+
+  test('another chart version is read with the vendored defaults and said so', () => {
+    const out = check([job(2)], [p5Pool()], [pluginApp({ tolerations: [GPU_TOLERATION] }, 'v0.5.31')]);
+    expect(out.findings).toEqual([]);
+    expect(out.notModelled).toContain('Application argocd/aws-efa-k8s-device-plugin: aws-efa-k8s-device-plugin v0.5.31 read with the defaults of chart v0.5.30 (tolerations, nodeSelector, supported instance types)');
+  });
+
+  test('Karpenter NodePools: EFA instance types advertise their interfaces where the plugin runs; types without EFA do not', () => {
+    const chart = Testing.chart();
+    new KarpenterGpuClass(chart, 'H100', { poolName: 'h100', instanceTypes: [GpuInstanceType.P5_48XLARGE], nodeRole: 'r', discoveryTag: 't', maxNodes: 2 });
+    const out = check([job(2)], [], [...Testing.synth(chart), pluginApp()]);
+    expect(out.findings).toEqual([]);
+    expect(out.summary).toContain(`h100: 64 ${EFA} needed at min, 64 at max, 0 available at start, 64 reachable (32 per node)`);
+    const small = Testing.chart();
+    new KarpenterGpuClass(small, 'L40s', { poolName: 'l40s', instanceTypes: [GpuInstanceType.G6E_2XLARGE], nodeRole: 'r', discoveryTag: 't', maxNodes: 2 });
+    const none = check([job(2, 1, 1, 'l40s')], [], [...Testing.synth(small), pluginApp()]);
+    expect(efaFindings(none)[0].problem).toContain('(its instance types g6e.2xlarge include types without EFA)');
+    expect(efaFindings(none)[0].fix).toContain('limit the node.kubernetes.io/instance-type requirement of Karpenter NodePool l40s to EFA instance types');
+  });
+
+  test('PlatformTwin.check: TwinNodePool.efaInterfacesPerNode and instanceTypes reach the capacity check; bad values are refused', () => {
+    const { object } = job(2);
+    const pool = { name: 'h100', labels: { [POOL_LABEL]: 'h100' }, taints: ['nvidia.com/gpu=true:NoSchedule'], gpusPerNode: 8, minNodes: 2, maxNodes: 2 };
+    const withEfa = PlatformTwin.check([object, pluginApp()], { nodePools: [{ ...pool, efaInterfacesPerNode: 32, instanceTypes: ['p5.48xlarge'] }] });
+    const capacity = withEfa.checks.find((c) => c.name === 'capacity')!;
+    expect(capacity.summary).toContain(`h100: 64 ${EFA} needed at min, 64 at max, 64 available at start, 64 reachable (32 per node)`);
+    const without = PlatformTwin.check([object, pluginApp()], { nodePools: [pool] });
+    expect(without.problems.find((p) => p.check === 'capacity')!.problem).toContain('its nodes have no EFA interfaces attached');
+    expect(() => PlatformTwin.check([], { nodePools: [{ ...pool, efaInterfacesPerNode: -1 }] })).toThrow(/'nodePools\[0\]\.efaInterfacesPerNode' must be a whole number of at least 0, got -1/);
+    expect(() => PlatformTwin.check([], { nodePools: [{ ...pool, instanceTypes: [''] }] })).toThrow(/'nodePools\[0\]\.instanceTypes' must be a list of instance type names/);
   });
 });

@@ -26,7 +26,11 @@
  *   block expired nodes from draining indefinitely; budgets of `nodes: "0"` for the `Drifted` reason (or all
  *   reasons) without a schedule stop drift replacement for good (aws/karpenter-provider-aws v1.14.1
  *   website/content/en/docs/concepts/disruption.md).
+ * - EFA: nodes advertise `vpc.amazonaws.com/efa` (their attached interfaces) only where the output's EFA device
+ *   plugin runs (./efa.ts); a pod that requests EFA no pool can give is reported with the reason (no interfaces,
+ *   no device plugin, the plugin does not run on the pool's nodes), and EFA is counted at min and max like GPUs.
  */
+import { EFA_RESOURCE, EfaDevicePlugin, efaDevicePluginsOf, INSTANCE_TYPE_LABEL, TwinPoolWithEfa } from './efa';
 import { CheckOutcome, ObjectIndex, selectorMatches, TwinContext, TwinFinding, TwinPod, TwinPool } from './model';
 import { GpuInstanceType } from '../../core/gpu-instance-type';
 
@@ -48,6 +52,8 @@ interface Pool extends TwinPool {
   readonly nodePool?: any;
   /** How the pool grows, for the summary (`managed node group, no autoscaler`). */
   readonly growth: string;
+  /** EFA interfaces attached to each node, and, when its nodes advertise none, why and what to do. */
+  readonly efa: { readonly interfaces: number; readonly missing?: { readonly why: string; readonly fix: string } };
 }
 
 interface Workload {
@@ -74,6 +80,7 @@ export function checkCapacity(ctx: TwinContext): CheckOutcome {
   const notModelled: string[] = [];
   const summary: string[] = [];
   const pools = resolvePools(ctx, notModelled);
+  applyEfa(pools, efaDevicePluginsOf(ctx, notModelled));
   const faulty = new Set<string>();
   /** Record a finding; `who` is the workload or NodePool it counts against (default: its object). */
   const add = (f: Omit<TwinFinding, 'check'>, who?: string) => {
@@ -84,7 +91,8 @@ export function checkCapacity(ctx: TwinContext): CheckOutcome {
   // The workloads that request extended resources, and the pools each can land on.
   const workloads: Workload[] = [];
   let plainPods = 0;
-  const declared = new Set([GPU, ...pools.flatMap((pool) => Object.keys(pool.resourcesPerNode))]);
+  // EFA is always modelled: a pool that advertises none gives 0 (its reason is in the finding).
+  const declared = new Set([GPU, EFA_RESOURCE, ...pools.flatMap((pool) => Object.keys(pool.resourcesPerNode))]);
   for (const p of ctx.pods) {
     const requests = extendedRequests(p.pod?.spec);
     if (Object.keys(requests).length === 0) {
@@ -131,6 +139,17 @@ export function checkCapacity(ctx: TwinContext): CheckOutcome {
     if (fits.length > 0) return true;
     const [r, n] = Object.entries(w.requests).find(([res, need]) => w.pools.every((pool) => (pool.resourcesPerNode[res] ?? 0) < need))!;
     const best = Math.max(...w.pools.map((pool) => pool.resourcesPerNode[r] ?? 0));
+    const noEfa = r === EFA_RESOURCE && best === 0 ? w.pools.find((pool) => pool.efa.missing)?.efa.missing : undefined;
+    if (noEfa) {
+      add({
+        object: w.owner,
+        field: `${containersPath(w.pod)}.resources.requests.${r}`,
+        problem: `asks ${n} ${r} per pod but no node of pool ${poolNames(w.pools)} advertises any (${noEfa.why}): the pod never schedules`,
+        value: n,
+        fix: noEfa.fix,
+      });
+      return false;
+    }
     add({
       object: w.owner,
       field: `${containersPath(w.pod)}.resources.requests.${r}`,
@@ -231,6 +250,15 @@ export function checkCapacity(ctx: TwinContext): CheckOutcome {
     const who = [models ? `${models} model${models === 1 ? '' : 's'}` : '', jobs ? `${jobs} job${jobs === 1 ? '' : 's'}` : ''].filter(Boolean).join(', ') || 'nothing';
     summary.push(`${name}: ${needMin} GPUs needed at min (${who}), ${needMax} at max, ${initial} available at start, `
       + `${Number.isFinite(reach) ? reach : 'unbounded'} reachable (${group.map((p) => p.growth).join(' + ')})`);
+    const efaUsers = users.filter((w) => (w.requests[EFA_RESOURCE] ?? 0) > 0);
+    const efaPerNode = (p: Pool) => p.resourcesPerNode[EFA_RESOURCE] ?? 0;
+    if (efaUsers.length > 0 || group.some((p) => efaPerNode(p) > 0)) {
+      const efaOf = (w: Workload, n: number) => (w.requests[EFA_RESOURCE] ?? 0) * n;
+      const efaReach = group.reduce((s, p) => s + efaPerNode(p) * p.reachableNodes, 0);
+      summary.push(`${name}: ${users.reduce((s, w) => s + efaOf(w, w.minReplicas), 0)} ${EFA_RESOURCE} needed at min, `
+        + `${users.reduce((s, w) => s + efaOf(w, w.maxReplicas), 0)} at max, ${group.reduce((s, p) => s + efaPerNode(p) * p.initialNodes, 0)} available at start, `
+        + `${Number.isFinite(efaReach) ? efaReach : 'unbounded'} reachable (${group.map((p) => (efaPerNode(p) > 0 ? `${efaPerNode(p)} per node` : `none: ${p.efa.missing?.why}`)).join(' + ')})`);
+    }
     const pendingAtStart = users.reduce((s, w) => s + (start.unplaced.get(w) ?? 0), 0);
     if (pendingAtStart > 0 && users.every((w) => !atMin.unplaced.get(w))) {
       summary.push(`${name}: ${pendingAtStart} replica(s) wait for the autoscaler at start (${group.filter((p) => p.scaling !== 'none').map((p) => p.source).join(', ')})`);
@@ -257,11 +285,17 @@ function resolvePools(ctx: TwinContext, notModelled: string[]): Pool[] {
     if (p.scaling === 'karpenter' && karpenterNames.has(p.name)) continue;
     const labelValues: Record<string, string[] | undefined> = {};
     for (const [k, v] of Object.entries(p.labels)) labelValues[k] = [v];
+    const facts = p as TwinPoolWithEfa;
+    // The kubelet labels every node with its instance type (add-ons such as the EFA device plugin select by it).
+    if (facts.instanceTypes && facts.instanceTypes.length > 0 && !(INSTANCE_TYPE_LABEL in labelValues)) {
+      labelValues[INSTANCE_TYPE_LABEL] = [...facts.instanceTypes];
+    }
     const reachable = p.scaling === 'none' ? p.initialNodes : p.maxNodes;
     const growth = p.scaling === 'none'
       ? `${p.source}, ${p.initialNodes} node${p.initialNodes === 1 ? '' : 's'}, no autoscaler`
       : `${p.source}, ${p.initialNodes} to ${p.maxNodes} nodes by ${p.scaling}`;
-    out.push({ ...p, labelValues, reachableNodes: reachable, growth });
+    const efa = { interfaces: facts.efaInterfacesPerNode ?? 0 };
+    out.push({ ...p, resourcesPerNode: { ...p.resourcesPerNode }, labelValues, reachableNodes: reachable, growth, efa });
   }
   for (const np of nodePools) {
     const pool = karpenterPool(np, ctx.index, notModelled);
@@ -337,7 +371,62 @@ function karpenterPool(np: any, index: ObjectIndex, notModelled: string[]): Pool
     drainBoundSeconds: tgp !== undefined ? goDurationSeconds(tgp) : undefined,
     nodePool: np,
     growth: `Karpenter NodePool ${np.metadata?.name}, 0 to ${Number.isFinite(reachable) ? `${reachable} nodes (${bounds.join(', ')})` : 'unlimited nodes (no limits)'}`,
+    // Karpenter attaches every interface as EFA to instances it launches for pods requesting EFA (EKS device-management-efa).
+    efa: { interfaces: Math.min(...its.map((t) => t.maxEfaInterfaces)) },
   };
+}
+
+/**
+ * Give each pool's nodes `vpc.amazonaws.com/efa` where they have interfaces and an EFA device plugin pod runs on
+ * them; record why not otherwise.
+ */
+function applyEfa(pools: Pool[], plugins: EfaDevicePlugin[]): void {
+  for (const pool of pools) {
+    const efa = pool.efa as { interfaces: number; missing?: { why: string; fix: string } };
+    if (efa.interfaces === 0) {
+      efa.missing = pool.nodePool
+        ? {
+          why: `its instance types ${labelList(pool, INSTANCE_TYPE_LABEL)} include types without EFA`,
+          fix: `limit the node.kubernetes.io/instance-type requirement of ${pool.source} to EFA instance types (e.g. p5.48xlarge)`,
+        }
+        : {
+          why: 'its nodes have no EFA interfaces attached',
+          fix: `give ${pool.source} EFA interfaces (GpuPoolSpec.efa on an instance type with EFA, e.g. p5.48xlarge), or drop the EFA request`,
+        };
+      continue;
+    }
+    if (plugins.length === 0) {
+      efa.missing = {
+        why: 'no EFA device plugin runs in the output, so nodes advertise no vpc.amazonaws.com/efa',
+        fix: `install the AWS EFA device plugin add-on (chart aws-efa-k8s-device-plugin) tolerating the pool's taints${pool.taints.length ? ` (${pool.taints.map(taintText).join(', ')})` : ''}`,
+      };
+      continue;
+    }
+    if (plugins.some((pl) => selects(pl.spec, pool))) {
+      (pool.resourcesPerNode as Record<string, number>)[EFA_RESOURCE] = efa.interfaces;
+      continue;
+    }
+    const spec = plugins[0].spec;
+    const untolerated = pool.taints.filter((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !(spec.tolerations ?? []).some((x: any) => tolerates(x, t)));
+    efa.missing = untolerated.length > 0
+      ? {
+        why: `the EFA device plugin (${plugins.map((pl) => pl.source).join(', ')}) does not tolerate taint ${untolerated.map(taintText).join(', ')}, so it does not run on the pool's nodes`,
+        fix: `add a toleration of ${untolerated.map(taintText).join(', ')} to the EFA device plugin (Helm value tolerations)`,
+      }
+      : {
+        why: `the EFA device plugin (${plugins.map((pl) => pl.source).join(', ')}) does not select the pool's nodes (instance types ${labelList(pool, INSTANCE_TYPE_LABEL)}, labels ${JSON.stringify(pool.labels)})`,
+        fix: "let the device plugin select the pool's nodes (Helm values supportedInstanceLabels and nodeSelector), and give the twin the pool's instance types (TwinNodePool.instanceTypes)",
+      };
+  }
+}
+
+function labelList(pool: Pool, key: string): string {
+  const v = pool.labelValues[key];
+  return key in pool.labelValues ? (v === undefined ? '(any)' : v.join(', ')) : '(unknown)';
+}
+
+function taintText(t: { key: string; value?: string; effect: string }): string {
+  return `${t.key}${t.value !== undefined ? `=${t.value}` : ''}:${t.effect}`;
 }
 
 /** Whether a pod (spec) may run on the pool: nodeSelector, required node affinity, tolerations. */
@@ -511,10 +600,14 @@ function shortfall(w: Workload, all: Workload[], pools: Pool[], at: 'min' | 'max
   const names = new Set(w.pools.map((p) => p.name));
   const group = pools.filter((p) => names.has(p.name));
   const users = all.filter((x) => x.pools.some((p) => names.has(p.name)));
-  const need = users.reduce((s, x) => s + (x.requests[GPU] ?? 0) * (at === 'min' ? x.minReplicas : x.maxReplicas), 0);
-  const reach = group.reduce((s, p) => s + (p.resourcesPerNode[GPU] ?? 0) * p.reachableNodes, 0);
-  const parts = users.map((x) => `${x.owner.split(' ').pop()} ${(x.requests[GPU] ?? 0) * (at === 'min' ? x.minReplicas : x.maxReplicas)}`).join(', ');
-  return `pool ${poolNames(w.pools)} reaches ${Number.isFinite(reach) ? reach : 'unlimited'} ${GPU} (${group.map((p) => p.growth).join(' + ')}) `
+  const needOf = (r: string) => users.reduce((s, x) => s + (x.requests[r] ?? 0) * (at === 'min' ? x.minReplicas : x.maxReplicas), 0);
+  const reachOf = (r: string) => group.reduce((s, p) => s + (p.resourcesPerNode[r] ?? 0) * p.reachableNodes, 0);
+  // The resource that runs out (GPUs unless only another one, e.g. EFA interfaces, does).
+  const r = GPU in w.requests && needOf(GPU) > reachOf(GPU) ? GPU : Object.keys(w.requests).find((x) => needOf(x) > reachOf(x)) ?? GPU;
+  const need = needOf(r);
+  const reach = reachOf(r);
+  const parts = users.map((x) => `${x.owner.split(' ').pop()} ${(x.requests[r] ?? 0) * (at === 'min' ? x.minReplicas : x.maxReplicas)}`).join(', ');
+  return `pool ${poolNames(w.pools)} reaches ${Number.isFinite(reach) ? reach : 'unlimited'} ${r} (${group.map((p) => p.growth).join(' + ')}) `
     + `but its workloads need ${need} at their ${at === 'min' ? 'minimum' : 'maximum'} replicas (${parts})`;
 }
 

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { GpuInstanceType, GpuPool, IGpuPool } from '../../../src/core';
-import { usesGpuDirectRdma } from '../../../src/k8s/training/private/efa';
 import { FineTuningJob, FineTuningJobProps } from '../../../src/k8s/training/fine-tuning-job';
+import { usesGpuDirectRdma } from '../../../src/k8s/training/private/efa';
 import { PlatformTwin } from '../../../src/twin/platform-twin';
 import { findObject, synthChart } from '../../util';
 import { DIGEST, expectValidationError, hfSource, l40sPool, tenant } from '../fixtures';
@@ -72,7 +72,7 @@ describe('FineTuningJob on EFA (issue 13, point 4)', () => {
     // Only the training operator's own init container (built-in template, no securityContext; the platform's add-on patches it) is denied.
     expect(admission.length).toBeGreaterThan(0);
     for (const p of admission) expect(p.problem).toContain('container "init-pytorch"');
-    expect(admission.filter((p) => p.problem.includes('"pytorch"') || p.field.includes('Master'))).toEqual([]);
+    expect(admission.filter((p) => p.problem.includes('"pytorch"') || (p.field ?? '').includes('Master'))).toEqual([]);
   });
 
   test('EFA instance types without GPUDirect RDMA get FI_PROVIDER only; fewer interfaces than the node has are allowed', () => {
