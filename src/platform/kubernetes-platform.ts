@@ -214,6 +214,9 @@ export class KubernetesPlatform extends Construct {
           discoveryTag: names.discoveryTag,
           maxNodes: p.maxNodes,
           capacityTypes: [p.capacityType === GpuCapacityType.SPOT ? KarpenterCapacityType.SPOT : KarpenterCapacityType.ON_DEMAND],
+          // FIPS clusters get the Bottlerocket NVIDIA FIPS AMI on Karpenter nodes too, as on their managed node groups.
+          fips: spec.cluster?.fips ?? false,
+          kubernetesVersion: spec.cluster?.version,
         });
       pools.set(p.name, pool);
     }

@@ -24,7 +24,8 @@ function normalize(statement: any): any {
   const list = (x: any) => [...(Array.isArray(x) ? x : [x])].sort();
   const condition = statement.Condition === undefined ? undefined : Object.fromEntries(Object.entries<any>(statement.Condition).map(([op, keys]) =>
     [op, Object.fromEntries(Object.entries<any>(keys).map(([k, v]) => [k, Array.isArray(v) ? [...v].sort() : String(v)]))]));
-  return { Sid: statement.Sid, Effect: statement.Effect, Action: list(statement.Action), Resource: list(statement.Resource), ...(condition ? { Condition: condition } : {}) };
+  const base = { Sid: statement.Sid, Effect: statement.Effect, Action: list(statement.Action), Resource: list(statement.Resource) };
+  return condition ? { ...base, Condition: condition } : base;
 }
 
 /** The controller's managed policies by name suffix, parsed. */
@@ -81,13 +82,21 @@ describe('Karpenter', () => {
 
   test('the controller policy grants exactly what upstream\'s Karpenter 1.14.1 policy grants, Sid by Sid, scoped to this cluster', () => {
     const values = {
-      'AWS::Partition': PARTITION, 'AWS::Region': 'us-east-1', 'AWS::AccountId': ACCOUNT_ID, 'ClusterName': 'acme-prod',
-      'KarpenterNodeRole.Arn': '${aws_iam_role.acme_prod_karpenter_node.arn}', 'KarpenterInterruptionQueue.Arn': '${aws_sqs_queue.acme_prod_karpenter_interruption.arn}',
+      'AWS::Partition': PARTITION,
+      'AWS::Region': 'us-east-1',
+      'AWS::AccountId': ACCOUNT_ID,
+      'ClusterName': 'acme-prod',
+      'KarpenterNodeRole.Arn': '${aws_iam_role.acme_prod_karpenter_node.arn}',
+      'KarpenterInterruptionQueue.Arn': '${aws_sqs_queue.acme_prod_karpenter_interruption.arn}',
     };
     const ours = controllerPolicies(config);
     const suffixes: { [upstreamId: string]: string } = {
-      NodeLifecyclePolicy: 'node-lifecycle', IAMIntegrationPolicy: 'iam-integration', EKSIntegrationPolicy: 'eks-integration',
-      InterruptionPolicy: 'interruption', ZonalShiftPolicy: 'zonal-shift', ResourceDiscoveryPolicy: 'resource-discovery',
+      NodeLifecyclePolicy: 'node-lifecycle',
+      IAMIntegrationPolicy: 'iam-integration',
+      EKSIntegrationPolicy: 'eks-integration',
+      InterruptionPolicy: 'interruption',
+      ZonalShiftPolicy: 'zonal-shift',
+      ResourceDiscoveryPolicy: 'resource-discovery',
     };
     expect(UPSTREAM.policies.map((p: any) => p.logicalId).sort()).toEqual(Object.keys(suffixes).sort());
     let compared = 0;
@@ -112,8 +121,10 @@ describe('Karpenter', () => {
     // RunInstances call never sends for an existing template: no node could launch
     const template = lifecycle.find((s: any) => s.Sid === 'AllowScopedEC2LaunchTemplateAccessActions');
     expect(template).toEqual({
-      Sid: 'AllowScopedEC2LaunchTemplateAccessActions', Effect: 'Allow',
-      Resource: [`arn:${PARTITION}:ec2:us-east-1:*:launch-template/*`], Action: ['ec2:RunInstances', 'ec2:CreateFleet'],
+      Sid: 'AllowScopedEC2LaunchTemplateAccessActions',
+      Effect: 'Allow',
+      Resource: [`arn:${PARTITION}:ec2:us-east-1:*:launch-template/*`],
+      Action: ['ec2:RunInstances', 'ec2:CreateFleet'],
       Condition: { StringEquals: { 'aws:ResourceTag/kubernetes.io/cluster/acme-prod': 'owned' }, StringLike: { 'aws:ResourceTag/karpenter.sh/nodepool': '*' } },
     });
     expect(lifecycle.find((s: any) => s.Sid === 'AllowScopedEC2InstanceAccessActions').Resource).toContain(`arn:${PARTITION}:ec2:us-east-1:*:placement-group/*`);
@@ -201,11 +212,16 @@ describe('Karpenter options', () => {
     expect(policy.name).toBe('acme-prod-karpenter-node-volume-key');
     expect(JSON.parse(policy.policy).Statement).toEqual([
       {
-        Sid: 'AllowNodeVolumeKeyGrants', Effect: 'Allow', Resource: ['${aws_kms_key.NodeKey.arn}'], Action: ['kms:CreateGrant'],
+        Sid: 'AllowNodeVolumeKeyGrants',
+        Effect: 'Allow',
+        Resource: ['${aws_kms_key.NodeKey.arn}'],
+        Action: ['kms:CreateGrant'],
         Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
       },
       {
-        Sid: 'AllowNodeVolumeKeyUse', Effect: 'Allow', Resource: ['${aws_kms_key.NodeKey.arn}'],
+        Sid: 'AllowNodeVolumeKeyUse',
+        Effect: 'Allow',
+        Resource: ['${aws_kms_key.NodeKey.arn}'],
         Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
         Condition: { StringEquals: { 'kms:ViaService': 'ec2.us-east-1.${data.aws_partition.current.dns_suffix}', 'kms:CallerAccount': ACCOUNT_ID } },
       },

@@ -114,7 +114,8 @@ describe('KarpenterGpuClass', () => {
     expect(np.template.metadata.labels['example.com/team']).toBe('ml');
     expect(g.taints).toEqual([{ key: 'example.com/gpu', effect: 'NoExecute' }]);
     const nc = findObject(o, 'EC2NodeClass', 't4g').spec;
-    expect(nc.blockDeviceMappings[0].ebs).toMatchObject({ volumeSize: '200Gi', kmsKeyID: 'alias/ebs' });
+    // Bottlerocket: the size goes to the data volume (/dev/xvdb), the OS volume stays 4Gi; both use the key
+    expect(nc.blockDeviceMappings.map((b: any) => [b.deviceName, b.ebs.volumeSize, b.ebs.kmsKeyID])).toEqual([['/dev/xvda', '4Gi', 'alias/ebs'], ['/dev/xvdb', '200Gi', 'alias/ebs']]);
     expect(nc.tags).toEqual({ 'team': 'ml', 'llm-platform.io/gpu-pool': 't4g' });
   });
 

@@ -3,16 +3,19 @@ import { Construct } from 'constructs';
 import { ValidationError } from '../../core/errors';
 import { GpuInstanceType } from '../../core/gpu-instance-type';
 import { GpuPool, IGpuPool, NodeTaint } from '../../core/gpu-pool';
+import { KubernetesVersion } from '../../core/kubernetes-version';
 import { PlatformLabels } from '../../core/labels';
 import { Names } from '../../core/names';
 import {
-  Ec2NodeClass, Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType, Ec2NodeClassSpecMetadataOptionsHttpEndpoint,
+  Ec2NodeClass, Ec2NodeClassSpecAmiFamily, Ec2NodeClassSpecAmiSelectorTerms, Ec2NodeClassSpecBlockDeviceMappings,
+  Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType, Ec2NodeClassSpecMetadataOptionsHttpEndpoint,
   Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6, Ec2NodeClassSpecMetadataOptionsHttpTokens,
 } from '../../imports/karpenter-ec2nodeclass-karpenter.k8s.aws';
 import {
   NodePool, NodePoolSpecDisruptionBudgetsReasons, NodePoolSpecDisruptionConsolidationPolicy, NodePoolSpecLimits,
   NodePoolSpecTemplateSpecRequirementsOperator, NodePoolSpecTemplateSpecTaintsEffect,
 } from '../../imports/karpenter-nodepool-karpenter.sh';
+import { bottlerocketNvidiaFipsAmi, DEFAULT_FIPS_BOTTLEROCKET_VERSION } from '../private/karpenter-fips-ami';
 import { sizeQuantity, standardLabels, validateInt } from '../private/pod';
 
 /**
@@ -89,19 +92,49 @@ export interface KarpenterGpuClassProps {
   /**
    * The AMI alias, pinned (`al2023@<version>` or `bottlerocket@<version>`; Karpenter picks the NVIDIA
    * variant for GPU instance types). Karpenter recommends pinning in production; to roll out a patched
-   * AMI, bump the version: the nodes drift and are replaced within `disruptionBudgets`.
+   * AMI, bump the version: the nodes drift and are replaced within `disruptionBudgets`. Not with `fips`
+   * (Karpenter's aliases have no FIPS variants).
    *
-   * @default 'al2023@v20251110'
+   * @default 'al2023@v20251110' (without `fips`)
    */
   readonly amiAlias?: string;
   /**
-   * Size of the encrypted gp3 root volume (images of LLM servers are large and weights land on it).
+   * FIPS 140-3 nodes: the Bottlerocket `aws-k8s-<version>-nvidia-fips` AMI, the variant EKS managed node
+   * groups of a FIPS cluster get (`NodeAmiType.BOTTLEROCKET_*_NVIDIA_FIPS`). Karpenter 1.14 aliases cannot
+   * select it, so the EC2NodeClass names its public SSM parameter
+   * (`/aws/service/bottlerocket/aws-k8s-<kubernetesVersion>-nvidia-fips/<x86_64|arm64>/<fipsAmiVersion>/image_id`,
+   * one term per architecture) with `amiFamily: Bottlerocket` (Karpenter writes the Bottlerocket TOML
+   * user data) and Bottlerocket's two volumes. A Kubernetes version or architecture without such a variant
+   * is a ValidationError.
+   *
+   * @default false
+   */
+  readonly fips?: boolean;
+  /**
+   * The cluster's Kubernetes version (part of the Bottlerocket FIPS variant name; used with `fips` only).
+   *
+   * @default KubernetesVersion.DEFAULT
+   */
+  readonly kubernetesVersion?: KubernetesVersion;
+  /**
+   * The Bottlerocket release of the FIPS AMI, pinned (`<major>.<minor>.<patch>`; used with `fips` only). To
+   * roll out a patched AMI, bump it: the nodes drift and are replaced within `disruptionBudgets`. Release
+   * lines with a vendored variant list only (1.51.x to 1.57.x, schemas/upstream/karpenter/).
+   *
+   * @default '1.57.0' - the current Bottlerocket release this library was checked against
+   */
+  readonly fipsAmiVersion?: string;
+  /**
+   * Size of the encrypted gp3 volume the kubelet, images and weights use (images of LLM servers are large
+   * and weights land on it): the root volume on AL2023, the data volume (`/dev/xvdb`) on Bottlerocket.
    *
    * @default Size.gibibytes(300)
    */
   readonly volumeSize?: Size;
   /**
-   * KMS key (ARN or id) for the root volume.
+   * The customer managed KMS key for the node volumes (`blockDeviceMappings[].ebs.kmsKeyID`): key id, key
+   * ARN, alias name (`alias/...`) or alias ARN. The Karpenter controller must be allowed to use it (the AWS
+   * layer's `Karpenter` `nodeVolumeKmsKeyArn`), else nodes terminate right after launch.
    *
    * @default - the account's default EBS key
    */
@@ -176,13 +209,15 @@ const DEFAULT_BUDGETS: KarpenterDisruptionBudget[] = [
 const BUDGET_NODES = /^((100|[0-9]{1,2})%|[0-9]+)$/;
 const BUDGET_SCHEDULE = /^(@(annually|yearly|monthly|weekly|daily|midnight|hourly))|((.+)\s(.+)\s(.+)\s(.+)\s(.+))$/;
 const AMI_ALIAS = /^(al2023|al2|bottlerocket|windows2019|windows2022|windows2025)@(v[0-9.]+|[0-9.]+)$/;
+/** What EC2NodeClass `kmsKeyID` accepts (CRD: key ID, key alias, key ARN or alias ARN). */
+const KMS_KEY = /^((mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/(mrk-)?[0-9a-f-]+|alias\/[A-Za-z0-9/_-]+))$/;
 
 /**
  * A Karpenter GPU class: NodePool + EC2NodeClass for one GPU model. Implements `IGpuPool`, so the
  * labels and taints its nodes get are exactly what a `ModelServer` on it selects and tolerates.
  *
  * Secure defaults: IMDSv2 only with hop limit 1 (pods cannot reach instance credentials), encrypted
- * gp3 root volume, on-demand capacity, WhenEmpty consolidation, drift one node at a time (a bumped
+ * gp3 volumes (a customer managed key with `kmsKeyId`), FIPS AMIs with `fips`, on-demand capacity, WhenEmpty consolidation, drift one node at a time (a bumped
  * `amiAlias` rolls out; model pods move as their PodDisruptionBudgets allow), nodes expire after 30 days
  * and a drain ends after `terminationGracePeriod` (1 hour), whatever blocks it.
  */
@@ -216,9 +251,21 @@ export class KarpenterGpuClass extends Construct implements IGpuPool {
     if (!props.discoveryTag) {
       throw new ValidationError('discoveryTag', 'must be the karpenter.sh/discovery tag value', props.discoveryTag, 'pass the cluster name the subnets and security group are tagged with', this);
     }
+    const fips = props.fips ?? false;
+    if (fips && props.amiAlias !== undefined) {
+      throw new ValidationError('amiAlias', 'cannot be set with fips (Karpenter aliases select no FIPS AMI)', props.amiAlias,
+        "remove 'amiAlias' (fips selects the Bottlerocket NVIDIA FIPS AMI; pin its release with 'fipsAmiVersion')", this);
+    }
+    if (!fips && props.fipsAmiVersion !== undefined) {
+      throw new ValidationError('fipsAmiVersion', 'is only used with fips', props.fipsAmiVersion, "set 'fips: true' or remove 'fipsAmiVersion'", this);
+    }
     const amiAlias = props.amiAlias ?? DEFAULT_AMI_ALIAS;
-    if (!AMI_ALIAS.test(amiAlias) || amiAlias.endsWith('@latest')) {
+    if (!fips && (!AMI_ALIAS.test(amiAlias) || amiAlias.endsWith('@latest'))) {
       throw new ValidationError('amiAlias', "must be a pinned AMI alias '<family>@<version>'", amiAlias, `use e.g. '${DEFAULT_AMI_ALIAS}' (never '@latest': nodes would change under running models)`, this);
+    }
+    if (props.kmsKeyId !== undefined && !KMS_KEY.test(props.kmsKeyId)) {
+      throw new ValidationError('kmsKeyId', 'must be a KMS key id, key ARN, alias name or alias ARN', props.kmsKeyId,
+        "use e.g. 'alias/acme-prod-nodes' or 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'", this);
     }
     const capacityTypes = [...new Set(props.capacityTypes ?? [CapacityType.ON_DEMAND])].sort();
     if (capacityTypes.length === 0) throw new ValidationError('capacityTypes', 'must list at least one capacity type', [], 'use [CapacityType.ON_DEMAND]', this);
@@ -229,11 +276,41 @@ export class KarpenterGpuClass extends Construct implements IGpuPool {
     const labels = standardLabels({ [PlatformLabels.GPU_POOL]: this.poolName, [PlatformLabels.COMPONENT]: 'gpu-nodes' });
     const In = NodePoolSpecTemplateSpecRequirementsOperator.IN;
 
+    // FIPS: the Bottlerocket NVIDIA FIPS AMI by its public SSM parameter (one term per architecture; the terms are ORed).
+    const amiSelectorTerms: Ec2NodeClassSpecAmiSelectorTerms[] = fips
+      ? architectures.map((arch) => ({
+        ssmParameter: bottlerocketNvidiaFipsAmi({
+          kubernetesVersion: props.kubernetesVersion ?? KubernetesVersion.DEFAULT,
+          architecture: arch,
+          version: props.fipsAmiVersion ?? DEFAULT_FIPS_BOTTLEROCKET_VERSION,
+          instanceTypes: this.instanceTypes.filter((t) => (t.architecture as string) === arch).map((t) => t.name),
+        }, this),
+      }))
+      : [{ alias: amiAlias }];
+    const bottlerocket = fips || amiAlias.startsWith('bottlerocket@');
+    const ebs = (size: Size) => ({
+      volumeSize: sizeQuantity(size),
+      volumeType: Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType.GP3,
+      encrypted: true,
+      deleteOnTermination: true,
+      ...(props.kmsKeyId ? { kmsKeyId: props.kmsKeyId } : {}),
+    });
+    // Bottlerocket: a small OS volume and a data volume the kubelet, images and weights use (Karpenter's own
+    // Bottlerocket defaults, concepts/nodeclasses "Bottlerocket" block device mappings, with the data volume
+    // sized for LLM images); AL2023: one root volume.
+    const blockDeviceMappings: Ec2NodeClassSpecBlockDeviceMappings[] = bottlerocket
+      ? [
+        { deviceName: '/dev/xvda', ebs: ebs(Size.gibibytes(4)) },
+        { deviceName: '/dev/xvdb', rootVolume: true, ebs: ebs(volumeSize) },
+      ]
+      : [{ deviceName: '/dev/xvda', rootVolume: true, ebs: ebs(volumeSize) }];
+
     new Ec2NodeClass(this, 'NodeClass', {
       metadata: { name: this.poolName, labels },
       spec: {
         role: props.nodeRole,
-        amiSelectorTerms: [{ alias: amiAlias }],
+        ...(fips ? { amiFamily: Ec2NodeClassSpecAmiFamily.BOTTLEROCKET } : {}),
+        amiSelectorTerms,
         subnetSelectorTerms: [{ tags: { 'karpenter.sh/discovery': props.discoveryTag } }],
         securityGroupSelectorTerms: [{ tags: { 'karpenter.sh/discovery': props.discoveryTag } }],
         metadataOptions: {
@@ -242,17 +319,7 @@ export class KarpenterGpuClass extends Construct implements IGpuPool {
           httpPutResponseHopLimit: 1,
           httpTokens: Ec2NodeClassSpecMetadataOptionsHttpTokens.REQUIRED,
         },
-        blockDeviceMappings: [{
-          deviceName: '/dev/xvda',
-          rootVolume: true,
-          ebs: {
-            volumeSize: sizeQuantity(volumeSize),
-            volumeType: Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType.GP3,
-            encrypted: true,
-            deleteOnTermination: true,
-            ...(props.kmsKeyId ? { kmsKeyId: props.kmsKeyId } : {}),
-          },
-        }],
+        blockDeviceMappings,
         tags: { ...(props.tags ?? {}), [PlatformLabels.GPU_POOL]: this.poolName },
       },
     });
@@ -333,3 +400,4 @@ function goDuration(d: Duration): string {
   if (s % 60 === 0) return `${s / 60}m`;
   return `${s}s`;
 }
+
