@@ -284,6 +284,8 @@ export class KubernetesPlatform extends Construct {
         adapterOutputUri: names.s3Uri(names.adapterPrefix(j.name)),
         workers: j.workers,
         gpusPerWorker: j.gpusPerWorker,
+        // Multi-node jobs on an EFA pool use every interface of the node (the AWS side attaches maxEfaInterfaces).
+        efaDevices: (j.workers ?? 1) > 1 && spec.gpuPools.find((p) => p.name === j.gpuPool)?.efa ? efaInterfacesOf(pools.get(j.gpuPool)!) : undefined,
       });
       this.specPaths.set(`${job.namespace}/${job.jobName}`, `fineTuningJobs[${i}]`);
     });
@@ -583,6 +585,9 @@ export class KubernetesPlatform extends Construct {
         labels: { ...pool.nodeLabels },
         taints: pool.taints.map((t) => `${t.key}${t.value !== undefined ? `=${t.value}` : ''}:${t.effect}`),
         gpusPerNode: pool.gpusPerNode,
+        // EFA pools have every interface attached (the device plugin add-on advertises them); the twin checks it runs there.
+        efaInterfacesPerNode: p.efa ? efaInterfacesOf(pool) : 0,
+        instanceTypes: pool.instanceTypes.map((t) => t.name),
         minNodes,
         maxNodes: Math.max(minNodes, p.maxNodes),
         initialNodes: p.desiredNodes ?? minNodes,
@@ -803,4 +808,9 @@ export class KubernetesPlatform extends Construct {
       this.writing = false;
     }
   }
+}
+
+/** EFA interfaces every node of the pool has when all are attached: the smallest `maxEfaInterfaces` of its instance types. */
+function efaInterfacesOf(pool: IGpuPool): number {
+  return Math.min(...pool.instanceTypes.map((t) => t.maxEfaInterfaces));
 }

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App } from 'cdk8s';
+import { GpuInstanceType } from '../../src/core';
 import { GitOpsContract } from '../../src/gitops';
-import { KubernetesPlatform, PlatformDiagram } from '../../src/platform';
+import { GpuProvisioning, KubernetesPlatform, ModelWeights, PlatformDiagram } from '../../src/platform';
 import { expectValidManifests, findObject, findObjects, tempDir } from '../util';
-import { smallSpec, validationErrorOf } from './fixtures';
+import { DIGEST, REGISTRY, smallSpec, validationErrorOf } from './fixtures';
 
 describe('KubernetesPlatform (small spec)', () => {
   const platform = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
@@ -150,5 +151,49 @@ describe('KubernetesPlatform runs the platform twin', () => {
     const quotas = objects.filter((o) => o.kind === 'ResourceQuota' && o.metadata.name === 'platform-quota');
     expect(quotas.map((q) => q.metadata.namespace).sort()).toEqual(['nvidia-gpu', 'observability']);
     for (const q of quotas) expect(q.spec.hard).toEqual({ 'requests.nvidia.com/gpu': '0', 'services.loadbalancers': '0', 'services.nodeports': '0' });
+  });
+});
+
+describe('KubernetesPlatform: EFA for multi-node fine-tuning (issue 13, point 4)', () => {
+  function efaSpec(efa: boolean | undefined, workers = 2) {
+    return smallSpec({
+      gpuPools: [{
+        name: 'h100', instanceTypes: [GpuInstanceType.P5_48XLARGE], minNodes: 2, maxNodes: 2, efa, provisioning: GpuProvisioning.MANAGED_NODE_GROUP,
+      }],
+      tenants: [{ name: 'search', gpuQuota: 16 }],
+      models: [],
+      fineTuningJobs: [{
+        name: 'pretrain',
+        tenant: 'search',
+        image: `${REGISTRY}/acme-llm/trainer${DIGEST}`,
+        command: ['torchrun', 'train.py'],
+        baseModel: ModelWeights.fromModelStore('models/llama3-70b/', '2024-06-01'),
+        gpuPool: 'h100',
+        datasetPrefix: 'datasets/support/2024-06/',
+        workers,
+        gpusPerWorker: 8,
+      }],
+    });
+  }
+  const limitsOf = (objects: any[]) => Object.values<any>(findObject(objects, 'PyTorchJob', 'pretrain').spec.pytorchReplicaSpecs)
+    .map((r) => r.template.spec.containers[0].resources.limits);
+
+  test('broken variant: without efa on the pool the job requests no EFA (NCCL over TCP between the p5 nodes)', () => {
+    const objects = new KubernetesPlatform(new App(), 'acme', { spec: efaSpec(undefined) }).manifests().map((m) => m.resource);
+    for (const l of limitsOf(objects)) expect(l).not.toHaveProperty(['vpc.amazonaws.com/efa']);
+  });
+
+  test('an EFA pool: both pods request all 32 interfaces; the twin sees them advertised by the device plugin add-on', () => {
+    const platform = new KubernetesPlatform(new App(), 'acme', { spec: efaSpec(true) });
+    const objects = platform.manifests().map((m) => m.resource);
+    for (const l of limitsOf(objects)) expect(l).toMatchObject({ 'vpc.amazonaws.com/efa': '32', 'hugepages-2Mi': '5120Mi', 'nvidia.com/gpu': '8' });
+    const capacity = platform.twin().checks.find((c) => c.name === 'capacity')!;
+    expect(capacity.summary).toContain('h100: 64 vpc.amazonaws.com/efa needed at min, 64 at max, 64 available at start, 64 reachable (32 per node)');
+    expect(platform.twin().problems.filter((p) => p.check === 'capacity')).toEqual([]);
+  });
+
+  test('a single-worker job on an EFA pool requests no EFA', () => {
+    const objects = new KubernetesPlatform(new App(), 'acme', { spec: efaSpec(true, 1) }).manifests().map((m) => m.resource);
+    for (const l of limitsOf(objects)) expect(l).not.toHaveProperty(['vpc.amazonaws.com/efa']);
   });
 });
