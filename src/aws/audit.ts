@@ -1,6 +1,6 @@
 import { Cloudtrail, CloudtrailAdvancedEventSelector } from '@cdktf/provider-aws/lib/cloudtrail';
 import { Construct } from 'constructs';
-import type { IModelStore } from './model-store';
+import { IModelStore, ObjectLockMode } from './model-store';
 import { ProblemCollector } from '../core/errors';
 import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
@@ -29,11 +29,28 @@ export interface AuditProps {
    */
   readonly retentionDays?: number;
   /**
-   * Object Lock (COMPLIANCE) retention in days for log files and digests.
+   * S3 Object Lock default retention in days for log files and digests (write once, read many on top of
+   * the deny-delete bucket policy). Can be turned on for an existing audit bucket (the bucket is not
+   * replaced); once on, Object Lock cannot be turned off again.
    *
    * @default - no Object Lock (the digest chain still proves integrity)
    */
   readonly objectLockRetentionDays?: number;
+  /**
+   * The Object Lock mode, when `objectLockRetentionDays` is set: `COMPLIANCE` (nobody, not even the root
+   * user, can delete or shorten the lock) or `GOVERNANCE` (principals with
+   * `s3:BypassGovernanceRetention` can).
+   *
+   * @default ObjectLockMode.COMPLIANCE
+   */
+  readonly objectLockMode?: ObjectLockMode;
+  /**
+   * IAM roles or users that administer the trail's KMS key besides the account root (key
+   * administration only: they cannot decrypt log files).
+   *
+   * @default - the account root only (through IAM policies)
+   */
+  readonly keyAdminPrincipalArns?: string[];
   /**
    * Also log S3 data events (who read or wrote which object) for these model stores.
    *
@@ -41,7 +58,7 @@ export interface AuditProps {
    */
   readonly dataEventStores?: IModelStore[];
   /**
-   * `prevent_destroy` on the buckets and key.
+   * `prevent_destroy` on the trail, the buckets and the key.
    *
    * @default true
    */
@@ -58,7 +75,10 @@ export interface AuditProps {
  * The account's audit trail: a multi-region CloudTrail trail with global service events and log
  * file validation (the digest chain is the tamper-evident audit log), SSE-KMS with a dedicated key,
  * delivered to a locked-down bucket (TLS-only, public access blocked, writable only by this trail,
- * object deletion denied to everyone, access-logged, versioned, optional Object Lock).
+ * object deletion denied to everyone, access-logged, versioned, optional Object Lock in compliance or
+ * governance mode). The key is administered by the account root (and `keyAdminPrincipalArns`) and used
+ * only by CloudTrail (encrypt, for this trail) and by principals of the account to decrypt CloudTrail log
+ * files. The trail, the buckets and the key carry `prevent_destroy`.
  */
 export class Audit extends Construct {
   /** The trail name. */
@@ -87,6 +107,12 @@ export class Audit extends Construct {
       problems.check(Number.isInteger(lock) && lock >= 1 && lock <= this.retentionDays,
         'objectLockRetentionDays', `must be a whole number from 1 to retentionDays (${this.retentionDays})`, props.objectLockRetentionDays, 'lock log files for at most as long as they are kept');
     }
+    if (props.objectLockMode !== undefined) {
+      problems.check(Object.values(ObjectLockMode).includes(props.objectLockMode), 'objectLockMode', 'must be COMPLIANCE or GOVERNANCE', props.objectLockMode,
+        'use ObjectLockMode.COMPLIANCE or ObjectLockMode.GOVERNANCE');
+      problems.check(props.objectLockRetentionDays !== undefined, 'objectLockMode', 'has no effect without objectLockRetentionDays', props.objectLockMode,
+        'set objectLockRetentionDays (e.g. 365) to turn Object Lock on, or drop objectLockMode');
+    }
     problems.throwIfAny();
     const region = AwsEnvironment.region(this, props.region);
     const env = AwsEnvironment.of(this);
@@ -98,6 +124,8 @@ export class Audit extends Construct {
       description: `CloudTrail ${this.trailName} log files`,
       preventDestroy,
       tags: props.tags,
+      adminPrincipalArns: props.keyAdminPrincipalArns,
+      adminPrincipalArnsProp: 'keyAdminPrincipalArns',
       serviceStatements: [
         {
           Sid: 'AllowCloudTrailEncrypt',
@@ -118,23 +146,37 @@ export class Audit extends Construct {
           Resource: '*',
           Condition: { StringEquals: { 'aws:SourceArn': trailArn } },
         },
+        {
+          // Reading log files: principals of this account that IAM allows to decrypt, only for CloudTrail
+          // log files of this account (CloudTrail User Guide, "Configure AWS KMS key policies for
+          // CloudTrail" > "Enable CloudTrail log file decrypt permissions"; the account root instead of '*').
+          Sid: 'AllowCloudTrailLogDecryption',
+          Effect: 'Allow',
+          Principal: { AWS: env.accountRootArn },
+          Action: ['kms:Decrypt', 'kms:ReEncryptFrom'],
+          Resource: '*',
+          Condition: {
+            StringEquals: { 'kms:CallerAccount': env.accountId },
+            StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${env.partition}:cloudtrail:*:${env.accountId}:trail/*` },
+          },
+        },
       ],
     });
     this.kmsKeyArn = key.arn;
 
     this.accessLogBucketName = AwsNames.join([this.bucketName, 'access-logs'], 63);
-    accessLogBucket(this, 'AccessLogs', this.accessLogBucketName, 'bucketName', env.accountId, preventDestroy, this.retentionDays, props.tags);
+    const accessLogs = accessLogBucket(this, 'AccessLogs', this.accessLogBucketName, 'bucketName', env.accountId, preventDestroy, this.retentionDays, props.tags);
 
     const bucket = new SecureBucket(this, 'Bucket', {
       bucketName: this.bucketName,
       prop: 'bucketName',
       kmsKeyArn: key.arn,
       preventDestroy,
-      accessLogBucketName: this.accessLogBucketName,
+      accessLogBucket: accessLogs,
       noncurrentVersionExpirationDays: 30,
       expirationDays: this.retentionDays,
       objectLockRetentionDays: props.objectLockRetentionDays,
-      objectLockMode: 'COMPLIANCE',
+      objectLockMode: props.objectLockMode ?? ObjectLockMode.COMPLIANCE,
       tags: props.tags,
       policyStatements: (arn): Statement[] => [
         {
@@ -189,6 +231,7 @@ export class Audit extends Construct {
       advancedEventSelector: selectors,
       tags: props.tags,
       dependsOn: [bucket.policy],
+      lifecycle: preventDestroy ? { preventDestroy: true } : undefined,
     }), 'aws_cloudtrail', [this.trailName], 'trailName');
     this.trailArn = trail.arn;
   }

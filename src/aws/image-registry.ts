@@ -14,8 +14,11 @@ import { ManagedKey } from './private/kms';
 export interface IImageRegistry {
   /** Repository names. */
   readonly repositoryNames: string[];
-  /** Allow `role` to pull from every repository. */
-  grantPull(role: IAwsRole): void;
+  /**
+   * Allow `role` to pull from `repositories` (their ARNs only; plus `ecr:GetAuthorizationToken`, which
+   * has no resource-level permissions). Without `repositories`, every repository of the registry.
+   */
+  grantPull(role: IAwsRole, repositories?: string[]): void;
 }
 
 /**
@@ -62,6 +65,13 @@ export interface ImageRegistryProps {
    */
   readonly maxImageCount?: number;
   /**
+   * IAM roles or users that administer the repositories' KMS key besides the account root (key
+   * administration only).
+   *
+   * @default - the account root only (through IAM policies)
+   */
+  readonly keyAdminPrincipalArns?: string[];
+  /**
    * `prevent_destroy` on repositories and the KMS key.
    *
    * @default true
@@ -78,7 +88,11 @@ export interface ImageRegistryProps {
 /**
  * ECR repositories for serving images: immutable tags (a tag always means the same digest), scan on
  * push (Inspector enhanced scanning when enabled), KMS encryption with a dedicated key, a lifecycle
- * policy for untagged and old images, `prevent_destroy`.
+ * policy for untagged and old images, `prevent_destroy`. The key is administered by the account root
+ * (and `keyAdminPrincipalArns`) and usable only through ECR by principals of this account, including the
+ * grant ECR creates for each repository (the policy of the AWS managed key aws/ecr: "Allow access
+ * through Amazon ECR for all principals in the account that are authorized to use Amazon ECR").
+ * `grantPull(role, repositories)` scopes pulls to the named repositories' ARNs.
  */
 export class ImageRegistry extends Construct implements IImageRegistry {
   public readonly repositoryNames: string[];
@@ -93,7 +107,7 @@ export class ImageRegistry extends Construct implements IImageRegistry {
   /** Whether enhanced scanning is on. */
   public readonly enhancedScanning: boolean;
 
-  private readonly repositoryArns: string[];
+  private readonly repositoryArns: { [name: string]: string };
 
   constructor(scope: Construct, id: string, props: ImageRegistryProps) {
     super(scope, id);
@@ -125,6 +139,11 @@ export class ImageRegistry extends Construct implements IImageRegistry {
       description: `ECR repositories ${this.repositoryNames.join(', ')}`.slice(0, 8192),
       preventDestroy,
       tags: props.tags,
+      region: this.region,
+      adminPrincipalArns: props.keyAdminPrincipalArns,
+      adminPrincipalArnsProp: 'keyAdminPrincipalArns',
+      viaServices: ['ecr'],
+      grantsForAwsResources: true,
     });
     this.kmsKeyArn = key.arn;
 
@@ -146,7 +165,7 @@ export class ImageRegistry extends Construct implements IImageRegistry {
     });
 
     this.repositoryUrls = {};
-    this.repositoryArns = [];
+    this.repositoryArns = {};
     for (const repoName of this.repositoryNames) {
       const repo = AwsNames.stable(new EcrRepository(this, `Repository-${repoName}`, {
         name: repoName,
@@ -160,7 +179,7 @@ export class ImageRegistry extends Construct implements IImageRegistry {
       AwsNames.stable(new EcrLifecyclePolicy(this, `Lifecycle-${repoName}`, { repository: repo.name, policy: lifecycle }),
         'aws_ecr_lifecycle_policy', [repoName], 'repositories');
       this.repositoryUrls[repoName] = `${this.registryUrl}/${repoName}`;
-      this.repositoryArns.push(repo.arn);
+      this.repositoryArns[repoName] = repo.arn;
     }
 
     if (this.enhancedScanning) {
@@ -183,9 +202,21 @@ export class ImageRegistry extends Construct implements IImageRegistry {
     return url;
   }
 
-  public grantPull(role: IAwsRole): void {
+  public grantPull(role: IAwsRole, repositories?: string[]): void {
+    const names = repositories === undefined ? this.repositoryNames : [...new Set(repositories)].sort();
+    if (names.length === 0) {
+      throw new ValidationError('repositories', 'must name at least one repository to pull from', repositories,
+        `name the repositories the workload's images are in, e.g. ['${this.repositoryNames[0]}']`, this);
+    }
+    const unknown = names.filter((n) => this.repositoryArns[n] === undefined);
+    if (unknown.length > 0) {
+      throw new ValidationError('repositories', 'names repositories that are not in this registry', unknown,
+        `use some of ${this.repositoryNames.join(', ')}, or add the repository to the registry`, this);
+    }
+    // ECR private registry auth: GetAuthorizationToken takes no resource (ECR User Guide, "Private
+    // repository policies" / "Amazon ECR identity-based policy examples"); image reads are per repository.
     role.addToPolicy({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] });
-    role.addToPolicy({ actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], resources: [...this.repositoryArns] });
+    role.addToPolicy({ actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], resources: names.map((n) => this.repositoryArns[n]) });
     role.addToPolicy({ actions: ['kms:Decrypt'], resources: [this.kmsKeyArn], conditions: { StringEquals: { 'kms:ViaService': `ecr.${this.region}.amazonaws.com` } } });
   }
 }

@@ -86,6 +86,13 @@ export interface ModelStoreProps {
    */
   readonly accessLogRetentionDays?: number;
   /**
+   * IAM roles or users that administer the bucket's KMS key besides the account root (key
+   * administration only: they cannot decrypt weights).
+   *
+   * @default - the account root only (through IAM policies)
+   */
+  readonly keyAdminPrincipalArns?: string[];
+  /**
    * `prevent_destroy` on the buckets and the KMS key.
    *
    * @default true
@@ -103,7 +110,9 @@ export interface ModelStoreProps {
  * An S3 bucket for model weights: SSE-KMS with a dedicated rotating key and bucket keys, versioning,
  * all public access blocked, ACLs disabled, TLS-only bucket policy, server access logging,
  * noncurrent-version expiry, optional Object Lock, `prevent_destroy`; `grantRead(role, prefix)` gives
- * Pod Identity roles read access to one prefix only.
+ * Pod Identity roles read access to one prefix only. The key is administered by the account root (and
+ * `keyAdminPrincipalArns`) and usable only through S3 by principals of this account (`kms:ViaService`),
+ * so a grant is always an S3 grant plus the matching `kms:Decrypt`/`kms:GenerateDataKey` via S3.
  */
 export class ModelStore extends Construct implements IModelStore {
   public readonly bucketName: string;
@@ -144,20 +153,23 @@ export class ModelStore extends Construct implements IModelStore {
       description: `Model weights in s3://${this.bucketName}`,
       preventDestroy,
       tags: props.tags,
+      region: this.region,
+      adminPrincipalArns: props.keyAdminPrincipalArns,
+      adminPrincipalArnsProp: 'keyAdminPrincipalArns',
+      viaServices: ['s3'],
     });
     this.kmsKeyArn = key.arn;
 
     this.accessLogBucketName = props.accessLogBucketName ?? AwsNames.join([this.bucketName, 'access-logs'], 63);
-    if (!props.accessLogBucketName) {
-      accessLogBucket(this, 'AccessLogs', this.accessLogBucketName, 'bucketName', env.accountId, preventDestroy,
-        props.accessLogRetentionDays ?? 365, props.tags);
-    }
+    const accessLogs = props.accessLogBucketName ? undefined
+      : accessLogBucket(this, 'AccessLogs', this.accessLogBucketName, 'bucketName', env.accountId, preventDestroy, props.accessLogRetentionDays ?? 365, props.tags);
 
     const bucket = new SecureBucket(this, 'Resource', {
       bucketName: this.bucketName,
       prop: 'bucketName',
       kmsKeyArn: key.arn,
       preventDestroy,
+      accessLogBucket: accessLogs,
       accessLogBucketName: this.accessLogBucketName,
       noncurrentVersionExpirationDays: this.noncurrentVersionExpirationDays,
       objectLockRetentionDays: props.objectLock?.retentionDays,

@@ -178,9 +178,12 @@ export class PodIdentityRole extends Construct implements IAwsRole {
     store.grantRead(this, prefix);
   }
 
-  /** Pull images from every repository of a registry. */
-  public grantPull(registry: IImageRegistry): void {
-    registry.grantPull(this);
+  /**
+   * Pull images from `repositories` of a registry (their ARNs only), or from every repository of it
+   * when `repositories` is omitted.
+   */
+  public grantPull(registry: IImageRegistry, repositories?: string[]): void {
+    registry.grantPull(this, repositories);
   }
 
   /** Create streams in and write events to one CloudWatch Logs group. */

@@ -266,8 +266,8 @@ export class SecurityBaseline extends Construct {
     problems.check(this.securityHub === AccountServiceMode.DISABLED || this.config !== AccountServiceMode.DISABLED, 'config',
       `must not be DISABLED while securityHub is ${this.securityHub}: Security Hub controls are evaluated by AWS Config rules and find nothing without resource recording`,
       this.config, 'use CREATE (this stack records), or EXISTING when the account already records (e.g. an organization or Control Tower recorder)');
-    const configOnly = (prop: string, value: string | undefined) => problems.check(value === undefined || this.config === AccountServiceMode.CREATE, prop,
-      `applies only when config is CREATE (it is ${this.config})`, value, `drop ${prop}, or set config to CREATE`);
+    const configOnly = (prop: string, value: string | undefined) => problems.check(value === undefined || this.config === AccountServiceMode.CREATE,
+      prop, `applies only when config is CREATE (it is ${this.config})`, value, `drop ${prop}, or set config to CREATE`);
     configOnly('configBucketName', props.configBucketName);
     configOnly('configRecorderRoleArn', props.configRecorderRoleArn);
     if (props.configRecorderRoleArn !== undefined && !Token.isUnresolved(props.configRecorderRoleArn)) {
@@ -370,6 +370,7 @@ export class SecurityBaseline extends Construct {
       tags: props.tags,
       region,
       adminPrincipalArns: props.keyAdminPrincipalArns,
+      adminPrincipalArnsProp: 'keyAdminPrincipalArns',
       viaServices: ['s3'],
       serviceStatements: [{
         Sid: 'AllowConfigServicePrincipal',
@@ -477,6 +478,7 @@ export class SecurityBaseline extends Construct {
       tags: props.tags,
       region,
       adminPrincipalArns: props.keyAdminPrincipalArns,
+      adminPrincipalArnsProp: 'keyAdminPrincipalArns',
       // Firehose writes failed events to the backup bucket with its role, through S3.
       viaServices: ['s3'],
     });

@@ -1,7 +1,8 @@
 import { TerraformStack, Testing } from 'cdktf';
 import { ImageRegistry, ImageRegistryProps } from '../../src/aws/image-registry';
+import { PodIdentityRole } from '../../src/aws/pod-identity-role';
 import { onlyResource, resourcesOf, synthStack } from '../util';
-import { errorOf, provider } from './fixtures';
+import { clusterFixture, errorOf, provider } from './fixtures';
 
 function synthRegistry(props: Partial<ImageRegistryProps> = {}): { config: any; registry: ImageRegistry } {
   let registry!: ImageRegistry;
@@ -47,6 +48,48 @@ describe('ImageRegistry defaults', () => {
     expect(registry.registryUrl).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com');
     expect(registry.repositoryUrl('llm/vllm')).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/llm/vllm');
     expect(registry.repositoryNames).toEqual(['llm/gateway', 'llm/vllm']);
+  });
+});
+
+describe('ImageRegistry key policy and pull grants', () => {
+  const { config } = synthRegistry();
+
+  test('the key: administered by the root, used only through ECR, including the grant ECR creates per repository', () => {
+    const statements = JSON.parse(resourcesOf(config, 'aws_kms_key').llm_ecr.policy).Statement;
+    expect(statements.map((s: any) => s.Sid)).toEqual(['KeyAdministration', 'KeyUseThroughServices', 'KeyGrantsThroughServices']);
+    expect(statements[1].Condition.StringEquals['kms:ViaService']).toEqual(['ecr.us-east-1.amazonaws.com']);
+    expect(statements[2]).toMatchObject({ Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'], Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
+  });
+
+  function pullStatements(repositories?: string[]): any[] {
+    const cfg = synthStack((stack) => {
+      const cluster = clusterFixture(stack);
+      const registry = new ImageRegistry(stack, 'Registry', { repositories: ['llm/vllm', 'llm/gateway', 'mirror/aws-cli'] });
+      const role = new PodIdentityRole(stack, 'Role', { cluster, namespace: 'search', serviceAccount: 'llama3-8b' });
+      registry.grantPull(role, repositories);
+    });
+    return JSON.parse(resourcesOf(cfg, 'aws_iam_role_policy').acme_prod_search_llama3_8b.policy).Statement;
+  }
+
+  test('a pull grant names the workload\'s repositories by ARN; only GetAuthorizationToken is on *', () => {
+    const statements = pullStatements(['mirror/aws-cli', 'llm/vllm']);
+    expect(statements[0]).toMatchObject({ Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] });
+    expect(statements[1]).toMatchObject({
+      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+      Resource: ['${aws_ecr_repository.llm_vllm.arn}', '${aws_ecr_repository.mirror_aws_cli.arn}'],
+    });
+    expect(JSON.stringify(statements)).not.toContain('llm_gateway');
+    expect(JSON.stringify(statements)).not.toMatch(/repository\/\*/);
+  });
+
+  test('without repositories: every repository of the registry, still by ARN', () => {
+    expect(pullStatements()[1].Resource).toEqual(['${aws_ecr_repository.llm_gateway.arn}', '${aws_ecr_repository.llm_vllm.arn}', '${aws_ecr_repository.mirror_aws_cli.arn}']);
+  });
+
+  test('unknown or no repositories', () => {
+    expect(errorOf(() => pullStatements(['llm/tgi', 'llm/vllm']))).toMatch(
+      /'repositories' names repositories that are not in this registry, got \["llm\/tgi"\]; use some of llm\/gateway, llm\/vllm, mirror\/aws-cli, or add the repository to the registry/);
+    expect(errorOf(() => pullStatements([]))).toMatch(/'repositories' must name at least one repository to pull from, got \[\]; name the repositories the workload's images are in, e.g. \['llm\/gateway'\]/);
   });
 });
 

@@ -1,6 +1,8 @@
 import { TerraformStack, Testing } from 'cdktf';
 import { ModelStore, ModelStoreProps, ObjectLockMode } from '../../src/aws/model-store';
 import { PodIdentityRole } from '../../src/aws/pod-identity-role';
+import { AwsEnvironment } from '../../src/aws/private/aws-env';
+import { autoScalingServiceLinkedRoleArn, KEY_ADMIN_ACTIONS, KEY_GRANT_ACTIONS, KEY_USE_ACTIONS, keyPolicyStatements } from '../../src/aws/private/kms';
 import { resourcesOf, synthStack } from '../util';
 import { clusterFixture, errorOf, provider } from './fixtures';
 
@@ -51,7 +53,14 @@ describe('ModelStore defaults', () => {
   });
 
   test('access logging to a dedicated SSE-S3 bucket writable by the logging service only', () => {
-    expect(resourcesOf(config, 'aws_s3_bucket_logging')[name]).toMatchObject({ target_bucket: 'acme-prod-models-access-logs', target_prefix: 'acme-prod-models/' });
+    // The target is referenced (created first) and its logging.s3 grant applied first: the broken variant
+    // (a string literal) let PutBucketLogging run before the target existed (InvalidTargetBucketForLogging).
+    expect(resourcesOf(config, 'aws_s3_bucket_logging')[name]).toEqual({
+      bucket: '${aws_s3_bucket.acme_prod_models.id}',
+      target_bucket: '${aws_s3_bucket.acme_prod_models_access_logs.id}',
+      target_prefix: 'acme-prod-models/',
+      depends_on: ['aws_s3_bucket_policy.acme_prod_models_access_logs'],
+    });
     const logs = 'acme_prod_models_access_logs';
     expect(resourcesOf(config, 'aws_s3_bucket_server_side_encryption_configuration')[logs].rule[0].apply_server_side_encryption_by_default).toEqual({ sse_algorithm: 'AES256' });
     const statements = JSON.parse(resourcesOf(config, 'aws_s3_bucket_policy')[logs].policy).Statement;
@@ -74,14 +83,74 @@ describe('ModelStore defaults', () => {
   });
 });
 
+describe('ModelStore key policy', () => {
+  const { config } = synthStore({ keyAdminPrincipalArns: ['arn:aws:iam::123456789012:role/key-admins'] });
+  const statements = JSON.parse(resourcesOf(config, 'aws_kms_key').acme_prod_models.policy).Statement;
+  const root = 'arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root';
+
+  test('administrators (root + key-admins) manage the key and cannot use it', () => {
+    expect(statements[0]).toMatchObject({ Sid: 'KeyAdministration', Principal: { AWS: [root, 'arn:aws:iam::123456789012:role/key-admins'] }, Action: [...KEY_ADMIN_ACTIONS] });
+    expect(statements.some((s: any) => [s.Action].flat().includes('kms:*'))).toBe(false);
+  });
+
+  test('principals of this account use it only through S3 (their IAM grants decide who)', () => {
+    expect(statements).toHaveLength(2);
+    expect(statements[1]).toEqual({
+      Sid: 'KeyUseThroughServices',
+      Effect: 'Allow',
+      Principal: { AWS: root },
+      Action: [...KEY_USE_ACTIONS],
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:CallerAccount': '${data.aws_caller_identity.current.account_id}', 'kms:ViaService': ['s3.us-east-1.amazonaws.com'] } },
+    });
+  });
+});
+
+describe('key policy statements (private/kms, shared with the node volume and EKS keys)', () => {
+  function statementsFor(access: Parameters<typeof keyPolicyStatements>[3], region: string | null = 'us-east-1'): any[] {
+    const stack = new TerraformStack(Testing.app(), 'kms');
+    provider(stack);
+    return keyPolicyStatements(stack, AwsEnvironment.of(stack), region ?? undefined, access);
+  }
+
+  test('direct users with grants for AWS resources (the Auto Scaling service-linked role for EBS volumes)', () => {
+    const stack = new TerraformStack(Testing.app(), 'kms');
+    provider(stack);
+    const env = AwsEnvironment.of(stack);
+    const slr = autoScalingServiceLinkedRoleArn(env);
+    const statements = keyPolicyStatements(stack, env, 'us-east-1', { viaServices: ['ec2'], userPrincipalArns: [slr], grantsForAwsResources: true });
+    expect(statements.map((s) => s.Sid)).toEqual(['KeyAdministration', 'KeyUseThroughServices', 'KeyGrantsThroughServices', 'KeyUsers', 'KeyUserGrants']);
+    expect(statements[2]).toMatchObject({ Action: [...KEY_GRANT_ACTIONS], Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
+    expect(statements[2].Condition!.StringEquals).toMatchObject({ 'kms:ViaService': ['ec2.us-east-1.amazonaws.com'] });
+    expect(statements[3]).toMatchObject({ Principal: { AWS: slr }, Action: [...KEY_USE_ACTIONS] });
+    expect(statements[4]).toMatchObject({ Principal: { AWS: slr }, Action: [...KEY_GRANT_ACTIONS], Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
+    expect(slr).toContain(':role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling');
+  });
+
+  test('no users and no services: administration only (nobody can encrypt or decrypt)', () => {
+    expect(statementsFor({}).map((s) => s.Sid)).toEqual(['KeyAdministration']);
+  });
+
+  test('malformed principals and services, services without a region', () => {
+    expect(errorOf(() => statementsFor({ userPrincipalArns: ['AWSServiceRoleForAutoScaling'] }))).toMatch(/'userPrincipalArns' must list IAM role or user ARNs, got 'AWSServiceRoleForAutoScaling'/);
+    expect(errorOf(() => statementsFor({ viaServices: ['s3.amazonaws.com'] }))).toMatch(/'viaServices' must list AWS service endpoint prefixes, got 's3.amazonaws.com'; use e.g. 's3' or 'ecr'/);
+    expect(errorOf(() => statementsFor({ viaServices: ['s3'] }, null))).toMatch(/'region' must be known when the key is used through services/);
+  });
+});
+
 describe('ModelStore options', () => {
   test('Object Lock, an existing access-log bucket, retention, opt-out of prevent_destroy', () => {
     const { config } = synthStore({ objectLock: { retentionDays: 30 }, accessLogBucketName: 'central-access-logs', noncurrentVersionExpirationDays: 30, preventDestroy: false });
-    expect(resourcesOf(config, 'aws_s3_bucket').acme_prod_models).toMatchObject({ object_lock_enabled: true });
+    // Object Lock on through the configuration resource after versioning (new and existing buckets alike).
+    expect(resourcesOf(config, 'aws_s3_bucket').acme_prod_models.object_lock_enabled).toBeUndefined();
     expect(resourcesOf(config, 'aws_s3_bucket').acme_prod_models.lifecycle).toBeUndefined();
-    expect(resourcesOf(config, 'aws_s3_bucket_object_lock_configuration').acme_prod_models.rule).toEqual({ default_retention: { mode: 'GOVERNANCE', days: 30 } });
+    expect(resourcesOf(config, 'aws_s3_bucket_object_lock_configuration').acme_prod_models).toMatchObject({
+      object_lock_enabled: 'Enabled', rule: { default_retention: { mode: 'GOVERNANCE', days: 30 } }, depends_on: ['aws_s3_bucket_versioning.acme_prod_models'],
+    });
     expect(resourcesOf(config, 'aws_s3_bucket').acme_prod_models_access_logs).toBeUndefined();
+    // An existing bucket outside the stack: by name, nothing to wait for.
     expect(resourcesOf(config, 'aws_s3_bucket_logging').acme_prod_models.target_bucket).toBe('central-access-logs');
+    expect(resourcesOf(config, 'aws_s3_bucket_logging').acme_prod_models.depends_on).toBeUndefined();
     const compliance = synthStore({ objectLock: { retentionDays: 7, mode: ObjectLockMode.COMPLIANCE } }).config;
     expect(resourcesOf(compliance, 'aws_s3_bucket_object_lock_configuration').acme_prod_models.rule.default_retention.mode).toBe('COMPLIANCE');
   });

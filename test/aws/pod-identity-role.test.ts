@@ -22,9 +22,9 @@ describe('PodIdentityRole', () => {
     const cluster = clusterFixture(stack);
     role = new PodIdentityRole(stack, 'Role', { cluster, namespace: 'search', serviceAccount: 'llama3-8b' });
     const store = new ModelStore(stack, 'Models', { bucketName: 'acme-prod-models' });
-    const registry = new ImageRegistry(stack, 'Registry', { repositories: ['llm/vllm'] });
+    const registry = new ImageRegistry(stack, 'Registry', { repositories: ['llm/vllm', 'llm/gateway'] });
     role.grantReadModels(store, 'models/llama3-8b/');
-    role.grantPull(registry);
+    role.grantPull(registry, ['llm/vllm']);
     role.grantLogWrite('arn:aws:logs:us-east-1:123456789012:log-group:/llm/search');
     role.grantRemoteWrite('arn:aws:aps:us-east-1:123456789012:workspace/ws-1234abcd');
   });
@@ -61,6 +61,8 @@ describe('PodIdentityRole', () => {
   test('registry pull, log write and AMP remote write', () => {
     const actions = statements.map((s: any) => s.Action.join(','));
     expect(actions).toContain('ecr:BatchCheckLayerAvailability,ecr:BatchGetImage,ecr:GetDownloadUrlForLayer');
+    // Only the repository the workload's image is in, by ARN.
+    expect(statements.find((s: any) => s.Action.includes('ecr:BatchGetImage')).Resource).toEqual(['${aws_ecr_repository.llm_vllm.arn}']);
     expect(actions).toContain('logs:CreateLogStream,logs:DescribeLogStreams,logs:PutLogEvents');
     expect(statements.find((s: any) => s.Action[0] === 'aps:RemoteWrite').Resource).toEqual(['arn:aws:aps:us-east-1:123456789012:workspace/ws-1234abcd']);
     expect(statements.every((s: any) => s.Effect === 'Allow' && !s.Action.includes('*'))).toBe(true);

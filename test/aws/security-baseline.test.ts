@@ -94,7 +94,9 @@ describe('SecurityBaseline AWS Config recorder (default with Security Hub CREATE
     const role = resourcesOf(config, 'aws_iam_role').acme_prod_config;
     expect(role.name).toBe('acme-prod-config');
     expect(JSON.parse(role.assume_role_policy).Statement).toEqual([{
-      Effect: 'Allow', Principal: { Service: 'config.amazonaws.com' }, Action: ['sts:AssumeRole'],
+      Effect: 'Allow',
+      Principal: { Service: 'config.amazonaws.com' },
+      Action: ['sts:AssumeRole'],
       Condition: { StringEquals: { 'aws:SourceAccount': '${data.aws_caller_identity.current.account_id}' } },
     }]);
     expect(resourcesOf(config, 'aws_iam_role_policy_attachment').acme_prod_config.policy_arn)
@@ -307,6 +309,6 @@ describe('SecurityBaseline errors', () => {
     expect(errorOf(build({ name: 'acme_prod' }))).toMatch(/'configBucketName' must be an S3 bucket name, got 'acme_prod-config'/);
   });
   test('malformed key administrators', () => {
-    expect(errorOf(build({ keyAdminPrincipalArns: ['admins'] }))).toMatch(/'adminPrincipalArns' must list IAM role or user ARNs, got 'admins'/);
+    expect(errorOf(build({ keyAdminPrincipalArns: ['admins'] }))).toMatch(/'keyAdminPrincipalArns' must list IAM role or user ARNs, got 'admins'/);
   });
 });

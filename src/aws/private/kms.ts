@@ -51,6 +51,8 @@ export interface KeyAccess {
    * IAM roles or users that administer the key, besides the account root (through IAM policies).
    */
   readonly adminPrincipalArns?: string[];
+  /** The caller's prop that gave `adminPrincipalArns`, for errors (default `adminPrincipalArns`). */
+  readonly adminPrincipalArnsProp?: string;
   /**
    * AWS services (endpoint prefixes: `s3`, `ecr`, `ec2`, `eks`, `secretsmanager`) through which
    * principals of this account may use the key: the account root with `kms:CallerAccount` and
@@ -101,7 +103,7 @@ export function keyPolicyStatements(scope: IConstruct, env: AwsEnvironment, regi
   const users = unique(access.userPrincipalArns ?? []);
   const services = unique(access.viaServices ?? []);
   for (const arn of admins) {
-    problems.check(Token.isUnresolved(arn) || IAM_PRINCIPAL.test(arn), 'adminPrincipalArns', 'must list IAM role or user ARNs', arn,
+    problems.check(Token.isUnresolved(arn) || IAM_PRINCIPAL.test(arn), access.adminPrincipalArnsProp ?? 'adminPrincipalArns', 'must list IAM role or user ARNs', arn,
       "use e.g. 'arn:aws:iam::123456789012:role/platform-admins'");
   }
   for (const arn of users) {
