@@ -3,7 +3,9 @@ import { ClusterAccessPath, GpuPoolSpec, GpuProvisioning, ModelSpec, ModelWeight
 import { ProblemCollector, ValidationProblem } from '../core/errors';
 import { GpuPool } from '../core/gpu-pool';
 import { ImageReference } from '../core/image-reference';
+import { KubernetesVersion } from '../core/kubernetes-version';
 import { Names } from '../core/names';
+import { DEFAULT_FIPS_BOTTLEROCKET_VERSION, nvidiaFipsKubernetesVersions } from '../k8s/private/karpenter-fips-ami';
 import { defaultRolloutSurge } from '../k8s/private/model-disruption';
 import { ServingImages } from '../k8s/serving/serving-images';
 import { PolicyCatalogue } from '../policy/policy-catalogue';
@@ -289,6 +291,17 @@ class SpecChecks {
         c.check(unsupported.length === 0, `${at}.efa`, `is not supported by ${unsupported.join(', ')}`, p.efa, 'drop efa or use EFA-capable instance types (e.g. p5.48xlarge)');
         c.check(p.provisioning !== GpuProvisioning.KARPENTER, `${at}.efa`, 'needs a managed node group (Karpenter pools do not attach EFA here)', p.efa,
           'use GpuProvisioning.MANAGED_NODE_GROUP or drop efa');
+      }
+      const karpenter = p.provisioning === GpuProvisioning.KARPENTER || p.provisioning === GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER;
+      if (spec.cluster?.fips && typesOk && karpenter) {
+        // Karpenter nodes of a FIPS cluster run the pinned Bottlerocket NVIDIA FIPS AMI (KarpenterGpuClass fips).
+        const version = (spec.cluster.version ?? KubernetesVersion.DEFAULT).version;
+        for (const arch of [...new Set(p.instanceTypes.map((t) => t.architecture as string))].sort()) {
+          const versions = nvidiaFipsKubernetesVersions(arch);
+          c.check(versions.includes(version), `${at}.provisioning`,
+            `uses Karpenter on a FIPS cluster, but Bottlerocket ${DEFAULT_FIPS_BOTTLEROCKET_VERSION} has no NVIDIA FIPS AMI (aws-k8s-${version}-nvidia-fips) for ${arch}`,
+            p.provisioning, `set cluster.version to one of ${versions.join(', ')}, or use GpuProvisioning.MANAGED_NODE_GROUP for this pool`);
+        }
       }
       if (typesOk && typeof p.name === 'string' && !out.has(p.name)) {
         out.set(p.name, { index: i, pool: p, gpusPerNode: Math.min(...p.instanceTypes.map((t) => t.gpuCount)) });

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App } from 'cdk8s';
-import { GpuInstanceType } from '../../src/core';
+import { GpuInstanceType, KubernetesVersion } from '../../src/core';
 import { GitOpsContract } from '../../src/gitops';
-import { GpuProvisioning, KubernetesPlatform, ModelWeights, PlatformDiagram } from '../../src/platform';
+import { GpuProvisioning, KubernetesPlatform, ModelWeights, PlatformDiagram, PlatformSpecValidator } from '../../src/platform';
 import { expectValidManifests, findObject, findObjects, tempDir } from '../util';
 import { DIGEST, REGISTRY, smallSpec, validationErrorOf } from './fixtures';
 
@@ -195,5 +195,33 @@ describe('KubernetesPlatform: EFA for multi-node fine-tuning (issue 13, point 4)
   test('a single-worker job on an EFA pool requests no EFA', () => {
     const objects = new KubernetesPlatform(new App(), 'acme', { spec: efaSpec(true, 1) }).manifests().map((m) => m.resource);
     for (const l of limitsOf(objects)) expect(l).not.toHaveProperty(['vpc.amazonaws.com/efa']);
+  });
+});
+
+describe('KubernetesPlatform on a FIPS cluster (issue 13 point 5)', () => {
+  test('Karpenter classes get the Bottlerocket NVIDIA FIPS AMI of the cluster\'s Kubernetes version; without fips the AL2023 alias', () => {
+    const fips = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec({ cluster: { fips: true, version: KubernetesVersion.V1_33 } }) });
+    const spec = findObject(fips.manifests().map((m) => m.resource), 'EC2NodeClass', 'a10g').spec;
+    expect(spec.amiFamily).toBe('Bottlerocket');
+    expect(spec.amiSelectorTerms).toEqual([{ ssmParameter: '/aws/service/bottlerocket/aws-k8s-1.33-nvidia-fips/x86_64/1.57.0/image_id' }]);
+    const plain = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
+    expect(findObject(plain.manifests().map((m) => m.resource), 'EC2NodeClass', 'a10g').spec.amiSelectorTerms).toEqual([{ alias: 'al2023@v20251110' }]);
+  });
+
+  test('a FIPS cluster on a Kubernetes version without a Bottlerocket NVIDIA FIPS AMI fails at synth naming the pool', () => {
+    const spec = smallSpec({ cluster: { fips: true, version: KubernetesVersion.V1_28 } });
+    expect(PlatformSpecValidator.problems(spec).filter((p) => p.prop.startsWith('gpuPools'))).toEqual([{
+      prop: 'gpuPools[0].provisioning',
+      problem: 'uses Karpenter on a FIPS cluster, but Bottlerocket 1.57.0 has no NVIDIA FIPS AMI (aws-k8s-1.28-nvidia-fips) for x86_64',
+      value: "'managed-node-group-and-karpenter'",
+      fix: 'set cluster.version to one of 1.29, 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, or use GpuProvisioning.MANAGED_NODE_GROUP for this pool',
+    }]);
+    expect(validationErrorOf(() => new KubernetesPlatform(new App(), 'acme', { spec })).message).toContain("'gpuPools[0].provisioning' uses Karpenter on a FIPS cluster");
+    // managed node groups alone are not affected (EKS picks their FIPS AMI type)
+    const managed = smallSpec({
+      cluster: { fips: true, version: KubernetesVersion.V1_28 },
+      gpuPools: [{ ...spec.gpuPools[0], provisioning: GpuProvisioning.MANAGED_NODE_GROUP }],
+    });
+    expect(PlatformSpecValidator.problems(managed).filter((p) => p.prop === 'gpuPools[0].provisioning')).toEqual([]);
   });
 });

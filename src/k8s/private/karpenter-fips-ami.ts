@@ -56,3 +56,16 @@ export function bottlerocketNvidiaFipsAmi(o: { kubernetesVersion: KubernetesVers
   }
   return `/aws/service/bottlerocket/${variant}/${o.architecture}/${o.version}/image_id`;
 }
+
+/**
+ * The Kubernetes versions (`1.34`) that have a Bottlerocket NVIDIA FIPS build for `architecture` (`x86_64`,
+ * `arm64`) in the release line of `version` (none when the line has no vendored list).
+ */
+export function nvidiaFipsKubernetesVersions(architecture: string, version: string = DEFAULT_FIPS_BOTTLEROCKET_VERSION,
+  variants: NvidiaFipsVariants = nvidiaFipsVariants()): string[] {
+  const line = variants[version.replace(/^(\d+\.\d+)\..*$/, '$1.x')] ?? {};
+  return Object.entries(line)
+    .filter(([, arches]) => arches.map((a) => (a === 'aarch64' ? 'arm64' : a)).includes(architecture))
+    .map(([variant]) => variant.replace(/^aws-k8s-|-nvidia-fips$/g, ''))
+    .sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+}
