@@ -32,6 +32,12 @@ export class PlatformConsistency {
     // Pod Identity <-> ServiceAccounts.
     const accounts = new Set(objects.filter((o) => o?.kind === 'ServiceAccount').map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`));
     const addonAccounts = new Set(['kube-system/karpenter']);
+    // ServiceAccounts a Helm add-on Application creates by its values (`serviceAccount.name`), e.g.
+    // kube-system/aws-load-balancer-controller, whose Pod Identity the AWS side associates.
+    for (const o of objects) {
+      const sa = o?.kind === 'Application' ? o.spec?.source?.helm?.valuesObject?.serviceAccount : undefined;
+      if (typeof sa?.name === 'string' && sa.create !== false && typeof o.spec?.destination?.namespace === 'string') addonAccounts.add(`${o.spec.destination.namespace}/${sa.name}`);
+    }
     const associations = new Set<string>();
     for (const a of tf('aws_eks_pod_identity_association')) {
       const key = `${a.namespace}/${a.service_account}`;

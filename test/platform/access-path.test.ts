@@ -1,5 +1,6 @@
+import { App } from 'cdk8s';
 import { AnnotationMetadataEntryType, Testing } from 'cdktf';
-import { AwsPlatformStack, ClusterAccessPath, PlatformNames, PlatformSpec, PlatformSpecValidator } from '../../src/platform';
+import { AwsPlatformStack, ClusterAccessPath, KubernetesPlatform, PlatformConsistency, PlatformNames, PlatformSpec, PlatformSpecValidator } from '../../src/platform';
 import { expectValidTerraform, resourcesOf } from '../util';
 import { smallSpec, validationErrorOf } from './fixtures';
 
@@ -98,6 +99,17 @@ describe('AWS Load Balancer Controller identity (issue 13 point 8)', () => {
     expect(resourcesOf(config, 'aws_eks_pod_identity_association').acme_llm_dev_aws_load_balancer_controller)
       .toMatchObject({ namespace: 'kube-system', service_account: 'aws-load-balancer-controller' });
     expect(resourcesOf(config, 'aws_iam_role_policy').acme_llm_dev_aws_load_balancer_controller.name).toBe('aws-load-balancer-controller-v3.5.0');
+  });
+
+  test("both sides agree: the controller's Application creates the ServiceAccount the association names", () => {
+    const spec = smallSpec({ mesh: GATEWAY });
+    const terraform = synth(spec).config;
+    const objects = new KubernetesPlatform(new App(), 'k8s', { spec }).manifests().map((m) => m.resource);
+    const problems = PlatformConsistency.verify(terraform, objects);
+    expect(problems.filter((p) => p.prop.includes('aws-load-balancer-controller'))).toEqual([]);
+    // the broken variant: the association names a ServiceAccount no add-on creates
+    terraform.resource.aws_eks_pod_identity_association.acme_llm_dev_aws_load_balancer_controller.service_account = 'lbc';
+    expect(PlatformConsistency.verify(terraform, objects).map((p) => p.prop)).toContain('terraform.aws_eks_pod_identity_association[kube-system/lbc]');
   });
 
   test('the switch: on without a gateway; off with a gateway is refused', () => {
