@@ -11,5 +11,6 @@ export * from './load-balancer-controller';
 export * from './model-store';
 export * from './network';
 export * from './node-pool';
+export * from './node-volume-key';
 export * from './pod-identity-role';
 export * from './security-baseline';

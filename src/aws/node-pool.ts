@@ -98,7 +98,7 @@ export interface NodePoolOptions {
   /**
    * Minimum nodes.
    *
-   * @default - 3 for NodePool (one per zone), 1 for GpuNodePool
+   * @default - 3 for NodePool (one per zone), 0 for GpuNodePool (set it for a warm GPU baseline)
    */
   readonly minSize?: number;
   /**
@@ -125,7 +125,8 @@ export interface NodePoolOptions {
    */
   readonly externallyScaled?: boolean;
   /**
-   * Capacity type.
+   * Capacity type. `CAPACITY_BLOCK` needs `capacityReservationId`, exactly one instance type and
+   * `minSize` 0 (GpuNodePool's `capacityBlock` sets all of it and the reservation's zone).
    *
    * @default CapacityType.ON_DEMAND
    */
@@ -143,6 +144,12 @@ export interface NodePoolOptions {
    * @default - 100 for NodePool; sized for images and weights for GpuNodePool
    */
   readonly volumeSizeGiB?: number;
+  /**
+   * The KMS key (ARN) that encrypts the node volumes.
+   *
+   * @default - the cluster's `NodeVolumeKey` (a customer managed key, created with the first pool)
+   */
+  readonly volumeKmsKeyArn?: string;
   /**
    * Nodes replaced at once during updates.
    *
@@ -202,7 +209,11 @@ export interface NodePoolProps extends NodePoolOptions {
 /**
  * A managed node group for platform add-ons (CoreDNS, Karpenter, Istio, Argo CD, collectors):
  * a launch template with IMDSv2 required (hop limit 1, so pods cannot reach node credentials),
- * encrypted gp3 volumes, update config and node repair.
+ * gp3 volumes encrypted with the cluster's customer managed `NodeVolumeKey`, update config and node
+ * repair. The post-compute managed add-ons (CoreDNS, CSI drivers) wait for this pool (and no GPU pool).
+ *
+ * The EKS node group is named `<poolName>-<suffix>` (`node_group_name_prefix`) and, with its launch
+ * template, replaced create-before-destroy: changes EKS cannot make in place build the new group first.
  */
 export class NodePool extends Construct {
   /** The node label every pool's nodes carry with the pool name. */
@@ -210,8 +221,10 @@ export class NodePool extends Construct {
 
   /** The pool name. */
   public readonly poolName: string;
-  /** The node group name in EKS. */
+  /** The node group name in EKS (a token: `nodeGroupNamePrefix` and the suffix Terraform appends). */
   public readonly nodeGroupName: string;
+  /** The node group name prefix, `<poolName>-`. */
+  public readonly nodeGroupNamePrefix: string;
   /** Instance types. */
   public readonly instanceTypes: string[];
   /** Labels on every node. */
@@ -236,8 +249,12 @@ export class NodePool extends Construct {
   public readonly nodeRoleName: string;
   /** The node IAM role ARN (a token). */
   public readonly nodeRoleArn: string;
-  /** The launch template name. */
+  /** The launch template name (a token: `launchTemplateNamePrefix` and the suffix Terraform appends). */
   public readonly launchTemplateName: string;
+  /** The launch template name prefix, `<cluster>-<poolName>-`. */
+  public readonly launchTemplateNamePrefix: string;
+  /** The KMS key ARN that encrypts the node volumes. */
+  public readonly volumeKmsKeyArn: string;
 
   constructor(scope: Construct, id: string, props: NodePoolProps) {
     super(scope, id);
@@ -269,8 +286,12 @@ export class NodePool extends Construct {
       defaultMaxSize: 6,
       defaultVolumeSizeGiB: 100,
       gpu: false,
+      hostsSystemAddons: true,
     });
     this.nodeGroupName = group.nodeGroupName;
+    this.nodeGroupNamePrefix = group.nodeGroupNamePrefix;
+    this.launchTemplateNamePrefix = group.launchTemplateNamePrefix;
+    this.volumeKmsKeyArn = group.volumeKmsKeyArn;
     this.minSize = group.minSize;
     this.maxSize = group.maxSize;
     this.desiredSize = group.desiredSize;

@@ -12,12 +12,25 @@ import { ProblemCollector, ValidationError } from '../../core/errors';
 import { CpuArchitecture } from '../../core/gpu-instance-type';
 import { NodeTaint, TaintEffect } from '../../core/gpu-pool';
 import type { CapacityType, NodeAmiType, NodePoolOptions } from '../node-pool';
+import { NodeVolumeKey } from '../node-volume-key';
 import { AwsEnvironment } from './aws-env';
 import { AwsNames } from './aws-names';
 import { ComputeOrder } from './compute-order';
+import { providerDefaultTags } from './instance-tags';
 
 /** EKS quota "Maximum nodes per managed node group" (Amazon EKS service quotas). */
 const MAX_NODES_PER_GROUP = 450;
+/**
+ * The longest node group name prefix: EKS node group names have at most 63 characters and Terraform appends
+ * a 26-character unique suffix to `node_group_name_prefix` (terraform-provider-aws
+ * internal/service/eks/node_group.go: `validation.StringLenBetween(0, 63-id.UniqueIDSuffixLength)`).
+ */
+export const MAX_NODE_GROUP_NAME_PREFIX = 63 - 26;
+/**
+ * The longest launch template name prefix (terraform-provider-aws `ValidLaunchTemplateName`: a
+ * `name_prefix` has at most 99 characters, the name 125).
+ */
+const MAX_LAUNCH_TEMPLATE_NAME_PREFIX = 99;
 const INSTANCE_TYPE = /^([a-z][a-z0-9-]*)\.([a-z0-9]+)$/;
 
 export interface ManagedNodeGroupProps extends NodePoolOptions {
@@ -31,7 +44,10 @@ export interface ManagedNodeGroupProps extends NodePoolOptions {
   readonly defaultMaxSize: number;
   readonly defaultVolumeSizeGiB: number;
   readonly gpu: boolean;
-  readonly efaInterfaces?: number;
+  /** Whether platform add-ons (CoreDNS, CSI controllers) run here: post-compute add-ons wait for these groups only. */
+  readonly hostsSystemAddons: boolean;
+  /** EFA interfaces: one per network card, EFA-only on the secondary cards when `efaOnly`. */
+  readonly efa?: { readonly interfaces: number; readonly efaOnly: boolean };
   readonly placementGroup?: boolean;
 }
 
@@ -44,6 +60,12 @@ const EFFECTS: { [effect: string]: string } = {
 /**
  * The shared implementation of NodePool and GpuNodePool (internal): node role, launch template,
  * optional EFA security group and placement group, and the managed node group.
+ *
+ * Replacement is create-before-destroy: the node group, its launch template and the EFA security group
+ * have name prefixes (Terraform appends a unique suffix) and `create_before_destroy`, so a change EKS
+ * cannot apply in place (instance types, AMI type, capacity type, subnets, name) builds the new group
+ * before draining and deleting the old one, at the same Terraform addresses. Until the old group is
+ * gone both run: GPU quota must fit both.
  */
 export class ManagedNodeGroup extends Construct {
   /**
@@ -59,6 +81,7 @@ export class ManagedNodeGroup extends Construct {
   }
 
   public readonly nodeGroupName: string;
+  public readonly nodeGroupNamePrefix: string;
   public readonly minSize: number;
   public readonly maxSize: number;
   public readonly desiredSize: number;
@@ -68,19 +91,32 @@ export class ManagedNodeGroup extends Construct {
   public readonly nodeRoleName: string;
   public readonly nodeRoleArn: string;
   public readonly launchTemplateName: string;
+  public readonly launchTemplateNamePrefix: string;
   public readonly placementGroupName?: string;
+  public readonly volumeKmsKeyArn: string;
+  public readonly efaSecurityGroupId?: string;
   public readonly nodeGroup: EksNodeGroup;
+  public readonly launchTemplate: LaunchTemplate;
 
   constructor(scope: Construct, id: string, props: ManagedNodeGroupProps) {
     super(scope, id);
     const cluster = props.cluster;
     const owner = scope;
-    this.nodeGroupName = AwsNames.validate('nodeGroup', 'poolName', props.poolName, owner);
+    AwsNames.validate('nodeGroup', 'poolName', props.poolName, owner);
+    if (props.poolName.length > MAX_NODE_GROUP_NAME_PREFIX - 1) {
+      throw new ValidationError('poolName', `must have at most ${MAX_NODE_GROUP_NAME_PREFIX - 1} characters (the node group name is the pool name, '-' and `
+        + 'the 26-character suffix Terraform appends for create-before-destroy replacement; EKS allows 63)', props.poolName,
+      'use a shorter pool name', owner);
+    }
+    this.nodeGroupNamePrefix = `${props.poolName}-`;
+    this.capacityType = props.capacityType ?? ('ON_DEMAND' as CapacityType);
+    const capacityBlock = this.capacityType === 'CAPACITY_BLOCK';
     this.minSize = props.minSize ?? props.defaultMinSize;
     this.maxSize = props.maxSize ?? Math.max(props.defaultMaxSize, this.minSize);
     this.desiredSize = props.desiredSize ?? this.minSize;
-    this.externallyScaled = props.externallyScaled ?? false;
-    this.capacityType = props.capacityType ?? ('ON_DEMAND' as CapacityType);
+    // EKS scales a Capacity Block group to 0 before the reservation ends (a scheduled action): Terraform
+    // must not scale it back (EKS user guide, "Create a managed node group with Capacity Blocks for ML").
+    this.externallyScaled = props.externallyScaled ?? capacityBlock;
     this.volumeSizeGiB = props.volumeSizeGiB ?? props.defaultVolumeSizeGiB;
     validate(owner, props, this);
 
@@ -88,7 +124,8 @@ export class ManagedNodeGroup extends Construct {
     const base = [cluster.clusterName, props.poolName];
     const stable = <T extends TerraformElement>(el: T, type: string, ...suffix: string[]): T =>
       AwsNames.stable(el, type, [...base, ...suffix], 'poolName');
-    this.launchTemplateName = AwsNames.validate('launchTemplate', 'poolName', AwsNames.join(base, 128), owner);
+    this.launchTemplateNamePrefix = `${AwsNames.validate('launchTemplate', 'poolName', AwsNames.join(base, MAX_LAUNCH_TEMPLATE_NAME_PREFIX - 1), owner)}-`;
+    this.volumeKmsKeyArn = props.volumeKmsKeyArn ?? NodeVolumeKey.of(this, cluster).keyArn;
 
     const role = stable(new IamRole(this, 'NodeRole', {
       name: AwsNames.validate('iamRole', 'poolName', AwsNames.join([...base, 'node'], 64), owner),
@@ -113,32 +150,42 @@ export class ManagedNodeGroup extends Construct {
     }
 
     let networkInterfaces: LaunchTemplateNetworkInterfaces[] | undefined;
-    if (props.efaInterfaces) {
+    if (props.efa) {
       // EFA needs all traffic allowed between the pool's own interfaces (EFA user guide, "Prepare an
       // EFA-enabled security group"); the cluster security group keeps node <-> control plane traffic.
       const efaSg = stable(new SecurityGroup(this, 'EfaSecurityGroup', {
-        name: AwsNames.join([...base, 'efa'], 255),
+        namePrefix: `${AwsNames.join([...base, 'efa'], 100)}-`,
         description: `${AwsNames.join(base, 200)} EFA traffic between pool nodes`,
         vpcId: cluster.network.vpcId,
         revokeRulesOnDelete: true,
         tags: { ...(props.tags ?? {}), Name: AwsNames.join([...base, 'efa'], 255) },
+        lifecycle: { createBeforeDestroy: true },
       }), 'aws_security_group', 'efa');
+      this.efaSecurityGroupId = efaSg.id;
       stable(new VpcSecurityGroupIngressRule(this, 'EfaIngress', {
         securityGroupId: efaSg.id, description: 'EFA from pool nodes', ipProtocol: '-1', referencedSecurityGroupId: efaSg.id,
       }), 'aws_vpc_security_group_ingress_rule', 'efa');
       stable(new VpcSecurityGroupEgressRule(this, 'EfaEgress', {
         securityGroupId: efaSg.id, description: 'EFA to pool nodes', ipProtocol: '-1', referencedSecurityGroupId: efaSg.id,
       }), 'aws_vpc_security_group_egress_rule', 'efa');
-      networkInterfaces = Array.from({ length: props.efaInterfaces }, (_, card) => ({
+      // One EFA interface per network card (EC2 user guide, "Maximize network bandwidth on Amazon EC2
+      // instances with multiple network cards"): card 0 device 0 an EFA with ENA (the primary interface
+      // cannot be EFA-only), every further card the next card index, device index 1, EFA-only where the
+      // type supports it (no ENA device, no IP address), else EFA with ENA. With interfaces in the launch
+      // template EKS adds no security group itself, so each lists the cluster security group too (EKS user
+      // guide, launch templates, "Using custom security groups").
+      const { interfaces, efaOnly } = props.efa;
+      networkInterfaces = Array.from({ length: interfaces }, (_, card) => ({
         deviceIndex: card === 0 ? 0 : 1,
         networkCardIndex: card,
-        interfaceType: 'efa',
+        interfaceType: card > 0 && efaOnly ? 'efa-only' : 'efa',
         deleteOnTermination: 'true',
         securityGroups: [cluster.clusterSecurityGroupId, efaSg.id],
       }));
     }
 
-    const volume = { volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' };
+    // A customer managed key (the cluster's NodeVolumeKey unless given), not the AWS managed aws/ebs key.
+    const volume = { volumeType: 'gp3', encrypted: 'true', kmsKeyId: this.volumeKmsKeyArn, deleteOnTermination: 'true' };
     // gp3 baseline is 3,000 IOPS / 125 MiB/s; GPU pools pull multi-GiB images and weights, so they get
     // 500 MiB/s (gp3 allows 0.25 MiB/s per provisioned IOPS: 500 MiB/s needs >= 2,000 IOPS).
     const throughput = props.gpu ? 500 : 125;
@@ -150,9 +197,15 @@ export class ManagedNodeGroup extends Construct {
       : [{ deviceName: '/dev/xvda', ebs: { ...volume, volumeSize: this.volumeSizeGiB, iops: 3000, throughput } }];
 
     const reservation = props.capacityReservationId;
+    // Instances and what they create get the pool's tags and the provider's default tags (cost allocation):
+    // default_tags never reach what an Auto Scaling group launches.
+    const launchedTags = { ...providerDefaultTags(this), ...(props.tags ?? {}), Name: AwsNames.join(base, 255) };
     const lt = stable(new LaunchTemplate(this, 'LaunchTemplate', {
-      name: this.launchTemplateName,
+      namePrefix: this.launchTemplateNamePrefix,
       description: `EKS managed node group ${props.poolName} of ${cluster.clusterName}`,
+      // A Capacity Block node group names its one instance type in the launch template (EKS user guide,
+      // "Create a managed node group with Capacity Blocks for ML").
+      instanceType: capacityBlock ? props.instanceTypes[0] : undefined,
       updateDefaultVersion: true,
       // IMDSv2 only, one hop: containers (one hop further away) cannot read node credentials.
       metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1, instanceMetadataTags: 'disabled' },
@@ -162,25 +215,25 @@ export class ManagedNodeGroup extends Construct {
       capacityReservationSpecification: reservation
         ? { capacityReservationTarget: { capacityReservationId: reservation } }
         : undefined,
-      instanceMarketOptions: this.capacityType === 'CAPACITY_BLOCK' ? { marketType: 'capacity-block' } : undefined,
-      tagSpecifications: ['instance', 'volume', 'network-interface'].map((resourceType) => ({
-        resourceType,
-        tags: { ...(props.tags ?? {}), Name: AwsNames.join(base, 255) },
-      })),
+      instanceMarketOptions: capacityBlock ? { marketType: 'capacity-block' } : undefined,
+      tagSpecifications: ['instance', 'volume', 'network-interface'].map((resourceType) => ({ resourceType, tags: launchedTags })),
       tags: props.tags,
+      lifecycle: { createBeforeDestroy: true },
     }), 'aws_launch_template');
+    this.launchTemplate = lt;
+    this.launchTemplateName = lt.name;
 
     const taints = [...props.taints]
       .sort((a, b) => `${a.key}=${a.value ?? ''}:${a.effect}`.localeCompare(`${b.key}=${b.value ?? ''}:${b.effect}`))
       .map((t) => ({ key: t.key, value: t.value, effect: EFFECTS[t.effect] }));
     this.nodeGroup = stable(new EksNodeGroup(this, 'Resource', {
       clusterName: cluster.clusterName,
-      nodeGroupName: this.nodeGroupName,
+      nodeGroupNamePrefix: this.nodeGroupNamePrefix,
       nodeRoleArn: role.arn,
       version: cluster.version.version,
       amiType: props.amiType.value,
       capacityType: this.capacityType,
-      instanceTypes: props.instanceTypes,
+      instanceTypes: capacityBlock ? undefined : props.instanceTypes,
       subnetIds: props.subnetIds ?? cluster.network.privateSubnetIds,
       labels: sortedMap(props.labels),
       taint: taints.length > 0 ? taints : undefined,
@@ -190,11 +243,17 @@ export class ManagedNodeGroup extends Construct {
       launchTemplate: { id: lt.id, version: lt.getStringAttribute('latest_version') },
       tags: props.tags,
       dependsOn: [cluster.dependable, ...attachments],
-      // An external autoscaler owns desired_size after creation (terraform-aws-modules/eks v21.19.0,
-      // modules/eks-managed-node-group/main.tf ignore_changes; docs/faq.md); without one Terraform keeps it.
-      ...(this.externallyScaled ? { lifecycle: { ignoreChanges: ['scaling_config[0].desired_size'] } } : {}),
+      lifecycle: {
+        // name_prefix + create_before_destroy, as terraform-aws-modules/eks modules/eks-managed-node-group:
+        // a replacement builds the new group first (stable Terraform address, new EKS name).
+        createBeforeDestroy: true,
+        // An external autoscaler owns desired_size after creation (terraform-aws-modules/eks v21.19.0,
+        // modules/eks-managed-node-group/main.tf ignore_changes; docs/faq.md); without one Terraform keeps it.
+        ...(this.externallyScaled ? { ignoreChanges: ['scaling_config[0].desired_size'] } : {}),
+      },
     }), 'aws_eks_node_group');
-    ComputeOrder.registerNodeGroup(cluster, this.nodeGroup);
+    this.nodeGroupName = this.nodeGroup.nodeGroupName;
+    ComputeOrder.registerNodeGroup(cluster, this.nodeGroup, props.hostsSystemAddons);
   }
 }
 
@@ -251,8 +310,19 @@ function validate(scope: IConstruct, props: ManagedNodeGroupProps, group: Manage
     problems.check(/^cr-[0-9a-f]{8,17}$/.test(reservation), 'capacityReservationId', "must be a capacity reservation id ('cr-' and 8 or 17 hex digits)", reservation,
       'pass the id of an On-Demand Capacity Reservation or Capacity Block');
   }
-  if (group.capacityType === 'CAPACITY_BLOCK' && reservation === undefined) {
-    problems.add('capacityReservationId', 'is required for CapacityType.CAPACITY_BLOCK', reservation, 'pass the Capacity Block reservation id');
+  if (group.capacityType === 'CAPACITY_BLOCK') {
+    // EKS user guide, "Create a managed node group with Capacity Blocks for ML": the reservation id and
+    // its one instance type in the launch template; EKS scales the group to 0 before the reservation
+    // ends and updates need desired size 0, so the group's minimum is 0.
+    if (reservation === undefined) {
+      problems.add('capacityReservationId', 'is required for CapacityType.CAPACITY_BLOCK', reservation, 'pass the Capacity Block reservation id');
+    }
+    problems.check(group.minSize === 0, 'minSize', 'must be 0 for a Capacity Block node group (EKS scales it to 0 before the reservation ends)', group.minSize,
+      'set minSize to 0 (and desiredSize to the nodes to start once the reservation is active)');
+    problems.check(props.instanceTypes.length === 1, 'instanceTypes', 'must list exactly one instance type for a Capacity Block (the reservation\'s)', props.instanceTypes,
+      'use the instance type the Capacity Block reserves');
+    problems.check(props.externallyScaled !== false, 'externallyScaled', 'must not be false for a Capacity Block node group: EKS scales it to 0 before the reservation ends and Terraform must not undo that',
+      props.externallyScaled, 'leave externallyScaled unset');
   }
   if (group.capacityType === 'SPOT' && reservation !== undefined) {
     problems.add('capacityReservationId', 'cannot be used with Spot capacity', reservation, 'use CapacityType.ON_DEMAND or CAPACITY_BLOCK with a reservation');
