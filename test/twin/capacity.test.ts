@@ -517,6 +517,24 @@ describe('capacity: EFA (issue 13, point 4)', () => {
     expect(efaFindings(check([job(2)], [p5Pool()], [ds], [pluginPod([])]))[0].problem).toContain('(DaemonSet kube-system/aws-efa-k8s-device-plugin) does not tolerate taint');
   });
 
+  test('the Application\'s own values decide where the plugin runs, not a vendored render made with other values', () => {
+    const app = pluginApp();
+    const renderPod: TwinPod = {
+      owner: ObjectIndex.id(app),
+      ownerObject: app,
+      origin: 'addon',
+      namespace: 'kube-system',
+      namePrefix: 'aws-efa-k8s-device-plugin-',
+      // rendered for other pools: selects none of this output's nodes
+      pod: { spec: { tolerations: [], containers: [{ name: 'aws-efa-k8s-device-plugin', image: 'r/eks/aws-efa-k8s-device-plugin:v0.5.20' }] } },
+      templatePath: 'spec.template',
+      minReplicas: -1,
+      maxReplicas: -1,
+      mutations: [],
+    };
+    expect(check([job(2)], [p5Pool()], [app], [renderPod]).findings).toEqual([]);
+  });
+
   test('another chart version is read with the vendored defaults and said so', () => {
     const out = check([job(2)], [p5Pool()], [pluginApp({ tolerations: [GPU_TOLERATION] }, 'v0.5.31')]);
     expect(out.findings).toEqual([]);

@@ -9,10 +9,11 @@
  * `vpc.amazonaws.com/efa`, device-management-efa) and (2) a device plugin pod in the output selects its nodes
  * (tolerates their taints, its node affinity selects their instance types).
  *
- * The device plugin is found as pods whose container image is the plugin's (`.../eks/aws-efa-k8s-device-plugin`:
- * an add-on render or a DaemonSet in the output), or, for an Argo CD Application of the eks-charts chart
- * `aws-efa-k8s-device-plugin` without a vendored render, as the pod the chart's `templates/daemonset.yaml`
- * makes: tolerations `CriticalAddonsOnly` plus `values.tolerations`, `values.nodeSelector`, and required node
+ * The device plugin is found as pods of the output whose container image is the plugin's
+ * (`.../eks/aws-efa-k8s-device-plugin`, e.g. a DaemonSet), and, for an Argo CD Application of the eks-charts chart
+ * `aws-efa-k8s-device-plugin`, as the pod the chart's `templates/daemonset.yaml` makes from the Application's own
+ * values (a vendored render is made with one set of values, so it does not say where this Application's pods run):
+ * tolerations `CriticalAddonsOnly` plus `values.tolerations`, `values.nodeSelector`, and required node
  * affinity `supportedInstanceLabels.keys` In `supportedInstanceLabels.values` (defaults vendored from
  * aws/eks-charts at bfe91c4, chart v0.5.30: schemas/upstream/efa/aws-efa-k8s-device-plugin-v0.5.30.json).
  */
@@ -69,17 +70,17 @@ function isPluginImage(image: unknown): boolean {
 /** The EFA device plugins of the output (see the file comment). */
 export function efaDevicePluginsOf(ctx: TwinContext, notModelled: string[]): EfaDevicePlugin[] {
   const out: EfaDevicePlugin[] = [];
-  const covered = new Set<string>();
+  // The chart's Applications are read from their own values (below): a vendored render made with other values
+  // would carry another node affinity and other tolerations.
   for (const p of ctx.pods) {
+    if (p.ownerObject?.kind === 'Application') continue;
     const spec = p.pod?.spec;
     if (!(spec?.containers ?? []).some((c: any) => isPluginImage(c.image))) continue;
     out.push({ source: p.owner, spec });
-    if (p.ownerObject?.kind === 'Application') covered.add(ObjectIndex.id(p.ownerObject));
   }
   for (const app of ctx.index.ofKind('Application')) {
     if (!String(app.apiVersion ?? '').startsWith('argoproj.io/')) continue;
     const id = ObjectIndex.id(app);
-    if (covered.has(id)) continue;
     for (const src of applicationChartSources(app).sources) {
       if (src.type !== 'helm' || src.chart !== EFA_DEVICE_PLUGIN_CHART) continue;
       const d = chartDefaults();
