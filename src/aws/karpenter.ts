@@ -40,9 +40,10 @@ export interface KarpenterProps {
    * Adds a `<cluster>-karpenter-node-volume-key` policy to the controller role: kms:CreateGrant for AWS
    * resources and kms:Decrypt/DescribeKey/GenerateDataKeyWithoutPlaintext/ReEncrypt* through EC2 in this
    * account, what EBS requires of the principal that launches instances (without it the nodes terminate
-   * right after launch; Karpenter troubleshooting guide). IAM grants take effect only if the key policy
-   * enables IAM policies (the account-root statement every key of this library has); a key policy that
-   * does not must allow `controllerRoleArn` these actions itself.
+   * right after launch; Karpenter troubleshooting guide). These IAM permissions take effect only where the
+   * key policy lets the account's principals use the key through EC2 (`kms:ViaService`
+   * `ec2.<region>.amazonaws.com`, grants with `kms:GrantIsForAWSResource`), as the library's node-volume
+   * keys do; a key policy that does not must allow `controllerRoleArn` these actions itself.
    *
    * @default - no KMS permissions (volumes use the account's default EBS key)
    */
