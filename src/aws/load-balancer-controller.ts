@@ -56,7 +56,7 @@ export class LoadBalancerControllerRole extends Construct {
   /**
    * The upstream IAM policy for a region's partition, as vendored (parsed JSON, no whitespace).
    */
-  public static policyDocument(region: string): string {
+  public static upstreamPolicy(region: string): string {
     return JSON.stringify(JSON.parse(fs.readFileSync(policyFile(region), 'utf8')));
   }
 
@@ -82,7 +82,7 @@ export class LoadBalancerControllerRole extends Construct {
       throw new ValidationError('cluster', `is in region '${cluster.region}' of an isolated partition, for which no controller policy is vendored`, cluster.region,
         "attach the controller's iam_policy_iso*.json for your partition to a PodIdentityRole yourself, or use a commercial, China or GovCloud region", this);
     }
-    this.policyDocument = LoadBalancerControllerRole.policyDocument(cluster.region);
+    this.policyDocument = LoadBalancerControllerRole.upstreamPolicy(cluster.region);
     this.role = new PodIdentityRole(this, 'Role', {
       cluster,
       namespace: this.namespace,

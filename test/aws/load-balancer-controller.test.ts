@@ -88,7 +88,7 @@ describe('LoadBalancerControllerRole options and partitions', () => {
       const stack = new TerraformStack(Testing.app(), 'test');
       new LoadBalancerControllerRole(stack, 'Lbc', { cluster: clusterIn(stack, 'us-iso-east-1') });
     })).toMatch(/'cluster' is in region 'us-iso-east-1' of an isolated partition, for which no controller policy is vendored, got 'us-iso-east-1'; attach the controller's iam_policy_iso\*\.json/);
-    expect(errorOf(() => LoadBalancerControllerRole.policyDocument('us-isob-east-1'))).toMatch(/'region' is in an isolated partition/);
+    expect(errorOf(() => LoadBalancerControllerRole.upstreamPolicy('us-isob-east-1'))).toMatch(/'region' is in an isolated partition/);
   });
 
   test('a bad service account name is refused', () => {
