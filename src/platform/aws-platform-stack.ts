@@ -15,6 +15,7 @@ import { LoadBalancerControllerRole } from '../aws/load-balancer-controller';
 import { ModelStore } from '../aws/model-store';
 import { Network, VpcEndpointService } from '../aws/network';
 import { CapacityType, NodePool } from '../aws/node-pool';
+import { NodeVolumeKey } from '../aws/node-volume-key';
 import { PodIdentityRole } from '../aws/pod-identity-role';
 import { SecurityBaseline } from '../aws/security-baseline';
 import { ProblemCollector } from '../core/errors';
@@ -48,6 +49,8 @@ export class AwsPlatformStack extends TerraformStack {
   public readonly registry?: ImageRegistry;
   /** The GPU managed node groups, in spec order (pools provisioned only by Karpenter have none). */
   public readonly gpuNodePools: GpuNodePool[];
+  /** The customer managed KMS key of the node volumes (managed node groups; pass its ARN to Karpenter's EC2NodeClasses). */
+  public readonly nodeVolumeKey: NodeVolumeKey;
   /** Karpenter (undefined when no pool uses it). */
   public readonly karpenter?: Karpenter;
   /** The Pod Identity roles, in the order of `names.identities`. */
@@ -126,13 +129,15 @@ export class AwsPlatformStack extends TerraformStack {
         cluster,
         poolName: pool.name,
         instanceTypes: pool.instanceTypes,
-        minSize: pool.minNodes ?? 1,
+        minSize: pool.minNodes,
         maxSize: pool.maxNodes,
         desiredSize: pool.desiredNodes,
-        capacityType: pool.capacityType === GpuCapacityType.SPOT ? CapacityType.SPOT : CapacityType.ON_DEMAND,
+        capacityType: pool.capacityBlock ? undefined : pool.capacityType === GpuCapacityType.SPOT ? CapacityType.SPOT : CapacityType.ON_DEMAND,
         efa: pool.efa,
+        capacityBlock: pool.capacityBlock,
       }));
     }
+    this.nodeVolumeKey = NodeVolumeKey.of(this, cluster);
     new ClusterAddons(this, 'Addons', { cluster });
     const karpenter = [GpuProvisioning.KARPENTER, GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER];
     if (spec.gpuPools.some((p) => p.provisioning !== undefined && karpenter.includes(p.provisioning))) {

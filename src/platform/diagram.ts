@@ -98,7 +98,7 @@ function weightsText(w: ModelWeights): string {
 }
 
 function provisioningText(p: GpuPoolSpec): string {
-  const min = p.minNodes ?? 1;
+  const min = p.minNodes ?? 0; // GpuPoolSpec.minNodes default
   switch (p.provisioning ?? GpuProvisioning.MANAGED_NODE_GROUP) {
     case GpuProvisioning.KARPENTER:
       return `0..${p.maxNodes} nodes, Karpenter`;

@@ -579,7 +579,7 @@ export class KubernetesPlatform extends Construct {
       const provisioning = p.provisioning ?? GpuProvisioning.MANAGED_NODE_GROUP;
       if (provisioning === GpuProvisioning.KARPENTER) return;
       const pool = this.gpuPools[i];
-      const minNodes = p.minNodes ?? 1;
+      const minNodes = p.minNodes ?? 0; // GpuPoolSpec.minNodes default (issue 13 defect 2)
       out.push({
         name: p.name,
         labels: { ...pool.nodeLabels },

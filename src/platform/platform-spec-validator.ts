@@ -1,5 +1,5 @@
 import { PlatformNames } from './platform-names';
-import { ClusterAccessPath, GpuPoolSpec, GpuProvisioning, ModelSpec, ModelWeights, PlatformSpec, TenantSpec } from './platform-spec';
+import { ClusterAccessPath, GpuCapacityType, GpuPoolSpec, GpuProvisioning, ModelSpec, ModelWeights, PlatformSpec, TenantSpec } from './platform-spec';
 import { ProblemCollector, ValidationProblem } from '../core/errors';
 import { GpuPool } from '../core/gpu-pool';
 import { ImageReference } from '../core/image-reference';
@@ -112,7 +112,7 @@ export class PlatformSpecValidator {
 
 /** The nodes of a pool's managed node group: its desired size, which nothing but Terraform changes (no cluster autoscaler). */
 function managedNodes(p: GpuPoolSpec): number {
-  return p.desiredNodes ?? p.minNodes ?? 1;
+  return p.desiredNodes ?? p.minNodes ?? 0;
 }
 
 /** The most nodes a pool really reaches: the managed node group's own (it never grows) plus Karpenter's `maxNodes`. */
@@ -274,7 +274,8 @@ class SpecChecks {
           `must be at most ${MANAGED_NODE_GROUP_MAX_NODES} for an EKS managed node group`, p.maxNodes,
           'use larger instances, split the pool, or provision it with GpuProvisioning.KARPENTER');
       }
-      const min = p.minNodes ?? 1;
+      // 0 by default: a GPU stock-out or quota limit must not fail the first apply (issue 13 defect 2)
+      const min = p.minNodes ?? 0;
       if (this.wholeNumber(`${at}.minNodes`, min, 0, 'use 0 to scale to zero or the always-on baseline') && maxOk) {
         c.check(min <= p.maxNodes, `${at}.minNodes`, `must not exceed maxNodes (${p.maxNodes})`, min, `lower minNodes or raise maxNodes to ${min}`);
         if (p.desiredNodes !== undefined) {
@@ -287,8 +288,9 @@ class SpecChecks {
           'use GpuProvisioning.MANAGED_NODE_GROUP, KARPENTER or MANAGED_NODE_GROUP_AND_KARPENTER');
       }
       if (p.efa && typesOk) {
-        const unsupported = p.instanceTypes.filter((t) => !t.efaSupported).map((t) => t.name);
-        c.check(unsupported.length === 0, `${at}.efa`, `is not supported by ${unsupported.join(', ')}`, p.efa, 'drop efa or use EFA-capable instance types (e.g. p5.48xlarge)');
+        const unsupported = p.instanceTypes.filter((t) => t.maxEfaInterfaces === 0).map((t) => t.name);
+        c.check(unsupported.length === 0, `${at}.efa`, `is not supported by ${unsupported.join(', ')} (no EFA interfaces)`, p.efa,
+          'drop efa or use instance types with EFA (GpuInstanceType.maxEfaInterfaces > 0, e.g. p5.48xlarge)');
         c.check(p.provisioning !== GpuProvisioning.KARPENTER, `${at}.efa`, 'needs a managed node group (Karpenter pools do not attach EFA here)', p.efa,
           'use GpuProvisioning.MANAGED_NODE_GROUP or drop efa');
       }
@@ -303,11 +305,36 @@ class SpecChecks {
             p.provisioning, `set cluster.version to one of ${versions.join(', ')}, or use GpuProvisioning.MANAGED_NODE_GROUP for this pool`);
         }
       }
+      if (p.capacityBlock !== undefined) this.capacityBlock(spec, p, at, typesOk);
       if (typesOk && typeof p.name === 'string' && !out.has(p.name)) {
         out.set(p.name, { index: i, pool: p, gpusPerNode: Math.min(...p.instanceTypes.map((t) => t.gpuCount)) });
       }
     });
     return out;
+  }
+
+  /**
+   * A Capacity Block pool (EKS user guide, "Create a managed node group with Capacity Blocks for ML"): a
+   * managed node group of the reservation's one instance type in its zone, minimum 0.
+   */
+  private capacityBlock(spec: PlatformSpec, p: GpuPoolSpec, at: string, typesOk: boolean): void {
+    const c = this.collector;
+    const block = p.capacityBlock!;
+    c.check(/^cr-[0-9a-f]{17}$/.test(block.reservationId ?? ''), `${at}.capacityBlock.reservationId`, "must be a capacity reservation id ('cr-' and 17 hex digits)",
+      block.reservationId, 'pass the capacity reservation id of the Capacity Block');
+    const zones = spec.cluster?.availabilityZones ?? ['a', 'b', 'c'].map((z) => `${spec.region}${z}`);
+    c.check(zones.includes(block.availabilityZone), `${at}.capacityBlock.availabilityZone`, `must be one of the cluster's zones (${zones.join(', ')})`,
+      block.availabilityZone, "use the Capacity Block's zone, and list it in cluster.availabilityZones");
+    c.check((p.minNodes ?? 0) === 0, `${at}.minNodes`, 'must be 0 for a Capacity Block pool (EKS scales the group to 0 before the reservation ends)', p.minNodes,
+      'drop minNodes; desiredNodes starts nodes once the reservation is active');
+    c.check((p.provisioning ?? GpuProvisioning.MANAGED_NODE_GROUP) !== GpuProvisioning.KARPENTER, `${at}.capacityBlock`, 'needs a managed node group',
+      p.provisioning, 'use GpuProvisioning.MANAGED_NODE_GROUP (or MANAGED_NODE_GROUP_AND_KARPENTER) or drop capacityBlock');
+    c.check(p.capacityType === undefined || p.capacityType === GpuCapacityType.ON_DEMAND, `${at}.capacityType`, 'cannot be set with capacityBlock (a Capacity Block is its own purchase option)',
+      p.capacityType, 'drop capacityType');
+    if (typesOk) {
+      c.check(p.instanceTypes.length === 1, `${at}.instanceTypes`, "must list exactly one instance type with capacityBlock (the reservation's)",
+        p.instanceTypes.map((t) => t.name), 'use the instance type the Capacity Block reserves');
+    }
   }
 
   private tenants(spec: PlatformSpec): Map<string, { index: number; tenant: TenantSpec }> {

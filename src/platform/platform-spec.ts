@@ -243,9 +243,10 @@ export interface GpuPoolSpec {
   /** The most nodes the pool scales to (per provisioner). */
   readonly maxNodes: number;
   /**
-   * The fewest nodes (managed node group).
+   * The fewest nodes (managed node group): a warm baseline that is always up. 0 means the first apply
+   * never waits for GPU stock or quota, and without `desiredNodes` or Karpenter the pool has no nodes.
    *
-   * @default 1
+   * @default 0
    */
   readonly minNodes?: number;
   /**
@@ -261,11 +262,21 @@ export interface GpuPoolSpec {
    */
   readonly capacityType?: GpuCapacityType;
   /**
-   * Elastic Fabric Adapter (multi-node training), managed node group only.
+   * Elastic Fabric Adapter (multi-node training), managed node group only: every EFA interface of the
+   * instance type (`GpuInstanceType.maxEfaInterfaces`, 32 on p5.48xlarge), one zone, a cluster placement
+   * group. Only for instance types with EFA.
    *
    * @default false
    */
   readonly efa?: boolean;
+  /**
+   * An EC2 Capacity Block for ML the pool's managed node group launches into: one instance type (the
+   * reservation's), `minNodes` 0 (EKS scales the group to 0 before the reservation ends), the
+   * reservation's zone. `desiredNodes` starts nodes once the reservation is active.
+   *
+   * @default - no Capacity Block
+   */
+  readonly capacityBlock?: GpuCapacityBlockSpec;
   /**
    * How nodes are provisioned.
    *
@@ -275,8 +286,17 @@ export interface GpuPoolSpec {
 }
 
 /**
- * A tenant: namespace, GPU quota, groups.
+ * An EC2 Capacity Block for ML reservation (`aws ec2 describe-capacity-reservations`).
  */
+export interface GpuCapacityBlockSpec {
+  /** The capacity reservation id of the Capacity Block (`cr-` and 17 hex digits). */
+  readonly reservationId: string;
+  /** Its Availability Zone, one of the cluster's zones, e.g. `us-east-1a`. */
+  readonly availabilityZone: string;
+}
+
+/**
+ * A tenant: namespace, GPU quota, groups.
 export interface TenantSpec {
   /** Tenant name (DNS-1123 label), also its namespace, GitOps directory and Argo CD project. */
   readonly name: string;

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { Karpenter } from '../../src/aws/karpenter';
+import { NodeVolumeKey } from '../../src/aws/node-volume-key';
 import { onlyResource, resourcesOf, synthStack } from '../util';
 import { clusterFixture, errorOf } from './fixtures';
 
@@ -229,6 +230,21 @@ describe('Karpenter options', () => {
     const attachment = resourcesOf(config, 'aws_iam_role_policy_attachment').acme_prod_karpenter_controller_node_volume_key;
     expect(attachment).toMatchObject({ role: 'acme-prod-karpenter-controller', policy_arn: '${aws_iam_policy.acme_prod_karpenter_controller_node_volume_key.arn}' });
     expect(karpenter.controllerRoleArn).toBeDefined();
+  });
+
+  test('with the cluster\'s NodeVolumeKey, every KMS action the controller is granted is one the key policy allows through EC2', () => {
+    const config = synthStack((stack) => {
+      const cluster = clusterFixture(stack);
+      new Karpenter(stack, 'Karpenter', { cluster, nodeVolumeKmsKeyArn: NodeVolumeKey.of(stack, cluster).keyArn });
+    });
+    const [keyId, key] = Object.entries<any>(resourcesOf(config, 'aws_kms_key')).find(([, k]) => k.description.includes('node EBS volumes'))!;
+    const keyStatements = JSON.parse(key.policy).Statement;
+    const ours = JSON.parse(resourcesOf(config, 'aws_iam_policy').acme_prod_karpenter_controller_node_volume_key.policy).Statement;
+    for (const statement of ours) expect(statement.Resource).toEqual([`\${aws_kms_key.${keyId}.arn}`]);
+    const allowedThroughEc2 = keyStatements.filter((s: any) => s.Principal?.AWS === `arn:${PARTITION}:iam::${ACCOUNT_ID}:root`
+      && [s.Condition?.StringEquals?.['kms:ViaService']].flat().includes('ec2.us-east-1.amazonaws.com')).map((s: any) => s.Action).flat();
+    const matches = (action: string) => allowedThroughEc2.some((a: string) => new RegExp(`^${a.replace('*', '.*')}$`).test(action));
+    for (const action of ours.map((s: any) => s.Action).flat()) expect({ action, allowed: matches(action) }).toEqual({ action, allowed: true });
   });
 
   test('without a node volume key there are no KMS permissions', () => {
