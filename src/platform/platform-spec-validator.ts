@@ -5,6 +5,7 @@ import { GpuPool } from '../core/gpu-pool';
 import { ImageReference } from '../core/image-reference';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { Names } from '../core/names';
+import { LoadBalancerScheme } from '../gitops/platform-addon';
 import { DEFAULT_FIPS_BOTTLEROCKET_VERSION, nvidiaFipsKubernetesVersions } from '../k8s/private/karpenter-fips-ami';
 import { defaultRolloutSurge } from '../k8s/private/model-disruption';
 import { ServingImages } from '../k8s/serving/serving-images';
@@ -626,6 +627,18 @@ class SpecChecks {
         m.externalTlsCredential, "drop 'mesh.externalTlsCredential', or drop 'mesh.tlsIssuer' if the Secret comes from elsewhere");
     }
     if (m.ingressNamespace !== undefined) this.label('mesh.ingressNamespace', m.ingressNamespace, "use e.g. 'istio-ingress'");
+    // the gateway's NLB (gitops PlatformAddon.istioGateway): scheme and client CIDRs
+    if (m.ingressLoadBalancerScheme !== undefined) {
+      c.check(Object.values(LoadBalancerScheme).includes(m.ingressLoadBalancerScheme), 'mesh.ingressLoadBalancerScheme', 'must be a LoadBalancerScheme',
+        m.ingressLoadBalancerScheme, 'use LoadBalancerScheme.INTERNAL (the default) or LoadBalancerScheme.INTERNET_FACING');
+      c.check(hosts.length > 0, 'mesh.ingressLoadBalancerScheme', 'needs an ingress gateway (mesh.ingressHosts)', m.ingressLoadBalancerScheme, "set 'mesh.ingressHosts' or drop it");
+    }
+    if (m.ingressSourceRanges !== undefined) {
+      c.check(m.ingressSourceRanges.length > 0, 'mesh.ingressSourceRanges', 'must list at least one CIDR when given', m.ingressSourceRanges,
+        "omit it for the controller's default, or list the client CIDRs");
+      m.ingressSourceRanges.forEach((cidr, i) => c.check(isCidr(cidr), `mesh.ingressSourceRanges[${i}]`, 'must be an IPv4 CIDR', cidr, "use e.g. '203.0.113.0/24'"));
+      c.check(hosts.length > 0, 'mesh.ingressSourceRanges', 'needs an ingress gateway (mesh.ingressHosts)', m.ingressSourceRanges, "set 'mesh.ingressHosts' or drop it");
+    }
     if (m.tracingSamplingPercentage !== undefined) {
       c.check(m.tracingSamplingPercentage >= 0 && m.tracingSamplingPercentage <= 100, 'mesh.tracingSamplingPercentage', 'must be between 0 and 100',
         m.tracingSamplingPercentage, 'use e.g. 1');

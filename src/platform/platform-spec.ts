@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { GpuInstanceType } from '../core/gpu-instance-type';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { ModelRuntime } from '../core/model-runtime';
+import { LoadBalancerScheme } from '../gitops/platform-addon';
 import { HuggingFaceModelSourceOptions, PvcModelSourceOptions } from '../k8s/serving/model-source';
 import { CertificateIssuerReference } from '../mesh/ingress-gateway';
 import { PolicyExceptionProps } from '../policy/policy-exception';
@@ -297,6 +298,7 @@ export interface GpuCapacityBlockSpec {
 
 /**
  * A tenant: namespace, GPU quota, groups.
+ */
 export interface TenantSpec {
   /** Tenant name (DNS-1123 label), also its namespace, GitOps directory and Argo CD project. */
   readonly name: string;
@@ -635,6 +637,20 @@ export interface MeshSpec {
    * @default 'istio-ingress'
    */
   readonly ingressNamespace?: string;
+  /**
+   * The scheme of the ingress gateway's Network Load Balancer (provisioned by the AWS Load Balancer
+   * Controller): reachable only inside the VPC, or from the internet when set to
+   * `LoadBalancerScheme.INTERNET_FACING` explicitly.
+   *
+   * @default LoadBalancerScheme.INTERNAL
+   */
+  readonly ingressLoadBalancerScheme?: LoadBalancerScheme;
+  /**
+   * Client CIDRs the ingress gateway's NLB admits (its security group's inbound rules).
+   *
+   * @default - the controller's default: the VPC CIDR for an internal NLB, 0.0.0.0/0 for an internet-facing one
+   */
+  readonly ingressSourceRanges?: string[];
   /**
    * Trace sampling percentage.
    *

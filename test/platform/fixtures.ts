@@ -31,7 +31,8 @@ export function smallSpec(overrides: Partial<PlatformSpec> = {}): PlatformSpec {
     environment: 'dev',
     region: 'us-east-1',
     accountId: '123456789012',
-    gpuPools: [{ name: 'a10g', instanceTypes: [GpuInstanceType.G5_2XLARGE], maxNodes: 4, provisioning: GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER }],
+    // a warm baseline of one node (GPU pools default to 0 since issue 13) plus Karpenter up to maxNodes
+    gpuPools: [{ name: 'a10g', instanceTypes: [GpuInstanceType.G5_2XLARGE], minNodes: 1, maxNodes: 4, provisioning: GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER }],
     // llama3-8b: 4 replicas + 1 rollout surge (a single replica at minimum)
     tenants: [{ name: 'search', gpuQuota: 5 }],
     models: [{
