@@ -17,7 +17,7 @@ import { Network, VpcEndpointService } from '../aws/network';
 import { CapacityType, NodePool } from '../aws/node-pool';
 import { NodeVolumeKey } from '../aws/node-volume-key';
 import { PodIdentityRole } from '../aws/pod-identity-role';
-import { SecurityBaseline } from '../aws/security-baseline';
+import { AccountServiceMode, SecurityBaseline } from '../aws/security-baseline';
 import { ProblemCollector } from '../core/errors';
 
 /**
@@ -68,6 +68,10 @@ export class AwsPlatformStack extends TerraformStack {
     this.names = names;
     const clusterSpec = spec.cluster ?? {};
     const fips = clusterSpec.fips ?? false;
+    // S3-native state locking (backend `use_lockfile`, as examples/reference configures it) exists from
+    // Terraform v1.10 ("Upgrading to Terraform v1.10" > S3 Native State Locking: opt-in; generally
+    // available in v1.11); an older Terraform rejects the backend argument instead of locking.
+    this.addOverride('terraform.required_version', '>= 1.10');
 
     new AwsProvider(this, 'aws', {
       region: spec.region,
@@ -158,7 +162,9 @@ export class AwsPlatformStack extends TerraformStack {
       });
       for (const prefix of identity.readPrefixes) role.grantReadModels(this.modelStore, prefix);
       for (const prefix of identity.writePrefixes) this.modelStore.grantWrite(role, prefix);
-      if (identity.pullsImages && this.registry) role.grantPull(this.registry);
+      // Only the repositories this workload's own images name (issue 13: not every repository).
+      const pullFrom = identity.pullRepositories ?? [];
+      if (this.registry && pullFrom.length > 0) role.grantPull(this.registry, pullFrom);
       if (identity.remoteWrites && spec.observability?.ampWorkspaceArn) role.grantRemoteWrite(spec.observability.ampWorkspaceArn);
       return role;
     });
@@ -167,11 +173,18 @@ export class AwsPlatformStack extends TerraformStack {
       trailName: names.clusterName,
       bucketName: names.auditBucket,
       retentionDays: spec.audit?.retentionDays,
+      objectLockRetentionDays: spec.audit?.objectLockRetentionDays,
+      objectLockMode: spec.audit?.objectLockMode,
       dataEventStores: [this.modelStore],
     });
     const splunk = spec.audit?.splunk;
     new SecurityBaseline(this, 'SecurityBaseline', {
       name: names.clusterName,
+      guardDuty: spec.audit?.guardDuty,
+      securityHub: spec.audit?.securityHub,
+      config: spec.audit?.config,
+      configBucketName: (spec.audit?.config ?? spec.audit?.securityHub ?? AccountServiceMode.CREATE) === AccountServiceMode.CREATE
+        ? names.configBucket : undefined,
       splunk: splunk
         ? { hecEndpoint: splunk.hecEndpoint, hecTokenSecretArn: splunk.hecTokenSecretArn, backupBucketName: names.findingsBackupBucket }
         : undefined,

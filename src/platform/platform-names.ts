@@ -20,6 +20,12 @@ export interface WorkloadIdentity {
   readonly writePrefixes: string[];
   /** Whether it pulls from the platform registry. */
   readonly pullsImages: boolean;
+  /**
+   * The platform-registry repositories its own images name (sorted): the only ones its role may pull from.
+   *
+   * @default - none
+   */
+  readonly pullRepositories?: string[];
   /** Whether it remote-writes to the AMP workspace. */
   readonly remoteWrites: boolean;
 }
@@ -62,6 +68,8 @@ export class PlatformNames {
 
   /** Security findings backup bucket (Splunk forwarding): `<cluster>-findings-backup`. */
   public readonly findingsBackupBucket: string;
+  /** AWS Config delivery bucket (when the platform records configuration): `<cluster>-config`. */
+  public readonly configBucket: string;
   /** The platform's ECR registry host: `<account>.dkr.ecr.<region>.amazonaws.com`. */
   public readonly registryUrl: string;
   /** ECR repositories: every repository of the platform registry any image of the spec names (sorted). */
@@ -89,6 +97,7 @@ export class PlatformNames {
    * `<cluster>-aws-load-balancer-controller`) when the platform runs the controller: with an ingress
    * gateway (`mesh.ingressHosts`) unless `cluster.loadBalancerController` says otherwise. Not part of
    * `identities`: the controller's Helm chart creates its ServiceAccount.
+    this.configBucket = `${this.clusterName}-config`;
    */
   public readonly loadBalancerController?: WorkloadIdentity;
     this.karpenterInterruptionQueue = join([this.clusterName, 'karpenter'], 80);
@@ -112,6 +121,8 @@ export class PlatformNames {
     const ids: WorkloadIdentity[] = [];
     const role = (ns: string, sa: string) => join([this.clusterName, ns, sa], 64);
     const pulls = this.repositories.length > 0;
+    const reposOf = (...named: (string | undefined)[]): string[] =>
+      [...new Set(named.map((i) => (i === undefined ? undefined : this.repositoryOf(i))).filter((r): r is string => r !== undefined))].sort();
     for (const m of spec.models ?? []) {
       const prefixes = new Set<string>();
       if (m.weights.inModelStore && m.weights.prefix) prefixes.add(m.weights.prefix);
@@ -124,6 +135,9 @@ export class PlatformNames {
         readPrefixes: [...prefixes].sort(),
         writePrefixes: [],
         pullsImages: pulls,
+        // The serving images and, for weights in the model store, the AWS CLI that downloads them.
+        pullRepositories: reposOf(m.image, m.canary?.image,
+          m.weights.inModelStore || m.canary?.weights?.inModelStore ? images.awsCli : undefined),
         remoteWrites: false,
       });
     }
@@ -138,6 +152,7 @@ export class PlatformNames {
         readPrefixes: [...read].sort(),
         writePrefixes: [this.adapterPrefix(j.name)],
         pullsImages: pulls,
+        pullRepositories: reposOf(j.image, j.baseModel.inModelStore ? images.awsCli : undefined),
         remoteWrites: false,
       });
     }
@@ -151,6 +166,7 @@ export class PlatformNames {
         readPrefixes: [],
         writePrefixes: [],
         pullsImages: pulls,
+        pullRepositories: reposOf(images.otelCollector),
         remoteWrites: true,
       });
     }

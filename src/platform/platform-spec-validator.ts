@@ -682,6 +682,31 @@ class SpecChecks {
     const c = this.collector;
     const a = spec.audit ?? {};
     if (a.retentionDays !== undefined) this.wholeNumber('audit.retentionDays', a.retentionDays, 365, 'keep audit logs at least a year');
+    // Account-level services (aws SecurityBaseline): AccountServiceMode values.
+    const modes = ['CREATE', 'EXISTING', 'DISABLED'];
+    for (const key of ['guardDuty', 'securityHub', 'config'] as const) {
+      c.check(a[key] === undefined || modes.includes(a[key]!), `audit.${key}`, `must be one of ${modes.join(', ')}`, a[key],
+        'use CREATE (this stack creates it), EXISTING (the organization already enabled it in the account) or DISABLED');
+    }
+    const hub = a.securityHub ?? 'CREATE';
+    if (hub !== 'DISABLED' && a.config === 'DISABLED') {
+      c.add('audit.config', `must not be DISABLED while audit.securityHub is ${hub}: Security Hub controls are evaluated by AWS Config rules and find nothing without recording`,
+        a.config, 'use CREATE, or EXISTING when the account already records (an organization or Control Tower recorder)');
+    }
+    if (hub === 'DISABLED' && a.splunk) {
+      c.add('audit.splunk', 'forwards Security Hub findings, but audit.securityHub is DISABLED', '<splunk options>', 'set audit.securityHub to CREATE or EXISTING, or drop audit.splunk');
+    }
+    if (a.objectLockRetentionDays !== undefined) {
+      const keep = a.retentionDays ?? 2557;
+      c.check(Number.isInteger(a.objectLockRetentionDays) && a.objectLockRetentionDays >= 1 && a.objectLockRetentionDays <= keep, 'audit.objectLockRetentionDays',
+        `must be a whole number from 1 to audit.retentionDays (${keep})`, a.objectLockRetentionDays, 'lock log files for at most as long as they are kept');
+    }
+    if (a.objectLockMode !== undefined) {
+      c.check(['COMPLIANCE', 'GOVERNANCE'].includes(a.objectLockMode), 'audit.objectLockMode', 'must be COMPLIANCE or GOVERNANCE', a.objectLockMode,
+        'use ObjectLockMode.COMPLIANCE or ObjectLockMode.GOVERNANCE');
+      c.check(a.objectLockRetentionDays !== undefined, 'audit.objectLockMode', 'has no effect without audit.objectLockRetentionDays', a.objectLockMode,
+        'set audit.objectLockRetentionDays (e.g. 365), or drop audit.objectLockMode');
+    }
     if (a.splunk) {
       c.check(/^https:\/\/\S+$/.test(a.splunk.hecEndpoint ?? ''), 'audit.splunk.hecEndpoint', 'must be an https URL', a.splunk.hecEndpoint,
         "use e.g. 'https://http-inputs-acme.splunkcloud.com:443'");

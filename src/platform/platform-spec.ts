@@ -1,4 +1,6 @@
 import { Duration } from 'cdk8s';
+import type { ObjectLockMode } from '../aws/model-store';
+import type { AccountServiceMode } from '../aws/security-baseline';
 import { GpuInstanceType } from '../core/gpu-instance-type';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { ModelRuntime } from '../core/model-runtime';
@@ -725,6 +727,41 @@ export interface AuditSpec {
    * @default 2557 (7 years)
    */
   readonly retentionDays?: number;
+  /**
+   * S3 Object Lock on the audit bucket: days each log file and digest is locked (at most
+   * `retentionDays`). Once on, Object Lock cannot be turned off.
+   *
+   * @default - no Object Lock (log file validation's digest chain still proves integrity)
+   */
+  readonly objectLockRetentionDays?: number;
+  /**
+   * The audit bucket's Object Lock mode (with `objectLockRetentionDays`).
+   *
+   * @default ObjectLockMode.COMPLIANCE
+   */
+  readonly objectLockMode?: ObjectLockMode;
+  /**
+   * GuardDuty: `CREATE` a detector here, use the `EXISTING` one an AWS Organizations delegated
+   * administrator enabled (no "detector already exists" at apply), or `DISABLED`.
+   *
+   * @default AccountServiceMode.CREATE
+   */
+  readonly guardDuty?: AccountServiceMode;
+  /**
+   * Security Hub: `CREATE` the hub and its standards here, use the `EXISTING` (organization-managed)
+   * hub, or `DISABLED` (then no Splunk forwarding).
+   *
+   * @default AccountServiceMode.CREATE
+   */
+  readonly securityHub?: AccountServiceMode;
+  /**
+   * AWS Config resource recording, which Security Hub controls evaluate: `CREATE` a recorder, delivery
+   * channel and encrypted bucket here, use the account's `EXISTING` recorder, or `DISABLED` (only
+   * without Security Hub).
+   *
+   * @default - follows securityHub: CREATE, EXISTING or DISABLED
+   */
+  readonly config?: AccountServiceMode;
 }
 
 /**

@@ -72,7 +72,8 @@ describe('full AWS platform stack', () => {
   test('every bucket is versioned, encrypted, private and TLS-only', () => {
     const buckets = Object.keys(config.resource.aws_s3_bucket).sort();
     expect(buckets).toEqual([
-      'acme_llm_prod_audit', 'acme_llm_prod_audit_access_logs', 'acme_llm_prod_findings_backup', 'acme_llm_prod_models', 'acme_llm_prod_models_access_logs',
+      'acme_llm_prod_audit', 'acme_llm_prod_audit_access_logs', 'acme_llm_prod_config', 'acme_llm_prod_findings_backup', 'acme_llm_prod_models',
+      'acme_llm_prod_models_access_logs',
     ]);
     for (const name of buckets) {
       expect(config.resource.aws_s3_bucket_versioning[name].versioning_configuration.status).toBe('Enabled');

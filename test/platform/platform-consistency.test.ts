@@ -66,6 +66,7 @@ describe('PlatformNames', () => {
       readPrefixes: ['models/llama3-8b/'],
       writePrefixes: [],
       pullsImages: true,
+      pullRepositories: ['acme-llm/vllm', 'mirror/aws-cli'],
       remoteWrites: false,
     }]);
   });
