@@ -172,11 +172,12 @@ project.addTask('synth', {
   receiveArgs: true,
 });
 
-// The platform twin's add-on pods: render every pinned chart the reference platform's Argo CD
-// Applications install with `helm template` and their exact values, into schemas/upstream/addons/.
+// The platform twin's add-on pods: render every pinned chart the example platforms' Argo CD Applications
+// install (examples/reference and every other examples/<name>/platform.ts exporting a `spec`, e.g. one with
+// EFA pools) with `helm template` and their exact values, into schemas/upstream/addons/.
 // Offline and deterministic; not part of `npm test` (a test re-renders one chart against the commit).
 project.addTask('twin:addons', {
-  description: 'Render the add-on charts (../shared/addon-charts) with the catalogue\'s values into schemas/upstream/addons/',
+  description: 'Render the add-on charts (../shared/addon-charts, schemas/upstream/charts) with the example platforms\' values into schemas/upstream/addons/',
   exec: 'ts-node --transpile-only --project test/tsconfig.json projenrc/render-addons.ts',
   receiveArgs: true,
 });

@@ -434,7 +434,7 @@ export class Network extends Construct implements INetwork {
       }),
       tags: props.tags,
     }), 'aws_iam_role', 'vpc_flow_logs');
-    stable(new IamRolePolicy(this, 'FlowLogPolicy', {
+    const flowLogPolicy = stable(new IamRolePolicy(this, 'FlowLogPolicy', {
       name: 'write-flow-logs',
       role: role.id,
       policy: PolicyDocuments.json([{
@@ -451,6 +451,8 @@ export class Network extends Construct implements INetwork {
       iamRoleArn: role.arn,
       maxAggregationInterval: 60,
       tags: props.tags,
+      // The flow log service assumes the role at creation: wait for its policy, not only the role (issue 13 point 9).
+      dependsOn: [flowLogPolicy],
     }), 'aws_flow_log');
   }
 }

@@ -481,6 +481,105 @@ export interface KServeAddonOptions extends AddonOptions {
 }
 
 /**
+ * The scheme of a load balancer the AWS Load Balancer Controller provisions
+ * (`service.beta.kubernetes.io/aws-load-balancer-scheme`).
+ */
+export enum LoadBalancerScheme {
+  /** Reachable only from inside the VPC (and networks routed to it): the controller's default. */
+  INTERNAL = 'internal',
+  /** Reachable from the internet (public subnets, public IPs). */
+  INTERNET_FACING = 'internet-facing',
+}
+
+/**
+ * Options of the AWS Load Balancer Controller (`PlatformAddon.awsLoadBalancerController`).
+ */
+export interface AwsLoadBalancerControllerAddonOptions extends AddonOptions {
+  /** The EKS cluster name (`clusterName`, the controller's `--cluster-name`). */
+  readonly clusterName: string;
+  /**
+   * The AWS region (`region`, `--aws-region`). Passed explicitly: with the IMDSv2 hop limit of 1 the
+   * platform's nodes use, pods cannot read the instance metadata the controller otherwise discovers it from.
+   */
+  readonly region: string;
+  /**
+   * The VPC ID (`vpcId`, `--aws-vpc-id`). Give `vpcId` or `vpcTags`.
+   *
+   * @default - the VPC is looked up by `vpcTags`
+   */
+  readonly vpcId?: string;
+  /**
+   * Tags the VPC is looked up by (`vpcTags`, `--aws-vpc-tags`; all must match), e.g. `{ Name: '<cluster>' }`
+   * (the platform's `aws.Network` tags its VPC `Name=<cluster name>`). Give `vpcId` or `vpcTags`.
+   *
+   * @default - none: `vpcId` is required
+   */
+  readonly vpcTags?: { [key: string]: string };
+  /**
+   * Controller replicas (one leader, the rest serve the webhooks and take over); a PodDisruptionBudget
+   * with `maxUnavailable: 1` keeps all but one through node drains when there are two or more.
+   *
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Create the `alb` IngressClass (and its IngressClassParams) for ALB Ingresses. The platform exposes
+   * models through the Istio gateway's NLB and needs none.
+   *
+   * @default false
+   */
+  readonly ingressClass?: boolean;
+}
+
+/**
+ * Options of the EFA device plugin (`PlatformAddon.efaDevicePlugin`).
+ */
+export interface EfaDevicePluginAddonOptions extends AddonOptions {
+  /**
+   * The GPU pools whose nodes have EFA interfaces (their `llm-platform.io/gpu-pool` label values): the
+   * plugin runs only there.
+   */
+  readonly gpuPools: string[];
+}
+
+/**
+ * Options of the Istio ingress gateway (`PlatformAddon.istioGateway`, Istio's `gateway` chart), exposed
+ * through a Network Load Balancer of the AWS Load Balancer Controller.
+ */
+export interface IstioGatewayAddonOptions extends AddonOptions {
+  /**
+   * The add-on (and Helm release) name.
+   *
+   * @default 'istio-ingress'
+   */
+  readonly name?: string;
+  /**
+   * Labels of the gateway pods (what `IngressGateway.selector` selects).
+   *
+   * @default { istio: 'ingressgateway' }
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * The gateway pods' ServiceAccount.
+   *
+   * @default 'istio-ingressgateway'
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * Internal (VPC only) or internet-facing NLB.
+   *
+   * @default LoadBalancerScheme.INTERNAL
+   */
+  readonly loadBalancerScheme?: LoadBalancerScheme;
+  /**
+   * Client CIDRs the NLB's security group admits (`spec.loadBalancerSourceRanges`).
+   *
+   * @default - the controller's default: the VPC CIDR for an internal NLB, 0.0.0.0/0 for an internet-facing one
+   */
+  readonly loadBalancerSourceRanges?: string[];
+}
+
+/**
  * Properties of a custom Helm add-on (`PlatformAddon.helmChart`).
  */
 export interface HelmChartAddonProps {
@@ -582,6 +681,16 @@ const RBAC = [CLUSTER_ROLE, CLUSTER_ROLE_BINDING];
  */
 const ISTIO_SYSTEM_LABELS = { 'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/enforce-version': 'latest' };
 const WEBHOOKS = [MUTATING_WEBHOOK, VALIDATING_WEBHOOK];
+/** The CRDs of the AWS Load Balancer Controller chart 3.5.0 (`crds/crds.yaml`, `crds/gateway-crds.yaml`). */
+const LBC_CRDS = ['albtargetcontrolconfigs.elbv2.k8s.aws', 'globalaccelerators.aga.k8s.aws', 'ingressclassparams.elbv2.k8s.aws',
+  'targetgroupbindings.elbv2.k8s.aws', 'listenerruleconfigurations.gateway.k8s.aws', 'loadbalancerconfigurations.gateway.k8s.aws',
+  'targetgroupconfigurations.gateway.k8s.aws'];
+/**
+ * The load balancer class the AWS Load Balancer Controller serves by default (docs/guide/service/nlb.md at
+ * v3.5.0, "With LoadBalancerClass"); Services with a class are ignored by the in-tree cloud controller.
+ */
+const NLB_LOAD_BALANCER_CLASS = 'service.k8s.aws/nlb';
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const GPU_TOLERATION = { key: GpuPool.GPU_TAINT.key, operator: 'Exists', effect: GpuPool.GPU_TAINT.effect };
 const ON_GPU_NODES = {
   nodeAffinity: {
@@ -600,6 +709,9 @@ const ON_GPU_NODES = {
  * (`SyncWave.CONTROLLERS`), then the platform's policies and tenants' apps (ApplicationSets).
  */
 export class PlatformAddon implements IPlatformAddon {
+  /** The ServiceAccount of the AWS Load Balancer Controller (namespace `kube-system`), for its Pod Identity association. */
+  public static readonly AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = 'aws-load-balancer-controller';
+
   /** Kyverno (policy engine; owns the `kyverno.io` and `policies.kyverno.io` CRDs). */
   public static kyverno(options: KyvernoAddonOptions = {}): PlatformAddon {
     const replicas = positiveInt('admissionControllerReplicas', options.admissionControllerReplicas ?? 3);
@@ -982,6 +1094,180 @@ export class PlatformAddon implements IPlatformAddon {
   }
 
   /**
+   * The AWS Load Balancer Controller (aws/eks-charts `stable/aws-load-balancer-controller` 3.5.0, controller
+   * v3.5.0): provisions the Network Load Balancer of every `LoadBalancer` Service whose
+   * `spec.loadBalancerClass` is `service.k8s.aws/nlb` (the Istio gateway's, `PlatformAddon.istioGateway`), so
+   * the in-tree cloud controller never creates a Classic Load Balancer for it.
+   *
+   * - Identity: EKS Pod Identity for the ServiceAccount `kube-system/aws-load-balancer-controller` (no IRSA
+   *   annotation); the AWS side associates the role with the upstream IAM policy.
+   * - Region and VPC are passed (`--aws-region`, `--aws-vpc-id` or `--aws-vpc-tags`): the platform's nodes keep
+   *   the IMDSv2 hop limit at 1, so the controller cannot discover them from instance metadata
+   *   (docs/deploy/installation.md at v3.5.0, "Using the Amazon EC2 instance metadata server version 2").
+   * - `enableServiceMutatorWebhook: false`: the chart's default webhook makes the controller the default for
+   *   every new `LoadBalancer` Service, also those that did not ask for it (values.yaml / README at 3.5.0);
+   *   off, it reconciles only Services that name its class.
+   * - Webhook certificates from cert-manager (`enableCertManager`): without it the chart generates a new CA
+   *   on every render (`genCA` in templates/_helpers.tpl), which Argo CD would apply at every sync.
+   * - Two replicas spread over nodes (the chart's anti-affinity) with a PodDisruptionBudget, non-root,
+   *   read-only root file system, all capabilities dropped, RuntimeDefault seccomp, no ALB IngressClass.
+   */
+  public static awsLoadBalancerController(options: AwsLoadBalancerControllerAddonOptions): PlatformAddon {
+    if (!options || typeof options.clusterName !== 'string' || !Names.isDns1123Label(options.clusterName.toLowerCase()) || /[^A-Za-z0-9-]/.test(options.clusterName)) {
+      throw new ValidationError('clusterName', 'must be the EKS cluster name', options?.clusterName, 'pass the EKS cluster name the AWS layer creates');
+    }
+    if (typeof options.region !== 'string' || !AWS_REGION.test(options.region)) {
+      throw new ValidationError('region', 'must be an AWS region', options.region, "use e.g. 'us-east-1'");
+    }
+    if (options.vpcId !== undefined && (typeof options.vpcId !== 'string' || !/^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/.test(options.vpcId))) {
+      throw new ValidationError('vpcId', 'must be a VPC ID', options.vpcId, "use 'vpc-' and 8 or 17 hex digits, or pass vpcTags");
+    }
+    const vpcTags = options.vpcTags ?? {};
+    for (const [k, v] of Object.entries(vpcTags)) {
+      // the chart joins the tags as `k=v,k=v` (convertMapToCsv in templates/_helpers.tpl): no separators inside
+      if (k === '' || typeof v !== 'string' || v === '' || /[,=]/.test(k) || /[,=]/.test(v)) {
+        throw new ValidationError(`vpcTags.${k}`, "must be a non-empty tag key and value without ',' or '='", v, "use e.g. { Name: 'acme-llm-prod' }");
+      }
+    }
+    if (options.vpcId === undefined && Object.keys(vpcTags).length === 0) {
+      throw new ValidationError('vpcId', 'or vpcTags is required (the nodes\' IMDSv2 hop limit of 1 keeps the controller from discovering the VPC)', options.vpcId,
+        "pass vpcTags: { Name: '<cluster name>' } (the tag aws.Network puts on its VPC) or the VPC ID");
+    }
+    const replicas = positiveInt('replicas', options.replicas ?? 2);
+    const ingressClass = options.ingressClass ?? false;
+    const values: any = {
+      clusterName: options.clusterName,
+      region: options.region,
+      replicaCount: replicas,
+      serviceAccount: { create: true, name: PlatformAddon.AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT, annotations: {} },
+      enableServiceMutatorWebhook: false,
+      enableCertManager: true,
+      createIngressClassResource: ingressClass,
+      ingressClassParams: { create: ingressClass },
+      securityContext: {
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+    };
+    if (options.vpcId !== undefined) values.vpcId = options.vpcId;
+    else values.vpcTags = { ...vpcTags };
+    // templates/pdb.yaml renders the budget only with more than one replica
+    if (replicas > 1) values.podDisruptionBudget = { maxUnavailable: 1 };
+    return PlatformAddon.catalogue(options, {
+      name: 'aws-load-balancer-controller',
+      repository: ChartRepository.helm('https://aws.github.io/eks-charts'),
+      chart: 'aws-load-balancer-controller',
+      version: '3.5.0',
+      namespace: 'kube-system',
+      createNamespace: false,
+      clusterResources: [CRD, ...RBAC, ...WEBHOOKS, ...(ingressClass ? [{ group: 'networking.k8s.io', kind: 'IngressClass' }, { group: 'elbv2.k8s.aws', kind: 'IngressClassParams' }] : [])],
+      wave: SyncWave.CONTROLLERS,
+      serverSideApply: true,
+      // deleting the CRDs would delete every TargetGroupBinding, and with them the NLBs' targets
+      preserveResourcesOnDeletion: true,
+      dependsOn: ['cert-manager'],
+      requiresCrds: ['certificates.cert-manager.io', 'issuers.cert-manager.io'],
+      providesCrds: LBC_CRDS,
+      values,
+    });
+  }
+
+  /**
+   * The EFA device plugin (aws/eks-charts `stable/aws-efa-k8s-device-plugin` v0.5.30, plugin v0.5.20): advertises
+   * each node's EFA interfaces as `vpc.amazonaws.com/efa`, which multi-node training pods request. Installed
+   * into `kube-system` as the EKS user guide installs it, and scheduled only on the given GPU pools
+   * (`llm-platform.io/gpu-pool` In the pools, in place of the chart's instance-type list; the chart keeps its
+   * `eks.amazonaws.com/compute-type NotIn auto` term) with the platform's GPU taint tolerated. Its pod is
+   * privileged with hostNetwork and hostPath volumes (`/var/lib/kubelet/device-plugins`, `/dev/infiniband`),
+   * as upstream ships it: `kube-system` is outside the platform's policy set and Pod Security levels.
+   */
+  public static efaDevicePlugin(options: EfaDevicePluginAddonOptions): PlatformAddon {
+    const pools = options?.gpuPools;
+    if (!Array.isArray(pools) || pools.length === 0) {
+      throw new ValidationError('gpuPools', 'must name at least one GPU pool with EFA', pools, 'pass the names of the GPU pools whose instances have EFA interfaces');
+    }
+    pools.forEach((p, i) => Names.validateDns1123Label(`gpuPools[${i}]`, p));
+    const duplicate = pools.find((p, i) => pools.indexOf(p) !== i);
+    if (duplicate !== undefined) {
+      throw new ValidationError('gpuPools', 'must name each pool once', duplicate, 'remove the duplicate');
+    }
+    return PlatformAddon.catalogue(options, {
+      name: 'aws-efa-k8s-device-plugin',
+      repository: ChartRepository.helm('https://aws.github.io/eks-charts'),
+      chart: 'aws-efa-k8s-device-plugin',
+      version: 'v0.5.30',
+      namespace: 'kube-system',
+      createNamespace: false,
+      clusterResources: [],
+      wave: SyncWave.CONTROLLERS,
+      values: {
+        // templates/daemonset.yaml: one required node-affinity term per key (`<key> In <values>`)
+        supportedInstanceLabels: { keys: [PlatformLabels.GPU_POOL], values: [...pools].sort() },
+        tolerations: [GPU_TOLERATION],
+      },
+    });
+  }
+
+  /**
+   * The Istio ingress gateway (Istio's `gateway` chart 1.30.3), its Service a Network Load Balancer of the AWS
+   * Load Balancer Controller: `type: LoadBalancer` with `loadBalancerClass: service.k8s.aws/nlb` (the in-tree
+   * cloud controller ignores Services with a class, so no Classic Load Balancer is ever made) and the
+   * controller's annotations (docs/guide/service/annotations.md at v3.5.0): the scheme (internal unless asked),
+   * `ip` targets (the pods, through the VPC CNI), and the health check on the gateway's readiness endpoint
+   * (HTTP `/healthz/ready` on the status port 15021, the probe istiod's gateway injection template gives the
+   * proxy). Needs `awsLoadBalancerController` (and `istiod`, whose injector configures the pods).
+   */
+  public static istioGateway(options: IstioGatewayAddonOptions = {}): PlatformAddon {
+    const scheme = options.loadBalancerScheme ?? LoadBalancerScheme.INTERNAL;
+    if (!Object.values(LoadBalancerScheme).includes(scheme)) {
+      throw new ValidationError('loadBalancerScheme', 'must be a LoadBalancerScheme', scheme, 'use LoadBalancerScheme.INTERNAL or LoadBalancerScheme.INTERNET_FACING');
+    }
+    const labels = Names.validateLabels('labels', options.labels ?? { istio: 'ingressgateway' });
+    if (Object.keys(labels).length === 0) {
+      throw new ValidationError('labels', 'must hold at least one label (the Gateway selects the pods by them)', labels, "use e.g. { istio: 'ingressgateway' }");
+    }
+    const serviceAccount = Names.validateDns1123Subdomain('serviceAccountName', options.serviceAccountName ?? 'istio-ingressgateway');
+    const ranges = options.loadBalancerSourceRanges;
+    ranges?.forEach((r, i) => {
+      if (typeof r !== 'string' || !isIpv4Cidr(r)) {
+        throw new ValidationError(`loadBalancerSourceRanges[${i}]`, 'must be an IPv4 CIDR', r, "use e.g. '203.0.113.0/24'");
+      }
+    });
+    if (ranges !== undefined && ranges.length === 0) {
+      throw new ValidationError('loadBalancerSourceRanges', 'must list at least one CIDR when given', ranges, 'omit it for the controller\'s default, or list the client CIDRs');
+    }
+    const service: any = {
+      type: 'LoadBalancer',
+      loadBalancerClass: NLB_LOAD_BALANCER_CLASS,
+      annotations: {
+        'service.beta.kubernetes.io/aws-load-balancer-scheme': scheme,
+        'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+        'service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol': 'http',
+        'service.beta.kubernetes.io/aws-load-balancer-healthcheck-port': '15021',
+        'service.beta.kubernetes.io/aws-load-balancer-healthcheck-path': '/healthz/ready',
+      },
+    };
+    if (ranges) service.loadBalancerSourceRanges = [...ranges];
+    return PlatformAddon.catalogue(options, {
+      name: options.name ?? 'istio-ingress',
+      repository: ChartRepository.helm('https://istio-release.storage.googleapis.com/charts'),
+      chart: 'gateway',
+      version: '1.30.3',
+      namespace: 'istio-ingress',
+      clusterResources: [],
+      // after istiod (whose injector configures the gateway pods, `image: auto`, with istiod's proxyv2) and the
+      // controller that provisions its NLB, before the platform components
+      wave: SyncWave.INGRESS,
+      dependsOn: ['istiod', 'aws-load-balancer-controller'],
+      values: { labels, serviceAccount: { name: serviceAccount }, service },
+    });
+  }
+
+  /**
    * The images an add-on of the catalogue runs (what to mirror) and the chart values each one sets,
    * by add-on name (`istiod`, `kube-prometheus-stack`, ...).
    */
@@ -1093,4 +1379,9 @@ function positiveInt(prop: string, n: number): number {
     throw new ValidationError(prop, 'must be a positive integer', n, 'use e.g. 2');
   }
   return n;
+}
+
+function isIpv4Cidr(value: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
 }

@@ -12,7 +12,6 @@ import { KubernetesVersion } from '../core/kubernetes-version';
 import { PlatformLabels } from '../core/labels';
 import { IModelService } from '../core/model-service';
 import { BootstrapApplication } from '../gitops/bootstrap-application';
-import { ChartRepository } from '../gitops/chart-repository';
 import { GitOpsLayout } from '../gitops/gitops-layout';
 import { IPlatformAddon, PlatformAddon } from '../gitops/platform-addon';
 import { PlatformAddons } from '../gitops/platform-addons';
@@ -76,9 +75,6 @@ export interface PlatformManifest {
   readonly resource: any;
 }
 
-/** Istio's gateway chart (same repository and pin as the gitops layer's istiod add-on). */
-const ISTIO_CHARTS = 'https://istio-release.storage.googleapis.com/charts';
-const ISTIO_VERSION = '1.30.3';
 const INGRESS_SERVICE_ACCOUNT = 'istio-ingressgateway';
 
 /**
@@ -731,18 +727,25 @@ export class KubernetesPlatform extends Construct {
     );
     crds.push('peerauthentications.security.istio.io', 'servicemonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com');
     if (hasGateway) {
-      addons.push(PlatformAddon.helmChart({
-        name: 'istio-ingress',
-        repository: ChartRepository.helm(ISTIO_CHARTS),
-        chart: 'gateway',
-        version: ISTIO_VERSION,
-        namespace: ingressNamespace,
-        // after istiod (whose injector configures the gateway pods, `image: auto`, with istiod's proxyv2), before the platform components
-        wave: SyncWave.INGRESS,
-        dependsOn: ['istiod'],
-        values: { labels: { istio: 'ingressgateway' }, serviceAccount: { name: INGRESS_SERVICE_ACCOUNT } },
-      }));
+      // The gateway's Service is an NLB of the AWS Load Balancer Controller (loadBalancerClass service.k8s.aws/nlb: the
+      // in-tree controller makes no Classic LB); the controller runs with the Pod Identity the AWS side associates with
+      // kube-system/aws-load-balancer-controller and finds the VPC by the Name tag aws.Network gives it (the cluster name).
+      addons.push(
+        PlatformAddon.awsLoadBalancerController({
+          clusterName: this.names.clusterName, region: spec.region, vpcTags: { Name: this.names.clusterName }, images: images('aws-load-balancer-controller'),
+        }),
+        PlatformAddon.istioGateway({
+          namespace: ingressNamespace,
+          labels: { istio: 'ingressgateway' },
+          serviceAccountName: INGRESS_SERVICE_ACCOUNT,
+          loadBalancerScheme: spec.mesh?.ingressLoadBalancerScheme,
+          loadBalancerSourceRanges: spec.mesh?.ingressSourceRanges,
+        }),
+      );
     }
+    // EFA pools: the device plugin advertises their vpc.amazonaws.com/efa interfaces (only on those pools)
+    const efaPools = spec.gpuPools.filter((p) => p.efa).map((p) => p.name);
+    if (efaPools.length > 0) addons.push(PlatformAddon.efaDevicePlugin({ gpuPools: efaPools, images: images('aws-efa-k8s-device-plugin') }));
     if ((spec.observability?.ampWorkspaceArn || spec.observability?.tracesEndpoint || spec.observability?.logsEndpoint)) {
       addons.push(PlatformAddon.openTelemetryOperator({ images: images('opentelemetry-operator') }));
       crds.push('opentelemetrycollectors.opentelemetry.io');

@@ -64,7 +64,7 @@ export class PlatformConsistency {
     const effect = (e: string) => ({ NO_SCHEDULE: 'NoSchedule', NO_EXECUTE: 'NoExecute', PREFER_NO_SCHEDULE: 'PreferNoSchedule' } as any)[e] ?? e;
     for (const g of tf('aws_eks_node_group')) {
       const pool = g.labels?.[PlatformLabels.GPU_POOL];
-      if (pool) addProvisioner(pool, { what: `managed node group ${g.node_group_name}`, labels: g.labels, taints: (g.taint ?? []).map((t: any) => ({ ...t, effect: effect(t.effect) })) });
+      if (pool) addProvisioner(pool, { what: `managed node group ${g.node_group_name ?? String(g.node_group_name_prefix ?? '').replace(/-$/, '')}`, labels: g.labels, taints: (g.taint ?? []).map((t: any) => ({ ...t, effect: effect(t.effect) })) });
     }
     const nodeRoles = new Set(tf('aws_iam_role').map((r) => r.name));
     for (const o of objects) {

@@ -68,6 +68,8 @@ describe('Network defaults', () => {
 
   test('flow logs of all traffic to a KMS-encrypted, retained, protected log group', () => {
     expect(onlyResource(config, 'aws_flow_log')).toMatchObject({ traffic_type: 'ALL', log_destination_type: 'cloud-watch-logs' });
+    // waits for the role's policy (issue 13 point 9), not only the role
+    expect(onlyResource(config, 'aws_flow_log').depends_on).toEqual(['aws_iam_role_policy.acme_prod_vpc_flow_logs']);
     const group = onlyResource(config, 'aws_cloudwatch_log_group');
     expect(group).toMatchObject({ name: '/aws/vpc/acme-prod/flow-logs', retention_in_days: 365, lifecycle: { prevent_destroy: true } });
     expect(group.kms_key_id).toBe('${aws_kms_key.acme_prod_vpc_flow_logs.arn}');

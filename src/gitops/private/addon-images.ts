@@ -194,6 +194,18 @@ export const IMAGE_SLOTS: { [addon: string]: ImageSlot[] } = {
     { name: 'training-operator', upstream: 'ghcr.io/kubeflow/training-v1/training-operator:v1-93c5489', kustomizeImage: 'ghcr.io/kubeflow/training-v1/training-operator' },
     { name: 'pytorch-init', upstream: 'alpine:3.10', flag: '--pytorch-init-container-image' },
   ],
+  // aws-load-balancer-controller 3.5.0 (aws/eks-charts stable/aws-load-balancer-controller): templates/deployment.yaml
+  // prints `<image.repository>:<image.tag>` (no digest value).
+  'aws-load-balancer-controller': [
+    { name: 'controller', upstream: 'public.ecr.aws/eks/aws-load-balancer-controller:v3.5.0', repository: 'image.repository', tag: 'image.tag', digestInTag: true },
+  ],
+  // aws-efa-k8s-device-plugin v0.5.30 (aws/eks-charts): templates/daemonset.yaml prints
+  // `<image.repository>:<image.tag | default appVersion>` (no digest value).
+  'aws-efa-k8s-device-plugin': [
+    { name: 'aws-efa-k8s-device-plugin', upstream: '602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/aws-efa-k8s-device-plugin:v0.5.20', repository: 'image.repository', tag: 'image.tag', digestInTag: true },
+  ],
+  // gateway 1.30.3: `image: auto`, the proxy image istiod's injector sets (the istiod add-on's `proxyv2`).
+  'istio-ingress': [],
   'prometheus-operator-crds': [],
   'istio-base': [],
   'kserve-crd': [],
