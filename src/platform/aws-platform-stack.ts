@@ -80,12 +80,12 @@ export class AwsPlatformStack extends TerraformStack {
       defaultTags: [{ tags: { 'llm-platform.io/platform': spec.name, 'llm-platform.io/environment': spec.environment } }],
     });
 
+    const publicCidrs = clusterSpec.publicAccessCidrs ?? [];
+    const accessPath = clusterSpec.accessPath ?? (publicCidrs.length > 0 ? ClusterAccessPath.PUBLIC_ENDPOINT : undefined);
     const network = new Network(this, 'Network', {
       clusterName: names.clusterName,
       cidr: clusterSpec.vpcCidr,
       availabilityZones: clusterSpec.availabilityZones,
-    const publicCidrs = clusterSpec.publicAccessCidrs ?? [];
-    const accessPath = clusterSpec.accessPath ?? (publicCidrs.length > 0 ? ClusterAccessPath.PUBLIC_ENDPOINT : undefined);
       // the admin host's SSM Agent reaches Systems Manager through these, not through NAT
       interfaceEndpoints: accessPath === ClusterAccessPath.ADMIN_HOST
         ? [...VpcEndpointService.defaults(), ...VpcEndpointService.sessionManager()] : undefined,
@@ -103,10 +103,6 @@ export class AwsPlatformStack extends TerraformStack {
       fips,
     });
     const cluster = this.cluster;
-
-    const sys = spec.systemPool ?? {};
-    new NodePool(this, 'SystemPool', { cluster, instanceTypes: sys.instanceTypes, minSize: sys.minNodes, maxSize: sys.maxNodes });
-    this.gpuNodePools = [];
     if (accessPath === ClusterAccessPath.ADMIN_HOST) {
       this.adminHost = new AdminHost(this, 'AdminHost', {
         cluster,
@@ -126,6 +122,10 @@ export class AwsPlatformStack extends TerraformStack {
         roleName: names.loadBalancerController.roleName,
       });
     }
+
+    const sys = spec.systemPool ?? {};
+    new NodePool(this, 'SystemPool', { cluster, instanceTypes: sys.instanceTypes, minSize: sys.minNodes, maxSize: sys.maxNodes });
+    this.gpuNodePools = [];
     for (const pool of spec.gpuPools) {
       const provisioning = pool.provisioning ?? GpuProvisioning.MANAGED_NODE_GROUP;
       if (provisioning === GpuProvisioning.KARPENTER) continue;
@@ -210,10 +210,10 @@ export class AwsPlatformStack extends TerraformStack {
       problems.check(this.karpenter.nodeRoleName === names.karpenterNodeRole, 'karpenter.nodeRoleName',
         `differs from the role the EC2NodeClasses name (${names.karpenterNodeRole})`, this.karpenter.nodeRoleName, 'report this as a bug');
     }
-    problems.throwIfAny();
-  }
-}
     if (this.loadBalancerController && names.loadBalancerController) {
       problems.check(this.loadBalancerController.roleName === names.loadBalancerController.roleName, 'loadBalancerController.roleName',
         `differs from the role the Kubernetes side expects (${names.loadBalancerController.roleName})`, this.loadBalancerController.roleName, 'report this as a bug');
     }
+    problems.throwIfAny();
+  }
+}

@@ -54,18 +54,18 @@ export class PlatformNames {
   /** Namespace of the GPU node agents (device plugin, DCGM exporter). */
   public static readonly GPU_NAMESPACE = 'nvidia-gpu';
 
-  /** EKS cluster name: `<name>-<environment>`. */
-  public readonly clusterName: string;
-  /** S3 bucket holding model weights, datasets and adapters: `<cluster>-models`. */
-  public readonly modelStoreBucket: string;
-  /** CloudTrail bucket: `<cluster>-audit`. */
-  public readonly auditBucket: string;
   /** Namespace of the AWS Load Balancer Controller. */
   public static readonly LOAD_BALANCER_CONTROLLER_NAMESPACE = 'kube-system';
 
   /** ServiceAccount of the AWS Load Balancer Controller (its Helm chart's default name). */
   public static readonly LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = 'aws-load-balancer-controller';
 
+  /** EKS cluster name: `<name>-<environment>`. */
+  public readonly clusterName: string;
+  /** S3 bucket holding model weights, datasets and adapters: `<cluster>-models`. */
+  public readonly modelStoreBucket: string;
+  /** CloudTrail bucket: `<cluster>-audit`. */
+  public readonly auditBucket: string;
   /** Security findings backup bucket (Splunk forwarding): `<cluster>-findings-backup`. */
   public readonly findingsBackupBucket: string;
   /** AWS Config delivery bucket (when the platform records configuration): `<cluster>-config`. */
@@ -84,22 +84,22 @@ export class PlatformNames {
   public readonly telemetryServiceAccount: string;
   /** Every Pod Identity the platform needs, sorted by namespace and ServiceAccount. */
   public readonly identities: WorkloadIdentity[];
+  /**
+   * The AWS Load Balancer Controller's Pod Identity (`kube-system/aws-load-balancer-controller`, role
+   * `<cluster>-aws-load-balancer-controller`) when the platform runs the controller: with an ingress
+   * gateway (`mesh.ingressHosts`) unless `cluster.loadBalancerController` says otherwise. Not part of
+   * `identities`: the controller's Helm chart creates its ServiceAccount.
+   */
+  public readonly loadBalancerController?: WorkloadIdentity;
 
   constructor(spec: PlatformSpec) {
     this.clusterName = Names.joinLabel([spec.name, spec.environment]);
     this.modelStoreBucket = `${this.clusterName}-models`;
     this.auditBucket = `${this.clusterName}-audit`;
     this.findingsBackupBucket = `${this.clusterName}-findings-backup`;
+    this.configBucket = `${this.clusterName}-config`;
     this.registryUrl = `${spec.accountId}.dkr.ecr.${spec.region}.amazonaws.com`;
     this.karpenterNodeRole = join([this.clusterName, 'karpenter-node'], 64);
-  /**
-   * The AWS Load Balancer Controller's Pod Identity (`kube-system/aws-load-balancer-controller`, role
-   * `<cluster>-aws-load-balancer-controller`) when the platform runs the controller: with an ingress
-   * gateway (`mesh.ingressHosts`) unless `cluster.loadBalancerController` says otherwise. Not part of
-   * `identities`: the controller's Helm chart creates its ServiceAccount.
-    this.configBucket = `${this.clusterName}-config`;
-   */
-  public readonly loadBalancerController?: WorkloadIdentity;
     this.karpenterInterruptionQueue = join([this.clusterName, 'karpenter'], 80);
     this.discoveryTag = this.clusterName;
     this.telemetryServiceAccount = 'otel-gateway-collector';
@@ -170,6 +170,19 @@ export class PlatformNames {
         remoteWrites: true,
       });
     }
+    const gateway = (spec.mesh?.ingressHosts ?? []).length > 0;
+    if (spec.cluster?.loadBalancerController ?? gateway) {
+      this.loadBalancerController = {
+        namespace: PlatformNames.LOAD_BALANCER_CONTROLLER_NAMESPACE,
+        serviceAccount: PlatformNames.LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
+        roleName: join([this.clusterName, 'aws-load-balancer-controller'], 64),
+        purpose: 'AWS Load Balancer Controller',
+        readPrefixes: [],
+        writePrefixes: [],
+        pullsImages: false,
+        remoteWrites: false,
+      };
+    }
     this.identities = ids.sort((a, b) => (a.namespace === b.namespace ? cmp(a.serviceAccount, b.serviceAccount) : cmp(a.namespace, b.namespace)));
   }
 
@@ -186,19 +199,6 @@ export class PlatformNames {
   /**
    * The ECR repository an image names when it is in the platform registry, e.g. `acme-llm/vllm` for
    * `<registry>/acme-llm/vllm@sha256:...`; undefined for other registries.
-    const gateway = (spec.mesh?.ingressHosts ?? []).length > 0;
-    if (spec.cluster?.loadBalancerController ?? gateway) {
-      this.loadBalancerController = {
-        namespace: PlatformNames.LOAD_BALANCER_CONTROLLER_NAMESPACE,
-        serviceAccount: PlatformNames.LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
-        roleName: join([this.clusterName, 'aws-load-balancer-controller'], 64),
-        purpose: 'AWS Load Balancer Controller',
-        readPrefixes: [],
-        writePrefixes: [],
-        pullsImages: false,
-        remoteWrites: false,
-      };
-    }
    */
   public repositoryOf(image: string): string | undefined {
     const prefix = `${this.registryUrl}/`;

@@ -210,7 +210,6 @@ class SpecChecks {
       c.check(cl.availabilityZones.length >= 2, 'cluster.availabilityZones', 'must list at least two zones (EKS needs subnets in two)', cl.availabilityZones,
         `list e.g. ['${spec.region}a', '${spec.region}b', '${spec.region}c']`);
     }
-  }
     // access path (issue 13 point 8): a declared way to the API, consistent with the endpoint
     const cidrs = cl.publicAccessCidrs ?? [];
     if (cl.accessPath !== undefined) {
@@ -234,6 +233,7 @@ class SpecChecks {
       c.check((spec.mesh?.ingressHosts ?? []).length === 0, 'cluster.loadBalancerController', "is false but the mesh's ingress gateway needs the controller for its NLB",
         cl.loadBalancerController, "drop 'cluster.loadBalancerController' (the controller comes with the gateway), or drop 'mesh.ingressHosts'");
     }
+  }
 
   private systemPool(spec: PlatformSpec): void {
     const s = spec.systemPool;

@@ -132,9 +132,6 @@ export interface ClusterSpec {
    * @default '10.0.0.0/16'
    */
   readonly vpcCidr?: string;
-}
-
-/**
   /**
    * How operators (and the Argo CD bootstrap) reach the Kubernetes API. The endpoint is private unless
    * `publicAccessCidrs` is set, so a private cluster needs a way into the VPC: say which.
@@ -190,6 +187,9 @@ export interface AdminHostSpec {
    * @default false
    */
   readonly clusterAdmin?: boolean;
+}
+
+/**
  * The system (non-GPU) managed node group.
  */
 export interface SystemPoolSpec {
