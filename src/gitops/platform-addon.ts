@@ -1219,7 +1219,8 @@ export class PlatformAddon implements IPlatformAddon {
    * controller's annotations (docs/guide/service/annotations.md at v3.5.0): the scheme (internal unless asked),
    * `ip` targets (the pods, through the VPC CNI), and the health check on the gateway's readiness endpoint
    * (HTTP `/healthz/ready` on the status port 15021, the probe istiod's gateway injection template gives the
-   * proxy). Needs `awsLoadBalancerController` (and `istiod`, whose injector configures the pods).
+   * proxy). Its namespace carries `elbv2.k8s.aws/pod-readiness-gate-inject: enabled`, so rollouts wait for healthy NLB
+   * targets. Needs `awsLoadBalancerController` (and `istiod`, whose injector configures the pods).
    */
   public static istioGateway(options: IstioGatewayAddonOptions = {}): PlatformAddon {
     const scheme = options.loadBalancerScheme ?? LoadBalancerScheme.INTERNAL;
@@ -1263,6 +1264,10 @@ export class PlatformAddon implements IPlatformAddon {
       // controller that provisions its NLB, before the platform components
       wave: SyncWave.INGRESS,
       dependsOn: ['istiod', 'aws-load-balancer-controller'],
+      // docs/deploy/pod_readiness_gate.md at v3.5.0: with `ip` targets, the controller's pod webhook gives the gateway
+      // pods a readiness gate that turns true only once the NLB target is healthy, so a rollout never leaves the
+      // target group without a healthy target
+      namespaceLabels: { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' },
       values: { labels, serviceAccount: { name: serviceAccount }, service },
     });
   }

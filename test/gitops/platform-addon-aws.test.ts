@@ -255,6 +255,10 @@ describe('PlatformAddon.istioGateway', () => {
     expect(g.app.spec.source.helm.releaseName).toBe('istio-ingress');
     expect(g.app.spec.destination.namespace).toBe('istio-ingress');
     expect(g.app.spec.syncPolicy.syncOptions).toEqual(['CreateNamespace=true', 'PruneLast=true']);
+    // the controller's pod webhook adds the NLB target-health readiness gate to the gateway pods of this namespace
+    expect(g.app.spec.syncPolicy.managedNamespaceMetadata.labels).toEqual({
+      'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled', 'app.kubernetes.io/managed-by': 'cdk-llm-platform',
+    });
     expect(waveOf(g.app)).toBe(SyncWave.INGRESS);
     expect(waveOf(g.app)).toBeGreaterThan(waveOf(app(g.objects, 'aws-load-balancer-controller')));
     expect(g.values).toEqual({
