@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
-import { findChart, helmBinary, helmTemplate } from '../../projenrc/render-addons';
+import * as fs from 'fs';
+import { findChart, helmBinary, helmTemplate, OUT_DIR, renderAll, vendoredChartSources } from '../../projenrc/render-addons';
 import { GpuInstanceType } from '../../src/core';
 import {
   IPlatformAddon, LoadBalancerScheme, PlatformAddon, PlatformAddons, PlatformProject, SyncWave,
@@ -395,5 +396,30 @@ describe('KubernetesPlatform: load balancer controller, NLB gateway and EFA plug
   test('the fixtures mirror the new add-ons\' images (spec images.addons)', () => {
     expect(ADDON_MIRRORS['aws-load-balancer-controller/controller']).toBe(`${ECR}/mirror/aws-load-balancer-controller/controller@${DIGEST}`);
     expect(ADDON_MIRRORS['aws-efa-k8s-device-plugin/aws-efa-k8s-device-plugin']).toBeDefined();
+  });
+});
+
+describe('the twin\'s renders of the new charts are what helm renders today', () => {
+  for (const [chart, version, file] of [
+    ['aws-load-balancer-controller', '3.5.0', 'aws-load-balancer-controller-3.5.0.json'],
+    ['aws-efa-k8s-device-plugin', 'v0.5.30', 'aws-efa-k8s-device-plugin-v0.5.30.json'],
+  ]) {
+    (helm ? test : test.skip)(`${chart} ${version} re-rendered with its committed values gives the committed file, byte for byte`, () => {
+      const sources = vendoredChartSources().filter((s) => s.chart === chart && s.version === version);
+      expect(sources.length).toBeGreaterThan(0);
+      const result = renderAll(helm!, sources);
+      expect(result.missing).toEqual([]);
+      expect(result.files.get(file)).toBe(fs.readFileSync(path.join(OUT_DIR, file), 'utf-8'));
+    }, 120_000);
+  }
+
+  test('the controller\'s render: one Deployment (2 replicas), its webhook Service, two webhook configurations, seven CRDs; the EFA plugin: one DaemonSet', () => {
+    const lbc = JSON.parse(fs.readFileSync(path.join(OUT_DIR, 'aws-load-balancer-controller-3.5.0.json'), 'utf-8')).renders[0];
+    expect(lbc.workloads.map((w: any) => `${w.kind} ${w.namespace}/${w.name} ${w.minReplicas}..${w.maxReplicas}`)).toEqual(['Deployment kube-system/aws-load-balancer-controller 2..2']);
+    expect(lbc.services.map((o: any) => o.metadata.name)).toEqual(['aws-load-balancer-webhook-service']);
+    expect(lbc.webhookConfigurations.map((o: any) => o.kind).sort()).toEqual(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
+    expect(lbc.crds).toHaveLength(7);
+    const efa = JSON.parse(fs.readFileSync(path.join(OUT_DIR, 'aws-efa-k8s-device-plugin-v0.5.30.json'), 'utf-8')).renders[0];
+    expect(efa.workloads.map((w: any) => `${w.kind} ${w.namespace}/${w.name}`)).toEqual(['DaemonSet kube-system/aws-efa-k8s-device-plugin']);
   });
 });
