@@ -1,6 +1,6 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
-import * as fs from 'fs';
 import { findChart, helmBinary, helmTemplate, OUT_DIR, renderAll, vendoredChartSources } from '../../projenrc/render-addons';
 import { GpuInstanceType } from '../../src/core';
 import {
