@@ -145,7 +145,8 @@ export class AwsPlatformStack extends TerraformStack {
     new ClusterAddons(this, 'Addons', { cluster });
     const karpenter = [GpuProvisioning.KARPENTER, GpuProvisioning.MANAGED_NODE_GROUP_AND_KARPENTER];
     if (spec.gpuPools.some((p) => p.provisioning !== undefined && karpenter.includes(p.provisioning))) {
-      this.karpenter = new Karpenter(this, 'Karpenter', { cluster });
+      // the controller may launch nodes whose volumes use the node volume key (issue 13 point 10)
+      this.karpenter = new Karpenter(this, 'Karpenter', { cluster, nodeVolumeKmsKeyArn: this.nodeVolumeKey.keyArn });
     }
 
     this.modelStore = new ModelStore(this, 'ModelStore', { bucketName: names.modelStoreBucket });

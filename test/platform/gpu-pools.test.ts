@@ -85,6 +85,10 @@ describe('GPU pools of the platform spec (issue 13)', () => {
         expect(spec.tags).toMatchObject({ 'llm-platform.io/platform': 'acme-llm', 'llm-platform.io/environment': 'dev' });
       }
     }
+    // Karpenter launches nodes too: its controller may use the key through EC2
+    const policies = Object.values<any>(resourcesOf(config, 'aws_iam_policy')).map((p) => JSON.parse(p.policy));
+    const keyStatements = policies.flatMap((p) => p.Statement).filter((st: any) => JSON.stringify(st.Resource ?? '').includes('aws_kms_key.acme_llm_dev_node_volumes.arn'));
+    expect(keyStatements.map((st: any) => st.Sid).sort()).toEqual(['AllowNodeVolumeKeyGrants', 'AllowNodeVolumeKeyUse']);
   });
 });
 
