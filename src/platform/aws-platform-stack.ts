@@ -139,6 +139,7 @@ export class AwsPlatformStack extends TerraformStack {
         capacityType: pool.capacityBlock ? undefined : pool.capacityType === GpuCapacityType.SPOT ? CapacityType.SPOT : CapacityType.ON_DEMAND,
         efa: pool.efa,
         capacityBlock: pool.capacityBlock,
+        availabilityZone: pool.capacityBlock ? undefined : pool.availabilityZone,
       }));
     }
     this.nodeVolumeKey = NodeVolumeKey.of(this, cluster);

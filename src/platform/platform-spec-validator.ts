@@ -307,6 +307,13 @@ class SpecChecks {
         }
       }
       if (p.capacityBlock !== undefined) this.capacityBlock(spec, p, at, typesOk);
+      if (p.availabilityZone !== undefined) {
+        const zones = spec.cluster?.availabilityZones ?? ['a', 'b', 'c'].map((z) => `${spec.region}${z}`);
+        c.check(zones.includes(p.availabilityZone), `${at}.availabilityZone`, `must be one of the cluster's zones (${zones.join(', ')})`, p.availabilityZone,
+          'use one of them, or list the zone in cluster.availabilityZones');
+        c.check(p.capacityBlock === undefined || p.capacityBlock.availabilityZone === p.availabilityZone, `${at}.availabilityZone`,
+          `must be the Capacity Block's zone (${p.capacityBlock?.availabilityZone})`, p.availabilityZone, 'drop availabilityZone (capacityBlock sets it)');
+      }
       if (typesOk && typeof p.name === 'string' && !out.has(p.name)) {
         out.set(p.name, { index: i, pool: p, gpusPerNode: Math.min(...p.instanceTypes.map((t) => t.gpuCount)) });
       }

@@ -281,6 +281,13 @@ export interface GpuPoolSpec {
    */
   readonly capacityBlock?: GpuCapacityBlockSpec;
   /**
+   * The one Availability Zone the pool's managed node group launches in (its private subnet), one of the
+   * cluster's zones. EFA pools are always in one zone: this picks which.
+   *
+   * @default - every zone; EFA pools the first; Capacity Block pools the reservation's
+   */
+  readonly availabilityZone?: string;
+  /**
    * How nodes are provisioned.
    *
    * @default GpuProvisioning.MANAGED_NODE_GROUP

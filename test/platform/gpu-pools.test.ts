@@ -76,6 +76,11 @@ describe('GPU pools of the platform spec (issue 13)', () => {
     });
   });
 
+  test('availabilityZone puts an EFA pool in another zone', () => {
+    const { config } = synth(p5Spec({ capacityBlock: undefined, availabilityZone: 'us-east-1c' }));
+    expect(resourcesOf(config, 'aws_eks_node_group').acme_llm_dev_h100.subnet_ids).toEqual(['${aws_subnet.acme_llm_dev_private_us_east_1c.id}']);
+  });
+
   test('point 10: node volumes use the platform\'s customer managed key; cost tags reach instances, volumes and ENIs', () => {
     const { stack, config } = synth(smallSpec());
     expect(stack.nodeVolumeKey.aliasName).toBe('alias/acme-llm-dev-node-volumes');
@@ -103,6 +108,8 @@ const BROKEN: [string, PlatformSpec, string, string, string][] = [
     'gpuPools[1].capacityBlock.reservationId', "'cr-1'", 'capacity reservation id'],
   ['Capacity Block outside the cluster zones', p5Spec({ capacityBlock: { reservationId: 'cr-0123456789abcdef0', availabilityZone: 'us-east-1f' } }),
     'gpuPools[1].capacityBlock.availabilityZone', "'us-east-1f'", 'cluster.availabilityZones'],
+  ['a zone outside the cluster', p5Spec({ capacityBlock: undefined, availabilityZone: 'us-west-2a' }), 'gpuPools[1].availabilityZone', "'us-west-2a'", 'cluster.availabilityZones'],
+  ['a zone other than the Capacity Block\'s', p5Spec({ availabilityZone: 'us-east-1a' }), 'gpuPools[1].availabilityZone', "'us-east-1a'", 'drop availabilityZone'],
   ['EFA on an instance type without EFA', p5Spec({ instanceTypes: [GpuInstanceType.G6E_4XLARGE], capacityBlock: undefined }),
     'gpuPools[1].efa', 'true', 'GpuInstanceType.maxEfaInterfaces > 0'],
 ];
