@@ -10,6 +10,7 @@ import type { IModelStore } from './model-store';
 import { ValidationError } from '../core/errors';
 import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
+import { dependsOnEntry } from './private/depends-on';
 import { PolicyDocuments, Statement } from './private/policy';
 
 /**
@@ -94,6 +95,8 @@ export class PodIdentityRole extends Construct implements IAwsRole {
 
   private readonly role: IamRole;
   private readonly statements: Statement[] = [];
+  private readonly attachments: IamRolePolicyAttachment[] = [];
+  private readonly association?: EksPodIdentityAssociation;
   private policy?: IamRolePolicy;
 
   constructor(scope: Construct, id: string, props: PodIdentityRoleProps) {
@@ -119,20 +122,22 @@ export class PodIdentityRole extends Construct implements IAwsRole {
     this.roleArn = this.role.arn;
 
     for (const policy of [...new Set(props.managedPolicies ?? [])].sort()) {
-      AwsNames.stable(new IamRolePolicyAttachment(this, `Managed-${policy}`, {
+      this.attachments.push(AwsNames.stable(new IamRolePolicyAttachment(this, `Managed-${policy}`, {
         role: this.role.name,
         policyArn: env.managedPolicyArn(policy),
-      }), 'aws_iam_role_policy_attachment', [this.roleName, policy.split('/').pop()!], 'roleName');
+      }), 'aws_iam_role_policy_attachment', [this.roleName, policy.split('/').pop()!], 'roleName'));
     }
 
     if (props.associate ?? true) {
-      AwsNames.stable(new EksPodIdentityAssociation(this, 'Association', {
+      // Pods get the role's credentials as soon as the association exists: it waits for the role's
+      // policies (managed ones here, the inline grants policy when the first grant creates it).
+      this.association = AwsNames.stable(new EksPodIdentityAssociation(this, 'Association', {
         clusterName: props.cluster.clusterName,
         namespace: this.namespace,
         serviceAccount: this.serviceAccount,
         roleArn: this.role.arn,
         tags: props.tags,
-        dependsOn: [props.cluster.dependable],
+        dependsOn: [props.cluster.dependable, ...this.attachments],
       }), 'aws_eks_pod_identity_association', [this.roleName], 'roleName');
     }
   }
@@ -140,6 +145,15 @@ export class PodIdentityRole extends Construct implements IAwsRole {
   /** The Terraform role resource (for `dependsOn`). */
   public get dependable(): TerraformElement {
     return this.role;
+  }
+
+  /**
+   * The role and every policy granted to it so far (managed policy attachments, the inline grants
+   * policy): what a resource that uses the role at creation must `dependsOn`, so it never runs with
+   * the role before its permissions exist.
+   */
+  public get grantDependables(): TerraformElement[] {
+    return [this.role, ...this.attachments, ...(this.policy ? [this.policy] : [])];
   }
 
   public addToPolicy(statement: PolicyStatementProps): void {
@@ -170,6 +184,7 @@ export class PodIdentityRole extends Construct implements IAwsRole {
         role: this.role.id,
         policy: PolicyDocuments.lazy(() => this.statements),
       }), 'aws_iam_role_policy', [this.roleName], 'roleName');
+      if (this.association) this.association.dependsOn = [...(this.association.dependsOn ?? []), dependsOnEntry(this.policy)];
     }
   }
 

@@ -48,8 +48,23 @@ describe('PodIdentityRole', () => {
       namespace: 'search',
       service_account: 'llama3-8b',
       role_arn: '${aws_iam_role.acme_prod_search_llama3_8b.arn}',
-      depends_on: ['aws_eks_cluster.acme_prod'],
+      // pods get credentials only once the grants exist (issue 13 point 9)
+      depends_on: ['aws_eks_cluster.acme_prod', 'aws_iam_role_policy.acme_prod_search_llama3_8b'],
     });
+  });
+
+  test('the association waits for managed policy attachments too; grantDependables lists role and policies', () => {
+    let managed!: PodIdentityRole;
+    const cfg = synthStack((stack) => {
+      const cluster = clusterFixture(stack);
+      managed = new PodIdentityRole(stack, 'Role', {
+        cluster, namespace: 'kube-system', serviceAccount: 'ebs-csi-controller-sa', roleName: 'acme-prod-ebs-csi', managedPolicies: ['service-role/AmazonEBSCSIDriverPolicy'],
+      });
+    });
+    expect(onlyResource(cfg, 'aws_eks_pod_identity_association').depends_on)
+      .toEqual(['aws_eks_cluster.acme_prod', 'aws_iam_role_policy_attachment.acme_prod_ebs_csi_amazonebscsidriverpolicy']);
+    expect(managed.grantDependables.map((e) => e.node.id)).toEqual(['Resource', 'Managed-service-role--AmazonEBSCSIDriverPolicy']);
+    expect(role.grantDependables.map((e) => e.node.id)).toEqual(['Resource', 'Policy']);
   });
 
   test('model read is limited to the prefix, with KMS decrypt only via S3', () => {
