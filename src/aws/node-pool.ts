@@ -204,6 +204,14 @@ export interface NodePoolProps extends NodePoolOptions {
    * @default - none (platform add-ons schedule here without tolerations)
    */
   readonly taints?: NodeTaint[];
+  /**
+   * Whether the post-compute managed add-ons (CoreDNS, the CSI drivers, the node monitoring agent) wait
+   * for this pool. Turn it off for a pool their pods cannot run on (e.g. tainted for one workload), so a
+   * failure to launch it never holds them back.
+   *
+   * @default true
+   */
+  readonly hostsPlatformAddons?: boolean;
 }
 
 /**
@@ -286,7 +294,7 @@ export class NodePool extends Construct {
       defaultMaxSize: 6,
       defaultVolumeSizeGiB: 100,
       gpu: false,
-      hostsSystemAddons: true,
+      hostsSystemAddons: props.hostsPlatformAddons ?? true,
     });
     this.nodeGroupName = group.nodeGroupName;
     this.nodeGroupNamePrefix = group.nodeGroupNamePrefix;

@@ -238,6 +238,7 @@ describe('issue 13 defect 2: post-compute add-ons wait for the system pool only'
       new NodePool(stack, 'System', { cluster });
       new GpuNodePool(stack, 'Gpu', { cluster, poolName: 'a10g', instanceTypes: [GpuInstanceType.G5_2XLARGE], minSize: 1 });
       new GpuNodePool(stack, 'Efa', { cluster, poolName: 'h100', instanceTypes: [GpuInstanceType.P5_48XLARGE], efa: true });
+      new NodePool(stack, 'Batch', { cluster, poolName: 'batch', hostsPlatformAddons: false, taints: [{ key: 'batch', effect: TaintEffect.NO_SCHEDULE }] });
       if (!addonsFirst) new ClusterAddons(stack, 'Addons', { cluster });
     });
     const addons = resourcesOf(config, 'aws_eks_addon');
@@ -251,6 +252,8 @@ describe('issue 13 defect 2: post-compute add-ons wait for the system pool only'
     for (const addon of Object.values<any>(addons)) {
       expect((addon.depends_on ?? []).filter((d: string) => /acme_prod_(a10g|h100)/.test(d))).toEqual([]);
     }
+    // a CPU pool that opts out is not waited for either
+    expect(addons.acme_prod_coredns.depends_on).not.toContain('aws_eks_node_group.acme_prod_batch');
     // every group still waits for networking and identity
     for (const group of Object.values<any>(groups)) {
       expect(group.depends_on).toEqual(expect.arrayContaining(['aws_eks_addon.acme_prod_vpc_cni', 'aws_eks_addon.acme_prod_kube_proxy', 'aws_eks_addon.acme_prod_eks_pod_identity_agent']));
