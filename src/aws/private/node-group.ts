@@ -22,13 +22,15 @@ import { providerDefaultTags } from './instance-tags';
 const MAX_NODES_PER_GROUP = 450;
 /**
  * The longest node group name prefix: EKS node group names have at most 63 characters and Terraform appends
- * a 26-character unique suffix to `node_group_name_prefix` (terraform-provider-aws
- * internal/service/eks/node_group.go: `validation.StringLenBetween(0, 63-id.UniqueIDSuffixLength)`).
+ * a 26-character unique suffix to `node_group_name_prefix` (hashicorp/terraform-provider-aws
+ * internal/service/eks/node_group.go, read at commit 012e0a32f0686212f447447fd3d81c3d0ce256ad:
+ * `validation.StringLenBetween(0, 63-id.UniqueIDSuffixLength)`; the 6.25.0 schema in schemas/terraform/
+ * lists `node_group_name_prefix` as an optional string and carries no lengths).
  */
 export const MAX_NODE_GROUP_NAME_PREFIX = 63 - 26;
 /**
- * The longest launch template name prefix (terraform-provider-aws `ValidLaunchTemplateName`: a
- * `name_prefix` has at most 99 characters, the name 125).
+ * The longest launch template name prefix (hashicorp/terraform-provider-aws internal/verify
+ * `ValidLaunchTemplateName`: a `name_prefix` has at most 99 characters, the name 125).
  */
 const MAX_LAUNCH_TEMPLATE_NAME_PREFIX = 99;
 const INSTANCE_TYPE = /^([a-z][a-z0-9-]*)\.([a-z0-9]+)$/;
