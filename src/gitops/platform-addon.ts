@@ -516,6 +516,12 @@ export interface AwsLoadBalancerControllerAddonOptions extends AddonOptions {
    */
   readonly vpcTags?: { [key: string]: string };
   /**
+   * The controller's ServiceAccount in `kube-system` (the one its Pod Identity association names).
+   *
+   * @default PlatformAddon.AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT ('aws-load-balancer-controller')
+   */
+  readonly serviceAccountName?: string;
+  /**
    * Controller replicas (one leader, the rest serve the webhooks and take over); a PodDisruptionBudget
    * with `maxUnavailable: 1` keeps all but one through node drains when there are two or more.
    *
@@ -1134,12 +1140,13 @@ export class PlatformAddon implements IPlatformAddon {
         "pass vpcTags: { Name: '<cluster name>' } (the tag aws.Network puts on its VPC) or the VPC ID");
     }
     const replicas = positiveInt('replicas', options.replicas ?? 2);
+    const serviceAccount = Names.validateDns1123Subdomain('serviceAccountName', options.serviceAccountName ?? PlatformAddon.AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT);
     const ingressClass = options.ingressClass ?? false;
     const values: any = {
       clusterName: options.clusterName,
       region: options.region,
       replicaCount: replicas,
-      serviceAccount: { create: true, name: PlatformAddon.AWS_LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT, annotations: {} },
+      serviceAccount: { create: true, name: serviceAccount, annotations: {} },
       enableServiceMutatorWebhook: false,
       enableCertManager: true,
       createIngressClassResource: ingressClass,

@@ -105,6 +105,8 @@ describe('PlatformAddon.awsLoadBalancerController', () => {
     expect(v.podDisruptionBudget).toBeUndefined();
     expect(v.createIngressClassResource).toBe(true);
     expect(v.ingressClassParams).toEqual({ create: true });
+    const sa = PlatformAddon.awsLoadBalancerController({ ...LBC, serviceAccountName: 'lbc' }).bind(undefined as any, { environment: 'prod', server: 'https://x' });
+    expect(sa.values!.serviceAccount).toEqual({ create: true, name: 'lbc', annotations: {} });
     expect(findObject(o, 'AppProject', 'platform').spec.clusterResourceWhitelist).toEqual(expect.arrayContaining([
       { group: 'networking.k8s.io', kind: 'IngressClass' }, { group: 'elbv2.k8s.aws', kind: 'IngressClassParams' },
     ]));
@@ -124,6 +126,7 @@ describe('PlatformAddon.awsLoadBalancerController', () => {
     expectValidationError(() => PlatformAddon.awsLoadBalancerController({ ...LBC, vpcTags: { Name: 'a,b' } }), "'vpcTags.Name' must be a non-empty tag key and value without ',' or '=', got 'a,b'");
     expectValidationError(() => PlatformAddon.awsLoadBalancerController({ ...LBC, vpcTags: { Name: '' } }), "'vpcTags.Name' must be a non-empty tag key");
     expectValidationError(() => PlatformAddon.awsLoadBalancerController({ ...LBC, replicas: 0 }), "'replicas' must be a positive integer, got 0");
+    expectValidationError(() => PlatformAddon.awsLoadBalancerController({ ...LBC, serviceAccountName: 'LBC' }), "'serviceAccountName'", "'LBC'");
     expectValidationError(() => PlatformAddon.awsLoadBalancerController({ ...LBC, images: { webhook: LBC_PIN } }),
       "'images.webhook' is not an image of the 'aws-load-balancer-controller' add-on", 'use one of controller');
     expectValidationError(() => PlatformAddon.awsLoadBalancerController({ ...LBC, images: { controller: `${ECR}/lbc:v3.5.0` } }),
