@@ -61,6 +61,13 @@ describe('ImageRegistry key policy and pull grants', () => {
     expect(statements[2]).toMatchObject({ Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'], Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
   });
 
+  test('extra key administrators; malformed ones name the prop', () => {
+    const admin = 'arn:aws:iam::123456789012:role/registry-admins';
+    const statements = JSON.parse(resourcesOf(synthRegistry({ keyAdminPrincipalArns: [admin] }).config, 'aws_kms_key').llm_ecr.policy).Statement;
+    expect(statements[0].Principal.AWS).toEqual(['arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root', admin]);
+    expect(errorOf(build({ keyAdminPrincipalArns: ['registry-admins'] }))).toMatch(/'keyAdminPrincipalArns' must list IAM role or user ARNs, got 'registry-admins'/);
+  });
+
   function pullStatements(repositories?: string[]): any[] {
     const cfg = synthStack((stack) => {
       const cluster = clusterFixture(stack);

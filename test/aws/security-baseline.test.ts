@@ -308,6 +308,13 @@ describe('SecurityBaseline errors', () => {
     expect(errorOf(build({ configBucketName: 'Config' }))).toMatch(/'configBucketName' must be an S3 bucket name, got 'Config'/);
     expect(errorOf(build({ name: 'acme_prod' }))).toMatch(/'configBucketName' must be an S3 bucket name, got 'acme_prod-config'/);
   });
+  test('key administrators join the root on both keys', () => {
+    const admin = 'arn:aws:iam::123456789012:role/security-admins';
+    const config = synthBaseline({ keyAdminPrincipalArns: [admin], splunk: SPLUNK });
+    for (const key of ['acme_prod_config', 'acme_prod_findings']) {
+      expect(JSON.parse(resourcesOf(config, 'aws_kms_key')[key].policy).Statement[0].Principal.AWS).toContain(admin);
+    }
+  });
   test('malformed key administrators', () => {
     expect(errorOf(build({ keyAdminPrincipalArns: ['admins'] }))).toMatch(/'keyAdminPrincipalArns' must list IAM role or user ARNs, got 'admins'/);
   });
