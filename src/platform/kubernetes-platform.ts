@@ -726,14 +726,23 @@ export class KubernetesPlatform extends Construct {
       PlatformAddon.keda({ images: images('keda') }),
     );
     crds.push('peerauthentications.security.istio.io', 'servicemonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com');
+    // The AWS Load Balancer Controller wherever the AWS side gives it its Pod Identity (names.loadBalancerController:
+    // with an ingress gateway, or cluster.loadBalancerController); it finds the VPC by the Name tag aws.Network gives it.
+    const lbc = this.names.loadBalancerController;
+    if (lbc) {
+      addons.push(PlatformAddon.awsLoadBalancerController({
+        clusterName: this.names.clusterName,
+        region: spec.region,
+        vpcTags: { Name: this.names.clusterName },
+        serviceAccountName: lbc.serviceAccount,
+        namespace: lbc.namespace,
+        images: images('aws-load-balancer-controller'),
+      }));
+    }
     if (hasGateway) {
-      // The gateway's Service is an NLB of the AWS Load Balancer Controller (loadBalancerClass service.k8s.aws/nlb: the
-      // in-tree controller makes no Classic LB); the controller runs with the Pod Identity the AWS side associates with
-      // kube-system/aws-load-balancer-controller and finds the VPC by the Name tag aws.Network gives it (the cluster name).
+      // The gateway's Service is an NLB of that controller (loadBalancerClass service.k8s.aws/nlb: the in-tree
+      // controller makes no Classic LB), internal unless mesh.ingressLoadBalancerScheme says internet-facing.
       addons.push(
-        PlatformAddon.awsLoadBalancerController({
-          clusterName: this.names.clusterName, region: spec.region, vpcTags: { Name: this.names.clusterName }, images: images('aws-load-balancer-controller'),
-        }),
         PlatformAddon.istioGateway({
           namespace: ingressNamespace,
           labels: { istio: 'ingressgateway' },

@@ -368,6 +368,18 @@ describe('KubernetesPlatform: load balancer controller, NLB gateway and EFA plug
     expect(gw.spec.source.helm.valuesObject.serviceAccount).toEqual({ name: 'istio-ingressgateway' });
   });
 
+  test('the controller follows the AWS side\'s Pod Identity (names.loadBalancerController): also without a gateway when cluster.loadBalancerController asks', () => {
+    const spec = smallSpec({ cluster: { loadBalancerController: true } });
+    const platform = build(spec);
+    expect(platform.names.loadBalancerController).toMatchObject({ namespace: 'kube-system', serviceAccount: 'aws-load-balancer-controller' });
+    const names = platform.manifests().map((m) => m.resource).filter((o) => o.kind === 'Application').map((a) => a.metadata.name);
+    expect(names).toContain('dev-aws-load-balancer-controller');
+    expect(names).not.toContain('dev-istio-ingress');
+    // a gateway without the controller is refused by the spec validator (H5's check), never synthesized
+    expect(validationErrorOf(() => build(smallSpec({ mesh: GATEWAY, cluster: { loadBalancerController: false } }))).message)
+      .toContain("'cluster.loadBalancerController' is false but the mesh's ingress gateway needs the controller for its NLB");
+  });
+
   test('an internet-facing NLB with client CIDRs, as the spec says', () => {
     const apps = applications(smallSpec({ mesh: { ...GATEWAY, ingressLoadBalancerScheme: LoadBalancerScheme.INTERNET_FACING, ingressSourceRanges: ['198.51.100.0/24'] } }));
     const service = apps.find((a) => a.metadata.name === 'dev-istio-ingress').spec.source.helm.valuesObject.service;
