@@ -77,7 +77,7 @@ export class AwsPlatformStack extends TerraformStack {
       region: spec.region,
       allowedAccountIds: [spec.accountId],
       useFipsEndpoint: fips || undefined,
-      defaultTags: [{ tags: { 'llm-platform.io/platform': spec.name, 'llm-platform.io/environment': spec.environment } }],
+      defaultTags: [{ tags: names.costTags }],
     });
 
     const publicCidrs = clusterSpec.publicAccessCidrs ?? [];
@@ -206,6 +206,8 @@ export class AwsPlatformStack extends TerraformStack {
       problems.check(this.registry.registryUrl === names.registryUrl, 'registry.registryUrl', `differs from the registry the images name (${names.registryUrl})`,
         this.registry.registryUrl, 'report this as a bug');
     }
+    problems.check(this.nodeVolumeKey.aliasName === names.nodeVolumeKeyAlias, 'nodeVolumeKey.aliasName',
+      `differs from the key the EC2NodeClasses name (${names.nodeVolumeKeyAlias})`, this.nodeVolumeKey.aliasName, 'report this as a bug');
     if (this.karpenter) {
       problems.check(this.karpenter.interruptionQueueName === names.karpenterInterruptionQueue, 'karpenter.interruptionQueueName',
         `differs from the queue the Karpenter add-on is configured with (${names.karpenterInterruptionQueue})`, this.karpenter.interruptionQueueName, 'report this as a bug');

@@ -213,6 +213,10 @@ export class KubernetesPlatform extends Construct {
           // FIPS clusters get the Bottlerocket NVIDIA FIPS AMI on Karpenter nodes too, as on their managed node groups.
           fips: spec.cluster?.fips ?? false,
           kubernetesVersion: spec.cluster?.version,
+          // EBS volumes encrypted with the cluster's node-volume key, as the managed node groups' are.
+          kmsKeyId: names.nodeVolumeKeyAlias,
+          // The AWS side's default tags (cost allocation): Karpenter's instances get only the tags their class names.
+          tags: names.costTags,
         });
       pools.set(p.name, pool);
     }

@@ -77,6 +77,17 @@ export class PlatformNames {
   /** Karpenter node role name (EC2NodeClass `role`): `<cluster>-karpenter-node`. */
   public readonly karpenterNodeRole: string;
   /** Karpenter interruption queue: `<cluster>-karpenter`. */
+  /**
+   * The alias of the cluster's node-volume KMS key (`aws.NodeVolumeKey`, `alias/<cluster>-node-volumes`), which
+   * Karpenter's EC2NodeClasses name for their EBS volumes (a literal: the Kubernetes side cannot read Terraform's
+   * key ARN; EC2 launch templates accept an alias as the volume's KmsKeyId).
+   */
+  public readonly nodeVolumeKeyAlias: string;
+  /**
+   * The cost-allocation tags every AWS resource of the platform carries (`llm-platform.io/platform`,
+   * `llm-platform.io/environment`): the Terraform provider's default tags and the Karpenter node classes' tags.
+   */
+  public readonly costTags: { [key: string]: string };
   public readonly karpenterInterruptionQueue: string;
   /** Karpenter discovery tag value on subnets and security groups: the cluster name. */
   public readonly discoveryTag: string;
@@ -101,6 +112,8 @@ export class PlatformNames {
     this.registryUrl = `${spec.accountId}.dkr.ecr.${spec.region}.amazonaws.com`;
     this.karpenterNodeRole = join([this.clusterName, 'karpenter-node'], 64);
     this.karpenterInterruptionQueue = join([this.clusterName, 'karpenter'], 80);
+    this.costTags = { 'llm-platform.io/platform': spec.name, 'llm-platform.io/environment': spec.environment };
+    this.nodeVolumeKeyAlias = `alias/${join([this.clusterName, 'node-volumes'], 250)}`;
     this.discoveryTag = this.clusterName;
     this.telemetryServiceAccount = 'otel-gateway-collector';
 
