@@ -197,20 +197,25 @@ export class ClusterAddons extends Construct {
 
     const ebsRole = csiRole('ebs-csi', 'ebs-csi-controller-sa', ['service-role/AmazonEBSCSIDriverPolicy']);
     this.ebsCsiRoleName = ebsRole.roleName;
-    add(ManagedAddon.EBS_CSI, { role: ebsRole, serviceAccount: 'ebs-csi-controller-sa', dependsOn: [agent] });
+    add(ManagedAddon.EBS_CSI, { role: ebsRole, serviceAccount: 'ebs-csi-controller-sa', dependsOn: [agent, ...grantsOf(ebsRole)] });
 
     if (props.mountpointS3) {
       const role = csiRole('mountpoint-s3-csi', 's3-csi-driver-sa', []);
       for (const prefix of props.mountpointS3.prefixes) props.mountpointS3.store.grantRead(role, prefix);
       this.mountpointS3RoleName = role.roleName;
-      add(ManagedAddon.MOUNTPOINT_S3_CSI, { role, serviceAccount: 's3-csi-driver-sa', dependsOn: [agent] });
+      add(ManagedAddon.MOUNTPOINT_S3_CSI, { role, serviceAccount: 's3-csi-driver-sa', dependsOn: [agent, ...grantsOf(role)] });
     }
     if (props.efs) {
       const role = csiRole('efs-csi', 'efs-csi-controller-sa', ['service-role/AmazonEFSCSIDriverPolicy']);
       this.efsCsiRoleName = role.roleName;
-      add(ManagedAddon.EFS_CSI, { role, serviceAccount: 'efs-csi-controller-sa', dependsOn: [agent] });
+      add(ManagedAddon.EFS_CSI, { role, serviceAccount: 'efs-csi-controller-sa', dependsOn: [agent, ...grantsOf(role)] });
     }
     if (props.nodeMonitoringAgent ?? true) add(ManagedAddon.NODE_MONITORING_AGENT);
     ComputeOrder.registerAddons(cluster, before, after);
   }
+}
+
+/** The role and its policies: an add-on's controller starts with its Pod Identity role, so it waits for the role's permissions. */
+function grantsOf(role: PodIdentityRole): TerraformResource[] {
+  return role.grantDependables.filter((e): e is TerraformResource => e instanceof TerraformResource);
 }

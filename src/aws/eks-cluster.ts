@@ -337,13 +337,6 @@ export class EksCluster extends Construct implements IEksCluster {
       AwsNames.stable(el, type, [name, ...suffix], 'clusterName');
     const lifecycle = this.preventDestroy ? { preventDestroy: true } : undefined;
 
-    const key = new ManagedKey(this, 'SecretsKey', {
-      name: `${name}-eks-secrets`,
-      description: `${name} EKS Secrets envelope encryption`,
-      preventDestroy: this.preventDestroy,
-      tags: props.tags,
-    });
-    this.secretsKeyArn = key.arn;
     const logKey = new ManagedKey(this, 'LogKey', {
       name: `${name}-eks-logs`,
       description: `${name} EKS control-plane logs`,
@@ -366,6 +359,16 @@ export class EksCluster extends Construct implements IEksCluster {
       tags: props.tags,
     }), 'aws_iam_role', 'cluster');
     this.roleName = role.name;
+    // The cluster role uses the Secrets key directly (as terraform-aws-eks's cluster_encryption policy lets it);
+    // EKS's own grant is created through the key administrators' kms:CreateGrant.
+    const key = new ManagedKey(this, 'SecretsKey', {
+      name: `${name}-eks-secrets`,
+      description: `${name} EKS Secrets envelope encryption`,
+      userPrincipalArns: [role.arn],
+      preventDestroy: this.preventDestroy,
+      tags: props.tags,
+    });
+    this.secretsKeyArn = key.arn;
     const attachment = stable(new IamRolePolicyAttachment(this, 'RolePolicy', {
       role: role.name,
       policyArn: env.managedPolicyArn('AmazonEKSClusterPolicy'),
