@@ -11,13 +11,58 @@
  */
 import { Duration } from 'cdk8s';
 import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
-import { GpuProvisioning, ModelWeights, PlatformSpec } from '../../src/platform';
+import { ClusterAccessPath, GpuProvisioning, ModelWeights, PlatformSpec } from '../../src/platform';
 import { PolicyEngine } from '../../src/policy';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 /** The platform's ECR registry: every image is mirrored here (same digests as upstream, e.g. `crane copy`). */
 const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
+
+/**
+ * The add-ons' images, mirrored to the platform registry (gitops.PlatformAddon.imagesOf(<add-on>) lists each
+ * upstream image; the admission policies require digests and the allowed registry in the add-ons' namespaces).
+ */
+export const ADDON_MIRRORS: { [image: string]: string } = {
+  'kyverno/kyverno': `${REGISTRY}/mirror/kyverno/kyverno@sha256:37f4522da7dead4f8fafc2e81ddce3db4d4c718ab9752682175600147b7d14d5`,
+  'kyverno/kyvernopre': `${REGISTRY}/mirror/kyverno/kyvernopre@sha256:662280e305261701502d6e2dbfa0dc3f79a9733a50bf03a807ccf8e35f86a309`,
+  'kyverno/background-controller': `${REGISTRY}/mirror/kyverno/background-controller@sha256:3da155855d93fd7c01c47dc96209fa9896a5cdafad73043aa798652a520220a8`,
+  'kyverno/cleanup-controller': `${REGISTRY}/mirror/kyverno/cleanup-controller@sha256:1e7279e31acc935fad9d20357189ca0680e1ba472b1e66ba64ce834f6536a46e`,
+  'kyverno/reports-controller': `${REGISTRY}/mirror/kyverno/reports-controller@sha256:276137d7f31ea73bd0a99fdd6d611db381426471c4620badec2d560d6c392347`,
+  'kyverno/kyverno-cli': `${REGISTRY}/mirror/kyverno/kyverno-cli@sha256:43df31da490f63b83c32c942684e5aa72e744edeb3535976725ff7423e6785df`,
+  'kyverno/readiness-checker': `${REGISTRY}/mirror/kyverno/readiness-checker@sha256:2679cfa5cde05d27e77f4beae4e17b62e48310d05c0138c4aa32406333f4f7a4`,
+  'istio-cni/install-cni': `${REGISTRY}/mirror/istio/install-cni@sha256:8a71b7b4ab0772cf1c5eac1e9e97690eb8fae27b3b84a0cbd5c330eac4ed79c9`,
+  'istiod/pilot': `${REGISTRY}/mirror/istio/pilot@sha256:00b0dd1b2bb7a5dff068c527e3b4992bd7cc3e33962f92b155ca3272c121ca41`,
+  'istiod/proxyv2': `${REGISTRY}/mirror/istio/proxyv2@sha256:a896a17c36cde7e2b4dd7819d69cf074cdeca7ddff8c3db8d0945909c08dc5e6`,
+  'cert-manager/controller': `${REGISTRY}/mirror/jetstack/cert-manager-controller@sha256:a0498a882bc28e870738fdc800aaf00db6098ea37c92615f56415bee5c3e5fdd`,
+  'cert-manager/webhook': `${REGISTRY}/mirror/jetstack/cert-manager-webhook@sha256:05a82a68d53812695c66df69baea24704897379f925f917b849ca6d0cecc066b`,
+  'cert-manager/cainjector': `${REGISTRY}/mirror/jetstack/cert-manager-cainjector@sha256:fe0d0f714ece00620d146e2a41113f8f794b963121ac50cc192008547949a8ff`,
+  'cert-manager/acmesolver': `${REGISTRY}/mirror/jetstack/cert-manager-acmesolver@sha256:81d65dd9cb99dcec5be60a6c97953f4460e05b5a0eaa4a1ee530a5abc899fc82`,
+  'cert-manager/startupapicheck': `${REGISTRY}/mirror/jetstack/cert-manager-startupapicheck@sha256:6e7b7e07d3035cc0af1b6afdea6f7272046ba4e939ebbc53e0670d4fb762640f`,
+  'kube-prometheus-stack/prometheus-operator': `${REGISTRY}/mirror/prometheus-operator/prometheus-operator@sha256:a908b814ef5d461468f1d857881f5f71222bff7d5b95e49236796bf53bf86850`,
+  'kube-prometheus-stack/prometheus-config-reloader': `${REGISTRY}/mirror/prometheus-operator/prometheus-config-reloader@sha256:e16c290ab77c1e7d715b1a6dd1641a367293b5810a7b7a8c9da3410028ec77ff`,
+  'kube-prometheus-stack/kube-webhook-certgen': `${REGISTRY}/mirror/ingress-nginx/kube-webhook-certgen@sha256:bbf11fcd7b4429935a3acddcf9dcb243f51287d12e39c5ec36bdb99409fd70f0`,
+  'kube-prometheus-stack/prometheus': `${REGISTRY}/mirror/prometheus/prometheus@sha256:8824c31b474cac5368dd95bb3016bde5f47e0459dfb1819afb3547c2ce7e8f88`,
+  'kube-prometheus-stack/alertmanager': `${REGISTRY}/mirror/prometheus/alertmanager@sha256:efb356bd1b257939be4940e660690b07441172b8aad79520e5ba35bc97a1da09`,
+  'kube-prometheus-stack/grafana': `${REGISTRY}/mirror/grafana/grafana@sha256:679982fd9927637e8e3acc8c780d4aab258498aff1d3e460d32cdaa2f10ff994`,
+  'kube-prometheus-stack/grafana-sidecar': `${REGISTRY}/mirror/kiwigrid/k8s-sidecar@sha256:81ef636bcc6b5c83153b7f889017133335171d86c596efc8d42641a244915db4`,
+  'kube-prometheus-stack/kube-state-metrics': `${REGISTRY}/mirror/kube-state-metrics/kube-state-metrics@sha256:114bc4a83138e73e6c1f837c942ba0e361512f3e4794e025a5c8f34fae7e7177`,
+  'kube-prometheus-stack/node-exporter': `${REGISTRY}/mirror/prometheus/node-exporter@sha256:570670dd8aa9d897be82f503a51f53b075243936e1d876675fc76e154788bbce`,
+  'keda/keda': `${REGISTRY}/mirror/kedacore/keda@sha256:9d65f769aae177bae590153ee6fea8a78744adaebddf08a6dea62f966b2fd3b5`,
+  'keda/metrics-apiserver': `${REGISTRY}/mirror/kedacore/keda-metrics-apiserver@sha256:27b0d694f0817f0489a0620e7ab7ebfc37ae163431df738eda43abfb09dbae48`,
+  'keda/admission-webhooks': `${REGISTRY}/mirror/kedacore/keda-admission-webhooks@sha256:19c0a82ada9521342371050c0b8b31707468d216b5ff767ced5db3cba706497d`,
+  'opentelemetry-operator/manager': `${REGISTRY}/mirror/open-telemetry/opentelemetry-operator/opentelemetry-operator@sha256:924ed9325fb6e06692f8dc39abb4f315c46703380f42a5f8a139014a692edca2`,
+  'opentelemetry-operator/kube-rbac-proxy': `${REGISTRY}/mirror/brancz/kube-rbac-proxy@sha256:bf05299df67fe8515c7c60454c4a8eda2f21c855289e5d34f14e44231853b02d`,
+  'karpenter/controller': `${REGISTRY}/mirror/karpenter/controller@sha256:360456f0af20c338265e7752dde5dfc91a1b639106be7f67fc174ca10e2a3bfa`,
+  'kserve/controller': `${REGISTRY}/mirror/kserve/kserve-controller@sha256:552b89c29a42f27216659ac9be6baf97b07381bdc3744df35ec6db4fe1b4e3f7`,
+  'kserve/kube-rbac-proxy': `${REGISTRY}/mirror/brancz/kube-rbac-proxy@sha256:fdd4182373d16bdd3a2773304e8b38756045c87d9d1e567ce3e6bc09fd71e6c9`,
+  'kserve/storage-initializer': `${REGISTRY}/mirror/kserve/storage-initializer@sha256:39abbbd04468922fea2650b0ee8f046bf52bac97a040d7fc1f5484cb50af06ab`,
+  'kserve/agent': `${REGISTRY}/mirror/kserve/agent@sha256:729d45f58c5362eb2435a450261adfb436658220819538c765d3f14e0511e062`,
+  'kserve/router': `${REGISTRY}/mirror/kserve/router@sha256:5f3ba4cd6ae1f4282cdccc28c851e7e106b0c245c6ee5cbfe33ced850fa4b129`,
+  'training-operator/training-operator': `${REGISTRY}/mirror/kubeflow/training-v1/training-operator@sha256:4b19892336a76dd9408f8e2af6ed39459168f328ead1431e567e6f5a3a64d178`,
+  'training-operator/pytorch-init': `${REGISTRY}/mirror/library/alpine@sha256:d1f5479c320999d5f039f02bde2d8f9444f9847e523b37eb7c794af49d780077`,
+  'aws-load-balancer-controller/controller': `${REGISTRY}/mirror/eks/aws-load-balancer-controller@sha256:4b9d406cceeffaf018e7c830b6b64ce110a3bba900f97787088f02930d9f6a10`,
+};
 
 export const spec: PlatformSpec = {
   name: 'acme-llm',
@@ -28,6 +73,8 @@ export const spec: PlatformSpec = {
     version: KubernetesVersion.V1_34,
     adminPrincipalArns: [`arn:aws:iam::${ACCOUNT}:role/platform-admins`],
     viewerPrincipalArns: [`arn:aws:iam::${ACCOUNT}:role/auditors`],
+    // The API endpoint stays private: admins reach it through a Session Manager host in the VPC.
+    accessPath: ClusterAccessPath.ADMIN_HOST,
   },
   gpuPools: [
     {
@@ -124,47 +171,7 @@ export const spec: PlatformSpec = {
     nvidiaDevicePlugin: `${REGISTRY}/mirror/k8s-device-plugin@sha256:af31e2b7c7f89834c4e5219860def7ac2e49a207b3d4e8610d5a26772b7738e5`,
     dcgmExporter: `${REGISTRY}/mirror/dcgm-exporter@sha256:a7ad6547d4546eaf4dd5d6b4c0b4db4101e63ef7dc3cdff7f42b767d2c60b706`,
     otelCollector: `${REGISTRY}/mirror/opentelemetry-collector-contrib@sha256:5f9e1a5c4a7b9d1e3f6a8c0d2e4f5b7c9d1e3a5b7c9d1f3b4e6a8c0e2f4b5d7e`,
-    // The add-ons' images, mirrored to the platform registry (gitops.PlatformAddon.imagesOf(<add-on>) lists each
-    // upstream image; the admission policies require digests and the allowed registry in the add-ons' namespaces).
-    addons: {
-      'kyverno/kyverno': `${REGISTRY}/mirror/kyverno/kyverno@sha256:37f4522da7dead4f8fafc2e81ddce3db4d4c718ab9752682175600147b7d14d5`,
-      'kyverno/kyvernopre': `${REGISTRY}/mirror/kyverno/kyvernopre@sha256:662280e305261701502d6e2dbfa0dc3f79a9733a50bf03a807ccf8e35f86a309`,
-      'kyverno/background-controller': `${REGISTRY}/mirror/kyverno/background-controller@sha256:3da155855d93fd7c01c47dc96209fa9896a5cdafad73043aa798652a520220a8`,
-      'kyverno/cleanup-controller': `${REGISTRY}/mirror/kyverno/cleanup-controller@sha256:1e7279e31acc935fad9d20357189ca0680e1ba472b1e66ba64ce834f6536a46e`,
-      'kyverno/reports-controller': `${REGISTRY}/mirror/kyverno/reports-controller@sha256:276137d7f31ea73bd0a99fdd6d611db381426471c4620badec2d560d6c392347`,
-      'kyverno/kyverno-cli': `${REGISTRY}/mirror/kyverno/kyverno-cli@sha256:43df31da490f63b83c32c942684e5aa72e744edeb3535976725ff7423e6785df`,
-      'kyverno/readiness-checker': `${REGISTRY}/mirror/kyverno/readiness-checker@sha256:2679cfa5cde05d27e77f4beae4e17b62e48310d05c0138c4aa32406333f4f7a4`,
-      'istio-cni/install-cni': `${REGISTRY}/mirror/istio/install-cni@sha256:8a71b7b4ab0772cf1c5eac1e9e97690eb8fae27b3b84a0cbd5c330eac4ed79c9`,
-      'istiod/pilot': `${REGISTRY}/mirror/istio/pilot@sha256:00b0dd1b2bb7a5dff068c527e3b4992bd7cc3e33962f92b155ca3272c121ca41`,
-      'istiod/proxyv2': `${REGISTRY}/mirror/istio/proxyv2@sha256:a896a17c36cde7e2b4dd7819d69cf074cdeca7ddff8c3db8d0945909c08dc5e6`,
-      'cert-manager/controller': `${REGISTRY}/mirror/jetstack/cert-manager-controller@sha256:a0498a882bc28e870738fdc800aaf00db6098ea37c92615f56415bee5c3e5fdd`,
-      'cert-manager/webhook': `${REGISTRY}/mirror/jetstack/cert-manager-webhook@sha256:05a82a68d53812695c66df69baea24704897379f925f917b849ca6d0cecc066b`,
-      'cert-manager/cainjector': `${REGISTRY}/mirror/jetstack/cert-manager-cainjector@sha256:fe0d0f714ece00620d146e2a41113f8f794b963121ac50cc192008547949a8ff`,
-      'cert-manager/acmesolver': `${REGISTRY}/mirror/jetstack/cert-manager-acmesolver@sha256:81d65dd9cb99dcec5be60a6c97953f4460e05b5a0eaa4a1ee530a5abc899fc82`,
-      'cert-manager/startupapicheck': `${REGISTRY}/mirror/jetstack/cert-manager-startupapicheck@sha256:6e7b7e07d3035cc0af1b6afdea6f7272046ba4e939ebbc53e0670d4fb762640f`,
-      'kube-prometheus-stack/prometheus-operator': `${REGISTRY}/mirror/prometheus-operator/prometheus-operator@sha256:a908b814ef5d461468f1d857881f5f71222bff7d5b95e49236796bf53bf86850`,
-      'kube-prometheus-stack/prometheus-config-reloader': `${REGISTRY}/mirror/prometheus-operator/prometheus-config-reloader@sha256:e16c290ab77c1e7d715b1a6dd1641a367293b5810a7b7a8c9da3410028ec77ff`,
-      'kube-prometheus-stack/kube-webhook-certgen': `${REGISTRY}/mirror/ingress-nginx/kube-webhook-certgen@sha256:bbf11fcd7b4429935a3acddcf9dcb243f51287d12e39c5ec36bdb99409fd70f0`,
-      'kube-prometheus-stack/prometheus': `${REGISTRY}/mirror/prometheus/prometheus@sha256:8824c31b474cac5368dd95bb3016bde5f47e0459dfb1819afb3547c2ce7e8f88`,
-      'kube-prometheus-stack/alertmanager': `${REGISTRY}/mirror/prometheus/alertmanager@sha256:efb356bd1b257939be4940e660690b07441172b8aad79520e5ba35bc97a1da09`,
-      'kube-prometheus-stack/grafana': `${REGISTRY}/mirror/grafana/grafana@sha256:679982fd9927637e8e3acc8c780d4aab258498aff1d3e460d32cdaa2f10ff994`,
-      'kube-prometheus-stack/grafana-sidecar': `${REGISTRY}/mirror/kiwigrid/k8s-sidecar@sha256:81ef636bcc6b5c83153b7f889017133335171d86c596efc8d42641a244915db4`,
-      'kube-prometheus-stack/kube-state-metrics': `${REGISTRY}/mirror/kube-state-metrics/kube-state-metrics@sha256:114bc4a83138e73e6c1f837c942ba0e361512f3e4794e025a5c8f34fae7e7177`,
-      'kube-prometheus-stack/node-exporter': `${REGISTRY}/mirror/prometheus/node-exporter@sha256:570670dd8aa9d897be82f503a51f53b075243936e1d876675fc76e154788bbce`,
-      'keda/keda': `${REGISTRY}/mirror/kedacore/keda@sha256:9d65f769aae177bae590153ee6fea8a78744adaebddf08a6dea62f966b2fd3b5`,
-      'keda/metrics-apiserver': `${REGISTRY}/mirror/kedacore/keda-metrics-apiserver@sha256:27b0d694f0817f0489a0620e7ab7ebfc37ae163431df738eda43abfb09dbae48`,
-      'keda/admission-webhooks': `${REGISTRY}/mirror/kedacore/keda-admission-webhooks@sha256:19c0a82ada9521342371050c0b8b31707468d216b5ff767ced5db3cba706497d`,
-      'opentelemetry-operator/manager': `${REGISTRY}/mirror/open-telemetry/opentelemetry-operator/opentelemetry-operator@sha256:924ed9325fb6e06692f8dc39abb4f315c46703380f42a5f8a139014a692edca2`,
-      'opentelemetry-operator/kube-rbac-proxy': `${REGISTRY}/mirror/brancz/kube-rbac-proxy@sha256:bf05299df67fe8515c7c60454c4a8eda2f21c855289e5d34f14e44231853b02d`,
-      'karpenter/controller': `${REGISTRY}/mirror/karpenter/controller@sha256:360456f0af20c338265e7752dde5dfc91a1b639106be7f67fc174ca10e2a3bfa`,
-      'kserve/controller': `${REGISTRY}/mirror/kserve/kserve-controller@sha256:552b89c29a42f27216659ac9be6baf97b07381bdc3744df35ec6db4fe1b4e3f7`,
-      'kserve/kube-rbac-proxy': `${REGISTRY}/mirror/brancz/kube-rbac-proxy@sha256:fdd4182373d16bdd3a2773304e8b38756045c87d9d1e567ce3e6bc09fd71e6c9`,
-      'kserve/storage-initializer': `${REGISTRY}/mirror/kserve/storage-initializer@sha256:39abbbd04468922fea2650b0ee8f046bf52bac97a040d7fc1f5484cb50af06ab`,
-      'kserve/agent': `${REGISTRY}/mirror/kserve/agent@sha256:729d45f58c5362eb2435a450261adfb436658220819538c765d3f14e0511e062`,
-      'kserve/router': `${REGISTRY}/mirror/kserve/router@sha256:5f3ba4cd6ae1f4282cdccc28c851e7e106b0c245c6ee5cbfe33ced850fa4b129`,
-      'training-operator/training-operator': `${REGISTRY}/mirror/kubeflow/training-v1/training-operator@sha256:4b19892336a76dd9408f8e2af6ed39459168f328ead1431e567e6f5a3a64d178`,
-      'training-operator/pytorch-init': `${REGISTRY}/mirror/library/alpine@sha256:d1f5479c320999d5f039f02bde2d8f9444f9847e523b37eb7c794af49d780077`,
-    },
+    addons: ADDON_MIRRORS,
   },
   policy: {
     engines: [PolicyEngine.VALIDATING_ADMISSION_POLICY, PolicyEngine.KYVERNO],

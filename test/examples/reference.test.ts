@@ -71,7 +71,7 @@ describe('reference platform', () => {
     expect(PlatformConsistency.verify(tf, objects)).toEqual([]);
     const associations = Object.values<any>(tf.resource.aws_eks_pod_identity_association).map((a) => `${a.namespace}/${a.service_account}`).sort();
     expect(associations).toEqual([
-      'kube-system/karpenter', 'observability/otel-gateway-collector', 'search/llama3-8b', 'search/reranker',
+      'kube-system/aws-load-balancer-controller', 'kube-system/karpenter', 'observability/otel-gateway-collector', 'search/llama3-8b', 'search/reranker',
       'support/llama3-70b', 'support/mixtral-8x7b', 'support/support-lora', 'vision/clip-vit',
     ]);
   });
