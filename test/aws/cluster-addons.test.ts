@@ -72,6 +72,8 @@ describe('ClusterAddons defaults', () => {
     expect(all.acme_prod_aws_ebs_csi_driver.pod_identity_association).toEqual([{ role_arn: '${aws_iam_role.acme_prod_ebs_csi.arn}', service_account: 'ebs-csi-controller-sa' }]);
     expect(resourcesOf(config, 'aws_iam_role_policy_attachment').acme_prod_ebs_csi_amazonebscsidriverpolicy.policy_arn).toContain('service-role/AmazonEBSCSIDriverPolicy');
     expect(addons.ebsCsiRoleName).toBe('acme-prod-ebs-csi');
+    // the driver starts with the role: it waits for the role's permissions, not only the role
+    expect(all.acme_prod_aws_ebs_csi_driver.depends_on).toEqual(expect.arrayContaining(['aws_iam_role.acme_prod_ebs_csi', 'aws_iam_role_policy_attachment.acme_prod_ebs_csi_amazonebscsidriverpolicy']));
     expect(resourcesOf(config, 'aws_eks_pod_identity_association')).toEqual({});
   });
 });

@@ -47,6 +47,12 @@ describe('EksCluster defaults', () => {
     expect(resourcesOf(config, 'aws_kms_key').acme_prod_eks_secrets).toMatchObject({
       enable_key_rotation: true, deletion_window_in_days: 30, lifecycle: { prevent_destroy: true },
     });
+    // administration (account root) is separate from use: the cluster role is the key's only direct user
+    const statements = JSON.parse(resourcesOf(config, 'aws_kms_key').acme_prod_eks_secrets.policy).Statement;
+    const users = statements.filter((st: any) => (Array.isArray(st.Action) ? st.Action : [st.Action]).includes('kms:Decrypt'));
+    expect(users).toHaveLength(1);
+    expect(users[0].Principal).toEqual({ AWS: '${aws_iam_role.acme_prod_cluster.arn}' });
+    expect(statements.filter((st: any) => JSON.stringify(st.Principal).includes(':root')).flatMap((st: any) => st.Action)).not.toContain('kms:Decrypt');
   });
 
   test('all control-plane logs to a KMS-encrypted log group kept 365 days, created before the cluster', () => {
