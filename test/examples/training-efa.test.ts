@@ -6,9 +6,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as YAML from 'yaml';
 import * as cdk8s from 'cdk8s';
 import * as cdktf from 'cdktf';
+import * as YAML from 'yaml';
 import { spec } from '../../examples/training-efa/platform';
 import { GpuInstanceType, KubernetesVersion } from '../../src';
 import { AwsPlatformStack, GpuPoolSpec, KubernetesPlatform, PlatformConsistency, PlatformSpec, PlatformSpecValidator } from '../../src/platform';
