@@ -1,0 +1,290 @@
+/**
+ * The Pod Security Standards conformance harness: upstream's own fixtures (kubernetes/pod-security-admission
+ * `test/testdata`, vendored in schemas/upstream/pod-security-admission/testdata-v0.35.6.json.gz, see its
+ * SOURCES.md) through the reference implementation (`PodSecurityAdmission`), the synth-time evaluator
+ * (`PolicyEvaluator`) and each rendered engine (ValidatingAdmissionPolicy, Kyverno, Gatekeeper), per
+ * Kubernetes version and level. It computes the outcomes, and the README's conformance section from them
+ * (`conformanceMarkdown`); pss-conformance.test.ts asserts both.
+ *
+ * Print the README section: `npx ts-node --project test/tsconfig.json test/policy/pss-conformance.ts`
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { PodSecurityAdmission, PodSecurityLevel, PolicyCatalogue, PolicyEvaluator, PolicyRule } from '../../src/policy';
+
+/** The Kubernetes versions the policy set supports, oldest first. */
+export const VERSIONS = ['v1.28', 'v1.29', 'v1.30', 'v1.31', 'v1.32', 'v1.33', 'v1.34', 'v1.35'];
+/** The levels with checks. */
+export const LEVELS = [PodSecurityLevel.BASELINE, PodSecurityLevel.RESTRICTED];
+
+/** What decides: the reference implementation, the synth-time evaluator, the three rendered engines. */
+export enum Engine {
+  REFERENCE = 'PodSecurityAdmission',
+  EVALUATOR = 'PolicyEvaluator',
+}
+export const ENGINES: string[] = [Engine.REFERENCE, Engine.EVALUATOR];
+
+const BUNDLE = path.join(__dirname, '..', '..', 'schemas', 'upstream', 'pod-security-admission', 'testdata-v0.35.6.json.gz');
+
+/** One upstream fixture. */
+export interface Fixture {
+  readonly version: string;
+  readonly level: PodSecurityLevel;
+  /** `pass`: must be admitted; `fail`: must be denied. */
+  readonly expect: 'pass' | 'fail';
+  /** Upstream's file name without `.yaml` (`hostports1`, `base_windows`). */
+  readonly name: string;
+  /** The check the fixture exercises (upstream id, `hostPorts`), undefined for the minimal valid pods (`base*`). */
+  readonly check?: string;
+  readonly pod: any;
+}
+
+/** The vendored bundle's provenance. */
+export interface UpstreamSource {
+  readonly repository: string;
+  readonly tag: string;
+  readonly commit: string;
+  readonly path: string;
+  readonly license: string;
+}
+
+let bundle: { source: UpstreamSource; versions: Record<string, Record<string, Record<'pass' | 'fail', Record<string, any>>>> } | undefined;
+
+function readBundle() {
+  bundle ??= JSON.parse(zlib.gunzipSync(fs.readFileSync(BUNDLE)).toString('utf-8'));
+  return bundle!;
+}
+
+/** Where the fixtures come from. */
+export function upstreamSource(): UpstreamSource {
+  return readBundle().source;
+}
+
+/**
+ * The upstream check ids (kubernetes/pod-security-admission v0.35.6 `policy/check_*.go`, `Check.ID`). Upstream
+ * names each fixture file after the lowercased id (`test/fixtures_test.go`: `strings.ToLower(string(checkID))`).
+ */
+export const CHECK_IDS = [
+  'allowPrivilegeEscalation', 'appArmorProfile', 'capabilities_baseline', 'capabilities_restricted', 'hostNamespaces',
+  'hostPathVolumes', 'hostPorts', 'hostProbesAndHostLifecycle', 'privileged', 'procMount', 'procMount_restricted',
+  'restrictedVolumes', 'runAsNonRoot', 'runAsUser', 'seLinuxOptions', 'seccompProfile_baseline',
+  'seccompProfile_restricted', 'sysctls', 'windowsHostProcess',
+];
+
+/**
+ * Restricted checks that replace a baseline check at the restricted level from a version on
+ * (`OverrideCheckIDs` at v0.35.6: policy/check_capabilities_restricted.go from 1.22,
+ * policy/check_seccompProfile_restricted.go from 1.19, policy/check_restrictedVolumes.go from 1.0,
+ * policy/check_procMount_restricted.go from 1.35).
+ * A restricted-level fixture of the overridden check must be denied by the overriding one.
+ */
+export const OVERRIDES: { check: string; overriddenBy: string; fromMinor: number }[] = [
+  { check: 'capabilities_baseline', overriddenBy: 'capabilities_restricted', fromMinor: 22 },
+  { check: 'seccompProfile_baseline', overriddenBy: 'seccompProfile_restricted', fromMinor: 19 },
+  { check: 'hostPathVolumes', overriddenBy: 'restrictedVolumes', fromMinor: 0 },
+  { check: 'procMount', overriddenBy: 'procMount_restricted', fromMinor: 35 },
+];
+
+const minorOf = (version: string) => Number(/^v1\.(\d+)$/.exec(version)![1]);
+
+/** The check that decides a fixture of `check` at a level and version (after overrides). */
+export function decidingCheck(check: string, level: PodSecurityLevel, version: string): string {
+  if (level !== PodSecurityLevel.RESTRICTED) return check;
+  const o = OVERRIDES.find((x) => x.check === check && minorOf(version) >= x.fromMinor);
+  return o ? o.overriddenBy : check;
+}
+
+/** The check id of a fixture file name (`capabilities_baseline2` -> `capabilities_baseline`), undefined for `base*`. */
+export function checkOfFixture(name: string): string | undefined {
+  if (/^base(_linux|_windows)?$/.test(name)) return undefined;
+  const stem = name.replace(/\d+$/, '');
+  const id = CHECK_IDS.find((c) => c.toLowerCase() === stem);
+  if (!id) throw new Error(`fixture ${name} names no known upstream check (${stem})`);
+  return id;
+}
+
+/** Every vendored fixture, per version, level, pass then fail, in upstream file order. */
+export function fixtures(): Fixture[] {
+  const out: Fixture[] = [];
+  for (const version of VERSIONS) {
+    for (const level of LEVELS) {
+      for (const expect of ['pass', 'fail'] as const) {
+        const files = readBundle().versions[version]?.[level]?.[expect];
+        if (!files) throw new Error(`the fixture bundle has no ${level}/${version}/${expect}`);
+        for (const [name, pod] of Object.entries(files)) out.push({ version, level, expect, name, check: checkOfFixture(name), pod });
+      }
+    }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------ the rules
+
+/**
+ * The Pod Security rules of the catalogue for a version and level, and the rule meant for each upstream check.
+ * Until the catalogue has one rule per check and version, the twelve LLM-PSS rules, mapped by hand.
+ */
+export interface PssRuleSet {
+  readonly rules: PolicyRule[];
+  /** upstream check id -> rule id (only the checks the rule set covers). */
+  readonly ruleOfCheck: Map<string, string>;
+}
+
+const INTERIM_MAPPING: Record<string, string> = {
+  privileged: 'LLM-PSS-001',
+  hostNamespaces: 'LLM-PSS-002',
+  hostPathVolumes: 'LLM-PSS-003',
+  hostPorts: 'LLM-PSS-004',
+  capabilities_baseline: 'LLM-PSS-005',
+  capabilities_restricted: 'LLM-PSS-005',
+  runAsNonRoot: 'LLM-PSS-006',
+  runAsUser: 'LLM-PSS-006',
+  allowPrivilegeEscalation: 'LLM-PSS-007',
+  seccompProfile_baseline: 'LLM-PSS-008',
+  seccompProfile_restricted: 'LLM-PSS-008',
+  appArmorProfile: 'LLM-PSS-009',
+  sysctls: 'LLM-PSS-010',
+  procMount: 'LLM-PSS-011',
+  restrictedVolumes: 'LLM-PSS-012',
+};
+
+const ruleSets = new Map<string, PssRuleSet>();
+
+export function pssRules(version: string, level: PodSecurityLevel): PssRuleSet {
+  const key = `${version}/${level}`;
+  let set = ruleSets.get(key);
+  if (!set) {
+    const ids = new Set(Object.values(INTERIM_MAPPING));
+    const rules = PolicyCatalogue.baseline().filter((r) => ids.has(r.id));
+    set = { rules, ruleOfCheck: new Map(Object.entries(INTERIM_MAPPING)) };
+    ruleSets.set(key, set);
+  }
+  return set;
+}
+
+// ------------------------------------------------------------------------------------------------ evaluation
+
+/** What one engine decided for one fixture. */
+export interface Outcome {
+  readonly fixture: Fixture;
+  readonly engine: string;
+  /** The rules (the reference: the checks) that deny the pod, sorted; empty when admitted. */
+  readonly denying: string[];
+}
+
+/** The reference implementation: the checks that fail. */
+function reference(f: Fixture): string[] {
+  return PodSecurityAdmission.evaluate(f.pod, f.level, f.version).map((v) => v.checkId).sort();
+}
+
+const evaluators = new Map<string, PolicyEvaluator>();
+
+function evaluator(f: Fixture): string[] {
+  const key = `${f.version}/${f.level}`;
+  let e = evaluators.get(key);
+  if (!e) {
+    e = new PolicyEvaluator({ rules: pssRules(f.version, f.level).rules, excludedNamespaces: [], today: '2026-01-01' });
+    evaluators.set(key, e);
+  }
+  return [...new Set(e.evaluate([f.pod], { defaultNamespace: 'tenant' }).violations.map((v) => v.ruleId))].sort();
+}
+
+let outcomes: Outcome[] | undefined;
+
+/** Every fixture through every engine (computed once per process). */
+export function allOutcomes(): Outcome[] {
+  if (!outcomes) {
+    outcomes = [];
+    for (const f of fixtures()) {
+      outcomes.push({ fixture: f, engine: Engine.REFERENCE, denying: reference(f) });
+      outcomes.push({ fixture: f, engine: Engine.EVALUATOR, denying: evaluator(f) });
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * What an outcome should have been, or undefined when it is right. A must-pass fixture: nothing denies it.
+ * A must-fail fixture: denied, and by the check (reference) or the rule (engines) meant for the fixture's check
+ * (after overrides).
+ */
+export function problemOf(o: Outcome): string | undefined {
+  const f = o.fixture;
+  const where = `${f.version} ${f.level} ${f.expect}/${f.name} [${o.engine}]`;
+  if (f.expect === 'pass') return o.denying.length === 0 ? undefined : `${where}: must be admitted, denied by ${o.denying.join(', ')}`;
+  const check = decidingCheck(f.check!, f.level, f.version);
+  const expected = o.engine === Engine.REFERENCE ? check : pssRules(f.version, f.level).ruleOfCheck.get(check);
+  if (expected === undefined) return `${where}: must be denied (check ${check}), no rule implements ${check}${o.denying.length ? `; denied by ${o.denying.join(', ')}` : ''}`;
+  if (o.denying.includes(expected)) return undefined;
+  return `${where}: must be denied by ${expected} (check ${check}), ${o.denying.length ? `denied by ${o.denying.join(', ')} only` : 'admitted'}`;
+}
+
+/** Whether an outcome counts as right (a must-fail fixture denied by its rule, a must-pass fixture admitted). */
+export const isRight = (o: Outcome) => problemOf(o) === undefined;
+
+// ------------------------------------------------------------------------------------------------ the README section
+
+/** The README's conformance section (between the `pss-conformance` markers), from the outcomes. */
+export function conformanceMarkdown(): string {
+  const src = upstreamSource();
+  const all = allOutcomes();
+  const lines: string[] = [];
+  lines.push(`Upstream fixtures: ${src.repository} \`test/testdata\` at \`${src.tag}\` (commit \`${src.commit}\`), `
+    + 'vendored in `schemas/upstream/pod-security-admission/`. A cell reads `must-fail denied by the rule meant for its check / all must-fail · must-pass admitted / all must-pass`. '
+    + 'Produced by `test/policy/pss-conformance.ts`; `test/policy/pss-conformance.test.ts` fails when this table differs from what the engines decide.');
+  lines.push('');
+  lines.push(`| version | level | ${ENGINES.join(' | ')} |`);
+  lines.push(`|---|---|${ENGINES.map(() => '---').join('|')}|`);
+  for (const version of VERSIONS) {
+    for (const level of LEVELS) {
+      const cells = ENGINES.map((engine) => {
+        const mine = all.filter((o) => o.engine === engine && o.fixture.version === version && o.fixture.level === level);
+        const fail = mine.filter((o) => o.fixture.expect === 'fail');
+        const pass = mine.filter((o) => o.fixture.expect === 'pass');
+        return `${fail.filter(isRight).length}/${fail.length} · ${pass.filter(isRight).length}/${pass.length}`;
+      });
+      lines.push(`| ${version} | ${level} | ${cells.join(' | ')} |`);
+    }
+  }
+  lines.push('');
+  lines.push(...mappingMarkdown());
+  return lines.join('\n');
+}
+
+/** The check -> rule id -> compliance references table. */
+function mappingMarkdown(): string[] {
+  const rows = new Map<string, { levels: Set<string>; versions: Set<string>; rule?: PolicyRule }>();
+  for (const version of VERSIONS) {
+    for (const level of LEVELS) {
+      const set = pssRules(version, level);
+      for (const check of CHECK_IDS) {
+        const ruleId = set.ruleOfCheck.get(check);
+        const row = rows.get(check) ?? { levels: new Set(), versions: new Set() };
+        rows.set(check, row);
+        if (!ruleId) continue;
+        const rule = set.rules.find((r) => r.id === ruleId);
+        if (!rule) throw new Error(`the mapping names ${ruleId} for ${check}, which is not in the ${version} ${level} rules`);
+        if (row.rule && row.rule.id !== rule.id) throw new Error(`check ${check} maps to ${row.rule.id} and ${rule.id}`);
+        row.rule = rule;
+        row.levels.add(level);
+        row.versions.add(version);
+      }
+    }
+  }
+  const out = ['| upstream check | rule id | levels | versions | compliance references |', '|---|---|---|---|---|'];
+  for (const check of CHECK_IDS) {
+    const row = rows.get(check)!;
+    if (!row.rule) {
+      out.push(`| \`${check}\` | none | | | |`);
+      continue;
+    }
+    const versions = VERSIONS.filter((v) => row.versions.has(v));
+    out.push(`| \`${check}\` | ${row.rule.id} | ${LEVELS.filter((l) => row.levels.has(l)).join(', ')} | ${versions[0]}..${versions[versions.length - 1]} | ${row.rule.complianceLabels.join('; ')} |`);
+  }
+  return out;
+}
+
+if (require.main === module) {
+  process.stdout.write(`${conformanceMarkdown()}\n`);
+}
