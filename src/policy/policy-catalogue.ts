@@ -1,6 +1,10 @@
+import { PodSecurityLevel } from './pod-security-admission';
 import { ComplianceFramework, ComplianceReference, PolicyAction, PolicyParameterType, PolicyRule, PolicySeverity } from './policy-rule';
+import { PSA_MINORS, PSA_RELEASES } from './private/pss-data';
+import { PSS_CHECK_RULES, pssRules } from './private/pss-rules';
 import { ResourceKind } from './resource-kind';
 import { ValidationError } from '../core/errors';
+import { KubernetesVersion } from '../core/kubernetes-version';
 import { PlatformLabels } from '../core/labels';
 
 /**
@@ -23,20 +27,22 @@ export interface BaselineOptions {
    * Istio's gateway chart installation docs and of the platform's mesh default)
    */
   readonly loadBalancerNamespaces?: string[];
+
+  /**
+   * The Kubernetes version of the cluster: the Pod Security Standards rules are that version's
+   * (`PolicyCatalogue.podSecurity(kubernetesVersion, PodSecurityLevel.RESTRICTED)`).
+   *
+   * @default KubernetesVersion.DEFAULT
+   */
+  readonly kubernetesVersion?: KubernetesVersion;
 }
 
 const cis = (control: string): ComplianceReference => ({ framework: ComplianceFramework.CIS_EKS, control });
-const pss = (control: string): ComplianceReference => ({ framework: ComplianceFramework.POD_SECURITY_STANDARDS, control });
 const nsa = (control: string): ComplianceReference => ({ framework: ComplianceFramework.NSA_CISA, control });
 const hipaa = (control: string): ComplianceReference => ({ framework: ComplianceFramework.HIPAA, control });
 
 const NSA_POD = 'Kubernetes Pod security';
 const GPU = PlatformLabels.NVIDIA_GPU_RESOURCE;
-
-/** `has(a.b) && a.b == v`-style presence-safe test of `<obj>.<field> == <value>`. */
-function isSet(obj: string, field: string, value: string): string {
-  return `(has(${obj}.${field}) && ${obj}.${field} == ${value})`;
-}
 
 /** CEL: the containers of one pod template `p` (init + regular, + KServe model). */
 function podContainers(p: string): string {
@@ -53,15 +59,26 @@ function sc(c: string, field: string): string {
   return `has(${c}.securityContext) && has(${c}.securityContext.${field})`;
 }
 
-/** Safe sysctls of the Pod Security Standards baseline (Kubernetes 1.29+). */
-const SAFE_SYSCTLS = ['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start',
-  'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_keepalive_time',
-  'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes'];
+/** The minor of a `KubernetesVersion` with vendored Pod Security Standards data (ValidationError naming `kubernetesVersion` otherwise). */
+function pssMinor(kubernetesVersion: KubernetesVersion): number {
+  const range = `1.${PSA_MINORS[0]} to 1.${PSA_MINORS[PSA_MINORS.length - 1]}`;
+  const minor = (kubernetesVersion as any)?.minor;
+  if (typeof minor !== 'number' || PSA_RELEASES[minor] === undefined) {
+    throw new ValidationError('kubernetesVersion', `must be a Kubernetes version the Pod Security Standards rules know (${range})`,
+      (kubernetesVersion as any)?.version ?? kubernetesVersion, `use KubernetesVersion.V1_${PSA_MINORS[0]} .. KubernetesVersion.V1_${PSA_MINORS[PSA_MINORS.length - 1]}`);
+  }
+  return minor;
+}
 
-/** Volume types of the Pod Security Standards restricted profile. */
-const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+/** The rule of an upstream check in KubernetesVersion.DEFAULT (its baseline-level version for baseline checks). */
+function defaultPssRule(checkId: string): PolicyRule {
+  const minor = pssMinor(KubernetesVersion.DEFAULT);
+  const ruleId = PSS_CHECK_RULES[checkId].ruleId;
+  const rule = [...pssRules(minor, 'baseline'), ...pssRules(minor, 'restricted')].find((r) => r.id === ruleId);
+  if (!rule) throw new Error(`pod security check ${checkId} is not in force in Kubernetes ${KubernetesVersion.DEFAULT.version}`);
+  return rule;
+}
 
-const list = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
 
 /**
  * The rule catalogue: the platform's baseline rules as static members, plus lookups.
@@ -78,169 +95,45 @@ export class PolicyCatalogue {
   public static readonly DEFAULT_LOAD_BALANCER_NAMESPACES: string[] = ['istio-ingress'];
 
   // ---------------------------------------------------------------- Pod Security Standards
-  /** PSS baseline: no privileged containers. */
-  public static readonly PRIVILEGED = PolicyRule.custom({
-    id: 'LLM-PSS-001',
-    name: 'disallow-privileged',
-    title: 'Containers must not run privileged',
-    description: 'A privileged container has all host devices and capabilities: a container escape is one step away.',
-    severity: PolicySeverity.CRITICAL,
-    compliance: [cis('4.2.1'), pss('baseline: spec.containers[*].securityContext.privileged'), nsa(`${NSA_POD}: Pod security enforcement`)],
-    kinds: ResourceKind.workloads(),
-    expression: `variables.containers.all(c, !(${sc('c', 'privileged')} && c.securityContext.privileged == true))`,
-    message: 'containers must not set securityContext.privileged=true',
-  });
+  // The PSS rules below are those of KubernetesVersion.DEFAULT (1.34): `podSecurity(version, level)` gives
+  // each version's own rules (same ids; the CEL follows that version's pod-security-admission release).
 
-  /** PSS baseline: no host namespaces. */
-  public static readonly HOST_NAMESPACES = PolicyRule.custom({
-    id: 'LLM-PSS-002',
-    name: 'disallow-host-namespaces',
-    title: 'Pods must not share host namespaces',
-    description: 'hostNetwork, hostPID and hostIPC expose the node network stack, processes and IPC to the pod.',
-    severity: PolicySeverity.CRITICAL,
-    compliance: [cis('4.2.2'), cis('4.2.3'), cis('4.2.4'), pss('baseline: spec.hostNetwork, spec.hostPID, spec.hostIPC'), nsa(`${NSA_POD}: Pod security enforcement`)],
-    kinds: ResourceKind.workloads(),
-    expression: `variables.pods.all(p, !${isSet('p', 'spec.hostNetwork', 'true')} && !${isSet('p', 'spec.hostPID', 'true')} && !${isSet('p', 'spec.hostIPC', 'true')})`,
-    message: 'pods must not set hostNetwork, hostPID or hostIPC',
-  });
-
-  /** PSS baseline: no hostPath volumes. */
-  public static readonly HOST_PATH = PolicyRule.custom({
-    id: 'LLM-PSS-003',
-    name: 'disallow-host-path',
-    title: 'Pods must not mount hostPath volumes',
-    description: 'hostPath volumes give the pod the node file system (kubelet credentials, container runtime socket).',
-    severity: PolicySeverity.HIGH,
-    compliance: [pss('baseline: spec.volumes[*].hostPath'), nsa(`${NSA_POD}: Pod security enforcement`)],
-    kinds: ResourceKind.workloads(),
-    expression: 'variables.pods.all(p, !has(p.spec.volumes) || p.spec.volumes.all(v, !has(v.hostPath)))',
-    message: 'pods must not use hostPath volumes',
-  });
-
-  /** PSS baseline: no host ports. */
-  public static readonly HOST_PORTS = PolicyRule.custom({
-    id: 'LLM-PSS-004',
-    name: 'disallow-host-ports',
-    title: 'Containers must not bind host ports',
-    description: 'A host port bypasses network policies and the mesh and pins the pod to one per node.',
-    severity: PolicySeverity.HIGH,
-    compliance: [pss('baseline: spec.containers[*].ports[*].hostPort'), nsa('Network separation and hardening: Network policies')],
-    kinds: ResourceKind.workloads(),
-    expression: 'variables.containers.all(c, !has(c.ports) || c.ports.all(port, !has(port.hostPort) || port.hostPort == 0))',
-    message: 'containers must not set ports[*].hostPort',
-  });
-
-  /** PSS restricted: drop ALL capabilities, add only NET_BIND_SERVICE. */
-  public static readonly CAPABILITIES = PolicyRule.custom({
-    id: 'LLM-PSS-005',
-    name: 'restrict-capabilities',
-    title: 'Containers drop ALL capabilities and add at most NET_BIND_SERVICE',
-    description: 'Linux capabilities such as NET_RAW or SYS_ADMIN widen the kernel attack surface; the restricted profile drops them all.',
-    severity: PolicySeverity.HIGH,
-    compliance: [cis('4.2.7'), cis('4.2.8'), cis('4.2.9'), pss('restricted: spec.containers[*].securityContext.capabilities'), nsa(`${NSA_POD}: Pod security enforcement`)],
-    kinds: ResourceKind.workloads(),
-    expression: `variables.containers.all(c, ${sc('c', 'capabilities')} && has(c.securityContext.capabilities.drop) && c.securityContext.capabilities.drop.exists(d, d == 'ALL')`
-      + " && (!has(c.securityContext.capabilities.add) || c.securityContext.capabilities.add.all(a, a == 'NET_BIND_SERVICE')))",
-    message: 'containers must drop ALL capabilities and add none except NET_BIND_SERVICE',
-  });
-
-  /** PSS restricted: run as non-root. */
-  public static readonly RUN_AS_NON_ROOT = PolicyRule.custom({
-    id: 'LLM-PSS-006',
-    name: 'require-run-as-non-root',
-    title: 'Containers must run as non-root',
-    description: 'runAsNonRoot=true (on the pod or every container) makes the kubelet refuse images that run as UID 0; runAsUser must not be 0.',
-    severity: PolicySeverity.HIGH,
-    compliance: [cis('4.2.6'), pss('restricted: spec.securityContext.runAsNonRoot, spec.containers[*].securityContext.runAsNonRoot, runAsUser'), nsa(`${NSA_POD}: Non-root containers and rootless container engines`)],
-    kinds: ResourceKind.workloads(),
-    expression: `variables.containers.all(c, (${sc('c', 'runAsNonRoot')}) ? c.securityContext.runAsNonRoot == true`
-      + ' : variables.pods.all(p, has(p.spec.securityContext) && has(p.spec.securityContext.runAsNonRoot) && p.spec.securityContext.runAsNonRoot == true))'
-      + ` && variables.containers.all(c, !(${sc('c', 'runAsUser')}) || c.securityContext.runAsUser != 0)`
-      + ' && variables.pods.all(p, !has(p.spec.securityContext) || !has(p.spec.securityContext.runAsUser) || p.spec.securityContext.runAsUser != 0)',
-    message: 'pods or every container must set securityContext.runAsNonRoot=true and no runAsUser 0',
-  });
-
-  /** PSS restricted: no privilege escalation. */
-  public static readonly PRIVILEGE_ESCALATION = PolicyRule.custom({
-    id: 'LLM-PSS-007',
-    name: 'disallow-privilege-escalation',
-    title: 'Containers must set allowPrivilegeEscalation=false',
-    description: 'Without no_new_privs a setuid binary in the image can gain more privileges than the container started with.',
-    severity: PolicySeverity.HIGH,
-    compliance: [cis('4.2.5'), pss('restricted: spec.containers[*].securityContext.allowPrivilegeEscalation'), nsa(`${NSA_POD}: Pod security enforcement`)],
-    kinds: ResourceKind.workloads(),
-    expression: `variables.containers.all(c, ${sc('c', 'allowPrivilegeEscalation')} && c.securityContext.allowPrivilegeEscalation == false)`,
-    message: 'containers must set securityContext.allowPrivilegeEscalation=false',
-  });
-
-  /** PSS restricted: seccomp RuntimeDefault or Localhost. */
-  public static readonly SECCOMP = PolicyRule.custom({
-    id: 'LLM-PSS-008',
-    name: 'require-seccomp',
-    title: 'Pods use the RuntimeDefault or a Localhost seccomp profile',
-    description: 'seccomp filters system calls; the restricted profile requires RuntimeDefault or Localhost on the pod or every container, never Unconfined.',
-    severity: PolicySeverity.HIGH,
-    compliance: [cis('4.6.2'), pss('restricted: spec.securityContext.seccompProfile.type, spec.containers[*].securityContext.seccompProfile.type'), nsa(`${NSA_POD}: Hardening container environments`)],
-    kinds: ResourceKind.workloads(),
-    expression: `variables.containers.all(c, (${sc('c', 'seccompProfile')}) ? c.securityContext.seccompProfile.type in ['RuntimeDefault', 'Localhost']`
-      + " : variables.pods.all(p, has(p.spec.securityContext) && has(p.spec.securityContext.seccompProfile) && p.spec.securityContext.seccompProfile.type in ['RuntimeDefault', 'Localhost']))"
-      + " && variables.pods.all(p, !has(p.spec.securityContext) || !has(p.spec.securityContext.seccompProfile) || p.spec.securityContext.seccompProfile.type in ['RuntimeDefault', 'Localhost'])",
-    message: 'the pod or every container must set seccompProfile.type RuntimeDefault or Localhost',
-  });
-
-  /** PSS baseline: AppArmor not Unconfined. */
-  public static readonly APPARMOR = PolicyRule.custom({
-    id: 'LLM-PSS-009',
-    name: 'restrict-apparmor',
-    title: 'AppArmor must not be disabled',
-    description: 'Pods and containers must not set an Unconfined AppArmor profile (field or legacy annotation); RuntimeDefault and Localhost are allowed.',
-    severity: PolicySeverity.MEDIUM,
-    compliance: [pss('baseline: spec.securityContext.appArmorProfile.type, metadata.annotations[container.apparmor.security.beta.kubernetes.io/*]'), nsa(`${NSA_POD}: Hardening container environments`)],
-    kinds: ResourceKind.workloads(),
-    expression: "variables.pods.all(p, (!has(p.spec.securityContext) || !has(p.spec.securityContext.appArmorProfile) || p.spec.securityContext.appArmorProfile.type != 'Unconfined')"
-      + " && (!has(p.metadata.annotations) || p.metadata.annotations.all(k, !k.startsWith('container.apparmor.security.beta.kubernetes.io/') || p.metadata.annotations[k] == 'runtime/default' || p.metadata.annotations[k].startsWith('localhost/'))))"
-      + ` && variables.containers.all(c, !(${sc('c', 'appArmorProfile')}) || c.securityContext.appArmorProfile.type != 'Unconfined')`,
-    message: 'pods and containers must not use an Unconfined AppArmor profile',
-  });
-
-  /** PSS baseline: only safe sysctls. */
-  public static readonly SYSCTLS = PolicyRule.custom({
-    id: 'LLM-PSS-010',
-    name: 'restrict-sysctls',
-    title: 'Pods set only safe sysctls',
-    description: 'Unsafe sysctls change kernel settings shared with other pods on the node.',
-    severity: PolicySeverity.MEDIUM,
-    compliance: [pss('baseline: spec.securityContext.sysctls[*].name'), nsa(`${NSA_POD}: Hardening container environments`)],
-    kinds: ResourceKind.workloads(),
-    expression: `variables.pods.all(p, !has(p.spec.securityContext) || !has(p.spec.securityContext.sysctls) || p.spec.securityContext.sysctls.all(s, s.name in ${list(SAFE_SYSCTLS)}))`,
-    message: `pods may only set the safe sysctls (${SAFE_SYSCTLS.join(', ')})`,
-  });
-
-  /** PSS baseline: default /proc mount. */
-  public static readonly PROC_MOUNT = PolicyRule.custom({
-    id: 'LLM-PSS-011',
-    name: 'restrict-proc-mount',
-    title: 'Containers use the default /proc mount',
-    description: 'An Unmasked /proc mount exposes host kernel information that the default mask hides.',
-    severity: PolicySeverity.MEDIUM,
-    compliance: [pss('baseline: spec.containers[*].securityContext.procMount'), nsa(`${NSA_POD}: Hardening container environments`)],
-    kinds: ResourceKind.workloads(),
-    expression: `variables.containers.all(c, !(${sc('c', 'procMount')}) || c.securityContext.procMount == 'Default')`,
-    message: 'containers must not set securityContext.procMount other than Default',
-  });
-
-  /** PSS restricted: allowed volume types. */
-  public static readonly VOLUME_TYPES = PolicyRule.custom({
-    id: 'LLM-PSS-012',
-    name: 'restrict-volume-types',
-    title: 'Pods use only restricted volume types',
-    description: `Only ${RESTRICTED_VOLUMES.join(', ')} volumes: no node or network storage mounted directly by the pod.`,
-    severity: PolicySeverity.MEDIUM,
-    compliance: [pss('restricted: spec.volumes[*]'), nsa(`${NSA_POD}: Pod security enforcement`)],
-    kinds: ResourceKind.workloads(),
-    expression: `variables.pods.all(p, !has(p.spec.volumes) || p.spec.volumes.all(v, ${RESTRICTED_VOLUMES.map((t) => `has(v.${t})`).join(' || ')}))`,
-    message: `volumes must be one of ${RESTRICTED_VOLUMES.join(', ')}`,
-  });
+  /** PSS baseline `privileged` (Kubernetes 1.34 rule): no privileged containers. */
+  public static readonly PRIVILEGED = defaultPssRule('privileged');
+  /** PSS baseline `hostNamespaces` (Kubernetes 1.34 rule): no hostNetwork, hostPID, hostIPC. */
+  public static readonly HOST_NAMESPACES = defaultPssRule('hostNamespaces');
+  /** PSS baseline `hostPathVolumes` (Kubernetes 1.34 rule; at restricted, VOLUME_TYPES replaces it). */
+  public static readonly HOST_PATH = defaultPssRule('hostPathVolumes');
+  /** PSS baseline `hostPorts` (Kubernetes 1.34 rule): no host ports. */
+  public static readonly HOST_PORTS = defaultPssRule('hostPorts');
+  /** PSS restricted `capabilities_restricted` (Kubernetes 1.34 rule): drop ALL, add at most NET_BIND_SERVICE. */
+  public static readonly CAPABILITIES = defaultPssRule('capabilities_restricted');
+  /** PSS restricted `runAsNonRoot` (Kubernetes 1.34 rule; runAsUser is RUN_AS_USER, LLM-PSS-017). */
+  public static readonly RUN_AS_NON_ROOT = defaultPssRule('runAsNonRoot');
+  /** PSS restricted `allowPrivilegeEscalation` (Kubernetes 1.34 rule). */
+  public static readonly PRIVILEGE_ESCALATION = defaultPssRule('allowPrivilegeEscalation');
+  /** PSS restricted `seccompProfile_restricted` (Kubernetes 1.34 rule): RuntimeDefault or Localhost on the pod or every container. */
+  public static readonly SECCOMP = defaultPssRule('seccompProfile_restricted');
+  /** PSS baseline `appArmorProfile` (Kubernetes 1.34 rule): no Unconfined AppArmor profile (fields, annotations). */
+  public static readonly APPARMOR = defaultPssRule('appArmorProfile');
+  /** PSS baseline `sysctls` (Kubernetes 1.34 rule): only the safe sysctls. */
+  public static readonly SYSCTLS = defaultPssRule('sysctls');
+  /** PSS baseline `procMount` (Kubernetes 1.34 rule): the default /proc mount. */
+  public static readonly PROC_MOUNT = defaultPssRule('procMount');
+  /** PSS restricted `restrictedVolumes` (Kubernetes 1.34 rule): the restricted volume types. */
+  public static readonly VOLUME_TYPES = defaultPssRule('restrictedVolumes');
+  /** PSS baseline `capabilities_baseline` (Kubernetes 1.34 rule; at restricted, CAPABILITIES replaces it). */
+  public static readonly CAPABILITIES_BASELINE = defaultPssRule('capabilities_baseline');
+  /** PSS baseline `seLinuxOptions` (Kubernetes 1.34 rule). */
+  public static readonly SELINUX = defaultPssRule('seLinuxOptions');
+  /** PSS baseline `seccompProfile_baseline` (Kubernetes 1.34 rule; at restricted, SECCOMP replaces it). */
+  public static readonly SECCOMP_BASELINE = defaultPssRule('seccompProfile_baseline');
+  /** PSS baseline `windowsHostProcess` (Kubernetes 1.34 rule). */
+  public static readonly HOST_PROCESS = defaultPssRule('windowsHostProcess');
+  /** PSS restricted `runAsUser` (Kubernetes 1.34 rule): no runAsUser 0. */
+  public static readonly RUN_AS_USER = defaultPssRule('runAsUser');
+  /** PSS baseline `hostProbesAndHostLifecycle` (Kubernetes 1.34 rule): no host in probes and lifecycle handlers. */
+  public static readonly HOST_PROBES = defaultPssRule('hostProbesAndHostLifecycle');
 
   /** Read-only root file system (NSA/CISA immutable containers). */
   public static readonly READ_ONLY_ROOT_FS = PolicyRule.custom({
@@ -436,7 +329,7 @@ export class PolicyCatalogue {
    *   their projects chose (operators that need their API token, charts without CPU limits or probes on
    *   every container, controllers whose namespaced Role grants '*'), and the platform cannot change
    *   them without forking the charts.
-   * - not applied: LLM-PSS-001..012. Host access and the Pod Security Standards controls in platform
+   * - not applied: the Pod Security Standards rules (LLM-PSS-001..019). Host access and the Pod Security Standards controls in platform
    *   namespaces are decided by Pod Security admission at each namespace's declared level
    *   (`pod-security.kubernetes.io/enforce`: privileged only where node agents need the host, e.g. the
    *   GPU device plugin, DCGM exporter and Istio CNI; restricted elsewhere), evaluated by the twin with
@@ -515,13 +408,46 @@ export class PolicyCatalogue {
   }
 
   /**
-   * The baseline: every static rule above, LLM-NET-001 and (when registries are given) LLM-IMG-003.
+   * The Pod Security Standards rules of a Kubernetes version at a level: one rule per check of
+   * kubernetes/pod-security-admission in force in that version's release (policy version `latest`),
+   * deciding as that check does, over Pods and every workload kind's pod templates (init, regular and
+   * ephemeral containers). At RESTRICTED, the baseline checks a restricted check overrides are left out
+   * (upstream `OverrideCheckIDs`: LLM-PSS-012 replaces LLM-PSS-003, LLM-PSS-005 LLM-PSS-013, LLM-PSS-008
+   * LLM-PSS-015, and from 1.35 LLM-PSS-019 LLM-PSS-011). PRIVILEGED has no checks: no rules.
+   * `podSecurityRuleIds()` maps the upstream check ids to the rule ids.
+   *
+   * @param kubernetesVersion the cluster's version (1.28 to 1.35)
+   * @param level the Pod Security level
+   * @default level PodSecurityLevel.RESTRICTED
+   */
+  public static podSecurity(kubernetesVersion: KubernetesVersion, level: PodSecurityLevel = PodSecurityLevel.RESTRICTED): PolicyRule[] {
+    if (!Object.values(PodSecurityLevel).includes(level)) {
+      throw new ValidationError('level', 'must be a Pod Security level', level, 'use PodSecurityLevel.BASELINE or PodSecurityLevel.RESTRICTED');
+    }
+    const minor = pssMinor(kubernetesVersion);
+    if (level === PodSecurityLevel.PRIVILEGED) return [];
+    return pssRules(minor, level === PodSecurityLevel.BASELINE ? 'baseline' : 'restricted');
+  }
+
+  /**
+   * The upstream check id (`policy/check_*.go` `ID`, e.g. `runAsUser`) -> the id of the rule that
+   * implements it (`LLM-PSS-017`), for every check of every supported version.
+   */
+  public static podSecurityRuleIds(): { [checkId: string]: string } {
+    const out: { [checkId: string]: string } = {};
+    for (const checkId of Object.keys(PSS_CHECK_RULES).sort()) out[checkId] = PSS_CHECK_RULES[checkId].ruleId;
+    return out;
+  }
+
+  /**
+   * The baseline: the Pod Security Standards rules of the version at the restricted level
+   * (`podSecurity(kubernetesVersion)`), the platform's other rules (read-only root, images, resources,
+   * probes, tokens, GPUs, network, RBAC: none of them mixes in a Pod Security check), LLM-NET-001 and
+   * (when registries are given) LLM-IMG-003.
    */
   public static baseline(options: BaselineOptions = {}): PolicyRule[] {
     const rules = [
-      PolicyCatalogue.PRIVILEGED, PolicyCatalogue.HOST_NAMESPACES, PolicyCatalogue.HOST_PATH, PolicyCatalogue.HOST_PORTS,
-      PolicyCatalogue.CAPABILITIES, PolicyCatalogue.RUN_AS_NON_ROOT, PolicyCatalogue.PRIVILEGE_ESCALATION, PolicyCatalogue.SECCOMP,
-      PolicyCatalogue.APPARMOR, PolicyCatalogue.SYSCTLS, PolicyCatalogue.PROC_MOUNT, PolicyCatalogue.VOLUME_TYPES,
+      ...PolicyCatalogue.podSecurity(options.kubernetesVersion ?? KubernetesVersion.DEFAULT, PodSecurityLevel.RESTRICTED),
       PolicyCatalogue.READ_ONLY_ROOT_FS, PolicyCatalogue.IMAGE_DIGEST, PolicyCatalogue.NO_LATEST, PolicyCatalogue.RESOURCES,
       PolicyCatalogue.PROBES, PolicyCatalogue.SERVICE_ACCOUNT_TOKEN, PolicyCatalogue.GPU_ENTITLED_NAMESPACE,
       PolicyCatalogue.GPU_TOLERATION, PolicyCatalogue.GPU_REQUESTS_EQUAL_LIMITS, PolicyCatalogue.MODEL_REVISION,
@@ -534,9 +460,13 @@ export class PolicyCatalogue {
 
   /**
    * A baseline rule by id (LLM-IMG-003 needs registries: use `allowedRegistries()`).
+   *
+   * @param id the rule id
+   * @param kubernetesVersion the version whose baseline is searched
+   * @default kubernetesVersion KubernetesVersion.DEFAULT
    */
-  public static find(id: string): PolicyRule | undefined {
-    return PolicyCatalogue.baseline().find((r) => r.id === id);
+  public static find(id: string, kubernetesVersion?: KubernetesVersion): PolicyRule | undefined {
+    return PolicyCatalogue.baseline({ kubernetesVersion }).find((r) => r.id === id);
   }
 
   private constructor() {}
