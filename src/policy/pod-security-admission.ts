@@ -1,7 +1,6 @@
-import * as fs from 'fs';
-import * as path from 'path';
+import { PsaData, psaData, selectChecks, sysctlsAllowedUpTo } from './private/pss-data';
 import { ValidationError } from '../core/errors';
-import { schemasDir } from '../validation/private/schema-files';
+import { KubernetesVersion } from '../core/kubernetes-version';
 
 /**
  * A Pod Security Standards level (`pod-security.kubernetes.io/enforce` values).
@@ -43,57 +42,36 @@ export interface NamespacePodSecurity {
   readonly problems: string[];
 }
 
-interface VersionedCheck { readonly min: string; readonly fn: string; readonly overrides?: string[] }
-interface CheckDef { readonly id: string; readonly level: 'baseline' | 'restricted'; readonly file: string; readonly versions: VersionedCheck[] }
-interface PsaData {
-  readonly maxVersion: string;
-  readonly checks: CheckDef[];
-  readonly capabilitiesBaselineAllowed: string[];
-  readonly capabilitiesRestrictedAdd: string[];
-  readonly sysctlsAllowed: Record<string, string[]>;
-  readonly seLinuxAllowedTypes: Record<string, string[]>;
-  readonly restrictedVolumeTypesAllowed: string[];
-  readonly restrictedVolumeTypesNamed: string[];
-  readonly seccompAnnotations: { pod: string; containerPrefix: string; allowedValues: string[]; allowedPrefix: string };
-  readonly appArmorAnnotations: { containerPrefix: string; allowedValues: string[]; allowedPrefix: string };
-  readonly appArmorAllowedTypes: string[];
-  readonly seccompAllowedTypes: string[];
-  readonly labels: { enforce: string; enforceVersion: string };
-  readonly versionPattern: string;
-}
-
-/** The vendored facts (schemas/upstream/pod-security-admission/, see its SOURCES.md). */
-const DATA_FILE = ['upstream', 'pod-security-admission', 'checks-v0.34.9.json'];
-let data: PsaData | undefined;
+/** The release whose check data the namespace policy helpers read (the labels and version pattern are the same in every release). */
+const labelsData = (): PsaData => psaData(KubernetesVersion.DEFAULT.minor);
 /** The compiled `versionPattern` of the vendored data (no g or y flag: exec keeps no state). */
 let versionPattern: RegExp | undefined;
 
-function psa(): PsaData {
-  data ??= JSON.parse(fs.readFileSync(path.join(schemasDir(), ...DATA_FILE), 'utf-8')) as PsaData;
-  return data;
-}
-
 type Version = { minor: number };
 type Result = { reason: string; detail: string } | undefined;
-type CheckFn = (meta: any, spec: any) => Result;
+type CheckFn = (meta: any, spec: any, d: PsaData) => Result;
 
 /**
- * Pod Security admission as kubernetes/pod-security-admission v0.34.9 (Kubernetes 1.34) implements it:
- * the baseline and restricted checks of `policy/check_*.go`, versioned as `policy/registry.go` selects
- * them (each check's version in force at the requested policy version; a restricted check replaces the
- * baseline check it overrides; versions newer than 1.34 and `latest` evaluate as 1.34), over every init,
+ * Pod Security admission as kubernetes/pod-security-admission implements it in the release of a
+ * Kubernetes version (1.28 to 1.35: v0.28.15 .. v0.35.6, vendored; default 1.34, v0.34.9): the baseline and
+ * restricted checks of `policy/check_*.go`, versioned as `policy/registry.go` selects them (each check's
+ * version in force at the requested policy version; a restricted check replaces the baseline check it
+ * overrides; versions newer than the release's newest check and `latest` evaluate as it), over every init,
  * regular and ephemeral container (`policy/visitor.go`), with the Windows exemptions of the 1.25 check
  * versions (`spec.os.name: windows` passes allowPrivilegeEscalation, capabilities_restricted and
- * seccompProfile_restricted). The user-namespace relaxation (`RelaxPolicyForUserNamespacePods`, behind a
- * feature gate that is off by default) is not applied. The lists the checks use are vendored data.
+ * seccompProfile_restricted). The user-namespace relaxation is applied where the release applies it without
+ * a feature gate (v0.35: the 1.35 versions of procMount, runAsNonRoot and runAsUser pass `hostUsers: false`
+ * pods); before v0.35 it sits behind `RelaxPolicyForUserNamespacePods` (the alpha
+ * UserNamespacesPodSecurityStandards gate, off by default and on EKS) and is not applied. The lists the
+ * checks use are vendored data.
  *
  * ```ts
  * const ns = PodSecurityAdmission.namespacePolicy(namespaceObject);
- * const violations = PodSecurityAdmission.evaluate(pod, ns.level, ns.version);
+ * const violations = PodSecurityAdmission.evaluate(pod, ns.level, ns.version, KubernetesVersion.V1_35);
  * ```
  */
 export class PodSecurityAdmission {
-  /** The newest policy version the checks know (`latest` evaluates as this). */
+  /** The newest policy version the checks of the default release (1.34) know (`latest` evaluates as this there). */
   public static readonly MAX_VERSION = 'v1.34';
   /** `pod-security.kubernetes.io/enforce`. */
   public static readonly ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
@@ -107,20 +85,25 @@ export class PodSecurityAdmission {
    * @param pod a Pod (or `{metadata, spec}`), as the API server would see it
    * @param level the policy level
    * @param version `latest` or `v1.<minor>`
+   * @param kubernetesVersion the cluster's Kubernetes version: its pod-security-admission release's
+   * checks evaluate (1.28 to 1.35, vendored per release)
    * @default version 'latest'
+   * @default kubernetesVersion KubernetesVersion.DEFAULT (1.34: kubernetes/pod-security-admission v0.34.9)
    */
-  public static evaluate(pod: any, level: PodSecurityLevel, version?: string): PodSecurityViolation[] {
+  public static evaluate(pod: any, level: PodSecurityLevel, version?: string, kubernetesVersion?: KubernetesVersion): PodSecurityViolation[] {
     if (!Object.values(PodSecurityLevel).includes(level)) {
       throw new ValidationError('level', 'must be a Pod Security level', level, 'use PodSecurityLevel.PRIVILEGED, BASELINE or RESTRICTED');
     }
     const v = PodSecurityAdmission.parseVersion(version ?? 'latest');
     if (v === undefined) throw new ValidationError('version', 'must be "latest" or "v1.<minor>"', version, "use e.g. 'v1.34' or 'latest'");
+    const k = kubernetesVersion ?? KubernetesVersion.DEFAULT;
+    const d = psaData((k as any)?.minor, 'kubernetesVersion');
     if (level === PodSecurityLevel.PRIVILEGED) return [];
     const meta = pod?.metadata && typeof pod.metadata === 'object' ? pod.metadata : {};
     const spec = apiDefaults(pod?.spec && typeof pod.spec === 'object' ? pod.spec : {});
     const out: PodSecurityViolation[] = [];
-    for (const c of checksAt(level, v)) {
-      const r = c.fn(meta, spec);
+    for (const c of checksAt(k.minor, d, level, v)) {
+      const r = c.fn(meta, spec, d);
       if (r) out.push({ checkId: c.id, level: c.level === 'baseline' ? PodSecurityLevel.BASELINE : PodSecurityLevel.RESTRICTED, reason: r.reason, detail: r.detail, source: c.file });
     }
     return out;
@@ -171,10 +154,10 @@ export class PodSecurityAdmission {
     return PodSecurityAdmission.evaluate(pod, p.level, p.version);
   }
 
-  /** `latest` -> the newest; `v1.<minor>` -> that; else undefined (`api/helpers.go` `ParseVersion`). */
+  /** `latest` -> any minor past the newest check (capped at selection); `v1.<minor>` -> that; else undefined (`api/helpers.go` `ParseVersion`). */
   private static parseVersion(version: string): Version | undefined {
-    if (version === 'latest') return { minor: minorOf(psa().maxVersion) };
-    versionPattern ??= new RegExp(psa().versionPattern);
+    if (version === 'latest') return { minor: Number.MAX_SAFE_INTEGER };
+    versionPattern ??= new RegExp(labelsData().versionPattern);
     const m = versionPattern.exec(version);
     if (!m) return undefined;
     return { minor: Number(m[1]) };
@@ -209,45 +192,19 @@ function apiDefaults(spec: any): any {
   return out;
 }
 
-function minorOf(v: string): number {
-  return Number(/^v1\.(\d+)$/.exec(v)![1]);
-}
-
-/** The checks in force at a level and version, in upstream order (`policy/registry.go` `populate`). */
-/** The checks per level and minor version, selected once (the vendored data does not change in a process). */
+/** The checks per release, level and policy minor, selected once (the vendored data does not change in a process). */
 const checksMemo = new Map<string, { id: string; level: string; file: string; fn: CheckFn }[]>();
 
-function checksAt(level: PodSecurityLevel, version: Version): { id: string; level: string; file: string; fn: CheckFn }[] {
-  const key = `${level}\u0000${version.minor}`;
+/** The checks of a release in force at a level and policy version, in upstream order (`policy/registry.go` `populate`; pss-data.ts). */
+function checksAt(release: number, d: PsaData, level: PodSecurityLevel, version: Version): { id: string; level: string; file: string; fn: CheckFn }[] {
+  const key = `${release}\u0000${level}\u0000${version.minor}`;
   let checks = checksMemo.get(key);
   if (!checks) {
-    checks = selectChecks(level, version);
+    checks = selectChecks(d, level === PodSecurityLevel.BASELINE ? 'baseline' : 'restricted', version.minor)
+      .map((c) => ({ id: c.id, level: c.level, file: c.file, fn: fnOf(c.version.fn) }));
     checksMemo.set(key, checks);
   }
   return checks;
-}
-
-function selectChecks(level: PodSecurityLevel, version: Version): { id: string; level: string; file: string; fn: CheckFn }[] {
-  const minor = Math.min(version.minor, minorOf(psa().maxVersion));
-  const inForce = (c: CheckDef) => [...c.versions].reverse().find((v) => minorOf(v.min) <= minor);
-  const baseline = psa().checks.filter((c) => c.level === 'baseline').sort((a, b) => cmp(a.id, b.id));
-  const restricted = psa().checks.filter((c) => c.level === 'restricted').sort((a, b) => cmp(a.id, b.id));
-  const out: { id: string; level: string; file: string; fn: CheckFn }[] = [];
-  const overridden = new Set<string>();
-  if (level === PodSecurityLevel.RESTRICTED) {
-    for (const c of restricted) for (const o of inForce(c)?.overrides ?? []) overridden.add(o);
-  }
-  for (const c of baseline) {
-    const v = inForce(c);
-    if (v && !overridden.has(c.id)) out.push({ id: c.id, level: c.level, file: c.file, fn: fnOf(v.fn) });
-  }
-  if (level === PodSecurityLevel.RESTRICTED) {
-    for (const c of restricted) {
-      const v = inForce(c);
-      if (v) out.push({ id: c.id, level: c.level, file: c.file, fn: fnOf(v.fn) });
-    }
-  }
-  return out;
 }
 
 /** Go's sort.Slice over strings: byte order. */
@@ -276,6 +233,8 @@ function containers(spec: any): any[] {
 const sc = (c: any) => (c.securityContext && typeof c.securityContext === 'object' ? c.securityContext : undefined);
 const podSc = (spec: any) => (spec.securityContext && typeof spec.securityContext === 'object' ? spec.securityContext : undefined);
 const isWindows = (spec: any) => spec.os?.name === 'windows';
+/** `policy/helpers.go` `relaxPolicyForUserNamespacePod` as of v0.35 (no feature gate): `hostUsers: false`. */
+const inUserNamespace = (spec: any) => spec.hostUsers === false;
 const containerNames = (names: string[]) => `${pluralize('container', 'containers', names.length)} ${joinQuote(names)}`;
 
 // ------------------------------------------------------------------------------------------------ the checks
@@ -287,22 +246,22 @@ const CHECKS: Record<string, CheckFn> = {
     const bad = containers(spec).filter((c) => sc(c)?.allowPrivilegeEscalation !== false).map((c) => c.name);
     return bad.length ? { reason: 'allowPrivilegeEscalation != false', detail: `${containerNames(bad)} must set securityContext.allowPrivilegeEscalation=false` } : undefined;
   },
-  allowPrivilegeEscalation_1_25: (m, spec) => (isWindows(spec) ? undefined : CHECKS.allowPrivilegeEscalation_1_8(m, spec)),
+  allowPrivilegeEscalation_1_25: (m, spec, d) => (isWindows(spec) ? undefined : CHECKS.allowPrivilegeEscalation_1_8(m, spec, d)),
 
   // policy/check_appArmorProfile.go
-  appArmorProfile_1_0: (meta, spec) => {
-    const d = psa();
+  appArmorProfile_1_0: (meta, spec, d) => {
+    const allowedTypes = d.appArmorAllowedTypes ?? [];
     const badSetters: string[] = [];
     const badValues = new Set<string>();
     const pod = podSc(spec)?.appArmorProfile;
-    if (pod && !d.appArmorAllowedTypes.includes(pod.type)) {
+    if (pod && !allowedTypes.includes(pod.type)) {
       badSetters.push('pod');
       badValues.add(String(pod.type ?? ''));
     }
     const bad: string[] = [];
     for (const c of containers(spec)) {
       const p = sc(c)?.appArmorProfile;
-      if (p && !d.appArmorAllowedTypes.includes(p.type)) {
+      if (p && !allowedTypes.includes(p.type)) {
         bad.push(c.name);
         badValues.add(String(p.type ?? ''));
       }
@@ -327,9 +286,22 @@ const CHECKS: Record<string, CheckFn> = {
     };
   },
 
+  // policy/check_appArmorProfile.go appArmorProfile_1_0 at v0.28/v0.29 (before the appArmorProfile fields): the annotations only
+  appArmorProfileAnnotations_1_0: (meta, _spec, d) => {
+    const forbidden: string[] = [];
+    for (const [k, v] of Object.entries<any>(meta.annotations ?? {})) {
+      const value = String(v);
+      const ok = d.appArmorAnnotations.allowedValues.includes(value) || value.startsWith(d.appArmorAnnotations.allowedPrefix);
+      if (k.startsWith(d.appArmorAnnotations.containerPrefix) && !ok) forbidden.push(`${k}=${JSON.stringify(value)}`);
+    }
+    if (!forbidden.length) return undefined;
+    forbidden.sort(cmp);
+    return { reason: pluralize('forbidden AppArmor profile', 'forbidden AppArmor profiles', forbidden.length), detail: forbidden.join(', ') };
+  },
+
   // policy/check_capabilities_baseline.go
-  capabilitiesBaseline_1_0: (_m, spec) => {
-    const allowed = psa().capabilitiesBaselineAllowed;
+  capabilitiesBaseline_1_0: (_m, spec, d) => {
+    const allowed = d.capabilitiesBaselineAllowed;
     const bad: string[] = [];
     const caps = new Set<string>();
     for (const c of containers(spec)) {
@@ -342,8 +314,8 @@ const CHECKS: Record<string, CheckFn> = {
   },
 
   // policy/check_capabilities_restricted.go
-  capabilitiesRestricted_1_22: (_m, spec) => {
-    const addAllowed = psa().capabilitiesRestrictedAdd;
+  capabilitiesRestricted_1_22: (_m, spec, d) => {
+    const addAllowed = d.capabilitiesRestrictedAdd;
     const missingDrop: string[] = [];
     const adding: string[] = [];
     const caps = new Set<string>();
@@ -363,7 +335,7 @@ const CHECKS: Record<string, CheckFn> = {
     if (adding.length) details.push(`${containerNames(adding)} must not include ${joinQuote(sortedSet(caps))} in securityContext.capabilities.add`);
     return details.length ? { reason: 'unrestricted capabilities', detail: details.join('; ') } : undefined;
   },
-  capabilitiesRestricted_1_25: (m, spec) => (isWindows(spec) ? undefined : CHECKS.capabilitiesRestricted_1_22(m, spec)),
+  capabilitiesRestricted_1_25: (m, spec, d) => (isWindows(spec) ? undefined : CHECKS.capabilitiesRestricted_1_22(m, spec, d)),
 
   // policy/check_hostNamespaces.go
   hostNamespaces_1_0: (_m, spec) => {
@@ -433,9 +405,11 @@ const CHECKS: Record<string, CheckFn> = {
     return bad.length ? { reason: 'procMount', detail: `${containerNames(bad)} must not set securityContext.procMount to ${joinQuote(sortedSet(types))}` } : undefined;
   },
 
+  // policy/check_procMount_baseline.go procMount1_35baseline (v0.35): pods in a user namespace pass
+  procMount1_35baseline: (m, spec, d) => (inUserNamespace(spec) ? undefined : CHECKS.procMount_1_0(m, spec, d)),
+
   // policy/check_restrictedVolumes.go
-  restrictedVolumes_1_0: (_m, spec) => {
-    const d = psa();
+  restrictedVolumes_1_0: (_m, spec, d) => {
     const bad: string[] = [];
     const types = new Set<string>();
     for (const v of list(spec.volumes)) {
@@ -475,6 +449,9 @@ const CHECKS: Record<string, CheckFn> = {
     return undefined;
   },
 
+  // policy/check_runAsNonRoot.go runAsNonRoot1_35 (v0.35): pods in a user namespace pass
+  runAsNonRoot1_35: (m, spec, d) => (inUserNamespace(spec) ? undefined : CHECKS.runAsNonRoot_1_0(m, spec, d)),
+
   // policy/check_runAsUser.go
   runAsUser_1_23: (_m, spec) => {
     const badSetters: string[] = [];
@@ -484,13 +461,16 @@ const CHECKS: Record<string, CheckFn> = {
     return badSetters.length ? { reason: 'runAsUser=0', detail: `${badSetters.join(' and ')} must not set runAsUser=0` } : undefined;
   },
 
+  // policy/check_runAsUser.go runAsUser1_35 (v0.35): pods in a user namespace pass
+  runAsUser1_35: (m, spec, d) => (inUserNamespace(spec) ? undefined : CHECKS.runAsUser_1_23(m, spec, d)),
+
   // policy/check_seLinuxOptions.go
-  seLinuxOptions1_0: (_m, spec) => seLinux(spec, psa().seLinuxAllowedTypes['v1.0']),
-  seLinuxOptions1_31: (_m, spec) => seLinux(spec, psa().seLinuxAllowedTypes['v1.31']),
+  seLinuxOptions1_0: (_m, spec, d) => seLinux(spec, d.seLinuxAllowedTypes['v1.0']),
+  seLinuxOptions1_31: (_m, spec, d) => seLinux(spec, d.seLinuxAllowedTypes['v1.31']),
 
   // policy/check_seccompProfile_baseline.go
-  seccompProfileBaseline_1_0: (meta, spec) => {
-    const a = psa().seccompAnnotations;
+  seccompProfileBaseline_1_0: (meta, spec, d) => {
+    const a = d.seccompAnnotations;
     const annotations = meta.annotations ?? {};
     const valid = (v: string) => a.allowedValues.includes(v) || v.startsWith(a.allowedPrefix);
     const forbidden = new Set<string>();
@@ -501,8 +481,8 @@ const CHECKS: Record<string, CheckFn> = {
     }
     return forbidden.size ? { reason: 'seccompProfile', detail: `forbidden ${pluralize('annotation', 'annotations', forbidden.size)} ${sortedSet(forbidden).join(', ')}` } : undefined;
   },
-  seccompProfileBaseline_1_19: (_m, spec) => {
-    const allowed = psa().seccompAllowedTypes;
+  seccompProfileBaseline_1_19: (_m, spec, d) => {
+    const allowed = d.seccompAllowedTypes;
     const badSetters: string[] = [];
     const values = new Set<string>();
     const pod = podSc(spec)?.seccompProfile;
@@ -523,8 +503,8 @@ const CHECKS: Record<string, CheckFn> = {
   },
 
   // policy/check_seccompProfile_restricted.go
-  seccompProfileRestricted_1_19: (_m, spec) => {
-    const allowed = psa().seccompAllowedTypes;
+  seccompProfileRestricted_1_19: (_m, spec, d) => {
+    const allowed = d.seccompAllowedTypes;
     const badSetters: string[] = [];
     const values = new Set<string>();
     let podSet = false;
@@ -555,13 +535,13 @@ const CHECKS: Record<string, CheckFn> = {
     if (implicit.length) return { reason: 'seccompProfile', detail: `pod or ${containerNames(implicit)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"` };
     return undefined;
   },
-  seccompProfileRestricted_1_25: (m, spec) => (isWindows(spec) ? undefined : CHECKS.seccompProfileRestricted_1_19(m, spec)),
+  seccompProfileRestricted_1_25: (m, spec, d) => (isWindows(spec) ? undefined : CHECKS.seccompProfileRestricted_1_19(m, spec, d)),
 
   // policy/check_sysctls.go: each version allows its own list and every earlier one
-  sysctlsV1Dot0: (_m, spec) => sysctls(spec, 'v1.0'),
-  sysctlsV1Dot27: (_m, spec) => sysctls(spec, 'v1.27'),
-  sysctlsV1Dot29: (_m, spec) => sysctls(spec, 'v1.29'),
-  sysctlsV1Dot32: (_m, spec) => sysctls(spec, 'v1.32'),
+  sysctlsV1Dot0: (_m, spec, d) => sysctls(spec, sysctlsAllowedUpTo(d, 'v1.0')),
+  sysctlsV1Dot27: (_m, spec, d) => sysctls(spec, sysctlsAllowedUpTo(d, 'v1.27')),
+  sysctlsV1Dot29: (_m, spec, d) => sysctls(spec, sysctlsAllowedUpTo(d, 'v1.29')),
+  sysctlsV1Dot32: (_m, spec, d) => sysctls(spec, sysctlsAllowedUpTo(d, 'v1.32')),
 
   // policy/check_windowsHostProcess.go
   windowsHostProcess_1_0: (_m, spec) => {
@@ -573,9 +553,7 @@ const CHECKS: Record<string, CheckFn> = {
   },
 };
 
-function sysctls(spec: any, upTo: string): Result {
-  const d = psa().sysctlsAllowed;
-  const allowed = Object.keys(d).filter((v) => minorOf(v) <= minorOf(upTo)).flatMap((v) => d[v]);
+function sysctls(spec: any, allowed: string[]): Result {
   const bad = list(podSc(spec)?.sysctls).map((s) => String(s?.name)).filter((n) => !allowed.includes(n));
   return bad.length ? { reason: 'forbidden sysctls', detail: bad.join(', ') } : undefined;
 }
