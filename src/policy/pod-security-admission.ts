@@ -192,11 +192,12 @@ function apiDefaults(spec: any): any {
   return out;
 }
 
+type Selected = { id: string; level: string; file: string; fn: CheckFn };
 /** The checks per release, level and policy minor, selected once (the vendored data does not change in a process). */
-const checksMemo = new Map<string, { id: string; level: string; file: string; fn: CheckFn }[]>();
+const checksMemo = new Map<string, Selected[]>();
 
 /** The checks of a release in force at a level and policy version, in upstream order (`policy/registry.go` `populate`; pss-data.ts). */
-function checksAt(release: number, d: PsaData, level: PodSecurityLevel, version: Version): { id: string; level: string; file: string; fn: CheckFn }[] {
+function checksAt(release: number, d: PsaData, level: PodSecurityLevel, version: Version): Selected[] {
   const key = `${release}\u0000${level}\u0000${version.minor}`;
   let checks = checksMemo.get(key);
   if (!checks) {
