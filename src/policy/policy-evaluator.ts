@@ -2,6 +2,7 @@ import { PolicyCatalogue } from './policy-catalogue';
 import { PolicyException } from './policy-exception';
 import { PolicyAction, PolicyRule, PolicySeverity } from './policy-rule';
 import { ValidationError } from '../core/errors';
+import { ruleDecides } from './private/admission-request';
 import { CelVariable } from './private/cel-templates';
 import { ADMISSION_VARIABLES, CelCompileError, compileCel, fromCel, toCel } from '../validation/private/cel-engine';
 
@@ -69,6 +70,48 @@ export interface EvaluateOptions {
    * @default 'default'
    */
   readonly defaultNamespace?: string;
+}
+
+/**
+ * The operation of an admission request.
+ */
+export enum AdmissionOperation {
+  /** A new object. */
+  CREATE = 'CREATE',
+  /** A change to an existing object (`oldObject` is the stored one). */
+  UPDATE = 'UPDATE',
+}
+
+/**
+ * One admission request, for `PolicyEvaluator.evaluateRequest()`.
+ */
+export interface AdmissionRequestProps {
+  /**
+   * The object of the request (for the `ephemeralcontainers` subresource: the whole Pod with its
+   * `spec.ephemeralContainers`, as the API server presents it).
+   */
+  readonly object: any;
+
+  /**
+   * The operation.
+   *
+   * @default AdmissionOperation.CREATE
+   */
+  readonly operation?: AdmissionOperation;
+
+  /**
+   * The stored object, for an UPDATE (required then, not allowed on CREATE).
+   *
+   * @default - none (CREATE)
+   */
+  readonly oldObject?: any;
+
+  /**
+   * The subresource (`ephemeralcontainers` for `kubectl debug`, `resize`, `status`...).
+   *
+   * @default '' (the object itself)
+   */
+  readonly subResource?: string;
 }
 
 /**
@@ -212,6 +255,36 @@ export class PolicyEvaluator {
    * @param objects synthesized Kubernetes objects (plain JSON, e.g. `Testing.synth(chart)`)
    */
   public evaluate(objects: any[], options: EvaluateOptions = {}): PolicyReport {
+    return this.evaluateObjects(objects, options);
+  }
+
+  /**
+   * Decide one admission request as the rendered engines do: Pod Security Standards rules skip pod
+   * UPDATEs that are not significant (Pod Security admission's `isSignificantPodUpdate`: no container
+   * added, no image changed), rules over Pods decide `pods/ephemeralcontainers` (`kubectl debug`), and no
+   * rule decides another subresource. Rules may read `oldObject` and `request` (operation, subResource).
+   *
+   * @param request the request
+   * @param options namespaces and the default namespace, as for `evaluate()`
+   */
+  public evaluateRequest(request: AdmissionRequestProps, options: EvaluateOptions = {}): PolicyReport {
+    const operation = request.operation ?? AdmissionOperation.CREATE;
+    if (!Object.values(AdmissionOperation).includes(operation)) {
+      throw new ValidationError('operation', 'must be an AdmissionOperation', operation, 'use AdmissionOperation.CREATE or UPDATE');
+    }
+    if (!request.object || typeof request.object !== 'object' || typeof request.object.kind !== 'string') {
+      throw new ValidationError('object', 'must be a Kubernetes object with a kind', request.object, 'pass the object of the request');
+    }
+    if (operation === AdmissionOperation.UPDATE && (!request.oldObject || request.oldObject.kind !== request.object.kind)) {
+      throw new ValidationError('oldObject', `is required on UPDATE and must be a ${request.object.kind}`, request.oldObject, 'pass the stored object');
+    }
+    if (operation === AdmissionOperation.CREATE && request.oldObject !== undefined) {
+      throw new ValidationError('oldObject', 'must not be set on CREATE', request.oldObject, 'drop it or use AdmissionOperation.UPDATE');
+    }
+    return this.evaluateObjects([request.object], options, { operation, object: request.object, oldObject: request.oldObject, subResource: request.subResource ?? '' });
+  }
+
+  private evaluateObjects(objects: any[], options: EvaluateOptions, request?: RequestView): PolicyReport {
     const defaultNamespace = options.defaultNamespace ?? 'default';
     const namespaces = new Map<string, any>();
     for (const n of [...(options.namespaces ?? []), ...objects]) {
@@ -236,8 +309,20 @@ export class PolicyEvaluator {
         celNamespace = toCel(namespaces.get(ns) ?? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
         celNamespaces.set(ns, celNamespace);
       }
-      const target: CelTarget = { object: undefined, namespaceObject: celNamespace, raw, defaultNamespace, variables: new Map() };
+      const target: CelTarget = {
+        object: undefined,
+        namespaceObject: celNamespace,
+        raw,
+        defaultNamespace,
+        variables: new Map(),
+        oldObject: request?.oldObject ? normalizedCel(request.oldObject, defaultNamespace) : null,
+        // as the API server converts the request: subResource omitted when empty
+        request: request
+          ? toCel({ operation: request.operation, namespace: ns, ...(request.subResource ? { subResource: request.subResource } : {}) })
+          : null,
+      };
       for (const rule of rules) {
+        if (request && !ruleDecides(rule, request)) continue;
         // the profile of the namespace: the full rule set, or the platform profile's action
         const action = platform ? this.platformActions[rule.id] : rule.action;
         if (action === undefined) continue;
@@ -285,6 +370,18 @@ interface CelTarget {
   readonly defaultNamespace: string;
   /** Workload variable values by the expressions that define them (rules over the same kinds share them). */
   readonly variables: Map<string, { values: [string, unknown][]; problem?: string }>;
+  /** `oldObject` (null but on UPDATE requests). */
+  readonly oldObject: unknown;
+  /** `request` (null but for evaluateRequest). */
+  readonly request: unknown;
+}
+
+/** The request evaluateRequest() decides. */
+interface RequestView {
+  readonly operation: string;
+  readonly object: any;
+  readonly oldObject?: any;
+  readonly subResource: string;
 }
 
 function planRule(rule: PolicyRule): RulePlan {
@@ -306,7 +403,7 @@ function evaluateRule(rule: PolicyRule, plan: RulePlan, target: CelTarget): stri
     computed = { values: [] };
     const variables = new Map<string, unknown>();
     for (const v of plan.defs) {
-      const out = run(v.expression, { object: target.object, namespaceObject: target.namespaceObject, variables: new Map(variables) });
+      const out = run(v.expression, { ...admissionBindings(target), variables: new Map(variables) });
       if (out.error !== undefined) {
         computed.problem = `evaluation error in variable ${v.name}: ${out.error}`;
         break;
@@ -320,11 +417,16 @@ function evaluateRule(rule: PolicyRule, plan: RulePlan, target: CelTarget): stri
   const variables = new Map<string, unknown>();
   if (plan.params !== undefined) variables.set('params', plan.params);
   for (const [name, value] of computed.values) variables.set(name, value);
-  const out = run(rule.expression, { object: target.object, namespaceObject: target.namespaceObject, variables, oldObject: null, request: null });
+  const out = run(rule.expression, { ...admissionBindings(target), variables });
   if (out.error !== undefined) return `${rule.fullMessage} (evaluation error: ${out.error})`;
   if (out.value === true) return undefined;
   if (out.value === false) return rule.fullMessage;
   return `${rule.fullMessage} (expression returned ${JSON.stringify(fromCel(out.value))}, not a bool)`;
+}
+
+/** object, oldObject, request and namespaceObject of a target. */
+function admissionBindings(target: CelTarget): Record<string, unknown> {
+  return { object: target.object, oldObject: target.oldObject, request: target.request, namespaceObject: target.namespaceObject };
 }
 
 /** Evaluate with bindings that are CEL values already; the value comes back as a CEL value. */

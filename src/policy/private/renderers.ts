@@ -11,6 +11,7 @@ import { PolicyException as KyvernoPolicyException } from '../../imports/kyverno
 import { PolicyException } from '../policy-exception';
 import { PolicyAction, PolicyParameterType, PolicyRule } from '../policy-rule';
 import { ResourceKind } from '../resource-kind';
+import { EPHEMERAL_CONTAINERS, exemptsInsignificantPodUpdates, matchesPods, SIGNIFICANT_POD_UPDATE, SIGNIFICANT_POD_UPDATE_CONDITION } from './admission-request';
 import { celLiteral, CelVariable, CHILD_KINDS, exemptionExpression, OWNER_KINDS } from './cel-templates';
 
 /** Annotation/label keys the policy layer writes on rendered objects. */
@@ -125,17 +126,34 @@ export function vapParamsData(rule: PolicyRule): Record<string, string> {
   return data;
 }
 
-function resourceRules(kinds: ResourceKind[]) {
+/**
+ * The VAP resourceRules: every kind's resource for CREATE and UPDATE, and with `pods` the
+ * `pods/ephemeralcontainers` subresource (`kubectl debug`: an UPDATE whose object is the whole Pod), as
+ * Pod Security admission's webhook registers them (pod-security-admission v0.34.9
+ * `webhook/manifests/70-validatingwebhookconfiguration.yaml`). A VAP rule's `pods` does not match
+ * subresources (Kubernetes API reference, RuleWithOperations.resources: "'pods' means pods ...
+ * 'pods/log' means the log subresource of pods").
+ */
+export function resourceRules(kinds: ResourceKind[]) {
   const groups = new Map<string, { group: string; versions: string[]; resources: Set<string> }>();
   for (const k of kinds) {
     const key = `${k.group}|${k.versions.join(',')}`;
     let g = groups.get(key);
     if (!g) groups.set(key, g = { group: k.group, versions: k.versions, resources: new Set() });
     g.resources.add(k.resource);
+    if (k === ResourceKind.POD) g.resources.add(`${k.resource}/${EPHEMERAL_CONTAINERS}`);
   }
   return [...groups.values()].sort((a, b) => a.group.localeCompare(b.group)).map((g) => ({
     apiGroups: [g.group], apiVersions: g.versions, operations: ['CREATE', 'UPDATE'], resources: [...g.resources].sort(),
   }));
+}
+
+/**
+ * The match condition of Pod Security Standards rules: a pod UPDATE is decided only when it is
+ * significant (see admission-request.ts); none for other rules. Same CEL in every engine.
+ */
+export function podUpdateConditions(rule: PolicyRule): { name: string; expression: string }[] {
+  return exemptsInsignificantPodUpdates(rule) ? [{ name: SIGNIFICANT_POD_UPDATE_CONDITION, expression: SIGNIFICANT_POD_UPDATE }] : [];
 }
 
 const VAP_ACTIONS: Record<PolicyAction, string[]> = {
@@ -150,6 +168,10 @@ export function renderVap(scope: Construct, rule: PolicyRule, exceptions: Policy
   const fromConfigMap = parameterized && !ctx.inlineParameters;
   const params: CelVariable[] = !parameterized ? [] : fromConfigMap ? [vapParamsVariable(rule)] : [{ name: 'params', expression: celLiteral(rule.parameterValues) }];
   const variables = [...params, ...rule._workloadVariables()];
+  const matchConditions = [
+    ...podUpdateConditions(rule),
+    ...(targeted.length ? [{ name: 'policy-exceptions', expression: `!(${exemptionExpression(celLiteral(targeted))})` }] : []),
+  ];
   new ApiObject(scope, 'ValidatingAdmissionPolicy', {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicy',
@@ -158,9 +180,7 @@ export function renderVap(scope: Construct, rule: PolicyRule, exceptions: Policy
       failurePolicy: 'Fail',
       matchConstraints: { resourceRules: resourceRules(rule.kinds) },
       ...(fromConfigMap ? { paramKind: { apiVersion: 'v1', kind: 'ConfigMap' } } : {}),
-      ...(targeted.length ? {
-        matchConditions: [{ name: 'policy-exceptions', expression: `!(${exemptionExpression(celLiteral(targeted))})` }],
-      } : {}),
+      ...(matchConditions.length ? { matchConditions } : {}),
       ...(variables.length ? { variables } : {}),
       validations: [{ expression: rule.expression, message: rule.fullMessage, reason: 'Forbidden' }],
     },
@@ -213,11 +233,19 @@ export function renderKyverno(scope: Construct, rule: PolicyRule, ctx: RenderCon
     ...(rule.parameters.length ? [{ name: 'params', expression: celLiteral(rule.parameterValues) }] : []),
     ...rule._workloadVariables(),
   ];
+  // CEL preconditions are the rule's matchConditions (pkg/engine/handlers/validation/validate_cel.go)
+  const podUpdate = podUpdateConditions(rule);
   const rules = ruleScopes(rule, [], ctx).map((s) => {
     const selector = namespaceSelector(s);
     return {
       name: kyvernoRuleName(rule, s.profile),
+      // `Pod` also matches pods/ephemeralcontainers: Kyverno 1.18.1 (chart 3.8.1) matches that subresource
+      // on a Pod kind (pkg/engine/utils/match.go, CheckKind(..., allowEphemeralContainers=true)) and adds
+      // it to its webhook wherever pods are (pkg/controllers/webhook/utils_webhook.go). Naming
+      // `Pod/ephemeralcontainers` would be refused with background scans on
+      // (pkg/validation/policy/validate.go validKinds: "background scan enabled with subresource").
       match: { any: [{ resources: { kinds: kyvernoKinds(rule.kinds), operations: ['CREATE', 'UPDATE'], ...(selector ? { namespaceSelector: selector } : {}) } }] },
+      ...(podUpdate.length ? { celPreconditions: podUpdate } : {}),
       validate: {
         failureAction: s.action === PolicyAction.ENFORCE ? 'Enforce' : 'Audit',
         cel: {
@@ -343,6 +371,20 @@ const GATEKEEPER_ACTIONS: Record<PolicyAction, string> = {
   [PolicyAction.AUDIT]: 'dryrun',
 };
 
+/**
+ * The K8sNativeValidation source's match conditions (its JSON key is `matchCondition`: Gatekeeper v3.23.0
+ * pkg/drivers/k8scel/schema/schema.go `Source.MatchConditions`), in the VAP's request scope:
+ * - subresources: Gatekeeper's chart sends its webhook every resource and a list of subresources
+ *   (values.yaml `validatingWebhookSubResources`: pods/ephemeralcontainers, pods/resize, services/status,
+ *   ...), and a constraint matches them by the request kind (Pod for pods/resize, Service for
+ *   services/status). Only the object itself and, for rules over Pods, pods/ephemeralcontainers are decided;
+ * - the Pod Security Standards' update exemption (podUpdateConditions).
+ */
+export function gatekeeperMatchConditions(rule: PolicyRule): { name: string; expression: string }[] {
+  const subresources = matchesPods(rule) ? `request.subResource == '' || (object.kind == 'Pod' && request.subResource == '${EPHEMERAL_CONTAINERS}')` : "request.subResource == ''";
+  return [{ name: 'request-scope', expression: `!has(request.subResource) || ${subresources}` }, ...podUpdateConditions(rule)];
+}
+
 export function renderGatekeeper(scope: Construct, rule: PolicyRule, exceptions: PolicyException[], ctx: RenderContext): void {
   const kind = gatekeeperKind(rule);
   const { wide, targeted } = splitExceptions(exceptions);
@@ -356,6 +398,7 @@ export function renderGatekeeper(scope: Construct, rule: PolicyRule, exceptions:
         code: [{
           engine: 'K8sNativeValidation',
           source: {
+            matchCondition: gatekeeperMatchConditions(rule),
             variables: [...rule._workloadVariables(), { name: 'exempt', expression: exempt }],
             validations: [{ expression: `variables.exempt || (${rule.expression})`, message: rule.fullMessage }],
           },

@@ -1,0 +1,221 @@
+import { AdmissionOperation, PolicyCatalogue, PolicyEngine, PolicyEvaluator, PolicySet } from '../../src/policy';
+import { isSignificantPodUpdate, SIGNIFICANT_POD_UPDATE } from '../../src/policy/private/admission-request';
+import { RenderedEngine, RenderedPolicies, RenderedRequest } from '../../src/policy/private/rendered-evaluator';
+import { Cel } from '../../src/validation';
+import { findObject, findObjects } from '../util';
+import { DIGEST, ECR, entitledNamespace, hardenedModelServer, synthPolicies, variant } from './fixtures';
+
+const ENGINES: RenderedEngine[] = ['vap', 'kyverno', 'gatekeeper'];
+const ALL = [PolicyEngine.VALIDATING_ADMISSION_POLICY, PolicyEngine.KYVERNO, PolicyEngine.GATEKEEPER];
+
+/** A hardened bare Pod: the model server's pod template. */
+function hardenedPod(): any {
+  const d = hardenedModelServer();
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'llama3-8b-0', namespace: 'search', ...d.spec.template.metadata }, spec: d.spec.template.spec };
+}
+
+/** What `kubectl debug` writes: the Pod with one more ephemeral container. */
+function debugged(pod: any, container: any = {}): any {
+  return variant(pod, (p) => {
+    p.spec.ephemeralContainers = [...(p.spec.ephemeralContainers ?? []), {
+      name: 'debugger',
+      image: `${ECR}/tools/busybox@${DIGEST}`,
+      targetContainerName: 'vllm',
+      securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+      ...container,
+    }];
+  });
+}
+
+const privileged = (o: any) => variant(o, (x) => { (x.kind === 'Pod' ? x.spec : x.spec.template.spec).containers[0].securityContext.privileged = true; });
+
+describe('rendered policies decide exactly as the synth-time evaluator', () => {
+  const rules = PolicyCatalogue.baseline({ allowedRegistries: [ECR] });
+  const objects = synthPolicies((chart) => new PolicySet(chart, 'Policies', { rules, engines: ALL, today: '2026-01-01' }));
+  const rendered = new RenderedPolicies(objects);
+  const evaluator = new PolicyEvaluator({ rules, today: '2026-01-01' });
+  const ns = entitledNamespace();
+
+  const requests: [string, RenderedRequest][] = [
+    ['create: hardened pod', { operation: 'CREATE', object: hardenedPod() }],
+    ['create: privileged pod', { operation: 'CREATE', object: privileged(hardenedPod()) }],
+    ['create: hardened Deployment', { operation: 'CREATE', object: hardenedModelServer() }],
+    ['update: Deployment made privileged', { operation: 'UPDATE', object: privileged(hardenedModelServer()), oldObject: hardenedModelServer() }],
+    ['update: privileged Deployment relabelled (controllers have no significance test)', {
+      operation: 'UPDATE', object: variant(privileged(hardenedModelServer()), (d) => { d.metadata.labels.x = 'y'; }), oldObject: privileged(hardenedModelServer()),
+    }],
+    ['ephemeralcontainers: hardened debug container', { operation: 'UPDATE', subResource: 'ephemeralcontainers', object: debugged(hardenedPod()), oldObject: hardenedPod() }],
+    ['ephemeralcontainers: privileged debug container', {
+      operation: 'UPDATE', subResource: 'ephemeralcontainers', object: debugged(hardenedPod(), { securityContext: { privileged: true } }), oldObject: hardenedPod(),
+    }],
+    ['ephemeralcontainers: root debug container from another registry', {
+      operation: 'UPDATE', subResource: 'ephemeralcontainers', object: debugged(hardenedPod(), { image: 'docker.io/library/busybox:latest', securityContext: undefined }), oldObject: hardenedPod(),
+    }],
+    ['update: privileged pod relabelled (not significant)', {
+      operation: 'UPDATE', object: variant(privileged(hardenedPod()), (p) => { p.metadata.labels.x = 'y'; }), oldObject: privileged(hardenedPod()),
+    }],
+    ['update: privileged pod image changed (significant)', {
+      operation: 'UPDATE', object: variant(privileged(hardenedPod()), (p) => { p.spec.containers[0].image = `${ECR}/vllm/vllm-openai@sha256:${'f'.repeat(64)}`; }), oldObject: privileged(hardenedPod()),
+    }],
+    ['update: pod made privileged without an image change (not significant; the API server refuses it anyway)', {
+      operation: 'UPDATE', object: privileged(hardenedPod()), oldObject: hardenedPod(),
+    }],
+    ['resize: privileged pod (a subresource no rule decides)', {
+      operation: 'UPDATE', subResource: 'resize', object: privileged(hardenedPod()), oldObject: privileged(hardenedPod()),
+    }],
+    ['status: privileged pod', { operation: 'UPDATE', subResource: 'status', object: privileged(hardenedPod()), oldObject: privileged(hardenedPod()) }],
+  ];
+
+  test.each(requests)('%s', (_name, request) => {
+    const expected = evaluator.evaluateRequest({
+      operation: request.operation === 'UPDATE' ? AdmissionOperation.UPDATE : AdmissionOperation.CREATE,
+      object: request.object,
+      oldObject: request.oldObject,
+      subResource: request.subResource,
+    }, { namespaces: [ns] }).violations.map((v) => v.ruleId);
+    for (const engine of ENGINES) {
+      const got = [...new Set(rendered.evaluate(engine, { ...request, namespaceObject: ns }).map((v) => v.ruleId))].sort();
+      expect([engine, got]).toEqual([engine, [...new Set(expected)].sort()]);
+    }
+  });
+
+  test('the cases are not vacuous: the privileged debug container and the significant update are denied, the relabel is not', () => {
+    const decide = (r: RenderedRequest) => rendered.denied('vap', { ...r, namespaceObject: ns });
+    expect(decide(requests[6][1])).toContain('LLM-PSS-001');
+    expect(decide(requests[9][1])).toContain('LLM-PSS-001');
+    expect(decide(requests[8][1])).not.toContain('LLM-PSS-001');
+    expect(decide(requests[1][1])).toContain('LLM-PSS-001');
+    expect(decide(requests[4][1])).toContain('LLM-PSS-001');
+    // the root debug container from docker.io breaks the standard and the registry rule
+    expect(decide(requests[7][1])).toEqual(expect.arrayContaining(['LLM-IMG-003', 'LLM-PSS-007']));
+    // Kyverno and Gatekeeper audit (VAP enforces): the same rules, audit action
+    expect(rendered.evaluate('gatekeeper', { ...requests[6][1], namespaceObject: ns }).find((v) => v.ruleId === 'LLM-PSS-001')?.action).toBe('audit');
+    expect(rendered.evaluate('kyverno', { ...requests[6][1], namespaceObject: ns }).find((v) => v.ruleId === 'LLM-PSS-001')?.admission).toBe(false);
+  });
+
+  test('the broken variant (issue 14): a policy matching only pods lets kubectl debug through in VAP', () => {
+    const broken = objects.map((o) => (o.kind === 'ValidatingAdmissionPolicy' ? variant(o, (p) => {
+      for (const r of p.spec.matchConstraints.resourceRules) r.resources = r.resources.filter((x: string) => !x.includes('/'));
+    }) : o));
+    const r = { ...requests[6][1], namespaceObject: ns };
+    expect(new RenderedPolicies(broken).denied('vap', r)).toEqual([]);
+    expect(rendered.denied('vap', r)).toContain('LLM-PSS-001');
+  });
+
+  test('the broken variant: without the update exemption, a label change on a running privileged pod is denied (Pod Security admission allows it)', () => {
+    const broken = objects.map((o) => (o.kind === 'ValidatingAdmissionPolicy' ? variant(o, (p) => { delete p.spec.matchConditions; }) : o));
+    const r = { ...requests[8][1], namespaceObject: ns };
+    expect(new RenderedPolicies(broken).denied('vap', r)).toContain('LLM-PSS-001');
+    expect(rendered.denied('vap', r)).not.toContain('LLM-PSS-001');
+  });
+});
+
+describe('engine request scope', () => {
+  const set = (props: any = {}) => synthPolicies((chart) => new PolicySet(chart, 'Policies', { today: '2026-01-01', engines: ALL, ...props }));
+
+  test('VAP: pod rules match pods/ephemeralcontainers; other kinds no subresource', () => {
+    const objects = set({ rules: [PolicyCatalogue.PRIVILEGED, PolicyCatalogue.INGRESS_TLS] });
+    expect(findObject(objects, 'ValidatingAdmissionPolicy', 'llm-pss-001-disallow-privileged').spec.matchConstraints.resourceRules[0])
+      .toEqual({ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods', 'pods/ephemeralcontainers'] });
+    const ingress = findObject(objects, 'ValidatingAdmissionPolicy', PolicyCatalogue.INGRESS_TLS.objectName);
+    expect(ingress.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['ingresses'] }]);
+    expect(ingress.spec.matchConditions).toBeUndefined();
+  });
+
+  test('Pod Security Standards rules carry the significant-update condition in all three engines; other pod rules do not', () => {
+    const objects = set({ rules: [PolicyCatalogue.PRIVILEGED, PolicyCatalogue.IMAGE_DIGEST] });
+    const condition = { name: 'pod-security-significant-update', expression: SIGNIFICANT_POD_UPDATE };
+    expect(findObject(objects, 'ValidatingAdmissionPolicy', 'llm-pss-001-disallow-privileged').spec.matchConditions).toEqual([condition]);
+    expect(findObject(objects, 'ClusterPolicy', 'llm-pss-001-disallow-privileged').spec.rules[0].celPreconditions).toEqual([condition]);
+    const source = findObject(objects, 'ConstraintTemplate', 'llmpss001').spec.targets[0].code[0].source;
+    expect(source.matchCondition).toEqual([
+      { name: 'request-scope', expression: "!has(request.subResource) || request.subResource == '' || (object.kind == 'Pod' && request.subResource == 'ephemeralcontainers')" },
+      condition,
+    ]);
+    const digest = PolicyCatalogue.IMAGE_DIGEST.objectName;
+    expect(findObject(objects, 'ValidatingAdmissionPolicy', digest).spec.matchConditions).toBeUndefined();
+    expect(findObject(objects, 'ClusterPolicy', digest).spec.rules[0].celPreconditions).toBeUndefined();
+    expect(findObject(objects, 'ConstraintTemplate', 'llmimg001').spec.targets[0].code[0].source.matchCondition).toHaveLength(1);
+  });
+
+  test('Kyverno: the Pod kind (which matches pods/ephemeralcontainers), no subresource kind (refused with background scans)', () => {
+    const cp = findObject(set({ rules: [PolicyCatalogue.PRIVILEGED] }), 'ClusterPolicy');
+    expect(cp.spec.background).toBe(true);
+    expect(cp.spec.rules[0].match.any[0].resources.kinds).toContain('Pod');
+    expect(cp.spec.rules[0].match.any[0].resources.kinds.filter((k: string) => k.includes('/') && !k.includes('.'))).toEqual([]);
+  });
+
+  test('Gatekeeper: subresources its chart sends (pods/resize, services/status) are not decided', () => {
+    const objects = set({ rules: [PolicyCatalogue.PRIVILEGED, PolicyCatalogue.loadBalancerNamespaces([])], excludedNamespaces: [] });
+    const rendered = new RenderedPolicies(objects);
+    const lb = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x', namespace: 'search' }, spec: { type: 'LoadBalancer' } };
+    expect(rendered.denied('gatekeeper', { operation: 'CREATE', object: lb })).toEqual([]); // VAP enforces; Gatekeeper audits
+    expect(rendered.evaluate('gatekeeper', { operation: 'CREATE', object: lb }).map((v) => v.ruleId)).toEqual(['LLM-NET-001']);
+    expect(rendered.evaluate('gatekeeper', { operation: 'UPDATE', subResource: 'status', object: lb, oldObject: lb })).toEqual([]);
+    const broken = objects.map((o) => (o.kind === 'ConstraintTemplate' ? variant(o, (t) => { delete t.spec.targets[0].code[0].source.matchCondition; }) : o));
+    expect(new RenderedPolicies(broken).evaluate('gatekeeper', { operation: 'UPDATE', subResource: 'status', object: lb, oldObject: lb }).map((v) => v.ruleId)).toEqual(['LLM-NET-001']);
+  });
+});
+
+describe('significant pod updates (admission.go isSignificantPodUpdate), in TypeScript and CEL', () => {
+  const pod = hardenedPod();
+  const celSignificant = (object: any, oldObject: any) => Cel.evaluate(SIGNIFICANT_POD_UPDATE, { object, oldObject }).value;
+  test.each([
+    ['labels only', variant(pod, (p) => { p.metadata.labels.a = 'b'; }), false],
+    ['activeDeadlineSeconds', variant(pod, (p) => { p.spec.activeDeadlineSeconds = 5; }), false],
+    ['image of a container', variant(pod, (p) => { p.spec.containers[0].image = 'x'; }), true],
+    ['a container added', variant(pod, (p) => { p.spec.containers.push({ name: 'b', image: 'x' }); }), true],
+    ['an init container added', variant(pod, (p) => { p.spec.initContainers = [{ name: 'i', image: 'x' }]; }), true],
+    ['an ephemeral container added', debugged(pod), true],
+    ['image removed', variant(pod, (p) => { delete p.spec.containers[0].image; }), true],
+  ])('%s', (_n, next, significant) => {
+    expect(isSignificantPodUpdate(next, pod)).toBe(significant);
+    expect(celSignificant(next, pod)).toBe(significant);
+  });
+
+  test('an existing ephemeral container: unchanged is not significant, a new image is', () => {
+    const before = debugged(pod);
+    expect(isSignificantPodUpdate(variant(before, (p) => { p.metadata.labels.a = 'b'; }), before)).toBe(false);
+    expect(celSignificant(variant(before, (p) => { p.metadata.labels.a = 'b'; }), before)).toBe(false);
+    const changed = variant(before, (p) => { p.spec.ephemeralContainers[0].image = 'other'; });
+    expect(isSignificantPodUpdate(changed, before)).toBe(true);
+    expect(celSignificant(changed, before)).toBe(true);
+  });
+
+  test('CREATE (no oldObject), a background scan, and other kinds are always decided', () => {
+    expect(celSignificant(pod, null)).toBe(true);
+    expect(celSignificant(hardenedModelServer(), hardenedModelServer())).toBe(true);
+  });
+});
+
+describe('PolicyEvaluator.evaluateRequest', () => {
+  const evaluator = new PolicyEvaluator({ rules: [PolicyCatalogue.PRIVILEGED, PolicyCatalogue.IMAGE_DIGEST], today: '2026-01-01' });
+  const ids = (r: any) => evaluator.evaluateRequest(r).violations.map((v) => v.ruleId).sort();
+  const bad = variant(privileged(hardenedPod()), (p) => { p.spec.containers[0].image = 'docker.io/vllm:latest'; });
+
+  test('CREATE is the default; non-significant pod updates skip only the standard\'s rules', () => {
+    expect(ids({ object: bad })).toEqual(['LLM-IMG-001', 'LLM-PSS-001']);
+    expect(ids({ operation: AdmissionOperation.UPDATE, object: variant(bad, (p) => { p.metadata.labels.a = 'b'; }), oldObject: bad })).toEqual(['LLM-IMG-001']);
+    expect(ids({ operation: AdmissionOperation.UPDATE, subResource: 'resize', object: bad, oldObject: bad })).toEqual([]);
+    expect(ids({ operation: AdmissionOperation.UPDATE, subResource: 'ephemeralcontainers', object: debugged(hardenedPod(), { image: 'busybox' }), oldObject: hardenedPod() })).toEqual(['LLM-IMG-001']);
+  });
+
+  test('rules can read oldObject and request', () => {
+    const e = new PolicyEvaluator({ rules: [PolicyCatalogue.PRIVILEGED], today: '2026-01-01' });
+    expect(e.evaluateRequest({ object: hardenedPod() }).ok).toBe(true);
+  });
+
+  test.each([
+    [{ object: hardenedPod(), operation: AdmissionOperation.UPDATE }, "'oldObject' is required on UPDATE and must be a Pod, got nothing; pass the stored object"],
+    [{ object: hardenedPod(), oldObject: hardenedPod() }, /'oldObject' must not be set on CREATE/],
+    [{ object: { metadata: {} } }, /'object' must be a Kubernetes object with a kind/],
+    [{ object: hardenedPod(), operation: 'DELETE' }, /'operation' must be an AdmissionOperation, got 'DELETE'/],
+  ])('bad request %#', (request, message) => {
+    expect(() => evaluator.evaluateRequest(request as any)).toThrow(message);
+  });
+
+  test('the rendered set has one VAP per rule (objects are counted as before)', () => {
+    const objects = synthPolicies((chart) => new PolicySet(chart, 'P', { rules: [PolicyCatalogue.PRIVILEGED], today: '2026-01-01' }));
+    expect(findObjects(objects, 'ValidatingAdmissionPolicy')).toHaveLength(1);
+  });
+});
