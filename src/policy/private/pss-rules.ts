@@ -462,6 +462,7 @@ export interface PssRuleSource {
 }
 
 const memo = new Map<string, PolicyRule[]>();
+const byCheck = new Map<string, PolicyRule>();
 const sources = new Map<PolicyRule, PssRuleSource>();
 
 /**
@@ -475,8 +476,14 @@ export function pssRules(minor: number, level: 'baseline' | 'restricted'): Polic
     const d = psaData(minor);
     const tag = /^kubernetes\/pod-security-admission (\S+)/.exec(d.source)![1];
     rules = selectChecks(d, level, minor).map((c) => {
-      const rule = ruleOf(c, d);
-      sources.set(rule, { checkId: c.id, level: c.level, fn: c.version.fn, file: c.file, release: tag });
+      // one rule object per release and check version, shared by both levels
+      const ruleKey = `${minor}/${c.id}/${c.version.fn}`;
+      let rule = byCheck.get(ruleKey);
+      if (!rule) {
+        rule = ruleOf(c, d);
+        byCheck.set(ruleKey, rule);
+        sources.set(rule, { checkId: c.id, level: c.level, fn: c.version.fn, file: c.file, release: tag });
+      }
       return rule;
     }).sort((a, b) => a.id.localeCompare(b.id));
     memo.set(key, rules);
