@@ -387,6 +387,8 @@ export class KubernetesPlatform extends Construct {
       rules: PolicyCatalogue.baseline({
         allowedRegistries: spec.policy?.allowedRegistries ?? [names.registryUrl],
         loadBalancerNamespaces: [ingressNamespace],
+        // the Pod Security Standards rules of the cluster's version
+        kubernetesVersion: spec.cluster?.version,
       }),
       engines,
       exceptions: spec.policy?.exceptions,

@@ -390,8 +390,10 @@ class SpecChecks {
       } catch (err) {
         c.addError(err, at);
       }
+      // the rules of the cluster's version (an unsupported version fails in PolicyCatalogue.baseline, naming kubernetesVersion)
+      const version = PolicyCatalogue.podSecurityVersions().find((v) => v.minor === spec.cluster?.version?.minor);
       for (const [j, id] of (e.ruleIds ?? []).entries()) {
-        c.check(PolicyCatalogue.find(id) !== undefined, `${at}.ruleIds[${j}]`, 'names no rule of the catalogue', id, 'use a rule id of PolicyCatalogue.baseline(), e.g. LLM-PSS-003');
+        c.check(PolicyCatalogue.find(id, version) !== undefined, `${at}.ruleIds[${j}]`, 'names no rule of the catalogue', id, 'use a rule id of PolicyCatalogue.baseline(), e.g. LLM-PSS-012');
       }
       if (ex && DATE.test(today)) {
         c.check(!ex.isExpired(today), `${at}.expires`, `is in the past (today is ${today})`, e.expires,

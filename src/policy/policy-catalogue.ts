@@ -430,6 +430,13 @@ export class PolicyCatalogue {
   }
 
   /**
+   * The Kubernetes versions `podSecurity()` knows (those with vendored pod-security-admission check data), ascending.
+   */
+  public static podSecurityVersions(): KubernetesVersion[] {
+    return PSA_MINORS.map((m) => KubernetesVersion.of(`1.${m}`));
+  }
+
+  /**
    * The upstream check id (`policy/check_*.go` `ID`, e.g. `runAsUser`) -> the id of the rule that
    * implements it (`LLM-PSS-017`), for every check of every supported version.
    */
