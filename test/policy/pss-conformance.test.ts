@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   allOutcomes, checkOfFixture, conformanceMarkdown, decidingCheck, Engine, ENGINES, fixtures, LEVELS, Outcome, problemOf,
-  upstreamSource, VERSIONS,
+  ruleSetMismatches, upstreamSource, VERSIONS,
 } from './pss-conformance';
 import { PodSecurityLevel } from '../../src/policy';
 
@@ -84,6 +84,10 @@ describe('Pod Security Standards conformance (upstream fixtures, every engine)',
   test.each(CASES)('%s %s: every must-fail pod is denied by the rule of its check, every must-pass pod admitted', (version, level) => {
     const problems = of(version, level).map(problemOf).filter((p) => p !== undefined);
     expect(problems).toEqual([]);
+  });
+
+  test.each(CASES)('%s %s: every engine denies with exactly the rules of the checks PodSecurityAdmission fails', (version, level) => {
+    expect(ruleSetMismatches(version, level)).toEqual([]);
   });
 
   test.each(CASES)('%s %s: the evaluator and the rendered engines deny with the same rules', (version, level) => {

@@ -11,7 +11,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { PodSecurityAdmission, PodSecurityLevel, PolicyCatalogue, PolicyEvaluator, PolicyRule } from '../../src/policy';
+import { Testing } from 'cdk8s';
+import { KubernetesVersion } from '../../src/core/kubernetes-version';
+import { PodSecurityAdmission, PodSecurityLevel, PolicyCatalogue, PolicyEngine, PolicyEvaluator, PolicyRule, PolicySet } from '../../src/policy';
+import { RenderedEngine, RenderedPolicies } from '../../src/policy/private/rendered-evaluator';
 
 /** The Kubernetes versions the policy set supports, oldest first. */
 export const VERSIONS = ['v1.28', 'v1.29', 'v1.30', 'v1.31', 'v1.32', 'v1.33', 'v1.34', 'v1.35'];
@@ -22,8 +25,18 @@ export const LEVELS = [PodSecurityLevel.BASELINE, PodSecurityLevel.RESTRICTED];
 export enum Engine {
   REFERENCE = 'PodSecurityAdmission',
   EVALUATOR = 'PolicyEvaluator',
+  VAP = 'ValidatingAdmissionPolicy',
+  KYVERNO = 'Kyverno',
+  GATEKEEPER = 'Gatekeeper',
 }
-export const ENGINES: string[] = [Engine.REFERENCE, Engine.EVALUATOR];
+export const ENGINES: string[] = [Engine.REFERENCE, Engine.EVALUATOR, Engine.VAP, Engine.KYVERNO, Engine.GATEKEEPER];
+
+/** The rendered engines: the PolicySet engine that renders them and the RenderedPolicies name that evaluates them. */
+const RENDERED: { engine: Engine; policyEngine: PolicyEngine; rendered: RenderedEngine }[] = [
+  { engine: Engine.VAP, policyEngine: PolicyEngine.VALIDATING_ADMISSION_POLICY, rendered: 'vap' },
+  { engine: Engine.KYVERNO, policyEngine: PolicyEngine.KYVERNO, rendered: 'kyverno' },
+  { engine: Engine.GATEKEEPER, policyEngine: PolicyEngine.GATEKEEPER, rendered: 'gatekeeper' },
+];
 
 const BUNDLE = path.join(__dirname, '..', '..', 'schemas', 'upstream', 'pod-security-admission', 'testdata-v0.35.6.json.gz');
 
@@ -121,43 +134,26 @@ export function fixtures(): Fixture[] {
 
 // ------------------------------------------------------------------------------------------------ the rules
 
-/**
- * The Pod Security rules of the catalogue for a version and level, and the rule meant for each upstream check.
- * Until the catalogue has one rule per check and version, the twelve LLM-PSS rules, mapped by hand.
- */
+/** The Pod Security rules of the catalogue for a version and level, and the rule meant for each upstream check. */
 export interface PssRuleSet {
   readonly rules: PolicyRule[];
-  /** upstream check id -> rule id (only the checks the rule set covers). */
+  /** upstream check id -> rule id, for the checks whose rule is in `rules`. */
   readonly ruleOfCheck: Map<string, string>;
 }
 
-const INTERIM_MAPPING: Record<string, string> = {
-  privileged: 'LLM-PSS-001',
-  hostNamespaces: 'LLM-PSS-002',
-  hostPathVolumes: 'LLM-PSS-003',
-  hostPorts: 'LLM-PSS-004',
-  capabilities_baseline: 'LLM-PSS-005',
-  capabilities_restricted: 'LLM-PSS-005',
-  runAsNonRoot: 'LLM-PSS-006',
-  runAsUser: 'LLM-PSS-006',
-  allowPrivilegeEscalation: 'LLM-PSS-007',
-  seccompProfile_baseline: 'LLM-PSS-008',
-  seccompProfile_restricted: 'LLM-PSS-008',
-  appArmorProfile: 'LLM-PSS-009',
-  sysctls: 'LLM-PSS-010',
-  procMount: 'LLM-PSS-011',
-  restrictedVolumes: 'LLM-PSS-012',
-};
-
 const ruleSets = new Map<string, PssRuleSet>();
 
+/** `v1.34` -> KubernetesVersion 1.34. */
+export const kubernetesVersionOf = (version: string) => KubernetesVersion.of(version.replace(/^v/, ''));
+
+/** `PolicyCatalogue.podSecurity(version, level)` and `podSecurityRuleIds()` restricted to its rules. */
 export function pssRules(version: string, level: PodSecurityLevel): PssRuleSet {
   const key = `${version}/${level}`;
   let set = ruleSets.get(key);
   if (!set) {
-    const ids = new Set(Object.values(INTERIM_MAPPING));
-    const rules = PolicyCatalogue.baseline().filter((r) => ids.has(r.id));
-    set = { rules, ruleOfCheck: new Map(Object.entries(INTERIM_MAPPING)) };
+    const rules = PolicyCatalogue.podSecurity(kubernetesVersionOf(version), level);
+    const ids = new Set(rules.map((r) => r.id));
+    set = { rules, ruleOfCheck: new Map(Object.entries(PolicyCatalogue.podSecurityRuleIds()).filter(([, ruleId]) => ids.has(ruleId))) };
     ruleSets.set(key, set);
   }
   return set;
@@ -175,8 +171,11 @@ export interface Outcome {
 
 /** The reference implementation: the checks that fail. */
 function reference(f: Fixture): string[] {
-  return PodSecurityAdmission.evaluate(f.pod, f.level, f.version).map((v) => v.checkId).sort();
+  return PodSecurityAdmission.evaluate(f.pod, f.level, f.version, kubernetesVersionOf(f.version)).map((v) => v.checkId).sort();
 }
+
+/** The namespace the fixtures (which name none) are created in: a tenant namespace, where every rule applies. */
+const NAMESPACE = 'tenant';
 
 const evaluators = new Map<string, PolicyEvaluator>();
 
@@ -184,10 +183,29 @@ function evaluator(f: Fixture): string[] {
   const key = `${f.version}/${f.level}`;
   let e = evaluators.get(key);
   if (!e) {
-    e = new PolicyEvaluator({ rules: pssRules(f.version, f.level).rules, excludedNamespaces: [], today: '2026-01-01' });
+    e = new PolicyEvaluator({ rules: pssRules(f.version, f.level).rules, today: '2026-01-01' });
     evaluators.set(key, e);
   }
-  return [...new Set(e.evaluate([f.pod], { defaultNamespace: 'tenant' }).violations.map((v) => v.ruleId))].sort();
+  return [...new Set(e.evaluate([f.pod], { defaultNamespace: NAMESPACE }).violations.map((v) => v.ruleId))].sort();
+}
+
+const renderedSets = new Map<string, RenderedPolicies>();
+
+/**
+ * A rendered engine: the rules rendered by a PolicySet with that engine alone (so it enforces), its objects
+ * evaluated as that engine evaluates them for the pod's CREATE request.
+ */
+function rendered(f: Fixture, engine: typeof RENDERED[number]): string[] {
+  const key = `${f.version}/${f.level}/${engine.engine}`;
+  let r = renderedSets.get(key);
+  if (!r) {
+    const chart = Testing.chart();
+    new PolicySet(chart, 'PodSecurity', { rules: pssRules(f.version, f.level).rules, engines: [engine.policyEngine], today: '2026-01-01' });
+    r = new RenderedPolicies(Testing.synth(chart));
+    if (r.engines.join() !== engine.rendered) throw new Error(`the ${engine.engine} PolicySet rendered ${r.engines.join(', ')}`);
+    renderedSets.set(key, r);
+  }
+  return r.denied(engine.rendered, { operation: 'CREATE', object: f.pod, defaultNamespace: NAMESPACE });
 }
 
 let outcomes: Outcome[] | undefined;
@@ -199,6 +217,7 @@ export function allOutcomes(): Outcome[] {
     for (const f of fixtures()) {
       outcomes.push({ fixture: f, engine: Engine.REFERENCE, denying: reference(f) });
       outcomes.push({ fixture: f, engine: Engine.EVALUATOR, denying: evaluator(f) });
+      for (const engine of RENDERED) outcomes.push({ fixture: f, engine: engine.engine, denying: rendered(f, engine) });
     }
   }
   return outcomes;
@@ -218,6 +237,24 @@ export function problemOf(o: Outcome): string | undefined {
   if (expected === undefined) return `${where}: must be denied (check ${check}), no rule implements ${check}${o.denying.length ? `; denied by ${o.denying.join(', ')}` : ''}`;
   if (o.denying.includes(expected)) return undefined;
   return `${where}: must be denied by ${expected} (check ${check}), ${o.denying.length ? `denied by ${o.denying.join(', ')} only` : 'admitted'}`;
+}
+
+/**
+ * The outcomes of a version and level where an engine denies with other rules than those of the checks the
+ * reference implementation fails (mapped by `podSecurityRuleIds()`): one line per fixture and engine.
+ */
+export function ruleSetMismatches(version: string, level: PodSecurityLevel): string[] {
+  const mine = allOutcomes().filter((o) => o.fixture.version === version && o.fixture.level === level);
+  const ruleOfCheck = pssRules(version, level).ruleOfCheck;
+  const out: string[] = [];
+  for (const ref of mine.filter((o) => o.engine === Engine.REFERENCE)) {
+    const expected = ref.denying.map((c) => ruleOfCheck.get(c) ?? `(no rule for ${c})`).sort().join(', ') || 'admitted';
+    for (const o of mine.filter((x) => x.fixture === ref.fixture && x.engine !== Engine.REFERENCE)) {
+      const got = o.denying.join(', ') || 'admitted';
+      if (got !== expected) out.push(`${version} ${level} ${o.fixture.expect}/${o.fixture.name} [${o.engine}]: ${got}; the reference fails ${ref.denying.join(', ') || 'nothing'} (${expected})`);
+    }
+  }
+  return out;
 }
 
 /** Whether an outcome counts as right (a must-fail fixture denied by its rule, a must-pass fixture admitted). */
@@ -252,35 +289,44 @@ export function conformanceMarkdown(): string {
   return lines.join('\n');
 }
 
-/** The check -> rule id -> compliance references table. */
+/** `v1.28`, `v1.29`, `v1.31` -> `1.28-1.29, 1.31`; none -> `-`. */
+function ranges(versions: string[]): string {
+  const minors = versions.map((v) => Number(v.slice(3)));
+  const out: string[] = [];
+  for (let i = 0; i < minors.length; i++) {
+    let j = i;
+    while (j + 1 < minors.length && minors[j + 1] === minors[j] + 1) j++;
+    out.push(i === j ? `1.${minors[i]}` : `1.${minors[i]}-1.${minors[j]}`);
+    i = j;
+  }
+  return out.join(', ') || '-';
+}
+
+/**
+ * The check -> rule id -> compliance references table: per level, the Kubernetes versions whose rule set has
+ * the check's rule (a baseline check a restricted one overrides is not in the restricted set).
+ */
 function mappingMarkdown(): string[] {
-  const rows = new Map<string, { levels: Set<string>; versions: Set<string>; rule?: PolicyRule }>();
+  const rows = new Map<string, { versions: Record<string, string[]>; rule?: PolicyRule }>();
+  for (const check of CHECK_IDS) rows.set(check, { versions: Object.fromEntries(LEVELS.map((l) => [l, []])) });
   for (const version of VERSIONS) {
     for (const level of LEVELS) {
       const set = pssRules(version, level);
-      for (const check of CHECK_IDS) {
-        const ruleId = set.ruleOfCheck.get(check);
-        const row = rows.get(check) ?? { levels: new Set(), versions: new Set() };
-        rows.set(check, row);
-        if (!ruleId) continue;
-        const rule = set.rules.find((r) => r.id === ruleId);
-        if (!rule) throw new Error(`the mapping names ${ruleId} for ${check}, which is not in the ${version} ${level} rules`);
+      for (const [check, ruleId] of set.ruleOfCheck) {
+        const row = rows.get(check);
+        if (!row) throw new Error(`podSecurityRuleIds() names check ${check}, which is not an upstream check of CHECK_IDS`);
+        const rule = set.rules.find((r) => r.id === ruleId)!;
         if (row.rule && row.rule.id !== rule.id) throw new Error(`check ${check} maps to ${row.rule.id} and ${rule.id}`);
+        if (row.rule && row.rule.complianceLabels.join() !== rule.complianceLabels.join()) throw new Error(`${rule.id} has other compliance references in ${version}`);
         row.rule = rule;
-        row.levels.add(level);
-        row.versions.add(version);
+        row.versions[level].push(version);
       }
     }
   }
-  const out = ['| upstream check | rule id | levels | versions | compliance references |', '|---|---|---|---|---|'];
+  const out = [`| upstream check | rule id | ${LEVELS.join(' | ')} | compliance references |`, `|---|---|${LEVELS.map(() => '---').join('|')}|---|`];
   for (const check of CHECK_IDS) {
     const row = rows.get(check)!;
-    if (!row.rule) {
-      out.push(`| \`${check}\` | none | | | |`);
-      continue;
-    }
-    const versions = VERSIONS.filter((v) => row.versions.has(v));
-    out.push(`| \`${check}\` | ${row.rule.id} | ${LEVELS.filter((l) => row.levels.has(l)).join(', ')} | ${versions[0]}..${versions[versions.length - 1]} | ${row.rule.complianceLabels.join('; ')} |`);
+    out.push(`| \`${check}\` | ${row.rule?.id ?? 'none'} | ${LEVELS.map((l) => ranges(row.versions[l])).join(' | ')} | ${row.rule?.complianceLabels.join('; ') ?? ''} |`);
   }
   return out;
 }
