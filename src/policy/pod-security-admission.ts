@@ -147,11 +147,13 @@ export class PodSecurityAdmission {
    * @param pod the Pod
    * @param namespace its Namespace object (undefined: the cluster default)
    * @param defaultLevel the cluster's default level
+   * @param kubernetesVersion the cluster's Kubernetes version (its release's checks evaluate)
    * @default defaultLevel PodSecurityLevel.PRIVILEGED
+   * @default kubernetesVersion KubernetesVersion.DEFAULT
    */
-  public static evaluateInNamespace(pod: any, namespace: any, defaultLevel?: PodSecurityLevel): PodSecurityViolation[] {
+  public static evaluateInNamespace(pod: any, namespace: any, defaultLevel?: PodSecurityLevel, kubernetesVersion?: KubernetesVersion): PodSecurityViolation[] {
     const p = PodSecurityAdmission.namespacePolicy(namespace, defaultLevel);
-    return PodSecurityAdmission.evaluate(pod, p.level, p.version);
+    return PodSecurityAdmission.evaluate(pod, p.level, p.version, kubernetesVersion);
   }
 
   /** `latest` -> any minor past the newest check (capped at selection); `v1.<minor>` -> that; else undefined (`api/helpers.go` `ParseVersion`). */
