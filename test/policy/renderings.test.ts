@@ -1,4 +1,4 @@
-import { AdmissionOperation, PolicyCatalogue, PolicyEngine, PolicyEvaluator, PolicySet } from '../../src/policy';
+import { AdmissionOperation, PolicyCatalogue, PolicyEngine, PolicyEvaluator, PolicySet, VapParameters } from '../../src/policy';
 import { isSignificantPodUpdate, SIGNIFICANT_POD_UPDATE } from '../../src/policy/private/admission-request';
 import { RenderedEngine, RenderedPolicies, RenderedRequest } from '../../src/policy/private/rendered-evaluator';
 import { Cel } from '../../src/validation';
@@ -73,9 +73,13 @@ describe('rendered policies decide exactly as the synth-time evaluator', () => {
       oldObject: request.oldObject,
       subResource: request.subResource,
     }, { namespaces: [ns] }).violations.map((v) => v.ruleId);
+    const all = rendered.evaluateAll({ ...request, namespaceObject: ns });
+    expect(Object.keys(all)).toEqual(ENGINES);
     for (const engine of ENGINES) {
       const got = [...new Set(rendered.evaluate(engine, { ...request, namespaceObject: ns }).map((v) => v.ruleId))].sort();
       expect([engine, got]).toEqual([engine, [...new Set(expected)].sort()]);
+      // evaluateAll shares conditions and variables between engines, never their results
+      expect(all[engine]).toEqual(rendered.evaluate(engine, { ...request, namespaceObject: ns }));
     }
   });
 
@@ -107,6 +111,81 @@ describe('rendered policies decide exactly as the synth-time evaluator', () => {
     const r = { ...requests[8][1], namespaceObject: ns };
     expect(new RenderedPolicies(broken).denied('vap', r)).toContain('LLM-PSS-001');
     expect(rendered.denied('vap', r)).not.toContain('LLM-PSS-001');
+  });
+});
+
+describe('profiles, exceptions and parameters decide the same in the evaluator and the three renderings', () => {
+  const rules = PolicyCatalogue.baseline({ allowedRegistries: [ECR] });
+  const exceptions = [
+    { ruleIds: ['LLM-PSS-001'], namespace: 'debug-lab', owner: 'sre', reason: 'privileged debugging lab', expires: '2030-01-01' },
+    { ruleIds: ['LLM-PSS-001', 'LLM-IMG-001'], namespace: 'search', kind: 'Deployment', name: 'legacy', owner: 'search', reason: 'migration', expires: '2030-01-01' },
+    { ruleIds: ['LLM-IMG-003'], namespace: 'search', kind: 'DaemonSet', owner: 'search', reason: 'node agents from a vendor registry', expires: '2030-01-01' },
+  ];
+  const props = {
+    rules, engines: ALL, today: '2026-01-01', exceptions, platformNamespaces: ['gpu-operator'], excludedNamespaces: ['kube-system'],
+  };
+  let set!: PolicySet;
+  const objects = synthPolicies((chart) => { set = new PolicySet(chart, 'Policies', props); });
+  let cmSet!: PolicySet;
+  const configMapObjects = synthPolicies((chart) => { cmSet = new PolicySet(chart, 'Policies', { ...props, vapParameters: VapParameters.CONFIG_MAP }); });
+  const pod = (namespace: string, edit: (p: any) => void = () => undefined, owner?: any) => variant(hardenedPod(), (p) => {
+    p.metadata.namespace = namespace;
+    if (owner) {
+      // named as controllers name what they create (the API server generates the name before validating admission)
+      p.metadata.name = `${owner.name}-x2k9q`;
+      p.metadata.generateName = `${owner.name}-`;
+      p.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: owner.kind, name: owner.name, uid: 'u', controller: true }];
+    }
+    edit(p);
+  });
+  const priv = (p: any) => { p.spec.containers[0].securityContext.privileged = true; };
+  const vendor = (p: any) => { p.spec.containers[0].image = 'nvcr.io/nvidia/dcgm-exporter:4.1'; };
+  const cases: [string, any][] = [
+    ['tenant namespace, privileged', pod('search', priv)],
+    ['platform namespace: only the platform profile (images enforced, the standard not)', pod('gpu-operator', (p) => { priv(p); vendor(p); })],
+    ['excluded namespace', pod('kube-system', (p) => { priv(p); vendor(p); })],
+    ['namespace-wide exception', pod('debug-lab', (p) => { priv(p); vendor(p); })],
+    ['exception by kind and name: the Deployment\'s pods (by the ReplicaSet owner name)', pod('search', (p) => { priv(p); vendor(p); }, { kind: 'ReplicaSet', name: 'legacy-5d8f' })],
+    ['another Deployment\'s pods are not exempt', pod('search', (p) => { priv(p); vendor(p); }, { kind: 'ReplicaSet', name: 'other-5d8f' })],
+    ['exception by kind: a DaemonSet\'s pods', pod('search', vendor, { kind: 'DaemonSet', name: 'dcgm' })],
+    ['a bare ReplicaSet (Kyverno decides it in background scans only)', {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'rs', namespace: 'search' },
+      spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: pod('search', priv).spec } },
+    }],
+  ];
+
+  test.each(cases)('%s', (_name, object) => {
+    const namespace = object.metadata.namespace === 'search' ? entitledNamespace() : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: object.metadata.namespace } };
+    for (const [s, objs] of [[set, objects], [cmSet, configMapObjects]] as const) {
+      const expected = [...new Set(s.evaluator().evaluateRequest({ object }, { namespaces: [namespace] }).violations.map((v) => `${v.ruleId}:${v.action}`))].sort();
+      const rendered = new RenderedPolicies(objs);
+      for (const engine of ENGINES) {
+        const got = [...new Set(rendered.evaluate(engine, { operation: 'CREATE', object, namespaceObject: namespace }).map((v) => v.ruleId))].sort();
+        expect([engine, got]).toEqual([engine, [...new Set(expected.map((e) => e.split(':')[0]))].sort()]);
+      }
+      // the enforcing engine (VAP) denies exactly what the evaluator calls an error
+      expect(rendered.denied('vap', { operation: 'CREATE', object, namespaceObject: namespace }))
+        .toEqual([...new Set(expected.filter((e) => e.endsWith(':enforce')).map((e) => e.split(':')[0]))].sort());
+    }
+  });
+
+  test('the cases are not vacuous', () => {
+    const ids = (o: any) => new RenderedPolicies(objects).denied('vap', { operation: 'CREATE', object: o, namespaceObject: entitledNamespace() });
+    expect(ids(cases[0][1])).toContain('LLM-PSS-001');
+    expect(ids(cases[4][1])).not.toContain('LLM-PSS-001');
+    expect(ids(cases[5][1])).toEqual(expect.arrayContaining(['LLM-PSS-001', 'LLM-IMG-001']));
+    expect(ids(cases[6][1])).not.toContain('LLM-IMG-003');
+    const rs = new RenderedPolicies(objects).evaluate('kyverno', { operation: 'CREATE', object: cases[7][1], namespaceObject: entitledNamespace() });
+    expect(rs.find((v) => v.ruleId === 'LLM-PSS-001')?.admission).toBe(false);
+  });
+
+  test('a missing parameter ConfigMap denies (parameterNotFoundAction: Deny)', () => {
+    const without = configMapObjects.filter((o) => o.kind !== 'ConfigMap');
+    const denied = new RenderedPolicies(without).evaluate('vap', { operation: 'CREATE', object: hardenedPod(), namespaceObject: entitledNamespace() });
+    expect(denied.map((v) => v.ruleId)).toContain('LLM-IMG-003');
+    expect(denied.find((v) => v.ruleId === 'LLM-IMG-003')?.message).toMatch(/no params found/);
   });
 });
 
