@@ -254,6 +254,11 @@ function perPod(ok: (p: string) => string, exempt?: (p: string) => string): stri
   return exempt ? `variables.pods.all(p, ${exempt('p')} || (${ok('p')}))` : `variables.pods.all(p, ${ok('p')})`;
 }
 
+/** Every container of every pod template (`variables.containers`: no pod context needed). */
+function allContainers(ok: string): string {
+  return `variables.containers.all(c, ${ok})`;
+}
+
 /** A profile-type field (`seccompProfile`, `appArmorProfile`) of `x`'s securityContext is unset or of an allowed type. */
 function profileOk(x: string, field: string, allowed: string[]): string {
   return `(!${hasSc(x, field)} || (has(${x}.securityContext.${field}.type) && ${x}.securityContext.${field}.type in ${lit(allowed)}))`;
@@ -289,11 +294,7 @@ const appArmorAnnotationsOk = (d: PsaData) => (p: string) => {
     + ` || ${p}.metadata.annotations[k] in ${lit(a.allowedValues)} || ${p}.metadata.annotations[k].startsWith(${lit(a.allowedPrefix)})))`;
 };
 // policy/check_seLinuxOptions.go seLinuxOptions(allowedTypes)
-const seLinuxOk = (allowed: string[]) => (p: string) => {
-  const valid = (o: string) => `((has(${o}.type) ? ${o}.type : '') in ${lit(allowed)} && (!has(${o}.user) || ${o}.user == '') && (!has(${o}.role) || ${o}.role == ''))`;
-  return `(!${hasSc(podSc(p), 'seLinuxOptions')} || ${valid(`${p}.spec.securityContext.seLinuxOptions`)})`
-    + ` && ${cs(p)}.all(c, !${hasSc('c', 'seLinuxOptions')} || ${valid('c.securityContext.seLinuxOptions')})`;
-};
+const seLinuxValid = (allowed: string[], o: string) => `((has(${o}.type) ? ${o}.type : '') in ${lit(allowed)} && (!has(${o}.user) || ${o}.user == '') && (!has(${o}.role) || ${o}.role == ''))`;
 // policy/check_sysctls.go sysctls(allowed)
 const sysctlsOk = (allowed: string[]) => (p: string) => `(!${hasSc(podSc(p), 'sysctls')}`
   + ` || ${p}.spec.securityContext.sysctls.all(s, has(s.name) && s.name in ${lit(allowed)}))`;
@@ -310,7 +311,7 @@ const sourceless = (d: PsaData, v: string) => `!(${volumeSourceFields(d).map((f)
 const GENERATORS: Record<string, CelGen> = {
   // policy/check_privileged.go
   privileged_1_0: () => ({
-    expression: perPod((p) => `${cs(p)}.all(c, !(${hasSc('c', 'privileged')} && c.securityContext.privileged == true))`),
+    expression: allContainers(`!(${hasSc('c', 'privileged')} && c.securityContext.privileged == true)`),
     message: 'containers must not set securityContext.privileged=true',
   }),
   // policy/check_hostNamespaces.go
@@ -333,7 +334,7 @@ const GENERATORS: Record<string, CelGen> = {
   }),
   // policy/check_capabilities_baseline.go
   capabilitiesBaseline_1_0: (d) => ({
-    expression: perPod((p) => `${cs(p)}.all(c, !${hasSc('c', 'capabilities', 'add')} || c.securityContext.capabilities.add.all(a, a in ${lit(d.capabilitiesBaselineAllowed)}))`),
+    expression: allContainers(`!${hasSc('c', 'capabilities', 'add')} || c.securityContext.capabilities.add.all(a, a in ${lit(d.capabilitiesBaselineAllowed)})`),
     message: `containers must not add capabilities other than ${d.capabilitiesBaselineAllowed.join(', ')}`,
   }),
   capabilitiesRestricted_1_22: (d) => ({
@@ -361,8 +362,8 @@ const GENERATORS: Record<string, CelGen> = {
   appArmorProfile_1_0: (d) => {
     const types = d.appArmorAllowedTypes ?? [];
     return {
-      expression: perPod((p) => `${profileOk(podSc(p), 'appArmorProfile', types)} && ${appArmorAnnotationsOk(d)(p)}`
-        + ` && ${cs(p)}.all(c, ${profileOk('c', 'appArmorProfile', types)})`),
+      expression: `${perPod((p) => `${profileOk(podSc(p), 'appArmorProfile', types)} && ${appArmorAnnotationsOk(d)(p)}`)}`
+        + ` && ${allContainers(profileOk('c', 'appArmorProfile', types))}`,
       message: `appArmorProfile.type must be unset, ${types.join(' or ')}, and ${d.appArmorAnnotations.containerPrefix}* annotations`
         + ` unset, empty, ${d.appArmorAnnotations.allowedValues.filter((v) => v).join(', ')} or ${d.appArmorAnnotations.allowedPrefix}*`,
     };
@@ -372,7 +373,7 @@ const GENERATORS: Record<string, CelGen> = {
   seLinuxOptions1_31: (d) => seLinuxGen(d.seLinuxAllowedTypes['v1.31']),
   // policy/check_seccompProfile_baseline.go seccompProfileBaseline_1_19 (fields)
   seccompProfileBaseline_1_19: (d) => ({
-    expression: perPod((p) => `${profileOk(podSc(p), 'seccompProfile', d.seccompAllowedTypes)} && ${cs(p)}.all(c, ${profileOk('c', 'seccompProfile', d.seccompAllowedTypes)})`),
+    expression: `${perPod((p) => profileOk(podSc(p), 'seccompProfile', d.seccompAllowedTypes))} && ${allContainers(profileOk('c', 'seccompProfile', d.seccompAllowedTypes))}`,
     message: `seccompProfile.type must be unset, ${d.seccompAllowedTypes.join(' or ')} (not Unconfined)`,
   }),
   seccompProfileRestricted_1_19: (d) => ({
@@ -385,7 +386,7 @@ const GENERATORS: Record<string, CelGen> = {
   }),
   // policy/check_procMount.go / check_procMount_baseline.go / check_procMount_restricted.go
   procMount_1_0: () => ({
-    expression: perPod(procMountOk),
+    expression: allContainers(`!${hasSc('c', 'procMount')} || c.securityContext.procMount == 'Default'`),
     message: 'containers must not set securityContext.procMount other than Default',
   }),
   procMount1_35baseline: () => ({
@@ -408,7 +409,8 @@ const GENERATORS: Record<string, CelGen> = {
   }),
   // policy/check_runAsUser.go
   runAsUser_1_23: () => ({
-    expression: perPod(runAsUserOk),
+    expression: `${perPod((p) => `!(${hasSc(podSc(p), 'runAsUser')} && ${p}.spec.securityContext.runAsUser == 0)`)}`
+      + ` && ${allContainers(`!(${hasSc('c', 'runAsUser')} && c.securityContext.runAsUser == 0)`)}`,
     message: 'the pod and containers must not set securityContext.runAsUser=0',
   }),
   runAsUser1_35: () => ({
@@ -422,8 +424,8 @@ const GENERATORS: Record<string, CelGen> = {
   sysctlsV1Dot32: (d) => sysctlsGen(sysctlsAllowedUpTo(d, 'v1.32')),
   // policy/check_windowsHostProcess.go
   windowsHostProcess_1_0: () => ({
-    expression: perPod((p) => `!(${hasSc(podSc(p), 'windowsOptions', 'hostProcess')} && ${p}.spec.securityContext.windowsOptions.hostProcess == true)`
-      + ` && ${cs(p)}.all(c, !(${hasSc('c', 'windowsOptions', 'hostProcess')} && c.securityContext.windowsOptions.hostProcess == true))`),
+    expression: `${perPod((p) => `!(${hasSc(podSc(p), 'windowsOptions', 'hostProcess')} && ${p}.spec.securityContext.windowsOptions.hostProcess == true)`)}`
+      + ` && ${allContainers(`!(${hasSc('c', 'windowsOptions', 'hostProcess')} && c.securityContext.windowsOptions.hostProcess == true)`)}`,
     message: 'the pod and containers must not set securityContext.windowsOptions.hostProcess=true',
   }),
   // policy/check_hostProbesAndhostLifecycle.go
@@ -432,7 +434,7 @@ const GENERATORS: Record<string, CelGen> = {
     const probes = ['livenessProbe', 'readinessProbe', 'startupProbe'].map((pr) => `(!has(c.${pr}) || (${handlerOk(`c.${pr}`)}))`);
     const hooks = ['postStart', 'preStop'].map((h) => `(!has(c.lifecycle) || !has(c.lifecycle.${h}) || (${handlerOk(`c.lifecycle.${h}`)}))`);
     return {
-      expression: perPod((p) => `${cs(p)}.all(c, ${[...probes, ...hooks].join(' && ')})`),
+      expression: allContainers([...probes, ...hooks].join(' && ')),
       message: 'probes and lifecycle handlers must not set httpGet.host or tcpSocket.host',
     };
   },
@@ -440,7 +442,8 @@ const GENERATORS: Record<string, CelGen> = {
 
 function seLinuxGen(allowed: string[]): { expression: string; message: string } {
   return {
-    expression: perPod(seLinuxOk(allowed)),
+    expression: `${perPod((p) => `(!${hasSc(podSc(p), 'seLinuxOptions')} || ${seLinuxValid(allowed, `${p}.spec.securityContext.seLinuxOptions`)})`)}`
+      + ` && ${allContainers(`!${hasSc('c', 'seLinuxOptions')} || ${seLinuxValid(allowed, 'c.securityContext.seLinuxOptions')}`)}`,
     message: `seLinuxOptions must not set user or role, and type only to ${allowed.map((t) => (t === '' ? '""' : t)).join(', ')}`,
   };
 }
