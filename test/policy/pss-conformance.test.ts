@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  allOutcomes, checkOfFixture, conformanceMarkdown, decidingCheck, Engine, ENGINES, fixtures, LEVELS, Outcome, problemOf,
-  ruleSetMismatches, upstreamSource, VERSIONS,
+  allControllerOutcomes, allOutcomes, asDeployment, checkOfFixture, conformanceMarkdown, decidingCheck, Engine, ENGINES, fixtures,
+  LEVELS, Outcome, problemOf, ruleSetMismatches, upstreamSource, VERSIONS,
 } from './pss-conformance';
 import { PodSecurityLevel } from '../../src/policy';
 
@@ -101,6 +101,33 @@ describe('Pod Security Standards conformance (upstream fixtures, every engine)',
     const differing = [...byFixture].filter(([, m]) => new Set(m.values()).size !== 1).map(([k, m]) => `${k}: ${[...m].map(([e, d]) => `${e}=${d}`).join(' ')}`);
     expect(differing).toEqual([]);
     expect([...byFixture.values()].every((m) => m.size === ENGINES.length - 1)).toBe(true);
+  });
+});
+
+describe('the fixtures in a Deployment (as upstream creates them through a controller)', () => {
+  test('a Deployment with the pod as its template', () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: 'b' }, annotations: { x: 'y' } }, spec: { containers: [{ name: 'c', image: 'i' }] } };
+    expect(asDeployment(pod)).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'test' },
+      spec: {
+        selector: { matchLabels: { test: 'true' } },
+        template: { metadata: { name: 'p', labels: { a: 'b', test: 'true' }, annotations: { x: 'y' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+      },
+    });
+  });
+
+  test.each(CASES)('%s %s: the evaluator and every rendered engine deny the Deployment with the rules that deny the Pod', (version, level) => {
+    const pods = new Map(of(version, level).map((o) => [`${o.fixture.expect}/${o.fixture.name} [${o.engine}]`, o.denying.join(', ') || 'admitted']));
+    const differing = allControllerOutcomes().filter((o) => o.fixture.version === version && o.fixture.level === level).flatMap((o) => {
+      const key = `${o.fixture.expect}/${o.fixture.name} [${o.engine}]`;
+      const got = o.denying.join(', ') || 'admitted';
+      return got === pods.get(key) ? [] : [`${key}: Deployment ${got}, Pod ${pods.get(key)}`];
+    });
+    expect(differing).toEqual([]);
+    const count = fixtures().filter((f) => f.version === version && f.level === level).length;
+    expect(allControllerOutcomes().filter((o) => o.fixture.version === version && o.fixture.level === level)).toHaveLength(4 * count);
   });
 });
 

@@ -224,6 +224,36 @@ export function allOutcomes(): Outcome[] {
 }
 
 /**
+ * The fixture's pod in a Deployment, as upstream's test/run.go `createController` wraps every fixture (name
+ * `test`, selector and template label `test: "true"`, the pod's metadata and spec as the template), so the
+ * per-kind pod template variables are held to the same decisions as bare Pods.
+ */
+export function asDeployment(pod: any): any {
+  const metadata = { ...(pod.metadata ?? {}), labels: { ...(pod.metadata?.labels ?? {}), test: 'true' } };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'test' },
+    spec: { selector: { matchLabels: { test: 'true' } }, template: { metadata, spec: pod.spec } },
+  };
+}
+
+let controllerOutcomes: Outcome[] | undefined;
+
+/** Every fixture, as a Deployment, through the evaluator and each rendered engine (computed once per process). */
+export function allControllerOutcomes(): Outcome[] {
+  if (!controllerOutcomes) {
+    controllerOutcomes = [];
+    for (const f of fixtures()) {
+      const d = { ...f, pod: asDeployment(f.pod) };
+      controllerOutcomes.push({ fixture: f, engine: Engine.EVALUATOR, denying: evaluator(d) });
+      for (const engine of RENDERED) controllerOutcomes.push({ fixture: f, engine: engine.engine, denying: rendered(d, engine) });
+    }
+  }
+  return controllerOutcomes;
+}
+
+/**
  * What an outcome should have been, or undefined when it is right. A must-pass fixture: nothing denies it.
  * A must-fail fixture: denied, and by the check (reference) or the rule (engines) meant for the fixture's check
  * (after overrides).
