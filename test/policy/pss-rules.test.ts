@@ -1,8 +1,10 @@
 /* eslint-disable @stylistic/max-len */
+import { Testing } from 'cdk8s';
 import { KubernetesVersion } from '../../src/core/kubernetes-version';
-import { PodSecurityAdmission, PodSecurityLevel, PolicyCatalogue, PolicyEvaluator, PolicyRule, ResourceKind } from '../../src/policy';
+import { PodSecurityAdmission, PodSecurityLevel, PolicyCatalogue, PolicyEngine, PolicyEvaluator, PolicyRule, PolicySet, ResourceKind } from '../../src/policy';
 import { PSA_MINORS, psaData, selectChecks } from '../../src/policy/private/pss-data';
 import { pssRuleSource } from '../../src/policy/private/pss-rules';
+import { RenderedEngine, RenderedPolicies } from '../../src/policy/private/rendered-evaluator';
 
 const VERSIONS = [KubernetesVersion.V1_28, KubernetesVersion.V1_29, KubernetesVersion.V1_30, KubernetesVersion.V1_31, KubernetesVersion.V1_32,
   KubernetesVersion.V1_33, KubernetesVersion.V1_34, KubernetesVersion.V1_35];
@@ -206,6 +208,28 @@ describe('PolicyCatalogue.podSecurity: the rules decide as PodSecurityAdmission,
         }
       }
     }
+  });
+});
+
+describe('PolicyCatalogue.podSecurity: the rendered engines decide the corpus as PodSecurityAdmission', () => {
+  const pods = corpus();
+  const engines: Array<[PolicyEngine, RenderedEngine]> = [
+    [PolicyEngine.VALIDATING_ADMISSION_POLICY, 'vap'], [PolicyEngine.KYVERNO, 'kyverno'], [PolicyEngine.GATEKEEPER, 'gatekeeper'],
+  ];
+  test.each(VERSIONS.flatMap((v) => LEVELS.map((l) => [v.version, l, v] as const)))('Kubernetes %s, %s: VAP, Kyverno and Gatekeeper', (_v, level, version) => {
+    const mismatches: string[] = [];
+    for (const [policyEngine, engine] of engines) {
+      const chart = Testing.chart();
+      new PolicySet(chart, 'PodSecurity', { rules: PolicyCatalogue.podSecurity(version, level), engines: [policyEngine], today: '2026-01-01' });
+      const rendered = new RenderedPolicies(Testing.synth(chart));
+      expect(rendered.engines).toEqual([engine]);
+      for (const [name, pod] of pods) {
+        const want = expected(pod, level, version);
+        const got = rendered.denied(engine, { operation: 'CREATE', object: pod, defaultNamespace: 'tenant' });
+        if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`${engine} ${name}: rules deny ${got.join(',') || 'nothing'}, PodSecurityAdmission ${want.join(',') || 'nothing'}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
   });
 });
 
