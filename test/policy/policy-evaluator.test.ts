@@ -1,5 +1,5 @@
-import { hardenedModelServer, variant } from './fixtures';
-import { PolicyEvaluator, PolicyParameterType, PolicyRule, PolicySeverity, ResourceKind } from '../../src/policy';
+import { DIGEST, ECR, hardenedModelServer, variant } from './fixtures';
+import { AdmissionOperation, PolicyCatalogue, PolicyEvaluator, PolicyParameterType, PolicyRule, PolicySeverity, ResourceKind } from '../../src/policy';
 
 const BASE = {
   title: 'test rule',
@@ -55,5 +55,53 @@ describe('PolicyEvaluator', () => {
     const report = new PolicyEvaluator({ rules: [r] }).evaluate([hardenedModelServer(), other, hardenedModelServer()], { namespaces: [ns] });
     expect(report.violations.map((v) => v.object)).toEqual(['apps/v1/Deployment other/llama3-8b']);
     expect(report.objectCount).toBe(3);
+  });
+});
+
+/** A hardened bare Pod: the model server's pod template. */
+function hardenedPod(): any {
+  const d = hardenedModelServer();
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'llama3-8b-0', namespace: 'search', ...d.spec.template.metadata }, spec: d.spec.template.spec };
+}
+
+/** What `kubectl debug` writes: the Pod with one more ephemeral container. */
+function debugged(pod: any, container: any = {}): any {
+  return variant(pod, (p) => {
+    p.spec.ephemeralContainers = [...(p.spec.ephemeralContainers ?? []), { name: 'debugger', image: `${ECR}/tools/busybox@${DIGEST}`, ...container }];
+  });
+}
+
+const privileged = (o: any) => variant(o, (x) => { x.spec.containers[0].securityContext.privileged = true; });
+
+describe('PolicyEvaluator.evaluateRequest (admission requests)', () => {
+  const evaluator = new PolicyEvaluator({ rules: [PolicyCatalogue.PRIVILEGED, PolicyCatalogue.IMAGE_DIGEST], today: '2026-01-01' });
+  const ids = (r: any) => evaluator.evaluateRequest(r).violations.map((v) => v.ruleId).sort();
+  const bad = variant(privileged(hardenedPod()), (p) => { p.spec.containers[0].image = 'docker.io/vllm:latest'; });
+
+  test('CREATE is the default; non-significant pod updates skip only the standard\'s rules', () => {
+    expect(ids({ object: bad })).toEqual(['LLM-IMG-001', 'LLM-PSS-001']);
+    expect(ids({ operation: AdmissionOperation.UPDATE, object: variant(bad, (p) => { p.metadata.labels.a = 'b'; }), oldObject: bad })).toEqual(['LLM-IMG-001']);
+    expect(ids({ operation: AdmissionOperation.UPDATE, subResource: 'resize', object: bad, oldObject: bad })).toEqual([]);
+    expect(ids({ operation: AdmissionOperation.UPDATE, subResource: 'ephemeralcontainers', object: debugged(hardenedPod(), { image: 'busybox' }), oldObject: hardenedPod() })).toEqual(['LLM-IMG-001']);
+  });
+
+  test('rules can read oldObject and request (operation; subResource only when set, as the API server omits it)', () => {
+    const r = rule('T-100', "request.operation == 'CREATE' || (oldObject.metadata.name == object.metadata.name && has(request.subResource) && request.subResource == 'ephemeralcontainers')");
+    const e = new PolicyEvaluator({ rules: [r] });
+    const pod = hardenedPod();
+    expect(e.evaluateRequest({ object: pod }).ok).toBe(true);
+    expect(e.evaluateRequest({ operation: AdmissionOperation.UPDATE, subResource: 'ephemeralcontainers', object: debugged(pod), oldObject: pod }).ok).toBe(true);
+    expect(e.evaluateRequest({ operation: AdmissionOperation.UPDATE, object: pod, oldObject: pod }).violations.map((v) => v.message)).toEqual(['[T-100] failed']);
+    // synth-time evaluation has no request
+    expect(e.evaluate([pod]).violations[0].message).toMatch(/^\[T-100\] failed \(evaluation error: /);
+  });
+
+  test.each([
+    [{ object: hardenedPod(), operation: AdmissionOperation.UPDATE }, "'oldObject' is required on UPDATE and must be a Pod, got nothing; pass the stored object"],
+    [{ object: hardenedPod(), oldObject: hardenedPod() }, /'oldObject' must not be set on CREATE/],
+    [{ object: { metadata: {} } }, /'object' must be a Kubernetes object with a kind/],
+    [{ object: hardenedPod(), operation: 'DELETE' }, /'operation' must be an AdmissionOperation, got 'DELETE'/],
+  ])('bad request %#', (request, message) => {
+    expect(() => evaluator.evaluateRequest(request as any)).toThrow(message);
   });
 });

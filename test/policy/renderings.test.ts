@@ -267,34 +267,47 @@ describe('significant pod updates (admission.go isSignificantPodUpdate), in Type
   });
 });
 
-describe('PolicyEvaluator.evaluateRequest', () => {
-  const evaluator = new PolicyEvaluator({ rules: [PolicyCatalogue.PRIVILEGED, PolicyCatalogue.IMAGE_DIGEST], today: '2026-01-01' });
-  const ids = (r: any) => evaluator.evaluateRequest(r).violations.map((v) => v.ruleId).sort();
-  const bad = variant(privileged(hardenedPod()), (p) => { p.spec.containers[0].image = 'docker.io/vllm:latest'; });
+describe('RenderedPolicies: engine failure semantics', () => {
+  const objects = synthPolicies((chart) => new PolicySet(chart, 'P', { rules: [PolicyCatalogue.PRIVILEGED], engines: ALL, today: '2026-01-01' }));
+  const edit = (kind: string, change: (o: any) => void) => objects.map((o) => (o.kind === kind ? variant(o, change) : o));
+  const request: RenderedRequest = { operation: 'CREATE', object: hardenedPod() };
 
-  test('CREATE is the default; non-significant pod updates skip only the standard\'s rules', () => {
-    expect(ids({ object: bad })).toEqual(['LLM-IMG-001', 'LLM-PSS-001']);
-    expect(ids({ operation: AdmissionOperation.UPDATE, object: variant(bad, (p) => { p.metadata.labels.a = 'b'; }), oldObject: bad })).toEqual(['LLM-IMG-001']);
-    expect(ids({ operation: AdmissionOperation.UPDATE, subResource: 'resize', object: bad, oldObject: bad })).toEqual([]);
-    expect(ids({ operation: AdmissionOperation.UPDATE, subResource: 'ephemeralcontainers', object: debugged(hardenedPod(), { image: 'busybox' }), oldObject: hardenedPod() })).toEqual(['LLM-IMG-001']);
+  test('VAP: a matchCondition error denies under failurePolicy Fail, is ignored under Ignore; a false one skips', () => {
+    const broken = (failurePolicy: string, expression: string) => new RenderedPolicies(edit('ValidatingAdmissionPolicy', (p) => {
+      p.spec.failurePolicy = failurePolicy;
+      p.spec.matchConditions = [{ name: 'broken', expression }];
+      p.spec.validations = [{ expression: 'false', message: 'always' }];
+    })).evaluate('vap', request);
+    expect(broken('Fail', 'object.spec.nope == 1').map((v) => v.message)).toEqual([expect.stringMatching(/^matchCondition broken: /)]);
+    expect(broken('Ignore', 'object.spec.nope == 1')).toEqual([]);
+    expect(broken('Fail', 'false')).toEqual([]);
+    expect(broken('Fail', 'true').map((v) => v.message)).toEqual(['always']);
   });
 
-  test('rules can read oldObject and request', () => {
-    const e = new PolicyEvaluator({ rules: [PolicyCatalogue.PRIVILEGED], today: '2026-01-01' });
-    expect(e.evaluateRequest({ object: hardenedPod() }).ok).toBe(true);
+  test('a validation that errors or returns a non-bool is an error, not a pass', () => {
+    const vap = (expression: string) => new RenderedPolicies(edit('ValidatingAdmissionPolicy', (p) => { p.spec.validations = [{ expression, message: 'm' }]; })).evaluate('vap', request);
+    expect(vap("'yes'").map((v) => v.message)).toEqual(['m: the expression returned a non-bool']);
+    expect(vap('object.spec.nope').map((v) => v.message)).toEqual([expect.stringMatching(/^m: evaluation error: /)]);
+    const gk = new RenderedPolicies(edit('ConstraintTemplate', (t) => { t.spec.targets[0].code[0].source.validations = [{ expression: 'object.spec.nope', message: 'm' }]; }));
+    expect(gk.evaluate('gatekeeper', request).map((v) => v.message)).toEqual([expect.stringMatching(/^m: evaluation error: /)]);
   });
 
-  test.each([
-    [{ object: hardenedPod(), operation: AdmissionOperation.UPDATE }, "'oldObject' is required on UPDATE and must be a Pod, got nothing; pass the stored object"],
-    [{ object: hardenedPod(), oldObject: hardenedPod() }, /'oldObject' must not be set on CREATE/],
-    [{ object: { metadata: {} } }, /'object' must be a Kubernetes object with a kind/],
-    [{ object: hardenedPod(), operation: 'DELETE' }, /'operation' must be an AdmissionOperation, got 'DELETE'/],
-  ])('bad request %#', (request, message) => {
-    expect(() => evaluator.evaluateRequest(request as any)).toThrow(message);
+  test('Kyverno: a policy exception for the rule skips it; admission: false is reported', () => {
+    const withException = synthPolicies((chart) => new PolicySet(chart, 'P', {
+      rules: [PolicyCatalogue.PRIVILEGED],
+      engines: ALL,
+      today: '2026-01-01',
+      exceptions: [{ ruleIds: ['LLM-PSS-001'], namespace: 'search', kind: 'Pod', name: 'llama3-8b-0', owner: 'a', reason: 'b', expires: '2030-01-01' }],
+    }));
+    const pod = privileged(hardenedPod());
+    expect(new RenderedPolicies(objects).evaluate('kyverno', { operation: 'CREATE', object: pod }).map((v) => [v.ruleId, v.admission])).toEqual([['LLM-PSS-001', false]]);
+    expect(new RenderedPolicies(withException).evaluate('kyverno', { operation: 'CREATE', object: pod })).toEqual([]);
+    expect(new RenderedPolicies(withException).evaluate('kyverno', { operation: 'CREATE', object: variant(pod, (p) => { p.metadata.name = 'other'; }) })).toHaveLength(1);
   });
 
-  test('the rendered set has one VAP per rule (objects are counted as before)', () => {
-    const objects = synthPolicies((chart) => new PolicySet(chart, 'P', { rules: [PolicyCatalogue.PRIVILEGED], today: '2026-01-01' }));
-    expect(findObjects(objects, 'ValidatingAdmissionPolicy')).toHaveLength(1);
+  test('bad requests', () => {
+    const r = new RenderedPolicies(objects);
+    expect(() => r.evaluate('vap', { operation: 'DELETE' as any, object: hardenedPod() })).toThrow(/operation must be CREATE or UPDATE, got DELETE/);
+    expect(() => r.evaluate('vap', { operation: 'UPDATE', object: hardenedPod() })).toThrow(/an UPDATE needs oldObject/);
   });
 });

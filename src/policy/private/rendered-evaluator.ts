@@ -348,7 +348,8 @@ function decide(conditions: any[], variables: any[], validations: any[], binding
   for (const v of validations) {
     const out = run(v.expression, { ...bindings, variables: vars });
     if (out.error !== undefined) return { error: `${v.message ?? v.expression}: evaluation error: ${out.error}` };
-    if (out.value !== true) failed.push(v.message ?? `failed expression: ${v.expression}`);
+    if (typeof out.value !== 'boolean') return { error: `${v.message ?? v.expression}: the expression returned a non-bool` };
+    if (!out.value) failed.push(v.message ?? `failed expression: ${v.expression}`);
   }
   return { failed };
 }
