@@ -325,6 +325,66 @@ describe('PolicyCatalogue: the static PSS rules and baseline() follow the versio
   });
 });
 
+describe('issue 14: the checks the catalogue missed or got wrong, per version', () => {
+  const deny = (v: KubernetesVersion, pod: any, level = PodSecurityLevel.RESTRICTED) => denied(PolicyCatalogue.podSecurity(v, level), pod);
+  const podWith = (name: string) => corpus().find(([n]) => n === name)![1];
+
+  test('SELinux options: a custom type, user or role is denied (LLM-PSS-014); container_engine_t from 1.31', () => {
+    // before: no SELinux rule at all, every one of these pods was admitted
+    expect(deny(KubernetesVersion.V1_34, podWith('containers: seLinux spc_t'))).toEqual(['LLM-PSS-014']);
+    expect(deny(KubernetesVersion.V1_34, podWith('initContainers: seLinux user'))).toEqual(['LLM-PSS-014']);
+    expect(deny(KubernetesVersion.V1_34, podWith('pod seLinux spc_t'), PodSecurityLevel.BASELINE)).toEqual(['LLM-PSS-014']);
+    expect(deny(KubernetesVersion.V1_30, podWith('containers: seLinux container_engine_t'))).toEqual(['LLM-PSS-014']);
+    expect(deny(KubernetesVersion.V1_31, podWith('containers: seLinux container_engine_t'))).toEqual([]);
+  });
+
+  test('probe and lifecycle host: denied from 1.34 (LLM-PSS-018), ephemeral containers included', () => {
+    expect(deny(KubernetesVersion.V1_34, podWith('containers: liveness httpGet host'))).toEqual(['LLM-PSS-018']);
+    expect(deny(KubernetesVersion.V1_34, podWith('ephemeralContainers: preStop tcpSocket host'), PodSecurityLevel.BASELINE)).toEqual(['LLM-PSS-018']);
+    expect(deny(KubernetesVersion.V1_33, podWith('containers: liveness httpGet host'))).toEqual([]);
+  });
+
+  test('sysctls: each version\'s safe set (tcp_keepalive_* from 1.29, tcp_rmem/tcp_wmem from 1.32)', () => {
+    // before: one fixed list without tcp_rmem/tcp_wmem, whatever the version
+    expect(deny(KubernetesVersion.V1_32, podWith('sysctl net.ipv4.tcp_rmem'))).toEqual([]);
+    expect(deny(KubernetesVersion.V1_31, podWith('sysctl net.ipv4.tcp_rmem'))).toEqual(['LLM-PSS-010']);
+    expect(deny(KubernetesVersion.V1_28, podWith('sysctl net.ipv4.tcp_keepalive_time'))).toEqual(['LLM-PSS-010']);
+    expect(deny(KubernetesVersion.V1_29, podWith('sysctl net.ipv4.tcp_keepalive_time'))).toEqual([]);
+  });
+
+  test('image volumes (OCI model artifacts): allowed at restricted from 1.33, a sourceless volume is an emptyDir', () => {
+    // before: the image volume was denied by LLM-PSS-012 in every version
+    expect(deny(KubernetesVersion.V1_33, podWith('volume image'))).toEqual([]);
+    expect(deny(KubernetesVersion.V1_32, podWith('volume image'))).toEqual(['LLM-PSS-012']);
+    expect(deny(KubernetesVersion.V1_34, podWith('volume sourceless'))).toEqual([]);
+  });
+
+  test('Windows pods are exempt from the restricted capabilities, privilege escalation and seccomp checks, not from privileged', () => {
+    // before: LLM-PSS-005, -007 and -008 denied Windows pods
+    expect(deny(KubernetesVersion.V1_34, podWith('windows, no restricted fields'))).toEqual([]);
+    expect(deny(KubernetesVersion.V1_34, podWith('linux os, no restricted fields'))).toEqual(['LLM-PSS-005', 'LLM-PSS-007']);
+    expect(deny(KubernetesVersion.V1_34, podWith('windows, privileged'))).toEqual(['LLM-PSS-001']);
+  });
+
+  test('runAsUser is its own rule (LLM-PSS-017); from 1.35 pods in a user namespace may run as root', () => {
+    expect(deny(KubernetesVersion.V1_34, podWith('hostUsers=false, root'))).toEqual(['LLM-PSS-006', 'LLM-PSS-017']);
+    expect(deny(KubernetesVersion.V1_35, podWith('hostUsers=false, root'))).toEqual([]);
+    expect(deny(KubernetesVersion.V1_35, podWith('hostUsers=false, procMount Unmasked'), PodSecurityLevel.BASELINE)).toEqual([]);
+    expect(deny(KubernetesVersion.V1_35, podWith('hostUsers=false, procMount Unmasked'))).toEqual(['LLM-PSS-019']);
+  });
+
+  test('AppArmor: the appArmorProfile fields count from 1.30 (the fields came in 1.30), the annotations in every version', () => {
+    expect(deny(KubernetesVersion.V1_30, podWith('pod appArmor Unconfined'), PodSecurityLevel.BASELINE)).toEqual(['LLM-PSS-009']);
+    expect(deny(KubernetesVersion.V1_29, podWith('pod appArmor Unconfined'), PodSecurityLevel.BASELINE)).toEqual([]);
+    expect(deny(KubernetesVersion.V1_28, podWith('annotation apparmor unconfined'), PodSecurityLevel.BASELINE)).toEqual(['LLM-PSS-009']);
+  });
+
+  test('hostNetwork makes container ports host ports (LLM-PSS-004 with LLM-PSS-002)', () => {
+    expect(deny(KubernetesVersion.V1_34, podWith('hostNetwork'), PodSecurityLevel.BASELINE)).toEqual(['LLM-PSS-002', 'LLM-PSS-004']);
+    expect(deny(KubernetesVersion.V1_34, podWith('hostNetwork, no ports'), PodSecurityLevel.BASELINE)).toEqual(['LLM-PSS-002']);
+  });
+});
+
 describe('PolicyCatalogue.podSecurity: bad input', () => {
   test('a version without vendored data fails naming kubernetesVersion, the value and the range', () => {
     expect(() => PolicyCatalogue.podSecurity(KubernetesVersion.of('1.36')))
