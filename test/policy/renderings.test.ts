@@ -2,7 +2,7 @@ import { AdmissionOperation, PolicyCatalogue, PolicyEngine, PolicyEvaluator, Pol
 import { isSignificantPodUpdate, SIGNIFICANT_POD_UPDATE } from '../../src/policy/private/admission-request';
 import { RenderedEngine, RenderedPolicies, RenderedRequest } from '../../src/policy/private/rendered-evaluator';
 import { Cel } from '../../src/validation';
-import { findObject, findObjects } from '../util';
+import { findObject } from '../util';
 import { DIGEST, ECR, entitledNamespace, hardenedModelServer, synthPolicies, variant } from './fixtures';
 
 const ENGINES: RenderedEngine[] = ['vap', 'kyverno', 'gatekeeper'];
