@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  allControllerOutcomes, allOutcomes, asDeployment, checkOfFixture, conformanceMarkdown, decidingCheck, Engine, ENGINES, fixtures,
-  LEVELS, Outcome, problemOf, ruleSetMismatches, upstreamSource, VERSIONS,
+  allControllerOutcomes, allDebugOutcomes, allOutcomes, asDeployment, checkOfFixture, conformanceMarkdown, debugRequest, decidingCheck,
+  Engine, ENGINES, fixtures, LEVELS, Outcome, problemOf, ruleSetMismatches, upstreamSource, VERSIONS,
 } from './pss-conformance';
 import { PodSecurityLevel } from '../../src/policy';
 
@@ -128,6 +128,36 @@ describe('the fixtures in a Deployment (as upstream creates them through a contr
     expect(differing).toEqual([]);
     const count = fixtures().filter((f) => f.version === version && f.level === level).length;
     expect(allControllerOutcomes().filter((o) => o.fixture.version === version && o.fixture.level === level)).toHaveLength(4 * count);
+  });
+});
+
+describe('the fixtures through kubectl debug (UPDATE pods/ephemeralcontainers)', () => {
+  test('the request adds a copy of the first container as an ephemeral container, without the fields ephemeral containers may not set', () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: {
+        containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }], livenessProbe: {}, readinessProbe: {}, startupProbe: {}, lifecycle: {}, resources: {}, securityContext: { privileged: true } }],
+        ephemeralContainers: [{ name: 'e', image: 'j' }],
+      },
+    };
+    const request = debugRequest(pod);
+    expect(request.oldObject).toBe(pod);
+    expect(request.object.spec.ephemeralContainers).toEqual([{ name: 'e', image: 'j' }, { name: 'debugger', image: 'i', securityContext: { privileged: true } }]);
+    expect(request.object.spec.containers).toBe(pod.spec.containers);
+  });
+
+  test.each(CASES)('%s %s: every engine decides the debug request as the pod\'s CREATE', (version, level) => {
+    const pods = new Map(of(version, level).map((o) => [`${o.fixture.expect}/${o.fixture.name} [${o.engine}]`, o.denying.join(', ') || 'admitted']));
+    const mine = allDebugOutcomes().filter((o) => o.fixture.version === version && o.fixture.level === level);
+    const differing = mine.flatMap((o) => {
+      const key = `${o.fixture.expect}/${o.fixture.name} [${o.engine}]`;
+      const got = o.denying.join(', ') || 'admitted';
+      return got === pods.get(key) ? [] : [`${key}: debug ${got}, CREATE ${pods.get(key)}`];
+    });
+    expect(differing).toEqual([]);
+    expect(mine).toHaveLength(ENGINES.length * fixtures().filter((f) => f.version === version && f.level === level).length);
   });
 });
 

@@ -13,7 +13,9 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { Testing } from 'cdk8s';
 import { KubernetesVersion } from '../../src/core/kubernetes-version';
-import { PodSecurityAdmission, PodSecurityLevel, PolicyCatalogue, PolicyEngine, PolicyEvaluator, PolicyRule, PolicySet } from '../../src/policy';
+import {
+  AdmissionOperation, PodSecurityAdmission, PodSecurityLevel, PolicyCatalogue, PolicyEngine, PolicyEvaluator, PolicyRule, PolicySet,
+} from '../../src/policy';
 import { RenderedEngine, RenderedPolicies } from '../../src/policy/private/rendered-evaluator';
 
 /** The Kubernetes versions the policy set supports, oldest first. */
@@ -179,13 +181,18 @@ const NAMESPACE = 'tenant';
 
 const evaluators = new Map<string, PolicyEvaluator>();
 
-function evaluator(f: Fixture): string[] {
+function evaluatorOf(f: Fixture): PolicyEvaluator {
   const key = `${f.version}/${f.level}`;
   let e = evaluators.get(key);
   if (!e) {
     e = new PolicyEvaluator({ rules: pssRules(f.version, f.level).rules, today: '2026-01-01' });
     evaluators.set(key, e);
   }
+  return e;
+}
+
+function evaluator(f: Fixture): string[] {
+  const e = evaluatorOf(f);
   return [...new Set(e.evaluate([f.pod], { defaultNamespace: NAMESPACE }).violations.map((v) => v.ruleId))].sort();
 }
 
@@ -196,6 +203,10 @@ const renderedSets = new Map<string, RenderedPolicies>();
  * evaluated as that engine evaluates them for the pod's CREATE request.
  */
 function rendered(f: Fixture, engine: typeof RENDERED[number]): string[] {
+  return renderedOf(f, engine).denied(engine.rendered, { operation: 'CREATE', object: f.pod, defaultNamespace: NAMESPACE });
+}
+
+function renderedOf(f: Fixture, engine: typeof RENDERED[number]): RenderedPolicies {
   const key = `${f.version}/${f.level}/${engine.engine}`;
   let r = renderedSets.get(key);
   if (!r) {
@@ -205,7 +216,7 @@ function rendered(f: Fixture, engine: typeof RENDERED[number]): string[] {
     if (r.engines.join() !== engine.rendered) throw new Error(`the ${engine.engine} PolicySet rendered ${r.engines.join(', ')}`);
     renderedSets.set(key, r);
   }
-  return r.denied(engine.rendered, { operation: 'CREATE', object: f.pod, defaultNamespace: NAMESPACE });
+  return r;
 }
 
 let outcomes: Outcome[] | undefined;
@@ -251,6 +262,43 @@ export function allControllerOutcomes(): Outcome[] {
     }
   }
   return controllerOutcomes;
+}
+
+/** Fields an ephemeral container may not set (kubernetes/kubernetes pkg/apis/core/validation `validateEphemeralContainers`). */
+const NOT_IN_EPHEMERAL = ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resources', 'resizePolicy'];
+
+/**
+ * A `kubectl debug` request over the fixture: UPDATE `pods/ephemeralcontainers` whose object is the fixture's
+ * pod with one ephemeral container added (a copy of its first container, named `debugger`, without the fields
+ * ephemeral containers may not set), the fixture's pod as the stored object. Pod Security admission evaluates
+ * the whole pod (an added ephemeral container is a significant update, admission/admission.go), and the copy
+ * fails only checks the pod already fails, so every engine must decide as for the pod's CREATE.
+ */
+export function debugRequest(pod: any): { object: any; oldObject: any } {
+  const first = (pod.spec?.containers ?? [])[0] ?? {};
+  const debuggerContainer = Object.fromEntries(Object.entries({ ...first, name: 'debugger' }).filter(([k]) => !NOT_IN_EPHEMERAL.includes(k)));
+  const object = { ...pod, spec: { ...pod.spec, ephemeralContainers: [...(pod.spec?.ephemeralContainers ?? []), debuggerContainer] } };
+  return { object, oldObject: pod };
+}
+
+let debugOutcomes: Outcome[] | undefined;
+
+/** Every fixture's `kubectl debug` request through every engine (computed once per process). */
+export function allDebugOutcomes(): Outcome[] {
+  if (!debugOutcomes) {
+    debugOutcomes = [];
+    for (const f of fixtures()) {
+      const request = debugRequest(f.pod);
+      debugOutcomes.push({ fixture: f, engine: Engine.REFERENCE, denying: reference({ ...f, pod: request.object }) });
+      const report = evaluatorOf(f).evaluateRequest({ operation: AdmissionOperation.UPDATE, subResource: 'ephemeralcontainers', ...request }, { defaultNamespace: NAMESPACE });
+      debugOutcomes.push({ fixture: f, engine: Engine.EVALUATOR, denying: [...new Set(report.violations.map((v) => v.ruleId))].sort() });
+      for (const engine of RENDERED) {
+        const denying = renderedOf(f, engine).denied(engine.rendered, { operation: 'UPDATE', subResource: 'ephemeralcontainers', ...request, defaultNamespace: NAMESPACE });
+        debugOutcomes.push({ fixture: f, engine: engine.engine, denying });
+      }
+    }
+  }
+  return debugOutcomes;
 }
 
 /**
