@@ -68,9 +68,9 @@ describe('PolicyException', () => {
     expect(holds(childPod('gpu-operator', 'nvidia-dcgm-exporter-'))).toBe(false);
     expect(holds(hostPathDs('gpu-operator', 'nvidia-dcgm-exporter-evil'))).toBe(true);
     expect(holds(hostPathDs('search', 'nvidia-dcgm-exporter'))).toBe(true);
-    // rules without exceptions get neither
+    // rules without exceptions get neither (only the standard's significant-update condition)
     const other = findObject(objects, 'ValidatingAdmissionPolicy', 'llm-pss-001-disallow-privileged');
-    expect(other.spec.matchConditions).toBeUndefined();
+    expect(other.spec.matchConditions.map((c: any) => c.name)).toEqual(['pod-security-significant-update']);
   });
 
   test('renders Gatekeeper excludedNamespaces and typed exemptions honoured by the template CEL', () => {

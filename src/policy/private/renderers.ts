@@ -169,8 +169,8 @@ export function renderVap(scope: Construct, rule: PolicyRule, exceptions: Policy
   const params: CelVariable[] = !parameterized ? [] : fromConfigMap ? [vapParamsVariable(rule)] : [{ name: 'params', expression: celLiteral(rule.parameterValues) }];
   const variables = [...params, ...rule._workloadVariables()];
   const matchConditions = [
-    ...podUpdateConditions(rule),
     ...(targeted.length ? [{ name: 'policy-exceptions', expression: `!(${exemptionExpression(celLiteral(targeted))})` }] : []),
+    ...podUpdateConditions(rule),
   ];
   new ApiObject(scope, 'ValidatingAdmissionPolicy', {
     apiVersion: 'admissionregistration.k8s.io/v1',
