@@ -176,7 +176,7 @@ export const spec: PlatformSpec = {
   policy: {
     engines: [PolicyEngine.VALIDATING_ADMISSION_POLICY, PolicyEngine.KYVERNO],
     exceptions: [{
-      ruleIds: ['LLM-PSS-003', 'LLM-PSS-006', 'LLM-PSS-012', 'LLM-SEC-001', 'LLM-RES-002'],
+      ruleIds: ['LLM-PSS-006', 'LLM-PSS-012', 'LLM-SEC-001', 'LLM-RES-002'],
       namespace: 'nvidia-gpu',
       kind: 'DaemonSet',
       owner: 'platform-team',

@@ -90,7 +90,7 @@ export const spec: PlatformSpec = {
   },
   policy: {
     exceptions: [{
-      ruleIds: ['LLM-PSS-003', 'LLM-PSS-006', 'LLM-PSS-012', 'LLM-SEC-001', 'LLM-RES-002'],
+      ruleIds: ['LLM-PSS-006', 'LLM-PSS-012', 'LLM-SEC-001', 'LLM-RES-002'],
       namespace: 'nvidia-gpu',
       kind: 'DaemonSet',
       owner: 'platform-team',

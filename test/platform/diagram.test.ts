@@ -322,7 +322,7 @@ describe('PlatformDiagram (reference platform)', () => {
     expect(mermaidLabel(m, 'policy_exceptions')).toBe([
       '1 policy exception',
       'nvidia-gpu DaemonSet (platform-team, SEC-118, until 2027-06-30)',
-      'rules LLM-PSS-003, LLM-PSS-006, LLM-PSS-012, LLM-SEC-001, LLM-RES-002',
+      'rules LLM-PSS-006, LLM-PSS-012, LLM-SEC-001, LLM-RES-002',
     ].join('\n'));
     expect(hasEdge(m, 'policy_exceptions', 'policy_vap', 'exempts')).toBe(true);
     expect(hasEdge(m, 'argocd_appset_platform', 'policy_vap', 'prod/policies')).toBe(true);

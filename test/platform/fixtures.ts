@@ -8,7 +8,7 @@ export const SHA = '0e9e39f249a16976918f6564b8830bc894c89659';
 
 /** The NVIDIA node agents need host sockets and root, like upstream: the one honest exception. */
 export const GPU_AGENT_EXCEPTION = {
-  ruleIds: ['LLM-PSS-003', 'LLM-PSS-006', 'LLM-PSS-012', 'LLM-SEC-001', 'LLM-RES-002'],
+  ruleIds: ['LLM-PSS-006', 'LLM-PSS-012', 'LLM-SEC-001', 'LLM-RES-002'],
   namespace: 'nvidia-gpu',
   kind: 'DaemonSet',
   owner: 'platform-team',
