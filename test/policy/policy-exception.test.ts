@@ -15,8 +15,14 @@ const childPod = (namespace: string, generateName: string) => ({
   apiVersion: 'v1', kind: 'Pod', metadata: { generateName, namespace }, spec: variant(hostPathDs(namespace, 'x').spec.template.spec, () => undefined),
 });
 
+/**
+ * The baseline with the baseline-level hostPath rule (LLM-PSS-003) the exceptions name: at the restricted
+ * level of baseline() upstream's restrictedVolumes check (LLM-PSS-012) replaces it.
+ */
+const RULES = [...PolicyCatalogue.baseline(), PolicyCatalogue.HOST_PATH];
+
 function render(engines: PolicyEngine[]) {
-  return synthPolicies((chart) => new PolicySet(chart, 'Policies', { rules: PolicyCatalogue.baseline(), engines, exceptions: [DCGM, WIDE], today: '2026-01-15' }));
+  return synthPolicies((chart) => new PolicySet(chart, 'Policies', { rules: RULES, engines, exceptions: [DCGM, WIDE], today: '2026-01-15' }));
 }
 
 describe('PolicyException', () => {
@@ -91,20 +97,20 @@ describe('PolicyException', () => {
   });
 
   test('an expired exception fails synth (with an injected date)', () => {
-    expect(() => new PolicySet(new TestChart(), 'Policies', { exceptions: [DCGM], today: '2026-07-01' }))
+    expect(() => new PolicySet(new TestChart(), 'Policies', { rules: RULES, exceptions: [DCGM], today: '2026-07-01' }))
       .toThrow(/Policies: 'exceptions.expires' is in the past: exception gpu-operator-daemonset-nvidia-dcgm-exporter \(owner platform-team, SEC-42\) expired \(today is 2026-07-01\), got '2026-06-30'; fix the workload and remove the exception, or have its owner renew it/);
     // valid through its expiry day
-    expect(() => new PolicySet(new TestChart(), 'Policies', { exceptions: [DCGM], today: '2026-06-30' })).not.toThrow();
+    expect(() => new PolicySet(new TestChart(), 'Policies', { rules: RULES, exceptions: [DCGM], today: '2026-06-30' })).not.toThrow();
   });
 
   test('the default date is the synth date', () => {
-    const set = new PolicySet(new TestChart(), 'Policies', { exceptions: [{ ...DCGM, expires: '2999-01-01' }] });
+    const set = new PolicySet(new TestChart(), 'Policies', { rules: RULES, exceptions: [{ ...DCGM, expires: '2999-01-01' }] });
     expect(set.today).toBe(new Date().toISOString().slice(0, 10));
-    expect(() => new PolicySet(new TestChart(), 'Policies2', { exceptions: [{ ...DCGM, expires: '2000-01-01' }] })).toThrow(/is in the past/);
+    expect(() => new PolicySet(new TestChart(), 'Policies2', { rules: RULES, exceptions: [{ ...DCGM, expires: '2000-01-01' }] })).toThrow(/is in the past/);
   });
 
   test('an unknown rule id is an error', () => {
-    expect(() => new PolicySet(new TestChart(), 'Policies', { exceptions: [{ ...DCGM, ruleIds: ['LLM-PSS-999'] }], today: '2026-01-01' }))
+    expect(() => new PolicySet(new TestChart(), 'Policies', { rules: RULES, exceptions: [{ ...DCGM, ruleIds: ['LLM-PSS-999'] }], today: '2026-01-01' }))
       .toThrow(/'exceptions.ruleIds' names a rule that is not in the policy set \(exception gpu-operator-daemonset-nvidia-dcgm-exporter\), got 'LLM-PSS-999'; use one of: LLM-GPU-001/);
   });
 
@@ -122,7 +128,7 @@ describe('PolicyException', () => {
   });
 
   test('two exceptions for the same target are an error', () => {
-    expect(() => new PolicySet(new TestChart(), 'Policies', { exceptions: [DCGM, { ...DCGM, ruleIds: ['LLM-PSS-001'] }], today: '2026-01-01' }))
+    expect(() => new PolicySet(new TestChart(), 'Policies', { rules: RULES, exceptions: [DCGM, { ...DCGM, ruleIds: ['LLM-PSS-001'] }], today: '2026-01-01' }))
       .toThrow(/'exceptions' has two exceptions for the same target, got 'gpu-operator-daemonset-nvidia-dcgm-exporter'; merge their ruleIds/);
   });
 
