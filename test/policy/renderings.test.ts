@@ -1,6 +1,10 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { PlatformAddon } from '../../src/gitops';
 import { AdmissionOperation, PolicyCatalogue, PolicyEngine, PolicyEvaluator, PolicySet, VapParameters } from '../../src/policy';
 import { isSignificantPodUpdate, SIGNIFICANT_POD_UPDATE } from '../../src/policy/private/admission-request';
-import { RenderedEngine, RenderedPolicies, RenderedRequest } from '../../src/policy/private/rendered-evaluator';
+import { GATEKEEPER_WEBHOOK_SUBRESOURCES, KYVERNO_RESOURCE_FILTERS, RenderedEngine, RenderedPolicies, RenderedRequest } from '../../src/policy/private/rendered-evaluator';
 import { Cel } from '../../src/validation';
 import { findObject } from '../util';
 import { DIGEST, ECR, entitledNamespace, hardenedModelServer, synthPolicies, variant } from './fixtures';
@@ -309,5 +313,27 @@ describe('RenderedPolicies: engine failure semantics', () => {
     const r = new RenderedPolicies(objects);
     expect(() => r.evaluate('vap', { operation: 'DELETE' as any, object: hardenedPod() })).toThrow(/operation must be CREATE or UPDATE, got DELETE/);
     expect(() => r.evaluate('vap', { operation: 'UPDATE', object: hardenedPod() })).toThrow(/an UPDATE needs oldObject/);
+  });
+});
+
+describe('the engine facts RenderedPolicies models are the platform\'s', () => {
+  test('Kyverno: the vendored resourceFilters are chart 3.8.1\'s defaults (less the templated entries naming its own objects)', () => {
+    const values = YAML.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'shared', 'addon-charts', 'kyverno-3.8.1', 'values.yaml'), 'utf8'));
+    expect(KYVERNO_RESOURCE_FILTERS).toEqual(values.config.resourceFilters.filter((f: string) => !f.includes('{{')));
+    expect(values.features.backgroundScan.skipResourceFilters).toBe(true);
+    expect(KYVERNO_RESOURCE_FILTERS).toContain('[ReplicaSet,*,*]');
+  });
+
+  test('the platform\'s Kyverno and Gatekeeper add-ons keep the chart defaults the renderings rely on', () => {
+    const values = (a: PlatformAddon) => a.bind(undefined as any, undefined as any).values ?? {};
+    const kyverno = values(PlatformAddon.kyverno());
+    expect(kyverno.config?.resourceFilters).toBeUndefined();
+    expect(kyverno.features?.backgroundScan).toBeUndefined();
+    const gatekeeper = values(PlatformAddon.gatekeeper());
+    // the chart's webhook receives pods/ephemeralcontainers (and only CREATE/UPDATE) unless these are set
+    for (const key of ['validatingWebhookCustomRules', 'validatingWebhookSubResources', 'enableDeleteOperations', 'enableConnectOperations']) {
+      expect([key, gatekeeper[key]]).toEqual([key, undefined]);
+    }
+    expect(GATEKEEPER_WEBHOOK_SUBRESOURCES).toEqual(expect.arrayContaining(['pods/ephemeralcontainers', 'pods/resize', 'services/status']));
   });
 });

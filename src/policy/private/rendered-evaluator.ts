@@ -20,7 +20,7 @@
  *   (values.yaml `validatingWebhookSubResources`); a constraint matches `match.kinds` (apiGroups, kinds) by
  *   the request kind (the object's kind for pods/ephemeralcontainers, pods/resize, services/status),
  *   `namespaces`/`excludedNamespaces` (a trailing `*` is a prefix glob); the K8sNativeValidation source:
- *   Gatekeeper's own variables first (`params` = the constraint's `spec.parameters`, `anyObject`,
+ *   Gatekeeper's own variables first (`anyObject`, `params` = the constraint's `spec.parameters`,
  *   pkg/drivers/k8scel/transform/cel_snippets.go), then `matchCondition`, `variables`, `validations`;
  *   the constraint's `enforcementAction`.
  *
@@ -28,8 +28,11 @@
  * quantities as strings); `request` as the admission request (`subResource` omitted when empty, as the
  * API server's unstructured conversion omits it).
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { RULE_ID_LABEL } from './renderers';
 import { CelCompileError, compileCel, toCel } from '../../validation/private/cel-engine';
+import { schemasDir } from '../../validation/private/schema-files';
 import { ResourceKind } from '../resource-kind';
 
 /** An engine of the rendered objects. */
@@ -72,10 +75,19 @@ export interface RenderedViolation {
   readonly admission: boolean;
 }
 
+/** Vendored facts about an engine (schemas/upstream/<project>/admission-*.json, see their SOURCES.md). */
+function vendored(project: string, file: string): any {
+  return JSON.parse(fs.readFileSync(path.join(schemasDir(), 'upstream', project, file), 'utf8'));
+}
+
+const GATEKEEPER = vendored('gatekeeper', 'admission-v3.23.0.json');
+const KYVERNO = vendored('kyverno', 'admission-v1.18.1.json');
+
 /** The Gatekeeper chart's default webhook subresources (charts/gatekeeper/values.yaml at v3.23.0). */
-export const GATEKEEPER_WEBHOOK_SUBRESOURCES = ['pods/ephemeralcontainers', 'pods/exec', 'pods/log', 'pods/eviction', 'pods/portforward',
-  'pods/proxy', 'pods/attach', 'pods/binding', 'pods/resize', 'deployments/scale', 'replicasets/scale', 'statefulsets/scale',
-  'replicationcontrollers/scale', 'services/proxy', 'nodes/proxy', 'services/status'];
+export const GATEKEEPER_WEBHOOK_SUBRESOURCES: string[] = GATEKEEPER.validatingWebhookSubResources;
+
+/** Gatekeeper's own K8sNativeValidation variables, bound before a template's (`anyObject`, `params`). */
+const GATEKEEPER_VARIABLES: { name: string; expression: string }[] = GATEKEEPER.k8sNativeValidationVariables;
 
 /**
  * The Kyverno chart's default `config.resourceFilters` (kyverno 3.8.1 values.yaml; the entries naming the
@@ -84,9 +96,7 @@ export const GATEKEEPER_WEBHOOK_SUBRESOURCES = ['pods/ephemeralcontainers', 'pod
  * (`features.backgroundScan.skipResourceFilters: true`). So a bare ReplicaSet is decided only by the
  * background scan, whose report the violation lands in.
  */
-export const KYVERNO_RESOURCE_FILTERS = ['[Event,*,*]', '[*/*,kube-system,*]', '[*/*,kube-public,*]', '[*/*,kube-node-lease,*]', '[Node,*,*]',
-  '[Node/?*,*,*]', '[APIService,*,*]', '[APIService/?*,*,*]', '[TokenReview,*,*]', '[SubjectAccessReview,*,*]', '[SelfSubjectAccessReview,*,*]',
-  '[Binding,*,*]', '[Pod/binding,*,*]', '[ReplicaSet,*,*]', '[ReplicaSet/?*,*,*]', '[EphemeralReport,*,*]', '[ClusterEphemeralReport,*,*]'];
+export const KYVERNO_RESOURCE_FILTERS: string[] = KYVERNO.resourceFilters;
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 
@@ -249,6 +259,7 @@ export class RenderedPolicies {
   // ---------------------------------------------------------------------------------------------- Gatekeeper
 
   private gatekeeper(p: Prepared, memo: Memo): RenderedViolation[] {
+    if (!GATEKEEPER.validatingWebhookOperations.includes(p.operation)) return [];
     if (p.subResource !== '' && !GATEKEEPER_WEBHOOK_SUBRESOURCES.includes(`${p.resource}/${p.subResource}`)) return [];
     const out: RenderedViolation[] = [];
     for (const template of this.objects.filter((o) => o.kind === 'ConstraintTemplate')) {
