@@ -1,10 +1,12 @@
 /* eslint-disable @stylistic/max-len */
-import { Testing } from 'cdk8s';
+import { App, Testing } from 'cdk8s';
 import { KubernetesVersion } from '../../src/core/kubernetes-version';
+import { KubernetesPlatform } from '../../src/platform';
 import { PodSecurityAdmission, PodSecurityLevel, PolicyCatalogue, PolicyEngine, PolicyEvaluator, PolicyRule, PolicySet, ResourceKind } from '../../src/policy';
 import { PSA_MINORS, psaData, selectChecks } from '../../src/policy/private/pss-data';
 import { pssRuleSource } from '../../src/policy/private/pss-rules';
 import { RenderedEngine, RenderedPolicies } from '../../src/policy/private/rendered-evaluator';
+import { smallSpec } from '../platform/fixtures';
 
 const VERSIONS = [KubernetesVersion.V1_28, KubernetesVersion.V1_29, KubernetesVersion.V1_30, KubernetesVersion.V1_31, KubernetesVersion.V1_32,
   KubernetesVersion.V1_33, KubernetesVersion.V1_34, KubernetesVersion.V1_35];
@@ -382,6 +384,29 @@ describe('issue 14: the checks the catalogue missed or got wrong, per version', 
   test('hostNetwork makes container ports host ports (LLM-PSS-004 with LLM-PSS-002)', () => {
     expect(deny(KubernetesVersion.V1_34, podWith('hostNetwork'), PodSecurityLevel.BASELINE)).toEqual(['LLM-PSS-002', 'LLM-PSS-004']);
     expect(deny(KubernetesVersion.V1_34, podWith('hostNetwork, no ports'), PodSecurityLevel.BASELINE)).toEqual(['LLM-PSS-002']);
+  });
+});
+
+describe('the platform: its policy set has the PSS rules of spec.cluster.version', () => {
+  const pssIds = (built: KubernetesPlatform) => built.policySet.rules.map((r) => r.id).filter((id) => id.startsWith('LLM-PSS-'));
+
+  test('1.35 gets procMount_restricted (LLM-PSS-019), 1.33 has no probe host rule, the default is 1.34', () => {
+    const v135 = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec({ cluster: { ...smallSpec().cluster, version: KubernetesVersion.V1_35 } }) });
+    expect(pssIds(v135)).toEqual(PolicyCatalogue.podSecurity(KubernetesVersion.V1_35).map((r) => r.id));
+    expect(pssIds(v135)).toContain('LLM-PSS-019');
+    const v133 = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec({ cluster: { ...smallSpec().cluster, version: KubernetesVersion.V1_33 } }) });
+    expect(pssIds(v133)).not.toContain('LLM-PSS-018');
+    const byDefault = new KubernetesPlatform(new App(), 'acme', { spec: smallSpec() });
+    expect(pssIds(byDefault)).toEqual(PolicyCatalogue.podSecurity(KubernetesVersion.DEFAULT).map((r) => r.id));
+  });
+
+  test('a cluster version without PSS data fails naming kubernetesVersion', () => {
+    expect(() => new KubernetesPlatform(new App(), 'acme', { spec: smallSpec({ cluster: { ...smallSpec().cluster, version: KubernetesVersion.of('1.36') } }) }))
+      .toThrow(/'kubernetesVersion' must be a Kubernetes version the Pod Security Standards rules know \(1\.28 to 1\.35\), got '1\.36'/);
+  });
+
+  test('podSecurityVersions() lists 1.28 to 1.35', () => {
+    expect(PolicyCatalogue.podSecurityVersions().map((v) => v.version)).toEqual(VERSIONS.map((v) => v.version));
   });
 });
 
