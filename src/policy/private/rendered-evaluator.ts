@@ -269,13 +269,9 @@ export class RenderedPolicies {
       const source = code.source ?? {};
       for (const constraint of this.objects.filter((o) => o.kind === kind && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('constraints.gatekeeper.sh/'))) {
         if (!gatekeeperMatches(constraint.spec?.match ?? {}, p)) continue;
-        const variables = [
-          { name: 'params', expression: '!has(params.spec) ? null : !has(params.spec.parameters) ? null: params.spec.parameters' },
-          { name: 'anyObject', expression: 'has(request.operation) && request.operation == "DELETE" && object == null ? oldObject : object' },
-          ...(source.variables ?? []),
-        ];
+        const variables = [...GATEKEEPER_VARIABLES, ...(source.variables ?? [])];
         const bindings = { ...celBindings(p, p.request), params: this.celOf(constraint) };
-        const decision = decide(source.matchCondition ?? [], variables, source.validations ?? [], bindings, memo, `gatekeeper:${kind}/${constraint.metadata.name}`, 'request');
+        const decision = decide(source[GATEKEEPER.k8sNativeValidationMatchConditionsKey] ?? [], variables, source.validations ?? [], bindings, memo, `gatekeeper:${kind}/${constraint.metadata.name}`, 'request');
         if (decision === undefined) continue;
         const enforcement = constraint.spec?.enforcementAction ?? 'deny';
         const action = enforcement === 'deny' ? 'deny' : enforcement === 'warn' ? 'warn' : 'audit';
