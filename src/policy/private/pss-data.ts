@@ -62,7 +62,7 @@ export function psaData(minor: number, prop: string = 'kubernetesVersion'): PsaD
   const tag = PSA_RELEASES[minor];
   if (tag === undefined) {
     throw new ValidationError(prop, `must be a Kubernetes version with vendored Pod Security Standards data (1.${PSA_MINORS[0]} to 1.${PSA_MINORS[PSA_MINORS.length - 1]})`,
-      `1.${minor}`, `use KubernetesVersion.V1_${PSA_MINORS[0]} to V1_${PSA_MINORS[PSA_MINORS.length - 1]}, or vendor the checks of that release under schemas/upstream/pod-security-admission/`);
+      typeof minor === 'number' ? `1.${minor}` : minor, `use KubernetesVersion.V1_${PSA_MINORS[0]} to V1_${PSA_MINORS[PSA_MINORS.length - 1]}, or vendor the checks of that release under schemas/upstream/pod-security-admission/`);
   }
   let d = cache.get(minor);
   if (!d) {
