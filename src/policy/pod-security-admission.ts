@@ -151,7 +151,8 @@ export class PodSecurityAdmission {
    * @default defaultLevel PodSecurityLevel.PRIVILEGED
    * @default kubernetesVersion KubernetesVersion.DEFAULT
    */
-  public static evaluateInNamespace(pod: any, namespace: any, defaultLevel?: PodSecurityLevel, kubernetesVersion?: KubernetesVersion): PodSecurityViolation[] {
+  public static evaluateInNamespace(pod: any, namespace: any, defaultLevel?: PodSecurityLevel,
+    kubernetesVersion?: KubernetesVersion): PodSecurityViolation[] {
     const p = PodSecurityAdmission.namespacePolicy(namespace, defaultLevel);
     return PodSecurityAdmission.evaluate(pod, p.level, p.version, kubernetesVersion);
   }
