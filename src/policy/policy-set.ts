@@ -12,13 +12,30 @@ import { PARAMETERS_NAMESPACE_WAVE, RenderContext, renderGatekeeper, renderKyver
 
 /**
  * An admission engine the rules are rendered for.
+ *
+ * Every engine decides the requests Pod Security admission decides (kubernetes/pod-security-admission
+ * `admission/admission.go`): CREATE and UPDATE of the matched kinds; for rules over Pods also
+ * `pods/ephemeralcontainers` (`kubectl debug`), and no other subresource; and the Pod Security Standards
+ * rules skip a pod UPDATE that adds no container and changes no image (`isSignificantPodUpdate`).
  */
 export enum PolicyEngine {
-  /** Kubernetes-native ValidatingAdmissionPolicy + binding (admissionregistration.k8s.io/v1, Kubernetes 1.30+). */
+  /**
+   * Kubernetes-native ValidatingAdmissionPolicy + binding (admissionregistration.k8s.io/v1, Kubernetes 1.30+):
+   * `pods/ephemeralcontainers` in the resource rules, the update exemption as a matchCondition.
+   */
   VALIDATING_ADMISSION_POLICY = 'vap',
-  /** Kyverno ClusterPolicy (kyverno.io/v1) with CEL validation, PolicyExceptions (kyverno.io/v2) and verifyImages. */
+  /**
+   * Kyverno ClusterPolicy (kyverno.io/v1) with CEL validation, PolicyExceptions (kyverno.io/v2) and verifyImages:
+   * its `Pod` kind also matches `pods/ephemeralcontainers` (Kyverno 1.18), the update exemption is a CEL
+   * precondition. With the chart's default resource filters Kyverno's admission controller skips bare
+   * ReplicaSets (their Pods are still decided; background scans report the ReplicaSets).
+   */
   KYVERNO = 'kyverno',
-  /** OPA Gatekeeper ConstraintTemplate (K8sNativeValidation engine) + constraint. */
+  /**
+   * OPA Gatekeeper ConstraintTemplate (K8sNativeValidation engine) + constraint: the chart's webhook receives
+   * `pods/ephemeralcontainers` by default (values `validatingWebhookSubResources`; keep it if you override
+   * them), the template's match conditions leave out the other subresources and carry the update exemption.
+   */
   GATEKEEPER = 'gatekeeper',
 }
 
