@@ -250,7 +250,8 @@ export class PolicyEvaluator {
   }
 
   /**
-   * Evaluate every rule against every object it matches.
+   * Evaluate every rule against every object it matches, each as the object of a CREATE request
+   * (`oldObject` and `request` are null; see `evaluateRequest()` for updates and subresources).
    *
    * @param objects synthesized Kubernetes objects (plain JSON, e.g. `Testing.synth(chart)`)
    */
