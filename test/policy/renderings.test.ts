@@ -309,6 +309,21 @@ describe('RenderedPolicies: engine failure semantics', () => {
     expect(new RenderedPolicies(withException).evaluate('kyverno', { operation: 'CREATE', object: variant(pod, (p) => { p.metadata.name = 'other'; }) })).toHaveLength(1);
   });
 
+  test.each([
+    [['*'], true, false],
+    [['pods'], true, false],
+    [['pods/*'], false, true],
+    [['*/ephemeralcontainers'], false, true],
+    [['*/*'], true, true],
+  ])('VAP resourceRules resources %j: the pod %s, pods/ephemeralcontainers %s (RuleWithOperations.resources)', (resources, pod, debug) => {
+    const r = new RenderedPolicies(edit('ValidatingAdmissionPolicy', (p) => {
+      p.spec.matchConstraints.resourceRules = [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources }];
+    }));
+    const bad = privileged(hardenedPod());
+    expect(r.denied('vap', { operation: 'UPDATE', object: variant(bad, (p) => { p.spec.containers[0].image = 'x'; }), oldObject: bad })).toEqual(pod ? ['LLM-PSS-001'] : []);
+    expect(r.denied('vap', { operation: 'UPDATE', subResource: 'ephemeralcontainers', object: debugged(bad), oldObject: bad })).toEqual(debug ? ['LLM-PSS-001'] : []);
+  });
+
   test('bad requests', () => {
     const r = new RenderedPolicies(objects);
     expect(() => r.evaluate('vap', { operation: 'DELETE' as any, object: hardenedPod() })).toThrow(/operation must be CREATE or UPDATE, got DELETE/);

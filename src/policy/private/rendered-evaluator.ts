@@ -453,7 +453,10 @@ const has = (list: string[] | undefined, value: string) => (list ?? []).some((x)
 function vapRuleMatches(rule: any, p: Prepared): boolean {
   if (!has(rule.apiGroups, p.group) || !has(rule.apiVersions, p.version) || !has(rule.operations, p.operation)) return false;
   const wanted = p.subResource ? `${p.resource}/${p.subResource}` : p.resource;
-  return (rule.resources ?? []).some((r: string) => r === wanted || (p.subResource ? r === '*/*' || r === `${p.resource}/*` || r === `*/${p.subResource}` : r === '*'));
+  // RuleWithOperations.resources: '*' all resources but not subresources, 'pods/*' every subresource of
+  // pods, '*/scale' every scale subresource, '*/*' all resources and their subresources
+  return (rule.resources ?? []).some((r: string) => r === wanted || r === '*/*'
+    || (p.subResource ? r === `${p.resource}/*` || r === `*/${p.subResource}` : r === '*'));
 }
 
 /** A LabelSelector (matchLabels, matchExpressions In/NotIn/Exists/DoesNotExist). */
