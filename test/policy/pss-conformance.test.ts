@@ -74,6 +74,11 @@ describe('the harness catches a wrong decision', () => {
     expect(problemOf(outcome(fail, Engine.REFERENCE, ['privileged']))).toBeUndefined();
   });
 
+  test('an engine denying a must-fail pod with another rule than its check\'s', () => {
+    expect(problemOf(outcome(fail, Engine.GATEKEEPER, ['LLM-PSS-002']))).toBe('v1.34 baseline fail/privileged0 [Gatekeeper]: must be denied by LLM-PSS-001 (check privileged), denied by LLM-PSS-002 only');
+    expect(problemOf(outcome(fail, Engine.GATEKEEPER, ['LLM-PSS-001', 'LLM-PSS-002']))).toBeUndefined();
+  });
+
   test('a must-pass pod denied', () => {
     expect(problemOf(outcome(pass, Engine.EVALUATOR, ['LLM-PSS-001']))).toBe('v1.34 baseline pass/base [PolicyEvaluator]: must be admitted, denied by LLM-PSS-001');
     expect(problemOf(outcome(pass, Engine.EVALUATOR, []))).toBeUndefined();
