@@ -505,6 +505,7 @@ export class KubernetesPlatform extends Construct {
     const report = PlatformTwin.check(objects, {
       layoutDirectories: all.map((m) => m.directory),
       kubeletMinorVersion: Number((this.spec.cluster?.version ?? KubernetesVersion.DEFAULT).version.split('.')[1]),
+      kubernetesVersion: this.spec.cluster?.version ?? KubernetesVersion.DEFAULT,
       policy: this.policySet.evaluator(),
       nodePools: this.twinNodePools(),
       region: this.spec.region,

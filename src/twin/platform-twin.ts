@@ -9,6 +9,7 @@ import { CheckOutcome, ObjectIndex, ResolvedTwinOptions, TwinCheckName, TwinCont
 import { workloadPodsOf } from './private/pods';
 import { checkReferences } from './private/references';
 import { ValidationError } from '../core/errors';
+import { KubernetesVersion } from '../core/kubernetes-version';
 import { PolicyEvaluator } from '../policy/policy-evaluator';
 
 /**
@@ -141,6 +142,13 @@ export interface PlatformTwinOptions {
    * @default 34
    */
   readonly kubeletMinorVersion?: number;
+  /**
+   * The control plane's Kubernetes version: Pod Security admission evaluates pods with that release's checks
+   * (a namespace's `enforce-version: latest` means this release; `v1.<minor>` labels pick older check versions).
+   *
+   * @default KubernetesVersion.DEFAULT
+   */
+  readonly kubernetesVersion?: KubernetesVersion;
 }
 
 /**
@@ -276,6 +284,7 @@ function resolveOptions(options: PlatformTwinOptions): ResolvedTwinOptions {
     systemNamespaces: [...(options.systemNamespaces ?? ['default', 'kube-node-lease', 'kube-public', 'kube-system'])],
     registries: [...(options.registries ?? [])],
     podIdentityServiceAccounts: [...(options.podIdentityServiceAccounts ?? [])],
+    kubernetesVersion: options.kubernetesVersion ?? KubernetesVersion.DEFAULT,
   };
 }
 

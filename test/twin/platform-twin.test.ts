@@ -1,4 +1,5 @@
 import { ValidationError } from '../../src/core/errors';
+import { KubernetesVersion } from '../../src/core/kubernetes-version';
 import { PolicyCatalogue } from '../../src/policy/policy-catalogue';
 import { PolicyEvaluator } from '../../src/policy/policy-evaluator';
 import { NodePoolScaling, PlatformTwin } from '../../src/twin';
@@ -57,6 +58,18 @@ describe('PlatformTwin.check', () => {
     expect(problems[0].problem).toMatch(/^makes pods that Pod Security admission denies in namespace gpu \(enforce baseline:latest\): hostPath volumes/);
     // the same pods are admitted where the namespace is privileged
     expect(PlatformTwin.check([namespace('gpu', 'privileged'), ds]).admission.passed).toBe(1);
+  });
+
+  test('Pod Security admission follows the cluster release (kubernetesVersion): the image volume is restricted-safe from 1.33', () => {
+    const d = deployment('model', 'apps');
+    d.spec.template.spec.volumes = [{ name: 'weights', image: { reference: 'registry.example.com/weights@sha256:' + 'b'.repeat(64) } }];
+    const ns = namespace('apps', 'restricted');
+    const on = (v?: KubernetesVersion) => PlatformTwin.check([ns, d], { kubernetesVersion: v }).problems.filter((p) => p.check === 'admission');
+    expect(on(KubernetesVersion.V1_33)).toEqual([]);
+    expect(on()).toEqual([]); // default: KubernetesVersion.DEFAULT (1.34)
+    const old = on(KubernetesVersion.V1_32);
+    expect(old).toHaveLength(1);
+    expect(old[0]).toMatchObject({ object: 'Deployment apps/model', value: "'restrictedVolumes'" });
   });
 
   test('the enforce policy set is evaluated on the pods (not only on their templates)', () => {

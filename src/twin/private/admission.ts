@@ -38,7 +38,7 @@ export function checkAdmission(ctx: TwinContext): CheckOutcome {
   for (const pod of ctx.pods) {
     const before = findings.length;
     const ns = namespaces.get(pod.namespace);
-    for (const v of podSecurityViolations(pod.pod, ns)) {
+    for (const v of podSecurityViolations(pod.pod, ns, ctx.options.kubernetesVersion)) {
       findings.push({
         check: 'admission',
         object: pod.owner,

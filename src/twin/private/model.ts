@@ -183,4 +183,6 @@ export interface ResolvedTwinOptions {
   readonly registries: string[];
   /** ServiceAccounts (`namespace/name`) with a Pod Identity association: their pods call the Pod Identity agent (169.254.170.23:80). */
   readonly podIdentityServiceAccounts: string[];
+  /** The control plane's version: Pod Security admission's checks of that release. */
+  readonly kubernetesVersion?: import('../../core/kubernetes-version').KubernetesVersion;
 }
