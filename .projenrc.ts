@@ -120,6 +120,8 @@ project.npmignore?.include('/schemas/');
 // The vendored chart sources are the twin:addons render task's input only: synth reads the renders
 // (schemas/upstream/addons/), never the charts, so users do not download them.
 project.npmignore?.exclude('/schemas/upstream/charts/');
+// Upstream's Pod Security fixtures are read by the conformance tests only.
+project.npmignore?.exclude('/schemas/upstream/pod-security-admission/testdata-*.json.gz');
 project.addFields({ files: undefined });
 
 // ---------------------------------------------------------------------------------------------
