@@ -105,6 +105,12 @@ export interface RuntimeArgsOptions {
    * @default - the runtime's default
    */
   readonly gpuMemoryUtilization?: number;
+  /**
+   * The most requests (sequences) one replica batches at once.
+   *
+   * @default - the runtime's default
+   */
+  readonly maxConcurrency?: number;
 }
 
 /**
@@ -151,8 +157,10 @@ export interface ModelRuntimeProps {
   readonly command?: string[];
   /**
    * Flag that takes the model path (`--model`).
+   *
+   * @default - the model path is the first positional argument (as `vllm serve <model>`)
    */
-  readonly modelFlag: string;
+  readonly modelFlag?: string;
   /**
    * Flag for the served model name.
    *
@@ -178,6 +186,12 @@ export interface ModelRuntimeProps {
    */
   readonly gpuMemoryUtilizationFlag?: string;
   /**
+   * Flag for the most requests batched at once (`--max-num-seqs`).
+   *
+   * @default - not supported
+   */
+  readonly maxConcurrencyFlag?: string;
+  /**
    * Flag for the HTTP port.
    *
    * @default - the runtime listens on `httpPort` by itself
@@ -202,13 +216,20 @@ export interface ModelRuntimeProps {
  *
  * ```ts
  * ModelRuntime.VLLM.serverArgs({ modelPath: '/models/llama3-8b', tensorParallelSize: 2 })
- * // ['--model', '/models/llama3-8b', '--port', '8000', '--tensor-parallel-size', '2']
+ * // ['/models/llama3-8b', '--port', '8000', '--tensor-parallel-size', '2']
  * ```
  */
 export class ModelRuntime {
   /**
-   * vLLM's OpenAI-compatible server (`vllm serve`): HTTP on 8000, `/health`, metrics on `/metrics`.
+   * vLLM's OpenAI-compatible server (`vllm serve <model>`): HTTP on 8000, `/health`, metrics on `/metrics`.
    * Metric names are those of vLLM v0.10+ (V1 engine).
+   *
+   * Arguments as vLLM's current CLI documents them (vllm-project/vllm, docs/cli/serve.md and
+   * vllm/engine/arg_utils.py): the model is the positional argument of `vllm serve` (`--model` is
+   * deprecated there: vllm/utils/argparse_utils.py warns "you should provide the model as a positional
+   * argument", PR #17944); `--max-model-len`, `--gpu-memory-utilization` (vLLM's default 0.9),
+   * `--max-num-seqs`, `--tensor-parallel-size`. No `--disable-log-requests`: it was deprecated and removed
+   * (vLLM PR #21739, gone in 0.11) for `--enable-log-requests`, request logging being off by default.
    */
   public static readonly VLLM = new ModelRuntime({
     name: 'vllm',
@@ -218,13 +239,12 @@ export class ModelRuntime {
     livenessPath: '/health',
     readinessPath: '/health',
     command: ['vllm', 'serve'],
-    modelFlag: '--model',
     servedModelNameFlag: '--served-model-name',
     tensorParallelFlag: '--tensor-parallel-size',
     maxModelLengthFlag: '--max-model-len',
     gpuMemoryUtilizationFlag: '--gpu-memory-utilization',
+    maxConcurrencyFlag: '--max-num-seqs',
     portFlag: '--port',
-    extraArgs: ['--disable-log-requests'],
     sharedMemoryGiB: 16,
     metricNames: {
       requestsRunning: 'vllm:num_requests_running',
@@ -242,7 +262,9 @@ export class ModelRuntime {
 
   /**
    * NVIDIA Triton Inference Server: HTTP 8000, gRPC 8001, metrics on 8002 `/metrics`, KServe v2 health
-   * endpoints. Tensor parallelism is configured in the model repository, not on the command line.
+   * endpoints. Tensor parallelism, context length, batching and memory are configured per model in the
+   * model repository (`config.pbtxt`, the backend's parameters), not on the `tritonserver` command line
+   * (triton-inference-server/server docs/user_guide/model_configuration.md), so none of them is a flag here.
    */
   public static readonly TRITON = new ModelRuntime({
     name: 'triton',
@@ -265,7 +287,9 @@ export class ModelRuntime {
 
   /**
    * Hugging Face Text Generation Inference (`text-generation-launcher`): HTTP on 8080, `/health`,
-   * metrics on `/metrics`.
+   * metrics on `/metrics`. Flags from the launcher reference (huggingface/text-generation-inference,
+   * docs/source/reference/launcher.md): `--model-id`, `--num-shard`, `--max-total-tokens` (the context
+   * budget of one request), `--cuda-memory-fraction` (default 1.0), `--max-concurrent-requests` (default 128).
    */
   public static readonly TGI = new ModelRuntime({
     name: 'tgi',
@@ -279,6 +303,7 @@ export class ModelRuntime {
     tensorParallelFlag: '--num-shard',
     maxModelLengthFlag: '--max-total-tokens',
     gpuMemoryUtilizationFlag: '--cuda-memory-fraction',
+    maxConcurrencyFlag: '--max-concurrent-requests',
     portFlag: '--port',
     extraArgs: ['--hostname', '0.0.0.0'],
     sharedMemoryGiB: 8,
@@ -323,6 +348,8 @@ export class ModelRuntime {
   public readonly sharedMemoryGiB: number;
   /** Whether tensor parallelism can be set on the command line. */
   public readonly supportsTensorParallelFlag: boolean;
+  /** Whether the GPU memory fraction can be set on the command line. */
+  public readonly supportsGpuMemoryUtilizationFlag: boolean;
 
   private readonly props: ModelRuntimeProps;
 
@@ -341,8 +368,8 @@ export class ModelRuntime {
         throw new ValidationError(prop, "must be an absolute HTTP path starting with '/'", p, "use e.g. '/health'");
       }
     }
-    if (!props.modelFlag || !props.modelFlag.startsWith('-')) {
-      throw new ValidationError('modelFlag', "must be a command-line flag starting with '-'", props.modelFlag, "use e.g. '--model'");
+    if (props.modelFlag !== undefined && !props.modelFlag.startsWith('-')) {
+      throw new ValidationError('modelFlag', "must be a command-line flag starting with '-'", props.modelFlag, "use e.g. '--model', or leave it unset to pass the model path as the first argument");
     }
     const shm = props.sharedMemoryGiB ?? 2;
     if (!(shm > 0 && shm <= 1024)) {
@@ -360,6 +387,7 @@ export class ModelRuntime {
     this.command = props.command ? [...props.command] : undefined;
     this.sharedMemoryGiB = shm;
     this.supportsTensorParallelFlag = props.tensorParallelFlag !== undefined;
+    this.supportsGpuMemoryUtilizationFlag = props.gpuMemoryUtilizationFlag !== undefined;
   }
 
   /**
@@ -392,12 +420,17 @@ export class ModelRuntime {
     if (options.maxModelLength !== undefined && (!Number.isInteger(options.maxModelLength) || options.maxModelLength < 1)) {
       throw new ValidationError('maxModelLength', 'must be a positive whole number of tokens', options.maxModelLength, 'use e.g. 8192');
     }
-    const args: string[] = [p.modelFlag, options.modelPath];
+    if (options.maxConcurrency !== undefined && (!Number.isInteger(options.maxConcurrency) || options.maxConcurrency < 1)) {
+      throw new ValidationError('maxConcurrency', 'must be a positive whole number of requests', options.maxConcurrency, 'use e.g. 64');
+    }
+    const args: string[] = p.modelFlag ? [p.modelFlag, options.modelPath] : [options.modelPath];
     if (p.portFlag) args.push(p.portFlag, String(this.httpPort));
     if (options.servedModelName !== undefined && p.servedModelNameFlag) args.push(p.servedModelNameFlag, options.servedModelName);
-    if (p.tensorParallelFlag && tp > 1) args.push(p.tensorParallelFlag, String(tp));
+    // Explicit even at 1, so the manifest says how the replica shards.
+    if (p.tensorParallelFlag) args.push(p.tensorParallelFlag, String(tp));
     if (options.maxModelLength !== undefined && p.maxModelLengthFlag) args.push(p.maxModelLengthFlag, String(options.maxModelLength));
     if (util !== undefined && p.gpuMemoryUtilizationFlag) args.push(p.gpuMemoryUtilizationFlag, String(util));
+    if (options.maxConcurrency !== undefined && p.maxConcurrencyFlag) args.push(p.maxConcurrencyFlag, String(options.maxConcurrency));
     args.push(...(p.extraArgs ?? []));
     return args;
   }

@@ -27,17 +27,24 @@ describe('ModelRuntime presets', () => {
   });
 
   test('serverArgs renders the runtime flags', () => {
-    expect(ModelRuntime.VLLM.serverArgs({ modelPath: '/models/llama', servedModelName: 'llama3-8b', tensorParallelSize: 2, maxModelLength: 8192, gpuMemoryUtilization: 0.9 })).toEqual([
-      '--model', '/models/llama', '--port', '8000', '--served-model-name', 'llama3-8b', '--tensor-parallel-size', '2', '--max-model-len', '8192', '--gpu-memory-utilization', '0.9', '--disable-log-requests',
+    // vLLM: the model is the positional argument of `vllm serve` (no deprecated `--model`), no `--disable-log-requests`.
+    expect(ModelRuntime.VLLM.serverArgs({ modelPath: '/models/llama', servedModelName: 'llama3-8b', tensorParallelSize: 2, maxModelLength: 8192, gpuMemoryUtilization: 0.9, maxConcurrency: 64 })).toEqual([
+      '/models/llama', '--port', '8000', '--served-model-name', 'llama3-8b', '--tensor-parallel-size', '2', '--max-model-len', '8192', '--gpu-memory-utilization', '0.9', '--max-num-seqs', '64',
     ]);
-    expect(ModelRuntime.TGI.serverArgs({ modelPath: '/models/m', tensorParallelSize: 4 })).toEqual([
-      '--model-id', '/models/m', '--port', '8080', '--num-shard', '4', '--hostname', '0.0.0.0',
+    expect(ModelRuntime.TGI.serverArgs({ modelPath: '/models/m', tensorParallelSize: 4, maxModelLength: 4096, gpuMemoryUtilization: 0.9, maxConcurrency: 32 })).toEqual([
+      '--model-id', '/models/m', '--port', '8080', '--num-shard', '4', '--max-total-tokens', '4096', '--cuda-memory-fraction', '0.9', '--max-concurrent-requests', '32', '--hostname', '0.0.0.0',
     ]);
-    expect(ModelRuntime.TRITON.serverArgs({ modelPath: '/models' })).toEqual(['--model-repository', '/models', '--strict-readiness=true', '--exit-on-error=true']);
+    // Triton: context, batching and memory live in the model repository, no flags for them.
+    expect(ModelRuntime.TRITON.serverArgs({ modelPath: '/models', maxModelLength: 4096, gpuMemoryUtilization: 0.9, maxConcurrency: 32 })).toEqual(['--model-repository', '/models', '--strict-readiness=true', '--exit-on-error=true']);
+    expect(ModelRuntime.TRITON.supportsGpuMemoryUtilizationFlag).toBe(false);
+    expect(ModelRuntime.VLLM.supportsGpuMemoryUtilizationFlag).toBe(true);
   });
 
-  test('serverArgs defaults: tensor parallel 1 adds no flag', () => {
-    expect(ModelRuntime.VLLM.serverArgs({ modelPath: '/m' })).toEqual(['--model', '/m', '--port', '8000', '--disable-log-requests']);
+  test('serverArgs defaults: tensor parallel 1 is explicit, the other flags are left to the runtime', () => {
+    const args = ModelRuntime.VLLM.serverArgs({ modelPath: '/m' });
+    expect(args).toEqual(['/m', '--port', '8000', '--tensor-parallel-size', '1']);
+    expect(args).not.toContain('--model');
+    expect(args).not.toContain('--disable-log-requests');
   });
 
   test('serverArgs rejects bad options with ValidationErrors', () => {
@@ -47,6 +54,7 @@ describe('ModelRuntime presets', () => {
     expect(() => ModelRuntime.VLLM.serverArgs({ modelPath: '/m', gpuMemoryUtilization: 1.2 })).toThrow(/'gpuMemoryUtilization' must be a fraction in \(0, 1\], got 1.2/);
     expect(() => ModelRuntime.VLLM.serverArgs({ modelPath: '/m', maxModelLength: -1 })).toThrow(/'maxModelLength' must be a positive whole number of tokens, got -1/);
     expect(() => ModelRuntime.VLLM.serverArgs({ modelPath: '' })).toThrow(/'modelPath' must be the path or id of the model, got ''/);
+    expect(() => ModelRuntime.VLLM.serverArgs({ modelPath: '/m', maxConcurrency: 0 })).toThrow(/'maxConcurrency' must be a positive whole number of requests, got 0; use e.g. 64/);
   });
 });
 
@@ -62,6 +70,13 @@ describe('ModelRuntime.custom', () => {
     expect(r.metricNames).toEqual({});
     expect(r.command).toBeUndefined();
     expect(r.serverArgs({ modelPath: '/m' })).toEqual(['--model-path', '/m']);
+  });
+
+  test('without modelFlag the model path is the first positional argument', () => {
+    const { modelFlag, ...positional } = base;
+    expect(modelFlag).toBe('--model-path');
+    expect(ModelRuntime.custom({ ...positional, maxConcurrencyFlag: '--max-running-requests' }).serverArgs({ modelPath: '/m', maxConcurrency: 8 }))
+      .toEqual(['/m', '--max-running-requests', '8']);
   });
 
   test.each([

@@ -15,7 +15,8 @@ describe('KServeInferenceService', () => {
     expect(isvc.predictorName).toBe('llama-predictor');
     const o = findObject(objects, 'InferenceService', 'llama');
     expect(o.metadata.annotations).toEqual({
-      'serving.kserve.io/deploymentMode': 'RawDeployment',
+      // The current name (RawDeployment is the deprecated alias KServe v0.19 still parses).
+      'serving.kserve.io/deploymentMode': 'Standard',
       'serving.kserve.io/autoscalerClass': 'external',
       // policy LLM-GPU-004 reads an InferenceService's own metadata
       [PlatformLabels.MODEL_REVISION_ANNOTATION]: SHA,

@@ -100,7 +100,8 @@ describe('ModelServer defaults', () => {
 
   test('runtime args, ports and env', () => {
     expect(container().command).toEqual(['vllm', 'serve']);
-    expect(container().args).toEqual(['--model', '/models/weights', '--port', '8000', '--served-model-name', 'llama3-8b', '--disable-log-requests']);
+    // `vllm serve <model>`: the model is positional (no deprecated `--model`), no removed `--disable-log-requests`.
+    expect(container().args).toEqual(['/models/weights', '--port', '8000', '--served-model-name', 'llama3-8b', '--tensor-parallel-size', '1']);
     expect(container().ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
     expect(container().env).toContainEqual({ name: 'HF_HUB_OFFLINE', value: '1' });
   });
@@ -199,6 +200,7 @@ describe('ModelServer options', () => {
         extraArgs: ['--enable-prefix-caching'],
         maxModelLength: 8192,
         gpuMemoryUtilization: 0.9,
+        maxConcurrency: 48,
         servedModelName: 'llama',
         version: 'v3',
       }, tenant(chart, { gpuQuota: 12 }));
@@ -206,8 +208,8 @@ describe('ModelServer options', () => {
     const dep = findObject(objects, 'Deployment', 'llama3-8b-stable');
     const pod = podOf(dep);
     const c = pod.containers[0];
-    expect(c.args).toEqual(['--model', '/models/weights', '--port', '8000', '--served-model-name', 'llama', '--tensor-parallel-size', '4',
-      '--max-model-len', '8192', '--gpu-memory-utilization', '0.9', '--disable-log-requests', '--enable-prefix-caching']);
+    expect(c.args).toEqual(['/models/weights', '--port', '8000', '--served-model-name', 'llama', '--tensor-parallel-size', '4',
+      '--max-model-len', '8192', '--gpu-memory-utilization', '0.9', '--max-num-seqs', '48', '--enable-prefix-caching']);
     expect(c.resources.limits).toEqual({ 'cpu': '40', 'memory': '300Gi', 'nvidia.com/gpu': '4' });
     expect(pod.volumes.find((v: any) => v.name === 'dshm').emptyDir.sizeLimit).toBe('32Gi');
     expect(c.startupProbe.failureThreshold).toBe(60);

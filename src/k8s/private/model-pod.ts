@@ -29,6 +29,11 @@ export interface ModelPodInput {
   readonly servedModelName: string;
   readonly maxModelLength?: number;
   readonly gpuMemoryUtilization?: number;
+  readonly maxConcurrency?: number;
+  /** Size limit of the weights emptyDir (over the source's own). */
+  readonly weightsVolumeSize?: Size;
+  /** The server container's ephemeral-storage request (the weights volume plus scratch), when the model is sized. */
+  readonly ephemeralStorage?: Size;
   readonly extraArgs: string[];
   readonly env: { [key: string]: string };
   readonly startupTimeout: Duration;
@@ -46,6 +51,18 @@ const CACHE_SIZE = Size.gibibytes(20);
 const TMP_SIZE = Size.gibibytes(4);
 /** Probe cadence: startup every 10 s, readiness every 5 s, liveness every 10 s (6 misses = 1 min). */
 const STARTUP_PERIOD_SECONDS = 10;
+
+/** The scratch volumes (`/cache`, `/tmp`) every model pod has, counted into its ephemeral-storage request. */
+export const MODEL_POD_SCRATCH = Size.gibibytes(CACHE_SIZE.toGibibytes() + TMP_SIZE.toGibibytes());
+
+/**
+ * A request (no limit: exceeding a container's ephemeral-storage limit evicts the pod) so the scheduler
+ * places the pod on a node with room for its emptyDir volumes.
+ */
+function withEphemeralStorage(resources: any, storage?: Size): any {
+  if (storage === undefined) return resources;
+  return { ...resources, requests: { ...resources.requests, 'ephemeral-storage': sizeQuantity(storage) } };
+}
 
 /** The EKS Pod Identity agent's link-local address (EKS user guide, Pod Identity; mesh MeshEgress). */
 const POD_IDENTITY_AGENT_CIDR = '169.254.170.23/32';
@@ -86,7 +103,14 @@ export function buildModelPod(input: ModelPodInput): { spec: any; containerPorts
     { name: 'cache', mountPath: '/cache' },
     { name: 'tmp', mountPath: '/tmp' },
   ];
-  const ctx = { serverImage: input.image, allowUnpinnedImages: input.allowUnpinnedImages, scope: input.scope, env: baseEnv, mounts: baseMounts };
+  const ctx = {
+    serverImage: input.image,
+    allowUnpinnedImages: input.allowUnpinnedImages,
+    scope: input.scope,
+    env: baseEnv,
+    mounts: baseMounts,
+    weightsVolumeSize: input.weightsVolumeSize,
+  };
   const source = input.source._render(ctx);
   const verify = input.verification?._render(source, ctx);
 
@@ -96,6 +120,7 @@ export function buildModelPod(input: ModelPodInput): { spec: any; containerPorts
     tensorParallelSize: rt.supportsTensorParallelFlag ? input.tensorParallelSize : 1,
     maxModelLength: input.maxModelLength,
     gpuMemoryUtilization: input.gpuMemoryUtilization,
+    maxConcurrency: input.maxConcurrency,
   });
   args.push(...input.extraArgs);
 
@@ -129,7 +154,7 @@ export function buildModelPod(input: ModelPodInput): { spec: any; containerPorts
     args,
     ports,
     env,
-    resources: guaranteedResources(input.cpu, input.memory, input.gpus),
+    resources: withEphemeralStorage(guaranteedResources(input.cpu, input.memory, input.gpus), input.ephemeralStorage),
     securityContext: containerSecurityContext(),
     volumeMounts: [source.serverMount, ...baseMounts, { name: 'dshm', mountPath: '/dev/shm' }],
     startupProbe: { httpGet: httpGet(rt.readinessPath), periodSeconds: STARTUP_PERIOD_SECONDS, timeoutSeconds: 5, failureThreshold: startupFailures },

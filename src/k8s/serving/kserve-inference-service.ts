@@ -1,8 +1,8 @@
-import { ApiObject, Duration, Size } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ModelAutoscaling } from './model-autoscaling';
-import { ReplicaRange } from './model-server';
-import { ModelSource, WeightVerification } from './model-source';
+import type { ModelServingOptions } from './model-server';
+import { ModelSource } from './model-source';
 import { ValidationError } from '../../core/errors';
 import { IGpuPool } from '../../core/gpu-pool';
 import { PlatformLabels } from '../../core/labels';
@@ -12,87 +12,24 @@ import { Names } from '../../core/names';
 import { resolveGpuWorkload } from '../private/gpu-workload';
 import { modelDisruption, resolveRolloutSurge } from '../private/model-disruption';
 import { buildModelPod } from '../private/model-pod';
+import { resolveServing, servingFor } from '../private/model-serving';
 import { standardLabels, validateImage, validateInt } from '../private/pod';
 import { registerModelName, reserveGpus } from '../private/tenant-registry';
 import type { ITenant } from '../tenancy/tenant';
 
 /**
- * Properties of a `KServeInferenceService`.
+ * Properties of a `KServeInferenceService`: the serving options every model shares (`ModelServingOptions`,
+ * same defaults as `ModelServer`) plus where it runs and where its weights come from.
  */
-export interface KServeInferenceServiceProps {
+export interface KServeInferenceServiceProps extends ModelServingOptions {
   /** The tenant that owns the model. */
   readonly tenant: ITenant;
   /** The model name (DNS-1123 label, at most 45 characters so KServe's `<name>-predictor` objects fit). */
   readonly modelName: string;
-  /** The runtime. */
-  readonly runtime: ModelRuntime;
-  /** The server image, pinned by digest. */
-  readonly image: string;
-  /**
-   * Accept images referenced by tag only (development).
-   *
-   * @default false
-   */
-  readonly allowUnpinnedImages?: boolean;
   /** Where the weights come from. */
   readonly source: ModelSource;
-  /**
-   * Verify the weights before the server starts.
-   *
-   * @default - no verification
-   */
-  readonly verification?: WeightVerification;
   /** The GPU pool. */
   readonly pool: IGpuPool;
-  /**
-   * GPUs per replica (tensor parallel size).
-   *
-   * @default 1
-   */
-  readonly gpusPerReplica?: number;
-  /**
-   * CPU cores per replica.
-   *
-   * @default - 70% of the pool's per-GPU vCPU share times the GPUs
-   */
-  readonly cpu?: number;
-  /**
-   * Memory per replica.
-   *
-   * @default - 70% of the pool's per-GPU memory share times the GPUs
-   */
-  readonly memory?: Size;
-  /**
-   * Replica range.
-   *
-   * @default { min: 2, max: 4 }
-   */
-  readonly replicas?: ReplicaRange;
-  /**
-   * How the predictor scales (KServe's own CPU-based HPA is never used: `autoscalerClass: external`).
-   *
-   * @default ModelAutoscaling.keda()
-   */
-  readonly autoscaling?: ModelAutoscaling;
-  /**
-   * Extra replicas a rollout starts before it stops old ones (the predictor's `deploymentStrategy`
-   * `maxSurge`; `maxUnavailable` is then 0). Surge replicas count against the tenant's GPU quota.
-   *
-   * @default - 1 when `replicas.min` is 1, else 0 (as `ModelServer`)
-   */
-  readonly rolloutSurge?: number;
-  /**
-   * Startup budget for loading weights.
-   *
-   * @default Duration.minutes(30)
-   */
-  readonly startupTimeout?: Duration;
-  /**
-   * The longest generation in flight at shutdown.
-   *
-   * @default Duration.minutes(5)
-   */
-  readonly maxRequestDuration?: Duration;
 }
 
 /** KServe appends `-predictor` (and a namespace) to names; keep the whole within a DNS-1123 label. */
@@ -106,8 +43,8 @@ const MAX_NAME = 45;
 const KSERVE_SERVICE_PORT = 80;
 
 /**
- * A model served through KServe (`serving.kserve.io/v1beta1` InferenceService) in raw deployment
- * mode, with the same hardened, GPU-scheduled pod as `ModelServer` (custom predictor container,
+ * A model served through KServe (`serving.kserve.io/v1beta1` InferenceService) in `Standard` (raw
+ * deployment) mode, with the same hardened, GPU-scheduled pod as `ModelServer` (custom predictor container,
  * init containers for weights), and LLM-signal autoscaling (KEDA on the `<model>-predictor`
  * Deployment) instead of KServe's CPU HPA.
  */
@@ -161,8 +98,20 @@ export class KServeInferenceService extends Construct implements IModelService {
       tenant: props.tenant,
       cpu: props.cpu,
       memory: props.memory,
+      sharedMemory: props.sharedMemory,
       sharedMemoryGiB: props.runtime.sharedMemoryGiB,
     });
+    const tensorParallelSize = props.tensorParallelSize ?? w.gpus;
+    if (tensorParallelSize !== w.gpus) {
+      throw new ValidationError('tensorParallelSize', `must equal gpusPerReplica (${w.gpus}): one replica shards the model over exactly its GPUs`, props.tensorParallelSize,
+        `set 'tensorParallelSize' to ${w.gpus} or leave it unset`, this);
+    }
+    const serving = servingFor(resolveServing(this, this.modelName, props), props.source);
+    const version = props.version ?? props.source.revision;
+    if (!Names.isLabelValue(version) || version === '') {
+      throw new ValidationError(props.version === undefined ? 'source.revision' : 'version', 'must be a valid label value to be used as the version', version,
+        "set 'version' to at most 63 letters, digits, '-', '_' or '.', e.g. '2024-06-01'", this);
+    }
     const replicas = props.replicas ?? { min: 2, max: 4 };
     validateInt('replicas.min', replicas.min, 1, Number.MAX_SAFE_INTEGER, 'run at least one replica', this);
     validateInt('replicas.max', replicas.max, replicas.min, Number.MAX_SAFE_INTEGER, `set max to at least min (${replicas.min})`, this);
@@ -184,11 +133,11 @@ export class KServeInferenceService extends Construct implements IModelService {
       [PlatformLabels.TENANT]: props.tenant.tenantName,
       [PlatformLabels.MODEL]: this.modelName,
       [PlatformLabels.MODEL_VERSION]: 'stable',
-      [PlatformLabels.VERSION]: props.source.revision,
+      [PlatformLabels.VERSION]: version,
       [PlatformLabels.ENVIRONMENT]: props.tenant.environment,
     });
     new ApiObject(this, 'ServiceAccount', {
-      apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: this.modelName, namespace: this.namespace, labels }, automountServiceAccountToken: false,
+      apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: this.modelName, namespace: this.namespace, labels }, automountServiceAccountToken: serving.automountServiceAccountToken,
     });
     const pod = buildModelPod({
       scope: this,
@@ -199,19 +148,12 @@ export class KServeInferenceService extends Construct implements IModelService {
       verification: props.verification,
       pool: props.pool,
       gpus: w.gpus,
-      tensorParallelSize: w.gpus,
+      tensorParallelSize,
       cpu: w.cpu,
       memory: w.memory,
       sharedMemory: w.sharedMemory,
-      servedModelName: this.modelName,
-      extraArgs: [],
-      env: {},
-      startupTimeout: props.startupTimeout ?? Duration.minutes(30),
-      preStopDelay: Duration.seconds(15),
-      maxRequestDuration: props.maxRequestDuration ?? Duration.minutes(5),
-      runAsUser: 1000,
+      ...serving,
       serviceAccountName: this.modelName,
-      automountServiceAccountToken: false,
       spreadLabels: { [PlatformLabels.MODEL]: this.modelName },
     });
     const { containers, ...podFields } = pod.spec;
@@ -223,7 +165,10 @@ export class KServeInferenceService extends Construct implements IModelService {
         namespace: this.namespace,
         labels,
         annotations: {
-          'serving.kserve.io/deploymentMode': 'RawDeployment',
+          // `Standard` is the current name of raw deployment mode; `RawDeployment` is its deprecated alias
+          // (kserve/kserve v0.19.0 pkg/constants/constants.go ParseDeploymentMode; vendored in
+          // schemas/upstream/kserve/raw-deployment-v0.19.0.json `deploymentMode.aliases`).
+          'serving.kserve.io/deploymentMode': 'Standard',
           'serving.kserve.io/autoscalerClass': autoscaling.isAutoscaled ? 'external' : 'none',
           // Also on the InferenceService itself: admission policies (LLM-GPU-004) read an InferenceService's
           // metadata as its pods' metadata.

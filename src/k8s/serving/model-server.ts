@@ -11,6 +11,7 @@ import { Names } from '../../core/names';
 import { resolveGpuWorkload } from '../private/gpu-workload';
 import { defaultRolloutSurge, modelDisruption, resolveRolloutSurge } from '../private/model-disruption';
 import { buildModelPod } from '../private/model-pod';
+import { ResolvedServing, resolveServing, servingFor } from '../private/model-serving';
 import { standardLabels, validateImage, validateInt } from '../private/pod';
 import { registerModelName, reserveGpus } from '../private/tenant-registry';
 import type { ITenant } from '../tenancy/tenant';
@@ -55,11 +56,11 @@ export interface ModelVersionOptions {
 }
 
 /**
- * Options of a model server (everything but the tenant; `Tenant.addModel` takes these).
+ * How a model is served: everything `ModelServer`, `KServeInferenceService` and the platform spec's model
+ * entry (`platform.ModelSpec`) share, with the same defaults in each. What differs between them is only
+ * where the model runs and where its weights come from (a construct or a name in the spec).
  */
-export interface ModelServerOptions {
-  /** The model name (DNS-1123 label, at most 53 characters so `<model>-candidate` fits), e.g. `llama3-8b`. */
-  readonly modelName: string;
+export interface ModelServingOptions {
   /** The runtime: `ModelRuntime.VLLM`, `TRITON`, `TGI` or `custom(...)`. */
   readonly runtime: ModelRuntime;
   /** The server image, pinned by digest (`<repo>@sha256:<digest>`). */
@@ -71,16 +72,12 @@ export interface ModelServerOptions {
    * @default false
    */
   readonly allowUnpinnedImages?: boolean;
-  /** Where the weights come from. */
-  readonly source: ModelSource;
   /**
    * Verify the downloaded weights (cosign + checksums) before the server starts.
    *
    * @default - no verification
    */
   readonly verification?: WeightVerification;
-  /** The GPU pool to run on (its labels and taints become node affinity and tolerations). */
-  readonly pool: IGpuPool;
   /**
    * GPUs per replica (`nvidia.com/gpu` requests == limits); at most the pool's GPUs per node.
    *
@@ -112,13 +109,20 @@ export interface ModelServerOptions {
    */
   readonly sharedMemory?: Size;
   /**
+   * Size limit of the node-local volume the weights are synced or downloaded to (S3 and Hugging Face
+   * sources; a PVC source has no such volume).
+   *
+   * @default - from `size` (the weights plus headroom) when set, else the source's `volumeSize` (100 GiB)
+   */
+  readonly weightsVolumeSize?: Size;
+  /**
    * Replica range.
    *
    * @default { min: 2, max: 4 }
    */
   readonly replicas?: ReplicaRange;
   /**
-   * How the model scales.
+   * How the model scales (KEDA's triggers and scale-down tuning, an HPA, or fixed).
    *
    * @default ModelAutoscaling.keda()
    */
@@ -139,31 +143,31 @@ export interface ModelServerOptions {
    */
   readonly version?: string;
   /**
-   * A candidate version served next to the stable one.
-   *
-   * @default - none (add one later with `addCandidate`)
-   */
-  readonly candidate?: ModelVersionOptions;
-  /**
    * The name clients use for the model.
    *
    * @default - the model name
    */
   readonly servedModelName?: string;
   /**
-   * Maximum context length in tokens.
+   * Maximum context length in tokens (vLLM `--max-model-len`, TGI `--max-total-tokens`).
    *
-   * @default - the model's own
+   * @default - `size.contextLength` when set, else the model's own
    */
   readonly maxModelLength?: number;
   /**
-   * Fraction of GPU memory the runtime may use.
+   * Fraction of GPU memory the runtime may use (vLLM `--gpu-memory-utilization`, TGI `--cuda-memory-fraction`).
    *
-   * @default - the runtime's default
+   * @default - 0.9 (vLLM's own default) when `size` is set and the runtime has the flag, else the runtime's default
    */
   readonly gpuMemoryUtilization?: number;
   /**
-   * Extra server arguments.
+   * The most requests one replica batches at once (vLLM `--max-num-seqs`, TGI `--max-concurrent-requests`).
+   *
+   * @default - `size.concurrency` when set, else the runtime's default
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Extra server arguments (after the ones the runtime preset derives).
    *
    * @default - none
    */
@@ -204,6 +208,24 @@ export interface ModelServerOptions {
    * @default false
    */
   readonly automountServiceAccountToken?: boolean;
+}
+
+/**
+ * Options of a model server (everything but the tenant; `Tenant.addModel` takes these).
+ */
+export interface ModelServerOptions extends ModelServingOptions {
+  /** The model name (DNS-1123 label, at most 53 characters so `<model>-candidate` fits), e.g. `llama3-8b`. */
+  readonly modelName: string;
+  /** Where the weights come from. */
+  readonly source: ModelSource;
+  /** The GPU pool to run on (its labels and taints become node affinity and tolerations). */
+  readonly pool: IGpuPool;
+  /**
+   * A candidate version served next to the stable one.
+   *
+   * @default - none (add one later with `addCandidate`)
+   */
+  readonly candidate?: ModelVersionOptions;
 }
 
 /**
@@ -283,6 +305,7 @@ export class ModelServer extends Construct implements IModelService {
   public readonly deploymentNames: { [track: string]: string } = {};
 
   private readonly props: ModelServerProps;
+  private readonly serving: ResolvedServing;
   private readonly tenantRef: ITenant;
   private readonly tracks: string[] = [];
   private readonly common: { [key: string]: string };
@@ -335,6 +358,7 @@ export class ModelServer extends Construct implements IModelService {
     validateVersion(props.version === undefined ? 'source.revision' : 'version', this.version, this);
 
     this.rolloutSurge = resolveRolloutSurge(props.rolloutSurge, this.replicas.min, 'rolloutSurge', this);
+    this.serving = resolveServing(this, this.modelName, props);
 
     // Entitlement and one replica within quota are checked above; now the name and every replica, plus the
     // surge replicas a rollout at the most replicas starts (ResourceQuota admission would refuse them).
@@ -459,7 +483,8 @@ export class ModelServer extends Construct implements IModelService {
       [PlatformLabels.VERSION]: v.version,
       [PlatformLabels.MODEL_VERSION]: v.track,
     });
-    const startupTimeout = p.startupTimeout ?? Duration.minutes(30);
+    const serving = servingFor(this.serving, v.source);
+    const startupTimeout = serving.startupTimeout;
     const pod = buildModelPod({
       scope: this,
       runtime: this.runtime,
@@ -473,17 +498,8 @@ export class ModelServer extends Construct implements IModelService {
       cpu: this.cpu,
       memory: this.memory,
       sharedMemory: this.sharedMemory,
-      servedModelName: p.servedModelName ?? this.modelName,
-      maxModelLength: p.maxModelLength,
-      gpuMemoryUtilization: p.gpuMemoryUtilization,
-      extraArgs: p.extraArgs ?? [],
-      env: p.env ?? {},
-      startupTimeout,
-      preStopDelay: p.preStopDelay ?? Duration.seconds(15),
-      maxRequestDuration: p.maxRequestDuration ?? Duration.minutes(5),
-      runAsUser: validateInt('runAsUser', p.runAsUser ?? 1000, 1, 2147483647, 'run as a non-root UID, e.g. 1000', this),
+      ...serving,
       serviceAccountName: this.serviceAccountName,
-      automountServiceAccountToken: p.automountServiceAccountToken ?? false,
       spreadLabels: selector,
     });
     const autoscaled = v.track === 'stable' && this.autoscaling.isAutoscaled;

@@ -122,6 +122,8 @@ export interface ModelSourceContext {
   readonly env: any[];
   /** Mounts every init container gets (cache, tmp). */
   readonly mounts: any[];
+  /** The weights volume's size limit, over the source's own `volumeSize` (the model's sizing or `weightsVolumeSize`). */
+  readonly weightsVolumeSize?: Size;
 }
 
 /** Where weights are mounted in the pod. */
@@ -213,6 +215,13 @@ export class ModelSource {
   }
 
   /**
+   * Whether the weights are copied to a node-local volume (S3 and Hugging Face; not a PVC).
+   */
+  public get usesLocalVolume(): boolean {
+    return this.pvcOptions === undefined;
+  }
+
+  /**
    * The volumes, init containers and model path of this source.
    * @internal
    */
@@ -230,7 +239,7 @@ export class ModelSource {
         weightsDir: modelPath,
       };
     }
-    const size = sizeQuantity((this.s3Options ?? this.hfOptions)!.volumeSize ?? DEFAULT_VOLUME);
+    const size = sizeQuantity(ctx.weightsVolumeSize ?? (this.s3Options ?? this.hfOptions)!.volumeSize ?? DEFAULT_VOLUME);
     const volumes = [{ name: WEIGHTS_VOLUME, emptyDir: { sizeLimit: size } }];
     const writable = { name: WEIGHTS_VOLUME, mountPath: MODELS_DIR };
     const readOnly = { ...writable, readOnly: true };
