@@ -9,3 +9,4 @@ export * from './gpu-pool';
 export * from './model-runtime';
 export * from './model-service';
 export * from './image-reference';
+export * from './model-size';
