@@ -103,6 +103,12 @@ export class ModelArchitecture {
    */
   public static readonly MIXTRAL_8X7B: ModelArchitectureProps = { layers: 32, kvHeads: 8, headDim: 128, maxContextLength: 32768 };
 
+  /**
+   * Mixtral 8x22B: 56 layers, 8 KV heads, head dim 128 (6144 / 48 heads), 65536 tokens
+   * (mistral-community/Mixtral-8x22B-v0.1 `config.json` on Hugging Face).
+   */
+  public static readonly MIXTRAL_8X22B: ModelArchitectureProps = { layers: 56, kvHeads: 8, headDim: 128, maxContextLength: 65536 };
+
   private constructor() {}
 }
 
@@ -141,7 +147,9 @@ export interface ModelSizeProps {
   /**
    * Tokens per sequence (prompt plus output) the server must hold: vLLM's `--max-model-len`.
    *
-   * @default - the architecture's `maxContextLength` (vLLM's `--max-model-len` defaults to the model's own maximum); no KV cache when neither is declared
+   * @default - the architecture's `maxContextLength`: vLLM's `--max-model-len` defaults to the model's own maximum,
+   * and vLLM refuses to start when its KV cache cannot hold one sequence of that length (vllm/v1/core/kv_cache_utils.py,
+   * "To serve at least one request with the models's max seq len"); no KV cache when neither is declared
    */
   readonly contextLength?: number;
 
@@ -415,7 +423,7 @@ export class ModelSize {
     const weightsGiB = roundUp(this.weightBytes / GIB);
     const overheadGiB = roundUp((this.weightBytes * overhead) / GIB);
     const kvPart = this.kvCacheBytes > 0
-      ? ` + KV cache ${roundUp(this.kvCacheBytes / GIB)} GiB for ${this.concurrency} x ${this.contextLength} tokens`
+      ? ` + KV cache ${roundUp(this.kvCacheBytes / GIB)} GiB for ${this.concurrency} sequence${this.concurrency === 1 ? '' : 's'} x ${this.contextLength} tokens`
       : '';
     const problem = `needs ${requiredGiB} GiB of GPU memory per replica (weights ${weightsGiB} GiB${kvPart} + ${Math.round(overhead * 100)}% overhead ${overheadGiB} GiB) `
       + `but ${gpus} x ${gpuMemoryGiB} GiB GPU${gpus === 1 ? '' : 's'} at gpu-memory-utilization ${util} ${gpus === 1 ? 'gives' : 'give'} ${availableGiB} GiB: short by ${shortfallGiB} GiB`;

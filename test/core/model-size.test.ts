@@ -51,6 +51,7 @@ describe('ModelArchitecture', () => {
     ['LLAMA_3_1_70B', ModelArchitecture.LLAMA_3_1_70B],
     ['LLAMA_3_1_405B', ModelArchitecture.LLAMA_3_1_405B],
     ['MIXTRAL_8X7B', ModelArchitecture.MIXTRAL_8X7B],
+    ['MIXTRAL_8X22B', ModelArchitecture.MIXTRAL_8X22B],
   ];
 
   test.each(presets)('%s matches the vendored upstream facts', (name, arch) => {
@@ -68,6 +69,7 @@ describe('ModelArchitecture', () => {
     ['LLAMA_3_70B', 80, 8, 128, 8192],
     ['LLAMA_3_1_405B', 126, 8, 128, 131072],
     ['MIXTRAL_8X7B', 32, 8, 128, 32768],
+    ['MIXTRAL_8X22B', 56, 8, 128, 65536],
   ])('%s: %d layers, %d KV heads, head dim %d, %d tokens', (name, layers, kvHeads, headDim, max) => {
     expect((ModelArchitecture as any)[name]).toEqual({ layers, kvHeads, headDim, maxContextLength: max });
   });
@@ -203,7 +205,7 @@ describe('fit: the issue cases', () => {
     });
     expect(r.maxFittingContextLength).toBeUndefined(); // the weights alone (130.4 GiB + 26.1 GiB overhead) exceed 86.4 GiB
     expect(s.fitProblem(48, 2)).toBe(
-      'needs 166.5 GiB of GPU memory per replica (weights 130.4 GiB + KV cache 10 GiB for 4 x 8192 tokens + 20% overhead 26.1 GiB) '
+      'needs 166.5 GiB of GPU memory per replica (weights 130.4 GiB + KV cache 10 GiB for 4 sequences x 8192 tokens + 20% overhead 26.1 GiB) '
       + 'but 2 x 48 GiB GPUs at gpu-memory-utilization 0.9 give 86.4 GiB: short by 80.1 GiB; '
       + 'set 4 GPUs per replica (tensor parallelism); or use a GPU with at least 92.5 GiB at 2 per replica (e.g. H200, 141 GiB); '
       + 'or quantize the weights to INT4 (dataType ModelDataType.INT4)');
@@ -224,6 +226,13 @@ describe('fit: the issue cases', () => {
     expect(s.fitReport(80, 8)).toEqual({ fits: true, requiredGiB: 515.7, availableGiB: 576, shortfallGiB: 0 });
   });
 
+  test('Mixtral 8x22B BF16 on 8 x H100 fits at its full 65536-token context', () => {
+    const s = ModelSize.of({ parameters: 141, architecture: ModelArchitecture.MIXTRAL_8X22B });
+    expect(s.kvCacheBytes).toBe(2 * 56 * 8 * 128 * 2 * 65536); // 14 GiB
+    expect(s.fitReport(80, 8)).toEqual({ fits: true, requiredGiB: 329.2, availableGiB: 576, shortfallGiB: 0 });
+    expect(s.fitsOn(80, 4)).toBe(false);
+  });
+
   test('405B FP8 on 1 x A10G fails with the shortfall and the fixes', () => {
     const s = ModelSize.of({
       parameters: 405, dataType: ModelDataType.FP8, architecture: ModelArchitecture.LLAMA_3_1_405B, contextLength: 16384, concurrency: 8,
@@ -237,7 +246,7 @@ describe('fit: the issue cases', () => {
       requiredGiB: 515.7,
       availableGiB: 21.6,
       shortfallGiB: 494.1,
-      problem: 'needs 515.7 GiB of GPU memory per replica (weights 377.2 GiB + KV cache 63 GiB for 8 x 16384 tokens + 20% overhead 75.5 GiB) '
+      problem: 'needs 515.7 GiB of GPU memory per replica (weights 377.2 GiB + KV cache 63 GiB for 8 sequences x 16384 tokens + 20% overhead 75.5 GiB) '
         + 'but 1 x 24 GiB GPU at gpu-memory-utilization 0.9 gives 21.6 GiB: short by 494.1 GiB',
       fix: 'set 32 GPUs per replica (tensor parallelism); or use a larger GPU: H200 (141 GiB) at 8 per replica',
       minimumGpus: 32,
@@ -311,6 +320,15 @@ describe('fit: each fix', () => {
     expect(r.fix).not.toContain('GPUs per replica');
     expect(r.quantizeTo).toBeUndefined();
     expect(r.fix).toBe('use a smaller model: no GPU this release lists holds it at up to 64 per replica');
+  });
+
+  test('one sequence is named in the singular', () => {
+    const s = ModelSize.of({ parameters: 8, architecture: ModelArchitecture.LLAMA_3_1_8B });
+    expect(s.fitProblem(24, 1)).toContain('+ KV cache 16 GiB for 1 sequence x 131072 tokens +');
+  });
+
+  test('no KV cache part without an architecture', () => {
+    expect(ModelSize.of({ parameters: 70 }).fitProblem(24, 1)).toMatch(/^needs 156\.5 GiB of GPU memory per replica \(weights 130\.4 GiB \+ 20% overhead 26\.1 GiB\) but/);
   });
 
   test('gpuMemoryUtilization changes the usable memory', () => {
