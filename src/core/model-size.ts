@@ -239,8 +239,9 @@ export class ModelSize {
 
   /**
    * Activation and runtime overhead, as a fraction of the weights: 20%, the overhead of the common serving
-   * estimate `memory = parameters x bytes per parameter x 1.2` (BentoML, "Calculating GPU memory for serving
-   * LLMs"), counted here on top of an explicit KV cache.
+   * estimate `memory = parameters x bytes per parameter x (1 + overhead)` with its 20% example (BentoML, "Calculating
+   * GPU memory for serving LLMs", https://bentoml.com/llm/getting-started/calculating-gpu-memory-for-llms), counted
+   * here on top of an explicit KV cache, so it errs on the safe side.
    */
   public static readonly DEFAULT_OVERHEAD_FRACTION = 0.2;
 

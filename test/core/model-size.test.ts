@@ -368,6 +368,10 @@ describe('ModelSize validation', () => {
     expect(e.problems).toHaveLength(1);
   });
 
+  test('no props at all asks for parameters or weightBytes', () => {
+    expect(thrown(() => ModelSize.of(undefined as any)).problems[0].prop).toBe('parameters');
+  });
+
   test('contextLength equal to the maximum is accepted', () => {
     expect(ModelSize.of({ parameters: 8, architecture: ModelArchitecture.LLAMA_3_8B, contextLength: 8192 }).contextLength).toBe(8192);
   });
