@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ImageVerification, ImageVerificationProps } from './image-verification';
+import { ImageVerification, ImageVerificationProps, SignatureEngine } from './image-verification';
 import { PolicyCatalogue } from './policy-catalogue';
 import { PolicyEvaluator } from './policy-evaluator';
 import { PolicyException, PolicyExceptionProps } from './policy-exception';
@@ -9,6 +9,7 @@ import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
 import { PARAMETERS_NAMESPACE_WAVE, RenderContext, renderGatekeeper, renderKyverno, renderKyvernoException, renderVap, SYNC_WAVE } from './private/renderers';
+import { renderClusterImagePolicy } from './private/sigstore';
 
 /**
  * An admission engine the rules are rendered for.
@@ -82,11 +83,23 @@ export interface PolicySetProps {
   readonly exceptions?: PolicyExceptionProps[];
 
   /**
-   * Kyverno image signature verifications (rendered only with PolicyEngine.KYVERNO).
+   * Image signature verifications, rendered for `signatureEngine`: Kyverno `verifyImages` ClusterPolicies,
+   * or Sigstore policy-controller ClusterImagePolicies (with any engine set: VAP and Gatekeeper cannot
+   * verify signatures, so no engine set drops them).
    *
    * @default - none
    */
   readonly imageVerifications?: ImageVerificationProps[];
+
+  /**
+   * The engine that verifies image signatures. `SignatureEngine.KYVERNO` needs `PolicyEngine.KYVERNO` in
+   * `engines`; `SignatureEngine.SIGSTORE_POLICY_CONTROLLER` needs the policy-controller add-on
+   * (`gitops.PlatformAddon.sigstorePolicyController()`) and the namespaces to verify labelled
+   * `policy.sigstore.dev/include: "true"`.
+   *
+   * @default - SignatureEngine.KYVERNO when `engines` includes PolicyEngine.KYVERNO, else SignatureEngine.SIGSTORE_POLICY_CONTROLLER
+   */
+  readonly signatureEngine?: SignatureEngine;
 
   /**
    * Namespaces no rule applies to in any engine.
@@ -174,6 +187,8 @@ export class PolicySet extends Construct {
   public readonly exceptions: PolicyException[];
   /** The image verifications. */
   public readonly imageVerifications: ImageVerification[];
+  /** The engine that verifies image signatures. */
+  public readonly signatureEngine: SignatureEngine;
   /** Namespaces no rule applies to. */
   public readonly excludedNamespaces: string[];
   /** Namespace of the VAP parameter ConfigMaps (created by the set with `VapParameters.CONFIG_MAP`). */
@@ -247,8 +262,14 @@ export class PolicySet extends Construct {
       if (vNames.has(v.name)) throw new ValidationError('imageVerifications', 'has two verifications with the same name', v.name, 'give each a unique name', this);
       vNames.add(v.name);
     }
-    if (this.imageVerifications.length > 0 && !this.engines.includes(PolicyEngine.KYVERNO)) {
-      throw new ValidationError('imageVerifications', 'need the Kyverno engine (only Kyverno verifies signatures)', this.engines, 'add PolicyEngine.KYVERNO to engines or drop imageVerifications', this);
+    this.signatureEngine = props.signatureEngine
+      ?? (this.engines.includes(PolicyEngine.KYVERNO) ? SignatureEngine.KYVERNO : SignatureEngine.SIGSTORE_POLICY_CONTROLLER);
+    if (!Object.values(SignatureEngine).includes(this.signatureEngine)) {
+      throw new ValidationError('signatureEngine', 'must be a SignatureEngine', this.signatureEngine, 'use SignatureEngine.KYVERNO or SignatureEngine.SIGSTORE_POLICY_CONTROLLER', this);
+    }
+    if (this.signatureEngine === SignatureEngine.KYVERNO && !this.engines.includes(PolicyEngine.KYVERNO)) {
+      throw new ValidationError('signatureEngine', 'is Kyverno but Kyverno is not among the engines', this.engines,
+        'add PolicyEngine.KYVERNO to engines, or use SignatureEngine.SIGSTORE_POLICY_CONTROLLER (the default without Kyverno)', this);
     }
 
     const ctxOf = (engine: PolicyEngine): RenderContext => ({
@@ -294,7 +315,13 @@ export class PolicySet extends Construct {
       for (const e of this.exceptions) {
         renderKyvernoException(exceptionsScope, e, this.rules.filter((r) => e.ruleIds.includes(r.id)), ctxOf(PolicyEngine.KYVERNO));
       }
-      for (const v of this.imageVerifications) renderImageVerification(new Construct(kyverno, `VerifyImages-${v.name}`), v);
+      if (this.signatureEngine === SignatureEngine.KYVERNO) {
+        for (const v of this.imageVerifications) renderImageVerification(new Construct(kyverno, `VerifyImages-${v.name}`), v, this.excludedNamespaces);
+      }
+    }
+    if (this.signatureEngine === SignatureEngine.SIGSTORE_POLICY_CONTROLLER && this.imageVerifications.length > 0) {
+      const sigstore = new Construct(this, 'SigstorePolicyController');
+      for (const v of this.imageVerifications) renderClusterImagePolicy(new Construct(sigstore, `VerifyImages-${v.name}`), v);
     }
   }
 
@@ -323,7 +350,7 @@ function engineId(engine: PolicyEngine): string {
   }
 }
 
-function renderImageVerification(scope: Construct, v: ImageVerification): void {
+function renderImageVerification(scope: Construct, v: ImageVerification, excludedNamespaces: string[]): void {
   const entry = v.keyless
     ? {
       keyless: {
@@ -334,7 +361,9 @@ function renderImageVerification(scope: Construct, v: ImageVerification): void {
         rekor: { url: v.rekorUrl },
       },
     }
-    : { keys: { publicKeys: v.publicKey, rekor: { url: v.rekorUrl } } };
+    : v.publicKey !== undefined
+      ? { keys: { publicKeys: v.publicKey, rekor: { url: v.rekorUrl } } }
+      : { keys: { kms: v.kmsKey, rekor: { url: v.rekorUrl } } };
   new ApiObject(scope, 'Resource', {
     apiVersion: 'kyverno.io/v1',
     kind: 'ClusterPolicy',
@@ -350,6 +379,7 @@ function renderImageVerification(scope: Construct, v: ImageVerification): void {
       rules: [{
         name: `verify-${v.name}`,
         match: { any: [{ resources: { kinds: ['Pod'], operations: ['CREATE', 'UPDATE'] } }] },
+        ...(excludedNamespaces.length > 0 ? { exclude: { any: [{ resources: { namespaces: excludedNamespaces } }] } } : {}),
         verifyImages: [{
           imageReferences: v.imageReferences,
           failureAction: v.action === PolicyAction.ENFORCE ? 'Enforce' : 'Audit',

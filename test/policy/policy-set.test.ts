@@ -212,19 +212,19 @@ describe('PolicySet defaults and renderings', () => {
   });
 
   test.each([
-    [{ name: 'x', imageReferences: ['a/*'] }, /'keyless' and publicKey are exclusive and one is required/],
+    [{ name: 'x', imageReferences: ['a/*'] }, /'keyless' or publicKey or kmsKey is required/],
     [{ name: 'x', imageReferences: [], publicKey: 'k' }, /'imageReferences' must list at least one image reference pattern/],
     [{ name: 'x', imageReferences: ['a/*'], keyless: { subject: 's' } }, /'keyless.issuer' or issuerRegExp is required/],
-    [{ name: 'x', imageReferences: ['a/*'], keyless: { issuer: 'i', subjectRegExp: '(' } }, /'keyless.subjectRegExp' is not a valid regular expression/],
+    [{ name: 'x', imageReferences: ['a/*'], keyless: { issuer: 'https://i.example.com', subjectRegExp: '(' } }, /'keyless.subjectRegExp' is not a valid regular expression/],
     [{ name: 'x', imageReferences: ['a/*'], publicKey: 'not pem' }, /'publicKey' must be a PEM public key/],
     [{ name: 'x', imageReferences: ['a/*'], publicKey: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----', rekorUrl: 'http://r' }, /'rekorUrl' must be an https URL/],
   ])('bad image verification %#', (v, message) => {
     expect(() => new PolicySet(new TestChart(), 'P', { engines: [PolicyEngine.KYVERNO], imageVerifications: [v as any] })).toThrow(message);
   });
 
-  test('image verification needs the Kyverno engine; engines must not be empty', () => {
-    expect(() => new PolicySet(new TestChart(), 'P', { imageVerifications: [{ name: 'x', imageReferences: ['a/*'], keyless: { issuer: 'i', subject: 's' } }] }))
-      .toThrow(/'imageVerifications' need the Kyverno engine .*; add PolicyEngine.KYVERNO to engines/);
+  test('image verification without Kyverno goes to the Sigstore policy-controller (test/policy/signatures.test.ts); engines must not be empty', () => {
+    const withoutKyverno = new PolicySet(new TestChart(), 'P', { imageVerifications: [{ name: 'x', imageReferences: ['a/*'], keyless: { issuer: 'https://i.example.com', subject: 's' } }] });
+    expect(withoutKyverno.signatureEngine).toBe('sigstore-policy-controller');
     expect(() => new PolicySet(new TestChart(), 'P2', { engines: [] })).toThrow(/'engines' must list at least one engine/);
   });
 
