@@ -154,6 +154,20 @@ export interface ContentFilterProps {
  * default.
  */
 export class ContentFilter extends Construct {
+  /**
+   * Check a Wasm module reference: an OCI image pinned by digest (`oci://<registry>/<repository>@sha256:<64 hex>`,
+   * a tag next to the digest allowed). Istio's agent pulls it (`pkg/wasm/imagefetcher.go`); a tag alone can move.
+   *
+   * @returns the image
+   */
+  public static validateImage(prop: string, image: string, scope?: Construct): string {
+    if (typeof image !== 'string' || !OCI_BY_DIGEST.test(image)) {
+      throw new ValidationError(prop, 'must be an OCI image pinned by digest (oci://<registry>/<repository>@sha256:<64 hex>)', image,
+        "push the module to a registry and reference it by digest, e.g. 'oci://123456789012.dkr.ecr.us-east-1.amazonaws.com/filters/pii@sha256:<digest>'", scope);
+    }
+    return image;
+  }
+
   /** The WasmPlugin name. */
   public readonly name: string;
   /** The image (pinned by digest). */
@@ -171,11 +185,7 @@ export class ContentFilter extends Construct {
       throw new ValidationError('target', 'must be a ContentFilterTarget', props.target, 'use ContentFilterTarget.model(...) or ContentFilterTarget.ingressGateway()', this);
     }
     this.target = props.target;
-    if (typeof props.image !== 'string' || !OCI_BY_DIGEST.test(props.image)) {
-      throw new ValidationError('image', 'must be an OCI image pinned by digest (oci://<registry>/<repository>@sha256:<64 hex>)', props.image,
-        "push the module to a registry and reference it by digest, e.g. 'oci://123456789012.dkr.ecr.us-east-1.amazonaws.com/filters/pii@sha256:<digest>'", this);
-    }
-    this.image = props.image;
+    this.image = ContentFilter.validateImage('image', props.image, this);
     this.name = Names.validateDns1123Label('name', props.name ?? Names.joinLabel([props.target.targetName, 'content-filter']), this);
     this.phase = props.phase ?? WasmPhase.STATS;
     if (!Object.values(WasmPhase).includes(this.phase)) {

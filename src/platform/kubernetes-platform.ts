@@ -6,6 +6,7 @@ import { PlatformDiagram } from './diagram';
 import { PlatformNames } from './platform-names';
 import { GpuCapacityType, GpuProvisioning, ModelWeights, PlatformSpec } from './platform-spec';
 import { PlatformSpecValidator } from './platform-spec-validator';
+import { addModelFilters } from './private/model-filters';
 import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
 import { GpuPool, IGpuPool } from '../core/gpu-pool';
 import { KubernetesVersion } from '../core/kubernetes-version';
@@ -322,6 +323,8 @@ export class KubernetesPlatform extends Construct {
       });
       security.addModelAccess(service, { allowIngressGateway: publicRoute });
       if (publicRoute) gateway!.addModelRoute({ model: service, traffic });
+      // the content filter and gRPC transcoding, with the ConfigMap and pod annotations they need (./private/model-filters.ts)
+      addModelFilters({ spec: m, model: service, meshChart: mesh, tenantChart: tenantCharts.get(m.tenant)! });
     }
     // REGISTRY_ONLY egress: the model store and the Pod Identity agent, per tenant namespace.
     for (const t of spec.tenants) {

@@ -1,5 +1,6 @@
 import { PlatformNames } from './platform-names';
 import { ClusterAccessPath, GpuCapacityType, GpuPoolSpec, GpuProvisioning, ModelSpec, ModelWeights, PlatformSpec, TenantSpec } from './platform-spec';
+import { checkModelFilters } from './private/model-filters';
 import { ProblemCollector, ValidationProblem } from '../core/errors';
 import { GpuPool } from '../core/gpu-pool';
 import { ImageReference } from '../core/image-reference';
@@ -504,6 +505,8 @@ class SpecChecks {
       if (m.publicRoute === true) {
         c.check(hasGateway, `${at}.publicRoute`, 'needs an ingress gateway', m.publicRoute, "set 'mesh.ingressHosts' and 'mesh.tlsCredentialName', or drop publicRoute");
       }
+      // contentFilter and grpcTranscoding (./private/model-filters.ts)
+      checkModelFilters(c, at, m, allowed);
     });
   }
 

@@ -6,6 +6,8 @@ import { KubernetesVersion } from '../core/kubernetes-version';
 import { ModelRuntime } from '../core/model-runtime';
 import { LoadBalancerScheme } from '../gitops/platform-addon';
 import { HuggingFaceModelSourceOptions, PvcModelSourceOptions } from '../k8s/serving/model-source';
+import { WasmPhase } from '../mesh/content-filter';
+import { ProtoDescriptorSource, TranscoderPrintOptions } from '../mesh/grpc-json-transcoder';
 import { CertificateIssuerReference } from '../mesh/ingress-gateway';
 import { PolicyExceptionProps } from '../policy/policy-exception';
 import { PolicyEngine } from '../policy/policy-set';
@@ -505,6 +507,89 @@ export interface ModelSpec {
    * @default true when the mesh has an ingress gateway
    */
   readonly publicRoute?: boolean;
+  /**
+   * A prompt/response content filter (an Istio WasmPlugin) on the model's pods.
+   *
+   * @default - no content filter
+   */
+  readonly contentFilter?: ModelContentFilterSpec;
+  /**
+   * gRPC-JSON transcoding in the model's sidecars (runtimes with a gRPC port; not with `kserve`).
+   *
+   * @default - no transcoding
+   */
+  readonly grpcTranscoding?: ModelGrpcTranscodingSpec;
+}
+
+/**
+ * A model's content filter: a Wasm module (Istio `WasmPlugin`, HTTP) on the inbound serving ports of the
+ * model's pods, failing closed. The pods' istio-agent pulls the module over HTTPS (`pkg/wasm/imagefetcher.go`,
+ * istio 1.30.3) as the proxy user, outside the sidecar's outbound capture: the tenant's HTTPS egress
+ * NetworkPolicy carries it, no ServiceEntry is needed.
+ */
+export interface ModelContentFilterSpec {
+  /**
+   * The module as an OCI image pinned by digest, from an allowed registry (`policy.allowedRegistries`):
+   * `oci://<registry>/<repository>@sha256:<64 hex>`.
+   */
+  readonly image: string;
+  /**
+   * Where in the filter chain it runs.
+   *
+   * @default WasmPhase.STATS
+   */
+  readonly phase?: WasmPhase;
+  /**
+   * Configuration passed to the module.
+   *
+   * @default - none
+   */
+  readonly pluginConfig?: { [key: string]: any };
+  /**
+   * Let traffic through when the module cannot be pulled or fails (FAIL_OPEN).
+   *
+   * @default false
+   */
+  readonly failOpen?: boolean;
+  /**
+   * Ordering among plugins of the same phase (higher first).
+   *
+   * @default - Istio's default ordering
+   */
+  readonly priority?: number;
+  /**
+   * A `kubernetes.io/dockerconfigjson` Secret in the tenant namespace the agent pulls with. Required for a
+   * private ECR registry (the platform's): istio-agent uses this Secret or anonymous pulls, never the node's or
+   * Pod Identity credentials, and ECR tokens last 12 hours, so keep it refreshed (e.g. an External Secrets
+   * `ECRAuthorizationToken` generator).
+   *
+   * @default - anonymous pull (public registries only)
+   */
+  readonly imagePullSecret?: string;
+}
+
+/**
+ * gRPC-JSON transcoding of a model's gRPC API (Envoy `grpc_json_transcoder` through an EnvoyFilter on the
+ * inbound gRPC port). The descriptor set is put in a ConfigMap in the tenant namespace and mounted into the
+ * model's sidecars through the pods' `sidecar.istio.io/userVolume` / `userVolumeMount` annotations.
+ */
+export interface ModelGrpcTranscodingSpec {
+  /** The compiled proto descriptor set (`protoc --include_imports --descriptor_set_out=...`). */
+  readonly descriptor: ProtoDescriptorSource;
+  /** Fully-qualified gRPC services to transcode, each defined by the descriptor set, e.g. `inference.GRPCInferenceService`. */
+  readonly services: string[];
+  /**
+   * Map `POST /<package>.<Service>/<Method>` with a JSON body to methods without `google.api.http` options.
+   *
+   * @default false
+   */
+  readonly autoMapping?: boolean;
+  /**
+   * JSON print options of the responses.
+   *
+   * @default - no whitespace, primitive fields always printed, proto field names preserved
+   */
+  readonly printOptions?: TranscoderPrintOptions;
 }
 
 /**

@@ -21,7 +21,9 @@ export const EXTERNAL_ISSUER_ANNOTATION = 'llm-platform.io/external-issuer';
  *   (schemas/upstream/metrics/, recording rules count);
  * - telemetry: Istio Telemetry providers -> meshConfig.extensionProviders of the istiod Application;
  * - TLS: Gateway credentialName -> a Secret or a cert-manager Certificate with an existing issuer;
- * - CRDs and projects: custom kinds -> an installed CRD; every object -> an AppProject that lets its Application sync it.
+ * - CRDs and projects: custom kinds -> an installed CRD; every object -> an AppProject that lets its Application sync it;
+ * - proxy extensions: WasmPlugin and EnvoyFilter selectors -> pods with an Istio sidecar; a grpc_json_transcoder's
+ *   proto_descriptor file -> a ConfigMap key mounted into those sidecars.
  */
 export function checkReferences(ctx: TwinContext): CheckOutcome {
   const r = new References(ctx);
@@ -31,6 +33,7 @@ export function checkReferences(ctx: TwinContext): CheckOutcome {
   r.telemetry();
   r.tls();
   r.crdsAndProjects();
+  r.proxyExtensions();
   return { check: 'references', checked: r.checked, passed: r.passed, findings: r.findings, notModelled: [...new Set(r.notModelled)], summary: [] };
 }
 
@@ -660,6 +663,82 @@ class References {
         }
       });
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------- proxy extensions
+  /**
+   * WasmPlugin `spec.selector` and EnvoyFilter `spec.workloadSelector` -> pods of their namespace (every namespace
+   * from the mesh root namespace, istio-system) that run an Istio sidecar: istiod configures only those proxies
+   * (istio/api 1.30.3 extensions/v1alpha1/wasm.proto, networking/v1alpha3/envoy_filter.proto), so a selector
+   * that matches none, or matches pods without a sidecar, filters nothing. A `grpc_json_transcoder` reading
+   * `proto_descriptor` from a file needs that file in every selected sidecar: a mounted ConfigMap key of the output.
+   */
+  public proxyExtensions(): void {
+    const ROOT = 'istio-system';
+    const selected = (o: any, labels: any): TwinPod[] => {
+      const ns = o.metadata?.namespace ?? 'default';
+      const pods = ns === ROOT ? this.ctx.pods : (this.podsByNamespace.get(ns) ?? []);
+      return pods.filter((p) => selectorMatches({ matchLabels: labels ?? {} }, p.pod?.metadata?.labels));
+    };
+    const proxyOf = (p: TwinPod) => containersOf(p.pod?.spec).find((c: any) => c.name === 'istio-proxy');
+    const check = (o: any, field: string, labels: any) => {
+      const id = ObjectIndex.id(o);
+      const pods = selected(o, labels);
+      if (pods.length === 0) {
+        this.result(false, { object: id, field, problem: 'selects no pod that will exist in its namespace: no proxy loads it', value: labels, fix: 'use labels the target pods carry (in the same namespace)' });
+        return [];
+      }
+      const bare = pods.filter((p) => !proxyOf(p));
+      this.result(bare.length === 0, () => ({ object: id, field, problem: `selects pods without an Istio sidecar (${[...new Set(bare.map((p) => p.owner))].join(', ')}): nothing applies it to their traffic`, value: labels, fix: 'enable sidecar injection for those pods or narrow the selector' }));
+      return pods.filter((p) => proxyOf(p));
+    };
+    for (const wp of this.index.ofKind('WasmPlugin').filter((o) => groupOf(o.apiVersion) === 'extensions.istio.io')) {
+      if (wp.spec?.targetRef || wp.spec?.targetRefs) {
+        this.notModelled.push(`${ObjectIndex.id(wp)} spec.targetRefs: policy attachment to Gateways/Services not modelled`);
+        continue;
+      }
+      if (wp.spec?.selector?.matchLabels) check(wp, 'spec.selector.matchLabels', wp.spec.selector.matchLabels);
+    }
+    for (const ef of this.index.ofKind('EnvoyFilter').filter((o) => groupOf(o.apiVersion) === 'networking.istio.io')) {
+      const labels = ef.spec?.workloadSelector?.labels;
+      if (!labels) continue;
+      const pods = check(ef, 'spec.workloadSelector.labels', labels);
+      arr(ef.spec?.configPatches).forEach((cp: any, ci: number) => {
+        const cfg = cp?.patch?.value?.typed_config ?? cp?.patch?.value?.typedConfig;
+        const file = cfg?.proto_descriptor ?? cfg?.protoDescriptor;
+        if (!String(cfg?.['@type'] ?? '').endsWith('.GrpcJsonTranscoder') || typeof file !== 'string') return;
+        const field = `spec.configPatches[${ci}].patch.value.typed_config.proto_descriptor`;
+        for (const p of pods) {
+          const found = this.mountedConfigMapKey(p, proxyOf(p), file);
+          this.result(found === true, () => ({
+            object: ObjectIndex.id(ef),
+            field,
+            problem: `reads ${file} in the sidecar of ${p.owner}, ${found === false ? 'whose mounted ConfigMap (or its key) the output does not create' : 'where no ConfigMap volume is mounted at that path'}: Envoy rejects the filter and the listener`,
+            value: file,
+            fix: 'mount the descriptor ConfigMap into the sidecar with the pod annotations sidecar.istio.io/userVolume and userVolumeMount (GrpcJsonTranscoder.podAnnotations), and add the ConfigMap',
+          }));
+        }
+      });
+    }
+  }
+
+  /** Whether `file` in container `c` is a key of a ConfigMap of the output (true), a ConfigMap volume without it (false), or not a ConfigMap mount (undefined). */
+  private mountedConfigMapKey(p: TwinPod, c: any, file: string): boolean | undefined {
+    for (const m of arr(c?.volumeMounts)) {
+      const mount = String(m.mountPath ?? '').replace(/\/+$/, '');
+      let key: string | undefined;
+      if (m.subPath && mount === file) key = m.subPath;
+      else if (!m.subPath && file.startsWith(`${mount}/`)) key = file.slice(mount.length + 1);
+      if (key === undefined) continue;
+      const vol = arr(p.pod?.spec?.volumes).find((v: any) => v.name === m.name);
+      const cmName = vol?.configMap?.name;
+      if (!cmName) continue;
+      const item = arr(vol.configMap.items).find((it: any) => it.path === key);
+      const cm = this.index.get('ConfigMap', p.namespace, cmName);
+      const k = item ? item.key : key;
+      return cm !== undefined && (typeof cm.data?.[k] === 'string' || typeof cm.binaryData?.[k] === 'string');
+    }
+    return undefined;
   }
 
   // ---------------------------------------------------------------------------------------------- CRDs and projects
