@@ -95,3 +95,11 @@ describe('ContentFilter', () => {
     expectValidationError(fn, [message, 'got ']);
   });
 });
+
+describe('ContentFilter.validateImage', () => {
+  test('returns a pinned image; names the prop it is given', () => {
+    expect(ContentFilter.validateImage('contentFilter.image', IMAGE)).toBe(IMAGE);
+    expectValidationError(() => ContentFilter.validateImage('contentFilter.image', 'oci://ghcr.io/acme/pii:1.0'),
+      ["'contentFilter.image' must be an OCI image pinned by digest", "got 'oci://ghcr.io/acme/pii:1.0'"]);
+  });
+});
