@@ -164,14 +164,22 @@ describe('GrpcJsonTranscoder print options and sidecar annotations', () => {
         services: ['inference.GRPCInferenceService'],
         descriptorSet: { configMapName: 'desc' },
         printOptions: {
-          addWhitespace: true, alwaysPrintPrimitiveFields: false, alwaysPrintEnumsAsInts: true,
-          preserveProtoFieldNames: false, streamNewlineDelimited: true, streamSseStyleDelimited: true,
+          addWhitespace: true,
+          alwaysPrintPrimitiveFields: false,
+          alwaysPrintEnumsAsInts: true,
+          preserveProtoFieldNames: false,
+          streamNewlineDelimited: true,
+          streamSseStyleDelimited: true,
         },
       });
     });
     expect(findObject(objects, 'EnvoyFilter').spec.configPatches[0].patch.value.typed_config.print_options).toEqual({
-      add_whitespace: true, always_print_primitive_fields: false, always_print_enums_as_ints: true,
-      preserve_proto_field_names: false, stream_newline_delimited: true, stream_sse_style_delimited: true,
+      add_whitespace: true,
+      always_print_primitive_fields: false,
+      always_print_enums_as_ints: true,
+      preserve_proto_field_names: false,
+      stream_newline_delimited: true,
+      stream_sse_style_delimited: true,
     });
   });
 
