@@ -8,6 +8,7 @@ import { ApiObject, App } from 'cdk8s';
 import { GpuInstanceType, ModelRuntime } from '../../src/core';
 import { ProtoDescriptorSource, WasmPhase } from '../../src/mesh';
 import { GpuProvisioning, KubernetesPlatform, ModelSpec, ModelWeights, PlatformManifest, PlatformSpec, PlatformSpecValidator } from '../../src/platform';
+import { modelPodAnnotations } from '../../src/platform/private/model-filters';
 import { expectValidManifests, findObject, findObjects, tempDir } from '../util';
 import { DIGEST, REGISTRY, smallSpec, validationErrorOf } from './fixtures';
 
@@ -144,6 +145,9 @@ describe('model content filter and gRPC transcoding from the spec', () => {
     const pod = findObject(objects, 'Deployment', 'clip-vit-stable').spec.template.metadata.annotations;
     expect(JSON.parse(pod['sidecar.istio.io/userVolume'])).toEqual({ 'clip-vit-grpc-json-descriptor': { configMap: { name: 'clip-vit-grpc-descriptor' } } });
     expect(JSON.parse(pod['sidecar.istio.io/userVolumeMount'])).toEqual({ 'clip-vit-grpc-json-descriptor': { mountPath: '/etc/istio/proto', readOnly: true } });
+    // exactly what the spec alone says the pods need (modelPodAnnotations, for the serving layer's pod annotations)
+    expect(Object.fromEntries(Object.entries(pod).filter(([k]) => k.startsWith('sidecar.istio.io/user')))).toEqual(modelPodAnnotations(bothSpec.models![1]));
+    expect(modelPodAnnotations(bothSpec.models![0])).toEqual({});
     // the annotations the pod had before are kept
     expect(pod['kubectl.kubernetes.io/default-container']).toBe('server');
     for (const name of ['llama3-8b-stable', 'llama3-8b-candidate']) {

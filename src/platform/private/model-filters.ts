@@ -83,6 +83,28 @@ export function checkModelFilters(c: ProblemCollector, at: string, m: ModelSpec,
   }
 }
 
+/** The transcoder (EnvoyFilter) name of a model: `<model>-grpc-json`. */
+function transcoderName(m: ModelSpec): string {
+  return Names.joinLabel([m.name, 'grpc-json']);
+}
+
+/** The descriptor ConfigMap of a model: the source's ConfigMap, else `<model>-grpc-descriptor` (made by the platform). */
+function descriptorConfigMapName(m: ModelSpec): string {
+  const d = m.grpcTranscoding!.descriptor;
+  return d.kind === 'config-map' ? d.value : Names.joinLabel([m.name, 'grpc-descriptor']);
+}
+
+/**
+ * The pod annotations a model's pods need for its spec options, from the spec alone (so the serving layer can
+ * take them when it builds the pods): the sidecar volume of the transcoder's descriptor set
+ * (`sidecar.istio.io/userVolume` / `userVolumeMount`); none without `grpcTranscoding` (the content filter
+ * needs no pod change: its WasmPlugin selects the pods by their model label).
+ */
+export function modelPodAnnotations(m: ModelSpec): { [key: string]: string } {
+  if (!m.grpcTranscoding) return {};
+  return GrpcJsonTranscoder.sidecarAnnotations({ transcoderName: transcoderName(m), descriptorSet: { configMapName: descriptorConfigMapName(m) } });
+}
+
 /** What `addModelFilters` wires for one model. */
 export interface ModelFilterWiring {
   /** The model's spec entry. */
@@ -118,15 +140,19 @@ export function addModelFilters(w: ModelFilterWiring): { [key: string]: string }
   }
   if (!m.grpcTranscoding) return {};
   const t = m.grpcTranscoding;
-  const descriptor = new ProtoDescriptorConfigMap(w.tenantChart, `GrpcDescriptor-${m.name}`, { model: w.model, source: t.descriptor });
+  const descriptor = new ProtoDescriptorConfigMap(w.tenantChart, `GrpcDescriptor-${m.name}`, {
+    model: w.model, source: t.descriptor, name: descriptorConfigMapName(m),
+  });
   const transcoder = new GrpcJsonTranscoder(w.meshChart, `GrpcJson-${m.name}`, {
     model: w.model,
+    name: transcoderName(m),
     services: t.services,
     descriptorSet: descriptor.descriptorSet,
     autoMapping: t.autoMapping,
     printOptions: t.printOptions,
   });
-  // The pod template annotations of every Deployment of the model (ModelServer makes one per version track).
+  // The pod template annotations of every Deployment of the model (ModelServer makes one per version track):
+  // modelPodAnnotations(m), which equal transcoder.podAnnotations.
   for (const d of Construct.isConstruct(w.model) ? w.model.node.findAll() : []) {
     if (!(d instanceof ApiObject) || d.kind !== 'Deployment') continue;
     for (const [key, value] of Object.entries(transcoder.podAnnotations)) {
