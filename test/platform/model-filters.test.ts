@@ -176,6 +176,22 @@ describe('model content filter and gRPC transcoding from the spec', () => {
     expect(references.passed).toBe(references.checked);
   });
 
+  test("the WasmPlugins' pull secret: created outside the output (not modelled), or a Secret of the output that must be a dockerconfigjson", () => {
+    const notModelled = platform.twin(manifests).checks.find((c) => c.name === 'references')!.notModelled;
+    expect(notModelled).toContain('WasmPlugin search/llama3-8b-content-filter spec.imagePullSecret: Secret search/ecr-wasm-pull is created outside the output');
+    const secret = (type: string): PlatformManifest => ({
+      path: 'dev/search/Secret.ecr-wasm-pull.k8s.yaml',
+      directory: 'dev/search',
+      resource: { apiVersion: 'v1', kind: 'Secret', type, metadata: { name: 'ecr-wasm-pull', namespace: 'search' }, data: { '.dockerconfigjson': 'e30=' } },
+    });
+    // (a Secret added behind the platform's back is also one the tenant's AppProject does not whitelist: only the WasmPlugin findings here)
+    const wasm = (extra: PlatformManifest) => platform.twin([...manifests, extra]).validationProblems.filter((p) => p.prop.startsWith('WasmPlugin'));
+    expect(wasm(secret('kubernetes.io/dockerconfigjson'))).toEqual([]);
+    const wrong = wasm(secret('Opaque'));
+    expect(wrong.map((p) => p.prop)).toEqual(['WasmPlugin search/clip-vit-content-filter spec.imagePullSecret', 'WasmPlugin search/llama3-8b-content-filter spec.imagePullSecret']);
+    expect(wrong[0].problem).toContain('istiod passes only kubernetes.io/dockerconfigjson pull secrets');
+  });
+
   test('the twin finds the broken variants: pods without the annotations, a selector matching no pod', () => {
     const clone = (): PlatformManifest[] => manifests.map((m) => ({ ...m, resource: JSON.parse(JSON.stringify(m.resource)) }));
     // the issue's defect: the transcoder's annotations had nowhere to go

@@ -698,6 +698,21 @@ class References {
         continue;
       }
       if (wp.spec?.selector?.matchLabels) check(wp, 'spec.selector.matchLabels', wp.spec.selector.matchLabels);
+      // istiod hands the agent the pull secret only when it is a kubernetes.io/dockerconfigjson Secret of the
+      // plugin's namespace (istio 1.30.3 pilot/pkg/xds/ecds.go referencedSecrets, pilot/pkg/model/extensions.go)
+      const secret = wp.spec?.imagePullSecret;
+      if (typeof secret === 'string' && secret !== '') {
+        const ns = wp.metadata?.namespace ?? 'default';
+        const s = this.ofKind('Secret').find((o) => o.metadata?.namespace === ns && o.metadata?.name === secret);
+        const external = this.ofKind('ExternalSecret').find((o) => o.metadata?.namespace === ns && (o.spec?.target?.name ?? o.metadata?.name) === secret);
+        if (s) {
+          this.result(s.type === 'kubernetes.io/dockerconfigjson', () => ({ object: ObjectIndex.id(wp), field: 'spec.imagePullSecret', problem: `names Secret ${ns}/${secret} of type ${s.type ?? 'Opaque'}: istiod passes only kubernetes.io/dockerconfigjson pull secrets, so the agent pulls anonymously`, value: secret, fix: 'make it a kubernetes.io/dockerconfigjson Secret (a .dockerconfigjson key)' }));
+        } else if (external) {
+          this.result(true);
+        } else {
+          this.notModelled.push(`${ObjectIndex.id(wp)} spec.imagePullSecret: Secret ${ns}/${secret} is created outside the output`);
+        }
+      }
     }
     for (const ef of this.index.ofKind('EnvoyFilter').filter((o) => groupOf(o.apiVersion) === 'networking.istio.io')) {
       const labels = ef.spec?.workloadSelector?.labels;
