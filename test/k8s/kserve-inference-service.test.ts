@@ -1,4 +1,4 @@
-import { ModelRuntime, PlatformLabels } from '../../src/core';
+import { ModelArchitecture, ModelRuntime, PlatformLabels } from '../../src/core';
 import { KServeInferenceService } from '../../src/k8s/serving/kserve-inference-service';
 import { ModelAutoscaling } from '../../src/k8s/serving/model-autoscaling';
 import { IngressGateway } from '../../src/mesh/ingress-gateway';
@@ -133,5 +133,28 @@ describe('KServeInferenceService: defects 6 and 13', () => {
     synthChart((chart) => {
       expectValidationError(() => new KServeInferenceService(chart, 'B', props(chart, 8, { rolloutSurge: 0 })), 'rolloutSurge', '0');
     });
+  });
+});
+
+describe('issue 15: KServeInferenceService takes every serving option, sized like ModelServer', () => {
+  const props = (chart: any, extra: object = {}) => ({ tenant: tenant(chart), modelName: 'llama', runtime: ModelRuntime.VLLM, image: VLLM_IMAGE, source: hfSource(), pool: a10gPool(), ...extra });
+
+  test('size derives the volume, the storage request and the flags of the predictor', () => {
+    const size = { parameters: 8, architecture: ModelArchitecture.LLAMA_3_1_8B, contextLength: 4096, concurrency: 4 };
+    const objects = synthChart((chart) => new KServeInferenceService(chart, 'Llama', props(chart, { size, env: { A: 'b' }, runAsUser: 3000 })));
+    const predictor = findObject(objects, 'InferenceService', 'llama').spec.predictor;
+    const c = predictor.containers[0];
+    expect(predictor.volumes.find((v: any) => v.name === 'model-weights').emptyDir.sizeLimit).toBe('18Gi');
+    expect(c.resources.requests['ephemeral-storage']).toBe('42Gi');
+    expect(c.args).toEqual(['/models/weights', '--port', '8000', '--served-model-name', 'llama', '--tensor-parallel-size', '1',
+      '--max-model-len', '4096', '--gpu-memory-utilization', '0.9', '--max-num-seqs', '4']);
+    expect(c.env).toContainEqual({ name: 'A', value: 'b' });
+    expect(predictor.securityContext.runAsUser).toBe(3000);
+  });
+
+  test('an unfit model and a tensor parallel size other than the GPUs are refused', () => {
+    const size = { parameters: 70, architecture: ModelArchitecture.LLAMA_3_70B, contextLength: 8192 };
+    expectValidationError(() => synthChart((chart) => new KServeInferenceService(chart, 'Llama', props(chart, { size }))), 'size', /does not fit 1 A10G GPU of pool 'a10g'/);
+    expectValidationError(() => synthChart((chart) => new KServeInferenceService(chart, 'Llama', props(chart, { tensorParallelSize: 2 }))), 'tensorParallelSize', '2');
   });
 });

@@ -1,5 +1,5 @@
 import { Duration, Size } from 'cdk8s';
-import { GpuInstanceType, GpuPool, ModelRuntime, PlatformLabels } from '../../src/core';
+import { GpuInstanceType, GpuPool, ModelArchitecture, ModelDataType, ModelRuntime, PlatformLabels } from '../../src/core';
 import { ModelAutoscaling } from '../../src/k8s/serving/model-autoscaling';
 import { ModelServer } from '../../src/k8s/serving/model-server';
 import { ModelSource } from '../../src/k8s/serving/model-source';
@@ -439,5 +439,60 @@ describe('defect 13: single-replica models survive rollouts and drains', () => {
 
   test('ModelServer.defaultRolloutSurge', () => {
     expect([1, 2, 5].map((n) => ModelServer.defaultRolloutSurge(n))).toEqual([1, 0, 0]);
+  });
+});
+
+describe('issue 15: model sizing on the building block', () => {
+  const size405 = {
+    parameters: 405, dataType: ModelDataType.FP8, architecture: ModelArchitecture.LLAMA_3_1_405B, contextLength: 8192, concurrency: 8,
+  };
+
+  test('a model that does not fit its GPUs is refused at synth, saying by how much and what fixes it', () => {
+    expectValidationError(() => synthChart((chart) => model(chart, { size: size405 })), 'size',
+      /'size' does not fit 1 A10G GPU of pool 'a10g' \(g5\.2xlarge\): needs [\d.]+ GiB of GPU memory per replica .* short by [\d.]+ GiB, got '405B fp8, 8192 tokens x 8'; .*GPUs per replica/);
+  });
+
+  test('the check uses the pool\'s smallest GPU and the utilization given (a tighter utilization can break the fit)', () => {
+    const size = { parameters: 8, architecture: ModelArchitecture.LLAMA_3_1_8B, contextLength: 8192, concurrency: 2 };
+    expect(() => synthChart((chart) => model(chart, { size }))).not.toThrow();
+    expectValidationError(() => synthChart((chart) => model(chart, { size, gpuMemoryUtilization: 0.5 })), 'size', /at gpu-memory-utilization 0\.5/);
+  });
+
+  test('size errors are named under size.', () => {
+    expectValidationError(() => synthChart((chart) => model(chart, { size: { parameters: -8 } })), 'size.parameters', '-8');
+    expectValidationError(() => synthChart((chart) => model(chart, { size: { parameters: 8, dataType: 'fp3' as ModelDataType } })), 'size.dataType', "'fp3'");
+    const tooLong = { parameters: 8, architecture: ModelArchitecture.LLAMA_3_8B, contextLength: 16384 };
+    expectValidationError(() => synthChart((chart) => model(chart, { size: tooLong })),
+      'size.contextLength', '16384');
+  });
+
+  test('explicit context and batching above the sized ones are refused (the fit check would not hold)', () => {
+    const size = { parameters: 8, architecture: ModelArchitecture.LLAMA_3_1_8B, contextLength: 4096, concurrency: 2 };
+    expectValidationError(() => synthChart((chart) => model(chart, { size, maxModelLength: 8192 })), 'maxModelLength', '8192');
+    expectValidationError(() => synthChart((chart) => model(chart, { size, maxConcurrency: 4 })), 'maxConcurrency', '4');
+    expectValidationError(() => synthChart((chart) => model(chart, { weightsVolumeSize: Size.mebibytes(512) })), 'weightsVolumeSize', "'512Mi'");
+  });
+
+  test('sized: weights volume and ephemeral-storage from the weights, flags from the context and concurrency; a PVC source gets no storage request', () => {
+    const size = { parameters: 8, architecture: ModelArchitecture.LLAMA_3_1_8B, contextLength: 4096, concurrency: 4 };
+    const objects = synthChart((chart) => {
+      const t = tenant(chart);
+      model(chart, { size, replicas: { min: 1, max: 1 } }, t);
+      model(chart, { modelName: 'on-pvc', size, replicas: { min: 1, max: 1 }, source: ModelSource.pvc({ claimName: 'weights', revision: 'v1' }) }, t);
+    });
+    const pod = podOf(findObject(objects, 'Deployment', 'llama3-8b-stable'));
+    expect(pod.volumes.find((v: any) => v.name === 'model-weights').emptyDir.sizeLimit).toBe('18Gi');
+    expect(pod.containers[0].resources.requests['ephemeral-storage']).toBe('42Gi');
+    expect(pod.containers[0].args).toEqual(['/models/weights', '--port', '8000', '--served-model-name', 'llama3-8b', '--tensor-parallel-size', '1',
+      '--max-model-len', '4096', '--gpu-memory-utilization', '0.9', '--max-num-seqs', '4']);
+    const pvc = podOf(findObject(objects, 'Deployment', 'on-pvc-stable'));
+    expect(pvc.containers[0].resources.requests['ephemeral-storage']).toBeUndefined();
+  });
+
+  test('Triton has no memory flag: no --gpu-memory-utilization is invented, the check assumes 0.9', () => {
+    const size = { parameters: 8, architecture: ModelArchitecture.LLAMA_3_1_8B, contextLength: 4096, concurrency: 4 };
+    const objects = synthChart((chart) => model(chart, { runtime: ModelRuntime.TRITON, size, replicas: { min: 1, max: 1 } }));
+    const c = podOf(findObject(objects, 'Deployment', 'llama3-8b-stable')).containers[0];
+    expect(c.args).toEqual(['--model-repository', '/models/weights', '--strict-readiness=true', '--exit-on-error=true']);
   });
 });

@@ -106,7 +106,7 @@ export class KServeInferenceService extends Construct implements IModelService {
       throw new ValidationError('tensorParallelSize', `must equal gpusPerReplica (${w.gpus}): one replica shards the model over exactly its GPUs`, props.tensorParallelSize,
         `set 'tensorParallelSize' to ${w.gpus} or leave it unset`, this);
     }
-    const serving = servingFor(resolveServing(this, this.modelName, props), props.source);
+    const serving = servingFor(resolveServing(this, this.modelName, props, props.pool, w.gpus), props.source);
     const version = props.version ?? props.source.revision;
     if (!Names.isLabelValue(version) || version === '') {
       throw new ValidationError(props.version === undefined ? 'source.revision' : 'version', 'must be a valid label value to be used as the version', version,

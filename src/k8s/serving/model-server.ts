@@ -7,6 +7,7 @@ import { IGpuPool } from '../../core/gpu-pool';
 import { PlatformLabels } from '../../core/labels';
 import { ModelRuntime } from '../../core/model-runtime';
 import { IModelService } from '../../core/model-service';
+import { ModelSizeProps } from '../../core/model-size';
 import { Names } from '../../core/names';
 import { resolveGpuWorkload } from '../private/gpu-workload';
 import { defaultRolloutSurge, modelDisruption, resolveRolloutSurge } from '../private/model-disruption';
@@ -78,6 +79,16 @@ export interface ModelServingOptions {
    * @default - no verification
    */
   readonly verification?: WeightVerification;
+  /**
+   * The model's size (parameters and data type, or weight bytes) and its context and concurrency
+   * targets. When set, the weights volume and the server's ephemeral-storage request are sized from the
+   * weights, the context, concurrency and GPU memory flags derive from it, and the model must fit the GPU
+   * memory of `gpusPerReplica` GPUs of the pool's smallest GPU (weights plus KV cache, at
+   * `gpuMemoryUtilization`).
+   *
+   * @default - not sized: the source's weights volume (100 GiB), the runtime's own context and batching
+   */
+  readonly size?: ModelSizeProps;
   /**
    * GPUs per replica (`nvidia.com/gpu` requests == limits); at most the pool's GPUs per node.
    *
@@ -358,7 +369,7 @@ export class ModelServer extends Construct implements IModelService {
     validateVersion(props.version === undefined ? 'source.revision' : 'version', this.version, this);
 
     this.rolloutSurge = resolveRolloutSurge(props.rolloutSurge, this.replicas.min, 'rolloutSurge', this);
-    this.serving = resolveServing(this, this.modelName, props);
+    this.serving = resolveServing(this, this.modelName, props, this.pool, this.gpusPerReplica);
 
     // Entitlement and one replica within quota are checked above; now the name and every replica, plus the
     // surge replicas a rollout at the most replicas starts (ResourceQuota admission would refuse them).
