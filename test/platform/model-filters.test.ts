@@ -9,6 +9,7 @@ import { GpuInstanceType, ModelRuntime } from '../../src/core';
 import { ProtoDescriptorSource, WasmPhase } from '../../src/mesh';
 import { GpuProvisioning, KubernetesPlatform, ModelSpec, ModelWeights, PlatformManifest, PlatformSpec, PlatformSpecValidator } from '../../src/platform';
 import { modelPodAnnotations } from '../../src/platform/private/model-filters';
+import { evaluateNetworkPolicies } from '../../src/twin/private/network-policy';
 import { expectValidManifests, findObject, findObjects, tempDir } from '../util';
 import { DIGEST, REGISTRY, smallSpec, validationErrorOf } from './fixtures';
 
@@ -190,6 +191,20 @@ describe('model content filter and gRPC transcoding from the spec', () => {
     const wrong = wasm(secret('Opaque'));
     expect(wrong.map((p) => p.prop)).toEqual(['WasmPlugin search/clip-vit-content-filter spec.imagePullSecret', 'WasmPlugin search/llama3-8b-content-filter spec.imagePullSecret']);
     expect(wrong[0].problem).toContain('istiod passes only kubernetes.io/dockerconfigjson pull secrets');
+  });
+
+  test("istio-agent's module pull (HTTPS to the registry, as the proxy user: outside the sidecar's capture, so no ServiceEntry) is let out by the tenant's NetworkPolicies", () => {
+    const policies = findObjects(objects, 'NetworkPolicy');
+    const labels = findObject(objects, 'Deployment', 'llama3-8b-stable').spec.template.metadata.labels;
+    const nsLabels = (ns: string) => ({ 'kubernetes.io/metadata.name': ns });
+    const pull = (p: any[]) => evaluateNetworkPolicies(p, nsLabels, {
+      src: { kind: 'pod', namespace: 'search', labels }, dst: { kind: 'host', scope: 'public' }, port: 443, protocol: 'TCP',
+    });
+    expect(pull(policies).result).toBe('yes');
+    // without the tenant's HTTPS egress, the default deny would stop the pull (and FAIL_CLOSE would refuse every request)
+    const denied = pull(policies.filter((p) => p.metadata.name !== 'allow-https-egress'));
+    expect(denied.result).toBe('no');
+    expect(denied.side).toBe('egress');
   });
 
   test('the twin finds the broken variants: pods without the annotations, a selector matching no pod', () => {
