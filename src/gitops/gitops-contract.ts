@@ -129,7 +129,7 @@ export class GitOpsContract {
     'kyverno.io/ClusterPolicy', 'kyverno.io/ClusterCleanupPolicy', 'policies.kyverno.io/ValidatingPolicy',
     'templates.gatekeeper.sh/ConstraintTemplate', 'karpenter.sh/NodePool', 'karpenter.sh/NodeClaim',
     'karpenter.k8s.aws/EC2NodeClass', 'keda.sh/ClusterTriggerAuthentication', 'cert-manager.io/ClusterIssuer',
-    'serving.kserve.io/ClusterServingRuntime', 'nvidia.com/ClusterPolicy',
+    'serving.kserve.io/ClusterServingRuntime', 'nvidia.com/ClusterPolicy', 'policy.sigstore.dev/ClusterImagePolicy',
   ];
 
   /**

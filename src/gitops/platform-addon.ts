@@ -586,6 +586,28 @@ export interface IstioGatewayAddonOptions extends AddonOptions {
 }
 
 /**
+ * Options of the Sigstore policy-controller (`PlatformAddon.sigstorePolicyController`).
+ */
+export interface SigstorePolicyControllerAddonOptions extends AddonOptions {
+  /**
+   * Webhook replicas (the chart's PodDisruptionBudget keeps one available: with a single replica it would block
+   * every node drain).
+   *
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * What the webhook does with an image no ClusterImagePolicy matches, in the namespaces it verifies
+   * (`config-policy-controller` `no-match-policy`: `allow`, `warn` or `deny`; upstream's default is `deny`).
+   * `allow` verifies exactly the images the policies name, as Kyverno's `verifyImages` does; the
+   * platform's registry and digest rules still apply to every image.
+   *
+   * @default 'allow'
+   */
+  readonly noMatchPolicy?: string;
+}
+
+/**
  * Properties of a custom Helm add-on (`PlatformAddon.helmChart`).
  */
 export interface HelmChartAddonProps {
@@ -1276,6 +1298,61 @@ export class PlatformAddon implements IPlatformAddon {
       // target group without a healthy target
       namespaceLabels: { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' },
       values: { labels, serviceAccount: { name: serviceAccount }, service },
+    });
+  }
+
+  /**
+   * The Sigstore policy-controller (sigstore/helm-charts `policy-controller` 0.10.6, policy-controller v0.13.1):
+   * verifies image signatures against `ClusterImagePolicy` objects (its CRD `clusterimagepolicies.policy.sigstore.dev`
+   * and `trustroots.policy.sigstore.dev` come with the chart), for platforms whose admission engines cannot
+   * (ValidatingAdmissionPolicy, Gatekeeper). Its webhooks only see Pods in namespaces labelled
+   * `policy.sigstore.dev/include: "true"` (chart `webhook.namespaceSelector`). Installed as the docs install it
+   * (`helm install policy-controller -n cosign-system sigstore/policy-controller`), with the webhook and the
+   * post-delete lease cleanup Job non-root, read-only, without privilege escalation or capabilities, RuntimeDefault
+   * seccomp (the chart's defaults leave the pod-level context and the cleanup Job's unset).
+   */
+  public static sigstorePolicyController(options: SigstorePolicyControllerAddonOptions = {}): PlatformAddon {
+    const replicas = positiveInt('replicas', options.replicas ?? 2);
+    const noMatch = options.noMatchPolicy ?? 'allow';
+    // pkg/config/store.go at v0.13.1: DenyAll, AllowAll, WarnAll (anything else is read as deny)
+    if (!['allow', 'warn', 'deny'].includes(noMatch)) {
+      throw new ValidationError('noMatchPolicy', "must be 'allow', 'warn' or 'deny'", noMatch, "use 'allow' (verify what the policies name) or 'deny'");
+    }
+    const containerSecurity = {
+      enabled: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    };
+    return PlatformAddon.catalogue(options, {
+      name: 'sigstore-policy-controller',
+      releaseName: 'policy-controller',
+      repository: ChartRepository.helm('https://sigstore.github.io/helm-charts'),
+      chart: 'policy-controller',
+      version: '0.10.6',
+      namespace: 'cosign-system',
+      clusterResources: [CRD, ...RBAC, ...WEBHOOKS],
+      wave: SyncWave.CRD_OPERATORS,
+      preserveResourcesOnDeletion: true,
+      providesCrds: ['clusterimagepolicies.policy.sigstore.dev', 'trustroots.policy.sigstore.dev'],
+      namespaceLabels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+      values: {
+        installCRDs: true,
+        webhook: {
+          replicaCount: replicas,
+          configData: { 'no-match-policy': noMatch },
+          // templates/webhook/deployment_webhook.yaml: `webhook.securityContext` is the pod's, `webhook.podSecurityContext` the container's
+          securityContext: { enabled: true, runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          podSecurityContext: containerSecurity,
+        },
+        leasescleanup: {
+          podSecurityContext: containerSecurity,
+          resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '100m', memory: '128Mi' } },
+        },
+      },
     });
   }
 

@@ -49,9 +49,11 @@ import { ModelServingDashboard } from '../observability/model-serving-dashboard'
 import { TelemetryNetworkPolicies } from '../observability/telemetry-network-policies';
 import { TelemetryPipeline } from '../observability/telemetry-pipeline';
 import { TelemetrySignal } from '../observability/telemetry-signal';
+import { SignatureEngine } from '../policy/image-verification';
 import { PolicyCatalogue } from '../policy/policy-catalogue';
 import { PolicyReport } from '../policy/policy-evaluator';
 import { PolicyEngine, PolicySet } from '../policy/policy-set';
+import { CLUSTER_IMAGE_POLICY_CRD, SIGSTORE_INCLUDE_LABEL } from '../policy/private/sigstore';
 import { NodePoolScaling, PlatformTwin, TwinNodePool } from '../twin/platform-twin';
 import { PlatformTwinReport } from '../twin/platform-twin-report';
 import { YamlWriter } from './private/yaml-writer';
@@ -135,6 +137,10 @@ export class KubernetesPlatform extends Construct {
     const hasGateway = (meshSpec.ingressHosts ?? []).length > 0;
     const engines = spec.policy?.engines ?? [PolicyEngine.VALIDATING_ADMISSION_POLICY];
     const referenceDate = spec.policy?.referenceDate;
+    // policy.signatures: weights verified before serving; images by Kyverno, or by the Sigstore policy-controller
+    // (an add-on, tenant namespaces opted in) where Kyverno does not run
+    const weightVerification = spec.policy?.signatures?.weights;
+    const policyController = this.usesPolicyController();
 
     this.layout = new GitOpsLayout({
       repoUrl: spec.gitops.repoUrl,
@@ -167,6 +173,8 @@ export class KubernetesPlatform extends Construct {
         metricsScraperNamespaces: [PlatformNames.MONITORING_NAMESPACE, ...(collectorScrapes ? [PlatformNames.OBSERVABILITY_NAMESPACE] : [])],
         otlpCollectorNamespace: hasCollector ? PlatformNames.OBSERVABILITY_NAMESPACE : undefined,
       }));
+      // the policy-controller's webhooks select the namespaces that opt in (chart `webhook.namespaceSelector`)
+      if (policyController) (tenants.get(t.name)!.node.defaultChild as ApiObject).metadata.addLabel(SIGSTORE_INCLUDE_LABEL, 'true');
     }
     const platformNamespaces: [string, string][] = [
       [PlatformNames.GPU_NAMESPACE, 'privileged'],
@@ -246,6 +254,7 @@ export class KubernetesPlatform extends Construct {
           pool: pools.get(m.gpuPool)!,
           gpusPerReplica: m.gpusPerReplica,
           replicas: m.replicas,
+          verification: weightVerification,
         });
         this.specPaths.set(`${tenant.namespace}/${isvc.modelName}`, at);
         served.push({ index: i, service: isvc });
@@ -260,6 +269,7 @@ export class KubernetesPlatform extends Construct {
         pool: pools.get(m.gpuPool)!,
         gpusPerReplica: m.gpusPerReplica,
         replicas: m.replicas,
+        verification: weightVerification,
       });
       if (m.canary) {
         server.addCandidate({
@@ -400,6 +410,8 @@ export class KubernetesPlatform extends Construct {
         ingressNamespace, this.layout.argocdNamespace, ...platformNamespaces.map(([ns]) => ns), ...addonNamespaces,
       ])].filter((ns) => ns !== 'kube-system'),
       today: referenceDate,
+      imageVerifications: spec.policy?.signatures?.images,
+      signatureEngine: spec.policy?.signatures?.imageEngine,
     });
   }
 
@@ -780,6 +792,10 @@ export class KubernetesPlatform extends Construct {
     if (kserve) addons.push(PlatformAddon.kserveCrds(), PlatformAddon.kserve({ images: images('kserve') }));
     const training = (spec.fineTuningJobs ?? []).length > 0;
     if (training) addons.push(PlatformAddon.trainingOperator({ images: images('training-operator') }));
+    if (this.usesPolicyController()) {
+      addons.push(PlatformAddon.sigstorePolicyController({ images: images('sigstore-policy-controller') }));
+      crds.push(CLUSTER_IMAGE_POLICY_CRD);
+    }
     const installed = new PlatformAddons(argocd, 'Addons', {
       layout: this.layout,
       project,
@@ -810,6 +826,18 @@ export class KubernetesPlatform extends Construct {
     new BootstrapApplication(argocd, 'Bootstrap', { layout: this.layout, project });
     // the destination namespaces of the add-ons' Applications (what Argo CD installs the charts into)
     return [...new Set(installed.addons.map((a) => a.namespace))].sort();
+  }
+
+  /**
+   * Whether the spec's image signatures are verified by the Sigstore policy-controller (`policy.signatures.imageEngine`,
+   * by default wherever Kyverno does not run).
+   */
+  private usesPolicyController(): boolean {
+    const sig = this.spec.policy?.signatures;
+    if ((sig?.images ?? []).length === 0) return false;
+    const engines = this.spec.policy?.engines ?? [PolicyEngine.VALIDATING_ADMISSION_POLICY];
+    return (sig!.imageEngine ?? (engines.includes(PolicyEngine.KYVERNO) ? SignatureEngine.KYVERNO : SignatureEngine.SIGSTORE_POLICY_CONTROLLER))
+      === SignatureEngine.SIGSTORE_POLICY_CONTROLLER;
   }
 
   /** Run every construct's validation (what `app.synth()` would), without writing. */

@@ -9,9 +9,12 @@ import { Names } from '../core/names';
 import { LoadBalancerScheme } from '../gitops/platform-addon';
 import { DEFAULT_FIPS_BOTTLEROCKET_VERSION, nvidiaFipsKubernetesVersions } from '../k8s/private/karpenter-fips-ami';
 import { defaultRolloutSurge } from '../k8s/private/model-disruption';
+import { WeightVerification } from '../k8s/serving/model-source';
 import { ServingImages } from '../k8s/serving/serving-images';
+import { ImageVerification, SignatureEngine } from '../policy/image-verification';
 import { PolicyCatalogue } from '../policy/policy-catalogue';
 import { PolicyException } from '../policy/policy-exception';
+import { PolicyEngine } from '../policy/policy-set';
 
 /** Nodes per EKS managed node group (EKS service quota). */
 const MANAGED_NODE_GROUP_MAX_NODES = 450;
@@ -401,7 +404,40 @@ class SpecChecks {
           'fix the workload and remove the exception, or have its owner renew it with a new expiry date');
       }
     });
+    this.signatures(spec);
     return Array.isArray(allowed) ? allowed.filter((r) => typeof r === 'string') : [];
+  }
+
+  /** `policy.signatures`: each image verification, unique names, an engine that can verify, weights verification. */
+  private signatures(spec: PlatformSpec): void {
+    const c = this.collector;
+    const sig = spec.policy?.signatures;
+    if (sig === undefined) return;
+    const names = new Map<string, number>();
+    (sig.images ?? []).forEach((v, i) => {
+      const at = `policy.signatures.images[${i}]`;
+      try {
+        new ImageVerification(v);
+      } catch (err) {
+        c.addError(err, at);
+      }
+      const first = names.get(v?.name);
+      if (first !== undefined) c.add(`${at}.name`, `repeats the name of policy.signatures.images[${first}]`, v.name, 'give each verification its own name');
+      else names.set(v?.name, i);
+    });
+    const engines = spec.policy?.engines ?? [PolicyEngine.VALIDATING_ADMISSION_POLICY];
+    if (sig.imageEngine !== undefined) {
+      if (c.check(Object.values(SignatureEngine).includes(sig.imageEngine), 'policy.signatures.imageEngine', 'must be a SignatureEngine', sig.imageEngine,
+        'use SignatureEngine.KYVERNO or SignatureEngine.SIGSTORE_POLICY_CONTROLLER')) {
+        c.check(sig.imageEngine !== SignatureEngine.KYVERNO || engines.includes(PolicyEngine.KYVERNO), 'policy.signatures.imageEngine',
+          "is Kyverno but 'policy.engines' does not include Kyverno", sig.imageEngine,
+          'add PolicyEngine.KYVERNO to policy.engines, or leave imageEngine unset (the Sigstore policy-controller verifies without Kyverno)');
+      }
+    }
+    if (sig.weights !== undefined) {
+      c.check(sig.weights instanceof WeightVerification, 'policy.signatures.weights', 'must be a WeightVerification', sig.weights,
+        'use k8s.WeightVerification.keyless({ certificateIdentity, certificateOidcIssuer }) or WeightVerification.publicKey({ publicKey: { secretName, key } })');
+    }
   }
 
   private image(prop: string, image: any, allowed: string[]): void {

@@ -5,10 +5,11 @@ import { GpuInstanceType } from '../core/gpu-instance-type';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { ModelRuntime } from '../core/model-runtime';
 import { LoadBalancerScheme } from '../gitops/platform-addon';
-import { HuggingFaceModelSourceOptions, PvcModelSourceOptions } from '../k8s/serving/model-source';
+import { HuggingFaceModelSourceOptions, PvcModelSourceOptions, WeightVerification } from '../k8s/serving/model-source';
 import { WasmPhase } from '../mesh/content-filter';
 import { ProtoDescriptorSource, TranscoderPrintOptions } from '../mesh/grpc-json-transcoder';
 import { CertificateIssuerReference } from '../mesh/ingress-gateway';
+import { ImageVerificationProps, SignatureEngine } from '../policy/image-verification';
 import { PolicyExceptionProps } from '../policy/policy-exception';
 import { PolicyEngine } from '../policy/policy-set';
 
@@ -692,6 +693,45 @@ export interface PolicySpec {
    * @default - today (UTC)
    */
   readonly referenceDate?: string;
+  /**
+   * Signature verification of container images and model weights, whatever the engines: images by
+   * Kyverno `verifyImages` where Kyverno runs, else by the Sigstore policy-controller (installed as an
+   * add-on, tenant namespaces opted in), weights by `cosign verify-blob` before each model server starts.
+   *
+   * @default - no signature verification
+   */
+  readonly signatures?: SignaturesSpec;
+}
+
+/**
+ * Signature verification (cosign, Sigstore): images at admission, weights before serving.
+ */
+export interface SignaturesSpec {
+  /**
+   * Image signature verifications: image patterns and a keyless identity (OIDC issuer + subject, Rekor)
+   * or a key (PEM public key or KMS key URI). Rendered as Kyverno `verifyImages` ClusterPolicies or Sigstore
+   * `ClusterImagePolicy` objects (see `imageEngine`); the policy-controller verifies the Pods of the tenant
+   * namespaces (labelled `policy.sigstore.dev/include: "true"`).
+   *
+   * @default - no image is verified
+   */
+  readonly images?: ImageVerificationProps[];
+  /**
+   * The engine that verifies images.
+   *
+   * @default - SignatureEngine.KYVERNO when `policy.engines` includes PolicyEngine.KYVERNO, else SignatureEngine.SIGSTORE_POLICY_CONTROLLER
+   */
+  readonly imageEngine?: SignatureEngine;
+  /**
+   * Verify every served model's weights (ModelServer and KServe, stable and canary): `cosign verify-blob`
+   * of the weights' checksum manifest and its Sigstore bundle (keyless identity, or a public key Secret in
+   * each tenant namespace), then every file against the manifest, before the server starts
+   * (`k8s.WeightVerification.keyless()` / `.publicKey()`; mirror its cosign and checksum images into an
+   * allowed registry and pass them as `cosignImage` / `checksumImage`).
+   *
+   * @default - weights are not verified
+   */
+  readonly weights?: WeightVerification;
 }
 
 /**

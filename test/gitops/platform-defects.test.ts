@@ -391,7 +391,7 @@ describe('defect 1 (add-ons): add-on images mirrored and pinned by digest', () =
     expect(PlatformAddon.imagesOf('gatekeeper').map((i) => i.name)).toEqual(['gatekeeper', 'gatekeeper-crds', 'curl']);
     expect(PlatformAddon.catalogueNames()).toEqual(['aws-efa-k8s-device-plugin', 'aws-load-balancer-controller', 'cert-manager', 'dcgm-exporter', 'gatekeeper', 'istio-base',
       'istio-cni', 'istio-ingress', 'istiod', 'karpenter', 'kserve', 'kserve-crd', 'keda',
-      'kube-prometheus-stack', 'kyverno', 'nvidia-device-plugin', 'opentelemetry-operator', 'prometheus-operator-crds', 'training-operator'].sort());
+      'kube-prometheus-stack', 'kyverno', 'nvidia-device-plugin', 'opentelemetry-operator', 'prometheus-operator-crds', 'sigstore-policy-controller', 'training-operator'].sort());
     expectValidationError(() => PlatformAddon.imagesOf('argo-cd'), "'addon' is not an add-on of the catalogue", "'argo-cd'");
   });
 

@@ -180,6 +180,13 @@ export const IMAGE_SLOTS: { [addon: string]: ImageSlot[] } = {
     { name: 'gatekeeper-crds', upstream: 'openpolicyagent/gatekeeper-crds:v3.23.0', repository: 'postUpgrade.labelNamespace.image.repository', tag: 'postUpgrade.labelNamespace.image.tag', digestInTag: true },
     { name: 'curl', upstream: 'curlimages/curl:8.20.0', repository: 'postInstall.probeWebhook.image.repository', tag: 'postInstall.probeWebhook.image.tag', digestInTag: true },
   ],
+  // policy-controller 0.10.6 (sigstore/helm-charts charts/policy-controller): `_helpers.tpl` "policy-controller.image" prints
+  // `<repository>@<version>` when the version starts with `sha256:` (the chart's default is the digest), and
+  // "leases-cleanup.image" always `<repository>:<version>` (the post-delete lease cleanup Job).
+  'sigstore-policy-controller': [
+    { name: 'policy-controller', upstream: 'ghcr.io/sigstore/policy-controller/policy-controller:v0.13.1@sha256:0bcd60beb93f4427c29cf3a669743caf58490e98ded4380c33c09f092734a6ab', repository: 'webhook.image.repository', digest: 'webhook.image.version' },
+    { name: 'kubectl', upstream: 'cgr.dev/chainguard/kubectl:latest-dev', repository: 'leasescleanup.image.repository', tag: 'leasescleanup.image.version', digestInTag: true },
+  ],
   // nvidia-device-plugin 0.17.1 (NVIDIA/k8s-device-plugin deployments/helm): `<repository>:<tag>`.
   'nvidia-device-plugin': [
     { name: 'k8s-device-plugin', upstream: 'nvcr.io/nvidia/k8s-device-plugin:v0.17.1', repository: 'image.repository', tag: 'image.tag', digestInTag: true },
