@@ -232,6 +232,18 @@ describe('model content filter and gRPC transcoding from the spec', () => {
   });
 });
 
+describe('content filter on a KServe model', () => {
+  test("the WasmPlugin selects the predictor pods KServe makes (the twin's operator model), 0 problems", () => {
+    const platform = new KubernetesPlatform(new App(), 'acme', {
+      spec: spec([llama({ kserve: true, contentFilter: { image: WASM, imagePullSecret: 'ecr-wasm-pull' } })]),
+    });
+    const manifests = platform.manifests();
+    const wp = findObject(manifests.map((m) => m.resource), 'WasmPlugin', 'llama3-8b-content-filter');
+    expect(wp.spec.selector.matchLabels).toEqual({ 'llm-platform.io/model': 'llama3-8b' });
+    expect(platform.verify(manifests)).toEqual([]);
+  });
+});
+
 describe('descriptor sources', () => {
   test('fromFile reads the descriptor set at synth', () => {
     const file = path.join(tempDir(), 'api.pb');
