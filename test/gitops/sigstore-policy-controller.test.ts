@@ -87,4 +87,11 @@ describe('PlatformAddon.sigstorePolicyController', () => {
     // the served v1beta1 the platform renders
     expect(render.crds[0].spec.versions.find((v: any) => v.name === 'v1beta1').served).toBe(true);
   });
+
+  test('schemas/crds holds the chart\'s ClusterImagePolicy CRD (policy-controller v0.13.1 config/, the release namespace filled in)', () => {
+    const root = path.join(__dirname, '..', '..', 'schemas');
+    const chart = fs.readFileSync(path.join(root, 'upstream', 'charts', 'policy-controller-0.10.6', 'templates', 'crds', 'clusterimagepolicy.yaml'), 'utf-8');
+    const crd = fs.readFileSync(path.join(root, 'crds', 'sigstore-policy-controller', 'policy.sigstore.dev_clusterimagepolicies.yaml'), 'utf-8');
+    expect(chart.replace('{{ .Release.Namespace }}', 'cosign-system')).toBe(crd);
+  });
 });

@@ -4,7 +4,7 @@
  */
 import { ImageVerification, ImageVerificationProps, PolicyAction, PolicyCatalogue, PolicyEngine, PolicySet, SignatureEngine } from '../../src/policy';
 import { clusterImagePolicySpec, sigstoreGlob, SIGSTORE_INCLUDE_LABEL } from '../../src/policy/private/sigstore';
-import { findObject, findObjects, TestChart } from '../util';
+import { expectValidManifests, findObject, findObjects, TestChart } from '../util';
 import { ECR, synthPolicies } from './fixtures';
 
 const PEM = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----';
@@ -115,6 +115,18 @@ describe('ClusterImagePolicy rendering (policy.sigstore.dev/v1beta1)', () => {
     for (const cip of findObjects(objects, 'ClusterImagePolicy')) {
       for (const i of cip.spec.images) expect(i.glob).toMatch(/^[a-zA-Z0-9\-_:/*.@]+$/);
     }
+  });
+
+  test('the vendored CRD catches a broken ClusterImagePolicy (unknown field, wrong type)', () => {
+    const cip = findObject(objects, 'ClusterImagePolicy', 'llm-verify-images-models');
+    const broken = (edit: (o: any) => void) => {
+      const copy = JSON.parse(JSON.stringify(cip));
+      edit(copy);
+      return copy;
+    };
+    expect(() => expectValidManifests([cip])).not.toThrow();
+    expect(() => expectValidManifests([broken((o) => o.spec.authorities[0].keyless.identity = [])])).toThrow(/identity/);
+    expect(() => expectValidManifests([broken((o) => o.spec.images = 'all')])).toThrow(/images/);
   });
 
   test('the namespace opt-in label is the chart\'s webhook namespaceSelector key', () => {
