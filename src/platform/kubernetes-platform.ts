@@ -24,6 +24,7 @@ import { TenantProject } from '../gitops/tenant-project';
 import { DcgmExporter } from '../k8s/gpu/dcgm-exporter';
 import { CapacityType as KarpenterCapacityType, KarpenterGpuClass } from '../k8s/gpu/karpenter-gpu-class';
 import { NvidiaDevicePlugin } from '../k8s/gpu/nvidia-device-plugin';
+import { servingOptionsOf } from '../k8s/private/model-serving';
 import { KServeInferenceService } from '../k8s/serving/kserve-inference-service';
 import { ModelServer } from '../k8s/serving/model-server';
 import { ModelSource } from '../k8s/serving/model-source';
@@ -244,32 +245,27 @@ export class KubernetesPlatform extends Construct {
       const tenantChart = tenantCharts.get(m.tenant)!;
       const source = this.source(m.weights, images.awsCli);
       const at = `models[${i}]`;
+      // Every serving option of the model entry (k8s.ModelServingOptions) reaches the building block as given;
+      // the model's own weight verification wins over the spec-wide one.
+      const serving = { ...servingOptionsOf(m), verification: m.verification ?? weightVerification };
       if (m.kserve) {
         const isvc = new KServeInferenceService(tenantChart, `Model-${m.name}`, {
+          ...serving,
           tenant,
           modelName: m.name,
-          runtime: m.runtime,
-          image: m.image,
           source,
           pool: pools.get(m.gpuPool)!,
-          gpusPerReplica: m.gpusPerReplica,
-          replicas: m.replicas,
-          verification: weightVerification,
         });
         this.specPaths.set(`${tenant.namespace}/${isvc.modelName}`, at);
         served.push({ index: i, service: isvc });
         return;
       }
       const server = new ModelServer(tenantChart, `Model-${m.name}`, {
+        ...serving,
         tenant,
         modelName: m.name,
-        runtime: m.runtime,
-        image: m.image,
         source,
         pool: pools.get(m.gpuPool)!,
-        gpusPerReplica: m.gpusPerReplica,
-        replicas: m.replicas,
-        verification: weightVerification,
       });
       if (m.canary) {
         server.addCandidate({

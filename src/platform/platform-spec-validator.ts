@@ -5,10 +5,12 @@ import { ProblemCollector, ValidationProblem } from '../core/errors';
 import { GpuPool } from '../core/gpu-pool';
 import { ImageReference } from '../core/image-reference';
 import { KubernetesVersion } from '../core/kubernetes-version';
+import { ModelSize } from '../core/model-size';
 import { Names } from '../core/names';
 import { LoadBalancerScheme } from '../gitops/platform-addon';
 import { DEFAULT_FIPS_BOTTLEROCKET_VERSION, nvidiaFipsKubernetesVersions } from '../k8s/private/karpenter-fips-ami';
 import { defaultRolloutSurge } from '../k8s/private/model-disruption';
+import { fitFailure } from '../k8s/private/model-serving';
 import { WeightVerification } from '../k8s/serving/model-source';
 import { ServingImages } from '../k8s/serving/serving-images';
 import { ImageVerification, SignatureEngine } from '../policy/image-verification';
@@ -469,6 +471,29 @@ class SpecChecks {
     }
   }
 
+  /**
+   * A sized model (`models[i].size`) must be a valid size and fit its replica's GPUs: weights plus KV cache
+   * for the declared context and concurrency within `gpusPerReplica` x the pool's smallest GPU memory at
+   * the GPU memory utilization the runtime gets (ModelServer and KServeInferenceService check the same at synth).
+   */
+  private modelSize(at: string, m: ModelSpec, pools: Map<string, { index: number; pool: GpuPoolSpec; gpusPerNode: number }>): void {
+    if (m.size === undefined) return;
+    const c = this.collector;
+    let size: ModelSize;
+    try {
+      size = ModelSize.of(m.size);
+    } catch (e) {
+      c.addError(e, `${at}.size`);
+      return;
+    }
+    const pool = pools.get(m.gpuPool);
+    const gpus = m.gpusPerReplica ?? 1;
+    const util = m.gpuMemoryUtilization ?? ModelSize.DEFAULT_GPU_MEMORY_UTILIZATION;
+    if (!pool || !Array.isArray(pool.pool.instanceTypes) || !Number.isInteger(gpus) || gpus < 1 || !(util > 0 && util <= 1)) return;
+    const failure = fitFailure(size, m.gpuPool, pool.pool.instanceTypes, pool.gpusPerNode, gpus, util);
+    if (failure) c.add(`${at}.size`, failure.problem, failure.value, failure.fix);
+  }
+
   private workloadPlacement(at: string, tenantName: any, poolName: any, gpus: number, gpusProp: string,
     pools: Map<string, { index: number; pool: GpuPoolSpec; gpusPerNode: number }>,
     tenants: Map<string, { index: number; tenant: TenantSpec }>): void {
@@ -505,6 +530,7 @@ class SpecChecks {
       this.image(`${at}.image`, m.image, allowed);
       this.weights(`${at}.weights`, m.weights, names);
       this.workloadPlacement(at, m.tenant, m.gpuPool, m.gpusPerReplica ?? 1, 'gpusPerReplica', pools, tenants);
+      this.modelSize(at, m, pools);
       const r = m.replicas ?? { min: 2, max: 4 };
       if (this.wholeNumber(`${at}.replicas.min`, r.min, 1, 'run at least one replica') && this.wholeNumber(`${at}.replicas.max`, r.max, 1, 'allow at least one replica')) {
         c.check(r.max >= r.min, `${at}.replicas.max`, `must be at least replicas.min (${r.min})`, r.max, `raise max to ${r.min} or more`);

@@ -3,8 +3,8 @@ import type { ObjectLockMode } from '../aws/model-store';
 import type { AccountServiceMode } from '../aws/security-baseline';
 import { GpuInstanceType } from '../core/gpu-instance-type';
 import { KubernetesVersion } from '../core/kubernetes-version';
-import { ModelRuntime } from '../core/model-runtime';
 import { LoadBalancerScheme } from '../gitops/platform-addon';
+import type { ModelServingOptions } from '../k8s/serving/model-server';
 import { HuggingFaceModelSourceOptions, PvcModelSourceOptions, WeightVerification } from '../k8s/serving/model-source';
 import { WasmPhase } from '../mesh/content-filter';
 import { ProtoDescriptorSource, TranscoderPrintOptions } from '../mesh/grpc-json-transcoder';
@@ -390,16 +390,6 @@ export class ModelWeights {
 }
 
 /**
- * A replica range.
- */
-export interface ReplicaSpec {
-  /** The fewest replicas. */
-  readonly min: number;
-  /** The most replicas (autoscaling limit; counted against the tenant quota). */
-  readonly max: number;
-}
-
-/**
  * A model's service-level objectives (alerts and recording rules).
  */
 export interface ModelSloSpec {
@@ -457,33 +447,23 @@ export interface CanarySpec {
 }
 
 /**
- * A served model.
+ * A served model: where it runs and where its weights come from, plus every serving option the building
+ * blocks offer (`k8s.ModelServingOptions`: runtime, image, size, GPUs, memory, replicas, autoscaling,
+ * context and batching flags, extra args, env, timings, weight verification, ...) with their defaults.
+ *
+ * The options are inherited rather than nested under a `serving` field, so the spec stays flat
+ * (`models[i].maxModelLength`, as on `ModelServer`) and the fields it always had (`runtime`, `image`,
+ * `gpusPerReplica`, `replicas`) keep their paths.
  */
-export interface ModelSpec {
+export interface ModelSpec extends ModelServingOptions {
   /** Model name (DNS-1123 label, at most 53 characters): Deployment, Service and ServiceAccount name. */
   readonly name: string;
   /** The tenant it runs in (a `tenants[].name`). */
   readonly tenant: string;
-  /** The serving runtime. */
-  readonly runtime: ModelRuntime;
-  /** The server image, pinned by digest. */
-  readonly image: string;
   /** The weights. */
   readonly weights: ModelWeights;
   /** The GPU pool it runs on (a `gpuPools[].name`). */
   readonly gpuPool: string;
-  /**
-   * GPUs per replica (tensor parallel size).
-   *
-   * @default 1
-   */
-  readonly gpusPerReplica?: number;
-  /**
-   * Replica range.
-   *
-   * @default { min: 2, max: 4 }
-   */
-  readonly replicas?: ReplicaSpec;
   /**
    * SLOs.
    *
@@ -497,7 +477,7 @@ export interface ModelSpec {
    */
   readonly canary?: CanarySpec;
   /**
-   * Serve through a KServe InferenceService (RawDeployment) instead of a Deployment.
+   * Serve through a KServe InferenceService (`Standard` deployment mode, formerly `RawDeployment`) instead of a Deployment.
    *
    * @default false
    */
