@@ -146,6 +146,14 @@ describe('weights', () => {
     expect(init.map((c: any) => c.name)).toContain('verify-checksums');
   });
 
+  test('weights verified with the default cosign and checksum images (outside the platform registry) fail synth, naming the model', () => {
+    const { platform, manifests } = build(specWith(undefined, {
+      weights: WeightVerification.publicKey({ publicKey: { secretName: 'cosign-public-key', key: 'cosign.pub' } }),
+    }));
+    const problems = platform.verify(manifests);
+    expect(problems.some((p) => p.prop === 'models[0]' && p.problem.startsWith('violates LLM-IMG-003'))).toBe(true);
+  });
+
   test('no signatures: no verification init containers, no ClusterImagePolicy, no add-on', () => {
     const { objects } = build(specWith(undefined, null));
     const init = findObject(objects, 'Deployment', 'llama3-8b-stable').spec.template.spec.initContainers;
