@@ -1,12 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { PlatformNames } from './platform-names';
-import { GpuCapacityType, GpuPoolSpec, GpuProvisioning, ModelSpec, ModelWeights, PlatformSpec } from './platform-spec';
+import { GpuCapacityType, GpuPoolSpec, GpuProvisioning, ModelSpec, PlatformSpec } from './platform-spec';
 import { PlatformSpecValidator } from './platform-spec-validator';
 import { DiagramGraph, DiagramGroup, EdgeStyle, NodeClass, NodeShape } from './private/diagram-graph';
 import { renderDot, renderMermaid } from './private/diagram-render';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { ModelRuntime } from '../core/model-runtime';
+import type { ModelSource } from '../k8s/serving/model-source';
 import { PolicyEngine } from '../policy/policy-set';
 
 /**
@@ -90,7 +91,7 @@ function runtimeName(runtime: ModelRuntime): string {
   return runtime.name;
 }
 
-function weightsText(w: ModelWeights): string {
+function weightsText(w: ModelSource): string {
   if (w.inModelStore) return `weights ${w.prefix ?? ''} @ ${w.revision}`;
   if (w._huggingFace) return `weights hf:${w._huggingFace.modelId} @ ${w.revision}`;
   if (w._pvc) return `weights pvc:${w._pvc.claimName}${w._pvc.subPath ? `/${w._pvc.subPath}` : ''} @ ${w.revision}`;

@@ -4,7 +4,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { PlatformDiagram } from './diagram';
 import { PlatformNames } from './platform-names';
-import { GpuCapacityType, GpuProvisioning, ModelWeights, PlatformSpec } from './platform-spec';
+import { GpuCapacityType, GpuProvisioning, PlatformSpec } from './platform-spec';
 import { PlatformSpecValidator } from './platform-spec-validator';
 import { addModelFilters } from './private/model-filters';
 import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
@@ -620,12 +620,13 @@ export class KubernetesPlatform extends Construct {
     return chart;
   }
 
-  private source(w: ModelWeights, syncImage?: string): ModelSource {
-    if (w.inModelStore) {
-      return ModelSource.s3({ bucket: this.names.modelStoreBucket, prefix: w.prefix!, versionId: w.revision, region: this.spec.region, syncImage });
-    }
+  /** The spec's weights as the building blocks take them: a model-store source gets the platform's bucket. */
+  private source(w: ModelSource, syncImage?: string): ModelSource {
+    if (w.inModelStore) return w._inBucket(this.names.modelStoreBucket, this.spec.region, syncImage);
+    // Checked eagerly here (ModelWeights' factories leave that to the spec validator, which has run).
     if (w._huggingFace) return ModelSource.huggingFace(w._huggingFace);
-    return ModelSource.pvc(w._pvc!);
+    if (w._pvc) return ModelSource.pvc(w._pvc);
+    return w;
   }
 
   private telemetryGateway(scope: Chart, models: IModelService[]): TelemetryPipeline | undefined {

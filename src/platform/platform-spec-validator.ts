@@ -1,5 +1,5 @@
 import { PlatformNames } from './platform-names';
-import { ClusterAccessPath, GpuCapacityType, GpuPoolSpec, GpuProvisioning, ModelSpec, ModelWeights, PlatformSpec, TenantSpec } from './platform-spec';
+import { ClusterAccessPath, GpuCapacityType, GpuPoolSpec, GpuProvisioning, ModelSpec, PlatformSpec, TenantSpec } from './platform-spec';
 import { checkModelFilters } from './private/model-filters';
 import { ProblemCollector, ValidationProblem } from '../core/errors';
 import { GpuPool } from '../core/gpu-pool';
@@ -11,7 +11,7 @@ import { LoadBalancerScheme } from '../gitops/platform-addon';
 import { DEFAULT_FIPS_BOTTLEROCKET_VERSION, nvidiaFipsKubernetesVersions } from '../k8s/private/karpenter-fips-ami';
 import { defaultRolloutSurge } from '../k8s/private/model-disruption';
 import { fitFailure } from '../k8s/private/model-serving';
-import { WeightVerification } from '../k8s/serving/model-source';
+import { ModelSource, WeightVerification } from '../k8s/serving/model-source';
 import { ServingImages } from '../k8s/serving/serving-images';
 import { ImageVerification, SignatureEngine } from '../policy/image-verification';
 import { PolicyCatalogue } from '../policy/policy-catalogue';
@@ -454,16 +454,19 @@ class SpecChecks {
     }
   }
 
-  private weights(prop: string, w: ModelWeights | undefined, names: PlatformNames): void {
+  private weights(prop: string, w: ModelSource | undefined, names: PlatformNames): void {
     const c = this.collector;
-    if (!c.check(w instanceof Object && typeof (w as any).kind === 'string', prop, 'must be ModelWeights', w,
-      "use ModelWeights.fromModelStore('models/<model>/', '<version>'), ModelWeights.huggingFace({...}) or ModelWeights.pvc({...})")) return;
+    if (!c.check(w instanceof ModelSource, prop, 'must be a ModelSource', w,
+      "use ModelSource.modelStore('models/<model>/', '<version>'), ModelSource.huggingFace({...}) or ModelSource.pvc({...})")) return;
+    // The platform's Pod Identity roles read only its model store: S3 weights are said as ModelSource.modelStore().
+    if (!c.check(w!.kind !== 's3', prop, "must be in the platform's model store to be read with the model's Pod Identity", w!.uri,
+      `copy the weights to s3://${names.modelStoreBucket}/<prefix><version>/ and use ModelSource.modelStore('<prefix>', '<version>')`)) return;
     if (w!.inModelStore) {
       c.check(typeof w!.prefix === 'string' && /^[a-z0-9][a-z0-9._/-]*\/$/.test(w!.prefix) && !w!.prefix.includes('//'), `${prop}.prefix`,
         "must be a key prefix in the model store ending with '/' (no leading '/')", w!.prefix, `use e.g. 'models/llama3-8b/' (in s3://${names.modelStoreBucket}/)`);
       c.check(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(w!.revision), `${prop}.versionId`, 'must be a version folder name (a label value)', w!.revision,
         "use the folder the weights were published to, e.g. '2024-06-01'");
-    } else if (w!.kind === 'hugging-face') {
+    } else if (w!.kind === 'huggingface') {
       c.check(/^[0-9a-f]{40}$/.test(w!.revision), `${prop}.revision`, 'must be a 40-hex commit (a branch can move)', w!.revision, 'pin the commit from the model page, e.g. huggingface-cli repo info');
     } else {
       c.check(w!.revision.trim() !== '' && !['main', 'latest', 'HEAD'].includes(w!.revision), `${prop}.revision`, 'must name a pinned revision', w!.revision,

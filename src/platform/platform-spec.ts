@@ -5,7 +5,7 @@ import { GpuInstanceType } from '../core/gpu-instance-type';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { LoadBalancerScheme } from '../gitops/platform-addon';
 import type { ModelServingOptions } from '../k8s/serving/model-server';
-import { HuggingFaceModelSourceOptions, PvcModelSourceOptions, WeightVerification } from '../k8s/serving/model-source';
+import { HuggingFaceModelSourceOptions, ModelSource, PvcModelSourceOptions, WeightVerification } from '../k8s/serving/model-source';
 import { WasmPhase } from '../mesh/content-filter';
 import { ProtoDescriptorSource, TranscoderPrintOptions } from '../mesh/grpc-json-transcoder';
 import { CertificateIssuerReference } from '../mesh/ingress-gateway';
@@ -335,58 +335,43 @@ export interface TenantSpec {
 }
 
 /**
- * Where a model's weights come from.
+ * Where a model's weights come from, in the spec's own words (kept for specs written before issue 15):
+ * each factory returns the one weights type, `k8s.ModelSource`. Prefer `ModelSource.modelStore(prefix,
+ * versionId)`, `ModelSource.huggingFace({...})` and `ModelSource.pvc({...})`.
+ *
+ * @deprecated use `k8s.ModelSource` (`ModelSource.modelStore` for the platform's model store)
  */
 export class ModelWeights {
   /**
-   * Weights in the platform's model store (`s3://<name>-<environment>-models/<prefix><versionId>/`); the
-   * model's Pod Identity role may read exactly that prefix.
+   * Weights in the platform's model store.
    *
    * @param prefix key prefix ending with `/`, e.g. `models/llama3-8b/`
    * @param versionId the version folder (pinned), e.g. `2024-06-01`
+   * @deprecated use `ModelSource.modelStore(prefix, versionId)`
    */
-  public static fromModelStore(prefix: string, versionId: string): ModelWeights {
-    return new ModelWeights('model-store', { prefix, versionId });
+  public static fromModelStore(prefix: string, versionId: string): ModelSource {
+    return ModelSource.modelStore(prefix, versionId);
   }
 
   /**
-   * Weights from the Hugging Face Hub at a pinned commit.
+   * Weights from the Hugging Face Hub at a pinned commit (checked by the spec validator).
+   *
+   * @deprecated use `ModelSource.huggingFace(options)`
    */
-  public static huggingFace(options: HuggingFaceModelSourceOptions): ModelWeights {
-    return new ModelWeights('hugging-face', { huggingFace: options });
+  public static huggingFace(options: HuggingFaceModelSourceOptions): ModelSource {
+    return ModelSource._unchecked(options, undefined);
   }
 
   /**
-   * Weights on a PersistentVolumeClaim in the tenant namespace.
+   * Weights on a PersistentVolumeClaim in the tenant namespace (checked by the spec validator).
+   *
+   * @deprecated use `ModelSource.pvc(options)`
    */
-  public static pvc(options: PvcModelSourceOptions): ModelWeights {
-    return new ModelWeights('pvc', { pvc: options });
+  public static pvc(options: PvcModelSourceOptions): ModelSource {
+    return ModelSource._unchecked(undefined, options);
   }
 
-  /** `model-store`, `hugging-face` or `pvc`. */
-  public readonly kind: string;
-  /** The model-store prefix (model-store weights only). */
-  public readonly prefix?: string;
-  /** The pinned version: version folder, commit or PVC revision. */
-  public readonly revision: string;
-  /** @internal */
-  public readonly _huggingFace?: HuggingFaceModelSourceOptions;
-  /** @internal */
-  public readonly _pvc?: PvcModelSourceOptions;
-
-  private constructor(kind: string,
-    o: { prefix?: string; versionId?: string; huggingFace?: HuggingFaceModelSourceOptions; pvc?: PvcModelSourceOptions }) {
-    this.kind = kind;
-    this.prefix = o.prefix;
-    this.revision = o.versionId ?? o.huggingFace?.revision ?? o.pvc?.revision ?? '';
-    this._huggingFace = o.huggingFace;
-    this._pvc = o.pvc;
-  }
-
-  /** Whether the weights are in the platform's model store (the model needs a Pod Identity role). */
-  public get inModelStore(): boolean {
-    return this.kind === 'model-store';
-  }
+  private constructor() {}
 }
 
 /**
@@ -431,7 +416,7 @@ export interface CanarySpec {
    *
    * @default - the model's weights
    */
-  readonly weights?: ModelWeights;
+  readonly weights?: ModelSource;
   /**
    * Percentage of traffic sent to the candidate.
    *
@@ -461,7 +446,7 @@ export interface ModelSpec extends ModelServingOptions {
   /** The tenant it runs in (a `tenants[].name`). */
   readonly tenant: string;
   /** The weights. */
-  readonly weights: ModelWeights;
+  readonly weights: ModelSource;
   /** The GPU pool it runs on (a `gpuPools[].name`). */
   readonly gpuPool: string;
   /**
@@ -586,7 +571,7 @@ export interface FineTuningJobSpec {
   /** The training command. */
   readonly command: string[];
   /** The base model weights. */
-  readonly baseModel: ModelWeights;
+  readonly baseModel: ModelSource;
   /** The GPU pool. */
   readonly gpuPool: string;
   /** The dataset prefix in the model store, ending with `/`, e.g. `datasets/support/2024-06/`. */

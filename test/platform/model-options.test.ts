@@ -5,12 +5,13 @@
  * a model that cannot fit its GPUs.
  */
 import { App, Duration, Size } from 'cdk8s';
-import { REGISTRY, DIGEST, smallSpec, validationErrorOf } from './fixtures';
+import { REGISTRY, DIGEST, SHA, smallSpec, validationErrorOf } from './fixtures';
 import { GpuInstanceType, ModelArchitecture, ModelDataType, ModelRuntime } from '../../src/core';
-import { ModelAutoscaling, ModelServerProps, ModelServingOptions, WeightVerification } from '../../src/k8s';
+import { ModelAutoscaling, ModelServerProps, ModelServingOptions, ModelSource, WeightVerification } from '../../src/k8s';
 import { SERVING_OPTION_NAMES } from '../../src/k8s/private/model-serving';
 import { GpuPoolSpec, GpuProvisioning, KubernetesPlatform, ModelSpec, ModelWeights, PlatformSpec, PlatformSpecValidator } from '../../src/platform';
-import { findObject } from '../util';
+import { model as modelServer } from '../k8s/fixtures';
+import { findObject, synthChart } from '../util';
 
 /** What a check reads of one synthesized model, the same way for a Deployment and an InferenceService. */
 interface Rendered {
@@ -298,5 +299,31 @@ describe('issue 15: a 70B on 4 L40S, an 8B on 1 A10G and a 405B FP8 on p5, sized
     expect(p.fix).toMatch(/GPUs per replica|larger GPU|quantize|shorten/);
     // The platform refuses it too, naming the spec path.
     expect(validationErrorOf(() => synth(spec)).message).toContain("'models[2].size' does not fit 1 A10G GPU");
+  });
+});
+
+describe('one way to say weights: k8s.ModelSource', () => {
+  test('ModelSource.modelStore in the spec syncs from the platform\'s bucket; ModelWeights\' factories return ModelSources', () => {
+    const legacy = ModelWeights.fromModelStore('models/chat/', '2024-06-01');
+    expect(legacy).toBeInstanceOf(ModelSource);
+    expect([legacy.kind, legacy.prefix, legacy.revision, legacy.inModelStore]).toEqual(['model-store', 'models/chat/', '2024-06-01', true]);
+    expect(ModelWeights.huggingFace({ modelId: 'org/m', revision: SHA })).toBeInstanceOf(ModelSource);
+    expect(ModelWeights.pvc({ claimName: 'w', revision: 'v1' })).toBeInstanceOf(ModelSource);
+    const spec = smallSpec({ models: [{ ...smallSpec().models![0], weights: ModelSource.modelStore('models/llama3-8b/', '2024-06-01') }] });
+    const r = rendered(synth(spec), 'llama3-8b', false);
+    expect(r.pod.initContainers[0].command.slice(0, 4)).toEqual(['aws', 's3', 'sync', 's3://acme-llm-dev-models/models/llama3-8b/2024-06-01/']);
+  });
+
+  test('S3 weights outside the model store are refused in the spec (the model\'s Pod Identity reads only the store)', () => {
+    const weights3 = ModelSource.s3({ bucket: 'other-bucket', prefix: 'models/x/', versionId: 'v1' });
+    const problems = PlatformSpecValidator.problems(smallSpec({ models: [{ ...smallSpec().models![0], weights: weights3 }] }));
+    expect(problems.find((p) => p.prop === 'models[0].weights')).toMatchObject({
+      problem: "must be in the platform's model store to be read with the model's Pod Identity", value: "'s3://other-bucket/models/x/v1/'",
+    });
+  });
+
+  test('a model-store source outside the platform says how to say S3 weights there', () => {
+    expect(() => synthChart((chart) => modelServer(chart, { source: ModelSource.modelStore('models/x/', 'v1') })))
+      .toThrow(/'source' is ModelSource.modelStore\(\), whose bucket only platform.KubernetesPlatform knows, got 'model-store:\/\/models\/x\/v1\/'; use ModelSource.s3/);
   });
 });

@@ -183,6 +183,29 @@ export class ModelSource {
   }
 
   /**
+   * Weights in the platform's model store (`s3://<name>-<environment>-models/<prefix><versionId>/`): an S3
+   * source whose bucket `platform.KubernetesPlatform` fills in (the model's Pod Identity role may read exactly
+   * that prefix). The spec's way to say S3 weights; outside the platform use `ModelSource.s3` with the bucket.
+   * The prefix and version are checked by the platform's spec validator (with their spec path).
+   *
+   * @param prefix key prefix ending with `/`, e.g. `models/llama3-8b/`
+   * @param versionId the version folder (pinned), e.g. `2024-06-01`
+   */
+  public static modelStore(prefix: string, versionId: string): ModelSource {
+    return new ModelSource('model-store', versionId, `model-store://${prefix}${versionId}/`, undefined, undefined, undefined, prefix);
+  }
+
+  /**
+   * A Hugging Face or PVC source whose options the platform's spec validator checks (collecting every
+   * problem with its spec path) instead of this class throwing at the first.
+   * @internal
+   */
+  public static _unchecked(hf?: HuggingFaceModelSourceOptions, pvc?: PvcModelSourceOptions): ModelSource {
+    if (hf) return new ModelSource('huggingface', hf.revision, `hf://${hf.modelId}@${hf.revision}`, undefined, hf, undefined);
+    return new ModelSource('pvc', pvc!.revision, `pvc://${pvc!.claimName}/${pvc!.subPath ?? ''}`, undefined, undefined, pvc);
+  }
+
+  /**
    * Weights on an existing PersistentVolumeClaim, mounted read-only.
    */
   public static pvc(options: PvcModelSourceOptions): ModelSource {
@@ -194,8 +217,14 @@ export class ModelSource {
     return new ModelSource('pvc', options.revision, `pvc://${options.claimName}/${options.subPath ?? ''}`, undefined, undefined, options);
   }
 
-  /** The kind of source: `s3`, `huggingface` or `pvc`. */
+  /** The kind of source: `s3`, `huggingface`, `pvc`, or `model-store` (the platform's, bucket resolved by the platform). */
   public readonly kind: string;
+  /**
+   * The model-store key prefix (`ModelSource.modelStore` only).
+   *
+   * @default - not a model-store source
+   */
+  public readonly prefix?: string;
   /** The pinned revision (S3 version id, commit sha or the PVC's revision). */
   public readonly revision: string;
   /** Where the weights come from, as a URI (`s3://...`, `hf://<id>@<sha>`, `pvc://<claim>/<path>`). */
@@ -208,17 +237,43 @@ export class ModelSource {
     private readonly s3Options?: S3ModelSourceOptions,
     private readonly hfOptions?: HuggingFaceModelSourceOptions,
     private readonly pvcOptions?: PvcModelSourceOptions,
+    prefix?: string,
   ) {
     this.kind = kind;
     this.revision = revision;
     this.uri = uri;
+    this.prefix = prefix;
+  }
+
+  /** Whether the weights are in the platform's model store (`ModelSource.modelStore`: the model needs a Pod Identity role). */
+  public get inModelStore(): boolean {
+    return this.kind === 'model-store';
+  }
+
+  /** @internal */
+  public get _huggingFace(): HuggingFaceModelSourceOptions | undefined {
+    return this.hfOptions;
+  }
+
+  /** @internal */
+  public get _pvc(): PvcModelSourceOptions | undefined {
+    return this.pvcOptions;
+  }
+
+  /**
+   * This model-store source as an S3 source of the platform's bucket.
+   * @internal
+   */
+  public _inBucket(bucket: string, region?: string, syncImage?: string): ModelSource {
+    if (!this.inModelStore) return this;
+    return ModelSource.s3({ bucket, prefix: this.prefix!, versionId: this.revision, region, syncImage });
   }
 
   /**
    * Whether the weights are copied to a node-local volume (S3 and Hugging Face; not a PVC).
    */
   public get usesLocalVolume(): boolean {
-    return this.pvcOptions === undefined;
+    return this.kind !== 'pvc';
   }
 
   /**
@@ -226,6 +281,10 @@ export class ModelSource {
    * @internal
    */
   public _render(ctx: ModelSourceContext): RenderedModelSource {
+    if (this.inModelStore) {
+      throw new ValidationError('source', 'is ModelSource.modelStore(), whose bucket only platform.KubernetesPlatform knows', this.uri,
+        'use ModelSource.s3({ bucket, prefix, versionId }) outside the platform', ctx.scope);
+    }
     if (this.pvcOptions) {
       const o = this.pvcOptions;
       const modelPath = o.subPath ? `${MODELS_DIR}/${o.subPath}` : MODELS_DIR;
