@@ -184,6 +184,11 @@ describe('policy.signatures validation names the spec path', () => {
     expect(problemsOf(signatures).some((p: string) => p.startsWith(message))).toBe(true);
   });
 
+  test('KubernetesPlatform refuses the same input before building anything', () => {
+    const spec = specWith([PolicyEngine.GATEKEEPER], { images: [{ name: 'x', imageReferences: [`${REGISTRY}/*`], keyless: { issuer: 'http://issuer.example.com', subject: 's' } }] });
+    expect(() => new KubernetesPlatform(new App(), 'acme', { spec })).toThrow(/'policy\.signatures\.images\[0\]\.keyless\.issuer' must be an https URL/);
+  });
+
   test('valid signatures pass the validator with every engine set', () => {
     for (const engines of [undefined, [PolicyEngine.GATEKEEPER], [PolicyEngine.KYVERNO]]) {
       expect(() => PlatformSpecValidator.validate(specWith(engines))).not.toThrow();
