@@ -406,12 +406,15 @@ class SpecChecks {
           'fix the workload and remove the exception, or have its owner renew it with a new expiry date');
       }
     });
-    this.signatures(spec);
+    this.signatures(spec, Array.isArray(allowed) ? allowed.filter((r) => typeof r === 'string') : []);
     return Array.isArray(allowed) ? allowed.filter((r) => typeof r === 'string') : [];
   }
 
-  /** `policy.signatures`: each image verification, unique names, an engine that can verify, weights verification. */
-  private signatures(spec: PlatformSpec): void {
+  /**
+   * `policy.signatures`: each image verification, unique names, an engine that can verify, weights verification
+   * whose cosign and checksum images (they run in every model pod) are pinned and from an allowed registry.
+   */
+  private signatures(spec: PlatformSpec, allowed: string[]): void {
     const c = this.collector;
     const sig = spec.policy?.signatures;
     if (sig === undefined) return;
@@ -437,8 +440,11 @@ class SpecChecks {
       }
     }
     if (sig.weights !== undefined) {
-      c.check(sig.weights instanceof WeightVerification, 'policy.signatures.weights', 'must be a WeightVerification', sig.weights,
-        'use k8s.WeightVerification.keyless({ certificateIdentity, certificateOidcIssuer }) or WeightVerification.publicKey({ publicKey: { secretName, key } })');
+      if (c.check(sig.weights instanceof WeightVerification, 'policy.signatures.weights', 'must be a WeightVerification', sig.weights,
+        'use k8s.WeightVerification.keyless({ certificateIdentity, certificateOidcIssuer }) or WeightVerification.publicKey({ publicKey: { secretName, key } })')) {
+        this.image('policy.signatures.weights.cosignImage', sig.weights.cosignImage, allowed);
+        this.image('policy.signatures.weights.checksumImage', sig.weights.checksumImage, allowed);
+      }
     }
   }
 

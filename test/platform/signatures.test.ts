@@ -6,7 +6,7 @@
 import { App } from 'cdk8s';
 import { spec as signedModels } from '../../examples/signed-models/platform';
 import { PlatformAddon } from '../../src/gitops';
-import { WeightVerification } from '../../src/k8s';
+import { ServingImages, WeightVerification } from '../../src/k8s';
 import { KubernetesPlatform, PlatformSpec, PlatformSpecValidator, SignaturesSpec } from '../../src/platform';
 import { PolicyEngine, SignatureEngine } from '../../src/policy';
 import { expectValidManifests, findObject, findObjects } from '../util';
@@ -146,12 +146,17 @@ describe('weights', () => {
     expect(init.map((c: any) => c.name)).toContain('verify-checksums');
   });
 
-  test('weights verified with the default cosign and checksum images (outside the platform registry) fail synth, naming the model', () => {
-    const { platform, manifests } = build(specWith(undefined, {
-      weights: WeightVerification.publicKey({ publicKey: { secretName: 'cosign-public-key', key: 'cosign.pub' } }),
-    }));
-    const problems = platform.verify(manifests);
-    expect(problems.some((p) => p.prop === 'models[0]' && p.problem.startsWith('violates LLM-IMG-003'))).toBe(true);
+  test('weights verified with the default cosign and checksum images (outside the platform registry) are refused, naming the spec path', () => {
+    const weights = WeightVerification.publicKey({ publicKey: { secretName: 'cosign-public-key', key: 'cosign.pub' } });
+    expect([weights.cosignImage, weights.checksumImage]).toEqual([ServingImages.COSIGN, ServingImages.AWS_CLI]);
+    const problems = validationErrorOf(() => PlatformSpecValidator.validate(specWith(undefined, { weights }))).problems.map((p: any) => `${p.prop}: ${p.problem}`);
+    expect(problems).toEqual([
+      'policy.signatures.weights.cosignImage: must come from an allowed registry (policy LLM-IMG-003)',
+      'policy.signatures.weights.checksumImage: must come from an allowed registry (policy LLM-IMG-003)',
+    ]);
+    const unpinned = WeightVerification.keyless({ certificateIdentity: 'me', certificateOidcIssuer: GITHUB, cosignImage: `${REGISTRY}/mirror/cosign:v2.4.3`, checksumImage: `${REGISTRY}/mirror/aws-cli${DIGEST}` });
+    expect(validationErrorOf(() => PlatformSpecValidator.validate(specWith(undefined, { weights: unpinned }))).problems.map((p: any) => p.prop))
+      .toEqual(['policy.signatures.weights.cosignImage']);
   });
 
   test('no signatures: no verification init containers, no ClusterImagePolicy, no add-on', () => {

@@ -444,9 +444,15 @@ export class WeightVerification {
   public readonly manifest: string;
   /** The Sigstore bundle file name. */
   public readonly bundle: string;
+  /** The cosign image the `verify-signature` init container runs (`cosignImage`, default ServingImages.COSIGN). */
+  public readonly cosignImage: string;
+  /** The image the `verify-checksums` init container runs (`checksumImage`, default ServingImages.AWS_CLI). */
+  public readonly checksumImage: string;
 
   private constructor(private readonly keylessOptions?: KeylessVerificationOptions, private readonly keyOptions?: PublicKeyVerificationOptions) {
     const o = (keylessOptions ?? keyOptions)!;
+    this.cosignImage = o.cosignImage ?? ServingImages.COSIGN;
+    this.checksumImage = o.checksumImage ?? ServingImages.AWS_CLI;
     this.manifest = o.manifest ?? 'SHA256SUMS';
     this.bundle = o.bundle ?? `${this.manifest}.sigstore.json`;
     for (const [prop, v] of [['manifest', this.manifest], ['bundle', this.bundle]]) {
