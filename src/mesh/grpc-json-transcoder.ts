@@ -131,8 +131,22 @@ export class ProtoDescriptorSource {
    * 1 MiB (a ConfigMap's limit), a `FileDescriptorSet`.
    *
    * @param prop the prop to name in errors
+   * @returns the bytes, base64-encoded (as a ConfigMap's binaryData holds them)
    */
-  public bytes(prop: string = 'descriptor'): Buffer | undefined {
+  public base64(prop: string = 'descriptor'): string | undefined {
+    return this._bytesOf(prop)?.toString('base64');
+  }
+
+  /**
+   * The fully-qualified services the descriptor set defines (file and base64 sources; undefined for a ConfigMap).
+   */
+  public services(prop: string = 'descriptor'): string[] | undefined {
+    const data = this._bytesOf(prop);
+    return data ? descriptorServices(data) : undefined;
+  }
+
+  /** @internal the checked bytes (`base64()` documents the checks) */
+  public _bytesOf(prop: string): Buffer | undefined {
     if (this.kind === 'config-map') return undefined;
     let data: Buffer;
     if (this.kind === 'file') {
@@ -159,13 +173,6 @@ export class ProtoDescriptorSource {
     return data;
   }
 
-  /**
-   * The fully-qualified services the descriptor set defines (file and base64 sources; undefined for a ConfigMap).
-   */
-  public services(prop: string = 'descriptor'): string[] | undefined {
-    const data = this.bytes(prop);
-    return data ? descriptorServices(data) : undefined;
-  }
 }
 
 /**
@@ -205,7 +212,7 @@ export class ProtoDescriptorConfigMap extends Construct {
       this.descriptorSet = { configMapName: source.value, key: validateKey('source.key', source.key ?? 'descriptor.pb', this) };
       return;
     }
-    const data = source.bytes('source')!;
+    const data = source._bytesOf('source')!;
     const name = Names.validateDns1123Subdomain('name', props.name ?? Names.joinLabel([props.model.serviceName, 'grpc-descriptor']), this);
     const key = 'descriptor.pb';
     new ApiObject(this, 'Resource', {

@@ -109,7 +109,8 @@ describe('ProtoDescriptorSource and ProtoDescriptorConfigMap', () => {
   test('services of every file of the set, package-qualified', () => {
     expect(ProtoDescriptorSource.fromBase64(bytes.toString('base64')).services()).toEqual(['inference.GRPCInferenceService', 'grpc.health.v1.Health', 'Bare']);
     expect(ProtoDescriptorSource.fromConfigMap('desc').services()).toBeUndefined();
-    expect(ProtoDescriptorSource.fromConfigMap('desc').bytes()).toBeUndefined();
+    expect(ProtoDescriptorSource.fromConfigMap('desc').base64()).toBeUndefined();
+    expect(ProtoDescriptorSource.fromBase64(bytes.toString('base64')).base64()).toBe(bytes.toString('base64'));
   });
 
   test('a ConfigMap (binaryData) in the model namespace; its descriptorSet carries the services, and the transcoder checks them', () => {
