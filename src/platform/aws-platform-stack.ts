@@ -59,6 +59,8 @@ export class AwsPlatformStack extends TerraformStack {
   public readonly adminHost?: AdminHost;
   /** The AWS Load Balancer Controller's Pod Identity role (`names.loadBalancerController`). */
   public readonly loadBalancerController?: LoadBalancerControllerRole;
+  /** The image-signature verifier's Pod Identity role (`names.signatureVerifier`): reads the platform registry. */
+  public readonly signatureVerifier?: PodIdentityRole;
 
   constructor(scope: Construct, id: string, props: AwsPlatformStackProps) {
     super(scope, id);
@@ -123,6 +125,20 @@ export class AwsPlatformStack extends TerraformStack {
       });
     }
 
+    if (names.signatureVerifier) {
+      // The verifier reads signatures from the platform registry with its own credentials (the AWS SDK's
+      // container credentials from Pod Identity), never the nodes'.
+      this.signatureVerifier = new PodIdentityRole(this, 'SignatureVerifier', {
+        cluster,
+        namespace: names.signatureVerifier.namespace,
+        serviceAccount: names.signatureVerifier.serviceAccount,
+        roleName: names.signatureVerifier.roleName,
+      });
+      if (names.signatureVerifierKmsKeyArns.length > 0) {
+        this.signatureVerifier.addToPolicy({ actions: ['kms:DescribeKey', 'kms:GetPublicKey'], resources: names.signatureVerifierKmsKeyArns });
+      }
+    }
+
     const sys = spec.systemPool ?? {};
     new NodePool(this, 'SystemPool', { cluster, instanceTypes: sys.instanceTypes, minSize: sys.minNodes, maxSize: sys.maxNodes });
     this.gpuNodePools = [];
@@ -154,6 +170,8 @@ export class AwsPlatformStack extends TerraformStack {
     if (names.repositories.length > 0) {
       this.registry = new ImageRegistry(this, 'Registry', { repositories: names.repositories, name: spec.name, accountId: spec.accountId });
     }
+    // Signatures and attestations sit next to the images they sign (cosign's `sha256-<digest>.sig` tags).
+    if (this.signatureVerifier && this.registry) this.signatureVerifier.grantPull(this.registry);
 
     this.identityRoles = names.identities.map((identity) => {
       const role = new PodIdentityRole(this, `Identity-${identity.namespace}-${identity.serviceAccount}`, {

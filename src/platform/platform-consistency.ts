@@ -17,6 +17,15 @@ const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'PyTorc
  *   bucket a workload reads is a bucket Terraform creates, and every EC2NodeClass names the Karpenter
  *   node role Terraform creates.
  */
+/**
+ * The ServiceAccount a chart's workload runs as with default values, for the charts whose pods the AWS side
+ * gives a Pod Identity (kyverno 3.8.1 admission controller; sigstore policy-controller 0.10.6 webhook).
+ */
+const CHART_SERVICE_ACCOUNTS: { [chart: string]: string } = {
+  'kyverno': 'kyverno-admission-controller',
+  'policy-controller': 'policy-controller-webhook',
+};
+
 export class PlatformConsistency {
   /**
    * Every cross-layer problem (empty when both sides agree).
@@ -37,6 +46,14 @@ export class PlatformConsistency {
     for (const o of objects) {
       const sa = o?.kind === 'Application' ? o.spec?.source?.helm?.valuesObject?.serviceAccount : undefined;
       if (typeof sa?.name === 'string' && sa.create !== false && typeof o.spec?.destination?.namespace === 'string') addonAccounts.add(`${o.spec.destination.namespace}/${sa.name}`);
+    }
+    // ServiceAccounts the pinned charts create by default (vendored renders in schemas/upstream/addons), whose
+    // Pod Identity the AWS side associates: the image-signature verifiers.
+    for (const o of objects) {
+      const source = o?.kind === 'Application' ? o.spec?.source : undefined;
+      const ns = o?.spec?.destination?.namespace;
+      const sa = CHART_SERVICE_ACCOUNTS[String(source?.chart ?? '')];
+      if (sa && typeof ns === 'string') addonAccounts.add(`${ns}/${sa}`);
     }
     const associations = new Set<string>();
     for (const a of tf('aws_eks_pod_identity_association')) {

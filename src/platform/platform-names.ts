@@ -1,5 +1,7 @@
 import { PlatformSpec } from './platform-spec';
 import { Names } from '../core/names';
+import { SignatureEngine } from '../policy/image-verification';
+import { PolicyEngine } from '../policy/policy-set';
 
 /**
  * A workload identity: a Kubernetes ServiceAccount the Kubernetes side creates and the IAM role the AWS
@@ -102,6 +104,17 @@ export class PlatformNames {
    * `identities`: the controller's Helm chart creates its ServiceAccount.
    */
   public readonly loadBalancerController?: WorkloadIdentity;
+  /**
+   * The Pod Identity of the image-signature verifier (`policy.signatures.images`): Kyverno's admission controller
+   * (`kyverno/kyverno-admission-controller`) or the Sigstore policy-controller webhook
+   * (`cosign-system/policy-controller-webhook`), the ServiceAccounts their pinned charts create (vendored renders in
+   * schemas/upstream/addons). It reads signatures and attestations from the platform registry (cosign stores them
+   * next to the image) and, for `kmsKey` entries, the keys' public halves. Undefined without image signatures.
+   * Not part of `identities`: the chart creates the ServiceAccount.
+   */
+  public readonly signatureVerifier?: WorkloadIdentity;
+  /** The KMS keys (ARNs from `awskms:///<arn>` URIs) whose public keys the signature verifier reads. */
+  public readonly signatureVerifierKmsKeyArns: string[];
 
   constructor(spec: PlatformSpec) {
     this.clusterName = Names.joinLabel([spec.name, spec.environment]);
@@ -122,6 +135,12 @@ export class PlatformNames {
       const repo = image === undefined ? undefined : this.repositoryOf(image);
       if (repo) repos.add(repo);
     };
+    // Weight verification runs cosign and checksum init containers in every model pod (spec-wide or per model).
+    const weightChecks = [spec.policy?.signatures?.weights, ...(spec.models ?? []).map((m) => m.verification)];
+    for (const v of weightChecks) {
+      addImage(v?.cosignImage);
+      addImage(v?.checksumImage);
+    }
     for (const m of spec.models ?? []) {
       addImage(m.image);
       addImage(m.canary?.image);
@@ -193,6 +212,26 @@ export class PlatformNames {
         readPrefixes: [],
         writePrefixes: [],
         pullsImages: false,
+        remoteWrites: false,
+      };
+    }
+    const signatures = spec.policy?.signatures;
+    const verified = signatures?.images ?? [];
+    this.signatureVerifierKmsKeyArns = [...new Set(verified.map((v) => /^awskms:\/\/[^/]*\/(arn:aws[a-z-]*:kms:.+)$/.exec(v.kmsKey ?? '')?.[1])
+      .filter((a): a is string => a !== undefined))].sort();
+    if (verified.length > 0) {
+      const engines = spec.policy?.engines ?? [PolicyEngine.VALIDATING_ADMISSION_POLICY];
+      const byDefault = engines.includes(PolicyEngine.KYVERNO) ? SignatureEngine.KYVERNO : SignatureEngine.SIGSTORE_POLICY_CONTROLLER;
+      const kyverno = (signatures!.imageEngine ?? byDefault) === SignatureEngine.KYVERNO;
+      const [namespace, serviceAccount] = kyverno ? ['kyverno', 'kyverno-admission-controller'] : ['cosign-system', 'policy-controller-webhook'];
+      this.signatureVerifier = {
+        namespace,
+        serviceAccount,
+        roleName: join([this.clusterName, namespace, serviceAccount], 64),
+        purpose: kyverno ? 'image signature verification (Kyverno)' : 'image signature verification (Sigstore policy-controller)',
+        readPrefixes: [],
+        writePrefixes: [],
+        pullsImages: this.repositories.length > 0,
         remoteWrites: false,
       };
     }

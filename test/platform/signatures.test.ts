@@ -4,10 +4,11 @@
  * before serving, bad input named by its spec path.
  */
 import { App } from 'cdk8s';
+import { Testing } from 'cdktf';
 import { spec as signedModels } from '../../examples/signed-models/platform';
 import { PlatformAddon } from '../../src/gitops';
 import { ServingImages, WeightVerification } from '../../src/k8s';
-import { KubernetesPlatform, PlatformSpec, PlatformSpecValidator, SignaturesSpec } from '../../src/platform';
+import { AwsPlatformStack, KubernetesPlatform, PlatformConsistency, PlatformNames, PlatformSpec, PlatformSpecValidator, SignaturesSpec } from '../../src/platform';
 import { PolicyEngine, SignatureEngine } from '../../src/policy';
 import { expectValidManifests, findObject, findObjects } from '../util';
 import { DIGEST, REGISTRY, smallSpec, validationErrorOf } from './fixtures';
@@ -207,5 +208,38 @@ describe('the signed-models example (VAP only, images and weights signed)', () =
     expect(platform.verify(manifests)).toEqual([]);
     expect(findObject(objects, 'ClusterImagePolicy', 'llm-verify-images-models').spec.mode).toBe('enforce');
     for (const i of PlatformAddon.imagesOf('sigstore-policy-controller')) expect(signedModels.images!.addons![`sigstore-policy-controller/${i.name}`]).toBeDefined();
+  });
+});
+
+describe('the verifier reads signatures with its own Pod Identity (AWS side)', () => {
+  function awsOf(spec: PlatformSpec): any {
+    return JSON.parse(Testing.synth(new AwsPlatformStack(Testing.app(), 'acme', { spec })));
+  }
+
+  test.each([
+    ['Kyverno', [PolicyEngine.KYVERNO], 'kyverno', 'kyverno-admission-controller'],
+    ['the Sigstore policy-controller', undefined, 'cosign-system', 'policy-controller-webhook'],
+  ])('%s: a Pod Identity association for its ServiceAccount, ECR pulls from the platform registry, the KMS keys\' public halves', (_name, engines, namespace, serviceAccount) => {
+    const spec = specWith(engines as PolicyEngine[] | undefined);
+    const names = new PlatformNames(spec);
+    expect(names.signatureVerifier).toMatchObject({ namespace, serviceAccount });
+    expect(names.identities.map((i) => `${i.namespace}/${i.serviceAccount}`)).not.toContain(`${namespace}/${serviceAccount}`);
+    const tf = awsOf(spec);
+    const association = Object.values<any>(tf.resource.aws_eks_pod_identity_association).find((a) => a.service_account === serviceAccount);
+    expect(association).toMatchObject({ namespace });
+    const statements = Object.values<any>(tf.resource.aws_iam_role_policy).filter((p) => String(p.role).includes(names.signatureVerifier!.roleName.replace(/[-.]/g, '_')) || p.name?.includes?.(names.signatureVerifier!.roleName))
+      .flatMap((p) => JSON.parse(p.policy).Statement);
+    expect(statements.flatMap((st: any) => st.Action)).toEqual(expect.arrayContaining(['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'kms:GetPublicKey']));
+    expect(statements.find((st: any) => ([] as string[]).concat(st.Action).includes('kms:GetPublicKey')).Resource)
+      .toEqual(['arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab']);
+    // both sides agree: the chart creates the ServiceAccount the association names
+    expect(PlatformConsistency.verify(tf, build(spec).objects)).toEqual([]);
+  });
+
+  test('no image signatures: no verifier role', () => {
+    const spec = specWith([PolicyEngine.KYVERNO], null);
+    expect(new PlatformNames(spec).signatureVerifier).toBeUndefined();
+    const tf = awsOf(spec);
+    expect(Object.values<any>(tf.resource.aws_eks_pod_identity_association).map((a) => a.service_account)).not.toContain('kyverno-admission-controller');
   });
 });
