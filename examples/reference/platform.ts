@@ -11,7 +11,8 @@
  */
 import { Duration } from 'cdk8s';
 import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
-import { ClusterAccessPath, GpuProvisioning, ModelWeights, PlatformSpec } from '../../src/platform';
+import { ModelSource } from '../../src/k8s';
+import { ClusterAccessPath, GpuProvisioning, PlatformSpec } from '../../src/platform';
 import { PolicyEngine } from '../../src/policy';
 
 const ACCOUNT = '123456789012';
@@ -107,18 +108,18 @@ export const spec: PlatformSpec = {
       tenant: 'search',
       runtime: ModelRuntime.VLLM,
       image: `${REGISTRY}/acme-llm/vllm-openai@sha256:1b5a7c1e0c3d5f7a9b2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b`,
-      weights: ModelWeights.fromModelStore('models/llama3-8b/', '2024-06-01'),
+      weights: ModelSource.modelStore('models/llama3-8b/', '2024-06-01'),
       gpuPool: 'a10g',
       replicas: { min: 2, max: 6 },
       slo: { timeToFirstTokenP99: Duration.seconds(2) },
-      canary: { version: '2024-07-01', weights: ModelWeights.fromModelStore('models/llama3-8b/', '2024-07-01'), trafficPercentage: 10 },
+      canary: { version: '2024-07-01', weights: ModelSource.modelStore('models/llama3-8b/', '2024-07-01'), trafficPercentage: 10 },
     },
     {
       name: 'reranker',
       tenant: 'search',
       runtime: ModelRuntime.TRITON,
       image: `${REGISTRY}/acme-llm/tritonserver@sha256:2c6b8d2f1d4e6a8b0c3d5f7a9b1c2e4f6a8b0d2e4f6a8c0e1b3d5f7a9c1e2b4c`,
-      weights: ModelWeights.fromModelStore('models/reranker/', 'r12'),
+      weights: ModelSource.modelStore('models/reranker/', 'r12'),
       gpuPool: 'a10g',
       replicas: { min: 1, max: 3 },
     },
@@ -127,7 +128,7 @@ export const spec: PlatformSpec = {
       tenant: 'support',
       runtime: ModelRuntime.TGI,
       image: `${REGISTRY}/acme-llm/text-generation-inference@sha256:3d7c9e3a2e5f7b9c1d4e6a8b0c2d3f5a7b9c1e3f5a7b9d1f2c4e6a8b0d2f3c5d`,
-      weights: ModelWeights.fromModelStore('models/mixtral-8x7b/', '2024-05-20'),
+      weights: ModelSource.modelStore('models/mixtral-8x7b/', '2024-05-20'),
       gpuPool: 'l40s',
       gpusPerReplica: 4,
       replicas: { min: 1, max: 2 },
@@ -137,7 +138,7 @@ export const spec: PlatformSpec = {
       tenant: 'support',
       runtime: ModelRuntime.VLLM,
       image: `${REGISTRY}/acme-llm/vllm-openai@sha256:1b5a7c1e0c3d5f7a9b2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b`,
-      weights: ModelWeights.fromModelStore('models/llama3-70b-awq/', '2024-06-15'),
+      weights: ModelSource.modelStore('models/llama3-70b-awq/', '2024-06-15'),
       gpuPool: 'l40s',
       gpusPerReplica: 4,
       replicas: { min: 1, max: 1 },
@@ -148,7 +149,7 @@ export const spec: PlatformSpec = {
       tenant: 'vision',
       runtime: ModelRuntime.TRITON,
       image: `${REGISTRY}/acme-llm/tritonserver@sha256:2c6b8d2f1d4e6a8b0c3d5f7a9b1c2e4f6a8b0d2e4f6a8c0e1b3d5f7a9c1e2b4c`,
-      weights: ModelWeights.fromModelStore('models/clip-vit-l14/', '2024-03-01'),
+      weights: ModelSource.modelStore('models/clip-vit-l14/', '2024-03-01'),
       gpuPool: 'a10g',
       replicas: { min: 1, max: 2 },
       publicRoute: false,
@@ -160,7 +161,7 @@ export const spec: PlatformSpec = {
       tenant: 'support',
       image: `${REGISTRY}/acme-llm/lora-trainer@sha256:4e8d0f4b3f6a8c0d2e5f7b9c1d3e4a6b8c0d2f4a6b8c0e2a3d5f7b9c1e3a4d6e`,
       command: ['python', '-m', 'train_lora'],
-      baseModel: ModelWeights.fromModelStore('models/llama3-8b/', '2024-06-01'),
+      baseModel: ModelSource.modelStore('models/llama3-8b/', '2024-06-01'),
       gpuPool: 'a10g',
       datasetPrefix: 'datasets/support/2024-06/',
       workers: 2,

@@ -11,8 +11,8 @@
  *   manifest against the same workflow identity, then every file against the manifest.
  */
 import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
-import { WeightVerification } from '../../src/k8s';
-import { ModelWeights, PlatformSpec } from '../../src/platform';
+import { ModelSource, WeightVerification } from '../../src/k8s';
+import { PlatformSpec } from '../../src/platform';
 import { ADDON_MIRRORS } from '../reference/platform';
 
 const ACCOUNT = '123456789012';
@@ -33,7 +33,7 @@ export const spec: PlatformSpec = {
     tenant: 'assistants',
     runtime: ModelRuntime.VLLM,
     image: `${REGISTRY}/acme-llm/vllm-openai@sha256:1b5a7c1e0c3d5f7a9b2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b`,
-    weights: ModelWeights.fromModelStore('models/llama3-8b/', '2024-06-01'),
+    weights: ModelSource.modelStore('models/llama3-8b/', '2024-06-01'),
     gpuPool: 'a10g',
     replicas: { min: 1, max: 1 },
   }],

@@ -14,7 +14,8 @@
  */
 import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
 import { AccountServiceMode, ObjectLockMode } from '../../src/aws';
-import { ClusterAccessPath, GpuProvisioning, ModelWeights, PlatformSpec } from '../../src/platform';
+import { ModelSource } from '../../src/k8s';
+import { ClusterAccessPath, GpuProvisioning, PlatformSpec } from '../../src/platform';
 import { ADDON_MIRRORS } from '../reference/platform';
 
 const ACCOUNT = '123456789012';
@@ -59,7 +60,7 @@ export const spec: PlatformSpec = {
       tenant: 'research',
       runtime: ModelRuntime.VLLM,
       image: `${REGISTRY}/acme-llm/vllm-openai@sha256:1b5a7c1e0c3d5f7a9b2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b`,
-      weights: ModelWeights.fromModelStore('models/llama3-70b-awq/', '2024-06-15'),
+      weights: ModelSource.modelStore('models/llama3-70b-awq/', '2024-06-15'),
       gpuPool: 'l40s',
       gpusPerReplica: 4,
       replicas: { min: 1, max: 1 },
@@ -71,7 +72,7 @@ export const spec: PlatformSpec = {
       tenant: 'research',
       image: `${REGISTRY}/acme-llm/lora-trainer@sha256:4e8d0f4b3f6a8c0d2e5f7b9c1d3e4a6b8c0d2f4a6b8c0e2a3d5f7b9c1e3a4d6e`,
       command: ['torchrun', '-m', 'train_sft'],
-      baseModel: ModelWeights.fromModelStore('models/llama3-70b/', '2024-06-15'),
+      baseModel: ModelSource.modelStore('models/llama3-70b/', '2024-06-15'),
       gpuPool: 'h100-efa',
       datasetPrefix: 'datasets/research/2024-06/',
       workers: 2,
