@@ -2,8 +2,9 @@
  * The hardened, GPU-scheduled pod of a model server, shared by ModelServer (Deployments) and the
  * KServe InferenceService variant.
  */
-import { Duration, Size } from 'cdk8s';
+import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import type { ResolvedServing } from './model-serving';
 import {
   containerSecurityContext, guaranteedResources, nodeAffinityFor, podSecurityContext, sizeQuantity, tolerationsFor,
 } from './pod';
@@ -12,8 +13,8 @@ import { IGpuPool } from '../../core/gpu-pool';
 import { ModelRuntime } from '../../core/model-runtime';
 import { ModelSource, WeightVerification } from '../serving/model-source';
 
-/** Everything the model pod is built from (resolved defaults). */
-export interface ModelPodInput {
+/** What the model pod is built from: the resolved serving fields plus the pod's placement and identity. */
+export interface ModelPodInput extends ResolvedServing {
   readonly scope: IConstruct;
   readonly runtime: ModelRuntime;
   readonly image: string;
@@ -26,22 +27,7 @@ export interface ModelPodInput {
   readonly cpu: number;
   readonly memory: Size;
   readonly sharedMemory: Size;
-  readonly servedModelName: string;
-  readonly maxModelLength?: number;
-  readonly gpuMemoryUtilization?: number;
-  readonly maxConcurrency?: number;
-  /** Size limit of the weights emptyDir (over the source's own). */
-  readonly weightsVolumeSize?: Size;
-  /** The server container's ephemeral-storage request (the weights volume plus scratch), when the model is sized. */
-  readonly ephemeralStorage?: Size;
-  readonly extraArgs: string[];
-  readonly env: { [key: string]: string };
-  readonly startupTimeout: Duration;
-  readonly preStopDelay: Duration;
-  readonly maxRequestDuration: Duration;
-  readonly runAsUser: number;
   readonly serviceAccountName: string;
-  readonly automountServiceAccountToken: boolean;
   /** Labels selecting the pods of this version (topology spread). */
   readonly spreadLabels: { [key: string]: string };
 }

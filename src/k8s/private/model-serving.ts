@@ -19,7 +19,9 @@ export interface ResolvedServing {
   readonly maxModelLength?: number;
   readonly gpuMemoryUtilization?: number;
   readonly maxConcurrency?: number;
+  /** Size limit of the weights emptyDir (over the source's own). */
   readonly weightsVolumeSize?: Size;
+  /** The server container's ephemeral-storage request (the weights volume plus scratch), when the model is sized. */
   readonly ephemeralStorage?: Size;
   readonly extraArgs: string[];
   readonly env: { [key: string]: string };

@@ -10,24 +10,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { applicationSources, clone, helmValuesOf, InjectWorkload, mergeOverwrite } from './istio-injection';
-import { ObjectIndex, PodOrigin } from './model';
+import { ObjectIndex, TwinPod } from './model';
 import { schemasDir } from '../../validation/private/schema-files';
 
 /** Annotation that says which output object made a derived object. */
 export const MADE_BY = 'twin.llm-platform.io/made-by';
 
 /** A pod as its controller or operator builds it, before admission webhooks and autoscalers are applied. */
-export interface PodDraft {
-  readonly owner: string;
-  readonly ownerObject: any;
-  readonly origin: PodOrigin;
-  readonly namespace: string;
-  readonly namePrefix: string;
-  /** The Pod JSON (apiVersion v1, kind Pod). */
-  readonly pod: any;
-  readonly templatePath: string;
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
+export interface PodDraft extends TwinPod {
   /**
    * The workload an autoscaler (HPA, KEDA ScaledObject) would target to scale these pods (`apps/v1`
    * Deployment `llama3-70b-predictor`); undefined when the pods are not scaled through a scale subresource.
@@ -42,7 +32,6 @@ export interface PodDraft {
    * the PyTorchJob); `podOwnership` of it gives the pods' ownerReferences. Default: `workload`.
    */
   readonly podOwner?: PodController;
-  readonly mutations: string[];
 }
 
 /** The controller of a pod: the object named in its `metadata.ownerReferences` with `controller: true`. */

@@ -478,21 +478,30 @@ class References {
 
   /** The content of `file` inside container `c` when it comes from a ConfigMap volume of the output. */
   private mountedFile(p: TwinPod, c: any, file: string): string | undefined {
-    for (const m of arr(c.volumeMounts)) {
-      const mount = String(m.mountPath ?? '').replace(/\/+$/, '');
-      let key: string | undefined;
-      if (m.subPath && mount === file) key = m.subPath;
-      else if (!m.subPath && file.startsWith(`${mount}/`)) key = file.slice(mount.length + 1);
-      if (key === undefined) continue;
-      const vol = arr(p.pod?.spec?.volumes).find((v: any) => v.name === m.name);
-      const cmName = vol?.configMap?.name;
-      if (!cmName) continue;
-      const item = arr(vol.configMap.items).find((it: any) => it.path === key);
-      const cm = this.index.get('ConfigMap', p.namespace, cmName);
-      const data = cm?.data?.[item ? item.key : key];
+    for (const { configMap, key } of this.configMapMounts(p, c, file)) {
+      const data = configMap?.data?.[key];
       if (typeof data === 'string') return data;
     }
     return undefined;
+  }
+
+  /**
+   * The ConfigMap volume mounts of container `c` that hold `file` (a subPath mount of the file, or a directory
+   * mount above it): the output's ConfigMap (undefined when the output has none of that name) and the key.
+   */
+  private *configMapMounts(p: TwinPod, c: any, file: string): Generator<{ configMap: any; key: string }> {
+    for (const m of arr(c?.volumeMounts)) {
+      const mount = String(m.mountPath ?? '').replace(/\/+$/, '');
+      let path: string | undefined;
+      if (m.subPath && mount === file) path = m.subPath;
+      else if (!m.subPath && file.startsWith(`${mount}/`)) path = file.slice(mount.length + 1);
+      if (path === undefined) continue;
+      const vol = arr(p.pod?.spec?.volumes).find((v: any) => v.name === m.name);
+      const cmName = vol?.configMap?.name;
+      if (!cmName) continue;
+      const item = arr(vol.configMap.items).find((it: any) => it.path === path);
+      yield { configMap: this.index.get('ConfigMap', p.namespace, cmName), key: item ? item.key : path };
+    }
   }
 
   public metrics(): void {
@@ -739,19 +748,8 @@ class References {
 
   /** Whether `file` in container `c` is a key of a ConfigMap of the output (true), a ConfigMap volume without it (false), or not a ConfigMap mount (undefined). */
   private mountedConfigMapKey(p: TwinPod, c: any, file: string): boolean | undefined {
-    for (const m of arr(c?.volumeMounts)) {
-      const mount = String(m.mountPath ?? '').replace(/\/+$/, '');
-      let key: string | undefined;
-      if (m.subPath && mount === file) key = m.subPath;
-      else if (!m.subPath && file.startsWith(`${mount}/`)) key = file.slice(mount.length + 1);
-      if (key === undefined) continue;
-      const vol = arr(p.pod?.spec?.volumes).find((v: any) => v.name === m.name);
-      const cmName = vol?.configMap?.name;
-      if (!cmName) continue;
-      const item = arr(vol.configMap.items).find((it: any) => it.path === key);
-      const cm = this.index.get('ConfigMap', p.namespace, cmName);
-      const k = item ? item.key : key;
-      return cm !== undefined && (typeof cm.data?.[k] === 'string' || typeof cm.binaryData?.[k] === 'string');
+    for (const { configMap, key } of this.configMapMounts(p, c, file)) {
+      return configMap !== undefined && (typeof configMap.data?.[key] === 'string' || typeof configMap.binaryData?.[key] === 'string');
     }
     return undefined;
   }
