@@ -13,7 +13,7 @@ import { Duration } from 'cdk8s';
 import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
 import { ModelSource } from '../../src/k8s';
 import { ClusterAccessPath, GpuProvisioning, PlatformSpec } from '../../src/platform';
-import { PolicyEngine } from '../../src/policy';
+import { PolicyEngine, PolicyExceptionProps } from '../../src/policy';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -63,6 +63,25 @@ export const ADDON_MIRRORS: { [image: string]: string } = {
   'training-operator/training-operator': `${REGISTRY}/mirror/kubeflow/training-v1/training-operator@sha256:4b19892336a76dd9408f8e2af6ed39459168f328ead1431e567e6f5a3a64d178`,
   'training-operator/pytorch-init': `${REGISTRY}/mirror/library/alpine@sha256:d1f5479c320999d5f039f02bde2d8f9444f9847e523b37eb7c794af49d780077`,
   'aws-load-balancer-controller/controller': `${REGISTRY}/mirror/eks/aws-load-balancer-controller@sha256:4b9d406cceeffaf018e7c830b6b64ce110a3bba900f97787088f02930d9f6a10`,
+};
+
+/** The platform's own images (weight sync, GPU agents, collector), mirrored to the platform registry. */
+export const PLATFORM_IMAGES = {
+  awsCli: `${REGISTRY}/mirror/aws-cli@sha256:cd11f6e909d42f066a03e15f072853fcc19f033e343cb83b2d553e2082cbb5a7`,
+  nvidiaDevicePlugin: `${REGISTRY}/mirror/k8s-device-plugin@sha256:af31e2b7c7f89834c4e5219860def7ac2e49a207b3d4e8610d5a26772b7738e5`,
+  dcgmExporter: `${REGISTRY}/mirror/dcgm-exporter@sha256:a7ad6547d4546eaf4dd5d6b4c0b4db4101e63ef7dc3cdff7f42b767d2c60b706`,
+  otelCollector: `${REGISTRY}/mirror/opentelemetry-collector-contrib@sha256:5f9e1a5c4a7b9d1e3f6a8c0d2e4f5b7c9d1e3a5b7c9d1f3b4e6a8c0e2f4b5d7e`,
+};
+
+/** The documented exception of the GPU node agents (they reach the kubelet through host sockets as root). */
+export const GPU_AGENTS_EXCEPTION: PolicyExceptionProps = {
+  ruleIds: ['LLM-PSS-006', 'LLM-PSS-012', 'LLM-SEC-001', 'LLM-RES-002'],
+  namespace: 'nvidia-gpu',
+  kind: 'DaemonSet',
+  owner: 'platform-team',
+  reason: 'NVIDIA device plugin and DCGM exporter reach the kubelet through host sockets as root (upstream design); the plugin has no health endpoint',
+  ticket: 'SEC-118',
+  expires: '2027-06-30',
 };
 
 export const spec: PlatformSpec = {
@@ -168,23 +187,12 @@ export const spec: PlatformSpec = {
     },
   ],
   images: {
-    awsCli: `${REGISTRY}/mirror/aws-cli@sha256:cd11f6e909d42f066a03e15f072853fcc19f033e343cb83b2d553e2082cbb5a7`,
-    nvidiaDevicePlugin: `${REGISTRY}/mirror/k8s-device-plugin@sha256:af31e2b7c7f89834c4e5219860def7ac2e49a207b3d4e8610d5a26772b7738e5`,
-    dcgmExporter: `${REGISTRY}/mirror/dcgm-exporter@sha256:a7ad6547d4546eaf4dd5d6b4c0b4db4101e63ef7dc3cdff7f42b767d2c60b706`,
-    otelCollector: `${REGISTRY}/mirror/opentelemetry-collector-contrib@sha256:5f9e1a5c4a7b9d1e3f6a8c0d2e4f5b7c9d1e3a5b7c9d1f3b4e6a8c0e2f4b5d7e`,
+    ...PLATFORM_IMAGES,
     addons: ADDON_MIRRORS,
   },
   policy: {
     engines: [PolicyEngine.VALIDATING_ADMISSION_POLICY, PolicyEngine.KYVERNO],
-    exceptions: [{
-      ruleIds: ['LLM-PSS-006', 'LLM-PSS-012', 'LLM-SEC-001', 'LLM-RES-002'],
-      namespace: 'nvidia-gpu',
-      kind: 'DaemonSet',
-      owner: 'platform-team',
-      reason: 'NVIDIA device plugin and DCGM exporter reach the kubelet through host sockets as root (upstream design); the plugin has no health endpoint',
-      ticket: 'SEC-118',
-      expires: '2027-06-30',
-    }],
+    exceptions: [GPU_AGENTS_EXCEPTION],
   },
   mesh: {
     ingressHosts: ['llm.acme.example.com'],

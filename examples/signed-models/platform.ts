@@ -13,7 +13,7 @@
 import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
 import { ModelSource, WeightVerification } from '../../src/k8s';
 import { PlatformSpec } from '../../src/platform';
-import { ADDON_MIRRORS } from '../reference/platform';
+import { ADDON_MIRRORS, GPU_AGENTS_EXCEPTION } from '../reference/platform';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -49,15 +49,7 @@ export const spec: PlatformSpec = {
   },
   policy: {
     // the default engine set: ValidatingAdmissionPolicy only
-    exceptions: [{
-      ruleIds: ['LLM-PSS-006', 'LLM-PSS-012', 'LLM-SEC-001', 'LLM-RES-002'],
-      namespace: 'nvidia-gpu',
-      kind: 'DaemonSet',
-      owner: 'platform-team',
-      reason: 'NVIDIA device plugin and DCGM exporter reach the kubelet through host sockets as root (upstream design); the plugin has no health endpoint',
-      ticket: 'SEC-118',
-      expires: '2027-06-30',
-    }],
+    exceptions: [GPU_AGENTS_EXCEPTION],
     signatures: {
       images: [{
         name: 'models',

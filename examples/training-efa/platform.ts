@@ -16,7 +16,7 @@ import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
 import { AccountServiceMode, ObjectLockMode } from '../../src/aws';
 import { ModelSource } from '../../src/k8s';
 import { ClusterAccessPath, GpuProvisioning, PlatformSpec } from '../../src/platform';
-import { ADDON_MIRRORS } from '../reference/platform';
+import { ADDON_MIRRORS, GPU_AGENTS_EXCEPTION, PLATFORM_IMAGES } from '../reference/platform';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -80,25 +80,14 @@ export const spec: PlatformSpec = {
     },
   ],
   images: {
-    awsCli: `${REGISTRY}/mirror/aws-cli@sha256:cd11f6e909d42f066a03e15f072853fcc19f033e343cb83b2d553e2082cbb5a7`,
-    nvidiaDevicePlugin: `${REGISTRY}/mirror/k8s-device-plugin@sha256:af31e2b7c7f89834c4e5219860def7ac2e49a207b3d4e8610d5a26772b7738e5`,
-    dcgmExporter: `${REGISTRY}/mirror/dcgm-exporter@sha256:a7ad6547d4546eaf4dd5d6b4c0b4db4101e63ef7dc3cdff7f42b767d2c60b706`,
-    otelCollector: `${REGISTRY}/mirror/opentelemetry-collector-contrib@sha256:5f9e1a5c4a7b9d1e3f6a8c0d2e4f5b7c9d1e3a5b7c9d1f3b4e6a8c0e2f4b5d7e`,
+    ...PLATFORM_IMAGES,
     addons: {
       ...ADDON_MIRRORS,
       'aws-efa-k8s-device-plugin/aws-efa-k8s-device-plugin': `${REGISTRY}/mirror/eks/aws-efa-k8s-device-plugin@sha256:31ceb0c900323d52990cfed16c15c5155ba7193d75fccc3bfb784dee5972ec36`,
     },
   },
   policy: {
-    exceptions: [{
-      ruleIds: ['LLM-PSS-006', 'LLM-PSS-012', 'LLM-SEC-001', 'LLM-RES-002'],
-      namespace: 'nvidia-gpu',
-      kind: 'DaemonSet',
-      owner: 'platform-team',
-      reason: 'NVIDIA device plugin and DCGM exporter reach the kubelet through host sockets as root (upstream design); the plugin has no health endpoint',
-      ticket: 'SEC-118',
-      expires: '2027-06-30',
-    }],
+    exceptions: [GPU_AGENTS_EXCEPTION],
   },
   gitops: { repoUrl: 'https://git.example.com/acme/training-gitops.git' },
   audit: {
