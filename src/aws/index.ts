@@ -1,5 +1,5 @@
 // AWS layer (cdktf): production EKS, GPU node pools, Pod Identity, model store, registry, audit and
-// security baseline (DESIGN.md section 2).
+// security baseline (docs/DESIGN.md section 2).
 export * from './admin-host';
 export * from './audit';
 export * from './cluster-addons';

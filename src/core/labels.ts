@@ -1,6 +1,6 @@
 /**
  * Label and annotation keys the library puts on every object, shared by all layers so selectors,
- * policies, monitors and quotas agree on them (DESIGN.md section 3).
+ * policies, monitors and quotas agree on them ([DESIGN.md section 3](docs/DESIGN.md#3-construct-conventions-from-aws-cdk-cdk8s-plus-open-constructs)).
  */
 export class PlatformLabels {
   /** `app.kubernetes.io/name`: the component or model name. */

@@ -12,7 +12,7 @@ const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
  * human-readable name derivation.
  *
  * Every Kubernetes object this library emits gets an explicit name derived from the spec with these
- * helpers, never a hash of the construct path (DESIGN.md section 3).
+ * helpers, never a hash of the construct path ([DESIGN.md section 3](docs/DESIGN.md#3-construct-conventions-from-aws-cdk-cdk8s-plus-open-constructs)).
  */
 export class Names {
   /**

@@ -1,4 +1,4 @@
-// Platform L3 (DESIGN.md section 1): one spec to Terraform (AwsPlatformStack) and Kubernetes
+// Platform L3 (docs/DESIGN.md section 1): one spec to Terraform (AwsPlatformStack) and Kubernetes
 // (KubernetesPlatform), with whole-spec validation and cross-layer consistency checks.
 export * from './platform-spec';
 export * from './platform-names';

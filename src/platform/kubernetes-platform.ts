@@ -499,9 +499,9 @@ export class KubernetesPlatform extends Construct {
   }
 
   /**
-   * The platform twin's report over the synthesized objects (DESIGN.md section 7): admission of the pods
-   * that will exist, the flows the platform needs, references, GPU capacity and bootstrap from an empty
-   * cluster, with the platform's enforce policy set, node pools, region and Pod Identities.
+   * The platform twin's report over the synthesized objects
+   * ([DESIGN.md section 7](docs/DESIGN.md#7-system-truth-the-platform-twin)): admission of the pods that will exist,
+   * the flows the platform needs, references, GPU capacity and bootstrap from an empty cluster, with the platform's enforce policy set, node pools, region and Pod Identities.
    *
    * @param manifests the synthesized objects
    * @default - the objects of the last synth()/verify(), else this.manifests()

@@ -152,8 +152,8 @@ export interface PlatformTwinOptions {
 }
 
 /**
- * The platform twin: checks synthesized Kubernetes objects as the cluster will live them (DESIGN.md
- * section 7), with upstream facts vendored at the pinned versions (schemas/upstream/).
+ * The platform twin: checks synthesized Kubernetes objects as the cluster will live them ([DESIGN.md
+ * section 7](docs/DESIGN.md#7-system-truth-the-platform-twin)), with upstream facts vendored at the pinned versions (schemas/upstream/).
  *
  * - admission: the pods that will exist (controller- and operator-made, after Istio sidecar injection, the
  *   add-ons' own pods from their pinned charts) under the enforce policy set and their namespace's Pod
