@@ -1,5 +1,6 @@
 import { PodSecurityLevel } from './pod-security-admission';
-import { ComplianceFramework, ComplianceReference, PolicyAction, PolicyParameterType, PolicyRule, PolicySeverity } from './policy-rule';
+import { ComplianceFramework, ComplianceReference, PolicyAction, PolicyParameterType, PolicyRule, PolicyRuleProps, PolicySeverity } from './policy-rule';
+import { asBuiltIn } from './private/built-in';
 import { PSA_MINORS, PSA_RELEASES } from './private/pss-data';
 import { PSS_CHECK_RULES, pssRules } from './private/pss-rules';
 import { ResourceKind } from './resource-kind';
@@ -71,6 +72,11 @@ function pssMinor(kubernetesVersion: KubernetesVersion): number {
 }
 
 /** The rule of an upstream check in KubernetesVersion.DEFAULT (its baseline-level version for baseline checks). */
+/** A rule of the library's own catalogue: CEL compiled on first evaluation (see private/built-in.ts). */
+function builtIn(props: PolicyRuleProps): PolicyRule {
+  return asBuiltIn(() => PolicyRule.custom(props));
+}
+
 function defaultPssRule(checkId: string): PolicyRule {
   const minor = pssMinor(KubernetesVersion.DEFAULT);
   const ruleId = PSS_CHECK_RULES[checkId].ruleId;
@@ -136,7 +142,7 @@ export class PolicyCatalogue {
   public static readonly HOST_PROBES = defaultPssRule('hostProbesAndHostLifecycle');
 
   /** Read-only root file system (NSA/CISA immutable containers). */
-  public static readonly READ_ONLY_ROOT_FS = PolicyRule.custom({
+  public static readonly READ_ONLY_ROOT_FS = builtIn({
     id: 'LLM-SEC-001',
     name: 'require-read-only-root-fs',
     title: 'Containers run with a read-only root file system',
@@ -150,7 +156,7 @@ export class PolicyCatalogue {
 
   // ---------------------------------------------------------------- images
   /** Images pinned by digest. */
-  public static readonly IMAGE_DIGEST = PolicyRule.custom({
+  public static readonly IMAGE_DIGEST = builtIn({
     id: 'LLM-IMG-001',
     name: 'require-image-digest',
     title: 'Images are pinned by sha256 digest',
@@ -163,7 +169,7 @@ export class PolicyCatalogue {
   });
 
   /** No `:latest` (and no implicit latest). */
-  public static readonly NO_LATEST = PolicyRule.custom({
+  public static readonly NO_LATEST = builtIn({
     id: 'LLM-IMG-002',
     name: 'disallow-latest-tag',
     title: 'Images do not use the latest tag',
@@ -177,7 +183,7 @@ export class PolicyCatalogue {
 
   // ---------------------------------------------------------------- resources and health
   /** CPU/memory requests and limits. */
-  public static readonly RESOURCES = PolicyRule.custom({
+  public static readonly RESOURCES = builtIn({
     id: 'LLM-RES-001',
     name: 'require-requests-limits',
     title: 'Containers set CPU and memory requests and limits',
@@ -191,7 +197,7 @@ export class PolicyCatalogue {
   });
 
   /** Liveness and readiness probes on long-running workloads. */
-  public static readonly PROBES = PolicyRule.custom({
+  public static readonly PROBES = builtIn({
     id: 'LLM-RES-002',
     name: 'require-probes',
     title: 'Long-running containers define liveness and readiness probes',
@@ -204,7 +210,7 @@ export class PolicyCatalogue {
   });
 
   /** No default service account token automount. */
-  public static readonly SERVICE_ACCOUNT_TOKEN = PolicyRule.custom({
+  public static readonly SERVICE_ACCOUNT_TOKEN = builtIn({
     id: 'LLM-SA-001',
     name: 'restrict-sa-token-automount',
     title: 'Pods do not automount the default service account token',
@@ -218,7 +224,7 @@ export class PolicyCatalogue {
 
   // ---------------------------------------------------------------- GPUs
   /** GPU requests only in GPU-entitled namespaces. */
-  public static readonly GPU_ENTITLED_NAMESPACE = PolicyRule.custom({
+  public static readonly GPU_ENTITLED_NAMESPACE = builtIn({
     id: 'LLM-GPU-001',
     name: 'gpu-entitled-namespace',
     title: 'GPUs are requested only in GPU-entitled namespaces',
@@ -232,7 +238,7 @@ export class PolicyCatalogue {
   });
 
   /** GPU pods tolerate the GPU taint. */
-  public static readonly GPU_TOLERATION = PolicyRule.custom({
+  public static readonly GPU_TOLERATION = builtIn({
     id: 'LLM-GPU-002',
     name: 'gpu-toleration',
     title: 'GPU pods tolerate the nvidia.com/gpu taint',
@@ -245,7 +251,7 @@ export class PolicyCatalogue {
   });
 
   /** GPU requests equal limits. */
-  public static readonly GPU_REQUESTS_EQUAL_LIMITS = PolicyRule.custom({
+  public static readonly GPU_REQUESTS_EQUAL_LIMITS = builtIn({
     id: 'LLM-GPU-003',
     name: 'gpu-requests-equal-limits',
     title: 'GPU requests equal GPU limits',
@@ -258,7 +264,7 @@ export class PolicyCatalogue {
   });
 
   /** Model servers carry a pinned model revision. */
-  public static readonly MODEL_REVISION = PolicyRule.custom({
+  public static readonly MODEL_REVISION = builtIn({
     id: 'LLM-GPU-004',
     name: 'require-model-revision',
     title: 'Model server pods carry a pinned model revision',
@@ -274,7 +280,7 @@ export class PolicyCatalogue {
 
   // ---------------------------------------------------------------- network and RBAC
   /** Ingress TLS. */
-  public static readonly INGRESS_TLS = PolicyRule.custom({
+  public static readonly INGRESS_TLS = builtIn({
     id: 'LLM-NET-002',
     name: 'require-ingress-tls',
     title: 'Ingresses terminate TLS for every host',
@@ -287,7 +293,7 @@ export class PolicyCatalogue {
   });
 
   /** Istio Gateway TLS. */
-  public static readonly GATEWAY_TLS = PolicyRule.custom({
+  public static readonly GATEWAY_TLS = builtIn({
     id: 'LLM-NET-003',
     name: 'require-gateway-tls',
     title: 'Istio Gateway servers use HTTPS/TLS',
@@ -300,7 +306,7 @@ export class PolicyCatalogue {
   });
 
   /** No wildcard RBAC in namespaced Roles. */
-  public static readonly RBAC_WILDCARDS = PolicyRule.custom({
+  public static readonly RBAC_WILDCARDS = builtIn({
     id: 'LLM-RBAC-001',
     name: 'disallow-rbac-wildcards',
     title: 'Tenant Roles do not use wildcards',
@@ -361,7 +367,7 @@ export class PolicyCatalogue {
           "use e.g. '123456789012.dkr.ecr.us-east-1.amazonaws.com' or 'ghcr.io/acme'");
       }
     }
-    return PolicyRule.custom({
+    return builtIn({
       id: 'LLM-IMG-003',
       name: 'allowed-registries',
       title: 'Images come from allowed registries',
@@ -392,7 +398,7 @@ export class PolicyCatalogue {
         throw new ValidationError('loadBalancerNamespaces', 'must hold namespace names (DNS-1123 labels)', n, "pass the ingress gateway's namespace, e.g. 'istio-ingress'");
       }
     }
-    return PolicyRule.custom({
+    return builtIn({
       id: 'LLM-NET-001',
       name: 'restrict-load-balancers',
       title: 'LoadBalancer Services only in allowed namespaces',

@@ -13,6 +13,7 @@
  */
 import { ComplianceFramework, ComplianceReference, PolicyRule, PolicySeverity } from '../policy-rule';
 import { ResourceKind } from '../resource-kind';
+import { asBuiltIn } from './built-in';
 import { celLiteral, containersOf, extraContainerFields } from './cel-templates';
 import { PsaData, psaData, SelectedCheck, selectChecks, sysctlsAllowedUpTo } from './pss-data';
 
@@ -505,7 +506,7 @@ function ruleOf(c: SelectedCheck, d: PsaData): PolicyRule {
   const gen = GENERATORS[c.version.fn];
   if (!gen) throw new Error(`pod security check function ${c.version.fn} of the vendored data has no CEL generator`);
   const { expression, message } = gen(d);
-  return PolicyRule.custom({
+  return asBuiltIn(() => PolicyRule.custom({
     id: meta.ruleId,
     name: meta.name,
     title: meta.title,
@@ -515,5 +516,5 @@ function ruleOf(c: SelectedCheck, d: PsaData): PolicyRule {
     kinds: ResourceKind.workloads(),
     expression,
     message,
-  });
+  }));
 }
