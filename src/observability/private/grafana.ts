@@ -1,30 +1,37 @@
-import {
-  BigValueColorMode,
-  BigValueGraphMode,
-  LegendDisplayMode,
-  LegendPlacement,
-  ReduceDataOptionsBuilder,
-  SortOrder,
-  TooltipDisplayMode,
-  VizLegendOptionsBuilder,
-  VizTooltipOptionsBuilder,
-} from '@grafana/grafana-foundation-sdk/common';
-import {
-  AnnotationQueryBuilder,
-  Dashboard,
-  DashboardBuilder,
-  DashboardCursorSync,
-  DatasourceVariableBuilder,
-  QueryVariableBuilder,
-  RowBuilder,
-  ThresholdsConfigBuilder,
-  ThresholdsMode,
-  VariableRefresh,
-  VariableSort,
-} from '@grafana/grafana-foundation-sdk/dashboard';
-import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
-import { PanelBuilder as StatPanelBuilder } from '@grafana/grafana-foundation-sdk/stat';
-import { PanelBuilder as TimeSeriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+/* eslint-disable @typescript-eslint/no-require-imports -- the SDK is required on first use, not at package load */
+import type * as GrafanaCommon from '@grafana/grafana-foundation-sdk/common';
+import type * as GrafanaDashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import type * as GrafanaPrometheus from '@grafana/grafana-foundation-sdk/prometheus';
+import type * as GrafanaStat from '@grafana/grafana-foundation-sdk/stat';
+import type * as GrafanaTimeseries from '@grafana/grafana-foundation-sdk/timeseries';
+
+interface GrafanaSdk {
+  readonly common: typeof GrafanaCommon;
+  readonly dashboard: typeof GrafanaDashboard;
+  readonly prometheus: typeof GrafanaPrometheus;
+  readonly stat: typeof GrafanaStat;
+  readonly timeseries: typeof GrafanaTimeseries;
+}
+type Dashboard = GrafanaDashboard.Dashboard;
+type DashboardBuilder = GrafanaDashboard.DashboardBuilder;
+type ThresholdsConfigBuilder = GrafanaDashboard.ThresholdsConfigBuilder;
+type DataqueryBuilder = GrafanaPrometheus.DataqueryBuilder;
+
+let loadedSdk: GrafanaSdk | undefined;
+/**
+ * The SDK's modules, loaded with the first dashboard: they are about 220 modules (60 ms), which loading
+ * the package must not pay for when no dashboard is built (issue 18).
+ */
+function sdk(): GrafanaSdk {
+  loadedSdk ??= {
+    common: require('@grafana/grafana-foundation-sdk/common'),
+    dashboard: require('@grafana/grafana-foundation-sdk/dashboard'),
+    prometheus: require('@grafana/grafana-foundation-sdk/prometheus'),
+    stat: require('@grafana/grafana-foundation-sdk/stat'),
+    timeseries: require('@grafana/grafana-foundation-sdk/timeseries'),
+  };
+  return loadedSdk;
+}
 
 /**
  * Helpers around `@grafana/grafana-foundation-sdk` for the platform's dashboards. The SDK builds the
@@ -69,15 +76,15 @@ export class PlatformDashboard {
   private nextId = 1;
 
   constructor(uid: string, title: string, tags: string[]) {
-    this.builder = new DashboardBuilder(title)
+    this.builder = new (sdk().dashboard.DashboardBuilder)(title)
       .uid(uid)
       .tags([...tags])
       .readonly()
-      .tooltip(DashboardCursorSync.Crosshair)
+      .tooltip(sdk().dashboard.DashboardCursorSync.Crosshair)
       .timezone('utc')
       .time({ from: 'now-6h', to: 'now' })
       .refresh('30s')
-      .annotation(new AnnotationQueryBuilder()
+      .annotation(new (sdk().dashboard.AnnotationQueryBuilder)()
         .name('Annotations & Alerts')
         .builtIn(1)
         .datasource({ type: 'grafana', uid: '-- Grafana --' })
@@ -85,19 +92,19 @@ export class PlatformDashboard {
         .hide(true)
         .iconColor('rgba(0, 211, 255, 1)')
         .type('dashboard'))
-      .withVariable(new DatasourceVariableBuilder('datasource').label('Data source').type('prometheus'));
+      .withVariable(new (sdk().dashboard.DatasourceVariableBuilder)('datasource').label('Data source').type('prometheus'));
   }
 
   /** A multi-value variable over the values of `labelName` on the series `metricSelector` selects (`All` = `.*`). */
   public labelValuesVariable(name: string, label: string, metricSelector: string, labelName: string): this {
     const query = `label_values(${metricSelector}, ${labelName})`;
-    this.builder.withVariable(new QueryVariableBuilder(name)
+    this.builder.withVariable(new (sdk().dashboard.QueryVariableBuilder)(name)
       .label(label)
       .datasource(DATASOURCE)
       .query({ qryType: 1, query, refId: VARIABLE_REF_ID })
       .definition(query)
-      .refresh(VariableRefresh.OnTimeRangeChanged)
-      .sort(VariableSort.AlphabeticalAsc)
+      .refresh(sdk().dashboard.VariableRefresh.OnTimeRangeChanged)
+      .sort(sdk().dashboard.VariableSort.AlphabeticalAsc)
       .multi(true)
       .includeAll(true)
       .allValue('.*'));
@@ -106,13 +113,13 @@ export class PlatformDashboard {
 
   /** Start a row (not collapsed: the panels that follow sit under it). */
   public row(title: string): this {
-    this.builder.withRow(new RowBuilder(title).id(this.nextId++));
+    this.builder.withRow(new (sdk().dashboard.RowBuilder)(title).id(this.nextId++));
     return this;
   }
 
   /** A time series panel with a table legend (mean, max) and a multi-series tooltip. */
   public timeSeries(o: PanelOptions): this {
-    const panel = new TimeSeriesPanelBuilder()
+    const panel = new (sdk().timeseries.PanelBuilder)()
       .id(this.nextId++)
       .title(o.title)
       .datasource(DATASOURCE)
@@ -120,8 +127,8 @@ export class PlatformDashboard {
       .span(PANEL_WIDTH)
       .unit(o.unit)
       .thresholds(thresholds(o.redAbove))
-      .legend(new VizLegendOptionsBuilder().showLegend(true).displayMode(LegendDisplayMode.Table).placement(LegendPlacement.Bottom).calcs(['mean', 'max']))
-      .tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending))
+      .legend(new (sdk().common.VizLegendOptionsBuilder)().showLegend(true).displayMode(sdk().common.LegendDisplayMode.Table).placement(sdk().common.LegendPlacement.Bottom).calcs(['mean', 'max']))
+      .tooltip(new (sdk().common.VizTooltipOptionsBuilder)().mode(sdk().common.TooltipDisplayMode.Multi).sort(sdk().common.SortOrder.Descending))
       .targets(targets(o.queries));
     if (o.description) panel.description(o.description);
     this.builder.withPanel(panel);
@@ -130,7 +137,7 @@ export class PlatformDashboard {
 
   /** A stat panel showing the last value, coloured by its thresholds. */
   public stat(o: PanelOptions): this {
-    const panel = new StatPanelBuilder()
+    const panel = new (sdk().stat.PanelBuilder)()
       .id(this.nextId++)
       .title(o.title)
       .datasource(DATASOURCE)
@@ -138,9 +145,9 @@ export class PlatformDashboard {
       .span(PANEL_WIDTH)
       .unit(o.unit)
       .thresholds(thresholds(o.redAbove))
-      .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
-      .colorMode(BigValueColorMode.Background)
-      .graphMode(BigValueGraphMode.None)
+      .reduceOptions(new (sdk().common.ReduceDataOptionsBuilder)().calcs(['lastNotNull']).values(false))
+      .colorMode(sdk().common.BigValueColorMode.Background)
+      .graphMode(sdk().common.BigValueGraphMode.None)
       .targets(targets(o.queries));
     if (o.description) panel.description(o.description);
     this.builder.withPanel(panel);
@@ -159,7 +166,7 @@ export function panelQueries(model: Dashboard): string[] {
 }
 
 function targets(queries: PanelQuery[]): DataqueryBuilder[] {
-  return queries.map((q, i) => new DataqueryBuilder()
+  return queries.map((q, i) => new (sdk().prometheus.DataqueryBuilder)()
     .refId(String.fromCharCode(65 + i)) // A, B, C, ...
     .datasource(DATASOURCE)
     .expr(q.expr)
@@ -170,5 +177,5 @@ function targets(queries: PanelQuery[]): DataqueryBuilder[] {
 function thresholds(redAbove: number | undefined): ThresholdsConfigBuilder {
   const steps: Array<{ color: string; value: number | null }> = [{ color: 'green', value: null }];
   if (redAbove !== undefined) steps.push({ color: 'red', value: redAbove });
-  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps);
+  return new (sdk().dashboard.ThresholdsConfigBuilder)().mode(sdk().dashboard.ThresholdsMode.Absolute).steps(steps);
 }
