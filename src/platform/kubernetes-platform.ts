@@ -57,6 +57,7 @@ import { PolicyEngine, PolicySet } from '../policy/policy-set';
 import { CLUSTER_IMAGE_POLICY_CRD, SIGSTORE_INCLUDE_LABEL } from '../policy/private/sigstore';
 import { NodePoolScaling, PlatformTwin, TwinNodePool } from '../twin/platform-twin';
 import { PlatformTwinReport } from '../twin/platform-twin-report';
+import { recordsConstructMetadata, writeConstructMetadata } from './private/construct-metadata';
 import { YamlWriter } from './private/yaml-writer';
 
 /**
@@ -119,6 +120,8 @@ export class KubernetesPlatform extends Construct {
   private readonly specPaths = new Map<string, string>();
   private writing = false;
   private lastTwin?: { objects: any[]; report: PlatformTwinReport };
+  /** The construct path of each synthesized object (for cdk8s-cli's construct-aware validation reports). */
+  private readonly constructPaths = new WeakMap<object, string>();
 
   constructor(scope: Construct, id: string, props: KubernetesPlatformProps) {
     super(scope, id);
@@ -457,7 +460,11 @@ export class KubernetesPlatform extends Construct {
     const out: PlatformManifest[] = [];
     const problems = new ProblemCollector(this);
     for (const [chart, directory] of this.directories) {
-      const objects: any[] = (byChart.get(chart) ?? []).map((o) => o.toJson());
+      const objects: any[] = (byChart.get(chart) ?? []).map((o) => {
+        const json = o.toJson();
+        this.constructPaths.set(json, o.node.path);
+        return json;
+      });
       // cdk8s file names (`<Kind>.<name>.k8s.yaml`); the namespace joins the name only where one
       // directory holds the same kind and name in several namespaces (e.g. PeerAuthentication 'default').
       const fileName = (o: any, withNamespace: boolean) =>
@@ -500,8 +507,9 @@ export class KubernetesPlatform extends Construct {
 
   /**
    * The platform twin's report over the synthesized objects
-   * ([DESIGN.md section 7](docs/DESIGN.md#7-system-truth-the-platform-twin)): admission of the pods that will exist,
-   * the flows the platform needs, references, GPU capacity and bootstrap from an empty cluster, with the platform's enforce policy set, node pools, region and Pod Identities.
+   * ([DESIGN.md section 7](docs/DESIGN.md#7-system-truth-the-platform-twin)): admission of the pods that will
+   * exist, the flows the platform needs, references, GPU capacity and bootstrap from an empty cluster, with the
+   * platform's enforce policy set, node pools, region and Pod Identities.
    *
    * @param manifests the synthesized objects
    * @default - the objects of the last synth()/verify(), else this.manifests()
@@ -552,7 +560,10 @@ export class KubernetesPlatform extends Construct {
 
   /**
    * Write every chart to its GitOps layout directory under `outdir` (one file per object), after the
-   * synth-time checks (`verify`): any problem throws one ValidationError listing all of them.
+   * synth-time checks (`verify`): any problem throws one ValidationError listing all of them. When the App
+   * records construct metadata (`recordConstructMetadata`, set by `cdk8s synth` when `cdk8s.yaml` has
+   * validations), `construct-metadata.json` is written too, so the validation plugins' reports name the
+   * construct of each violating object.
    *
    * @param outdir the local checkout of the GitOps repository
    * @default - the App's outdir
@@ -582,6 +593,10 @@ export class KubernetesPlatform extends Construct {
         made.add(parent);
       }
       fs.writeFileSync(target, yaml.stringify(m.resource), { encoding: 'utf8' });
+    }
+    // `cdk8s synth` with validations asks for construct metadata: its reports then name each object's construct.
+    if (recordsConstructMetadata(App.of(this))) {
+      writeConstructMetadata(dir, all.map((m) => ({ resource: m.resource, constructPath: this.constructPaths.get(m.resource) })));
     }
     return all.map((m) => m.path);
   }

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
-import * as YAML from 'yaml';
+import type * as YAML from 'yaml';
 import { PolicyCatalogue } from './policy-catalogue';
 import { PolicyEvaluator, PolicyViolation } from './policy-evaluator';
 import { PolicyException, PolicyExceptionProps } from './policy-exception';
 import { PolicyAction, PolicyRule } from './policy-rule';
 import { ValidationError } from '../core/errors';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Properties of `PolicyValidationPlugin` (the `properties:` of its `validations:` entry in `cdk8s.yaml`,
@@ -87,9 +88,9 @@ export interface PolicyValidationPluginProps {
  * A cdk8s validation plugin: the policy rules evaluated over the synthesized manifests.
  *
  * ```yaml
- * # cdk8s.yaml
+ * # cdk8s.yaml (the class is exported at the package root)
  * validations:
- *   - package: ./node_modules/cdk-llm-platform/lib/policy
+ *   - package: cdk-llm-platform
  *     class: PolicyValidationPlugin
  *     version: 0.0.0
  *     properties:
@@ -106,6 +107,7 @@ export class PolicyValidationPlugin {
   private readonly namespaces: any[];
 
   constructor(props: PolicyValidationPluginProps = {}) {
+    checkProps('policy.PolicyValidationPluginProps', props, 'props');
     const disabled = new Set(props.disabledRules ?? []);
     let rules: PolicyRule[] = PolicyCatalogue.baseline({
       allowedRegistries: props.allowedRegistries,
@@ -135,14 +137,37 @@ export class PolicyValidationPlugin {
     const files: string[] = [...(context.manifests ?? [])];
     const objects: any[] = [];
     const fileOf = new Map<any, string>();
+    // A manifest that cannot be read or parsed is a violation of its own, never a crash of the synth.
+    const unreadable: { file: string; problem: string }[] = [];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const yaml = require('yaml') as typeof YAML;
     for (const file of files) {
-      for (const doc of YAML.parseAllDocuments(fs.readFileSync(file, 'utf-8'))) {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf-8');
+      } catch (e: any) {
+        unreadable.push({ file, problem: `cannot read: ${e.message}` });
+        continue;
+      }
+      yaml.parseAllDocuments(text).forEach((doc, i) => {
+        if (doc.errors.length > 0) {
+          unreadable.push({ file, problem: `YAML error in document ${i + 1}: ${doc.errors.map((e) => e.message.split('\n')[0]).join('; ')}` });
+          return;
+        }
         const o = doc.toJSON();
         if (o && typeof o === 'object') {
           objects.push(o);
           fileOf.set(o, file);
         }
-      }
+      });
+    }
+    if (unreadable.length > 0) {
+      context.report.addViolation({
+        ruleName: 'manifests: unreadable or malformed YAML',
+        recommendation: 'Every synthesized manifest must be readable, well-formed YAML for the policies to be evaluated',
+        fix: 'Fix the file (or the construct that writes it) and synthesize again',
+        violatingResources: unreadable.map((u) => ({ resourceName: u.file, locations: [u.problem], manifestPath: u.file })),
+      });
     }
     const report = this.evaluator.evaluate(objects, { namespaces: this.namespaces });
     const fileByObject = new Map<string, string>();
@@ -170,7 +195,7 @@ export class PolicyValidationPlugin {
     }
     for (const w of report.warnings) context.logger?.log?.(`warning: ${w.object}: ${w.message}`);
     context.logger?.log?.(`cdk-llm-platform policy: ${report.objectCount} objects, ${report.errors.length} error(s), ${report.warnings.length} warning(s)`);
-    context.report.submit(report.ok ? 'success' : 'failure', {
+    context.report.submit(report.ok && unreadable.length === 0 ? 'success' : 'failure', {
       objects: String(report.objectCount), errors: String(report.errors.length), warnings: String(report.warnings.length),
     });
   }

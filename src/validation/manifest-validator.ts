@@ -2,16 +2,20 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { ValidationError } from '../core/errors';
-import { coreValidator, crdValidator, KindValidator, registerCrdFile } from './private/k8s-validators';
+import { constraintCrdOf, isConstraintTemplate } from './private/gatekeeper-constraints';
+import { coreValidator, crdDocValidator, crdValidator, KindValidator, registerCrdDocument } from './private/k8s-validators';
+import { resourceId } from './private/resource-id';
 import { shippedKubernetesSchemas } from './private/schema-files';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * One problem the harness found in a Kubernetes manifest.
  */
 export interface ManifestFinding {
   /**
-   * What found it: `yaml` (unparseable document), `object` (not a Kubernetes object), `unknown-kind`
-   * (no schema knows the apiVersion/kind), `schema` (schema violation) or `cel-rule` (a CRD CEL rule).
+   * What found it: `yaml` (unparseable document or unreadable file), `object` (not a Kubernetes object),
+   * `crd` (a `crdFiles` entry or a ConstraintTemplate that gives no CRD), `unknown-kind` (no schema knows
+   * the apiVersion/kind), `schema` (schema violation) or `cel-rule` (a CRD CEL rule).
    */
   readonly check: string;
 
@@ -58,8 +62,14 @@ export interface ManifestValidatorProps {
   readonly kubernetesVersions?: string[];
 
   /**
-   * Extra CRD YAML files to validate custom resources against (in addition to the CRDs shipped in
-   * `schemas/crds/`). A CRD listed here takes precedence over a shipped one of the same group/kind.
+   * Extra CRDs to validate custom resources against (in addition to the CRDs shipped in `schemas/crds/`):
+   * YAML files, each with one or more CRD documents, or directories (every `.yaml`/`.yml` file below them).
+   * A CRD listed here takes precedence over a shipped one of the same group/kind. A path that cannot be
+   * read, malformed YAML or a document that is not a CustomResourceDefinition is reported as a finding
+   * (check `crd`) in every report, never thrown.
+   *
+   * Gatekeeper constraints need no entry: their CRDs are derived from the ConstraintTemplates among the
+   * validated objects, as Gatekeeper generates them.
    *
    * @default - only the shipped CRDs
    */
@@ -129,7 +139,10 @@ export class ManifestValidator {
    */
   public readonly kubernetesVersions: string[];
 
+  private readonly crdProblems: ManifestFinding[];
+
   constructor(props: ManifestValidatorProps = {}) {
+    checkProps('validation.ManifestValidatorProps', props, 'props');
     const shipped = shippedKubernetesSchemas();
     this.kubernetesVersions = props.kubernetesVersions ?? ['1.28', '1.34'];
     for (const v of this.kubernetesVersions) {
@@ -137,7 +150,7 @@ export class ManifestValidator {
         throw new ValidationError('kubernetesVersions', 'must list Kubernetes versions whose schemas ship with this package', v, `use one of ${shipped.join(', ')}`);
       }
     }
-    for (const f of props.crdFiles ?? []) registerCrdFile(path.resolve(f));
+    this.crdProblems = registerCrdFiles(props.crdFiles ?? []);
   }
 
   /**
@@ -147,6 +160,54 @@ export class ManifestValidator {
    * @param file the file it came from, for the report
    */
   public validateObject(obj: any, file?: string): ManifestFinding[] {
+    return this.check(obj, file, new DerivedCrds([]));
+  }
+
+  /**
+   * Validate many objects (Gatekeeper constraints against the CRDs of the ConstraintTemplates among them).
+   */
+  public validateObjects(objects: any[], file?: string): ManifestReport {
+    return this.validateParsed(objects.map((value) => ({ value, file })), [], objects.length);
+  }
+
+  /**
+   * Validate a (multi-document) YAML text. Malformed YAML is reported, never thrown.
+   */
+  public validateYaml(text: string, file?: string): ManifestReport {
+    const parsed = parseYaml(text, file);
+    return this.validateParsed(parsed.objects, parsed.findings, parsed.objects.length);
+  }
+
+  /**
+   * Validate YAML files (and every `.yaml`/`.yml` file below a directory). Unreadable files and malformed
+   * YAML are reported, never thrown.
+   */
+  public validateFiles(paths: string[]): ManifestReport {
+    const findings: ManifestFinding[] = [];
+    const objects: ParsedObject[] = [];
+    for (const file of expandFiles(paths)) {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf-8');
+      } catch (e: any) {
+        findings.push({ check: 'yaml', file, object: '<unread>', path: '/', message: `cannot read: ${e.message}` });
+        continue;
+      }
+      const parsed = parseYaml(text, file);
+      findings.push(...parsed.findings);
+      objects.push(...parsed.objects);
+    }
+    return this.validateParsed(objects, findings, objects.length);
+  }
+
+  private validateParsed(objects: ParsedObject[], parseFindings: ManifestFinding[], count: number): ManifestReport {
+    const derived = new DerivedCrds(objects);
+    const findings: ManifestFinding[] = [...this.crdProblems, ...derived.findings, ...parseFindings];
+    for (const o of objects) findings.push(...this.check(o.value, o.file, derived));
+    return new ManifestReport(findings, count);
+  }
+
+  private check(obj: any, file: string | undefined, derived: DerivedCrds): ManifestFinding[] {
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
       return [{ check: 'object', file, object: '<not an object>', path: '/', message: `expected a Kubernetes object, got ${Array.isArray(obj) ? 'an array' : typeof obj}` }];
     }
@@ -156,7 +217,7 @@ export class ManifestValidator {
       return [{ check: 'object', file, object: id, path: typeof apiVersion !== 'string' || apiVersion === '' ? '/apiVersion' : '/kind', message: 'every Kubernetes object needs a string apiVersion and kind' }];
     }
     const validators: KindValidator[] = [];
-    const crd = crdValidator(apiVersion, kind);
+    const crd = derived.validator(apiVersion, kind) ?? crdValidator(apiVersion, kind);
     if (crd) {
       validators.push(crd);
     } else {
@@ -186,67 +247,10 @@ export class ManifestValidator {
     }
     return findings;
   }
-
-  /**
-   * Validate many objects.
-   */
-  public validateObjects(objects: any[], file?: string): ManifestReport {
-    const findings: ManifestFinding[] = [];
-    for (const o of objects) findings.push(...this.validateObject(o, file));
-    return new ManifestReport(findings, objects.length);
-  }
-
-  /**
-   * Validate a (multi-document) YAML text. Malformed YAML is reported, never thrown.
-   */
-  public validateYaml(text: string, file?: string): ManifestReport {
-    const findings: ManifestFinding[] = [];
-    let count = 0;
-    let docs: YAML.Document.Parsed[];
-    try {
-      docs = YAML.parseAllDocuments(text);
-    } catch (e: any) {
-      return new ManifestReport([{ check: 'yaml', file, object: '<unparsed>', path: '/', message: `YAML error: ${e.message}` }], 0);
-    }
-    docs.forEach((doc, i) => {
-      if (doc.errors.length > 0) {
-        findings.push({ check: 'yaml', file, object: `<document ${i + 1}>`, path: '/', message: `YAML error: ${doc.errors.map((e) => e.message.split('\n')[0]).join('; ')}` });
-        return;
-      }
-      const value = doc.toJS({ maxAliasCount: 100 });
-      if (value === null || value === undefined) return;
-      count++;
-      findings.push(...this.validateObject(value, file));
-    });
-    return new ManifestReport(findings, count);
-  }
-
-  /**
-   * Validate YAML files (and every `.yaml`/`.yml` file below a directory).
-   */
-  public validateFiles(paths: string[]): ManifestReport {
-    const findings: ManifestFinding[] = [];
-    let count = 0;
-    for (const file of expandFiles(paths)) {
-      let text: string;
-      try {
-        text = fs.readFileSync(file, 'utf-8');
-      } catch (e: any) {
-        findings.push({ check: 'yaml', file, object: '<unread>', path: '/', message: `cannot read: ${e.message}` });
-        continue;
-      }
-      const r = this.validateYaml(text, file);
-      findings.push(...r.findings);
-      count += r.objectCount;
-    }
-    return new ManifestReport(findings, count);
-  }
 }
 
 function describe(obj: any): string {
-  const gvk = `${obj.apiVersion ?? '?'}/${obj.kind ?? '?'}`;
-  const name = obj.metadata?.name ?? '<unnamed>';
-  return obj.metadata?.namespace ? `${gvk} ${obj.metadata.namespace}/${name}` : `${gvk} ${name}`;
+  return resourceId(obj);
 }
 
 function expandFiles(paths: string[]): string[] {
@@ -269,4 +273,120 @@ function expandFiles(paths: string[]): string[] {
     }
   }
   return out;
+}
+
+interface ParsedObject {
+  readonly value: any;
+  readonly file?: string;
+}
+
+/** The documents of a YAML text (empty documents skipped) and its YAML errors as findings. */
+function parseYaml(text: string, file?: string): { objects: ParsedObject[]; findings: ManifestFinding[] } {
+  const findings: ManifestFinding[] = [];
+  const objects: ParsedObject[] = [];
+  let docs: YAML.Document.Parsed[];
+  try {
+    docs = YAML.parseAllDocuments(text);
+  } catch (e: any) {
+    return { objects, findings: [{ check: 'yaml', file, object: '<unparsed>', path: '/', message: `YAML error: ${e.message}` }] };
+  }
+  docs.forEach((doc, i) => {
+    if (doc.errors.length > 0) {
+      findings.push({ check: 'yaml', file, object: `<document ${i + 1}>`, path: '/', message: `YAML error: ${doc.errors.map((e) => e.message.split('\n')[0]).join('; ')}` });
+      return;
+    }
+    const value = doc.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) return;
+    objects.push({ value, file });
+  });
+  return { objects, findings };
+}
+
+/**
+ * The CRDs Gatekeeper will generate for the ConstraintTemplates among the validated objects (one
+ * validation run): constraints are checked against them, not reported as unknown kinds.
+ */
+class DerivedCrds {
+  public readonly findings: ManifestFinding[] = [];
+  private readonly crds = new Map<string, { doc: any; source: string }>();
+  private readonly validators = new Map<string, KindValidator>();
+
+  constructor(objects: ParsedObject[]) {
+    for (const o of objects) {
+      if (!isConstraintTemplate(o.value)) continue;
+      const { crd, problem } = constraintCrdOf(o.value);
+      if (!crd) {
+        this.findings.push({ check: 'crd', file: o.file, object: describe(o.value), path: '/spec/crd/spec/names/kind', message: problem! });
+        continue;
+      }
+      this.crds.set(`${crd.spec.group}/${crd.spec.names.kind}`, {
+        doc: crd,
+        source: `CRD ${crd.metadata.name} (generated by Gatekeeper from ConstraintTemplate ${o.value.metadata?.name ?? '<unnamed>'})`,
+      });
+    }
+  }
+
+  public validator(apiVersion: string, kind: string): KindValidator | undefined {
+    const slash = apiVersion.indexOf('/');
+    const entry = slash < 0 ? undefined : this.crds.get(`${apiVersion.slice(0, slash)}/${kind}`);
+    if (!entry) return undefined;
+    let v = this.validators.get(`${apiVersion}/${kind}`);
+    if (!v) {
+      v = crdDocValidator(entry.doc, apiVersion.slice(slash + 1), entry.source);
+      this.validators.set(`${apiVersion}/${kind}`, v);
+    }
+    return v;
+  }
+}
+
+/**
+ * Register `crdFiles` (files with one or more CRD documents, or directories of them); what cannot be used
+ * is returned as findings (check `crd`).
+ */
+function registerCrdFiles(paths: string[]): ManifestFinding[] {
+  const findings: ManifestFinding[] = [];
+  const problem = (file: string, object: string, message: string) => findings.push({ check: 'crd', file, object, path: '/', message: `crdFiles: ${message}` });
+  for (const p of paths) {
+    const resolved = path.resolve(p);
+    let files: string[];
+    try {
+      files = fs.statSync(resolved).isDirectory() ? expandFiles([resolved]).filter((f) => /\.ya?ml$/.test(f)) : [resolved];
+    } catch (e: any) {
+      problem(p, '<unread>', `cannot read ${p}: ${e.message}; list CRD YAML files or directories of them`);
+      continue;
+    }
+    if (files.length === 0) problem(p, '<empty>', `directory ${p} holds no .yaml/.yml file`);
+    for (const file of files) {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf-8');
+      } catch (e: any) {
+        problem(file, '<unread>', `cannot read ${file}: ${e.message}`);
+        continue;
+      }
+      let docs: YAML.Document.Parsed[];
+      try {
+        docs = YAML.parseAllDocuments(text);
+      } catch (e: any) {
+        problem(file, '<unparsed>', `YAML error in ${file}: ${e.message}`);
+        continue;
+      }
+      docs.forEach((doc, i) => {
+        const where = docs.length > 1 ? `${file}#${i + 1}` : file;
+        if (doc.errors.length > 0) {
+          problem(file, `<document ${i + 1}>`, `YAML error in ${where}: ${doc.errors.map((e) => e.message.split('\n')[0]).join('; ')}`);
+          return;
+        }
+        const value = doc.toJS({ maxAliasCount: -1 });
+        if (value === null || value === undefined) return;
+        if (value?.kind !== 'CustomResourceDefinition' || typeof value.spec?.group !== 'string' || typeof value.spec?.names?.kind !== 'string') {
+          problem(file, typeof value === 'object' && value ? describe(value) : `<document ${i + 1}>`,
+            `${where} is not a CustomResourceDefinition with spec.group and spec.names.kind (got kind ${JSON.stringify(value?.kind)}); list only CRDs`);
+          return;
+        }
+        registerCrdDocument(value, where);
+      });
+    }
+  }
+  return findings;
 }

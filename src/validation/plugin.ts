@@ -1,4 +1,5 @@
 import { ManifestValidator, ManifestValidatorProps } from './manifest-validator';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Properties for `SchemaValidationPlugin` (the `properties:` of the `validations:` entry in `cdk8s.yaml`).
@@ -9,22 +10,28 @@ export interface SchemaValidationPluginProps extends ManifestValidatorProps {}
  * A cdk8s validation plugin: the harness's strict schema checks from `cdk8s synth`.
  *
  * ```yaml
- * # cdk8s.yaml
+ * # cdk8s.yaml (the class is exported at the package root)
  * validations:
- *   - package: ./node_modules/cdk-llm-platform/lib/validation
+ *   - package: cdk-llm-platform
  *     class: SchemaValidationPlugin
  *     version: 0.0.0
  *     properties:
  *       kubernetesVersions: ['1.28', '1.34']
+ *       crdFiles: ['crds/']   # optional: your operators' CRDs (files or directories)
  * ```
  *
  * Each distinct problem becomes one violation listing the objects (file, object, JSON path) that
- * have it; any violation fails the synth.
+ * have it; any violation fails the synth. Every policy engine's output validates: Gatekeeper constraints
+ * against the CRDs Gatekeeper generates from the ConstraintTemplates of the same synth. Unreadable or
+ * malformed manifests and `crdFiles` are violations, never crashes. Resources are named
+ * `<apiVersion>/<kind> [<namespace>/]<name>`; with the `construct-metadata.json` that
+ * `KubernetesPlatform.synth()` writes under `cdk8s synth`, reports name their constructs too.
  */
 export class SchemaValidationPlugin {
   private readonly validator: ManifestValidator;
 
   constructor(props: SchemaValidationPluginProps = {}) {
+    checkProps('validation.SchemaValidationPluginProps', props, 'props');
     this.validator = new ManifestValidator(props);
   }
 
@@ -74,6 +81,7 @@ function recommendation(check: string): string {
     case 'unknown-kind': return 'Emit only kinds the cluster knows, or register the CRD with crdFiles';
     case 'cel-rule': return 'Satisfy the CRD validation rule (x-kubernetes-validations)';
     case 'yaml': return 'Emit well-formed YAML';
+    case 'crd': return 'List CustomResourceDefinition YAML files or directories in crdFiles, and give every ConstraintTemplate spec.crd.spec.names.kind';
     default: return 'Emit objects that match the upstream schema exactly';
   }
 }
@@ -81,6 +89,7 @@ function recommendation(check: string): string {
 function fix(check: string): string {
   switch (check) {
     case 'unknown-kind': return 'Fix apiVersion/kind or add the CRD YAML to crdFiles';
+    case 'crd': return 'Fix the crdFiles entry (path, YAML) or drop the documents that are not CRDs';
     case 'schema': return 'Remove unknown fields, add required ones and use the schema types';
     default: return 'Change the construct props that produce this field';
   }

@@ -79,4 +79,27 @@ describe('PolicyValidationPlugin', () => {
     expect(strict.violations.map((v) => v.ruleName)).toEqual([expect.stringMatching(/^LLM-PSS-001/)]);
     expect(() => new PolicyValidationPlugin({ platformActions: { 'LLM-PSS-001': 'block' } })).toThrow(/'platformActions.LLM-PSS-001' is not an action, got 'block'/);
   });
+
+  test('unreadable and malformed manifests are a violation, not a crash (issue 16)', async () => {
+    const c = context([entitledNamespace(), hardenedModelServer()]);
+    const dir = path.dirname(c.file);
+    const bad = path.join(dir, 'bad.k8s.yaml');
+    fs.writeFileSync(bad, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\nkind: [\n');
+    const missing = path.join(dir, 'missing.k8s.yaml');
+    c.ctx.manifests.push(bad, missing, dir);
+    await new PolicyValidationPlugin({ allowedRegistries: [ECR] }).validate(c.ctx);
+    expect(c.submitted[0].status).toBe('failure');
+    expect(c.violations).toEqual([{
+      ruleName: 'manifests: unreadable or malformed YAML',
+      recommendation: expect.any(String),
+      fix: expect.any(String),
+      violatingResources: [
+        { resourceName: bad, locations: [expect.stringMatching(/^YAML error in document 2: /)], manifestPath: bad },
+        { resourceName: missing, locations: [expect.stringMatching(/^cannot read: ENOENT/)], manifestPath: missing },
+        { resourceName: dir, locations: [expect.stringMatching(/^cannot read: EISDIR/)], manifestPath: dir },
+      ],
+    }]);
+    // the readable objects were still evaluated
+    expect(c.submitted[0].meta.objects).toBe('1');
+  });
 });

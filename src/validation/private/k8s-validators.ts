@@ -263,28 +263,49 @@ export function crdValidator(apiVersion: string, kind: string): KindValidator | 
   let v = crdValidatorCache.get(cacheKey);
   if (v) return v;
   const doc = loadCrdDoc(info.file);
-  const versionDef = (doc.spec.versions ?? []).find((x: any) => x.name === version);
-  const source = `CRD ${doc.metadata?.name ?? `${info.group}/${info.kind}`} (${info.file.replace(/^.*\/schemas\//, 'schemas/')})`;
-  if (!versionDef || versionDef.served === false) {
-    const served = (doc.spec.versions ?? []).filter((x: any) => x.served !== false).map((x: any) => x.name);
-    v = { source, validate: () => [{ path: '/apiVersion', check: 'schema', message: `${group}/${version} is not a served version of ${kind}; served: ${served.join(', ')}` }] };
-  } else {
-    const schema = versionDef.schema?.openAPIV3Schema ?? { 'type': 'object', 'x-kubernetes-preserve-unknown-fields': true };
-    const meta = objectMetaValidator('1.34');
-    v = {
-      source,
-      validate: (obj: any) => {
-        const errors: SchemaError[] = [];
-        validateStructural(schema, obj, '', errors, true);
-        if (obj && obj.metadata !== undefined && !meta(obj.metadata)) {
-          errors.push(...toSchemaErrors(meta.errors ?? []).map((e) => ({ ...e, path: `/metadata${e.path === '/' ? '' : e.path}` })));
-        }
-        return dedupe(errors);
-      },
-    };
-  }
+  v = crdDocValidator(doc, version, `CRD ${doc.metadata?.name ?? `${info.group}/${info.kind}`} (${info.file.replace(/^.*\/schemas\//, 'schemas/')})`);
   crdValidatorCache.set(cacheKey, v);
   return v;
+}
+
+/**
+ * The validator of version `version` of the custom resource a CRD document declares (`source` names the
+ * CRD in findings). When the CRD does not serve the version, the validator reports that.
+ */
+export function crdDocValidator(doc: any, version: string, source: string): KindValidator {
+  const group = doc.spec.group;
+  const kind = doc.spec.names.kind;
+  const versionDef = (doc.spec.versions ?? []).find((x: any) => x.name === version);
+  if (!versionDef || versionDef.served === false) {
+    const served = (doc.spec.versions ?? []).filter((x: any) => x.served !== false).map((x: any) => x.name);
+    return { source, validate: () => [{ path: '/apiVersion', check: 'schema', message: `${group}/${version} is not a served version of ${kind}; served: ${served.join(', ')}` }] };
+  }
+  const schema = versionDef.schema?.openAPIV3Schema ?? { 'type': 'object', 'x-kubernetes-preserve-unknown-fields': true };
+  const meta = objectMetaValidator('1.34');
+  return {
+    source,
+    validate: (obj: any) => {
+      const errors: SchemaError[] = [];
+      validateStructural(schema, obj, '', errors, true);
+      if (obj && obj.metadata !== undefined && !meta(obj.metadata)) {
+        errors.push(...toSchemaErrors(meta.errors ?? []).map((e) => ({ ...e, path: `/metadata${e.path === '/' ? '' : e.path}` })));
+      }
+      return dedupe(errors);
+    },
+  };
+}
+
+/**
+ * Register a CRD document that is not a file of its own (one document of a multi-document file):
+ * `source` stands for its file in findings (`crds.yaml#2`). Takes precedence over a shipped CRD of
+ * the same group/kind, as `registerCrdFile`.
+ */
+export function registerCrdDocument(doc: any, source: string): CrdInfo {
+  const info = { file: source, group: doc.spec.group, kind: doc.spec.names.kind };
+  crdDocCache.set(source, doc);
+  for (const key of [...crdValidatorCache.keys()]) if (key.startsWith(`${source}#`)) crdValidatorCache.delete(key);
+  crdIndexCache.set(`${info.group}/${info.kind}`, info);
+  return info;
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -193,7 +193,16 @@ function validateObject(schema: any, data: Record<string, unknown>, path: string
     if (value === undefined) continue;
     const childPath = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
     if (key in properties) {
-      if (root && key === 'metadata') continue;
+      if (root && key === 'metadata') {
+        // A CRD schema may only restrict metadata.name and metadata.generateName, and the API server applies
+        // those (Kubernetes docs, "Specifying a structural schema"); the rest is ObjectMeta, checked elsewhere.
+        const meta: any = properties[key];
+        for (const field of ['name', 'generateName']) {
+          const v = value !== null && typeof value === 'object' ? (value as any)[field] : undefined;
+          if (meta?.properties?.[field] && v !== undefined) validateStructural(meta.properties[field], v, `${childPath}/${field}`, errors);
+        }
+        continue;
+      }
       validateStructural(properties[key], value, childPath, errors);
     } else if ((root || embedded) && (key === 'apiVersion' || key === 'kind' || key === 'metadata')) {
       if (key !== 'metadata' && typeof value !== 'string') errors.push({ path: childPath, message: 'must be string', check: 'schema' });
