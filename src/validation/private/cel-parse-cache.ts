@@ -1,0 +1,99 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- the protobuf runtime is required on first use */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import type { ParsedExpr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
+import { schemasDir } from './schema-files';
+
+/**
+ * Parsed CEL expressions of the library's own rules, shipped pre-parsed (issue 18).
+ *
+ * `@bufbuild/cel`'s parser takes about 4 ms per 1,000 characters even when warm, and the built-in rules
+ * and their variables are about 18,000 characters: 60-150 ms of every synth. `schemas/cel-parse-cache.json.gz`
+ * holds the parser's own output for those expressions (the `cel.expr.ParsedExpr` protobuf message, binary,
+ * base64) keyed by the exact expression text and stamped with the parser's version; decoding them takes a
+ * few milliseconds. An expression that is not in the file (a user's rule, a changed built-in) or a file
+ * from another parser version is parsed as before: the cache can make a run faster, never different.
+ *
+ * Written by `npx projen cel-cache` (projenrc/cel-parse-cache.ts); test/validation/private/cel-parse-cache.test.ts
+ * fails when the committed file misses an expression the example platforms compile, holds stale
+ * entries, or decodes to anything but what the parser returns.
+ */
+
+/** The file, under schemas/. */
+export const CEL_PARSE_CACHE_FILE = 'cel-parse-cache.json.gz';
+
+/** What the file holds. */
+export interface CelParseCacheFile {
+  /** `@bufbuild/cel` version whose parser wrote the entries. */
+  readonly parser: string;
+  /** [expression, base64 of the binary ParsedExpr], sorted by expression. */
+  readonly entries: Array<[string, string]>;
+}
+
+let entries: Map<string, string> | undefined;
+let recorder: Set<string> | undefined;
+let schema: any;
+let fromBinary: ((schema: any, bytes: Uint8Array) => ParsedExpr) | undefined;
+
+/** The installed parser's version (entries of another version are ignored). */
+export function celParserVersion(): string {
+  // the package's exports hide package.json: walk up from its entry point
+  let dir = path.dirname(require.resolve('@bufbuild/cel'));
+  for (;;) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf-8'));
+      if (pkg.name === '@bufbuild/cel') return pkg.version;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
+
+function load(): Map<string, string> {
+  if (entries) return entries;
+  entries = new Map();
+  let file: CelParseCacheFile | undefined;
+  try {
+    file = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(schemasDir(), CEL_PARSE_CACHE_FILE))).toString('utf-8'));
+  } catch {
+    return entries; // no file: every expression is parsed
+  }
+  if (!file || file.parser !== celParserVersion() || !Array.isArray(file.entries)) return entries;
+  for (const [expression, bytes] of file.entries) entries.set(expression, bytes);
+  return entries;
+}
+
+/** The pre-parsed `expression`, or undefined when the file does not hold it. */
+export function cachedParse(expression: string): ParsedExpr | undefined {
+  recorder?.add(expression);
+  const bytes = load().get(expression);
+  if (bytes === undefined) return undefined;
+  if (!fromBinary) {
+    schema = require('@bufbuild/cel-spec/cel/expr/syntax_pb.js').ParsedExprSchema;
+    fromBinary = require('@bufbuild/protobuf').fromBinary;
+  }
+  return fromBinary!(schema, Buffer.from(bytes, 'base64'));
+}
+
+/**
+ * From now on, record every expression the engine parses (hit or miss): the generator's and the tests'
+ * way to learn which expressions a run compiles.
+ */
+export function recordParsedExpressions(): Set<string> {
+  recorder ??= new Set();
+  return recorder;
+}
+
+/** Encode parsed expressions as the file stores them (used by the generator and the tests). */
+export function encodeParseCache(parsed: Array<[string, ParsedExpr]>): CelParseCacheFile {
+  const { toBinary } = require('@bufbuild/protobuf');
+  const syntax = require('@bufbuild/cel-spec/cel/expr/syntax_pb.js').ParsedExprSchema;
+  const sorted = [...new Map(parsed).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    parser: celParserVersion(),
+    entries: sorted.map(([expression, p]) => [expression, Buffer.from(toBinary(syntax, p)).toString('base64')]),
+  };
+}
