@@ -6,17 +6,21 @@
  *
  * Reference: https://kubernetes.io/docs/reference/using-api/cel/#cel-options-language-features-and-libraries
  */
-import * as cel from '@bufbuild/cel';
-import { strings } from '@bufbuild/cel/ext';
+/* eslint-disable @typescript-eslint/no-require-imports -- @bufbuild/cel is required on first use */
+import type * as CelLib from '@bufbuild/cel';
+import { cachedParse } from './cel-parse-cache';
 import { addQuantities, compareQuantities, formatQuantity, Fraction, negateQuantity, parseQuantity, quantityToNumber } from './quantity';
 
-const { CelScalar, celMethod, celFunc, listType } = cel;
-const STRING = CelScalar.STRING;
-const BOOL = CelScalar.BOOL;
-const INT = CelScalar.INT;
-const DOUBLE = CelScalar.DOUBLE;
-const DYN = CelScalar.DYN;
-const LIST = listType(DYN);
+let loadedCel: typeof CelLib | undefined;
+/**
+ * The CEL library (@bufbuild/cel with @bufbuild/protobuf: about 130 modules), loaded by the first
+ * compilation, not with the package (issue 18).
+ */
+function celLib(): typeof CelLib {
+  loadedCel ??= require('@bufbuild/cel') as typeof CelLib;
+  return loadedCel;
+}
+
 
 function fail(message: string): never {
   throw new Error(message);
@@ -63,123 +67,132 @@ function compare(a: any, b: any): number {
   return fail('no such overload: list elements are not comparable');
 }
 
-function values(list: cel.CelList): any[] {
+function values(list: CelLib.CelList): any[] {
   return [...list.values()];
 }
 
-/** Kubernetes CEL library functions, beyond the standard environment and the strings extension. */
-const KUBERNETES_FUNCS: cel.CelFunc[] = [
-  // Regex library.
-  celMethod('find', STRING, [STRING], STRING, function (this: string, re: string) {
-    const m = compileRegex(re).exec(this);
-    return m ? m[0] : '';
-  }),
-  celMethod('findAll', STRING, [STRING], LIST, function (this: string, re: string) {
-    return [...this.matchAll(new RegExp(compileRegex(re).source, 'g'))].map((m) => m[0]);
-  }),
-  celMethod('findAll', STRING, [STRING, INT], LIST, function (this: string, re: string, n: bigint) {
-    const all = [...this.matchAll(new RegExp(compileRegex(re).source, 'g'))].map((m) => m[0]);
-    return n < 0n ? all : all.slice(0, Number(n));
-  }),
-  // Lists library.
-  celMethod('isSorted', LIST, [], BOOL, function (this: cel.CelList) {
-    const v = values(this);
-    return v.every((x, i) => i === 0 || compare(v[i - 1], x) <= 0);
-  }),
-  celMethod('sum', LIST, [], DYN, function (this: cel.CelList) {
-    const v = values(this);
-    if (v.length === 0) return 0n;
-    if (v.every((x) => typeof x === 'bigint')) return v.reduce((a, b) => a + b, 0n);
-    return v.reduce((a, b) => a + Number(b), 0);
-  }),
-  celMethod('min', LIST, [], DYN, function (this: cel.CelList) {
-    const v = values(this);
-    if (v.length === 0) fail('min called on empty list');
-    return v.reduce((a, b) => (compare(a, b) <= 0 ? a : b));
-  }),
-  celMethod('max', LIST, [], DYN, function (this: cel.CelList) {
-    const v = values(this);
-    if (v.length === 0) fail('max called on empty list');
-    return v.reduce((a, b) => (compare(a, b) >= 0 ? a : b));
-  }),
-  celMethod('indexOf', LIST, [DYN], INT, function (this: cel.CelList, x: any) {
-    return BigInt(values(this).findIndex((y) => compareSafe(x, y)));
-  }),
-  celMethod('lastIndexOf', LIST, [DYN], INT, function (this: cel.CelList, x: any) {
-    const v = values(this);
-    for (let i = v.length - 1; i >= 0; i--) if (compareSafe(x, v[i])) return BigInt(i);
-    return -1n;
-  }),
-  // URL library (a URL is represented by its string).
-  celFunc('isURL', [STRING], BOOL, (s: string) => {
-    try {
+/** Kubernetes CEL library functions (built with the first environment: the CEL library loads on first use), beyond the standard environment and the strings extension. */
+function kubernetesFuncs(): CelLib.CelFunc[] {
+  const { CelScalar, celMethod, celFunc, listType } = celLib();
+  const STRING = CelScalar.STRING;
+  const BOOL = CelScalar.BOOL;
+  const INT = CelScalar.INT;
+  const DOUBLE = CelScalar.DOUBLE;
+  const DYN = CelScalar.DYN;
+  const LIST = listType(DYN);
+  return [
+    // Regex library.
+    celMethod('find', STRING, [STRING], STRING, function (this: string, re: string) {
+      const m = compileRegex(re).exec(this);
+      return m ? m[0] : '';
+    }),
+    celMethod('findAll', STRING, [STRING], LIST, function (this: string, re: string) {
+      return [...this.matchAll(new RegExp(compileRegex(re).source, 'g'))].map((m) => m[0]);
+    }),
+    celMethod('findAll', STRING, [STRING, INT], LIST, function (this: string, re: string, n: bigint) {
+      const all = [...this.matchAll(new RegExp(compileRegex(re).source, 'g'))].map((m) => m[0]);
+      return n < 0n ? all : all.slice(0, Number(n));
+    }),
+    // Lists library.
+    celMethod('isSorted', LIST, [], BOOL, function (this: CelLib.CelList) {
+      const v = values(this);
+      return v.every((x, i) => i === 0 || compare(v[i - 1], x) <= 0);
+    }),
+    celMethod('sum', LIST, [], DYN, function (this: CelLib.CelList) {
+      const v = values(this);
+      if (v.length === 0) return 0n;
+      if (v.every((x) => typeof x === 'bigint')) return v.reduce((a, b) => a + b, 0n);
+      return v.reduce((a, b) => a + Number(b), 0);
+    }),
+    celMethod('min', LIST, [], DYN, function (this: CelLib.CelList) {
+      const v = values(this);
+      if (v.length === 0) fail('min called on empty list');
+      return v.reduce((a, b) => (compare(a, b) <= 0 ? a : b));
+    }),
+    celMethod('max', LIST, [], DYN, function (this: CelLib.CelList) {
+      const v = values(this);
+      if (v.length === 0) fail('max called on empty list');
+      return v.reduce((a, b) => (compare(a, b) >= 0 ? a : b));
+    }),
+    celMethod('indexOf', LIST, [DYN], INT, function (this: CelLib.CelList, x: any) {
+      return BigInt(values(this).findIndex((y) => compareSafe(x, y)));
+    }),
+    celMethod('lastIndexOf', LIST, [DYN], INT, function (this: CelLib.CelList, x: any) {
+      const v = values(this);
+      for (let i = v.length - 1; i >= 0; i--) if (compareSafe(x, v[i])) return BigInt(i);
+      return -1n;
+    }),
+    // URL library (a URL is represented by its string).
+    celFunc('isURL', [STRING], BOOL, (s: string) => {
+      try {
+        parseUrl(s);
+        return true;
+      } catch {
+        return false;
+      }
+    }),
+    celFunc('url', [STRING], STRING, (s: string) => {
       parseUrl(s);
-      return true;
-    } catch {
-      return false;
-    }
-  }),
-  celFunc('url', [STRING], STRING, (s: string) => {
-    parseUrl(s);
-    return s;
-  }),
-  celMethod('getScheme', STRING, [], STRING, function (this: string) {
-    return this.startsWith('/') ? '' : parseUrl(this).protocol.replace(/:$/, '');
-  }),
-  // Go's net/url keeps an explicit default port (https://x:443), WHATWG URL drops it: read the authority.
-  celMethod('getHost', STRING, [], STRING, function (this: string) {
-    return authority(this).host;
-  }),
-  celMethod('getHostname', STRING, [], STRING, function (this: string) {
-    return authority(this).hostname;
-  }),
-  celMethod('getPort', STRING, [], STRING, function (this: string) {
-    return authority(this).port;
-  }),
-  celMethod('getEscapedPath', STRING, [], STRING, function (this: string) {
-    return parseUrl(this).pathname;
-  }),
-  // Quantity library (a quantity is represented by its canonical string, so == compares values).
-  celFunc('isQuantity', [STRING], BOOL, (s: string) => parseQuantity(s) !== undefined),
-  celFunc('quantity', [STRING], STRING, (s: string) => formatQuantity(q(s))),
-  celMethod('compareTo', STRING, [STRING], INT, function (this: string, o: string) {
-    return BigInt(compareQuantities(q(this), q(o)));
-  }),
-  celMethod('isGreaterThan', STRING, [STRING], BOOL, function (this: string, o: string) {
-    return compareQuantities(q(this), q(o)) > 0;
-  }),
-  celMethod('isLessThan', STRING, [STRING], BOOL, function (this: string, o: string) {
-    return compareQuantities(q(this), q(o)) < 0;
-  }),
-  celMethod('add', STRING, [STRING], STRING, function (this: string, o: string) {
-    return formatQuantity(addQuantities(q(this), q(o)));
-  }),
-  celMethod('add', STRING, [INT], STRING, function (this: string, o: bigint) {
-    return formatQuantity(addQuantities(q(this), { num: o, den: 1n }));
-  }),
-  celMethod('sub', STRING, [STRING], STRING, function (this: string, o: string) {
-    return formatQuantity(addQuantities(q(this), negateQuantity(q(o))));
-  }),
-  celMethod('sub', STRING, [INT], STRING, function (this: string, o: bigint) {
-    return formatQuantity(addQuantities(q(this), { num: -o, den: 1n }));
-  }),
-  celMethod('sign', STRING, [], INT, function (this: string) {
-    const x = q(this).num;
-    return x > 0n ? 1n : x < 0n ? -1n : 0n;
-  }),
-  celMethod('isInteger', STRING, [], BOOL, function (this: string) {
-    const x = q(this);
-    return x.num % x.den === 0n;
-  }),
-  celMethod('asInteger', STRING, [], INT, function (this: string) {
-    const x = q(this);
-    if (x.num % x.den !== 0n) fail(`cannot convert non-integer quantity '${this}' to int`);
-    return x.num / x.den;
-  }),
-  celMethod('asApproximateFloat', STRING, [], DOUBLE, function (this: string) {
-    return quantityToNumber(q(this));
-  }),
-];
+      return s;
+    }),
+    celMethod('getScheme', STRING, [], STRING, function (this: string) {
+      return this.startsWith('/') ? '' : parseUrl(this).protocol.replace(/:$/, '');
+    }),
+    // Go's net/url keeps an explicit default port (https://x:443), WHATWG URL drops it: read the authority.
+    celMethod('getHost', STRING, [], STRING, function (this: string) {
+      return authority(this).host;
+    }),
+    celMethod('getHostname', STRING, [], STRING, function (this: string) {
+      return authority(this).hostname;
+    }),
+    celMethod('getPort', STRING, [], STRING, function (this: string) {
+      return authority(this).port;
+    }),
+    celMethod('getEscapedPath', STRING, [], STRING, function (this: string) {
+      return parseUrl(this).pathname;
+    }),
+    // Quantity library (a quantity is represented by its canonical string, so == compares values).
+    celFunc('isQuantity', [STRING], BOOL, (s: string) => parseQuantity(s) !== undefined),
+    celFunc('quantity', [STRING], STRING, (s: string) => formatQuantity(q(s))),
+    celMethod('compareTo', STRING, [STRING], INT, function (this: string, o: string) {
+      return BigInt(compareQuantities(q(this), q(o)));
+    }),
+    celMethod('isGreaterThan', STRING, [STRING], BOOL, function (this: string, o: string) {
+      return compareQuantities(q(this), q(o)) > 0;
+    }),
+    celMethod('isLessThan', STRING, [STRING], BOOL, function (this: string, o: string) {
+      return compareQuantities(q(this), q(o)) < 0;
+    }),
+    celMethod('add', STRING, [STRING], STRING, function (this: string, o: string) {
+      return formatQuantity(addQuantities(q(this), q(o)));
+    }),
+    celMethod('add', STRING, [INT], STRING, function (this: string, o: bigint) {
+      return formatQuantity(addQuantities(q(this), { num: o, den: 1n }));
+    }),
+    celMethod('sub', STRING, [STRING], STRING, function (this: string, o: string) {
+      return formatQuantity(addQuantities(q(this), negateQuantity(q(o))));
+    }),
+    celMethod('sub', STRING, [INT], STRING, function (this: string, o: bigint) {
+      return formatQuantity(addQuantities(q(this), { num: -o, den: 1n }));
+    }),
+    celMethod('sign', STRING, [], INT, function (this: string) {
+      const x = q(this).num;
+      return x > 0n ? 1n : x < 0n ? -1n : 0n;
+    }),
+    celMethod('isInteger', STRING, [], BOOL, function (this: string) {
+      const x = q(this);
+      return x.num % x.den === 0n;
+    }),
+    celMethod('asInteger', STRING, [], INT, function (this: string) {
+      const x = q(this);
+      if (x.num % x.den !== 0n) fail(`cannot convert non-integer quantity '${this}' to int`);
+      return x.num / x.den;
+    }),
+    celMethod('asApproximateFloat', STRING, [], DOUBLE, function (this: string) {
+      return quantityToNumber(q(this));
+    }),
+  ];
+}
 
 function compareSafe(a: any, b: any): boolean {
   try {
@@ -197,9 +210,9 @@ const SPECIAL_FORMS = new Set(['_&&_', '_||_', '_?_:_', '_[_]', '@not_strictly_f
  */
 export const ADMISSION_VARIABLES = ['object', 'oldObject', 'request', 'params', 'namespaceObject', 'authorizer', 'variables', 'self', 'oldSelf'];
 
-let sharedEnv: cel.CelEnv | undefined;
+let sharedEnv: CelLib.CelEnv | undefined;
 
-type Re2 = NonNullable<NonNullable<Parameters<typeof cel.celEnv>[0]>['re2']>;
+type Re2 = NonNullable<NonNullable<Parameters<typeof CelLib.celEnv>[0]>['re2']>;
 
 /**
  * The RE2 engine @bufbuild/cel uses for `matches`, with compiled patterns cached: the built-in
@@ -244,11 +257,11 @@ function memoizedTest(re: { test(input: string): boolean }): ReturnType<Re2['com
   } as ReturnType<Re2['compile']>;
 }
 
-function env(): cel.CelEnv {
+function env(): CelLib.CelEnv {
   if (!sharedEnv) {
-    const variables: Record<string, cel.CelType> = {};
-    for (const v of ADMISSION_VARIABLES) variables[v] = DYN;
-    sharedEnv = cel.celEnv({ variables, funcs: [...strings, ...KUBERNETES_FUNCS], re2: cachedRe2() });
+    const variables: Record<string, CelLib.CelType> = {};
+    for (const v of ADMISSION_VARIABLES) variables[v] = celLib().CelScalar.DYN;
+    sharedEnv = celLib().celEnv({ variables, funcs: [...(require('@bufbuild/cel/ext') as typeof import('@bufbuild/cel/ext')).strings, ...kubernetesFuncs()], re2: cachedRe2() });
   }
   return sharedEnv;
 }
@@ -298,7 +311,7 @@ export function compileCel(expression: string, variables: readonly string[] = AD
 }
 
 /** Parsed and planned expressions by expression text: planning does not depend on the variable set. */
-const planCache = new Map<string, { parsed?: ReturnType<typeof cel.parse>; evaluator?: (ctx: any) => unknown; error?: CelCompileError }>();
+const planCache = new Map<string, { parsed?: ReturnType<typeof CelLib.parse>; evaluator?: (ctx: any) => unknown; error?: CelCompileError }>();
 
 function doCompile(expression: string, variables: readonly string[]): CelProgram | CelCompileError {
   if (typeof expression !== 'string' || expression.trim() === '') {
@@ -307,7 +320,7 @@ function doCompile(expression: string, variables: readonly string[]): CelProgram
   let entry = planCache.get(expression);
   if (!entry) {
     try {
-      entry = { parsed: cel.parse(expression) };
+      entry = { parsed: cachedParse(expression) ?? celLib().parse(expression) };
     } catch (e: any) {
       entry = { error: new CelCompileError(expression, `syntax error: ${String(e.message ?? e).replace(/^<input>:/, '')}`) };
     }
@@ -319,7 +332,7 @@ function doCompile(expression: string, variables: readonly string[]): CelProgram
   if (problems.length > 0) return new CelCompileError(expression, [...new Set(problems)].join('; '));
   if (!entry.evaluator && !entry.error) {
     try {
-      entry.evaluator = cel.plan(env(), entry.parsed!) as any;
+      entry.evaluator = celLib().plan(env(), entry.parsed!) as any;
     } catch (e: any) {
       entry.error = new CelCompileError(expression, `plan error: ${e.message ?? e}`);
     }
@@ -329,7 +342,7 @@ function doCompile(expression: string, variables: readonly string[]): CelProgram
   const evaluateCel = (ctx: Record<string, unknown>): CelOutcome => {
     try {
       const result = evaluator(ctx);
-      if (cel.isCelError(result)) return { error: result.message };
+      if (celLib().isCelError(result)) return { error: result.message };
       return { value: result };
     } catch (e: any) {
       return { error: String(e?.message ?? e) };
@@ -417,13 +430,65 @@ export function fromCel(value: unknown): unknown {
   if (typeof value === 'bigint') {
     return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
   }
-  if (cel.isCelList(value)) return [...value.values()].map(fromCel);
-  if (cel.isCelMap(value)) {
+  if (celLib().isCelList(value)) return [...value.values()].map(fromCel);
+  if (celLib().isCelMap(value)) {
     const o: Record<string, unknown> = {};
     for (const [k, v] of value.entries()) o[String(k)] = fromCel(v);
     return o;
   }
-  if (cel.isCelUint(value)) return Number((value as any).value);
+  if (celLib().isCelUint(value)) return Number((value as any).value);
   return value;
 }
 
+
+/** Functions whose result is a bool (operators, macros and the Kubernetes and strings libraries' predicates). */
+const BOOL_FUNCTIONS = new Set(['_&&_', '_||_', '!_', '_==_', '_!=_', '_<_', '_<=_', '_>_', '_>=_', '@in', 'startsWith', 'endsWith',
+  'contains', 'matches', 'isSorted', 'isURL', 'isQuantity', 'isGreaterThan', 'isLessThan', 'has']);
+/** Functions whose result is never a bool (arithmetic, sizes, string and list builders). */
+const NON_BOOL_FUNCTIONS = new Set(['_+_', '_-_', '_*_', '_/_', '_%_', '-_', '_[_]', 'size', 'int', 'uint', 'double', 'string', 'bytes', 'lowerAscii',
+  'upperAscii', 'replace', 'split', 'substring', 'trim', 'join', 'format', 'indexOf', 'lastIndexOf', 'charAt', 'quote', 'sum', 'min', 'max',
+  'url', 'quantity', 'duration', 'timestamp', 'getHost', 'getPath', 'getScheme', 'getPort', 'getQuery', 'find', 'findAll', 'type', 'dyn']);
+
+/**
+ * What an expression's result is, statically: `bool`, `non-bool` (a literal, an arithmetic or string result, a list or map,
+ * a `map`/`filter` macro) or `unknown` (a field of the input, a `dyn` value). A syntax error is `unknown` (compileCel reports it).
+ * Rules and validations must return a bool; an expression that certainly does not is always an error at admission.
+ */
+export function celResultKind(expression: string): 'bool' | 'non-bool' | 'unknown' {
+  let parsed: ReturnType<typeof CelLib.parse>;
+  try {
+    parsed = celLib().parse(expression);
+  } catch {
+    return 'unknown';
+  }
+  return resultKind(parsed.expr);
+}
+
+function resultKind(node: any): 'bool' | 'non-bool' | 'unknown' {
+  const kind = node?.exprKind?.case;
+  const value = node?.exprKind?.value;
+  switch (kind) {
+    case 'constExpr':
+      return value.constantKind?.case === 'boolValue' ? 'bool' : 'non-bool';
+    case 'listExpr':
+    case 'structExpr':
+      return 'non-bool';
+    case 'selectExpr':
+      return value.testOnly ? 'bool' : 'unknown';
+    case 'comprehensionExpr':
+      return resultKind(value.accuInit);
+    case 'callExpr': {
+      const fn: string = value.function;
+      if (fn === '_?_:_') {
+        const a = resultKind(value.args[1]);
+        const b = resultKind(value.args[2]);
+        return a === b ? a : 'unknown';
+      }
+      if (BOOL_FUNCTIONS.has(fn)) return 'bool';
+      if (NON_BOOL_FUNCTIONS.has(fn)) return 'non-bool';
+      return 'unknown';
+    }
+    default:
+      return 'unknown';
+  }
+}

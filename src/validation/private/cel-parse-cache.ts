@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import type { ParsedExpr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
+import type { parse } from '@bufbuild/cel';
 import { schemasDir } from './schema-files';
 
 /**
@@ -19,6 +19,9 @@ import { schemasDir } from './schema-files';
  * fails when the committed file misses an expression the example platforms compile, holds stale
  * entries, or decodes to anything but what the parser returns.
  */
+
+/** What the parser returns. */
+type ParsedExpr = ReturnType<typeof parse>;
 
 /** The file, under schemas/. */
 export const CEL_PARSE_CACHE_FILE = 'cel-parse-cache.json.gz';
