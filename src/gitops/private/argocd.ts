@@ -72,3 +72,22 @@ export function sortKeys(value: any): any {
 function isPlainObject(x: any): boolean {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
 }
+
+/**
+ * Why `revision` cannot be a Git branch, tag or commit Argo CD resolves, or undefined. git check-ref-format:
+ * no ASCII control characters or space, none of `~ ^ : ? * [ \`, no `..`, no `@{`, not ending with `.` or `/`
+ * (issue 17: a newline or NUL in a revision splits the YAML field it lands in).
+ */
+export function gitRevisionProblem(revision: string): string | undefined {
+  if (typeof revision !== 'string' || revision.trim() === '') return 'must not be empty';
+  if (/[\u0000-\u0020\u007f]/.test(revision)) return 'must not contain spaces or control characters (newline, NUL, ...)';
+  if (/[~^:?*[\\]|\.\.|@\{/.test(revision) || /[./]$/.test(revision) || revision.startsWith('-')) {
+    return "must be a Git branch, tag or commit (no '~ ^ : ? * [ \\', '..' or '@{', not ending in '.' or '/')";
+  }
+  return undefined;
+}
+
+/** `value` with control characters shown as JSON escapes (for error messages). */
+export function printable(value: string): string {
+  return JSON.stringify(value).slice(1, -1);
+}
