@@ -2,6 +2,7 @@ export * from './resource-kind';
 export * from './policy-rule';
 export * from './policy-catalogue';
 export * from './policy-exception';
+export * from './built-in-exceptions';
 export * from './image-verification';
 export * from './policy-evaluator';
 export * from './policy-set';

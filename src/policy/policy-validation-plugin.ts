@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import type * as YAML from 'yaml';
+import { BuiltInExceptions } from './built-in-exceptions';
 import { PolicyCatalogue } from './policy-catalogue';
 import { PolicyEvaluator, PolicyViolation } from './policy-evaluator';
 import { PolicyException, PolicyExceptionProps } from './policy-exception';
@@ -46,6 +47,15 @@ export interface PolicyValidationPluginProps {
    * @default - none
    */
   readonly exceptions?: PolicyExceptionProps[];
+
+  /**
+   * Apply the library's own exceptions for the components `KubernetesPlatform` runs
+   * (`BuiltInExceptions.gpuAgents()`: the NVIDIA device plugin and DCGM exporter DaemonSets in `nvidia-gpu`),
+   * as the platform's policy set does. Set `false` when your spec opts out (`policy.builtInExceptions: false`).
+   *
+   * @default true
+   */
+  readonly builtInExceptions?: boolean;
 
   /**
    * Namespaces no rule applies to.
@@ -118,7 +128,10 @@ export class PolicyValidationPlugin {
     rules = rules.map((r) => (actions[r.id] !== undefined ? r.withAction(toAction(r.id, actions[r.id])) : r));
     this.evaluator = new PolicyEvaluator({
       rules,
-      exceptions: (props.exceptions ?? []).map((e) => new PolicyException(e)),
+      exceptions: [
+        ...(props.builtInExceptions === false ? [] : BuiltInExceptions.gpuAgents(undefined, rules.map((r) => r.id))),
+        ...(props.exceptions ?? []),
+      ].map((e) => new PolicyException(e)),
       excludedNamespaces: props.excludedNamespaces,
       platformNamespaces: props.platformNamespaces,
       platformActions: props.platformActions === undefined ? undefined

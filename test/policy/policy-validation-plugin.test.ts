@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { PolicyValidationPlugin } from '../../src/policy';
+import { DcgmExporter, NvidiaDevicePlugin } from '../../src/k8s';
+import { BuiltInExceptions, PolicyValidationPlugin } from '../../src/policy';
 import { tempDir } from '../util';
 import { ECR, entitledNamespace, hardenedModelServer, variant } from './fixtures';
 
@@ -101,5 +103,28 @@ describe('PolicyValidationPlugin', () => {
     }]);
     // the readable objects were still evaluated
     expect(c.submitted[0].meta.objects).toBe('1');
+  });
+
+  test('the library\'s GPU agents pass with the built-in exceptions; builtInExceptions: false evaluates them like any workload (issue 16)', async () => {
+    const chart = new Chart(Testing.app(), 'gpu');
+    new NvidiaDevicePlugin(chart, 'DevicePlugin', { namespace: BuiltInExceptions.GPU_NAMESPACE, image: `${ECR}/mirror/k8s-device-plugin@sha256:${'a'.repeat(64)}` });
+    new DcgmExporter(chart, 'Dcgm', { namespace: BuiltInExceptions.GPU_NAMESPACE, image: `${ECR}/mirror/dcgm-exporter@sha256:${'b'.repeat(64)}` });
+    const objects = Testing.synth(chart);
+    const withBuiltIns = context(objects);
+    await new PolicyValidationPlugin({ allowedRegistries: [ECR] }).validate(withBuiltIns.ctx);
+    expect(withBuiltIns.violations).toEqual([]);
+    expect(withBuiltIns.submitted[0].status).toBe('success');
+    const without = context(objects);
+    await new PolicyValidationPlugin({ allowedRegistries: [ECR], builtInExceptions: false }).validate(without.ctx);
+    expect(without.violations.map((v) => `${v.ruleName.split(':')[0]} ${v.violatingResources.map((r: any) => r.resourceName).join(',')}`)).toEqual([
+      'LLM-PSS-006 apps/v1/DaemonSet nvidia-gpu/nvidia-device-plugin,apps/v1/DaemonSet nvidia-gpu/dcgm-exporter',
+      'LLM-PSS-012 apps/v1/DaemonSet nvidia-gpu/nvidia-device-plugin,apps/v1/DaemonSet nvidia-gpu/dcgm-exporter',
+      'LLM-RES-002 apps/v1/DaemonSet nvidia-gpu/nvidia-device-plugin',
+      'LLM-SEC-001 apps/v1/DaemonSet nvidia-gpu/dcgm-exporter',
+    ]);
+    // the agents' names are the constructs' own
+    expect([BuiltInExceptions.NVIDIA_DEVICE_PLUGIN, BuiltInExceptions.DCGM_EXPORTER]).toEqual([
+      new NvidiaDevicePlugin(new Chart(Testing.app(), 'a'), 'x').name, new DcgmExporter(new Chart(Testing.app(), 'b'), 'y').name,
+    ]);
   });
 });
