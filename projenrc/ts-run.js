@@ -14,6 +14,7 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
+const { lazySubmodules } = require('./lazy-submodules');
 
 const ROOT = path.resolve(__dirname, '..');
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'cdk-llm-platform-ts');
@@ -26,7 +27,10 @@ const COMPILER_OPTIONS = {
   inlineSources: false,
 };
 const TS_VERSION = JSON.parse(fs.readFileSync(require.resolve('typescript/package.json', { paths: [ROOT] }), 'utf-8')).version;
-const KEY_PREFIX = `${TS_VERSION}\u0000${JSON.stringify(COMPILER_OPTIONS)}\u0000`;
+// The package root's submodules load on first access, as in the published lib/index.js (lazy-submodules.js).
+const PACKAGE_ROOT = path.join(ROOT, 'src', 'index.ts');
+const TRANSFORMS = 'lazy-submodules/1';
+const KEY_PREFIX = `${TS_VERSION}\u0000${JSON.stringify(COMPILER_OPTIONS)}\u0000${TRANSFORMS}\u0000`;
 
 let ts;
 let options;
@@ -38,7 +42,8 @@ function transpile(source, filename) {
     options = ts.convertCompilerOptionsFromJson(COMPILER_OPTIONS, ROOT).options;
   }
   misses++;
-  return ts.transpileModule(source, { fileName: filename, compilerOptions: options }).outputText;
+  const js = ts.transpileModule(source, { fileName: filename, compilerOptions: options }).outputText;
+  return filename === PACKAGE_ROOT ? lazySubmodules(js).js : js;
 }
 
 require.extensions['.ts'] = function loadTypeScript(module, filename) {
