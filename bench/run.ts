@@ -1,20 +1,27 @@
 /**
- * `npm run bench`: synth wall time and peak RSS of both layers, one cold process per run.
+ * `npm run bench`: synth time, whole-process CPU and peak RSS of both layers, one cold process per run,
+ * and the same platform sizes side by side with the peer (EKS Blueprints for CDK).
  *
  * 1. Transpile `src/`, `examples/reference/platform.ts` and `bench/` to CommonJS under `bench/out/js/`
  *    (TypeScript `transpileModule`, no type check, inline source maps), so each child starts on plain
  *    JavaScript: no ts-node compile in the measurement.
- * 2. For the floor (node start + loading cdktf, cdk8s, the provider and the library), the reference
- *    platform and generated platforms of 10, 50, 200 and 1000 models (`bench/generate-spec.ts`), spawn
- *    `node bench/out/js/bench/child.js` REPS times, sequentially; each child measures itself
- *    (`process.hrtime`, `process.resourceUsage().maxRSS`) and reports one JSON line.
- * 3. Print the medians as a Markdown table and write it to `bench/README.md` with the machine facts,
+ * 2. For the floor (node start + loading cdktf, cdk8s, the provider and the library), the `require` of
+ *    the package root, the reference platform and generated platforms of 10, 50, 200 and 1000 models
+ *    (`bench/generate-spec.ts`), spawn `node -r bench/out/js/bench/cpu-report.js bench/out/js/bench/child.js`
+ *    REPS times, sequentially; each child measures itself (`process.hrtime`) and reports one JSON line,
+ *    the preload reports the whole process's CPU and peak RSS at exit, the parent takes the wall time.
+ * 3. Side by side with the peer (`../shared/peer-bench/eks-blueprints`, copied to
+ *    `bench/out/peer/eks-blueprints` and installed there once): for 1, 10 and 50 tenants, one warm-up
+ *    run of each side, then REPS runs alternating ours (`child.js generated <5 N>`) and the peer's
+ *    (`platform.js N <outdir>`), both under the same preload; CPU and wall medians and their ratio.
+ * 4. Print the medians as Markdown tables and write them to `bench/README.md` with the machine facts,
  *    the targets and the marginal cost per model. When a target is missed, profile one run of the
  *    failing size (`node --cpu-prof`) and list the hottest functions with their TypeScript file:line.
  *
- * Options (environment): BENCH_REPS (default 5), BENCH_SIZES (default `10,50,200,1000`),
- * BENCH_REPS_1000 (default REPS), BENCH_PROFILE (`auto` | `always` | `never`, default `auto`),
- * BENCH_NO_README=1 (print only).
+ * Options (environment): BENCH_REPS (default 5), BENCH_SIZES (default `10,50,200,1000`, `none` for
+ * none), BENCH_REPS_1000 (default REPS), BENCH_PEER=0 (no peer), BENCH_PEER_SIZES (tenants, default
+ * `1,10,50`), BENCH_PEER_DIR (default `../shared/peer-bench/eks-blueprints`), BENCH_PROFILE
+ * (`auto` | `always` | `never`, default `auto`), BENCH_NO_README=1 (print only).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -25,14 +32,34 @@ import * as ts from 'typescript';
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'bench', 'out');
 const JS = path.join(OUT, 'js');
+const PRELOAD = path.join(JS, 'bench', 'cpu-report.js');
 const REPS = Number(process.env.BENCH_REPS ?? 5);
-const SIZES = (process.env.BENCH_SIZES ?? '10,50,200,1000').split(',').map(Number);
+const SIZES = sizes(process.env.BENCH_SIZES ?? '10,50,200,1000');
 const REPS_1000 = Number(process.env.BENCH_REPS_1000 ?? REPS);
 const PROFILE = process.env.BENCH_PROFILE ?? 'auto';
-/** Targets from issue 9. */
+const PEER = process.env.BENCH_PEER !== '0';
+const PEER_SIZES = sizes(process.env.BENCH_PEER_SIZES ?? '1,10,50');
+const PEER_SOURCE = path.resolve(ROOT, process.env.BENCH_PEER_DIR ?? path.join('..', 'shared', 'peer-bench', 'eks-blueprints'));
+const PEER_DIR = path.join(OUT, 'peer', 'eks-blueprints');
+/** Our generated platforms carry this many models per tenant (bench/generate-spec.ts). */
+const MODELS_PER_TENANT = 5;
+/** Targets from issues 9 and 18. */
 const TARGET_REFERENCE_MS = 500;
+const TARGET_REFERENCE_WHOLE_MS = 600;
+const TARGET_REQUIRE_MS = 300;
 const TARGET_1000_MS = 8000;
 const TARGET_1000_RSS_MIB = 1024;
+const TARGET_PEER_CPU_RATIO = 0.5;
+
+/** `"10,50"` -> [10, 50]; `none` or empty -> []. */
+function sizes(list: string): number[] {
+  if (list.trim() === '' || list.trim() === 'none') return [];
+  return list.split(',').map((x) => {
+    const n = Number(x.trim());
+    if (!Number.isInteger(n) || n < 1) throw new Error(`benchmark sizes must be whole numbers >= 1 or 'none', got '${list}'`);
+    return n;
+  });
+}
 
 interface Sample {
   mode: string;
@@ -51,6 +78,24 @@ interface Sample {
   tenants?: number;
   synthStartUs?: number;
   synthEndUs?: number;
+  /** require-root.js only. */
+  doneMs?: number;
+  modules?: number;
+  byPackage?: [string, number][];
+}
+
+/** What the parent measures of one spawned process (the preload's report plus the wall time). */
+interface Measured {
+  /** Parent's wall time from spawn to exit. */
+  wallMs: number;
+  /** Whole-process CPU, user + system (+ waited-for children), from node start to exit. */
+  cpuMs: number;
+  userMs: number;
+  systemMs: number;
+  childrenMs: number;
+  /** Peak RSS of the process. */
+  rssMiB: number;
+  stdout: string;
 }
 
 interface Row {
@@ -67,8 +112,13 @@ interface Row {
   synthMs: number;
   totalMs: number;
   wallMs: number;
+  cpuMs: number;
   rssMiB: number;
   synthSpread: string;
+  /** No synth in this row (floor, require). */
+  loadOnly: boolean;
+  /** The first run's own report (module counts of the require row). */
+  first: ChildSample;
 }
 
 /** Transpile every TypeScript file the child needs (and nothing else) into bench/out/js. */
@@ -84,7 +134,7 @@ function transpile(): number {
   };
   walk(path.join(ROOT, 'src'));
   files.push(path.join(ROOT, 'examples', 'reference', 'platform.ts'));
-  for (const f of ['child.ts', 'generate-spec.ts']) files.push(path.join(ROOT, 'bench', f));
+  for (const f of ['child.ts', 'generate-spec.ts', 'cpu-report.ts', 'require-root.ts']) files.push(path.join(ROOT, 'bench', f));
   fs.rmSync(JS, { recursive: true, force: true });
   for (const file of files) {
     const rel = path.relative(ROOT, file);
@@ -104,28 +154,78 @@ function transpile(): number {
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, res.outputText);
   }
+  lazyApp(path.join(JS, 'src', 'index.js'));
   // src/validation finds schemas/ next to the package root (bench/out/js/schemas from bench/out/js/src/...).
   fs.symlinkSync(path.join(ROOT, 'schemas'), path.join(JS, 'schemas'), 'dir');
   return Date.now() - started;
 }
 
-function runChild(args: string[], nodeFlags: string[] = []): Sample & { wallMs: number } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-bench-'));
+/**
+ * The same post-compile rewrite the package gets (projenrc/lazy-app.ts on lib/index.js): the root loads
+ * the `app` submodule (projen's project type) on first access, not at require time. Without it the
+ * transpiled root would load projen, which the published root does not.
+ */
+function lazyApp(file: string): void {
+  const eager = 'exports.app = __importStar(require("./app"));';
+  const lazy = 'Object.defineProperty(exports, "app", { enumerable: true, configurable: true, get: () => __importStar(require("./app")) });';
+  const js = fs.readFileSync(file, 'utf-8');
+  if (js.includes(eager)) fs.writeFileSync(file, js.replace(eager, lazy));
+  else if (!js.includes(lazy) && js.includes('require("./app")')) throw new Error(`${file}: neither the eager nor the lazy export of the 'app' submodule found; update lazyApp() as projenrc/lazy-app.ts`);
+}
+
+/** The most CPU any measured run spent in subprocesses it waited for (reported under the tables). */
+let childrenCpuMs = 0;
+
+/**
+ * Spawn `node -r cpu-report.js <script> <args>` and wait for it; the preload writes the whole process's
+ * CPU and peak RSS to a temp file at exit, the parent times the wall clock around the spawn.
+ */
+function spawnMeasured(script: string, args: string[],
+  options: { cwd: string; env?: Record<string, string>; nodeFlags?: string[]; what: string }): Measured {
+  const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-bench-cpu-'));
+  const reportFile = path.join(reportDir, 'cpu.json');
   try {
     const started = process.hrtime.bigint();
-    const res = spawnSync(process.execPath, [...nodeFlags, path.join(JS, 'bench', 'child.js'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, BENCH_OUTDIR: dir },
+    const res = spawnSync(process.execPath, [...(options.nodeFlags ?? []), '-r', PRELOAD, script, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env, BENCH_CPU_FILE: reportFile },
       encoding: 'utf-8',
       maxBuffer: 64 * 1024 * 1024,
-      timeout: 180_000,
+      timeout: 300_000,
     });
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     if (res.status !== 0) {
-      throw new Error(`child ${args.join(' ')} failed (status ${res.status}, signal ${res.signal}):\n${res.stderr}\n${res.stdout}`);
+      throw new Error(`${options.what} failed (status ${res.status}, signal ${res.signal}):\n${res.stderr}\n${res.stdout}`);
     }
-    const line = res.stdout.trim().split('\n').pop()!;
-    return { ...JSON.parse(line), wallMs };
+    const r = JSON.parse(fs.readFileSync(reportFile, 'utf-8'));
+    const userMs = r.userUs / 1000;
+    const systemMs = r.systemUs / 1000;
+    const childrenMs = r.childrenUs / 1000;
+    childrenCpuMs = Math.max(childrenCpuMs, childrenMs);
+    return { wallMs, cpuMs: userMs + systemMs + childrenMs, userMs, systemMs, childrenMs, rssMiB: r.maxRssKiB / 1024, stdout: res.stdout };
+  } finally {
+    fs.rmSync(reportDir, { recursive: true, force: true });
+  }
+}
+
+/** The last line of a child's stdout that is a JSON object. */
+function lastJson(stdout: string): any {
+  const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`no JSON line in the output:\n${stdout}`);
+  return JSON.parse(line);
+}
+
+type ChildSample = Sample & { wallMs: number; cpuMs: number };
+
+/** One run of our child (`child.js <mode> [models]`, or `require-root.js` for mode `require`), output to a temp dir. */
+function runChild(args: string[], nodeFlags: string[] = []): ChildSample {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-bench-'));
+  try {
+    const script = args[0] === 'require' ? path.join(JS, 'bench', 'require-root.js') : path.join(JS, 'bench', 'child.js');
+    const m = spawnMeasured(script, args[0] === 'require' ? [] : args, { cwd: ROOT, env: { BENCH_OUTDIR: dir }, nodeFlags, what: `child ${args.join(' ')}` });
+    const sample: Sample = lastJson(m.stdout);
+    // Peak RSS from the preload (at exit, so it includes anything after the child's own report).
+    return { ...sample, maxRssMiB: m.rssMiB, wallMs: m.wallMs, cpuMs: m.cpuMs };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -138,7 +238,7 @@ function median(xs: number[]): number {
 }
 
 function measure(label: string, args: string[], reps: number): Row {
-  const samples: (Sample & { wallMs: number })[] = [];
+  const samples: ChildSample[] = [];
   for (let i = 0; i < reps; i++) {
     samples.push(runChild(args));
     process.stderr.write('.');
@@ -152,15 +252,18 @@ function measure(label: string, args: string[], reps: number): Row {
     tenants: first.tenants ?? 0,
     tfResources: first.tfResources ?? 0,
     k8sFiles: first.k8sFiles ?? 0,
-    loadMs: median(samples.map((s) => s.bootMs + s.loadMs)),
+    loadMs: median(samples.map((s) => (args[0] === 'require' ? s.doneMs ?? 0 : s.bootMs + s.loadMs))),
     awsMs: median(samples.map((s) => s.awsMs ?? 0)),
     k8sMs: median(samples.map((s) => s.k8sMs ?? 0)),
     twinMs: median(samples.map((s) => s.twinMs ?? 0)),
     synthMs: median(synth),
     totalMs: median(samples.map((s) => s.totalMs)),
     wallMs: median(samples.map((s) => s.wallMs)),
+    cpuMs: median(samples.map((s) => s.cpuMs)),
     rssMiB: median(samples.map((s) => s.maxRssMiB)),
     synthSpread: `${Math.min(...synth).toFixed(0)}-${Math.max(...synth).toFixed(0)}`,
+    loadOnly: args[0] === 'floor' || args[0] === 'require',
+    first,
   };
 }
 
@@ -317,6 +420,96 @@ function cpuModel(): string {
   return `${cpus.length} x ${cpus[0]?.model?.trim() ?? 'unknown CPU'}`;
 }
 
+interface PeerSample extends Measured {
+  /** CloudFormation resources in all templates, and their bytes (the peer's own summary line). */
+  resources: number;
+  templateBytes: number;
+}
+
+interface SideRow {
+  tenants: number;
+  models: number;
+  ours: ChildSample[];
+  peer: PeerSample[];
+}
+
+/** Make a copied file or directory writable (../shared is read-only, and so are copies of its files). */
+function writable(p: string, mode: number): void {
+  if (fs.existsSync(p)) fs.chmodSync(p, mode);
+}
+
+function sameFile(a: string, b: string): boolean {
+  return fs.existsSync(a) && fs.existsSync(b) && fs.readFileSync(a).equals(fs.readFileSync(b));
+}
+
+/**
+ * Copy the peer harness's files to bench/out/peer/eks-blueprints (git-ignored; ../shared may be
+ * read-only) and install its pinned dependencies there, unless the copy is already installed from the
+ * same package-lock.json. Returns the versions it runs.
+ */
+function preparePeer(): string {
+  if (!fs.existsSync(path.join(PEER_SOURCE, 'platform.js'))) {
+    throw new Error(`no peer harness at ${PEER_SOURCE} (set BENCH_PEER_DIR, or BENCH_PEER=0 to skip the peer)`);
+  }
+  fs.mkdirSync(PEER_DIR, { recursive: true });
+  writable(PEER_DIR, 0o755);
+  const lock = 'package-lock.json';
+  const installed = sameFile(path.join(PEER_SOURCE, lock), path.join(PEER_DIR, lock))
+    && fs.existsSync(path.join(PEER_DIR, 'node_modules', '@aws-quickstart', 'eks-blueprints', 'package.json'));
+  for (const e of fs.readdirSync(PEER_SOURCE, { withFileTypes: true })) {
+    if (!e.isFile()) continue; // the harness is its top-level files; node_modules/ and results/ stay behind
+    const from = path.join(PEER_SOURCE, e.name);
+    const to = path.join(PEER_DIR, e.name);
+    if (sameFile(from, to)) continue;
+    writable(to, 0o644);
+    fs.copyFileSync(from, to);
+    writable(to, 0o644);
+  }
+  if (!installed) {
+    process.stderr.write(`installing the peer's dependencies in ${path.relative(ROOT, PEER_DIR)} (npm ci)\n`);
+    const res = spawnSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: PEER_DIR, stdio: ['ignore', 2, 2] });
+    if (res.status !== 0) throw new Error(`npm ci in ${PEER_DIR} failed (status ${res.status})`);
+  }
+  const version = (pkg: string) => JSON.parse(fs.readFileSync(path.join(PEER_DIR, 'node_modules', pkg, 'package.json'), 'utf-8')).version;
+  return `@aws-quickstart/eks-blueprints ${version('@aws-quickstart/eks-blueprints')}, aws-cdk-lib ${version('aws-cdk-lib')}`;
+}
+
+/** One run of the peer: `node -r cpu-report.js platform.js N <fresh outdir>` in its directory. */
+function runPeer(tenants: number): PeerSample {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-bench-peer-'));
+  try {
+    const m = spawnMeasured(path.join(PEER_DIR, 'platform.js'), [String(tenants), path.join(dir, 'cdk.out')], {
+      cwd: PEER_DIR,
+      // Its summary line is how we know it built what was asked.
+      env: { BENCH_QUIET: '0' },
+      what: `peer platform.js ${tenants}`,
+    });
+    const summary = lastJson(m.stdout);
+    if (summary.n !== tenants) throw new Error(`the peer built ${summary.n} tenants, asked for ${tenants}`);
+    return { ...m, resources: summary.resources, templateBytes: summary.templateBytes };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** N tenants side by side: one warm-up run of each, then REPS runs alternating ours and the peer's. */
+function sideBySide(tenants: number, reps: number): SideRow {
+  const models = tenants * MODELS_PER_TENANT;
+  const args = ['generated', String(models)];
+  runChild(args);
+  runPeer(tenants);
+  process.stderr.write('w');
+  const row: SideRow = { tenants, models, ours: [], peer: [] };
+  for (let i = 0; i < reps; i++) {
+    const ours = runChild(args);
+    if (ours.tenants !== tenants) throw new Error(`our generated platform of ${models} models has ${ours.tenants} tenants, expected ${tenants}`);
+    row.ours.push(ours);
+    row.peer.push(runPeer(tenants));
+    process.stderr.write('.');
+  }
+  return row;
+}
+
 function main(): void {
   const benchStarted = Date.now();
   const transpileMs = transpile();
@@ -327,6 +520,8 @@ function main(): void {
   const failures: string[] = [];
   process.stderr.write('floor ');
   rows.push(measure('floor (node + libraries)', ['floor'], REPS));
+  process.stderr.write('\nrequire ');
+  rows.push(measure('require of the package root', ['require'], REPS));
   process.stderr.write('\nreference ');
   rows.push(measure('reference platform', ['reference'], REPS));
   for (const n of SIZES) {
@@ -340,9 +535,28 @@ function main(): void {
       failures.push(`- generated, ${n} models: FAILED: ${(e as Error).message.split('\n').find((l) => /Error/.test(l)) ?? 'see stderr'}`);
     }
   }
+
+  // Side by side with the peer, after our own rows.
+  const side: SideRow[] = [];
+  let peerVersions = '';
+  let peerFailed = false;
+  if (PEER && PEER_SIZES.length > 0) {
+    try {
+      peerVersions = preparePeer();
+      for (const n of PEER_SIZES) {
+        process.stderr.write(`\nside by side, ${n} tenants `);
+        side.push(sideBySide(n, REPS));
+      }
+    } catch (e) {
+      peerFailed = true;
+      process.stderr.write(`\n${(e as Error).message}\n`);
+      failures.push(`- side by side with the peer: FAILED: ${(e as Error).message.split('\n').find((l) => /Error|failed|no peer/.test(l)) ?? 'see stderr'}`);
+    }
+  }
   process.stderr.write('\n');
 
-  const ref = rows[1];
+  const ref = rows.find((r) => r.label === 'reference platform')!;
+  const req = rows.find((r) => r.label === 'require of the package root')!;
   const big = rows.find((r) => r.models === 1000);
   const generated = rows.filter((r) => r.label.startsWith('generated'));
   const checks: string[] = [];
@@ -355,12 +569,22 @@ function main(): void {
   const twinShare = ref.twinMs / Math.max(ref.synthMs - ref.twinMs, 1e-9);
   checks.push(`- platform twin adds <= 25% to the reference synth: **${twinShare <= 0.25 ? 'met' : 'MISSED'}** (${ref.twinMs.toFixed(0)} ms of ${ref.synthMs.toFixed(0)} ms, `
     + `+${(twinShare * 100).toFixed(0)}%; per size: ${rows.filter((r) => r.models > 0).map((r) => `${r.models} models ${r.twinMs.toFixed(0)} ms`).join(', ')})`);
+  // Issue 18.
+  const requireSample = req.first;
+  const topPackages = (requireSample.byPackage ?? []).slice(0, 8).map(([p, n]) => `${p} ${n}`).join(', ');
+  checks.push(`- \`require\` of the package root <= ${TARGET_REQUIRE_MS} ms (node start to the require done): **${req.loadMs <= TARGET_REQUIRE_MS ? 'met' : 'MISSED'}** `
+    + `(${req.loadMs.toFixed(0)} ms, ${req.cpuMs.toFixed(0)} ms CPU; ${requireSample.modules} modules, top 8 packages: ${topPackages})`);
+  checks.push(`- reference whole process <= ${TARGET_REFERENCE_WHOLE_MS / 1000} s median (node start to all output written): `
+    + `**${ref.totalMs <= TARGET_REFERENCE_WHOLE_MS ? 'met' : 'MISSED'}** (${ref.totalMs.toFixed(0)} ms; ${ref.cpuMs.toFixed(0)} ms CPU, ${ref.wallMs.toFixed(0)} ms wall to exit)`);
   if (big) {
     const timeOk = big.synthMs <= TARGET_1000_MS;
     const rssOk = big.rssMiB < TARGET_1000_RSS_MIB;
-    checks.push(`- 1000 models synth <= ${TARGET_1000_MS / 1000} s: **${timeOk ? 'met' : 'MISSED'}** (${(big.synthMs / 1000).toFixed(2)} s synth, ${(big.totalMs / 1000).toFixed(2)} s whole process)`);
+    checks.push(`- 1000 models synth <= ${TARGET_1000_MS / 1000} s: **${timeOk ? 'met' : 'MISSED'}** `
+      + `(${(big.synthMs / 1000).toFixed(2)} s synth, ${(big.totalMs / 1000).toFixed(2)} s whole process, ${(big.cpuMs / 1000).toFixed(2)} s CPU)`);
     checks.push(`- 1000 models peak RSS < ${TARGET_1000_RSS_MIB} MiB: **${rssOk ? 'met' : 'MISSED'}** (${big.rssMiB.toFixed(0)} MiB)`);
     if (!timeOk || !rssOk) missed.push({ label: '1000 models', args: ['generated', '1000'] });
+  } else {
+    checks.push(`- 1000 models synth <= ${TARGET_1000_MS / 1000} s, peak RSS < ${TARGET_1000_RSS_MIB} MiB: not measured in this run (BENCH_SIZES)`);
   }
   // Linearity: marginal synth cost per model between consecutive sizes.
   const marginal: string[] = [];
@@ -374,8 +598,25 @@ function main(): void {
     const perModel = generated.slice(1).map((b, i) => (b.synthMs - generated[i].synthMs) / (b.models - generated[i].models));
     const ratio = Math.max(...perModel) / Math.max(Math.min(...perModel), 1e-9);
     const linear = ratio <= 2;
-    checks.push(`- cost linear in models: **${linear ? 'met' : 'MISSED'}** (marginal synth cost per model varies ${ratio.toFixed(1)}x across sizes; ${marginal.join('; ')})`);
-    if (!linear && !missed.some((m) => m.label === '1000 models')) missed.push({ label: `${generated[generated.length - 1].models} models`, args: ['generated', String(generated[generated.length - 1].models)] });
+    const average = generated.map((r) => `${r.models} models ${(r.synthMs / r.models).toFixed(2)}`).join(', ');
+    checks.push(`- cost linear in models: **${linear ? 'met' : 'MISSED'}** (marginal synth cost per model varies ${ratio.toFixed(1)}x across sizes; ${marginal.join('; ')}; `
+      + `synth ms per model at each size: ${average})`);
+    if (!linear && !missed.some((m) => m.label === '1000 models')) {
+      missed.push({ label: `${generated[generated.length - 1].models} models`, args: ['generated', String(generated[generated.length - 1].models)] });
+    }
+  } else {
+    checks.push('- cost linear in models: not measured in this run (needs at least two generated sizes, BENCH_SIZES)');
+  }
+  for (const n of [1, 10, 50]) {
+    const s = side.find((x) => x.tenants === n);
+    if (!s) {
+      checks.push(`- whole-process CPU <= ${TARGET_PEER_CPU_RATIO}x the peer's at ${n} tenants: not measured in this run (${!PEER ? 'BENCH_PEER=0' : peerFailed ? 'the side-by-side run failed, see below' : 'BENCH_PEER_SIZES'})`);
+      continue;
+    }
+    const ours = median(s.ours.map((x) => x.cpuMs));
+    const peer = median(s.peer.map((x) => x.cpuMs));
+    checks.push(`- whole-process CPU <= ${TARGET_PEER_CPU_RATIO}x the peer's at ${n} tenants: **${ours / peer <= TARGET_PEER_CPU_RATIO ? 'met' : 'MISSED'}** `
+      + `(ours/peer ${(ours / peer).toFixed(2)}: ${ours.toFixed(0)} ms vs ${peer.toFixed(0)} ms CPU, medians of ${s.ours.length} alternating runs)`);
   }
 
   const profiles: string[] = [];
@@ -386,22 +627,47 @@ function main(): void {
   }
 
   const fmt = (n: number) => n.toFixed(0);
+  const spread = (xs: number[]) => `${fmt(median(xs))} [${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}]`;
   const table = [
-    '| platform | models | tenants | TF resources | K8s files | runs | node + libraries (ms) | AWS synth (ms) | K8s synth (ms) | of which twin (ms) | synth both (ms) [min-max] | whole process (ms) | peak RSS (MiB) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| platform | models | tenants | TF resources | K8s files | runs | node + libraries (ms) | AWS synth (ms) | K8s synth (ms) | of which twin (ms) '
+      + '| synth both (ms) [min-max] | whole process (ms) | whole process CPU (ms) | peak RSS (MiB) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.label} | ${r.models || '-'} | ${r.tenants || '-'} | ${r.tfResources || '-'} | ${r.k8sFiles || '-'} | ${r.reps} | ${fmt(r.loadMs)} | `
-      + `${r.label.startsWith('floor') ? '-' : fmt(r.awsMs)} | ${r.label.startsWith('floor') ? '-' : fmt(r.k8sMs)} | ${r.label.startsWith('floor') ? '-' : fmt(r.twinMs)} | `
-      + `${r.label.startsWith('floor') ? '-' : `${fmt(r.synthMs)} [${r.synthSpread}]`} | ${fmt(r.totalMs)} | ${fmt(r.rssMiB)} |`),
+      + `${r.loadOnly ? '-' : fmt(r.awsMs)} | ${r.loadOnly ? '-' : fmt(r.k8sMs)} | ${r.loadOnly ? '-' : fmt(r.twinMs)} | `
+      + `${r.loadOnly ? '-' : `${fmt(r.synthMs)} [${r.synthSpread}]`} | ${fmt(r.totalMs)} | ${fmt(r.cpuMs)} | ${fmt(r.rssMiB)} |`),
+  ];
+  const sideTable = side.length === 0 ? [] : [
+    '',
+    `Side by side with the peer (EKS Blueprints for CDK: ${peerVersions}; \`bench/out/peer/eks-blueprints/platform.js N\`), `
+      + `one warm-up run of each side per size, then ${REPS} runs alternating ours and the peer's; whole process, output written to a fresh directory, medians [min-max]:`,
+    '',
+    '| tenants | ours: models, TF resources, K8s files | peer: CFN resources, template KiB | ours CPU (ms) | peer CPU (ms) | CPU ours/peer '
+      + '| ours wall (ms) | peer wall (ms) | wall ours/peer | ours peak RSS (MiB) | peer peak RSS (MiB) | CPU <= 0.5x peer |',
+    '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...side.map((s) => {
+      const o = s.ours;
+      const p = s.peer;
+      const cpu = median(o.map((x) => x.cpuMs)) / median(p.map((x) => x.cpuMs));
+      const wall = median(o.map((x) => x.wallMs)) / median(p.map((x) => x.wallMs));
+      return `| ${s.tenants} | ${s.models}, ${o[0].tfResources}, ${o[0].k8sFiles} | ${p[0].resources}, ${fmt(p[0].templateBytes / 1024)} | `
+        + `${spread(o.map((x) => x.cpuMs))} | ${spread(p.map((x) => x.cpuMs))} | ${cpu.toFixed(2)} | `
+        + `${spread(o.map((x) => x.wallMs))} | ${spread(p.map((x) => x.wallMs))} | ${wall.toFixed(2)} | `
+        + `${fmt(median(o.map((x) => x.maxRssMiB)))} | ${fmt(median(p.map((x) => x.rssMiB)))} | ${cpu <= TARGET_PEER_CPU_RATIO ? 'met' : 'MISSED'} |`;
+    }),
   ];
   const date = new Date().toISOString().slice(0, 10);
-  const facts = `node ${process.version}, ${os.platform()} ${os.arch()}, ${cpuModel()} (${os.cpus().length} cores), `
-    + `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM; run on ${date}; benchmark wall time ${((Date.now() - benchStarted) / 1000).toFixed(0)} s`;
+  const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
+  const facts = `node ${process.version}, ${os.platform()} ${os.arch()}, ${cpuModel()}, `
+    + `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM; run on ${date}; load average at the end ${load}; benchmark wall time ${((Date.now() - benchStarted) / 1000).toFixed(0)} s`;
   const report = [
     ...table,
     '',
-    `Medians of ${REPS} cold runs per row${REPS_1000 !== REPS ? ` (${REPS_1000} for 1000 models)` : ''}, one fresh \`node\` process per run; ${facts}.`,
+    `Medians of ${REPS} cold runs per row${REPS_1000 !== REPS ? ` (${REPS_1000} for 1000 models)` : ''}, one fresh \`node\` process per run; ${facts}. `
+      + 'Whole process CPU: user + system time of the whole process (all threads) from node start to exit, `process.cpuUsage()` at exit (bench/cpu-report.ts), '
+      + `plus waited-for subprocesses (${childrenCpuMs > 0 ? `up to ${fmt(childrenCpuMs)} ms in a run` : 'none in this run'}).`,
+    ...sideTable,
     '',
-    'Targets (issues 9 and 12):',
+    'Targets (issues 9, 12 and 18):',
     ...checks,
     ...failures,
     ...(profiles.length > 0 ? ['', ...profiles] : []),
