@@ -10,6 +10,7 @@
 import type * as CelLib from '@bufbuild/cel';
 import { cachedParse } from './cel-parse-cache';
 import { addQuantities, compareQuantities, formatQuantity, Fraction, negateQuantity, parseQuantity, quantityToNumber } from './quantity';
+import { nativeRegExp } from './re2-native';
 
 let loadedCel: typeof CelLib | undefined;
 /**
@@ -220,14 +221,20 @@ type Re2 = NonNullable<NonNullable<Parameters<typeof CelLib.celEnv>[0]>['re2']>;
  * whose dependency it is.
  */
 function cachedRe2(): Re2 {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { RE2JS } = require(require.resolve('@bufbuild/re2', { paths: [require.resolve('@bufbuild/cel')] }));
+  let re2js: { compile(pattern: string): { test(input: string): boolean } } | undefined;
   const compiled = new Map<string, ReturnType<Re2['compile']>>();
   return {
     compile(pattern: string) {
       let re = compiled.get(pattern);
       if (!re) {
-        re = memoizedTest(RE2JS.compile(pattern));
+        // patterns JavaScript decides exactly as RE2 run natively; RE2JS (loaded on first need) runs the rest
+        const native = nativeRegExp(pattern);
+        if (native) {
+          re = memoizedTest({ test: (input: string) => native.test(input) });
+        } else {
+          re2js ??= require(require.resolve('@bufbuild/re2', { paths: [require.resolve('@bufbuild/cel')] })).RE2JS;
+          re = memoizedTest(re2js!.compile(pattern));
+        }
         compiled.set(pattern, re);
       }
       return re;
