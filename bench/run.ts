@@ -154,23 +154,22 @@ function transpile(): number {
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, res.outputText);
   }
-  lazyApp(path.join(JS, 'src', 'index.js'));
+  lazyRoot(path.join(JS, 'src', 'index.js'));
   // src/validation finds schemas/ next to the package root (bench/out/js/schemas from bench/out/js/src/...).
   fs.symlinkSync(path.join(ROOT, 'schemas'), path.join(JS, 'schemas'), 'dir');
   return Date.now() - started;
 }
 
 /**
- * The same post-compile rewrite the package gets (projenrc/lazy-app.ts on lib/index.js): the root loads
- * the `app` submodule (projen's project type) on first access, not at require time. Without it the
- * transpiled root would load projen, which the published root does not.
+ * The same post-compile rewrite the package gets (projenrc/lazy-submodules.js on lib/index.js): the root
+ * loads each submodule on first access, not at require time, as the published root does.
  */
-function lazyApp(file: string): void {
-  const eager = 'exports.app = __importStar(require("./app"));';
-  const lazy = 'Object.defineProperty(exports, "app", { enumerable: true, configurable: true, get: () => __importStar(require("./app")) });';
-  const js = fs.readFileSync(file, 'utf-8');
-  if (js.includes(eager)) fs.writeFileSync(file, js.replace(eager, lazy));
-  else if (!js.includes(lazy) && js.includes('require("./app")')) throw new Error(`${file}: neither the eager nor the lazy export of the 'app' submodule found; update lazyApp() as projenrc/lazy-app.ts`);
+function lazyRoot(file: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { lazySubmodules } = require('../projenrc/lazy-submodules') as { lazySubmodules(js: string): { js: string; count: number } };
+  const out = lazySubmodules(fs.readFileSync(file, 'utf-8'));
+  if (out.count === 0) throw new Error(`${file}: no namespace re-export found to make lazy; update projenrc/lazy-submodules.js`);
+  fs.writeFileSync(file, out.js);
 }
 
 /** The most CPU any measured run spent in subprocesses it waited for (reported under the tables). */
