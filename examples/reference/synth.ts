@@ -13,7 +13,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as cdk8s from 'cdk8s';
 import * as cdktf from 'cdktf';
-import * as YAML from 'yaml';
 import { buildKubernetes } from './main.k8s';
 import { buildTerraform } from './main.tf';
 import { spec } from './platform';
@@ -50,8 +49,8 @@ function main(): number {
   const tfReport = new TerraformValidator().validateFile(stackFile);
   const yamlFiles = files.map((f) => path.join(k8sOut, ...f.split('/')));
   const k8sReport = new ManifestValidator().validateFiles(yamlFiles);
-  // Not cdk8s Yaml.load: it spawns a process per file (it also loads URLs).
-  const objects = yamlFiles.flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(f, 'utf-8')).map((d) => d.toJSON()));
+  // The objects as read back from the files (parsed once, by the validator).
+  const objects = k8sReport.objects;
   const policy = platform.policySet.evaluator().evaluate(objects);
   const gitops = GitOpsContract.verify(k8sOut);
   const tf = JSON.parse(fs.readFileSync(stackFile, 'utf-8'));

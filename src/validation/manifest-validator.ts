@@ -90,9 +90,22 @@ export class ManifestReport {
    */
   public readonly objectCount: number;
 
-  constructor(findings: ManifestFinding[], objectCount: number) {
+  /**
+   * The validated objects, in order (parsed from the files or YAML text when that is what was validated),
+   * so a caller that also needs them does not parse the files a second time.
+   */
+  public readonly objects: any[];
+
+  /**
+   * @param findings every finding
+   * @param objectCount how many objects were validated
+   * @param objects the validated objects
+   * @default objects - none
+   */
+  constructor(findings: ManifestFinding[], objectCount: number, objects: any[] = []) {
     this.findings = findings;
     this.objectCount = objectCount;
+    this.objects = objects;
   }
 
   /**
@@ -204,7 +217,7 @@ export class ManifestValidator {
     const derived = new DerivedCrds(objects);
     const findings: ManifestFinding[] = [...this.crdProblems, ...derived.findings, ...parseFindings];
     for (const o of objects) findings.push(...this.check(o.value, o.file, derived));
-    return new ManifestReport(findings, count);
+    return new ManifestReport(findings, count, objects.map((o) => o.value));
   }
 
   private check(obj: any, file: string | undefined, derived: DerivedCrds): ManifestFinding[] {

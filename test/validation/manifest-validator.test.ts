@@ -230,6 +230,8 @@ describe('ManifestValidator: YAML and files', () => {
     const report = validator.validateYaml('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndatta: {}\n', 'x.yaml');
     expect(report.objectCount).toBe(2);
     expect(report.findings).toEqual([expect.objectContaining({ file: 'x.yaml', object: 'v1/ConfigMap b', path: '/datta' })]);
+    // the parsed objects come with the report, in order: callers need not parse the text again
+    expect(report.objects.map((o) => o.metadata.name)).toEqual(['a', 'b']);
     expect(report.ok).toBe(false);
   });
 
@@ -253,5 +255,6 @@ describe('ManifestValidator: YAML and files', () => {
     const report = new ManifestReport([{ check: 'schema', file: 'a.yaml', object: 'v1/ConfigMap a', path: '/x', message: 'unknown field (not in the schema)', schema: 'S' }], 1);
     expect(report.toString()).toBe('1 problem(s) in 1 objects:\n  - a.yaml: v1/ConfigMap a: /x: unknown field (not in the schema) [S]');
     expect(new ManifestReport([], 3).toString()).toBe('3 objects valid');
+    expect(new ManifestReport([], 3).objects).toEqual([]);
   });
 });
