@@ -18,6 +18,7 @@ import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { ManagedNodeGroup } from './private/node-group';
 import { PolicyDocuments } from './private/policy';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Props for `AdminHost`.
@@ -113,6 +114,7 @@ export class AdminHost extends Construct {
 
   constructor(scope: Construct, id: string, props: AdminHostProps) {
     super(scope, id);
+    checkProps('aws.AdminHostProps', props, 'props', this);
     const cluster = props.cluster;
     const network = cluster.network;
     this.name = props.name ?? `${cluster.clusterName}-admin`;

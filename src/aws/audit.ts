@@ -7,6 +7,7 @@ import { AwsNames } from './private/aws-names';
 import { ManagedKey } from './private/kms';
 import { Statement } from './private/policy';
 import { accessLogBucket, SecureBucket } from './private/secure-bucket';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Props for `Audit`.
@@ -96,6 +97,7 @@ export class Audit extends Construct {
 
   constructor(scope: Construct, id: string, props: AuditProps) {
     super(scope, id);
+    checkProps('aws.AuditProps', props, 'props', this);
     this.trailName = AwsNames.validate('cloudTrail', 'trailName', props.trailName, this);
     this.bucketName = AwsNames.validate('s3Bucket', 'bucketName', props.bucketName, this);
     this.retentionDays = props.retentionDays ?? 2557;

@@ -7,6 +7,7 @@ import { PodIdentityRole } from './pod-identity-role';
 import { ProblemCollector } from '../core/errors';
 import { AwsNames } from './private/aws-names';
 import { ComputeOrder } from './private/compute-order';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * An EKS managed add-on with the version this release pins for Kubernetes 1.34.
@@ -129,6 +130,7 @@ export class ClusterAddons extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterAddonsProps) {
     super(scope, id);
+    checkProps('aws.ClusterAddonsProps', props, 'props', this);
     const cluster = props.cluster;
     const overrides = props.versions ?? {};
     const selected = [ManagedAddon.VPC_CNI, ManagedAddon.KUBE_PROXY, ManagedAddon.POD_IDENTITY_AGENT, ManagedAddon.COREDNS, ManagedAddon.EBS_CSI];

@@ -19,6 +19,7 @@ import { Ipv4Cidr } from './private/cidr';
 import { logsKeyStatement, ManagedKey } from './private/kms';
 import { PolicyDocuments } from './private/policy';
 import { LogRetention } from './private/retention';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * An EKS cluster as node pools, add-ons, Pod Identity roles and Karpenter see it.
@@ -314,6 +315,7 @@ export class EksCluster extends Construct implements IEksCluster {
 
   constructor(scope: Construct, id: string, props: EksClusterProps) {
     super(scope, id);
+    checkProps('aws.EksClusterProps', props, 'props', this);
     this.clusterName = AwsNames.validate('eksCluster', 'clusterName', props.clusterName, this);
     this.region = AwsEnvironment.region(this, props.region);
     this.version = props.version ?? KubernetesVersion.DEFAULT;
@@ -445,6 +447,7 @@ export class EksCluster extends Construct implements IEksCluster {
   }
 
   public grantAccess(id: string, options: ClusterAccessOptions): void {
+    checkProps('aws.ClusterAccessOptions', options, 'options', this);
     Names.validateDns1123Label('id', id, this);
     if (this.grants.has(id)) {
       throw new ValidationError('id', 'is already used by another access grant of this cluster', id, 'give each grant a distinct name', this);

@@ -6,6 +6,7 @@ import { GpuInstanceType } from '../core/gpu-instance-type';
 import { GpuPool, IGpuPool, NodeTaint } from '../core/gpu-pool';
 import { Names } from '../core/names';
 import { ManagedNodeGroup } from './private/node-group';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * An EC2 Capacity Block for ML reservation a GPU pool launches into.
@@ -173,6 +174,7 @@ export class GpuNodePool extends Construct implements IGpuPool {
 
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);
+    checkProps('aws.GpuNodePoolProps', props, 'props', this);
     this.poolName = Names.validateDns1123Label('poolName', props.poolName, this);
     const problems = new ProblemCollector(this);
     problems.capture(() => GpuPool.validateInstanceTypes('instanceTypes', props.instanceTypes));

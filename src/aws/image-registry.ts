@@ -7,6 +7,7 @@ import { ProblemCollector, ValidationError } from '../core/errors';
 import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { ManagedKey } from './private/kms';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * ECR repositories roles can pull from.
@@ -111,6 +112,7 @@ export class ImageRegistry extends Construct implements IImageRegistry {
 
   constructor(scope: Construct, id: string, props: ImageRegistryProps) {
     super(scope, id);
+    checkProps('aws.ImageRegistryProps', props, 'props', this);
     const problems = new ProblemCollector(this);
     problems.check(Array.isArray(props.repositories) && props.repositories.length > 0, 'repositories', 'must list at least one repository', props.repositories,
       "add e.g. 'llm/vllm'");

@@ -15,6 +15,7 @@ import { ValidationError } from '../core/errors';
 import { AwsNames } from './private/aws-names';
 import { karpenterControllerPolicies, nodeVolumeKeyStatements } from './private/karpenter-policy';
 import { PolicyDocuments } from './private/policy';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Props for `Karpenter`.
@@ -98,6 +99,7 @@ export class Karpenter extends Construct {
 
   constructor(scope: Construct, id: string, props: KarpenterProps) {
     super(scope, id);
+    checkProps('aws.KarpenterProps', props, 'props', this);
     const cluster = props.cluster;
     const keyArn = props.nodeVolumeKmsKeyArn;
     if (keyArn !== undefined && !Token.isUnresolved(keyArn) && !KMS_KEY_ARN.test(keyArn)) {

@@ -7,6 +7,7 @@ import { IEksCluster } from './eks-cluster';
 import { PodIdentityRole } from './pod-identity-role';
 import { ValidationError } from '../core/errors';
 import { AwsNames } from './private/aws-names';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Props for `LoadBalancerControllerRole`.
@@ -75,6 +76,7 @@ export class LoadBalancerControllerRole extends Construct {
 
   constructor(scope: Construct, id: string, props: LoadBalancerControllerRoleProps) {
     super(scope, id);
+    checkProps('aws.LoadBalancerControllerRoleProps', props, 'props', this);
     const cluster = props.cluster;
     this.namespace = props.namespace ?? 'kube-system';
     this.serviceAccount = props.serviceAccount ?? 'aws-load-balancer-controller';

@@ -6,6 +6,7 @@ import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { ManagedKey } from './private/kms';
 import { accessLogBucket, SecureBucket } from './private/secure-bucket';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * An S3 location of model weights that roles can be granted access to.
@@ -133,6 +134,7 @@ export class ModelStore extends Construct implements IModelStore {
 
   constructor(scope: Construct, id: string, props: ModelStoreProps) {
     super(scope, id);
+    checkProps('aws.ModelStoreProps', props, 'props', this);
     this.bucketName = AwsNames.validate('s3Bucket', 'bucketName', props.bucketName, this);
     this.region = AwsEnvironment.region(this, props.region);
     const env = AwsEnvironment.of(this);

@@ -23,6 +23,7 @@ import { Ipv4Cidr } from './private/cidr';
 import { logsKeyStatement, ManagedKey } from './private/kms';
 import { PolicyDocuments } from './private/policy';
 import { LogRetention } from './private/retention';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * A VPC the cluster runs in: private subnets for nodes, public subnets for load balancers.
@@ -240,6 +241,7 @@ export class Network extends Construct implements INetwork {
    * An existing VPC and subnets.
    */
   public static fromAttributes(attrs: NetworkAttributes): INetwork {
+    checkProps('aws.NetworkAttributes', attrs, 'attrs');
     if (!Token.isUnresolved(attrs.vpcCidr) && !Ipv4Cidr.parse(attrs.vpcCidr)) {
       throw new ValidationError('vpcCidr', 'must be an IPv4 CIDR', attrs.vpcCidr, "pass the VPC's primary CIDR, e.g. '10.0.0.0/16'");
     }
@@ -282,6 +284,7 @@ export class Network extends Construct implements INetwork {
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
+    checkProps('aws.NetworkProps', props, 'props', this);
     AwsNames.validate('eksCluster', 'clusterName', props.clusterName, this);
     this.name = props.name ?? props.clusterName;
     AwsNames.validate('eksCluster', 'name', this.name, this);

@@ -5,6 +5,7 @@ import { CpuArchitecture } from '../core/gpu-instance-type';
 import { NodeTaint } from '../core/gpu-pool';
 import { Names } from '../core/names';
 import { ManagedNodeGroup } from './private/node-group';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * An EKS managed node group AMI type.
@@ -266,6 +267,7 @@ export class NodePool extends Construct {
 
   constructor(scope: Construct, id: string, props: NodePoolProps) {
     super(scope, id);
+    checkProps('aws.NodePoolProps', props, 'props', this);
     this.poolName = Names.validateDns1123Label('poolName', props.poolName ?? 'system', this);
     this.instanceTypes = [...(props.instanceTypes ?? ['m7i.xlarge'])];
     if (this.instanceTypes.length === 0) {

@@ -6,6 +6,7 @@ import { ValidationError } from '../core/errors';
 import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { autoScalingServiceLinkedRoleArn, ManagedKey } from './private/kms';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Props for `NodeVolumeKey`.
@@ -81,6 +82,7 @@ export class NodeVolumeKey extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeVolumeKeyProps) {
     super(scope, id);
+    checkProps('aws.NodeVolumeKeyProps', props, 'props', this);
     const cluster = props.cluster;
     if (KEYS.has(cluster)) {
       throw new ValidationError('cluster', `already has a node volume key (${KEYS.get(cluster)!.node.path})`, cluster.clusterName,

@@ -12,6 +12,7 @@ import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { dependsOnEntry } from './private/depends-on';
 import { PolicyDocuments, Statement } from './private/policy';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * One IAM policy statement (Allow).
@@ -101,6 +102,7 @@ export class PodIdentityRole extends Construct implements IAwsRole {
 
   constructor(scope: Construct, id: string, props: PodIdentityRoleProps) {
     super(scope, id);
+    checkProps('aws.PodIdentityRoleProps', props, 'props', this);
     this.namespace = AwsNames.validate('kubernetesName', 'namespace', props.namespace, this);
     this.serviceAccount = AwsNames.validate('kubernetesName', 'serviceAccount', props.serviceAccount, this);
     this.clusterName = props.cluster.clusterName;
@@ -157,6 +159,7 @@ export class PodIdentityRole extends Construct implements IAwsRole {
   }
 
   public addToPolicy(statement: PolicyStatementProps): void {
+    checkProps('aws.PolicyStatementProps', statement, 'statement', this);
     if (!Array.isArray(statement.actions) || statement.actions.length === 0) {
       throw new ValidationError('actions', 'must list at least one action', statement.actions, "add e.g. 's3:GetObject'", this);
     }

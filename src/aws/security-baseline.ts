@@ -23,6 +23,7 @@ import { logsKeyStatement, ManagedKey } from './private/kms';
 import { PolicyDocuments } from './private/policy';
 import { LogRetention } from './private/retention';
 import { SecureBucket } from './private/secure-bucket';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * A Security Hub standard.
@@ -243,6 +244,7 @@ export class SecurityBaseline extends Construct {
 
   constructor(scope: Construct, id: string, props: SecurityBaselineProps) {
     super(scope, id);
+    checkProps('aws.SecurityBaselineProps', props, 'props', this);
     const name = AwsNames.validate('firehose', 'name', props.name, this);
     const region = AwsEnvironment.region(this, props.region);
     const env = AwsEnvironment.of(this);

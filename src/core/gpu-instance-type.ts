@@ -1,4 +1,5 @@
 import { ValidationError } from './errors';
+import { checkProps } from './private/runtime-types';
 
 /**
  * CPU architecture of an instance type (drives the AMI type).
@@ -55,6 +56,7 @@ export class GpuModel {
    * A GPU model this release does not list.
    */
   public static of(props: GpuModelProps): GpuModel {
+    checkProps('GpuModelProps', props, 'props');
     if (!props.name || typeof props.name !== 'string') {
       throw new ValidationError('name', 'must be a non-empty GPU model name', props.name, "pass the model name, e.g. 'L40S'");
     }
@@ -316,6 +318,7 @@ export class GpuInstanceType {
    * A GPU instance type this release does not list, with its facts.
    */
   public static custom(name: string, facts: GpuInstanceFacts): GpuInstanceType {
+    checkProps('GpuInstanceFacts', facts, 'facts');
     if (!INSTANCE_TYPE.test(String(name))) {
       throw new ValidationError('instanceType', "must be an EC2 instance type of the form '<family>.<size>'", name, "use e.g. 'g7.12xlarge'");
     }

@@ -2,6 +2,7 @@ import { ValidationError } from './errors';
 import { GpuInstanceType } from './gpu-instance-type';
 import { PlatformLabels } from './labels';
 import { Names } from './names';
+import { checkProps } from './private/runtime-types';
 
 /**
  * Kubernetes taint effects.
@@ -98,6 +99,7 @@ export class GpuPool {
    * A pool described by its attributes (for pools created outside this library).
    */
   public static fromAttributes(attrs: GpuPoolAttributes): IGpuPool {
+    checkProps('GpuPoolAttributes', attrs, 'attrs');
     GpuPool.validateInstanceTypes('instanceTypes', attrs.instanceTypes);
     Names.validateDns1123Label('poolName', attrs.poolName);
     if (attrs.maxNodes !== undefined && (!Number.isInteger(attrs.maxNodes) || attrs.maxNodes < 1)) {

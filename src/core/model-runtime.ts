@@ -1,5 +1,6 @@
 import { ValidationError } from './errors';
 import { Names } from './names';
+import { checkProps } from './private/runtime-types';
 
 /**
  * Metric names a model server runtime exports, used to normalize runtime metrics into platform
@@ -323,6 +324,7 @@ export class ModelRuntime {
    * A runtime this release does not preset (SGLang, TensorRT-LLM server, ...).
    */
   public static custom(props: ModelRuntimeProps): ModelRuntime {
+    checkProps('ModelRuntimeProps', props, 'props');
     return new ModelRuntime(props);
   }
 
@@ -401,6 +403,7 @@ export class ModelRuntime {
    * The server's command-line arguments for a model.
    */
   public serverArgs(options: RuntimeArgsOptions): string[] {
+    checkProps('RuntimeArgsOptions', options, 'options');
     const p = this.props;
     if (!options.modelPath) {
       throw new ValidationError('modelPath', 'must be the path or id of the model', options.modelPath, 'pass where the weights are mounted');

@@ -1,4 +1,5 @@
 import { ModelRuntime } from './model-runtime';
+import { checkProps } from './private/runtime-types';
 
 /**
  * A served model as the mesh, observability and GitOps layers see it: where it runs, how it is
@@ -89,6 +90,7 @@ export class ModelService {
    * Describe a model served outside this library.
    */
   public static fromAttributes(attrs: ModelServiceAttributes): IModelService {
+    checkProps('ModelServiceAttributes', attrs, 'attrs');
     return {
       modelName: attrs.modelName,
       tenant: attrs.tenant,

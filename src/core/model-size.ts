@@ -1,6 +1,7 @@
 import { Size } from 'cdk8s';
 import { ValidationError } from './errors';
 import { GpuModel } from './gpu-instance-type';
+import { checkProps } from './private/runtime-types';
 
 /**
  * How the numbers of a model (its weights, or its KV cache) are stored.
@@ -274,6 +275,7 @@ export class ModelSize {
    * architecture's `maxContextLength`
    */
   public static of(props: ModelSizeProps): ModelSize {
+    checkProps('ModelSizeProps', props, 'props');
     return new ModelSize(props);
   }
 

@@ -7,6 +7,7 @@ import { Names } from '../core/names';
 import { ARGOCD_API_VERSION, IN_CLUSTER_SERVER, SYNC_WAVE_ANNOTATION } from './private/argocd';
 import { claimDirectory } from './private/claims';
 import { SyncWave } from './sync-wave';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * The Argo CD health check of `argoproj.io/Application` that sync waves of an app of apps depend on.
@@ -86,6 +87,7 @@ export class BootstrapApplication extends Construct {
 
   constructor(scope: Construct, id: string, props: BootstrapApplicationProps) {
     super(scope, id);
+    checkProps('gitops.BootstrapApplicationProps', props, 'props', this);
     const layout = props.layout;
     this.applicationName = Names.validateDns1123Label('name', props.name ?? 'bootstrap', this);
     this.applicationHealthCheck = props.applicationHealthCheck ?? true;

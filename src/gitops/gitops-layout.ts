@@ -3,6 +3,7 @@ import { App, AppProps, Chart, YamlOutputType } from 'cdk8s';
 import { ValidationError } from '../core/errors';
 import { Names } from '../core/names';
 import { IN_CLUSTER_SERVER, isPattern } from './private/argocd';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * An environment of the GitOps repository: one top-level directory, one target cluster.
@@ -203,6 +204,7 @@ export class GitOpsLayout {
   public readonly platformProjectName: string;
 
   constructor(props: GitOpsLayoutProps) {
+    checkProps('gitops.GitOpsLayoutProps', props, 'props');
     if (typeof props.repoUrl !== 'string' || props.repoUrl.trim() === '' || isPattern(props.repoUrl)) {
       throw new ValidationError('repoUrl', 'must be one literal repository URL', props.repoUrl,
         "set the GitOps repository's clone URL, e.g. 'https://git.example.com/acme/platform-gitops.git'");

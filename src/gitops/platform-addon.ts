@@ -11,6 +11,7 @@ import { deepMerge, validatePinnedVersion } from './private/argocd';
 import { INIT_IMAGE_UPSTREAM, NAMESPACE_DELETE_PATCH, OPERATOR_DEPLOYMENT, operatorPatch } from './private/training-operator';
 import { SyncWave } from './sync-wave';
 import { ResourceKind } from './tenant-project';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * What an add-on is bound for: the environment and cluster its Application deploys to.
@@ -742,6 +743,7 @@ export class PlatformAddon implements IPlatformAddon {
 
   /** Kyverno (policy engine; owns the `kyverno.io` and `policies.kyverno.io` CRDs). */
   public static kyverno(options: KyvernoAddonOptions = {}): PlatformAddon {
+    checkProps('gitops.KyvernoAddonOptions', options, 'options');
     const replicas = positiveInt('admissionControllerReplicas', options.admissionControllerReplicas ?? 3);
     return PlatformAddon.catalogue(options, {
       name: 'kyverno',
@@ -760,6 +762,7 @@ export class PlatformAddon implements IPlatformAddon {
 
   /** OPA Gatekeeper (policy engine; owns the `*.gatekeeper.sh` CRDs). */
   public static gatekeeper(options: AddonOptions = {}): PlatformAddon {
+    checkProps('gitops.AddonOptions', options, 'options');
     return PlatformAddon.catalogue(options, {
       name: 'gatekeeper',
       repository: ChartRepository.helm('https://open-policy-agent.github.io/gatekeeper/charts'),
@@ -776,6 +779,7 @@ export class PlatformAddon implements IPlatformAddon {
 
   /** cert-manager (webhook certificates for the OpenTelemetry operator and KServe). */
   public static certManager(options: AddonOptions = {}): PlatformAddon {
+    checkProps('gitops.AddonOptions', options, 'options');
     return PlatformAddon.catalogue(options, {
       name: 'cert-manager',
       repository: ChartRepository.helm('https://charts.jetstack.io'),
@@ -793,6 +797,7 @@ export class PlatformAddon implements IPlatformAddon {
 
   /** The Prometheus operator CRDs alone (ServiceMonitor, PodMonitor, PrometheusRule, ...). */
   public static prometheusOperatorCrds(options: AddonOptions = {}): PlatformAddon {
+    checkProps('gitops.AddonOptions', options, 'options');
     return PlatformAddon.catalogue(options, {
       name: 'prometheus-operator-crds',
       repository: ChartRepository.helm('https://prometheus-community.github.io/helm-charts'),
@@ -809,6 +814,7 @@ export class PlatformAddon implements IPlatformAddon {
 
   /** Istio base (the Istio CRDs and the cluster-wide validation webhook). */
   public static istioBase(options: AddonOptions = {}): PlatformAddon {
+    checkProps('gitops.AddonOptions', options, 'options');
     return PlatformAddon.catalogue(options, {
       name: 'istio-base',
       namespaceLabels: ISTIO_SYSTEM_LABELS,
@@ -833,6 +839,7 @@ export class PlatformAddon implements IPlatformAddon {
    * plain text; egress is registry-only by default.
    */
   public static istiod(options: IstiodAddonOptions = {}): PlatformAddon {
+    checkProps('gitops.IstiodAddonOptions', options, 'options');
     const replicas = positiveInt('replicas', options.replicas ?? 2);
     const cni = options.cni ?? true;
     const meshConfig: any = {
@@ -886,6 +893,7 @@ export class PlatformAddon implements IPlatformAddon {
    * `privileged` Pod Security level.
    */
   public static istioCni(options: IstioCniAddonOptions = {}): PlatformAddon {
+    checkProps('gitops.IstioCniAddonOptions', options, 'options');
     const exclude = options.excludeNamespaces ?? ['kube-system'];
     exclude.forEach((ns, i) => Names.validateDns1123Label(`excludeNamespaces[${i}]`, ns));
     return PlatformAddon.catalogue(options, {
@@ -909,6 +917,7 @@ export class PlatformAddon implements IPlatformAddon {
 
   /** The OpenTelemetry operator (OpenTelemetryCollector, Instrumentation). */
   public static openTelemetryOperator(options: AddonOptions = {}): PlatformAddon {
+    checkProps('gitops.AddonOptions', options, 'options');
     return PlatformAddon.catalogue(options, {
       name: 'opentelemetry-operator',
       repository: ChartRepository.helm('https://open-telemetry.github.io/opentelemetry-helm-charts'),
@@ -934,6 +943,7 @@ export class PlatformAddon implements IPlatformAddon {
    * PrometheusRule (not only the chart's own), so tenants' monitors are scraped.
    */
   public static kubePrometheusStack(options: KubePrometheusStackAddonOptions = {}): PlatformAddon {
+    checkProps('gitops.KubePrometheusStackAddonOptions', options, 'options');
     const retention = options.retention ?? Duration.days(15);
     const days = retention.toDays({ integral: false });
     if (!(days >= 1) || !Number.isInteger(days)) {
@@ -968,6 +978,7 @@ export class PlatformAddon implements IPlatformAddon {
 
   /** Karpenter (node autoscaling; owns NodePool, NodeClaim, EC2NodeClass). */
   public static karpenter(options: KarpenterAddonOptions): PlatformAddon {
+    checkProps('gitops.KarpenterAddonOptions', options, 'options');
     if (!options || typeof options.clusterName !== 'string' || options.clusterName.trim() === '') {
       throw new ValidationError('clusterName', 'is required', options?.clusterName, 'pass the EKS cluster name the AWS layer creates');
     }
@@ -1000,6 +1011,7 @@ export class PlatformAddon implements IPlatformAddon {
    * runs on GPU nodes only and tolerates the platform's GPU taint.
    */
   public static nvidiaDevicePlugin(options: NvidiaDevicePluginAddonOptions = {}): PlatformAddon {
+    checkProps('gitops.NvidiaDevicePluginAddonOptions', options, 'options');
     const gfd = options.gpuFeatureDiscovery ?? false;
     return PlatformAddon.catalogue(options, {
       name: 'nvidia-device-plugin',
@@ -1023,6 +1035,7 @@ export class PlatformAddon implements IPlatformAddon {
 
   /** The NVIDIA DCGM exporter (GPU metrics), scraped through a ServiceMonitor. */
   public static dcgmExporter(options: AddonOptions = {}): PlatformAddon {
+    checkProps('gitops.AddonOptions', options, 'options');
     return PlatformAddon.catalogue(options, {
       name: 'dcgm-exporter',
       repository: ChartRepository.helm('https://nvidia.github.io/dcgm-exporter/helm-charts'),
@@ -1042,6 +1055,7 @@ export class PlatformAddon implements IPlatformAddon {
 
   /** KEDA (event-driven autoscaling; owns ScaledObject and friends). */
   public static keda(options: AddonOptions = {}): PlatformAddon {
+    checkProps('gitops.AddonOptions', options, 'options');
     return PlatformAddon.catalogue(options, {
       name: 'keda',
       repository: ChartRepository.helm('https://kedacore.github.io/charts'),
@@ -1059,6 +1073,7 @@ export class PlatformAddon implements IPlatformAddon {
 
   /** The KServe CRDs (InferenceService, ServingRuntime, ...). */
   public static kserveCrds(options: AddonOptions = {}): PlatformAddon {
+    checkProps('gitops.AddonOptions', options, 'options');
     return PlatformAddon.catalogue(options, {
       name: 'kserve-crd',
       repository: ChartRepository.oci('ghcr.io/kserve/charts'),
@@ -1075,6 +1090,7 @@ export class PlatformAddon implements IPlatformAddon {
 
   /** The KServe controller (needs `kserveCrds` and `certManager`). */
   public static kserve(options: KServeAddonOptions = {}): PlatformAddon {
+    checkProps('gitops.KServeAddonOptions', options, 'options');
     const mode = options.deploymentMode ?? 'Standard';
     if (!['Standard', 'Knative'].includes(mode)) {
       throw new ValidationError('deploymentMode', "must be 'Standard' or 'Knative'", mode, "use 'Standard' (plain Deployments, formerly RawDeployment)");
@@ -1105,6 +1121,7 @@ export class PlatformAddon implements IPlatformAddon {
    * runs non-root with a read-only root filesystem and resource limits.
    */
   public static trainingOperator(options: TrainingOperatorAddonOptions = {}): PlatformAddon {
+    checkProps('gitops.TrainingOperatorAddonOptions', options, 'options');
     const maxTries = positiveInt('initContainerMaxTries', options.initContainerMaxTries ?? 100);
     return PlatformAddon.catalogue(options, {
       name: 'training-operator',
@@ -1141,6 +1158,7 @@ export class PlatformAddon implements IPlatformAddon {
    *   read-only root file system, all capabilities dropped, RuntimeDefault seccomp, no ALB IngressClass.
    */
   public static awsLoadBalancerController(options: AwsLoadBalancerControllerAddonOptions): PlatformAddon {
+    checkProps('gitops.AwsLoadBalancerControllerAddonOptions', options, 'options');
     if (!options || typeof options.clusterName !== 'string' || !Names.isDns1123Label(options.clusterName.toLowerCase()) || /[^A-Za-z0-9-]/.test(options.clusterName)) {
       throw new ValidationError('clusterName', 'must be the EKS cluster name', options?.clusterName, 'pass the EKS cluster name the AWS layer creates');
     }
@@ -1215,6 +1233,7 @@ export class PlatformAddon implements IPlatformAddon {
    * as upstream ships it: `kube-system` is outside the platform's policy set and Pod Security levels.
    */
   public static efaDevicePlugin(options: EfaDevicePluginAddonOptions): PlatformAddon {
+    checkProps('gitops.EfaDevicePluginAddonOptions', options, 'options');
     const pools = options?.gpuPools;
     if (!Array.isArray(pools) || pools.length === 0) {
       throw new ValidationError('gpuPools', 'must name at least one GPU pool with EFA', pools, 'pass the names of the GPU pools whose instances have EFA interfaces');
@@ -1252,6 +1271,7 @@ export class PlatformAddon implements IPlatformAddon {
    * targets. Needs `awsLoadBalancerController` (and `istiod`, whose injector configures the pods).
    */
   public static istioGateway(options: IstioGatewayAddonOptions = {}): PlatformAddon {
+    checkProps('gitops.IstioGatewayAddonOptions', options, 'options');
     const scheme = options.loadBalancerScheme ?? LoadBalancerScheme.INTERNAL;
     if (!Object.values(LoadBalancerScheme).includes(scheme)) {
       throw new ValidationError('loadBalancerScheme', 'must be a LoadBalancerScheme', scheme, 'use LoadBalancerScheme.INTERNAL or LoadBalancerScheme.INTERNET_FACING');
@@ -1312,6 +1332,7 @@ export class PlatformAddon implements IPlatformAddon {
    * seccomp (the chart's defaults leave the pod-level context and the cleanup Job's unset).
    */
   public static sigstorePolicyController(options: SigstorePolicyControllerAddonOptions = {}): PlatformAddon {
+    checkProps('gitops.SigstorePolicyControllerAddonOptions', options, 'options');
     const replicas = positiveInt('replicas', options.replicas ?? 2);
     const noMatch = options.noMatchPolicy ?? 'allow';
     // pkg/config/store.go at v0.13.1: DenyAll, AllowAll, WarnAll (anything else is read as deny)
@@ -1375,6 +1396,7 @@ export class PlatformAddon implements IPlatformAddon {
 
   /** Any other Helm chart as an add-on. */
   public static helmChart(props: HelmChartAddonProps): PlatformAddon {
+    checkProps('gitops.HelmChartAddonProps', props, 'props');
     return new PlatformAddon({ ...props });
   }
 

@@ -8,6 +8,7 @@ import { ImageReference } from '../core/image-reference';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
 import { ARGOCD_API_VERSION, RESOURCES_FINALIZER, sortKeys, SYNC_WAVE_ANNOTATION, validatePinnedVersion } from './private/argocd';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Something synced after the add-ons that needs some of their CRDs (e.g. the platform
@@ -91,6 +92,7 @@ export class PlatformAddons extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformAddonsProps) {
     super(scope, id);
+    checkProps('gitops.PlatformAddonsProps', props, 'props', this);
     this.layout = props.layout;
     this.project = props.project;
     this.environment = props.layout.environment(props.environment).name;
@@ -196,6 +198,7 @@ export class PlatformAddons extends Construct {
    * its wave is validated like an add-on's.
    */
   public addCrdConsumer(options: CrdConsumerOptions): void {
+    checkProps('gitops.CrdConsumerOptions', options, 'options', this);
     this.addNode({
       name: options.name, wave: options.wave, isAddon: false, requiresCrds: [...options.requiresCrds], dependsOn: [], providesCrds: [],
     });

@@ -7,6 +7,7 @@ import { Names } from '../core/names';
 import { ARGOCD_API_VERSION, goDuration, RESOURCES_FINALIZER, SYNC_WAVE_ANNOTATION } from './private/argocd';
 import { claimDirectory } from './private/claims';
 import { SyncWave } from './sync-wave';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Which directories of the layout an ApplicationSet covers.
@@ -120,6 +121,7 @@ export class PlatformApplicationSet extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformApplicationSetProps) {
     super(scope, id);
+    checkProps('gitops.PlatformApplicationSetProps', props, 'props', this);
     const layout = props.layout;
     const selection = props.selection ?? LayoutSelection.ALL;
     this.applicationSetName = Names.validateDns1123Label('name', props.name ?? defaultName(selection), this);

@@ -8,6 +8,7 @@ import { Names } from '../core/names';
 import { ARGOCD_API_VERSION, SYNC_WAVE_ANNOTATION } from './private/argocd';
 import { claimDirectory } from './private/claims';
 import { SyncWave } from './sync-wave';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Properties of `PlatformComponentApplication`.
@@ -58,6 +59,7 @@ export class PlatformComponentApplication extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformComponentApplicationProps) {
     super(scope, id);
+    checkProps('gitops.PlatformComponentApplicationProps', props, 'props', this);
     const layout = props.layout;
     const env = layout.environment(props.environment);
     const component = layout.platformComponent(props.component);

@@ -5,6 +5,7 @@ import { GitOpsLayout } from './gitops-layout';
 import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 import { AppProject } from '../imports/argocd-appproject-argoproj.io';
 import { IN_CLUSTER_SERVER, isPattern, SYNC_WAVE_ANNOTATION } from './private/argocd';
 import { SyncWave } from './sync-wave';
@@ -75,6 +76,7 @@ export class PlatformProject extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformProjectProps) {
     super(scope, id);
+    checkProps('gitops.PlatformProjectProps', props, 'props', this);
     const layout = props.layout;
     this.layout = layout;
     this.projectName = layout.platformProjectName;
@@ -147,6 +149,7 @@ export class PlatformProject extends Construct {
 
   /** Allow one more cluster-scoped kind (literal group and kind). */
   public addClusterResource(kind: ResourceKind): void {
+    checkProps('gitops.ResourceKind', kind, 'kind', this);
     this.allowKind(kind, 'kind');
   }
 

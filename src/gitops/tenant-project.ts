@@ -6,6 +6,7 @@ import { SyncWave } from './sync-wave';
 import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 import { AppProject } from '../imports/argocd-appproject-argoproj.io';
 import { goDuration, isPattern, SYNC_WAVE_ANNOTATION } from './private/argocd';
 
@@ -211,6 +212,7 @@ export class TenantProject extends Construct {
 
   constructor(scope: Construct, id: string, props: TenantProjectProps) {
     super(scope, id);
+    checkProps('gitops.TenantProjectProps', props, 'props', this);
     const layout = props.layout;
     const tenant = layout.tenant(props.tenant);
     this.tenant = tenant.name;

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { ValidationError } from '../core/errors';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 import {
   WasmPlugin, WasmPluginSpecFailStrategy, WasmPluginSpecImagePullPolicy, WasmPluginSpecMatchMode, WasmPluginSpecPhase, WasmPluginSpecType,
 } from '../imports/istio-wasmplugin-extensions.istio.io';
@@ -181,6 +182,7 @@ export class ContentFilter extends Construct {
 
   constructor(scope: Construct, id: string, props: ContentFilterProps) {
     super(scope, id);
+    checkProps('mesh.ContentFilterProps', props, 'props', this);
     if (!(props.target instanceof ContentFilterTarget)) {
       throw new ValidationError('target', 'must be a ContentFilterTarget', props.target, 'use ContentFilterTarget.model(...) or ContentFilterTarget.ingressGateway()', this);
     }

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { ValidationError } from '../core/errors';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 import {
   EnvoyFilter, EnvoyFilterSpecConfigPatchesApplyTo, EnvoyFilterSpecConfigPatchesMatchContext, EnvoyFilterSpecConfigPatchesPatchOperation,
 } from '../imports/istio-envoyfilter-networking.istio.io';
@@ -202,6 +203,7 @@ export class ProtoDescriptorConfigMap extends Construct {
 
   constructor(scope: Construct, id: string, props: ProtoDescriptorConfigMapProps) {
     super(scope, id);
+    checkProps('mesh.ProtoDescriptorConfigMapProps', props, 'props', this);
     validateModel('model', props.model, this);
     const source = props.source;
     if (!(source instanceof ProtoDescriptorSource)) {
@@ -307,6 +309,7 @@ export class GrpcJsonTranscoder extends Construct {
    * serving layer's pod annotations. Known before the transcoder exists, so the model can be built first.
    */
   public static sidecarAnnotations(options: TranscoderSidecarOptions): { [key: string]: string } {
+    checkProps('mesh.TranscoderSidecarOptions', options, 'options');
     const volume = Names.joinLabel([options.transcoderName, 'descriptor']);
     const mountPath = options.mountPath ?? GrpcJsonTranscoder.DEFAULT_MOUNT_PATH;
     return {
@@ -326,6 +329,7 @@ export class GrpcJsonTranscoder extends Construct {
 
   constructor(scope: Construct, id: string, props: GrpcJsonTranscoderProps) {
     super(scope, id);
+    checkProps('mesh.GrpcJsonTranscoderProps', props, 'props', this);
     validateModel('model', props.model, this);
     const model = props.model;
     if (model.runtime.grpcPort === undefined) {

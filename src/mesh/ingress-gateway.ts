@@ -5,6 +5,7 @@ import { ModelTraffic } from './model-traffic';
 import { ValidationError } from '../core/errors';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 import { Gateway, GatewaySpecServers, GatewaySpecServersTlsMinProtocolVersion, GatewaySpecServersTlsMode } from '../imports/istio-gateway-networking.istio.io';
 import { istioDuration, meshLabels, modelLabels, serviceHost, sortedLabels, validateModel } from './private/util';
 import { RetryOn } from './retry-on';
@@ -180,6 +181,7 @@ export class IngressGateway extends Construct {
 
   constructor(scope: Construct, id: string, props: IngressGatewayProps) {
     super(scope, id);
+    checkProps('mesh.IngressGatewayProps', props, 'props', this);
     this.name = Names.validateDns1123Label('name', props.name ?? 'llm-gateway', this);
     this.namespace = Names.validateDns1123Label('namespace', props.namespace ?? 'istio-system', this);
     if (!props.hosts || props.hosts.length === 0) {
@@ -278,6 +280,7 @@ export class IngressGateway extends Construct {
    * gateway's principal (`MeshSecurity.addModelAccess`).
    */
   public addModelRoute(options: ModelRouteOptions): ApiObject {
+    checkProps('mesh.ModelRouteOptions', options, 'options', this);
     validateModel('model', options.model, this);
     const model = options.model;
     const key = `${model.namespace}/${model.serviceName}`;

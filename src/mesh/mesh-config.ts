@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * What an extension provider does.
@@ -45,11 +46,13 @@ export class MeshExtensionProvider {
 
   /** Spans to an OpenTelemetry collector over OTLP/gRPC (`opentelemetry: { service, port }`). */
   public static openTelemetryTracing(options: OpenTelemetryProviderOptions): MeshExtensionProvider {
+    checkProps('mesh.OpenTelemetryProviderOptions', options, 'options');
     return new MeshExtensionProvider(MeshExtensionProviderType.OPENTELEMETRY_TRACING, options);
   }
 
   /** Envoy access logs to an OpenTelemetry collector over OTLP/gRPC (`envoyOtelAls: { service, port }`). */
   public static openTelemetryAccessLog(options: OpenTelemetryProviderOptions): MeshExtensionProvider {
+    checkProps('mesh.OpenTelemetryProviderOptions', options, 'options');
     return new MeshExtensionProvider(MeshExtensionProviderType.OPENTELEMETRY_ACCESS_LOG, options);
   }
 
@@ -134,6 +137,7 @@ export class MeshConfig {
   public readonly prometheusMerge: boolean;
 
   constructor(props: MeshConfigProps = {}) {
+    checkProps('mesh.MeshConfigProps', props, 'props');
     this.extensionProviders = [...(props.extensionProviders ?? [])];
     const names = new Set<string>();
     for (const p of this.extensionProviders) {

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ValidationError } from '../core/errors';
 import { Names } from '../core/names';
 import { meshLabels } from './private/util';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * An S3 bucket the pods of a namespace read or write (`MeshEgressProps.s3Buckets`).
@@ -108,6 +109,7 @@ export class MeshEgress extends Construct {
 
   constructor(scope: Construct, id: string, props: MeshEgressProps) {
     super(scope, id);
+    checkProps('mesh.MeshEgressProps', props, 'props', this);
     this.namespace = Names.validateDns1123Label('namespace', props.namespace, this);
     this.podIdentityAgent = props.podIdentityAgent ?? true;
     const labels = { ...meshLabels({ component: 'mesh-egress' }), ...(props.labels ?? {}) };

@@ -4,6 +4,7 @@ import { ModelAccessOptions, ModelAccessPolicy } from './model-access-policy';
 import { ValidationError } from '../core/errors';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 import { AuthorizationPolicy } from '../imports/istio-authorizationpolicy-security.istio.io';
 import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/istio-peerauthentication-security.istio.io';
 import { meshLabels } from './private/util';
@@ -134,6 +135,7 @@ export class MeshSecurity extends Construct {
 
   constructor(scope: Construct, id: string, props: MeshSecurityProps = {}) {
     super(scope, id);
+    checkProps('mesh.MeshSecurityProps', props, 'props', this);
     this.rootNamespace = Names.validateDns1123Label('rootNamespace', props.rootNamespace ?? 'istio-system', this);
     this.ingressGatewayPrincipal = props.ingressGatewayPrincipal ?? MeshPrincipal.fromSpiffe(ModelAccessPolicy.DEFAULT_INGRESS_GATEWAY_PRINCIPAL);
     this.monitoringNamespace = Names.validateDns1123Label('monitoringNamespace', props.monitoringNamespace ?? 'monitoring', this);
@@ -155,6 +157,7 @@ export class MeshSecurity extends Construct {
    * @param namespace the namespace
    */
   public addTenantNamespace(namespace: string, options: TenantNamespaceOptions = {}): void {
+    checkProps('mesh.TenantNamespaceOptions', options, 'options', this);
     Names.validateDns1123Label('namespace', namespace, this);
     if (this.namespaces.has(namespace)) {
       throw new ValidationError('namespace', 'is already locked down by this MeshSecurity', namespace, 'add each tenant namespace once', this);
@@ -216,6 +219,7 @@ export class MeshSecurity extends Construct {
    * (STRICT + default-deny) if it was not added yet.
    */
   public addModelAccess(model: IModelService, options: ModelAccessOptions = {}): ModelAccessPolicy {
+    checkProps('mesh.ModelAccessOptions', options, 'options', this);
     if (model && typeof model.namespace === 'string' && !this.namespaces.has(model.namespace)) {
       this.addTenantNamespace(model.namespace, { tenant: model.tenant });
     }

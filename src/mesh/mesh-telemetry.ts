@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { MeshExtensionProvider } from './mesh-config';
 import { ValidationError } from '../core/errors';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 import { Telemetry } from '../imports/istio-telemetry-telemetry.istio.io';
 import { checkPercentage, meshLabels } from './private/util';
 
@@ -108,6 +109,7 @@ export class MeshTelemetry extends Construct {
 
   constructor(scope: Construct, id: string, props: MeshTelemetryProps = {}) {
     super(scope, id);
+    checkProps('mesh.MeshTelemetryProps', props, 'props', this);
     this.namespace = Names.validateDns1123Label('namespace', props.namespace ?? 'istio-system', this);
     this.name = Names.validateDns1123Label('name', props.name ?? 'mesh-default', this);
     if (props.otelCollectorService !== undefined && props.extensionProviders !== undefined) {

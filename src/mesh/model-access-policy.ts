@@ -3,6 +3,7 @@ import { MeshPrincipal } from './mesh-principal';
 import { ValidationError } from '../core/errors';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction, AuthorizationPolicySpecRules, AuthorizationPolicySpecRulesToOperation } from '../imports/istio-authorizationpolicy-security.istio.io';
 import { modelLabels, sortedLabels, validateModel } from './private/util';
 
@@ -138,6 +139,7 @@ export class ModelAccessPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelAccessPolicyProps) {
     super(scope, id);
+    checkProps('mesh.ModelAccessPolicyProps', props, 'props', this);
     validateModel('model', props.model, this);
     const model = props.model;
     this.model = model;

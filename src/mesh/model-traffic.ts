@@ -7,6 +7,7 @@ import { Names } from '../core/names';
 import { RouteRenderOptions } from './private/routes';
 import { checkPercentage, checkPositiveInt, durationText, istioDuration, modelLabels, serviceHost, validateModel } from './private/util';
 import { RetryOn } from './retry-on';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * HTTP connection-pool limits towards a model (DestinationRule `trafficPolicy.connectionPool.http`).
@@ -321,6 +322,7 @@ export class ModelTraffic extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelTrafficProps) {
     super(scope, id);
+    checkProps('mesh.ModelTrafficProps', props, 'props', this);
     validateModel('model', props.model, this);
     const model = props.model;
     this.model = model;

@@ -5,6 +5,7 @@ import { Names } from '../core/names';
 import { observabilityLabels } from './private/metadata';
 import { num } from './private/promql';
 import { TelemetryPipeline } from './telemetry-pipeline';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * A context propagation format of the OpenTelemetry SDKs.
@@ -69,6 +70,7 @@ export class AutoInstrumentation extends Construct {
 
   constructor(scope: Construct, id: string, props: AutoInstrumentationProps) {
     super(scope, id);
+    checkProps('observability.AutoInstrumentationProps', props, 'props', this);
     this.namespace = Names.validateDns1123Label('namespace', props.namespace, this);
     this.instrumentationName = Names.validateDns1123Label('name', props.name ?? 'default', this);
     this.samplingRatio = props.samplingRatio ?? 0.1;

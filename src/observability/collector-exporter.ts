@@ -1,6 +1,7 @@
 import { ValidationError } from '../core/errors';
 import { ComponentNeeds, componentId, signalsOf } from './private/component';
 import { TelemetrySignal } from './telemetry-signal';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Connection options shared by the exporters.
@@ -99,6 +100,7 @@ export class CollectorExporter {
    * `tenant`/`model` survive.
    */
   public static prometheusRemoteWrite(options: ExporterConnectionOptions): CollectorExporter {
+    checkProps('observability.ExporterConnectionOptions', options, 'options');
     const endpoint = CollectorExporter.checkEndpoint('prometheusRemoteWrite', options, true);
     return new CollectorExporter(componentId('exporter', 'prometheusremotewrite', options.name ?? 'amp'), [TelemetrySignal.METRICS], options, {
       endpoint,
@@ -111,6 +113,7 @@ export class CollectorExporter {
    * otlp: OTLP over gRPC, e.g. to Tempo, Jaeger or an ADOT gateway (`host:4317`).
    */
   public static otlp(options: ExporterConnectionOptions): CollectorExporter {
+    checkProps('observability.ExporterConnectionOptions', options, 'options');
     const endpoint = CollectorExporter.checkEndpoint('otlp', options, false);
     return new CollectorExporter(componentId('exporter', 'otlp', options.name ?? 'traces'),
       [TelemetrySignal.TRACES, TelemetrySignal.METRICS, TelemetrySignal.LOGS], options, {
@@ -124,6 +127,7 @@ export class CollectorExporter {
    * otlphttp: OTLP over HTTP (`https://host:4318`).
    */
   public static otlpHttp(options: ExporterConnectionOptions): CollectorExporter {
+    checkProps('observability.ExporterConnectionOptions', options, 'options');
     const endpoint = CollectorExporter.checkEndpoint('otlpHttp', options, true);
     return new CollectorExporter(componentId('exporter', 'otlphttp', options.name ?? 'traces'),
       [TelemetrySignal.TRACES, TelemetrySignal.METRICS, TelemetrySignal.LOGS], options, {
@@ -137,6 +141,7 @@ export class CollectorExporter {
    * sigv4auth extension.
    */
   public static xray(options: XrayExporterOptions): CollectorExporter {
+    checkProps('observability.XrayExporterOptions', options, 'options');
     if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(options.region)) {
       throw new ValidationError('xray.region', 'must be an AWS region', options.region, "use e.g. 'us-east-1'");
     }
@@ -153,6 +158,7 @@ export class CollectorExporter {
    * collector's dedicated `loki` exporter is deprecated upstream in favour of this.
    */
   public static loki(options: ExporterConnectionOptions): CollectorExporter {
+    checkProps('observability.ExporterConnectionOptions', options, 'options');
     const base = CollectorExporter.checkEndpoint('loki', options, true).replace(/\/+$/, '');
     return new CollectorExporter(componentId('exporter', 'otlphttp', options.name ?? 'loki'), [TelemetrySignal.LOGS], options, {
       endpoint: `${base}/otlp`,
@@ -164,6 +170,7 @@ export class CollectorExporter {
    * debug: prints telemetry to the collector's own log. Off unless added (or `debugExporter: true`).
    */
   public static debug(options: DebugExporterOptions = {}): CollectorExporter {
+    checkProps('observability.DebugExporterOptions', options, 'options');
     const verbosity = options.verbosity ?? 'basic';
     if (!['basic', 'normal', 'detailed'].includes(verbosity)) {
       throw new ValidationError('verbosity', "must be 'basic', 'normal' or 'detailed'", verbosity, "use 'basic'");
@@ -175,6 +182,7 @@ export class CollectorExporter {
    * An exporter this library does not preset.
    */
   public static custom(options: CustomExporterOptions): CollectorExporter {
+    checkProps('observability.CustomExporterOptions', options, 'options');
     return new CollectorExporter(componentId('exporter', options.type, options.name), signalsOf('exporter', options.signals),
       { endpoint: '', authenticator: options.authenticator }, { ...(options.config ?? {}) });
   }

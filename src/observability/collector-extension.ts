@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors';
 import { componentId } from './private/component';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Options of the sigv4auth extension.
@@ -66,6 +67,7 @@ export class CollectorExtension {
    * the AWS SDK in the collector picks the credentials up from the Pod Identity agent.
    */
   public static sigv4Auth(options: Sigv4AuthOptions): CollectorExtension {
+    checkProps('observability.Sigv4AuthOptions', options, 'options');
     if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(options.region)) {
       throw new ValidationError('region', 'must be an AWS region', options.region, "use e.g. 'us-east-1'");
     }
@@ -83,6 +85,7 @@ export class CollectorExtension {
    * An extension this library does not preset.
    */
   public static custom(options: CustomExtensionOptions): CollectorExtension {
+    checkProps('observability.CustomExtensionOptions', options, 'options');
     return new CollectorExtension(componentId('extension', options.type, options.name), { ...(options.config ?? {}) });
   }
 

@@ -4,6 +4,7 @@ import { PlatformLabels } from '../core/labels';
 import { ComponentNeeds, RenderContext, componentId, signalsOf } from './private/component';
 import { num, promDuration } from './private/promql';
 import { CollectorMode, TelemetrySignal } from './telemetry-signal';
+import { checkProps } from '../core/private/runtime-types';
 
 const ALL_SIGNALS = [TelemetrySignal.TRACES, TelemetrySignal.METRICS, TelemetrySignal.LOGS];
 
@@ -195,6 +196,7 @@ export class CollectorProcessor {
    * memory_limiter: refuses data before the collector runs out of memory. Must come first.
    */
   public static memoryLimiter(options: MemoryLimiterOptions = {}): CollectorProcessor {
+    checkProps('observability.MemoryLimiterOptions', options, 'options');
     const limit = options.limitPercentage ?? 80;
     const spike = options.spikeLimitPercentage ?? 25;
     if (!(limit > 0 && limit <= 100)) {
@@ -213,6 +215,7 @@ export class CollectorProcessor {
    * attributes. In daemonset mode it watches only the collector's own node.
    */
   public static kubernetesAttributes(options: KubernetesAttributesOptions = {}): CollectorProcessor {
+    checkProps('observability.KubernetesAttributesOptions', options, 'options');
     const podLabels = options.podLabels ?? {
       [PlatformLabels.TENANT]: 'tenant',
       [PlatformLabels.MODEL]: 'model',
@@ -245,6 +248,7 @@ export class CollectorProcessor {
    * more resource attributes.
    */
   public static resourceAttributes(options: ResourceAttributesOptions = {}): CollectorProcessor {
+    checkProps('observability.ResourceAttributesOptions', options, 'options');
     const attrs: { [key: string]: string | undefined } = {
       'cloud.provider': options.cloudProvider ?? 'aws',
       'cloud.region': options.cloudRegion,
@@ -263,6 +267,7 @@ export class CollectorProcessor {
    * user ids, drop prompt text).
    */
   public static attributes(options: AttributesOptions): CollectorProcessor {
+    checkProps('observability.AttributesOptions', options, 'options');
     if (options.actions.length === 0) {
       throw new ValidationError('actions', 'must list at least one action', [], 'add an action or leave the processor out');
     }
@@ -280,6 +285,7 @@ export class CollectorProcessor {
    * batch: batches before export (fewer, larger requests). Must come last.
    */
   public static batch(options: BatchOptions = {}): CollectorProcessor {
+    checkProps('observability.BatchOptions', options, 'options');
     const size = options.sendBatchSize ?? 8192;
     if (!Number.isInteger(size) || size < 1) {
       throw new ValidationError('sendBatchSize', 'must be a positive whole number', size, 'use e.g. 8192');
@@ -299,6 +305,7 @@ export class CollectorProcessor {
    * A processor this library does not preset.
    */
   public static custom(options: CustomProcessorOptions): CollectorProcessor {
+    checkProps('observability.CustomProcessorOptions', options, 'options');
     const config = { ...(options.config ?? {}) };
     return new CollectorProcessor(componentId('processor', options.type, options.name), signalsOf('processor', options.signals ?? ALL_SIGNALS), () => config);
   }

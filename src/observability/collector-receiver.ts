@@ -8,6 +8,7 @@ import { ComponentNeeds, RenderContext, componentId, signalsOf } from './private
 import { podLabelMeta } from './private/metadata';
 import { promDuration } from './private/promql';
 import { CollectorMode, TelemetrySignal } from './telemetry-signal';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Options of the OTLP receiver.
@@ -122,6 +123,7 @@ export class CollectorReceiver {
    * OTLP over gRPC (4317) and HTTP (4318), all signals.
    */
   public static otlp(options: OtlpReceiverOptions = {}): CollectorReceiver {
+    checkProps('observability.OtlpReceiverOptions', options, 'options');
     const grpc = options.grpc ?? true;
     const http = options.http ?? true;
     if (!grpc && !http) {
@@ -145,6 +147,7 @@ export class CollectorReceiver {
    * that one needs several replicas.
    */
   public static prometheusModels(options: ModelScrapeOptions): CollectorReceiver {
+    checkProps('observability.ModelScrapeOptions', options, 'options');
     if (options.models.length === 0) {
       throw new ValidationError('models', 'must list at least one model to scrape', [], 'pass the IModelService of each model');
     }
@@ -201,6 +204,7 @@ export class CollectorReceiver {
    * format and the pod's namespace, name and container from the path). Node agents only.
    */
   public static containerLogs(options: ContainerLogsReceiverOptions = {}): CollectorReceiver {
+    checkProps('observability.ContainerLogsReceiverOptions', options, 'options');
     const exclude = ['/var/log/pods/*/otc-container/*.log',
       ...(options.excludeNamespaces ?? []).map((ns) => `/var/log/pods/${ns}_*/*/*.log`)];
     return new CollectorReceiver('filelog', [TelemetrySignal.LOGS], () => ({
@@ -219,6 +223,7 @@ export class CollectorReceiver {
    * is reported once.
    */
   public static kubernetesEvents(options: KubernetesEventsReceiverOptions = {}): CollectorReceiver {
+    checkProps('observability.KubernetesEventsReceiverOptions', options, 'options');
     const namespaces = options.namespaces ? [...options.namespaces] : undefined;
     return new CollectorReceiver('k8s_events', [TelemetrySignal.LOGS], () => (namespaces ? { namespaces } : {}), {
       mode: CollectorMode.DEPLOYMENT,
@@ -234,6 +239,7 @@ export class CollectorReceiver {
    * A receiver this library does not preset.
    */
   public static custom(options: CustomReceiverOptions): CollectorReceiver {
+    checkProps('observability.CustomReceiverOptions', options, 'options');
     const config = { ...(options.config ?? {}) };
     return new CollectorReceiver(componentId('receiver', options.type, options.name), signalsOf('receiver', options.signals), () => config);
   }

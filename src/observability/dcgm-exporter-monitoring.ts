@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { MetricLabels } from './metric-labels';
 import { ValidationError } from '../core/errors';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 import {
   ServiceMonitor,
   ServiceMonitorSpecEndpointsRelabelingsAction,
@@ -67,6 +68,7 @@ export class DcgmExporterMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: DcgmExporterMonitoringProps = {}) {
     super(scope, id);
+    checkProps('observability.DcgmExporterMonitoringProps', props, 'props', this);
     this.namespace = Names.validateDns1123Label('namespace', props.namespace ?? 'gpu-operator', this);
     this.interval = props.interval ?? Duration.seconds(30);
     this.monitorName = 'nvidia-dcgm-exporter';

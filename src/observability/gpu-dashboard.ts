@@ -4,6 +4,7 @@ import { MetricLabels } from './metric-labels';
 import { dashboardConfigMap } from './private/dashboard-config-map';
 import { PlatformDashboard, panelQueries } from './private/grafana';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Properties of `GpuDashboard`.
@@ -24,6 +25,7 @@ export class GpuDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: GpuDashboardProps = {}) {
     super(scope, id);
+    checkProps('observability.GpuDashboardProps', props, 'props', this);
     this.dashboardName = Names.validateDns1123Label('name', props.name ?? 'llm-gpus', this);
     this.namespace = Names.validateDns1123Label('namespace', props.namespace ?? 'monitoring', this);
     const sel = `{${MetricLabels.NODE}=~"$node"}`;

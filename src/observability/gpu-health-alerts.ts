@@ -3,6 +3,7 @@ import { AlertSeverity } from './alert-severity';
 import { MetricLabels } from './metric-labels';
 import { ProblemCollector } from '../core/errors';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 import { PrometheusRule } from '../imports/prometheus-prometheusrule-monitoring.coreos.com';
 import { observabilityLabels } from './private/metadata';
 import { num } from './private/promql';
@@ -59,6 +60,7 @@ export class GpuHealthAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: GpuHealthAlertsProps = {}) {
     super(scope, id);
+    checkProps('observability.GpuHealthAlertsProps', props, 'props', this);
     this.namespace = Names.validateDns1123Label('namespace', props.namespace ?? 'monitoring', this);
     this.temperatureThresholdCelsius = props.temperatureThresholdCelsius ?? 85;
     const problems = new ProblemCollector(this);

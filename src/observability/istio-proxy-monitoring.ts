@@ -4,6 +4,7 @@ import { IstioMetrics } from './metric-labels';
 import { PlatformLabels } from '../core/labels';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 import {
   PodMonitor,
   PodMonitorSpecPodMetricsEndpointsMetricRelabelingsAction,
@@ -63,6 +64,7 @@ export class IstioProxyMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: IstioProxyMonitoringProps) {
     super(scope, id);
+    checkProps('observability.IstioProxyMonitoringProps', props, 'props', this);
     const model = props.model;
     this.namespace = Names.validateDns1123Label('model.namespace', model.namespace, this);
     this.monitorName = `${Names.validateDns1123Label('model.modelName', model.modelName, this)}-istio-proxy`;

@@ -7,6 +7,7 @@ import { ProblemCollector } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 import { PrometheusRule, PrometheusRuleSpecGroupsRules } from '../imports/prometheus-prometheusrule-monitoring.coreos.com';
 import { observabilityLabels } from './private/metadata';
 import { num, promDuration, selector, showDuration } from './private/promql';
@@ -195,6 +196,7 @@ export class LlmSloAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: LlmSloAlertsProps) {
     super(scope, id);
+    checkProps('observability.LlmSloAlertsProps', props, 'props', this);
     const model = props.model;
     const m = model.runtime.metricNames;
     const runtime = model.runtime.name;

@@ -6,6 +6,7 @@ import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 import {
   PodMonitor,
   PodMonitorSpecPodMetricsEndpointsMetricRelabelingsAction,
@@ -140,6 +141,7 @@ export class ModelServerMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelServerMonitoringProps) {
     super(scope, id);
+    checkProps('observability.ModelServerMonitoringProps', props, 'props', this);
     const model = props.model;
     const runtime = model.runtime;
     if (!runtime.hasMetrics || runtime.metricsPort === undefined) {

@@ -4,6 +4,7 @@ import { MetricLabels, PlatformMetrics } from './metric-labels';
 import { dashboardConfigMap } from './private/dashboard-config-map';
 import { PlatformDashboard, panelQueries } from './private/grafana';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Properties of `ModelServingDashboard`.
@@ -25,6 +26,7 @@ export class ModelServingDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelServingDashboardProps = {}) {
     super(scope, id);
+    checkProps('observability.ModelServingDashboardProps', props, 'props', this);
     this.dashboardName = Names.validateDns1123Label('name', props.name ?? 'llm-model-serving', this);
     this.namespace = Names.validateDns1123Label('namespace', props.namespace ?? 'monitoring', this);
     const sel = `{${MetricLabels.TENANT}=~"$tenant", ${MetricLabels.MODEL}=~"$model"}`;

@@ -5,6 +5,7 @@ import { observabilityLabels } from './private/metadata';
 import { TelemetryPipeline } from './telemetry-pipeline';
 import { ValidationError } from '../core/errors';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * An in-cluster destination (a namespace and a TCP port), e.g. a traces backend.
@@ -91,6 +92,7 @@ export class TelemetryNetworkPolicies extends Construct {
 
   constructor(scope: Construct, id: string, props: TelemetryNetworkPoliciesProps) {
     super(scope, id);
+    checkProps('observability.TelemetryNetworkPoliciesProps', props, 'props', this);
     this.namespace = Names.validateDns1123Label('namespace', props.namespace ?? 'observability', this);
     const sortedNamespaces = (prop: string, list: string[] | undefined) => {
       const out = [...new Set(list ?? [])].sort();

@@ -11,6 +11,7 @@ import { CollectorMode, TelemetrySignal } from './telemetry-signal';
 import { ProblemCollector, ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * One collector pipeline: receivers -> processors -> exporters for one signal.
@@ -191,6 +192,7 @@ export class TelemetryPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: TelemetryPipelineProps = {}) {
     super(scope, id);
+    checkProps('observability.TelemetryPipelineProps', props, 'props', this);
     this.mode = props.mode ?? CollectorMode.DEPLOYMENT;
     const gateway = this.mode === CollectorMode.DEPLOYMENT;
     this.collectorName = Names.validateDns1123Label('name', props.name ?? (gateway ? 'otel-gateway' : 'otel-agent'), this);
@@ -285,6 +287,7 @@ export class TelemetryPipeline extends Construct {
 
   /** Add a pipeline. */
   public addPipeline(pipeline: CollectorPipelineOptions): void {
+    checkProps('observability.CollectorPipelineOptions', pipeline, 'pipeline', this);
     this.pipelines.push({ ...pipeline });
   }
 

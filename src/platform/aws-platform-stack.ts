@@ -3,7 +3,7 @@ import { Annotations, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { PlatformNames } from './platform-names';
 import { ClusterAccessPath, GpuCapacityType, GpuProvisioning, PlatformSpec } from './platform-spec';
-import { PlatformSpecValidator } from './platform-spec-validator';
+import { validateEntry } from './private/entry-validation';
 import { AdminHost } from '../aws/admin-host';
 import { Audit } from '../aws/audit';
 import { ClusterAddons } from '../aws/cluster-addons';
@@ -63,9 +63,11 @@ export class AwsPlatformStack extends TerraformStack {
   public readonly signatureVerifier?: PodIdentityRole;
 
   constructor(scope: Construct, id: string, props: AwsPlatformStackProps) {
+    // before super(): a bad id or spec is reported here, never first inside cdktf; the same checks as
+    // KubernetesPlatform runs (./private/entry-validation.ts)
+    validateEntry('platform.AwsPlatformStackProps', scope, id, props);
     super(scope, id);
     const spec = props.spec;
-    PlatformSpecValidator.validate(spec);
     const names = new PlatformNames(spec);
     this.names = names;
     const clusterSpec = spec.cluster ?? {};

@@ -7,6 +7,7 @@ import { DiagramGraph, DiagramGroup, EdgeStyle, NodeClass, NodeShape } from './p
 import { renderDot, renderMermaid } from './private/diagram-render';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { ModelRuntime } from '../core/model-runtime';
+import { checkProps } from '../core/private/runtime-types';
 import type { ModelSource } from '../k8s/serving/model-source';
 import { PolicyEngine } from '../policy/policy-set';
 
@@ -39,6 +40,7 @@ export class PlatformDiagram {
    * ValidationError listing all of them).
    */
   public static mermaid(spec: PlatformSpec): string {
+    checkProps('platform.PlatformSpec', spec, 'spec');
     return renderMermaid(build(spec), title(spec));
   }
 
@@ -46,6 +48,7 @@ export class PlatformDiagram {
    * The architecture as a Graphviz `digraph` (DOT; validates the spec first).
    */
   public static dot(spec: PlatformSpec): string {
+    checkProps('platform.PlatformSpec', spec, 'spec');
     return renderDot(build(spec), title(spec));
   }
 
@@ -53,6 +56,7 @@ export class PlatformDiagram {
    * The Mermaid diagram as a fenced Markdown block (for READMEs; GitHub renders it).
    */
   public static markdown(spec: PlatformSpec): string {
+    checkProps('platform.PlatformSpec', spec, 'spec');
     return '```mermaid\n' + PlatformDiagram.mermaid(spec) + '```\n';
   }
 
@@ -62,6 +66,7 @@ export class PlatformDiagram {
    * @returns the files written, in that order
    */
   public static write(spec: PlatformSpec, directory: string): string[] {
+    checkProps('platform.PlatformSpec', spec, 'spec');
     fs.mkdirSync(directory, { recursive: true });
     const files = [path.join(directory, PlatformDiagram.MERMAID_FILE), path.join(directory, PlatformDiagram.DOT_FILE)];
     fs.writeFileSync(files[0], PlatformDiagram.mermaid(spec));

@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart, resolve } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { PlatformDiagram } from './diagram';
 import { PlatformNames } from './platform-names';
 import { GpuCapacityType, GpuProvisioning, PlatformSpec } from './platform-spec';
-import { PlatformSpecValidator } from './platform-spec-validator';
+import { validateEntry } from './private/entry-validation';
 import { addModelFilters } from './private/model-filters';
 import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
 import { GpuPool, IGpuPool } from '../core/gpu-pool';
@@ -124,9 +124,10 @@ export class KubernetesPlatform extends Construct {
   private readonly constructPaths = new WeakMap<object, string>();
 
   constructor(scope: Construct, id: string, props: KubernetesPlatformProps) {
+    // the id, the props' types and the whole spec, exactly as AwsPlatformStack checks them (./private/entry-validation.ts)
+    validateEntry('platform.KubernetesPlatformProps', scope, id, props);
     super(scope, id);
     const spec = props.spec;
-    PlatformSpecValidator.validate(spec);
     this.spec = spec;
     // `app.synth()` would write every chart into one directory: refuse it, `platform.synth()` writes the layout.
     this.node.addValidation({
@@ -461,7 +462,7 @@ export class KubernetesPlatform extends Construct {
     const problems = new ProblemCollector(this);
     for (const [chart, directory] of this.directories) {
       const objects: any[] = (byChart.get(chart) ?? []).map((o) => {
-        const json = o.toJson();
+        const json = toJsonUnwrapped(o);
         this.constructPaths.set(json, o.node.path);
         return json;
       });
@@ -875,4 +876,24 @@ export class KubernetesPlatform extends Construct {
 /** EFA interfaces every node of the pool has when all are attached: the smallest `maxEfaInterfaces` of its instance types. */
 function efaInterfacesOf(pool: IGpuPool): number {
   return Math.min(...pool.instanceTypes.map((t) => t.maxEfaInterfaces));
+}
+
+/**
+ * `o.toJson()`, except that a ValidationError thrown while cdk8s resolves the object (a lazy value, e.g. a
+ * spec rendered by an `addXxx()` made after construction) arrives as itself: cdk8s (2.70 ApiObject.toJson)
+ * catches it and throws a plain Error "Failed serializing construct at path ...", so `isValidationError`
+ * would be false and its problems lost. The resolution is repeated outside that catch to get the original.
+ */
+function toJsonUnwrapped(o: ApiObject): any {
+  try {
+    return o.toJson();
+  } catch (e) {
+    if (ValidationError.isValidationError(e)) throw e;
+    try {
+      resolve([], { ...(o as any).props, metadata: o.metadata.toJson() }, o);
+    } catch (original) {
+      if (ValidationError.isValidationError(original)) throw original;
+    }
+    throw e;
+  }
 }

@@ -1,5 +1,6 @@
 import { PlatformSpec } from './platform-spec';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 import { SignatureEngine } from '../policy/image-verification';
 import { PolicyEngine } from '../policy/policy-set';
 
@@ -117,6 +118,7 @@ export class PlatformNames {
   public readonly signatureVerifierKmsKeyArns: string[];
 
   constructor(spec: PlatformSpec) {
+    checkProps('platform.PlatformSpec', spec, 'spec');
     this.clusterName = Names.joinLabel([spec.name, spec.environment]);
     this.modelStoreBucket = `${this.clusterName}-models`;
     this.auditBucket = `${this.clusterName}-audit`;

@@ -1,13 +1,17 @@
 import { PlatformNames } from './platform-names';
 import { ClusterAccessPath, GpuCapacityType, GpuPoolSpec, GpuProvisioning, ModelSpec, PlatformSpec, TenantSpec } from './platform-spec';
+import { checkDomains } from './private/domain-checks';
 import { checkModelFilters } from './private/model-filters';
+import { reservedTenantNames } from './private/reserved-namespaces';
+import { checkWorkloads } from './private/workload-checks';
 import { ProblemCollector, ValidationProblem } from '../core/errors';
 import { GpuPool } from '../core/gpu-pool';
 import { ImageReference } from '../core/image-reference';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { ModelSize } from '../core/model-size';
 import { Names } from '../core/names';
-import { LoadBalancerScheme } from '../gitops/platform-addon';
+import { checkProps, collectTypeProblems } from '../core/private/runtime-types';
+import { LoadBalancerScheme, PlatformAddon } from '../gitops/platform-addon';
 import { DEFAULT_FIPS_BOTTLEROCKET_VERSION, nvidiaFipsKubernetesVersions } from '../k8s/private/karpenter-fips-ami';
 import { defaultRolloutSurge } from '../k8s/private/model-disruption';
 import { fitFailure } from '../k8s/private/model-serving';
@@ -29,7 +33,6 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const IAM_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const RESERVED_TENANTS = ['platform', 'default', 'argocd', ...PlatformNames.COMPONENTS];
 
 /**
  * GPU demand and capacity per pool (what the spec asks of each pool at the fewest and the most replicas).
@@ -85,6 +88,7 @@ export class PlatformSpecValidator {
    * GPU demand vs capacity per pool, in spec order (for summaries and diagrams; assumes a valid spec).
    */
   public static capacity(spec: PlatformSpec): PoolCapacity[] {
+    checkProps('platform.PlatformSpec', spec, 'spec');
     const requested = new Map<string, number>();
     const atMin = new Map<string, number>();
     const add = (pool: string, max: number, min: number) => {
@@ -150,10 +154,9 @@ class SpecChecks {
 
   public run(spec: PlatformSpec): void {
     const c = this.collector;
-    if (!spec || typeof spec !== 'object') {
-      c.add('spec', 'must be a PlatformSpec object', spec, 'pass { name, environment, region, accountId, gpuPools, tenants, gitops, ... }');
-      return;
-    }
+    // Types first (wrong JS types, null entries, unknown enum values, look-alike objects): the checks below
+    // assume a well-typed spec, so a spec with type problems reports those (every one of them) and stops.
+    if (!collectTypeProblems(c, 'platform.PlatformSpec', spec, 'spec')) return;
     this.label('name', spec.name, "use a short lowercase name, e.g. 'acme-llm'");
     this.label('environment', spec.environment, "use e.g. 'prod'");
     if (Names.isDns1123Label(spec.name ?? '') && Names.isDns1123Label(spec.environment ?? '')) {
@@ -180,6 +183,10 @@ class SpecChecks {
     this.gitops(spec);
     this.observability(spec);
     this.audit(spec);
+    // issue 17: enums, duplicates, reserved names, paths, URLs, control characters (./private/domain-checks.ts)
+    checkDomains(c, spec);
+    // the k8s constructs' own rules for models[] and fineTuningJobs[], so both entry points run them (./private/workload-checks.ts)
+    checkWorkloads(c, spec, names);
   }
 
   private label(prop: string, value: any, fix: string): boolean {
@@ -359,9 +366,15 @@ class SpecChecks {
     spec.tenants.forEach((t, i) => {
       const at = `tenants[${i}]`;
       if (this.label(`${at}.name`, t.name, "use the team or product name, e.g. 'search'")) {
-        if (out.has(t.name)) c.add(`${at}.name`, `must be unique (tenants[${out.get(t.name)!.index}] has it too)`, t.name, 'give every tenant its own name');
-        else if (RESERVED_TENANTS.includes(t.name)) c.add(`${at}.name`, 'is reserved for a platform directory or project', t.name, `use another name (reserved: ${RESERVED_TENANTS.join(', ')})`);
-        else out.set(t.name, { index: i, tenant: t });
+        const reserved = reservedTenantNames().get(t.name);
+        if (out.has(t.name)) {
+          c.add(`${at}.name`, `must be unique (tenants[${out.get(t.name)!.index}] has it too)`, t.name, 'give every tenant its own name');
+        } else if (reserved) {
+          c.add(`${at}.name`, `is reserved: it is ${reserved} (a tenant gets its own namespace, quotas and default-deny policies)`, t.name,
+            `use another name (reserved: ${[...reservedTenantNames().keys()].sort().join(', ')})`);
+        } else {
+          out.set(t.name, { index: i, tenant: t });
+        }
       }
       this.wholeNumber(`${at}.gpuQuota`, t.gpuQuota ?? 0, 0, 'set the GPUs the tenant may use together, or 0');
       for (const key of ['adminGroups', 'viewerGroups'] as const) {
@@ -673,6 +686,19 @@ class SpecChecks {
     const images = spec.images ?? {};
     for (const key of ['awsCli', 'nvidiaDevicePlugin', 'dcgmExporter', 'otelCollector'] as const) {
       if (images[key] !== undefined) this.image(`images.${key}`, images[key], allowed);
+    }
+    // add-on mirrors: `<add-on>/<image>` keys of the catalogue (KubernetesPlatform pins them into the add-ons' values)
+    for (const key of Object.keys(images.addons ?? {})) {
+      const [addon, image, ...rest] = key.split('/');
+      if (!addon || !image || rest.length > 0) {
+        c.add(`images.addons[${key}]`, "must be keyed '<add-on>/<image>'", key, "use e.g. 'istiod/pilot' (gitops.PlatformAddon.imagesOf('istiod') lists the names)");
+        continue;
+      }
+      const known = PlatformAddon.catalogueNames().includes(addon) ? PlatformAddon.imagesOf(addon).map((i) => i.name) : undefined;
+      if (!known || !known.includes(image)) {
+        c.add(`images.addons[${key}]`, known ? `is not an image of the '${addon}' add-on` : 'names no add-on of the catalogue', key,
+          known ? `use one of ${known.map((n) => `${addon}/${n}`).join(', ')}` : `use one of ${PlatformAddon.catalogueNames().join(', ')}`);
+      }
     }
     const exempt = (namespace: string) => (spec.policy?.exceptions ?? []).some((e) => e.namespace === namespace && (e.ruleIds ?? []).includes('LLM-IMG-003'));
     const defaults: [string, string, boolean][] = [

@@ -3,6 +3,7 @@ import type { ObjectLockMode } from '../aws/model-store';
 import type { AccountServiceMode } from '../aws/security-baseline';
 import { GpuInstanceType } from '../core/gpu-instance-type';
 import { KubernetesVersion } from '../core/kubernetes-version';
+import { checkProps } from '../core/private/runtime-types';
 import { LoadBalancerScheme } from '../gitops/platform-addon';
 import type { ModelServingOptions } from '../k8s/serving/model-server';
 import { HuggingFaceModelSourceOptions, ModelSource, PvcModelSourceOptions, WeightVerification } from '../k8s/serving/model-source';
@@ -359,6 +360,7 @@ export class ModelWeights {
    * @deprecated use `ModelSource.huggingFace(options)`
    */
   public static huggingFace(options: HuggingFaceModelSourceOptions): ModelSource {
+    checkProps('k8s.HuggingFaceModelSourceOptions', options, 'options');
     return ModelSource._unchecked(options, undefined);
   }
 
@@ -368,6 +370,7 @@ export class ModelWeights {
    * @deprecated use `ModelSource.pvc(options)`
    */
   public static pvc(options: PvcModelSourceOptions): ModelSource {
+    checkProps('k8s.PvcModelSourceOptions', options, 'options');
     return ModelSource._unchecked(undefined, options);
   }
 

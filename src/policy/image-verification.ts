@@ -1,6 +1,7 @@
 import { PolicyAction } from './policy-rule';
 import { ValidationError } from '../core/errors';
 import { Names } from '../core/names';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Cosign keyless (Fulcio certificate) identity to accept.
@@ -156,6 +157,7 @@ export class ImageVerification {
   public readonly action: PolicyAction;
 
   constructor(props: ImageVerificationProps) {
+    checkProps('policy.ImageVerificationProps', props, 'props');
     Names.validateDns1123Label('name', props.name);
     if (!Array.isArray(props.imageReferences) || props.imageReferences.length === 0) {
       throw new ValidationError('imageReferences', 'must list at least one image reference pattern', props.imageReferences, "list patterns such as '123456789012.dkr.ecr.us-east-1.amazonaws.com/*'");

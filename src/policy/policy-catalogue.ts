@@ -7,6 +7,7 @@ import { ResourceKind } from './resource-kind';
 import { ValidationError } from '../core/errors';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { PlatformLabels } from '../core/labels';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Options for `PolicyCatalogue.baseline()`.
@@ -459,6 +460,7 @@ export class PolicyCatalogue {
    * (when registries are given) LLM-IMG-003.
    */
   public static baseline(options: BaselineOptions = {}): PolicyRule[] {
+    checkProps('policy.BaselineOptions', options, 'options');
     const rules = [
       ...PolicyCatalogue.podSecurity(options.kubernetesVersion ?? KubernetesVersion.DEFAULT, PodSecurityLevel.RESTRICTED),
       PolicyCatalogue.READ_ONLY_ROOT_FS, PolicyCatalogue.IMAGE_DIGEST, PolicyCatalogue.NO_LATEST, PolicyCatalogue.RESOURCES,

@@ -4,6 +4,7 @@ import { PolicyAction, PolicyRule, PolicySeverity } from './policy-rule';
 import { ValidationError } from '../core/errors';
 import { ruleDecides } from './private/admission-request';
 import { CelVariable } from './private/cel-templates';
+import { checkProps } from '../core/private/runtime-types';
 import { ADMISSION_VARIABLES, CelCompileError, compileCel, fromCel, toCel } from '../validation/private/cel-engine';
 
 /**
@@ -241,6 +242,7 @@ export class PolicyEvaluator {
   public readonly platformActions: { [ruleId: string]: PolicyAction };
 
   constructor(props: PolicyEvaluatorProps) {
+    checkProps('policy.PolicyEvaluatorProps', props, 'props');
     this.rules = [...props.rules];
     this.exceptions = [...(props.exceptions ?? [])];
     this.excludedNamespaces = [...(props.excludedNamespaces ?? ['kube-system'])];
@@ -256,6 +258,7 @@ export class PolicyEvaluator {
    * @param objects synthesized Kubernetes objects (plain JSON, e.g. `Testing.synth(chart)`)
    */
   public evaluate(objects: any[], options: EvaluateOptions = {}): PolicyReport {
+    checkProps('policy.EvaluateOptions', options, 'options');
     return this.evaluateObjects(objects, options);
   }
 
@@ -269,6 +272,8 @@ export class PolicyEvaluator {
    * @param options namespaces and the default namespace, as for `evaluate()`
    */
   public evaluateRequest(request: AdmissionRequestProps, options: EvaluateOptions = {}): PolicyReport {
+    checkProps('policy.EvaluateOptions', options, 'options');
+    checkProps('policy.AdmissionRequestProps', request, 'request');
     const operation = request.operation ?? AdmissionOperation.CREATE;
     if (!Object.values(AdmissionOperation).includes(operation)) {
       throw new ValidationError('operation', 'must be an AdmissionOperation', operation, 'use AdmissionOperation.CREATE or UPDATE');

@@ -1,6 +1,7 @@
 import { ValidationError } from '../core/errors';
 import { Names } from '../core/names';
 import { ExemptTarget, exemptionMatches } from './private/cel-templates';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * Properties of a policy exception.
@@ -78,6 +79,7 @@ export class PolicyException {
   public readonly expires: string;
 
   constructor(props: PolicyExceptionProps) {
+    checkProps('policy.PolicyExceptionProps', props, 'props');
     const where = `exception for ${props?.namespace ?? '?'}${props?.kind ? `/${props.kind}` : ''}${props?.name ? `/${props.name}` : ''}`;
     if (!Array.isArray(props.ruleIds) || props.ruleIds.length === 0) {
       throw new ValidationError('ruleIds', `must list at least one rule id (${where})`, props.ruleIds, "name the rules waived, e.g. ['LLM-PSS-003']");

@@ -3,6 +3,7 @@ import { Names } from '../core/names';
 import { CelVariable, workloadVariables } from './private/cel-templates';
 import { ResourceKind } from './resource-kind';
 import { CelCompileError, compileCel } from '../validation/private/cel-engine';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * What an engine does with a violation.
@@ -206,6 +207,7 @@ export class PolicyRule {
    * A rule of your own (validated: id, name, kinds, parameters and that the CEL compiles).
    */
   public static custom(props: PolicyRuleProps): PolicyRule {
+    checkProps('policy.PolicyRuleProps', props, 'props');
     return new PolicyRule(props);
   }
 

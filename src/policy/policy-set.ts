@@ -10,6 +10,7 @@ import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
 import { PARAMETERS_NAMESPACE_WAVE, RenderContext, renderGatekeeper, renderKyverno, renderKyvernoException, renderVap, SYNC_WAVE } from './private/renderers';
 import { renderClusterImagePolicy } from './private/sigstore';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * An admission engine the rules are rendered for.
@@ -208,6 +209,7 @@ export class PolicySet extends Construct {
 
   constructor(scope: Construct, id: string, props: PolicySetProps = {}) {
     super(scope, id);
+    checkProps('policy.PolicySetProps', props, 'props', this);
     this.rules = [...(props.rules ?? PolicyCatalogue.baseline())].sort((a, b) => a.id.localeCompare(b.id));
     this.engines = [...new Set(props.engines ?? [PolicyEngine.VALIDATING_ADMISSION_POLICY])];
     if (this.engines.length === 0) {

@@ -10,6 +10,7 @@ import { workloadPodsOf } from './private/pods';
 import { checkReferences } from './private/references';
 import { ValidationError } from '../core/errors';
 import { KubernetesVersion } from '../core/kubernetes-version';
+import { checkProps } from '../core/private/runtime-types';
 import { PolicyEvaluator } from '../policy/policy-evaluator';
 
 /**
@@ -179,6 +180,7 @@ export class PlatformTwin {
    * @param options what the output does not say (policy set, node pools, region, identities)
    */
   public static check(objects: any[], options: PlatformTwinOptions = {}): PlatformTwinReport {
+    checkProps('twin.PlatformTwinOptions', options, 'options');
     if (!Array.isArray(objects)) {
       throw new ValidationError('objects', 'must be a list of Kubernetes objects', typeof objects, 'pass the synthesized objects, e.g. Testing.synth(chart)');
     }

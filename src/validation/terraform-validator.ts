@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import { awsProviderSchema } from './private/schema-files';
+import { checkProps } from '../core/private/runtime-types';
 
 /**
  * One problem found in a Terraform JSON configuration.
@@ -92,6 +93,7 @@ export class TerraformValidator {
   private readonly unvalidated: string[];
 
   constructor(props: TerraformValidatorProps = {}) {
+    checkProps('validation.TerraformValidatorProps', props, 'props');
     this.unvalidated = props.unvalidatedTypePrefixes ?? [];
   }
 

@@ -134,7 +134,7 @@ describe('Audit errors', () => {
   test('Object Lock mode without days, unknown mode, malformed key administrators', () => {
     expect(errorOf(build({ objectLockMode: ObjectLockMode.GOVERNANCE }))).toMatch(
       /'objectLockMode' has no effect without objectLockRetentionDays, got 'GOVERNANCE'; set objectLockRetentionDays \(e.g. 365\) to turn Object Lock on, or drop objectLockMode/);
-    expect(errorOf(build({ objectLockRetentionDays: 30, objectLockMode: 'LEGAL_HOLD' as ObjectLockMode }))).toMatch(/'objectLockMode' must be COMPLIANCE or GOVERNANCE, got 'LEGAL_HOLD'/);
+    expect(errorOf(build({ objectLockRetentionDays: 30, objectLockMode: 'LEGAL_HOLD' as ObjectLockMode }))).toMatch(/'objectLockMode' must be an ObjectLockMode, got 'LEGAL_HOLD'; use ObjectLockMode.COMPLIANCE or ObjectLockMode.GOVERNANCE/);
     expect(errorOf(build({ keyAdminPrincipalArns: ['arn:aws:iam::123456789012:group/admins'] }))).toMatch(
       /'keyAdminPrincipalArns' must list IAM role or user ARNs, got 'arn:aws:iam::123456789012:group\/admins'; use e.g. 'arn:aws:iam::123456789012:role\/platform-admins'/);
   });

@@ -303,7 +303,7 @@ describe('SecurityBaseline errors', () => {
       .toMatch(/'configRecorderRoleArn' applies only when config is CREATE \(it is EXISTING\)/);
   });
   test('bad modes, recorder role and config bucket names', () => {
-    expect(errorOf(build({ guardDuty: 'ORGANIZATION' as AccountServiceMode }))).toMatch(/'guardDuty' must be one of CREATE, EXISTING, DISABLED, got 'ORGANIZATION'/);
+    expect(errorOf(build({ guardDuty: 'ORGANIZATION' as AccountServiceMode }))).toMatch(/'guardDuty' must be an AccountServiceMode, got 'ORGANIZATION'; use AccountServiceMode.CREATE, AccountServiceMode.EXISTING or AccountServiceMode.DISABLED/);
     expect(errorOf(build({ configRecorderRoleArn: 'AWSServiceRoleForConfig' }))).toMatch(/'configRecorderRoleArn' must be an IAM role ARN, got 'AWSServiceRoleForConfig'/);
     expect(errorOf(build({ configBucketName: 'Config' }))).toMatch(/'configBucketName' must be an S3 bucket name, got 'Config'/);
     expect(errorOf(build({ name: 'acme_prod' }))).toMatch(/'configBucketName' must be an S3 bucket name, got 'acme_prod-config'/);

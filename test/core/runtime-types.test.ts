@@ -67,9 +67,9 @@ describe('typeProblems', () => {
   test('a missing required prop, and null for a required and an optional one', () => {
     const problems = typeProblems('platform.PlatformSpec', spec((s) => { delete s.region; s.gitops = null; s.mesh = null; }), 'spec');
     expect(problems).toEqual([
-      { prop: 'gitops', problem: 'must be a GitOpsSpec object', value: 'null', fix: "set 'gitops' (it is required)" },
+      { prop: 'gitops', problem: 'is required (a GitOpsSpec object)', value: 'null', fix: "set 'gitops'" },
       { prop: 'mesh', problem: 'must be a MeshSpec object', value: 'null', fix: "leave 'mesh' out or set it to a MeshSpec object" },
-      { prop: 'region', problem: 'must be a string', value: 'nothing', fix: "set 'region' (it is required)" },
+      { prop: 'region', problem: 'is required (a string)', value: 'nothing', fix: "set 'region'" },
     ]);
   });
 
@@ -77,10 +77,12 @@ describe('typeProblems', () => {
     const problems = typeProblems('platform.PlatformSpec', spec((s) => { s.gpuPools[0].capacityType = 'reserved'; }), 'spec');
     expect(problems).toEqual([{
       prop: 'gpuPools[0].capacityType',
-      problem: 'must be one of GpuCapacityType.ON_DEMAND, GpuCapacityType.SPOT',
+      problem: 'must be a GpuCapacityType',
       value: "'reserved'",
-      fix: "use one of GpuCapacityType's members, not a string",
+      fix: 'use GpuCapacityType.ON_DEMAND or GpuCapacityType.SPOT',
     }]);
+    // the member's name is not its value ('spot')
+    expect(typeProblems('platform.PlatformSpec', spec((s) => { s.gpuPools[0].capacityType = 'SPOT'; }), 'spec').map((p) => p.prop)).toEqual(['gpuPools[0].capacityType']);
     // the real member passes
     expect(typeProblems('platform.PlatformSpec', spec((s) => { s.gpuPools[0].capacityType = GpuCapacityType.SPOT; }), 'spec')).toEqual([]);
   });
@@ -167,7 +169,7 @@ describe('checkProps', () => {
     const scope = new Construct(new Root(), 'Platform');
     let error: any;
     try {
-      checkProps('platform.KubernetesPlatformProps', { spec: { name: 3, tenants: 'a' } }, scope);
+      checkProps('platform.KubernetesPlatformProps', { spec: { name: 3, tenants: 'a' } }, 'props', scope);
     } catch (e) {
       error = e;
     }
@@ -177,7 +179,7 @@ describe('checkProps', () => {
     expect(error.problems.map((p: any) => p.prop)).toEqual([
       'spec.accountId', 'spec.environment', 'spec.gitops', 'spec.gpuPools', 'spec.name', 'spec.region', 'spec.tenants',
     ]);
-    expect(error.message).toMatch(/^Platform: 7 problems:\n- 'spec.accountId' must be a string, got nothing; set 'spec.accountId' \(it is required\)\n/);
+    expect(error.message).toMatch(/^Platform: 7 problems:\n- 'spec.accountId' is required \(a string\), got nothing; set 'spec.accountId'\n/);
   });
 
   test('one problem: the house grammar on one line', () => {
@@ -188,6 +190,8 @@ describe('checkProps', () => {
   test('nothing is fine for props that are all optional, not for required ones', () => {
     expect(() => checkProps('k8s.DcgmExporterProps', undefined)).not.toThrow();
     expect(() => checkProps('platform.KubernetesPlatformProps', undefined)).toThrow(/'props' must be a KubernetesPlatformProps object, got nothing/);
+    expect(() => checkProps('k8s.S3ModelSourceOptions', 's3://bucket/prefix/', 'options')).toThrow(
+      "'options' must be a S3ModelSourceOptions object, got 's3://bucket/prefix/'; set 'options' to a S3ModelSourceOptions object");
   });
 
   test('valid props pass', () => {

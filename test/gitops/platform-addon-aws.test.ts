@@ -117,7 +117,7 @@ describe('PlatformAddon.awsLoadBalancerController', () => {
   test('bad options name the prop, the value and the fix', () => {
     expectValidationError(() => PlatformAddon.awsLoadBalancerController({ ...LBC, clusterName: '' }), "'clusterName' must be the EKS cluster name", 'pass the EKS cluster name');
     expectValidationError(() => PlatformAddon.awsLoadBalancerController({ ...LBC, clusterName: 'acme llm' }), "'clusterName' must be the EKS cluster name, got 'acme llm'");
-    expectValidationError(() => PlatformAddon.awsLoadBalancerController(undefined as any), "'clusterName' must be the EKS cluster name");
+    expectValidationError(() => PlatformAddon.awsLoadBalancerController(undefined as any), "'options' must be an AwsLoadBalancerControllerAddonOptions object, got nothing");
     expectValidationError(() => PlatformAddon.awsLoadBalancerController({ ...LBC, region: 'us-east' }), "'region' must be an AWS region, got 'us-east'", "use e.g. 'us-east-1'");
     expectValidationError(() => PlatformAddon.awsLoadBalancerController({ ...LBC, vpcId: 'vpc-xyz' }), "'vpcId' must be a VPC ID, got 'vpc-xyz'", 'or pass vpcTags');
     expectValidationError(() => PlatformAddon.awsLoadBalancerController({ clusterName: 'c', region: 'us-east-1' }),
@@ -222,7 +222,7 @@ describe('PlatformAddon.efaDevicePlugin', () => {
 
   test('bad pools name the prop, the value and the fix', () => {
     expectValidationError(() => PlatformAddon.efaDevicePlugin({ gpuPools: [] }), "'gpuPools' must name at least one GPU pool with EFA", 'pass the names of the GPU pools');
-    expectValidationError(() => PlatformAddon.efaDevicePlugin(undefined as any), "'gpuPools' must name at least one GPU pool with EFA");
+    expectValidationError(() => PlatformAddon.efaDevicePlugin(undefined as any), "'options' must be an EfaDevicePluginAddonOptions object, got nothing");
     expectValidationError(() => PlatformAddon.efaDevicePlugin({ gpuPools: ['P5'] }), "'gpuPools[0]'", "'P5'");
     expectValidationError(() => PlatformAddon.efaDevicePlugin({ gpuPools: ['a', 'a'] }), "'gpuPools' must name each pool once, got 'a'");
   });

@@ -137,7 +137,7 @@ describe('KarpenterGpuClass', () => {
       expectValidationError(() => new KarpenterGpuClass(chart, 'N', { ...base, poolName: 'n', disruptionBudgets: [{ nodes: '1', duration: Duration.hours(1) }] }), 'disruptionBudgets[0].schedule', '60');
       expectValidationError(() => new KarpenterGpuClass(chart, 'O', { ...base, poolName: 'o', disruptionBudgets: [{ nodes: '1', schedule: 'daily', duration: Duration.hours(1) }] }), 'disruptionBudgets[0].schedule', "'daily'");
       expectValidationError(() => new KarpenterGpuClass(chart, 'P', { ...base, poolName: 'p', disruptionBudgets: [{ nodes: '1', schedule: '@daily', duration: Duration.seconds(90) }] }), 'disruptionBudgets[0].duration', "'90s'");
-      expectValidationError(() => new KarpenterGpuClass(chart, 'Q', { ...base, poolName: 'q', disruptionBudgets: [{ nodes: '1', reasons: ['Expired' as any] }] }), 'disruptionBudgets[0].reasons', "'Expired'");
+      expectValidationError(() => new KarpenterGpuClass(chart, 'Q', { ...base, poolName: 'q', disruptionBudgets: [{ nodes: '1', reasons: ['Expired' as any] }] }), 'disruptionBudgets[0].reasons[0]', "'Expired'");
     });
   });
 });

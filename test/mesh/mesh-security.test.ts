@@ -104,7 +104,7 @@ describe('MeshSecurity', () => {
 
   test('unknown mTLS modes are errors', () => {
     const sec = new MeshSecurity(newChart(), 'Mesh');
-    expectValidationError(() => sec.addTenantNamespace('search', { mtlsMode: 'DISABLE' as any }), ["'mtlsMode' must be MtlsMode.STRICT or MtlsMode.PERMISSIVE", "got 'DISABLE'"]);
+    expectValidationError(() => sec.addTenantNamespace('search', { mtlsMode: 'DISABLE' as any }), ["'mtlsMode' must be a MtlsMode", "got 'DISABLE'", 'use MtlsMode.STRICT or MtlsMode.PERMISSIVE']);
   });
 
   test('a namespace twice, the root namespace, or an invalid name are errors', () => {

@@ -72,7 +72,7 @@ describe('ModelAccessPolicy', () => {
 
   test('callers not in SPIFFE form are errors', () => {
     expectValidationError(() => new ModelAccessPolicy(newChart(), 'A', { model: vllmModel(), callers: ['chat/api' as any] }),
-      ["'principal' must be in SPIFFE form", "got 'chat/api'"]);
+      ["'callers[0]' must be a MeshPrincipal", "got 'chat/api'"]);
     expectValidationError(() => new ModelAccessPolicy(newChart(), 'A', { model: vllmModel(), callers: [MeshPrincipal.fromSpiffe('*' as any)] }),
       ["'principal' must name exactly one workload identity"]);
   });
@@ -104,6 +104,6 @@ describe('ModelAccessPolicy', () => {
       ["'model.versions' must list at least one served version"]);
     expectValidationError(() => new ModelAccessPolicy(newChart(), 'A', { model: { ...base, versions: ['stable', 'stable'] } }),
       ["'model.versions' must not repeat a version"]);
-    expectValidationError(() => new ModelAccessPolicy(newChart(), 'A', { model: undefined as any }), ["'model' must be a model service"]);
+    expectValidationError(() => new ModelAccessPolicy(newChart(), 'A', { model: undefined as any }), ["'model' is required (an IModelService)"]);
   });
 });

@@ -45,7 +45,7 @@ describe('accounts: organization-managed services (issue 13 point 7)', () => {
       /'audit.config' must not be DISABLED while audit.securityHub is CREATE: Security Hub controls are evaluated by AWS Config rules and find nothing without recording, got 'DISABLED'; use CREATE, or EXISTING/);
     expect(problemsOf(smallSpec({ audit: { securityHub: AccountServiceMode.DISABLED, splunk: { hecEndpoint: 'https://splunk.example.com', hecTokenSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:hec-AbCdEf' } } })))
       .toMatch(/'audit.splunk' forwards Security Hub findings, but audit.securityHub is DISABLED/);
-    expect(problemsOf(smallSpec({ audit: { guardDuty: 'DELEGATED' as AccountServiceMode } }))).toMatch(/'audit.guardDuty' must be one of CREATE, EXISTING, DISABLED, got 'DELEGATED'/);
+    expect(problemsOf(smallSpec({ audit: { guardDuty: 'DELEGATED' as AccountServiceMode } }))).toMatch(/'audit.guardDuty' must be an AccountServiceMode, got 'DELEGATED'; use AccountServiceMode.CREATE, AccountServiceMode.EXISTING or AccountServiceMode.DISABLED/);
   });
 
   test('DISABLED Security Hub and GuardDuty: no account-level service, no Config', () => {
@@ -74,7 +74,7 @@ describe('audit bucket Object Lock and protection (issue 13 point 10)', () => {
     expect(problemsOf(smallSpec({ audit: { objectLockRetentionDays: 3000 } }))).toMatch(
       /'audit.objectLockRetentionDays' must be a whole number from 1 to audit.retentionDays \(2557\), got 3000; lock log files for at most as long as they are kept/);
     expect(problemsOf(smallSpec({ audit: { objectLockMode: ObjectLockMode.COMPLIANCE } }))).toMatch(/'audit.objectLockMode' has no effect without audit.objectLockRetentionDays/);
-    expect(problemsOf(smallSpec({ audit: { objectLockRetentionDays: 30, objectLockMode: 'WORM' as ObjectLockMode } }))).toMatch(/'audit.objectLockMode' must be COMPLIANCE or GOVERNANCE, got 'WORM'/);
+    expect(problemsOf(smallSpec({ audit: { objectLockRetentionDays: 30, objectLockMode: 'WORM' as ObjectLockMode } }))).toMatch(/'audit.objectLockMode' must be an ObjectLockMode, got 'WORM'; use ObjectLockMode.COMPLIANCE or ObjectLockMode.GOVERNANCE/);
   });
 });
 

@@ -326,7 +326,7 @@ describe('spec validation', () => {
     [{ services: [] }, 'models[1].grpcTranscoding.services', 'must list at least one gRPC service', '[]'],
     [{ services: ['GRPCInferenceService'] }, 'models[1].grpcTranscoding.services[0]', 'must be a fully-qualified gRPC service name', "'GRPCInferenceService'"],
     [{ services: ['inference.Health'] }, 'models[1].grpcTranscoding.services[0]', 'names a service the descriptor set does not define (it defines inference.GRPCInferenceService)', "'inference.Health'"],
-    [{ descriptor: undefined }, 'models[1].grpcTranscoding.descriptor', 'must be a ProtoDescriptorSource', 'nothing'],
+    [{ descriptor: undefined }, 'models[1].grpcTranscoding.descriptor', 'is required (a ProtoDescriptorSource)', 'nothing'],
     [{ descriptor: ProtoDescriptorSource.fromFile('/nonexistent/api.pb') }, 'models[1].grpcTranscoding.descriptor', 'names no readable descriptor set file', "'/nonexistent/api.pb'"],
     [{ descriptor: ProtoDescriptorSource.fromBase64('not base64!') }, 'models[1].grpcTranscoding.descriptor', 'must be base64 of a descriptor set', "'not base64!'"],
     [{ descriptor: ProtoDescriptorSource.fromBase64(Buffer.from('{"json": true}').toString('base64')) }, 'models[1].grpcTranscoding.descriptor', 'is not a protobuf FileDescriptorSet', "'14 bytes'"],

@@ -64,7 +64,7 @@ describe('defect 1: the strict rule set applies to tenant namespaces, the platfo
     expect(() => new PolicySet(new TestChart(), 'P', { rules: [PolicyCatalogue.PRIVILEGED], platformActions: { 'LLM-IMG-001': PolicyAction.ENFORCE } }))
       .toThrow(/'platformActions' names a rule that is not in the policy set, got 'LLM-IMG-001'; use one of: LLM-PSS-001/);
     expect(() => new PolicySet(new TestChart(), 'P', { rules: [PolicyCatalogue.PRIVILEGED], platformActions: { 'LLM-PSS-001': 'deny' as any } }))
-      .toThrow(/'platformActions.LLM-PSS-001' must be a PolicyAction, got 'deny'/);
+      .toThrow(/'platformActions\[LLM-PSS-001\]' must be a PolicyAction, got 'deny'/);
     expect(() => new PolicySet(new TestChart(), 'P', { platformNamespaces: ['Istio_System'] })).toThrow(/'platformNamespaces'/);
   });
 

@@ -102,7 +102,6 @@ export function describeType(type: string): string {
   if (type.startsWith('ext:')) return article(name);
   const t = entry(type);
   if (t.k === 's') return `${article(name)} object`;
-  if (t.k === 'e') return `one of ${(t.m ?? []).map((m) => `${name}.${m}`).join(', ')}`;
   return article(name);
 }
 
@@ -123,8 +122,12 @@ function classSpellings(type: string, t: TypeEntry): string {
   if (examples.length === 0) return `an instance made by ${name}'s constructor`;
   const members = examples.filter((e) => !e.endsWith('()'));
   const factories = examples.filter((e) => e.endsWith('()'));
-  const shown = [...members.slice(0, 3), ...(members.length > 3 ? ['...'] : []), ...factories];
-  return shown.length === 1 ? shown[0] : `${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}`;
+  return orList([...members.slice(0, 3), ...(members.length > 3 ? ['...'] : []), ...factories]);
+}
+
+/** `a`, `a or b`, `a, b or c` */
+function orList(items: string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
 function join(prefix: string, prop: string): string {
@@ -137,7 +140,11 @@ class Checker {
   public readonly problems: { prop: string; problem: string; value: any; fix: string }[] = [];
   private readonly ancestors = new Set<any>();
 
-  constructor(private readonly root: string) {}
+  /**
+   * @param root the name of the value itself in messages
+   * @param skip props of the value itself that the caller checks another way
+   */
+  constructor(private readonly root: string, private readonly skip: string[] = []) {}
 
   public check(type: string, value: any, at: string): void {
     if (type === 'any') return;
@@ -201,9 +208,9 @@ class Checker {
         if (!valuesOf(type, t).includes(value)) {
           this.problems.push({
             prop: this.name(at),
-            problem: `must be ${describeType(type)}`,
+            problem: `must be ${article(name)}`,
             value,
-            fix: `use one of ${name}'s members, not ${typeof value === 'string' ? 'a string' : 'another value'}`,
+            fix: `use ${orList((t.m ?? []).map((m) => `${name}.${m}`))}`,
           });
         }
         return;
@@ -231,13 +238,14 @@ class Checker {
         }
         this.nested(value, () => {
           for (const [prop, [propType, required]] of Object.entries(t.p ?? {})) {
+            if (at === '' && this.skip.includes(prop)) continue;
             const v = value[prop];
             const p = join(at, prop);
             if (v === undefined && !required) continue;
-            if (v === undefined) {
-              this.add(p, propType, v, `set '${p}' (it is required)`);
+            if (v === undefined || (v === null && required)) {
+              this.problems.push({ prop: p, problem: `is required (${describeType(propType)})`, value: v, fix: `set '${p}'` });
             } else if (v === null) {
-              this.add(p, propType, v, required ? `set '${p}' (it is required)` : `leave '${p}' out or set it to ${describeType(propType)}`);
+              this.add(p, propType, v, `leave '${p}' out or set it to ${describeType(propType)}`);
             } else {
               this.check(propType, v, p);
             }
@@ -287,32 +295,34 @@ export function typeProblems(type: string, value: any, root = 'props'): Validati
 /**
  * Record every type problem of `value` as a `type` in `collector` (as `typeProblems`).
  *
+ * @param skip props of `value` itself not to check (the caller checks them another way)
  * @returns whether there was none (so the caller can skip checks that need well-typed input)
  */
-export function collectTypeProblems(collector: ProblemCollector, type: string, value: any, root = 'props'): boolean {
-  const checker = new Checker(root);
+export function collectTypeProblems(collector: ProblemCollector, type: string, value: any, root = 'props', skip: string[] = []): boolean {
+  const checker = new Checker(root, skip);
   checker.check(type, value, '');
   for (const p of checker.problems) collector.add(p.prop, p.problem, p.value, p.fix);
   return checker.problems.length === 0;
 }
 
 /**
- * The one-line boundary check at the top of a public constructor or factory: throw one ValidationError
- * listing every type problem of `props` (nothing when they fit).
+ * The one-line boundary check at the top of a public constructor or method that takes a struct: throw one
+ * ValidationError listing every type problem of the argument (nothing when it fits).
  *
  * ```ts
  * constructor(scope: Construct, id: string, props: NetworkProps) {
  *   super(scope, id);
- *   checkProps('aws.NetworkProps', props, this);
+ *   checkProps('aws.NetworkProps', props, 'props', this);
  * ```
  *
- * @param type the props type, as in `typeProblems`
- * @param props what the caller passed (`undefined` is fine where every prop is optional)
+ * @param type the argument's type, as in `typeProblems`
+ * @param value what the caller passed (`undefined` is fine where every prop of the type is optional)
+ * @param root the parameter's name, for problems with the value itself (`'props' must be a NetworkProps object`)
  * @param scope the construct the problems belong to (its path prefixes the message)
  */
-export function checkProps(type: string, props: any, scope?: IConstruct): void {
-  if (props === undefined && Object.values(entry(type).p ?? {}).every(([, required]) => !required)) return;
+export function checkProps(type: string, value: any, root = 'props', scope?: IConstruct): void {
+  if (value === undefined && Object.values(entry(type).p ?? {}).every(([, required]) => !required)) return;
   const collector = new ProblemCollector(scope);
-  collectTypeProblems(collector, type, props, 'props');
+  collectTypeProblems(collector, type, value, root);
   collector.throwIfAny();
 }

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { ValidationError } from '../../core/errors';
 import { PlatformLabels } from '../../core/labels';
 import { Names } from '../../core/names';
+import { checkProps } from '../../core/private/runtime-types';
 import { schemasDir } from '../../validation/private/schema-files';
 import { gpuDaemonSet } from '../private/gpu-daemonset';
 import { standardLabels, validateImage } from '../private/pod';
@@ -136,6 +137,7 @@ export class DcgmExporter extends Construct {
 
   constructor(scope: Construct, id: string, props: DcgmExporterProps = {}) {
     super(scope, id);
+    checkProps('k8s.DcgmExporterProps', props, 'props', this);
     this.namespace = Names.validateDns1123Label('namespace', props.namespace ?? 'kube-system', this);
     const image = validateImage('image', props.image ?? ServingImages.DCGM_EXPORTER, props.allowUnpinnedImage ?? false, this, 'allowUnpinnedImage');
     const labels = standardLabels({ [PlatformLabels.NAME]: this.name, [PlatformLabels.COMPONENT]: 'gpu-metrics' });
@@ -220,6 +222,7 @@ export class DcgmExporter extends Construct {
    * that admits the scrapers' namespaces to the exporter pods on TCP 9400 only. Call once.
    */
   public addNetworkPolicies(options: DcgmExporterNetworkPolicyOptions): void {
+    checkProps('k8s.DcgmExporterNetworkPolicyOptions', options, 'options', this);
     if (this.networkPolicies) {
       throw new ValidationError('addNetworkPolicies', 'was already called for this exporter', this.namespace, 'call it once', this);
     }

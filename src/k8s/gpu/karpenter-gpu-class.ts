@@ -6,6 +6,7 @@ import { GpuPool, IGpuPool, NodeTaint } from '../../core/gpu-pool';
 import { KubernetesVersion } from '../../core/kubernetes-version';
 import { PlatformLabels } from '../../core/labels';
 import { Names } from '../../core/names';
+import { checkProps } from '../../core/private/runtime-types';
 import {
   Ec2NodeClass, Ec2NodeClassSpecAmiFamily, Ec2NodeClassSpecAmiSelectorTerms, Ec2NodeClassSpecBlockDeviceMappings,
   Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType, Ec2NodeClassSpecMetadataOptionsHttpEndpoint,
@@ -231,6 +232,7 @@ export class KarpenterGpuClass extends Construct implements IGpuPool {
 
   constructor(scope: Construct, id: string, props: KarpenterGpuClassProps) {
     super(scope, id);
+    checkProps('k8s.KarpenterGpuClassProps', props, 'props', this);
     this.poolName = Names.validateDns1123Label('poolName', props.poolName, this);
     GpuPool.validateInstanceTypes('instanceTypes', props.instanceTypes);
     this.instanceTypes = [...props.instanceTypes];

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { PlatformLabels } from '../../core/labels';
 import { Names } from '../../core/names';
+import { checkProps } from '../../core/private/runtime-types';
 import { gpuDaemonSet } from '../private/gpu-daemonset';
 import { standardLabels, validateImage } from '../private/pod';
 import { ServingImages } from '../serving/serving-images';
@@ -42,6 +43,7 @@ export class NvidiaDevicePlugin extends Construct {
 
   constructor(scope: Construct, id: string, props: NvidiaDevicePluginProps = {}) {
     super(scope, id);
+    checkProps('k8s.NvidiaDevicePluginProps', props, 'props', this);
     this.namespace = Names.validateDns1123Label('namespace', props.namespace ?? 'kube-system', this);
     const image = validateImage('image', props.image ?? ServingImages.NVIDIA_DEVICE_PLUGIN, props.allowUnpinnedImage ?? false, this, 'allowUnpinnedImage');
     const labels = standardLabels({ [PlatformLabels.NAME]: this.name, [PlatformLabels.COMPONENT]: 'gpu-device-plugin' });

@@ -9,6 +9,7 @@ import { PlatformLabels } from '../../core/labels';
 import { ModelRuntime } from '../../core/model-runtime';
 import { IModelService } from '../../core/model-service';
 import { Names } from '../../core/names';
+import { checkProps } from '../../core/private/runtime-types';
 import { resolveGpuWorkload } from '../private/gpu-workload';
 import { modelDisruption, resolveRolloutSurge } from '../private/model-disruption';
 import { buildModelPod } from '../private/model-pod';
@@ -74,6 +75,7 @@ export class KServeInferenceService extends Construct implements IModelService {
 
   constructor(scope: Construct, id: string, props: KServeInferenceServiceProps) {
     super(scope, id);
+    checkProps('k8s.KServeInferenceServiceProps', props, 'props', this);
     this.modelName = Names.validateDns1123Label('modelName', props.modelName, this);
     if (this.modelName.length > MAX_NAME) {
       throw new ValidationError('modelName', `must be at most ${MAX_NAME} characters for KServe (is ${this.modelName.length})`, props.modelName,

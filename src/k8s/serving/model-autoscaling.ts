@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ValidationError } from '../../core/errors';
 import { ModelRuntime } from '../../core/model-runtime';
+import { checkProps } from '../../core/private/runtime-types';
 import { ScaledObject } from '../../imports/keda-scaledobject-keda.sh';
 
 /**
@@ -111,6 +112,7 @@ export class ModelAutoscaling {
    * tokens per second (each when the runtime exports the metric).
    */
   public static keda(options: KedaAutoscalingOptions = {}): ModelAutoscaling {
+    checkProps('k8s.KedaAutoscalingOptions', options, 'options');
     positive('waitingRequestsPerReplica', options.waitingRequestsPerReplica, 'use e.g. 4');
     positive('generationTokensPerSecondPerReplica', options.generationTokensPerSecondPerReplica, 'use the throughput one replica sustains, e.g. 1000');
     if (options.kvCacheUsageTarget !== undefined && !(options.kvCacheUsageTarget > 0 && options.kvCacheUsageTarget <= 1)) {
@@ -126,6 +128,7 @@ export class ModelAutoscaling {
    * HorizontalPodAutoscaler (autoscaling/v2) on a custom per-pod or external metric.
    */
   public static hpa(options: HpaAutoscalingOptions): ModelAutoscaling {
+    checkProps('k8s.HpaAutoscalingOptions', options, 'options');
     positive('targetAverageValue', options.targetAverageValue, 'use e.g. 4 waiting requests per replica');
     if (options.metricName !== undefined && !/^[A-Za-z_][A-Za-z0-9_:.-]*$/.test(options.metricName)) {
       throw new ValidationError('metricName', 'must be a metric name', options.metricName, "use the name the metrics adapter exposes, e.g. 'vllm_num_requests_waiting'");

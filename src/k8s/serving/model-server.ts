@@ -9,6 +9,7 @@ import { ModelRuntime } from '../../core/model-runtime';
 import { IModelService } from '../../core/model-service';
 import { ModelSizeProps } from '../../core/model-size';
 import { Names } from '../../core/names';
+import { checkProps } from '../../core/private/runtime-types';
 import { resolveGpuWorkload } from '../private/gpu-workload';
 import { defaultRolloutSurge, modelDisruption, resolveRolloutSurge } from '../private/model-disruption';
 import { buildModelPod } from '../private/model-pod';
@@ -323,6 +324,7 @@ export class ModelServer extends Construct implements IModelService {
 
   constructor(scope: Construct, id: string, props: ModelServerProps) {
     super(scope, id);
+    checkProps('k8s.ModelServerProps', props, 'props', this);
     this.props = props;
     this.tenantRef = props.tenant;
     this.modelName = Names.validateDns1123Label('modelName', props.modelName, this);
@@ -429,6 +431,7 @@ export class ModelServer extends Construct implements IModelService {
    * count against the tenant's GPU quota.
    */
   public addCandidate(options: ModelVersionOptions): void {
+    checkProps('k8s.ModelVersionOptions', options, 'options', this);
     if (this.tracks.includes('candidate')) {
       throw new ValidationError('candidate', 'is already set for this model', options.version, 'promote or remove the current candidate first (one candidate per model)', this);
     }

@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { ServingImages } from './serving-images';
 import { ValidationError } from '../../core/errors';
 import { Names } from '../../core/names';
+import { checkProps } from '../../core/private/runtime-types';
 import { containerSecurityContext, guaranteedResources, sizeQuantity, validateImage } from '../private/pod';
 
 /**
@@ -154,6 +155,7 @@ export class ModelSource {
    * Weights synced from an immutable S3 version folder by an init container (`aws s3 sync`).
    */
   public static s3(options: S3ModelSourceOptions): ModelSource {
+    checkProps('k8s.S3ModelSourceOptions', options, 'options');
     if (!S3_BUCKET.test(options.bucket ?? '') || options.bucket.includes('..')) {
       throw new ValidationError('bucket', 'must be an S3 bucket name', options.bucket, 'use 3-63 lowercase letters, digits, \'.\' and \'-\' (the model store bucket name, not an ARN or URL)');
     }
@@ -170,6 +172,7 @@ export class ModelSource {
    * Weights downloaded from the Hugging Face Hub at a pinned commit by an init container.
    */
   public static huggingFace(options: HuggingFaceModelSourceOptions): ModelSource {
+    checkProps('k8s.HuggingFaceModelSourceOptions', options, 'options');
     if (!HF_MODEL_ID.test(options.modelId ?? '')) {
       throw new ValidationError('modelId', 'must be a Hugging Face model id', options.modelId, "use '<organization>/<model>', e.g. 'meta-llama/Llama-3.1-8B-Instruct'");
     }
@@ -209,6 +212,7 @@ export class ModelSource {
    * Weights on an existing PersistentVolumeClaim, mounted read-only.
    */
   public static pvc(options: PvcModelSourceOptions): ModelSource {
+    checkProps('k8s.PvcModelSourceOptions', options, 'options');
     Names.validateDns1123Subdomain('claimName', options.claimName);
     validateRevision('revision', options.revision, 'record which weights the claim holds, e.g. \'v3\' or a commit sha');
     if (options.subPath !== undefined && (options.subPath.startsWith('/') || options.subPath.split('/').includes('..') || options.subPath === '')) {
@@ -423,6 +427,7 @@ export class WeightVerification {
    * Keyless signature (Fulcio certificate bound to an OIDC identity, logged in Rekor).
    */
   public static keyless(options: KeylessVerificationOptions): WeightVerification {
+    checkProps('k8s.KeylessVerificationOptions', options, 'options');
     if (!options.certificateIdentity) {
       throw new ValidationError('certificateIdentity', 'must name the signer identity', options.certificateIdentity, 'pass the identity in the signing certificate, e.g. the CI workflow URL');
     }
@@ -436,6 +441,7 @@ export class WeightVerification {
    * Signature by a key pair (public key from a Secret), logged in Rekor.
    */
   public static publicKey(options: PublicKeyVerificationOptions): WeightVerification {
+    checkProps('k8s.PublicKeyVerificationOptions', options, 'options');
     validateSecretRef('publicKey', options.publicKey);
     return new WeightVerification(undefined, options);
   }

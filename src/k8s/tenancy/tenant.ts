@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ValidationError } from '../../core/errors';
 import { PlatformLabels } from '../../core/labels';
 import { Names } from '../../core/names';
+import { checkProps } from '../../core/private/runtime-types';
 import { cpuQuantity, sizeQuantity, standardLabels, validateInt } from '../private/pod';
 import { ModelServer, ModelServerOptions } from '../serving/model-server';
 
@@ -205,6 +206,7 @@ export class Tenant extends Construct implements ITenant {
    * A tenant created elsewhere.
    */
   public static fromTenantAttributes(attrs: TenantAttributes): ITenant {
+    checkProps('k8s.TenantAttributes', attrs, 'attrs');
     Names.validateDns1123Label('tenantName', attrs.tenantName);
     const namespace = Names.validateDns1123Label('namespace', attrs.namespace ?? attrs.tenantName);
     const gpuQuota = validateInt('gpuQuota', attrs.gpuQuota ?? 0, 0, Number.MAX_SAFE_INTEGER, 'set the GPUs the tenant may use, or 0');
@@ -233,6 +235,7 @@ export class Tenant extends Construct implements ITenant {
 
   constructor(scope: Construct, id: string, props: TenantProps) {
     super(scope, id);
+    checkProps('k8s.TenantProps', props, 'props', this);
     this.tenantName = Names.validateDns1123Label('tenantName', props.tenantName, this);
     this.namespace = Names.validateDns1123Label('namespace', props.namespace ?? props.tenantName, this);
     this.gpuQuota = validateInt('gpuQuota', props.gpuQuota ?? 0, 0, Number.MAX_SAFE_INTEGER, 'set the GPUs the tenant may use together, or 0 for a tenant without GPUs', this);
@@ -399,6 +402,7 @@ export class Tenant extends Construct implements ITenant {
    * Place a model on this tenant (a `ModelServer` in the tenant's namespace).
    */
   public addModel(id: string, options: ModelServerOptions): ModelServer {
+    checkProps('k8s.ModelServerOptions', options, 'options', this);
     return new ModelServer(this, id, { ...options, tenant: this });
   }
 }

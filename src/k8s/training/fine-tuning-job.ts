@@ -4,6 +4,7 @@ import { ValidationError } from '../../core/errors';
 import { IGpuPool } from '../../core/gpu-pool';
 import { PlatformLabels } from '../../core/labels';
 import { Names } from '../../core/names';
+import { checkProps } from '../../core/private/runtime-types';
 import { resolveGpuWorkload } from '../private/gpu-workload';
 import {
   containerSecurityContext, guaranteedResources, nodeAffinityFor, podSecurityContext, sizeQuantity, standardLabels, tolerationsFor,
@@ -161,6 +162,7 @@ export class FineTuningJob extends Construct {
 
   constructor(scope: Construct, id: string, props: FineTuningJobProps) {
     super(scope, id);
+    checkProps('k8s.FineTuningJobProps', props, 'props', this);
     this.jobName = Names.validateDns1123Label('jobName', props.jobName, this);
     if (this.jobName.length > 50) {
       throw new ValidationError('jobName', 'must be at most 50 characters (pod names add -master-0 / -worker-N)', props.jobName, `shorten it, e.g. '${Names.toDns1123Label(this.jobName, 50)}'`, this);

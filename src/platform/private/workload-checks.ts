@@ -1,0 +1,116 @@
+import type { Chart } from 'cdk8s';
+import { ProblemCollector, ValidationError } from '../../core/errors';
+import { GpuPool, IGpuPool } from '../../core/gpu-pool';
+import { Names } from '../../core/names';
+import type { ITenant } from '../../k8s/tenancy/tenant';
+import type { PlatformNames } from '../platform-names';
+import type { PlatformSpec } from '../platform-spec';
+
+/** Construct prop names that the spec spells differently. */
+const SPEC_PROP: { [constructProp: string]: string } = { modelName: 'name', source: 'weights', jobName: 'name' };
+
+/**
+ * The construct-level rules of the spec's workloads, in the spec validator, so both entry points run them.
+ *
+ * `models[i]` carries every serving option of `k8s.ModelServingOptions` and `fineTuningJobs[i]` a
+ * FineTuningJob's: their rules (ranges, whole-unit durations, sizes, env names, versions, tensor parallelism,
+ * ...) live in the k8s constructs. Rather than a copy of them here (which would drift), each model and job is
+ * built once, exactly as KubernetesPlatform builds it, in a throwaway cdk8s tree (never synthesized): any
+ * ValidationError it throws is recorded under the entry's spec path (`models[0].gpuMemoryUtilization`).
+ * Spec-level rules (quotas, references, capacity) are the validator's own: the throwaway tenant has room
+ * for any GPUs, and entries whose tenant or pool the validator refuses are skipped. A problem whose path the
+ * validator already reported is not repeated.
+ *
+ * Cost: construction only (no synth, no serialization), a few milliseconds per model.
+ */
+export function checkWorkloads(collector: ProblemCollector, spec: PlatformSpec, names: PlatformNames): void {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { App, Chart: ChartClass } = require('cdk8s') as typeof import('cdk8s');
+  const { ModelServer } = require('../../k8s/serving/model-server') as typeof import('../../k8s/serving/model-server');
+  const { KServeInferenceService } = require('../../k8s/serving/kserve-inference-service') as typeof import('../../k8s/serving/kserve-inference-service');
+  const { FineTuningJob } = require('../../k8s/training/fine-tuning-job') as typeof import('../../k8s/training/fine-tuning-job');
+  const { Tenant } = require('../../k8s/tenancy/tenant') as typeof import('../../k8s/tenancy/tenant');
+  const { servingOptionsOf } = require('../../k8s/private/model-serving') as typeof import('../../k8s/private/model-serving');
+  const { ModelSource } = require('../../k8s/serving/model-source') as typeof import('../../k8s/serving/model-source');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+
+  const reported = new Set(collector.problems.map((p) => p.prop));
+  const record = (at: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      if (!ValidationError.isValidationError(e)) throw e;
+      const kept = e.problems.map((p) => {
+        const [head, ...rest] = p.prop.split('.');
+        return { ...p, prop: `${at}.${[SPEC_PROP[head] ?? head, ...rest].join('.')}` };
+      }).filter((p) => !reported.has(p.prop));
+      kept.forEach((p) => reported.add(p.prop));
+      e.problems.splice(0, e.problems.length, ...kept);
+      collector.addError(e);
+    }
+  };
+  const chart: Chart = new ChartClass(new App(), 'spec-check');
+  const pools = new Map<string, IGpuPool>();
+  for (const p of spec.gpuPools) {
+    if (pools.has(p.name)) continue;
+    try {
+      pools.set(p.name, GpuPool.fromAttributes({ poolName: p.name, instanceTypes: p.instanceTypes, maxNodes: p.maxNodes }));
+    } catch {
+      // the validator reports the pool
+    }
+  }
+  const tenantNames = new Set(spec.tenants.map((t) => t.name));
+  const tenantFor = (name: string): ITenant | undefined => (tenantNames.has(name) && Names.isDns1123Label(name)
+    ? Tenant.fromTenantAttributes({ tenantName: name, gpuQuota: Number.MAX_SAFE_INTEGER, environment: spec.environment }) : undefined);
+  const images = spec.images ?? {};
+  const source = (w: any) => {
+    if (w?.inModelStore) return w._inBucket(names.modelStoreBucket, spec.region, images.awsCli);
+    if (w?._huggingFace) return ModelSource.huggingFace(w._huggingFace);
+    if (w?._pvc) return ModelSource.pvc(w._pvc);
+    return w;
+  };
+  const weightVerification = spec.policy?.signatures?.weights;
+
+  (spec.models ?? []).forEach((m, i) => {
+    const tenant = tenantFor(m.tenant);
+    const pool = pools.get(m.gpuPool);
+    if (!tenant || !pool) return;
+    const at = `models[${i}]`;
+    // a verification the validator already refused (the model's own or the spec-wide one) is not checked twice
+    const verificationAt = m.verification ? `${at}.verification` : 'policy.signatures.weights';
+    const verification = [...reported].some((p) => p.startsWith(verificationAt)) ? undefined : m.verification ?? weightVerification;
+    record(at, () => {
+      const props = { ...servingOptionsOf(m), verification, tenant, modelName: m.name, source: source(m.weights), pool };
+      if (m.kserve) {
+        new KServeInferenceService(chart, `Model${i}`, props);
+        return;
+      }
+      const server = new ModelServer(chart, `Model${i}`, props);
+      if (m.canary) {
+        server.addCandidate({
+          version: m.canary.version,
+          image: m.canary.image,
+          source: m.canary.weights ? source(m.canary.weights) : props.source,
+          replicas: m.canary.replicas,
+        });
+      }
+    });
+  });
+  (spec.fineTuningJobs ?? []).forEach((j, i) => {
+    const tenant = tenantFor(j.tenant);
+    const pool = pools.get(j.gpuPool);
+    if (!tenant || !pool) return;
+    record(`fineTuningJobs[${i}]`, () => new FineTuningJob(chart, `Job${i}`, {
+      tenant,
+      jobName: j.name,
+      image: j.image,
+      command: j.command,
+      baseModel: source(j.baseModel),
+      pool,
+      datasetUri: names.s3Uri(j.datasetPrefix),
+      adapterOutputUri: names.s3Uri(names.adapterPrefix(j.name)),
+      workers: j.workers,
+      gpusPerWorker: j.gpusPerWorker,
+    }));
+  });
+}
