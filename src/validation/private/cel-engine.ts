@@ -297,7 +297,26 @@ export class CelCompileError extends Error {
   }
 }
 
-const programCache = new Map<string, CelProgram | CelCompileError>();
+type ProgramCache = Map<string, CelProgram | CelCompileError>;
+/** Programs by variable set, then by expression text (never a concatenated key: hashing a new long string per call adds up at scale). */
+const programsByVariableKey = new Map<string, ProgramCache>();
+/** The same maps by the identity of the variables array (callers pass a few constant arrays): no join per call. */
+const programsByVariables = new Map<readonly string[], ProgramCache>();
+
+function programsFor(variables: readonly string[]): ProgramCache {
+  let programs = programsByVariables.get(variables);
+  if (!programs) {
+    const key = variables.join(',');
+    programs = programsByVariableKey.get(key);
+    if (!programs) {
+      programs = new Map();
+      programsByVariableKey.set(key, programs);
+    }
+    // bounded: a caller that builds a new array per call falls back to the joined key
+    if (programsByVariables.size < 64) programsByVariables.set(variables, programs);
+  }
+  return programs;
+}
 
 /**
  * Parse `expression`, check that every function and free variable it uses exists in the Kubernetes
@@ -307,11 +326,11 @@ const programCache = new Map<string, CelProgram | CelCompileError>();
  * @throws CelCompileError
  */
 export function compileCel(expression: string, variables: readonly string[] = ADMISSION_VARIABLES): CelProgram {
-  const key = `${variables.join(',')}\u0000${expression}`;
-  let cached = programCache.get(key);
+  const programs = programsFor(variables);
+  let cached = programs.get(expression);
   if (!cached) {
     cached = doCompile(expression, variables);
-    programCache.set(key, cached);
+    programs.set(expression, cached);
   }
   if (cached instanceof CelCompileError) throw cached;
   return cached;
