@@ -18,6 +18,7 @@ import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { ManagedNodeGroup } from './private/node-group';
 import { PolicyDocuments } from './private/policy';
+import { escapeTags } from './private/terraform-escape';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -151,7 +152,7 @@ export class AdminHost extends Construct {
 
     const env = AwsEnvironment.of(this);
     const region = cluster.region;
-    const tags = props.tags;
+    const tags = escapeTags(props.tags);
     const stable = <T extends TerraformElement>(el: T, type: string, ...suffix: string[]): T =>
       AwsNames.stable(el, type, [this.name, ...suffix], 'name');
 

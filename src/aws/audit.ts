@@ -7,6 +7,7 @@ import { AwsNames } from './private/aws-names';
 import { ManagedKey } from './private/kms';
 import { Statement } from './private/policy';
 import { accessLogBucket, SecureBucket } from './private/secure-bucket';
+import { escapeTags } from './private/terraform-escape';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -125,7 +126,7 @@ export class Audit extends Construct {
       name: `${this.trailName}-cloudtrail`,
       description: `CloudTrail ${this.trailName} log files`,
       preventDestroy,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       adminPrincipalArns: props.keyAdminPrincipalArns,
       adminPrincipalArnsProp: 'keyAdminPrincipalArns',
       serviceStatements: [
@@ -167,7 +168,7 @@ export class Audit extends Construct {
     this.kmsKeyArn = key.arn;
 
     this.accessLogBucketName = AwsNames.join([this.bucketName, 'access-logs'], 63);
-    const accessLogs = accessLogBucket(this, 'AccessLogs', this.accessLogBucketName, 'bucketName', env.accountId, preventDestroy, this.retentionDays, props.tags);
+    const accessLogs = accessLogBucket(this, 'AccessLogs', this.accessLogBucketName, 'bucketName', env.accountId, preventDestroy, this.retentionDays, escapeTags(props.tags));
 
     const bucket = new SecureBucket(this, 'Bucket', {
       bucketName: this.bucketName,
@@ -179,7 +180,7 @@ export class Audit extends Construct {
       expirationDays: this.retentionDays,
       objectLockRetentionDays: props.objectLockRetentionDays,
       objectLockMode: props.objectLockMode ?? ObjectLockMode.COMPLIANCE,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       policyStatements: (arn): Statement[] => [
         {
           Sid: 'AllowCloudTrailAclCheck',
@@ -231,7 +232,7 @@ export class Audit extends Construct {
       enableLogFileValidation: true,
       enableLogging: true,
       advancedEventSelector: selectors,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       dependsOn: [bucket.policy],
       lifecycle: preventDestroy ? { preventDestroy: true } : undefined,
     }), 'aws_cloudtrail', [this.trailName], 'trailName');

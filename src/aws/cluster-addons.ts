@@ -7,6 +7,7 @@ import { PodIdentityRole } from './pod-identity-role';
 import { ProblemCollector } from '../core/errors';
 import { AwsNames } from './private/aws-names';
 import { ComputeOrder } from './private/compute-order';
+import { escapeTags } from './private/terraform-escape';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -176,7 +177,7 @@ export class ClusterAddons extends Construct {
         resolveConflictsOnUpdate: 'OVERWRITE',
         configurationValues: extra.configurationValues,
         podIdentityAssociation: extra.role ? [{ roleArn: extra.role.roleArn, serviceAccount: extra.serviceAccount! }] : undefined,
-        tags: props.tags,
+        tags: escapeTags(props.tags),
         dependsOn: [cluster.dependable, ...(extra.dependsOn ?? [])],
       }), 'aws_eks_addon', [cluster.clusterName, addon.addonName], 'cluster');
       (addon.beforeCompute ? before : after).push(resource);
@@ -189,7 +190,7 @@ export class ClusterAddons extends Construct {
       roleName: AwsNames.join([cluster.clusterName, name], 64),
       associate: false,
       managedPolicies,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     });
 
     add(ManagedAddon.VPC_CNI, { configurationValues: JSON.stringify({ enableNetworkPolicy: 'true' }) });

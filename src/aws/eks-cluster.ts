@@ -19,6 +19,7 @@ import { Ipv4Cidr } from './private/cidr';
 import { logsKeyStatement, ManagedKey } from './private/kms';
 import { PolicyDocuments } from './private/policy';
 import { LogRetention } from './private/retention';
+import { escapeTags } from './private/terraform-escape';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -312,6 +313,7 @@ export class EksCluster extends Construct implements IEksCluster {
   private readonly resource: CfnEksCluster;
   private readonly tags?: { [key: string]: string };
   private readonly grants = new Set<string>();
+  private readonly principals = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: EksClusterProps) {
     super(scope, id);
@@ -330,7 +332,7 @@ export class EksCluster extends Construct implements IEksCluster {
     this.preventDestroy = props.preventDestroy ?? true;
     this.fips = props.fips ?? false;
     this.serviceIpv4Cidr = props.serviceIpv4Cidr ?? '172.20.0.0/16';
-    this.tags = props.tags;
+    this.tags = escapeTags(props.tags);
     this.validate(props);
 
     const env = AwsEnvironment.of(this);
@@ -344,21 +346,21 @@ export class EksCluster extends Construct implements IEksCluster {
       description: `${name} EKS control-plane logs`,
       serviceStatements: [logsKeyStatement(env, this.region, this.logGroupName)],
       preventDestroy: this.preventDestroy,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     });
     // EKS writes to /aws/eks/<cluster>/cluster; creating it first sets encryption and retention.
     const logGroup = stable(new CloudwatchLogGroup(this, 'LogGroup', {
       name: this.logGroupName,
       retentionInDays: this.logRetentionDays,
       kmsKeyId: logKey.arn,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       lifecycle,
     }), 'aws_cloudwatch_log_group', 'control_plane');
 
     const role = stable(new IamRole(this, 'Role', {
       name: AwsNames.validate('iamRole', 'clusterName', AwsNames.join([name, 'cluster'], 64), this),
       assumeRolePolicy: PolicyDocuments.trust(['eks.amazonaws.com'], ['sts:AssumeRole', 'sts:TagSession']),
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     }), 'aws_iam_role', 'cluster');
     this.roleName = role.name;
     // The cluster role uses the Secrets key directly (as terraform-aws-eks's cluster_encryption policy lets it);
@@ -368,7 +370,7 @@ export class EksCluster extends Construct implements IEksCluster {
       description: `${name} EKS Secrets envelope encryption`,
       userPrincipalArns: [role.arn],
       preventDestroy: this.preventDestroy,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     });
     this.secretsKeyArn = key.arn;
     const attachment = stable(new IamRolePolicyAttachment(this, 'RolePolicy', {
@@ -384,7 +386,7 @@ export class EksCluster extends Construct implements IEksCluster {
       description: `${name} EKS control plane: HTTPS from the VPC, kubelet and webhooks to the VPC`,
       vpcId: this.network.vpcId,
       revokeRulesOnDelete: true,
-      tags: { ...(props.tags ?? {}), Name: `${name}-control-plane` },
+      tags: { ...(escapeTags(props.tags) ?? {}), Name: `${name}-control-plane` },
     }), 'aws_security_group', 'control_plane');
     this.controlPlaneSecurityGroupId = sg.id;
     stable(new VpcSecurityGroupIngressRule(this, 'ApiIngress', {
@@ -431,7 +433,7 @@ export class EksCluster extends Construct implements IEksCluster {
       // Managed add-ons are created explicitly (ClusterAddons); EKS must not install unmanaged copies.
       bootstrapSelfManagedAddons: false,
       deletionProtection: this.deletionProtection,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       dependsOn: [logGroup, attachment],
       lifecycle,
     }), 'aws_eks_cluster');
@@ -453,6 +455,15 @@ export class EksCluster extends Construct implements IEksCluster {
       throw new ValidationError('id', 'is already used by another access grant of this cluster', id, 'give each grant a distinct name', this);
     }
     this.grants.add(id);
+    // EKS has one access entry per principal: a second one for the same ARN fails at apply (issue 17)
+    if (!Token.isUnresolved(options.principalArn)) {
+      const other = this.principals.get(options.principalArn);
+      if (other !== undefined) {
+        throw new ValidationError('principalArn', `already has an access entry (grant '${other}'); EKS allows one per principal`, options.principalArn,
+          'grant each principal once, with the broadest level it needs (an admin can already view)', this);
+      }
+      this.principals.set(options.principalArn, id);
+    }
     if (!Token.isUnresolved(options.principalArn) && !/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(options.principalArn)) {
       throw new ValidationError('principalArn', 'must be an IAM role or user ARN', options.principalArn,
         "use e.g. 'arn:aws:iam::123456789012:role/platform-admins' (assumed-role session ARNs are not accepted)", this);

@@ -7,6 +7,7 @@ import { ProblemCollector, ValidationError } from '../core/errors';
 import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { ManagedKey } from './private/kms';
+import { escapeTags } from './private/terraform-escape';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -118,6 +119,10 @@ export class ImageRegistry extends Construct implements IImageRegistry {
       "add e.g. 'llm/vllm'");
     problems.throwIfAny();
     for (const name of props.repositories) AwsNames.validate('ecrRepository', 'repositories', name, this);
+    const dup = props.repositories.find((r, i) => props.repositories.indexOf(r) !== i);
+    // two repositories of one name would be one aws_ecr_repository twice (issue 17): say it instead of merging
+    problems.check(dup === undefined, 'repositories', `lists '${dup}' twice`, props.repositories, 'list each repository once');
+    problems.throwIfAny();
     this.repositoryNames = [...new Set(props.repositories)].sort();
     const untaggedDays = props.untaggedImageExpiryDays ?? 14;
     const maxImages = props.maxImageCount ?? 200;
@@ -140,7 +145,7 @@ export class ImageRegistry extends Construct implements IImageRegistry {
       name: `${name}-ecr`,
       description: `ECR repositories ${this.repositoryNames.join(', ')}`.slice(0, 8192),
       preventDestroy,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       region: this.region,
       adminPrincipalArns: props.keyAdminPrincipalArns,
       adminPrincipalArnsProp: 'keyAdminPrincipalArns',
@@ -175,7 +180,7 @@ export class ImageRegistry extends Construct implements IImageRegistry {
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfiguration: [{ encryptionType: 'KMS', kmsKey: key.arn }],
         forceDelete: false,
-        tags: props.tags,
+        tags: escapeTags(props.tags),
         lifecycle: preventDestroy ? { preventDestroy: true } : undefined,
       }), 'aws_ecr_repository', [repoName], 'repositories');
       AwsNames.stable(new EcrLifecyclePolicy(this, `Lifecycle-${repoName}`, { repository: repo.name, policy: lifecycle }),

@@ -15,6 +15,7 @@ import { ValidationError } from '../core/errors';
 import { AwsNames } from './private/aws-names';
 import { karpenterControllerPolicies, nodeVolumeKeyStatements } from './private/karpenter-policy';
 import { PolicyDocuments } from './private/policy';
+import { escapeTags } from './private/terraform-escape';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -121,7 +122,7 @@ export class Karpenter extends Construct {
     const nodeRole = stable(new IamRole(this, 'NodeRole', {
       name: nodeRoleName,
       assumeRolePolicy: PolicyDocuments.trust(['ec2.amazonaws.com']),
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     }), 'aws_iam_role', 'node');
     // The literal name (known at synth time), not a Terraform reference: the Kubernetes side's EC2NodeClass `role` needs it.
     this.nodeRoleName = nodeRoleName;
@@ -136,7 +137,7 @@ export class Karpenter extends Construct {
       name: this.interruptionQueueName,
       messageRetentionSeconds: 300,
       sqsManagedSseEnabled: true,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     }), 'aws_sqs_queue', 'interruption');
     stable(new SqsQueuePolicy(this, 'QueuePolicy', {
       queueUrl: queue.url,
@@ -150,7 +151,7 @@ export class Karpenter extends Construct {
         name: AwsNames.validate('eventRule', 'cluster', AwsNames.join([cluster.clusterName, 'karpenter', ruleName], 64), this),
         description: `Karpenter interruption handling for ${cluster.clusterName}: ${ruleName}`,
         eventPattern: JSON.stringify(pattern),
-        tags: props.tags,
+        tags: escapeTags(props.tags),
       }), 'aws_cloudwatch_event_rule', ruleName);
       stable(new CloudwatchEventTarget(this, `Target-${ruleName}`, { rule: rule.name, targetId: 'karpenter-interruption-queue', arn: queue.arn }),
         'aws_cloudwatch_event_target', ruleName);
@@ -168,7 +169,7 @@ export class Karpenter extends Construct {
       namespace: this.namespace,
       serviceAccount: this.serviceAccount,
       roleName: AwsNames.join([cluster.clusterName, 'karpenter-controller'], 64),
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     });
     this.controllerRoleName = controller.roleName;
     this.controllerRoleArn = controller.roleArn;
@@ -194,7 +195,7 @@ export class Karpenter extends Construct {
         name: AwsNames.join([cluster.clusterName, 'karpenter', policy.suffix], 128),
         description: policy.description,
         policy: PolicyDocuments.json(policy.statements),
-        tags: props.tags,
+        tags: escapeTags(props.tags),
       }), 'aws_iam_policy', 'controller', policy.suffix);
       stable(new IamRolePolicyAttachment(this, `ControllerPolicyAttachment-${policy.suffix}`, {
         role: controller.roleName,

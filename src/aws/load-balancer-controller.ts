@@ -7,6 +7,7 @@ import { IEksCluster } from './eks-cluster';
 import { PodIdentityRole } from './pod-identity-role';
 import { ValidationError } from '../core/errors';
 import { AwsNames } from './private/aws-names';
+import { escapeTags } from './private/terraform-escape';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -90,7 +91,7 @@ export class LoadBalancerControllerRole extends Construct {
       namespace: this.namespace,
       serviceAccount: this.serviceAccount,
       roleName: props.roleName ?? AwsNames.join([cluster.clusterName, 'aws-load-balancer-controller'], 64),
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     });
     this.roleName = this.role.roleName;
     this.roleArn = this.role.roleArn;

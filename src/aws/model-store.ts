@@ -6,6 +6,7 @@ import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { ManagedKey } from './private/kms';
 import { accessLogBucket, SecureBucket } from './private/secure-bucket';
+import { escapeTags } from './private/terraform-escape';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -154,7 +155,7 @@ export class ModelStore extends Construct implements IModelStore {
       name: this.bucketName,
       description: `Model weights in s3://${this.bucketName}`,
       preventDestroy,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       region: this.region,
       adminPrincipalArns: props.keyAdminPrincipalArns,
       adminPrincipalArnsProp: 'keyAdminPrincipalArns',
@@ -164,7 +165,7 @@ export class ModelStore extends Construct implements IModelStore {
 
     this.accessLogBucketName = props.accessLogBucketName ?? AwsNames.join([this.bucketName, 'access-logs'], 63);
     const accessLogs = props.accessLogBucketName ? undefined
-      : accessLogBucket(this, 'AccessLogs', this.accessLogBucketName, 'bucketName', env.accountId, preventDestroy, props.accessLogRetentionDays ?? 365, props.tags);
+      : accessLogBucket(this, 'AccessLogs', this.accessLogBucketName, 'bucketName', env.accountId, preventDestroy, props.accessLogRetentionDays ?? 365, escapeTags(props.tags));
 
     const bucket = new SecureBucket(this, 'Resource', {
       bucketName: this.bucketName,
@@ -176,7 +177,7 @@ export class ModelStore extends Construct implements IModelStore {
       noncurrentVersionExpirationDays: this.noncurrentVersionExpirationDays,
       objectLockRetentionDays: props.objectLock?.retentionDays,
       objectLockMode: props.objectLock ? props.objectLock.mode ?? ObjectLockMode.GOVERNANCE : undefined,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       policyStatements: (arn) => [{
         Sid: 'DenyUnencryptedOrForeignKeyUploads',
         Effect: 'Deny',
@@ -212,6 +213,10 @@ export class ModelStore extends Construct implements IModelStore {
     if (typeof prefix !== 'string' || !/^[A-Za-z0-9!_.'()-]+(\/[A-Za-z0-9!_.'()-]+)*\/$/.test(prefix)) {
       throw new ValidationError('prefix', "must be a non-empty key prefix ending in '/' without wildcards or a leading '/'", prefix,
         "use e.g. 'models/llama3-8b/' (grants cover one model's prefix, never the whole bucket)", this);
+    }
+    // '.' and '..' segments: S3 keys are literal, but a grant on 'models/../' reads like another prefix (issue 17)
+    if (prefix.split('/').some((s) => s === '.' || s === '..')) {
+      throw new ValidationError('prefix', "must not have '.' or '..' segments", prefix, "name the prefix itself, e.g. 'models/llama3-8b/'", this);
     }
     return prefix;
   }

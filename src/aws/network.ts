@@ -23,6 +23,7 @@ import { Ipv4Cidr } from './private/cidr';
 import { logsKeyStatement, ManagedKey } from './private/kms';
 import { PolicyDocuments } from './private/policy';
 import { LogRetention } from './private/retention';
+import { escapeTags } from './private/terraform-escape';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -303,7 +304,7 @@ export class Network extends Construct implements INetwork {
     this.publicSubnetCidrs = plan.public.map((c) => c.toString());
     this.vpcCidr = plan.vpc.toString();
 
-    const tags = (name: string, extra: { [key: string]: string } = {}) => ({ ...(props.tags ?? {}), Name: name, ...extra });
+    const tags = (name: string, extra: { [key: string]: string } = {}) => ({ ...(escapeTags(props.tags) ?? {}), Name: name, ...extra });
     const stable = <T extends import('cdktf').TerraformElement>(el: T, type: string, ...suffix: string[]): T =>
       AwsNames.stable(el, type, [this.name, ...suffix], 'name');
 
@@ -421,13 +422,13 @@ export class Network extends Construct implements INetwork {
       description: `${this.name} VPC flow logs`,
       serviceStatements: [logsKeyStatement(env, this.region, this.flowLogGroupName)],
       preventDestroy,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     });
     const logGroup = stable(new CloudwatchLogGroup(this, 'FlowLogGroup', {
       name: this.flowLogGroupName,
       retentionInDays: this.flowLogRetentionDays,
       kmsKeyId: key.arn,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       lifecycle: preventDestroy ? { preventDestroy: true } : undefined,
     }), 'aws_cloudwatch_log_group', 'vpc_flow_logs');
     const role = stable(new IamRole(this, 'FlowLogRole', {
@@ -435,7 +436,7 @@ export class Network extends Construct implements INetwork {
       assumeRolePolicy: PolicyDocuments.trust(['vpc-flow-logs.amazonaws.com'], ['sts:AssumeRole'], {
         StringEquals: { 'aws:SourceAccount': env.accountId },
       }),
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     }), 'aws_iam_role', 'vpc_flow_logs');
     const flowLogPolicy = stable(new IamRolePolicy(this, 'FlowLogPolicy', {
       name: 'write-flow-logs',
@@ -453,7 +454,7 @@ export class Network extends Construct implements INetwork {
       logDestination: logGroup.arn,
       iamRoleArn: role.arn,
       maxAggregationInterval: 60,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       // The flow log service assumes the role at creation: wait for its policy, not only the role (issue 13 point 9).
       dependsOn: [flowLogPolicy],
     }), 'aws_flow_log');

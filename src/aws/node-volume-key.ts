@@ -6,6 +6,7 @@ import { ValidationError } from '../core/errors';
 import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { autoScalingServiceLinkedRoleArn, ManagedKey } from './private/kms';
+import { escapeTags } from './private/terraform-escape';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -100,12 +101,12 @@ export class NodeVolumeKey extends Construct {
       viaServices: ['ec2'],
       userPrincipalArns: [this.autoScalingRoleArn],
       grantsForAwsResources: true,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     });
     if (props.createAutoScalingServiceLinkedRole) {
       const slr = AwsNames.stable(new IamServiceLinkedRole(this, 'AutoScalingServiceLinkedRole', {
         awsServiceName: 'autoscaling.amazonaws.com',
-        tags: props.tags,
+        tags: escapeTags(props.tags),
       }), 'aws_iam_service_linked_role', ['autoscaling'], 'createAutoScalingServiceLinkedRole');
       key.key.dependsOn = [...(key.key.dependsOn ?? []), dependable(slr)];
     }

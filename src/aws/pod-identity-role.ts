@@ -12,6 +12,7 @@ import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { dependsOnEntry } from './private/depends-on';
 import { PolicyDocuments, Statement } from './private/policy';
+import { escapeTags } from './private/terraform-escape';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -119,7 +120,7 @@ export class PodIdentityRole extends Construct implements IAwsRole {
         Action: ['sts:AssumeRole', 'sts:TagSession'],
         Condition: { StringEquals: { 'aws:SourceAccount': env.accountId } },
       }]),
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     }), 'aws_iam_role', [this.roleName], 'roleName');
     this.roleArn = this.role.arn;
 
@@ -138,7 +139,7 @@ export class PodIdentityRole extends Construct implements IAwsRole {
         namespace: this.namespace,
         serviceAccount: this.serviceAccount,
         roleArn: this.role.arn,
-        tags: props.tags,
+        tags: escapeTags(props.tags),
         dependsOn: [props.cluster.dependable, ...this.attachments],
       }), 'aws_eks_pod_identity_association', [this.roleName], 'roleName');
     }

@@ -23,6 +23,7 @@ import { logsKeyStatement, ManagedKey } from './private/kms';
 import { PolicyDocuments } from './private/policy';
 import { LogRetention } from './private/retention';
 import { SecureBucket } from './private/secure-bucket';
+import { escapeTags } from './private/terraform-escape';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -318,7 +319,7 @@ export class SecurityBaseline extends Construct {
       // One detector per account and region: the data source without an id returns it.
       this.detectorId = stable(new DataAwsGuarddutyDetector(this, 'GuardDutyExisting', {}), 'data.aws_guardduty_detector').id;
     } else if (this.guardDuty === AccountServiceMode.CREATE) {
-      this.detectorId = this.createDetector(name, props.tags, lifecycle);
+      this.detectorId = this.createDetector(name, escapeTags(props.tags), lifecycle);
     }
 
     if (splunk) {
@@ -369,7 +370,7 @@ export class SecurityBaseline extends Construct {
       name: `${name}-config`,
       description: `${name} AWS Config configuration history and snapshots`,
       preventDestroy,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       region,
       adminPrincipalArns: props.keyAdminPrincipalArns,
       adminPrincipalArnsProp: 'keyAdminPrincipalArns',
@@ -392,7 +393,7 @@ export class SecurityBaseline extends Construct {
       noncurrentVersionExpirationDays: 30,
       // AWS Config's own default retention of configuration items: 7 years (2557 days).
       expirationDays: 2557,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       policyStatements: (arn) => [
         { Sid: 'AWSConfigBucketPermissionsCheck', Effect: 'Allow', Principal: { Service: 'config.amazonaws.com' }, Action: 's3:GetBucketAcl', Resource: arn, Condition: { StringEquals: sourceAccount } },
         { Sid: 'AWSConfigBucketExistenceCheck', Effect: 'Allow', Principal: { Service: 'config.amazonaws.com' }, Action: 's3:ListBucket', Resource: arn, Condition: { StringEquals: sourceAccount } },
@@ -413,7 +414,7 @@ export class SecurityBaseline extends Construct {
       const role = stable(new IamRole(this, 'ConfigRole', {
         name: AwsNames.validate('iamRole', 'name', AwsNames.join([name, 'config'], 64), this),
         assumeRolePolicy: PolicyDocuments.trust(['config.amazonaws.com'], ['sts:AssumeRole'], { StringEquals: sourceAccount }),
-        tags: props.tags,
+        tags: escapeTags(props.tags),
       }), 'aws_iam_role', 'config');
       roleArn = role.arn;
       rolePolicies.push(stable(new IamRolePolicyAttachment(this, 'ConfigRolePolicy', {
@@ -477,7 +478,7 @@ export class SecurityBaseline extends Construct {
       description: `${name} Security Hub findings forwarding (backup bucket, error logs)`,
       serviceStatements: [logsKeyStatement(env, region, logGroupName)],
       preventDestroy,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       region,
       adminPrincipalArns: props.keyAdminPrincipalArns,
       adminPrincipalArnsProp: 'keyAdminPrincipalArns',
@@ -491,13 +492,13 @@ export class SecurityBaseline extends Construct {
       preventDestroy,
       noncurrentVersionExpirationDays: 30,
       expirationDays: retentionDays,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     });
     const logGroup = stable(new CloudwatchLogGroup(this, 'FirehoseLogGroup', {
       name: logGroupName,
       retentionInDays: retentionDays,
       kmsKeyId: key.arn,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       lifecycle: preventDestroy ? { preventDestroy: true } : undefined,
     }), 'aws_cloudwatch_log_group', 'firehose');
     stable(new CloudwatchLogStream(this, 'FirehoseLogStream', { name: 'DestinationDelivery', logGroupName: logGroup.name }), 'aws_cloudwatch_log_stream', 'firehose');
@@ -505,7 +506,7 @@ export class SecurityBaseline extends Construct {
     const firehoseRole = stable(new IamRole(this, 'FirehoseRole', {
       name: AwsNames.validate('iamRole', 'name', AwsNames.join([name, 'firehose'], 64), this),
       assumeRolePolicy: PolicyDocuments.trust(['firehose.amazonaws.com'], ['sts:AssumeRole'], { StringEquals: { 'aws:SourceAccount': env.accountId } }),
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     }), 'aws_iam_role', 'firehose');
     const firehosePolicy = stable(new IamRolePolicy(this, 'FirehosePolicy', {
       name: 'deliver-to-splunk',
@@ -540,7 +541,7 @@ export class SecurityBaseline extends Construct {
         },
         cloudwatchLoggingOptions: { enabled: true, logGroupName: logGroup.name, logStreamName: 'DestinationDelivery' },
       },
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       // Firehose assumes the role when the stream is created (and checks the bucket and secret): wait for
       // the role's policy, not only the role.
       dependsOn: [firehosePolicy],
@@ -556,12 +557,12 @@ export class SecurityBaseline extends Construct {
         'detail': { findings: { Severity: { Label: severities }, RecordState: ['ACTIVE'], Workflow: { Status: ['NEW', 'NOTIFIED'] } } },
       }),
       state: 'ENABLED',
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     }), 'aws_cloudwatch_event_rule', 'findings');
     const eventsRole = stable(new IamRole(this, 'EventsRole', {
       name: AwsNames.validate('iamRole', 'name', AwsNames.join([name, 'events-to-firehose'], 64), this),
       assumeRolePolicy: PolicyDocuments.trust(['events.amazonaws.com'], ['sts:AssumeRole'], { StringEquals: { 'aws:SourceAccount': env.accountId } }),
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     }), 'aws_iam_role', 'events');
     const eventsPolicy = stable(new IamRolePolicy(this, 'EventsPolicy', {
       name: 'put-to-firehose',

@@ -366,6 +366,8 @@ function extractReferences(value: string): string[] {
   const re = /\$\{/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(value)) !== null) {
+    // `$${` is Terraform's escape for a literal `${` (Strings and Templates > Escape Sequences): no reference
+    if (m.index > 0 && value[m.index - 1] === '$') continue;
     // find the matching close brace
     let depth = 1;
     let i = m.index + 2;

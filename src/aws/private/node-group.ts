@@ -17,6 +17,7 @@ import { AwsEnvironment } from './aws-env';
 import { AwsNames } from './aws-names';
 import { ComputeOrder } from './compute-order';
 import { providerDefaultTags } from './instance-tags';
+import { escapeTags } from './terraform-escape';
 
 /** EKS quota "Maximum nodes per managed node group" (Amazon EKS service quotas). */
 const MAX_NODES_PER_GROUP = 450;
@@ -112,6 +113,17 @@ export class ManagedNodeGroup extends Construct {
     }
     this.nodeGroupNamePrefix = `${props.poolName}-`;
     this.capacityType = props.capacityType ?? ('ON_DEMAND' as CapacityType);
+    // EKS CreateNodegroup capacityType: ON_DEMAND | SPOT | CAPACITY_BLOCK (anything else fails at apply, or was read as On-Demand)
+    const capacityTypes = ['ON_DEMAND', 'SPOT', 'CAPACITY_BLOCK'];
+    if (!capacityTypes.includes(this.capacityType as string)) {
+      throw new ValidationError('capacityType', `must be one of ${capacityTypes.join(', ')}`, props.capacityType,
+        'use CapacityType.ON_DEMAND, CapacityType.SPOT or CapacityType.CAPACITY_BLOCK', owner);
+    }
+    const seen = new Set<string>();
+    for (const t of props.instanceTypes ?? []) {
+      if (seen.has(t)) throw new ValidationError('instanceTypes', `lists '${t}' twice`, props.instanceTypes, 'list each instance type once', owner);
+      seen.add(t);
+    }
     const capacityBlock = this.capacityType === 'CAPACITY_BLOCK';
     this.minSize = props.minSize ?? props.defaultMinSize;
     this.maxSize = props.maxSize ?? Math.max(props.defaultMaxSize, this.minSize);
@@ -132,7 +144,7 @@ export class ManagedNodeGroup extends Construct {
     const role = stable(new IamRole(this, 'NodeRole', {
       name: AwsNames.validate('iamRole', 'poolName', AwsNames.join([...base, 'node'], 64), owner),
       assumeRolePolicy: PolicyTrust.ec2,
-      tags: props.tags,
+      tags: escapeTags(props.tags),
     }), 'aws_iam_role', 'node');
     this.nodeRoleName = role.name;
     this.nodeRoleArn = role.arn;
@@ -145,7 +157,7 @@ export class ManagedNodeGroup extends Construct {
       const pg = stable(new PlacementGroup(this, 'PlacementGroup', {
         name: AwsNames.join(base, 255),
         strategy: 'cluster',
-        tags: props.tags,
+        tags: escapeTags(props.tags),
       }), 'aws_placement_group');
       placementGroupName = pg.name;
       this.placementGroupName = AwsNames.join(base, 255);
@@ -160,7 +172,7 @@ export class ManagedNodeGroup extends Construct {
         description: `${AwsNames.join(base, 200)} EFA traffic between pool nodes`,
         vpcId: cluster.network.vpcId,
         revokeRulesOnDelete: true,
-        tags: { ...(props.tags ?? {}), Name: AwsNames.join([...base, 'efa'], 255) },
+        tags: { ...(escapeTags(props.tags) ?? {}), Name: AwsNames.join([...base, 'efa'], 255) },
         lifecycle: { createBeforeDestroy: true },
       }), 'aws_security_group', 'efa');
       this.efaSecurityGroupId = efaSg.id;
@@ -201,7 +213,7 @@ export class ManagedNodeGroup extends Construct {
     const reservation = props.capacityReservationId;
     // Instances and what they create get the pool's tags and the provider's default tags (cost allocation):
     // default_tags never reach what an Auto Scaling group launches.
-    const launchedTags = { ...providerDefaultTags(this), ...(props.tags ?? {}), Name: AwsNames.join(base, 255) };
+    const launchedTags = { ...providerDefaultTags(this), ...(escapeTags(props.tags) ?? {}), Name: AwsNames.join(base, 255) };
     const lt = stable(new LaunchTemplate(this, 'LaunchTemplate', {
       namePrefix: this.launchTemplateNamePrefix,
       description: `EKS managed node group ${props.poolName} of ${cluster.clusterName}`,
@@ -219,7 +231,7 @@ export class ManagedNodeGroup extends Construct {
         : undefined,
       instanceMarketOptions: capacityBlock ? { marketType: 'capacity-block' } : undefined,
       tagSpecifications: ['instance', 'volume', 'network-interface'].map((resourceType) => ({ resourceType, tags: launchedTags })),
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       lifecycle: { createBeforeDestroy: true },
     }), 'aws_launch_template');
     this.launchTemplate = lt;
@@ -243,7 +255,7 @@ export class ManagedNodeGroup extends Construct {
       updateConfig: { maxUnavailable: props.maxUnavailable ?? 1 },
       nodeRepairConfig: { enabled: props.nodeRepair ?? true },
       launchTemplate: { id: lt.id, version: lt.getStringAttribute('latest_version') },
-      tags: props.tags,
+      tags: escapeTags(props.tags),
       dependsOn: [cluster.dependable, ...attachments],
       lifecycle: {
         // name_prefix + create_before_destroy, as terraform-aws-modules/eks modules/eks-managed-node-group:

@@ -1,4 +1,5 @@
 import { Lazy } from 'cdktf';
+import { escapeTerraform } from './terraform-escape';
 
 /**
  * One IAM policy statement (JSON shape).
@@ -18,7 +19,8 @@ export interface Statement {
 export class PolicyDocuments {
   /** A policy document with these statements. */
   public static json(statements: Statement[]): string {
-    return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+    // user ARNs, prefixes and conditions (IAM policy variables such as `${aws:username}`) are literal text to Terraform
+    return escapeTerraform(JSON.stringify({ Version: '2012-10-17', Statement: statements }));
   }
 
   /** A policy document rendered lazily from `produce()` (statements added after construction). */
