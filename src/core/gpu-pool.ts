@@ -102,6 +102,8 @@ export class GpuPool {
     checkProps('GpuPoolAttributes', attrs, 'attrs');
     GpuPool.validateInstanceTypes('instanceTypes', attrs.instanceTypes);
     Names.validateDns1123Label('poolName', attrs.poolName);
+    // node labels: Kubernetes label key and value syntax (issue 17)
+    if (attrs.extraLabels !== undefined) Names.validateLabels('extraLabels', attrs.extraLabels);
     if (attrs.maxNodes !== undefined && (!Number.isInteger(attrs.maxNodes) || attrs.maxNodes < 1)) {
       throw new ValidationError('maxNodes', 'must be a positive whole number', attrs.maxNodes, 'set the most nodes the pool scales to');
     }

@@ -10,6 +10,7 @@ import { ValidationError } from '../../core/errors';
 import { GpuInstanceType } from '../../core/gpu-instance-type';
 import { IGpuPool } from '../../core/gpu-pool';
 import { ModelSize } from '../../core/model-size';
+import { wholeSeconds } from '../../core/private/durations';
 import type { ModelServingOptions } from '../serving/model-server';
 import type { ModelSource } from '../serving/model-source';
 
@@ -68,9 +69,9 @@ export function resolveServing(scope: IConstruct, modelName: string, props: Mode
     ephemeralStorage: volume === undefined ? undefined : ephemeralStorageFor(volume),
     extraArgs: props.extraArgs ?? [],
     env: props.env ?? {},
-    startupTimeout: props.startupTimeout ?? Duration.minutes(30),
-    preStopDelay: props.preStopDelay ?? Duration.seconds(15),
-    maxRequestDuration: props.maxRequestDuration ?? Duration.minutes(5),
+    startupTimeout: seconds('startupTimeout', props.startupTimeout ?? Duration.minutes(30), 1, 'use e.g. Duration.minutes(30)', scope),
+    preStopDelay: seconds('preStopDelay', props.preStopDelay ?? Duration.seconds(15), 0, 'use e.g. Duration.seconds(15)', scope),
+    maxRequestDuration: seconds('maxRequestDuration', props.maxRequestDuration ?? Duration.minutes(5), 1, 'use e.g. Duration.minutes(5)', scope),
     runAsUser: validateInt('runAsUser', props.runAsUser ?? 1000, 1, 2147483647, 'run as a non-root UID, e.g. 1000', scope),
     automountServiceAccountToken: props.automountServiceAccountToken ?? false,
   };
@@ -183,4 +184,10 @@ export function servingOptionsOf(o: ModelServingOptions): ModelServingOptions {
     if (o[key] !== undefined) out[key] = o[key];
   }
   return out as unknown as ModelServingOptions;
+}
+
+/** A pod-level duration: whole seconds (Kubernetes `*Seconds` fields), the Duration itself returned. */
+function seconds(prop: string, d: Duration, min: number, fix: string, scope: IConstruct): Duration {
+  wholeSeconds(prop, d, min, 2147483647, fix, scope);
+  return d;
 }

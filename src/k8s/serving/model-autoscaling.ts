@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ValidationError } from '../../core/errors';
 import { ModelRuntime } from '../../core/model-runtime';
+import { wholeSeconds } from '../../core/private/durations';
 import { checkProps } from '../../core/private/runtime-types';
 import { ScaledObject } from '../../imports/keda-scaledobject-keda.sh';
 
@@ -121,6 +122,8 @@ export class ModelAutoscaling {
     if (options.prometheusServerAddress !== undefined && !/^https?:\/\/[^\s]+$/.test(options.prometheusServerAddress)) {
       throw new ValidationError('prometheusServerAddress', 'must be an http(s) URL', options.prometheusServerAddress, `use e.g. '${DEFAULT_PROMETHEUS}'`);
     }
+    if (options.pollingInterval !== undefined) wholeSeconds('pollingInterval', options.pollingInterval, 1, 2147483647, 'use e.g. Duration.seconds(30)');
+    if (options.scaleDownStabilization !== undefined) stabilization('scaleDownStabilization', options.scaleDownStabilization);
     return new ModelAutoscaling('keda', options, undefined);
   }
 
@@ -133,6 +136,7 @@ export class ModelAutoscaling {
     if (options.metricName !== undefined && !/^[A-Za-z_][A-Za-z0-9_:.-]*$/.test(options.metricName)) {
       throw new ValidationError('metricName', 'must be a metric name', options.metricName, "use the name the metrics adapter exposes, e.g. 'vllm_num_requests_waiting'");
     }
+    if (options.scaleDownStabilization !== undefined) stabilization('scaleDownStabilization', options.scaleDownStabilization);
     return new ModelAutoscaling('hpa', undefined, options);
   }
 
@@ -197,13 +201,13 @@ export class ModelAutoscaling {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target.deploymentName },
           minReplicaCount: target.minReplicas,
           maxReplicaCount: target.maxReplicas,
-          pollingInterval: (o.pollingInterval ?? Duration.seconds(30)).toSeconds(),
+          pollingInterval: wholeSeconds('pollingInterval', o.pollingInterval ?? Duration.seconds(30), 1, 2147483647, 'use e.g. Duration.seconds(30)', scope),
           cooldownPeriod: 300,
           advanced: {
             horizontalPodAutoscalerConfig: {
               name: target.deploymentName,
               behavior: {
-                scaleDown: { stabilizationWindowSeconds: (o.scaleDownStabilization ?? Duration.minutes(10)).toSeconds() },
+                scaleDown: { stabilizationWindowSeconds: stabilization('scaleDownStabilization', o.scaleDownStabilization, scope) },
               },
             },
           },
@@ -236,7 +240,7 @@ export class ModelAutoscaling {
           minReplicas: target.minReplicas,
           maxReplicas: target.maxReplicas,
           metrics: [metric],
-          behavior: { scaleDown: { stabilizationWindowSeconds: (o.scaleDownStabilization ?? Duration.minutes(10)).toSeconds() } },
+          behavior: { scaleDown: { stabilizationWindowSeconds: stabilization('scaleDownStabilization', o.scaleDownStabilization, scope) } },
         },
       });
     }
@@ -247,4 +251,12 @@ function positive(prop: string, value: number | undefined, fix: string): void {
   if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
     throw new ValidationError(prop, 'must be a positive number', value, fix);
   }
+}
+
+/**
+ * An HPA scale-down stabilization window: whole seconds from 0 to 3600 (kubernetes pkg/apis/autoscaling/validation
+ * `MaxStabilizationWindowSeconds = 3600`; the API server rejects longer windows).
+ */
+function stabilization(prop: string, window: Duration | undefined, scope?: Construct): number {
+  return wholeSeconds(prop, window ?? Duration.minutes(10), 0, 3600, 'use e.g. Duration.minutes(10) (at most an hour)', scope);
 }

@@ -4,6 +4,7 @@ import { ServingImages } from './serving-images';
 import { ValidationError } from '../../core/errors';
 import { Names } from '../../core/names';
 import { checkProps } from '../../core/private/runtime-types';
+import { urlProblem } from '../../core/private/urls';
 import { containerSecurityContext, guaranteedResources, sizeQuantity, validateImage } from '../private/pod';
 
 /**
@@ -162,6 +163,9 @@ export class ModelSource {
     const prefix = options.prefix ?? '';
     if (prefix.startsWith('/') || prefix.startsWith('s3://') || (prefix !== '' && !prefix.endsWith('/')) || prefix.includes('//')) {
       throw new ValidationError('prefix', "must be a key prefix ending with '/' (no leading '/', no 's3://')", options.prefix, "use e.g. 'models/llama3-8b/'");
+    }
+    if (prefix.split('/').some((s) => s === '.' || s === '..')) {
+      throw new ValidationError('prefix', "must not have '.' or '..' segments (path traversal)", options.prefix, "name the prefix itself, e.g. 'models/llama3-8b/'");
     }
     validateRevision('versionId', options.versionId, 'set the immutable version folder the model store wrote, e.g. \'2024-06-01-a1b2c3\'');
     validateVolumeSize(options.volumeSize);
@@ -431,8 +435,10 @@ export class WeightVerification {
     if (!options.certificateIdentity) {
       throw new ValidationError('certificateIdentity', 'must name the signer identity', options.certificateIdentity, 'pass the identity in the signing certificate, e.g. the CI workflow URL');
     }
-    if (!/^https:\/\//.test(options.certificateOidcIssuer ?? '')) {
-      throw new ValidationError('certificateOidcIssuer', 'must be an https issuer URL', options.certificateOidcIssuer, "use e.g. 'https://token.actions.githubusercontent.com'");
+    // cosign --certificate-oidc-issuer: the issuer URL in the Fulcio certificate (OIDC issuers are https, OpenID Connect Discovery 1.0)
+    const issuer = urlProblem(options.certificateOidcIssuer, ['https:']);
+    if (issuer) {
+      throw new ValidationError('certificateOidcIssuer', issuer.replace('URL', 'issuer URL'), options.certificateOidcIssuer, "use e.g. 'https://token.actions.githubusercontent.com'");
     }
     return new WeightVerification(options, undefined);
   }

@@ -4,6 +4,7 @@ import { ValidationError } from '../../core/errors';
 import { PlatformLabels } from '../../core/labels';
 import { Names } from '../../core/names';
 import { checkProps } from '../../core/private/runtime-types';
+import { KUBERNETES_SYSTEM_NAMESPACES } from '../../core/private/system-namespaces';
 import { cpuQuantity, sizeQuantity, standardLabels, validateInt } from '../private/pod';
 import { ModelServer, ModelServerOptions } from '../serving/model-server';
 
@@ -253,6 +254,16 @@ export class Tenant extends Construct implements ITenant {
     this.meshIngressNamespace = Names.validateDns1123Label('meshIngressNamespace', props.meshIngressNamespace ?? 'istio-ingress', this);
     const controlPlane = Names.validateDns1123Label('meshControlPlaneNamespace', props.meshControlPlaneNamespace ?? 'istio-system', this);
     this.monitoringNamespace = Names.validateDns1123Label('monitoringNamespace', props.monitoringNamespace ?? 'monitoring', this);
+    // A tenant namespace gets restricted Pod Security, default-deny NetworkPolicies and quotas: never on a system or
+    // platform namespace (in kube-system that breaks aws-node, kube-proxy and CoreDNS).
+    const reserved: [string, string][] = [...KUBERNETES_SYSTEM_NAMESPACES.map((n): [string, string] => [n, 'a Kubernetes system namespace']),
+      [this.meshIngressNamespace, "the mesh ingress namespace ('meshIngressNamespace')"], [controlPlane, "the mesh control plane namespace ('meshControlPlaneNamespace')"],
+      [this.monitoringNamespace, "the monitoring namespace ('monitoringNamespace')"]];
+    const clash = reserved.find(([n]) => n === this.namespace);
+    if (clash) {
+      throw new ValidationError(props.namespace !== undefined ? 'namespace' : 'tenantName', `must not be ${clash[1]}`, this.namespace,
+        "give the tenant a namespace of its own, e.g. 'search'", this);
+    }
     if (props.istioRevision !== undefined) Names.validateDns1123Label('istioRevision', props.istioRevision, this);
 
     this.labels = standardLabels({

@@ -4,6 +4,7 @@ import { ValidationError } from '../../core/errors';
 import { IGpuPool } from '../../core/gpu-pool';
 import { PlatformLabels } from '../../core/labels';
 import { Names } from '../../core/names';
+import { wholeSeconds } from '../../core/private/durations';
 import { checkProps } from '../../core/private/runtime-types';
 import { resolveGpuWorkload } from '../private/gpu-workload';
 import {
@@ -278,8 +279,8 @@ export class FineTuningJob extends Construct {
         runPolicy: {
           cleanPodPolicy: 'None',
           backoffLimit,
-          ttlSecondsAfterFinished: (props.ttlAfterFinished ?? Duration.days(1)).toSeconds(),
-          activeDeadlineSeconds: (props.activeDeadline ?? Duration.hours(24)).toSeconds(),
+          ttlSecondsAfterFinished: wholeSeconds('ttlAfterFinished', props.ttlAfterFinished ?? Duration.days(1), 0, 2147483647, 'use e.g. Duration.days(1)', this),
+          activeDeadlineSeconds: wholeSeconds('activeDeadline', props.activeDeadline ?? Duration.hours(24), 1, Number.MAX_SAFE_INTEGER, 'use e.g. Duration.hours(24)', this),
         },
         pytorchReplicaSpecs: replicaSpecs,
       },
