@@ -2,8 +2,10 @@ import * as path from 'path';
 import { App, AppProps, Chart, YamlOutputType } from 'cdk8s';
 import { ValidationError } from '../core/errors';
 import { Names } from '../core/names';
-import { IN_CLUSTER_SERVER, isPattern } from './private/argocd';
+import { gitRevisionProblem, IN_CLUSTER_SERVER, isPattern, printable } from './private/argocd';
 import { checkProps } from '../core/private/runtime-types';
+import { KUBERNETES_SYSTEM_NAMESPACES } from '../core/private/system-namespaces';
+import { gitUrlProblem } from '../core/private/urls';
 
 /**
  * An environment of the GitOps repository: one top-level directory, one target cluster.
@@ -211,9 +213,11 @@ export class GitOpsLayout {
     }
     this.repoUrl = props.repoUrl;
     this.targetRevision = props.targetRevision ?? 'main';
-    if (this.targetRevision.trim() === '') {
-      throw new ValidationError('targetRevision', 'must not be empty', this.targetRevision, "set a branch, tag or commit, e.g. 'main'");
-    }
+    const revision = gitRevisionProblem(this.targetRevision);
+    if (revision) throw new ValidationError('targetRevision', revision, printable(this.targetRevision), "set a branch, tag or commit, e.g. 'main'");
+    // a clone URL Argo CD can use (the spec validator applies the same check to gitops.repoUrl, issue 17)
+    const url = gitUrlProblem(this.repoUrl);
+    if (url) throw new ValidationError('repoUrl', url, printable(this.repoUrl), "use e.g. 'https://git.example.com/acme/platform-gitops.git'");
     this.rootPath = normalizeRoot(props.rootPath);
     this.argocdNamespace = Names.validateDns1123Label('argocdNamespace', props.argocdNamespace ?? 'argocd');
     this.bootstrapDirectoryName = Names.validateDns1123Label('bootstrapDirectoryName', props.bootstrapDirectoryName ?? 'argocd');
@@ -263,6 +267,12 @@ export class GitOpsLayout {
           throw new ValidationError(`tenants[${i}].namespaces[${j}]`, 'must be a literal namespace, not a pattern', ns, 'list each namespace of the tenant by name');
         }
         Names.validateDns1123Label(`tenants[${i}].namespaces[${j}]`, ns);
+        // the tenant's AppProject may deploy there: never Argo CD's own namespace or a system namespace
+        const reserved = ns === this.argocdNamespace ? "the Argo CD namespace ('argocdNamespace')"
+          : KUBERNETES_SYSTEM_NAMESPACES.includes(ns) ? 'a Kubernetes system namespace' : undefined;
+        if (reserved) {
+          throw new ValidationError(`tenants[${i}].namespaces[${j}]`, `must not be ${reserved}`, ns, 'give the tenant namespaces of its own');
+        }
       });
       return { name: t.name, namespaces: [...namespaces] };
     });

@@ -6,9 +6,11 @@ import { SyncWave } from './sync-wave';
 import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
+import { wholeSeconds } from '../core/private/durations';
 import { checkProps } from '../core/private/runtime-types';
 import { AppProject } from '../imports/argocd-appproject-argoproj.io';
 import { goDuration, isPattern, SYNC_WAVE_ANNOTATION } from './private/argocd';
+import { cronProblem, isTimeZone } from './private/cron';
 
 /**
  * A Kubernetes resource kind (API group and kind), as AppProject allow-lists name them.
@@ -285,16 +287,21 @@ export class TenantProject extends Construct {
     });
 
     const syncWindows = (props.syncWindows ?? []).map((w, i) => {
-      if (typeof w.schedule !== 'string' || w.schedule.trim().split(/\s+/).length !== 5) {
-        throw new ValidationError(`syncWindows[${i}].schedule`, 'must be a 5-field cron expression', w.schedule, "use e.g. '0 22 * * *' (22:00 every day)", this);
+      // Argo CD parses the schedule with robfig/cron (5 fields) and falls back to UTC for a zone it cannot load (./private/cron.ts)
+      const cron = cronProblem(w.schedule);
+      if (cron) throw new ValidationError(`syncWindows[${i}].schedule`, cron, w.schedule, "use e.g. '0 22 * * *' (22:00 every day) or '0 8 * * mon-fri'", this);
+      if (w.timeZone !== undefined && !isTimeZone(w.timeZone)) {
+        throw new ValidationError(`syncWindows[${i}].timeZone`, 'must be an IANA time zone', w.timeZone, "use e.g. 'Europe/Berlin' or 'UTC' (Argo CD would silently use UTC)", this);
       }
-      if (w.duration.toSeconds() < 60) {
+      // whole seconds (Argo CD's Go duration here is h/m/s), at most Go's longest duration, at least a minute
+      const seconds = wholeSeconds(`syncWindows[${i}].duration`, w.duration, 0, 9223372036, 'use e.g. Duration.hours(2) (whole seconds)', this);
+      if (seconds < 60) {
         throw new ValidationError(`syncWindows[${i}].duration`, 'must be at least one minute', goDuration(w.duration), 'use e.g. Duration.hours(2)', this);
       }
       return {
         kind: w.kind,
         schedule: w.schedule.trim(),
-        duration: goDuration(w.duration),
+        duration: goDuration(Duration.seconds(seconds)),
         applications: ['*'],
         manualSync: w.manualSync ?? false,
         timeZone: w.timeZone ?? 'UTC',

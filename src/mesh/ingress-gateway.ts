@@ -188,6 +188,11 @@ export class IngressGateway extends Construct {
       throw new ValidationError('hosts', 'must list at least one host name', props.hosts, "list the public names, e.g. ['llm.example.com']", this);
     }
     for (const h of props.hosts) validateHost('hosts', h, this);
+    const dup = props.hosts.find((h, i) => props.hosts.findIndex((x) => x.toLowerCase() === h.toLowerCase()) !== i);
+    if (dup !== undefined) {
+      // one Gateway server per host and port: Istio refuses two servers with one host (issue 17)
+      throw new ValidationError('hosts', `lists '${dup}' twice`, props.hosts, 'list each host once', this);
+    }
     this.hosts = [...new Set(props.hosts)].sort();
     this.credentialName = Names.validateDns1123Subdomain('credentialName', props.credentialName, this);
     this.selector = sortedLabels(props.selector ?? { istio: 'ingressgateway' });
