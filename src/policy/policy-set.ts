@@ -8,6 +8,7 @@ import { PolicyAction, PolicyRule } from './policy-rule';
 import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
+import { DEFAULT_EXCEPTIONS_NAMESPACE, DEFAULT_PARAMETERS_NAMESPACE } from './private/namespaces';
 import { PARAMETERS_NAMESPACE_WAVE, RenderContext, renderGatekeeper, renderKyverno, renderKyvernoException, renderVap, SYNC_WAVE } from './private/renderers';
 import { renderClusterImagePolicy } from './private/sigstore';
 import { checkProps } from '../core/private/runtime-types';
@@ -235,8 +236,8 @@ export class PolicySet extends Construct {
       throw new ValidationError('enforcingEngine', 'must be one of the engines', this.enforcingEngine, `pick one of ${this.engines.join(', ')} or add it to engines`, this);
     }
     this.vapParameters = props.vapParameters ?? VapParameters.INLINE;
-    this.parametersNamespace = Names.validateDns1123Label('parametersNamespace', props.parametersNamespace ?? 'llm-platform-policy', this);
-    this.exceptionsNamespace = Names.validateDns1123Label('exceptionsNamespace', props.exceptionsNamespace ?? 'policy-exceptions', this);
+    this.parametersNamespace = Names.validateDns1123Label('parametersNamespace', props.parametersNamespace ?? DEFAULT_PARAMETERS_NAMESPACE, this);
+    this.exceptionsNamespace = Names.validateDns1123Label('exceptionsNamespace', props.exceptionsNamespace ?? DEFAULT_EXCEPTIONS_NAMESPACE, this);
     this.today = props.today ?? PolicyEvaluator.today();
     try {
       this.exceptions = (props.exceptions ?? []).map((e) => new PolicyException(e));

@@ -1,5 +1,6 @@
 import { reservedTenantNames } from './reserved-namespaces';
 import { ProblemCollector } from '../../core/errors';
+import { gitUrlProblem, urlProblem } from '../../core/private/urls';
 import { gitRevisionProblem, printable } from '../../gitops/private/argocd';
 import { PlatformSpec } from '../platform-spec';
 
@@ -36,10 +37,7 @@ export function checkDomains(c: ProblemCollector, spec: PlatformSpec): void {
     const problem = gitRevisionProblem(revision);
     c.check(problem === undefined, 'gitops.targetRevision', problem ?? '', printable(revision), "use a branch, tag or commit, e.g. 'main'");
   }
-  if (spec.audit?.splunk && typeof spec.audit.splunk.hecEndpoint === 'string') {
-    c.check(!/[$%]\{/.test(spec.audit.splunk.hecEndpoint), 'audit.splunk.hecEndpoint', 'must not contain a Terraform interpolation (${ or %{)',
-      spec.audit.splunk.hecEndpoint, 'use the literal HEC URL');
-  }
+  urls(c, spec);
   (Array.isArray(spec.systemPool?.instanceTypes) ? spec.systemPool!.instanceTypes : []).forEach((t, i) => {
     c.check(typeof t === 'string' && INSTANCE_TYPE.test(t), `systemPool.instanceTypes[${i}]`, "must be an EC2 instance type '<family>.<size>'", t, "use e.g. 'm7i.xlarge'");
   });
@@ -143,4 +141,22 @@ function duplicates<T>(c: ProblemCollector, prop: string, list: T[] | undefined,
     if (prev !== undefined) c.add(`${prop}[${i}]`, `repeats ${prop}[${prev}]`, k, fix);
     else first.set(k, i);
   });
+}
+
+/**
+ * URLs the validator's own patterns let through but that are no URL (`https:///x`, `https://x/${var.y}`): parsed
+ * as URLs (core/private/urls.ts, which GitOpsLayout uses too). Only values that pass the pattern checks are looked
+ * at, so one value gets one problem.
+ */
+function urls(c: ProblemCollector, spec: PlatformSpec): void {
+  const check = (prop: string, value: unknown, pattern: RegExp, problem: (v: unknown) => string | undefined, fix: string) => {
+    if (typeof value !== 'string' || !pattern.test(value) || CONTROL.test(value)) return;
+    const p = problem(value);
+    c.check(p === undefined, prop, p ?? '', value, fix);
+  };
+  check('gitops.repoUrl', spec.gitops?.repoUrl, /^(https:\/\/|ssh:\/\/|git@)[^\s*]+$/, gitUrlProblem, "use e.g. 'https://git.example.com/acme/platform-gitops.git'");
+  check('gitops.server', spec.gitops?.server, /^https:\/\/[^\s*]+$/, (v) => urlProblem(v, ['https:']), "use e.g. 'https://kubernetes.default.svc'");
+  check('observability.logsEndpoint', spec.observability?.logsEndpoint, /^https:\/\/\S+$/, (v) => urlProblem(v, ['https:']), "use e.g. 'https://otlp.example.com'");
+  check('audit.splunk.hecEndpoint', spec.audit?.splunk?.hecEndpoint, /^https:\/\/\S+$/, (v) => urlProblem(v, ['https:']),
+    "use e.g. 'https://http-inputs-acme.splunkcloud.com:443'");
 }
