@@ -6,14 +6,14 @@
  * 1 cluster (private endpoint), a system pool and 2 GPU pools (A10G g5 and L40S g6e classes, each a managed
  * baseline plus Karpenter bursts: a managed node group alone never grows past its desired size), 3 tenants,
  * 5 models across vLLM, Triton and TGI (one with a canary, one served through KServe), a LoRA fine-tuning job, ValidatingAdmissionPolicy +
- * Kyverno with one documented exception, STRICT mTLS with an HTTPS ingress gateway, Argo CD
+ * Kyverno with no user exception (the library's own covers its GPU agents), STRICT mTLS with an HTTPS ingress gateway, Argo CD
  * ApplicationSets, OpenTelemetry + Prometheus + dashboards, CloudTrail + Security Hub to Splunk.
  */
 import { Duration } from 'cdk8s';
 import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
 import { ModelSource } from '../../src/k8s';
 import { ClusterAccessPath, GpuProvisioning, PlatformSpec } from '../../src/platform';
-import { PolicyEngine, PolicyExceptionProps } from '../../src/policy';
+import { PolicyEngine } from '../../src/policy';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -71,17 +71,6 @@ export const PLATFORM_IMAGES = {
   nvidiaDevicePlugin: `${REGISTRY}/mirror/k8s-device-plugin@sha256:af31e2b7c7f89834c4e5219860def7ac2e49a207b3d4e8610d5a26772b7738e5`,
   dcgmExporter: `${REGISTRY}/mirror/dcgm-exporter@sha256:a7ad6547d4546eaf4dd5d6b4c0b4db4101e63ef7dc3cdff7f42b767d2c60b706`,
   otelCollector: `${REGISTRY}/mirror/opentelemetry-collector-contrib@sha256:5f9e1a5c4a7b9d1e3f6a8c0d2e4f5b7c9d1e3a5b7c9d1f3b4e6a8c0e2f4b5d7e`,
-};
-
-/** The documented exception of the GPU node agents (they reach the kubelet through host sockets as root). */
-export const GPU_AGENTS_EXCEPTION: PolicyExceptionProps = {
-  ruleIds: ['LLM-PSS-006', 'LLM-PSS-012', 'LLM-SEC-001', 'LLM-RES-002'],
-  namespace: 'nvidia-gpu',
-  kind: 'DaemonSet',
-  owner: 'platform-team',
-  reason: 'NVIDIA device plugin and DCGM exporter reach the kubelet through host sockets as root (upstream design); the plugin has no health endpoint',
-  ticket: 'SEC-118',
-  expires: '2027-06-30',
 };
 
 export const spec: PlatformSpec = {
@@ -191,8 +180,8 @@ export const spec: PlatformSpec = {
     addons: ADDON_MIRRORS,
   },
   policy: {
+    // No exception: the GPU agents' one is built into the library (policy.BuiltInExceptions).
     engines: [PolicyEngine.VALIDATING_ADMISSION_POLICY, PolicyEngine.KYVERNO],
-    exceptions: [GPU_AGENTS_EXCEPTION],
   },
   mesh: {
     ingressHosts: ['llm.acme.example.com'],

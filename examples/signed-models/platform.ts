@@ -13,7 +13,7 @@
 import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
 import { ModelSource, WeightVerification } from '../../src/k8s';
 import { PlatformSpec } from '../../src/platform';
-import { ADDON_MIRRORS, GPU_AGENTS_EXCEPTION } from '../reference/platform';
+import { ADDON_MIRRORS } from '../reference/platform';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -48,8 +48,7 @@ export const spec: PlatformSpec = {
     },
   },
   policy: {
-    // the default engine set: ValidatingAdmissionPolicy only
-    exceptions: [GPU_AGENTS_EXCEPTION],
+    // the default engine set: ValidatingAdmissionPolicy only; no exception (the GPU agents' one is built in)
     signatures: {
       images: [{
         name: 'models',

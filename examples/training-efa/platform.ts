@@ -16,7 +16,7 @@ import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
 import { AccountServiceMode, ObjectLockMode } from '../../src/aws';
 import { ModelSource } from '../../src/k8s';
 import { ClusterAccessPath, GpuProvisioning, PlatformSpec } from '../../src/platform';
-import { ADDON_MIRRORS, GPU_AGENTS_EXCEPTION, PLATFORM_IMAGES } from '../reference/platform';
+import { ADDON_MIRRORS, PLATFORM_IMAGES } from '../reference/platform';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -85,9 +85,6 @@ export const spec: PlatformSpec = {
       ...ADDON_MIRRORS,
       'aws-efa-k8s-device-plugin/aws-efa-k8s-device-plugin': `${REGISTRY}/mirror/eks/aws-efa-k8s-device-plugin@sha256:31ceb0c900323d52990cfed16c15c5155ba7193d75fccc3bfb784dee5972ec36`,
     },
-  },
-  policy: {
-    exceptions: [GPU_AGENTS_EXCEPTION],
   },
   gitops: { repoUrl: 'https://git.example.com/acme/training-gitops.git' },
   audit: {

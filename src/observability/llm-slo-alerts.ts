@@ -5,9 +5,10 @@ import { ErrorRatioSource } from './error-ratio-source';
 import { IstioMetrics, MetricLabels, PlatformMetrics } from './metric-labels';
 import { ProblemCollector } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
+import { ModelRuntime } from '../core/model-runtime';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 import { PrometheusRule, PrometheusRuleSpecGroupsRules } from '../imports/prometheus-prometheusrule-monitoring.coreos.com';
 import { observabilityLabels } from './private/metadata';
 import { num, promDuration, selector, showDuration } from './private/promql';
@@ -49,6 +50,30 @@ export interface AvailabilitySlo {
 }
 
 /**
+ * The SLO objectives of a model (what `LlmSloAlerts` alerts on, and what the platform diagram shows).
+ */
+export interface LlmSloObjectives {
+  /**
+   * The availability target (fraction of requests that succeed).
+   *
+   * @default - no availability objective
+   */
+  readonly availabilityTarget?: number;
+  /**
+   * The p99 time-to-first-token objective.
+   *
+   * @default - no TTFT objective
+   */
+  readonly timeToFirstTokenP99?: Duration;
+  /**
+   * The p99 inter-token latency objective.
+   *
+   * @default - no ITL objective
+   */
+  readonly interTokenLatencyP99?: Duration;
+}
+
+/**
  * Properties of `LlmSloAlerts`.
  */
 export interface LlmSloAlertsProps {
@@ -58,7 +83,7 @@ export interface LlmSloAlertsProps {
    * Availability SLO with multi-window multi-burn-rate alerts on the error ratio, measured where
    * `errorRatioSource` says.
    *
-   * @default - { target: 0.995 }, unless `errorRatioSource` is `ErrorRatioSource.NONE`
+   * @default - { target: LlmSloAlerts.DEFAULT_AVAILABILITY_TARGET } (0.995), unless `errorRatioSource` is `ErrorRatioSource.NONE`
    */
   readonly availability?: AvailabilitySlo;
   /**
@@ -75,13 +100,13 @@ export interface LlmSloAlertsProps {
   /**
    * p99 time-to-first-token SLO.
    *
-   * @default - Duration.seconds(2) when the runtime exports a TTFT histogram, else no alert
+   * @default - LlmSloAlerts.DEFAULT_TIME_TO_FIRST_TOKEN_P99 (2 s) when the runtime exports a TTFT histogram, else no alert
    */
   readonly timeToFirstTokenP99?: Duration;
   /**
    * p99 inter-token latency SLO.
    *
-   * @default - Duration.millis(200) when the runtime exports an ITL histogram, else no alert
+   * @default - LlmSloAlerts.DEFAULT_INTER_TOKEN_LATENCY_P99 (200 ms) when the runtime exports an ITL histogram, else no alert
    */
   readonly interTokenLatencyP99?: Duration;
   /**
@@ -138,6 +163,34 @@ export class LlmSloAlerts extends Construct {
     { longWindow: Duration.hours(1), shortWindow: Duration.minutes(5), burnRateFactor: 14.4, severity: AlertSeverity.CRITICAL },
     { longWindow: Duration.hours(6), shortWindow: Duration.minutes(30), burnRateFactor: 6, severity: AlertSeverity.CRITICAL },
   ];
+
+  /** The availability target when none is given: 99.5% of requests succeed. */
+  public static readonly DEFAULT_AVAILABILITY_TARGET = 0.995;
+
+  /** The p99 time-to-first-token objective when none is given (runtimes that export a TTFT histogram). */
+  public static readonly DEFAULT_TIME_TO_FIRST_TOKEN_P99: Duration = Duration.seconds(2);
+
+  /** The p99 inter-token latency objective when none is given (runtimes that export an ITL histogram). */
+  public static readonly DEFAULT_INTER_TOKEN_LATENCY_P99: Duration = Duration.millis(200);
+
+  /**
+   * The objectives a model of `runtime` gets from `given` and the defaults, as `LlmSloAlerts` resolves
+   * them with a measured error ratio (the one source of the defaults for the alerts and the platform
+   * diagram): the availability target, and each latency objective where the runtime measures it.
+   *
+   * @param runtime the model's runtime
+   * @param given the objectives set explicitly
+   */
+  public static objectivesOf(runtime: ModelRuntime, given: LlmSloObjectives = {}): LlmSloObjectives {
+    checkArgs('observability.LlmSloAlerts#objectivesOf', [runtime, given]);
+    checkProps('observability.LlmSloObjectives', given, 'given');
+    const m = runtime.metricNames;
+    return {
+      availabilityTarget: given.availabilityTarget ?? LlmSloAlerts.DEFAULT_AVAILABILITY_TARGET,
+      timeToFirstTokenP99: given.timeToFirstTokenP99 ?? (m.timeToFirstTokenSeconds ? LlmSloAlerts.DEFAULT_TIME_TO_FIRST_TOKEN_P99 : undefined),
+      interTokenLatencyP99: given.interTokenLatencyP99 ?? (m.interTokenLatencySeconds ? LlmSloAlerts.DEFAULT_INTER_TOKEN_LATENCY_P99 : undefined),
+    };
+  }
 
   private static checkAvailability(problems: ProblemCollector, slo: AvailabilitySlo): void {
     if (!problems.check(slo.target > 0 && slo.target < 1, 'availability.target', 'must be a ratio strictly between 0 and 1', slo.target,
@@ -225,11 +278,16 @@ export class LlmSloAlerts extends Construct {
       problems.check(Names.isDns1123Label(model.serviceName), 'model.serviceName', 'must be a DNS-1123 label (the Service Istio reports as destination_service_name)',
         model.serviceName, "use the model's Kubernetes Service name, e.g. 'llama3-8b'");
     }
-    this.availability = this.errorRatioSource === ErrorRatioSource.NONE ? undefined : props.availability ?? { target: 0.995 };
+    const objectives = LlmSloAlerts.objectivesOf(model.runtime, {
+      timeToFirstTokenP99: props.timeToFirstTokenP99,
+      interTokenLatencyP99: props.interTokenLatencyP99,
+    });
+    const measured = this.errorRatioSource !== ErrorRatioSource.NONE;
+    this.availability = measured ? props.availability ?? { target: objectives.availabilityTarget! } : undefined;
     if (props.timeToFirstTokenP99 !== undefined && !m.timeToFirstTokenSeconds) unsupported('timeToFirstTokenP99', 'time-to-first-token histogram', 'timeToFirstTokenSeconds');
-    this.timeToFirstTokenP99 = props.timeToFirstTokenP99 ?? (m.timeToFirstTokenSeconds ? Duration.seconds(2) : undefined);
+    this.timeToFirstTokenP99 = objectives.timeToFirstTokenP99;
     if (props.interTokenLatencyP99 !== undefined && !m.interTokenLatencySeconds) unsupported('interTokenLatencyP99', 'inter-token latency histogram', 'interTokenLatencySeconds');
-    this.interTokenLatencyP99 = props.interTokenLatencyP99 ?? (m.interTokenLatencySeconds ? Duration.millis(200) : undefined);
+    this.interTokenLatencyP99 = objectives.interTokenLatencyP99;
     if (props.queueDepthThreshold !== undefined && !m.requestsWaiting) unsupported('queueDepthThreshold', 'queue length gauge', 'requestsWaiting');
     this.queueDepthThreshold = props.queueDepthThreshold ?? (m.requestsWaiting ? 10 : undefined);
     if (props.kvCacheUsageThreshold !== undefined && !m.kvCacheUsage) unsupported('kvCacheUsageThreshold', 'KV-cache usage gauge', 'kvCacheUsage');

@@ -3,12 +3,15 @@ import * as path from 'path';
 import { PlatformNames } from './platform-names';
 import { GpuCapacityType, GpuPoolSpec, GpuProvisioning, ModelSpec, PlatformSpec } from './platform-spec';
 import { PlatformSpecValidator } from './platform-spec-validator';
+import { builtInExceptionsOf } from './private/built-in-exceptions';
 import { DiagramGraph, DiagramGroup, EdgeStyle, NodeClass, NodeShape } from './private/diagram-graph';
 import { renderDot, renderMermaid } from './private/diagram-render';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { ModelRuntime } from '../core/model-runtime';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 import type { ModelSource } from '../k8s/serving/model-source';
+import { LlmSloAlerts } from '../observability/llm-slo-alerts';
+import { BuiltInExceptions } from '../policy/built-in-exceptions';
 import { PolicyEngine } from '../policy/policy-set';
 
 /**
@@ -66,6 +69,7 @@ export class PlatformDiagram {
    * @returns the files written, in that order
    */
   public static write(spec: PlatformSpec, directory: string): string[] {
+    checkArgs('platform.PlatformDiagram#write', [spec, directory]);
     checkProps('platform.PlatformSpec', spec, 'spec');
     fs.mkdirSync(directory, { recursive: true });
     const files = [path.join(directory, PlatformDiagram.MERMAID_FILE), path.join(directory, PlatformDiagram.DOT_FILE)];
@@ -149,7 +153,8 @@ function build(spec: PlatformSpec): DiagramGraph {
   const ingressNamespace = mesh.ingressNamespace ?? 'istio-ingress';
   const obs = spec.observability ?? {};
   const engines = [...(spec.policy?.engines ?? [PolicyEngine.VALIDATING_ADMISSION_POLICY])];
-  const exceptions = spec.policy?.exceptions ?? [];
+  // the library's own exceptions (policy.BuiltInExceptions) first, as KubernetesPlatform renders them
+  const exceptions = [...builtInExceptionsOf(spec), ...(spec.policy?.exceptions ?? [])];
   const splunk = spec.audit?.splunk;
   const pools = byName(spec.gpuPools);
   const tenants = byName(spec.tenants);
@@ -240,7 +245,7 @@ function build(spec: PlatformSpec): DiagramGraph {
   if (exceptions.length > 0) {
     const lines = [plural(exceptions.length, 'policy exception')];
     for (const x of [...exceptions].sort((a, b) => `${a.namespace}/${a.kind ?? ''}/${a.name ?? ''}`.localeCompare(`${b.namespace}/${b.kind ?? ''}/${b.name ?? ''}`))) {
-      lines.push(`${x.namespace} ${x.kind ?? '*'}${x.name ? ` ${x.name}` : ''} (${x.owner}${x.ticket ? `, ${x.ticket}` : ''}, until ${x.expires})`);
+      lines.push(`${x.namespace} ${x.kind ?? '*'}${x.name ? ` ${x.name}` : ''} (${BuiltInExceptions.isBuiltIn(x) ? `built into ${x.owner}` : `${x.owner}${x.ticket ? `, ${x.ticket}` : ''}, until ${x.expires}`})`);
       lines.push(`rules ${x.ruleIds.join(', ')}`);
     }
     const exceptionNode = g.node(policies, g.id('policy', 'exceptions'), lines, NodeClass.POLICY);
@@ -333,8 +338,9 @@ function modelLines(m: ModelSpec): string[] {
     const pct = m.canary.trafficPercentage ?? 5;
     lines.push(`canary ${m.canary.version}: ${pct}% traffic, ${plural(m.canary.replicas ?? 1, 'replica')}`);
   }
-  const slo = m.slo ?? {};
-  const sloParts = [`${+((slo.availabilityTarget ?? 0.99) * 100).toFixed(3)}% available`];
+  // the objectives the model's LlmSloAlerts alert on: the spec's, else the observability layer's defaults
+  const slo = LlmSloAlerts.objectivesOf(m.runtime, m.slo ?? {});
+  const sloParts = [`${+(slo.availabilityTarget! * 100).toFixed(3)}% available`];
   if (slo.timeToFirstTokenP99) sloParts.push(`TTFT p99 ${slo.timeToFirstTokenP99.toHumanString()}`);
   if (slo.interTokenLatencyP99) sloParts.push(`ITL p99 ${slo.interTokenLatencyP99.toHumanString()}`);
   lines.push(`SLO ${sloParts.join(', ')}`);

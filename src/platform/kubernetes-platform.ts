@@ -12,6 +12,7 @@ import { GpuPool, IGpuPool } from '../core/gpu-pool';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { PlatformLabels } from '../core/labels';
 import { IModelService } from '../core/model-service';
+import { checkArgs } from '../core/private/runtime-types';
 import { BootstrapApplication } from '../gitops/bootstrap-application';
 import { GitOpsLayout } from '../gitops/gitops-layout';
 import { IPlatformAddon, PlatformAddon } from '../gitops/platform-addon';
@@ -57,6 +58,7 @@ import { PolicyEngine, PolicySet } from '../policy/policy-set';
 import { CLUSTER_IMAGE_POLICY_CRD, SIGSTORE_INCLUDE_LABEL } from '../policy/private/sigstore';
 import { NodePoolScaling, PlatformTwin, TwinNodePool } from '../twin/platform-twin';
 import { PlatformTwinReport } from '../twin/platform-twin-report';
+import { annotateBuiltInException, builtInExceptionsOf } from './private/built-in-exceptions';
 import { recordsConstructMetadata, writeConstructMetadata } from './private/construct-metadata';
 import { YamlWriter } from './private/yaml-writer';
 
@@ -185,7 +187,16 @@ export class KubernetesPlatform extends Construct {
       [PlatformNames.GPU_NAMESPACE, 'privileged'],
       [PlatformNames.OBSERVABILITY_NAMESPACE, 'restricted'],
     ];
-    if (engines.includes(PolicyEngine.KYVERNO) && (spec.policy?.exceptions ?? []).length > 0) platformNamespaces.push(['policy-exceptions', 'restricted']);
+    // The policy rules (the Pod Security Standards rules of the cluster's version) and the exceptions: the
+    // library's own for the components it runs (policy.BuiltInExceptions, unless opted out), then the user's.
+    const policyRules = PolicyCatalogue.baseline({
+      allowedRegistries: spec.policy?.allowedRegistries ?? [names.registryUrl],
+      loadBalancerNamespaces: [ingressNamespace],
+      kubernetesVersion: spec.cluster?.version,
+    });
+    const builtInExceptions = builtInExceptionsOf(spec, policyRules.map((r) => r.id));
+    const policyExceptions = [...builtInExceptions, ...(spec.policy?.exceptions ?? [])];
+    if (engines.includes(PolicyEngine.KYVERNO) && policyExceptions.length > 0) platformNamespaces.push(['policy-exceptions', 'restricted']);
     for (const [ns, level] of platformNamespaces.sort((a, b) => a[0].localeCompare(b[0]))) {
       new ApiObject(tenancy, `Namespace-${ns}`, {
         apiVersion: 'v1',
@@ -235,8 +246,10 @@ export class KubernetesPlatform extends Construct {
       pools.set(p.name, pool);
     }
     this.gpuPools = spec.gpuPools.map((p) => pools.get(p.name)!);
-    new NvidiaDevicePlugin(gpu, 'DevicePlugin', { namespace: PlatformNames.GPU_NAMESPACE, image: images.nvidiaDevicePlugin });
+    const devicePlugin = new NvidiaDevicePlugin(gpu, 'DevicePlugin', { namespace: PlatformNames.GPU_NAMESPACE, image: images.nvidiaDevicePlugin });
     const dcgm = new DcgmExporter(gpu, 'DcgmExporter', { namespace: PlatformNames.GPU_NAMESPACE, image: images.dcgmExporter });
+    // The agents' DaemonSets say which library exception covers them (it is rendered with the policies).
+    for (const agent of [devicePlugin, dcgm]) annotateBuiltInException(agent, builtInExceptions);
     // Default-deny for the GPU namespace; only Prometheus reaches the exporter.
     dcgm.addNetworkPolicies({ scraperNamespaces: [PlatformNames.MONITORING_NAMESPACE] });
 
@@ -397,14 +410,9 @@ export class KubernetesPlatform extends Construct {
     // policies: the full rule set in tenant (and unknown) namespaces, the platform profile in the
     // platform's own namespaces (PolicyCatalogue.platformActions), LoadBalancers in the ingress namespace.
     this.policySet = new PolicySet(policies, 'Policies', {
-      rules: PolicyCatalogue.baseline({
-        allowedRegistries: spec.policy?.allowedRegistries ?? [names.registryUrl],
-        loadBalancerNamespaces: [ingressNamespace],
-        // the Pod Security Standards rules of the cluster's version
-        kubernetesVersion: spec.cluster?.version,
-      }),
+      rules: policyRules,
       engines,
-      exceptions: spec.policy?.exceptions,
+      exceptions: policyExceptions,
       platformNamespaces: [...new Set([
         PlatformNames.GPU_NAMESPACE, PlatformNames.OBSERVABILITY_NAMESPACE, PlatformNames.MONITORING_NAMESPACE,
         ingressNamespace, this.layout.argocdNamespace, ...platformNamespaces.map(([ns]) => ns), ...addonNamespaces,
@@ -421,6 +429,7 @@ export class KubernetesPlatform extends Construct {
    * the same synth-time checks.
    */
   public chartFor(owner: string): Chart {
+    checkArgs('platform.KubernetesPlatform#chartFor', [owner], this);
     const chart = this.owners.get(owner);
     if (!chart) {
       throw new ValidationError('owner', 'is neither a tenant nor a platform component of the platform', owner,
@@ -433,6 +442,7 @@ export class KubernetesPlatform extends Construct {
    * The layout directory a chart of this platform is written to (`prod/search`).
    */
   public directoryOf(chart: Chart): string {
+    checkArgs('platform.KubernetesPlatform#directoryOf', [chart], this);
     const dir = this.directories.get(chart);
     if (dir === undefined) {
       throw new ValidationError('chart', 'is not a chart of this platform', chart.node.path, 'pass one of the charts KubernetesPlatform created');
@@ -494,6 +504,7 @@ export class KubernetesPlatform extends Construct {
    * synthesized object, as admission would.
    */
   public evaluatePolicies(manifests?: PlatformManifest[]): PolicyReport {
+    checkArgs('platform.KubernetesPlatform#evaluatePolicies', [manifests], this);
     const objects = (manifests ?? this.manifests()).map((m) => m.resource);
     return this.policySet.evaluator().evaluate(objects);
   }
@@ -516,6 +527,7 @@ export class KubernetesPlatform extends Construct {
    * @default - the objects of the last synth()/verify(), else this.manifests()
    */
   public twin(manifests?: PlatformManifest[]): PlatformTwinReport {
+    checkArgs('platform.KubernetesPlatform#twin', [manifests], this);
     // After synth() (or verify()), the report of the objects it wrote.
     if (!manifests && this.lastTwin) return this.lastTwin.report;
     const all = manifests ?? this.manifests();
@@ -542,6 +554,7 @@ export class KubernetesPlatform extends Construct {
    * reads the model store has a Pod Identity. Returns every problem (empty when consistent).
    */
   public verify(manifests?: PlatformManifest[]): ValidationProblem[] {
+    checkArgs('platform.KubernetesPlatform#verify', [manifests], this);
     const all = manifests ?? this.manifests();
     const problems = new ProblemCollector();
     for (const v of this.evaluatePolicies(all).errors) {
@@ -571,6 +584,7 @@ export class KubernetesPlatform extends Construct {
    * @returns the files written, relative to `outdir`, sorted
    */
   public synth(outdir?: string): string[] {
+    checkArgs('platform.KubernetesPlatform#synth', [outdir], this);
     const dir = outdir ?? (App.of(this) as App).outdir;
     const all = this.manifests();
     const problems = this.verify(all);

@@ -3,7 +3,7 @@ import type { ObjectLockMode } from '../aws/model-store';
 import type { AccountServiceMode } from '../aws/security-baseline';
 import { GpuInstanceType } from '../core/gpu-instance-type';
 import { KubernetesVersion } from '../core/kubernetes-version';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 import { LoadBalancerScheme } from '../gitops/platform-addon';
 import type { ModelServingOptions } from '../k8s/serving/model-server';
 import { HuggingFaceModelSourceOptions, ModelSource, PvcModelSourceOptions, WeightVerification } from '../k8s/serving/model-source';
@@ -351,6 +351,7 @@ export class ModelWeights {
    * @deprecated use `ModelSource.modelStore(prefix, versionId)`
    */
   public static fromModelStore(prefix: string, versionId: string): ModelSource {
+    checkArgs('platform.ModelWeights#fromModelStore', [prefix, versionId]);
     return ModelSource.modelStore(prefix, versionId);
   }
 
@@ -650,11 +651,20 @@ export interface PolicySpec {
    */
   readonly allowedRegistries?: string[];
   /**
-   * Policy exceptions (owner, reason, expiry).
+   * Policy exceptions (owner, reason, expiry) for your workloads: an expired one fails synth.
    *
    * @default - none
    */
   readonly exceptions?: PolicyExceptionProps[];
+  /**
+   * Apply the library's own exceptions for the components it runs (`policy.BuiltInExceptions`: the GPU
+   * node agents' DaemonSets reach the kubelet through host sockets as root by upstream design). They are
+   * owned by the library, versioned with it (no expiry date), rendered like your exceptions and listed on
+   * the agents' DaemonSets. Set `false` to own them yourself in `exceptions`.
+   *
+   * @default true
+   */
+  readonly builtInExceptions?: boolean;
   /**
    * The date exception expiries are checked against (YYYY-MM-DD); set it for reproducible builds.
    *

@@ -54,11 +54,11 @@ describe('reference platform', () => {
     expect(report.objectCount).toBe(files.length);
   });
 
-  test('zero policy violations (enforce, warn and audit) with the one documented exception', () => {
+  test('zero policy violations (enforce, warn and audit) with no user exception (the library\'s own cover its GPU agents)', () => {
     const report = platform.policySet.evaluator().evaluate(objects);
     expect(report.violations).toEqual([]);
-    expect(platform.policySet.exceptions.map((e) => e.namespace)).toEqual(['nvidia-gpu']);
-    expect(objects.filter((o: any) => o.kind === 'PolicyException')).toHaveLength(1);
+    expect(platform.policySet.exceptions.map((e) => `${e.namespace}/${e.name} ${e.owner}`)).toEqual(['nvidia-gpu/nvidia-device-plugin cdk-llm-platform', 'nvidia-gpu/dcgm-exporter cdk-llm-platform']);
+    expect(objects.filter((o: any) => o.kind === 'PolicyException')).toHaveLength(2);
   });
 
   test('the GitOps contract holds on the written tree', () => {

@@ -2,10 +2,12 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App, Duration } from 'cdk8s';
 import { DIGEST, REGISTRY, smallSpec, validationErrorOf } from './fixtures';
 import { spec as reference } from '../../examples/reference/platform';
 import { GpuInstanceType, ModelRuntime } from '../../src/core';
-import { GpuCapacityType, GpuProvisioning, ModelWeights, PlatformSpec } from '../../src/platform';
+import { LlmSloAlerts } from '../../src/observability';
+import { GpuCapacityType, GpuProvisioning, KubernetesPlatform, ModelWeights, PlatformSpec } from '../../src/platform';
 import { PlatformDiagram } from '../../src/platform/diagram';
 import { DiagramGraph, NodeClass } from '../../src/platform/private/diagram-graph';
 import { dotText, mermaidText } from '../../src/platform/private/diagram-render';
@@ -291,7 +293,7 @@ describe('PlatformDiagram (reference platform)', () => {
     }
     expect(mermaidLabel(m, 'model_llama3_8b')).toBe([
       'llama3-8b', 'vLLM, Deployment', '1 GPU x 2..6 replicas', 'weights models/llama3-8b/ @ 2024-06-01',
-      'canary 2024-07-01: 10% traffic, 1 replica', 'SLO 99% available, TTFT p99 2 seconds',
+      'canary 2024-07-01: 10% traffic, 1 replica', 'SLO 99.5% available, TTFT p99 2 seconds, ITL p99 200 millis',
     ].join('\n'));
     expect(mermaidLabel(m, 'model_llama3_70b')).toContain('vLLM, KServe InferenceService\n4 GPUs x 1 replica');
     expect(mermaidLabel(m, 'model_mixtral_8x7b')).toContain('TGI, Deployment\n4 GPUs x 1..2 replicas');
@@ -315,15 +317,42 @@ describe('PlatformDiagram (reference platform)', () => {
     expect(mermaidLabel(m, 'mesh_mtls')).toContain('tracing 5% sampled');
   });
 
-  test('policy engines and the exception', () => {
+  test('one source of truth for the SLO defaults: each model\'s diagram SLO is what its alert rules use (issue 16: 99% vs 99.5%)', () => {
+    const platform = new KubernetesPlatform(new App(), 'acme-llm', { spec: reference });
+    const alerts = platform.node.findAll().filter((c): c is LlmSloAlerts => c instanceof LlmSloAlerts);
+    expect(alerts.length).toBe(reference.models!.length);
+    const human = (duration?: { toHumanString(): string }) => duration?.toHumanString();
+    for (const a of alerts) {
+      const model = a.ruleName.replace(/-slo$/, '');
+      const parts = [`SLO ${+(a.availability!.target * 100).toFixed(3)}% available`];
+      if (a.timeToFirstTokenP99) parts.push(`TTFT p99 ${human(a.timeToFirstTokenP99)}`);
+      if (a.interTokenLatencyP99) parts.push(`ITL p99 ${human(a.interTokenLatencyP99)}`);
+      expect(mermaidLabel(m, `model_${model.replace(/-/g, '_')}`).split('\n').pop()).toBe(parts.join(', '));
+    }
+    expect(LlmSloAlerts.DEFAULT_AVAILABILITY_TARGET).toBe(0.995);
+    expect(alerts.every((a) => a.availability!.target === LlmSloAlerts.DEFAULT_AVAILABILITY_TARGET)).toBe(true); // the reference sets none
+    const set = LlmSloAlerts.objectivesOf(ModelRuntime.TRITON, { availabilityTarget: 0.999, timeToFirstTokenP99: Duration.seconds(1) });
+    expect([set.availabilityTarget, human(set.timeToFirstTokenP99), set.interTokenLatencyP99]).toEqual([0.999, '1 second', undefined]);
+  });
+
+  test('policy engines and the exceptions (the library\'s own for its GPU agents, no user exception)', () => {
     expect(mermaidLabel(m, 'policy_vap')).toMatch(/^ValidatingAdmissionPolicy\n/);
     expect(mermaidLabel(m, 'policy_kyverno')).toMatch(/^Kyverno ClusterPolicy\n/);
     expect(m.nodes.has('policy_gatekeeper')).toBe(false);
     expect(mermaidLabel(m, 'policy_exceptions')).toBe([
-      '1 policy exception',
-      'nvidia-gpu DaemonSet (platform-team, SEC-118, until 2027-06-30)',
-      'rules LLM-PSS-006, LLM-PSS-012, LLM-SEC-001, LLM-RES-002',
+      '2 policy exceptions',
+      'nvidia-gpu DaemonSet dcgm-exporter (built into cdk-llm-platform)',
+      'rules LLM-PSS-006, LLM-PSS-012, LLM-SEC-001',
+      'nvidia-gpu DaemonSet nvidia-device-plugin (built into cdk-llm-platform)',
+      'rules LLM-PSS-006, LLM-PSS-012, LLM-RES-002',
     ].join('\n'));
+    // a user exception keeps its owner, ticket and expiry; the opt-out drops the built-ins
+    const exception = {
+      ruleIds: ['LLM-SEC-001'], namespace: 'search', kind: 'Deployment', name: 'reranker', owner: 'search-team', reason: 'cache', ticket: 'SEC-7', expires: '2099-01-01',
+    };
+    const policy = { ...reference.policy, builtInExceptions: false, exceptions: [exception] };
+    const own = parseMermaid(PlatformDiagram.mermaid({ ...reference, policy }));
+    expect(mermaidLabel(own, 'policy_exceptions')).toBe('1 policy exception\nsearch Deployment reranker (search-team, SEC-7, until 2099-01-01)\nrules LLM-SEC-001');
     expect(hasEdge(m, 'policy_exceptions', 'policy_vap', 'exempts')).toBe(true);
     expect(hasEdge(m, 'argocd_appset_platform', 'policy_vap', 'prod/policies')).toBe(true);
   });
