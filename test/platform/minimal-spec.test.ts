@@ -174,6 +174,13 @@ describe('a minimal spec synthesizes with zero user exceptions (issue 16)', () =
     }
   });
 
+  test('a user exception for the same agent replaces the built-in one (no duplicate-target error for apps that wrote it themselves)', () => {
+    const mine = { ...BuiltInExceptions.gpuAgents()[1], owner: 'platform-team', reason: 'ours', ticket: 'SEC-1', expires: '2099-12-31' };
+    const { platform } = build({ exceptions: [mine], referenceDate: '2025-06-01' });
+    expect(platform.policySet.exceptions.map((e) => `${e.name} ${e.owner}`)).toEqual(['nvidia-device-plugin cdk-llm-platform', 'dcgm-exporter platform-team']);
+    expect(platform.verify()).toEqual([]);
+  });
+
   test('built-ins name only rules of the policy set (rule ids filtered, an exception left without rules dropped)', () => {
     expect(BuiltInExceptions.gpuAgents('gpu', ['LLM-RES-002']).map((e) => [e.namespace, e.name, e.ruleIds])).toEqual([['gpu', 'nvidia-device-plugin', ['LLM-RES-002']]]);
     expect(BuiltInExceptions.gpuAgents(undefined, [])).toEqual([]);

@@ -7,10 +7,15 @@ import type { PlatformSpec } from '../platform-spec';
 
 /**
  * The library's own exceptions a platform gets (none with `policy.builtInExceptions: false`), naming only
- * rules of `ruleIds` when given: what `KubernetesPlatform` renders and the diagram shows.
+ * rules of `ruleIds` when given: what `KubernetesPlatform` renders and the diagram shows. A target the
+ * spec's own exceptions already name (same namespace, kind and name) keeps the user's exception only (an
+ * app that wrote the exception itself before the library carried it keeps working, with its owner and expiry).
  */
 export function builtInExceptionsOf(spec: PlatformSpec, ruleIds?: string[]): PolicyExceptionProps[] {
-  return spec.policy?.builtInExceptions === false ? [] : BuiltInExceptions.gpuAgents(PlatformNames.GPU_NAMESPACE, ruleIds);
+  if (spec.policy?.builtInExceptions === false) return [];
+  const target = (e: PolicyExceptionProps) => `${e.namespace}/${e.kind ?? ''}/${e.name ?? ''}`;
+  const userTargets = new Set((spec.policy?.exceptions ?? []).map(target));
+  return BuiltInExceptions.gpuAgents(PlatformNames.GPU_NAMESPACE, ruleIds).filter((e) => !userTargets.has(target(e)));
 }
 
 /** Annotation on a component's object: the rule ids the library's own exception waives for it. */
