@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { JsonFile, SampleFile, YamlFile, typescript } from 'projen';
+import { DependencyType, JsonFile, SampleFile, YamlFile, typescript } from 'projen';
 import { appFiles } from './private/app-files';
 import { ValidationError } from '../core/errors';
 
@@ -112,6 +112,9 @@ export class LlmPlatformApp extends typescript.TypeScriptAppProject {
       deps: [librarySpec, ...FRAMEWORKS.map((name) => `${name}@${library.peerDependencies[name]}`), ...(options.deps ?? []).filter((d) => !isLibrary(d))],
       devDeps: [...TOOLS.map((name) => `${name}@${library.devDependencies[name]}`), ...(options.devDeps ?? []).filter((d) => !isLibrary(d))],
     });
+    // projen asks for constructs ^10.0.0 as a dev dependency (its own peer); the app has it as a dependency
+    // at the library's range, and npm would let the dev dependency's wider range win.
+    this.deps.removeDependency('constructs', DependencyType.BUILD);
     this.platformName = platformName;
     this.registry = `${accountId}.dkr.ecr.${region}.amazonaws.com`;
 

@@ -38,6 +38,8 @@ describe('LlmPlatformApp (defaults)', () => {
       expect(pkg.dependencies[name]).toEqual(LIBRARY.peerDependencies[name]);
     }
     expect(pkg.dependencies.projen).toBeUndefined();
+    // not also a dev dependency at projen's wider ^10.0.0 (npm lets devDependencies win)
+    expect(pkg.devDependencies.constructs).toBeUndefined();
   });
 
   test('the library is a dependency (the app imports it): at its own version range, or as `projen new --from` names it', () => {

@@ -10,7 +10,9 @@
 #     into the app with the repo-relative imports (../../src/<x>) turned into package imports
 #     (cdk-llm-platform/lib/<x>), then both CLIs;
 #  6. the output checked: files written, every plugin reported success with 0 violations, cdk.tf.json
-#     parses and has the cluster, node groups and model store.
+#     parses and has the cluster, node groups and model store;
+#  7. the peer ranges' lower bounds: the template app's entry points with the lowest published version of
+#     each peer range (constructs, cdk8s, cdk8s-plus-28, cdktf, @cdktf/provider-aws).
 # Python: built with jsii-pacmak only when its toolchain (pip, twine, build) is installed; otherwise it says so.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -119,6 +121,35 @@ check_k8s "$work/k8s-ref.log" 200
 step "reference platform: cdktf synth"
 npx cdktf synth >"$work/tf-ref.log" 2>&1 || { tail -40 "$work/tf-ref.log"; exit 1; }
 check_tf acme-llm
+
+step "lowest peer versions: the template app's both sides with the lowest version of each peer range"
+# The lowest published version of each (non-optional) peer range, installed with the tarball in a separate
+# dir (no CLIs: their own dependencies need newer cdk8s); the app's entry points run through ts-node.
+low="$work/lowest"
+mkdir "$low"
+cd "$low"
+echo '{"name":"lowest","private":true}' >package.json
+lowest=$(node -e "
+const { execFileSync } = require('child_process');
+const pkg = require('$ROOT/package.json');
+const optional = pkg.peerDependenciesMeta || {};
+const specs = Object.entries(pkg.peerDependencies).filter(([n]) => !(optional[n] && optional[n].optional)).map(([name, range]) => {
+  const out = JSON.parse(execFileSync('npm', ['view', name + '@' + range, 'version', '--json'], { encoding: 'utf-8' }));
+  const versions = require('$ROOT/node_modules/semver').sort([].concat(out));
+  return name + '@' + versions[0];
+});
+console.log(specs.join(' '));
+")
+echo "installing $lowest"
+# shellcheck disable=SC2086
+npm install --silent --no-package-lock "$tarball" $lowest >/dev/null
+cp -r "$app/src" "$app/tsconfig.json" .
+CDK8S_OUTDIR="$low/dist" node -r "$app/node_modules/ts-node/register/transpile-only" src/main.k8s.ts
+files=$(find dist -name '*.k8s.yaml' | wc -l)
+[ "$files" -ge 50 ] || { echo "main.k8s.ts wrote $files files with the lowest peers"; exit 1; }
+node -r "$app/node_modules/ts-node/register/transpile-only" src/main.tf.ts
+check_tf acme-llm
+echo "lowest peers: $lowest: $files manifests (platform checks passed), cdk.tf.json checked"
 
 cd "$ROOT"
 if python3 -m pip --version >/dev/null 2>&1 && command -v twine >/dev/null 2>&1 && python3 -c 'import build' 2>/dev/null; then
