@@ -8,7 +8,7 @@
 import { Chart, Duration, Testing as K8sTesting } from 'cdk8s';
 import { TerraformStack, Testing } from 'cdktf';
 import fc from 'fast-check';
-import { BAD_NUMBERS, badArrays, badStrings, expectNoCrash, get, outcome, pathsOf, pick, withValue, wrongTypes } from './property-helpers';
+import { BAD_DURATIONS, BAD_NUMBERS, badArrays, badStrings, expectNoCrash, get, outcome, pathsOf, pick, withValue, wrongTypes } from './property-helpers';
 import { ImageRegistry } from '../../src/aws/image-registry';
 import { ModelStore } from '../../src/aws/model-store';
 import { GpuInstanceType, GpuPool, ModelRuntime } from '../../src/core';
@@ -162,7 +162,7 @@ const SUBJECTS: { [name: string]: Subject } = {
 };
 
 /** A generic mutation of props: a family, where and what. */
-const mutation = fc.record({ family: fc.constantFrom('WRONG_TYPE', 'NUMBER', 'STRING', 'ARRAY'), where: fc.nat(), what: fc.nat() });
+const mutation = fc.record({ family: fc.constantFrom('WRONG_TYPE', 'NUMBER', 'STRING', 'ARRAY', 'DURATION'), where: fc.nat(), what: fc.nat() });
 
 function mutate(props: any, m: { family: string; where: number; what: number }): any {
   const all = pathsOf(props);
@@ -177,6 +177,10 @@ function mutate(props: any, m: { family: string; where: number; what: number }):
     case 'STRING': {
       const strings = of((v) => typeof v === 'string');
       return strings.length === 0 ? props : withValue(props, pick(strings, m.where), (v) => pick(badStrings(v, m.what), m.what));
+    }
+    case 'DURATION': {
+      const durations = of((v) => v instanceof Duration);
+      return durations.length === 0 ? props : withValue(props, pick(durations, m.where), () => pick(BAD_DURATIONS, m.what));
     }
     default: {
       const arrays = of((v) => Array.isArray(v) && v.length > 0);

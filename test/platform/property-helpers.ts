@@ -3,6 +3,7 @@
  * replaced, the generic mutation values, and the outcome every property checks (accepted, or a
  * ValidationError whose problems name paths in the house grammar; never anything else).
  */
+import { Duration } from 'cdk8s';
 import { ValidationError, ValidationErrors, ValidationProblem } from '../../src/core/errors';
 
 /** One step into a spec: a key of a plain object or an index of an array. */
@@ -50,6 +51,9 @@ export function wrongTypes(v: any): any[] {
   return [null, 42, -1, true, 'x', [], {}, [null], ['x'], { x: 1 }, NaN, undefined, () => 1]
     .filter((x) => typeof x !== typeof v || x === null || Array.isArray(x) !== Array.isArray(v));
 }
+
+/** Durations that are not whole seconds, zero, or far beyond any API's range. */
+export const BAD_DURATIONS = [Duration.millis(1500), Duration.seconds(0), Duration.millis(1), Duration.days(100_000_000)];
 
 /** Out-of-range and non-whole numbers. */
 export const BAD_NUMBERS = [-1, 0, 0.5, 1.5, 1e9, NaN, Infinity, -Infinity, 2 ** 53 + 2, 451];
