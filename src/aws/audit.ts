@@ -10,6 +10,9 @@ import { accessLogBucket, SecureBucket } from './private/secure-bucket';
 import { escapeTags } from './private/terraform-escape';
 import { checkProps } from '../core/private/runtime-types';
 
+/** The largest day count S3's lifecycle and Object Lock rules take (their `Days` are 32-bit API Integers). */
+const MAX_DAYS = 2147483647;
+
 /**
  * Props for `Audit`.
  */
@@ -103,8 +106,12 @@ export class Audit extends Construct {
     this.bucketName = AwsNames.validate('s3Bucket', 'bucketName', props.bucketName, this);
     this.retentionDays = props.retentionDays ?? 2557;
     const problems = new ProblemCollector(this);
-    problems.check(Number.isInteger(this.retentionDays) && this.retentionDays >= 365, 'retentionDays', 'must be a whole number of days, at least 365', this.retentionDays,
-      'keep audit logs at least a year (CIS, PCI DSS 10.5.1); the default is 7 years');
+    // S3 lifecycle and Object Lock `Days` are API Integers (32-bit): a larger count fails at apply (issue 17)
+    if (problems.check(Number.isInteger(this.retentionDays) && this.retentionDays >= 365, 'retentionDays', 'must be a whole number of days, at least 365', this.retentionDays,
+      'keep audit logs at least a year (CIS, PCI DSS 10.5.1); the default is 7 years')) {
+      problems.check(this.retentionDays <= MAX_DAYS, 'retentionDays', `must be at most ${MAX_DAYS} days (a 32-bit API Integer)`, this.retentionDays,
+        'keep audit logs for e.g. 2557 days (7 years)');
+    }
     if (props.objectLockRetentionDays !== undefined) {
       const lock = props.objectLockRetentionDays;
       problems.check(Number.isInteger(lock) && lock >= 1 && lock <= this.retentionDays,

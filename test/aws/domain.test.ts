@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { TerraformStack, Testing } from 'cdktf';
+import { Audit } from '../../src/aws/audit';
 import { AccessLevel } from '../../src/aws/eks-cluster';
 import { ImageRegistry } from '../../src/aws/image-registry';
 import { ModelStore } from '../../src/aws/model-store';
@@ -94,5 +95,12 @@ describe('AWS layer domain checks (issue 17)', () => {
       const store = new ModelStore(s, 'Models', { bucketName: 'acme-prod-models' });
       store.grantRead(new PodIdentityRole(s, 'R', { cluster, namespace: 'search', serviceAccount: 'reader' }), prefix);
     }))).toBe(`test/Models: 'prefix' must not have '.' or '..' segments, got '${prefix}'; name the prefix itself, e.g. 'models/llama3-8b/'`);
+  });
+
+  test('audit retention beyond the S3 API Integer is refused', () => {
+    expect(errorOf(stackWith((s) => {
+      provider(s);
+      new Audit(s, 'Audit', { trailName: 'acme-prod', bucketName: 'acme-prod-audit', retentionDays: 2 ** 31 });
+    }))).toBe("test/Audit: 'retentionDays' must be at most 2147483647 days (a 32-bit API Integer), got 2147483648; keep audit logs for e.g. 2557 days (7 years)");
   });
 });

@@ -172,6 +172,11 @@ describe('spec domain checks (issue 17)', () => {
     });
   });
 
+  test('a retention beyond the S3 API Integer', () => {
+    expect(line(smallSpec({ audit: { retentionDays: 2 ** 31 } }), 'audit.retentionDays'))
+      .toBe("'audit.retentionDays' must be at most 2147483647 days (a 32-bit API Integer), got 2147483648; keep audit logs for e.g. 2557 days (7 years)");
+  });
+
   describe('URLs the patterns let through (parsed as URLs, the same check as GitOpsLayout)', () => {
     test.each([
       ['gitops.repoUrl', { gitops: { repoUrl: 'https:///acme/gitops.git' } }, 'must be an https or ssh clone URL with a host'],

@@ -38,6 +38,11 @@ export function checkDomains(c: ProblemCollector, spec: PlatformSpec): void {
     c.check(problem === undefined, 'gitops.targetRevision', problem ?? '', printable(revision), "use a branch, tag or commit, e.g. 'main'");
   }
   urls(c, spec);
+  // S3 lifecycle and Object Lock `Days` are 32-bit API Integers (the aws Audit construct refuses larger counts too)
+  const days = spec.audit?.retentionDays;
+  if (typeof days === 'number' && Number.isInteger(days) && days >= 365) {
+    c.check(days <= 2147483647, 'audit.retentionDays', 'must be at most 2147483647 days (a 32-bit API Integer)', days, 'keep audit logs for e.g. 2557 days (7 years)');
+  }
   (Array.isArray(spec.systemPool?.instanceTypes) ? spec.systemPool!.instanceTypes : []).forEach((t, i) => {
     c.check(typeof t === 'string' && INSTANCE_TYPE.test(t), `systemPool.instanceTypes[${i}]`, "must be an EC2 instance type '<family>.<size>'", t, "use e.g. 'm7i.xlarge'");
   });
