@@ -12,7 +12,7 @@ import type { SchemaValidationPlugin as SchemaPlugin, SchemaValidationPluginProp
  *
  * ```yaml
  * validations:
- *   - package: cdk-llm-platform
+ *   - package: ./node_modules/cdk-llm-platform  # or the npm form: cdk-llm-platform with an exact version
  *     class: SchemaValidationPlugin
  *     version: 0.0.0
  *     properties:
@@ -45,7 +45,7 @@ export class SchemaValidationPlugin {
  *
  * ```yaml
  * validations:
- *   - package: cdk-llm-platform
+ *   - package: ./node_modules/cdk-llm-platform  # or the npm form: cdk-llm-platform with an exact version
  *     class: PolicyValidationPlugin
  *     version: 0.0.0
  *     properties:

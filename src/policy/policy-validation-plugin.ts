@@ -7,6 +7,7 @@ import { PolicyException, PolicyExceptionProps } from './policy-exception';
 import { PolicyAction, PolicyRule } from './policy-rule';
 import { ValidationError } from '../core/errors';
 import { checkProps } from '../core/private/runtime-types';
+import { aliasConstructPaths } from '../validation/private/construct-paths';
 
 /**
  * Properties of `PolicyValidationPlugin` (the `properties:` of its `validations:` entry in `cdk8s.yaml`,
@@ -100,7 +101,7 @@ export interface PolicyValidationPluginProps {
  * ```yaml
  * # cdk8s.yaml (the class is exported at the package root)
  * validations:
- *   - package: cdk-llm-platform
+ *   - package: ./node_modules/cdk-llm-platform  # or the npm form: cdk-llm-platform with an exact version
  *     class: PolicyValidationPlugin
  *     version: 0.0.0
  *     properties:
@@ -183,6 +184,7 @@ export class PolicyValidationPlugin {
       });
     }
     const report = this.evaluator.evaluate(objects, { namespaces: this.namespaces });
+    aliasConstructPaths(context, objects);
     const fileByObject = new Map<string, string>();
     for (const o of objects) {
       fileByObject.set(`${o.kind}\u0000${o.metadata?.namespace ?? 'default'}\u0000${o.metadata?.name}`, fileOf.get(o) ?? '');

@@ -1,4 +1,5 @@
 import { ManifestValidator, ManifestValidatorProps } from './manifest-validator';
+import { aliasConstructPaths } from './private/construct-paths';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -12,7 +13,7 @@ export interface SchemaValidationPluginProps extends ManifestValidatorProps {}
  * ```yaml
  * # cdk8s.yaml (the class is exported at the package root)
  * validations:
- *   - package: cdk-llm-platform
+ *   - package: ./node_modules/cdk-llm-platform  # or the npm form: cdk-llm-platform with an exact version
  *     class: SchemaValidationPlugin
  *     version: 0.0.0
  *     properties:
@@ -43,6 +44,7 @@ export class SchemaValidationPlugin {
   public async validate(context: any): Promise<void> {
     const manifests: string[] = [...(context.manifests ?? [])];
     const report = this.validator.validateFiles(manifests);
+    aliasConstructPaths(context, report.objects);
     const groups = new Map<string, { check: string; message: string; resources: Map<string, { file: string; locations: Set<string> }> }>();
     for (const f of report.findings) {
       const key = `${f.check}\u0000${f.message}`;

@@ -5,7 +5,7 @@ import { ValidationContext } from 'cdk8s-cli/plugins';
 import * as YAML from 'yaml';
 import { KubernetesPlatform } from '../../src/platform';
 import { constructMetadata, recordsConstructMetadata } from '../../src/platform/private/construct-metadata';
-import { PolicyCatalogue, PolicyEngine, PolicySet } from '../../src/policy';
+import { PolicyCatalogue, PolicyEngine, PolicySet, PolicyValidationPlugin } from '../../src/policy';
 import { SchemaValidationPlugin, SchemaValidationPluginProps } from '../../src/validation';
 import { constraintCrdOf } from '../../src/validation/private/gatekeeper-constraints';
 import { smallSpec } from '../platform/fixtures';
@@ -289,6 +289,31 @@ describe('construct paths in the reports (issue 16: "N/A")', () => {
     expect(violations.map((v) => v.ruleName)).toEqual(['schema: unknown field (not in the schema)']);
     expect(violations[0].violatingConstructs).toEqual([expect.objectContaining({ constructPath: 'acme/search/Broken', resourceName: 'v1/ConfigMap search/broken' })]);
     expect(context.report.toString()).toContain('Construct Path: acme/search/Broken');
+  });
+
+  test('a plain cdk8s app (App.synth() records metadata.name only): the plugins still name the construct of a unique name', async () => {
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const outdir = tempDir('plain-app-');
+    const app = new App({ outdir, recordConstructMetadata: true });
+    const chart = new Chart(app, 'web');
+    new ApiObject(chart, 'Broken', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'broken', namespace: 'web' }, datta: {} } as any);
+    // the same name twice: cdk8s records one of them, so neither is named
+    new ApiObject(chart, 'TwinA', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'twin', namespace: 'a' }, datta: {} } as any);
+    new ApiObject(chart, 'TwinB', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'twin', namespace: 'b' }, datta: {} } as any);
+    app.synth();
+    const metadata = JSON.parse(fs.readFileSync(path.join(outdir, 'construct-metadata.json'), 'utf-8'));
+    expect(Object.keys(metadata.resources).sort()).toEqual(['broken', 'twin']);
+    const loaded = Object.fromEntries(Object.entries<any>(metadata.resources).map(([name, m]) => [name, { path: m.path }]));
+    const files = fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml')).map((f) => path.join(outdir, f));
+    const context = new ValidationContext(files, 'cdk-llm-platform', '0.0.0', loaded, false);
+    await new SchemaValidationPlugin({ kubernetesVersions: ['1.34'] }).validate(context);
+    const constructs = context.report.toJson().violations.flatMap((v) => v.violatingConstructs.map((c) => [c.resourceName, c.constructPath]));
+    expect(constructs).toEqual(expect.arrayContaining([['v1/ConfigMap web/broken', 'web/Broken'], ['v1/ConfigMap a/twin', undefined], ['v1/Secret b/twin', undefined]]));
+    // the policy plugin too
+    const policy = new ValidationContext(files, 'cdk-llm-platform', '0.0.0', { ...loaded }, false);
+    await new PolicyValidationPlugin({}).validate(policy);
+    expect(policy.metadata['v1/ConfigMap web/broken']).toEqual({ path: 'web/Broken' });
+    expect(policy.metadata['v1/ConfigMap a/twin']).toBeUndefined();
   });
 
   test('without the request (npm run synth, plain platform.synth()) no metadata file is written', () => {
