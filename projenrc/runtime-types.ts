@@ -16,7 +16,9 @@
  * - `{ k: 'e', f: file, m: [members] }` an enum, `f` its module (`core/model-runtime`) below src/ or lib/,
  * - `{ k: 'c', f: file, x: [examples] }` a class (examples: its static members of its own type, the
  *   spellings an error message suggests, e.g. `GpuInstanceType.G5_XLARGE`, `GpuInstanceType.of()`),
- * - `{ k: 'i' }` a behavioural interface (any object).
+ * - `{ k: 'i' }` a behavioural interface (any object),
+ * - `{ k: 'f', a: [[param, ref, required, variadic]] }` the parameters of a public method or constructor, keyed
+ *   `<class>#<method>` (`<class>#new` for the constructor), for `checkArgs` at methods that take more than structs.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -64,6 +66,11 @@ export function buildTable(assembly: any): Record<string, any> {
         ...(t.methods ?? []).filter((m: any) => m.static && own(m.returns?.type)).map((m: any) => `${t.name}.${m.name}()`),
       ];
       table[key(fqn)] = { k: 'c', f: file(t), ...(examples.length > 0 ? { x: examples } : {}) };
+      const signature = (params: any[]) => ({ k: 'f', a: params.map((p: any) => [p.name, ref(p.type), p.optional ? 0 : 1, p.variadic ? 1 : 0]) });
+      if (t.initializer?.parameters?.length) table[`${key(fqn)}#new`] = signature(t.initializer.parameters);
+      for (const m of t.methods ?? []) {
+        if (m.parameters?.length) table[`${key(fqn)}#${m.name}`] = signature(m.parameters);
+      }
     }
   }
   return table;

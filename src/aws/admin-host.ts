@@ -19,7 +19,7 @@ import { AwsNames } from './private/aws-names';
 import { ManagedNodeGroup } from './private/node-group';
 import { PolicyDocuments } from './private/policy';
 import { escapeTags } from './private/terraform-escape';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * Props for `AdminHost`.
@@ -95,6 +95,7 @@ export interface AdminHostProps {
 export class AdminHost extends Construct {
   /** The SSM parameter of the AMI (Amazon Linux 2023, latest at first apply; later AMIs do not replace the host). */
   public static amiParameter(architecture: CpuArchitecture): string {
+    checkArgs('aws.AdminHost#amiParameter', [architecture]);
     return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`;
   }
 

@@ -20,7 +20,7 @@ import { logsKeyStatement, ManagedKey } from './private/kms';
 import { PolicyDocuments } from './private/policy';
 import { LogRetention } from './private/retention';
 import { escapeTags } from './private/terraform-escape';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * An EKS cluster as node pools, add-ons, Pod Identity roles and Karpenter see it.
@@ -62,6 +62,7 @@ export class EndpointAccess {
    * `0.0.0.0/0` is refused: use the private endpoint and a VPN instead.
    */
   public static publicAndPrivate(cidrs: string[]): EndpointAccess {
+    checkArgs('aws.EndpointAccess#publicAndPrivate', [cidrs]);
     if (!Array.isArray(cidrs) || cidrs.length === 0) {
       throw new ValidationError('endpointAccess', 'must list the CIDRs allowed to reach the public endpoint', cidrs,
         "pass e.g. EndpointAccess.publicAndPrivate(['203.0.113.0/24']) or use EndpointAccess.PRIVATE");
@@ -449,6 +450,7 @@ export class EksCluster extends Construct implements IEksCluster {
   }
 
   public grantAccess(id: string, options: ClusterAccessOptions): void {
+    checkArgs('aws.EksCluster#grantAccess', [id, options], this);
     checkProps('aws.ClusterAccessOptions', options, 'options', this);
     Names.validateDns1123Label('id', id, this);
     if (this.grants.has(id)) {
@@ -496,11 +498,13 @@ export class EksCluster extends Construct implements IEksCluster {
 
   /** Grant cluster-wide admin (`AmazonEKSClusterAdminPolicy`) to an IAM role. */
   public addAdmin(id: string, principalArn: string): void {
+    checkArgs('aws.EksCluster#addAdmin', [id, principalArn], this);
     this.grantAccess(id, { principalArn, level: AccessLevel.CLUSTER_ADMIN });
   }
 
   /** Grant read-only access (`AmazonEKSViewPolicy`), cluster-wide or to some namespaces. */
   public addViewer(id: string, principalArn: string, namespaces?: string[]): void {
+    checkArgs('aws.EksCluster#addViewer', [id, principalArn, namespaces], this);
     this.grantAccess(id, { principalArn, level: AccessLevel.VIEWER, namespaces });
   }
 

@@ -6,7 +6,7 @@ import { GpuInstanceType } from '../core/gpu-instance-type';
 import { GpuPool, IGpuPool, NodeTaint } from '../core/gpu-pool';
 import { Names } from '../core/names';
 import { ManagedNodeGroup } from './private/node-group';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * An EC2 Capacity Block for ML reservation a GPU pool launches into.
@@ -90,6 +90,7 @@ export class GpuNodePool extends Construct implements IGpuPool {
    * revisions sit side by side during a rollout), at least 200 GiB, rounded up to 50 GiB.
    */
   public static defaultVolumeSizeGiB(instanceTypes: GpuInstanceType[]): number {
+    checkArgs('aws.GpuNodePool#defaultVolumeSizeGiB', [instanceTypes]);
     const gpuMemory = Math.max(...instanceTypes.map((t) => t.totalGpuMemoryGiB));
     return Math.max(200, Math.ceil((50 + 2 * gpuMemory) / 50) * 50);
   }

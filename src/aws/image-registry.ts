@@ -8,7 +8,7 @@ import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { ManagedKey } from './private/kms';
 import { escapeTags } from './private/terraform-escape';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * ECR repositories roles can pull from.
@@ -202,6 +202,7 @@ export class ImageRegistry extends Construct implements IImageRegistry {
 
   /** The URL of one repository. */
   public repositoryUrl(repository: string): string {
+    checkArgs('aws.ImageRegistry#repositoryUrl', [repository], this);
     const url = this.repositoryUrls[repository];
     if (!url) {
       throw new ValidationError('repository', 'is not a repository of this registry', repository, `use one of ${this.repositoryNames.join(', ')}`, this);
@@ -210,6 +211,7 @@ export class ImageRegistry extends Construct implements IImageRegistry {
   }
 
   public grantPull(role: IAwsRole, repositories?: string[]): void {
+    checkArgs('aws.ImageRegistry#grantPull', [role, repositories], this);
     const names = repositories === undefined ? this.repositoryNames : [...new Set(repositories)].sort();
     if (names.length === 0) {
       throw new ValidationError('repositories', 'must name at least one repository to pull from', repositories,

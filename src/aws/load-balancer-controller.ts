@@ -8,7 +8,7 @@ import { PodIdentityRole } from './pod-identity-role';
 import { ValidationError } from '../core/errors';
 import { AwsNames } from './private/aws-names';
 import { escapeTags } from './private/terraform-escape';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * Props for `LoadBalancerControllerRole`.
@@ -59,6 +59,7 @@ export class LoadBalancerControllerRole extends Construct {
    * The upstream IAM policy for a region's partition, as vendored (parsed JSON, no whitespace).
    */
   public static upstreamPolicy(region: string): string {
+    checkArgs('aws.LoadBalancerControllerRole#upstreamPolicy', [region]);
     return JSON.stringify(JSON.parse(fs.readFileSync(policyFile(region), 'utf8')));
   }
 

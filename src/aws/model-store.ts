@@ -7,7 +7,7 @@ import { AwsNames } from './private/aws-names';
 import { ManagedKey } from './private/kms';
 import { accessLogBucket, SecureBucket } from './private/secure-bucket';
 import { escapeTags } from './private/terraform-escape';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * An S3 location of model weights that roles can be granted access to.
@@ -191,6 +191,7 @@ export class ModelStore extends Construct implements IModelStore {
   }
 
   public grantRead(role: IAwsRole, prefix: string): void {
+    checkArgs('aws.ModelStore#grantRead', [role, prefix], this);
     const p = this.validatePrefix(prefix);
     this.prefixes.add(p);
     role.addToPolicy({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [`${this.bucketArn}/${p}*`] });
@@ -199,12 +200,14 @@ export class ModelStore extends Construct implements IModelStore {
   }
 
   public grantWrite(role: IAwsRole, prefix: string): void {
+    checkArgs('aws.ModelStore#grantWrite', [role, prefix], this);
     const p = this.validatePrefix(prefix);
     role.addToPolicy({ actions: ['s3:AbortMultipartUpload', 's3:PutObject'], resources: [`${this.bucketArn}/${p}*`] });
     role.addToPolicy({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.kmsKeyArn], conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } } });
   }
 
   public s3Uri(prefix: string): string {
+    checkArgs('aws.ModelStore#s3Uri', [prefix], this);
     return `s3://${this.bucketName}/${this.validatePrefix(prefix)}`;
   }
 

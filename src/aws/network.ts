@@ -24,7 +24,7 @@ import { logsKeyStatement, ManagedKey } from './private/kms';
 import { PolicyDocuments } from './private/policy';
 import { LogRetention } from './private/retention';
 import { escapeTags } from './private/terraform-escape';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * A VPC the cluster runs in: private subnets for nodes, public subnets for load balancers.
@@ -129,6 +129,7 @@ export class VpcEndpointService {
 
   /** A service by the part of its endpoint name after `com.amazonaws.<region>.`, e.g. `kms`. */
   public static of(service: string): VpcEndpointService {
+    checkArgs('aws.VpcEndpointService#of', [service]);
     if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(String(service))) {
       throw new ValidationError('service', 'must be a VPC endpoint service suffix', service, "use e.g. 'kms' for com.amazonaws.<region>.kms");
     }

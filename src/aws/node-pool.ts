@@ -5,7 +5,7 @@ import { CpuArchitecture } from '../core/gpu-instance-type';
 import { NodeTaint } from '../core/gpu-pool';
 import { Names } from '../core/names';
 import { ManagedNodeGroup } from './private/node-group';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * An EKS managed node group AMI type.
@@ -41,6 +41,7 @@ export class NodeAmiType {
    * FIPS is required (AL2023 has no FIPS AMI type for managed node groups).
    */
   public static defaultFor(architecture: CpuArchitecture, nvidia: boolean, fips: boolean): NodeAmiType {
+    checkArgs('aws.NodeAmiType#defaultFor', [architecture, nvidia, fips]);
     const arm = architecture === CpuArchitecture.ARM64;
     if (fips) {
       if (nvidia) return arm ? NodeAmiType.BOTTLEROCKET_ARM_64_NVIDIA_FIPS : NodeAmiType.BOTTLEROCKET_X86_64_NVIDIA_FIPS;

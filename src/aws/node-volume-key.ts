@@ -7,7 +7,7 @@ import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { autoScalingServiceLinkedRoleArn, ManagedKey } from './private/kms';
 import { escapeTags } from './private/terraform-escape';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * Props for `NodeVolumeKey`.
@@ -68,6 +68,7 @@ export class NodeVolumeKey extends Construct {
    * the root of the stack of `scope`.
    */
   public static of(scope: IConstruct, cluster: IEksCluster): NodeVolumeKey {
+    checkArgs('aws.NodeVolumeKey#of', [scope, cluster]);
     const existing = KEYS.get(cluster);
     if (existing) return existing;
     const stack = TerraformStack.of(scope);

@@ -13,7 +13,7 @@ import { AwsNames } from './private/aws-names';
 import { dependsOnEntry } from './private/depends-on';
 import { PolicyDocuments, Statement } from './private/policy';
 import { escapeTags } from './private/terraform-escape';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * One IAM policy statement (Allow).
@@ -194,6 +194,7 @@ export class PodIdentityRole extends Construct implements IAwsRole {
 
   /** Read the models under `prefix` in a model store. */
   public grantReadModels(store: IModelStore, prefix: string): void {
+    checkArgs('aws.PodIdentityRole#grantReadModels', [store, prefix], this);
     store.grantRead(this, prefix);
   }
 
@@ -202,11 +203,13 @@ export class PodIdentityRole extends Construct implements IAwsRole {
    * when `repositories` is omitted.
    */
   public grantPull(registry: IImageRegistry, repositories?: string[]): void {
+    checkArgs('aws.PodIdentityRole#grantPull', [registry, repositories], this);
     registry.grantPull(this, repositories);
   }
 
   /** Create streams in and write events to one CloudWatch Logs group. */
   public grantLogWrite(logGroupArn: string): void {
+    checkArgs('aws.PodIdentityRole#grantLogWrite', [logGroupArn], this);
     this.addToPolicy({
       actions: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
       resources: [logGroupArn, `${logGroupArn}:log-stream:*`],
@@ -215,6 +218,7 @@ export class PodIdentityRole extends Construct implements IAwsRole {
 
   /** Remote-write metrics to an Amazon Managed Service for Prometheus workspace. */
   public grantRemoteWrite(workspaceArn: string): void {
+    checkArgs('aws.PodIdentityRole#grantRemoteWrite', [workspaceArn], this);
     if (!Token.isUnresolved(workspaceArn) && !/^arn:aws[a-z-]*:aps:[a-z0-9-]+:\d{12}:workspace\/ws-[A-Za-z0-9-]+$/.test(workspaceArn)) {
       throw new ValidationError('workspaceArn', 'must be an Amazon Managed Service for Prometheus workspace ARN', workspaceArn,
         "use e.g. 'arn:aws:aps:us-east-1:123456789012:workspace/ws-1234abcd'", this);

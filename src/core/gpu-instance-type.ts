@@ -1,5 +1,5 @@
 import { ValidationError } from './errors';
-import { checkProps } from './private/runtime-types';
+import { checkArgs, checkProps } from './private/runtime-types';
 
 /**
  * CPU architecture of an instance type (drives the AMI type).
@@ -299,6 +299,7 @@ export class GpuInstanceType {
    * `GpuInstanceType.custom()` for those).
    */
   public static of(name: string): GpuInstanceType {
+    checkArgs('GpuInstanceType#of', [name]);
     const known = KNOWN[name];
     if (known) return GpuInstanceType.known(name);
     const match = INSTANCE_TYPE.exec(String(name));
@@ -318,6 +319,7 @@ export class GpuInstanceType {
    * A GPU instance type this release does not list, with its facts.
    */
   public static custom(name: string, facts: GpuInstanceFacts): GpuInstanceType {
+    checkArgs('GpuInstanceType#custom', [name, facts]);
     checkProps('GpuInstanceFacts', facts, 'facts');
     if (!INSTANCE_TYPE.test(String(name))) {
       throw new ValidationError('instanceType', "must be an EC2 instance type of the form '<family>.<size>'", name, "use e.g. 'g7.12xlarge'");

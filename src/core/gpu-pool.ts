@@ -2,7 +2,7 @@ import { ValidationError } from './errors';
 import { GpuInstanceType } from './gpu-instance-type';
 import { PlatformLabels } from './labels';
 import { Names } from './names';
-import { checkProps } from './private/runtime-types';
+import { checkArgs, checkProps } from './private/runtime-types';
 
 /**
  * Kubernetes taint effects.
@@ -121,6 +121,7 @@ export class GpuPool {
    * The labels every GPU node of a pool gets: pool name, accelerator model and GPU count.
    */
   public static standardLabels(poolName: string, instanceTypes: GpuInstanceType[]): { [key: string]: string } {
+    checkArgs('GpuPool#standardLabels', [poolName, instanceTypes]);
     GpuPool.validateInstanceTypes('instanceTypes', instanceTypes);
     return {
       [PlatformLabels.GPU_POOL]: poolName,

@@ -1,4 +1,5 @@
 import { ValidationError } from './errors';
+import { checkArgs } from './private/runtime-types';
 
 /**
  * A Kubernetes (EKS) minor version.
@@ -43,6 +44,7 @@ export class KubernetesVersion {
    * @param version e.g. `1.34`
    */
   public static of(version: string): KubernetesVersion {
+    checkArgs('KubernetesVersion#of', [version]);
     const match = /^1\.(\d{1,2})$/.exec(String(version));
     if (!match) {
       throw new ValidationError('version', "must be a Kubernetes minor version of the form '1.NN'", version,

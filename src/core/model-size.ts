@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import { ValidationError } from './errors';
 import { GpuModel } from './gpu-instance-type';
-import { checkProps } from './private/runtime-types';
+import { checkArgs, checkProps } from './private/runtime-types';
 
 /**
  * How the numbers of a model (its weights, or its KV cache) are stored.
@@ -356,6 +356,7 @@ export class ModelSize {
    * @param overheadFraction activation and runtime overhead as a fraction of the weights (default `DEFAULT_OVERHEAD_FRACTION`, 0.2)
    */
   public requiredGpuBytes(overheadFraction?: number): number {
+    checkArgs('ModelSize#requiredGpuBytes', [overheadFraction]);
     const overhead = overheadFraction ?? ModelSize.DEFAULT_OVERHEAD_FRACTION;
     if (!(Number.isFinite(overhead) && overhead >= 0)) {
       throw new ValidationError('overheadFraction', 'must be a number of at least 0', overhead, 'pass the overhead as a fraction of the weights, e.g. 0.2');
@@ -380,6 +381,7 @@ export class ModelSize {
    * @param gpuMemoryUtilization fraction of GPU memory the runtime may use (default `DEFAULT_GPU_MEMORY_UTILIZATION`, 0.9)
    */
   public fitsOn(gpuMemoryGiB: number, gpus: number, gpuMemoryUtilization?: number): boolean {
+    checkArgs('ModelSize#fitsOn', [gpuMemoryGiB, gpus, gpuMemoryUtilization]);
     return this.fitReport(gpuMemoryGiB, gpus, gpuMemoryUtilization).fits;
   }
 
@@ -392,6 +394,7 @@ export class ModelSize {
    * @param gpuMemoryUtilization fraction of GPU memory the runtime may use (default `DEFAULT_GPU_MEMORY_UTILIZATION`, 0.9)
    */
   public fitProblem(gpuMemoryGiB: number, gpus: number, gpuMemoryUtilization?: number): string | undefined {
+    checkArgs('ModelSize#fitProblem', [gpuMemoryGiB, gpus, gpuMemoryUtilization]);
     const report = this.fitReport(gpuMemoryGiB, gpus, gpuMemoryUtilization);
     return report.fits ? undefined : `${report.problem}; ${report.fix}`;
   }
@@ -405,6 +408,7 @@ export class ModelSize {
    * @param gpuMemoryUtilization fraction of GPU memory the runtime may use (default `DEFAULT_GPU_MEMORY_UTILIZATION`, 0.9)
    */
   public fitReport(gpuMemoryGiB: number, gpus: number, gpuMemoryUtilization?: number): ModelFitReport {
+    checkArgs('ModelSize#fitReport', [gpuMemoryGiB, gpus, gpuMemoryUtilization]);
     if (!(Number.isFinite(gpuMemoryGiB) && gpuMemoryGiB > 0)) {
       throw new ValidationError('gpuMemoryGiB', 'must be a positive number of GiB', gpuMemoryGiB, 'pass the memory of one GPU, e.g. GpuInstanceType.G6E_12XLARGE.gpuMemoryGiB');
     }

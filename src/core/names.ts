@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { IConstruct } from 'constructs';
 import { ValidationError } from './errors';
+import { checkArgs } from './private/runtime-types';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -119,6 +120,7 @@ export class Names {
    * @default maxLength 63
    */
   public static toDns1123Label(text: string, maxLength?: number): string {
+    checkArgs('Names#toDns1123Label', [text, maxLength]);
     const max = maxLength ?? Names.DNS1123_LABEL_MAX;
     if (max < 10 || max > Names.DNS1123_LABEL_MAX) {
       throw new ValidationError('maxLength', `must be between 10 and ${Names.DNS1123_LABEL_MAX}`, max, 'pass a length that leaves room for the hash suffix');
@@ -136,6 +138,7 @@ export class Names {
    * shortened as in `toDns1123Label` when too long.
    */
   public static joinLabel(parts: string[], maxLength?: number): string {
+    checkArgs('Names#joinLabel', [parts, maxLength]);
     return Names.toDns1123Label(parts.filter((p) => p !== undefined && p !== '').join('-'), maxLength);
   }
 

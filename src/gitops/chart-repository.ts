@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors';
 import { isPattern } from './private/argocd';
+import { checkArgs } from '../core/private/runtime-types';
 
 /**
  * Where an add-on is installed from: a classic HTTPS Helm repository, an OCI registry of Helm
@@ -12,6 +13,7 @@ export class ChartRepository {
    * @param url e.g. `https://kyverno.github.io/kyverno`
    */
   public static helm(url: string): ChartRepository {
+    checkArgs('gitops.ChartRepository#helm', [url]);
     if (typeof url !== 'string' || !/^https:\/\/[^\s]+$/.test(url) || isPattern(url)) {
       throw new ValidationError('url', 'must be one https Helm repository URL', url, "use the repository's https URL, e.g. 'https://charts.jetstack.io'");
     }
@@ -25,6 +27,7 @@ export class ChartRepository {
    * @param registry e.g. `public.ecr.aws/karpenter` (a leading `oci://` is accepted and dropped)
    */
   public static oci(registry: string): ChartRepository {
+    checkArgs('gitops.ChartRepository#oci', [registry]);
     const stripped = typeof registry === 'string' ? registry.replace(/^oci:\/\//, '').replace(/\/+$/, '') : registry;
     if (typeof stripped !== 'string' || stripped === '' || /\s|:\/\//.test(stripped) || isPattern(stripped)) {
       throw new ValidationError('registry', 'must be an OCI registry path', registry, "use '<registry>/<path>', e.g. 'public.ecr.aws/karpenter'");
@@ -39,6 +42,7 @@ export class ChartRepository {
    * @param url e.g. `https://github.com/kubeflow/trainer.git`
    */
   public static git(url: string): ChartRepository {
+    checkArgs('gitops.ChartRepository#git', [url]);
     if (typeof url !== 'string' || !/^https:\/\/[^\s]+$/.test(url) || isPattern(url)) {
       throw new ValidationError('url', 'must be one https Git repository URL', url, "use the repository's https clone URL, e.g. 'https://github.com/kubeflow/trainer.git'");
     }

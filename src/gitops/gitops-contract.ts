@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { globToRegExp, renderTemplate, TemplateError } from './private/template';
+import { checkArgs } from '../core/private/runtime-types';
 
 /**
  * One way the rendered GitOps tree breaks the contract between the layout, the ApplicationSets and
@@ -72,6 +73,7 @@ export class GitOpsContractReport {
   public readonly directories: string[];
 
   constructor(findings: GitOpsFinding[], applications: VerifiedApplication[], directories: string[]) {
+    checkArgs('gitops.GitOpsContractReport#new', [findings, applications, directories]);
     this.findings = findings;
     this.applications = applications;
     this.directories = directories;
@@ -137,6 +139,7 @@ export class GitOpsContract {
    * `rootPath` is relative to).
    */
   public static verify(dir: string): GitOpsContractReport {
+    checkArgs('gitops.GitOpsContract#verify', [dir]);
     return new GitOpsContract(dir).run();
   }
 

@@ -3,7 +3,7 @@ import { App, AppProps, Chart, YamlOutputType } from 'cdk8s';
 import { ValidationError } from '../core/errors';
 import { Names } from '../core/names';
 import { gitRevisionProblem, IN_CLUSTER_SERVER, isPattern, printable } from './private/argocd';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 import { KUBERNETES_SYSTEM_NAMESPACES } from '../core/private/system-namespaces';
 import { gitUrlProblem } from '../core/private/urls';
 
@@ -290,6 +290,7 @@ export class GitOpsLayout {
 
   /** The environment named `name` (ValidationError when it is not in the layout). */
   public environment(name: string): GitOpsEnvironment {
+    checkArgs('gitops.GitOpsLayout#environment', [name]);
     const env = this.environments.find((e) => e.name === name);
     if (!env) {
       throw new ValidationError('environment', 'is not an environment of the layout', name, `use one of ${this.environmentNames().join(', ')} or add it to 'environments'`);
@@ -299,6 +300,7 @@ export class GitOpsLayout {
 
   /** The tenant named `name` (ValidationError when it is not in the layout). */
   public tenant(name: string): GitOpsTenant {
+    checkArgs('gitops.GitOpsLayout#tenant', [name]);
     const t = this.tenants.find((x) => x.name === name);
     if (!t) {
       throw new ValidationError('tenant', 'is not a tenant of the layout', name,
@@ -309,6 +311,7 @@ export class GitOpsLayout {
 
   /** The platform component named `name` (ValidationError when it is not in the layout). */
   public platformComponent(name: string): GitOpsPlatformComponent {
+    checkArgs('gitops.GitOpsLayout#platformComponent', [name]);
     const c = this.platformComponents.find((x) => x.name === name);
     if (!c) {
       throw new ValidationError('platformComponent', 'is not a platform component of the layout', name,
@@ -319,12 +322,14 @@ export class GitOpsLayout {
 
   /** The directory of an environment (`dev`). */
   public environmentDirectory(environment: string): string {
+    checkArgs('gitops.GitOpsLayout#environmentDirectory', [environment]);
     this.environment(environment);
     return this.join(environment);
   }
 
   /** The directory of a tenant in an environment (`dev/search`). */
   public tenantDirectory(environment: string, tenant: string): string {
+    checkArgs('gitops.GitOpsLayout#tenantDirectory', [environment, tenant]);
     this.environment(environment);
     this.tenant(tenant);
     return this.join(environment, tenant);
@@ -332,6 +337,7 @@ export class GitOpsLayout {
 
   /** The directory of a platform component in an environment (`dev/policies`). */
   public platformComponentDirectory(environment: string, component: string): string {
+    checkArgs('gitops.GitOpsLayout#platformComponentDirectory', [environment, component]);
     this.environment(environment);
     this.platformComponent(component);
     return this.join(environment, component);
@@ -389,6 +395,7 @@ export class GitOpsLayout {
    * @returns the directory, or undefined when the path is not a directory of the layout
    */
   public locate(directory: string): LayoutDirectory | undefined {
+    checkArgs('gitops.GitOpsLayout#locate', [directory]);
     const wanted = toPosix(directory).replace(/^\.\//, '').replace(/\/+$/, '');
     return this.directories().find((d) => d.path === wanted);
   }
@@ -404,6 +411,7 @@ export class GitOpsLayout {
    * ```
    */
   public appProps(outdir: string, environment: string, owner: string): AppProps {
+    checkArgs('gitops.GitOpsLayout#appProps', [outdir, environment, owner]);
     const isTenant = this.tenants.some((t) => t.name === owner);
     const isComponent = this.platformComponents.some((c) => c.name === owner);
     if (!isTenant && !isComponent) {
@@ -418,6 +426,7 @@ export class GitOpsLayout {
    * cdk8s `AppProps` that write the Argo CD objects into the bootstrap directory under `outdir`.
    */
   public bootstrapAppProps(outdir: string): AppProps {
+    checkArgs('gitops.GitOpsLayout#bootstrapAppProps', [outdir]);
     return { outdir: path.join(outdir, ...this.bootstrapDirectory().split('/')), yamlOutputType: YamlOutputType.FILE_PER_RESOURCE };
   }
 
@@ -427,6 +436,7 @@ export class GitOpsLayout {
    * resource.
    */
   public directoryOf(chart: Chart, outdir: string): LayoutDirectory {
+    checkArgs('gitops.GitOpsLayout#directoryOf', [chart, outdir]);
     const app = App.of(chart) as App;
     const relative = toPosix(path.relative(path.resolve(outdir), path.resolve(app.outdir)));
     const found = relative.startsWith('..') ? undefined : this.locate(relative);

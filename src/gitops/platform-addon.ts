@@ -11,7 +11,7 @@ import { deepMerge, validatePinnedVersion } from './private/argocd';
 import { INIT_IMAGE_UPSTREAM, NAMESPACE_DELETE_PATCH, OPERATOR_DEPLOYMENT, operatorPatch } from './private/training-operator';
 import { SyncWave } from './sync-wave';
 import { ResourceKind } from './tenant-project';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * What an add-on is bound for: the environment and cluster its Application deploys to.
@@ -1382,6 +1382,7 @@ export class PlatformAddon implements IPlatformAddon {
    * by add-on name (`istiod`, `kube-prometheus-stack`, ...).
    */
   public static imagesOf(addon: string): AddonImage[] {
+    checkArgs('gitops.PlatformAddon#imagesOf', [addon]);
     const slots = IMAGE_SLOTS[addon];
     if (!slots) {
       throw new ValidationError('addon', 'is not an add-on of the catalogue', addon, `use one of ${Object.keys(IMAGE_SLOTS).sort().join(', ')}`);

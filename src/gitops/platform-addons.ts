@@ -8,7 +8,7 @@ import { ImageReference } from '../core/image-reference';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
 import { ARGOCD_API_VERSION, RESOURCES_FINALIZER, sortKeys, SYNC_WAVE_ANNOTATION, validatePinnedVersion } from './private/argocd';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * Something synced after the add-ons that needs some of their CRDs (e.g. the platform
@@ -165,6 +165,7 @@ export class PlatformAddons extends Construct {
    * emit its Application.
    */
   public addAddon(addon: IPlatformAddon): PlatformAddonConfig {
+    checkArgs('gitops.PlatformAddons#addAddon', [addon], this);
     const env = this.layout.environment(this.environment);
     const config = addon.bind(this, { environment: env.name, server: env.server! });
     const prop = `addons[${config.name}]`;

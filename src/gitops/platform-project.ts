@@ -5,7 +5,7 @@ import { GitOpsLayout } from './gitops-layout';
 import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 import { AppProject } from '../imports/argocd-appproject-argoproj.io';
 import { IN_CLUSTER_SERVER, isPattern, SYNC_WAVE_ANNOTATION } from './private/argocd';
 import { SyncWave } from './sync-wave';
@@ -136,6 +136,7 @@ export class PlatformProject extends Construct {
    * Allow one more source repository (a chart repository). Literal URLs only.
    */
   public addSourceRepo(url: string): void {
+    checkArgs('gitops.PlatformProject#addSourceRepo', [url], this);
     if (typeof url !== 'string' || url.trim() === '' || isPattern(url)) {
       throw new ValidationError('url', 'must be one literal repository URL, not a pattern', url, 'add each repository by its full URL', this);
     }
@@ -144,6 +145,7 @@ export class PlatformProject extends Construct {
 
   /** Allow one more destination namespace (a literal name) on each environment's cluster. */
   public addDestinationNamespace(namespace: string): void {
+    checkArgs('gitops.PlatformProject#addDestinationNamespace', [namespace], this);
     this.allowNamespace(namespace, 'namespace');
   }
 
@@ -175,6 +177,7 @@ export class PlatformProject extends Construct {
    * objects added to `scope` later count.
    */
   public allowObjectsOf(scope: IConstruct): void {
+    checkArgs('gitops.PlatformProject#allowObjectsOf', [scope], this);
     if (!this.scanned.includes(scope)) this.scanned.push(scope);
   }
 

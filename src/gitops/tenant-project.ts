@@ -7,7 +7,7 @@ import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
 import { wholeSeconds } from '../core/private/durations';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 import { AppProject } from '../imports/argocd-appproject-argoproj.io';
 import { goDuration, isPattern, SYNC_WAVE_ANNOTATION } from './private/argocd';
 import { cronProblem, isTimeZone } from './private/cron';
@@ -36,6 +36,7 @@ export class ProjectAccess {
    * (`exec` and wildcards are refused: they let a tenant escape its namespaces' guard rails.)
    */
   public static custom(name: string, permissions: string[]): ProjectAccess {
+    checkArgs('gitops.ProjectAccess#custom', [name, permissions]);
     for (const p of permissions) {
       if (!/^[a-z]+, [a-z/.-]+$/.test(p) || p.startsWith('exec') || p.includes('*')) {
         throw new ValidationError('permissions', "must be '<resource>, <action>' pairs without wildcards or exec", p, "use e.g. 'applications, sync'");
@@ -343,6 +344,7 @@ export class TenantProject extends Construct {
    * objects and RBAC kinds (without `allowRbac`) are reported at synth.
    */
   public allowKindsOf(scope: IConstruct): void {
+    checkArgs('gitops.TenantProject#allowKindsOf', [scope], this);
     if (!this.scanned.includes(scope)) this.scanned.push(scope);
   }
 

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { ValidationError } from '../core/errors';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 import {
   WasmPlugin, WasmPluginSpecFailStrategy, WasmPluginSpecImagePullPolicy, WasmPluginSpecMatchMode, WasmPluginSpecPhase, WasmPluginSpecType,
 } from '../imports/istio-wasmplugin-extensions.istio.io';
@@ -31,6 +31,7 @@ export class ContentFilterTarget {
    * sees them and responses before they leave the pod.
    */
   public static model(model: IModelService): ContentFilterTarget {
+    checkArgs('mesh.ContentFilterTarget#model', [model]);
     validateModel('target.model', model);
     const ports = [model.runtime.httpPort, ...(model.runtime.grpcPort !== undefined ? [model.runtime.grpcPort] : [])];
     return new ContentFilterTarget(model.namespace, model.selectorLabels, model.modelName, ports, model.tenant, model.modelName);
@@ -45,6 +46,7 @@ export class ContentFilterTarget {
    * @default selector { istio: 'ingressgateway' }
    */
   public static ingressGateway(namespace?: string, selector?: { [key: string]: string }): ContentFilterTarget {
+    checkArgs('mesh.ContentFilterTarget#ingressGateway', [namespace, selector]);
     return new ContentFilterTarget(namespace ?? 'istio-system', selector ?? { istio: 'ingressgateway' }, 'ingress');
   }
 
@@ -52,6 +54,7 @@ export class ContentFilterTarget {
    * Any workloads selected by labels in a namespace.
    */
   public static workloads(namespace: string, selector: { [key: string]: string }): ContentFilterTarget {
+    checkArgs('mesh.ContentFilterTarget#workloads', [namespace, selector]);
     return new ContentFilterTarget(namespace, selector, 'workloads');
   }
 

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { ValidationError } from '../core/errors';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 import {
   EnvoyFilter, EnvoyFilterSpecConfigPatchesApplyTo, EnvoyFilterSpecConfigPatchesMatchContext, EnvoyFilterSpecConfigPatchesPatchOperation,
 } from '../imports/istio-envoyfilter-networking.istio.io';
@@ -94,6 +94,7 @@ export class ProtoDescriptorSource {
    * A descriptor set file on the synth machine (read when the platform is built).
    */
   public static fromFile(path: string): ProtoDescriptorSource {
+    checkArgs('mesh.ProtoDescriptorSource#fromFile', [path]);
     return new ProtoDescriptorSource('file', path);
   }
 
@@ -101,6 +102,7 @@ export class ProtoDescriptorSource {
    * A descriptor set as base64 (`base64 -w0 api.pb`).
    */
   public static fromBase64(data: string): ProtoDescriptorSource {
+    checkArgs('mesh.ProtoDescriptorSource#fromBase64', [data]);
     return new ProtoDescriptorSource('base64', data);
   }
 
@@ -111,6 +113,7 @@ export class ProtoDescriptorSource {
    * @param key @default 'descriptor.pb'
    */
   public static fromConfigMap(configMapName: string, key?: string): ProtoDescriptorSource {
+    checkArgs('mesh.ProtoDescriptorSource#fromConfigMap', [configMapName, key]);
     return new ProtoDescriptorSource('config-map', configMapName, key);
   }
 
@@ -135,6 +138,7 @@ export class ProtoDescriptorSource {
    * @returns the bytes, base64-encoded (as a ConfigMap's binaryData holds them)
    */
   public base64(prop: string = 'descriptor'): string | undefined {
+    checkArgs('mesh.ProtoDescriptorSource#base64', [prop]);
     return this._bytesOf(prop)?.toString('base64');
   }
 
@@ -142,6 +146,7 @@ export class ProtoDescriptorSource {
    * The fully-qualified services the descriptor set defines (file and base64 sources; undefined for a ConfigMap).
    */
   public services(prop: string = 'descriptor'): string[] | undefined {
+    checkArgs('mesh.ProtoDescriptorSource#services', [prop]);
     const data = this._bytesOf(prop);
     return data ? descriptorServices(data) : undefined;
   }
@@ -298,6 +303,7 @@ export class GrpcJsonTranscoder extends Construct {
 
   /** The EnvoyFilter name a transcoder of the model gets by default (`<service>-grpc-json`). */
   public static defaultName(model: IModelService): string {
+    checkArgs('mesh.GrpcJsonTranscoder#defaultName', [model]);
     return Names.joinLabel([model.serviceName, 'grpc-json']);
   }
 

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ValidationError } from '../core/errors';
 import { Names } from '../core/names';
 import { meshLabels } from './private/util';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * An S3 bucket the pods of a namespace read or write (`MeshEgressProps.s3Buckets`).
@@ -97,6 +97,7 @@ export class MeshEgress extends Construct {
    * names with dots).
    */
   public static s3Hosts(bucket: string, region: string): string[] {
+    checkArgs('mesh.MeshEgress#s3Hosts', [bucket, region]);
     return [`${bucket}.s3.${region}.amazonaws.com`, `s3.${region}.amazonaws.com`];
   }
 

@@ -1,6 +1,7 @@
 import { ValidationError } from '../core/errors';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
+import { checkArgs } from '../core/private/runtime-types';
 
 const SPIFFE_PATH = /^([^/]+)\/ns\/([^/]+)\/sa\/([^/]+)$/;
 
@@ -51,6 +52,7 @@ export class MeshPrincipal {
    * @default trustDomain 'cluster.local'
    */
   public static serviceAccount(namespace: string, serviceAccountName: string, trustDomain?: string): MeshPrincipal {
+    checkArgs('mesh.MeshPrincipal#serviceAccount', [namespace, serviceAccountName, trustDomain]);
     return MeshPrincipal.fromSpiffe(`${trustDomain ?? MeshPrincipal.DEFAULT_TRUST_DOMAIN}/ns/${namespace}/sa/${serviceAccountName}`);
   }
 
@@ -58,6 +60,7 @@ export class MeshPrincipal {
    * The principal a model's pods run as (its ServiceAccount), e.g. for model-to-model calls.
    */
   public static ofModel(model: IModelService, trustDomain?: string): MeshPrincipal {
+    checkArgs('mesh.MeshPrincipal#ofModel', [model, trustDomain]);
     return MeshPrincipal.serviceAccount(model.namespace, model.serviceAccountName, trustDomain);
   }
 

@@ -4,7 +4,7 @@ import { ModelAccessOptions, ModelAccessPolicy } from './model-access-policy';
 import { ValidationError } from '../core/errors';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 import { AuthorizationPolicy } from '../imports/istio-authorizationpolicy-security.istio.io';
 import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/istio-peerauthentication-security.istio.io';
 import { meshLabels } from './private/util';
@@ -157,6 +157,7 @@ export class MeshSecurity extends Construct {
    * @param namespace the namespace
    */
   public addTenantNamespace(namespace: string, options: TenantNamespaceOptions = {}): void {
+    checkArgs('mesh.MeshSecurity#addTenantNamespace', [namespace, options], this);
     checkProps('mesh.TenantNamespaceOptions', options, 'options', this);
     Names.validateDns1123Label('namespace', namespace, this);
     if (this.namespaces.has(namespace)) {
@@ -219,6 +220,7 @@ export class MeshSecurity extends Construct {
    * (STRICT + default-deny) if it was not added yet.
    */
   public addModelAccess(model: IModelService, options: ModelAccessOptions = {}): ModelAccessPolicy {
+    checkArgs('mesh.MeshSecurity#addModelAccess', [model, options], this);
     checkProps('mesh.ModelAccessOptions', options, 'options', this);
     if (model && typeof model.namespace === 'string' && !this.namespaces.has(model.namespace)) {
       this.addTenantNamespace(model.namespace, { tenant: model.tenant });

@@ -1,4 +1,5 @@
 import { ValidationError } from '../core/errors';
+import { checkArgs } from '../core/private/runtime-types';
 
 const KNOWN = new Set([
   '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'envoy-ratelimited', 'retriable-4xx',
@@ -46,6 +47,7 @@ export class RetryOn {
    * Retry on one HTTP status code (e.g. 503). Not idempotent-safe.
    */
   public static statusCode(code: number): RetryOn {
+    checkArgs('mesh.RetryOn#statusCode', [code]);
     if (!Number.isInteger(code) || code < 400 || code > 599) {
       throw new ValidationError('retryOn', 'status codes must be between 400 and 599', code, 'use e.g. RetryOn.statusCode(503)');
     }
@@ -56,6 +58,7 @@ export class RetryOn {
    * Any other Envoy retry condition by name.
    */
   public static of(condition: string): RetryOn {
+    checkArgs('mesh.RetryOn#of', [condition]);
     if (/^\d+$/.test(condition)) return RetryOn.statusCode(Number(condition));
     if (!KNOWN.has(condition)) {
       throw new ValidationError('retryOn', 'must be an Envoy retry condition', condition, `use one of ${[...KNOWN].join(', ')}`);

@@ -1,5 +1,6 @@
 import { ModelRuntime } from '../core/model-runtime';
 import { addressRelabelings } from './private/merging';
+import { checkArgs } from '../core/private/runtime-types';
 
 /**
  * Istio metrics merging, the way the platform scrapes meshed workloads.
@@ -43,6 +44,7 @@ export class MetricsMerging {
    * `path`); empty for a runtime without metrics.
    */
   public static podAnnotations(runtime: ModelRuntime): { [key: string]: string } {
+    checkArgs('observability.MetricsMerging#podAnnotations', [runtime]);
     if (!runtime.hasMetrics || runtime.metricsPort === undefined) return {};
     return {
       'prometheus.io/scrape': 'true',
@@ -57,6 +59,7 @@ export class MetricsMerging {
    * `$` is written `$$` when `collectorEscape` is set (the OTel collector expands `$` as env vars).
    */
   public static scrapeConfigRelabelings(collectorEscape: boolean): { [key: string]: any }[] {
+    checkArgs('observability.MetricsMerging#scrapeConfigRelabelings', [collectorEscape]);
     const d = collectorEscape ? '$$' : '$';
     return [
       { action: 'keep', source_labels: ['__meta_kubernetes_pod_container_name'], regex: MetricsMerging.SIDECAR_CONTAINER },

@@ -11,7 +11,7 @@ import { CollectorMode, TelemetrySignal } from './telemetry-signal';
 import { ProblemCollector, ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * One collector pipeline: receivers -> processors -> exporters for one signal.
@@ -259,29 +259,34 @@ export class TelemetryPipeline extends Construct {
    * logs, its `otel-tracing` provider traces.
    */
   public acceptsOtlp(signal: TelemetrySignal): boolean {
+    checkArgs('observability.TelemetryPipeline#acceptsOtlp', [signal], this);
     const otlp = new Set(this.receivers.filter((r) => r.acceptsOtlpGrpc || r.acceptsOtlpHttp).map((r) => r.componentId));
     return this.pipelines.some((p) => p.signal === signal && p.receivers.some((id) => otlp.has(id)));
   }
 
   /** Add a receiver. */
   public addReceiver(receiver: CollectorReceiver): void {
+    checkArgs('observability.TelemetryPipeline#addReceiver', [receiver], this);
     this.addComponent('receiver', this.receivers, receiver);
     this.needs(receiver._needs);
   }
 
   /** Add a processor (pipelines list processors in the order given there, or in the order added). */
   public addProcessor(processor: CollectorProcessor): void {
+    checkArgs('observability.TelemetryPipeline#addProcessor', [processor], this);
     this.addComponent('processor', this.processors, processor);
     this.needs(processor._needs);
   }
 
   /** Add an exporter. */
   public addExporter(exporter: CollectorExporter): void {
+    checkArgs('observability.TelemetryPipeline#addExporter', [exporter], this);
     this.addComponent('exporter', this.exporters, exporter);
   }
 
   /** Add an extension (enabled in `service.extensions`). */
   public addExtension(extension: CollectorExtension): void {
+    checkArgs('observability.TelemetryPipeline#addExtension', [extension], this);
     this.addComponent('extension', this.extensions, extension);
   }
 

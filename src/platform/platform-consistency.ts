@@ -1,5 +1,6 @@
 import { ProblemCollector, ValidationProblem } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
+import { checkArgs } from '../core/private/runtime-types';
 
 const GPU = PlatformLabels.NVIDIA_GPU_RESOURCE;
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'PyTorchJob', 'InferenceService'];
@@ -34,6 +35,7 @@ export class PlatformConsistency {
    * @param objects every Kubernetes object of the KubernetesPlatform
    */
   public static verify(terraform: any, objects: any[]): ValidationProblem[] {
+    checkArgs('platform.PlatformConsistency#verify', [terraform, objects]);
     const p = new ProblemCollector();
     const res = terraform?.resource ?? {};
     const tf = (type: string): any[] => Object.values(res[type] ?? {});

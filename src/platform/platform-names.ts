@@ -1,6 +1,6 @@
 import { PlatformSpec } from './platform-spec';
 import { Names } from '../core/names';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 import { SignatureEngine } from '../policy/image-verification';
 import { PolicyEngine } from '../policy/policy-set';
 
@@ -242,11 +242,13 @@ export class PlatformNames {
 
   /** The model-store prefix a fine-tuning job writes its adapter to: `adapters/<job>/`. */
   public adapterPrefix(jobName: string): string {
+    checkArgs('platform.PlatformNames#adapterPrefix', [jobName]);
     return `adapters/${jobName}/`;
   }
 
   /** `s3://<bucket>/<prefix>`. */
   public s3Uri(prefix: string): string {
+    checkArgs('platform.PlatformNames#s3Uri', [prefix]);
     return `s3://${this.modelStoreBucket}/${prefix}`;
   }
 
@@ -255,6 +257,7 @@ export class PlatformNames {
    * `<registry>/acme-llm/vllm@sha256:...`; undefined for other registries.
    */
   public repositoryOf(image: string): string | undefined {
+    checkArgs('platform.PlatformNames#repositoryOf', [image]);
     const prefix = `${this.registryUrl}/`;
     if (typeof image !== 'string' || !image.startsWith(prefix)) return undefined;
     const rest = image.slice(prefix.length).split('@')[0];

@@ -1,4 +1,5 @@
 import { PolicyExceptionProps } from './policy-exception';
+import { checkArgs } from '../core/private/runtime-types';
 
 /**
  * The policy exceptions the library carries for its own components, so a platform built from a minimal
@@ -49,6 +50,7 @@ export class BuiltInExceptions {
    * @default namespace BuiltInExceptions.GPU_NAMESPACE
    */
   public static gpuAgents(namespace?: string, ruleIds?: string[]): PolicyExceptionProps[] {
+    checkArgs('policy.BuiltInExceptions#gpuAgents', [namespace, ruleIds]);
     const ns = namespace ?? BuiltInExceptions.GPU_NAMESPACE;
     const all: PolicyExceptionProps[] = [
       {

@@ -7,7 +7,7 @@ import { ResourceKind } from './resource-kind';
 import { ValidationError } from '../core/errors';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { PlatformLabels } from '../core/labels';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * Options for `PolicyCatalogue.baseline()`.
@@ -358,6 +358,7 @@ export class PolicyCatalogue {
    * @param action what engines do with a violation
    */
   public static allowedRegistries(registries: string[], action?: PolicyAction): PolicyRule {
+    checkArgs('policy.PolicyCatalogue#allowedRegistries', [registries, action]);
     if (!Array.isArray(registries) || registries.length === 0) {
       throw new ValidationError('allowedRegistries', 'must list at least one registry', registries,
         "list the registries images may come from, e.g. the platform's ECR '123456789012.dkr.ecr.us-east-1.amazonaws.com'");
@@ -481,6 +482,7 @@ export class PolicyCatalogue {
    * @default kubernetesVersion KubernetesVersion.DEFAULT
    */
   public static find(id: string, kubernetesVersion?: KubernetesVersion): PolicyRule | undefined {
+    checkArgs('policy.PolicyCatalogue#find', [id, kubernetesVersion]);
     return PolicyCatalogue.baseline({ kubernetesVersion }).find((r) => r.id === id);
   }
 

@@ -4,7 +4,7 @@ import { PolicyAction, PolicyRule, PolicySeverity } from './policy-rule';
 import { ValidationError } from '../core/errors';
 import { ruleDecides } from './private/admission-request';
 import { CelVariable } from './private/cel-templates';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 import { ADMISSION_VARIABLES, CelCompileError, compileCel, fromCel, toCel } from '../validation/private/cel-engine';
 
 /**
@@ -155,6 +155,7 @@ export class PolicyReport {
   public readonly objectCount: number;
 
   constructor(violations: PolicyViolation[], objectCount: number) {
+    checkArgs('policy.PolicyReport#new', [violations, objectCount]);
     this.violations = violations;
     this.objectCount = objectCount;
   }
@@ -200,6 +201,7 @@ export class PolicyEvaluator {
    * @param today YYYY-MM-DD
    */
   public static validate(rules: PolicyRule[], exceptions: PolicyException[], today: string): void {
+    checkArgs('policy.PolicyEvaluator#validate', [rules, exceptions, today]);
     const byId = new Map<string, PolicyRule>();
     for (const r of rules) {
       const seen = byId.get(r.id);
@@ -258,6 +260,7 @@ export class PolicyEvaluator {
    * @param objects synthesized Kubernetes objects (plain JSON, e.g. `Testing.synth(chart)`)
    */
   public evaluate(objects: any[], options: EvaluateOptions = {}): PolicyReport {
+    checkArgs('policy.PolicyEvaluator#evaluate', [objects, options]);
     checkProps('policy.EvaluateOptions', options, 'options');
     return this.evaluateObjects(objects, options);
   }

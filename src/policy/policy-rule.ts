@@ -3,7 +3,7 @@ import { Names } from '../core/names';
 import { CelVariable, workloadVariables } from './private/cel-templates';
 import { ResourceKind } from './resource-kind';
 import { CelCompileError, compileCel } from '../validation/private/cel-engine';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * What an engine does with a violation.
@@ -284,6 +284,7 @@ export class PolicyRule {
    * The same rule with another action.
    */
   public withAction(action: PolicyAction): PolicyRule {
+    checkArgs('policy.PolicyRule#withAction', [action]);
     return new PolicyRule({ ...this.props, action });
   }
 
@@ -291,6 +292,7 @@ export class PolicyRule {
    * The same rule with parameter values (merged over the current ones).
    */
   public withParameters(values: { [name: string]: any }): PolicyRule {
+    checkArgs('policy.PolicyRule#withParameters', [values]);
     return new PolicyRule({ ...this.props, parameterValues: { ...(this.props.parameterValues ?? {}), ...values } });
   }
 

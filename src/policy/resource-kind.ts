@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors';
 import { PodTemplateLocation } from './private/pod-template';
+import { checkArgs } from '../core/private/runtime-types';
 
 /**
  * A Kubernetes kind a policy rule matches, with where its pod templates live (if any).
@@ -78,6 +79,7 @@ export class ResourceKind {
    * @param resource the plural resource name (`httproutes`)
    */
   public static of(apiVersion: string, kind: string, resource: string): ResourceKind {
+    checkArgs('policy.ResourceKind#of', [apiVersion, kind, resource]);
     const m = /^(?:([a-z0-9.-]+)\/)?(v[0-9]+(?:(?:alpha|beta)[0-9]+)?)$/.exec(apiVersion ?? '');
     if (!m) throw new ValidationError('apiVersion', 'must be <group>/<version> or a core version', apiVersion, "use e.g. 'gateway.networking.k8s.io/v1' or 'v1'");
     if (!/^[A-Z][A-Za-z0-9]*$/.test(kind ?? '')) throw new ValidationError('kind', 'must be a Kubernetes kind in PascalCase', kind, "use e.g. 'HTTPRoute'");

@@ -1,4 +1,5 @@
 import { ValidationError, ValidationProblem } from '../core/errors';
+import { checkArgs } from '../core/private/runtime-types';
 
 /**
  * One problem the twin found: what the cluster will do with the output that keeps the platform from
@@ -60,6 +61,7 @@ export class PlatformTwinReport {
   public readonly podCount: number;
 
   constructor(checks: TwinCheckResult[], problems: TwinProblem[], podCount: number) {
+    checkArgs('twin.PlatformTwinReport#new', [checks, problems, podCount]);
     const byName = new Map(checks.map((c) => [c.name, c]));
     const empty = (name: string): TwinCheckResult => ({ name, checked: 0, passed: 0, summary: [], notModelled: [] });
     this.admission = byName.get('admission') ?? empty('admission');
@@ -99,6 +101,7 @@ export class PlatformTwinReport {
    * @default '  '
    */
   public summaryLines(indent: string = '  '): string[] {
+    checkArgs('twin.PlatformTwinReport#summaryLines', [indent]);
     const lines = [
       `${indent}pods admitted ${this.admission.passed}/${this.admission.checked}, flows allowed ${this.flows.passed}/${this.flows.checked}, references resolved ${this.references.passed}/${this.references.checked}`,
       `${indent}capacity: pools ok ${this.capacity.passed}/${this.capacity.checked}; bootstrap: steps ok ${this.bootstrap.passed}/${this.bootstrap.checked}`,

@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors';
 import { ADMISSION_VARIABLES, CelCompileError, compileCel } from './private/cel-engine';
+import { checkArgs } from '../core/private/runtime-types';
 
 /**
  * The outcome of compiling a CEL expression.
@@ -64,6 +65,7 @@ export class Cel {
    * @default variables Cel.ADMISSION_VARIABLES
    */
   public static compile(expression: string, variables?: string[]): CelCheckResult {
+    checkArgs('validation.Cel#compile', [expression, variables]);
     try {
       compileCel(expression, variables ?? ADMISSION_VARIABLES);
       return { ok: true };
@@ -93,6 +95,7 @@ export class Cel {
    * whole numbers CEL ints, as the API server decodes them).
    */
   public static evaluate(expression: string, bindings: { [name: string]: any }, variables?: string[]): CelEvaluation {
+    checkArgs('validation.Cel#evaluate', [expression, bindings, variables]);
     let program;
     try {
       program = compileCel(expression, variables ?? ADMISSION_VARIABLES);

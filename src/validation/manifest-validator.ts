@@ -6,7 +6,7 @@ import { constraintCrdOf, isConstraintTemplate } from './private/gatekeeper-cons
 import { coreValidator, crdDocValidator, crdValidator, KindValidator, registerCrdDocument } from './private/k8s-validators';
 import { resourceId } from './private/resource-id';
 import { shippedKubernetesSchemas } from './private/schema-files';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * One problem the harness found in a Kubernetes manifest.
@@ -103,6 +103,7 @@ export class ManifestReport {
    * @default objects - none
    */
   constructor(findings: ManifestFinding[], objectCount: number, objects: any[] = []) {
+    checkArgs('validation.ManifestReport#new', [findings, objectCount, objects]);
     this.findings = findings;
     this.objectCount = objectCount;
     this.objects = objects;

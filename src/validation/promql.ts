@@ -1,4 +1,5 @@
 import { ValidationError } from '../core/errors';
+import { checkArgs } from '../core/private/runtime-types';
 
 // lezer-promql ships CommonJS and ESM builds, but its typings are declared ESM-only; load the CommonJS
 // build and describe the little of its API that is used here.
@@ -57,6 +58,7 @@ export class PromQL {
    * Parse `expression` and collect syntax errors, metric names and label names.
    */
   public static parse(expression: string): PromqlParseResult {
+    checkArgs('validation.PromQL#parse', [expression]);
     const errors: string[] = [];
     const metricNames = new Set<string>();
     const labelNames = new Set<string>();

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { awsProviderSchema } from './private/schema-files';
-import { checkProps } from '../core/private/runtime-types';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * One problem found in a Terraform JSON configuration.
@@ -51,6 +51,7 @@ export class TerraformReport {
   public readonly blockCount: number;
 
   constructor(findings: TerraformFinding[], blockCount: number) {
+    checkArgs('validation.TerraformReport#new', [findings, blockCount]);
     this.findings = findings;
     this.blockCount = blockCount;
   }

@@ -6,8 +6,9 @@ import * as ts from 'typescript';
 import { ValidationError, ValidationErrors } from '../../src/core/errors';
 import { GpuInstanceType } from '../../src/core/gpu-instance-type';
 import { ModelRuntime } from '../../src/core/model-runtime';
-import { checkProps, describeType, typeProblems } from '../../src/core/private/runtime-types';
+import { checkArgs, checkProps, describeType, typeProblems } from '../../src/core/private/runtime-types';
 import { ModelSource } from '../../src/k8s/serving/model-source';
+import { MeshPrincipal } from '../../src/mesh/mesh-principal';
 import { GpuCapacityType, PlatformSpec } from '../../src/platform/platform-spec';
 import { SHA, smallSpec } from '../platform/fixtures';
 
@@ -197,6 +198,45 @@ describe('checkProps', () => {
   test('valid props pass', () => {
     const s: PlatformSpec = smallSpec();
     expect(() => checkProps('platform.KubernetesPlatformProps', { spec: s })).not.toThrow();
+  });
+});
+
+describe('checkArgs', () => {
+  function problemsOf(fn: () => void): any[] {
+    try {
+      fn();
+    } catch (e) {
+      expect(ValidationErrors.isValidationError(e)).toBe(true);
+      return ValidationErrors.problemsOf(e);
+    }
+    return [];
+  }
+
+  test('each argument against its parameter, named after the parameter', () => {
+    expect(problemsOf(() => checkArgs('k8s.ModelSource#modelStore', [3, undefined]))).toEqual([
+      { prop: 'prefix', problem: 'must be a string', value: '3', fix: "set 'prefix' to a string" },
+      { prop: 'versionId', problem: 'is required (a string)', value: 'nothing', fix: "pass 'versionId'" },
+    ]);
+  });
+
+  test('optional parameters may be left out, not null', () => {
+    const model = { namespace: 'search', serviceAccountName: 'llama' };
+    expect(problemsOf(() => checkArgs('mesh.MeshPrincipal#ofModel', [model]))).toEqual([]);
+    expect(problemsOf(() => checkArgs('mesh.MeshPrincipal#ofModel', [model, null]))).toEqual([
+      { prop: 'trustDomain', problem: 'must be a string', value: 'null', fix: "leave 'trustDomain' out or pass a string" },
+    ]);
+  });
+
+  test('lists are checked entry by entry under the parameter name', () => {
+    expect(problemsOf(() => checkArgs('Names#joinLabel', [['a', 3, null]])).map((p) => p.prop)).toEqual(['parts[1]', 'parts[2]']);
+    // structs in a list at the root: '<param>[i].<prop>'
+    expect(problemsOf(() => checkArgs('policy.PolicyEvaluator#validate', [[{ id: 3 }], [], '2025-01-01'])).map((p) => p.prop)).toEqual(['rules[0]']);
+  });
+
+  test('the broken variant: a public factory given a wrong type throws a ValidationError, not a TypeError', () => {
+    // before issue 17: "Cannot read properties of undefined (reading 'namespace')"
+    expect(problemsOf(() => MeshPrincipal.ofModel(undefined as any)).map((p) => p.prop)).toEqual(['model']);
+    expect(problemsOf(() => ModelSource.modelStore(['models/'] as any, 'v1')).map((p) => [p.prop, p.problem])).toEqual([['prefix', 'must be a string']]);
   });
 });
 

@@ -20,11 +20,14 @@ import { ProblemCollector, ValidationError, ValidationProblem } from '../errors'
  * prototype chain when two copies of the library are loaded); behavioural interfaces (any object).
  * `any`/`json` props are not checked. Domain rules (ranges, names, references) are the constructs' and
  * the spec validator's.
+ *
+ * Two one-line boundary calls: `checkProps` for a struct argument (props, options), `checkArgs` for methods
+ * that take more than structs (every argument against its parameter).
  */
 
 /** Table entry: a struct, an enum, a class or a behavioural interface (see projenrc/runtime-types.ts). */
 interface TypeEntry {
-  readonly k: 's' | 'e' | 'c' | 'i';
+  readonly k: 's' | 'e' | 'c' | 'i' | 'f';
   /** struct props: name -> [type reference, required (1) or not (0)] */
   readonly p?: Record<string, [string, number]>;
   /** module of an enum or class, relative to src/ (lib/ once compiled), without extension */
@@ -33,6 +36,8 @@ interface TypeEntry {
   readonly m?: string[];
   /** spellings of a class's values (static members of its own type) */
   readonly x?: string[];
+  /** a method's parameters: [name, type reference, required (1) or not (0), variadic (1) or not (0)] */
+  readonly a?: [string, string, number, number][];
 }
 
 let table: Record<string, TypeEntry> | undefined;
@@ -238,14 +243,14 @@ class Checker {
         }
         this.nested(value, () => {
           for (const [prop, [propType, required]] of Object.entries(t.p ?? {})) {
-            if (at === '' && this.skip.includes(prop)) continue;
+            if ((at === '' && this.skip.includes(prop)) || propType === 'any') continue;
             const v = value[prop];
             const p = join(at, prop);
             if (v === undefined && !required) continue;
             if (v === undefined || (v === null && required)) {
-              this.problems.push({ prop: p, problem: `is required (${describeType(propType)})`, value: v, fix: `set '${p}'` });
+              this.problems.push({ prop: this.name(p), problem: `is required (${describeType(propType)})`, value: v, fix: `set '${this.name(p)}'` });
             } else if (v === null) {
-              this.add(p, propType, v, `leave '${p}' out or set it to ${describeType(propType)}`);
+              this.add(p, propType, v, `leave '${this.name(p)}' out or set it to ${describeType(propType)}`);
             } else {
               this.check(propType, v, p);
             }
@@ -274,7 +279,8 @@ class Checker {
   }
 
   private name(at: string): string {
-    return at === '' ? this.root : at;
+    // a list or map at the root: its entries are `<root>[i]`; a struct's props are named relative to it
+    return at === '' || at.startsWith('[') ? `${this.root}${at}` : at;
   }
 }
 
@@ -324,5 +330,41 @@ export function checkProps(type: string, value: any, root = 'props', scope?: ICo
   if (value === undefined && Object.values(entry(type).p ?? {}).every(([, required]) => !required)) return;
   const collector = new ProblemCollector(scope);
   collectTypeProblems(collector, type, value, root);
+  collector.throwIfAny();
+}
+
+/**
+ * The one-line boundary check at the top of a public method (or constructor) that takes more than structs:
+ * every argument against its parameter's type, one ValidationError listing every problem, each named after
+ * the parameter (`'trustDomain' must be a string, got 3`; inside a struct argument, the struct's own paths).
+ *
+ * ```ts
+ * public static ofModel(model: IModelService, trustDomain?: string): MeshPrincipal {
+ *   checkArgs('mesh.MeshPrincipal#ofModel', [model, trustDomain]);
+ * ```
+ *
+ * @param signature `<class>#<method>` (`<class>#new` for a constructor), as in schemas/runtime-types.json
+ * @param args the arguments in parameter order (a variadic parameter's values last, spread)
+ * @param scope the construct the problems belong to (its path prefixes the message)
+ */
+export function checkArgs(signature: string, args: any[], scope?: IConstruct): void {
+  const params = entry(signature).a ?? [];
+  const collector = new ProblemCollector(scope);
+  params.forEach(([name, type, required, variadic], i) => {
+    if (type === 'any') return;
+    if (variadic) {
+      args.slice(i).forEach((v, j) => collectTypeProblems(collector, type, v, `${name}[${j}]`));
+      return;
+    }
+    const v = args[i];
+    if (v === undefined && !required) return;
+    if (v === undefined || (v === null && required)) {
+      collector.add(name, `is required (${describeType(type)})`, v, `pass '${name}'`);
+    } else if (v === null) {
+      collector.add(name, `must be ${describeType(type)}`, v, `leave '${name}' out or pass ${describeType(type)}`);
+    } else {
+      collectTypeProblems(collector, type, v, name);
+    }
+  });
   collector.throwIfAny();
 }

@@ -9,7 +9,7 @@ import { ModelRuntime } from '../../core/model-runtime';
 import { IModelService } from '../../core/model-service';
 import { ModelSizeProps } from '../../core/model-size';
 import { Names } from '../../core/names';
-import { checkProps } from '../../core/private/runtime-types';
+import { checkArgs, checkProps } from '../../core/private/runtime-types';
 import { resolveGpuWorkload } from '../private/gpu-workload';
 import { defaultRolloutSurge, modelDisruption, resolveRolloutSurge } from '../private/model-disruption';
 import { buildModelPod } from '../private/model-pod';
@@ -281,6 +281,7 @@ export class ModelServer extends Construct implements IModelService {
    * rollout), 0 from 2 replicas (replaced one at a time, the others serve).
    */
   public static defaultRolloutSurge(replicasMin: number): number {
+    checkArgs('k8s.ModelServer#defaultRolloutSurge', [replicasMin]);
     return defaultRolloutSurge(replicasMin);
   }
 
@@ -459,6 +460,7 @@ export class ModelServer extends Construct implements IModelService {
    * e.g. `namespace="search",pod=~"llama3-8b-stable-.*"`.
    */
   public podMatchers(track: string): string {
+    checkArgs('k8s.ModelServer#podMatchers', [track], this);
     return `namespace="${this.namespace}",pod=~"${this.modelName}-${track}-.*"`;
   }
 

@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { ServingImages } from './serving-images';
 import { ValidationError } from '../../core/errors';
 import { Names } from '../../core/names';
-import { checkProps } from '../../core/private/runtime-types';
+import { checkArgs, checkProps } from '../../core/private/runtime-types';
 import { urlProblem } from '../../core/private/urls';
 import { containerSecurityContext, guaranteedResources, sizeQuantity, validateImage } from '../private/pod';
 
@@ -199,6 +199,7 @@ export class ModelSource {
    * @param versionId the version folder (pinned), e.g. `2024-06-01`
    */
   public static modelStore(prefix: string, versionId: string): ModelSource {
+    checkArgs('k8s.ModelSource#modelStore', [prefix, versionId]);
     return new ModelSource('model-store', versionId, `model-store://${prefix}${versionId}/`, undefined, undefined, undefined, prefix);
   }
 

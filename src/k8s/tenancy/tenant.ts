@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ValidationError } from '../../core/errors';
 import { PlatformLabels } from '../../core/labels';
 import { Names } from '../../core/names';
-import { checkProps } from '../../core/private/runtime-types';
+import { checkArgs, checkProps } from '../../core/private/runtime-types';
 import { KUBERNETES_SYSTEM_NAMESPACES } from '../../core/private/system-namespaces';
 import { cpuQuantity, sizeQuantity, standardLabels, validateInt } from '../private/pod';
 import { ModelServer, ModelServerOptions } from '../serving/model-server';
@@ -413,6 +413,7 @@ export class Tenant extends Construct implements ITenant {
    * Place a model on this tenant (a `ModelServer` in the tenant's namespace).
    */
   public addModel(id: string, options: ModelServerOptions): ModelServer {
+    checkArgs('k8s.Tenant#addModel', [id, options], this);
     checkProps('k8s.ModelServerOptions', options, 'options', this);
     return new ModelServer(this, id, { ...options, tenant: this });
   }
