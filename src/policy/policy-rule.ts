@@ -1,9 +1,10 @@
 import { ValidationError } from '../core/errors';
 import { Names } from '../core/names';
+import { builtInRuleState } from './private/built-in';
 import { CelVariable, workloadVariables } from './private/cel-templates';
 import { ResourceKind } from './resource-kind';
-import { CelCompileError, compileCel } from '../validation/private/cel-engine';
 import { checkArgs, checkProps } from '../core/private/runtime-types';
+import { CelCompileError, celResultKind, compileCel } from '../validation/private/cel-engine';
 
 /**
  * What an engine does with a violation.
@@ -253,11 +254,16 @@ export class PolicyRule {
       throw new ValidationError(`${id}.kinds`, 'must list at least one kind', props.kinds, 'match e.g. ResourceKind.workloads()');
     }
     try {
-      compileCel(props.expression, RULE_VARIABLES);
+      if (builtInRuleState.depth === 0) compileCel(props.expression, RULE_VARIABLES);
     } catch (e) {
       if (!(e instanceof CelCompileError)) throw e;
       throw new ValidationError(`${id}.expression`, `is not a valid CEL expression in rule ${id} (${e.reason})`, props.expression,
         'fix the expression; it may use object, namespaceObject, request, variables.pods, variables.containers and variables.params.<name>');
+    }
+    // every engine admits an object when the expression is true: a string or number result fails every request (issue 17)
+    if (builtInRuleState.depth === 0 && celResultKind(props.expression) === 'non-bool') {
+      throw new ValidationError(`${id}.expression`, `must return a boolean (true when the object is allowed) in rule ${id}`, props.expression,
+        "compare or test the value, e.g. \"object.metadata.name.startsWith('team-')\" instead of \"object.metadata.name\"");
     }
     this.id = id;
     this.name = props.name;
