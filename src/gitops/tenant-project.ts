@@ -276,7 +276,7 @@ export class TenantProject extends Construct {
 
     const roles = (props.roles ?? []).map((r, i) => {
       Names.validateDns1123Label(`roles[${i}].name`, r.name, this);
-      if (!r.groups || r.groups.length === 0 || r.groups.some((g) => typeof g !== 'string' || g.trim() === '' || g.includes('*'))) {
+      if (!r.groups || r.groups.length === 0 || r.groups.some((g) => typeof g !== 'string' || g.trim() === '' || g.includes('*') || /[\u0000-\u001f\u007f]/.test(g))) {
         throw new ValidationError(`roles[${i}].groups`, 'must list at least one literal SSO group', r.groups, "name the OIDC group claims, e.g. ['search-developers']", this);
       }
       const access = r.access ?? ProjectAccess.READ_ONLY;

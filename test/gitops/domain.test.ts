@@ -79,6 +79,14 @@ describe('Argo CD sync windows (issue 17)', () => {
   });
 });
 
+describe('TenantProject: role groups (issue 17)', () => {
+  test('a group with a newline is refused (it would reach the AppProject as is)', () => {
+    const layout = exampleLayout();
+    expect(messageOf(() => synthChart((c) => new TenantProject(c, 'search', { layout, tenant: 'search', roles: [{ name: 'dev', groups: ['devs\nevil'] }] }))))
+      .toContain("'roles[0].groups' must list at least one literal SSO group");
+  });
+});
+
 describe('GitOpsLayout domain checks (issue 17)', () => {
   test.each(['kube-system', 'kube-public', 'kube-node-lease', 'default', 'argocd'])('a tenant namespace %s is refused', (ns) => {
     expect(messageOf(() => exampleLayout({ tenants: [{ name: 'search', namespaces: ['search', ns] }] })))

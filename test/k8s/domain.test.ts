@@ -24,6 +24,10 @@ describe('Tenant: reserved namespaces (issue 17)', () => {
     expectValidationError(() => synthChart((c) => tenant(c, props)), 'tenantName', new RegExp(`must not be ${what.replace(/[()]/g, '\\$&')}`));
   });
 
+  test.each(['admins\nevil', 'admins\u0000', 'a\tb'])('a group name with a control character (%j) is refused', (group) => {
+    expectValidationError(() => synthChart((c) => tenant(c, { adminGroups: [group] })), 'adminGroups', /must list at least one non-empty group name/);
+  });
+
   test('an ordinary tenant still works', () => {
     expect(synthChart((c) => tenant(c, { tenantName: 'monitoring-team' })).length).toBeGreaterThan(0);
   });

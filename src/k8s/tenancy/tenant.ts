@@ -420,7 +420,8 @@ export class Tenant extends Construct implements ITenant {
 }
 
 function validateGroups(prop: string, groups: string[], scope: Construct): string[] {
-  if (!Array.isArray(groups) || groups.length === 0 || groups.some((g) => typeof g !== 'string' || g.trim() === '' || g !== g.trim())) {
+  // (a control character would reach the RoleBinding's subject name as is: issue 17)
+  if (!Array.isArray(groups) || groups.length === 0 || groups.some((g) => typeof g !== 'string' || g.trim() === '' || g !== g.trim() || /[\u0000-\u001f\u007f]/.test(g))) {
     throw new ValidationError(prop, 'must list at least one non-empty group name', groups, 'name the identity-provider groups (as mapped by EKS access entries)', scope);
   }
   return [...new Set(groups)].sort();
