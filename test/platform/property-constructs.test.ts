@@ -11,12 +11,13 @@ import fc from 'fast-check';
 import { BAD_DURATIONS, BAD_NUMBERS, badArrays, badStrings, expectNoCrash, get, outcome, pathsOf, pick, withValue, wrongTypes } from './property-helpers';
 import { ImageRegistry } from '../../src/aws/image-registry';
 import { ModelStore } from '../../src/aws/model-store';
-import { GpuInstanceType, GpuPool, ModelRuntime } from '../../src/core';
+import { GpuInstanceType, GpuPool, ModelRuntime, ModelService } from '../../src/core';
 import { GitOpsLayout, SyncWindowKind, TenantProject } from '../../src/gitops';
 import { ModelSource } from '../../src/k8s/serving/model-source';
 import { Tenant } from '../../src/k8s/tenancy/tenant';
 import { FineTuningJob } from '../../src/k8s/training/fine-tuning-job';
 import { IngressGateway } from '../../src/mesh';
+import { AlertSeverity, LlmSloAlerts } from '../../src/observability';
 import { PolicyException, PolicyRule, PolicySeverity, ResourceKind } from '../../src/policy';
 import { provider } from '../aws/fixtures';
 import { expectValidManifests, expectValidTerraform } from '../util';
@@ -139,6 +140,24 @@ const SUBJECTS: { [name: string]: Subject } = {
     build: (props) => {
       new PolicyException(props);
       return () => undefined;
+    },
+  },
+  'observability.LlmSloAlerts': {
+    props: () => ({
+      availability: {
+        target: 0.999,
+        windows: [{ longWindow: Duration.hours(1), shortWindow: Duration.minutes(5), burnRateFactor: 14.4, severity: AlertSeverity.CRITICAL }],
+      },
+      timeToFirstTokenP99: Duration.millis(500),
+      interTokenLatencyP99: Duration.millis(50),
+      queueDepthThreshold: 10,
+      kvCacheUsageThreshold: 0.9,
+      maxReplicas: 4,
+    }),
+    build: (props) => {
+      const chart = new Chart(K8sTesting.app(), 'test');
+      new LlmSloAlerts(chart, 'Slo', { ...props, model: ModelService.fromAttributes({ modelName: 'llama3-8b', tenant: 'search', runtime: ModelRuntime.VLLM }) });
+      return () => expectValidManifests(K8sTesting.synth(chart));
     },
   },
   'aws.ImageRegistry': {
