@@ -199,13 +199,14 @@ const runtimeTypesTask = project.addTask('runtime-types', {
 });
 project.postCompileTask.prependSpawn(runtimeTypesTask);
 
-// The package root loads the `app` submodule (the projen project type) on first access only, so
-// `require('cdk-llm-platform')` never loads projen (an optional peer); the step checks it.
-const lazyAppTask = project.addTask('lazy-app', {
-  description: 'Make lib/index.js load the app submodule (projen) on first access, and check the root loads no projen',
-  exec: 'node projenrc/ts-run.js projenrc/lazy-app.ts',
+// The package root loads its submodules on first access (projenrc/lazy-submodules.js), so
+// `require('cdk-llm-platform')` loads no layer, no heavy library and never projen (the optional peer of the
+// `app` template); the step checks it in a fresh process.
+const lazyRootTask = project.addTask('lazy-root', {
+  description: 'Make lib/index.js load its submodules on first access, and check the root loads no heavy library (issue 18)',
+  exec: 'node projenrc/ts-run.js projenrc/lazy-root.ts',
 });
-project.postCompileTask.prependSpawn(lazyAppTask);
+project.postCompileTask.prependSpawn(lazyRootTask);
 
 // ---------------------------------------------------------------------------------------------
 // The main job (README command 1): synthesize the bundled example into Terraform JSON + Kubernetes
