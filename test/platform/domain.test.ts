@@ -3,7 +3,7 @@ import { GpuInstanceType } from '../../src/core';
 import { ValidationError, ValidationProblem } from '../../src/core/errors';
 import { ModelSource } from '../../src/k8s';
 import { GpuCapacityType, PlatformSpec, PlatformSpecValidator } from '../../src/platform';
-import { reservedTenantNames } from '../../src/platform/private/reserved-namespaces';
+import { catalogueAddons, reservedTenantNames } from '../../src/platform/private/reserved-namespaces';
 import { PolicyEngine } from '../../src/policy';
 
 /** The problems of `spec` at `prop` (fails when there is none). */
@@ -39,6 +39,12 @@ describe('spec domain checks (issue 17)', () => {
       // the add-on namespaces in gitops/platform-addon.ts
       for (const ns of ['kyverno', 'gatekeeper-system', 'cert-manager', 'monitoring', 'istio-system', 'opentelemetry-operator-system', 'kube-system',
         'nvidia-gpu', 'keda', 'kserve', 'kubeflow', 'istio-ingress', 'cosign-system']) expect(names).toContain(ns);
+    });
+
+    test('every factory of the add-on catalogue is read (found on PlatformAddon, so a new add-on cannot be missed)', () => {
+      const addons = catalogueAddons();
+      expect(addons.length).toBeGreaterThanOrEqual(20);
+      expect(addons.filter(([, addon]) => addon === undefined).map(([name]) => name)).toEqual([]);
     });
 
     test('a tenant named like the mesh ingress namespace', () => {
