@@ -130,6 +130,18 @@ describe('the entry points validate before they build anything', () => {
     expect(aws.props).toEqual([props === undefined || typeof props === 'string' ? 'props' : 'spec']);
   });
 
+  test('every wrong serving option of a model in one round (the constructs stop at their first)', () => {
+    const spec = broken((s) => {
+      s.models[0] = { ...s.models[0], gpuMemoryUtilization: 1.5, cpu: 0, memory: Size.mebibytes(1), version: 'V1!', maxConcurrency: 0 };
+    });
+    const k8s = problemsOf(() => new KubernetesPlatform(new K8sApp(), 'acme-llm', { spec }));
+    const aws = problemsOf(() => new AwsPlatformStack(TfTesting.app(), 'acme-llm', { spec }));
+    expect(aws.props).toEqual(k8s.props);
+    expect([...k8s.props].sort()).toEqual([
+      'models[0].cpu', 'models[0].gpuMemoryUtilization', 'models[0].maxConcurrency', 'models[0].memory', 'models[0].version',
+    ]);
+  });
+
   test('a spec mistake and a construct-level one are reported in one round', () => {
     const spec = broken((s) => { s.gitops = { repoUrl: 'not a url' }; s.models[0].gpuMemoryUtilization = 1.5; });
     const { props } = problemsOf(() => new AwsPlatformStack(TfTesting.app(), 'acme-llm', { spec }));

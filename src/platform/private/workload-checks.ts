@@ -6,6 +6,9 @@ import type { ITenant } from '../../k8s/tenancy/tenant';
 import type { PlatformNames } from '../platform-names';
 import type { PlatformSpec } from '../platform-spec';
 
+/** Rebuilds of one model at most (each without the serving options found wrong so far). */
+const MAX_ROUNDS = 10;
+
 /** Construct prop names that the spec spells differently. */
 const SPEC_PROP: { [constructProp: string]: string } = { modelName: 'name', source: 'weights', jobName: 'name' };
 
@@ -35,11 +38,14 @@ export function checkWorkloads(collector: ProblemCollector, spec: PlatformSpec, 
   /* eslint-enable @typescript-eslint/no-require-imports */
 
   const reported = new Set(collector.problems.map((p) => p.prop));
-  const record = (at: string, fn: () => void) => {
+  /** Run `fn`; record its problems under `at`; returns the construct props they name (their first segment). */
+  const record = (at: string, fn: () => void): string[] => {
     try {
       fn();
+      return [];
     } catch (e) {
       if (!ValidationError.isValidationError(e)) throw e;
+      const heads = e.problems.map((p) => p.prop.split(/[.[]/)[0]);
       const kept = e.problems.map((p) => {
         const [head, ...rest] = p.prop.split('.');
         return { ...p, prop: `${at}.${[SPEC_PROP[head] ?? head, ...rest].join('.')}` };
@@ -47,6 +53,7 @@ export function checkWorkloads(collector: ProblemCollector, spec: PlatformSpec, 
       kept.forEach((p) => reported.add(p.prop));
       e.problems.splice(0, e.problems.length, ...kept);
       collector.addError(e);
+      return heads;
     }
   };
   const chart: Chart = new ChartClass(new App(), 'spec-check');
@@ -76,30 +83,44 @@ export function checkWorkloads(collector: ProblemCollector, spec: PlatformSpec, 
     const pool = pools.get(m.gpuPool);
     if (!tenant || !pool) return;
     const at = `models[${i}]`;
+    // weights the validator refused would only fail again here (under another path)
+    if ([...reported].some((p) => p.startsWith(`${at}.weights`) || p.startsWith(`${at}.canary.weights`))) return;
     // a verification the validator already refused (the model's own or the spec-wide one) is not checked twice
     const verificationAt = m.verification ? `${at}.verification` : 'policy.signatures.weights';
     const verification = [...reported].some((p) => p.startsWith(verificationAt)) ? undefined : m.verification ?? weightVerification;
-    record(at, () => {
-      const props = { ...servingOptionsOf(m), verification, tenant, modelName: m.name, source: source(m.weights), pool };
-      if (m.kserve) {
-        new KServeInferenceService(chart, `Model${i}`, props);
-        return;
+    const options: { [option: string]: any } = { ...servingOptionsOf(m), verification };
+    // The constructs stop at their first problem: build again without each option found wrong (its default
+    // instead), so every wrong serving option of the model is reported in this one round.
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      let server: InstanceType<typeof ModelServer> | undefined;
+      const wrong = record(at, () => {
+        const serving = options as ReturnType<typeof servingOptionsOf>;
+        const props = { ...serving, tenant: tenantFor(m.tenant)!, modelName: m.name, source: source(m.weights), pool };
+        if (m.kserve) new KServeInferenceService(chart, `Model${i}-${round}`, props);
+        else server = new ModelServer(chart, `Model${i}-${round}`, props);
+      });
+      if (wrong.length === 0) {
+        if (server && m.canary) {
+          const built = server;
+          const canary = m.canary;
+          record(`${at}.canary`, () => built.addCandidate({
+            version: canary.version,
+            image: canary.image,
+            source: canary.weights ? source(canary.weights) : source(m.weights),
+            replicas: canary.replicas,
+          }));
+        }
+        break;
       }
-      const server = new ModelServer(chart, `Model${i}`, props);
-      if (m.canary) {
-        server.addCandidate({
-          version: m.canary.version,
-          image: m.canary.image,
-          source: m.canary.weights ? source(m.canary.weights) : props.source,
-          replicas: m.canary.replicas,
-        });
-      }
-    });
+      const retry = wrong.filter((option) => options[option] !== undefined);
+      if (retry.length === 0) break;
+      for (const option of retry) delete options[option];
+    }
   });
   (spec.fineTuningJobs ?? []).forEach((j, i) => {
     const tenant = tenantFor(j.tenant);
     const pool = pools.get(j.gpuPool);
-    if (!tenant || !pool) return;
+    if (!tenant || !pool || [...reported].some((p) => p.startsWith(`fineTuningJobs[${i}].baseModel`))) return;
     record(`fineTuningJobs[${i}]`, () => new FineTuningJob(chart, `Job${i}`, {
       tenant,
       jobName: j.name,
