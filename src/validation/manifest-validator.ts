@@ -280,7 +280,13 @@ function expandFiles(paths: string[]): string[] {
     if (stat.isDirectory()) {
       for (const entry of fs.readdirSync(p).sort()) {
         const child = path.join(p, entry);
-        if (fs.statSync(child).isDirectory() || /\.ya?ml$/.test(entry)) out.push(...expandFiles([child]));
+        let isDirectory = false;
+        try {
+          isDirectory = fs.statSync(child).isDirectory();
+        } catch {
+          // a dangling link: listed, so reading it reports the problem
+        }
+        if (isDirectory || /\.ya?ml$/.test(entry)) out.push(...expandFiles([child]));
       }
     } else {
       out.push(p);

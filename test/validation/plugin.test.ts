@@ -6,7 +6,7 @@ import * as YAML from 'yaml';
 import { KubernetesPlatform } from '../../src/platform';
 import { constructMetadata, recordsConstructMetadata } from '../../src/platform/private/construct-metadata';
 import { PolicyCatalogue, PolicyEngine, PolicySet, PolicyValidationPlugin } from '../../src/policy';
-import { SchemaValidationPlugin, SchemaValidationPluginProps } from '../../src/validation';
+import { ManifestValidator, SchemaValidationPlugin, SchemaValidationPluginProps } from '../../src/validation';
 import { constraintCrdOf } from '../../src/validation/private/gatekeeper-constraints';
 import { smallSpec } from '../platform/fixtures';
 import { tempDir } from '../util';
@@ -238,6 +238,16 @@ describe('crdFiles: files with several CRDs, directories, and bad input reported
     const violations = context.report.toJson().violations;
     expect(violations.map((v) => v.ruleName)).toEqual([expect.stringMatching(expected)]);
     expect(violations[0].fix).toMatch(/crdFiles/);
+  });
+
+  test('a dangling link in a crdFiles directory or among the manifests is reported, not a crash', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'eta.yaml'), YAML.stringify(crd('h.example.com', 'Eta')));
+    fs.symlinkSync(path.join(dir, 'gone.yaml'), path.join(dir, 'dangling.yaml'));
+    const context = await run([dir], [widget('Eta', 'h.example.com', { size: 1 })]);
+    expect(context.report.toJson().violations.map((v) => v.ruleName)).toEqual([expect.stringMatching(/^crd: crdFiles: cannot read .*dangling.yaml: ENOENT/)]);
+    const report = new ManifestValidator().validateFiles([dir]);
+    expect(report.findings.filter((f) => f.check === 'yaml').map((f) => [path.basename(f.file!), f.message])).toEqual([['dangling.yaml', expect.stringMatching(/^cannot read: ENOENT/)]]);
   });
 
   test('the good CRDs of a file are used even when another document of it is not a CRD', async () => {
