@@ -123,7 +123,7 @@ describe('PlatformTwin.check', () => {
       [{ nodePools: [{ name: 'a', minNodes: -1, maxNodes: 1 }] }, "'nodePools[0].minNodes' must be a whole number of at least 0, got -1; set minNodes of pool a"],
       [{ nodePools: [{ name: 'a', minNodes: 2, maxNodes: 1 }] }, "'nodePools[0].maxNodes' must be at least minNodes (2), got 1; raise maxNodes or lower minNodes"],
       [{ nodePools: [{ name: 'a', minNodes: 1, maxNodes: 1, gpusPerNode: 1.5 }] }, "'nodePools[0].gpusPerNode' must be a whole number of at least 0, got 1.5; set gpusPerNode of pool a"],
-      [{ nodePools: [{ name: 'a', minNodes: 1, maxNodes: 1, scaling: 'sometimes' as any }] }, "'nodePools[0].scaling' is not a NodePoolScaling, got 'sometimes'; use one of: none, cluster-autoscaler, karpenter"],
+      [{ nodePools: [{ name: 'a', minNodes: 1, maxNodes: 1, scaling: 'sometimes' as any }] }, "'nodePools[0].scaling' must be a NodePoolScaling, got 'sometimes'; use NodePoolScaling.NONE, NodePoolScaling.CLUSTER_AUTOSCALER or NodePoolScaling.KARPENTER"],
       [{ nodePools: [{ name: 'a', minNodes: 1, maxNodes: 1, taints: ['gpu'] }] }, "'nodePools[0].taints[0]' must be `key=value:Effect` or `key:Effect` (NoSchedule, PreferNoSchedule or NoExecute), got 'gpu'; write the taint as kubectl taint does"],
       [{ layoutDirectories: ['a', 'b'] }, "'layoutDirectories' must list one directory per object (0), got 2; pass the directory of every object in the same order, or leave layoutDirectories unset"],
     ])('bad option %j fails with a ValidationError', (options, message) => {
