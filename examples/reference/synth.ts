@@ -78,7 +78,7 @@ function main(): number {
   out.push('');
   out.push(`Validation: Terraform against hashicorp/aws 6.25.0: ${tfReport.ok ? 'ok' : 'FAILED'} (${tfReport.blockCount} blocks)`);
   out.push(`            Kubernetes against 1.28 + 1.34 OpenAPI and CRD schemas: ${k8sReport.ok ? 'ok' : 'FAILED'} (${k8sReport.objectCount} objects)`);
-  out.push(`            Policies (${platform.policySet.rules.length} rules, ${platform.policySet.exceptions.length} exception): `
+  out.push(`            Policies (${platform.policySet.rules.length} rules, ${platform.policySet.exceptions.length} exception${platform.policySet.exceptions.length === 1 ? '' : 's'}): `
     + `${policy.errors.length} error(s), ${policy.warnings.length} warning(s) over ${policy.objectCount} workload objects`);
   out.push(`            GitOps contract (${gitops.applications.length} Applications): ${gitops.ok ? 'ok' : 'FAILED'}`);
   out.push(`            Cross-layer consistency (Pod Identity, pools, registry, bucket): ${consistency.length === 0 ? 'ok' : 'FAILED'}`);
