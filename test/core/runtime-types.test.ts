@@ -260,6 +260,22 @@ describe('the type table', () => {
     });
   });
 
+  test('loading the package (every submodule) runs no check and reads no table (issue 18: the root loads fast)', () => {
+    const real = jest.requireActual('fs');
+    const read: string[] = [];
+    jest.isolateModules(() => {
+      jest.doMock('fs', () => ({ ...real, readFileSync: (file: any, ...rest: any[]) => { read.push(String(file)); return real.readFileSync(file, ...rest); } }));
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const root = require('../../src');
+        for (const name of Object.keys(root)) expect(root[name]).toBeDefined();
+      } finally {
+        jest.dontMock('fs');
+      }
+    });
+    expect(read.filter((f) => f.endsWith('runtime-types.json'))).toEqual([]);
+  });
+
   test('is compact (a small read on the first check)', () => {
     expect(fs.statSync(TABLE).size).toBeLessThan(150_000);
   });
