@@ -14,7 +14,8 @@ import { PolicyValidationPlugin, SchemaValidationPlugin } from '../../src';
 import { GpuInstanceType, ModelRuntime } from '../../src/core';
 import { ModelSource } from '../../src/k8s';
 import { KubernetesPlatform, PlatformNames, PlatformSpec } from '../../src/platform';
-import { BuiltInExceptions, PolicyCatalogue, PolicyEngine, PolicyEvaluator } from '../../src/policy';
+import { BuiltInExceptions, PolicyCatalogue, PolicyEngine, PolicyEvaluator, PolicyException, PolicyExceptionProps } from '../../src/policy';
+import { PlatformTwin } from '../../src/twin';
 import { tempDir } from '../util';
 
 /** One pool, one tenant, one model, every image mirrored: no `policy` at all. */
@@ -172,6 +173,19 @@ describe('a minimal spec synthesizes with zero user exceptions (issue 16)', () =
     for (const e of builtIns) {
       expect(e).toEqual(expect.objectContaining({ namespace: PlatformNames.GPU_NAMESPACE, kind: 'DaemonSet', owner: BuiltInExceptions.OWNER, expires: BuiltInExceptions.NO_EXPIRY }));
     }
+  });
+
+  test('the twin admits the agents\' pods through the built-in exceptions (every rule everywhere: without them it reports the agents)', () => {
+    const { platform, outdir } = build();
+    const objects = objectsIn(outdir, platform.synth());
+    const rules = PolicyCatalogue.baseline({ allowedRegistries: [REGISTRY] });
+    const admissionOf = (exceptions: PolicyExceptionProps[]) => PlatformTwin.check(objects, {
+      policy: new PolicyEvaluator({ rules, exceptions: exceptions.map((e) => new PolicyException(e)) }),
+      region: 'us-east-1',
+    }).problems.filter((p) => p.check === 'admission' && p.object.includes(PlatformNames.GPU_NAMESPACE));
+    expect(admissionOf(BuiltInExceptions.gpuAgents())).toEqual([]);
+    const without = admissionOf([]);
+    expect([...new Set(without.map((p) => p.object))].sort()).toEqual(['DaemonSet nvidia-gpu/dcgm-exporter', 'DaemonSet nvidia-gpu/nvidia-device-plugin']);
   });
 
   test('a user exception for the same agent replaces the built-in one (no duplicate-target error for apps that wrote it themselves)', () => {
