@@ -42,10 +42,12 @@ describe('PolicyEvaluator', () => {
   });
 
   test('evaluation errors and non-bool results are reported in the message', () => {
-    expect(messages([rule('T-020', 'object.spec.nope == 1'), rule('T-021', "has(object.spec) ? 'yes' : 'no'")], [hardenedModelServer()])).toEqual([
+    // a field read is dyn: only evaluation shows it is not a bool (a string literal is refused when the rule is made)
+    expect(messages([rule('T-020', 'object.spec.nope == 1'), rule('T-021', 'object.metadata.name')], [hardenedModelServer()])).toEqual([
       expect.stringMatching(/^\[T-020\] failed \(evaluation error: .+\)$/),
-      '[T-021] failed (expression returned "yes", not a bool)',
+      '[T-021] failed (expression returned "llama3-8b", not a bool)',
     ]);
+    expect(() => rule('T-022', "has(object.spec) ? 'yes' : 'no'")).toThrow(/'T-022.expression' must return a boolean/);
   });
 
   test('namespace objects are bound as namespaceObject; unknown namespaces with no labels', () => {
