@@ -223,11 +223,12 @@ project.addTask('synth', {
 // `npm run synth` runs node directly: the projen CLI would add ~0.7 s of start-up to every run.
 project.package.setScript('synth', SYNTH);
 
-// The pre-parsed CEL of the library's own rules (src/validation/private/cel-parse-cache.ts): rewrite it when a
-// built-in rule, the workload variables or an example platform changes (a test says when).
-project.addTask('cel-cache', {
-  description: 'Rebuild schemas/cel-parse-cache.json.gz (pre-parsed CEL of the built-in rules and the example platforms)',
-  exec: 'node projenrc/ts-run.js projenrc/cel-parse-cache.ts',
+// Parse results of the library's own expressions (pre-parsed CEL of the built-in rules, metric names of the
+// PromQL shapes the twin reads), which synth would otherwise recompute on every run: rewrite them when a
+// built-in rule, an alert or an example platform changes (the tests say when).
+project.addTask('parse-caches', {
+  description: 'Rebuild schemas/cel-parse-cache.json.gz and schemas/promql-shapes.json.gz from the built-in rules and the example platforms',
+  exec: 'node projenrc/ts-run.js projenrc/parse-caches.ts',
 });
 
 // The platform twin's add-on pods: render every pinned chart the example platforms' Argo CD Applications

@@ -17,8 +17,14 @@ interface LezerCursor {
   readonly node: LezerNode;
   next(): boolean;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { parser } = require('@prometheus-io/lezer-promql') as { parser: { parse(text: string): { cursor(): LezerCursor } } };
+type LezerParser = { parse(text: string): { cursor(): LezerCursor } };
+let loadedParser: LezerParser | undefined;
+/** The Prometheus grammar, loaded with the first expression parsed (not with the package, issue 18). */
+function parser(): LezerParser {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loadedParser ??= (require('@prometheus-io/lezer-promql') as { parser: LezerParser }).parser;
+  return loadedParser;
+}
 
 /**
  * The outcome of parsing a PromQL expression.
@@ -65,7 +71,7 @@ export class PromQL {
     if (typeof expression !== 'string' || expression.trim() === '') {
       return { ok: false, errors: ['expression is empty'], metricNames: [], labelNames: [] };
     }
-    const tree = parser.parse(expression);
+    const tree = parser().parse(expression);
     const cursor = tree.cursor();
     do {
       const name = cursor.type.name;

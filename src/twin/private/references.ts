@@ -6,6 +6,7 @@ import {
   metricSource, metricSources, MetricSource,
 } from './metric-catalogue';
 import { CheckOutcome, ObjectIndex, selectorMatches, TwinContext, TwinFinding, TwinPod } from './model';
+import { knownShape } from './promql-shapes';
 import { PromQL } from '../../validation/promql';
 
 /** On a Gateway: its TLS Secrets are created outside the output (External Secrets, a manual Secret); the twin does not look for them. */
@@ -65,7 +66,8 @@ export function selectedMetrics(expr: string): { names: string[]; patterns: stri
   const shape = expr.replace(STRING_LITERAL, '""').replace(NUMBER_LITERAL, '0');
   let parsed = shapes.get(shape);
   if (!parsed) {
-    const r = PromQL.parse(shape);
+    const known = knownShape(shape);
+    const r = known ? { metricNames: known, errors: [] } : PromQL.parse(shape);
     parsed = { names: r.metricNames, errors: r.errors };
     if (shapes.size > 10000) shapes.clear();
     shapes.set(shape, parsed);

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import type { parse } from '@bufbuild/cel';
+import { installedVersion } from './package-version';
 import { schemasDir } from './schema-files';
 
 /**
@@ -15,7 +16,7 @@ import { schemasDir } from './schema-files';
  * few milliseconds. An expression that is not in the file (a user's rule, a changed built-in) or a file
  * from another parser version is parsed as before: the cache can make a run faster, never different.
  *
- * Written by `npx projen cel-cache` (projenrc/cel-parse-cache.ts); test/validation/private/cel-parse-cache.test.ts
+ * Written by `npx projen parse-caches` (projenrc/parse-caches.ts); test/validation/private/cel-parse-cache.test.ts
  * fails when the committed file misses an expression the example platforms compile, holds stale
  * entries, or decodes to anything but what the parser returns.
  */
@@ -41,18 +42,7 @@ let fromBinary: ((schema: any, bytes: Uint8Array) => ParsedExpr) | undefined;
 
 /** The installed parser's version (entries of another version are ignored). */
 export function celParserVersion(): string {
-  // the package's exports hide package.json: walk up from its entry point
-  let dir = path.dirname(require.resolve('@bufbuild/cel'));
-  for (;;) {
-    const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf-8'));
-      if (pkg.name === '@bufbuild/cel') return pkg.version;
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return 'unknown';
-    dir = up;
-  }
+  return installedVersion('@bufbuild/cel');
 }
 
 function load(): Map<string, string> {

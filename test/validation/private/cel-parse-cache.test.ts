@@ -2,13 +2,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import * as cel from '@bufbuild/cel';
-import { buildParseCache, collectExpressions } from '../../../projenrc/cel-parse-cache';
+import { buildParseCache, collectExpressions } from '../../../projenrc/parse-caches';
 import { compileCel } from '../../../src/validation/private/cel-engine';
 import { CEL_PARSE_CACHE_FILE, CelParseCacheFile, cachedParse, celParserVersion, encodeParseCache } from '../../../src/validation/private/cel-parse-cache';
 
 const FILE = path.join(__dirname, '..', '..', '..', 'schemas', CEL_PARSE_CACHE_FILE);
 const committed: CelParseCacheFile = JSON.parse(zlib.gunzipSync(fs.readFileSync(FILE)).toString('utf-8'));
-const REGENERATE = 'run `npx projen cel-cache` and commit schemas/cel-parse-cache.json.gz';
+const REGENERATE = 'run `npx projen parse-caches` and commit schemas/cel-parse-cache.json.gz';
 
 describe('pre-parsed CEL of the built-in rules (schemas/cel-parse-cache.json.gz)', () => {
   test('was written by the installed parser, sorted, one entry per expression', () => {
@@ -24,7 +24,7 @@ describe('pre-parsed CEL of the built-in rules (schemas/cel-parse-cache.json.gz)
   });
 
   test('holds exactly the expressions the built-in rules and the example platforms compile (else: ' + REGENERATE + ')', () => {
-    const expected = buildParseCache(collectExpressions());
+    const expected = buildParseCache(collectExpressions().cel);
     expect(committed.entries.map(([e]) => e)).toEqual(expected.entries.map(([e]) => e));
   });
 

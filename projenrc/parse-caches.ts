@@ -1,8 +1,12 @@
 /**
- * `npx projen cel-cache`: write schemas/cel-parse-cache.json.gz, the pre-parsed CEL of the library's own
- * rules (src/validation/private/cel-parse-cache.ts says why and how it is read).
+ * `npx projen parse-caches`: write the parse results of the library's own expressions, which synth would
+ * otherwise compute on every run (issues 12 and 18):
+ * - schemas/cel-parse-cache.json.gz, the pre-parsed CEL of the library's own rules
+ *   (src/validation/private/cel-parse-cache.ts says why and how it is read);
+ * - schemas/promql-shapes.json.gz, the metric names of the PromQL shapes the twin reads in the example
+ *   platforms' output (src/twin/private/promql-shapes.ts).
  *
- * Which expressions: every built-in rule of the catalogue (baseline, the factories, the Pod Security rules
+ * Which CEL expressions: every built-in rule of the catalogue (baseline, the factories, the Pod Security rules
  * of every release and level) plus every expression the engine parses while the example platforms
  * (examples/<name>/platform.ts exporting `spec`) synthesize: the workload variables of each kind set, the
  * rules' expressions, the twin's admission. Each is parsed by the installed `@bufbuild/cel` and stored as
@@ -16,9 +20,11 @@ import * as cel from '@bufbuild/cel';
 import * as cdk8s from 'cdk8s';
 import { KubernetesPlatform, PlatformSpec } from '../src/platform';
 import { PodSecurityLevel, PolicyCatalogue, PolicyRule } from '../src/policy';
+import { PROMQL_SHAPES_FILE, PromqlShapesFile, promqlParserVersion, recordPromqlShapes } from '../src/twin/private/promql-shapes';
 import { compileCel } from '../src/validation/private/cel-engine';
 import { CEL_PARSE_CACHE_FILE, CelParseCacheFile, encodeParseCache, recordParsedExpressions } from '../src/validation/private/cel-parse-cache';
 import { schemasDir } from '../src/validation/private/schema-files';
+import { PromQL } from '../src/validation/promql';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -47,9 +53,10 @@ export function exampleSpecs(): Array<[string, PlatformSpec]> {
     .filter(([, spec]) => spec !== undefined);
 }
 
-/** Every expression the built-in rules and the example platforms' synth parse. */
-export function collectExpressions(): string[] {
+/** Every CEL expression and PromQL shape the built-in rules and the example platforms' synth parse. */
+export function collectExpressions(): { cel: string[]; promqlShapes: string[] } {
   const seen = recordParsedExpressions();
+  const shapes = recordPromqlShapes();
   for (const rule of builtInRules()) {
     compileCel(rule.expression, ['object', 'oldObject', 'request', 'namespaceObject', 'variables', 'authorizer']);
   }
@@ -61,7 +68,7 @@ export function collectExpressions(): string[] {
       fs.rmSync(outdir, { recursive: true, force: true });
     }
   }
-  return [...seen].sort();
+  return { cel: [...seen].sort(), promqlShapes: [...shapes].sort() };
 }
 
 /** The file's content for `expressions`, parsed now by the installed parser. */
@@ -69,9 +76,26 @@ export function buildParseCache(expressions: string[]): CelParseCacheFile {
   return encodeParseCache(expressions.map((e) => [e, cel.parse(e)]));
 }
 
+/** The PromQL file's content for `shapes`: the metric names of those that parse, by the installed grammar. */
+export function buildPromqlShapes(shapes: string[]): PromqlShapesFile {
+  const entries: Array<[string, string[]]> = [];
+  for (const shape of [...new Set(shapes)].sort()) {
+    const r = PromQL.parse(shape);
+    if (r.ok) entries.push([shape, r.metricNames]);
+  }
+  return { parser: promqlParserVersion(), entries };
+}
+
+function write(file: string, content: unknown): string {
+  const out = path.join(schemasDir(), file);
+  fs.writeFileSync(out, zlib.gzipSync(Buffer.from(`${JSON.stringify(content)}\n`), { level: 9 }));
+  return path.relative(ROOT, out);
+}
+
 if (require.main === module) {
-  const file = buildParseCache(collectExpressions());
-  const out = path.join(schemasDir(), CEL_PARSE_CACHE_FILE);
-  fs.writeFileSync(out, zlib.gzipSync(Buffer.from(`${JSON.stringify(file)}\n`), { level: 9 }));
-  process.stdout.write(`${path.relative(ROOT, out)}: ${file.entries.length} expressions (parser ${file.parser})\n`);
+  const collected = collectExpressions();
+  const parsed = buildParseCache(collected.cel);
+  process.stdout.write(`${write(CEL_PARSE_CACHE_FILE, parsed)}: ${parsed.entries.length} expressions (parser ${parsed.parser})\n`);
+  const promql = buildPromqlShapes(collected.promqlShapes);
+  process.stdout.write(`${write(PROMQL_SHAPES_FILE, promql)}: ${promql.entries.length} shapes (parser ${promql.parser})\n`);
 }
