@@ -18,8 +18,9 @@ import { Tenant } from '../../src/k8s/tenancy/tenant';
 import { FineTuningJob } from '../../src/k8s/training/fine-tuning-job';
 import { IngressGateway } from '../../src/mesh';
 import { AlertSeverity, LlmSloAlerts } from '../../src/observability';
-import { PolicyException, PolicyRule, PolicySeverity, ResourceKind } from '../../src/policy';
+import { PolicyException, PolicyRule } from '../../src/policy';
 import { provider } from '../aws/fixtures';
+import { customRuleProps } from '../policy/fixtures';
 import { expectValidManifests, expectValidTerraform } from '../util';
 
 const SEED = 1717;
@@ -120,16 +121,7 @@ const SUBJECTS: { [name: string]: Subject } = {
     },
   },
   'policy.PolicyRule': {
-    props: () => ({
-      id: 'ACME-001',
-      name: 'require-team-label',
-      title: 'Workloads carry a team label',
-      description: 'Cost attribution.',
-      severity: PolicySeverity.LOW,
-      kinds: ResourceKind.workloads(),
-      expression: "variables.pods.all(p, has(p.metadata.labels) && 'team' in p.metadata.labels)",
-      message: 'pods need a team label',
-    }),
+    props: () => customRuleProps(),
     build: (props) => {
       PolicyRule.custom(props);
       return () => undefined;

@@ -1,16 +1,8 @@
-import { PolicyCatalogue, PolicyRule, PolicySeverity, ResourceKind } from '../../src/policy';
+import { customRuleProps } from './fixtures';
+import { PolicyCatalogue, PolicyRule } from '../../src/policy';
 import { celResultKind } from '../../src/validation/private/cel-engine';
 
-const CUSTOM = {
-  id: 'ACME-001',
-  name: 'require-team-label',
-  title: 'Workloads carry a team label',
-  description: 'Cost attribution.',
-  severity: PolicySeverity.LOW,
-  kinds: ResourceKind.workloads(),
-  expression: "variables.pods.all(p, has(p.metadata.labels) && 'team' in p.metadata.labels)",
-  message: 'pod templates must carry a team label',
-};
+const CUSTOM = customRuleProps();
 
 describe('CEL result types (issue 17)', () => {
   test.each([

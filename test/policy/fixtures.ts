@@ -4,10 +4,25 @@
  * until Gatekeeper generates one from the ConstraintTemplate.
  */
 import { Testing } from 'cdk8s';
+import { PolicyRuleProps, PolicySeverity, ResourceKind } from '../../src/policy';
 import { expectValidManifests, manifests, TestChart } from '../util';
 
 export const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 export const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+
+/** Props of a user's own rule (a team label on every pod template), shared by the rule tests. */
+export function customRuleProps(): PolicyRuleProps {
+  return {
+    id: 'ACME-001',
+    name: 'require-team-label',
+    title: 'Workloads carry a team label',
+    description: 'Cost attribution.',
+    severity: PolicySeverity.LOW,
+    kinds: ResourceKind.workloads(),
+    expression: "variables.pods.all(p, has(p.metadata.labels) && 'team' in p.metadata.labels)",
+    message: 'pod templates must carry a team label',
+  };
+}
 
 /** A hardened vLLM model server Deployment, built by hand. */
 export function hardenedModelServer(): any {

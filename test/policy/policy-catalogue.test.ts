@@ -1,7 +1,9 @@
 /* eslint-disable @stylistic/max-len */
-import { PodSecurityLevel, PolicyAction, PolicyCatalogue, PolicyEvaluator, PolicyRule, PolicySeverity, ResourceKind } from '../../src/policy';
+import { customRuleProps, DIGEST, ECR, entitledNamespace, hardenedModelServer, variant } from './fixtures';
+import { builtInRules } from '../../projenrc/parse-caches';
+import { PolicyAction, PolicyCatalogue, PolicyEvaluator, PolicyRule } from '../../src/policy';
+import { compileCel } from '../../src/validation/private/cel-engine';
 import { expectValidManifests } from '../util';
-import { DIGEST, ECR, entitledNamespace, hardenedModelServer, variant } from './fixtures';
 
 const BASE = hardenedModelServer();
 const NS = entitledNamespace();
@@ -144,19 +146,9 @@ describe('PolicyCatalogue: the hardened model server', () => {
 describe('built-in rules compile their CEL lazily', () => {
   // The library's own rules skip CEL compilation at construction (loading the package must not parse
   // them, issue 18); this test is what proves every one of them compiles, for every release and level.
-  const { compileCel } = require('../../src/validation/private/cel-engine');
-  const builtIns = (): PolicyRule[] => [
-    ...PolicyCatalogue.baseline(),
-    PolicyCatalogue.allowedRegistries(['123456789012.dkr.ecr.us-east-1.amazonaws.com']),
-    PolicyCatalogue.loadBalancerNamespaces(),
-    ...PolicyCatalogue.podSecurityVersions().flatMap((v) => [
-      ...PolicyCatalogue.podSecurity(v, PodSecurityLevel.BASELINE),
-      ...PolicyCatalogue.podSecurity(v, PodSecurityLevel.RESTRICTED),
-    ]),
-  ];
 
   test('every built-in rule of every Kubernetes release compiles with the rule variables', () => {
-    const rules = builtIns();
+    const rules = builtInRules();
     expect(rules.length).toBeGreaterThan(60);
     const failures = rules.flatMap((r) => {
       try {
@@ -170,9 +162,7 @@ describe('built-in rules compile their CEL lazily', () => {
   });
 
   test('a rule users write is still compiled where it is written', () => {
-    expect(() => PolicyRule.custom({
-      id: 'ACME-X-001', name: 'broken', title: 't', description: 'd', severity: PolicySeverity.LOW,
-      kinds: [ResourceKind.SERVICE], expression: 'object.spec.(', message: 'm',
-    })).toThrow(/ACME-X-001.expression' is not a valid CEL expression/);
+    expect(() => PolicyRule.custom({ ...customRuleProps(), id: 'ACME-X-001', expression: 'object.spec.(' }))
+      .toThrow(/ACME-X-001.expression' is not a valid CEL expression/);
   });
 });

@@ -1,18 +1,9 @@
-import { PolicyAction, PolicyCatalogue, PolicyEvaluator, PolicyParameterType, PolicyRule, PolicySet, PolicySeverity, ResourceKind } from '../../src/policy';
+import { PolicyAction, PolicyCatalogue, PolicyEvaluator, PolicyParameterType, PolicyRule, PolicySet, ResourceKind } from '../../src/policy';
 import { Cel } from '../../src/validation';
 import { TestChart } from '../util';
-import { ECR, hardenedModelServer } from './fixtures';
+import { customRuleProps, ECR, hardenedModelServer } from './fixtures';
 
-const CUSTOM = {
-  id: 'ACME-001',
-  name: 'require-team-label',
-  title: 'Workloads carry a team label',
-  description: 'Cost attribution.',
-  severity: PolicySeverity.LOW,
-  kinds: ResourceKind.workloads(),
-  expression: "variables.pods.all(p, has(p.metadata.labels) && 'team' in p.metadata.labels)",
-  message: 'pod templates must carry a team label',
-};
+const CUSTOM = customRuleProps();
 
 describe('PolicyRule', () => {
   test('defaults: action enforce, no parameters, no compliance', () => {
