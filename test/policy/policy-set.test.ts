@@ -176,6 +176,10 @@ describe('PolicySet defaults and renderings', () => {
     expect(t.spec.targets[0].code[0].engine).toBe('K8sNativeValidation');
     const c = findObject(objects, 'LlmNet002');
     expect(c.spec.match).toEqual({ kinds: [{ apiGroups: ['networking.k8s.io'], kinds: ['Ingress'] }] });
+    // Argo CD syncs the template (wave 0) before the constraint, whose CRD Gatekeeper creates from it, and skips the
+    // dry run of the constraint's kind while that CRD is missing (it is never part of the sync)
+    expect(t.metadata.annotations?.['argocd.argoproj.io/sync-wave']).toBeUndefined();
+    expect(c.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-wave': '1', 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' });
   });
 
   test('constraint parameters are checked against the template schema', () => {

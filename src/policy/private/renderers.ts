@@ -212,7 +212,7 @@ export function renderVap(scope: Construct, rule: PolicyRule, exceptions: Policy
   }
 }
 
-/** Sync waves inside the policies Application: the parameters' Namespace, then the ConfigMaps, then the policies (wave 0). */
+/** Sync waves inside the policies Application: the parameters' Namespace, then the ConfigMaps, then the policies (wave 0; Gatekeeper constraints 1, CONSTRAINT_SYNC). */
 export const PARAMETERS_NAMESPACE_WAVE = '-2';
 export const PARAMETERS_WAVE = '-1';
 
@@ -385,6 +385,23 @@ export function gatekeeperMatchConditions(rule: PolicyRule): { name: string; exp
   return [{ name: 'request-scope', expression: `!has(request.subResource) || ${subresources}` }, ...podUpdateConditions(rule)];
 }
 
+/**
+ * How Argo CD syncs a constraint, whose CRD Gatekeeper creates from its ConstraintTemplate
+ * (Gatekeeper v3.23.0 `pkg/controller/constrainttemplate/constrainttemplate_controller.go`), in the same
+ * Application as the template (argoproj/argo-cd v3.5.1):
+ * - one sync wave after the template (wave 0): within a wave Argo CD applies kinds it does not list by object
+ *   name (`gitops-engine/pkg/sync/sync_tasks.go` `Less`: `llm-pss-001-...` before `llmpss001`), and starts a
+ *   wave only when the previous one is applied and healthy;
+ * - without a dry run while the kind is unknown: the sync's dry run of a kind the API server does not know
+ *   fails the whole sync unless its CRD is part of the sync (`gitops-engine/pkg/sync/sync_context.go`
+ *   `getSyncTasks`); `docs/user-guide/sync-options.md` "Skip Dry Run for new custom resources types" names
+ *   Gatekeeper's constraints as the case for `SkipDryRunOnMissingResource=true`.
+ */
+export const CONSTRAINT_SYNC: Record<string, string> = {
+  [SYNC_WAVE]: '1',
+  'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true',
+};
+
 export function renderGatekeeper(scope: Construct, rule: PolicyRule, exceptions: PolicyException[], ctx: RenderContext): void {
   const kind = gatekeeperKind(rule);
   const { wide, targeted } = splitExceptions(exceptions);
@@ -416,7 +433,12 @@ export function renderGatekeeper(scope: Construct, rule: PolicyRule, exceptions:
     new ApiObject(scope, s.profile === 'tenant' ? 'Constraint' : 'PlatformConstraint', {
       apiVersion: 'constraints.gatekeeper.sh/v1beta1',
       kind,
-      metadata: { ...meta, name: s.profile === 'tenant' ? rule.objectName : `${rule.objectName}-platform`, labels: { ...meta.labels, [PROFILE_LABEL]: s.profile } },
+      metadata: {
+        ...meta,
+        name: s.profile === 'tenant' ? rule.objectName : `${rule.objectName}-platform`,
+        labels: { ...meta.labels, [PROFILE_LABEL]: s.profile },
+        annotations: { ...meta.annotations, ...CONSTRAINT_SYNC },
+      },
       spec: {
         enforcementAction: GATEKEEPER_ACTIONS[s.action],
         match: {
