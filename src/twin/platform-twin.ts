@@ -1,10 +1,11 @@
 import { PlatformTwinReport, TwinCheckResult, TwinProblem } from './platform-twin-report';
 import { addonObjectsOf } from './private/addon-pods';
 import { checkAdmission } from './private/admission';
-import { checkBootstrap, recordLayoutDirectory } from './private/bootstrap';
+import { checkBootstrap, MADE_BY, recordLayoutDirectory } from './private/bootstrap';
 import { checkCapacity } from './private/capacity';
 import { TwinPoolWithEfa } from './private/efa';
 import { checkFlows } from './private/flows';
+import { gatekeeperConstraintCrds } from './private/gatekeeper';
 import { CheckOutcome, ObjectIndex, ResolvedTwinOptions, TwinCheckName, TwinContext, TwinPod } from './private/model';
 import { workloadPodsOf } from './private/pods';
 import { checkReferences } from './private/references';
@@ -196,8 +197,10 @@ export class PlatformTwin {
     const early: string[] = [];
     const workloads = guarded('admission', early, () => workloadPodsOf(index, resolved, { kubeletMinorVersion: options.kubeletMinorVersion })) ?? { pods: [], derived: [], notModelled: [] };
     const addons = guarded('admission', early, () => addonObjectsOf(index, resolved, { kubeletMinorVersion: options.kubeletMinorVersion })) ?? { pods: [], derived: [], notModelled: [] };
+    // the constraint CRDs Gatekeeper's controller creates from the output's ConstraintTemplates
+    const constraints = guarded('references', early, () => gatekeeperConstraintCrds(index, addons.derived, MADE_BY)) ?? { derived: [], notModelled: [] };
     const pods: TwinPod[] = [...workloads.pods, ...addons.pods];
-    const ctx: TwinContext = { index, pods, derived: [...workloads.derived, ...addons.derived], options: resolved };
+    const ctx: TwinContext = { index, pods, derived: [...workloads.derived, ...addons.derived, ...constraints.derived], options: resolved };
     const run = (name: TwinCheckName, fn: (c: TwinContext) => CheckOutcome) => {
       const notes: string[] = [];
       const out = guarded(name, notes, () => fn(ctx));
@@ -205,7 +208,7 @@ export class PlatformTwin {
     };
     run('admission', (c) => {
       const out = checkAdmission(c);
-      return { ...out, notModelled: [...early, ...workloads.notModelled, ...addons.notModelled, ...out.notModelled] };
+      return { ...out, notModelled: [...early, ...workloads.notModelled, ...addons.notModelled, ...constraints.notModelled, ...out.notModelled] };
     });
     run('flows', checkFlows);
     run('references', checkReferences);

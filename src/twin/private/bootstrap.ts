@@ -1,4 +1,6 @@
+import { constraintTemplateOf } from './gatekeeper';
 import { CheckOutcome, ObjectIndex, selectorMatches, TwinContext, TwinFinding } from './model';
+import { constraintGroup, constraintScope } from '../../validation/private/gatekeeper-constraints';
 
 /**
  * The bootstrap check: Argo CD applying the output to an empty EKS cluster, and the Argo CD model (which
@@ -167,7 +169,11 @@ export function knownCrds(ctx: TwinContext): CrdIndex {
 /** Whether `kind` is cluster-scoped, from the built-in list or the CRDs known to the twin. */
 export function isClusterScoped(kind: string, group: string, crds: CrdIndex): boolean {
   if (BUILTIN_GROUPS.has(group)) return CLUSTER_SCOPED.has(kind);
-  return crds.of(group, kind)?.spec?.scope === 'Cluster';
+  const crd = crds.of(group, kind);
+  if (crd) return crd.spec?.scope === 'Cluster';
+  // A Gatekeeper constraint whose CRD is not known (no template): every constraint kind has the same scope
+  // (frameworks constraint/pkg/client/crds/crds.go CreateCRD, vendored in constraint-crd-v3.23.0.json).
+  return group === constraintGroup() && constraintScope() === 'Cluster';
 }
 
 /** A list field of an object, or none when it is missing or not a list (objects are read as data, never trusted). */
@@ -188,6 +194,17 @@ function sourcesOf(app: any): any[] {
 function syncOptions(spec: any): string[] {
   const opts = spec?.syncPolicy?.syncOptions;
   return Array.isArray(opts) ? opts.map(String) : [];
+}
+
+/** The sync options of the Application a unit stands for (an ApplicationSet's template for generated ones). */
+function unitSyncOptions(u: ArgoUnit): string[] {
+  return syncOptions(u.kind === 'application' ? u.source?.spec : u.source?.spec?.template?.spec);
+}
+
+/** The object's own sync options (`argocd.argoproj.io/sync-options`, comma-separated). */
+function annotationOptions(o: any): string[] {
+  const v = o?.metadata?.annotations?.['argocd.argoproj.io/sync-options'];
+  return typeof v === 'string' ? v.split(',').map((x) => x.trim()) : [];
 }
 
 /** Fill an ApplicationSet template string (`{{.values.environment}}-{{.path.basename}}`, goTemplate or fasttemplate). */
@@ -540,6 +557,46 @@ export function checkBootstrap(ctx: TwinContext): CheckOutcome {
   const whyUnordered = (provider: ArgoUnit, consumer: ArgoUnit): string =>
     provider === consumer ? 'a later wave of the same Application' : `${provider.id}, which nothing orders before ${consumer.id}`;
 
+  /**
+   * A Gatekeeper constraint: its CRD exists once Gatekeeper has seen its ConstraintTemplate (see gatekeeper.ts),
+   * so the template must be synced before it. From another Application, that Application must be ordered first.
+   * From the same Application, two Argo CD facts (argoproj/argo-cd v3.5.1, gitops-engine vendored in the repo):
+   * - the sync starts with a dry run of every resource, and one whose kind the API server does not know fails the
+   *   whole sync (`the server could not find the requested resource`) unless its CRD is part of the sync or it
+   *   carries `SkipDryRunOnMissingResource=true` (annotation `argocd.argoproj.io/sync-options` or the
+   *   Application's sync option): gitops-engine/pkg/sync/sync_context.go `getSyncTasks`
+   *   (`shouldSkipDryRunOnMissingResource`); docs/user-guide/sync-options.md "Skip Dry Run for new custom
+   *   resources types", which names Gatekeeper's constraints as the case. A controller-made CRD is never part
+   *   of the sync;
+   * - within one wave, kinds gitops-engine does not list are applied by object name
+   *   (gitops-engine/pkg/sync/sync_tasks.go `Less`), not template first, and the next wave starts only when the
+   *   previous one is applied and healthy: the template needs a lower sync wave than the constraint.
+   */
+  const constraintOrder = (o: any, u: ArgoUnit, template: any, wave: number, add: (f: Omit<TwinFinding, 'check'>) => void): void => {
+    const id = ObjectIndex.id(o);
+    const tid = ObjectIndex.id(template);
+    const crdName = `${pluralOf(o.kind, groupOf(o.apiVersion), crds)}.${groupOf(o.apiVersion)}`;
+    const t = model.unitOf.get(template);
+    if (!t) {
+      add({ object: id, field: 'apiVersion', problem: `needs the CRD ${crdName}, which Gatekeeper creates from ${tid}, and no Application of the output syncs that template`, value: o.apiVersion, fix: `sync ${tid} in an Application ordered before the constraint's, or in the same Application one sync wave earlier` });
+      return;
+    }
+    if (t !== u) {
+      if (!model.before(t, u)) {
+        add({ object: id, field: 'apiVersion', problem: `is applied before its CustomResourceDefinition exists: Gatekeeper creates ${crdName} from ${tid}, which comes from ${whyUnordered(t, u)}; the sync fails until it does`, value: o.apiVersion, fix: orderFix(t, u, tid) });
+      }
+      return;
+    }
+    const templateWave = waveOf(template);
+    if (templateWave >= wave) {
+      add({ object: id, field: 'metadata.annotations', problem: `is in the same Application as ${tid} and not in a later sync wave (template ${templateWave}, constraint ${wave}): within a wave Argo CD applies these kinds by name, so the constraint can come before the CRD ${crdName} Gatekeeper makes from the template, and the sync fails`, value: o.metadata?.annotations?.['argocd.argoproj.io/sync-wave'], fix: `give the constraint a higher argocd.argoproj.io/sync-wave than its ConstraintTemplate (${templateWave})` });
+    }
+    const skip = annotationOptions(o).includes('SkipDryRunOnMissingResource=true') || unitSyncOptions(u).includes('SkipDryRunOnMissingResource=true');
+    if (!skip) {
+      add({ object: id, field: 'metadata.annotations', problem: `fails Argo CD's dry run of the whole sync of ${u.name}: its CRD ${crdName} is not in the sync (Gatekeeper creates it from ${tid} in the same sync), so the API server does not know the kind yet and nothing of ${u.name} is applied`, value: o.metadata?.annotations?.['argocd.argoproj.io/sync-options'], fix: `annotate the constraint argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true (or add it to ${u.name}'s spec.syncPolicy.syncOptions)` });
+    }
+  };
+
   // where each namespace comes from
   const namespaceUnit = new Map<string, ArgoUnit>();
   for (const n of ctx.index.ofKind('Namespace')) {
@@ -615,6 +672,9 @@ export function checkBootstrap(ctx: TwinContext): CheckOutcome {
         if (providers.length > 0 && !providers.some((p) => p === u || model.before(p, u))) {
           const p = providers[0];
           add({ object: id, field: 'apiVersion', problem: `is applied before its CustomResourceDefinition exists (${pluralOf(o.kind, group, crds)}.${group} comes from ${whyUnordered(p, u)}): the sync fails until it does`, value: o.apiVersion, fix: orderFix(p, u, `the CRD ${pluralOf(o.kind, group, crds)}.${group}`) });
+        } else {
+          const template = constraintTemplateOf(crds.of(group, o.kind));
+          if (template) constraintOrder(o, u, template, wave, add);
         }
       }
       // the namespace

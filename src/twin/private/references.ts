@@ -1,5 +1,6 @@
 import * as YAML from 'yaml';
 import { argoModelOf, ARGOCD_KINDS, BUILTIN_GROUPS, groupOf, isClusterScoped, knownCrds, permitsDestination, permitsKind } from './bootstrap';
+import { TEMPLATES_GROUP } from './gatekeeper';
 import { applicationSources, istioMeshOf } from './istio-injection';
 import {
   DCGM_DEFAULT_COUNTERS_PATH, DCGM_EXPORTER_VERSION, dcgmFieldsOf, dcgmShippedCounters, kubePrometheusStackDefaults,
@@ -7,6 +8,7 @@ import {
 } from './metric-catalogue';
 import { CheckOutcome, ObjectIndex, selectorMatches, TwinContext, TwinFinding, TwinPod } from './model';
 import { knownShape } from './promql-shapes';
+import { constraintGroup } from '../../validation/private/gatekeeper-constraints';
 import { PromQL } from '../../validation/promql';
 
 /** On a Gateway: its TLS Secrets are created outside the output (External Secrets, a manual Secret); the twin does not look for them. */
@@ -771,6 +773,9 @@ class References {
         const version = (o.apiVersion ?? '').split('/')[1];
         if (!crd && unrenderedCharts.length > 0) {
           this.notModelled.push(`CRD of ${o.kind}.${group}: not found, and what ${unrenderedCharts.join(', ')} install was not rendered`);
+        } else if (!crd && crds.of(TEMPLATES_GROUP, 'ConstraintTemplate') && group === constraintGroup()) {
+          // Gatekeeper is installed, but no ConstraintTemplate of the output makes this kind's CRD (gatekeeper.ts)
+          this.result(false, { object: id, field: 'apiVersion', problem: `is a Gatekeeper constraint of kind ${o.kind}, and no ConstraintTemplate of the output has spec.crd.spec.names.kind ${o.kind}: Gatekeeper creates no CRD for it, so the API server rejects it and Argo CD fails the sync`, value: o.apiVersion, fix: `add the ConstraintTemplate of kind ${o.kind} (synced before the constraint), or remove the constraint` });
         } else if (!crd) {
           this.result(false, { object: id, field: 'apiVersion', problem: `is a ${o.kind} (${group}), whose CustomResourceDefinition no add-on Application of the output installs: the API server rejects it and Argo CD fails the sync`, value: o.apiVersion, fix: `add the add-on (operator) that owns ${o.kind}.${group}, or remove the object` });
         } else {

@@ -45,6 +45,11 @@ export function constraintGroup(): string {
   return constraintCrdFacts().group;
 }
 
+/** The scope of every constraint kind (`Cluster`). */
+export function constraintScope(): string {
+  return constraintCrdFacts().scope;
+}
+
 /**
  * The CRD Gatekeeper creates for `template`, or a problem (a template without `spec.crd.spec.names.kind`
  * makes no CRD).
