@@ -56,7 +56,9 @@ app="$work/app"
 mkdir "$app"
 cd "$app"
 npm install --silent --no-package-lock --save-dev "projen@$(version_of projen)" >/dev/null
-npx projen new --from "cdk-llm-platform@file:$tarball" --no-git --platform-name acme-llm >"$work/projen-new.log" 2>&1 \
+# As a user creates an app on their machine: with CI set, projen installs with `npm ci`, which needs the
+# lockfile a new app does not have yet (the app's own CI later has it committed).
+env -u CI npx projen new --from "cdk-llm-platform@file:$tarball" --no-git --platform-name acme-llm >"$work/projen-new.log" 2>&1 \
   || { tail -40 "$work/projen-new.log"; exit 1; }
 for f in .projenrc.ts src/platform.ts src/main.k8s.ts src/main.tf.ts test/platform.test.ts cdk8s.yaml cdktf.json README.md; do
   [ -f "$f" ] || { echo "projen new did not write $f"; exit 1; }
