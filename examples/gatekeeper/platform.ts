@@ -11,33 +11,14 @@
  *   upstream ones): the controller/audit image, the CRDs image of its install hooks and curl (the webhook
  *   probe). The digests below stand for your mirror's.
  */
-import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
-import { ModelSource } from '../../src/k8s';
 import { PlatformSpec } from '../../src/platform';
 import { PolicyEngine } from '../../src/policy';
-import { ADDON_MIRRORS, PLATFORM_IMAGES } from '../reference/platform';
+import { ADDON_MIRRORS, PLATFORM_IMAGES, singleModelPlatform } from '../reference/platform';
 
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
-const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
+const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 
 export const spec: PlatformSpec = {
-  name: 'acme-gk',
-  environment: 'prod',
-  region: REGION,
-  accountId: ACCOUNT,
-  cluster: { version: KubernetesVersion.V1_34 },
-  gpuPools: [{ name: 'a10g', instanceTypes: [GpuInstanceType.G5_2XLARGE], minNodes: 2, maxNodes: 2 }],
-  tenants: [{ name: 'assistants', gpuQuota: 2 }],
-  models: [{
-    name: 'llama3-8b',
-    tenant: 'assistants',
-    runtime: ModelRuntime.VLLM,
-    image: `${REGISTRY}/acme-llm/vllm-openai@sha256:1b5a7c1e0c3d5f7a9b2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b`,
-    weights: ModelSource.modelStore('models/llama3-8b/', '2024-06-01'),
-    gpuPool: 'a10g',
-    replicas: { min: 1, max: 1 },
-  }],
+  ...singleModelPlatform('acme-gk'),
   images: {
     ...PLATFORM_IMAGES,
     addons: {

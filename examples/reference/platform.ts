@@ -73,6 +73,32 @@ export const PLATFORM_IMAGES = {
   otelCollector: `${REGISTRY}/mirror/opentelemetry-collector-contrib@sha256:5f9e1a5c4a7b9d1e3f6a8c0d2e4f5b7c9d1e3a5b7c9d1f3b4e6a8c0e2f4b5d7e`,
 };
 
+/**
+ * One A10G pool, one tenant and one vLLM model served from the platform's model store, in the reference's
+ * account and region: what the smaller example platforms (signed-models, gatekeeper) share; each adds its
+ * images, policy and GitOps repository.
+ */
+export function singleModelPlatform(name: string): Pick<PlatformSpec, 'name' | 'environment' | 'region' | 'accountId' | 'cluster' | 'gpuPools' | 'tenants' | 'models'> {
+  return {
+    name,
+    environment: 'prod',
+    region: REGION,
+    accountId: ACCOUNT,
+    cluster: { version: KubernetesVersion.V1_34 },
+    gpuPools: [{ name: 'a10g', instanceTypes: [GpuInstanceType.G5_2XLARGE], minNodes: 2, maxNodes: 2 }],
+    tenants: [{ name: 'assistants', gpuQuota: 2 }],
+    models: [{
+      name: 'llama3-8b',
+      tenant: 'assistants',
+      runtime: ModelRuntime.VLLM,
+      image: `${REGISTRY}/acme-llm/vllm-openai@sha256:1b5a7c1e0c3d5f7a9b2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b`,
+      weights: ModelSource.modelStore('models/llama3-8b/', '2024-06-01'),
+      gpuPool: 'a10g',
+      replicas: { min: 1, max: 1 },
+    }],
+  };
+}
+
 export const spec: PlatformSpec = {
   name: 'acme-llm',
   environment: 'prod',

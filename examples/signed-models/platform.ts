@@ -10,33 +10,15 @@
  * - `policy.signatures.weights`: before the server starts, `cosign verify-blob` checks the weights' checksum
  *   manifest against the same workflow identity, then every file against the manifest.
  */
-import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
-import { ModelSource, WeightVerification } from '../../src/k8s';
+import { WeightVerification } from '../../src/k8s';
 import { PlatformSpec } from '../../src/platform';
-import { ADDON_MIRRORS } from '../reference/platform';
+import { ADDON_MIRRORS, singleModelPlatform } from '../reference/platform';
 
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
-const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
+const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const GITHUB_ACTIONS = 'https://token.actions.githubusercontent.com';
 
 export const spec: PlatformSpec = {
-  name: 'acme-signed',
-  environment: 'prod',
-  region: REGION,
-  accountId: ACCOUNT,
-  cluster: { version: KubernetesVersion.V1_34 },
-  gpuPools: [{ name: 'a10g', instanceTypes: [GpuInstanceType.G5_2XLARGE], minNodes: 2, maxNodes: 2 }],
-  tenants: [{ name: 'assistants', gpuQuota: 2 }],
-  models: [{
-    name: 'llama3-8b',
-    tenant: 'assistants',
-    runtime: ModelRuntime.VLLM,
-    image: `${REGISTRY}/acme-llm/vllm-openai@sha256:1b5a7c1e0c3d5f7a9b2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b`,
-    weights: ModelSource.modelStore('models/llama3-8b/', '2024-06-01'),
-    gpuPool: 'a10g',
-    replicas: { min: 1, max: 1 },
-  }],
+  ...singleModelPlatform('acme-signed'),
   images: {
     awsCli: `${REGISTRY}/mirror/aws-cli@sha256:cd11f6e909d42f066a03e15f072853fcc19f033e343cb83b2d553e2082cbb5a7`,
     nvidiaDevicePlugin: `${REGISTRY}/mirror/k8s-device-plugin@sha256:af31e2b7c7f89834c4e5219860def7ac2e49a207b3d4e8610d5a26772b7738e5`,

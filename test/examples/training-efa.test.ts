@@ -4,26 +4,12 @@
  * the same whole-platform checks as the reference (schemas, provider schema, policies, consistency, twin), and
  * the bad inputs of this platform failing at synth.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import * as cdk8s from 'cdk8s';
 import * as cdktf from 'cdktf';
-import * as YAML from 'yaml';
+import { expectValidPlatform, synthesizeExample } from './example-platform';
 import { spec } from '../../examples/training-efa/platform';
 import { GpuInstanceType, KubernetesVersion } from '../../src';
-import { AwsPlatformStack, GpuPoolSpec, KubernetesPlatform, PlatformConsistency, PlatformSpec, PlatformSpecValidator } from '../../src/platform';
-import { manifests, tempDir, terraform } from '../util';
-
-function synthesize(s: PlatformSpec) {
-  const dir = tempDir();
-  const tfApp = new cdktf.App({ outdir: path.join(dir, 'cdktf.out'), skipValidation: false, stackTraces: false });
-  new AwsPlatformStack(tfApp, s.name, { spec: s });
-  tfApp.synth();
-  const platform = new KubernetesPlatform(new cdk8s.App({ outdir: path.join(dir, 'dist') }), s.name, { spec: s });
-  const files = platform.synth();
-  const stackFile = path.join(dir, 'cdktf.out', 'stacks', s.name, 'cdk.tf.json');
-  return { platform, files, dir, stackFile, tf: JSON.parse(fs.readFileSync(stackFile, 'utf-8')) };
-}
+import { AwsPlatformStack, GpuPoolSpec, PlatformSpec, PlatformSpecValidator } from '../../src/platform';
+import { tempDir } from '../util';
 
 /** The spec validator's problems, one line each: `'<prop>' <problem>, got <value>; <fix>`. */
 function problemsOf(s: PlatformSpec): string {
@@ -35,20 +21,14 @@ function withPool(name: string, change: Partial<GpuPoolSpec>): PlatformSpec {
 }
 
 describe('training-efa example platform', () => {
-  const { platform, files, dir, stackFile, tf } = synthesize(spec);
-  const objects: any[] = files.flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', ...f.split('/')), 'utf-8')).map((d) => d.toJSON()));
+  const out = synthesizeExample(spec);
+  const { platform, tf, objects } = out;
   const resources = (type: string): any[] => Object.values(tf.resource[type] ?? {});
   const efaTemplate = tf.resource.aws_launch_template.acme_train_prod_h100_efa;
   const efaGroup = tf.resource.aws_eks_node_group.acme_train_prod_h100_efa;
 
   test('is valid as a whole: provider schema, Kubernetes and CRD schemas, policies, both sides agree, twin', () => {
-    expect(PlatformSpecValidator.problems(spec)).toEqual([]);
-    expect(terraform().validateFile(stackFile).findings).toEqual([]);
-    const report = manifests().validateFiles(files.map((f) => path.join(dir, 'dist', ...f.split('/'))));
-    expect(report.findings).toEqual([]);
-    expect(platform.policySet.evaluator().evaluate(objects).violations).toEqual([]);
-    expect(PlatformConsistency.verify(tf, objects)).toEqual([]);
-    expect(platform.twin().problems).toEqual([]);
+    expectValidPlatform(spec, out);
   });
 
   test('the p5.48xlarge pool attaches all 32 EFA interfaces: EFA on card 0, EFA-only on the other cards', () => {
