@@ -117,3 +117,18 @@ export function tempDir(prefix = 'cdk-llm-platform-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+
+/** A length-delimited protobuf field (wire type 2): for hand-built descriptor sets in tests. */
+export function protobufField(n: number, payload: Buffer | string): Buffer {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const varint = (v: number) => {
+    const out: number[] = [];
+    while (v >= 0x80) {
+      out.push((v % 0x80) + 0x80);
+      v = Math.floor(v / 0x80);
+    }
+    out.push(v);
+    return Buffer.from(out);
+  };
+  return Buffer.concat([varint(n * 8 + 2), varint(bytes.length), bytes]);
+}

@@ -99,8 +99,7 @@ export class ManifestReport {
   /**
    * @param findings every finding
    * @param objectCount how many objects were validated
-   * @param objects the validated objects
-   * @default objects - none
+   * @param objects the validated objects (default: none)
    */
   constructor(findings: ManifestFinding[], objectCount: number, objects: any[] = []) {
     checkArgs('validation.ManifestReport#new', [findings, objectCount, objects]);

@@ -1,5 +1,5 @@
 import { GrpcJsonTranscoder, ProtoDescriptorConfigMap, ProtoDescriptorSource } from '../../src/mesh';
-import { findObject, findObjects, synthChart } from '../util';
+import { findObject, findObjects, protobufField, synthChart } from '../util';
 import { expectValidationError, newChart, tritonModel, vllmModel } from './fixtures';
 
 describe('GrpcJsonTranscoder', () => {
@@ -79,20 +79,7 @@ describe('GrpcJsonTranscoder', () => {
   });
 });
 
-/** A length-delimited protobuf field (wire type 2). */
-function field(n: number, payload: Buffer | string): Buffer {
-  const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-  const varint = (v: number) => {
-    const out: number[] = [];
-    while (v >= 0x80) {
-      out.push((v % 0x80) + 0x80);
-      v = Math.floor(v / 0x80);
-    }
-    out.push(v);
-    return Buffer.from(out);
-  };
-  return Buffer.concat([varint(n * 8 + 2), varint(bytes.length), bytes]);
-}
+const field = protobufField;
 
 /** A FileDescriptorSet (descriptor.proto: set.file = 1; file.name = 1, package = 2, service = 6; service.name = 1). */
 function descriptorSet(files: { pkg?: string; services: string[] }[]): Buffer {

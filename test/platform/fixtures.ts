@@ -1,6 +1,8 @@
+import { App } from 'cdk8s';
+import { Testing } from 'cdktf';
 import { GpuInstanceType, ModelRuntime } from '../../src/core';
 import { PlatformAddon } from '../../src/gitops';
-import { GpuProvisioning, ModelWeights, PlatformSpec } from '../../src/platform';
+import { AwsPlatformStack, GpuProvisioning, KubernetesPlatform, ModelWeights, PlatformSpec } from '../../src/platform';
 
 export const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 export const DIGEST = `@sha256:${'a'.repeat(64)}`;
@@ -65,4 +67,23 @@ export function validationErrorOf(fn: () => void): any {
     return e;
   }
   throw new Error('expected a ValidationError');
+}
+
+/**
+ * Both entry points refuse `spec` with a ValidationError that lists `prop` among its problems, with `value` in
+ * the problem's value, `fix` in its fix and the prop quoted in the message.
+ */
+export function expectBothEntryPointsRefuse(spec: PlatformSpec, prop: string, value: string, fix: string): void {
+  for (const build of [
+    () => new KubernetesPlatform(new App(), 'k8s', { spec }),
+    () => new AwsPlatformStack(Testing.app(), 'aws', { spec }),
+  ]) {
+    const error = validationErrorOf(build);
+    const problem = error.problems.find((p: any) => p.prop === prop);
+    const listed = { problems: error.problems.map((p: any) => p.prop), found: problem !== undefined };
+    expect(listed).toEqual({ problems: expect.arrayContaining([prop]), found: true });
+    expect(problem.value).toContain(value);
+    expect(problem.fix).toContain(fix);
+    expect(error.message).toContain(`'${prop}'`);
+  }
 }

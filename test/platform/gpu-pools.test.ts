@@ -1,8 +1,7 @@
-import { App } from 'cdk8s';
 import { Testing } from 'cdktf';
-import { smallSpec, validationErrorOf } from './fixtures';
+import { expectBothEntryPointsRefuse, smallSpec, validationErrorOf } from './fixtures';
 import { GpuInstanceType } from '../../src/core';
-import { AwsPlatformStack, GpuCapacityType, GpuPoolSpec, GpuProvisioning, KubernetesPlatform, PlatformSpec } from '../../src/platform';
+import { AwsPlatformStack, GpuCapacityType, GpuPoolSpec, GpuProvisioning, PlatformSpec } from '../../src/platform';
 import { expectValidTerraform, onlyResource, resourcesOf } from '../util';
 
 /** A training platform: a p5.48xlarge EFA pool on a Capacity Block (no models placed on it). */
@@ -116,18 +115,7 @@ const BROKEN: [string, PlatformSpec, string, string, string][] = [
 
 describe('GPU pool spec errors (issue 13)', () => {
   test.each(BROKEN)('%s: both entry points fail naming the spec path, value and fix', (_what, spec, prop, value, fix) => {
-    for (const build of [
-      () => new KubernetesPlatform(new App(), 'k8s', { spec }),
-      () => new AwsPlatformStack(Testing.app(), 'aws', { spec }),
-    ]) {
-      const error = validationErrorOf(build);
-      const problem = error.problems.find((p: any) => p.prop === prop);
-      const listed = { problems: error.problems.map((p: any) => p.prop), found: problem !== undefined };
-      expect(listed).toEqual({ problems: expect.arrayContaining([prop]), found: true });
-      expect(problem.value).toContain(value);
-      expect(problem.fix).toContain(fix);
-      expect(error.message).toContain(`'${prop}'`);
-    }
+    expectBothEntryPointsRefuse(spec, prop, value, fix);
   });
 
   test('the EFA error says why: the type has no EFA interfaces', () => {

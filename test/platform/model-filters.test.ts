@@ -10,23 +10,10 @@ import { ProtoDescriptorSource, WasmPhase } from '../../src/mesh';
 import { GpuProvisioning, KubernetesPlatform, ModelSpec, ModelWeights, PlatformManifest, PlatformSpec, PlatformSpecValidator } from '../../src/platform';
 import { modelPodAnnotations } from '../../src/platform/private/model-filters';
 import { evaluateNetworkPolicies } from '../../src/twin/private/network-policy';
-import { expectValidManifests, findObject, findObjects, tempDir } from '../util';
+import { expectValidManifests, findObject, findObjects, protobufField, tempDir } from '../util';
 import { DIGEST, REGISTRY, smallSpec, validationErrorOf } from './fixtures';
 
-/** A length-delimited protobuf field (wire type 2). */
-function field(n: number, payload: Buffer | string): Buffer {
-  const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-  const varint = (v: number) => {
-    const out: number[] = [];
-    while (v >= 0x80) {
-      out.push((v % 0x80) + 0x80);
-      v = Math.floor(v / 0x80);
-    }
-    out.push(v);
-    return Buffer.from(out);
-  };
-  return Buffer.concat([varint(n * 8 + 2), varint(bytes.length), bytes]);
-}
+const field = protobufField;
 
 /**
  * A google.protobuf.FileDescriptorSet (descriptor.proto: set.file = 1; file.name = 1, package = 2, message_type = 4,

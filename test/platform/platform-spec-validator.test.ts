@@ -1,8 +1,7 @@
-import { App, Duration } from 'cdk8s';
-import { Testing } from 'cdktf';
-import { DIGEST, REGISTRY, smallSpec, validationErrorOf } from './fixtures';
+import { Duration } from 'cdk8s';
+import { DIGEST, expectBothEntryPointsRefuse, REGISTRY, smallSpec, validationErrorOf } from './fixtures';
 import { GpuInstanceType, ModelRuntime } from '../../src/core';
-import { AwsPlatformStack, GpuProvisioning, KubernetesPlatform, ModelWeights, PlatformSpec, PlatformSpecValidator } from '../../src/platform';
+import { GpuProvisioning, ModelWeights, PlatformSpec, PlatformSpecValidator } from '../../src/platform';
 
 const model = smallSpec().models![0];
 
@@ -65,18 +64,7 @@ describe('PlatformSpecValidator', () => {
   });
 
   test.each(BROKEN)('%s: both entry points fail naming the spec path, value and fix', (_what, spec, prop, value, fix) => {
-    for (const build of [
-      () => new KubernetesPlatform(new App(), 'k8s', { spec }),
-      () => new AwsPlatformStack(Testing.app(), 'aws', { spec }),
-    ]) {
-      const error = validationErrorOf(build);
-      const problem = error.problems.find((p: any) => p.prop === prop);
-      const listed = { problems: error.problems.map((p: any) => p.prop), found: problem !== undefined };
-      expect(listed).toEqual({ problems: expect.arrayContaining([prop]), found: true });
-      expect(problem.value).toContain(value);
-      expect(problem.fix).toContain(fix);
-      expect(error.message).toContain(`'${prop}'`);
-    }
+    expectBothEntryPointsRefuse(spec, prop, value, fix);
   });
 
   test('every problem of a spec is listed at once, not only the first', () => {
