@@ -1,8 +1,5 @@
-import * as fs from 'fs';
-import * as path from 'path';
-import * as zlib from 'zlib';
 import { installedVersion } from '../../validation/private/package-version';
-import { schemasDir } from '../../validation/private/schema-files';
+import { ParseResultsFile, readParseResults } from '../../validation/private/parse-results-file';
 
 /**
  * The metric names of the library's own PromQL, shipped pre-computed (issue 12: the twin's share of synth).
@@ -21,13 +18,8 @@ import { schemasDir } from '../../validation/private/schema-files';
 /** The file, under schemas/. */
 export const PROMQL_SHAPES_FILE = 'promql-shapes.json.gz';
 
-/** What the file holds. */
-export interface PromqlShapesFile {
-  /** @prometheus-io/lezer-promql version whose grammar gave the answers. */
-  readonly parser: string;
-  /** [shape, metric names], sorted by shape. */
-  readonly entries: Array<[string, string[]]>;
-}
+/** What the file holds: the metric names of each shape that parses. */
+export type PromqlShapesFile = ParseResultsFile<string[]>;
 
 let entries: Map<string, string[]> | undefined;
 let recorder: Set<string> | undefined;
@@ -38,16 +30,7 @@ export function promqlParserVersion(): string {
 }
 
 function load(): Map<string, string[]> {
-  if (entries) return entries;
-  entries = new Map();
-  let file: PromqlShapesFile | undefined;
-  try {
-    file = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(schemasDir(), PROMQL_SHAPES_FILE))).toString('utf-8'));
-  } catch {
-    return entries;
-  }
-  if (!file || file.parser !== promqlParserVersion() || !Array.isArray(file.entries)) return entries;
-  for (const [shape, names] of file.entries) entries.set(shape, names);
+  entries ??= readParseResults<string[]>(PROMQL_SHAPES_FILE, promqlParserVersion());
   return entries;
 }
 

@@ -1,10 +1,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- the protobuf runtime is required on first use */
-import * as fs from 'fs';
-import * as path from 'path';
-import * as zlib from 'zlib';
 import type { parse } from '@bufbuild/cel';
 import { installedVersion } from './package-version';
-import { schemasDir } from './schema-files';
+import { ParseResultsFile, readParseResults } from './parse-results-file';
 
 /**
  * Parsed CEL expressions of the library's own rules, shipped pre-parsed (issue 18).
@@ -27,13 +24,8 @@ type ParsedExpr = ReturnType<typeof parse>;
 /** The file, under schemas/. */
 export const CEL_PARSE_CACHE_FILE = 'cel-parse-cache.json.gz';
 
-/** What the file holds. */
-export interface CelParseCacheFile {
-  /** `@bufbuild/cel` version whose parser wrote the entries. */
-  readonly parser: string;
-  /** [expression, base64 of the binary ParsedExpr], sorted by expression. */
-  readonly entries: Array<[string, string]>;
-}
+/** What the file holds: base64 of each expression's binary `ParsedExpr`. */
+export type CelParseCacheFile = ParseResultsFile<string>;
 
 let entries: Map<string, string> | undefined;
 let recorder: Set<string> | undefined;
@@ -46,16 +38,7 @@ export function celParserVersion(): string {
 }
 
 function load(): Map<string, string> {
-  if (entries) return entries;
-  entries = new Map();
-  let file: CelParseCacheFile | undefined;
-  try {
-    file = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(schemasDir(), CEL_PARSE_CACHE_FILE))).toString('utf-8'));
-  } catch {
-    return entries; // no file: every expression is parsed
-  }
-  if (!file || file.parser !== celParserVersion() || !Array.isArray(file.entries)) return entries;
-  for (const [expression, bytes] of file.entries) entries.set(expression, bytes);
+  entries ??= readParseResults<string>(CEL_PARSE_CACHE_FILE, celParserVersion());
   return entries;
 }
 
