@@ -65,6 +65,14 @@ export const ADDON_MIRRORS: { [image: string]: string } = {
   'aws-load-balancer-controller/controller': `${REGISTRY}/mirror/eks/aws-load-balancer-controller@sha256:4b9d406cceeffaf018e7c830b6b64ce110a3bba900f97787088f02930d9f6a10`,
 };
 
+/** The model servers' and the trainer's images, mirrored to the platform registry (digests stand for your mirror's). */
+export const MODEL_IMAGES = {
+  vllm: `${REGISTRY}/acme-llm/vllm-openai@sha256:1b5a7c1e0c3d5f7a9b2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b`,
+  tgi: `${REGISTRY}/acme-llm/text-generation-inference@sha256:3d7c9e3a2e5f7b9c1d4e6a8b0c2d3f5a7b9c1e3f5a7b9d1f2c4e6a8b0d2f3c5d`,
+  triton: `${REGISTRY}/acme-llm/tritonserver@sha256:2c6b8d2f1d4e6a8b0c3d5f7a9b1c2e4f6a8b0d2e4f6a8c0e1b3d5f7a9c1e2b4c`,
+  loraTrainer: `${REGISTRY}/acme-llm/lora-trainer@sha256:4e8d0f4b3f6a8c0d2e5f7b9c1d3e4a6b8c0d2f4a6b8c0e2a3d5f7b9c1e3a4d6e`,
+};
+
 /** The platform's own images (weight sync, GPU agents, collector), mirrored to the platform registry. */
 export const PLATFORM_IMAGES = {
   awsCli: `${REGISTRY}/mirror/aws-cli@sha256:cd11f6e909d42f066a03e15f072853fcc19f033e343cb83b2d553e2082cbb5a7`,
@@ -91,7 +99,7 @@ export function singleModelPlatform(name: string): Pick<PlatformSpec, 'name' | '
       name: 'llama3-8b',
       tenant: 'assistants',
       runtime: ModelRuntime.VLLM,
-      image: `${REGISTRY}/acme-llm/vllm-openai@sha256:1b5a7c1e0c3d5f7a9b2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b`,
+      image: MODEL_IMAGES.vllm,
       weights: ModelSource.modelStore('models/llama3-8b/', '2024-06-01'),
       gpuPool: 'a10g',
       replicas: { min: 1, max: 1 },
@@ -141,7 +149,7 @@ export const spec: PlatformSpec = {
       name: 'llama3-8b',
       tenant: 'search',
       runtime: ModelRuntime.VLLM,
-      image: `${REGISTRY}/acme-llm/vllm-openai@sha256:1b5a7c1e0c3d5f7a9b2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b`,
+      image: MODEL_IMAGES.vllm,
       weights: ModelSource.modelStore('models/llama3-8b/', '2024-06-01'),
       gpuPool: 'a10g',
       replicas: { min: 2, max: 6 },
@@ -152,7 +160,7 @@ export const spec: PlatformSpec = {
       name: 'reranker',
       tenant: 'search',
       runtime: ModelRuntime.TRITON,
-      image: `${REGISTRY}/acme-llm/tritonserver@sha256:2c6b8d2f1d4e6a8b0c3d5f7a9b1c2e4f6a8b0d2e4f6a8c0e1b3d5f7a9c1e2b4c`,
+      image: MODEL_IMAGES.triton,
       weights: ModelSource.modelStore('models/reranker/', 'r12'),
       gpuPool: 'a10g',
       replicas: { min: 1, max: 3 },
@@ -161,7 +169,7 @@ export const spec: PlatformSpec = {
       name: 'mixtral-8x7b',
       tenant: 'support',
       runtime: ModelRuntime.TGI,
-      image: `${REGISTRY}/acme-llm/text-generation-inference@sha256:3d7c9e3a2e5f7b9c1d4e6a8b0c2d3f5a7b9c1e3f5a7b9d1f2c4e6a8b0d2f3c5d`,
+      image: MODEL_IMAGES.tgi,
       weights: ModelSource.modelStore('models/mixtral-8x7b/', '2024-05-20'),
       gpuPool: 'l40s',
       gpusPerReplica: 4,
@@ -171,7 +179,7 @@ export const spec: PlatformSpec = {
       name: 'llama3-70b',
       tenant: 'support',
       runtime: ModelRuntime.VLLM,
-      image: `${REGISTRY}/acme-llm/vllm-openai@sha256:1b5a7c1e0c3d5f7a9b2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b`,
+      image: MODEL_IMAGES.vllm,
       weights: ModelSource.modelStore('models/llama3-70b-awq/', '2024-06-15'),
       gpuPool: 'l40s',
       gpusPerReplica: 4,
@@ -182,7 +190,7 @@ export const spec: PlatformSpec = {
       name: 'clip-vit',
       tenant: 'vision',
       runtime: ModelRuntime.TRITON,
-      image: `${REGISTRY}/acme-llm/tritonserver@sha256:2c6b8d2f1d4e6a8b0c3d5f7a9b1c2e4f6a8b0d2e4f6a8c0e1b3d5f7a9c1e2b4c`,
+      image: MODEL_IMAGES.triton,
       weights: ModelSource.modelStore('models/clip-vit-l14/', '2024-03-01'),
       gpuPool: 'a10g',
       replicas: { min: 1, max: 2 },
@@ -193,7 +201,7 @@ export const spec: PlatformSpec = {
     {
       name: 'support-lora',
       tenant: 'support',
-      image: `${REGISTRY}/acme-llm/lora-trainer@sha256:4e8d0f4b3f6a8c0d2e5f7b9c1d3e4a6b8c0d2f4a6b8c0e2a3d5f7b9c1e3a4d6e`,
+      image: MODEL_IMAGES.loraTrainer,
       command: ['python', '-m', 'train_lora'],
       baseModel: ModelSource.modelStore('models/llama3-8b/', '2024-06-01'),
       gpuPool: 'a10g',

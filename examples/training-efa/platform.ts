@@ -16,7 +16,7 @@ import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
 import { AccountServiceMode, ObjectLockMode } from '../../src/aws';
 import { ModelSource } from '../../src/k8s';
 import { ClusterAccessPath, GpuProvisioning, PlatformSpec } from '../../src/platform';
-import { ADDON_MIRRORS, PLATFORM_IMAGES } from '../reference/platform';
+import { ADDON_MIRRORS, MODEL_IMAGES, PLATFORM_IMAGES } from '../reference/platform';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -59,7 +59,7 @@ export const spec: PlatformSpec = {
       name: 'llama3-70b',
       tenant: 'research',
       runtime: ModelRuntime.VLLM,
-      image: `${REGISTRY}/acme-llm/vllm-openai@sha256:1b5a7c1e0c3d5f7a9b2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b`,
+      image: MODEL_IMAGES.vllm,
       weights: ModelSource.modelStore('models/llama3-70b-awq/', '2024-06-15'),
       gpuPool: 'l40s',
       gpusPerReplica: 4,
@@ -70,7 +70,7 @@ export const spec: PlatformSpec = {
     {
       name: 'llama3-70b-sft',
       tenant: 'research',
-      image: `${REGISTRY}/acme-llm/lora-trainer@sha256:4e8d0f4b3f6a8c0d2e5f7b9c1d3e4a6b8c0d2f4a6b8c0e2a3d5f7b9c1e3a4d6e`,
+      image: MODEL_IMAGES.loraTrainer,
       command: ['torchrun', '-m', 'train_sft'],
       baseModel: ModelSource.modelStore('models/llama3-70b/', '2024-06-15'),
       gpuPool: 'h100-efa',
