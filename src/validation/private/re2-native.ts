@@ -7,7 +7,11 @@
  * conservative subset of the syntax whose meaning is the same in both engines, this translates the
  * pattern into an equivalent JavaScript RegExp; anything else returns undefined and stays with RE2JS.
  *
- * The subset, and how each piece is translated (RE2 syntax: github.com/google/re2/wiki/Syntax; Go regexp):
+ * The subset, and how each piece is translated. Source: Go's regexp/syntax/doc.go, the syntax the API server's
+ * CEL `matches()` runs (cel-go on Go's regexp): "Perl character classes (all ASCII-only): \\d digits (== [0-9]),
+ * \\s whitespace (== [\\t\\n\\f\\r ]), \\w word characters (== [0-9A-Za-z_])", ". any character, possibly including
+ * newline (flag s=true)" (off by default), `^`/`$` at beginning/end of text unless flag m, repetition counts at
+ * most 1000. The test checks every translation against RE2JS, the engine @bufbuild/cel runs, on generated inputs:
  * - literal characters (`\` escapes of ASCII punctuation included), emitted escaped;
  * - `.`: any character but `\n` in RE2 (no `s` flag), so `[^\n]` (JS's `.` also refuses `\r`, U+2028 and U+2029);
  * - `^` and `$`: start and end of the text (no `m` flag in either: JS's `$` does not match before a final newline);
