@@ -138,7 +138,7 @@ export class PodIdentityRole extends Construct implements IAwsRole {
         clusterName: props.cluster.clusterName,
         namespace: this.namespace,
         serviceAccount: this.serviceAccount,
-        roleArn: this.role.arn,
+        roleArn: this.roleArn,
         tags: escapeTags(props.tags),
         dependsOn: [props.cluster.dependable, ...this.attachments],
       }), 'aws_eks_pod_identity_association', [this.roleName], 'roleName');

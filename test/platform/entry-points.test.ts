@@ -149,6 +149,41 @@ describe('the entry points validate before they build anything', () => {
   });
 });
 
+describe('one spec object validated once for both entry points', () => {
+  test('the second entry point skips the whole-spec validation of an unchanged spec', () => {
+    const spec = smallSpec();
+    const validate = jest.spyOn(PlatformSpecValidator, 'validate');
+    try {
+      new AwsPlatformStack(TfTesting.app(), 'acme-llm', { spec });
+      new KubernetesPlatform(new K8sApp(), 'acme-llm', { spec });
+      expect(validate).toHaveBeenCalledTimes(1);
+      // another object with the same content is validated
+      new KubernetesPlatform(new K8sApp(), 'acme-llm', { spec: smallSpec() });
+      expect(validate).toHaveBeenCalledTimes(2);
+    } finally {
+      validate.mockRestore();
+    }
+  });
+
+  test.each<[string, (s: any) => void, string]>([
+    ['a plain field', (s) => { s.tenants[0].name = 'Search'; }, 'tenants[0].name'],
+    ['a model option', (s) => { s.models[0].gpuMemoryUtilization = 1.5; }, 'models[0].gpuMemoryUtilization'],
+    ['a field of a class instance', (s) => { s.models[0].weights.prefix = 'models/../secrets/'; }, 'models[0].weights'],
+  ])('a spec changed after the first entry point (%s) is validated again', (_name, change, prop) => {
+    const spec = smallSpec();
+    new AwsPlatformStack(TfTesting.app(), 'acme-llm', { spec });
+    change(spec);
+    const { props } = problemsOf(() => new KubernetesPlatform(new K8sApp(), 'acme-llm', { spec }));
+    expect(props.some((p: string) => p.startsWith(prop))).toBe(true);
+  });
+
+  test('an invalid spec is reported by every entry point', () => {
+    const spec = broken((s) => { s.name = 'Acme LLM'; });
+    expect(problemsOf(() => new AwsPlatformStack(TfTesting.app(), 'acme-llm', { spec })).props).toEqual(['name']);
+    expect(problemsOf(() => new KubernetesPlatform(new K8sApp(), 'acme-llm', { spec })).props).toEqual(['name']);
+  });
+});
+
 describe('errors thrown while cdk8s serializes arrive as ValidationErrors', () => {
   test('a lazy value that throws: cdk8s wraps it ("Failed serializing construct"), the platform hands over the original', () => {
     const platform = new KubernetesPlatform(new K8sApp(), 'acme-llm', { spec: smallSpec() });

@@ -64,6 +64,10 @@ export class AwsEnvironment extends Construct {
 
   private readonly identity: DataAwsCallerIdentity;
   private readonly partitionData: DataAwsPartition;
+  // The attribute tokens, made once: each read of a cdktf attribute makes a new token (and captures a stack trace).
+  private accountIdToken?: string;
+  private partitionToken?: string;
+  private dnsSuffixToken?: string;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -75,17 +79,17 @@ export class AwsEnvironment extends Construct {
 
   /** The account id (a token). */
   public get accountId(): string {
-    return this.identity.accountId;
+    return (this.accountIdToken ??= this.identity.accountId);
   }
 
   /** The partition (`aws`, `aws-cn`, `aws-us-gov`; a token). */
   public get partition(): string {
-    return this.partitionData.partition;
+    return (this.partitionToken ??= this.partitionData.partition);
   }
 
   /** The DNS suffix of the partition (`amazonaws.com`; a token). */
   public get dnsSuffix(): string {
-    return this.partitionData.dnsSuffix;
+    return (this.dnsSuffixToken ??= this.partitionData.dnsSuffix);
   }
 
   /** `arn:<partition>:iam::aws:policy/<name>`. */

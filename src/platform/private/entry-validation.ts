@@ -32,7 +32,40 @@ export function validateEntry(propsType: string, scope: IConstruct, id: string, 
   } else {
     // the other props by type; the spec (types and rules) with paths relative to it, as PlatformSpecValidator reports them
     collectTypeProblems(problems, propsType, props, 'props', ['spec']);
-    problems.capture(() => PlatformSpecValidator.validate(props.spec));
+    validateSpecOnce(problems, props.spec);
   }
   problems.throwIfAny();
+}
+
+/**
+ * The specs that passed `PlatformSpecValidator`, each with its fingerprint then: an app builds both entry
+ * points from one spec object, and the second skips the whole-spec validation (which builds every model
+ * once more in a throwaway tree) when that object is unchanged. A changed or new spec is validated.
+ */
+const VALID_SPECS = new WeakMap<object, string>();
+
+function validateSpecOnce(problems: ProblemCollector, spec: unknown): void {
+  const key = spec !== null && typeof spec === 'object' ? spec : undefined;
+  const before = key && fingerprint(key);
+  if (key && before !== undefined && VALID_SPECS.get(key) === before) return;
+  const found = problems.problems.length;
+  problems.capture(() => PlatformSpecValidator.validate(spec as any));
+  if (key && before !== undefined && problems.problems.length === found) VALID_SPECS.set(key, before);
+}
+
+/**
+ * The spec's content as one string: plain data as JSON, each class instance (`KubernetesVersion`,
+ * `ModelSource`, `PolicyRule`...) with its class name and own fields; undefined when it cannot be
+ * serialized (a cycle), and then the spec is validated every time.
+ */
+function fingerprint(spec: object): string | undefined {
+  try {
+    return JSON.stringify(spec, (_key, value) => {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+      const proto = Object.getPrototypeOf(value);
+      return proto === Object.prototype || proto === null ? value : { '@class': value.constructor?.name ?? '?', ...value };
+    });
+  } catch {
+    return undefined;
+  }
 }
