@@ -6,6 +6,7 @@ import { PlatformDiagram } from './diagram';
 import { PlatformNames } from './platform-names';
 import { GpuCapacityType, GpuProvisioning, PlatformSpec } from './platform-spec';
 import { validateEntry } from './private/entry-validation';
+import { withFastToJson } from './private/fast-to-json';
 import { addModelFilters } from './private/model-filters';
 import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
 import { GpuPool, IGpuPool } from '../core/gpu-pool';
@@ -471,11 +472,11 @@ export class KubernetesPlatform extends Construct {
     const out: PlatformManifest[] = [];
     const problems = new ProblemCollector(this);
     for (const [chart, directory] of this.directories) {
-      const objects: any[] = (byChart.get(chart) ?? []).map((o) => {
+      const objects: any[] = withFastToJson(() => (byChart.get(chart) ?? []).map((o) => {
         const json = toJsonUnwrapped(o);
         this.constructPaths.set(json, o.node.path);
         return json;
-      });
+      }));
       // cdk8s file names (`<Kind>.<name>.k8s.yaml`); the namespace joins the name only where one
       // directory holds the same kind and name in several namespaces (e.g. PeerAuthentication 'default').
       const fileName = (o: any, withNamespace: boolean) =>
