@@ -69,11 +69,25 @@ function main(): void {
         twinNs += process.hrtime.bigint() - at;
       }
     };
+    // The files the Kubernetes side writes (one per object): time spent in the writes and directory creation.
+    let writeNs = 0n;
+    for (const name of ['writeFileSync', 'mkdirSync'] as const) {
+      const original = (fs as any)[name];
+      (fs as any)[name] = (...args: any[]) => {
+        const at = process.hrtime.bigint();
+        try {
+          return original.apply(fs, args);
+        } finally {
+          writeNs += process.hrtime.bigint() - at;
+        }
+      };
+    }
     t = process.hrtime.bigint();
     const k8s = new platform.KubernetesPlatform(new cdk8s.App({ outdir: path.join(dir, 'dist') }), spec.name, { spec });
     const files = k8s.synth();
     result.k8sMs = round(ms(t));
     result.twinMs = round(Number(twinNs) / 1e6);
+    result.writeMs = round(Number(writeNs) / 1e6);
     result.synthEndUs = Number(process.hrtime.bigint() / 1000n);
     result.k8sFiles = files.length;
     result.models = (spec.models ?? []).length;

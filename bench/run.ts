@@ -39,6 +39,8 @@ const REPS_1000 = Number(process.env.BENCH_REPS_1000 ?? REPS);
 const PROFILE = process.env.BENCH_PROFILE ?? 'auto';
 const PEER = process.env.BENCH_PEER !== '0';
 const PEER_SIZES = sizes(process.env.BENCH_PEER_SIZES ?? '1,10,50');
+/** Where each run's output directory is made (both sides): the system temp dir, or e.g. /dev/shm to leave out the disk. */
+const OUTPUT_PARENT = process.env.BENCH_OUTPUT_DIR ? path.resolve(process.env.BENCH_OUTPUT_DIR) : os.tmpdir();
 const PEER_SOURCE = path.resolve(ROOT, process.env.BENCH_PEER_DIR ?? path.join('..', 'shared', 'peer-bench', 'eks-blueprints'));
 const PEER_DIR = path.join(OUT, 'peer', 'eks-blueprints');
 /** Our generated platforms carry this many models per tenant (bench/generate-spec.ts). */
@@ -69,6 +71,8 @@ interface Sample {
   awsMs?: number;
   k8sMs?: number;
   twinMs?: number;
+  /** Time in the Kubernetes side's file writes (writeFileSync, mkdirSync). */
+  writeMs?: number;
   totalMs: number;
   scriptMs: number;
   maxRssMiB: number;
@@ -109,7 +113,10 @@ interface Row {
   awsMs: number;
   k8sMs: number;
   twinMs: number;
+  writeMs: number;
   synthMs: number;
+  /** Whole-process CPU in the kernel (system time). */
+  systemMs: number;
   totalMs: number;
   wallMs: number;
   cpuMs: number;
@@ -214,17 +221,17 @@ function lastJson(stdout: string): any {
   return JSON.parse(line);
 }
 
-type ChildSample = Sample & { wallMs: number; cpuMs: number };
+type ChildSample = Sample & { wallMs: number; cpuMs: number; systemMs: number };
 
 /** One run of our child (`child.js <mode> [models]`, or `require-root.js` for mode `require`), output to a temp dir. */
 function runChild(args: string[], nodeFlags: string[] = []): ChildSample {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-bench-'));
+  const dir = fs.mkdtempSync(path.join(OUTPUT_PARENT, 'llm-bench-'));
   try {
     const script = args[0] === 'require' ? path.join(JS, 'bench', 'require-root.js') : path.join(JS, 'bench', 'child.js');
     const m = spawnMeasured(script, args[0] === 'require' ? [] : args, { cwd: ROOT, env: { BENCH_OUTDIR: dir }, nodeFlags, what: `child ${args.join(' ')}` });
     const sample: Sample = lastJson(m.stdout);
     // Peak RSS from the preload (at exit, so it includes anything after the child's own report).
-    return { ...sample, maxRssMiB: m.rssMiB, wallMs: m.wallMs, cpuMs: m.cpuMs };
+    return { ...sample, maxRssMiB: m.rssMiB, wallMs: m.wallMs, cpuMs: m.cpuMs, systemMs: m.systemMs };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -255,6 +262,8 @@ function measure(label: string, args: string[], reps: number): Row {
     awsMs: median(samples.map((s) => s.awsMs ?? 0)),
     k8sMs: median(samples.map((s) => s.k8sMs ?? 0)),
     twinMs: median(samples.map((s) => s.twinMs ?? 0)),
+    writeMs: median(samples.map((s) => s.writeMs ?? 0)),
+    systemMs: median(samples.map((s) => s.systemMs)),
     synthMs: median(synth),
     totalMs: median(samples.map((s) => s.totalMs)),
     wallMs: median(samples.map((s) => s.wallMs)),
@@ -475,7 +484,7 @@ function preparePeer(): string {
 
 /** One run of the peer: `node -r cpu-report.js platform.js N <fresh outdir>` in its directory. */
 function runPeer(tenants: number): PeerSample {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llm-bench-peer-'));
+  const dir = fs.mkdtempSync(path.join(OUTPUT_PARENT, 'llm-bench-peer-'));
   try {
     const m = spawnMeasured(path.join(PEER_DIR, 'platform.js'), [String(tenants), path.join(dir, 'cdk.out')], {
       cwd: PEER_DIR,
@@ -629,11 +638,11 @@ function main(): void {
   const spread = (xs: number[]) => `${fmt(median(xs))} [${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}]`;
   const table = [
     '| platform | models | tenants | TF resources | K8s files | runs | node + libraries (ms) | AWS synth (ms) | K8s synth (ms) | of which twin (ms) '
-      + '| synth both (ms) [min-max] | whole process (ms) | whole process CPU (ms) | peak RSS (MiB) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      + '| of which file writes (ms) | synth both (ms) [min-max] | whole process (ms) | whole process CPU (ms) | of which kernel (ms) | peak RSS (MiB) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.label} | ${r.models || '-'} | ${r.tenants || '-'} | ${r.tfResources || '-'} | ${r.k8sFiles || '-'} | ${r.reps} | ${fmt(r.loadMs)} | `
-      + `${r.loadOnly ? '-' : fmt(r.awsMs)} | ${r.loadOnly ? '-' : fmt(r.k8sMs)} | ${r.loadOnly ? '-' : fmt(r.twinMs)} | `
-      + `${r.loadOnly ? '-' : `${fmt(r.synthMs)} [${r.synthSpread}]`} | ${fmt(r.totalMs)} | ${fmt(r.cpuMs)} | ${fmt(r.rssMiB)} |`),
+      + `${r.loadOnly ? '-' : fmt(r.awsMs)} | ${r.loadOnly ? '-' : fmt(r.k8sMs)} | ${r.loadOnly ? '-' : fmt(r.twinMs)} | ${r.loadOnly ? '-' : fmt(r.writeMs)} | `
+      + `${r.loadOnly ? '-' : `${fmt(r.synthMs)} [${r.synthSpread}]`} | ${fmt(r.totalMs)} | ${fmt(r.cpuMs)} | ${fmt(r.systemMs)} | ${fmt(r.rssMiB)} |`),
   ];
   const sideTable = side.length === 0 ? [] : [
     '',
