@@ -3,7 +3,7 @@ import { ApiObject, App, ImplicitTokenResolver, JsonPatch, Lazy, LazyResolver, N
 /**
  * `ApiObject.toJson()` without cdk8s's per-value overhead, for `KubernetesPlatform.manifests()` (internal).
  *
- * cdk8s 2.70 (`lib/api-object.js`, `lib/resolve.js`, `lib/_util.js`, `lib/metadata.js`) resolves an object
+ * cdk8s (2.68 to 2.70: `lib/api-object.js`, `lib/resolve.js`, `lib/_util.js`, `lib/metadata.js`) resolves an object
  * by walking every value with `App.of(apiObject).resolvers` looked up again per value (a walk up the
  * construct tree) and a new key path array per value, then walks the result again to sort keys and drop
  * empty values (`sanitizeValue`). With the App's default resolvers only (`LazyResolver`,
@@ -16,13 +16,13 @@ import { ApiObject, App, ImplicitTokenResolver, JsonPatch, Lazy, LazyResolver, N
  *
  * The generated classes' own `toJson()` (`super.toJson()` then their field renames) stay as they are: only
  * `ApiObject.prototype.toJson` is replaced, and only while `fn` runs. Whenever the fast path cannot promise
- * the same result (custom resolvers on the App, `CDK8S_DISABLE_SORT` set, a value it would reject), the
+ * the same result (another cdk8s release, custom resolvers on the App, `CDK8S_DISABLE_SORT` set, a value it would reject), the
  * object goes through cdk8s's own `toJson()`, so errors read as cdk8s reports them. A test compares both
  * paths over every object of every example platform.
  */
 export function withFastToJson<T>(fn: () => T): T {
   const original = ApiObject.prototype.toJson;
-  if (process.env.CDK8S_DISABLE_SORT) return fn();
+  if (process.env.CDK8S_DISABLE_SORT || !FAST_PATH_VERSIONS.test(cdk8sVersion())) return fn();
   ApiObject.prototype.toJson = function fastToJson(this: ApiObject): any {
     let json: any;
     try {
@@ -40,6 +40,22 @@ export function withFastToJson<T>(fn: () => T): T {
   }
 }
 
+/**
+ * The cdk8s releases whose `toJson()`, `resolve()`, `sanitizeValue()`, metadata and default resolvers were read
+ * for this and found the same: 2.68.12 (the lowest release of the peer range `^2.68.11`) and 2.70.106 (the dev
+ * dependency). Any other release takes cdk8s's own path; a test fails when the dev dependency leaves this range.
+ */
+export const FAST_PATH_VERSIONS = /^2\.(68|69|70)\.\d+$/;
+
+let installedVersion: string | undefined;
+
+/** The version of the cdk8s this process loaded. */
+export function cdk8sVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  installedVersion ??= String(require('cdk8s/package.json').version);
+  return installedVersion;
+}
+
 /** Thrown inside the fast path where cdk8s would reject a value: the object goes through cdk8s's toJson(). */
 const FALL_BACK = Symbol('fall back to cdk8s');
 
@@ -50,8 +66,9 @@ function hasDefaultResolvers(app: any): boolean {
 }
 
 function fastJson(o: ApiObject): any {
-  if (!hasDefaultResolvers(App.of(o))) return undefined;
   const m: any = o.metadata;
+  // the fields the releases above keep (any other shape: cdk8s's own path)
+  if (!hasDefaultResolvers(App.of(o)) || !('_additionalAttributes' in m) || !Array.isArray((o as any).patches) || typeof (o as any).props !== 'object') return undefined;
   const metadata = sanitized({
     ...m._additionalAttributes,
     name: m.name,

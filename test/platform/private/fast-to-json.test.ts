@@ -5,7 +5,7 @@ import { spec as reference } from '../../../examples/reference/platform';
 import { spec as signedModels } from '../../../examples/signed-models/platform';
 import { spec as trainingEfa } from '../../../examples/training-efa/platform';
 import { KubernetesPlatform } from '../../../src/platform/kubernetes-platform';
-import { withFastToJson } from '../../../src/platform/private/fast-to-json';
+import { cdk8sVersion, FAST_PATH_VERSIONS, withFastToJson } from '../../../src/platform/private/fast-to-json';
 
 /** cdk8s's own toJson() and the fast path's, as JSON text (key order included), or the error message. */
 function both(o: ApiObject): [string, string] {
@@ -100,6 +100,29 @@ describe('the fast toJson gives what cdk8s gives', () => {
     const [slow, fast] = both(o);
     expect(slow).toMatch(/^threw: Failed serializing construct at path 'c\/o'/);
     expect(fast).toEqual(slow);
+  });
+
+  test('plain objects take the fast path; custom resolvers take cdk8s\'s own', () => {
+    const original = ApiObject.prototype.toJson;
+    const cdk8sPath = jest.fn(function (this: ApiObject) { return original.call(this); });
+    ApiObject.prototype.toJson = cdk8sPath;
+    try {
+      const plain = new ApiObject(new Chart(new App(), 'c'), 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { k: 'v' } } as any);
+      expect(withFastToJson(() => plain.toJson()).data).toEqual({ k: 'v' });
+      expect(cdk8sPath).not.toHaveBeenCalled();
+      const custom = new ApiObject(new Chart(new App({ resolvers: [{ resolve: () => undefined }] }), 'c'), 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } } as any);
+      withFastToJson(() => custom.toJson());
+      expect(cdk8sPath).toHaveBeenCalledTimes(1);
+    } finally {
+      ApiObject.prototype.toJson = original;
+    }
+  });
+
+  test('the installed cdk8s is a release the fast path was checked against (re-read its toJson/resolve/metadata when this fails)', () => {
+    expect(cdk8sVersion()).toMatch(FAST_PATH_VERSIONS);
+    expect('2.68.12').toMatch(FAST_PATH_VERSIONS);
+    expect('2.71.0').not.toMatch(FAST_PATH_VERSIONS);
+    expect('3.0.0').not.toMatch(FAST_PATH_VERSIONS);
   });
 
   test('ApiObject.prototype.toJson is restored after the function, also when it throws', () => {
