@@ -161,6 +161,15 @@ export class ProblemCollector {
   }
 
   /**
+   * Record a problem another check reported (its value already rendered), e.g. at a new prop path.
+   *
+   * @param problem the problem
+   */
+  public addProblem(problem: ValidationProblem): void {
+    this.found.push({ prop: problem.prop, problem: problem.problem, value: problem.value, fix: problem.fix });
+  }
+
+  /**
    * Record every problem of a ValidationError (or rethrow anything else).
    *
    * @param error what a nested check threw

@@ -15,19 +15,12 @@ import { PolicyExceptionProps } from '../policy/policy-exception';
 import { PolicyEngine } from '../policy/policy-set';
 
 /**
- * The whole platform in one typed value: read by `AwsPlatformStack` (Terraform) and
- * `KubernetesPlatform` (Kubernetes), so names line up across both without running Terraform.
- * Validate it with `PlatformSpecValidator.validate(spec)` (every problem, each naming its spec path).
+ * What every cluster of a platform shares: everything of a `PlatformSpec` but where it runs (environment,
+ * region, account). A `FleetSpec` writes these definitions once for all its environments and clusters.
  */
-export interface PlatformSpec {
+export interface PlatformSharedSpec {
   /** The platform name (DNS-1123 label), e.g. `acme-llm`. Prefix of the cluster, bucket and repository names. */
   readonly name: string;
-  /** The environment (DNS-1123 label), e.g. `prod`. Suffix of the cluster and bucket names; the GitOps environment directory. */
-  readonly environment: string;
-  /** The AWS region, e.g. `us-east-1`. */
-  readonly region: string;
-  /** The 12-digit AWS account id (the provider only accepts this account; the ECR registry is in it). */
-  readonly accountId: string;
   /**
    * The EKS cluster and its network.
    *
@@ -88,6 +81,20 @@ export interface PlatformSpec {
    * @default - CloudTrail + Security Hub + GuardDuty, no Splunk forwarding
    */
   readonly audit?: AuditSpec;
+}
+
+/**
+ * The whole platform in one typed value: read by `AwsPlatformStack` (Terraform) and
+ * `KubernetesPlatform` (Kubernetes), so names line up across both without running Terraform.
+ * Validate it with `PlatformSpecValidator.validate(spec)` (every problem, each naming its spec path).
+ */
+export interface PlatformSpec extends PlatformSharedSpec {
+  /** The environment (DNS-1123 label), e.g. `prod`. Suffix of the cluster and bucket names; the GitOps environment directory. */
+  readonly environment: string;
+  /** The AWS region, e.g. `us-east-1`. */
+  readonly region: string;
+  /** The 12-digit AWS account id (the provider only accepts this account; the ECR registry is in it). */
+  readonly accountId: string;
 }
 
 /**

@@ -46,6 +46,13 @@ describe('ValidationError', () => {
 });
 
 describe('ProblemCollector', () => {
+  test('addProblem keeps a problem another check rendered (value not rendered again), at the prop given', () => {
+    const problems = new ProblemCollector();
+    problems.addProblem({ prop: 'overrides[0].gpuPools[0].maxNodes', problem: 'must be at least 1', value: "'x'", fix: 'raise it' });
+    expect(problems.problems).toEqual([{ prop: 'overrides[0].gpuPools[0].maxNodes', problem: 'must be at least 1', value: "'x'", fix: 'raise it' }]);
+    expect(() => problems.throwIfAny()).toThrow("'overrides[0].gpuPools[0].maxNodes' must be at least 1, got 'x'; raise it");
+  });
+
   test('collects every problem and throws one error listing all of them', () => {
     const p = new ProblemCollector();
     expect(p.check(true, 'a', 'is bad', 1, 'fix a')).toBe(true);
