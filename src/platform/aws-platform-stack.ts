@@ -26,6 +26,13 @@ import { ProblemCollector } from '../core/errors';
 export interface AwsPlatformStackProps {
   /** The platform spec (validated as a whole before anything is built). */
   readonly spec: PlatformSpec;
+  /**
+   * An IAM role the AWS provider assumes (`assume_role`) to deploy the platform: a pipeline in one account
+   * deploying clusters into others (a fleet's `deployRoleArn`). It must be in the spec's account.
+   *
+   * @default - the credentials Terraform runs with
+   */
+  readonly deployRoleArn?: string;
 }
 
 /**
@@ -65,7 +72,13 @@ export class AwsPlatformStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: AwsPlatformStackProps) {
     // before super(): a bad id or spec is reported here, never first inside cdktf; the same checks as
     // KubernetesPlatform runs (./private/entry-validation.ts)
-    validateEntry('platform.AwsPlatformStackProps', scope, id, props);
+    validateEntry('platform.AwsPlatformStackProps', scope, id, props, (problems) => {
+      if (typeof props.deployRoleArn !== 'string' || typeof props.spec?.accountId !== 'string') return;
+      const account = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]+$/.exec(props.deployRoleArn)?.[1];
+      problems.check(account === props.spec.accountId, 'deployRoleArn',
+        account === undefined ? 'must be an IAM role ARN' : `must be a role in the platform's account ${props.spec.accountId} (the provider allows only it)`,
+        props.deployRoleArn, `use e.g. 'arn:aws:iam::${props.spec.accountId}:role/platform-deploy'`);
+    });
     super(scope, id);
     const spec = props.spec;
     const names = new PlatformNames(spec);
@@ -80,6 +93,8 @@ export class AwsPlatformStack extends TerraformStack {
     new AwsProvider(this, 'aws', {
       region: spec.region,
       allowedAccountIds: [spec.accountId],
+      // the session name shows in CloudTrail as the deploying principal
+      assumeRole: props.deployRoleArn !== undefined ? [{ roleArn: props.deployRoleArn, sessionName: `${names.clusterName}-terraform`.slice(0, 64) }] : undefined,
       useFipsEndpoint: fips || undefined,
       defaultTags: [{ tags: names.costTags }],
     });

@@ -7,3 +7,5 @@ export * from './aws-platform-stack';
 export * from './kubernetes-platform';
 export * from './platform-consistency';
 export * from './diagram';
+export * from './fleet';
+export * from './aws-fleet';

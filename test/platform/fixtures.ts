@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import { Testing } from 'cdktf';
 import { GpuInstanceType, ModelRuntime } from '../../src/core';
 import { PlatformAddon } from '../../src/gitops';
-import { AwsPlatformStack, GpuProvisioning, KubernetesPlatform, ModelWeights, PlatformSpec } from '../../src/platform';
+import { AwsPlatformStack, FleetSpec, GpuProvisioning, KubernetesPlatform, ModelWeights, PlatformSharedSpec, PlatformSpec } from '../../src/platform';
 
 export const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 export const DIGEST = `@sha256:${'a'.repeat(64)}`;
@@ -86,4 +86,28 @@ export function expectBothEntryPointsRefuse(spec: PlatformSpec, prop: string, va
     expect(problem.fix).toContain(fix);
     expect(error.message).toContain(`'${prop}'`);
   }
+}
+
+/** The registry the fixture's images are in (the fixture platform's own, account 123456789012 in us-east-1). */
+export const CENTRAL_REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+
+/**
+ * The fixture platform without where it runs: the shared definitions of a fleet. Its images stay in one
+ * central registry, which every cluster (other accounts and regions) must be allowed to pull from.
+ */
+export function sharedDefinitions(): PlatformSharedSpec {
+  const { environment: _e, region: _r, accountId: _a, ...rest } = smallSpec();
+  return { ...rest, policy: { ...rest.policy, allowedRegistries: [CENTRAL_REGISTRY] } };
+}
+
+/** Staging (one cluster, account 111111111111) and prod (us-east-1 and eu-west-1 with a deploy role, account 222222222222) over the shared definitions. */
+export function fleetSpec(patch: Partial<FleetSpec> = {}): FleetSpec {
+  return {
+    platform: sharedDefinitions(),
+    environments: [
+      { name: 'staging', accountId: '111111111111', clusters: [{ region: 'us-east-1' }] },
+      { name: 'prod', accountId: '222222222222', clusters: [{ region: 'us-east-1' }, { region: 'eu-west-1', deployRoleArn: 'arn:aws:iam::222222222222:role/platform-deploy' }] },
+    ],
+    ...patch,
+  };
 }

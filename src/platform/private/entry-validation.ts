@@ -17,8 +17,9 @@ const ID_GLOB_CHARACTERS = ['*', '?', '[', ']', '{', '}', '!'];
  * the error carries the path the construct is created at (`<scope path>/<id>`).
  *
  * @param propsType the entry point's props type (`platform.AwsPlatformStackProps`)
+ * @param more the entry point's own checks of its other props (run when the props are an object)
  */
-export function validateEntry(propsType: string, scope: IConstruct, id: string, props: any): void {
+export function validateEntry(propsType: string, scope: IConstruct, id: string, props: any, more?: (problems: ProblemCollector) => void): void {
   const parentPath: any = (scope as any)?.node?.path;
   const path = typeof parentPath === 'string' && parentPath !== '' ? `${parentPath}/${id}` : String(id);
   // the construct does not exist yet: the problems name the path it would have
@@ -33,6 +34,7 @@ export function validateEntry(propsType: string, scope: IConstruct, id: string, 
     // the other props by type; the spec (types and rules) with paths relative to it, as PlatformSpecValidator reports them
     collectTypeProblems(problems, propsType, props, 'props', ['spec']);
     validateSpecOnce(problems, props.spec);
+    more?.(problems);
   }
   problems.throwIfAny();
 }

@@ -1,0 +1,433 @@
+import { PlatformImagesSpec, PlatformSharedSpec, PlatformSpec } from './platform-spec';
+import { PlatformSpecValidator } from './platform-spec-validator';
+import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
+import { Names } from '../core/names';
+import { checkArgs, collectTypeProblems } from '../core/private/runtime-types';
+import type { ReplicaRange } from '../k8s/serving/model-server';
+import type { ModelSource } from '../k8s/serving/model-source';
+
+/**
+ * Several environments and clusters of one platform in one spec: the shared definitions (tenants, models,
+ * pools, policies, GitOps) written once, the environments in promotion order with their clusters (region,
+ * account), and what differs per environment or cluster. `Fleet` resolves it into one `PlatformSpec` per
+ * cluster.
+ *
+ * ```ts
+ * const fleet = new Fleet({
+ *   platform: shared,
+ *   environments: [
+ *     { name: 'staging', accountId: '111111111111', clusters: [{ region: 'us-east-1' }] },
+ *     { name: 'prod', accountId: '222222222222', clusters: [{ region: 'us-east-1' }, { region: 'eu-west-1' }] },
+ *   ],
+ *   overrides: [{ environment: 'staging', gpuPools: [{ name: 'a10g', maxNodes: 2 }] }],
+ * });
+ * fleet.clusters.map((c) => c.name); // ['staging', 'prod-us-east-1', 'prod-eu-west-1']
+ * ```
+ */
+export interface FleetSpec {
+  /** What every cluster shares: tenants, models, GPU pools, policies, mesh, GitOps, observability. */
+  readonly platform: PlatformSharedSpec;
+  /** The environments in promotion order (the first is promoted to first, e.g. staging before prod), each with its clusters. */
+  readonly environments: FleetEnvironmentSpec[];
+  /**
+   * What differs from the shared definitions in an environment, or in one cluster of it. Applied in order:
+   * every environment-wide override, then every cluster override; a later value replaces an earlier one.
+   *
+   * @default - none: every cluster runs the shared definitions
+   */
+  readonly overrides?: FleetOverrideSpec[];
+}
+
+/**
+ * One environment of a fleet.
+ */
+export interface FleetEnvironmentSpec {
+  /** The environment name (DNS-1123 label), e.g. `staging`, `prod`. */
+  readonly name: string;
+  /** The 12-digit AWS account its clusters run in (unless a cluster names its own). */
+  readonly accountId: string;
+  /** Its clusters (at least one). */
+  readonly clusters: FleetClusterSpec[];
+}
+
+/**
+ * One cluster of an environment.
+ */
+export interface FleetClusterSpec {
+  /** The AWS region, e.g. `eu-west-1`. */
+  readonly region: string;
+  /**
+   * The cluster's name in the fleet (DNS-1123 label, unique in the fleet): its platform's environment (the
+   * suffix of its cluster, bucket and role names, and its GitOps directory).
+   *
+   * @default - the environment's name when it has one cluster, else `<environment>-<region>`
+   */
+  readonly name?: string;
+  /**
+   * The 12-digit AWS account.
+   *
+   * @default - the environment's account
+   */
+  readonly accountId?: string;
+  /**
+   * The IAM role Terraform assumes to deploy this cluster (a pipeline in one account deploying into others).
+   *
+   * @default - the credentials Terraform runs with
+   */
+  readonly deployRoleArn?: string;
+}
+
+/**
+ * What differs in one environment (or one cluster of it) from the fleet's shared definitions. Entries name
+ * the shared pool, tenant or model they change; only the fields they set change.
+ */
+export interface FleetOverrideSpec {
+  /** The environment it applies to. */
+  readonly environment: string;
+  /**
+   * One cluster of that environment (by its fleet name).
+   *
+   * @default - every cluster of the environment
+   */
+  readonly cluster?: string;
+  /**
+   * GPU pool sizes.
+   *
+   * @default - none
+   */
+  readonly gpuPools?: GpuPoolOverrideSpec[];
+  /**
+   * Tenant GPU quotas.
+   *
+   * @default - none
+   */
+  readonly tenants?: TenantOverrideSpec[];
+  /**
+   * Model images, versions, weights and replicas.
+   *
+   * @default - none
+   */
+  readonly models?: ModelOverrideSpec[];
+  /**
+   * Platform images (each field set replaces the shared one; add-on mirrors merge by key).
+   *
+   * @default - none
+   */
+  readonly images?: PlatformImagesSpec;
+}
+
+/**
+ * A GPU pool's size in one environment or cluster.
+ */
+export interface GpuPoolOverrideSpec {
+  /** The shared pool's name. */
+  readonly name: string;
+  /**
+   * @default - the shared pool's
+   */
+  readonly minNodes?: number;
+  /**
+   * @default - the shared pool's
+   */
+  readonly desiredNodes?: number;
+  /**
+   * @default - the shared pool's
+   */
+  readonly maxNodes?: number;
+}
+
+/**
+ * A tenant's GPU quota in one environment or cluster.
+ */
+export interface TenantOverrideSpec {
+  /** The shared tenant's name. */
+  readonly name: string;
+  /**
+   * @default - the shared tenant's
+   */
+  readonly gpuQuota?: number;
+}
+
+/**
+ * A model's image, version, weights or replicas in one environment or cluster (e.g. a new version in
+ * staging before prod).
+ */
+export interface ModelOverrideSpec {
+  /** The shared model's name. */
+  readonly name: string;
+  /**
+   * @default - the shared model's
+   */
+  readonly image?: string;
+  /**
+   * @default - the shared model's
+   */
+  readonly version?: string;
+  /**
+   * @default - the shared model's
+   */
+  readonly weights?: ModelSource;
+  /**
+   * @default - the shared model's
+   */
+  readonly replicas?: ReplicaRange;
+}
+
+/**
+ * One cluster of a resolved fleet.
+ */
+export interface FleetCluster {
+  /** Its fleet name (its platform's `environment`). */
+  readonly name: string;
+  /** The environment it belongs to. */
+  readonly environment: string;
+  /** Its position in the promotion order (0 for the first environment's clusters). */
+  readonly stage: number;
+  /** The AWS region. */
+  readonly region: string;
+  /** The AWS account. */
+  readonly accountId: string;
+  /**
+   * The IAM role Terraform assumes to deploy it.
+   *
+   * @default - none
+   */
+  readonly deployRoleArn?: string;
+  /** Its whole platform spec: the shared definitions with its environment's and its own overrides. */
+  readonly spec: PlatformSpec;
+}
+
+/** The override fields that change a named entry, per list. */
+const OVERRIDE_FIELDS = {
+  gpuPools: ['minNodes', 'desiredNodes', 'maxNodes'],
+  tenants: ['gpuQuota'],
+  models: ['image', 'version', 'weights', 'replicas'],
+} as const;
+type OverrideList = keyof typeof OVERRIDE_FIELDS;
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/**
+ * A fleet resolved into its clusters, each with its whole `PlatformSpec`, in promotion order. Every problem
+ * of the fleet spec and of each cluster's spec is reported at once, each at its fleet spec path
+ * (`overrides[1].gpuPools[0].maxNodes`, `environments[1].clusters[0].name`, `platform.tenants[0].gpuQuota`).
+ */
+export class Fleet {
+  /** The clusters in promotion order (environment order, then cluster order). */
+  public readonly clusters: FleetCluster[];
+  /** The environment names in promotion order. */
+  public readonly environments: string[];
+  /** The spec. */
+  public readonly spec: FleetSpec;
+
+  /**
+   * @param spec the fleet
+   */
+  constructor(spec: FleetSpec) {
+    checkArgs('platform.Fleet#new', [spec]);
+    this.spec = spec;
+    const problems = new ProblemCollector();
+    if (!collectTypeProblems(problems, 'platform.FleetSpec', spec, 'spec')) problems.throwIfAny();
+    const placed = placeClusters(spec, problems);
+    checkOverrides(spec, placed, problems);
+    // every cluster is resolved and checked too, so one round reports the fleet's and the clusters' problems
+    this.environments = spec.environments.map((e) => e.name);
+    const resolved = placed.map((p) => resolveCluster(spec, p));
+    // a problem of the shared definitions shows in every cluster: report it once, naming the clusters
+    const merged = new Map<string, { problem: ClusterProblem; clusters: string[] }>();
+    for (const r of resolved) {
+      for (const problem of r.problems) {
+        const key = JSON.stringify([problem.prop, problem.problem, problem.value, problem.fix]);
+        const seen = merged.get(key);
+        if (seen) seen.clusters.push(r.cluster.name);
+        else merged.set(key, { problem, clusters: [r.cluster.name] });
+      }
+    }
+    for (const { problem, clusters } of merged.values()) {
+      const where = clusters.length === resolved.length && resolved.length > 1 ? 'every cluster' : `cluster${clusters.length > 1 ? 's' : ''} ${clusters.map((n) => `'${n}'`).join(', ')}`;
+      problems.addProblem({ ...problem, problem: `${problem.problem} (${where})` });
+    }
+    problems.throwIfAny();
+    this.clusters = resolved.map((r) => r.cluster);
+  }
+
+  /**
+   * The cluster with this fleet name.
+   *
+   * @param name the cluster's fleet name
+   */
+  public cluster(name: string): FleetCluster {
+    checkArgs('platform.Fleet#cluster', [name]);
+    const found = this.clusters.find((c) => c.name === name);
+    if (!found) {
+      throw new ValidationError('name', 'is not a cluster of the fleet', name, `use one of: ${this.clusters.map((c) => c.name).join(', ')}`);
+    }
+    return found;
+  }
+
+  /**
+   * The clusters of one environment, in spec order.
+   *
+   * @param environment the environment name
+   */
+  public clustersOf(environment: string): FleetCluster[] {
+    checkArgs('platform.Fleet#clustersOf', [environment]);
+    if (!this.environments.includes(environment)) {
+      throw new ValidationError('environment', 'is not an environment of the fleet', environment, `use one of: ${this.environments.join(', ')}`);
+    }
+    return this.clusters.filter((c) => c.environment === environment);
+  }
+}
+
+/** A cluster's place in the fleet spec, before its spec is resolved. */
+interface PlacedCluster {
+  readonly name: string;
+  readonly environment: string;
+  readonly stage: number;
+  /** `environments[i].clusters[j]` */
+  readonly at: string;
+  readonly envAt: string;
+  readonly cluster: FleetClusterSpec;
+  readonly accountId: string;
+}
+
+function placeClusters(spec: FleetSpec, c: ProblemCollector): PlacedCluster[] {
+  c.check(spec.environments.length > 0, 'environments', 'must list at least one environment', spec.environments, "add e.g. { name: 'prod', accountId: '123456789012', clusters: [{ region: 'us-east-1' }] }");
+  const envNames = new Map<string, number>();
+  const clusterNames = new Map<string, string>();
+  const placed: PlacedCluster[] = [];
+  spec.environments.forEach((env, i) => {
+    const envAt = `environments[${i}]`;
+    if (c.check(Names.isDns1123Label(env.name), `${envAt}.name`, 'must be a DNS-1123 label', env.name, "use e.g. 'staging' or 'prod'")) {
+      const seen = envNames.get(env.name);
+      c.check(seen === undefined, `${envAt}.name`, `names environment '${env.name}' again (environments[${seen}])`, env.name, 'give each environment its own name');
+      envNames.set(env.name, i);
+    }
+    c.check(env.clusters.length > 0, `${envAt}.clusters`, `must list at least one cluster of environment '${env.name}'`, env.clusters, "add e.g. { region: 'us-east-1' }");
+    env.clusters.forEach((cluster, j) => {
+      const at = `${envAt}.clusters[${j}]`;
+      const name = cluster.name ?? (env.clusters.length === 1 ? env.name : `${env.name}-${cluster.region}`);
+      const nameProp = cluster.name !== undefined ? `${at}.name` : at;
+      if (c.check(Names.isDns1123Label(name), nameProp, 'must give the cluster a DNS-1123 label as its name', name, "set 'name', e.g. 'prod-use1'")) {
+        const other = clusterNames.get(name);
+        c.check(other === undefined, nameProp, `names cluster '${name}' again (${other})`, name,
+          `give each cluster its own name${cluster.name === undefined ? ` (two clusters of '${env.name}' in ${cluster.region} need explicit names)` : ''}`);
+        clusterNames.set(name, at);
+      }
+      if (cluster.deployRoleArn !== undefined) {
+        c.check(ROLE_ARN.test(cluster.deployRoleArn), `${at}.deployRoleArn`, 'must be an IAM role ARN', cluster.deployRoleArn, "use e.g. 'arn:aws:iam::123456789012:role/platform-deploy'");
+      }
+      placed.push({ name, environment: env.name, stage: i, at, envAt, cluster, accountId: cluster.accountId ?? env.accountId });
+    });
+  });
+  return placed;
+}
+
+function checkOverrides(spec: FleetSpec, placed: PlacedCluster[], c: ProblemCollector): void {
+  const envs = spec.environments.map((e) => e.name);
+  (spec.overrides ?? []).forEach((o, k) => {
+    const at = `overrides[${k}]`;
+    if (!c.check(envs.includes(o.environment), `${at}.environment`, 'is not an environment of the fleet', o.environment, `use one of: ${envs.join(', ')}`)) return;
+    if (o.cluster !== undefined) {
+      const names = placed.filter((p) => p.environment === o.environment).map((p) => p.name);
+      c.check(names.includes(o.cluster), `${at}.cluster`, `is not a cluster of environment '${o.environment}'`, o.cluster, `use one of: ${names.join(', ')}`);
+    }
+    for (const list of Object.keys(OVERRIDE_FIELDS) as OverrideList[]) {
+      const known = ((spec.platform[list] ?? []) as { name: string }[]).map((e) => e.name);
+      const seen = new Set<string>();
+      ((o[list] ?? []) as { name: string }[]).forEach((entry, j) => {
+        const entryAt = `${at}.${list}[${j}].name`;
+        if (!c.check(known.includes(entry.name), entryAt, `is not one of the shared ${list}`, entry.name, `use one of: ${known.join(', ') || '(none)'}`)) return;
+        c.check(!seen.has(entry.name), entryAt, `changes ${entry.name} twice in one override`, entry.name, 'merge the two entries');
+        seen.add(entry.name);
+      });
+    }
+  });
+}
+
+/** A problem of one cluster's spec, at its fleet spec path (`value` as the spec validator rendered it). */
+type ClusterProblem = ValidationProblem;
+
+/** One cluster's spec: the shared definitions, its environment's overrides, then its own; problems at fleet paths. */
+function resolveCluster(spec: FleetSpec, p: PlacedCluster): { cluster: FleetCluster; problems: ClusterProblem[] } {
+  // where each value of the cluster's spec was set, when not in the shared definitions
+  const origin = new Map<string, string>([
+    ['environment', p.cluster.name !== undefined ? `${p.at}.name` : p.at],
+    ['region', `${p.at}.region`],
+    ['accountId', p.cluster.accountId !== undefined ? `${p.at}.accountId` : `${p.envAt}.accountId`],
+  ]);
+  const shared = spec.platform;
+  const lists: { [L in OverrideList]: any[] } = {
+    gpuPools: [...(shared.gpuPools ?? [])],
+    tenants: [...(shared.tenants ?? [])],
+    models: [...(shared.models ?? [])],
+  };
+  let images = shared.images;
+  const overrides = (spec.overrides ?? []).map((o, k) => ({ o, k }));
+  const applying = [
+    ...overrides.filter(({ o }) => o.environment === p.environment && o.cluster === undefined),
+    ...overrides.filter(({ o }) => o.environment === p.environment && o.cluster === p.name),
+  ];
+  for (const { o, k } of applying) {
+    for (const list of Object.keys(OVERRIDE_FIELDS) as OverrideList[]) {
+      ((o[list] ?? []) as any[]).forEach((entry, j) => {
+        const i = lists[list].findIndex((e) => e.name === entry.name);
+        if (i < 0) return; // not a shared entry: reported by checkOverrides
+        const changed: any = { ...lists[list][i] };
+        for (const field of OVERRIDE_FIELDS[list]) {
+          if (entry[field] === undefined) continue;
+          changed[field] = entry[field];
+          origin.set(`${list}[${i}].${field}`, `overrides[${k}].${list}[${j}].${field}`);
+        }
+        lists[list][i] = changed;
+      });
+    }
+    if (o.images) {
+      const set = Object.entries(o.images).filter(([, v]) => v !== undefined);
+      images = {
+        ...images,
+        ...Object.fromEntries(set),
+        ...(o.images.addons ? { addons: { ...(images?.addons ?? {}), ...o.images.addons } } : {}),
+      };
+      for (const [field] of set) origin.set(`images.${field}`, `overrides[${k}].images.${field}`);
+    }
+  }
+  const clusterSpec: PlatformSpec = {
+    ...shared,
+    environment: p.name,
+    region: p.cluster.region,
+    accountId: p.accountId,
+    gpuPools: lists.gpuPools,
+    tenants: lists.tenants,
+    ...(shared.models !== undefined ? { models: lists.models } : {}),
+    ...(images !== undefined ? { images } : {}),
+  };
+  const problems = PlatformSpecValidator.problems(clusterSpec).map((problem) => ({ ...problem, prop: fleetPath(problem.prop, origin) }));
+  return {
+    cluster: {
+      name: p.name,
+      environment: p.environment,
+      stage: p.stage,
+      region: p.cluster.region,
+      accountId: p.accountId,
+      deployRoleArn: p.cluster.deployRoleArn,
+      spec: clusterSpec,
+    },
+    problems,
+  };
+}
+
+/** A cluster spec path as a fleet spec path: where the value was set (an override, the cluster), else the shared definitions. */
+function fleetPath(prop: string, origin: Map<string, string>): string {
+  for (let path = prop; path !== ''; path = parentPath(path)) {
+    const set = origin.get(path);
+    if (set !== undefined) return `${set}${prop.slice(path.length)}`;
+  }
+  return `platform.${prop}`;
+}
+
+function parentPath(path: string): string {
+  const cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
+  return cut <= 0 ? '' : path.slice(0, cut);
+}
+

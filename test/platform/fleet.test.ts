@@ -1,0 +1,179 @@
+import { CENTRAL_REGISTRY, fleetSpec, sharedDefinitions as shared } from './fixtures';
+import { ValidationError } from '../../src/core/errors';
+import { ModelWeights } from '../../src/platform';
+import { Fleet } from '../../src/platform/fleet';
+import { PlatformSpecValidator } from '../../src/platform/platform-spec-validator';
+
+/** The problems a fleet spec is refused with, as `prop: problem` lines. */
+function refused(spec: any): { props: string[]; messages: string[] } {
+  try {
+    new Fleet(spec);
+  } catch (e: any) {
+    expect(ValidationError.isValidationError(e)).toBe(true);
+    return { props: e.problems.map((p: any) => p.prop), messages: e.problems.map((p: any) => `${p.prop}: ${p.problem}; got ${p.value}; ${p.fix}`) };
+  }
+  throw new Error('the fleet was accepted');
+}
+
+describe('Fleet resolves one PlatformSpec per cluster', () => {
+  test('clusters in promotion order, named by environment (one cluster) or environment and region', () => {
+    const fleet = new Fleet(fleetSpec());
+    expect(fleet.environments).toEqual(['staging', 'prod']);
+    expect(fleet.clusters.map((c) => [c.name, c.environment, c.stage, c.region, c.accountId, c.deployRoleArn])).toEqual([
+      ['staging', 'staging', 0, 'us-east-1', '111111111111', undefined],
+      ['prod-us-east-1', 'prod', 1, 'us-east-1', '222222222222', undefined],
+      ['prod-eu-west-1', 'prod', 1, 'eu-west-1', '222222222222', 'arn:aws:iam::222222222222:role/platform-deploy'],
+    ]);
+  });
+
+  test("each cluster's spec is the shared definitions where it runs: its name is the platform environment (unique names)", () => {
+    const fleet = new Fleet(fleetSpec());
+    const prodEu = fleet.cluster('prod-eu-west-1').spec;
+    expect(prodEu).toEqual({ ...shared(), environment: 'prod-eu-west-1', region: 'eu-west-1', accountId: '222222222222' });
+    for (const c of fleet.clusters) expect(PlatformSpecValidator.problems(c.spec)).toEqual([]);
+  });
+
+  test('explicit cluster names and accounts win over the defaults', () => {
+    const fleet = new Fleet(fleetSpec({
+      environments: [{ name: 'prod', accountId: '222222222222', clusters: [{ region: 'us-east-1', name: 'prod-use1', accountId: '333333333333' }, { region: 'eu-west-1', name: 'prod-euw1' }] }],
+    }));
+    expect(fleet.clusters.map((c) => [c.name, c.accountId, c.spec.environment])).toEqual([['prod-use1', '333333333333', 'prod-use1'], ['prod-euw1', '222222222222', 'prod-euw1']]);
+  });
+
+  test('an environment override applies to its clusters only; a cluster override on top of it, to that cluster only', () => {
+    const weights = ModelWeights.fromModelStore('models/llama3-8b/', '2024-07-01');
+    const fleet = new Fleet(fleetSpec({
+      overrides: [
+        { environment: 'prod', cluster: 'prod-eu-west-1', gpuPools: [{ name: 'a10g', maxNodes: 6 }] },
+        { environment: 'staging', gpuPools: [{ name: 'a10g', maxNodes: 2 }], tenants: [{ name: 'search', gpuQuota: 2 }], models: [{ name: 'llama3-8b', replicas: { min: 1, max: 1 }, version: 'v2', weights }] },
+        { environment: 'prod', gpuPools: [{ name: 'a10g', maxNodes: 5 }] },
+      ],
+    }));
+    const [staging, prodUs, prodEu] = fleet.clusters.map((c) => c.spec);
+    expect(staging.gpuPools[0]).toEqual({ ...shared().gpuPools[0], maxNodes: 2 });
+    expect(staging.tenants[0].gpuQuota).toBe(2);
+    expect(staging.models![0]).toEqual({ ...shared().models![0], replicas: { min: 1, max: 1 }, version: 'v2', weights });
+    expect(prodUs.gpuPools[0].maxNodes).toBe(5);
+    expect(prodUs.models).toEqual(shared().models);
+    // the environment-wide override first, then the cluster's, whatever their order in the list
+    expect(prodEu.gpuPools[0].maxNodes).toBe(6);
+    // the shared definitions are not changed
+    expect(shared().gpuPools[0].maxNodes).toBe(4);
+  });
+
+  test("changing one environment's override changes only that environment's cluster specs", () => {
+    const staging = (maxNodes: number) => fleetSpec({
+      overrides: [{ environment: 'staging', gpuPools: [{ name: 'a10g', maxNodes }], models: [{ name: 'llama3-8b', replicas: { min: 1, max: 1 } }] }],
+    });
+    const before = new Fleet(staging(2));
+    const after = new Fleet(staging(3));
+    const changed = after.clusters.filter((c, i) => JSON.stringify(c.spec) !== JSON.stringify(before.clusters[i].spec)).map((c) => c.name);
+    expect(changed).toEqual(['staging']);
+  });
+
+  test('images: set fields replace the shared ones, add-on mirrors merge by key', () => {
+    const base = shared();
+    const fleet = new Fleet(fleetSpec({
+      overrides: [{ environment: 'staging', images: { awsCli: base.images!.awsCli!.replace('aws-cli', 'aws-cli-next'), addons: { 'karpenter/controller': 'x' } } }],
+    }));
+    const images = fleet.cluster('staging').spec.images!;
+    expect(images.awsCli).toContain('aws-cli-next');
+    expect(images.dcgmExporter).toBe(base.images!.dcgmExporter);
+    expect(images.addons).toEqual({ ...base.images!.addons, 'karpenter/controller': 'x' });
+  });
+
+  test('cluster() and clustersOf() name the known clusters and environments when asked for others', () => {
+    const fleet = new Fleet(fleetSpec());
+    expect(fleet.clustersOf('prod').map((c) => c.name)).toEqual(['prod-us-east-1', 'prod-eu-west-1']);
+    expect(() => fleet.cluster('dev')).toThrow("'name' is not a cluster of the fleet, got 'dev'; use one of: staging, prod-us-east-1, prod-eu-west-1");
+    expect(() => fleet.clustersOf('dev')).toThrow("'environment' is not an environment of the fleet, got 'dev'; use one of: staging, prod");
+  });
+});
+
+describe('Fleet refuses bad input at its spec path', () => {
+  test("images in one account's registry are refused in clusters of other accounts and regions unless allowed", () => {
+    const { policy: _p, ...noAllowance } = shared();
+    const { messages } = refused(fleetSpec({ platform: noAllowance }));
+    expect(messages).toContain("platform.models[0].image: must come from an allowed registry (policy LLM-IMG-003) (cluster 'prod-eu-west-1'); "
+      + `got '${CENTRAL_REGISTRY}/acme-llm/vllm@sha256:${'a'.repeat(64)}'; mirror it to one of 222222222222.dkr.ecr.eu-west-1.amazonaws.com or add its registry to 'policy.allowedRegistries'`);
+  });
+
+  test('an override naming an unknown environment, cluster, pool, tenant or model', () => {
+    const { messages } = refused(fleetSpec({
+      overrides: [
+        { environment: 'qa', gpuPools: [{ name: 'a10g', maxNodes: 2 }] },
+        { environment: 'prod', cluster: 'staging', tenants: [{ name: 'ads', gpuQuota: 1 }], models: [{ name: 'llama3-70b', image: 'x' }], gpuPools: [{ name: 'h100' }] },
+      ],
+    }));
+    expect(messages).toEqual([
+      "overrides[0].environment: is not an environment of the fleet; got 'qa'; use one of: staging, prod",
+      "overrides[1].cluster: is not a cluster of environment 'prod'; got 'staging'; use one of: prod-us-east-1, prod-eu-west-1",
+      "overrides[1].gpuPools[0].name: is not one of the shared gpuPools; got 'h100'; use one of: a10g",
+      "overrides[1].tenants[0].name: is not one of the shared tenants; got 'ads'; use one of: search",
+      "overrides[1].models[0].name: is not one of the shared models; got 'llama3-70b'; use one of: llama3-8b",
+    ]);
+  });
+
+  test('two clusters with one name (explicit, or two unnamed clusters of one environment in one region)', () => {
+    expect(refused(fleetSpec({
+      environments: [
+        { name: 'staging', accountId: '111111111111', clusters: [{ region: 'us-east-1', name: 'shared' }] },
+        { name: 'prod', accountId: '222222222222', clusters: [{ region: 'us-east-1', name: 'shared' }] },
+      ],
+    })).messages).toEqual(["environments[1].clusters[0].name: names cluster 'shared' again (environments[0].clusters[0]); got 'shared'; give each cluster its own name"]);
+    expect(refused(fleetSpec({
+      environments: [{ name: 'prod', accountId: '222222222222', clusters: [{ region: 'us-east-1' }, { region: 'us-east-1' }] }],
+    })).messages).toEqual([
+      "environments[0].clusters[1]: names cluster 'prod-us-east-1' again (environments[0].clusters[0]); got 'prod-us-east-1'; give each cluster its own name (two clusters of 'prod' in us-east-1 need explicit names)",
+    ]);
+  });
+
+  test('environments: none, twice the same name, no clusters, not a DNS label', () => {
+    expect(refused(fleetSpec({ environments: [] })).props).toEqual(['environments']);
+    expect(refused(fleetSpec({
+      environments: [
+        { name: 'prod', accountId: '222222222222', clusters: [{ region: 'us-east-1' }] },
+        { name: 'prod', accountId: '222222222222', clusters: [] },
+        { name: 'Prod!', accountId: '222222222222', clusters: [{ region: 'eu-west-1', name: 'prod-euw1' }] },
+      ],
+    })).props).toEqual(['environments[1].name', 'environments[1].clusters', 'environments[2].name']);
+  });
+
+  test('an override that breaks capacity is reported at the override, with the cluster', () => {
+    const { messages } = refused(fleetSpec({ overrides: [{ environment: 'prod', cluster: 'prod-eu-west-1', gpuPools: [{ name: 'a10g', maxNodes: 0 }] }] }));
+    expect(messages.length).toBeGreaterThan(0);
+    expect(messages.every((m) => m.startsWith('overrides[0].gpuPools[0].maxNodes: ') && m.includes("(cluster 'prod-eu-west-1')"))).toBe(true);
+  });
+
+  test('a tenant quota an override lowers below its models is reported at the override', () => {
+    const { messages } = refused(fleetSpec({ overrides: [{ environment: 'staging', tenants: [{ name: 'search', gpuQuota: 1 }] }] }));
+    expect(messages).toEqual([expect.stringMatching(/^overrides\[0\]\.tenants\[0\]\.gpuQuota: does not cover the GPUs its workloads need .* \(cluster 'staging'\); got 1; /)]);
+  });
+
+  test('a problem of the shared definitions is reported once, at platform.<path>, naming the clusters', () => {
+    const base = shared();
+    const { messages } = refused(fleetSpec({ platform: { ...base, tenants: [{ name: 'search', gpuQuota: 1 }] } }));
+    expect(messages).toEqual([expect.stringMatching(/^platform\.tenants\[0\]\.gpuQuota: does not cover .* \(every cluster\); got 1; /)]);
+  });
+
+  test('a bad region, account or deploy role is reported at the cluster or environment that set it', () => {
+    const { props } = refused(fleetSpec({
+      environments: [
+        { name: 'staging', accountId: '1234', clusters: [{ region: 'us-east-1' }] },
+        { name: 'prod', accountId: '222222222222', clusters: [{ region: 'mars-1', name: 'prod-mars' }, { region: 'eu-west-1', deployRoleArn: 'deploy-role' }] },
+      ],
+    }));
+    expect(props).toEqual(['environments[1].clusters[1].deployRoleArn', 'environments[0].accountId', 'environments[1].clusters[0].region']);
+  });
+
+  test('a cluster name that makes the platform names too long is reported with the cluster', () => {
+    const { messages } = refused(fleetSpec({
+      environments: [{ name: 'prod', accountId: '222222222222', clusters: [{ region: 'ap-southeast-2', name: 'production-asia-pacific-sydney' }] }],
+    }));
+    expect(messages).toEqual([expect.stringMatching(/^platform\.name: and environment make the cluster name 'acme-llm-production-asia-pacific-sydney' longer than 38 characters .*\(cluster 'production-asia-pacific-sydney'\)/)]);
+  });
+
+  test('wrong types are reported with their paths before anything else', () => {
+    expect(refused({ platform: shared(), environments: [{ name: 'prod', clusters: 'us-east-1' }] }).props).toEqual(['environments[0].accountId', 'environments[0].clusters']);
+  });
+});
