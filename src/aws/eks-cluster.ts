@@ -20,6 +20,7 @@ import { logsKeyStatement, ManagedKey } from './private/kms';
 import { PolicyDocuments } from './private/policy';
 import { LogRetention } from './private/retention';
 import { escapeTags } from './private/terraform-escape';
+import { IAM_PRINCIPAL_ARN } from '../core/private/iam-arns';
 import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
@@ -466,7 +467,7 @@ export class EksCluster extends Construct implements IEksCluster {
       }
       this.principals.set(options.principalArn, id);
     }
-    if (!Token.isUnresolved(options.principalArn) && !/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(options.principalArn)) {
+    if (!Token.isUnresolved(options.principalArn) && !IAM_PRINCIPAL_ARN.test(options.principalArn)) {
       throw new ValidationError('principalArn', 'must be an IAM role or user ARN', options.principalArn,
         "use e.g. 'arn:aws:iam::123456789012:role/platform-admins' (assumed-role session ARNs are not accepted)", this);
     }

@@ -24,6 +24,7 @@ import { PolicyDocuments } from './private/policy';
 import { LogRetention } from './private/retention';
 import { SecureBucket } from './private/secure-bucket';
 import { escapeTags } from './private/terraform-escape';
+import { IAM_ROLE_ARN } from '../core/private/iam-arns';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -274,7 +275,7 @@ export class SecurityBaseline extends Construct {
     configOnly('configBucketName', props.configBucketName);
     configOnly('configRecorderRoleArn', props.configRecorderRoleArn);
     if (props.configRecorderRoleArn !== undefined && !Token.isUnresolved(props.configRecorderRoleArn)) {
-      problems.check(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(props.configRecorderRoleArn), 'configRecorderRoleArn', 'must be an IAM role ARN',
+      problems.check(IAM_ROLE_ARN.test(props.configRecorderRoleArn), 'configRecorderRoleArn', 'must be an IAM role ARN',
         props.configRecorderRoleArn, "use e.g. 'arn:aws:iam::123456789012:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig'");
     }
     const splunk = props.splunk;

@@ -1,7 +1,9 @@
 import { PlatformImagesSpec, PlatformSharedSpec, PlatformSpec } from './platform-spec';
 import { PlatformSpecValidator } from './platform-spec-validator';
+import { rememberValidSpec } from './private/entry-validation';
 import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
 import { Names } from '../core/names';
+import { roleAccount } from '../core/private/iam-arns';
 import { checkArgs, collectTypeProblems } from '../core/private/runtime-types';
 import type { ReplicaRange } from '../k8s/serving/model-server';
 import type { ModelSource } from '../k8s/serving/model-source';
@@ -205,8 +207,6 @@ const OVERRIDE_FIELDS = {
 } as const;
 type OverrideList = keyof typeof OVERRIDE_FIELDS;
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-
 /**
  * A fleet resolved into its clusters, each with its whole `PlatformSpec`, in promotion order. Every problem
  * of the fleet spec and of each cluster's spec is reported at once, each at its fleet spec path
@@ -249,6 +249,8 @@ export class Fleet {
     }
     problems.throwIfAny();
     this.clusters = resolved.map((r) => r.cluster);
+    // each cluster spec passed PlatformSpecValidator: the entry points built from it do not validate it again
+    for (const cluster of this.clusters) rememberValidSpec(cluster.spec);
   }
 
   /**
@@ -314,10 +316,15 @@ function placeClusters(spec: FleetSpec, c: ProblemCollector): PlacedCluster[] {
           `give each cluster its own name${cluster.name === undefined ? ` (two clusters of '${env.name}' in ${cluster.region} need explicit names)` : ''}`);
         clusterNames.set(name, at);
       }
+      const accountId = cluster.accountId ?? env.accountId;
       if (cluster.deployRoleArn !== undefined) {
-        c.check(ROLE_ARN.test(cluster.deployRoleArn), `${at}.deployRoleArn`, 'must be an IAM role ARN', cluster.deployRoleArn, "use e.g. 'arn:aws:iam::123456789012:role/platform-deploy'");
+        // the provider allows only the cluster's account (AwsPlatformStack checks the same, at its own props)
+        const account = roleAccount(cluster.deployRoleArn);
+        c.check(account === accountId, `${at}.deployRoleArn`,
+          account === undefined ? 'must be an IAM role ARN' : `must be a role in the cluster's account ${accountId} (the provider allows only it)`,
+          cluster.deployRoleArn, `use e.g. 'arn:aws:iam::${accountId}:role/platform-deploy'`);
       }
-      placed.push({ name, environment: env.name, stage: i, at, envAt, cluster, accountId: cluster.accountId ?? env.accountId });
+      placed.push({ name, environment: env.name, stage: i, at, envAt, cluster, accountId });
     });
   });
   return placed;

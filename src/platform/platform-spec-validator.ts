@@ -10,6 +10,7 @@ import { ImageReference } from '../core/image-reference';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { ModelSize } from '../core/model-size';
 import { Names } from '../core/names';
+import { IAM_PRINCIPAL_ARN } from '../core/private/iam-arns';
 import { checkProps, collectTypeProblems } from '../core/private/runtime-types';
 import { LoadBalancerScheme, PlatformAddon } from '../gitops/platform-addon';
 import { DEFAULT_FIPS_BOTTLEROCKET_VERSION, nvidiaFipsKubernetesVersions } from '../k8s/private/karpenter-fips-ami';
@@ -30,7 +31,6 @@ const MAX_MODEL_NAME = 53;
 const MAX_JOB_NAME = 50;
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-const IAM_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -207,7 +207,7 @@ class SpecChecks {
     });
     for (const key of ['adminPrincipalArns', 'viewerPrincipalArns'] as const) {
       (cl[key] ?? []).forEach((arn, i) => {
-        c.check(typeof arn === 'string' && IAM_PRINCIPAL.test(arn), `cluster.${key}[${i}]`, 'must be an IAM role or user ARN', arn,
+        c.check(typeof arn === 'string' && IAM_PRINCIPAL_ARN.test(arn), `cluster.${key}[${i}]`, 'must be an IAM role or user ARN', arn,
           "use e.g. 'arn:aws:iam::123456789012:role/platform-admins'");
       });
     }

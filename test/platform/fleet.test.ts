@@ -1,6 +1,7 @@
+import { Testing } from 'cdktf';
 import { CENTRAL_REGISTRY, fleetSpec, sharedDefinitions as shared } from './fixtures';
 import { ValidationError } from '../../src/core/errors';
-import { ModelWeights } from '../../src/platform';
+import { AwsPlatformStack, ModelWeights } from '../../src/platform';
 import { Fleet } from '../../src/platform/fleet';
 import { PlatformSpecValidator } from '../../src/platform/platform-spec-validator';
 
@@ -59,6 +60,17 @@ describe('Fleet resolves one PlatformSpec per cluster', () => {
     expect(prodEu.gpuPools[0].maxNodes).toBe(6);
     // the shared definitions are not changed
     expect(shared().gpuPools[0].maxNodes).toBe(4);
+  });
+
+  test('the entry points built from a cluster spec do not validate it again (Fleet did)', () => {
+    const fleet = new Fleet(fleetSpec());
+    const validate = jest.spyOn(PlatformSpecValidator, 'validate');
+    try {
+      new AwsPlatformStack(Testing.app(), 'acme', { spec: fleet.cluster('staging').spec });
+      expect(validate).not.toHaveBeenCalled();
+    } finally {
+      validate.mockRestore();
+    }
   });
 
   test("changing one environment's override changes only that environment's cluster specs", () => {
@@ -164,6 +176,20 @@ describe('Fleet refuses bad input at its spec path', () => {
       ],
     }));
     expect(props).toEqual(['environments[1].clusters[1].deployRoleArn', 'environments[0].accountId', 'environments[1].clusters[0].region']);
+  });
+
+  test("a deploy role outside the cluster's account (the provider would refuse it)", () => {
+    expect(refused(fleetSpec({
+      environments: [{ name: 'prod', accountId: '222222222222', clusters: [{ region: 'eu-west-1', deployRoleArn: 'arn:aws:iam::111111111111:role/platform-deploy' }] }],
+    })).messages).toEqual([
+      "environments[0].clusters[0].deployRoleArn: must be a role in the cluster's account 222222222222 (the provider allows only it); "
+        + "got 'arn:aws:iam::111111111111:role/platform-deploy'; use e.g. 'arn:aws:iam::222222222222:role/platform-deploy'",
+    ]);
+  });
+
+  test('one override changing the same entry twice', () => {
+    expect(refused(fleetSpec({ overrides: [{ environment: 'staging', tenants: [{ name: 'search', gpuQuota: 5 }, { name: 'search', gpuQuota: 6 }] }] })).messages)
+      .toEqual(["overrides[0].tenants[1].name: changes search twice in one override; got 'search'; merge the two entries"]);
   });
 
   test('a cluster name that makes the platform names too long is reported with the cluster', () => {

@@ -6,6 +6,7 @@ import { AwsEnvironment } from './aws-env';
 import { AwsNames } from './aws-names';
 import { PolicyDocuments, Statement } from './policy';
 import { ProblemCollector } from '../../core/errors';
+import { IAM_PRINCIPAL_ARN } from '../../core/private/iam-arns';
 
 /**
  * KMS deletion window for every key of the layer: the AWS maximum, 30 days (KMS ScheduleKeyDeletion
@@ -88,7 +89,6 @@ export interface KeyOptions extends KeyAccess {
   readonly tags?: { [key: string]: string };
 }
 
-const IAM_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/;
 const SERVICE = /^[a-z][a-z0-9-]*$/;
 
 /**
@@ -103,11 +103,11 @@ export function keyPolicyStatements(scope: IConstruct, env: AwsEnvironment, regi
   const users = unique(access.userPrincipalArns ?? []);
   const services = unique(access.viaServices ?? []);
   for (const arn of admins) {
-    problems.check(Token.isUnresolved(arn) || IAM_PRINCIPAL.test(arn), access.adminPrincipalArnsProp ?? 'adminPrincipalArns', 'must list IAM role or user ARNs', arn,
+    problems.check(Token.isUnresolved(arn) || IAM_PRINCIPAL_ARN.test(arn), access.adminPrincipalArnsProp ?? 'adminPrincipalArns', 'must list IAM role or user ARNs', arn,
       "use e.g. 'arn:aws:iam::123456789012:role/platform-admins'");
   }
   for (const arn of users) {
-    problems.check(Token.isUnresolved(arn) || IAM_PRINCIPAL.test(arn), 'userPrincipalArns', 'must list IAM role or user ARNs', arn,
+    problems.check(Token.isUnresolved(arn) || IAM_PRINCIPAL_ARN.test(arn), 'userPrincipalArns', 'must list IAM role or user ARNs', arn,
       "use e.g. 'arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling'");
   }
   for (const s of services) {

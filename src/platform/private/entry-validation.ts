@@ -46,6 +46,15 @@ export function validateEntry(propsType: string, scope: IConstruct, id: string, 
  */
 const VALID_SPECS = new WeakMap<object, string>();
 
+/**
+ * Record a spec another caller validated in full with no problem (`Fleet`'s cluster specs), so the entry
+ * points built from it skip the whole-spec validation while it is unchanged.
+ */
+export function rememberValidSpec(spec: object): void {
+  const print = fingerprint(spec);
+  if (print !== undefined) VALID_SPECS.set(spec, print);
+}
+
 function validateSpecOnce(problems: ProblemCollector, spec: unknown): void {
   const key = spec !== null && typeof spec === 'object' ? spec : undefined;
   const before = key && fingerprint(key);
