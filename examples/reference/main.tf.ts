@@ -1,9 +1,9 @@
 /**
  * `cdktf synth` entry point: the AWS side of the reference platform (`cdktf.out/stacks/acme-llm/cdk.tf.json`).
  */
-import { App, S3Backend } from 'cdktf';
+import { App } from 'cdktf';
 import { spec } from './platform';
-import { AwsPlatformStack, PlatformNames } from '../../src/platform';
+import { AwsPlatformStack } from '../../src/platform';
 
 /** Build the AWS side into `app` (the synth script and the tests call this too). */
 export function buildTerraform(app: App): AwsPlatformStack {
@@ -11,14 +11,7 @@ export function buildTerraform(app: App): AwsPlatformStack {
   // State in an encrypted, versioned S3 bucket with S3-native locking, created once per account
   // (bootstrap), as production stacks keep it. An explicit backend also keeps cdk.tf.json
   // byte-identical across machines: cdktf's implicit local backend records an absolute path.
-  const backend = new S3Backend(stack, {
-    bucket: `${new PlatformNames(spec).clusterName}-tfstate-${spec.accountId}`,
-    key: `${spec.name}/${spec.environment}/terraform.tfstate`,
-    region: spec.region,
-    encrypt: true,
-  });
-  // S3-native state locking (Terraform >= 1.10); cdktf 0.21's S3BackendConfig predates the option.
-  backend.addOverride('use_lockfile', true);
+  stack.useS3State();
   return stack;
 }
 

@@ -1,4 +1,3 @@
-import { S3Backend } from 'cdktf';
 import { Construct } from 'constructs';
 import { AwsPlatformStack } from './aws-platform-stack';
 import { Fleet } from './fleet';
@@ -13,11 +12,11 @@ export interface AwsFleetProps {
   /** The resolved fleet. */
   readonly fleet: Fleet;
   /**
-   * Keep each cluster's Terraform state in S3, in the cluster's account and region: bucket
-   * `<cluster name>-tfstate-<account>` (created once per cluster, before the first deploy), key
-   * `<platform>/<fleet cluster name>/terraform.tfstate`, encrypted, with S3-native locking (Terraform >= 1.10);
-   * reached through the cluster's `deployRoleArn` when it has one. Off: configure each stack's backend yourself
-   * (`stackOf(name)`).
+   * Keep each cluster's Terraform state in S3 (`AwsPlatformStack.useS3State()` with its defaults), in the
+   * cluster's account and region: bucket `<cluster name>-tfstate-<account>` (created once per cluster, before the
+   * first deploy), key `<platform>/<fleet cluster name>/terraform.tfstate`, encrypted, with S3-native locking;
+   * reached through the cluster's `deployRoleArn` when it has one. Off: call `stackOf(name).useS3State(...)` or
+   * configure each stack's backend yourself.
    *
    * @default true
    */
@@ -47,18 +46,7 @@ export class AwsFleet extends Construct {
     this.stacks = props.fleet.clusters.map((cluster) => {
       const names = new PlatformNames(cluster.spec);
       const stack = new AwsPlatformStack(this, names.clusterName, { spec: cluster.spec, deployRoleArn: cluster.deployRoleArn });
-      if (props.s3State ?? true) {
-        const backend = new S3Backend(stack, {
-          bucket: `${names.clusterName}-tfstate-${cluster.accountId}`,
-          key: `${cluster.spec.name}/${cluster.name}/terraform.tfstate`,
-          region: cluster.region,
-          encrypt: true,
-        });
-        // S3-native state locking (Terraform >= 1.10); cdktf 0.21's S3BackendConfig predates the option
-        backend.addOverride('use_lockfile', true);
-        // the backend's `assume_role` object (Terraform >= 1.6; the top-level `role_arn` cdktf 0.21 offers is deprecated)
-        if (cluster.deployRoleArn !== undefined) backend.addOverride('assume_role', { role_arn: cluster.deployRoleArn });
-      }
+      if (props.s3State ?? true) stack.useS3State();
       this.byCluster.set(cluster.name, stack);
       return stack;
     });

@@ -1,5 +1,5 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { Annotations, TerraformStack } from 'cdktf';
+import { Annotations, S3Backend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { PlatformNames } from './platform-names';
 import { ClusterAccessPath, GpuCapacityType, GpuProvisioning, PlatformSpec } from './platform-spec';
@@ -17,8 +17,11 @@ import { Network, VpcEndpointService } from '../aws/network';
 import { CapacityType, NodePool } from '../aws/node-pool';
 import { NodeVolumeKey } from '../aws/node-volume-key';
 import { PodIdentityRole } from '../aws/pod-identity-role';
+import { AwsNames } from '../aws/private/aws-names';
 import { AccountServiceMode, SecurityBaseline } from '../aws/security-baseline';
 import { ProblemCollector } from '../core/errors';
+import { IAM_ROLE_ARN, roleAccount } from '../core/private/iam-arns';
+import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
  * Properties of `AwsPlatformStack`.
@@ -33,6 +36,30 @@ export interface AwsPlatformStackProps {
    * @default - the credentials Terraform runs with
    */
   readonly deployRoleArn?: string;
+}
+
+/**
+ * Where `AwsPlatformStack.useS3State()` keeps the stack's Terraform state.
+ */
+export interface S3StateOptions {
+  /**
+   * The state bucket (create it once, before the first deploy, encrypted and versioned).
+   *
+   * @default - `<cluster name>-tfstate-<account>`, in the spec's region
+   */
+  readonly bucket?: string;
+  /**
+   * The state object's key.
+   *
+   * @default - `<name>/<environment>/terraform.tfstate`
+   */
+  readonly key?: string;
+  /**
+   * A role the backend assumes to reach the bucket (the backend's `assume_role` object).
+   *
+   * @default - the stack's `deployRoleArn`, else the credentials Terraform runs with
+   */
+  readonly roleArn?: string;
 }
 
 /**
@@ -69,18 +96,24 @@ export class AwsPlatformStack extends TerraformStack {
   /** The image-signature verifier's Pod Identity role (`names.signatureVerifier`): reads the platform registry. */
   public readonly signatureVerifier?: PodIdentityRole;
 
+  private readonly spec: PlatformSpec;
+  private readonly deployRoleArn?: string;
+  private s3State?: { bucket: string };
+
   constructor(scope: Construct, id: string, props: AwsPlatformStackProps) {
     // before super(): a bad id or spec is reported here, never first inside cdktf; the same checks as
     // KubernetesPlatform runs (./private/entry-validation.ts)
     validateEntry('platform.AwsPlatformStackProps', scope, id, props, (problems) => {
       if (typeof props.deployRoleArn !== 'string' || typeof props.spec?.accountId !== 'string') return;
-      const account = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]+$/.exec(props.deployRoleArn)?.[1];
+      const account = roleAccount(props.deployRoleArn);
       problems.check(account === props.spec.accountId, 'deployRoleArn',
         account === undefined ? 'must be an IAM role ARN' : `must be a role in the platform's account ${props.spec.accountId} (the provider allows only it)`,
         props.deployRoleArn, `use e.g. 'arn:aws:iam::${props.spec.accountId}:role/platform-deploy'`);
     });
     super(scope, id);
     const spec = props.spec;
+    this.spec = spec;
+    this.deployRoleArn = props.deployRoleArn;
     const names = new PlatformNames(spec);
     this.names = names;
     const clusterSpec = spec.cluster ?? {};
@@ -228,6 +261,38 @@ export class AwsPlatformStack extends TerraformStack {
     });
 
     this.checkNames(names);
+  }
+
+  /**
+   * Keep the stack's Terraform state in S3: encrypted, with S3-native locking (`use_lockfile`, Terraform >= 1.10,
+   * which the stack requires), in the spec's region; through `roleArn` (default: the stack's deploy role) when set.
+   * Also keeps `cdk.tf.json` byte-identical across machines (cdktf's implicit local backend records an absolute path).
+   *
+   * @param options bucket, key and role
+   */
+  public useS3State(options: S3StateOptions = {}): S3Backend {
+    checkArgs('platform.AwsPlatformStack#useS3State', [options], this);
+    checkProps('platform.S3StateOptions', options, 'options', this);
+    const spec = this.spec;
+    const problems = new ProblemCollector(this);
+    problems.check(this.s3State === undefined, 'useS3State', 'was called already: the stack has its state backend', this.s3State?.bucket, 'call it once');
+    const bucket = options.bucket ?? `${this.names.clusterName}-tfstate-${spec.accountId}`;
+    problems.capture(() => AwsNames.validate('s3Bucket', 'bucket', bucket));
+    const key = options.key ?? `${spec.name}/${spec.environment}/terraform.tfstate`;
+    problems.check(key !== '' && !key.startsWith('/') && !key.includes('..'), 'key', 'must be a relative object key without ..', key, "use e.g. 'acme-llm/prod/terraform.tfstate'");
+    const roleArn = options.roleArn ?? this.deployRoleArn;
+    if (roleArn !== undefined) {
+      problems.check(IAM_ROLE_ARN.test(roleArn), 'roleArn', 'must be an IAM role ARN', roleArn, "use e.g. 'arn:aws:iam::123456789012:role/terraform-state'");
+    }
+    problems.throwIfAny();
+    const backend = new S3Backend(this, { bucket, key, region: spec.region, encrypt: true });
+    // S3-native state locking; cdktf 0.21's S3BackendConfig predates the option
+    backend.addOverride('use_lockfile', true);
+    // The backend's `assume_role` object (Terraform S3 backend docs, "Assume Role Configuration", Terraform >= 1.6);
+    // cdktf 0.21 offers only the deprecated top-level `role_arn`.
+    if (roleArn !== undefined) backend.addOverride('assume_role', { role_arn: roleArn });
+    this.s3State = { bucket };
+    return backend;
   }
 
   /** The names the layers resolved agree with the names the Kubernetes side derives from the spec. */

@@ -31,3 +31,37 @@ describe('AwsPlatformStack (small spec)', () => {
     expect(resourcesOf(config, 'aws_sqs_queue').acme_llm_dev_karpenter_interruption.name).toBe('acme-llm-dev-karpenter');
   });
 });
+
+describe('AwsPlatformStack.useS3State', () => {
+  const stack = (deployRoleArn?: string) => new AwsPlatformStack(Testing.app(), 'acme', { spec: smallSpec(), deployRoleArn });
+  const backend = (s: AwsPlatformStack) => JSON.parse(Testing.synth(s)).terraform.backend;
+
+  test('defaults: bucket <cluster>-tfstate-<account> in the spec region, key <name>/<environment>, encrypted, locked', () => {
+    const s = stack();
+    s.useS3State();
+    expect(backend(s)).toEqual({ s3: { bucket: 'acme-llm-dev-tfstate-123456789012', key: 'acme-llm/dev/terraform.tfstate', region: 'us-east-1', encrypt: true, use_lockfile: true } });
+  });
+
+  test("the stack's deploy role by default, another role or bucket and key when given", () => {
+    const withRole = stack('arn:aws:iam::123456789012:role/deploy');
+    withRole.useS3State();
+    expect(backend(withRole).s3.assume_role).toEqual({ role_arn: 'arn:aws:iam::123456789012:role/deploy' });
+    const custom = stack('arn:aws:iam::123456789012:role/deploy');
+    custom.useS3State({ bucket: 'central-tfstate', key: 'platforms/acme.tfstate', roleArn: 'arn:aws:iam::999999999999:role/state' });
+    expect(backend(custom).s3).toEqual(expect.objectContaining({ bucket: 'central-tfstate', key: 'platforms/acme.tfstate', assume_role: { role_arn: 'arn:aws:iam::999999999999:role/state' } }));
+  });
+
+  test.each([
+    ['bucket', { bucket: 'Not_A_Bucket' }, "'bucket' must be an S3 bucket name"],
+    ['key', { key: '../state' }, "'key' must be a relative object key without .., got '../state'"],
+    ['roleArn', { roleArn: 'state-role' }, "'roleArn' must be an IAM role ARN, got 'state-role'"],
+  ])('a bad %s is a ValidationError', (_prop, options, message) => {
+    expect(() => stack().useS3State(options)).toThrow(message);
+  });
+
+  test('a second call is refused (one backend per stack)', () => {
+    const s = stack();
+    s.useS3State();
+    expect(() => s.useS3State()).toThrow("'useS3State' was called already: the stack has its state backend");
+  });
+});

@@ -227,7 +227,8 @@ import { spec } from './platform';
 
 /** Build the AWS side into \`app\` (the test calls this too). */
 export function buildTerraform(app: App): platform.AwsPlatformStack {
-  // State: cdktf's local backend until you add one (e.g. S3Backend with an encrypted, versioned bucket).
+  // State: cdktf's local backend until you add one: .useS3State() on the stack keeps it in an encrypted
+  // S3 bucket with locking (create the bucket <cluster name>-tfstate-<account> first).
   return new platform.AwsPlatformStack(app, spec.name, { spec });
 }
 
