@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { globToRegExp, renderTemplate, TemplateError } from './private/template';
+import { IN_CLUSTER_SERVER } from './private/argocd';
+import { ClusterParams, globToRegExp, renderTemplate, TemplateError, TemplateParams } from './private/template';
 import { checkArgs } from '../core/private/runtime-types';
 
 /**
@@ -172,7 +173,11 @@ export class GitOpsContract {
     // like a chart: its objects are not in the tree.
     const treeRepos = new Set<string>();
     for (const m of argo.filter((x) => x.object.kind === 'ApplicationSet')) {
-      for (const g of m.object.spec?.generators ?? []) if (typeof g?.git?.repoURL === 'string') treeRepos.add(g.git.repoURL);
+      for (const g of m.object.spec?.generators ?? []) {
+        for (const child of [g, ...(Array.isArray(g?.matrix?.generators) ? g.matrix.generators : [])]) {
+          if (typeof child?.git?.repoURL === 'string') treeRepos.add(child.git.repoURL);
+        }
+      }
     }
     for (const app of apps) {
       const p = app.spec.source?.path;
@@ -270,40 +275,131 @@ export class GitOpsContract {
     const origin = `ApplicationSet/${name}`;
     const out: App[] = [];
     const template = appSet.spec?.template ?? {};
+    const emit = (params: TemplateParams, where: string | undefined) => {
+      try {
+        const rendered = renderTemplate(template, params);
+        out.push({ name: rendered.metadata?.name, origin, spec: rendered.spec ?? {} });
+      } catch (e) {
+        if (!(e instanceof TemplateError)) throw e;
+        this.add({ check: 'template', application: origin, directory: where, message: e.message });
+      }
+    };
     for (const [i, gen] of (appSet.spec?.generators ?? []).entries()) {
-      if (!gen.git || !Array.isArray(gen.git.directories)) {
-        this.add({ check: 'generator', application: origin, message: `generator ${i} is not a git directory generator; only those are expanded` });
+      // a cluster generator: one parameter set per cluster Secret of the tree it selects
+      if (gen.clusters) {
+        for (const cluster of this.clustersOf(gen.clusters, origin, i)) {
+          const values = this.clusterValues(gen.clusters, cluster, origin);
+          if (values) emit({ cluster, values }, undefined);
+        }
         continue;
       }
-      const dirs = [...this.allDirectories].sort();
-      const included = new Set<string>();
-      for (const entry of gen.git.directories.filter((d: any) => !d.exclude)) {
-        const re = globToRegExp(normalize(entry.path));
-        const hits = dirs.filter((d) => re.test(d));
-        if (hits.length === 0) {
-          this.add({ check: 'generator-path', application: origin, directory: entry.path, message: `generator ${i} path '${entry.path}' matches no directory of the tree` });
+      // a matrix of a cluster generator and a git directory generator (the second interpolated with the first's parameters)
+      const m = gen.matrix?.generators;
+      if (Array.isArray(m) && m.length === 2 && m[0]?.clusters && Array.isArray(m[1]?.git?.directories)) {
+        for (const cluster of this.clustersOf(m[0].clusters, origin, i)) {
+          const values = this.clusterValues(m[0].clusters, cluster, origin);
+          if (!values) continue;
+          let git: any;
+          try {
+            git = renderTemplate(m[1].git, { cluster, values });
+          } catch (e) {
+            if (!(e instanceof TemplateError)) throw e;
+            this.add({ check: 'template', application: origin, message: `generator ${i}: ${e.message}` });
+            continue;
+          }
+          for (const pathParams of this.directoriesOf(git, origin, i)) emit({ cluster, path: pathParams, values }, pathParams.path);
         }
-        hits.forEach((h) => included.add(h));
+        continue;
       }
-      for (const entry of gen.git.directories.filter((d: any) => d.exclude)) {
-        const re = globToRegExp(normalize(entry.path));
-        for (const d of [...included]) if (re.test(d)) included.delete(d);
+      if (!gen.git || !Array.isArray(gen.git.directories)) {
+        this.add({ check: 'generator', application: origin, message: `generator ${i} is not a git directory or cluster generator (or a matrix of the two); only those are expanded` });
+        continue;
       }
-      for (const d of [...included].sort()) {
-        const segments = d.split('/');
-        const basename = segments[segments.length - 1];
-        const pathParams = { path: d, basename, basenameNormalized: basename.replace(/[^a-zA-Z0-9-]/g, '-').toLowerCase(), segments };
+      for (const pathParams of this.directoriesOf(gen.git, origin, i)) {
         try {
           const values = renderTemplate(gen.git.values ?? {}, { path: pathParams, values: {} });
-          const rendered = renderTemplate(template, { path: pathParams, values });
-          out.push({ name: rendered.metadata?.name, origin, spec: rendered.spec ?? {} });
+          emit({ path: pathParams, values }, pathParams.path);
         } catch (e) {
           if (!(e instanceof TemplateError)) throw e;
-          this.add({ check: 'template', application: origin, directory: d, message: e.message });
+          this.add({ check: 'template', application: origin, directory: pathParams.path, message: e.message });
         }
       }
     }
     return out;
+  }
+
+  /** The directories of the tree a git directory generator yields, as path parameters. */
+  private directoriesOf(git: any, origin: string, i: number): { path: string; basename: string; basenameNormalized: string; segments: string[] }[] {
+    const dirs = [...this.allDirectories].sort();
+    const included = new Set<string>();
+    for (const entry of git.directories.filter((d: any) => !d.exclude)) {
+      const re = globToRegExp(normalize(entry.path));
+      const hits = dirs.filter((d) => re.test(d));
+      if (hits.length === 0) {
+        this.add({ check: 'generator-path', application: origin, directory: entry.path, message: `generator ${i} path '${entry.path}' matches no directory of the tree` });
+      }
+      hits.forEach((h) => included.add(h));
+    }
+    for (const entry of git.directories.filter((d: any) => d.exclude)) {
+      const re = globToRegExp(normalize(entry.path));
+      for (const d of [...included]) if (re.test(d)) included.delete(d);
+    }
+    return [...included].sort().map((d) => {
+      const segments = d.split('/');
+      const basename = segments[segments.length - 1];
+      return { path: d, basename, basenameNormalized: basename.replace(/[^a-zA-Z0-9-]/g, '-').toLowerCase(), segments };
+    });
+  }
+
+  /**
+   * The clusters a cluster generator selects: the tree's Argo CD cluster Secrets (label
+   * `argocd.argoproj.io/secret-type: cluster`) matching its `selector.matchLabels`, as Argo CD v3.5.1
+   * applicationset/generators/cluster.go makes their parameters. Without a selector, also the in-cluster
+   * cluster when no Secret registers it.
+   */
+  private clustersOf(gen: any, origin: string, i: number): ClusterParams[] {
+    const selector = gen.selector ?? {};
+    if ((selector.matchExpressions ?? []).length > 0) {
+      this.add({ check: 'generator', application: origin, message: `generator ${i}: selector.matchExpressions is not expanded (use matchLabels)` });
+      return [];
+    }
+    const wanted: { [key: string]: string } = selector.matchLabels ?? {};
+    const out: ClusterParams[] = [];
+    for (const m of this.manifests) {
+      const o = m.object;
+      if (o?.apiVersion !== 'v1' || o.kind !== 'Secret' || o.metadata?.labels?.['argocd.argoproj.io/secret-type'] !== 'cluster') continue;
+      const labels: { [key: string]: string } = o.metadata.labels;
+      if (!Object.entries(wanted).every(([k, v]) => labels[k] === v)) continue;
+      const field = (k: string) => (typeof o.stringData?.[k] === 'string' ? o.stringData[k]
+        : typeof o.data?.[k] === 'string' ? Buffer.from(o.data[k], 'base64').toString('utf8') : '');
+      const clusterName = field('name');
+      out.push({
+        name: clusterName,
+        nameNormalized: clusterName.toLowerCase().replace(/[^a-z0-9.-]/g, '-'),
+        server: field('server'),
+        project: field('project'),
+        labels: { ...labels },
+        annotations: { ...(o.metadata.annotations ?? {}) },
+      });
+    }
+    if (Object.keys(wanted).length === 0 && !out.some((c) => c.server === IN_CLUSTER_SERVER)) {
+      out.push({ name: 'in-cluster', nameNormalized: 'in-cluster', server: IN_CLUSTER_SERVER, project: '', labels: {}, annotations: {} });
+    }
+    if (out.length === 0) {
+      this.add({ check: 'generator-clusters', application: origin, message: `generator ${i} selects no cluster Secret of the tree (${JSON.stringify(wanted)})` });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** A cluster generator's `values`, rendered with the cluster's parameters. */
+  private clusterValues(gen: any, cluster: ClusterParams, origin: string): { [key: string]: string } | undefined {
+    try {
+      return renderTemplate(gen.values ?? {}, { cluster, values: {} });
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      this.add({ check: 'template', application: origin, message: `cluster '${cluster.name}': ${e.message}` });
+      return undefined;
+    }
   }
 
   private load(abs: string, rel: string): void {

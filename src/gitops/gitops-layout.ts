@@ -23,6 +23,16 @@ export interface GitOpsEnvironment {
    * @default 'https://kubernetes.default.svc' (the cluster Argo CD runs in)
    */
   readonly server?: string;
+
+  /**
+   * The name the cluster is registered under in Argo CD (its cluster Secret's `name`), when one Argo CD (a hub)
+   * manages the clusters of several environments: the Applications then target the cluster by name
+   * (`destination.name`) and the AppProjects allow it by name. The name is known before the cluster exists; its
+   * API server URL is not. Exclusive with `server`.
+   *
+   * @default - the cluster is targeted by `server`
+   */
+  readonly clusterName?: string;
 }
 
 /**
@@ -128,6 +138,35 @@ export interface GitOpsLayoutProps {
    * @default 'platform'
    */
   readonly platformProjectName?: string;
+
+  /**
+   * The layout is one cluster's share of a repository that a fleet hub's Argo CD reads for several clusters
+   * (`platform.KubernetesFleet`): the bootstrap directory moves into the environment's directory
+   * (`<environment>/argocd`, so every cluster has its own) and the AppProjects are named after the environment
+   * (`<environment>-platform`, `<environment>-<tenant>`), so the projects of all clusters live side by side in the
+   * hub's Argo CD namespace. Needs exactly one environment.
+   *
+   * @default false
+   */
+  readonly sharedRepository?: boolean;
+}
+
+/**
+ * Where an Application syncs to: the cluster by API server URL or by its Argo CD name (one of the two).
+ */
+export interface ArgoCdDestination {
+  /**
+   * The cluster's API server URL.
+   *
+   * @default - by name
+   */
+  readonly server?: string;
+  /**
+   * The cluster's Argo CD name.
+   *
+   * @default - by server
+   */
+  readonly name?: string;
 }
 
 /**
@@ -162,8 +201,15 @@ export interface LayoutDirectory {
   readonly project: string;
   /** The default destination namespace. */
   readonly namespace: string;
-  /** The destination API server URL. */
+  /** The destination API server URL (`https://kubernetes.default.svc` for the cluster Argo CD runs in). */
   readonly server: string;
+  /**
+   * The destination cluster's Argo CD name, when the environment targets its cluster by name (then `server` is
+   * not used).
+   *
+   * @default - targeted by `server`
+   */
+  readonly clusterName?: string;
 }
 
 /**
@@ -204,6 +250,8 @@ export class GitOpsLayout {
   public readonly bootstrapDirectoryName: string;
   /** The platform AppProject name. */
   public readonly platformProjectName: string;
+  /** Whether the layout is one cluster's share of a fleet repository (`sharedRepository`). */
+  public readonly sharedRepository: boolean;
 
   constructor(props: GitOpsLayoutProps) {
     checkProps('gitops.GitOpsLayoutProps', props, 'props');
@@ -221,7 +269,13 @@ export class GitOpsLayout {
     this.rootPath = normalizeRoot(props.rootPath);
     this.argocdNamespace = Names.validateDns1123Label('argocdNamespace', props.argocdNamespace ?? 'argocd');
     this.bootstrapDirectoryName = Names.validateDns1123Label('bootstrapDirectoryName', props.bootstrapDirectoryName ?? 'argocd');
-    this.platformProjectName = Names.validateDns1123Label('platformProjectName', props.platformProjectName ?? 'platform');
+    this.sharedRepository = props.sharedRepository ?? false;
+    if (this.sharedRepository && props.environments?.length !== 1) {
+      throw new ValidationError('environments', 'must list exactly one environment in a shared repository (one cluster per layout)', props.environments?.map((e) => e.name),
+        "give each cluster its own layout, or turn 'sharedRepository' off");
+    }
+    const sharedPrefix = this.sharedRepository ? `${props.environments[0].name}-` : '';
+    this.platformProjectName = Names.validateDns1123Label('platformProjectName', props.platformProjectName ?? `${sharedPrefix}platform`);
 
     if (!props.environments || props.environments.length === 0) {
       throw new ValidationError('environments', 'must list at least one environment', props.environments, "add an environment, e.g. { name: 'dev' }");
@@ -241,10 +295,22 @@ export class GitOpsLayout {
         throw new ValidationError(`environments[${i}].server`, 'must be one https API server URL', server,
           "use the cluster's API server URL as registered in Argo CD, e.g. 'https://kubernetes.default.svc'");
       }
+      if (e.clusterName !== undefined) {
+        if (e.server !== undefined) {
+          throw new ValidationError(`environments[${i}].clusterName`, "must not be set together with 'server'", e.clusterName, 'target the cluster by name or by server, not both');
+        }
+        if (typeof e.clusterName !== 'string' || isPattern(e.clusterName) || !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(e.clusterName)) {
+          throw new ValidationError(`environments[${i}].clusterName`, 'must be one literal cluster name (lower case letters, digits, . and -)', e.clusterName,
+            "use the name of the cluster's Argo CD cluster Secret, e.g. 'prod-eu-west-1'");
+        }
+        return { name: e.name, server, clusterName: e.clusterName };
+      }
       return { name: e.name, server };
     });
 
     const owners = new Map<string, string>();
+    // in a shared repository the bootstrap directory sits beside the tenants and components
+    if (this.sharedRepository) owners.set(this.bootstrapDirectoryName, `the bootstrap directory '${this.bootstrapDirectoryName}'`);
     const claimOwner = (prop: string, name: string, what: string) => {
       Names.validateDns1123Label(prop, name);
       const previous = owners.get(name);
@@ -255,7 +321,7 @@ export class GitOpsLayout {
     };
     this.tenants = (props.tenants ?? []).map((t, i) => {
       claimOwner(`tenants[${i}].name`, t.name, 'tenant');
-      if (t.name === this.platformProjectName || t.name === 'default') {
+      if (`${sharedPrefix}${t.name}` === this.platformProjectName || t.name === 'default') {
         throw new ValidationError(`tenants[${i}].name`, `must not be '${t.name}' (it names the tenant's AppProject)`, t.name, 'rename the tenant');
       }
       const namespaces = t.namespaces ?? [t.name];
@@ -343,9 +409,28 @@ export class GitOpsLayout {
     return this.join(environment, component);
   }
 
-  /** The directory of the Argo CD objects themselves (`argocd`). */
+  /** The directory of the Argo CD objects themselves (`argocd`; `<environment>/argocd` in a shared repository). */
   public bootstrapDirectory(): string {
-    return this.join(this.bootstrapDirectoryName);
+    return this.sharedRepository ? this.join(this.environments[0].name, this.bootstrapDirectoryName) : this.join(this.bootstrapDirectoryName);
+  }
+
+  /**
+   * The AppProject of a tenant: the tenant's name (`<environment>-<tenant>` in a shared repository).
+   */
+  public tenantProjectName(tenant: string): string {
+    checkArgs('gitops.GitOpsLayout#tenantProjectName', [tenant]);
+    this.tenant(tenant);
+    return this.sharedRepository ? Names.joinLabel([this.environments[0].name, tenant]) : tenant;
+  }
+
+  /**
+   * An Application's destination cluster in an environment: `{ server }`, or `{ name }` when the environment
+   * targets its cluster by name.
+   */
+  public destinationOf(environment: string): ArgoCdDestination {
+    checkArgs('gitops.GitOpsLayout#destinationOf', [environment]);
+    const env = this.environment(environment);
+    return env.clusterName ? { name: env.clusterName } : { server: env.server };
   }
 
   /**
@@ -364,6 +449,7 @@ export class GitOpsLayout {
           project: this.platformProjectName,
           namespace: c.namespace!,
           server: env.server!,
+          ...(env.clusterName ? { clusterName: env.clusterName } : {}),
         });
       }
       for (const t of [...this.tenants].sort(byName)) {
@@ -372,9 +458,10 @@ export class GitOpsLayout {
           ownerKind: LayoutOwnerKind.TENANT,
           owner: t.name,
           environment: env.name,
-          project: t.name,
+          project: this.tenantProjectName(t.name),
           namespace: t.namespaces![0],
           server: env.server!,
+          ...(env.clusterName ? { clusterName: env.clusterName } : {}),
         });
       }
     }

@@ -284,7 +284,7 @@ export class PlatformAddons extends Construct {
     const spec: any = {
       project: this.project.projectName,
       source,
-      destination: { server: env.server, namespace: config.namespace },
+      destination: { ...this.layout.destinationOf(env.name), namespace: config.namespace },
       ignoreDifferences: config.ignoreDifferences?.map((d) => ({ group: d.group, kind: d.kind, name: d.name, jsonPointers: [...d.jsonPointers] })),
       syncPolicy: {
         automated: { prune: true, selfHeal: true },

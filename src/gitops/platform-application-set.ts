@@ -166,6 +166,12 @@ export class PlatformApplicationSet extends Construct {
         "add tenants or platform components to the layout, or pick another 'selection'", this);
     }
     for (const d of this.directories) claimDirectory(this, d.path, `ApplicationSet '${this.applicationSetName}'`);
+    // one template: every covered environment targets its cluster the same way (by server or by Argo CD name)
+    const byName = environments.map((e) => layout.environment(e).clusterName !== undefined);
+    if (byName.some((b) => b !== byName[0])) {
+      throw new ValidationError('environments', "must all target their clusters the same way (all by 'server' or all by 'clusterName')", environments,
+        'cover the environments of each kind with their own ApplicationSet', this);
+    }
 
     // One generator per environment, project and namespace: literal values, literal directories.
     const generators: any[] = [];
@@ -187,7 +193,7 @@ export class PlatformApplicationSet extends Construct {
               environment: env,
               project: first.project,
               namespace: first.namespace,
-              server: first.server,
+              ...(first.clusterName ? { cluster: first.clusterName } : { server: first.server }),
               ownerKind: first.ownerKind,
             },
           },
@@ -220,7 +226,9 @@ export class PlatformApplicationSet extends Construct {
             path: '{{.path.path}}',
             directory: { recurse: false },
           },
-          destination: { server: '{{.values.server}}', namespace: '{{.values.namespace}}' },
+          destination: byName[0]
+            ? { name: '{{.values.cluster}}', namespace: '{{.values.namespace}}' }
+            : { server: '{{.values.server}}', namespace: '{{.values.namespace}}' },
           syncPolicy: {
             automated: { prune: true, selfHeal: true, allowEmpty: false },
             syncOptions,

@@ -96,7 +96,7 @@ export class PlatformComponentApplication extends Construct {
           path: this.directory,
           directory: { recurse: false },
         },
-        destination: { server: env.server, namespace: component.namespace },
+        destination: { ...layout.destinationOf(env.name), namespace: component.namespace },
         syncPolicy: {
           automated: { prune: true, selfHeal: true, allowEmpty: false },
           syncOptions,

@@ -197,24 +197,28 @@ export class PlatformProject extends Construct {
     }
   }
 
-  private destinations(): { server: string; namespace: string }[] {
-    if (this.unrestricted) {
-      const servers = [...new Set([...this.layout.environments.map((e) => e.server!), IN_CLUSTER_SERVER])];
-      return servers.map((server) => ({ server, namespace: '*' }));
-    }
-    const out: { server: string; namespace: string }[] = [];
+  private destinations(): { server?: string; name?: string; namespace: string }[] {
+    const targets = this.layout.environments.map((e) => this.layout.destinationOf(e.name));
+    // a shared repository's bootstrap directory is synced by the fleet hub's own project: this one needs no Argo CD namespace
+    const argocd = this.layout.sharedRepository ? [] : [{ server: IN_CLUSTER_SERVER }];
+    const out: { server?: string; name?: string; namespace: string }[] = [];
     const seen = new Set<string>();
-    const add = (server: string, namespace: string) => {
-      const key = `${server}\u0000${namespace}`;
+    const add = (target: { server?: string; name?: string }, namespace: string) => {
+      const key = `${target.server ?? ''}\u0000${target.name ?? ''}\u0000${namespace}`;
       if (seen.has(key)) return;
       seen.add(key);
-      out.push({ server, namespace });
+      out.push({ ...target, namespace });
     };
+    if (this.unrestricted) {
+      for (const t of [...targets, ...argocd]) add(t, '*');
+      return out;
+    }
     // the bootstrap directory (Argo CD's own objects) on the cluster Argo CD runs in
-    add(IN_CLUSTER_SERVER, this.layout.argocdNamespace);
-    for (const env of this.layout.environments) {
-      for (const ns of this.destinationNamespaces) add(env.server!, ns);
+    for (const t of argocd) add(t, this.layout.argocdNamespace);
+    for (const t of targets) {
+      for (const ns of this.destinationNamespaces) add(t, ns);
     }
     return out;
   }
+
 }

@@ -199,7 +199,7 @@ export class TenantProject extends Construct {
     { group: RBAC_GROUP, kind: 'RoleBinding' },
   ];
 
-  /** The AppProject name (the tenant name). */
+  /** The AppProject name (the tenant name; `<environment>-<tenant>` in a shared repository). */
   public readonly projectName: string;
   /** The tenant. */
   public readonly tenant: string;
@@ -219,7 +219,7 @@ export class TenantProject extends Construct {
     const layout = props.layout;
     const tenant = layout.tenant(props.tenant);
     this.tenant = tenant.name;
-    this.projectName = tenant.name;
+    this.projectName = layout.tenantProjectName(tenant.name);
     this.allowRbac = props.allowRbac ?? false;
     this.warnOnOrphanedResources = props.warnOnOrphanedResources ?? true;
 
@@ -263,14 +263,15 @@ export class TenantProject extends Construct {
     if (this.allowRbac) TenantProject.RBAC_RESOURCES.forEach(add);
     this.node.addValidation({ validate: () => this.scanProblems() });
 
-    const destinations: { server: string; namespace: string }[] = [];
+    const destinations: { server?: string; name?: string; namespace: string }[] = [];
     const seen = new Set<string>();
     for (const env of layout.environments) {
+      const target = layout.destinationOf(env.name);
       for (const ns of tenant.namespaces!) {
-        const key = `${env.server}\u0000${ns}`;
+        const key = `${target.server ?? ''}\u0000${target.name ?? ''}\u0000${ns}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        destinations.push({ server: env.server!, namespace: ns });
+        destinations.push({ ...target, namespace: ns });
       }
     }
 

@@ -1,9 +1,22 @@
+import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { Construct } from 'constructs';
 import { AwsPlatformStack } from './aws-platform-stack';
-import { Fleet } from './fleet';
+import { Fleet, FleetCluster } from './fleet';
 import { PlatformNames } from './platform-names';
+import { PodIdentityRole } from '../aws/pod-identity-role';
+import { AwsNames } from '../aws/private/aws-names';
+import { PolicyDocuments } from '../aws/private/policy';
 import { ValidationError } from '../core/errors';
+import { partitionOf } from '../core/private/iam-arns';
 import { checkArgs, checkProps } from '../core/private/runtime-types';
+
+/**
+ * The Argo CD ServiceAccounts of the hub that reach the clusters (Argo CD v3.5.1
+ * docs/operator-manual/declarative-setup.md, "EKS": "Argo CD Management Role").
+ */
+const ARGOCD_NAMESPACE = 'argocd';
+const ARGOCD_SERVICE_ACCOUNTS = ['argocd-application-controller', 'argocd-applicationset-controller', 'argocd-server'];
 
 /**
  * Properties of `AwsFleet`.
@@ -29,6 +42,14 @@ export interface AwsFleetProps {
  * after the clusters' EKS names (`acme-llm-prod-eu-west-1`), so `cdktf deploy acme-llm-staging` deploys one
  * cluster and `cdktf.out/stacks/<name>/cdk.tf.json` holds each.
  *
+ * The hub's Argo CD reaches every cluster without a long-lived token (Argo CD v3.5.1 declarative setup, "EKS"):
+ * - the hub's stack: the management role `<hub cluster>-argocd-hub`, the Pod Identity of Argo CD's application
+ *   controller, ApplicationSet controller and server (namespace `argocd`), allowed to assume every spoke role;
+ * - every other cluster's stack: the spoke role `<cluster>-argocd-spoke` (no permission policy, trusted by the
+ *   management role only) with an EKS access entry granting it `AmazonEKSClusterAdminPolicy` on its cluster.
+ *   Its trust policy names the management role, which IAM requires to exist: the spoke stacks depend on the hub's
+ *   (`cdktf deploy '*'` deploys the hub first).
+ *
  * ```ts
  * const app = new App();
  * new AwsFleet(app, 'fleet', { fleet: new Fleet(fleetSpec) });
@@ -50,6 +71,48 @@ export class AwsFleet extends Construct {
       this.byCluster.set(cluster.name, stack);
       return stack;
     });
+    this.connectHub(props.fleet);
+  }
+
+  /** The hub's management role and every other cluster's spoke role with its access entry. */
+  private connectHub(fleet: Fleet): void {
+    const hub = fleet.hub;
+    const hubStack = this.byCluster.get(hub.name)!;
+    const hubNames = hubStack.names;
+    const hubRoleArn = `arn:${partitionOf(hub.region)}:iam::${hub.accountId}:role/${hubNames.argocdHubRole}`;
+    const spokes = fleet.clusters.filter((c) => !c.hub);
+    const spokeArn = (c: FleetCluster) => `arn:${partitionOf(c.region)}:iam::${c.accountId}:role/${new PlatformNames(c.spec).argocdSpokeRole}`;
+    const role = new PodIdentityRole(hubStack, 'ArgoCdHub', {
+      cluster: hubStack.cluster,
+      namespace: ARGOCD_NAMESPACE,
+      serviceAccount: ARGOCD_SERVICE_ACCOUNTS[0],
+      roleName: hubNames.argocdHubRole,
+    });
+    for (const sa of ARGOCD_SERVICE_ACCOUNTS.slice(1)) {
+      AwsNames.stable(new EksPodIdentityAssociation(role, `Association-${sa}`, {
+        clusterName: hubStack.cluster.clusterName,
+        namespace: ARGOCD_NAMESPACE,
+        serviceAccount: sa,
+        roleArn: role.roleArn,
+        dependsOn: [hubStack.cluster.dependable, ...role.grantDependables],
+      }), 'aws_eks_pod_identity_association', [hubNames.argocdHubRole, sa], 'roleName');
+    }
+    if (spokes.length > 0) role.addToPolicy({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: spokes.map(spokeArn) });
+    for (const c of spokes) {
+      const stack = this.byCluster.get(c.name)!;
+      const roleName = stack.names.argocdSpokeRole;
+      const spoke = AwsNames.stable(new IamRole(stack, 'ArgoCdSpoke', {
+        name: roleName,
+        description: `Argo CD of the fleet hub ${hubNames.clusterName} reaching ${stack.names.clusterName} (EKS access entry, no permissions)`,
+        assumeRolePolicy: PolicyDocuments.json([{
+          Effect: 'Allow',
+          Principal: { AWS: hubRoleArn },
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+        }]),
+      }), 'aws_iam_role', [roleName], 'roleName');
+      stack.cluster.addAdmin('argocd-hub', spoke.arn);
+      stack.addDependency(hubStack);
+    }
   }
 
   /**

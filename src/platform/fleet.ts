@@ -38,6 +38,37 @@ export interface FleetSpec {
    * @default - none: every cluster runs the shared definitions
    */
   readonly overrides?: FleetOverrideSpec[];
+  /**
+   * The cluster (by its fleet name) whose Argo CD is the fleet's hub: it holds the cluster Secrets of every
+   * cluster and the fleet ApplicationSet, and syncs every cluster through EKS access entries and Pod Identity
+   * (`AwsFleet`, `KubernetesFleet`).
+   *
+   * @default - the first cluster of the last environment (production runs the hub: no earlier environment holds
+   * what deploys production)
+   */
+  readonly hub?: string;
+  /**
+   * Roll every change out stage by stage with Argo CD progressive sync (ApplicationSet `RollingSync`): the first
+   * environment's clusters, then each later environment region by region, each cluster's platform before its
+   * tenants. Needs the hub's ApplicationSet controller with progressive syncs enabled (`KubernetesFleet` writes
+   * `applicationsetcontroller.enable.progressive.syncs: "true"` into `argocd-cmd-params-cm`). Off: every
+   * cluster's Applications sync automatically as soon as a change is merged.
+   *
+   * @default true
+   */
+  readonly progressiveSync?: boolean;
+}
+
+/**
+ * A cluster's Kubernetes API server as the fleet hub's Argo CD reaches it: both values are known once the
+ * cluster exists (`aws eks describe-cluster --query 'cluster.[endpoint,certificateAuthority.data]'`, or the
+ * cluster stack's Terraform outputs).
+ */
+export interface FleetApiServerSpec {
+  /** The API server endpoint, e.g. `https://0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com`. */
+  readonly url: string;
+  /** The cluster's certificate authority, base64 of its PEM certificate (as EKS returns it). */
+  readonly certificateAuthorityData: string;
 }
 
 /**
@@ -77,6 +108,15 @@ export interface FleetClusterSpec {
    * @default - the credentials Terraform runs with
    */
   readonly deployRoleArn?: string;
+  /**
+   * The cluster's API server, which registers it with the fleet hub (its Argo CD cluster Secret). Set it once the
+   * cluster exists (its endpoint and certificate authority are AWS's to choose); until then its GitOps tree is
+   * written but the hub generates no Application for it. The hub's own cluster needs none (Argo CD reaches it
+   * in-cluster).
+   *
+   * @default - not registered yet
+   */
+  readonly apiServer?: FleetApiServerSpec;
 }
 
 /**
@@ -195,6 +235,14 @@ export interface FleetCluster {
    * @default - none
    */
   readonly deployRoleArn?: string;
+  /** Whether its Argo CD is the fleet's hub. */
+  readonly hub: boolean;
+  /**
+   * Its API server as the hub reaches it.
+   *
+   * @default - not registered yet (the hub itself is reached in-cluster)
+   */
+  readonly apiServer?: FleetApiServerSpec;
   /** Its whole platform spec: the shared definitions with its environment's and its own overrides. */
   readonly spec: PlatformSpec;
 }
@@ -219,6 +267,10 @@ export class Fleet {
   public readonly environments: string[];
   /** The spec. */
   public readonly spec: FleetSpec;
+  /** The cluster whose Argo CD is the hub. */
+  public readonly hub: FleetCluster;
+  /** Whether changes roll out stage by stage (progressive sync). */
+  public readonly progressiveSync: boolean;
 
   /**
    * @param spec the fleet
@@ -230,6 +282,7 @@ export class Fleet {
     if (!collectTypeProblems(problems, 'platform.FleetSpec', spec, 'spec')) problems.throwIfAny();
     const placed = placeClusters(spec, problems);
     checkOverrides(spec, placed, problems);
+    const hubName = checkHub(spec, placed, problems);
     // every cluster is resolved and checked too, so one round reports the fleet's and the clusters' problems
     this.environments = spec.environments.map((e) => e.name);
     const resolved = placed.map((p) => resolveCluster(spec, p));
@@ -248,7 +301,9 @@ export class Fleet {
       problems.addProblem({ ...problem, problem: `${problem.problem} (${where})` });
     }
     problems.throwIfAny();
-    this.clusters = resolved.map((r) => r.cluster);
+    this.clusters = resolved.map((r) => ({ ...r.cluster, hub: r.cluster.name === hubName }));
+    this.hub = this.clusters.find((c) => c.hub)!;
+    this.progressiveSync = spec.progressiveSync ?? true;
     // each cluster spec passed PlatformSpecValidator: the entry points built from it do not validate it again
     for (const cluster of this.clusters) rememberValidSpec(cluster.spec);
   }
@@ -328,6 +383,29 @@ function placeClusters(spec: FleetSpec, c: ProblemCollector): PlacedCluster[] {
     });
   });
   return placed;
+}
+
+/** The hub's fleet name; checks `hub` and every cluster's `apiServer`. */
+function checkHub(spec: FleetSpec, placed: PlacedCluster[], c: ProblemCollector): string | undefined {
+  const names = placed.map((p) => p.name);
+  const last = placed.filter((p) => p.stage === spec.environments.length - 1)[0];
+  const hub = spec.hub ?? last?.name;
+  if (spec.hub !== undefined) c.check(names.includes(spec.hub), 'hub', 'is not a cluster of the fleet', spec.hub, `use one of: ${names.join(', ')}`);
+  for (const p of placed) {
+    const api = p.cluster.apiServer;
+    if (api === undefined) continue;
+    if (p.name === hub) {
+      c.add(`${p.at}.apiServer`, `is set on the hub's cluster '${p.name}': its Argo CD reaches it in-cluster (https://kubernetes.default.svc)`, api.url, "remove 'apiServer' from the hub's cluster");
+      continue;
+    }
+    c.check(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/.test(api.url), `${p.at}.apiServer.url`, 'must be the https URL of the API server endpoint (no path)', api.url,
+      "use the cluster's endpoint, e.g. 'https://0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com'");
+    const pem = /^[A-Za-z0-9+/]+={0,2}$/.test(api.certificateAuthorityData) ? Buffer.from(api.certificateAuthorityData, 'base64').toString('utf8') : '';
+    c.check(pem.startsWith('-----BEGIN CERTIFICATE-----'), `${p.at}.apiServer.certificateAuthorityData`, 'must be the base64 of a PEM certificate (as EKS returns it)',
+      api.certificateAuthorityData.length > 24 ? `${api.certificateAuthorityData.slice(0, 24)}...` : api.certificateAuthorityData,
+      "use the cluster's 'certificateAuthority.data' (aws eks describe-cluster)");
+  }
+  return hub;
 }
 
 function checkOverrides(spec: FleetSpec, placed: PlacedCluster[], c: ProblemCollector): void {
@@ -418,6 +496,8 @@ function resolveCluster(spec: FleetSpec, p: PlacedCluster): { cluster: FleetClus
       region: p.cluster.region,
       accountId: p.accountId,
       deployRoleArn: p.cluster.deployRoleArn,
+      hub: false,
+      apiServer: p.cluster.apiServer,
       spec: clusterSpec,
     },
     problems,

@@ -9,3 +9,4 @@ export * from './platform-consistency';
 export * from './diagram';
 export * from './fleet';
 export * from './aws-fleet';
+export * from './kubernetes-fleet';

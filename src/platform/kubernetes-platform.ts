@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import { ApiObject, App, Chart, resolve } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { PlatformDiagram } from './diagram';
@@ -61,6 +60,7 @@ import { NodePoolScaling, PlatformTwin, TwinNodePool } from '../twin/platform-tw
 import { PlatformTwinReport } from '../twin/platform-twin-report';
 import { annotateBuiltInException, builtInExceptionsOf } from './private/built-in-exceptions';
 import { recordsConstructMetadata, writeConstructMetadata } from './private/construct-metadata';
+import { writeOwnedTree } from './private/owned-tree';
 import { YamlWriter } from './private/yaml-writer';
 
 /**
@@ -69,6 +69,18 @@ import { YamlWriter } from './private/yaml-writer';
 export interface KubernetesPlatformProps {
   /** The platform spec (validated as a whole before anything is built). */
   readonly spec: PlatformSpec;
+
+  /**
+   * The cluster is one of a fleet whose hub Argo CD manages it (`KubernetesFleet` builds it so): its GitOps tree is
+   * its share of the fleet repository (`<environment>/argocd` for its Argo CD objects, `<environment>/<owner>` for
+   * the rest), its Applications target it by its Argo CD cluster name (the spec's `environment`), its AppProjects
+   * are named after it (`<environment>-platform`, `<environment>-<tenant>`), and the hub makes its root Application
+   * and its tenants' Applications (an ApplicationSet with progressive sync), so its own tree has neither. Write it
+   * with `KubernetesFleet.synth()`.
+   *
+   * @default false (Argo CD runs in this cluster: bootstrap directory `argocd/` with its root Application `bootstrap`)
+   */
+  readonly hubManaged?: boolean;
 }
 
 /**
@@ -123,6 +135,9 @@ export class KubernetesPlatform extends Construct {
   private readonly specPaths = new Map<string, string>();
   private writing = false;
   private lastTwin?: { objects: any[]; report: PlatformTwinReport };
+  private readonly hubManaged: boolean;
+  /** What the hub applies for this cluster (its root Application, tenant ApplicationSet, argocd-cm), for the twin. */
+  private hubContext?: PlatformManifest[];
   /** The construct path of each synthesized object (for cdk8s-cli's construct-aware validation reports). */
   private readonly constructPaths = new WeakMap<object, string>();
 
@@ -132,6 +147,7 @@ export class KubernetesPlatform extends Construct {
     super(scope, id);
     const spec = props.spec;
     this.spec = spec;
+    this.hubManaged = props.hubManaged ?? false;
     // `app.synth()` would write every chart into one directory: refuse it, `platform.synth()` writes the layout.
     this.node.addValidation({
       validate: () => (this.writing ? [] : ["write the platform with 'platform.synth()' (one directory per chart in the GitOps layout), not 'app.synth()'"]),
@@ -153,9 +169,11 @@ export class KubernetesPlatform extends Construct {
     this.layout = new GitOpsLayout({
       repoUrl: spec.gitops.repoUrl,
       targetRevision: spec.gitops.targetRevision,
-      environments: [{ name: env, server: spec.gitops.server }],
+      // a hub-managed cluster is targeted by its Argo CD name (its API server URL is not known before it exists)
+      environments: [this.hubManaged ? { name: env, clusterName: env } : { name: env, server: spec.gitops.server }],
       tenants: spec.tenants.map((t) => ({ name: t.name })),
       platformComponents: PlatformNames.COMPONENTS.map((name) => ({ name })),
+      sharedRepository: this.hubManaged,
     });
     const chart = (owner: string) => this.chart(owner, this.layout.platformComponents.some((c) => c.name === owner)
       ? this.layout.platformComponentDirectory(env, owner) : this.layout.tenantDirectory(env, owner));
@@ -531,7 +549,7 @@ export class KubernetesPlatform extends Construct {
     checkArgs('platform.KubernetesPlatform#twin', [manifests], this);
     // After synth() (or verify()), the report of the objects it wrote.
     if (!manifests && this.lastTwin) return this.lastTwin.report;
-    const all = manifests ?? this.manifests();
+    const all = manifests ?? [...this.manifests(), ...(this.hubContext ?? [])];
     const objects = all.map((m) => m.resource);
     const cached = this.lastTwin;
     if (cached && cached.objects.length === objects.length && cached.objects.every((o, i) => o === objects[i])) return cached.report;
@@ -569,7 +587,8 @@ export class KubernetesPlatform extends Construct {
       problems.check(accounts.has(key), `identities[${key}]`, `has a Pod Identity association (role ${id.roleName}) but no ServiceAccount on the Kubernetes side`, key,
         `create ServiceAccount ${key} (the ${id.purpose}) or drop its association`);
     }
-    const twin = this.twin(all);
+    // a hub-managed cluster as the hub runs it: with its root Application, tenant Applications and argocd-cm
+    const twin = this.twin(this.hubContext ? [...all, ...this.hubContext] : all);
     return [...problems.problems, ...twin.validationProblems];
   }
 
@@ -586,6 +605,10 @@ export class KubernetesPlatform extends Construct {
    */
   public synth(outdir?: string): string[] {
     checkArgs('platform.KubernetesPlatform#synth', [outdir], this);
+    if (this.hubManaged && !this.hubContext) {
+      throw new ValidationError('hubManaged', "is set: the cluster's root and tenant Applications come from its fleet hub, written with the fleet", true,
+        "write it with 'KubernetesFleet.synth()', or build the platform without 'hubManaged'", this);
+    }
     const dir = outdir ?? (App.of(this) as App).outdir;
     const all = this.manifests();
     const problems = this.verify(all);
@@ -597,24 +620,28 @@ export class KubernetesPlatform extends Construct {
       if (rest.length === 0) error.message = `${this.node.path}: ${ValidationError.format(error.problems[0])}`;
       throw error;
     }
-    const made = new Set<string>();
-    // Same bytes as cdk8s Yaml.save, without a yaml Document per object (see YamlWriter).
+    // Same bytes as cdk8s Yaml.save, without a yaml Document per object (see YamlWriter). Never over another
+    // platform's tree; the files of the previous run this one does not write are removed (./private/owned-tree.ts).
     const yaml = new YamlWriter();
     yaml.prepare(all.map((m) => m.resource));
-    for (const m of all) {
-      const target = path.join(dir, ...m.path.split('/'));
-      const parent = path.dirname(target);
-      if (!made.has(parent)) {
-        fs.mkdirSync(parent, { recursive: true });
-        made.add(parent);
-      }
-      fs.writeFileSync(target, yaml.stringify(m.resource), { encoding: 'utf8' });
-    }
+    const byPath = new Map(all.map((m) => [m.path, m.resource]));
+    writeOwnedTree(this, dir, `platform '${this.spec.name}' (environment '${this.spec.environment}')`, all.map((m) => m.path),
+      (target, file) => fs.writeFileSync(target, yaml.stringify(byPath.get(file)), { encoding: 'utf8' }));
     // `cdk8s synth` with validations asks for construct metadata: its reports then name each object's construct.
     if (recordsConstructMetadata(App.of(this))) {
       writeConstructMetadata(dir, all.map((m) => ({ resource: m.resource, constructPath: this.constructPaths.get(m.resource) })));
     }
     return all.map((m) => m.path);
+  }
+
+  /**
+   * What the fleet hub applies for this cluster, as the cluster's twin sees it (KubernetesFleet).
+   *
+   * @internal
+   */
+  public _useHubContext(manifests: PlatformManifest[]): void {
+    this.hubContext = manifests;
+    this.lastTwin = undefined;
   }
 
   /** The managed node groups of the spec's GPU pools, as the twin's capacity check sees them (Karpenter NodePools are in the output). */
@@ -849,9 +876,12 @@ export class KubernetesPlatform extends Construct {
         wave: component === 'tenancy' ? SyncWave.TENANCY : component === 'policies' ? SyncWave.POLICIES : SyncWave.PLATFORM_COMPONENTS,
       });
     }
-    new PlatformApplicationSet(argocd, 'Tenants', { layout: this.layout, selection: LayoutSelection.TENANTS });
-    // the app-of-apps root of the bootstrap directory, with the Application health check the waves depend on
-    new BootstrapApplication(argocd, 'Bootstrap', { layout: this.layout, project });
+    // a hub-managed cluster's root and tenant Applications come from the hub's fleet ApplicationSet (KubernetesFleet)
+    if (!this.hubManaged) {
+      new PlatformApplicationSet(argocd, 'Tenants', { layout: this.layout, selection: LayoutSelection.TENANTS });
+      // the app-of-apps root of the bootstrap directory, with the Application health check the waves depend on
+      new BootstrapApplication(argocd, 'Bootstrap', { layout: this.layout, project });
+    }
     // the destination namespaces of the add-ons' Applications (what Argo CD installs the charts into)
     return [...new Set(installed.addons.map((a) => a.namespace))].sort();
   }

@@ -116,6 +116,16 @@ export class PlatformNames {
   public readonly signatureVerifier?: WorkloadIdentity;
   /** The KMS keys (ARNs from `awskms:///<arn>` URIs) whose public keys the signature verifier reads. */
   public readonly signatureVerifierKmsKeyArns: string[];
+  /**
+   * In a fleet: the IAM role (`<cluster>-argocd-spoke`) the hub's Argo CD assumes to reach this cluster; it has no
+   * permission policy, only the cluster's EKS access entry (Argo CD declarative setup, "EKS").
+   */
+  public readonly argocdSpokeRole: string;
+  /**
+   * In a fleet, on the hub's cluster: the Argo CD management role (`<cluster>-argocd-hub`), the Pod Identity of
+   * Argo CD's application controller, ApplicationSet controller and server; it may assume the clusters' spoke roles.
+   */
+  public readonly argocdHubRole: string;
 
   constructor(spec: PlatformSpec) {
     checkProps('platform.PlatformSpec', spec, 'spec');
@@ -131,6 +141,8 @@ export class PlatformNames {
     this.nodeVolumeKeyAlias = `alias/${join([this.clusterName, 'node-volumes'], 250)}`;
     this.discoveryTag = this.clusterName;
     this.telemetryServiceAccount = 'otel-gateway-collector';
+    this.argocdSpokeRole = join([this.clusterName, 'argocd-spoke'], 64);
+    this.argocdHubRole = join([this.clusterName, 'argocd-hub'], 64);
 
     const repos = new Set<string>();
     const addImage = (image: string | undefined) => {

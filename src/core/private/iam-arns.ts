@@ -14,3 +14,13 @@ export const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):(role|user)\/[\w
 export function roleAccount(arn: string): string | undefined {
   return IAM_ROLE_ARN.exec(arn)?.[1];
 }
+
+/**
+ * The AWS partition of a region (`aws`, `aws-cn` for cn-*, `aws-us-gov` for us-gov-*), for ARNs written where no
+ * Terraform data source can resolve them (Kubernetes objects).
+ */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}

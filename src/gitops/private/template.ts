@@ -1,12 +1,26 @@
 /**
  * A deliberately small evaluator for the Go-template expressions the ApplicationSets of this
  * library emit (`{{.path.path}}`, `{{.path.basename}}`, `{{.path.basenameNormalized}}`,
- * `{{index .path.segments N}}`, `{{.values.KEY}}`), used to expand generators offline. Anything else
- * is reported, never guessed.
+ * `{{index .path.segments N}}`, `{{.values.KEY}}`; from a cluster generator `{{.name}}`,
+ * `{{.nameNormalized}}`, `{{.server}}`, `{{index .metadata.labels "KEY"}}`), used to expand generators
+ * offline. Anything else is reported, never guessed.
  */
 export interface TemplateParams {
-  readonly path: { path: string; basename: string; basenameNormalized: string; segments: string[] };
+  /** A git directory generator's path parameters. */
+  readonly path?: { path: string; basename: string; basenameNormalized: string; segments: string[] };
   readonly values: { [key: string]: string };
+  /** A cluster generator's parameters (Argo CD applicationset/generators/cluster.go getClusterParameters). */
+  readonly cluster?: ClusterParams;
+}
+
+/** The parameters the cluster generator makes of a cluster Secret. */
+export interface ClusterParams {
+  readonly name: string;
+  readonly nameNormalized: string;
+  readonly server: string;
+  readonly project: string;
+  readonly labels: { [key: string]: string };
+  readonly annotations: { [key: string]: string };
 }
 
 export class TemplateError extends Error {}
@@ -28,16 +42,35 @@ function renderString(text: string, params: TemplateParams): string {
 }
 
 function evaluate(expr: string, params: TemplateParams): string {
+  const needPath = () => {
+    if (!params.path) throw new TemplateError(`'${expr}': the generator makes no path parameters (missingkey=error)`);
+    return params.path;
+  };
+  const needCluster = () => {
+    if (!params.cluster) throw new TemplateError(`'${expr}': the generator makes no cluster parameters (missingkey=error)`);
+    return params.cluster;
+  };
   const index = /^index \.path\.segments (\d+)$/.exec(expr);
   if (index) {
     const i = Number(index[1]);
-    if (i >= params.path.segments.length) throw new TemplateError(`'${expr}': the path has only ${params.path.segments.length} segments`);
-    return params.path.segments[i];
+    const p = needPath();
+    if (i >= p.segments.length) throw new TemplateError(`'${expr}': the path has only ${p.segments.length} segments`);
+    return p.segments[i];
+  }
+  const meta = /^index \.metadata\.(labels|annotations) "([^"]+)"$/.exec(expr);
+  if (meta) {
+    const map = needCluster()[meta[1] as 'labels' | 'annotations'];
+    if (!(meta[2] in map)) throw new TemplateError(`'${expr}': cluster '${params.cluster!.name}' has no ${meta[1].slice(0, -1)} '${meta[2]}' (missingkey=error)`);
+    return map[meta[2]];
   }
   switch (expr) {
-    case '.path.path': return params.path.path;
-    case '.path.basename': return params.path.basename;
-    case '.path.basenameNormalized': return params.path.basenameNormalized;
+    case '.path.path': return needPath().path;
+    case '.path.basename': return needPath().basename;
+    case '.path.basenameNormalized': return needPath().basenameNormalized;
+    case '.name': return needCluster().name;
+    case '.nameNormalized': return needCluster().nameNormalized;
+    case '.server': return needCluster().server;
+    case '.project': return needCluster().project;
     default:
   }
   const v = /^\.values\.([A-Za-z0-9_]+)$/.exec(expr);
