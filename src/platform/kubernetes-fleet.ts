@@ -190,6 +190,16 @@ export class KubernetesFleet extends Construct {
       const own = all.filter((m) => m.path.startsWith(`${cluster}/`));
       for (const p of platform.verify(own)) problems.push({ ...p, problem: `${p.problem} (cluster '${cluster}')` });
     }
+    // the hub's own objects are admitted by its cluster's policy set
+    const hub = this.platformOf(this.fleet.hub.name);
+    for (const v of hub.evaluatePolicies(all.filter((m) => m.directory === HUB)).errors) {
+      problems.push({
+        prop: `hub[${v.kind} ${v.namespace}/${v.name}]`,
+        problem: `violates ${v.ruleId} (${v.title}): ${v.message} (cluster '${this.fleet.hub.name}')`,
+        value: `${v.kind} ${v.namespace}/${v.name}`,
+        fix: `fix the object, or add a policy exception for ${v.ruleId} to 'policy.exceptions'`,
+      });
+    }
     return problems;
   }
 

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Testing } from 'cdktf';
 import { fleetSpec, smallSpec } from './fixtures';
 import { ValidationError } from '../../src/core/errors';
@@ -76,5 +78,52 @@ describe('AwsPlatformStack deployRoleArn', () => {
     const app = new App();
     expect(() => new AwsPlatformStack(app, 'acme', { spec: smallSpec(), deployRoleArn: arn })).toThrow(message);
     expect(app.node.children).toHaveLength(0);
+  });
+});
+
+describe('AwsFleet: the hub reaches every cluster through Pod Identity and EKS access entries (Argo CD declarative setup, "EKS")', () => {
+  const app = Testing.app();
+  const aws = new AwsFleet(app, 'fleet', { fleet: new Fleet(fleetSpec()) });
+  const config = (cluster: string) => expectValidTerraform(Testing.synth(aws.stackOf(cluster)));
+  const HUB_ROLE = 'arn:aws:iam::222222222222:role/acme-llm-prod-us-east-1-argocd-hub';
+
+  test("the hub's management role: Pod Identity of the three Argo CD ServiceAccounts, allowed to assume the spoke roles only", () => {
+    const hub = config('prod-us-east-1');
+    const role = resourcesOf(hub, 'aws_iam_role').acme_llm_prod_us_east_1_argocd_hub;
+    expect(role.name).toBe('acme-llm-prod-us-east-1-argocd-hub');
+    expect(JSON.parse(role.assume_role_policy).Statement[0]).toEqual(expect.objectContaining({
+      Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'],
+    }));
+    const associations = Object.values<any>(resourcesOf(hub, 'aws_eks_pod_identity_association')).filter((a) => a.namespace === 'argocd');
+    expect(associations.map((a) => a.service_account).sort()).toEqual(['argocd-application-controller', 'argocd-applicationset-controller', 'argocd-server']);
+    for (const a of associations) expect(a.role_arn).toBe('${aws_iam_role.acme_llm_prod_us_east_1_argocd_hub.arn}');
+    const policy = Object.values<any>(resourcesOf(hub, 'aws_iam_role_policy')).find((p) => p.role === '${aws_iam_role.acme_llm_prod_us_east_1_argocd_hub.id}');
+    expect(JSON.parse(policy.policy).Statement).toEqual([expect.objectContaining({
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+      Resource: ['arn:aws:iam::111111111111:role/acme-llm-staging-argocd-spoke', 'arn:aws:iam::222222222222:role/acme-llm-prod-eu-west-1-argocd-spoke'],
+    })]);
+    // the hub reaches its own cluster in-cluster: no spoke role there
+    expect(Object.values<any>(resourcesOf(hub, 'aws_iam_role')).some((r) => /argocd-spoke$/.test(r.name))).toBe(false);
+  });
+
+  test('each other cluster: a spoke role trusted by the management role only, no permission policy, cluster admin through its access entry', () => {
+    for (const cluster of ['staging', 'prod-eu-west-1']) {
+      const tf = config(cluster);
+      const [key, role] = Object.entries<any>(resourcesOf(tf, 'aws_iam_role')).find(([, r]) => /argocd-spoke$/.test(r.name))!;
+      expect(JSON.parse(role.assume_role_policy).Statement).toEqual([{ Effect: 'Allow', Principal: { AWS: HUB_ROLE }, Action: ['sts:AssumeRole', 'sts:TagSession'] }]);
+      expect(Object.values<any>(resourcesOf(tf, 'aws_iam_role_policy')).some((p) => p.role.includes(key))).toBe(false);
+      const entry = Object.values<any>(resourcesOf(tf, 'aws_eks_access_entry')).find((e) => e.principal_arn === `\${aws_iam_role.${key}.arn}`);
+      expect(entry.type).toBe('STANDARD');
+      const association = Object.values<any>(resourcesOf(tf, 'aws_eks_access_policy_association')).find((a) => a.policy_arn.endsWith('/AmazonEKSClusterAdminPolicy') && a.principal_arn.includes('argocd_hub'));
+      expect(association.access_scope).toEqual({ type: 'cluster' });
+    }
+  });
+
+  test("the spoke stacks depend on the hub's (IAM needs the management role before a trust policy names it)", () => {
+    app.synth();
+    const stacks = JSON.parse(fs.readFileSync(path.join(app.outdir, 'manifest.json'), 'utf8')).stacks;
+    expect(stacks['acme-llm-staging'].dependencies).toEqual(['fleet/acme-llm-prod-us-east-1']);
+    expect(stacks['acme-llm-prod-eu-west-1'].dependencies).toEqual(['fleet/acme-llm-prod-us-east-1']);
+    expect(stacks['acme-llm-prod-us-east-1'].dependencies).toEqual([]);
   });
 });

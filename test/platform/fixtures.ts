@@ -111,3 +111,24 @@ export function fleetSpec(patch: Partial<FleetSpec> = {}): FleetSpec {
     ...patch,
   };
 }
+
+/** A cluster certificate authority as EKS returns it (base64 of a PEM certificate; the body is not a real key). */
+export const EXAMPLE_CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIBexample\n-----END CERTIFICATE-----\n').toString('base64');
+
+/** `fleetSpec()` with every cluster but the hub (prod-us-east-1, the first of the last environment) registered. */
+export function registeredFleetSpec(patch: Partial<FleetSpec> = {}): FleetSpec {
+  const base = fleetSpec(patch);
+  let n = 0;
+  return {
+    ...base,
+    environments: base.environments.map((e) => ({
+      ...e,
+      clusters: e.clusters.map((c) => {
+        const name = c.name ?? (e.clusters.length === 1 ? e.name : `${e.name}-${c.region}`);
+        if (name === (base.hub ?? 'prod-us-east-1')) return c;
+        n += 1;
+        return { ...c, apiServer: { url: `https://EXAMPLE${n}.gr7.${c.region}.eks.amazonaws.com`, certificateAuthorityData: EXAMPLE_CA } };
+      }),
+    })),
+  };
+}

@@ -1,5 +1,5 @@
 import { Testing } from 'cdktf';
-import { CENTRAL_REGISTRY, fleetSpec, sharedDefinitions as shared } from './fixtures';
+import { CENTRAL_REGISTRY, EXAMPLE_CA, fleetSpec, registeredFleetSpec, sharedDefinitions as shared } from './fixtures';
 import { ValidationError } from '../../src/core/errors';
 import { AwsPlatformStack, ModelWeights } from '../../src/platform';
 import { Fleet } from '../../src/platform/fleet';
@@ -94,6 +94,18 @@ describe('Fleet resolves one PlatformSpec per cluster', () => {
     expect(images.addons).toEqual({ ...base.images!.addons, 'karpenter/controller': 'x' });
   });
 
+  test('hub: by default the first cluster of the last environment; progressive sync on; apiServer carried to the cluster', () => {
+    const fleet = new Fleet(registeredFleetSpec());
+    expect(fleet.hub.name).toBe('prod-us-east-1');
+    expect(fleet.clusters.map((c) => c.hub)).toEqual([false, true, false]);
+    expect(fleet.progressiveSync).toBe(true);
+    expect(fleet.cluster('staging').apiServer).toEqual({ url: 'https://EXAMPLE1.gr7.us-east-1.eks.amazonaws.com', certificateAuthorityData: EXAMPLE_CA });
+    expect(fleet.cluster('prod-us-east-1').apiServer).toBeUndefined();
+    const named = new Fleet(fleetSpec({ hub: 'staging', progressiveSync: false }));
+    expect(named.hub.name).toBe('staging');
+    expect(named.progressiveSync).toBe(false);
+  });
+
   test('cluster() and clustersOf() name the known clusters and environments when asked for others', () => {
     const fleet = new Fleet(fleetSpec());
     expect(fleet.clustersOf('prod').map((c) => c.name)).toEqual(['prod-us-east-1', 'prod-eu-west-1']);
@@ -184,6 +196,28 @@ describe('Fleet refuses bad input at its spec path', () => {
     })).messages).toEqual([
       "environments[0].clusters[0].deployRoleArn: must be a role in the cluster's account 222222222222 (the provider allows only it); "
         + "got 'arn:aws:iam::111111111111:role/platform-deploy'; use e.g. 'arn:aws:iam::222222222222:role/platform-deploy'",
+    ]);
+  });
+
+  test('hub: a cluster the fleet does not have; an apiServer on the hub; a bad endpoint or certificate authority', () => {
+    const ca = EXAMPLE_CA;
+    expect(refused(fleetSpec({ hub: 'dev' })).messages).toEqual(["hub: is not a cluster of the fleet; got 'dev'; use one of: staging, prod-us-east-1, prod-eu-west-1"]);
+    const spec = fleetSpec();
+    const withApi = (staging: any, hub: any) => ({
+      ...spec,
+      environments: [
+        { ...spec.environments[0], clusters: [{ region: 'us-east-1', apiServer: staging }] },
+        { ...spec.environments[1], clusters: [{ region: 'us-east-1', apiServer: hub }, spec.environments[1].clusters[1]] },
+      ],
+    });
+    expect(refused(withApi({ url: 'http://EXAMPLE.gr7.us-east-1.eks.amazonaws.com/api', certificateAuthorityData: 'bm90IGEgY2VydA==' },
+      { url: 'https://HUB.gr7.us-east-1.eks.amazonaws.com', certificateAuthorityData: ca })).messages).toEqual([
+      "environments[0].clusters[0].apiServer.url: must be the https URL of the API server endpoint (no path); got 'http://EXAMPLE.gr7.us-east-1.eks.amazonaws.com/api'; "
+        + "use the cluster's endpoint, e.g. 'https://0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com'",
+      "environments[0].clusters[0].apiServer.certificateAuthorityData: must be the base64 of a PEM certificate (as EKS returns it); got 'bm90IGEgY2VydA=='; "
+        + "use the cluster's 'certificateAuthority.data' (aws eks describe-cluster)",
+      "environments[1].clusters[0].apiServer: is set on the hub's cluster 'prod-us-east-1': its Argo CD reaches it in-cluster (https://kubernetes.default.svc); "
+        + "got 'https://HUB.gr7.us-east-1.eks.amazonaws.com'; remove 'apiServer' from the hub's cluster",
     ]);
   });
 
