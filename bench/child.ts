@@ -34,7 +34,35 @@ function main(): void {
   const loadMs = ms(t);
 
   const result: Record<string, unknown> = { mode, bootMs: round(bootMs), loadMs: round(loadMs) };
-  if (mode !== 'floor') {
+  if (mode === 'fleet') {
+    // `fleet <clusters>`: a fleet of that many clusters sharing 50 generated models (bench/generate-spec.ts)
+    t = process.hrtime.bigint();
+    const fleet = new platform.Fleet((require('./generate-spec') as typeof import('./generate-spec')).generateFleetSpec(FLEET_MODELS, Number(modelsArg)));
+    result.specMs = round(ms(t));
+    const dir = outdir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'llm-bench-'));
+    t = process.hrtime.bigint();
+    result.synthStartUs = Number(t / 1000n);
+    const tfApp = new cdktf.App({ outdir: path.join(dir, 'cdktf.out'), skipValidation: false, stackTraces: false });
+    const aws = new platform.AwsFleet(tfApp, 'fleet', { fleet });
+    tfApp.synth();
+    result.awsMs = round(ms(t));
+    result.tfResources = aws.stacks.reduce((n, s) => {
+      const tf = JSON.parse(fs.readFileSync(path.join(dir, 'cdktf.out', 'stacks', s.node.id, 'cdk.tf.json'), 'utf-8'));
+      return n + Object.values<any>(tf.resource ?? {}).reduce((m, r) => m + Object.keys(r).length, 0);
+    }, 0);
+    const twinNs = timeTwin();
+    const writeNs = timeWrites(fs);
+    t = process.hrtime.bigint();
+    const files = new platform.KubernetesFleet(new cdk8s.App({ outdir: path.join(dir, 'dist') }), 'fleet', { fleet }).synth();
+    result.k8sMs = round(ms(t));
+    result.twinMs = round(Number(twinNs()) / 1e6);
+    result.writeMs = round(Number(writeNs()) / 1e6);
+    result.synthEndUs = Number(process.hrtime.bigint() / 1000n);
+    result.k8sFiles = files.length;
+    result.models = FLEET_MODELS;
+    result.clusters = fleet.clusters.length;
+    result.tenants = fleet.spec.platform.tenants.length;
+  } else if (mode !== 'floor') {
     t = process.hrtime.bigint();
     let spec: PlatformSpec;
     if (mode === 'reference') {
@@ -57,37 +85,16 @@ function main(): void {
     const tf = JSON.parse(fs.readFileSync(stackFile, 'utf-8'));
     result.tfResources = Object.values<any>(tf.resource ?? {}).reduce((n, r) => n + Object.keys(r).length, 0);
 
-    // The platform twin runs inside KubernetesPlatform.synth(): time its share of the K8s synth.
-    const twin = (require('../src/twin/platform-twin') as typeof import('../src/twin/platform-twin')).PlatformTwin;
-    const check = twin.check.bind(twin);
-    let twinNs = 0n;
-    twin.check = (objects: any[], options?: any) => {
-      const at = process.hrtime.bigint();
-      try {
-        return check(objects, options);
-      } finally {
-        twinNs += process.hrtime.bigint() - at;
-      }
-    };
-    // The files the Kubernetes side writes (one per object): time spent in the writes and directory creation.
-    let writeNs = 0n;
-    for (const name of ['writeFileSync', 'mkdirSync'] as const) {
-      const original = (fs as any)[name];
-      (fs as any)[name] = (...args: any[]) => {
-        const at = process.hrtime.bigint();
-        try {
-          return original.apply(fs, args);
-        } finally {
-          writeNs += process.hrtime.bigint() - at;
-        }
-      };
-    }
+    // The platform twin runs inside KubernetesPlatform.synth(): time its share of the K8s synth; and the files it
+    // writes (one per object): the time spent in the writes and directory creation.
+    const twinNs = timeTwin();
+    const writeNs = timeWrites(fs);
     t = process.hrtime.bigint();
     const k8s = new platform.KubernetesPlatform(new cdk8s.App({ outdir: path.join(dir, 'dist') }), spec.name, { spec });
     const files = k8s.synth();
     result.k8sMs = round(ms(t));
-    result.twinMs = round(Number(twinNs) / 1e6);
-    result.writeMs = round(Number(writeNs) / 1e6);
+    result.twinMs = round(Number(twinNs()) / 1e6);
+    result.writeMs = round(Number(writeNs()) / 1e6);
     result.synthEndUs = Number(process.hrtime.bigint() / 1000n);
     result.k8sFiles = files.length;
     result.models = (spec.models ?? []).length;
@@ -97,6 +104,42 @@ function main(): void {
   result.scriptMs = round(ms(startedNs));
   result.maxRssMiB = round(process.resourceUsage().maxRSS / 1024);
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** Models of the generated fleets. */
+const FLEET_MODELS = 50;
+
+/** Time PlatformTwin.check from now on; returns the reader of the total (ns). */
+function timeTwin(): () => bigint {
+  const twin = (require('../src/twin/platform-twin') as typeof import('../src/twin/platform-twin')).PlatformTwin;
+  const check = twin.check.bind(twin);
+  let total = 0n;
+  twin.check = (objects: any[], options?: any) => {
+    const at = process.hrtime.bigint();
+    try {
+      return check(objects, options);
+    } finally {
+      total += process.hrtime.bigint() - at;
+    }
+  };
+  return () => total;
+}
+
+/** Time the file writes and directory creation from now on; returns the reader of the total (ns). */
+function timeWrites(fs: typeof import('fs')): () => bigint {
+  let total = 0n;
+  for (const name of ['writeFileSync', 'mkdirSync'] as const) {
+    const original = (fs as any)[name];
+    (fs as any)[name] = (...args: any[]) => {
+      const at = process.hrtime.bigint();
+      try {
+        return original.apply(fs, args);
+      } finally {
+        total += process.hrtime.bigint() - at;
+      }
+    };
+  }
+  return () => total;
 }
 
 function round(n: number): number {

@@ -16,7 +16,7 @@
 import { spec as reference } from '../examples/reference/platform';
 import { GpuInstanceType, ModelRuntime } from '../src/core';
 import { ModelServer } from '../src/k8s/serving/model-server';
-import { GpuProvisioning, ModelSpec, ModelWeights, PlatformSpec, TenantSpec } from '../src/platform';
+import { FleetSpec, GpuProvisioning, ModelSpec, ModelWeights, PlatformSpec, TenantSpec } from '../src/platform';
 
 /** Models per tenant. */
 export const MODELS_PER_TENANT = 5;
@@ -98,5 +98,40 @@ export function generateSpec(models: number): PlatformSpec {
     models: specs,
     fineTuningJobs: [],
     policy: { ...reference.policy, referenceDate: '2025-06-01' },
+  };
+}
+
+/** Regions of the generated fleets' production clusters, in order (the hub runs in the first). */
+const FLEET_REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2', 'eu-central-1', 'ap-southeast-1', 'ap-northeast-1', 'ca-central-1', 'sa-east-1', 'eu-north-1', 'ap-south-1'];
+
+/**
+ * A fleet of `clusters` clusters (1 to 11) sharing `generateSpec(models)`: one prod cluster for 1; else staging
+ * (one cluster) and prod with the rest, one per region; every cluster but the hub registered, so the hub generates
+ * everything. The shared images stay in the reference's registry, allowed in every cluster.
+ */
+export function generateFleetSpec(models: number, clusters: number): FleetSpec {
+  if (!Number.isInteger(clusters) || clusters < 1 || clusters > FLEET_REGIONS.length + 1) {
+    throw new Error(`clusters must be a whole number from 1 to ${FLEET_REGIONS.length + 1}, got ${clusters}`);
+  }
+  const { environment: _e, region: _r, accountId: _a, ...shared } = generateSpec(models);
+  const registry = `${reference.accountId}.dkr.ecr.${reference.region}.amazonaws.com`;
+  const ca = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIBbench\n-----END CERTIFICATE-----\n').toString('base64');
+  const api = (name: string, region: string) => ({ url: `https://${name.toUpperCase().replace(/-/g, '')}.gr7.${region}.eks.amazonaws.com`, certificateAuthorityData: ca });
+  const prodCount = clusters === 1 ? 1 : clusters - 1;
+  const prod = FLEET_REGIONS.slice(0, prodCount).map((region, i) => ({
+    region, name: `prod-${region}`, ...(i === 0 ? {} : { apiServer: api(`prod-${region}`, region) }),
+  }));
+  // an Amazon Managed Prometheus workspace is regional: each cluster writes to one in its region and account
+  const amp = (region: string, account: string) => ({ ampWorkspaceArn: `arn:aws:aps:${region}:${account}:workspace/ws-bench-${region}` });
+  return {
+    platform: { ...shared, policy: { ...shared.policy, allowedRegistries: [...new Set([...(shared.policy?.allowedRegistries ?? []), registry])] } },
+    environments: [
+      ...(clusters > 1 ? [{ name: 'staging', accountId: '111111111111', clusters: [{ region: 'us-east-1', apiServer: api('staging', 'us-east-1') }] }] : []),
+      { name: 'prod', accountId: reference.accountId, clusters: prod },
+    ],
+    overrides: [
+      ...(clusters > 1 ? [{ environment: 'staging', observability: amp('us-east-1', '111111111111') }] : []),
+      ...prod.map((c) => ({ environment: 'prod', cluster: c.name, observability: amp(c.region, reference.accountId) })),
+    ],
   };
 }

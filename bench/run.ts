@@ -10,6 +10,8 @@
  *    (`bench/generate-spec.ts`), spawn `node -r bench/out/js/bench/cpu-report.js bench/out/js/bench/child.js`
  *    REPS times, sequentially; each child measures itself (`process.hrtime`) and reports one JSON line,
  *    the preload reports the whole process's CPU and peak RSS at exit, the parent takes the wall time.
+ *    Then fleets of 1, 3 and 10 clusters sharing 50 models (`child.js fleet <clusters>`: `AwsFleet` and
+ *    `KubernetesFleet`, every cluster's checks; TF resources and K8s files summed over the clusters).
  * 3. Side by side with the peer (`../shared/peer-bench/eks-blueprints`, copied to
  *    `bench/out/peer/eks-blueprints` and installed there once): for 1, 10 and 50 tenants, one warm-up
  *    run of each side, then REPS runs alternating ours (`child.js generated <5 N>`) and the peer's
@@ -21,7 +23,8 @@
  * Options (environment): BENCH_REPS (default 5), BENCH_SIZES (default `10,50,200,1000`, `none` for
  * none), BENCH_REPS_1000 (default REPS), BENCH_PEER=0 (no peer), BENCH_PEER_SIZES (tenants, default
  * `1,10,50`), BENCH_PEER_DIR (default `../shared/peer-bench/eks-blueprints`), BENCH_PROFILE
- * (`auto` | `always` | `never`, default `auto`), BENCH_NO_README=1 (print only).
+ * (`auto` | `always` | `never`, default `auto`), BENCH_FLEETS (clusters, default `1,3,10`, `none` for none),
+ * BENCH_NO_README=1 (print only).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -39,6 +42,8 @@ const REPS_1000 = Number(process.env.BENCH_REPS_1000 ?? REPS);
 const PROFILE = process.env.BENCH_PROFILE ?? 'auto';
 const PEER = process.env.BENCH_PEER !== '0';
 const PEER_SIZES = sizes(process.env.BENCH_PEER_SIZES ?? '1,10,50');
+/** Fleets of this many clusters, 50 models each (issue 19: `fleet, N clusters`). */
+const FLEETS = sizes(process.env.BENCH_FLEETS ?? '1,3,10');
 /** Where each run's output directory is made (both sides): the system temp dir, or e.g. /dev/shm to leave out the disk. */
 const OUTPUT_PARENT = process.env.BENCH_OUTPUT_DIR ? path.resolve(process.env.BENCH_OUTPUT_DIR) : os.tmpdir();
 const PEER_SOURCE = path.resolve(ROOT, process.env.BENCH_PEER_DIR ?? path.join('..', 'shared', 'peer-bench', 'eks-blueprints'));
@@ -541,6 +546,16 @@ function main(): void {
       // Report the failure in the table instead of losing the other rows.
       process.stderr.write(`\n${(e as Error).message}\n`);
       failures.push(`- generated, ${n} models: FAILED: ${(e as Error).message.split('\n').find((l) => /Error/.test(l)) ?? 'see stderr'}`);
+    }
+  }
+
+  for (const n of FLEETS) {
+    process.stderr.write(`\nfleet of ${n} clusters `);
+    try {
+      rows.push(measure(`fleet, ${n} cluster${n > 1 ? 's' : ''} x 50 models`, ['fleet', String(n)], REPS));
+    } catch (e) {
+      process.stderr.write(`\n${(e as Error).message}\n`);
+      failures.push(`- fleet, ${n} clusters: FAILED: ${(e as Error).message.split('\n').find((l) => /Error/.test(l)) ?? 'see stderr'}`);
     }
   }
 

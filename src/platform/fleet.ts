@@ -1,4 +1,4 @@
-import { PlatformImagesSpec, PlatformSharedSpec, PlatformSpec } from './platform-spec';
+import { ObservabilitySpec, PlatformImagesSpec, PlatformSharedSpec, PlatformSpec } from './platform-spec';
 import { PlatformSpecValidator } from './platform-spec-validator';
 import { rememberValidSpec } from './private/entry-validation';
 import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
@@ -156,6 +156,13 @@ export interface FleetOverrideSpec {
    * @default - none
    */
   readonly images?: PlatformImagesSpec;
+  /**
+   * Observability settings (each field set replaces the shared one): what lives in one region and account, such as
+   * the Amazon Managed Prometheus workspace (`ampWorkspaceArn`), differs per cluster.
+   *
+   * @default - none
+   */
+  readonly observability?: ObservabilitySpec;
 }
 
 /**
@@ -448,6 +455,7 @@ function resolveCluster(spec: FleetSpec, p: PlacedCluster): { cluster: FleetClus
     models: [...(shared.models ?? [])],
   };
   let images = shared.images;
+  let observability = shared.observability;
   const overrides = (spec.overrides ?? []).map((o, k) => ({ o, k }));
   const applying = [
     ...overrides.filter(({ o }) => o.environment === p.environment && o.cluster === undefined),
@@ -476,6 +484,11 @@ function resolveCluster(spec: FleetSpec, p: PlacedCluster): { cluster: FleetClus
       };
       for (const [field] of set) origin.set(`images.${field}`, `overrides[${k}].images.${field}`);
     }
+    if (o.observability) {
+      const set = Object.entries(o.observability).filter(([, v]) => v !== undefined);
+      observability = { ...observability, ...Object.fromEntries(set) };
+      for (const [field] of set) origin.set(`observability.${field}`, `overrides[${k}].observability.${field}`);
+    }
   }
   const clusterSpec: PlatformSpec = {
     ...shared,
@@ -486,6 +499,7 @@ function resolveCluster(spec: FleetSpec, p: PlacedCluster): { cluster: FleetClus
     tenants: lists.tenants,
     ...(shared.models !== undefined ? { models: lists.models } : {}),
     ...(images !== undefined ? { images } : {}),
+    ...(observability !== undefined ? { observability } : {}),
   };
   const problems = PlatformSpecValidator.problems(clusterSpec).map((problem) => ({ ...problem, prop: fleetPath(problem.prop, origin) }));
   return {

@@ -106,6 +106,24 @@ describe('Fleet resolves one PlatformSpec per cluster', () => {
     expect(named.progressiveSync).toBe(false);
   });
 
+  test('observability: set fields replace the shared ones per cluster (a regional AMP workspace), others stay shared', () => {
+    const amp = (region: string, account: string) => `arn:aws:aps:${region}:${account}:workspace/ws-${region}`;
+    const platform = { ...shared(), observability: { dashboards: false }, images: { ...shared().images, otelCollector: `${CENTRAL_REGISTRY}/otel/opentelemetry-collector-contrib@sha256:${'c'.repeat(64)}` } };
+    const fleet = new Fleet(fleetSpec({
+      platform,
+      overrides: [
+        { environment: 'staging', observability: { ampWorkspaceArn: amp('us-east-1', '111111111111') } },
+        { environment: 'prod', cluster: 'prod-eu-west-1', observability: { ampWorkspaceArn: amp('eu-west-1', '222222222222') } },
+      ],
+    }));
+    expect(fleet.cluster('staging').spec.observability).toEqual({ dashboards: false, ampWorkspaceArn: amp('us-east-1', '111111111111') });
+    expect(fleet.cluster('prod-us-east-1').spec.observability).toEqual({ dashboards: false });
+    expect(fleet.cluster('prod-eu-west-1').spec.observability).toEqual({ dashboards: false, ampWorkspaceArn: amp('eu-west-1', '222222222222') });
+    // a workspace of another region is reported at the override that set it
+    expect(refused(fleetSpec({ platform, overrides: [{ environment: 'staging', observability: { ampWorkspaceArn: amp('eu-west-1', '111111111111') } }] })).props)
+      .toEqual(['overrides[0].observability.ampWorkspaceArn']);
+  });
+
   test('cluster() and clustersOf() name the known clusters and environments when asked for others', () => {
     const fleet = new Fleet(fleetSpec());
     expect(fleet.clustersOf('prod').map((c) => c.name)).toEqual(['prod-us-east-1', 'prod-eu-west-1']);
