@@ -148,10 +148,11 @@ export class KubernetesFleet extends Construct {
   }
 
   /**
-   * What the hub applies for one cluster, as that cluster's twin sees it: its root Application and its tenants'
-   * Applications as the fleet ApplicationSet generates them (the tenants as an ApplicationSet in the cluster's
-   * `argocd/` after every other wave: the fleet's RollingSync starts them only when the root is Healthy) and the
-   * hub's argocd-cm. Not written.
+   * What the hub applies for one cluster, as that cluster's twin sees it: its root Application, its components'
+   * and its tenants' Applications as the fleet ApplicationSet generates them, ordered as RollingSync orders them
+   * (each step starts when the previous one is Healthy, which is what sync waves under a root with the Application
+   * health check do: the components at their waves, the tenants as an ApplicationSet after every other wave), and
+   * the hub's argocd-cm. Not written.
    *
    * @param cluster the cluster's fleet name
    */
@@ -163,6 +164,13 @@ export class KubernetesFleet extends Construct {
     const app = new App();
     const chart = new Chart(app, 'context', { disableResourceNameHashes: true });
     new ApiObject(chart, 'Root', this.generatedApplication(c, ROOT_PARAMS(this.fleet.hub.name, this.hubLayout.argocdNamespace, bootstrap)) as any);
+    // the components' Applications as generated, their RollingSync step order as the sync waves a root would give them
+    for (const component of PlatformNames.COMPONENTS) {
+      const values = Object.fromEntries(Object.entries(COMPONENT_VALUES(component)).map(([k, v]) => [k, v.split('{{.name}}').join(c.name)]));
+      const app = this.generatedApplication(c, values);
+      app.metadata.annotations = { [SYNC_WAVE_ANNOTATION]: String(KubernetesPlatform.componentWave(component)) };
+      new ApiObject(chart, `Component-${component}`, app);
+    }
     new PlatformApplicationSet(chart, 'Tenants', {
       layout: platform.layout,
       selection: LayoutSelection.TENANTS,
@@ -312,18 +320,18 @@ export class KubernetesFleet extends Construct {
     const generators: any[] = [
       { clusters: { selector, values: ROOT_VALUES(hubName, layout.argocdNamespace) } },
     ];
-    // the tenants: literal directories under each cluster (a repository writer cannot add one), literal projects
-    const tenants = fleet.spec.platform.tenants.map((t) => t.name);
-    for (const t of tenants) {
-      generators.push({
-        matrix: {
-          generators: [
-            { clusters: { selector, values: TENANT_VALUES(t) } },
-            { git: { repoURL: layout.repoUrl, revision: layout.targetRevision, directories: [{ path: `{{.name}}/${t}` }] } },
-          ],
-        },
-      });
-    }
+    // the platform components and the tenants: literal directories under each cluster (a repository writer cannot
+    // add one), literal projects
+    const matrix = (values: { [key: string]: string }) => ({
+      matrix: {
+        generators: [
+          { clusters: { selector, values } },
+          { git: { repoURL: layout.repoUrl, revision: layout.targetRevision, directories: [{ path: values.path }] } },
+        ],
+      },
+    });
+    for (const c of PlatformNames.COMPONENTS) generators.push(matrix(COMPONENT_VALUES(c)));
+    for (const t of fleet.spec.platform.tenants.map((x) => x.name)) generators.push(matrix(TENANT_VALUES(t)));
     const spec: any = {
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
@@ -338,6 +346,7 @@ export class KubernetesFleet extends Construct {
         project: '{{.values.project}}',
         destination: '{{.values.destination}}',
         namespace: '{{.values.namespace}}',
+        serverSideApply: '{{.values.serverSideApply}}',
       }),
       // deleting the ApplicationSet (or a cluster Secret) leaves what runs on the clusters in place
       syncPolicy: { preserveResourcesOnDeletion: true },
@@ -346,7 +355,7 @@ export class KubernetesFleet extends Construct {
       spec.strategy = {
         type: 'RollingSync',
         rollingSync: {
-          steps: stagesOf(fleet.clusters).flatMap(({ environment, region }) => ['platform', 'tenant'].map((role) => ({
+          steps: stagesOf(fleet.clusters).flatMap(({ environment, region }) => ROLLOUT_ORDER.map((role) => ({
             matchExpressions: [
               { key: FleetLabels.ENVIRONMENT, operator: 'In', values: [environment] },
               { key: FleetLabels.REGION, operator: 'In', values: [region] },
@@ -406,7 +415,7 @@ export class KubernetesFleet extends Construct {
         syncPolicy: {
           // RollingSync syncs the generated Applications itself (and turns their automated sync off)
           automated: this.fleet.progressiveSync ? undefined : { prune: true, selfHeal: true, allowEmpty: false },
-          syncOptions: ['CreateNamespace=false', 'PrunePropagationPolicy=foreground', 'PruneLast=true'],
+          syncOptions: ['CreateNamespace=false', 'PrunePropagationPolicy=foreground', 'PruneLast=true', `ServerSideApply=${p.serverSideApply}`],
           retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
         },
       },
@@ -414,9 +423,30 @@ export class KubernetesFleet extends Construct {
   }
 }
 
+/**
+ * The order of a stage's Applications (RollingSync steps, label `FleetLabels.ROLE`): each cluster's root (its AppProjects
+ * and add-ons, in sync waves), `tenancy`, `policies`, the other components, the tenants: the order of the sync waves
+ * of a single platform (every add-on's wave is below `SyncWave.TENANCY`).
+ */
+const ROLLOUT_ORDER = ['platform', 'tenancy', 'policies', 'components', 'tenant'];
+
 /** The cluster generator values of a cluster's root Application (the cluster's `argocd/`, on the hub). */
 function ROOT_VALUES(hub: string, argocdNamespace: string): { [key: string]: string } {
-  return { app: 'platform', role: 'platform', path: '{{.name}}/argocd', project: HUB, destination: hub, namespace: argocdNamespace };
+  return { app: 'platform', role: 'platform', path: '{{.name}}/argocd', project: HUB, destination: hub, namespace: argocdNamespace, serverSideApply: 'false' };
+}
+
+/** The cluster generator values of a platform component's Application on a cluster (server-side applied: big objects). */
+function COMPONENT_VALUES(component: string): { [key: string]: string } {
+  const role = component === 'tenancy' || component === 'policies' ? component : 'components';
+  return {
+    app: component,
+    role,
+    path: `{{.name}}/${component}`,
+    project: '{{.name}}-platform',
+    destination: '{{.name}}',
+    namespace: GitOpsLayout.DEFAULT_PLATFORM_NAMESPACE,
+    serverSideApply: 'true',
+  };
 }
 
 /** The root's values as the cluster generator renders them for one cluster. */
@@ -426,7 +456,7 @@ function ROOT_PARAMS(hub: string, argocdNamespace: string, bootstrap: string): {
 
 /** The cluster generator values of a tenant's Application on a cluster. */
 function TENANT_VALUES(tenant: string): { [key: string]: string } {
-  return { app: tenant, role: 'tenant', path: `{{.name}}/${tenant}`, project: `{{.name}}-${tenant}`, destination: '{{.name}}', namespace: tenant };
+  return { app: tenant, role: 'tenant', path: `{{.name}}/${tenant}`, project: `{{.name}}-${tenant}`, destination: '{{.name}}', namespace: tenant, serverSideApply: 'false' };
 }
 
 /** The rollout stages: each environment in promotion order, region by region in spec order. */

@@ -443,6 +443,17 @@ export class KubernetesPlatform extends Construct {
   }
 
   /**
+   * The sync wave of a platform component's Application: `tenancy` (namespaces, among them the policy parameters')
+   * before `policies`, the policies before the components whose pods they admit.
+   *
+   * @param component a platform component (`PlatformNames.COMPONENTS`)
+   */
+  public static componentWave(component: string): number {
+    checkArgs('platform.KubernetesPlatform#componentWave', [component]);
+    return component === 'tenancy' ? SyncWave.TENANCY : component === 'policies' ? SyncWave.POLICIES : SyncWave.PLATFORM_COMPONENTS;
+  }
+
+  /**
    * The chart of a tenant or platform component (`search`, `tenancy`, `gpu`, `policies`, `mesh`,
    * `observability`, `argocd`): objects you add to it are written to its layout directory and go through
    * the same synth-time checks.
@@ -867,13 +878,19 @@ export class KubernetesPlatform extends Construct {
     installed.addCrdConsumer({ name: 'tenants', wave: SyncWave.TENANT_APPS, requiresCrds: tenantCrds });
     // Each platform component is its own Application, ordered by the root: tenancy (namespaces, among them the
     // policy parameters') before the policies, the policies before the components whose pods they admit.
+    // A hub-managed cluster's component Applications come from the fleet ApplicationSet, in the same order (RollingSync
+    // steps tenancy, policies, the other components: KubernetesFleet); its platform project still allows them.
     for (const component of PlatformNames.COMPONENTS) {
+      if (this.hubManaged) {
+        project.addDestinationNamespace(this.layout.platformComponent(component).namespace!);
+        continue;
+      }
       new PlatformComponentApplication(argocd, `Component-${component}`, {
         layout: this.layout,
         project,
         environment: env,
         component,
-        wave: component === 'tenancy' ? SyncWave.TENANCY : component === 'policies' ? SyncWave.POLICIES : SyncWave.PLATFORM_COMPONENTS,
+        wave: KubernetesPlatform.componentWave(component),
       });
     }
     // a hub-managed cluster's root and tenant Applications come from the hub's fleet ApplicationSet (KubernetesFleet)

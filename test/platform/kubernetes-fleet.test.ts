@@ -5,7 +5,7 @@ import { Testing } from 'cdktf';
 import * as YAML from 'yaml';
 import { EXAMPLE_CA, fleetSpec, registeredFleetSpec, smallSpec } from './fixtures';
 import { ValidationError } from '../../src/core/errors';
-import { GitOpsContract } from '../../src/gitops';
+import { GitOpsContract, SyncWave } from '../../src/gitops';
 import { AwsFleet, Fleet, FleetLabels, KubernetesFleet, KubernetesPlatform } from '../../src/platform';
 import { expectValidManifests, tempDir } from '../util';
 
@@ -30,15 +30,20 @@ describe('KubernetesFleet: one GitOps tree for every cluster, reconciled by the 
     expect(k8s.platforms.map((p) => p.node.id)).toEqual(['staging', 'prod-us-east-1', 'prod-eu-west-1']);
   });
 
-  test("each cluster's argocd/ holds its projects, add-ons and components, named after it; no root, argocd-cm or tenant ApplicationSet of its own", () => {
+  test("each cluster's argocd/ holds its projects and add-ons, named after it; no root, component Application, argocd-cm or tenant ApplicationSet of its own", () => {
     const argocd = all.filter((m) => m.directory === 'staging/argocd').map((m) => `${m.resource.kind} ${m.resource.metadata.name}`);
-    expect(argocd).toEqual(expect.arrayContaining(['AppProject staging-platform', 'AppProject staging-search', 'Application staging-tenancy', 'Application staging-istiod']));
+    expect(argocd).toEqual(expect.arrayContaining(['AppProject staging-platform', 'AppProject staging-search', 'Application staging-istiod', 'Application staging-keda']));
     expect(argocd.filter((a) => !/^(AppProject|Application) staging-/.test(a))).toEqual([]);
-    const tenancy = all.find((m) => m.path === 'staging/argocd/Application.staging-tenancy.k8s.yaml')!.resource;
-    expect(tenancy.spec.destination).toEqual({ name: 'staging', namespace: 'llm-platform-system' });
-    expect(tenancy.spec.project).toBe('staging-platform');
+    expect(argocd.filter((a) => /staging-(tenancy|policies|gpu|mesh|observability)$/.test(a))).toEqual([]);
+    const istiod = all.find((m) => m.path === 'staging/argocd/Application.staging-istiod.k8s.yaml')!.resource;
+    expect(istiod.spec.destination).toEqual({ name: 'staging', namespace: 'istio-system' });
+    expect(istiod.spec.project).toBe('staging-platform');
     const project = all.find((m) => m.path === 'staging/argocd/AppProject.staging-search.k8s.yaml')!.resource;
     expect(project.spec.destinations).toEqual([{ name: 'staging', namespace: 'search' }]);
+    const platform = all.find((m) => m.path === 'staging/argocd/AppProject.staging-platform.k8s.yaml')!.resource;
+    // the components' namespace stays allowed (their Applications come from the hub); no Argo CD namespace of its own
+    expect(platform.spec.destinations).toEqual(expect.arrayContaining([{ name: 'staging', namespace: 'llm-platform-system' }]));
+    expect(platform.spec.destinations.filter((d: any) => d.namespace === 'argocd' || d.server)).toEqual([]);
   });
 
   test('every object passes its schema (ApplicationSet, AppProject, Application CRDs; Secret and ConfigMap OpenAPI)', () => {
@@ -83,17 +88,23 @@ describe('KubernetesFleet: one GitOps tree for every cluster, reconciled by the 
     }
   });
 
-  test('the fleet ApplicationSet: per cluster its root (on the hub) and, matrixed with literal git directories, its tenants', () => {
+  test('the fleet ApplicationSet: per cluster its root (on the hub) and, matrixed with literal git directories, its components and tenants', () => {
     expect(appSet.spec.goTemplateOptions).toEqual(['missingkey=error']);
-    const [root, tenant] = appSet.spec.generators;
+    const [root, ...rest] = appSet.spec.generators;
     expect(root).toEqual({
       clusters: {
         selector: { matchLabels: { [FleetLabels.FLEET]: 'acme-llm' } },
-        values: { app: 'platform', role: 'platform', path: '{{.name}}/argocd', project: 'fleet', destination: 'prod-us-east-1', namespace: 'argocd' },
+        values: { app: 'platform', role: 'platform', path: '{{.name}}/argocd', project: 'fleet', destination: 'prod-us-east-1', namespace: 'argocd', serverSideApply: 'false' },
       },
     });
+    expect(rest.map((g: any) => `${g.matrix.generators[0].clusters.values.app}:${g.matrix.generators[0].clusters.values.role}`))
+      .toEqual(['tenancy:tenancy', 'gpu:components', 'policies:policies', 'mesh:components', 'observability:components', 'search:tenant']);
+    expect(rest[2].matrix.generators[0].clusters.values).toEqual({
+      app: 'policies', role: 'policies', path: '{{.name}}/policies', project: '{{.name}}-platform', destination: '{{.name}}', namespace: 'llm-platform-system', serverSideApply: 'true',
+    });
+    const tenant = rest[5];
     expect(tenant.matrix.generators[0].clusters.values).toEqual({
-      app: 'search', role: 'tenant', path: '{{.name}}/search', project: '{{.name}}-search', destination: '{{.name}}', namespace: 'search',
+      app: 'search', role: 'tenant', path: '{{.name}}/search', project: '{{.name}}-search', destination: '{{.name}}', namespace: 'search', serverSideApply: 'false',
     });
     expect(tenant.matrix.generators[1].git.directories).toEqual([{ path: '{{.name}}/search' }]);
     expect(appSet.spec.template.metadata.labels).toEqual(expect.objectContaining({
@@ -103,14 +114,11 @@ describe('KubernetesFleet: one GitOps tree for every cluster, reconciled by the 
     expect(appSet.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: true });
   });
 
-  test('RollingSync: staging first, then prod region by region; in each stage the platform before the tenants; RollingSync syncs (no automated sync)', () => {
+  test('RollingSync: staging first, then prod region by region; in each stage the sync-wave order of a single platform; RollingSync syncs (no automated sync)', () => {
     expect(appSet.spec.strategy.type).toBe('RollingSync');
     const steps = appSet.spec.strategy.rollingSync.steps.map((s: any) => s.matchExpressions.map((e: any) => e.values[0]).join('/'));
-    expect(steps).toEqual([
-      'staging/us-east-1/platform', 'staging/us-east-1/tenant',
-      'prod/us-east-1/platform', 'prod/us-east-1/tenant',
-      'prod/eu-west-1/platform', 'prod/eu-west-1/tenant',
-    ]);
+    const stage = (s: string) => ['platform', 'tenancy', 'policies', 'components', 'tenant'].map((r) => `${s}/${r}`);
+    expect(steps).toEqual([...stage('staging/us-east-1'), ...stage('prod/us-east-1'), ...stage('prod/eu-west-1')]);
     expect(appSet.spec.template.spec.syncPolicy.automated).toBeUndefined();
     // the feature flag of the pinned Argo CD (docs/operator-manual/applicationset/Progressive-Syncs.md at v3.5.1)
     expect(hub('ConfigMap', 'argocd-cmd-params-cm').data).toEqual({ 'applicationsetcontroller.enable.progressive.syncs': 'true' });
@@ -133,7 +141,7 @@ describe('KubernetesFleet: one GitOps tree for every cluster, reconciled by the 
     const report = GitOpsContract.verify(dir);
     expect(report.findings).toEqual([]);
     const generated = report.applications.filter((a) => a.origin === 'ApplicationSet/fleet').map((a) => a.name).sort();
-    expect(generated).toEqual(['prod-eu-west-1-platform', 'prod-eu-west-1-search', 'prod-us-east-1-platform', 'prod-us-east-1-search', 'staging-platform', 'staging-search']);
+    expect(generated).toEqual(['prod-eu-west-1', 'prod-us-east-1', 'staging'].flatMap((c) => ['gpu', 'mesh', 'observability', 'platform', 'policies', 'search', 'tenancy'].map((a) => `${c}-${a}`)));
   });
 
   test("each cluster's twin sees the hub's root with the Application health check: twin-clean, waves ordered", () => {
@@ -207,6 +215,11 @@ describe('KubernetesFleet: registration, hub and progressive sync options', () =
     const k8s = new KubernetesFleet(new App(), 'fleet', { fleet: new Fleet(registeredFleetSpec()) });
     expect(() => k8s.platformOf('dev')).toThrow(/'cluster' is not a cluster of the fleet, got 'dev'; use one of: staging, prod-us-east-1, prod-eu-west-1/);
   });
+});
+
+test("KubernetesPlatform.componentWave: tenancy, then policies, then the other components (a single platform's waves, the fleet's step order)", () => {
+  expect(['tenancy', 'policies', 'gpu', 'mesh', 'observability'].map((c) => KubernetesPlatform.componentWave(c)))
+    .toEqual([SyncWave.TENANCY, SyncWave.POLICIES, SyncWave.PLATFORM_COMPONENTS, SyncWave.PLATFORM_COMPONENTS, SyncWave.PLATFORM_COMPONENTS]);
 });
 
 describe('promotion: changing one environment changes only its files', () => {
