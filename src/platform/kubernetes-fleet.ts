@@ -167,9 +167,9 @@ export class KubernetesFleet extends Construct {
     // the components' Applications as generated, their RollingSync step order as the sync waves a root would give them
     for (const component of PlatformNames.COMPONENTS) {
       const values = Object.fromEntries(Object.entries(COMPONENT_VALUES(component)).map(([k, v]) => [k, v.split('{{.name}}').join(c.name)]));
-      const app = this.generatedApplication(c, values);
-      app.metadata.annotations = { [SYNC_WAVE_ANNOTATION]: String(KubernetesPlatform.componentWave(component)) };
-      new ApiObject(chart, `Component-${component}`, app);
+      const generated = this.generatedApplication(c, values);
+      generated.metadata.annotations = { [SYNC_WAVE_ANNOTATION]: String(KubernetesPlatform.componentWave(component)) };
+      new ApiObject(chart, `Component-${component}`, generated);
     }
     new PlatformApplicationSet(chart, 'Tenants', {
       layout: platform.layout,

@@ -113,6 +113,17 @@ const INGRESS_SERVICE_ACCOUNT = 'istio-ingressgateway';
  * ```
  */
 export class KubernetesPlatform extends Construct {
+  /**
+   * The sync wave of a platform component's Application: `tenancy` (namespaces, among them the policy parameters')
+   * before `policies`, the policies before the components whose pods they admit.
+   *
+   * @param component a platform component (`PlatformNames.COMPONENTS`)
+   */
+  public static componentWave(component: string): number {
+    checkArgs('platform.KubernetesPlatform#componentWave', [component]);
+    return component === 'tenancy' ? SyncWave.TENANCY : component === 'policies' ? SyncWave.POLICIES : SyncWave.PLATFORM_COMPONENTS;
+  }
+
   /** The names derived from the spec (shared with `AwsPlatformStack`). */
   public readonly names: PlatformNames;
   /** The GitOps layout the charts are written to. */
@@ -440,17 +451,6 @@ export class KubernetesPlatform extends Construct {
       imageVerifications: spec.policy?.signatures?.images,
       signatureEngine: spec.policy?.signatures?.imageEngine,
     });
-  }
-
-  /**
-   * The sync wave of a platform component's Application: `tenancy` (namespaces, among them the policy parameters')
-   * before `policies`, the policies before the components whose pods they admit.
-   *
-   * @param component a platform component (`PlatformNames.COMPONENTS`)
-   */
-  public static componentWave(component: string): number {
-    checkArgs('platform.KubernetesPlatform#componentWave', [component]);
-    return component === 'tenancy' ? SyncWave.TENANCY : component === 'policies' ? SyncWave.POLICIES : SyncWave.PLATFORM_COMPONENTS;
   }
 
   /**
