@@ -213,7 +213,9 @@ export class GitOpsContract {
     const summaries: VerifiedApplication[] = [];
     for (const app of apps) {
       const source = app.spec.source ?? {};
-      const dest = app.spec.destination ?? {};
+      // Argo CD checks the destination cluster by its server and its name: the one the Application leaves out comes
+      // from the cluster's Secret in the tree (or the in-cluster cluster)
+      const dest = this.resolveDestination(app.spec.destination ?? {});
       const dirPath = typeof source.path === 'string' && !source.chart && !external(app) ? normalize(source.path) : undefined;
       const objects = dirPath ? (byDir.get(dirPath) ?? []) : [];
       summaries.push({
@@ -235,7 +237,8 @@ export class GitOpsContract {
         this.add({ check: 'source-repo', application: app.name, message: `source '${source.repoURL}' is not in the sourceRepos of AppProject '${app.spec.project}'` });
       }
       if (!destinationPermitted(spec, dest.server, dest.name, dest.namespace)) {
-        this.add({ check: 'destination', application: app.name, message: `destination ${dest.server ?? dest.name} namespace '${dest.namespace}' is not permitted by AppProject '${app.spec.project}'` });
+        const asWritten = app.spec.destination ?? {};
+        this.add({ check: 'destination', application: app.name, message: `destination ${asWritten.server ?? asWritten.name} namespace '${dest.namespace}' is not permitted by AppProject '${app.spec.project}'` });
       }
       for (const m of objects) this.checkObject(app, spec, dest, m);
     }
@@ -307,7 +310,18 @@ export class GitOpsContract {
             this.add({ check: 'template', application: origin, message: `generator ${i}: ${e.message}` });
             continue;
           }
-          for (const pathParams of this.directoriesOf(git, origin, i)) emit({ cluster, path: pathParams, values }, pathParams.path);
+          for (const pathParams of this.directoriesOf(git, origin, i)) {
+            // matrix.go merges both children's parameters, the first's winning (mergo WithOverride)
+            let gitValues: { [key: string]: string };
+            try {
+              gitValues = renderTemplate(git.values ?? {}, { cluster, path: pathParams, values: {} });
+            } catch (e) {
+              if (!(e instanceof TemplateError)) throw e;
+              this.add({ check: 'template', application: origin, directory: pathParams.path, message: e.message });
+              continue;
+            }
+            emit({ cluster, path: pathParams, values: { ...gitValues, ...values } }, pathParams.path);
+          }
         }
         continue;
       }
@@ -326,6 +340,14 @@ export class GitOpsContract {
       }
     }
     return out;
+  }
+
+  /** An Application destination with both its cluster's server and name where the tree's cluster Secrets say them. */
+  private resolveDestination(dest: any): any {
+    if ((dest.server !== undefined) === (dest.name !== undefined)) return dest;
+    const known = this.clustersOf({}, '', -1, false);
+    const cluster = known.find((c) => (dest.server !== undefined ? c.server === dest.server : c.name === dest.name));
+    return cluster ? { ...dest, server: cluster.server, name: cluster.name } : dest;
   }
 
   /** The directories of the tree a git directory generator yields, as path parameters. */
@@ -357,7 +379,7 @@ export class GitOpsContract {
    * applicationset/generators/cluster.go makes their parameters. Without a selector, also the in-cluster
    * cluster when no Secret registers it.
    */
-  private clustersOf(gen: any, origin: string, i: number): ClusterParams[] {
+  private clustersOf(gen: any, origin: string, i: number, report = true): ClusterParams[] {
     const selector = gen.selector ?? {};
     if ((selector.matchExpressions ?? []).length > 0) {
       this.add({ check: 'generator', application: origin, message: `generator ${i}: selector.matchExpressions is not expanded (use matchLabels)` });
@@ -375,7 +397,8 @@ export class GitOpsContract {
       const clusterName = field('name');
       out.push({
         name: clusterName,
-        nameNormalized: clusterName.toLowerCase().replace(/[^a-z0-9.-]/g, '-'),
+        // Argo CD v3.5.1 applicationset/utils/template_functions.go SanitizeName
+        nameNormalized: clusterName.toLowerCase().replace(/[^-a-z0-9.]/g, '-').slice(0, 253).replace(/^[-.]+|[-.]+$/g, ''),
         server: field('server'),
         project: field('project'),
         labels: { ...labels },
@@ -385,7 +408,7 @@ export class GitOpsContract {
     if (Object.keys(wanted).length === 0 && !out.some((c) => c.server === IN_CLUSTER_SERVER)) {
       out.push({ name: 'in-cluster', nameNormalized: 'in-cluster', server: IN_CLUSTER_SERVER, project: '', labels: {}, annotations: {} });
     }
-    if (out.length === 0) {
+    if (out.length === 0 && report) {
       this.add({ check: 'generator-clusters', application: origin, message: `generator ${i} selects no cluster Secret of the tree (${JSON.stringify(wanted)})` });
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -453,8 +476,8 @@ function destinationPermitted(project: any, server: string | undefined, name: st
   return dests.some((d) => !d.namespace?.startsWith('!') && matchesTarget(d, server, name) && matches(d.namespace ?? '', namespace ?? ''));
 }
 
+/** Argo CD v3.5.1 AppProject.isDestinationMatched: the cluster matches by server or by name (both resolved). */
 function matchesTarget(d: any, server: string | undefined, name: string | undefined): boolean {
-  if (d.server !== undefined && server !== undefined) return matches(d.server, server);
-  if (d.name !== undefined && name !== undefined) return matches(d.name, name);
-  return false;
+  return (d.server !== undefined && server !== undefined && matches(d.server, server))
+    || (d.name !== undefined && name !== undefined && matches(d.name, name));
 }

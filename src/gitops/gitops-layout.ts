@@ -274,8 +274,16 @@ export class GitOpsLayout {
       throw new ValidationError('environments', 'must list exactly one environment in a shared repository (one cluster per layout)', props.environments?.map((e) => e.name),
         "give each cluster its own layout, or turn 'sharedRepository' off");
     }
-    const sharedPrefix = this.sharedRepository ? `${props.environments[0].name}-` : '';
-    this.platformProjectName = Names.validateDns1123Label('platformProjectName', props.platformProjectName ?? `${sharedPrefix}platform`);
+    // a shared repository's project names start with its environment's: the environment name is checked first
+    const sharedPrefix = this.sharedRepository ? `${Names.validateDns1123Label('environments[0].name', props.environments[0].name)}-` : '';
+    const projectName = (prop: string, name: string, what: string) => {
+      if (sharedPrefix !== '' && `${sharedPrefix}${name}`.length > 63) {
+        throw new ValidationError(prop, `makes the AppProject name '${sharedPrefix}${name}' (environment-${what}) longer than 63 characters`, name,
+          'shorten the environment (cluster) name or this name');
+      }
+      return `${sharedPrefix}${name}`;
+    };
+    this.platformProjectName = Names.validateDns1123Label('platformProjectName', props.platformProjectName ?? projectName('environments[0].name', 'platform', 'platform'));
 
     if (!props.environments || props.environments.length === 0) {
       throw new ValidationError('environments', 'must list at least one environment', props.environments, "add an environment, e.g. { name: 'dev' }");
@@ -321,7 +329,7 @@ export class GitOpsLayout {
     };
     this.tenants = (props.tenants ?? []).map((t, i) => {
       claimOwner(`tenants[${i}].name`, t.name, 'tenant');
-      if (`${sharedPrefix}${t.name}` === this.platformProjectName || t.name === 'default') {
+      if (projectName(`tenants[${i}].name`, t.name, 'tenant') === this.platformProjectName || t.name === 'default') {
         throw new ValidationError(`tenants[${i}].name`, `must not be '${t.name}' (it names the tenant's AppProject)`, t.name, 'rename the tenant');
       }
       const namespaces = t.namespaces ?? [t.name];
@@ -420,7 +428,7 @@ export class GitOpsLayout {
   public tenantProjectName(tenant: string): string {
     checkArgs('gitops.GitOpsLayout#tenantProjectName', [tenant]);
     this.tenant(tenant);
-    return this.sharedRepository ? Names.joinLabel([this.environments[0].name, tenant]) : tenant;
+    return this.sharedRepository ? `${this.environments[0].name}-${tenant}` : tenant;
   }
 
   /**

@@ -93,6 +93,14 @@ export class KubernetesFleet extends Construct {
     if (clash) {
       throw new ValidationError('fleet', `has a cluster named '${HUB}', the hub's directory`, clash.name, "give the cluster another 'name'", this);
     }
+    // the hub's AppProjects of a cluster are named `<cluster>-platform` and `<cluster>-<tenant>` (DNS-1123 labels)
+    for (const c of fleet.clusters) {
+      const long = ['platform', ...fleet.spec.platform.tenants.map((t) => t.name)].map((x) => `${c.name}-${x}`).find((n) => n.length > 63);
+      if (long) {
+        throw new ValidationError('fleet', `gives cluster '${c.name}' the AppProject name '${long}', longer than 63 characters`, c.name,
+          "shorten the cluster's 'name' (or the tenant's)", this);
+      }
+    }
     this.node.addValidation({
       validate: () => (this.writing ? [] : ["write the fleet with 'fleet.synth()' (one GitOps tree for every cluster), not 'app.synth()'"]),
     });

@@ -1,7 +1,8 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  AddonBindContext, ChartRepository, IPlatformAddon, MigStrategy, PlatformAddon, PlatformAddonConfig, PlatformAddons, PlatformProject, SyncWave,
+  AddonBindContext, ChartRepository, IPlatformAddon, MigStrategy, PlatformAddon, PlatformAddonConfig, PlatformAddons, PlatformComponentApplication,
+  PlatformProject, SyncWave,
 } from '../../src/gitops';
 import { findObject, findObjects, synthChart } from '../util';
 import { exampleLayout, expectValidationError, REPO } from './helpers';
@@ -241,5 +242,66 @@ describe('PlatformAddons', () => {
     expectValidationError(() => synthChart((c) => {
       new PlatformAddons(c, 'qa', { layout, project: new PlatformProject(c, 'p', { layout }), environment: 'qa' });
     }), "'environment' is not an environment of the layout");
+  });
+});
+
+describe('PlatformAddons and PlatformComponentApplication: environments by Argo CD cluster name', () => {
+  const byName = (extra: any = {}) => exampleLayout({ environments: [{ name: 'dev' }, { name: 'prod', clusterName: 'prod-eu-west-1' }], ...extra });
+
+  test('add-on Applications of a by-name environment target { name, namespace }; the platform project allows them by name', () => {
+    const layout = byName();
+    const objects = synthChart((c) => {
+      const project = new PlatformProject(c, 'platform', { layout });
+      new PlatformAddons(c, 'prod', { layout, project, environment: 'prod', addons: [PlatformAddon.kyverno(), PlatformAddon.keda()] });
+    });
+    expect(findObject(objects, 'Application', 'prod-kyverno').spec.destination).toEqual({ name: 'prod-eu-west-1', namespace: 'kyverno' });
+    expect(findObject(objects, 'Application', 'prod-keda').spec.destination).toEqual({ name: 'prod-eu-west-1', namespace: 'keda' });
+    const project = findObject(objects, 'AppProject', 'platform');
+    expect(project.spec.destinations).toEqual(expect.arrayContaining([{ name: 'prod-eu-west-1', namespace: 'kyverno' }, { name: 'prod-eu-west-1', namespace: 'keda' }]));
+    expect(project.spec.destinations.filter((d: any) => d.name !== undefined).every((d: any) => d.server === undefined)).toBe(true);
+  });
+
+  test('add-on Applications of a by-server environment keep { server, namespace }', () => {
+    const layout = byName();
+    const objects = synthChart((c) => {
+      const project = new PlatformProject(c, 'platform', { layout });
+      new PlatformAddons(c, 'dev', { layout, project, environment: 'dev', addons: [PlatformAddon.keda()] });
+    });
+    expect(findObject(objects, 'Application', 'dev-keda').spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'keda' });
+  });
+
+  test('in a shared repository the add-ons sync through <environment>-platform to the cluster by name', () => {
+    const layout = exampleLayout({ environments: [{ name: 'dev', clusterName: 'dev-eu' }], sharedRepository: true });
+    const objects = synthChart((c) => {
+      const project = new PlatformProject(c, 'platform', { layout });
+      new PlatformAddons(c, 'dev', { layout, project, environment: 'dev', addons: [PlatformAddon.keda()] });
+    });
+    const keda = findObject(objects, 'Application', 'dev-keda');
+    expect(keda.metadata.namespace).toBe('argocd');
+    expect(keda.spec.project).toBe('dev-platform');
+    expect(keda.spec.destination).toEqual({ name: 'dev-eu', namespace: 'keda' });
+  });
+
+  test('PlatformComponentApplication of a by-name environment targets { name, namespace }; by server keeps { server, namespace }', () => {
+    const layout = byName();
+    const objects = synthChart((c) => {
+      const project = new PlatformProject(c, 'platform', { layout });
+      new PlatformComponentApplication(c, 'prod-tenancy', { layout, project, environment: 'prod', component: 'tenancy' });
+      new PlatformComponentApplication(c, 'dev-tenancy', { layout, project, environment: 'dev', component: 'tenancy' });
+    });
+    expect(findObject(objects, 'Application', 'prod-tenancy').spec.destination).toEqual({ name: 'prod-eu-west-1', namespace: 'llm-platform-system' });
+    expect(findObject(objects, 'Application', 'dev-tenancy').spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'llm-platform-system' });
+  });
+
+  test('PlatformComponentApplication in a shared repository syncs through <environment>-platform', () => {
+    const layout = exampleLayout({ environments: [{ name: 'dev', clusterName: 'dev-eu' }], sharedRepository: true });
+    const objects = synthChart((c) => {
+      const project = new PlatformProject(c, 'platform', { layout });
+      new PlatformComponentApplication(c, 'dev-policies', { layout, project, environment: 'dev', component: 'policies' });
+    });
+    const app = findObject(objects, 'Application', 'dev-policies');
+    expect(app.spec.project).toBe('dev-platform');
+    expect(app.spec.source.path).toBe('dev/policies');
+    expect(app.spec.destination).toEqual({ name: 'dev-eu', namespace: 'llm-platform-system' });
   });
 });

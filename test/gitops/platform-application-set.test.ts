@@ -100,3 +100,76 @@ describe('PlatformApplicationSet', () => {
     expectValidationError(() => synthChart((c) => new PlatformApplicationSet(c, 's', { layout: empty, selection: LayoutSelection.TENANTS })), "'selection' covers no directory of the layout", "'tenants'");
   });
 });
+
+describe('PlatformApplicationSet: environments by Argo CD cluster name', () => {
+  const byName = (extra: any = {}) => exampleLayout({ environments: [{ name: 'dev', clusterName: 'dev-eu' }, { name: 'prod', clusterName: 'prod-eu' }], ...extra });
+  const mixed = () => exampleLayout({ environments: [{ name: 'dev' }, { name: 'prod', clusterName: 'prod-eu' }] });
+
+  test('generator values carry the cluster name (no server) and the template targets destination.name', () => {
+    const layout = byName();
+    const set = findObject(synthChart((c) => new PlatformApplicationSet(c, 'set', { layout })), 'ApplicationSet', 'llm-platform');
+    const gens = set.spec.generators.map((g: any) => g.git);
+    expect(gens.map((g: any) => g.directories.map((d: any) => d.path))).toEqual([
+      ['dev/policies', 'dev/tenancy'], ['dev/chat'], ['dev/search'],
+      ['prod/policies', 'prod/tenancy'], ['prod/chat'], ['prod/search'],
+    ]);
+    expect(gens[1].values).toEqual({ environment: 'dev', project: 'chat', namespace: 'chat', cluster: 'dev-eu', ownerKind: 'tenant' });
+    expect(gens[3].values).toEqual({ environment: 'prod', project: 'platform', namespace: 'llm-platform-system', cluster: 'prod-eu', ownerKind: 'platform-component' });
+    for (const g of gens) expect(g.values.server).toBeUndefined();
+    expect(set.spec.template.spec.destination).toEqual({ name: '{{.values.cluster}}', namespace: '{{.values.namespace}}' });
+  });
+
+  test('a shared repository: generator projects are <environment>-<tenant> and <environment>-platform', () => {
+    const layout = exampleLayout({ environments: [{ name: 'dev', clusterName: 'dev-eu' }], sharedRepository: true });
+    const set = findObject(synthChart((c) => new PlatformApplicationSet(c, 'set', { layout })), 'ApplicationSet', 'llm-platform');
+    expect(set.spec.generators.map((g: any) => g.git.values)).toEqual([
+      { environment: 'dev', project: 'dev-platform', namespace: 'llm-platform-system', cluster: 'dev-eu', ownerKind: 'platform-component' },
+      { environment: 'dev', project: 'dev-chat', namespace: 'chat', cluster: 'dev-eu', ownerKind: 'tenant' },
+      { environment: 'dev', project: 'dev-search', namespace: 'search', cluster: 'dev-eu', ownerKind: 'tenant' },
+    ]);
+    // the bootstrap directory (dev/argocd) is not generated
+    expect(set.spec.generators.flatMap((g: any) => g.git.directories.map((d: any) => d.path))).not.toContain('dev/argocd');
+  });
+
+  test('progressive sync works the same with environments by name', () => {
+    const layout = byName();
+    const set = findObject(synthChart((c) => new PlatformApplicationSet(c, 'set', { layout, selection: LayoutSelection.TENANTS, progressiveSync: true })), 'ApplicationSet', 'tenants');
+    expect(set.spec.strategy.rollingSync.steps.map((s: any) => s.matchExpressions[0].values)).toEqual([['dev'], ['prod']]);
+    expect(set.spec.template.spec.destination.name).toBe('{{.values.cluster}}');
+  });
+
+  test('mixing environments by name and by server in one ApplicationSet is a ValidationError', () => {
+    const layout = mixed();
+    expectValidationError(() => synthChart((c) => new PlatformApplicationSet(c, 's', { layout })),
+      "'environments' must all target their clusters the same way (all by 'server' or all by 'clusterName')", 'got ["dev","prod"]',
+      'cover the environments of each kind with their own ApplicationSet');
+    expectValidationError(() => synthChart((c) => new PlatformApplicationSet(c, 's', { layout, environments: ['prod', 'dev'], selection: LayoutSelection.TENANTS })),
+      "'environments' must all target their clusters the same way", 'got ["prod","dev"]');
+  });
+
+  test('the ValidationError for mixed environments names the ApplicationSet construct', () => {
+    const layout = mixed();
+    let caught: any;
+    try {
+      synthChart((c) => new PlatformApplicationSet(c, 'mixed', { layout }));
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught.problems).toEqual([expect.objectContaining({ prop: 'environments', value: '["dev","prod"]' })]);
+    expect(caught.constructPath).toContain('mixed');
+  });
+
+  test('one ApplicationSet per kind of environment in a mixed layout is fine', () => {
+    const layout = mixed();
+    const objects = synthChart((c) => {
+      new PlatformApplicationSet(c, 'dev', { layout, environments: ['dev'], name: 'dev' });
+      new PlatformApplicationSet(c, 'prod', { layout, environments: ['prod'], name: 'prod' });
+    });
+    const dev = findObject(objects, 'ApplicationSet', 'dev');
+    const prod = findObject(objects, 'ApplicationSet', 'prod');
+    expect(dev.spec.template.spec.destination).toEqual({ server: '{{.values.server}}', namespace: '{{.values.namespace}}' });
+    expect(dev.spec.generators.every((g: any) => g.git.values.server === 'https://kubernetes.default.svc' && g.git.values.cluster === undefined)).toBe(true);
+    expect(prod.spec.template.spec.destination).toEqual({ name: '{{.values.cluster}}', namespace: '{{.values.namespace}}' });
+    expect(prod.spec.generators.every((g: any) => g.git.values.cluster === 'prod-eu' && g.git.values.server === undefined)).toBe(true);
+  });
+});

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { PlatformProject, ProjectAccess, SyncWindowKind, TenantProject } from '../../src/gitops';
-import { findObject, synthChart } from '../util';
+import { findObject, findObjects, synthChart } from '../util';
 import { exampleLayout, expectValidationError, REPO } from './helpers';
 
 describe('TenantProject', () => {
@@ -132,5 +132,104 @@ describe('PlatformProject', () => {
     const noRoles = findObject(synthChart((c) => new PlatformProject(c, 'p', { layout })), 'AppProject');
     expect(noRoles.spec.roles).toBeUndefined();
     expect(noRoles.spec.sourceRepos).toEqual([REPO]);
+  });
+});
+
+describe('TenantProject and PlatformProject: clusters by Argo CD name, shared repositories', () => {
+  const byName = (extra: any = {}) => exampleLayout({ environments: [{ name: 'dev' }, { name: 'prod', clusterName: 'prod-eu-west-1' }], ...extra });
+  const shared = (extra: any = {}) => exampleLayout({ environments: [{ name: 'dev', clusterName: 'dev-eu' }], sharedRepository: true, ...extra });
+
+  test('TenantProject: a by-name environment gives { name, namespace } destinations, by-server ones keep { server, namespace }', () => {
+    const layout = byName();
+    const p = findObject(synthChart((c) => new TenantProject(c, 'chat', { layout, tenant: 'chat' })), 'AppProject', 'chat');
+    expect(p.spec.destinations).toEqual([
+      { server: 'https://kubernetes.default.svc', namespace: 'chat' },
+      { server: 'https://kubernetes.default.svc', namespace: 'chat-batch' },
+      { name: 'prod-eu-west-1', namespace: 'chat' },
+      { name: 'prod-eu-west-1', namespace: 'chat-batch' },
+    ]);
+    for (const d of p.spec.destinations.filter((x: any) => x.name)) expect(d.server).toBeUndefined();
+  });
+
+  test('TenantProject: environments sharing one cluster name give each destination once', () => {
+    const layout = exampleLayout({ environments: [{ name: 'dev', clusterName: 'shared-eu' }, { name: 'staging', clusterName: 'shared-eu' }, { name: 'prod', clusterName: 'prod-eu' }] });
+    const p = findObject(synthChart((c) => new TenantProject(c, 'search', { layout, tenant: 'search' })), 'AppProject', 'search');
+    expect(p.spec.destinations).toEqual([{ name: 'shared-eu', namespace: 'search' }, { name: 'prod-eu', namespace: 'search' }]);
+  });
+
+  test('TenantProject: one cluster by server in one environment and by name in another gives both destinations', () => {
+    const layout = exampleLayout({ environments: [{ name: 'dev', server: 'https://prod.eks.example.com' }, { name: 'prod', clusterName: 'prod.eks.example.com' }] });
+    const p = findObject(synthChart((c) => new TenantProject(c, 'search', { layout, tenant: 'search' })), 'AppProject', 'search');
+    expect(p.spec.destinations).toEqual([{ server: 'https://prod.eks.example.com', namespace: 'search' }, { name: 'prod.eks.example.com', namespace: 'search' }]);
+  });
+
+  test('TenantProject in a shared repository: project <environment>-<tenant>, roles scoped to it, tenant label unchanged', () => {
+    const layout = shared();
+    let project: TenantProject | undefined;
+    const objects = synthChart((c) => {
+      project = new TenantProject(c, 'chat', { layout, tenant: 'chat', roles: [{ name: 'viewers', groups: ['everyone'] }] });
+    });
+    expect(project!.projectName).toBe('dev-chat');
+    expect(project!.tenant).toBe('chat');
+    expect(findObjects(objects, 'AppProject', 'chat')).toHaveLength(0);
+    const p = findObject(objects, 'AppProject', 'dev-chat');
+    expect(p.metadata.namespace).toBe('argocd');
+    expect(p.metadata.labels['llm-platform.io/tenant']).toBe('chat');
+    expect(p.spec.destinations).toEqual([{ name: 'dev-eu', namespace: 'chat' }, { name: 'dev-eu', namespace: 'chat-batch' }]);
+    expect(p.spec.roles).toEqual([{
+      name: 'viewers',
+      groups: ['everyone'],
+      policies: ['p, proj:dev-chat:viewers, applications, get, dev-chat/*, allow', 'p, proj:dev-chat:viewers, logs, get, dev-chat/*, allow'],
+    }]);
+  });
+
+  test('TenantProject: a tenant outside a shared layout is a ValidationError', () => {
+    const layout = shared();
+    expectValidationError(() => synthChart((c) => new TenantProject(c, 'x', { layout, tenant: 'billing' })), "'tenant' is not a tenant of the layout", "got 'billing'");
+  });
+
+  test('PlatformProject: by-name environments are allowed by name; the bootstrap directory stays on the in-cluster server', () => {
+    const layout = byName();
+    const p = findObject(synthChart((c) => new PlatformProject(c, 'platform', { layout })), 'AppProject', 'platform');
+    expect(p.spec.destinations).toEqual([
+      { server: 'https://kubernetes.default.svc', namespace: 'argocd' },
+      { server: 'https://kubernetes.default.svc', namespace: 'llm-platform-system' },
+      { name: 'prod-eu-west-1', namespace: 'llm-platform-system' },
+    ]);
+  });
+
+  test('PlatformProject in a shared repository: named <environment>-platform, no Argo CD namespace destination', () => {
+    const layout = shared();
+    let project: PlatformProject | undefined;
+    const objects = synthChart((c) => {
+      project = new PlatformProject(c, 'platform', { layout, adminGroups: ['platform-admins'], destinationNamespaces: ['monitoring'] });
+    });
+    expect(project!.projectName).toBe('dev-platform');
+    const p = findObject(objects, 'AppProject', 'dev-platform');
+    expect(p.spec.destinations).toEqual([
+      { name: 'dev-eu', namespace: 'llm-platform-system' },
+      { name: 'dev-eu', namespace: 'monitoring' },
+    ]);
+    expect(p.spec.destinations.some((d: any) => d.namespace === 'argocd')).toBe(false);
+    expect(p.spec.roles[0].policies).toEqual(['p, proj:dev-platform:admins, applications, *, dev-platform/*, allow']);
+  });
+
+  test('PlatformProject in a shared repository by server: no in-cluster Argo CD namespace destination either', () => {
+    const layout = exampleLayout({ environments: [{ name: 'prod', server: 'https://prod.eks.example.com' }], sharedRepository: true });
+    const p = findObject(synthChart((c) => new PlatformProject(c, 'platform', { layout })), 'AppProject', 'prod-platform');
+    expect(p.spec.destinations).toEqual([{ server: 'https://prod.eks.example.com', namespace: 'llm-platform-system' }]);
+  });
+
+  test('PlatformProject unrestricted: every namespace of each target, plus the in-cluster server unless the repository is shared', () => {
+    const unrestricted = (layout: any) => findObject(synthChart((c) => new PlatformProject(c, 'p', { layout, unrestricted: true })), 'AppProject').spec.destinations;
+    expect(unrestricted(byName())).toEqual([
+      { server: 'https://kubernetes.default.svc', namespace: '*' },
+      { name: 'prod-eu-west-1', namespace: '*' },
+    ]);
+    expect(unrestricted(exampleLayout({ environments: [{ name: 'prod', clusterName: 'prod-eu' }] }))).toEqual([
+      { name: 'prod-eu', namespace: '*' },
+      { server: 'https://kubernetes.default.svc', namespace: '*' },
+    ]);
+    expect(unrestricted(shared())).toEqual([{ name: 'dev-eu', namespace: '*' }]);
   });
 });

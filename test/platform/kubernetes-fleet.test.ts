@@ -199,6 +199,19 @@ describe('KubernetesFleet: registration, hub and progressive sync options', () =
     expect(() => new KubernetesFleet(new App(), 'fleet', { fleet })).toThrow(/'fleet' has a cluster named 'fleet', the hub's directory, got 'fleet'; give the cluster another 'name'/);
   });
 
+  test('refused: a cluster whose AppProject names (<cluster>-<tenant>) exceed 63 characters', () => {
+    const spec = registeredFleetSpec();
+    const tenant = 's'.repeat(50);
+    const platform = {
+      ...spec.platform,
+      tenants: spec.platform.tenants.map((t) => (t.name === 'search' ? { ...t, name: tenant } : t)),
+      models: spec.platform.models!.map((m) => (m.tenant === 'search' ? { ...m, tenant } : m)),
+    };
+    const fleet = new Fleet({ ...spec, platform });
+    expect(() => new KubernetesFleet(new App(), 'fleet', { fleet }))
+      .toThrow(new RegExp(`'fleet' gives cluster 'prod-us-east-1' the AppProject name 'prod-us-east-1-${tenant}', longer than 63 characters`));
+  });
+
   test('refused: app.synth() (the tree is written by fleet.synth())', () => {
     const app = new App({ outdir: tempDir() });
     new KubernetesFleet(app, 'fleet', { fleet: new Fleet(registeredFleetSpec()) });
