@@ -594,7 +594,7 @@ describe('GitOpsContract: what Argo CD v3.5.1 does that the expansion follows', 
     metadata: { name: `cluster-${name.toLowerCase().replace(/[^a-z0-9]/g, '')}`, namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'cluster', ...FLEET } },
     stringData: { name, server: 'https://x.eks.example.com', config: '{}' },
   });
-  const set = (generators: any[], name: string, path: string) => ({
+  const set = (generators: any[], name: string, sourcePath: string) => ({
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'ApplicationSet',
     metadata: { name: 'fleet', namespace: 'argocd' },
@@ -602,7 +602,7 @@ describe('GitOpsContract: what Argo CD v3.5.1 does that the expansion follows', 
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
       generators,
-      template: { metadata: { name }, spec: { project: 'fleet', source: { repoURL: REPO_URL, targetRevision: 'main', path }, destination: { name: '{{.name}}', namespace: '{{.values.ns}}' } } },
+      template: { metadata: { name }, spec: { project: 'fleet', source: { repoURL: REPO_URL, targetRevision: 'main', path: sourcePath }, destination: { name: '{{.name}}', namespace: '{{.values.ns}}' } } },
     },
   });
   const projectObj = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'fleet', namespace: 'argocd' }, spec: { sourceRepos: [REPO_URL], destinations: [{ name: '*', namespace: '*' }] } };
