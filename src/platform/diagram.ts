@@ -1,11 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import type { Fleet } from './fleet';
 import { PlatformNames } from './platform-names';
 import { GpuCapacityType, GpuPoolSpec, GpuProvisioning, ModelSpec, PlatformSpec } from './platform-spec';
 import { PlatformSpecValidator } from './platform-spec-validator';
 import { builtInExceptionsOf } from './private/built-in-exceptions';
 import { DiagramGraph, DiagramGroup, EdgeStyle, NodeClass, NodeShape } from './private/diagram-graph';
 import { renderDot, renderMermaid } from './private/diagram-render';
+import { rolloutStageOf } from './private/rollout';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { ModelRuntime } from '../core/model-runtime';
 import { checkArgs, checkProps } from '../core/private/runtime-types';
@@ -78,7 +80,48 @@ export class PlatformDiagram {
     return files;
   }
 
+  /**
+   * A fleet as a Mermaid `flowchart`: the GitOps repository, the hub's Argo CD, and one group per environment
+   * (promotion order) with its clusters (region, account, registration, what differs from the shared
+   * definitions); the hub's edges to each cluster carry the RollingSync stage that reaches it.
+   */
+  public static fleetMermaid(fleet: Fleet): string {
+    checkArgs('platform.PlatformDiagram#fleetMermaid', [fleet]);
+    return renderMermaid(buildFleet(fleet), `${fleet.spec.platform.name} fleet: cdk-llm-platform environments and clusters`);
+  }
+
+  /**
+   * A fleet as a Graphviz `digraph` (DOT), the same graph as `fleetMermaid`.
+   */
+  public static fleetDot(fleet: Fleet): string {
+    checkArgs('platform.PlatformDiagram#fleetDot', [fleet]);
+    return renderDot(buildFleet(fleet), `${fleet.spec.platform.name} fleet: cdk-llm-platform environments and clusters`);
+  }
+
   private constructor() {}
+}
+
+/** The fleet graph: repository, hub, environments with their clusters, the hub's syncs in rollout order. */
+function buildFleet(fleet: Fleet): DiagramGraph {
+  const g = new DiagramGraph();
+  const repo = g.node(g.root, g.id('repo'), ['GitOps repository', fleet.spec.platform.gitops.repoUrl, 'fleet/ (hub) and one directory per cluster'], NodeClass.GITOPS, NodeShape.CYLINDER);
+  const hub = g.node(g.root, g.id('hub'), [`Argo CD hub on ${fleet.hub.name}`, `ApplicationSet fleet: ${fleet.progressiveSync ? 'RollingSync' : 'automated sync'}`,
+    'cluster Secrets: awsAuthConfig (Pod Identity, spoke roles)'], NodeClass.GITOPS, NodeShape.HEXAGON);
+  g.edge(repo, hub, 'reads');
+  for (const env of fleet.environments) {
+    const clusters = fleet.clusters.filter((c) => c.environment === env);
+    const group = g.group(g.root, g.id('env', env), `${env} (promoted ${fleet.environments.indexOf(env) + 1} of ${fleet.environments.length})`);
+    for (const c of clusters) {
+      const state = c.hub ? 'runs the hub' : c.apiServer ? 'registered' : 'not registered yet';
+      const lines = [`EKS ${new PlatformNames(c.spec).clusterName}`, `${c.region}, account ${c.accountId}`, state,
+        ...(c.differences.length > 0 ? [`${plural(c.differences.length, 'override')}: ${c.differences.map((d) => d.split(' = ')[0]).join(', ')}`] : [])];
+      const id = g.node(group, g.id('cluster', c.name), lines, NodeClass.CLUSTER);
+      if (c.hub || c.apiServer) {
+        g.edge(hub, id, fleet.progressiveSync ? `stage ${rolloutStageOf(fleet.clusters, c)}` : 'syncs', c.hub ? EdgeStyle.THICK : EdgeStyle.SOLID);
+      }
+    }
+  }
+  return g;
 }
 
 function title(spec: PlatformSpec): string {

@@ -1,6 +1,7 @@
 import { ObservabilitySpec, PlatformImagesSpec, PlatformSharedSpec, PlatformSpec } from './platform-spec';
 import { PlatformSpecValidator } from './platform-spec-validator';
 import { rememberValidSpec } from './private/entry-validation';
+import { rolloutStageOf } from './private/rollout';
 import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
 import { Names } from '../core/names';
 import { roleAccount } from '../core/private/iam-arns';
@@ -250,6 +251,11 @@ export interface FleetCluster {
    * @default - not registered yet (the hub itself is reached in-cluster)
    */
   readonly apiServer?: FleetApiServerSpec;
+  /**
+   * What differs in it from the shared definitions, one line per field an override set, in spec order
+   * (`gpuPools[a10g].maxNodes = 2 (overrides[0])`).
+   */
+  readonly differences: string[];
   /** Its whole platform spec: the shared definitions with its environment's and its own overrides. */
   readonly spec: PlatformSpec;
 }
@@ -313,6 +319,22 @@ export class Fleet {
     this.progressiveSync = spec.progressiveSync ?? true;
     // each cluster spec passed PlatformSpecValidator: the entry points built from it do not validate it again
     for (const cluster of this.clusters) rememberValidSpec(cluster.spec);
+  }
+
+  /**
+   * The fleet in a few lines: its clusters by environment (promotion order) and region, which cluster runs the hub
+   * and which are registered with it, and what differs in each from the shared definitions.
+   */
+  public summary(): string[] {
+    const out = [`fleet '${this.spec.platform.name}': ${this.clusters.length} cluster${this.clusters.length === 1 ? '' : 's'} in `
+      + `${this.environments.length} environment${this.environments.length === 1 ? '' : 's'}, hub '${this.hub.name}', `
+      + `progressive sync ${this.progressiveSync ? 'on (RollingSync, environment by environment, region by region)' : 'off'}`];
+    for (const c of this.clusters) {
+      const state = c.hub ? 'hub (in-cluster)' : c.apiServer ? 'registered with the hub' : 'not registered yet (no apiServer)';
+      out.push(`  ${`stage ${rolloutStageOf(this.clusters, c)}`.padEnd(8)} ${c.environment.padEnd(12)} ${c.name.padEnd(20)} ${c.region.padEnd(15)} ${c.accountId}  ${state}`);
+      for (const d of c.differences) out.push(`           ${d}`);
+    }
+    return out;
   }
 
   /**
@@ -512,10 +534,36 @@ function resolveCluster(spec: FleetSpec, p: PlacedCluster): { cluster: FleetClus
       deployRoleArn: p.cluster.deployRoleArn,
       hub: false,
       apiServer: p.cluster.apiServer,
+      differences: differencesOf(clusterSpec, origin),
       spec: clusterSpec,
     },
     problems,
   };
+}
+
+/** The fields overrides set in a cluster spec, as `<list>[<name>].<field> = <value> (<override path>)` lines. */
+function differencesOf(spec: PlatformSpec, origin: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const [path, from] of origin) {
+    if (!from.startsWith('overrides[')) continue;
+    const entry = /^(gpuPools|tenants|models)\[(\d+)\]\.(\w+)$/.exec(path);
+    let shown = path;
+    let value: any;
+    if (entry) {
+      const item = (spec as any)[entry[1]][Number(entry[2])];
+      shown = `${entry[1]}[${item.name}].${entry[3]}`;
+      value = item[entry[3]];
+    } else {
+      const [group, field] = path.split('.');
+      value = (spec as any)[group]?.[field];
+    }
+    // model weights (a ModelSource) by kind, place and revision; everything else as JSON
+    const text = value !== null && typeof value === 'object' && typeof value.kind === 'string' && 'revision' in value
+      ? `${value.kind}${value.prefix ? ` ${value.prefix}` : ''}${value.revision ? ` @ ${value.revision}` : ''}`
+      : JSON.stringify(value);
+    out.push(`${shown} = ${text} (${from.replace(/\.\w+$/, '')})`);
+  }
+  return out;
 }
 
 /** A cluster spec path as a fleet spec path: where the value was set (an override, the cluster), else the shared definitions. */

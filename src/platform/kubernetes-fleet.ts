@@ -5,6 +5,7 @@ import { Fleet, FleetCluster } from './fleet';
 import { KubernetesPlatform, PlatformManifest } from './kubernetes-platform';
 import { PlatformNames } from './platform-names';
 import { writeOwnedTree } from './private/owned-tree';
+import { rolloutStages } from './private/rollout';
 import { YamlWriter } from './private/yaml-writer';
 import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
@@ -363,7 +364,7 @@ export class KubernetesFleet extends Construct {
       spec.strategy = {
         type: 'RollingSync',
         rollingSync: {
-          steps: stagesOf(fleet.clusters).flatMap(({ environment, region }) => ROLLOUT_ORDER.map((role) => ({
+          steps: rolloutStages(fleet.clusters).flatMap(({ environment, region }) => ROLLOUT_ORDER.map((role) => ({
             matchExpressions: [
               { key: FleetLabels.ENVIRONMENT, operator: 'In', values: [environment] },
               { key: FleetLabels.REGION, operator: 'In', values: [region] },
@@ -465,15 +466,6 @@ function ROOT_PARAMS(hub: string, argocdNamespace: string, bootstrap: string): {
 /** The cluster generator values of a tenant's Application on a cluster. */
 function TENANT_VALUES(tenant: string): { [key: string]: string } {
   return { app: tenant, role: 'tenant', path: `{{.name}}/${tenant}`, project: `{{.name}}-${tenant}`, destination: '{{.name}}', namespace: tenant, serverSideApply: 'false' };
-}
-
-/** The rollout stages: each environment in promotion order, region by region in spec order. */
-function stagesOf(clusters: FleetCluster[]): { environment: string; region: string }[] {
-  const out: { environment: string; region: string }[] = [];
-  for (const c of clusters) {
-    if (!out.some((s) => s.environment === c.environment && s.region === c.region)) out.push({ environment: c.environment, region: c.region });
-  }
-  return out;
 }
 
 /** cdk8s's file name of an object (`<Kind>.<name>`). */

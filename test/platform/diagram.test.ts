@@ -3,11 +3,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Duration } from 'cdk8s';
-import { DIGEST, REGISTRY, smallSpec, validationErrorOf } from './fixtures';
+import { DIGEST, fleetSpec, REGISTRY, registeredFleetSpec, smallSpec, validationErrorOf } from './fixtures';
 import { spec as reference } from '../../examples/reference/platform';
 import { GpuInstanceType, ModelRuntime } from '../../src/core';
 import { LlmSloAlerts } from '../../src/observability';
-import { GpuCapacityType, GpuProvisioning, KubernetesPlatform, ModelWeights, PlatformSpec } from '../../src/platform';
+import { Fleet, GpuCapacityType, GpuProvisioning, KubernetesPlatform, ModelWeights, PlatformSpec } from '../../src/platform';
 import { PlatformDiagram } from '../../src/platform/diagram';
 import { DiagramGraph, NodeClass } from '../../src/platform/private/diagram-graph';
 import { dotText, mermaidText } from '../../src/platform/private/diagram-render';
@@ -551,5 +551,35 @@ describe('PlatformDiagram (minimal and optional parts)', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('PlatformDiagram of a fleet', () => {
+  const fleet = new Fleet(registeredFleetSpec({ overrides: [{ environment: 'staging', gpuPools: [{ name: 'a10g', maxNodes: 6 }] }] }));
+  const mermaid = PlatformDiagram.fleetMermaid(fleet);
+
+  test('environments in promotion order as groups, each cluster with its region, account, registration and overrides', () => {
+    expect(mermaid).toContain('subgraph env_staging["staging (promoted 1 of 2)"]');
+    expect(mermaid.indexOf('env_staging')).toBeLessThan(mermaid.indexOf('env_prod'));
+    expect(mermaid).toContain('cluster_staging["EKS acme-llm-staging<br/>us-east-1, account 111111111111<br/>registered<br/>1 override: gpuPools#91;a10g#93;.maxNodes"]:::cluster');
+    expect(mermaid).toContain('cluster_prod_us_east_1["EKS acme-llm-prod-us-east-1<br/>us-east-1, account 222222222222<br/>runs the hub"]:::cluster');
+  });
+
+  test("the hub's edges carry the RollingSync stage that reaches each cluster; the repository feeds the hub", () => {
+    expect(mermaid).toContain('repo -->|"reads"| hub');
+    expect(mermaid).toContain('hub -->|"stage 1"| cluster_staging');
+    expect(mermaid).toContain('hub ==>|"stage 2"| cluster_prod_us_east_1');
+    expect(mermaid).toContain('hub -->|"stage 3"| cluster_prod_eu_west_1');
+  });
+
+  test('an unregistered cluster has no edge; without progressive sync the edges say syncs; DOT renders the same graph', () => {
+    const unregistered = PlatformDiagram.fleetMermaid(new Fleet(fleetSpec({ progressiveSync: false })));
+    expect(unregistered).toContain('not registered yet');
+    expect(unregistered).not.toContain('| cluster_staging');
+    expect(unregistered).toContain('hub ==>|"syncs"| cluster_prod_us_east_1');
+    const dot = PlatformDiagram.fleetDot(fleet);
+    expect(dot).toMatch(/^digraph /m);
+    expect(dot).toContain('cluster_staging');
+    expect(dot).toContain('stage 3');
   });
 });

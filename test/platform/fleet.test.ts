@@ -124,6 +124,38 @@ describe('Fleet resolves one PlatformSpec per cluster', () => {
       .toEqual(['overrides[0].observability.ampWorkspaceArn']);
   });
 
+  test('differences and summary(): what each cluster changes, its rollout stage, the hub and registration', () => {
+    const base = registeredFleetSpec();
+    const model = base.platform.models![0];
+    const fleet = new Fleet(registeredFleetSpec({
+      overrides: [{ environment: 'staging', gpuPools: [{ name: 'a10g', maxNodes: 3 }], models: [{ name: model.name, version: 'v2', replicas: { min: 1, max: 2 } }] }],
+    }));
+    expect(fleet.cluster('staging').differences).toEqual([
+      'gpuPools[a10g].maxNodes = 3 (overrides[0].gpuPools[0])',
+      `models[${model.name}].version = "v2" (overrides[0].models[0])`,
+      `models[${model.name}].replicas = {"min":1,"max":2} (overrides[0].models[0])`,
+    ]);
+    expect(fleet.cluster('prod-us-east-1').differences).toEqual([]);
+    expect(fleet.summary()).toEqual([
+      "fleet 'acme-llm': 3 clusters in 2 environments, hub 'prod-us-east-1', progressive sync on (RollingSync, environment by environment, region by region)",
+      '  stage 1  staging      staging              us-east-1       111111111111  registered with the hub',
+      '           gpuPools[a10g].maxNodes = 3 (overrides[0].gpuPools[0])',
+      `           models[${model.name}].version = "v2" (overrides[0].models[0])`,
+      `           models[${model.name}].replicas = {"min":1,"max":2} (overrides[0].models[0])`,
+      '  stage 2  prod         prod-us-east-1       us-east-1       222222222222  hub (in-cluster)',
+      '  stage 3  prod         prod-eu-west-1       eu-west-1       222222222222  registered with the hub',
+    ]);
+    expect(new Fleet(fleetSpec({ progressiveSync: false })).summary()[0]).toContain('progressive sync off');
+    expect(new Fleet(fleetSpec()).summary()[1]).toContain('not registered yet (no apiServer)');
+  });
+
+  test('differences name model weights by kind, place and revision', () => {
+    const base = fleetSpec();
+    const model = base.platform.models![0];
+    const fleet = new Fleet(fleetSpec({ overrides: [{ environment: 'prod', cluster: 'prod-eu-west-1', models: [{ name: model.name, weights: ModelWeights.fromModelStore('models/llama3-8b-eu/', '2024-07-01') }] }] }));
+    expect(fleet.cluster('prod-eu-west-1').differences).toEqual([`models[${model.name}].weights = model-store models/llama3-8b-eu/ @ 2024-07-01 (overrides[0].models[0])`]);
+  });
+
   test('cluster() and clustersOf() name the known clusters and environments when asked for others', () => {
     const fleet = new Fleet(fleetSpec());
     expect(fleet.clustersOf('prod').map((c) => c.name)).toEqual(['prod-us-east-1', 'prod-eu-west-1']);
