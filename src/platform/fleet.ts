@@ -1,5 +1,6 @@
-import { ObservabilitySpec, PlatformImagesSpec, PlatformSharedSpec, PlatformSpec } from './platform-spec';
+import { AuditSpec, ObservabilitySpec, PlatformImagesSpec, PlatformSharedSpec, PlatformSpec } from './platform-spec';
 import { PlatformSpecValidator } from './platform-spec-validator';
+import { AccountServiceMode } from '../aws/security-baseline';
 import { rememberValidSpec } from './private/entry-validation';
 import { rolloutStageOf } from './private/rollout';
 import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
@@ -164,6 +165,14 @@ export interface FleetOverrideSpec {
    * @default - none
    */
   readonly observability?: ObservabilitySpec;
+  /**
+   * Audit settings (each field set replaces the shared one), e.g. `guardDuty`/`securityHub`/`config`:
+   * `AccountServiceMode.EXISTING` in the second cluster of one account and region (those services exist once per
+   * account and region).
+   *
+   * @default - none
+   */
+  readonly audit?: AuditSpec;
 }
 
 /**
@@ -313,6 +322,7 @@ export class Fleet {
       const where = clusters.length === resolved.length && resolved.length > 1 ? 'every cluster' : `cluster${clusters.length > 1 ? 's' : ''} ${clusters.map((n) => `'${n}'`).join(', ')}`;
       problems.addProblem({ ...problem, problem: `${problem.problem} (${where})` });
     }
+    checkAccountServices(placed, resolved.map((r) => r.cluster), problems);
     problems.throwIfAny();
     this.clusters = resolved.map((r) => ({ ...r.cluster, hub: r.cluster.name === hubName }));
     this.hub = this.clusters.find((c) => c.hub)!;
@@ -414,6 +424,32 @@ function placeClusters(spec: FleetSpec, c: ProblemCollector): PlacedCluster[] {
   return placed;
 }
 
+/**
+ * GuardDuty, Security Hub and the AWS Config recorder exist once per account and region: two clusters there may not
+ * both create them (the second apply fails, e.g. GuardDuty "a detector already exists").
+ */
+function checkAccountServices(placed: PlacedCluster[], clusters: FleetCluster[], c: ProblemCollector): void {
+  const creators = new Map<string, string>();
+  clusters.forEach((cluster, i) => {
+    const audit = cluster.spec.audit ?? {};
+    const securityHub = audit.securityHub ?? AccountServiceMode.CREATE;
+    const services = [
+      ['GuardDuty', audit.guardDuty ?? AccountServiceMode.CREATE],
+      ['Security Hub', securityHub],
+      ['AWS Config', audit.config ?? securityHub],
+    ].filter(([, mode]) => mode === AccountServiceMode.CREATE).map(([name]) => name);
+    if (services.length === 0) return;
+    const key = `${cluster.accountId}/${cluster.region}`;
+    const other = creators.get(key);
+    if (other === undefined) {
+      creators.set(key, cluster.name);
+      return;
+    }
+    c.add(placed[i].at, `shares account ${cluster.accountId} and region ${cluster.region} with cluster '${other}', and both would create ${services.join(', ')} (one per account and region)`,
+      cluster.name, `adopt them in this cluster: an override { environment: '${cluster.environment}', cluster: '${cluster.name}', audit: { guardDuty: AccountServiceMode.EXISTING, securityHub: AccountServiceMode.EXISTING } }, or use another account or region`);
+  });
+}
+
 /** The hub's fleet name; checks `hub` and every cluster's `apiServer`. */
 function checkHub(spec: FleetSpec, placed: PlacedCluster[], c: ProblemCollector): string | undefined {
   const names = placed.map((p) => p.name);
@@ -478,6 +514,7 @@ function resolveCluster(spec: FleetSpec, p: PlacedCluster): { cluster: FleetClus
   };
   let images = shared.images;
   let observability = shared.observability;
+  let audit = shared.audit;
   const overrides = (spec.overrides ?? []).map((o, k) => ({ o, k }));
   const applying = [
     ...overrides.filter(({ o }) => o.environment === p.environment && o.cluster === undefined),
@@ -511,6 +548,11 @@ function resolveCluster(spec: FleetSpec, p: PlacedCluster): { cluster: FleetClus
       observability = { ...observability, ...Object.fromEntries(set) };
       for (const [field] of set) origin.set(`observability.${field}`, `overrides[${k}].observability.${field}`);
     }
+    if (o.audit) {
+      const set = Object.entries(o.audit).filter(([, v]) => v !== undefined);
+      audit = { ...audit, ...Object.fromEntries(set) };
+      for (const [field] of set) origin.set(`audit.${field}`, `overrides[${k}].audit.${field}`);
+    }
   }
   const clusterSpec: PlatformSpec = {
     ...shared,
@@ -522,6 +564,7 @@ function resolveCluster(spec: FleetSpec, p: PlacedCluster): { cluster: FleetClus
     ...(shared.models !== undefined ? { models: lists.models } : {}),
     ...(images !== undefined ? { images } : {}),
     ...(observability !== undefined ? { observability } : {}),
+    ...(audit !== undefined ? { audit } : {}),
   };
   const problems = PlatformSpecValidator.problems(clusterSpec).map((problem) => ({ ...problem, prop: fleetPath(problem.prop, origin) }));
   return {

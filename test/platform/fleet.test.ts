@@ -1,5 +1,6 @@
 import { Testing } from 'cdktf';
 import { CENTRAL_REGISTRY, EXAMPLE_CA, fleetSpec, registeredFleetSpec, sharedDefinitions as shared } from './fixtures';
+import { AccountServiceMode } from '../../src/aws';
 import { ValidationError } from '../../src/core/errors';
 import { AwsPlatformStack, ModelWeights } from '../../src/platform';
 import { Fleet } from '../../src/platform/fleet';
@@ -199,7 +200,31 @@ describe('Fleet refuses bad input at its spec path', () => {
       environments: [{ name: 'prod', accountId: '222222222222', clusters: [{ region: 'us-east-1' }, { region: 'us-east-1' }] }],
     })).messages).toEqual([
       "environments[0].clusters[1]: names cluster 'prod-us-east-1' again (environments[0].clusters[0]); got 'prod-us-east-1'; give each cluster its own name (two clusters of 'prod' in us-east-1 need explicit names)",
+      expect.stringContaining("environments[0].clusters[1]: shares account 222222222222 and region us-east-1 with cluster 'prod-us-east-1'"),
     ]);
+  });
+
+  test('two clusters of one account and region may not both create GuardDuty, Security Hub and AWS Config; an audit override adopts them', () => {
+    const environments = [{ name: 'prod', accountId: '222222222222', clusters: [{ region: 'us-east-1', name: 'prod-a' }, { region: 'us-east-1', name: 'prod-b' }] }];
+    expect(refused(fleetSpec({ environments })).messages).toEqual([
+      "environments[0].clusters[1]: shares account 222222222222 and region us-east-1 with cluster 'prod-a', and both would create GuardDuty, Security Hub, AWS Config "
+        + "(one per account and region); got 'prod-b'; adopt them in this cluster: an override { environment: 'prod', cluster: 'prod-b', "
+        + 'audit: { guardDuty: AccountServiceMode.EXISTING, securityHub: AccountServiceMode.EXISTING } }, or use another account or region',
+    ]);
+    const fleet = new Fleet(fleetSpec({
+      environments,
+      overrides: [{ environment: 'prod', cluster: 'prod-b', audit: { guardDuty: AccountServiceMode.EXISTING, securityHub: AccountServiceMode.EXISTING } }],
+    }));
+    expect(fleet.cluster('prod-b').spec.audit).toEqual(expect.objectContaining({ guardDuty: AccountServiceMode.EXISTING, securityHub: AccountServiceMode.EXISTING }));
+    expect(fleet.cluster('prod-a').spec.audit?.guardDuty).toBeUndefined();
+    expect(fleet.cluster('prod-b').differences).toEqual([
+      'audit.guardDuty = "EXISTING" (overrides[0].audit)', 'audit.securityHub = "EXISTING" (overrides[0].audit)',
+    ]);
+    // services one cluster adopts or leaves off do not clash: only what two clusters would both create
+    expect(() => new Fleet(fleetSpec({
+      environments,
+      overrides: [{ environment: 'prod', cluster: 'prod-a', audit: { guardDuty: AccountServiceMode.DISABLED, securityHub: AccountServiceMode.DISABLED } }],
+    }))).not.toThrow();
   });
 
   test('environments: none, twice the same name, no clusters, not a DNS label', () => {
