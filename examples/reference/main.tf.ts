@@ -1,18 +1,19 @@
 /**
- * `cdktf synth` entry point: the AWS side of the reference platform (`cdktf.out/stacks/acme-llm/cdk.tf.json`).
+ * `cdktf synth` entry point: the AWS side of the reference fleet, one Terraform stack per cluster
+ * (`cdktf.out/stacks/acme-llm-staging/cdk.tf.json`, `acme-llm-prod`, `acme-llm-prod-eu-west-1`).
  */
 import { App } from 'cdktf';
-import { spec } from './platform';
-import { AwsPlatformStack } from '../../src/platform';
+import { fleet } from './platform';
+import { AwsFleet } from '../../src/platform';
 
-/** Build the AWS side into `app` (the synth script and the tests call this too). */
-export function buildTerraform(app: App): AwsPlatformStack {
-  const stack = new AwsPlatformStack(app, spec.name, { spec });
-  // State in an encrypted, versioned S3 bucket with S3-native locking, created once per account
-  // (bootstrap), as production stacks keep it. An explicit backend also keeps cdk.tf.json
-  // byte-identical across machines: cdktf's implicit local backend records an absolute path.
-  stack.useS3State();
-  return stack;
+/**
+ * Build the AWS side into `app` (the synth script and the tests call this too). Each stack keeps its state in an
+ * encrypted S3 bucket of its account and region with S3-native locking (`AwsPlatformStack.useS3State()`): an
+ * explicit backend also keeps cdk.tf.json byte-identical across machines (cdktf's implicit local backend
+ * records an absolute path).
+ */
+export function buildTerraform(app: App): AwsFleet {
+  return new AwsFleet(app, 'acme-llm', { fleet });
 }
 
 if (require.main === module) {

@@ -12,7 +12,7 @@
 import { Duration } from 'cdk8s';
 import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
 import { ModelSource } from '../../src/k8s';
-import { ClusterAccessPath, GpuProvisioning, PlatformSpec } from '../../src/platform';
+import { ClusterAccessPath, Fleet, FleetSpec, GpuProvisioning, PlatformSpec } from '../../src/platform';
 import { PolicyEngine } from '../../src/policy';
 
 const ACCOUNT = '123456789012';
@@ -216,6 +216,8 @@ export const spec: PlatformSpec = {
   policy: {
     // No exception: the GPU agents' one is built into the library (policy.BuiltInExceptions).
     engines: [PolicyEngine.VALIDATING_ADMISSION_POLICY, PolicyEngine.KYVERNO],
+    // The one registry every cluster of the fleet pulls from (the default for this cluster; the others need it said).
+    allowedRegistries: [REGISTRY],
   },
   mesh: {
     ingressHosts: ['llm.acme.example.com'],
@@ -237,3 +239,52 @@ export const spec: PlatformSpec = {
     },
   },
 };
+
+/** The example certificate authority of the registered clusters (base64 of a PEM certificate, as EKS returns it). */
+const EXAMPLE_CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIBreference\n-----END CERTIFICATE-----\n').toString('base64');
+
+/** The parts of `spec` every cluster shares (where it runs comes from the fleet). */
+const { environment: _environment, region: _region, accountId: _accountId, ...shared } = spec;
+
+/**
+ * The reference fleet: `spec` as staging (us-west-2) and prod in two regions (us-east-1, which runs the Argo CD
+ * hub, and eu-west-1), one AWS account. `fleet.cluster('prod').spec` is `spec`. Staging and eu-west-1 are
+ * registered with the hub (their API server endpoints are known after their first deploy; these are examples).
+ */
+export const fleetSpec: FleetSpec = {
+  platform: shared,
+  environments: [
+    {
+      name: 'staging',
+      accountId: ACCOUNT,
+      clusters: [{ region: 'us-west-2', apiServer: { url: 'https://EXAMPLE0STAGING.gr7.us-west-2.eks.amazonaws.com', certificateAuthorityData: EXAMPLE_CA } }],
+    },
+    {
+      name: 'prod',
+      accountId: ACCOUNT,
+      clusters: [
+        { region: REGION, name: 'prod' },
+        { region: 'eu-west-1', name: 'prod-eu-west-1', apiServer: { url: 'https://EXAMPLE0PRODEU.gr7.eu-west-1.eks.amazonaws.com', certificateAuthorityData: EXAMPLE_CA } },
+      ],
+    },
+  ],
+  overrides: [
+    // staging: fewer replicas and nodes, its own regional workspace and Splunk token
+    {
+      environment: 'staging',
+      gpuPools: [{ name: 'a10g', maxNodes: 10 }],
+      models: [{ name: 'llama3-8b', replicas: { min: 1, max: 2 } }, { name: 'reranker', replicas: { min: 1, max: 1 } }],
+      observability: { ampWorkspaceArn: `arn:aws:aps:us-west-2:${ACCOUNT}:workspace/ws-5678abcd-1234-90ef-1234-567890abcdef` },
+      audit: { splunk: { hecEndpoint: 'https://http-inputs-acme.splunkcloud.com:443', hecTokenSecretArn: `arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:splunk-hec-GhIjKl` } },
+    },
+    {
+      environment: 'prod',
+      cluster: 'prod-eu-west-1',
+      observability: { ampWorkspaceArn: `arn:aws:aps:eu-west-1:${ACCOUNT}:workspace/ws-9abcdef0-1234-90ef-1234-567890abcdef` },
+      audit: { splunk: { hecEndpoint: 'https://http-inputs-acme.splunkcloud.com:443', hecTokenSecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:splunk-hec-MnOpQr` } },
+    },
+  ],
+};
+
+/** The reference fleet, resolved (every cluster's spec validated). */
+export const fleet = new Fleet(fleetSpec);

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { Fleet, FleetCluster } from './fleet';
 import { KubernetesPlatform, PlatformManifest } from './kubernetes-platform';
 import { PlatformNames } from './platform-names';
+import { recordsConstructMetadata, writeConstructMetadata } from './private/construct-metadata';
 import { writeOwnedTree } from './private/owned-tree';
 import { rolloutStages } from './private/rollout';
 import { YamlWriter } from './private/yaml-writer';
@@ -83,6 +84,7 @@ export class KubernetesFleet extends Construct {
   public readonly hubChart: Chart;
   private readonly byCluster = new Map<string, KubernetesPlatform>();
   private readonly hubLayout: GitOpsLayout;
+  private readonly hubConstructPaths = new WeakMap<object, string>();
   private writing = false;
 
   constructor(scope: Construct, id: string, props: KubernetesFleetProps) {
@@ -244,12 +246,22 @@ export class KubernetesFleet extends Construct {
     const byPath = new Map(all.map((m) => [m.path, m.resource]));
     writeOwnedTree(this, dir, `fleet '${this.fleet.spec.platform.name}'`, all.map((m) => m.path),
       (target, file) => fs.writeFileSync(target, yaml.stringify(byPath.get(file)), { encoding: 'utf8' }));
+    // `cdk8s synth` with validations asks for construct metadata: its reports then name each object's construct.
+    if (recordsConstructMetadata(App.of(this))) {
+      const constructPath = (resource: any) => this.hubConstructPaths.get(resource)
+        ?? this.platforms.map((p) => p._constructPathOf(resource)).find((x) => x !== undefined);
+      writeConstructMetadata(dir, all.map((m) => ({ resource: m.resource, constructPath: constructPath(m.resource) })));
+    }
     return all.map((m) => m.path);
   }
 
   /** The hub chart's objects as JSON (not `Chart.toJson()`: it validates the whole App, the clusters' charts too). */
   private hubObjects(): any[] {
-    return this.hubChart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === this.hubChart).map((o) => o.toJson());
+    return this.hubChart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === this.hubChart).map((o) => {
+      const json = o.toJson();
+      this.hubConstructPaths.set(json, o.node.path);
+      return json;
+    });
   }
 
   /** The hub's objects: AppProject, root Application with argocd-cm, cmd params, cluster Secrets, fleet ApplicationSet. */

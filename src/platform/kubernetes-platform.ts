@@ -646,6 +646,15 @@ export class KubernetesPlatform extends Construct {
   }
 
   /**
+   * The construct path of an object of `manifests()` (KubernetesFleet writes the construct metadata of its tree).
+   *
+   * @internal
+   */
+  public _constructPathOf(resource: any): string | undefined {
+    return this.constructPaths.get(resource);
+  }
+
+  /**
    * What the fleet hub applies for this cluster, as the cluster's twin sees it (KubernetesFleet).
    *
    * @internal

@@ -5,6 +5,12 @@ import { checkArgs } from '../core/private/runtime-types';
 const GPU = PlatformLabels.NVIDIA_GPU_RESOURCE;
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'PyTorchJob', 'InferenceService'];
 
+
+/** The ServiceAccounts of an Argo CD install (argoproj/argo-cd v3.5.1 manifests/install.yaml). */
+const ARGOCD_SERVICE_ACCOUNTS = [
+  'argocd-application-controller', 'argocd-applicationset-controller', 'argocd-dex-server', 'argocd-notifications-controller',
+  'argocd-redis', 'argocd-repo-server', 'argocd-server',
+];
 /**
  * Cross-layer checks over the synthesized outputs of both sides, as written (Terraform JSON and the
  * Kubernetes objects), so CI can run them from disk:
@@ -56,6 +62,13 @@ export class PlatformConsistency {
       const ns = o?.spec?.destination?.namespace;
       const sa = CHART_SERVICE_ACCOUNTS[String(source?.chart ?? '')];
       if (sa && typeof ns === 'string') addonAccounts.add(`${ns}/${sa}`);
+    }
+    // A fleet hub's tree holds Argo CD cluster Secrets: Argo CD runs in their namespace, installed from its upstream
+    // manifests (argoproj/argo-cd v3.5.1 manifests/install.yaml creates these ServiceAccounts), and the AWS side
+    // gives its controllers and server their Pod Identity (AwsFleet).
+    for (const o of objects) {
+      if (o?.kind !== 'Secret' || o.metadata?.labels?.['argocd.argoproj.io/secret-type'] !== 'cluster' || typeof o.metadata?.namespace !== 'string') continue;
+      for (const sa of ARGOCD_SERVICE_ACCOUNTS) addonAccounts.add(`${o.metadata.namespace}/${sa}`);
     }
     const associations = new Set<string>();
     for (const a of tf('aws_eks_pod_identity_association')) {

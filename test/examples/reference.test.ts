@@ -1,12 +1,12 @@
 /**
- * The reference platform (examples/reference): golden output (reviewed snapshots, the only snapshots of
+ * The reference fleet (examples/reference: staging and prod in two regions): golden output (reviewed snapshots, the only snapshots of
  * the repository), byte-identical output across runs, and zero findings from every check the synth
  * script runs: schemas, Terraform provider schema, policies, GitOps contract, cross-layer consistency.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { spec } from '../../examples/reference/platform';
+import { fleet, spec } from '../../examples/reference/platform';
 import { synthesize } from '../../examples/reference/synth';
 import { GitOpsContract } from '../../src/gitops';
 import { PlatformConsistency, PlatformSpecValidator } from '../../src/platform';
@@ -25,13 +25,14 @@ function readTree(dir: string): Record<string, string> {
   return out;
 }
 
-describe('reference platform', () => {
+describe('reference fleet', () => {
   const dir = tempDir();
-  const { platform, files, stackFile } = synthesize(dir);
+  const { fleet: k8s, platform, files, stackFiles } = synthesize(dir);
   const distDir = path.join(dir, 'dist');
   // Not cdk8s Yaml.load: it spawns a process per file (it also loads URLs).
-  const objects = files.flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(distDir, ...f.split('/')), 'utf-8')).map((d) => d.toJSON()));
-  const tf = JSON.parse(fs.readFileSync(stackFile, 'utf-8'));
+  const byFile = new Map(files.map((f) => [f, YAML.parseAllDocuments(fs.readFileSync(path.join(distDir, ...f.split('/')), 'utf-8')).map((d) => d.toJSON())]));
+  const objectsUnder = (top: string) => files.filter((f) => f.startsWith(`${top}/`)).flatMap((f) => byFile.get(f)!);
+  const tfOf = (cluster: string) => JSON.parse(fs.readFileSync(stackFiles.get(cluster)!, 'utf-8'));
 
   test('the spec is what the issue asks for', () => {
     expect(spec.gpuPools.map((p) => p.name)).toEqual(['a10g', 'l40s']);
@@ -44,8 +45,15 @@ describe('reference platform', () => {
     expect(PlatformSpecValidator.problems(spec)).toEqual([]);
   });
 
-  test('Terraform JSON is valid against the AWS provider schema', () => {
-    expect(terraform().validateFile(stackFile).findings).toEqual([]);
+  test('the fleet: staging, then prod in two regions; the prod cluster in us-east-1 is `spec` and runs the hub', () => {
+    expect(fleet.clusters.map((c) => `${c.environment}/${c.name}/${c.region}`)).toEqual(['staging/staging/us-west-2', 'prod/prod/us-east-1', 'prod/prod-eu-west-1/eu-west-1']);
+    expect(fleet.hub.name).toBe('prod');
+    expect(JSON.stringify(fleet.cluster('prod').spec, Object.keys(spec).sort())).toBe(JSON.stringify(spec, Object.keys(spec).sort()));
+    expect(k8s.platforms.map((p) => p.node.id)).toEqual(['staging', 'prod', 'prod-eu-west-1']);
+  });
+
+  test('Terraform JSON of every stack is valid against the AWS provider schema', () => {
+    for (const file of stackFiles.values()) expect(terraform().validateFile(file).findings).toEqual([]);
   });
 
   test('every Kubernetes object is valid against the Kubernetes and CRD schemas', () => {
@@ -54,23 +62,30 @@ describe('reference platform', () => {
     expect(report.objectCount).toBe(files.length);
   });
 
-  test('zero policy violations (enforce, warn and audit) with no user exception (the library\'s own cover its GPU agents)', () => {
-    const report = platform.policySet.evaluator().evaluate(objects);
-    expect(report.violations).toEqual([]);
+  test("zero policy violations (enforce, warn and audit) in every cluster, with no user exception (the library's own cover its GPU agents)", () => {
+    for (const c of fleet.clusters) {
+      const p = k8s.platformOf(c.name);
+      const report = p.policySet.evaluator().evaluate([...objectsUnder(c.name), ...(c.hub ? objectsUnder('fleet') : [])]);
+      expect(report.violations).toEqual([]);
+    }
     expect(platform.policySet.exceptions.map((e) => `${e.namespace}/${e.name} ${e.owner}`)).toEqual(['nvidia-gpu/nvidia-device-plugin cdk-llm-platform', 'nvidia-gpu/dcgm-exporter cdk-llm-platform']);
-    expect(objects.filter((o: any) => o.kind === 'PolicyException')).toHaveLength(2);
+    expect(objectsUnder('prod').filter((o: any) => o.kind === 'PolicyException')).toHaveLength(2);
   });
 
-  test('the GitOps contract holds on the written tree', () => {
+  test('the GitOps contract holds on the written tree (the fleet ApplicationSet expanded over the cluster Secrets)', () => {
     const report = GitOpsContract.verify(distDir);
     expect(report.findings).toEqual([]);
-    expect(report.directories.sort()).toEqual(['argocd', 'prod/gpu', 'prod/mesh', 'prod/observability', 'prod/policies', 'prod/search', 'prod/support', 'prod/tenancy', 'prod/vision']);
+    const perCluster = (c: string) => ['argocd', 'gpu', 'mesh', 'observability', 'policies', 'search', 'support', 'tenancy', 'vision'].map((d) => `${c}/${d}`);
+    expect(report.directories.sort()).toEqual(['fleet', ...perCluster('prod'), ...perCluster('prod-eu-west-1'), ...perCluster('staging')].sort());
   });
 
-  test('both sides agree: Pod Identity, pools, registry, bucket', () => {
-    expect(PlatformConsistency.verify(tf, objects)).toEqual([]);
-    const associations = Object.values<any>(tf.resource.aws_eks_pod_identity_association).map((a) => `${a.namespace}/${a.service_account}`).sort();
+  test('both sides of every cluster agree: Pod Identity, pools, registry, bucket', () => {
+    for (const c of fleet.clusters) {
+      expect(PlatformConsistency.verify(tfOf(c.name), [...objectsUnder(c.name), ...(c.hub ? objectsUnder('fleet') : [])])).toEqual([]);
+    }
+    const associations = Object.values<any>(tfOf('prod').resource.aws_eks_pod_identity_association).map((a) => `${a.namespace}/${a.service_account}`).sort();
     expect(associations).toEqual([
+      'argocd/argocd-application-controller', 'argocd/argocd-applicationset-controller', 'argocd/argocd-server',
       'kube-system/aws-load-balancer-controller', 'kube-system/karpenter', 'observability/otel-gateway-collector', 'search/llama3-8b', 'search/reranker',
       'support/llama3-70b', 'support/mixtral-8x7b', 'support/support-lora', 'vision/clip-vit',
     ]);
@@ -84,7 +99,7 @@ describe('reference platform', () => {
   });
 
   test('golden Terraform JSON', () => {
-    expect(fs.readFileSync(stackFile, 'utf-8')).toMatchSnapshot('cdktf.out/stacks/acme-llm/cdk.tf.json');
+    for (const [cluster, file] of stackFiles) expect(fs.readFileSync(file, 'utf-8')).toMatchSnapshot(`cdktf.out/stacks/${path.basename(path.dirname(file))}/cdk.tf.json (${cluster})`);
   });
 
   test('golden Kubernetes YAML', () => {

@@ -6,7 +6,7 @@
 #     cdktf-cli), npm installs them (from the npm cache CI's `npm ci` filled: --prefer-offline);
 #  3. `require('cdk-llm-platform')` in the app (bundled dependencies complete, no projen loaded);
 #  4. the template app: `npx cdk8s synth` (with its validation plugins) and `npx cdktf synth`;
-#  5. the reference platform (examples/reference, its cdk8s.yaml plugins on) as an app holds it: copied
+#  5. the reference fleet (examples/reference: three clusters, its cdk8s.yaml plugins on) as an app holds it: copied
 #     into the app with the repo-relative imports (../../src/<x>) turned into package imports
 #     (cdk-llm-platform/lib/<x>), then both CLIs;
 #  6. the output checked: files written, every plugin reported success with 0 violations, cdk.tf.json
@@ -110,7 +110,7 @@ step "template app: cdktf synth"
 npx cdktf synth >"$work/tf-app.log" 2>&1 || { tail -40 "$work/tf-app.log"; exit 1; }
 check_tf acme-llm
 
-step "reference platform: cdk8s synth"
+step "reference fleet: cdk8s synth (one GitOps tree for three clusters)"
 ref="$app/reference"
 mkdir "$ref"
 cp "$ROOT"/examples/reference/{platform.ts,main.k8s.ts,main.tf.ts,cdk8s.yaml,cdktf.json,tsconfig.json} "$ref/"
@@ -119,10 +119,11 @@ if grep -n "\.\./\.\./" "$ref"/*.ts; then echo "examples/reference imports outsi
 ln -s ../node_modules "$ref/node_modules"   # the reference's cdk8s.yaml loads ./node_modules/cdk-llm-platform
 cd "$ref"
 npx cdk8s synth >"$work/k8s-ref.log" 2>&1 || { grep -v '^  - dist' "$work/k8s-ref.log" | tail -60; exit 1; }
-check_k8s "$work/k8s-ref.log" 200
-step "reference platform: cdktf synth"
+check_k8s "$work/k8s-ref.log" 800
+step "reference fleet: cdktf synth (one stack per cluster)"
 npx cdktf synth >"$work/tf-ref.log" 2>&1 || { tail -40 "$work/tf-ref.log"; exit 1; }
-check_tf acme-llm
+for stack in acme-llm-staging acme-llm-prod acme-llm-prod-eu-west-1; do check_tf "$stack"; done
+[ -f dist/.llm-platform.json ] && [ -d dist/fleet ] || { echo "cdk8s synth wrote no fleet tree (dist/fleet, dist/.llm-platform.json)"; exit 1; }
 
 step "lowest peer versions: the template app's both sides with the lowest version of each peer range"
 # The lowest published version of each (non-optional) peer range, installed with the tarball in a separate

@@ -167,6 +167,19 @@ describe('KubernetesFleet: one GitOps tree for every cluster, reconciled by the 
   });
 });
 
+test('with recordConstructMetadata (cdk8s synth with validations), the tree gets construct-metadata.json naming each object\'s construct', () => {
+  const dir = tempDir();
+  const k8s = new KubernetesFleet(new App({ recordConstructMetadata: true }), 'fleet', { fleet: new Fleet(registeredFleetSpec()) });
+  const files = k8s.synth(dir);
+  const metadata = JSON.parse(fs.readFileSync(path.join(dir, 'construct-metadata.json'), 'utf8'));
+  // cdk8s-cli keys the file by object identity (kind, namespace, name), which the clusters share: one entry per identity
+  expect(Object.keys(metadata.resources)).toEqual(expect.arrayContaining(['argoproj.io/v1alpha1/ApplicationSet argocd/fleet', 'v1/Secret argocd/cluster-staging']));
+  expect(files.length).toBeGreaterThan(Object.keys(metadata.resources).length / 2);
+  const paths = Object.values<any>(metadata.resources).map((r) => r.path);
+  expect(paths).toEqual(expect.arrayContaining(['fleet/hub/ApplicationSet', 'fleet/hub/Cluster-staging']));
+  expect(paths.filter((p) => p === undefined)).toEqual([]);
+});
+
 describe('KubernetesFleet: registration, hub and progressive sync options', () => {
   test('an unregistered cluster: its tree is written, but no cluster Secret (the hub generates nothing for it)', () => {
     const k8s = new KubernetesFleet(new App(), 'fleet', { fleet: new Fleet(fleetSpec()) });

@@ -22,6 +22,21 @@ describe('PlatformConsistency', () => {
     expect(problems.find((p) => p.prop.endsWith('serviceAccountName'))!.fix).toContain('associate an IAM role');
   });
 
+  test("a fleet hub: Argo CD's ServiceAccounts (its upstream install) are known where the tree has Argo CD cluster Secrets", () => {
+    const tf = terraform();
+    tf.resource.aws_eks_pod_identity_association.hub = { cluster_name: 'acme-llm-dev', namespace: 'argocd', service_account: 'argocd-application-controller', role_arn: 'arn' };
+    expect(PlatformConsistency.verify(tf, objects).map((p) => p.prop)).toEqual(['terraform.aws_eks_pod_identity_association[argocd/argocd-application-controller]']);
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'cluster-dev', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
+      stringData: { name: 'dev', server: 'https://kubernetes.default.svc', config: '{}' },
+    };
+    expect(PlatformConsistency.verify(tf, [...objects, secret])).toEqual([]);
+    // in another namespace than Argo CD's, the Secret makes no difference
+    expect(PlatformConsistency.verify(tf, [...objects, { ...secret, metadata: { ...secret.metadata, namespace: 'other' } }])).toHaveLength(1);
+  });
+
   test('node labels, taints and GPUs per node of every provisioner of the pool', () => {
     const tf = terraform();
     const group = tf.resource.aws_eks_node_group.acme_llm_dev_a10g;
