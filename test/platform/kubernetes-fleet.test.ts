@@ -285,7 +285,7 @@ describe('synth never writes over another platform', () => {
     fs.mkdirSync(path.join(dir, 'argocd'));
     fs.writeFileSync(path.join(dir, 'argocd', 'AppProject.platform.k8s.yaml'), 'kind: AppProject\n');
     const platform = new KubernetesPlatform(new App(), 'acme-llm', { spec: smallSpec() });
-    expect(() => platform.synth(dir)).toThrow(/'outdir' already holds 1 of the files platform 'acme-llm' \(environment 'dev'\) writes, not written by cdk-llm-platform \(no .llm-platform.json\), e.g. argocd\/AppProject.platform.k8s.yaml/);
+    expect(() => platform.synth(dir)).toThrow(/'outdir' already holds 1 of the files platform 'acme-llm' \(environment 'dev'\) writes, and no .llm-platform.json says who wrote them \(another tool, or cdk-llm-platform before it recorded owners\), e.g. argocd\/AppProject.platform.k8s.yaml.*delete the old tree/);
     // other files beside the tree stay and do not stop it
     fs.rmSync(path.join(dir, 'argocd'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'README.md'), '# gitops\n');

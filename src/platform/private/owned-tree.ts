@@ -46,8 +46,9 @@ export function writeOwnedTree(scope: IConstruct, dir: string, owner: string, fi
   } else {
     const taken = files.filter((f) => fs.existsSync(path.join(dir, ...f.split('/'))));
     if (taken.length > 0) {
-      throw new ValidationError('outdir', `already holds ${taken.length} of the files ${owner} writes, not written by cdk-llm-platform (no ${OWNER_FILE}), e.g. ${taken.slice(0, 3).join(', ')}`, dir,
-        'write to an empty folder, or move those files away first', scope);
+      throw new ValidationError('outdir', `already holds ${taken.length} of the files ${owner} writes, and no ${OWNER_FILE} says who wrote them `
+        + `(another tool, or cdk-llm-platform before it recorded owners), e.g. ${taken.slice(0, 3).join(', ')}`, dir,
+        'write to an empty folder, or delete the old tree (or move those files away) and synth again: from then on the owner file keeps track', scope);
     }
   }
   const wanted = new Set(files);
