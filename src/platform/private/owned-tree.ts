@@ -48,7 +48,7 @@ export function writeOwnedTree(scope: IConstruct, dir: string, owner: string, fi
     if (taken.length > 0) {
       throw new ValidationError('outdir', `already holds ${taken.length} of the files ${owner} writes, and no ${OWNER_FILE} says who wrote them `
         + `(another tool, or cdk-llm-platform before it recorded owners), e.g. ${taken.slice(0, 3).join(', ')}`, dir,
-        'write to an empty folder, or delete the old tree (or move those files away) and synth again: from then on the owner file keeps track', scope);
+      'write to an empty folder, or delete the old tree (or move those files away) and synth again: from then on the owner file keeps track', scope);
     }
   }
   const wanted = new Set(files);
