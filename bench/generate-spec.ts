@@ -16,7 +16,7 @@
 import { spec as reference } from '../examples/reference/platform';
 import { GpuInstanceType, ModelRuntime } from '../src/core';
 import { ModelServer } from '../src/k8s/serving/model-server';
-import { FleetSpec, GpuProvisioning, ModelSpec, ModelWeights, PlatformSpec, TenantSpec } from '../src/platform';
+import { FleetHubNetwork, FleetSpec, GpuProvisioning, ModelSpec, ModelWeights, PlatformSpec, TenantSpec } from '../src/platform';
 
 /** Models per tenant. */
 export const MODELS_PER_TENANT = 5;
@@ -119,16 +119,17 @@ export function generateFleetSpec(models: number, clusters: number): FleetSpec {
   const api = (name: string, region: string) => ({ url: `https://${name.toUpperCase().replace(/-/g, '')}.gr7.${region}.eks.amazonaws.com`, certificateAuthorityData: ca });
   const prodCount = clusters === 1 ? 1 : clusters - 1;
   const prod = FLEET_REGIONS.slice(0, prodCount).map((region, i) => ({
-    region, name: `prod-${region}`, ...(i === 0 ? {} : { apiServer: api(`prod-${region}`, region) }),
+    region, name: `prod-${region}`, ...(i === 0 ? {} : { apiServer: api(`prod-${region}`, region), vpcCidr: `10.${i + 1}.0.0/16` }),
   }));
   // an Amazon Managed Prometheus workspace is regional: each cluster writes to one in its region and account
   const amp = (region: string, account: string) => ({ ampWorkspaceArn: `arn:aws:aps:${region}:${account}:workspace/ws-bench-${region}` });
   return {
     platform: { ...shared, policy: { ...shared.policy, allowedRegistries: [...new Set([...(shared.policy?.allowedRegistries ?? []), registry])] } },
     environments: [
-      ...(clusters > 1 ? [{ name: 'staging', accountId: '111111111111', clusters: [{ region: 'us-east-1', apiServer: api('staging', 'us-east-1') }] }] : []),
+      ...(clusters > 1 ? [{ name: 'staging', accountId: '111111111111', clusters: [{ region: 'us-east-1', apiServer: api('staging', 'us-east-1'), vpcCidr: '10.100.0.0/16' }] }] : []),
       { name: 'prod', accountId: reference.accountId, clusters: prod },
     ],
+    hubNetwork: FleetHubNetwork.PRIVATE_NETWORK,
     overrides: [
       ...(clusters > 1 ? [{ environment: 'staging', observability: amp('us-east-1', '111111111111') }] : []),
       ...prod.map((c) => ({ environment: 'prod', cluster: c.name, observability: amp(c.region, reference.accountId) })),

@@ -12,7 +12,7 @@
 import { Duration } from 'cdk8s';
 import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
 import { ModelSource } from '../../src/k8s';
-import { ClusterAccessPath, Fleet, FleetSpec, GpuProvisioning, PlatformSpec } from '../../src/platform';
+import { ClusterAccessPath, Fleet, FleetHubNetwork, FleetSpec, GpuProvisioning, PlatformSpec } from '../../src/platform';
 import { PolicyEngine } from '../../src/policy';
 
 const ACCOUNT = '123456789012';
@@ -249,7 +249,8 @@ const { environment: _environment, region: _region, accountId: _accountId, ...sh
 /**
  * The reference fleet: `spec` as staging (us-west-2) and prod in two regions (us-east-1, which runs the Argo CD
  * hub, and eu-west-1), one AWS account. `fleet.cluster('prod').spec` is `spec`. Staging and eu-west-1 are
- * registered with the hub (their API server endpoints are known after their first deploy; these are examples).
+ * registered with the hub (their API server endpoints are known after their first deploy; these are examples),
+ * which reaches them over a private network.
  */
 export const fleetSpec: FleetSpec = {
   platform: shared,
@@ -257,17 +258,20 @@ export const fleetSpec: FleetSpec = {
     {
       name: 'staging',
       accountId: ACCOUNT,
-      clusters: [{ region: 'us-west-2', apiServer: { url: 'https://EXAMPLE0STAGING.gr7.us-west-2.eks.amazonaws.com', certificateAuthorityData: EXAMPLE_CA } }],
+      clusters: [{ region: 'us-west-2', vpcCidr: '10.1.0.0/16', apiServer: { url: 'https://EXAMPLE0STAGING.gr7.us-west-2.eks.amazonaws.com', certificateAuthorityData: EXAMPLE_CA } }],
     },
     {
       name: 'prod',
       accountId: ACCOUNT,
       clusters: [
         { region: REGION, name: 'prod' },
-        { region: 'eu-west-1', name: 'prod-eu-west-1', apiServer: { url: 'https://EXAMPLE0PRODEU.gr7.eu-west-1.eks.amazonaws.com', certificateAuthorityData: EXAMPLE_CA } },
+        { region: 'eu-west-1', name: 'prod-eu-west-1', vpcCidr: '10.2.0.0/16', apiServer: { url: 'https://EXAMPLE0PRODEU.gr7.eu-west-1.eks.amazonaws.com', certificateAuthorityData: EXAMPLE_CA } },
       ],
     },
   ],
+  // The hub's VPC (10.0.0.0/16) reaches the others (10.1/16, 10.2/16) through the account's Transit Gateway: their
+  // endpoints stay private and their cluster security groups admit the hub's VPC (AwsFleet).
+  hubNetwork: FleetHubNetwork.PRIVATE_NETWORK,
   overrides: [
     // staging: fewer replicas and nodes, its own regional workspace and Splunk token
     {

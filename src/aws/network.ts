@@ -239,6 +239,9 @@ export interface NetworkProps {
  * pull images and weights without NAT, and a default security group with no rules.
  */
 export class Network extends Construct implements INetwork {
+  /** The VPC CIDR when none is given (`NetworkProps.cidr`). */
+  public static readonly DEFAULT_CIDR = '10.0.0.0/16';
+
   /**
    * An existing VPC and subnets.
    */
@@ -480,7 +483,7 @@ function planSubnets(scope: Construct, props: NetworkProps, zones: string[]): Su
   if (new Set(zones).size !== zones.length) {
     problems.add('availabilityZones', 'must not repeat a zone', zones, 'list each zone once');
   }
-  const cidrText = props.cidr ?? '10.0.0.0/16';
+  const cidrText = props.cidr ?? Network.DEFAULT_CIDR;
   const vpc = Ipv4Cidr.parse(cidrText);
   if (!vpc || !vpc.isAligned) {
     throw new ValidationError('cidr', 'must be an IPv4 network CIDR with no host bits set', cidrText, "use e.g. '10.0.0.0/16'", scope);

@@ -1,9 +1,11 @@
 import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Construct } from 'constructs';
 import { AwsPlatformStack } from './aws-platform-stack';
-import { Fleet, FleetCluster } from './fleet';
+import { Fleet, FleetCluster, FleetHubNetwork } from './fleet';
 import { PlatformNames } from './platform-names';
+import { Network } from '../aws/network';
 import { PodIdentityRole } from '../aws/pod-identity-role';
 import { AwsNames } from '../aws/private/aws-names';
 import { PolicyDocuments } from '../aws/private/policy';
@@ -49,6 +51,9 @@ export interface AwsFleetProps {
  *   management role only) with an EKS access entry granting it `AmazonEKSClusterAdminPolicy` on its cluster.
  *   Its trust policy names the management role, which IAM requires to exist: the spoke stacks depend on the hub's
  *   (`cdktf deploy '*'` deploys the hub first).
+ * - with `FleetHubNetwork.PRIVATE_NETWORK`, every other cluster's security group admits the hub's VPC CIDR on 443
+ *   (your peering or Transit Gateway carries the traffic); with `PUBLIC_ENDPOINT`, their public endpoints admit
+ *   `hubEgressCidrs` (`Fleet` adds them to each cluster's `publicAccessCidrs`).
  *
  * ```ts
  * const app = new App();
@@ -112,6 +117,18 @@ export class AwsFleet extends Construct {
       }), 'aws_iam_role', [roleName], 'roleName');
       stack.cluster.addAdmin('argocd-hub', spoke.arn);
       stack.addDependency(hubStack);
+      // FleetHubNetwork.PRIVATE_NETWORK: the cluster security group (on the control plane's ENIs) admits the hub's VPC
+      if (fleet.hubNetwork === FleetHubNetwork.PRIVATE_NETWORK) {
+        const hubCidr = hub.spec.cluster?.vpcCidr ?? Network.DEFAULT_CIDR;
+        AwsNames.stable(new VpcSecurityGroupIngressRule(stack, 'ArgoCdHubApi', {
+          securityGroupId: stack.cluster.clusterSecurityGroupId,
+          description: `Kubernetes API from the fleet hub's Argo CD (${hubNames.clusterName}, VPC ${hubCidr})`,
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: hubCidr,
+        }), 'aws_vpc_security_group_ingress_rule', [stack.names.clusterName, 'argocd-hub'], 'clusterName');
+      }
     }
   }
 

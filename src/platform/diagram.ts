@@ -4,6 +4,7 @@ import type { Fleet } from './fleet';
 import { PlatformNames } from './platform-names';
 import { GpuCapacityType, GpuPoolSpec, GpuProvisioning, ModelSpec, PlatformSpec } from './platform-spec';
 import { PlatformSpecValidator } from './platform-spec-validator';
+import { Network } from '../aws/network';
 import { builtInExceptionsOf } from './private/built-in-exceptions';
 import { DiagramGraph, DiagramGroup, EdgeStyle, NodeClass, NodeShape } from './private/diagram-graph';
 import { renderDot, renderMermaid } from './private/diagram-render';
@@ -232,7 +233,7 @@ function build(spec: PlatformSpec): DiagramGraph {
     : undefined;
 
   const azs = cluster.availabilityZones ?? ['a', 'b', 'c'].map((z) => `${spec.region}${z}`);
-  const vpc = g.group(aws, g.id('grp', 'vpc'), `VPC ${cluster.vpcCidr ?? '10.0.0.0/16'}, ${azs.join(', ')}`);
+  const vpc = g.group(aws, g.id('grp', 'vpc'), `VPC ${cluster.vpcCidr ?? Network.DEFAULT_CIDR}, ${azs.join(', ')}`);
   const publicCidrs = cluster.publicAccessCidrs ?? [];
   const endpoint = publicCidrs.length > 0 ? `public endpoint (${plural(publicCidrs.length, 'CIDR')})` : 'private endpoint';
   const eks = g.group(vpc, g.id('grp', 'eks'),

@@ -1,5 +1,7 @@
 import { AuditSpec, ObservabilitySpec, PlatformImagesSpec, PlatformSharedSpec, PlatformSpec } from './platform-spec';
 import { PlatformSpecValidator } from './platform-spec-validator';
+import { Network } from '../aws/network';
+import { Ipv4Cidr } from '../aws/private/cidr';
 import { AccountServiceMode } from '../aws/security-baseline';
 import { rememberValidSpec } from './private/entry-validation';
 import { rolloutStageOf } from './private/rollout';
@@ -59,6 +61,38 @@ export interface FleetSpec {
    * @default true
    */
   readonly progressiveSync?: boolean;
+  /**
+   * How the hub's Argo CD (in its cluster's VPC) reaches the other clusters' API endpoints, which are private
+   * by default. Required once a cluster other than the hub is registered (`apiServer`).
+   *
+   * @default - none declared: refused while a registered cluster needs it
+   */
+  readonly hubNetwork?: FleetHubNetwork;
+  /**
+   * With `FleetHubNetwork.PUBLIC_ENDPOINT`: the hub's egress addresses (its NAT gateways' Elastic IPs, as /32
+   * CIDRs), which every other cluster's public endpoint admits (added to its `cluster.publicAccessCidrs`).
+   *
+   * @default - none
+   */
+  readonly hubEgressCidrs?: string[];
+}
+
+/**
+ * How a fleet hub reaches the other clusters' Kubernetes API endpoints.
+ */
+export enum FleetHubNetwork {
+  /**
+   * Your network connects the hub's VPC to the others (VPC peering, Transit Gateway, Cloud WAN) with routes both
+   * ways; `AwsFleet` admits the hub's VPC CIDR on port 443 of every other cluster's security group, and the
+   * endpoints stay private (EKS resolves a private endpoint's name to its addresses in the VPC). The VPC CIDRs
+   * must not overlap (`FleetClusterSpec.vpcCidr`).
+   */
+  PRIVATE_NETWORK = 'private-network',
+  /**
+   * Every other cluster's public endpoint admits `hubEgressCidrs` (besides its own `cluster.publicAccessCidrs`);
+   * its private endpoint stays on.
+   */
+  PUBLIC_ENDPOINT = 'public-endpoint',
 }
 
 /**
@@ -119,6 +153,13 @@ export interface FleetClusterSpec {
    * @default - not registered yet
    */
   readonly apiServer?: FleetApiServerSpec;
+  /**
+   * The cluster's VPC CIDR (its `cluster.vpcCidr`): clusters a network connects (`FleetHubNetwork.PRIVATE_NETWORK`)
+   * need CIDRs that do not overlap.
+   *
+   * @default - the shared `cluster.vpcCidr` ('10.0.0.0/16')
+   */
+  readonly vpcCidr?: string;
 }
 
 /**
@@ -293,6 +334,12 @@ export class Fleet {
   public readonly hub: FleetCluster;
   /** Whether changes roll out stage by stage (progressive sync). */
   public readonly progressiveSync: boolean;
+  /**
+   * How the hub reaches the other clusters.
+   *
+   * @default - not declared
+   */
+  public readonly hubNetwork?: FleetHubNetwork;
 
   /**
    * @param spec the fleet
@@ -307,7 +354,7 @@ export class Fleet {
     const hubName = checkHub(spec, placed, problems);
     // every cluster is resolved and checked too, so one round reports the fleet's and the clusters' problems
     this.environments = spec.environments.map((e) => e.name);
-    const resolved = placed.map((p) => resolveCluster(spec, p));
+    const resolved = placed.map((p) => resolveCluster(spec, p, p.name === hubName));
     // a problem of the shared definitions shows in every cluster: report it once, naming the clusters
     const merged = new Map<string, { problem: ClusterProblem; clusters: string[] }>();
     for (const r of resolved) {
@@ -323,10 +370,12 @@ export class Fleet {
       problems.addProblem({ ...problem, problem: `${problem.problem} (${where})` });
     }
     checkAccountServices(placed, resolved.map((r) => r.cluster), problems);
+    checkHubNetwork(spec, placed, resolved.map((r) => r.cluster), hubName, problems);
     problems.throwIfAny();
     this.clusters = resolved.map((r) => ({ ...r.cluster, hub: r.cluster.name === hubName }));
     this.hub = this.clusters.find((c) => c.hub)!;
     this.progressiveSync = spec.progressiveSync ?? true;
+    this.hubNetwork = spec.hubNetwork;
     // each cluster spec passed PlatformSpecValidator: the entry points built from it do not validate it again
     for (const cluster of this.clusters) rememberValidSpec(cluster.spec);
   }
@@ -425,6 +474,40 @@ function placeClusters(spec: FleetSpec, c: ProblemCollector): PlacedCluster[] {
 }
 
 /**
+ * The hub's Argo CD must reach every registered cluster's API endpoint (private by default): a declared
+ * `hubNetwork`, with its egress CIDRs for public endpoints, or non-overlapping VPC CIDRs for a private network.
+ */
+function checkHubNetwork(spec: FleetSpec, placed: PlacedCluster[], clusters: FleetCluster[], hubName: string | undefined, c: ProblemCollector): void {
+  const hubIndex = clusters.findIndex((x) => x.name === hubName);
+  if (hubIndex < 0) return;
+  const registered = clusters.filter((x) => x.name !== hubName && x.apiServer !== undefined).map((x) => x.name);
+  const egress = spec.hubEgressCidrs ?? [];
+  // each CIDR is checked where it lands, as a spoke's cluster.publicAccessCidrs (reported at hubEgressCidrs[i])
+  if (spec.hubNetwork === undefined) {
+    c.check(registered.length === 0, 'hubNetwork', `is not declared, and the hub's Argo CD (cluster '${hubName}') cannot reach the private API endpoint of `
+      + `${registered.map((n) => `'${n}'`).join(', ')} from its own VPC`, undefined,
+    "declare it: FleetHubNetwork.PRIVATE_NETWORK (your peering or Transit Gateway; the VPC CIDRs must not overlap) or FleetHubNetwork.PUBLIC_ENDPOINT with 'hubEgressCidrs'");
+    return;
+  }
+  if (spec.hubNetwork === FleetHubNetwork.PUBLIC_ENDPOINT) {
+    c.check(egress.length > 0, 'hubEgressCidrs', "must list the hub's egress addresses with FleetHubNetwork.PUBLIC_ENDPOINT", egress,
+      "add the hub's NAT gateway Elastic IPs as /32 CIDRs (known after the hub's first deploy)");
+    return;
+  }
+  // a private network routes between the VPCs only when their CIDRs do not overlap
+  const hubCidr = Ipv4Cidr.parse(clusters[hubIndex].spec.cluster?.vpcCidr ?? Network.DEFAULT_CIDR);
+  clusters.forEach((x, i) => {
+    if (i === hubIndex || !hubCidr) return;
+    const cidr = x.spec.cluster?.vpcCidr ?? Network.DEFAULT_CIDR;
+    const parsed = Ipv4Cidr.parse(cidr);
+    if (!parsed) return; // reported by the cluster's spec validation
+    c.check(!parsed.overlaps(hubCidr), placed[i].cluster.vpcCidr !== undefined ? `${placed[i].at}.vpcCidr` : placed[i].at,
+      `gives cluster '${x.name}' the VPC CIDR ${cidr}, which overlaps the hub's (${hubCidr.toString()}, cluster '${hubName}'): a private network cannot route between them`, cidr,
+      `give each cluster its own 'vpcCidr', e.g. '10.${i + 1}.0.0/16'`);
+  });
+}
+
+/**
  * GuardDuty, Security Hub and the AWS Config recorder exist once per account and region: two clusters there may not
  * both create them (the second apply fails, e.g. GuardDuty "a detector already exists").
  */
@@ -499,7 +582,7 @@ function checkOverrides(spec: FleetSpec, placed: PlacedCluster[], c: ProblemColl
 type ClusterProblem = ValidationProblem;
 
 /** One cluster's spec: the shared definitions, its environment's overrides, then its own; problems at fleet paths. */
-function resolveCluster(spec: FleetSpec, p: PlacedCluster): { cluster: FleetCluster; problems: ClusterProblem[] } {
+function resolveCluster(spec: FleetSpec, p: PlacedCluster, isHub: boolean): { cluster: FleetCluster; problems: ClusterProblem[] } {
   // where each value of the cluster's spec was set, when not in the shared definitions
   const origin = new Map<string, string>([
     ['environment', p.cluster.name !== undefined ? `${p.at}.name` : p.at],
@@ -554,8 +637,19 @@ function resolveCluster(spec: FleetSpec, p: PlacedCluster): { cluster: FleetClus
       for (const [field] of set) origin.set(`audit.${field}`, `overrides[${k}].audit.${field}`);
     }
   }
+  // where it runs on the network: its own VPC CIDR; a spoke's public endpoint admits the hub (FleetHubNetwork)
+  let cluster = shared.cluster;
+  if (p.cluster.vpcCidr !== undefined) {
+    cluster = { ...cluster, vpcCidr: p.cluster.vpcCidr };
+    origin.set('cluster.vpcCidr', `${p.at}.vpcCidr`);
+  }
+  if (!isHub && spec.hubNetwork === FleetHubNetwork.PUBLIC_ENDPOINT && (spec.hubEgressCidrs ?? []).length > 0) {
+    cluster = { ...cluster, publicAccessCidrs: [...new Set([...(cluster?.publicAccessCidrs ?? []), ...spec.hubEgressCidrs!])] };
+    origin.set('cluster.publicAccessCidrs', 'hubEgressCidrs');
+  }
   const clusterSpec: PlatformSpec = {
     ...shared,
+    ...(cluster !== undefined ? { cluster } : {}),
     environment: p.name,
     region: p.cluster.region,
     accountId: p.accountId,

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Testing } from 'cdktf';
-import { fleetSpec, smallSpec } from './fixtures';
+import { fleetSpec, registeredFleetSpec, smallSpec } from './fixtures';
 import { ValidationError } from '../../src/core/errors';
-import { AwsFleet, AwsPlatformStack, Fleet } from '../../src/platform';
+import { AwsFleet, AwsPlatformStack, Fleet, FleetHubNetwork } from '../../src/platform';
 import { expectValidTerraform, resourcesOf } from '../util';
 
 describe('AwsFleet: one Terraform stack per cluster', () => {
@@ -125,5 +125,34 @@ describe('AwsFleet: the hub reaches every cluster through Pod Identity and EKS a
     expect(stacks['acme-llm-staging'].dependencies).toEqual(['fleet/acme-llm-prod-us-east-1']);
     expect(stacks['acme-llm-prod-eu-west-1'].dependencies).toEqual(['fleet/acme-llm-prod-us-east-1']);
     expect(stacks['acme-llm-prod-us-east-1'].dependencies).toEqual([]);
+  });
+});
+
+describe('AwsFleet: the network from the hub to the other clusters (FleetHubNetwork)', () => {
+  const rules = (fleet: Fleet, cluster: string) => {
+    const aws = new AwsFleet(Testing.app(), 'fleet', { fleet });
+    const tf = expectValidTerraform(Testing.synth(aws.stackOf(cluster)));
+    return Object.values<any>(resourcesOf(tf, 'aws_vpc_security_group_ingress_rule')).filter((r) => /fleet hub/.test(r.description ?? ''));
+  };
+
+  test("PRIVATE_NETWORK: each other cluster's security group admits the hub's VPC CIDR on 443; the hub's own does not", () => {
+    const fleet = new Fleet(registeredFleetSpec());
+    for (const cluster of ['staging', 'prod-eu-west-1']) {
+      expect(rules(fleet, cluster)).toEqual([expect.objectContaining({
+        ip_protocol: 'tcp',
+        from_port: 443,
+        to_port: 443,
+        cidr_ipv4: '10.0.0.0/16',
+        security_group_id: expect.stringMatching(/^\$\{aws_eks_cluster\.[a-z0-9_]+\.vpc_config\[0\]\.cluster_security_group_id\}$/),
+      })]);
+    }
+    expect(rules(fleet, 'prod-us-east-1')).toEqual([]);
+  });
+
+  test('PUBLIC_ENDPOINT: no security group rule; the endpoint admits the hub egress instead', () => {
+    const fleet = new Fleet(registeredFleetSpec({ hubNetwork: FleetHubNetwork.PUBLIC_ENDPOINT, hubEgressCidrs: ['203.0.113.10/32'] }));
+    expect(rules(fleet, 'staging')).toEqual([]);
+    const tf = expectValidTerraform(Testing.synth(new AwsFleet(Testing.app(), 'fleet', { fleet }).stackOf('staging')));
+    expect(Object.values<any>(resourcesOf(tf, 'aws_eks_cluster'))[0].vpc_config.public_access_cidrs).toEqual(['203.0.113.10/32']);
   });
 });

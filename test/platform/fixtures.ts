@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import { Testing } from 'cdktf';
 import { GpuInstanceType, ModelRuntime } from '../../src/core';
 import { PlatformAddon } from '../../src/gitops';
-import { AwsPlatformStack, FleetSpec, GpuProvisioning, KubernetesPlatform, ModelWeights, PlatformSharedSpec, PlatformSpec } from '../../src/platform';
+import { AwsPlatformStack, FleetHubNetwork, FleetSpec, GpuProvisioning, KubernetesPlatform, ModelWeights, PlatformSharedSpec, PlatformSpec } from '../../src/platform';
 
 export const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 export const DIGEST = `@sha256:${'a'.repeat(64)}`;
@@ -115,7 +115,7 @@ export function fleetSpec(patch: Partial<FleetSpec> = {}): FleetSpec {
 /** A cluster certificate authority as EKS returns it (base64 of a PEM certificate; the body is not a real key). */
 export const EXAMPLE_CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIBexample\n-----END CERTIFICATE-----\n').toString('base64');
 
-/** `fleetSpec()` with every cluster but the hub (prod-us-east-1, the first of the last environment) registered. */
+/** `fleetSpec()` with every cluster but the hub (prod-us-east-1, the first of the last environment) registered, reached through a private network. */
 export function registeredFleetSpec(patch: Partial<FleetSpec> = {}): FleetSpec {
   const base = fleetSpec(patch);
   let n = 0;
@@ -127,8 +127,10 @@ export function registeredFleetSpec(patch: Partial<FleetSpec> = {}): FleetSpec {
         const name = c.name ?? (e.clusters.length === 1 ? e.name : `${e.name}-${c.region}`);
         if (name === (base.hub ?? 'prod-us-east-1')) return c;
         n += 1;
-        return { ...c, apiServer: { url: `https://EXAMPLE${n}.gr7.${c.region}.eks.amazonaws.com`, certificateAuthorityData: EXAMPLE_CA } };
+        return { ...c, apiServer: { url: `https://EXAMPLE${n}.gr7.${c.region}.eks.amazonaws.com`, certificateAuthorityData: EXAMPLE_CA }, vpcCidr: `10.${n}.0.0/16` };
       }),
     })),
+    // the hub reaches them through a private network (their VPC CIDRs differ from the hub's 10.0.0.0/16)
+    hubNetwork: patch.hubNetwork ?? FleetHubNetwork.PRIVATE_NETWORK,
   };
 }

@@ -2,7 +2,7 @@ import { Testing } from 'cdktf';
 import { CENTRAL_REGISTRY, EXAMPLE_CA, fleetSpec, registeredFleetSpec, sharedDefinitions as shared } from './fixtures';
 import { AccountServiceMode } from '../../src/aws';
 import { ValidationError } from '../../src/core/errors';
-import { AwsPlatformStack, ModelWeights } from '../../src/platform';
+import { FleetHubNetwork, AwsPlatformStack, ModelWeights } from '../../src/platform';
 import { Fleet } from '../../src/platform/fleet';
 import { PlatformSpecValidator } from '../../src/platform/platform-spec-validator';
 
@@ -277,7 +277,7 @@ describe('Fleet refuses bad input at its spec path', () => {
   test('hub: a cluster the fleet does not have; an apiServer on the hub; a bad endpoint or certificate authority', () => {
     const ca = EXAMPLE_CA;
     expect(refused(fleetSpec({ hub: 'dev' })).messages).toEqual(["hub: is not a cluster of the fleet; got 'dev'; use one of: staging, prod-us-east-1, prod-eu-west-1"]);
-    const spec = fleetSpec();
+    const spec = fleetSpec({ hubNetwork: FleetHubNetwork.PUBLIC_ENDPOINT, hubEgressCidrs: ['203.0.113.10/32'] });
     const withApi = (staging: any, hub: any) => ({
       ...spec,
       environments: [
@@ -294,6 +294,41 @@ describe('Fleet refuses bad input at its spec path', () => {
       "environments[1].clusters[0].apiServer: is set on the hub's cluster 'prod-us-east-1': its Argo CD reaches it in-cluster (https://kubernetes.default.svc); "
         + "got 'https://HUB.gr7.us-east-1.eks.amazonaws.com'; remove 'apiServer' from the hub's cluster",
     ]);
+  });
+
+  test("hubNetwork: required once a cluster is registered; a private network needs VPC CIDRs apart from the hub's; a public endpoint needs the hub's egress", () => {
+    const registered = registeredFleetSpec();
+    const { hubNetwork: _h, ...undeclared } = registered;
+    expect(refused(undeclared).messages).toEqual([
+      "hubNetwork: is not declared, and the hub's Argo CD (cluster 'prod-us-east-1') cannot reach the private API endpoint of 'staging', 'prod-eu-west-1' from its own VPC; "
+        + "got nothing; declare it: FleetHubNetwork.PRIVATE_NETWORK (your peering or Transit Gateway; the VPC CIDRs must not overlap) or FleetHubNetwork.PUBLIC_ENDPOINT with 'hubEgressCidrs'",
+    ]);
+    // nothing registered yet: nothing to reach
+    expect(() => new Fleet(fleetSpec())).not.toThrow();
+    // overlapping CIDRs (one set, one the default) are reported where the CIDR came from
+    const overlapping = {
+      ...registered,
+      environments: registered.environments.map((e) => ({ ...e, clusters: e.clusters.map((c) => (c.region === 'eu-west-1' ? { ...c, vpcCidr: '10.0.128.0/17' } : c.name === undefined && e.name === 'staging' ? { ...c, vpcCidr: undefined } : c)) })),
+    };
+    expect(refused(overlapping).messages).toEqual([
+      "environments[0].clusters[0]: gives cluster 'staging' the VPC CIDR 10.0.0.0/16, which overlaps the hub's (10.0.0.0/16, cluster 'prod-us-east-1'): a private network cannot route between them; "
+        + "got '10.0.0.0/16'; give each cluster its own 'vpcCidr', e.g. '10.1.0.0/16'",
+      "environments[1].clusters[1].vpcCidr: gives cluster 'prod-eu-west-1' the VPC CIDR 10.0.128.0/17, which overlaps the hub's (10.0.0.0/16, cluster 'prod-us-east-1'): a private network cannot route between them; "
+        + "got '10.0.128.0/17'; give each cluster its own 'vpcCidr', e.g. '10.3.0.0/16'",
+    ]);
+    expect(refused({ ...registered, hubNetwork: FleetHubNetwork.PUBLIC_ENDPOINT, hubEgressCidrs: ['not-a-cidr'] }).messages).toEqual([
+      "hubEgressCidrs[0]: must be an IPv4 CIDR narrower than the whole internet (clusters 'staging', 'prod-eu-west-1'); got 'not-a-cidr'; list your egress ranges, e.g. '203.0.113.0/24'",
+    ]);
+    expect(refused({ ...registered, hubNetwork: FleetHubNetwork.PUBLIC_ENDPOINT }).props).toEqual(['hubEgressCidrs']);
+  });
+
+  test('hubNetwork PUBLIC_ENDPOINT: every cluster but the hub admits the hub\'s egress on its public endpoint; vpcCidr sets the cluster\'s VPC', () => {
+    const fleet = new Fleet(registeredFleetSpec({ hubNetwork: FleetHubNetwork.PUBLIC_ENDPOINT, hubEgressCidrs: ['203.0.113.10/32', '203.0.113.11/32'] }));
+    expect(fleet.hubNetwork).toBe(FleetHubNetwork.PUBLIC_ENDPOINT);
+    expect(fleet.cluster('staging').spec.cluster?.publicAccessCidrs).toEqual(['203.0.113.10/32', '203.0.113.11/32']);
+    expect(fleet.cluster('prod-us-east-1').spec.cluster?.publicAccessCidrs).toBeUndefined();
+    expect(fleet.cluster('staging').spec.cluster?.vpcCidr).toBe('10.1.0.0/16');
+    expect(fleet.cluster('prod-us-east-1').spec.cluster?.vpcCidr).toBeUndefined();
   });
 
   test('one override changing the same entry twice', () => {

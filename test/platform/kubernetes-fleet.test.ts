@@ -199,7 +199,7 @@ describe('KubernetesFleet: registration, hub and progressive sync options', () =
 
   test('hub: another cluster runs it when named; its Secret is in-cluster and the roots target it', () => {
     const spec = registeredFleetSpec();
-    const k8s = new KubernetesFleet(new App(), 'fleet', { fleet: new Fleet({ ...spec, hub: 'staging', environments: spec.environments.map((e) => (e.name === 'staging' ? { ...e, clusters: [{ region: 'us-east-1' }] } : { ...e, clusters: e.clusters.map((c) => ({ ...c, apiServer: { url: `https://X.gr7.${c.region}.eks.amazonaws.com`, certificateAuthorityData: EXAMPLE_CA } })) })) }) });
+    const k8s = new KubernetesFleet(new App(), 'fleet', { fleet: new Fleet({ ...spec, hub: 'staging', environments: spec.environments.map((e) => (e.name === 'staging' ? { ...e, clusters: [{ region: 'us-east-1' }] } : { ...e, clusters: e.clusters.map((c, i) => ({ ...c, vpcCidr: `10.${i + 1}.0.0/16`, apiServer: { url: `https://X.gr7.${c.region}.eks.amazonaws.com`, certificateAuthorityData: EXAMPLE_CA } })) })) }) });
     const all = k8s.manifests();
     const secret = all.find((m) => m.path === 'fleet/Secret.cluster-staging.k8s.yaml')!.resource;
     expect(secret.stringData.server).toBe('https://kubernetes.default.svc');
