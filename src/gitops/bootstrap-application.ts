@@ -4,9 +4,8 @@ import { GitOpsLayout } from './gitops-layout';
 import { PlatformProject } from './platform-project';
 import { PlatformLabels } from '../core/labels';
 import { Names } from '../core/names';
-import { ARGOCD_API_VERSION, IN_CLUSTER_SERVER, SYNC_WAVE_ANNOTATION } from './private/argocd';
+import { ARGOCD_API_VERSION, argocdConfigMap, IN_CLUSTER_SERVER } from './private/argocd';
 import { claimDirectory } from './private/claims';
-import { SyncWave } from './sync-wave';
 import { checkProps } from '../core/private/runtime-types';
 
 /**
@@ -124,20 +123,9 @@ export class BootstrapApplication extends Construct {
     } as any);
 
     if (this.applicationHealthCheck) {
-      new ApiObject(this, 'HealthCheck', {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: {
-          name: 'argocd-cm',
-          namespace: layout.argocdNamespace,
-          labels: { 'app.kubernetes.io/name': 'argocd-cm', 'app.kubernetes.io/part-of': 'argocd' },
-          annotations: {
-            [SYNC_WAVE_ANNOTATION]: String(SyncWave.ARGOCD_CONFIG),
-            'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false,Delete=false',
-          },
-        },
-        data: { [ArgoCdHealthCheck.CONFIG_KEY]: ArgoCdHealthCheck.APPLICATION_HEALTH_LUA },
-      });
+      new ApiObject(this, 'HealthCheck', argocdConfigMap('argocd-cm', layout.argocdNamespace, {
+        [ArgoCdHealthCheck.CONFIG_KEY]: ArgoCdHealthCheck.APPLICATION_HEALTH_LUA,
+      }));
     }
   }
 }

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { AwsPlatformStack } from './aws-platform-stack';
 import { Fleet, FleetCluster, FleetHubNetwork } from './fleet';
 import { PlatformNames } from './platform-names';
+import { ARGOCD_CLUSTER_CLIENTS, ARGOCD_NAMESPACE } from './private/argocd-install';
 import { Network } from '../aws/network';
 import { PodIdentityRole } from '../aws/pod-identity-role';
 import { AwsNames } from '../aws/private/aws-names';
@@ -13,12 +14,6 @@ import { ValidationError } from '../core/errors';
 import { partitionOf } from '../core/private/iam-arns';
 import { checkArgs, checkProps } from '../core/private/runtime-types';
 
-/**
- * The Argo CD ServiceAccounts of the hub that reach the clusters (Argo CD v3.5.1
- * docs/operator-manual/declarative-setup.md, "EKS": "Argo CD Management Role").
- */
-const ARGOCD_NAMESPACE = 'argocd';
-const ARGOCD_SERVICE_ACCOUNTS = ['argocd-application-controller', 'argocd-applicationset-controller', 'argocd-server'];
 
 /**
  * Properties of `AwsFleet`.
@@ -90,10 +85,10 @@ export class AwsFleet extends Construct {
     const role = new PodIdentityRole(hubStack, 'ArgoCdHub', {
       cluster: hubStack.cluster,
       namespace: ARGOCD_NAMESPACE,
-      serviceAccount: ARGOCD_SERVICE_ACCOUNTS[0],
+      serviceAccount: ARGOCD_CLUSTER_CLIENTS[0],
       roleName: hubNames.argocdHubRole,
     });
-    for (const sa of ARGOCD_SERVICE_ACCOUNTS.slice(1)) {
+    for (const sa of ARGOCD_CLUSTER_CLIENTS.slice(1)) {
       AwsNames.stable(new EksPodIdentityAssociation(role, `Association-${sa}`, {
         clusterName: hubStack.cluster.clusterName,
         namespace: ARGOCD_NAMESPACE,

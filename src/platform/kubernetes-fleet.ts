@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { Fleet, FleetCluster } from './fleet';
 import { KubernetesPlatform, PlatformManifest } from './kubernetes-platform';
 import { PlatformNames } from './platform-names';
+import { PROGRESSIVE_SYNCS_PARAM } from './private/argocd-install';
 import { recordsConstructMetadata, writeConstructMetadata } from './private/construct-metadata';
 import { writeOwnedTree } from './private/owned-tree';
 import { rolloutStages } from './private/rollout';
@@ -16,7 +17,7 @@ import { BootstrapApplication } from '../gitops/bootstrap-application';
 import { GitOpsLayout } from '../gitops/gitops-layout';
 import { LayoutSelection, PlatformApplicationSet } from '../gitops/platform-application-set';
 import { PlatformProject } from '../gitops/platform-project';
-import { ARGOCD_API_VERSION, IN_CLUSTER_SERVER, SYNC_WAVE_ANNOTATION } from '../gitops/private/argocd';
+import { ARGOCD_API_VERSION, argocdConfigMap, IN_CLUSTER_SERVER, SYNC_WAVE_ANNOTATION } from '../gitops/private/argocd';
 import { SyncWave } from '../gitops/sync-wave';
 
 /**
@@ -275,20 +276,9 @@ export class KubernetesFleet extends Construct {
     if (fleet.progressiveSync) {
       // Argo CD v3.5.1 docs/operator-manual/applicationset/Progressive-Syncs.md "Enabling Progressive Syncs"; the
       // controller reads argocd-cmd-params-cm at start: restart it once after the first sync of fleet/.
-      new ApiObject(hub, 'CmdParams', {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: {
-          name: 'argocd-cmd-params-cm',
-          namespace: layout.argocdNamespace,
-          labels: { [PlatformLabels.NAME]: 'argocd-cmd-params-cm', [PlatformLabels.PART_OF]: 'argocd' },
-          annotations: {
-            [SYNC_WAVE_ANNOTATION]: String(SyncWave.ARGOCD_CONFIG),
-            'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false,Delete=false',
-          },
-        },
-        data: { 'applicationsetcontroller.enable.progressive.syncs': 'true' },
-      });
+      new ApiObject(hub, 'CmdParams', argocdConfigMap('argocd-cmd-params-cm', layout.argocdNamespace, {
+        [PROGRESSIVE_SYNCS_PARAM]: 'true',
+      }));
     }
     for (const c of fleet.clusters) {
       if (!c.hub && !c.apiServer) continue;

@@ -1,16 +1,11 @@
 import { ProblemCollector, ValidationProblem } from '../core/errors';
+import { ARGOCD_SERVICE_ACCOUNTS } from './private/argocd-install';
 import { PlatformLabels } from '../core/labels';
 import { checkArgs } from '../core/private/runtime-types';
 
 const GPU = PlatformLabels.NVIDIA_GPU_RESOURCE;
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'PyTorchJob', 'InferenceService'];
 
-
-/** The ServiceAccounts of an Argo CD install (argoproj/argo-cd v3.5.1 manifests/install.yaml). */
-const ARGOCD_SERVICE_ACCOUNTS = [
-  'argocd-application-controller', 'argocd-applicationset-controller', 'argocd-dex-server', 'argocd-notifications-controller',
-  'argocd-redis', 'argocd-repo-server', 'argocd-server',
-];
 /**
  * Cross-layer checks over the synthesized outputs of both sides, as written (Terraform JSON and the
  * Kubernetes objects), so CI can run them from disk:

@@ -583,53 +583,27 @@ describe('GitOpsContract: cluster generators and cluster x git matrices', () => 
       expect(report.applications.map((a) => a.name)).toEqual(['dev-chat', 'dev-search', 'prod-chat', 'prod-search']);
     });
   });
-});
+  describe('what Argo CD v3.5.1 does that the expansion follows', () => {
+    const anyWhere = project([{ name: '*', namespace: '*' }]);
 
-describe('GitOpsContract: what Argo CD v3.5.1 does that the expansion follows', () => {
-  const REPO_URL = 'https://git.example.com/acme/platform-gitops.git';
-  const FLEET = { 'fleet.example.com/name': 'acme' };
-  const secret = (name: string) => ({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: `cluster-${name.toLowerCase().replace(/[^a-z0-9]/g, '')}`, namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'cluster', ...FLEET } },
-    stringData: { name, server: 'https://x.eks.example.com', config: '{}' },
-  });
-  const set = (generators: any[], name: string, sourcePath: string) => ({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'ApplicationSet',
-    metadata: { name: 'fleet', namespace: 'argocd' },
-    spec: {
-      goTemplate: true,
-      goTemplateOptions: ['missingkey=error'],
-      generators,
-      template: { metadata: { name }, spec: { project: 'fleet', source: { repoURL: REPO_URL, targetRevision: 'main', path: sourcePath }, destination: { name: '{{.name}}', namespace: '{{.values.ns}}' } } },
-    },
-  });
-  const projectObj = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'fleet', namespace: 'argocd' }, spec: { sourceRepos: [REPO_URL], destinations: [{ name: '*', namespace: '*' }] } };
-  const tree = (objects: any[], dirs: string[]) => {
-    const dir = tempDir('gitops-contract-argo-');
-    objects.forEach((o, i) => writeYaml(path.join(dir, 'argocd', `${i}.${o.kind}.k8s.yaml`), o));
-    for (const d of dirs) writeYaml(path.join(dir, d, 'ConfigMap.settings.k8s.yaml'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'search' }, data: { a: '1' } });
-    return dir;
-  };
+    test("a matrix merges the git generator's values with the cluster generator's (the cluster's win, matrix.go mergo WithOverride)", () => {
+      const set = applicationSet([{
+        matrix: {
+          generators: [
+            { clusters: { selector: { matchLabels: FLEET }, values: { ns: 'search', team: 'cluster' } } },
+            { git: { repoURL: REPO_URL, revision: 'main', directories: [{ path: '{{.name}}/search' }], values: { ns: 'ignored', extra: 'from-git' } } },
+          ],
+        },
+      }], { name: '{{.name}}-{{.values.extra}}-{{.values.ns}}', path: '{{.path.path}}', destination: { name: '{{.name}}', namespace: '{{.values.ns}}' } });
+      const report = GitOpsContract.verify(fleetTree([anyWhere, DEV(), set], ['dev-eu/search']));
+      expect(report.findings).toEqual([]);
+      expect(report.applications.map((a) => `${a.name} ${a.namespace}`)).toEqual(['dev-eu-from-git-search search']);
+    });
 
-  test("a matrix merges the git generator's values with the cluster generator's (the cluster's win, matrix.go mergo WithOverride)", () => {
-    const gens = [{
-      matrix: {
-        generators: [
-          { clusters: { selector: { matchLabels: FLEET }, values: { ns: 'search', team: 'cluster' } } },
-          { git: { repoURL: REPO_URL, revision: 'main', directories: [{ path: '{{.name}}/search' }], values: { ns: 'ignored', extra: 'from-git' } } },
-        ],
-      },
-    }];
-    const report = GitOpsContract.verify(tree([projectObj, secret('dev'), set(gens, '{{.name}}-{{.values.extra}}-{{.values.ns}}', '{{.path.path}}')], ['dev/search']));
-    expect(report.findings).toEqual([]);
-    expect(report.applications.map((a) => `${a.name} ${a.namespace}`)).toEqual(['dev-from-git-search search']);
-  });
-
-  test('{{.nameNormalized}} is Argo CD\'s SanitizeName: lower case, other characters to -, trimmed of - and .', () => {
-    const gens = [{ clusters: { selector: { matchLabels: FLEET }, values: { ns: 'search' } } }];
-    const report = GitOpsContract.verify(tree([projectObj, secret('_Edge_Cluster.'), set(gens, '{{.nameNormalized}}', 'edge-cluster/search')], ['edge-cluster/search']));
-    expect(report.applications.map((a) => a.name)).toEqual(['edge-cluster']);
+    test("{{.nameNormalized}} is Argo CD's SanitizeName: lower case, other characters to -, trimmed of - and .", () => {
+      const set = applicationSet([{ clusters: { selector: { matchLabels: FLEET } } }], { name: '{{.nameNormalized}}', path: 'edge-cluster/search' });
+      const report = GitOpsContract.verify(fleetTree([anyWhere, clusterSecret('_Edge_Cluster.', 'https://edge.eks.example.com'), set], ['edge-cluster/search']));
+      expect(report.applications.map((a) => a.name)).toEqual(['edge-cluster']);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../../core/errors';
+import { SyncWave } from '../sync-wave';
 
 /** apiVersion of every Argo CD object (Application, ApplicationSet, AppProject). */
 export const ARGOCD_API_VERSION = 'argoproj.io/v1alpha1';
@@ -90,4 +91,26 @@ export function gitRevisionProblem(revision: string): string | undefined {
 /** `value` with control characters shown as JSON escapes (for error messages). */
 export function printable(value: string): string {
   return JSON.stringify(value).slice(1, -1);
+}
+
+/**
+ * A partial Argo CD ConfigMap (`argocd-cm`, `argocd-cmd-params-cm`) holding only `data`: server-side applied, so
+ * Argo CD owns exactly these keys and leaves the install's others alone; never pruned or deleted; synced before
+ * everything else (`SyncWave.ARGOCD_CONFIG`).
+ */
+export function argocdConfigMap(name: string, namespace: string, data: { [key: string]: string }): any {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name,
+      namespace,
+      labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'argocd' },
+      annotations: {
+        [SYNC_WAVE_ANNOTATION]: String(SyncWave.ARGOCD_CONFIG),
+        'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false,Delete=false',
+      },
+    },
+    data,
+  };
 }
