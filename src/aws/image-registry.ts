@@ -1,13 +1,17 @@
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
+import { EcrRegistryPolicy } from '@cdktf/provider-aws/lib/ecr-registry-policy';
 import { EcrRegistryScanningConfiguration } from '@cdktf/provider-aws/lib/ecr-registry-scanning-configuration';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
+import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { IAwsRole } from './pod-identity-role';
 import { ProblemCollector, ValidationError } from '../core/errors';
 import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { ManagedKey } from './private/kms';
+import { PolicyDocuments } from './private/policy';
 import { escapeTags } from './private/terraform-escape';
+import { partitionOf } from '../core/private/iam-arns';
 import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
@@ -21,6 +25,22 @@ export interface IImageRegistry {
    * has no resource-level permissions). Without `repositories`, every repository of the registry.
    */
   grantPull(role: IAwsRole, repositories?: string[]): void;
+}
+
+/**
+ * Repositories of a registry another stack manages.
+ */
+export interface ExistingRepositoriesAttributes {
+  /** The registry's account. */
+  readonly accountId: string;
+  /**
+   * The registry's region.
+   *
+   * @default - the region of the stack's AwsProvider
+   */
+  readonly region?: string;
+  /** The repositories. */
+  readonly repositories: string[];
 }
 
 /**
@@ -74,6 +94,16 @@ export interface ImageRegistryProps {
    */
   readonly keyAdminPrincipalArns?: string[];
   /**
+   * Accounts whose registries replicate into these repositories (their `RegistryReplication`): the registry's
+   * permissions policy (`aws_ecr_registry_policy`, one per account and region: this registry's only one) lets each
+   * `ecr:ReplicateImage` into these repositories, nothing else; without `ecr:CreateRepository`, replication never
+   * creates a repository without this registry's encryption, immutable tags and scanning (ECR User Guide, "Private
+   * registry permissions" and "Private image replication"). Replication within one account needs none.
+   *
+   * @default - none (no registry policy)
+   */
+  readonly replicationSourceAccountIds?: string[];
+  /**
    * `prevent_destroy` on repositories and the KMS key.
    *
    * @default true
@@ -97,6 +127,40 @@ export interface ImageRegistryProps {
  * `grantPull(role, repositories)` scopes pulls to the named repositories' ARNs.
  */
 export class ImageRegistry extends Construct implements IImageRegistry {
+  /**
+   * Repositories another stack created (another platform of the same account and region: ECR has one registry per
+   * account and region), to grant pulls on. Pulls need no key permission: ECR decrypts with the grant it holds on the
+   * repositories' key (ECR User Guide, "Encryption at rest").
+   *
+   * @param scope the scope (for errors)
+   * @param attrs the registry's account, region and repositories
+   */
+  public static fromRepositories(scope: Construct, attrs: ExistingRepositoriesAttributes): IImageRegistry {
+    checkArgs('aws.ImageRegistry#fromRepositories', [scope, attrs], scope);
+    const problems = new ProblemCollector(scope);
+    problems.check(/^\d{12}$/.test(attrs.accountId), 'accountId', 'must be a 12-digit AWS account id', attrs.accountId, "use e.g. '123456789012'");
+    problems.check(attrs.repositories.length > 0, 'repositories', 'must list at least one repository', attrs.repositories, "add e.g. 'llm/vllm'");
+    problems.throwIfAny();
+    for (const r of attrs.repositories) AwsNames.validate('ecrRepository', 'repositories', r, scope);
+    const region = AwsEnvironment.region(scope, attrs.region);
+    const names = [...new Set(attrs.repositories)].sort();
+    const arnOf = (r: string) => `arn:${partitionOf(region)}:ecr:${region}:${attrs.accountId}:repository/${r}`;
+    return {
+      repositoryNames: names,
+      grantPull(role: IAwsRole, repositories?: string[]): void {
+        checkArgs('aws.ImageRegistry#grantPull', [role, repositories], scope);
+        const wanted = repositories === undefined ? names : [...new Set(repositories)].sort();
+        const unknown = wanted.filter((r) => !names.includes(r));
+        if (wanted.length === 0 || unknown.length > 0) {
+          throw new ValidationError('repositories', wanted.length === 0 ? 'must name at least one repository to pull from' : 'names repositories that are not in this registry',
+            wanted.length === 0 ? repositories : unknown, `use some of ${names.join(', ')}`, scope);
+        }
+        role.addToPolicy({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] });
+        role.addToPolicy({ actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], resources: wanted.map(arnOf) });
+      },
+    };
+  }
+
   public readonly repositoryNames: string[];
   /** The registry host, `<account>.dkr.ecr.<region>.amazonaws.com` (a token when the account is unknown). */
   public readonly registryUrl: string;
@@ -187,6 +251,25 @@ export class ImageRegistry extends Construct implements IImageRegistry {
         'aws_ecr_lifecycle_policy', [repoName], 'repositories');
       this.repositoryUrls[repoName] = `${this.registryUrl}/${repoName}`;
       this.repositoryArns[repoName] = repo.arn;
+    }
+
+    (props.replicationSourceAccountIds ?? []).forEach((a, i) => {
+      if (!problems.check(/^\d{12}$/.test(a), `replicationSourceAccountIds[${i}]`, 'must be a 12-digit AWS account id', a, "use e.g. '111122223333'")) return;
+      problems.check(Token.isUnresolved(account) || a !== account, `replicationSourceAccountIds[${i}]`, "is the registry's own account: replication within an account needs no registry policy",
+        a, 'list other accounts only');
+    });
+    problems.throwIfAny();
+    const sources = [...new Set(props.replicationSourceAccountIds ?? [])].sort();
+    if (sources.length > 0) {
+      AwsNames.stable(new EcrRegistryPolicy(this, 'ReplicationPolicy', {
+        policy: PolicyDocuments.json([{
+          Sid: 'ReplicationFromOtherAccounts',
+          Effect: 'Allow',
+          Principal: { AWS: sources.map((a) => `arn:${partitionOf(this.region)}:iam::${a}:root`) },
+          Action: ['ecr:ReplicateImage'],
+          Resource: this.repositoryNames.map((r) => `arn:${partitionOf(this.region)}:ecr:${this.region}:${account}:repository/${r}`),
+        }]),
+      }), 'aws_ecr_registry_policy', [name], 'name');
     }
 
     if (this.enhancedScanning) {

@@ -1,12 +1,14 @@
-import { Token } from 'cdktf';
+import { ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { IAwsRole } from './pod-identity-role';
 import { ProblemCollector, ValidationError } from '../core/errors';
 import { AwsEnvironment } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { ManagedKey } from './private/kms';
+import { Statement } from './private/policy';
 import { accessLogBucket, SecureBucket } from './private/secure-bucket';
 import { escapeTags } from './private/terraform-escape';
+import { IAM_ROLE_ARN, partitionOf } from '../core/private/iam-arns';
 import { checkArgs, checkProps } from '../core/private/runtime-types';
 
 /**
@@ -95,6 +97,19 @@ export interface ModelStoreProps {
    */
   readonly keyAdminPrincipalArns?: string[];
   /**
+   * S3 replication roles of other accounts that may write replicas into this store (another account's
+   * `ModelStoreReplication`): the bucket policy lets each replicate objects and tags and read the bucket's
+   * versioning, the key policy lets it encrypt replicas with this store's key through S3 (S3 User Guide,
+   * "Granting permissions when the source and destination buckets are owned by different AWS accounts" and
+   * "Granting additional permissions for cross-account scenarios"). A role of this store's own account needs no
+   * entry: its identity policy and the key's use through S3 by the account's principals suffice. Each is allowed
+   * through its account's root with an `aws:PrincipalArn` condition, so the role may be created after this store
+   * (the source's stack deploys after its destinations).
+   *
+   * @default - none
+   */
+  readonly replicationSourceRoleArns?: string[];
+  /**
    * `prevent_destroy` on the buckets and the KMS key.
    *
    * @default true
@@ -124,6 +139,18 @@ export class ModelStore extends Construct implements IModelStore {
   public readonly region: string;
   /** The access-log bucket name. */
   public readonly accessLogBucketName: string;
+  /**
+   * Object Lock default retention, when on.
+   *
+   * @default - no Object Lock
+   */
+  public readonly objectLock?: ObjectLockOptions;
+  /** The ARN of the key's alias, `arn:<partition>:kms:<region>:<account>:alias/<bucketName>` (what a replica names). */
+  public readonly kmsKeyAliasArn: string;
+  /** Other accounts' replication roles allowed to write replicas into this store (sorted). */
+  public readonly replicationSourceRoleArns: string[];
+  /** The bucket's versioning (internal: a replication configuration depends on it). */
+  public readonly versioning: ITerraformDependable;
   /** Noncurrent-version retention in days. */
   public readonly noncurrentVersionExpirationDays: number;
   /** The prefixes granted so far, sorted (what the Kubernetes layer may mount or download). */
@@ -149,7 +176,21 @@ export class ModelStore extends Construct implements IModelStore {
       problems.check(Number.isInteger(days) && days >= 1 && days <= 36500,
         'objectLock.retentionDays', 'must be a whole number of days from 1 to 36500', props.objectLock.retentionDays, 'lock versions e.g. 30 days');
     }
+    (props.replicationSourceRoleArns ?? []).forEach((arn, i) => {
+      if (Token.isUnresolved(arn)) return;
+      const at = `replicationSourceRoleArns[${i}]`;
+      if (!problems.check(IAM_ROLE_ARN.test(arn), at, 'must be an IAM role ARN', arn,
+        "use the source store's replication role, e.g. 'arn:aws:iam::111122223333:role/acme-llm-prod-models-replication'")) return;
+      const partition = partitionOf(this.region);
+      problems.check(arn.startsWith(`arn:${partition}:`), at, `is in another AWS partition than the store (${partition}); S3 does not replicate across partitions`, arn,
+        `use a role of the ${partition} partition`);
+    });
     problems.throwIfAny();
+    const sources = [...new Set(props.replicationSourceRoleArns ?? [])].sort();
+    const bucketArnLiteral = `arn:${partitionOf(this.region)}:s3:::${this.bucketName}`;
+    const sourceAccountRoots = [...new Set(sources.map((arn) => arn.replace(/:role\/.*$/, ':root')))];
+    const fromSources = sources.length === 0 ? undefined
+      : { Principal: { AWS: sourceAccountRoots.length === 1 ? sourceAccountRoots[0] : sourceAccountRoots }, principalArns: { 'aws:PrincipalArn': sources.length === 1 ? sources[0] : sources } };
 
     const key = new ManagedKey(this, 'Key', {
       name: this.bucketName,
@@ -160,8 +201,23 @@ export class ModelStore extends Construct implements IModelStore {
       adminPrincipalArns: props.keyAdminPrincipalArns,
       adminPrincipalArnsProp: 'keyAdminPrincipalArns',
       viaServices: ['s3'],
+      // S3 User Guide, "S3 Bucket Keys and replication": with bucket keys the replicating principal also needs
+      // kms:Decrypt, and the encryption context is the bucket's ARN
+      serviceStatements: fromSources ? [{
+        Sid: 'ReplicasFromOtherAccounts',
+        Effect: 'Allow',
+        Principal: fromSources.Principal,
+        Action: ['kms:Encrypt', 'kms:Decrypt'],
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArnLiteral, `${bucketArnLiteral}/*`] },
+          ArnEquals: fromSources.principalArns,
+        },
+      }] : undefined,
     });
     this.kmsKeyArn = key.arn;
+    this.kmsKeyAliasArn = `arn:${partitionOf(this.region)}:kms:${this.region}:${AwsEnvironment.literalAccountId(this) ?? env.accountId}:${key.alias.name}`;
 
     this.accessLogBucketName = props.accessLogBucketName ?? AwsNames.join([this.bucketName, 'access-logs'], 63);
     const accessLogs = props.accessLogBucketName ? undefined
@@ -178,16 +234,36 @@ export class ModelStore extends Construct implements IModelStore {
       objectLockRetentionDays: props.objectLock?.retentionDays,
       objectLockMode: props.objectLock ? props.objectLock.mode ?? ObjectLockMode.GOVERNANCE : undefined,
       tags: escapeTags(props.tags),
-      policyStatements: (arn) => [{
+      policyStatements: (arn): Statement[] => [{
         Sid: 'DenyUnencryptedOrForeignKeyUploads',
         Effect: 'Deny',
         Principal: '*',
         Action: 's3:PutObject',
         Resource: `${arn}/*`,
         Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key.arn } },
-      }],
+      },
+      // S3 User Guide, cross-account replication: the destination's bucket policy; s3:PutBucketVersioning of the
+      // docs' example is left out (this store keeps versioning on; another account never changes it)
+      ...(fromSources ? [<Statement>{
+        Sid: 'ReplicasFromOtherAccounts',
+        Effect: 'Allow',
+        Principal: fromSources.Principal,
+        Action: ['s3:ReplicateObject', 's3:ReplicateTags'],
+        Resource: `${arn}/*`,
+        Condition: { ArnEquals: fromSources.principalArns },
+      }, <Statement>{
+        Sid: 'ReplicationChecksFromOtherAccounts',
+        Effect: 'Allow',
+        Principal: fromSources.Principal,
+        Action: ['s3:GetBucketVersioning', 's3:List*'],
+        Resource: arn,
+        Condition: { ArnEquals: fromSources.principalArns },
+      }] : [])],
     });
     this.bucketArn = bucket.bucket.arn;
+    this.versioning = bucket.versioning;
+    this.objectLock = props.objectLock;
+    this.replicationSourceRoleArns = sources;
   }
 
   public grantRead(role: IAwsRole, prefix: string): void {

@@ -131,3 +131,120 @@ describe('ImageRegistry errors', () => {
     expect(errorOf(() => registry.repositoryUrl('llm/tgi'))).toMatch(/'repository' is not a repository of this registry, got 'llm\/tgi'; use one of llm\/gateway, llm\/vllm/);
   });
 });
+
+describe('ImageRegistry replicas from other accounts (replicationSourceAccountIds)', () => {
+  test('a registry policy allowing only ecr:ReplicateImage into these repositories, from each account root', () => {
+    const { config } = synthRegistry({ replicationSourceAccountIds: ['444455556666', '111122223333', '444455556666'] });
+    expect(Object.keys(resourcesOf(config, 'aws_ecr_registry_policy'))).toEqual(['llm']);
+    expect(JSON.parse(onlyResource(config, 'aws_ecr_registry_policy').policy)).toEqual({
+      Version: '2012-10-17',
+      Statement: [{
+        Sid: 'ReplicationFromOtherAccounts',
+        Effect: 'Allow',
+        Principal: { AWS: ['arn:aws:iam::111122223333:root', 'arn:aws:iam::444455556666:root'] },
+        Action: ['ecr:ReplicateImage'],
+        Resource: ['arn:aws:ecr:us-east-1:123456789012:repository/llm/gateway', 'arn:aws:ecr:us-east-1:123456789012:repository/llm/vllm'],
+      }],
+    });
+  });
+
+  test('one account: still a list; the registry\'s account, region and name', () => {
+    const { config } = synthRegistry({ replicationSourceAccountIds: ['111122223333'], accountId: '210987654321', region: 'eu-west-1', name: 'serving' });
+    expect(Object.keys(resourcesOf(config, 'aws_ecr_registry_policy'))).toEqual(['serving']);
+    const statement = JSON.parse(onlyResource(config, 'aws_ecr_registry_policy').policy).Statement[0];
+    expect(statement.Principal).toEqual({ AWS: ['arn:aws:iam::111122223333:root'] });
+    expect(statement.Resource).toEqual(['arn:aws:ecr:eu-west-1:210987654321:repository/llm/gateway', 'arn:aws:ecr:eu-west-1:210987654321:repository/llm/vllm']);
+  });
+
+  test('no registry policy by default, nor with an empty list', () => {
+    expect(resourcesOf(synthRegistry().config, 'aws_ecr_registry_policy')).toEqual({});
+    expect(resourcesOf(synthRegistry({ replicationSourceAccountIds: [] }).config, 'aws_ecr_registry_policy')).toEqual({});
+  });
+
+  test('a bad account id', () => {
+    expect(errorOf(build({ replicationSourceAccountIds: ['1111-2222-3333'] }))).toBe(
+      "test/Registry: 'replicationSourceAccountIds[0]' must be a 12-digit AWS account id, got '1111-2222-3333'; use e.g. '111122223333'");
+    expect(errorOf(build({ replicationSourceAccountIds: ['111122223333', 'prod'] }))).toMatch(
+      /^test\/Registry: 'replicationSourceAccountIds\[1\]' must be a 12-digit AWS account id, got 'prod'/);
+  });
+});
+
+describe('ImageRegistry.fromRepositories', () => {
+  const ATTRS = { accountId: '210987654321', repositories: ['llm/vllm', 'llm/gateway', 'llm/vllm'] };
+
+  function pullStatements(attrs: Partial<Parameters<typeof ImageRegistry.fromRepositories>[1]> = {}, repositories?: string[]): any[] {
+    const cfg = synthStack((stack) => {
+      const cluster = clusterFixture(stack);
+      const registry = ImageRegistry.fromRepositories(stack, { ...ATTRS, ...attrs });
+      const role = new PodIdentityRole(stack, 'Role', { cluster, namespace: 'search', serviceAccount: 'llama3-8b' });
+      registry.grantPull(role, repositories);
+    });
+    return JSON.parse(resourcesOf(cfg, 'aws_iam_role_policy').acme_prod_search_llama3_8b.policy).Statement;
+  }
+
+  function withRegistry(attrs: Partial<Parameters<typeof ImageRegistry.fromRepositories>[1]>, repositories?: string[]): () => void {
+    return () => {
+      const stack = new TerraformStack(Testing.app(), 'test');
+      const cluster = clusterFixture(stack);
+      const registry = ImageRegistry.fromRepositories(stack, { ...ATTRS, ...attrs });
+      const role = new PodIdentityRole(stack, 'Role', { cluster, namespace: 'search', serviceAccount: 'llama3-8b' });
+      registry.grantPull(role, repositories);
+    };
+  }
+
+  test('repository names, sorted and deduplicated; creates nothing', () => {
+    const config = synthStack((stack) => {
+      provider(stack);
+      const registry = ImageRegistry.fromRepositories(stack, ATTRS);
+      expect(registry.repositoryNames).toEqual(['llm/gateway', 'llm/vllm']);
+    });
+    expect(resourcesOf(config, 'aws_ecr_repository')).toEqual({});
+    expect(resourcesOf(config, 'aws_kms_key')).toEqual({});
+    expect(resourcesOf(config, 'aws_ecr_registry_policy')).toEqual({});
+  });
+
+  test('a pull grant: GetAuthorizationToken on *, pulls on the repositories\' ARNs, no key statement', () => {
+    expect(pullStatements()).toEqual([
+      { Sid: 'Grant0', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] },
+      {
+        Sid: 'Grant1',
+        Effect: 'Allow',
+        Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        Resource: ['arn:aws:ecr:us-east-1:210987654321:repository/llm/gateway', 'arn:aws:ecr:us-east-1:210987654321:repository/llm/vllm'],
+      },
+    ]);
+  });
+
+  test('some repositories, in another region', () => {
+    expect(pullStatements({ region: 'eu-west-1' }, ['llm/vllm', 'llm/vllm'])).toEqual([
+      { Sid: 'Grant0', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] },
+      {
+        Sid: 'Grant1',
+        Effect: 'Allow',
+        Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        Resource: ['arn:aws:ecr:eu-west-1:210987654321:repository/llm/vllm'],
+      },
+    ]);
+  });
+
+  test('a repository that is not in the registry, or none', () => {
+    expect(errorOf(withRegistry({}, ['llm/tgi', 'llm/vllm']))).toBe(
+      "test: 'repositories' names repositories that are not in this registry, got [\"llm/tgi\"]; use some of llm/gateway, llm/vllm");
+    expect(errorOf(withRegistry({}, []))).toBe("test: 'repositories' must name at least one repository to pull from, got []; use some of llm/gateway, llm/vllm");
+  });
+
+  test('no repositories, a bad repository name, account id or region', () => {
+    expect(errorOf(withRegistry({ repositories: [] }))).toBe("test: 'repositories' must list at least one repository, got []; add e.g. 'llm/vllm'");
+    expect(errorOf(withRegistry({ repositories: ['LLM/vLLM'] }))).toMatch(/^test: 'repositories' must be an ECR repository name, got 'LLM\/vLLM'/);
+    expect(errorOf(withRegistry({ accountId: '21098765432' }))).toBe("test: 'accountId' must be a 12-digit AWS account id, got '21098765432'; use e.g. '123456789012'");
+    expect(errorOf(withRegistry({ region: 'Ireland' }))).toMatch(/^test: 'region' must be an AWS region code, got 'Ireland'/);
+  });
+});
+
+describe('ImageRegistry replicationSourceAccountIds: errors at the index given', () => {
+  test('a bad entry is reported at its own index; the registry\'s own account is refused', () => {
+    expect(build({ replicationSourceAccountIds: ['222233334444', '1234'] })).toThrow(/'replicationSourceAccountIds\[1\]' must be a 12-digit AWS account id, got '1234'/);
+    expect(build({ accountId: '123456789012', replicationSourceAccountIds: ['123456789012'] }))
+      .toThrow(/'replicationSourceAccountIds\[0\]' is the registry's own account: replication within an account needs no registry policy/);
+  });
+});

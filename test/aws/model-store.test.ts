@@ -1,4 +1,4 @@
-import { TerraformStack, Testing } from 'cdktf';
+import { TerraformOutput, TerraformStack, Testing } from 'cdktf';
 import { ModelStore, ModelStoreProps, ObjectLockMode } from '../../src/aws/model-store';
 import { PodIdentityRole } from '../../src/aws/pod-identity-role';
 import { AwsEnvironment } from '../../src/aws/private/aws-env';
@@ -185,5 +185,135 @@ describe('ModelStore errors', () => {
   test('bad retention values', () => {
     expect(errorOf(build({ noncurrentVersionExpirationDays: 0 }))).toMatch(/'noncurrentVersionExpirationDays' must be a positive whole number of days, got 0/);
     expect(errorOf(build({ objectLock: { retentionDays: 0 } }))).toMatch(/'objectLock.retentionDays' must be a whole number of days from 1 to 36500, got 0/);
+  });
+});
+
+describe('ModelStore replicas from other accounts (replicationSourceRoleArns)', () => {
+  const roleA = 'arn:aws:iam::111122223333:role/acme-prod-models-replication';
+  const bucketArn = '${aws_s3_bucket.acme_prod_models.arn}';
+  const bucketPolicy = (config: any): any[] => JSON.parse(resourcesOf(config, 'aws_s3_bucket_policy').acme_prod_models.policy).Statement;
+  const keyPolicy = (config: any): any[] => JSON.parse(resourcesOf(config, 'aws_kms_key').acme_prod_models.policy).Statement;
+
+  test('one role: the bucket policy lets it replicate objects and tags and check the bucket, through its account root', () => {
+    const { config, store } = synthStore({ replicationSourceRoleArns: [roleA] });
+    const statements = bucketPolicy(config);
+    expect(statements.map((s) => s.Sid)).toEqual(['DenyInsecureTransport', 'DenyUnencryptedOrForeignKeyUploads', 'ReplicasFromOtherAccounts', 'ReplicationChecksFromOtherAccounts']);
+    expect(statements[2]).toEqual({
+      Sid: 'ReplicasFromOtherAccounts',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+      Action: ['s3:ReplicateObject', 's3:ReplicateTags'],
+      Resource: `${bucketArn}/*`,
+      Condition: { ArnEquals: { 'aws:PrincipalArn': roleA } },
+    });
+    expect(statements[3]).toEqual({
+      Sid: 'ReplicationChecksFromOtherAccounts',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+      Action: ['s3:GetBucketVersioning', 's3:List*'],
+      Resource: bucketArn,
+      Condition: { ArnEquals: { 'aws:PrincipalArn': roleA } },
+    });
+    expect(store.replicationSourceRoleArns).toEqual([roleA]);
+  });
+
+  test('one role: the key policy lets it encrypt (and, for bucket keys, decrypt) replicas through S3, for this bucket only', () => {
+    const statements = keyPolicy(synthStore({ replicationSourceRoleArns: [roleA] }).config);
+    expect(statements.map((s) => s.Sid)).toEqual(['KeyAdministration', 'KeyUseThroughServices', 'ReplicasFromOtherAccounts']);
+    expect(statements[2]).toEqual({
+      Sid: 'ReplicasFromOtherAccounts',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+      Action: ['kms:Encrypt', 'kms:Decrypt'],
+      Resource: '*',
+      Condition: {
+        StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' },
+        StringLike: { 'kms:EncryptionContext:aws:s3:arn': ['arn:aws:s3:::acme-prod-models', 'arn:aws:s3:::acme-prod-models/*'] },
+        ArnEquals: { 'aws:PrincipalArn': roleA },
+      },
+    });
+  });
+
+  test('several roles: sorted and deduplicated, each account root once', () => {
+    const roleB = 'arn:aws:iam::444455556666:role/eu-models-replication';
+    const roleC = 'arn:aws:iam::111122223333:role/replication/other-models-replication';
+    const { config, store } = synthStore({ replicationSourceRoleArns: [roleB, roleC, roleA, roleB], region: 'eu-west-1' });
+    const roots = ['arn:aws:iam::111122223333:root', 'arn:aws:iam::444455556666:root'];
+    const roles = [roleA, roleC, roleB];
+    expect(store.replicationSourceRoleArns).toEqual(roles);
+    const statements = bucketPolicy(config);
+    for (const s of statements.slice(2)) {
+      expect(s.Principal).toEqual({ AWS: roots });
+      expect(s.Condition).toEqual({ ArnEquals: { 'aws:PrincipalArn': roles } });
+    }
+    const key = keyPolicy(config)[2];
+    expect(key.Principal).toEqual({ AWS: roots });
+    expect(key.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' },
+      StringLike: { 'kms:EncryptionContext:aws:s3:arn': ['arn:aws:s3:::acme-prod-models', 'arn:aws:s3:::acme-prod-models/*'] },
+      ArnEquals: { 'aws:PrincipalArn': roles },
+    });
+  });
+
+  test('two roles of one account: one root principal, both role ARNs', () => {
+    const roleC = 'arn:aws:iam::111122223333:role/other-models-replication';
+    const { config } = synthStore({ replicationSourceRoleArns: [roleC, roleA] });
+    const statement = bucketPolicy(config)[2];
+    expect(statement.Principal).toEqual({ AWS: 'arn:aws:iam::111122223333:root' });
+    expect(statement.Condition).toEqual({ ArnEquals: { 'aws:PrincipalArn': [roleA, roleC] } });
+  });
+
+  test('none by default, nor with an empty list', () => {
+    for (const props of [{}, { replicationSourceRoleArns: [] }]) {
+      const { config, store } = synthStore(props);
+      expect(bucketPolicy(config).map((s) => s.Sid)).toEqual(['DenyInsecureTransport', 'DenyUnencryptedOrForeignKeyUploads']);
+      expect(keyPolicy(config).map((s) => s.Sid)).toEqual(['KeyAdministration', 'KeyUseThroughServices']);
+      expect(JSON.stringify(config)).not.toContain('FromOtherAccounts');
+      expect(store.replicationSourceRoleArns).toEqual([]);
+    }
+  });
+
+  test('a value that is not an IAM role ARN', () => {
+    expect(errorOf(build({ replicationSourceRoleArns: ['acme-prod-models-replication'] }))).toBe(
+      "test/Models: 'replicationSourceRoleArns[0]' must be an IAM role ARN, got 'acme-prod-models-replication'; "
+      + "use the source store's replication role, e.g. 'arn:aws:iam::111122223333:role/acme-llm-prod-models-replication'");
+    expect(errorOf(build({ replicationSourceRoleArns: ['arn:aws:iam::111122223333:user/replicator'] }))).toMatch(
+      /^test\/Models: 'replicationSourceRoleArns\[0\]' must be an IAM role ARN, got 'arn:aws:iam::111122223333:user\/replicator'/);
+    expect(errorOf(build({ replicationSourceRoleArns: [roleA, 'arn:aws:sts::111122223333:assumed-role/x/y'] }))).toMatch(
+      /^test\/Models: 'replicationSourceRoleArns\[1\]' must be an IAM role ARN, got 'arn:aws:sts::111122223333:assumed-role\/x\/y'/);
+  });
+
+  test('kmsKeyAliasArn: the alias in the store\'s region and account', () => {
+    const config = synthStack((stack) => {
+      provider(stack);
+      const store = new ModelStore(stack, 'Models', { bucketName: 'acme-prod-models' });
+      new TerraformOutput(stack, 'alias', { value: store.kmsKeyAliasArn });
+      const cn = new ModelStore(stack, 'ChinaModels', { bucketName: 'acme-cn-models', region: 'cn-north-1' });
+      new TerraformOutput(stack, 'cn_alias', { value: cn.kmsKeyAliasArn });
+    });
+    // the provider's one allowed account, literally
+    expect(config.output.alias.value).toBe('arn:aws:kms:us-east-1:123456789012:${aws_kms_alias.acme_prod_models.name}');
+    expect(resourcesOf(config, 'aws_kms_alias').acme_prod_models.name).toBe('alias/acme-prod-models');
+    expect(config.output.cn_alias.value).toBe('arn:aws-cn:kms:cn-north-1:123456789012:${aws_kms_alias.acme_cn_models.name}');
+  });
+
+  test('versioning: the bucket\'s versioning resource', () => {
+    const { store } = synthStore();
+    expect((store.versioning as any).terraformResourceType).toBe('aws_s3_bucket_versioning');
+    expect((store.versioning as any).friendlyUniqueId).toBe('acme_prod_models');
+    expect((store.versioning as any).node.path).toBe('test/Models/Resource/Versioning');
+  });
+});
+
+describe('ModelStore replicationSourceRoleArns: errors at the index given', () => {
+  test('a bad entry is reported at its own index, before sorting; another partition is refused', () => {
+    expect(() => synthStack((stack) => {
+      provider(stack);
+      new ModelStore(stack, 'Models', { bucketName: 'acme-prod-models', replicationSourceRoleArns: ['zzz-not-an-arn', 'arn:aws:iam::111122223333:role/r'] });
+    })).toThrow(/'replicationSourceRoleArns\[0\]' must be an IAM role ARN, got 'zzz-not-an-arn'/);
+    expect(() => synthStack((stack) => {
+      provider(stack);
+      new ModelStore(stack, 'Models', { bucketName: 'acme-prod-models', replicationSourceRoleArns: ['arn:aws-cn:iam::111122223333:role/r'] });
+    })).toThrow(/'replicationSourceRoleArns\[0\]' is in another AWS partition than the store \(aws\)/);
   });
 });

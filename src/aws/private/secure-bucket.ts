@@ -56,6 +56,8 @@ export class SecureBucket extends Construct {
   public readonly bucket: S3Bucket;
   public readonly bucketName: string;
   public readonly policy: S3BucketPolicy;
+  /** The versioning configuration (S3 replication needs it on before it is configured). */
+  public readonly versioning: S3BucketVersioningA;
 
   constructor(scope: Construct, id: string, options: SecureBucketOptions) {
     super(scope, id);
@@ -70,7 +72,7 @@ export class SecureBucket extends Construct {
     }), 'aws_s3_bucket');
     const bucket = this.bucket.id;
 
-    const versioning = stable(new S3BucketVersioningA(this, 'Versioning', {
+    const versioning = this.versioning = stable(new S3BucketVersioningA(this, 'Versioning', {
       bucket,
       versioningConfiguration: { status: 'Enabled' },
     }), 'aws_s3_bucket_versioning');
