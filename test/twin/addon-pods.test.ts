@@ -260,6 +260,30 @@ describe('Applications against the vendored renders', () => {
     }
     expect(out.notModelled.filter((l) => l.includes('differ') || l.includes('together'))).toEqual([]);
   });
+  test('values that differ only by the registry host move every rendered image of that host (a mirror in another region: kserve rbacProxyImage)', () => {
+    const r = render('kserve-resources', 'v0.19.0');
+    const controller = r.workloads.find((x) => x.name === 'kserve-controller-manager')!;
+    const proxy = controller.template.spec.containers.find((c: any) => c.name === 'kube-rbac-proxy').image as string;
+    const from = proxy.split('/')[0];
+    const to = '999999999999.dkr.ecr.eu-west-1.amazonaws.com';
+    // every value of the render naming the mirror, in the other region
+    const moved = JSON.parse(JSON.stringify(r.values).split(from).join(to));
+    const out = run(application('kserve', 'kserve-resources', 'v0.19.0', r.namespace, moved, { releaseName: r.releaseName }));
+    expect(out.notModelled.filter((l) => l.includes('differ'))).toEqual([]);
+    const pod = out.pods.find((p) => p.namePrefix === 'kserve-controller-manager-')!;
+    expect(container(pod, 'kube-rbac-proxy').image).toBe(`${to}${proxy.slice(from.length)}`);
+    expect(container(pod, 'manager').image.startsWith(`${to}/`)).toBe(true);
+    expect(pod.mutations).toContain(`registry of kube-rbac-proxy from the Application's values (${proxy} -> ${to}${proxy.slice(from.length)})`);
+  });
+
+  test('a value that changes more than the registry host is not a relocation: reported, the render used', () => {
+    const r = render('kserve-resources', 'v0.19.0');
+    const proxy: string = r.values.kserve.controller.rbacProxyImage;
+    const changed = helmMerge(r.values, { kserve: { controller: { rbacProxyImage: `other.example.com/elsewhere/proxy@sha256:${'f'.repeat(64)}` } } });
+    const out = run(application('kserve', 'kserve-resources', 'v0.19.0', r.namespace, changed, { releaseName: r.releaseName }));
+    expect(out.notModelled).toContain(`Application argocd/kserve: values kserve.controller.rbacProxyImage differ from the vendored render of kserve-resources@v0.19.0 (${JSON.stringify(proxy)} there), the rendered objects are used without that change`);
+  });
+
   test('values the twin cannot apply are reported one by one, the render is used', () => {
     const r = render('istiod', '1.30.3');
     const mode = r.values.meshConfig.outboundTrafficPolicy.mode;

@@ -359,10 +359,18 @@ function materialize(source: ApplicationChartSource, vendored: VendoredAddonChar
     }
   }
   const overrides = new Map<string, string>();
+  // Values that differ from the render's only by a registry host (the same mirror in another account or region, e.g.
+  // a fleet cluster's own registry) move every rendered image of that host: the render's host came from its values.
+  const relocations = new Map<string, string>();
   for (const diff of valueDifferences(render.values, source.values)) {
     const value = getPath(source.values, diff);
     if ((typeof value === 'string' || typeof value === 'number') && String(value) !== '' && imagePaths.has(diff)) {
       overrides.set(diff, String(value));
+      continue;
+    }
+    const moved = hostRelocations(getPath(render.values, diff), value);
+    if (moved !== undefined) {
+      for (const [from, to] of moved) relocations.set(from, to);
       continue;
     }
     notModelled.push(`${owner}: values ${diff} differ from the vendored render of ${chartRef} (${JSON.stringify(getPath(render.values, diff)) ?? 'unset'} there), the rendered objects are used without that change`);
@@ -388,6 +396,13 @@ function materialize(source: ApplicationChartSource, vendored: VendoredAddonChar
     const mutations: string[] = [];
     for (const list of ['initContainers', 'containers']) {
       for (const c of template.spec?.[list] ?? []) {
+        const host = typeof c.image === 'string' ? c.image.split('/')[0] : undefined;
+        const to = host === undefined ? undefined : relocations.get(host);
+        if (to !== undefined) {
+          const image = `${to}${c.image.slice(host!.length)}`;
+          mutations.push(`registry of ${c.name} from the Application's values (${c.image} -> ${image})`);
+          c.image = image;
+        }
         const img = w.images?.[c.name];
         if (!img || overrides.size === 0) continue;
         const image = overriddenImage(c.image, img, overrides, fill);
@@ -454,6 +469,42 @@ function materialize(source: ApplicationChartSource, vendored: VendoredAddonChar
  * alone is set; a digest set where the render had none is appended (`image@sha256:...`, pulled by digest).
  * Undefined when several values empty in the render change at once (the render does not show the result).
  */
+/**
+ * The registry hosts a value moves, when it differs from the render's value only by them (strings, or lists and maps of
+ * the same shape, leaf by leaf: kustomize `images` and `patches`): `a.example.com/mirror/x@sha256:..` vs
+ * `b.example.com/mirror/x@sha256:..` moves `a.example.com` to `b.example.com`. Undefined when the values differ otherwise.
+ */
+function hostRelocations(rendered: any, value: any): Map<string, string> | undefined {
+  // the string leaves of two values of the same shape, side by side (undefined when the shapes differ)
+  const leaves = (a: any, b: any): [string, string][] | undefined => {
+    if (typeof a === 'string' && typeof b === 'string') return [[a, b]];
+    if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+      const all = a.map((x, i) => leaves(x, b[i]));
+      return all.every((x) => x !== undefined) ? all.flat() as [string, string][] : undefined;
+    }
+    if (isPlainObject(a) && isPlainObject(b)) {
+      const keys = Object.keys(a).sort();
+      if (canonicalJson(keys) !== canonicalJson(Object.keys(b).sort())) return undefined;
+      const all = keys.map((k) => leaves(a[k], b[k]));
+      return all.every((x) => x !== undefined) ? all.flat() as [string, string][] : undefined;
+    }
+    return canonicalJson(a) === canonicalJson(b) ? [] : undefined;
+  };
+  const pairs = leaves(rendered, value);
+  if (pairs === undefined || pairs.length === 0) return undefined;
+  const out = new Map<string, string>();
+  const HOST = /[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(?=\/)/g;
+  for (const [a, b] of pairs) {
+    if (a === b) continue;
+    const hostsA = [...new Set(a.match(HOST) ?? [])];
+    const hostsB = [...new Set(b.match(HOST) ?? [])];
+    const found = hostsA.flatMap((ha) => hostsB.filter((hb) => hb !== ha && a.split(ha).join(hb) === b).map((hb) => [ha, hb] as [string, string]));
+    if (found.length !== 1 || (out.has(found[0][0]) && out.get(found[0][0]) !== found[0][1])) return undefined;
+    out.set(found[0][0], found[0][1]);
+  }
+  return out.size > 0 ? out : undefined;
+}
+
 function overriddenImage(
   original: string, img: VendoredImage, overrides: Map<string, string>, fill: (pattern: string) => string,
 ): string | undefined {
