@@ -272,6 +272,9 @@ export const fleetSpec: FleetSpec = {
   // The hub's VPC (10.0.0.0/16) reaches the others (10.1/16, 10.2/16) through the account's Transit Gateway: their
   // endpoints stay private and their cluster security groups admit the hub's VPC (AwsFleet).
   hubNetwork: FleetHubNetwork.PRIVATE_NETWORK,
+  // Weights are uploaded and images mirrored to prod (us-east-1) only; S3 and ECR replication copy them into the
+  // staging and eu-west-1 stores and registries, and those clusters' images name their own registry (AwsFleet).
+  replication: { source: 'prod' },
   overrides: [
     // staging: fewer replicas and nodes, its own regional workspace and Splunk token
     {

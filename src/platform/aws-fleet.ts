@@ -6,10 +6,12 @@ import { AwsPlatformStack } from './aws-platform-stack';
 import { Fleet, FleetCluster, FleetHubNetwork } from './fleet';
 import { PlatformNames } from './platform-names';
 import { ARGOCD_CLUSTER_CLIENTS, ARGOCD_NAMESPACE } from './private/argocd-install';
+import { ModelStoreReplication } from '../aws/model-store-replication';
 import { Network } from '../aws/network';
 import { PodIdentityRole } from '../aws/pod-identity-role';
 import { AwsNames } from '../aws/private/aws-names';
 import { PolicyDocuments } from '../aws/private/policy';
+import { RegistryReplication } from '../aws/registry-replication';
 import { ValidationError } from '../core/errors';
 import { partitionOf } from '../core/private/iam-arns';
 import { checkArgs, checkProps } from '../core/private/runtime-types';
@@ -44,8 +46,14 @@ export interface AwsFleetProps {
  *   controller, ApplicationSet controller and server (namespace `argocd`), allowed to assume every spoke role;
  * - every other cluster's stack: the spoke role `<cluster>-argocd-spoke` (no permission policy, trusted by the
  *   management role only) with an EKS access entry granting it `AmazonEKSClusterAdminPolicy` on its cluster.
- *   Its trust policy names the management role, which IAM requires to exist: the spoke stacks depend on the hub's
- *   (`cdktf deploy '*'` deploys the hub first).
+ *   Its trust policy admits the management role by `aws:PrincipalArn` (through the hub account's root), which IAM
+ *   accepts before that role exists: the stacks deploy in any order.
+ * - with `FleetSpec.replication`: the source's stack replicates its model store into every other cluster's
+ *   (`ModelStoreReplication`; it deploys after their stacks, since S3 needs the destinations to exist) and the
+ *   registry of its account and region into every other account's and region's (`RegistryReplication`); stores and
+ *   registries of other accounts admit the source (`ModelStoreProps.replicationSourceRoleArns`,
+ *   `ImageRegistryProps.replicationSourceAccountIds`). Each account and region has one registry, created by its first
+ *   cluster's stack with the repositories of all its clusters (with image replication, of the whole fleet).
  * - with `FleetHubNetwork.PRIVATE_NETWORK`, every other cluster's security group admits the hub's VPC CIDR on 443
  *   (your peering or Transit Gateway carries the traffic); with `PUBLIC_ENDPOINT`, their public endpoints admit
  *   `hubEgressCidrs` (`Fleet` adds them to each cluster's `publicAccessCidrs`).
@@ -64,14 +72,70 @@ export class AwsFleet extends Construct {
   constructor(scope: Construct, id: string, props: AwsFleetProps) {
     super(scope, id);
     checkProps('platform.AwsFleetProps', props, 'props', this);
-    this.stacks = props.fleet.clusters.map((cluster) => {
+    const fleet = props.fleet;
+    const replication = fleet.spec.replication;
+    const source = fleet.replicationSource;
+    const models = source !== undefined && (replication?.models ?? true);
+    const images = source !== undefined && (replication?.images ?? true);
+    // ECR: one registry per account and region, created by its first cluster's stack with every repository its
+    // clusters name (with image replication: every repository of the fleet, the replicated ones included)
+    const reposOf = (clusters: FleetCluster[]) => [...new Set(clusters.flatMap((c) => new PlatformNames(c.spec).repositories))].sort();
+    const fleetRepositories = reposOf(fleet.clusters);
+    const sourceRegistry = source ? fleet.registryOwnerOf(source.name) : undefined;
+    const replicationRole = source ? AwsNames.join([new PlatformNames(source.spec).modelStoreBucket, 'replication'], 64) : undefined;
+    const replicationRoleArn = source ? `arn:${partitionOf(source.region)}:iam::${source.accountId}:role/${replicationRole}` : undefined;
+    this.stacks = fleet.clusters.map((cluster) => {
       const names = new PlatformNames(cluster.spec);
-      const stack = new AwsPlatformStack(this, names.clusterName, { spec: cluster.spec, deployRoleArn: cluster.deployRoleArn });
+      const owner = fleet.registryOwnerOf(cluster.name);
+      const owns = owner.name === cluster.name;
+      const repositories = images ? fleetRepositories : reposOf(fleet.clusters.filter((c) => fleet.registryOwnerOf(c.name).name === owner.name));
+      const otherAccount = source !== undefined && cluster.accountId !== source.accountId;
+      const stack = new AwsPlatformStack(this, names.clusterName, {
+        spec: cluster.spec,
+        deployRoleArn: cluster.deployRoleArn,
+        createRegistry: owns,
+        additionalRepositories: owns ? repositories.filter((r) => !names.repositories.includes(r)) : undefined,
+        modelStoreReplicationSourceRoleArns: models && otherAccount && cluster.name !== source.name ? [replicationRoleArn!] : undefined,
+        registryReplicationSourceAccountIds: images && owns && otherAccount && fleetRepositories.length > 0 ? [source.accountId] : undefined,
+      });
       if (props.s3State ?? true) stack.useS3State();
       this.byCluster.set(cluster.name, stack);
       return stack;
     });
-    this.connectHub(props.fleet);
+    this.connectHub(fleet);
+    if (source !== undefined) this.replicate(fleet, source, sourceRegistry!, models, images, fleetRepositories, replicationRole!);
+  }
+
+  /**
+   * S3 replication of the source's model store into every other cluster's (the source's stack deploys after theirs:
+   * a replication configuration needs its destinations, versioned), ECR replication of the source's registry into
+   * every other account's and region's registry.
+   */
+  private replicate(fleet: Fleet, source: FleetCluster, sourceRegistry: FleetCluster, models: boolean, images: boolean,
+    repositories: string[], roleName: string): void {
+    const sourceStack = this.byCluster.get(source.name)!;
+    const others = fleet.clusters.filter((c) => c.name !== source.name);
+    if (models) {
+      new ModelStoreReplication(sourceStack, 'ModelStoreReplication', {
+        source: sourceStack.modelStore,
+        roleName,
+        replicationTimeControl: fleet.spec.replication?.replicationTimeControl,
+        destinations: others.map((c) => ({
+          bucketName: this.byCluster.get(c.name)!.modelStore.bucketName, region: c.region, accountId: c.accountId, ruleId: c.name,
+        })),
+      });
+      for (const c of others) sourceStack.addDependency(this.byCluster.get(c.name)!);
+    }
+    const destinations = fleet.clusters.filter((c) => fleet.registryOwnerOf(c.name).name === c.name && c.name !== sourceRegistry.name);
+    if (images && repositories.length > 0 && destinations.length > 0) {
+      new RegistryReplication(this.byCluster.get(sourceRegistry.name)!, 'RegistryReplication', {
+        region: sourceRegistry.region,
+        accountId: sourceRegistry.accountId,
+        repositories,
+        destinations: destinations.map((c) => ({ region: c.region, accountId: c.accountId })),
+        name: new PlatformNames(source.spec).clusterName,
+      });
+    }
   }
 
   /** The hub's management role and every other cluster's spoke role with its access entry. */
@@ -104,14 +168,16 @@ export class AwsFleet extends Construct {
       const spoke = AwsNames.stable(new IamRole(stack, 'ArgoCdSpoke', {
         name: roleName,
         description: `Argo CD of the fleet hub ${hubNames.clusterName} reaching ${stack.names.clusterName} (EKS access entry, no permissions)`,
+        // the management role through its account's root and an aws:PrincipalArn condition: the same principal as
+        // naming the role, but IAM accepts the trust policy before the role exists, so no stack must deploy first
         assumeRolePolicy: PolicyDocuments.json([{
           Effect: 'Allow',
-          Principal: { AWS: hubRoleArn },
+          Principal: { AWS: `arn:${partitionOf(hub.region)}:iam::${hub.accountId}:root` },
           Action: ['sts:AssumeRole', 'sts:TagSession'],
+          Condition: { ArnEquals: { 'aws:PrincipalArn': hubRoleArn } },
         }]),
       }), 'aws_iam_role', [roleName], 'roleName');
       stack.cluster.addAdmin('argocd-hub', spoke.arn);
-      stack.addDependency(hubStack);
       // FleetHubNetwork.PRIVATE_NETWORK: the cluster security group (on the control plane's ENIs) admits the hub's VPC
       if (fleet.hubNetwork === FleetHubNetwork.PRIVATE_NETWORK) {
         const hubCidr = hub.spec.cluster?.vpcCidr ?? Network.DEFAULT_CIDR;

@@ -9,7 +9,7 @@ import { Audit } from '../aws/audit';
 import { ClusterAddons } from '../aws/cluster-addons';
 import { AccessLevel, ClusterAccess, EksCluster, EndpointAccess } from '../aws/eks-cluster';
 import { GpuNodePool } from '../aws/gpu-node-pool';
-import { ImageRegistry } from '../aws/image-registry';
+import { IImageRegistry, ImageRegistry } from '../aws/image-registry';
 import { Karpenter } from '../aws/karpenter';
 import { LoadBalancerControllerRole } from '../aws/load-balancer-controller';
 import { ModelStore } from '../aws/model-store';
@@ -36,6 +36,34 @@ export interface AwsPlatformStackProps {
    * @default - the credentials Terraform runs with
    */
   readonly deployRoleArn?: string;
+  /**
+   * Whether this stack creates the platform registry's repositories (and their key). ECR has one registry per
+   * account and region: when another stack of the same account and region creates them (in a fleet, the first
+   * cluster there, with `additionalRepositories`), set `false` and this stack only grants its roles pulls on them.
+   *
+   * @default true
+   */
+  readonly createRegistry?: boolean;
+  /**
+   * Repositories the stack's registry creates besides the ones its spec's images name: the repositories of other
+   * platforms in the same account and region (`createRegistry: false` there), and the ones replication copies into.
+   *
+   * @default - none
+   */
+  readonly additionalRepositories?: string[];
+  /**
+   * S3 replication roles of other accounts that may write replicas into this platform's model store
+   * (`ModelStoreProps.replicationSourceRoleArns`; a fleet's replication source in another account).
+   *
+   * @default - none
+   */
+  readonly modelStoreReplicationSourceRoleArns?: string[];
+  /**
+   * Accounts whose registries replicate into this platform's registry (`ImageRegistryProps.replicationSourceAccountIds`).
+   *
+   * @default - none
+   */
+  readonly registryReplicationSourceAccountIds?: string[];
 }
 
 /**
@@ -79,8 +107,17 @@ export class AwsPlatformStack extends TerraformStack {
   public readonly cluster: EksCluster;
   /** The model store. */
   public readonly modelStore: ModelStore;
-  /** The ECR repositories (undefined when no image of the spec is in the platform registry). */
+  /**
+   * The ECR repositories this stack creates (undefined when no image of the spec is in the platform registry, or
+   * another stack of the account and region creates them: `createRegistry: false`).
+   */
   public readonly registry?: ImageRegistry;
+  /**
+   * The repositories the platform's roles pull from: `registry`, or another stack's (`createRegistry: false`).
+   *
+   * @default - none (no image of the spec is in the platform registry)
+   */
+  public readonly pullRegistry?: IImageRegistry;
   /** The GPU managed node groups, in spec order (pools provisioned only by Karpenter have none). */
   public readonly gpuNodePools: GpuNodePool[];
   /** The customer managed KMS key of the node volumes (managed node groups; pass its ARN to Karpenter's EC2NodeClasses). */
@@ -104,6 +141,12 @@ export class AwsPlatformStack extends TerraformStack {
     // before super(): a bad id or spec is reported here, never first inside cdktf; the same checks as
     // KubernetesPlatform runs (./private/entry-validation.ts)
     validateEntry('platform.AwsPlatformStackProps', scope, id, props, (problems) => {
+      if (props.createRegistry === false) {
+        for (const prop of ['additionalRepositories', 'registryReplicationSourceAccountIds'] as const) {
+          problems.check((props[prop] ?? []).length === 0, prop, "has no effect with 'createRegistry: false' (another stack creates the registry's repositories)",
+            props[prop], 'set it on the stack that creates them, or remove it');
+        }
+      }
       if (typeof props.deployRoleArn !== 'string' || typeof props.spec?.accountId !== 'string') return;
       const account = roleAccount(props.deployRoleArn);
       problems.check(account === props.spec.accountId, 'deployRoleArn',
@@ -216,12 +259,26 @@ export class AwsPlatformStack extends TerraformStack {
       this.karpenter = new Karpenter(this, 'Karpenter', { cluster, nodeVolumeKmsKeyArn: this.nodeVolumeKey.keyArn });
     }
 
-    this.modelStore = new ModelStore(this, 'ModelStore', { bucketName: names.modelStoreBucket });
-    if (names.repositories.length > 0) {
-      this.registry = new ImageRegistry(this, 'Registry', { repositories: names.repositories, name: spec.name, accountId: spec.accountId });
+    this.modelStore = new ModelStore(this, 'ModelStore', {
+      bucketName: names.modelStoreBucket,
+      replicationSourceRoleArns: props.modelStoreReplicationSourceRoleArns,
+    });
+    const repositories = [...new Set([...names.repositories, ...(props.additionalRepositories ?? [])])].sort();
+    if (props.createRegistry ?? true) {
+      if (repositories.length > 0) {
+        this.registry = new ImageRegistry(this, 'Registry', {
+          repositories,
+          name: spec.name,
+          accountId: spec.accountId,
+          replicationSourceAccountIds: props.registryReplicationSourceAccountIds,
+        });
+      }
+      this.pullRegistry = this.registry;
+    } else if (names.repositories.length > 0) {
+      this.pullRegistry = ImageRegistry.fromRepositories(this, { accountId: spec.accountId, region: spec.region, repositories: names.repositories });
     }
     // Signatures and attestations sit next to the images they sign (cosign's `sha256-<digest>.sig` tags).
-    if (this.signatureVerifier && this.registry) this.signatureVerifier.grantPull(this.registry);
+    if (this.signatureVerifier && this.pullRegistry) this.signatureVerifier.grantPull(this.pullRegistry);
 
     this.identityRoles = names.identities.map((identity) => {
       const role = new PodIdentityRole(this, `Identity-${identity.namespace}-${identity.serviceAccount}`, {
@@ -234,7 +291,7 @@ export class AwsPlatformStack extends TerraformStack {
       for (const prefix of identity.writePrefixes) this.modelStore.grantWrite(role, prefix);
       // Only the repositories this workload's own images name (issue 13: not every repository).
       const pullFrom = identity.pullRepositories ?? [];
-      if (this.registry && pullFrom.length > 0) role.grantPull(this.registry, pullFrom);
+      if (this.pullRegistry && pullFrom.length > 0) role.grantPull(this.pullRegistry, pullFrom);
       if (identity.remoteWrites && spec.observability?.ampWorkspaceArn) role.grantRemoteWrite(spec.observability.ampWorkspaceArn);
       return role;
     });

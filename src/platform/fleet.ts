@@ -5,6 +5,7 @@ import { Ipv4Cidr } from '../aws/private/cidr';
 import { AccountServiceMode } from '../aws/security-baseline';
 import { rememberValidSpec } from './private/entry-validation';
 import { rolloutStageOf } from './private/rollout';
+import { forEachSpecString, mapSpecStrings } from './private/spec-strings';
 import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
 import { Names } from '../core/names';
 import { roleAccount } from '../core/private/iam-arns';
@@ -75,6 +76,51 @@ export interface FleetSpec {
    * @default - none
    */
   readonly hubEgressCidrs?: string[];
+  /**
+   * Fill one cluster's model store and registry, and let AWS copy them into every other cluster's region and
+   * account (`AwsFleet`: S3 replication of the model store, ECR replication of the registry), so that each cluster
+   * reads weights from its own store and pulls images from its own region's registry. Every other cluster's images
+   * that name the source's registry are pointed at its own registry (same repository and digest). Without it, each
+   * cluster's store is yours to fill, and an image in one cluster's registry cannot be named by a cluster of another
+   * region or account (refused: "a region without a copy").
+   *
+   * @default - no replication
+   */
+  readonly replication?: FleetReplicationSpec;
+}
+
+/**
+ * Where a fleet's weights and images are filled, and what AWS replicates from there.
+ */
+export interface FleetReplicationSpec {
+  /**
+   * The cluster (fleet name) whose model store you upload weights to and whose registry you push (mirror, sign)
+   * images to. Everything written there from the first deploy of its replication on is copied; what was there
+   * before is not (S3 Batch Replication and a new push copy it).
+   */
+  readonly source: string;
+  /**
+   * Replicate the source's model store into every other cluster's store (S3 replication, each replica encrypted
+   * with its store's own key, deletions not replicated).
+   *
+   * @default true
+   */
+  readonly models?: boolean;
+  /**
+   * Replicate the source's registry into every other region's and account's registry (ECR replication; same
+   * digests, signatures included) and point the other clusters' images at their own registry.
+   *
+   * @default true
+   */
+  readonly images?: boolean;
+  /**
+   * S3 Replication Time Control for the model store: 99.99% of new objects within 15 minutes, with replication
+   * metrics (billed per GB). A model version promoted to a region before its weights arrived fails its download and
+   * retries; with it, the delay is bounded.
+   *
+   * @default true
+   */
+  readonly replicationTimeControl?: boolean;
 }
 
 /**
@@ -340,6 +386,12 @@ export class Fleet {
    * @default - not declared
    */
   public readonly hubNetwork?: FleetHubNetwork;
+  /**
+   * The cluster whose model store and registry the others' are replicated from (`FleetSpec.replication`).
+   *
+   * @default - no replication
+   */
+  public readonly replicationSource?: FleetCluster;
 
   /**
    * @param spec the fleet
@@ -352,9 +404,11 @@ export class Fleet {
     const placed = placeClusters(spec, problems);
     checkOverrides(spec, placed, problems);
     const hubName = checkHub(spec, placed, problems);
+    const source = checkReplication(spec, placed, problems);
     // every cluster is resolved and checked too, so one round reports the fleet's and the clusters' problems
     this.environments = spec.environments.map((e) => e.name);
-    const resolved = placed.map((p) => resolveCluster(spec, p, p.name === hubName));
+    const registries = fleetRegistries(placed);
+    const resolved = placed.map((p) => resolveCluster(spec, p, p.name === hubName, registries, source));
     // a problem of the shared definitions shows in every cluster: report it once, naming the clusters
     const merged = new Map<string, { problem: ClusterProblem; clusters: string[] }>();
     for (const r of resolved) {
@@ -376,6 +430,7 @@ export class Fleet {
     this.hub = this.clusters.find((c) => c.hub)!;
     this.progressiveSync = spec.progressiveSync ?? true;
     this.hubNetwork = spec.hubNetwork;
+    this.replicationSource = source ? this.clusters.find((c) => c.name === source.name) : undefined;
     // each cluster spec passed PlatformSpecValidator: the entry points built from it do not validate it again
     for (const cluster of this.clusters) rememberValidSpec(cluster.spec);
   }
@@ -388,6 +443,12 @@ export class Fleet {
     const out = [`fleet '${this.spec.platform.name}': ${this.clusters.length} cluster${this.clusters.length === 1 ? '' : 's'} in `
       + `${this.environments.length} environment${this.environments.length === 1 ? '' : 's'}, hub '${this.hub.name}', `
       + `progressive sync ${this.progressiveSync ? 'on (RollingSync, environment by environment, region by region)' : 'off'}`];
+    const r = this.spec.replication;
+    if (this.replicationSource && r) {
+      const what = [(r.models ?? true) ? `model store (S3${(r.replicationTimeControl ?? true) ? ', Replication Time Control' : ''})` : undefined,
+        (r.images ?? true) ? 'registry (ECR)' : undefined].filter((x) => x !== undefined).join(' and ');
+      out.push(`  replication: ${what} of '${this.replicationSource.name}' into every other cluster's`);
+    }
     for (const c of this.clusters) {
       const state = c.hub ? 'hub (in-cluster)' : c.apiServer ? 'registered with the hub' : 'not registered yet (no apiServer)';
       out.push(`  ${`stage ${rolloutStageOf(this.clusters, c)}`.padEnd(8)} ${c.environment.padEnd(12)} ${c.name.padEnd(20)} ${c.region.padEnd(15)} ${c.accountId}  ${state}`);
@@ -408,6 +469,18 @@ export class Fleet {
       throw new ValidationError('name', 'is not a cluster of the fleet', name, `use one of: ${this.clusters.map((c) => c.name).join(', ')}`);
     }
     return found;
+  }
+
+  /**
+   * The cluster whose stack creates the ECR repositories this cluster pulls from: the first cluster (in promotion
+   * order) of its account and region, since ECR has one registry per account and region.
+   *
+   * @param name the cluster's fleet name
+   */
+  public registryOwnerOf(name: string): FleetCluster {
+    checkArgs('platform.Fleet#registryOwnerOf', [name]);
+    const cluster = this.cluster(name);
+    return this.clusters.find((c) => c.accountId === cluster.accountId && c.region === cluster.region)!;
   }
 
   /**
@@ -533,6 +606,59 @@ function checkAccountServices(placed: PlacedCluster[], clusters: FleetCluster[],
   });
 }
 
+/** The platform registry of each account and region of the fleet, by host, with the cluster whose stack creates it. */
+interface FleetRegistry {
+  readonly host: string;
+  readonly owner: string;
+  readonly accountId: string;
+  readonly region: string;
+}
+
+function fleetRegistries(placed: PlacedCluster[]): Map<string, FleetRegistry> {
+  const out = new Map<string, FleetRegistry>();
+  for (const p of placed) {
+    const host = registryHostOf(p.accountId, p.cluster.region);
+    if (!out.has(host)) out.set(host, { host, owner: p.name, accountId: p.accountId, region: p.cluster.region });
+  }
+  return out;
+}
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com` (PlatformNames.registryUrl). */
+function registryHostOf(accountId: string, region: string): string {
+  return `${accountId}.dkr.ecr.${region}.amazonaws.com`;
+}
+
+/** The registry host an image reference, `oci://` module or registry entry names (`<host>[/<path>]`). */
+function hostOf(text: string): string {
+  return text.replace(/^oci:\/\//, '').split('/')[0];
+}
+
+/** ECR User Guide, "Considerations for private image replication": 25 unique destinations per registry. */
+const MAX_REGISTRY_DESTINATIONS = 25;
+
+/** The replication source; checks `replication`. */
+function checkReplication(spec: FleetSpec, placed: PlacedCluster[], c: ProblemCollector): PlacedCluster | undefined {
+  const r = spec.replication;
+  if (r === undefined) return undefined;
+  const source = placed.find((p) => p.name === r.source);
+  if (!c.check(source !== undefined, 'replication.source', 'is not a cluster of the fleet', r.source, `use one of: ${placed.map((p) => p.name).join(', ')}`)) return undefined;
+  c.check(placed.length > 1, 'replication', 'has no other cluster to replicate into', r.source, "add a cluster, or remove 'replication'");
+  c.check((r.models ?? true) || (r.images ?? true), 'replication', 'replicates neither models nor images', JSON.stringify({ models: r.models, images: r.images }),
+    "remove 'replication', or turn one on");
+  const partition = (region: string) => (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
+  for (const p of placed) {
+    c.check(partition(p.cluster.region) === partition(source!.cluster.region), `${p.at}.region`,
+      `is in another AWS partition than the replication source '${source!.name}' (${source!.cluster.region}); S3 and ECR do not replicate across partitions`,
+      p.cluster.region, 'keep a fleet that replicates within one partition');
+  }
+  if (r.images ?? true) {
+    const destinations = fleetRegistries(placed).size - 1;
+    c.check(destinations <= MAX_REGISTRY_DESTINATIONS, 'replication.images', `would replicate the registry into ${destinations} registries; ECR replicates to at most ${MAX_REGISTRY_DESTINATIONS}`,
+      destinations, 'split the fleet, or turn image replication off and fill the registries yourself');
+  }
+  return source;
+}
+
 /** The hub's fleet name; checks `hub` and every cluster's `apiServer`. */
 function checkHub(spec: FleetSpec, placed: PlacedCluster[], c: ProblemCollector): string | undefined {
   const names = placed.map((p) => p.name);
@@ -582,7 +708,8 @@ function checkOverrides(spec: FleetSpec, placed: PlacedCluster[], c: ProblemColl
 type ClusterProblem = ValidationProblem;
 
 /** One cluster's spec: the shared definitions, its environment's overrides, then its own; problems at fleet paths. */
-function resolveCluster(spec: FleetSpec, p: PlacedCluster, isHub: boolean): { cluster: FleetCluster; problems: ClusterProblem[] } {
+function resolveCluster(spec: FleetSpec, p: PlacedCluster, isHub: boolean, registries: Map<string, FleetRegistry>, source: PlacedCluster | undefined)
+  : { cluster: FleetCluster; problems: ClusterProblem[] } {
   // where each value of the cluster's spec was set, when not in the shared definitions
   const origin = new Map<string, string>([
     ['environment', p.cluster.name !== undefined ? `${p.at}.name` : p.at],
@@ -647,7 +774,7 @@ function resolveCluster(spec: FleetSpec, p: PlacedCluster, isHub: boolean): { cl
     cluster = { ...cluster, publicAccessCidrs: [...new Set([...(cluster?.publicAccessCidrs ?? []), ...spec.hubEgressCidrs!])] };
     origin.set('cluster.publicAccessCidrs', 'hubEgressCidrs');
   }
-  const clusterSpec: PlatformSpec = {
+  let clusterSpec: PlatformSpec = {
     ...shared,
     ...(cluster !== undefined ? { cluster } : {}),
     environment: p.name,
@@ -660,7 +787,36 @@ function resolveCluster(spec: FleetSpec, p: PlacedCluster, isHub: boolean): { cl
     ...(observability !== undefined ? { observability } : {}),
     ...(audit !== undefined ? { audit } : {}),
   };
+  // replicated images: what names the source's registry names this cluster's own (same repository, same digest)
+  const own = registryHostOf(p.accountId, p.cluster.region);
+  const sourceHost = source ? registryHostOf(source.accountId, source.cluster.region) : undefined;
+  const replicated = spec.replication !== undefined && (spec.replication.images ?? true) && sourceHost !== undefined && sourceHost !== own;
+  if (replicated) {
+    clusterSpec = mapSpecStrings(clusterSpec, (text) => (hostOf(text) === sourceHost ? text.replace(sourceHost!, own) : text));
+  }
   const problems = PlatformSpecValidator.problems(clusterSpec).map((problem) => ({ ...problem, prop: fleetPath(problem.prop, origin) }));
+  // a region (or account) without a copy: an image in another cluster's registry of the fleet (one problem per
+  // registry, at the first value that names it)
+  const foreign = new Map<FleetRegistry, { path: string; text: string }[]>();
+  forEachSpecString(clusterSpec, (text, path) => {
+    const named = registries.get(hostOf(text));
+    if (named === undefined || named.host === own) return;
+    foreign.set(named, [...(foreign.get(named) ?? []), { path: fleetPath(path, origin), text }]);
+  });
+  for (const [named, uses] of foreign) {
+    const more = uses.length > 1 ? `, as ${uses.length - 1} other value${uses.length > 2 ? 's do' : ' does'} (${uses.slice(1, 4).map((u) => u.path).join(', ')}${uses.length > 4 ? ', ...' : ''})` : '';
+    problems.push({
+      prop: uses[0].path,
+      problem: `names the registry of cluster '${named.owner}' (account ${named.accountId}, ${named.region})${more}, which a cluster of another region or account has no copy of: `
+        + 'it would pull across regions, or be refused across accounts (the repositories admit their own account only)',
+      value: ValidationError.render(uses[0].text),
+      fix: spec.replication === undefined
+        ? `replicate from it: FleetSpec.replication { source: '${named.owner}' } copies images and weights into every cluster's region and account and points each cluster at its own registry; or name an image of each cluster's own registry in an override`
+        : (spec.replication.images ?? true)
+          ? `push it to the replication source's registry (${sourceHost}) and name it there: replication copies it into every cluster's registry`
+          : "turn image replication on ('replication.images'), or name an image of each cluster's own registry in an override",
+    });
+  }
   return {
     cluster: {
       name: p.name,

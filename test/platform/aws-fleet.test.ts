@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Testing } from 'cdktf';
-import { fleetSpec, registeredFleetSpec, smallSpec } from './fixtures';
+import { fleetSpec, PROD_REGISTRY, prodRegistryFleetSpec, registeredFleetSpec, smallSpec } from './fixtures';
+import { AccountServiceMode } from '../../src/aws';
 import { ValidationError } from '../../src/core/errors';
 import { AwsFleet, AwsPlatformStack, Fleet, FleetHubNetwork } from '../../src/platform';
 import { expectValidTerraform, resourcesOf } from '../util';
@@ -110,7 +111,13 @@ describe('AwsFleet: the hub reaches every cluster through Pod Identity and EKS a
     for (const cluster of ['staging', 'prod-eu-west-1']) {
       const tf = config(cluster);
       const [key, role] = Object.entries<any>(resourcesOf(tf, 'aws_iam_role')).find(([, r]) => /argocd-spoke$/.test(r.name))!;
-      expect(JSON.parse(role.assume_role_policy).Statement).toEqual([{ Effect: 'Allow', Principal: { AWS: HUB_ROLE }, Action: ['sts:AssumeRole', 'sts:TagSession'] }]);
+      // the management role by aws:PrincipalArn through its account's root (IAM takes it before that role exists)
+      expect(JSON.parse(role.assume_role_policy).Statement).toEqual([{
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::222222222222:root' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Condition: { ArnEquals: { 'aws:PrincipalArn': HUB_ROLE } },
+      }]);
       expect(Object.values<any>(resourcesOf(tf, 'aws_iam_role_policy')).some((p) => p.role.includes(key))).toBe(false);
       const entry = Object.values<any>(resourcesOf(tf, 'aws_eks_access_entry')).find((e) => e.principal_arn === `\${aws_iam_role.${key}.arn}`);
       expect(entry.type).toBe('STANDARD');
@@ -119,12 +126,10 @@ describe('AwsFleet: the hub reaches every cluster through Pod Identity and EKS a
     }
   });
 
-  test("the spoke stacks depend on the hub's (IAM needs the management role before a trust policy names it)", () => {
+  test('without replication no stack waits for another (the spoke trust names the management role by condition)', () => {
     app.synth();
     const stacks = JSON.parse(fs.readFileSync(path.join(app.outdir, 'manifest.json'), 'utf8')).stacks;
-    expect(stacks['acme-llm-staging'].dependencies).toEqual(['fleet/acme-llm-prod-us-east-1']);
-    expect(stacks['acme-llm-prod-eu-west-1'].dependencies).toEqual(['fleet/acme-llm-prod-us-east-1']);
-    expect(stacks['acme-llm-prod-us-east-1'].dependencies).toEqual([]);
+    for (const name of ['acme-llm-staging', 'acme-llm-prod-eu-west-1', 'acme-llm-prod-us-east-1']) expect(stacks[name].dependencies).toEqual([]);
   });
 });
 
@@ -154,5 +159,107 @@ describe('AwsFleet: the network from the hub to the other clusters (FleetHubNetw
     expect(rules(fleet, 'staging')).toEqual([]);
     const tf = expectValidTerraform(Testing.synth(new AwsFleet(Testing.app(), 'fleet', { fleet }).stackOf('staging')));
     expect(Object.values<any>(resourcesOf(tf, 'aws_eks_cluster'))[0].vpc_config.public_access_cidrs).toEqual(['203.0.113.10/32']);
+  });
+});
+
+describe('AwsFleet: replication from one cluster into every other region and account (FleetSpec.replication)', () => {
+  const app = Testing.app();
+  const aws = new AwsFleet(app, 'fleet', { fleet: new Fleet(prodRegistryFleetSpec({ replication: { source: 'prod-us-east-1' } })) });
+  const config = (cluster: string) => expectValidTerraform(Testing.synth(aws.stackOf(cluster)));
+  const ROLE = 'arn:aws:iam::222222222222:role/acme-llm-prod-us-east-1-models-replication';
+  const bucketPolicy = (cluster: string) => JSON.parse(Object.values<any>(resourcesOf(config(cluster), 'aws_s3_bucket_policy'))
+    .find((p) => p.bucket.includes('_models.id'))!.policy).Statement;
+
+  test("the source's store replicates into every other cluster's store, one rule each, encrypted with the destination's key", () => {
+    const [configuration] = Object.values<any>(resourcesOf(config('prod-us-east-1'), 'aws_s3_bucket_replication_configuration'));
+    expect(configuration.bucket).toBe('acme-llm-prod-us-east-1-models');
+    const rows = configuration.rule.map((r: any) => [
+      r.id, r.priority, r.destination.bucket, r.destination.account, r.destination.encryption_configuration.replica_kms_key_id,
+    ]);
+    expect(rows).toEqual([
+      ['staging', 1, 'arn:aws:s3:::acme-llm-staging-models', '111111111111', 'arn:aws:kms:us-east-1:111111111111:alias/acme-llm-staging-models'],
+      ['prod-eu-west-1', 2, 'arn:aws:s3:::acme-llm-prod-eu-west-1-models', undefined, 'arn:aws:kms:eu-west-1:222222222222:alias/acme-llm-prod-eu-west-1-models'],
+    ]);
+    for (const r of configuration.rule) {
+      expect(r.delete_marker_replication).toEqual({ status: 'Disabled' });
+      expect(r.destination.replication_time).toEqual({ status: 'Enabled', time: { minutes: 15 } });
+    }
+    const role = Object.values<any>(resourcesOf(config('prod-us-east-1'), 'aws_iam_role')).find((r) => r.name === 'acme-llm-prod-us-east-1-models-replication');
+    expect(JSON.parse(role.assume_role_policy).Statement[0].Principal).toEqual({ Service: 's3.amazonaws.com' });
+  });
+
+  test('a store of another account admits the source\'s replication role (bucket and key policy); one of the same account needs nothing', () => {
+    const staging = bucketPolicy('staging');
+    expect(staging.find((s: any) => s.Sid === 'ReplicasFromOtherAccounts')).toEqual({
+      Sid: 'ReplicasFromOtherAccounts',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::222222222222:root' },
+      Action: ['s3:ReplicateObject', 's3:ReplicateTags'],
+      Resource: '${aws_s3_bucket.acme_llm_staging_models.arn}/*',
+      Condition: { ArnEquals: { 'aws:PrincipalArn': ROLE } },
+    });
+    const key = Object.values<any>(resourcesOf(config('staging'), 'aws_kms_key')).find((k) => k.description.includes('acme-llm-staging-models'));
+    expect(JSON.parse(key.policy).Statement.find((s: any) => s.Sid === 'ReplicasFromOtherAccounts').Condition.ArnEquals).toEqual({ 'aws:PrincipalArn': ROLE });
+    expect(bucketPolicy('prod-eu-west-1').some((s: any) => s.Sid === 'ReplicasFromOtherAccounts')).toBe(false);
+  });
+
+  test("the source's registry replicates into every other account's and region's registry; another account's admits it", () => {
+    const [replication] = Object.values<any>(resourcesOf(config('prod-us-east-1'), 'aws_ecr_replication_configuration'));
+    const [rule] = replication.replication_configuration.rule;
+    expect(rule.destination).toEqual([{ region: 'us-east-1', registry_id: '111111111111' }, { region: 'eu-west-1', registry_id: '222222222222' }]);
+    const repositories = Object.values<any>(resourcesOf(config('prod-us-east-1'), 'aws_ecr_repository')).map((r) => r.name).sort();
+    expect(rule.repository_filter.map((f: any) => f.filter)).toEqual(repositories);
+    // every registry has every replicated repository, created with its own encryption, before any image arrives
+    for (const cluster of ['staging', 'prod-eu-west-1']) {
+      expect(Object.values<any>(resourcesOf(config(cluster), 'aws_ecr_repository')).map((r) => r.name).sort()).toEqual(repositories);
+    }
+    const [policy] = Object.values<any>(resourcesOf(config('staging'), 'aws_ecr_registry_policy'));
+    expect(JSON.parse(policy.policy).Statement[0]).toEqual(expect.objectContaining({ Principal: { AWS: ['arn:aws:iam::222222222222:root'] }, Action: ['ecr:ReplicateImage'] }));
+    expect(resourcesOf(config('prod-eu-west-1'), 'aws_ecr_registry_policy')).toEqual({});
+  });
+
+  test("the source's stack deploys after its destinations (S3 needs them to exist)", () => {
+    app.synth();
+    const stacks = JSON.parse(fs.readFileSync(path.join(app.outdir, 'manifest.json'), 'utf8')).stacks;
+    expect(stacks['acme-llm-prod-us-east-1'].dependencies.sort()).toEqual(['fleet/acme-llm-prod-eu-west-1', 'fleet/acme-llm-staging']);
+    expect(stacks['acme-llm-staging'].dependencies).toEqual([]);
+  });
+
+  test('the other clusters pull from their own registry', () => {
+    const role = Object.values<any>(resourcesOf(config('prod-eu-west-1'), 'aws_iam_role_policy')).find((p) => p.role.includes('search_llama3_8b'));
+    const pulls = JSON.parse(role.policy).Statement.find((s: any) => [s.Action].flat().includes('ecr:BatchGetImage'));
+    expect(pulls.Resource).toEqual(['${aws_ecr_repository.acme_llm_vllm.arn}', '${aws_ecr_repository.mirror_aws_cli.arn}']);
+  });
+});
+
+describe('AwsFleet: one registry per account and region', () => {
+  test('the first cluster of an account and region creates the repositories of all its clusters; the others grant pulls on them', () => {
+    const spec = prodRegistryFleetSpec({
+      environments: [
+        { name: 'staging', accountId: '222222222222', clusters: [{ region: 'us-east-1' }] },
+        { name: 'prod', accountId: '222222222222', clusters: [{ region: 'us-east-1' }] },
+      ],
+      overrides: [
+        { environment: 'prod', audit: { guardDuty: AccountServiceMode.EXISTING, securityHub: AccountServiceMode.EXISTING } },
+        { environment: 'prod', models: [{ name: 'llama3-8b', image: `${PROD_REGISTRY}/acme-llm/vllm-next@sha256:${'c'.repeat(64)}` }] },
+      ],
+    });
+    const aws = new AwsFleet(Testing.app(), 'fleet', { fleet: new Fleet(spec) });
+    const staging = expectValidTerraform(Testing.synth(aws.stackOf('staging')));
+    const prod = expectValidTerraform(Testing.synth(aws.stackOf('prod')));
+    const names = (tf: any) => Object.values<any>(resourcesOf(tf, 'aws_ecr_repository')).map((r) => r.name).sort();
+    expect(names(staging)).toEqual(expect.arrayContaining(['acme-llm/vllm', 'acme-llm/vllm-next']));
+    expect(names(prod)).toEqual([]);
+    expect(resourcesOf(prod, 'aws_kms_alias')).not.toHaveProperty('acme_llm_ecr');
+    expect(aws.stackOf('prod').registry).toBeUndefined();
+    const role = Object.values<any>(resourcesOf(prod, 'aws_iam_role_policy')).find((p) => p.role.includes('search_llama3_8b'));
+    const pulls = JSON.parse(role.policy).Statement.find((s: any) => [s.Action].flat().includes('ecr:BatchGetImage'));
+    expect(pulls.Resource).toEqual(['arn:aws:ecr:us-east-1:222222222222:repository/acme-llm/vllm-next', 'arn:aws:ecr:us-east-1:222222222222:repository/mirror/aws-cli']);
+  });
+
+  test("createRegistry: false with the registry's own props is refused", () => {
+    const spec = new Fleet(prodRegistryFleetSpec({ replication: { source: 'prod-us-east-1' } })).cluster('staging').spec;
+    expect(() => new AwsPlatformStack(new App(), 'x', { spec, createRegistry: false, additionalRepositories: ['a/b'], registryReplicationSourceAccountIds: ['222222222222'] }))
+      .toThrow(/'additionalRepositories' has no effect with 'createRegistry: false'.*\n.*'registryReplicationSourceAccountIds' has no effect/);
   });
 });

@@ -3,6 +3,7 @@ import { Testing } from 'cdktf';
 import { GpuInstanceType, ModelRuntime } from '../../src/core';
 import { PlatformAddon } from '../../src/gitops';
 import { AwsPlatformStack, FleetHubNetwork, FleetSpec, GpuProvisioning, KubernetesPlatform, ModelWeights, PlatformSharedSpec, PlatformSpec } from '../../src/platform';
+import { mapSpecStrings } from '../../src/platform/private/spec-strings';
 
 export const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 export const DIGEST = `@sha256:${'a'.repeat(64)}`;
@@ -133,4 +134,16 @@ export function registeredFleetSpec(patch: Partial<FleetSpec> = {}): FleetSpec {
     // the hub reaches them through a private network (their VPC CIDRs differ from the hub's 10.0.0.0/16)
     hubNetwork: patch.hubNetwork ?? FleetHubNetwork.PRIVATE_NETWORK,
   };
+}
+
+/** The prod-us-east-1 cluster's registry in `fleetSpec()` (account 222222222222). */
+export const PROD_REGISTRY = '222222222222.dkr.ecr.us-east-1.amazonaws.com';
+
+/**
+ * `fleetSpec()` whose images are all in the prod-us-east-1 cluster's own registry (mirrored there once), as a fleet
+ * that replicates from prod would have them.
+ */
+export function prodRegistryFleetSpec(patch: Partial<FleetSpec> = {}): FleetSpec {
+  const platform = mapSpecStrings(sharedDefinitions(), (text) => text.replace(CENTRAL_REGISTRY, PROD_REGISTRY));
+  return fleetSpec({ platform, ...patch });
 }

@@ -1,7 +1,8 @@
 import { Testing } from 'cdktf';
-import { CENTRAL_REGISTRY, EXAMPLE_CA, fleetSpec, registeredFleetSpec, sharedDefinitions as shared } from './fixtures';
+import { CENTRAL_REGISTRY, EXAMPLE_CA, fleetSpec, PROD_REGISTRY, prodRegistryFleetSpec, registeredFleetSpec, sharedDefinitions as shared } from './fixtures';
 import { AccountServiceMode } from '../../src/aws';
 import { ValidationError } from '../../src/core/errors';
+import { ModelSource } from '../../src/k8s';
 import { FleetHubNetwork, AwsPlatformStack, ModelWeights } from '../../src/platform';
 import { Fleet } from '../../src/platform/fleet';
 import { PlatformSpecValidator } from '../../src/platform/platform-spec-validator';
@@ -345,5 +346,100 @@ describe('Fleet refuses bad input at its spec path', () => {
 
   test('wrong types are reported with their paths before anything else', () => {
     expect(refused({ platform: shared(), environments: [{ name: 'prod', clusters: 'us-east-1' }] }).props).toEqual(['environments[0].accountId', 'environments[0].clusters']);
+  });
+});
+
+describe('Fleet replication: one cluster filled, every other region and account a copy (FleetSpec.replication)', () => {
+  const STAGING_REGISTRY = '111111111111.dkr.ecr.us-east-1.amazonaws.com';
+  const EU_REGISTRY = '222222222222.dkr.ecr.eu-west-1.amazonaws.com';
+
+  test("without replication, an image in one cluster's registry is refused in the clusters of other regions and accounts (a region without a copy)", () => {
+    const { props, messages } = refused(prodRegistryFleetSpec());
+    expect(props).toEqual(['platform.models[0].image']);
+    expect(messages[0]).toMatch(new RegExp('^platform\\.models\\[0\\]\\.image: names the registry of cluster \'prod-us-east-1\' \\(account 222222222222, us-east-1\\), '
+      + 'as \\d+ other values do \\(platform\\.images\\.awsCli, platform\\.images\\.nvidiaDevicePlugin, platform\\.images\\.dcgmExporter, \\.\\.\\.\\), '
+      + 'which a cluster of another region or account has no copy of: it would pull across regions, or be refused across accounts '
+      + "\\(the repositories admit their own account only\\) \\(clusters 'staging', 'prod-eu-west-1'\\); "
+      + `got '${PROD_REGISTRY}/acme-llm/vllm@sha256:[0-9a-f]{64}'; replicate from it: FleetSpec\\.replication \\{ source: 'prod-us-east-1' \\}`));
+  });
+
+  test('an override naming another region\'s registry is reported at the override', () => {
+    const spec = fleetSpec({ overrides: [{ environment: 'staging', models: [{ name: 'llama3-8b', image: `${EU_REGISTRY}/acme-llm/vllm@sha256:${'a'.repeat(64)}` }] }] });
+    // besides the allowed-registry refusal of the cluster's own policy (LLM-IMG-003)
+    expect(refused(spec).messages).toEqual([
+      expect.stringMatching(/^overrides\[0\]\.models\[0\]\.image: must come from an allowed registry \(policy LLM-IMG-003\) \(cluster 'staging'\)/),
+      expect.stringMatching(/^overrides\[0\]\.models\[0\]\.image: names the registry of cluster 'prod-eu-west-1' \(account 222222222222, eu-west-1\), which .* \(cluster 'staging'\); got '222222222222\.dkr\.ecr\.eu-west-1/),
+    ]);
+  });
+
+  test("with replication, every other cluster's images name its own registry (same repository and digest); the source's stay", () => {
+    const fleet = new Fleet(prodRegistryFleetSpec({ replication: { source: 'prod-us-east-1' } }));
+    expect(fleet.replicationSource?.name).toBe('prod-us-east-1');
+    const definitions = prodRegistryFleetSpec().platform;
+    const image = definitions.models![0].image!;
+    expect(fleet.cluster('prod-us-east-1').spec.models![0].image).toBe(image);
+    expect(fleet.cluster('staging').spec.models![0].image).toBe(image.replace(PROD_REGISTRY, STAGING_REGISTRY));
+    expect(fleet.cluster('prod-eu-west-1').spec.models![0].image).toBe(image.replace(PROD_REGISTRY, EU_REGISTRY));
+    expect(fleet.cluster('prod-eu-west-1').spec.images?.awsCli).toBe(definitions.images!.awsCli!.replace(PROD_REGISTRY, EU_REGISTRY));
+    expect(Object.values(fleet.cluster('staging').spec.images?.addons ?? {}).every((i) => i.startsWith(`${STAGING_REGISTRY}/mirror/`))).toBe(true);
+    expect(fleet.cluster('staging').spec.policy?.allowedRegistries).toEqual([STAGING_REGISTRY]);
+    // the weights stay a ModelSource in the cluster's own store (value classes keep their prototype)
+    expect(fleet.cluster('staging').spec.models![0].weights).toEqual(definitions.models![0].weights);
+    expect(fleet.cluster('staging').spec.models![0].weights).toBeInstanceOf(ModelSource);
+    // no string of another cluster's registry is left anywhere in a cluster's spec
+    for (const c of fleet.clusters) {
+      const own = `${c.accountId}.dkr.ecr.${c.region}.amazonaws.com`;
+      const hosts = JSON.stringify(c.spec).match(/\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/g) ?? [];
+      expect(new Set(hosts)).toEqual(new Set([own]));
+    }
+    expect(fleet.summary()[1]).toBe("  replication: model store (S3, Replication Time Control) and registry (ECR) of 'prod-us-east-1' into every other cluster's");
+  });
+
+  test("with replication, an image of another cluster's registry than the source's is refused with the source named", () => {
+    const spec = prodRegistryFleetSpec({
+      replication: { source: 'prod-us-east-1' },
+      overrides: [{ environment: 'prod', cluster: 'prod-us-east-1', models: [{ name: 'llama3-8b', image: `${EU_REGISTRY}/acme-llm/vllm@sha256:${'b'.repeat(64)}` }] }],
+    });
+    expect(refused(spec).messages).toEqual([expect.stringMatching(/LLM-IMG-003/), expect.stringMatching(
+      new RegExp(`^overrides\\[0\\]\\.models\\[0\\]\\.image: names the registry of cluster 'prod-eu-west-1' .*\\(cluster 'prod-us-east-1'\\); got .*; push it to the replication source's registry \\(${PROD_REGISTRY.replace(/\./g, '\\.')}\\) and name it there`))]);
+  });
+
+  test('images: false copies no image and keeps the refusal, with the switch named', () => {
+    const { messages } = refused(prodRegistryFleetSpec({ replication: { source: 'prod-us-east-1', images: false } }));
+    expect(messages).toEqual([expect.stringMatching(/turn image replication on \('replication\.images'\), or name an image of each cluster's own registry in an override$/)]);
+  });
+
+  test('models: false with images replicates the registry only', () => {
+    const fleet = new Fleet(prodRegistryFleetSpec({ replication: { source: 'prod-us-east-1', models: false, replicationTimeControl: false } }));
+    expect(fleet.cluster('staging').spec.models![0].image).toMatch(new RegExp(`^${STAGING_REGISTRY}/`));
+    expect(fleet.summary()[1]).toBe("  replication: registry (ECR) of 'prod-us-east-1' into every other cluster's");
+  });
+
+  test('bad replication: an unknown source, nothing to replicate into, nothing replicated, another partition', () => {
+    expect(refused(prodRegistryFleetSpec({ replication: { source: 'dev' } })).messages[0])
+      .toBe("replication.source: is not a cluster of the fleet; got 'dev'; use one of: staging, prod-us-east-1, prod-eu-west-1");
+    const single = fleetSpec({ environments: [{ name: 'prod', accountId: '222222222222', clusters: [{ region: 'us-east-1' }] }], replication: { source: 'prod' } });
+    expect(refused(single).messages).toEqual(["replication: has no other cluster to replicate into; got 'prod'; add a cluster, or remove 'replication'"]);
+    expect(refused(fleetSpec({ replication: { source: 'staging', models: false, images: false } })).messages)
+      .toEqual(['replication: replicates neither models nor images; got \'{"models":false,"images":false}\'; remove \'replication\', or turn one on']);
+    const china = fleetSpec({
+      environments: [{ name: 'prod', accountId: '222222222222', clusters: [{ region: 'us-east-1' }, { region: 'cn-north-1' }] }],
+      replication: { source: 'prod-us-east-1' },
+    });
+    expect(refused(china).props).toContain('environments[0].clusters[1].region');
+  });
+
+  test('registryOwnerOf: the first cluster of an account and region creates its registry', () => {
+    const spec = fleetSpec({
+      environments: [
+        { name: 'staging', accountId: '222222222222', clusters: [{ region: 'us-east-1' }] },
+        { name: 'prod', accountId: '222222222222', clusters: [{ region: 'us-east-1' }, { region: 'eu-west-1' }] },
+      ],
+      overrides: [{ environment: 'prod', cluster: 'prod-us-east-1', audit: { guardDuty: AccountServiceMode.EXISTING, securityHub: AccountServiceMode.EXISTING } }],
+    });
+    const fleet = new Fleet(spec);
+    expect(fleet.registryOwnerOf('prod-us-east-1').name).toBe('staging');
+    expect(fleet.registryOwnerOf('prod-eu-west-1').name).toBe('prod-eu-west-1');
+    expect(() => fleet.registryOwnerOf('dev')).toThrow("'name' is not a cluster of the fleet");
   });
 });
