@@ -1,4 +1,4 @@
-import { AuditSpec, ObservabilitySpec, PlatformImagesSpec, PlatformSharedSpec, PlatformSpec } from './platform-spec';
+import { AuditSpec, ObservabilitySpec, PlatformImagesSpec, PlatformSharedSpec, PlatformSpec, PolicySpec } from './platform-spec';
 import { PlatformSpecValidator } from './platform-spec-validator';
 import { Network } from '../aws/network';
 import { Ipv4Cidr } from '../aws/private/cidr';
@@ -260,6 +260,13 @@ export interface FleetOverrideSpec {
    * @default - none
    */
   readonly audit?: AuditSpec;
+  /**
+   * Admission policy settings (each field set replaces the shared one), e.g. `mode: PolicyAction.AUDIT` in staging
+   * while prod enforces, or another environment's `exceptions`.
+   *
+   * @default - none
+   */
+  readonly policy?: PolicySpec;
 }
 
 /**
@@ -725,6 +732,7 @@ function resolveCluster(spec: FleetSpec, p: PlacedCluster, isHub: boolean, regis
   let images = shared.images;
   let observability = shared.observability;
   let audit = shared.audit;
+  let policy = shared.policy;
   const overrides = (spec.overrides ?? []).map((o, k) => ({ o, k }));
   const applying = [
     ...overrides.filter(({ o }) => o.environment === p.environment && o.cluster === undefined),
@@ -763,6 +771,11 @@ function resolveCluster(spec: FleetSpec, p: PlacedCluster, isHub: boolean, regis
       audit = { ...audit, ...Object.fromEntries(set) };
       for (const [field] of set) origin.set(`audit.${field}`, `overrides[${k}].audit.${field}`);
     }
+    if (o.policy) {
+      const set = Object.entries(o.policy).filter(([, v]) => v !== undefined);
+      policy = { ...policy, ...Object.fromEntries(set) };
+      for (const [field] of set) origin.set(`policy.${field}`, `overrides[${k}].policy.${field}`);
+    }
   }
   // where it runs on the network: its own VPC CIDR; a spoke's public endpoint admits the hub (FleetHubNetwork)
   let cluster = shared.cluster;
@@ -786,6 +799,7 @@ function resolveCluster(spec: FleetSpec, p: PlacedCluster, isHub: boolean, regis
     ...(images !== undefined ? { images } : {}),
     ...(observability !== undefined ? { observability } : {}),
     ...(audit !== undefined ? { audit } : {}),
+    ...(policy !== undefined ? { policy } : {}),
   };
   // replicated images: what names the source's registry names this cluster's own (same repository, same digest)
   const own = registryHostOf(p.accountId, p.cluster.region);

@@ -22,6 +22,10 @@ import { PlatformComponentApplication } from '../gitops/platform-component-appli
 import { PlatformProject } from '../gitops/platform-project';
 import { SyncWave } from '../gitops/sync-wave';
 import { TenantProject } from '../gitops/tenant-project';
+import { annotateBuiltInException, builtInExceptionsOf } from './private/built-in-exceptions';
+import { recordsConstructMetadata, writeConstructMetadata } from './private/construct-metadata';
+import { writeOwnedTree } from './private/owned-tree';
+import { YamlWriter } from './private/yaml-writer';
 import { DcgmExporter } from '../k8s/gpu/dcgm-exporter';
 import { CapacityType as KarpenterCapacityType, KarpenterGpuClass } from '../k8s/gpu/karpenter-gpu-class';
 import { NvidiaDevicePlugin } from '../k8s/gpu/nvidia-device-plugin';
@@ -54,14 +58,11 @@ import { TelemetrySignal } from '../observability/telemetry-signal';
 import { SignatureEngine } from '../policy/image-verification';
 import { PolicyCatalogue } from '../policy/policy-catalogue';
 import { PolicyReport } from '../policy/policy-evaluator';
+import { PolicyAction } from '../policy/policy-rule';
 import { PolicyEngine, PolicySet } from '../policy/policy-set';
 import { CLUSTER_IMAGE_POLICY_CRD, SIGSTORE_INCLUDE_LABEL } from '../policy/private/sigstore';
 import { NodePoolScaling, PlatformTwin, TwinNodePool } from '../twin/platform-twin';
 import { PlatformTwinReport } from '../twin/platform-twin-report';
-import { annotateBuiltInException, builtInExceptionsOf } from './private/built-in-exceptions';
-import { recordsConstructMetadata, writeConstructMetadata } from './private/construct-metadata';
-import { writeOwnedTree } from './private/owned-tree';
-import { YamlWriter } from './private/yaml-writer';
 
 /**
  * Properties of `KubernetesPlatform`.
@@ -219,11 +220,13 @@ export class KubernetesPlatform extends Construct {
     ];
     // The policy rules (the Pod Security Standards rules of the cluster's version) and the exceptions: the
     // library's own for the components it runs (policy.BuiltInExceptions, unless opted out), then the user's.
+    // the policy mode caps every action (policy.mode: audit or warn in an environment that admits what it reports)
+    const mode = spec.policy?.mode ?? PolicyAction.ENFORCE;
     const policyRules = PolicyCatalogue.baseline({
       allowedRegistries: spec.policy?.allowedRegistries ?? [names.registryUrl],
       loadBalancerNamespaces: [ingressNamespace],
       kubernetesVersion: spec.cluster?.version,
-    });
+    }).map((r) => (weakerAction(r.action, mode) === r.action ? r : r.withAction(mode)));
     const builtInExceptions = builtInExceptionsOf(spec, policyRules.map((r) => r.id));
     const policyExceptions = [...builtInExceptions, ...(spec.policy?.exceptions ?? [])];
     if (engines.includes(PolicyEngine.KYVERNO) && policyExceptions.length > 0) platformNamespaces.push(['policy-exceptions', 'restricted']);
@@ -448,7 +451,10 @@ export class KubernetesPlatform extends Construct {
         ingressNamespace, this.layout.argocdNamespace, ...platformNamespaces.map(([ns]) => ns), ...addonNamespaces,
       ])].filter((ns) => ns !== 'kube-system'),
       today: referenceDate,
-      imageVerifications: spec.policy?.signatures?.images,
+      platformActions: Object.fromEntries(Object.entries(PolicyCatalogue.platformActions())
+        .filter(([id]) => policyRules.some((r) => r.id === id))
+        .map(([id, action]) => [id, weakerAction(action, mode)])),
+      imageVerifications: spec.policy?.signatures?.images?.map((v) => ({ ...v, action: weakerAction(v.action ?? PolicyAction.ENFORCE, mode) })),
       signatureEngine: spec.policy?.signatures?.imageEngine,
     });
   }
@@ -967,4 +973,10 @@ function toJsonUnwrapped(o: ApiObject): any {
     }
     throw e;
   }
+}
+
+/** The weaker of two policy actions (ENFORCE > WARN > AUDIT). */
+function weakerAction(a: PolicyAction, b: PolicyAction): PolicyAction {
+  const rank = [PolicyAction.AUDIT, PolicyAction.WARN, PolicyAction.ENFORCE];
+  return rank.indexOf(a) <= rank.indexOf(b) ? a : b;
 }

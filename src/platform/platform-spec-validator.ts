@@ -21,6 +21,7 @@ import { ServingImages } from '../k8s/serving/serving-images';
 import { ImageVerification, SignatureEngine } from '../policy/image-verification';
 import { PolicyCatalogue } from '../policy/policy-catalogue';
 import { PolicyException } from '../policy/policy-exception';
+import { PolicyAction } from '../policy/policy-rule';
 import { PolicyEngine } from '../policy/policy-set';
 
 /** Nodes per EKS managed node group (EKS service quota). */
@@ -398,6 +399,9 @@ class SpecChecks {
       c.check(typeof r === 'string' && /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/.test(r) && !r.endsWith('/'), `policy.allowedRegistries[${i}]`,
         'must be a registry host with an optional path, no scheme, no trailing /', r, "use e.g. 'nvcr.io/nvidia'");
     });
+    if (p.mode !== undefined) {
+      c.check(Object.values(PolicyAction).includes(p.mode), 'policy.mode', 'must be a PolicyAction', p.mode, 'use PolicyAction.ENFORCE, WARN or AUDIT');
+    }
     if (p.engines !== undefined) c.check(Array.isArray(p.engines) && p.engines.length > 0, 'policy.engines', 'must list at least one engine', p.engines, 'leave it unset for ValidatingAdmissionPolicy');
     const today = p.referenceDate ?? new Date().toISOString().slice(0, 10);
     if (p.referenceDate !== undefined) c.check(DATE.test(p.referenceDate), 'policy.referenceDate', 'must be a date YYYY-MM-DD', p.referenceDate, "use e.g. '2025-01-31'");

@@ -12,6 +12,7 @@ import { ProtoDescriptorSource, TranscoderPrintOptions } from '../mesh/grpc-json
 import { CertificateIssuerReference } from '../mesh/ingress-gateway';
 import { ImageVerificationProps, SignatureEngine } from '../policy/image-verification';
 import { PolicyExceptionProps } from '../policy/policy-exception';
+import { PolicyAction } from '../policy/policy-rule';
 import { PolicyEngine } from '../policy/policy-set';
 
 /**
@@ -645,6 +646,18 @@ export interface PlatformImagesSpec {
  * Admission policies.
  */
 export interface PolicySpec {
+  /**
+   * The policy mode: the strongest action any admission policy of the platform takes. `PolicyAction.ENFORCE` keeps
+   * each rule as the catalogue sets it (violations are denied and fail synth); `WARN` or `AUDIT` lower every rule,
+   * in tenant and platform namespaces, and every image signature verification to at most that action: nothing is
+   * denied, violations are warned about or recorded (engines' audit modes, PolicyReports, synth warnings). For an
+   * environment that admits what it reports, such as staging while tenants onboard (a fleet override
+   * `policy: { mode: PolicyAction.AUDIT }`). The weights' signature check before serving is not an admission
+   * policy and is unaffected.
+   *
+   * @default PolicyAction.ENFORCE
+   */
+  readonly mode?: PolicyAction;
   /**
    * Engines rendered.
    *
