@@ -130,6 +130,8 @@ export function generateFleetSpec(models: number, clusters: number): FleetSpec {
       { name: 'prod', accountId: reference.accountId, clusters: prod },
     ],
     hubNetwork: FleetHubNetwork.PRIVATE_NETWORK,
+    // images mirrored and weights uploaded to the first prod cluster, replicated into every other (FleetSpec.replication)
+    ...(clusters > 1 ? { replication: { source: prod[0].name } } : {}),
     overrides: [
       ...(clusters > 1 ? [{ environment: 'staging', observability: amp('us-east-1', '111111111111') }] : []),
       ...prod.map((c) => ({ environment: 'prod', cluster: c.name, observability: amp(c.region, reference.accountId) })),
