@@ -452,8 +452,8 @@ export class KubernetesPlatform extends Construct {
       ])].filter((ns) => ns !== 'kube-system'),
       today: referenceDate,
       platformActions: Object.fromEntries(Object.entries(PolicyCatalogue.platformActions())
-        .filter(([id]) => policyRules.some((r) => r.id === id))
-        .map(([id, action]) => [id, weakerAction(action, mode)])),
+        .filter(([ruleId]) => policyRules.some((r) => r.id === ruleId))
+        .map(([ruleId, action]) => [ruleId, weakerAction(action, mode)])),
       imageVerifications: spec.policy?.signatures?.images?.map((v) => ({ ...v, action: weakerAction(v.action ?? PolicyAction.ENFORCE, mode) })),
       signatureEngine: spec.policy?.signatures?.imageEngine,
     });
