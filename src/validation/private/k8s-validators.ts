@@ -11,7 +11,7 @@ import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import * as YAML from 'yaml';
 import { loadCrdCache } from './crd-cache';
 import { kubernetesDefinitionsFile, shippedCrdFiles } from './schema-files';
-import { validateStructural } from './structural';
+import { validateStructural, withDefaults } from './structural';
 
 export interface SchemaError {
   readonly path: string;
@@ -286,7 +286,7 @@ export function crdDocValidator(doc: any, version: string, source: string): Kind
     source,
     validate: (obj: any) => {
       const errors: SchemaError[] = [];
-      validateStructural(schema, obj, '', errors, true);
+      validateStructural(schema, withDefaults(schema, obj, true), '', errors, true);
       if (obj && obj.metadata !== undefined && !meta(obj.metadata)) {
         errors.push(...toSchemaErrors(meta.errors ?? []).map((e) => ({ ...e, path: `/metadata${e.path === '/' ? '' : e.path}` })));
       }

@@ -102,8 +102,9 @@ export function validateStructural(schema: any, data: unknown, path: string, err
 
   // CEL rules run on values that are structurally valid at this node, as the API server does.
   if (errors.length === before && Array.isArray(schema['x-kubernetes-validations'])) {
+    const self = celView(schema, data);
     for (const rule of schema['x-kubernetes-validations']) {
-      const message = evaluateRule(rule, data);
+      const message = evaluateRule(rule, self);
       if (message !== undefined) {
         const fieldPath = typeof rule.fieldPath === 'string' ? rule.fieldPath.replace(/\./g, '/') : '';
         errors.push({ path: `${path}${fieldPath}` || '/', message, check: 'cel-rule' });
@@ -212,6 +213,74 @@ function validateObject(schema: any, data: Record<string, unknown>, path: string
       errors.push({ path: childPath, message: 'unknown field (not in the schema)', check: 'schema' });
     }
   }
+}
+
+/**
+ * The object as the API server validates it: schema `default`s filled in where a field is absent, at every level
+ * (Kubernetes docs, "Defaulting": defaulting happens on the object read from the request, before validation, so
+ * CEL rules see defaulted fields). A copy; `data` is not changed. Metadata is not defaulted (not part of a CRD
+ * schema's reach).
+ */
+export function withDefaults(schema: any, data: unknown, root = false): unknown {
+  if (!schema || typeof schema !== 'object') return data;
+  if (Array.isArray(data)) return schema.items ? data.map((item) => withDefaults(schema.items, item)) : data;
+  if (!isObject(data)) return data;
+  const out: Record<string, unknown> = { ...data };
+  const properties: Record<string, any> = schema.properties ?? {};
+  for (const [key, prop] of Object.entries(properties)) {
+    if (root && key === 'metadata') continue;
+    if (out[key] === undefined && prop && prop.default !== undefined) out[key] = JSON.parse(JSON.stringify(prop.default));
+    if (out[key] !== undefined) out[key] = withDefaults(prop, out[key]);
+  }
+  if (typeof schema.additionalProperties === 'object' && schema.additionalProperties !== null) {
+    for (const key of Object.keys(out)) if (!(key in properties)) out[key] = withDefaults(schema.additionalProperties, out[key]);
+  }
+  return out;
+}
+
+/** CEL's reserved words, which a property name is escaped as `__<word>__` for (Kubernetes docs, CEL "Escaping"). */
+const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import',
+  'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
+
+/**
+ * A property name as CEL rules name it (Kubernetes docs, "Validation rules" > escaping): `__` as `__underscores__`,
+ * `.` as `__dot__`, `-` as `__dash__`, `/` as `__slash__`, a CEL reserved word as `__<word>__`.
+ */
+export function celPropertyName(name: string): string {
+  if (CEL_RESERVED.has(name)) return `__${name}__`;
+  return name.replace(/__/g, '__underscores__').replace(/\./g, '__dot__').replace(/-/g, '__dash__').replace(/\//g, '__slash__');
+}
+
+const celViews = new WeakMap<object, WeakMap<object, unknown>>();
+
+/**
+ * `data` as CEL rules see it: the names of the schema's properties escaped (map keys, under `additionalProperties`,
+ * are not). The same object when no name needs escaping.
+ */
+function celView(schema: any, data: unknown): unknown {
+  if (!schema || typeof schema !== 'object' || data === null || typeof data !== 'object') return data;
+  let views = celViews.get(schema);
+  if (views === undefined) celViews.set(schema, views = new WeakMap());
+  const cached = views.get(data as object);
+  if (cached !== undefined) return cached;
+  let out: unknown = data;
+  if (Array.isArray(data)) {
+    const items = schema.items ? data.map((item) => celView(schema.items, item)) : data;
+    out = items.some((v, i) => v !== data[i]) ? items : data;
+  } else {
+    const properties: Record<string, any> = schema.properties ?? {};
+    let changed = false;
+    const entries = Object.entries(data as Record<string, unknown>).map(([k, v]) => {
+      const sub = k in properties ? properties[k] : (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+      const name = k in properties ? celPropertyName(k) : k;
+      const value = celView(sub, v);
+      if (name !== k || value !== v) changed = true;
+      return [name, value] as const;
+    });
+    out = changed ? Object.fromEntries(entries) : data;
+  }
+  views.set(data as object, out);
+  return out;
 }
 
 function evaluateRule(rule: { rule: string; message?: string; messageExpression?: string }, self: unknown): string | undefined {

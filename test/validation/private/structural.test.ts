@@ -1,4 +1,4 @@
-import { StructuralError, validateStructural } from '../../../src/validation/private/structural';
+import { celPropertyName, StructuralError, validateStructural, withDefaults } from '../../../src/validation/private/structural';
 
 function check(schema: any, data: unknown, root = false): StructuralError[] {
   const errors: StructuralError[] = [];
@@ -115,5 +115,48 @@ describe('validateStructural', () => {
     expect(check(s, {})[0].message).toMatch(/^CRD rule 'self.n > 0' failed to evaluate/);
     const broken = { 'type': 'object', 'x-kubernetes-validations': [{ rule: 'self.(' }] };
     expect(check(broken, {})[0].message).toMatch(/^CRD rule does not compile offline/);
+  });
+});
+
+describe('defaults and CEL property names (what the API server does before evaluating rules)', () => {
+  const schema = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          mode: { type: 'string', default: 'Terminate' },
+          refs: { type: 'array', items: { type: 'object', properties: { group: { type: 'string', default: '' }, name: { type: 'string' } } } },
+          labels: { type: 'object', additionalProperties: { type: 'object', properties: { weight: { type: 'integer', default: 1 } } } },
+        },
+      },
+    },
+  };
+
+  test('withDefaults fills absent fields at every level, keeps present ones, leaves the input alone', () => {
+    const input = { spec: { refs: [{ name: 'a' }, { name: 'b', group: 'x' }], labels: { k: {} } }, metadata: { name: 'm' } };
+    expect(withDefaults(schema, input, true)).toEqual({
+      spec: { mode: 'Terminate', refs: [{ name: 'a', group: '' }, { name: 'b', group: 'x' }], labels: { k: { weight: 1 } } },
+      metadata: { name: 'm' },
+    });
+    expect(input.spec).not.toHaveProperty('mode');
+  });
+
+  test('celPropertyName escapes as Kubernetes documents', () => {
+    expect(['namespace', 'if', 'a.b', 'x-y', 'a/b', 'a__b', 'plain'].map(celPropertyName))
+      .toEqual(['__namespace__', '__if__', 'a__dot__b', 'x__dash__y', 'a__slash__b', 'a__underscores__b', 'plain']);
+  });
+
+  test('a rule reads an escaped property name, and a defaulted field', () => {
+    const ruleSchema = {
+      'type': 'object',
+      'properties': { namespace: { type: 'string' }, group: { type: 'string', default: 'g' } },
+      'x-kubernetes-validations': [{ rule: "self.__namespace__ == 'ns' && self.group == 'g'", message: 'bad' }],
+    };
+    const errors: any[] = [];
+    validateStructural(ruleSchema, withDefaults(ruleSchema, { namespace: 'ns' }), '', errors);
+    expect(errors).toEqual([]);
+    validateStructural(ruleSchema, withDefaults(ruleSchema, { namespace: 'other' }), '', errors);
+    expect(errors.map((e) => e.message)).toEqual(['bad']);
   });
 });
