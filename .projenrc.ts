@@ -174,6 +174,10 @@ const CRD_IMPORTS: Record<string, string> = {
   'argocd-appproject': 'argocd/argoproj.io_appprojects.yaml',
   'gatekeeper-constrainttemplate': 'gatekeeper/templates.gatekeeper.sh_constrainttemplates.yaml',
   'kyverno-policyexception': 'kyverno/kyverno.io_policyexceptions.yaml',
+  'gateway-api-gateway': 'gateway-api/gateway.networking.k8s.io_gateways.yaml',
+  'gateway-api-httproute': 'gateway-api/gateway.networking.k8s.io_httproutes.yaml',
+  'inference-extension-inferencepool': 'inference-extension/inference.networking.k8s.io_inferencepools.yaml',
+  'inference-extension-inferenceobjective': 'inference-extension/inference.networking.x-k8s.io_inferenceobjectives.yaml',
 };
 const importTask = project.addTask('import', {
   description: 'Regenerate typed CRD bindings in src/imports/ from schemas/crds/ (cdk8s import)',
