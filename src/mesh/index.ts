@@ -9,3 +9,4 @@ export * from './grpc-json-transcoder';
 export * from './mesh-telemetry';
 export * from './mesh-config';
 export * from './mesh-egress';
+export * from './inference-pool-route';
