@@ -5,6 +5,7 @@ import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
+import { resolveCanary } from './private/canary';
 import { durationText, meshLabels, modelLabels, sortedLabels, validateModel } from './private/util';
 import { checkProps } from '../core/private/runtime-types';
 import { containerSecurityContext, validateImage } from '../k8s/private/pod';
@@ -241,36 +242,13 @@ export class InferencePoolRoute extends Construct {
     Names.validateDns1123Label('metricsScraperNamespace', scraper, this);
 
     // versions and weights (the canary semantics of ModelTraffic)
-    const stable = props.stableVersion ?? (model.versions.includes('stable') ? 'stable' : model.versions[0]);
-    if (!model.versions.includes(stable)) {
-      throw new ValidationError('stableVersion', `must be a version the model serves (${model.versions.join(', ')})`, props.stableVersion,
-        'pick one of the model versions or serve this version first', this);
-    }
-    const canary = props.canary;
-    const candidate = canary ? canary.candidateVersion ?? 'candidate' : undefined;
-    if (canary && (!model.versions.includes(candidate!) || candidate === stable)) {
-      throw new ValidationError('canary.candidateVersion', `must be a served version other than the stable '${stable}' (served: ${model.versions.join(', ')})`,
-        candidate, `deploy the candidate version of ${model.modelName} alongside the stable one, or remove 'canary'`, this);
-    }
-    let stableWeight = 100;
-    let candidateWeight = 0;
-    if (canary) {
-      const fix = 'use non-negative whole-number weights that sum to 100, e.g. stableWeight 95 and candidateWeight 5';
-      for (const [prop, w] of [['canary.stableWeight', canary.stableWeight], ['canary.candidateWeight', canary.candidateWeight]] as const) {
-        if (w !== undefined && (!Number.isInteger(w) || w < 0 || w > 100)) throw new ValidationError(prop, 'must be a whole number between 0 and 100', w, fix, this);
-      }
-      stableWeight = canary.stableWeight ?? (canary.candidateWeight !== undefined ? 100 - canary.candidateWeight : 95);
-      candidateWeight = canary.candidateWeight ?? 100 - stableWeight;
-      if (stableWeight + candidateWeight !== 100) {
-        throw new ValidationError('canary', 'weights must sum to 100', { stableWeight, candidateWeight }, fix, this);
-      }
-    }
-    const testerHeader = canary?.testerHeader ?? 'x-llm-canary';
-    if (canary && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(testerHeader)) {
-      throw new ValidationError('canary.testerHeader', 'must be a lower-case HTTP header name', testerHeader, "use e.g. 'x-llm-canary'", this);
-    }
-    const testerValue = canary?.testerHeaderValue ?? 'true';
-    if (canary && testerValue.length === 0) throw new ValidationError('canary.testerHeaderValue', 'must not be empty', testerValue, "use e.g. 'true'", this);
+    const resolved = resolveCanary(model, props.stableVersion, props.canary, this);
+    const stable = resolved.stableVersion;
+    const candidate = resolved.candidateVersion;
+    const stableWeight = resolved.stableWeight;
+    const candidateWeight = resolved.candidateWeight;
+    const testerHeader = resolved.testerHeader ?? '';
+    const testerValue = resolved.testerHeaderValue ?? '';
 
     // the picker's scheduling profile
     this.scorers = [...(props.scorers ?? DEFAULT_SCORERS)];

@@ -4,6 +4,7 @@ import { ValidationError } from '../core/errors';
 import { PlatformLabels } from '../core/labels';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
+import { resolveCanary } from './private/canary';
 import { RouteRenderOptions } from './private/routes';
 import { checkPercentage, checkPositiveInt, durationText, istioDuration, modelLabels, serviceHost, validateModel } from './private/util';
 import { RetryOn } from './retry-on';
@@ -332,41 +333,13 @@ export class ModelTraffic extends Construct {
     this.production = props.production ?? (props.environment === 'prod' || props.environment === 'production');
 
     // versions
-    this.stableVersion = props.stableVersion ?? (model.versions.includes('stable') ? 'stable' : model.versions[0]);
-    if (!model.versions.includes(this.stableVersion)) {
-      throw new ValidationError('stableVersion', `must be a version the model serves (${model.versions.join(', ')})`, props.stableVersion,
-        'pick one of the model versions or serve this version first', this);
-    }
-    if (props.canary) {
-      const c = props.canary;
-      this.candidateVersion = c.candidateVersion ?? 'candidate';
-      if (!model.versions.includes(this.candidateVersion) || this.candidateVersion === this.stableVersion) {
-        throw new ValidationError('canary.candidateVersion', `must be a served version other than the stable '${this.stableVersion}' (served: ${model.versions.join(', ')})`,
-          this.candidateVersion, `deploy the candidate version of ${model.modelName} alongside the stable one, or remove 'canary'`, this);
-      }
-      const fix = 'use non-negative whole-number weights that sum to 100, e.g. stableWeight 95 and candidateWeight 5';
-      for (const [prop, w] of [['canary.stableWeight', c.stableWeight], ['canary.candidateWeight', c.candidateWeight]] as const) {
-        if (w !== undefined && (!Number.isInteger(w) || w < 0 || w > 100)) {
-          throw new ValidationError(prop, 'must be a whole number between 0 and 100', w, fix, this);
-        }
-      }
-      this.stableWeight = c.stableWeight ?? (c.candidateWeight !== undefined ? 100 - c.candidateWeight : 95);
-      this.candidateWeight = c.candidateWeight ?? 100 - this.stableWeight;
-      if (this.stableWeight + this.candidateWeight !== 100) {
-        throw new ValidationError('canary', 'weights must sum to 100', { stableWeight: this.stableWeight, candidateWeight: this.candidateWeight }, fix, this);
-      }
-      this.testerHeader = c.testerHeader ?? 'x-llm-canary';
-      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(this.testerHeader)) {
-        throw new ValidationError('canary.testerHeader', 'must be a lower-case HTTP header name', this.testerHeader, "use e.g. 'x-llm-canary'", this);
-      }
-      this.testerHeaderValue = c.testerHeaderValue ?? 'true';
-      if (this.testerHeaderValue.length === 0) {
-        throw new ValidationError('canary.testerHeaderValue', 'must not be empty', this.testerHeaderValue, "use e.g. 'true'", this);
-      }
-    } else {
-      this.stableWeight = 100;
-      this.candidateWeight = 0;
-    }
+    const resolved = resolveCanary(model, props.stableVersion, props.canary, this);
+    this.stableVersion = resolved.stableVersion;
+    this.candidateVersion = resolved.candidateVersion;
+    this.stableWeight = resolved.stableWeight;
+    this.candidateWeight = resolved.candidateWeight;
+    this.testerHeader = resolved.testerHeader;
+    this.testerHeaderValue = resolved.testerHeaderValue;
 
     // timeout and retries
     this.timeout = props.timeout ?? Duration.minutes(5);
