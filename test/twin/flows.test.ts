@@ -1,11 +1,16 @@
+import * as crypto from 'crypto';
 import { App } from 'cdk8s';
 import { spec } from '../../examples/reference/platform';
+import { ModelRuntime, ModelService } from '../../src/core';
+import { InferencePoolRoute } from '../../src/mesh';
 import { KubernetesPlatform } from '../../src/platform';
+import { PlatformTwin, PlatformTwinReport } from '../../src/twin';
 import {
   checkFlows, deriveFlows, Flow, flowName, flowWorld, namespaceLabelsOf, resolveTargetPort, scrapeTargets, serviceByHost, splitEndpoint,
 } from '../../src/twin/private/flows';
 import { CheckOutcome, ObjectIndex, ResolvedTwinOptions, TwinContext, TwinPod } from '../../src/twin/private/model';
 import { workloadPodsOf } from '../../src/twin/private/pods';
+import { synthChart } from '../util';
 
 // ---------------------------------------------------------------------------------------------------------
 // Fixtures: small outputs and the pods that will exist for them, built by hand.
@@ -771,5 +776,66 @@ describe('the reference platform', () => {
       expect(f.fix).toMatch(/^[a-z]/);
       expect(f.fix).not.toMatch(/\.$/);
     }
+  });
+});
+
+describe('the inference path (Gateway API Inference Extension): the flows it needs, through the platform\'s mesh and NetworkPolicies', () => {
+  const EPP = `123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/gateway-api-inference-extension/epp@sha256:${'e'.repeat(64)}`;
+  function referenceWithInference(isolatePicker = false) {
+    // the reference platform's objects plus the inference path of its llama3-8b (stable and candidate); built in a chart
+    // of their own: in the platform, the picker's RBAC is the tenancy component's (the tenant's AppProject admits no RBAC)
+    const platformObjects = new KubernetesPlatform(new App(), 'acme-llm', { spec }).manifests().map((m) => m.resource);
+    const model = ModelService.fromAttributes({ modelName: 'llama3-8b', tenant: 'search', runtime: ModelRuntime.VLLM, versions: ['stable', 'candidate'] });
+    const inference = synthChart((chart) => {
+      new InferencePoolRoute(chart, 'Inference', { model, gateway: { name: 'llm', namespace: 'istio-ingress' }, pickerImage: EPP, canary: { candidateWeight: 10 } });
+    });
+    let objects = [...platformObjects, ...inference];
+    // a tenant that admits nothing from the gateway namespace (its allow-mesh-ingress removed) and no picker NetworkPolicy
+    if (isolatePicker) objects = objects.filter((o) => !(o.kind === 'NetworkPolicy' && (o.metadata.name === 'allow-mesh-ingress' || /-epp$/.test(o.metadata.name))));
+    // a Gateway API Gateway bound to the platform's ingress gateway deployment (Istio "manual deployment": its Service)
+    objects.push({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'llm', namespace: 'istio-ingress' },
+      spec: {
+        gatewayClassName: 'istio',
+        addresses: [{ type: 'Hostname', value: 'istio-ingress.istio-ingress.svc.cluster.local' }],
+        listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: [{ name: 'llm-tls' }] }, allowedRoutes: { namespaces: { from: 'All' } } }],
+      },
+    });
+    const index = new ObjectIndex(objects);
+    const sas = index.ofKind('ServiceAccount').map((s) => `${s.metadata.namespace}/${s.metadata.name}`);
+    const report = PlatformTwin.check(objects, { podIdentityServiceAccounts: sas, registries: ['123456789012.dkr.ecr.us-east-1.amazonaws.com'] });
+    return { index, report, derived: workloadPodsOf(index, { ...OPTIONS, podIdentityServiceAccounts: sas }).derived };
+  }
+  const line = (report: PlatformTwinReport, purpose: string) => report.flows.summary.find((x) => x.startsWith(`${purpose}:`));
+
+  test('istiod\'s shadow Service of each pool is modelled (name, selector, ports from the vendored Istio facts)', () => {
+    const { derived } = referenceWithInference();
+    const shadow = derived.filter((o) => o.kind === 'Service' && o.metadata?.labels?.['istio.io/inferencepool-name']);
+    expect(shadow.map((s) => s.metadata.name)).toEqual([
+      `llama3-8b-stable-ip-${crypto.createHash('sha256').update('llama3-8b-stable').digest('hex').slice(0, 8)}`,
+      `llama3-8b-candidate-ip-${crypto.createHash('sha256').update('llama3-8b-candidate').digest('hex').slice(0, 8)}`,
+    ]);
+    expect(shadow[0].spec).toMatchObject({ clusterIP: 'None', ports: [{ name: 'http-0', port: 54321, targetPort: 8000, protocol: 'TCP' }] });
+  });
+
+  test('gateway -> picker (ext_proc), gateway -> pool pods (mTLS through the shadow Service), picker -> model metrics (merged port) and -> API server: all allowed', () => {
+    const { report } = referenceWithInference();
+    for (const purpose of ['ext_proc', 'inference route', 'endpoint picker metrics', 'endpoint picker watch']) {
+      const found = line(report, purpose);
+      expect(found).toBeDefined();
+      const [, passed, checked] = /: (\d+)\/(\d+) allowed/.exec(found!)!;
+      expect(Number(checked)).toBeGreaterThan(0);
+      expect(passed).toBe(checked);
+    }
+    expect(report.problems.filter((p) => /ext_proc|inference route|endpoint picker/.test(p.problem))).toEqual([]);
+  });
+
+  test('a picker the gateway cannot reach is found: the twin names the flow and the layer that blocks it', () => {
+    const { report } = referenceWithInference(true);
+    const blocked = report.problems.filter((p) => p.problem.includes('(ext_proc)'));
+    expect(blocked.length).toBeGreaterThan(0);
+    expect(blocked[0].problem).toMatch(/is blocked by .*NetworkPolicy|default-deny/);
   });
 });

@@ -15,6 +15,10 @@
  * - containers that read `s3://` URIs (the weight-sync init container of ModelSource.s3, KServe's storage
  *   initializer) -> `s3.<region>.amazonaws.com:443` and the bucket's virtual host;
  * - the ingress gateway pods -> the pods behind every route of a VirtualService bound to a Gateway;
+ * - the Gateway API Inference Extension: a Gateway API Gateway's pods -> each InferencePool an HTTPRoute attached to it
+ *   names: its endpoint picker over ext_proc (the picker Service's port) and its pods on their target ports through
+ *   the pool's shadow Service istiod creates (a derived object); each picker -> the pool's pods where it reads their
+ *   metrics (`--model-server-metrics-port`/`-path`, else the first target port and /metrics) and -> the API server;
  * - Prometheus -> every PodMonitor/ServiceMonitor target pod and port;
  * - the OpenTelemetry collector -> its prometheus receivers' scrape targets and its exporters' endpoints;
  * - the KEDA operator (it runs the scalers) -> each prometheus trigger's serverAddress;
@@ -587,6 +591,7 @@ export function deriveFlows(ctx: TwinContext, world: FlowWorld, notModelled: str
   podIdentityFlows(ctx, pods, flows);
   s3Flows(ctx, pods, flows);
   gatewayFlows(world, flows, notModelled);
+  inferenceFlows(world, flows, notModelled);
   monitorFlows(world, flows, notModelled);
   collectorFlows(world, flows, notModelled);
   kedaFlows(world, flows, notModelled);
@@ -866,6 +871,141 @@ function gatewayFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): v
         });
       });
     }
+  }
+}
+
+/** The value of `--<flag> <value>` or `--<flag>=<value>` in a container's args. */
+function argValue(c: any, flag: string): string | undefined {
+  const args: string[] = (c?.args ?? []).map(String);
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === `--${flag}`) return args[i + 1];
+    if (args[i].startsWith(`--${flag}=`)) return args[i].slice(flag.length + 3);
+  }
+  return undefined;
+}
+
+/**
+ * The pods of a Gateway API Gateway: with `spec.addresses` naming a Service host (Istio's "manual deployment": the
+ * Gateway is bound to an existing gateway deployment), that Service's pods; otherwise the pods istiod's automated
+ * deployment labels `gateway.networking.k8s.io/gateway-name: <name>` in the Gateway's namespace.
+ */
+function gatewayApiPods(world: FlowWorld, gw: any, why: string, notModelled: string[]): TwinPod[] {
+  const ns = gw.metadata?.namespace ?? 'default';
+  for (const a of gw.spec?.addresses ?? []) {
+    if ((a?.type ?? 'IPAddress') !== 'Hostname' || typeof a.value !== 'string') continue;
+    const svc = serviceByHost(world, a.value, ns);
+    if (!svc) { notModelled.push(`${why}: Gateway ${ns}/${gw.metadata?.name} address ${a.value} is not a Service of the output`); continue; }
+    const sel = svc.spec?.selector ?? {};
+    const selected = (t: TwinPod) => Object.keys(sel).length > 0 && selectorMatches({ matchLabels: sel }, t.pod?.metadata?.labels);
+    const pods = podsOfNamespace(world, svc.metadata?.namespace ?? 'default').filter(selected);
+    const chart = pods.length ? pods : gatewayChartPods(world).filter(selected);
+    if (chart.length) return chart;
+  }
+  const auto = podsOfNamespace(world, ns).filter((t) => t.pod?.metadata?.labels?.['gateway.networking.k8s.io/gateway-name'] === gw.metadata?.name);
+  if (auto.length === 0) notModelled.push(`${why}: the pods of Gateway ${ns}/${gw.metadata?.name} (istiod's automated deployment) are not in the inventory`);
+  return auto;
+}
+
+function inferenceFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): void {
+  const pools = allOfKind(world, 'InferencePool').filter((p) => String(p.apiVersion ?? '').startsWith('inference.networking.k8s.io/'));
+  if (pools.length === 0) return;
+  const apiserver: FlowEnd = { kind: 'apiserver', label: 'kube-apiserver' };
+  const poolPods = (pool: any) => podsOfNamespace(world, pool.metadata?.namespace ?? 'default')
+    .filter((t) => Object.keys(pool.spec?.selector?.matchLabels ?? {}).length > 0 && selectorMatches(pool.spec.selector, t.pod?.metadata?.labels));
+  const pickerOf = (pool: any) => {
+    const ref = pool.spec?.endpointPickerRef ?? {};
+    if ((ref.kind ?? 'Service') !== 'Service' || (ref.group ?? '') !== '') return undefined;
+    const svc = serviceNamed(world, pool.metadata?.namespace ?? 'default', ref.name);
+    const sp = svc ? findServicePort(svc, ref.port?.number) : undefined;
+    return svc && sp ? { svc, sp } : undefined;
+  };
+  for (const pool of pools) {
+    const id = ObjectIndex.id(pool);
+    const picker = pickerOf(pool);
+    if (!picker) { notModelled.push(`${id} spec.endpointPickerRef: the picker Service ${pool.spec?.endpointPickerRef?.name} (port ${pool.spec?.endpointPickerRef?.port?.number}) is not in the output`); continue; }
+    const members = poolPods(pool);
+    if (members.length === 0) notModelled.push(`${id} spec.selector: no pod of the inventory matches the pool's selector`);
+    for (const p of serviceTargets(world, picker.svc, picker.sp, `${id} spec.endpointPickerRef`, notModelled)) {
+      const epp = (p.twin.pod?.spec?.containers ?? []).find((c: any) => argValue(c, 'pool-name') === pool.metadata?.name) ?? (p.twin.pod?.spec?.containers ?? [])[0];
+      const metricsPort = Number(argValue(epp, 'model-server-metrics-port') ?? pool.spec?.targetPorts?.[0]?.number);
+      const metricsPath = argValue(epp, 'model-server-metrics-path') ?? '/metrics';
+      for (const m of members) {
+        flows.push({
+          purpose: 'endpoint picker metrics',
+          needer: id,
+          field: 'spec.endpointPickerRef',
+          src: podEnd(p.twin),
+          container: epp?.name,
+          dst: podEnd(m),
+          port: metricsPort,
+          protocol: 'TCP',
+          http: { method: 'GET', path: metricsPath },
+        });
+      }
+      flows.push({ purpose: 'endpoint picker watch', needer: id, field: 'spec.endpointPickerRef', src: podEnd(p.twin), container: epp?.name, dst: apiserver, port: 443, protocol: 'TCP' });
+    }
+  }
+  for (const route of allOfKind(world, 'HTTPRoute').filter((r) => String(r.apiVersion ?? '').startsWith('gateway.networking.k8s.io/'))) {
+    const routeNs = route.metadata?.namespace ?? 'default';
+    const routeId = ObjectIndex.id(route);
+    const gwPods: TwinPod[] = [];
+    (route.spec?.parentRefs ?? []).forEach((ref: any, i: number) => {
+      if ((ref?.kind ?? 'Gateway') !== 'Gateway' || (ref?.group ?? 'gateway.networking.k8s.io') !== 'gateway.networking.k8s.io') return;
+      const gns = ref.namespace ?? routeNs;
+      const gw = allOfKind(world, 'Gateway').find((g) => String(g.apiVersion ?? '').startsWith('gateway.networking.k8s.io/') && g.metadata?.name === ref.name
+        && (g.metadata?.namespace ?? 'default') === gns);
+      if (!gw) { notModelled.push(`${routeId} spec.parentRefs[${i}]: Gateway ${gns}/${ref.name} is not in the output`); return; }
+      for (const p of gatewayApiPods(world, gw, `${routeId} spec.parentRefs[${i}]`, notModelled)) if (!gwPods.includes(p)) gwPods.push(p);
+    });
+    if (gwPods.length === 0) continue;
+    (route.spec?.rules ?? []).forEach((rule: any, ri: number) => {
+      (rule?.backendRefs ?? []).forEach((b: any, bi: number) => {
+        if (b?.group !== 'inference.networking.k8s.io' || b?.kind !== 'InferencePool') return;
+        const field = `spec.rules[${ri}].backendRefs[${bi}]`;
+        const pool = pools.find((p) => p.metadata?.name === b.name && (p.metadata?.namespace ?? 'default') === (b.namespace ?? routeNs));
+        if (!pool) { notModelled.push(`${routeId} ${field}: InferencePool ${b.namespace ?? routeNs}/${b.name} is not in the output`); return; }
+        const picker = pickerOf(pool);
+        const shadow = world.derived.find((o) => o?.kind === 'Service' && o.metadata?.labels?.['istio.io/inferencepool-name'] === pool.metadata?.name
+          && o.metadata?.namespace === pool.metadata?.namespace);
+        for (const g of gwPods) {
+          if (picker) {
+            for (const t of serviceTargets(world, picker.svc, picker.sp, `${routeId} ${field}`, notModelled)) {
+              flows.push({
+                purpose: 'ext_proc',
+                needer: routeId,
+                field,
+                src: podEnd(g),
+                container: 'istio-proxy',
+                dst: podEnd(t.twin),
+                port: t.port,
+                protocol: 'TCP',
+                service: { namespace: picker.svc.metadata?.namespace ?? 'default', name: picker.svc.metadata?.name, port: picker.sp.port },
+                http: {},
+              });
+            }
+          }
+          (pool.spec?.targetPorts ?? []).forEach((tp: any, i: number) => {
+            for (const m of poolPods(pool)) {
+              flows.push({
+                purpose: 'inference route',
+                needer: routeId,
+                field,
+                src: podEnd(g),
+                container: 'istio-proxy',
+                dst: podEnd(m),
+                port: Number(tp?.number),
+                protocol: 'TCP',
+                ...(shadow ? {
+                  service: { namespace: shadow.metadata.namespace, name: shadow.metadata.name, port: shadow.spec.ports[i]?.port },
+                } : {}),
+                http: {},
+                requestPrincipalUnknown: true,
+              });
+            }
+          });
+        }
+      });
+    });
   }
 }
 

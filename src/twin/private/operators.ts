@@ -166,6 +166,45 @@ export function collectorFacts(): any {
   return facts('opentelemetry-operator/collector-v0.126.0.json');
 }
 
+/** Istio 1.30.3's handling of InferencePools (schemas/upstream/inference-extension/istio.json). */
+export function inferencePoolIstioFacts(): any {
+  return facts('inference-extension/istio.json');
+}
+
+/**
+ * The shadow Service istiod creates for an InferencePool (inferencepool_collection.go at 1.30.3, its facts vendored):
+ * `<pool>-ip-<first 8 hex of sha256(pool)>` (the pool name cut so the whole fits 63 characters), headless, the pool's
+ * selector, one port per target port (`http-<i>`, 54321 + i). The gateway reaches the pool's pods through it.
+ */
+export function inferencePoolShadowService(pool: any): any {
+  const f = inferencePoolIstioFacts().shadowService;
+  const name = String(pool?.metadata?.name ?? '');
+  const sep = '-ip-';
+  const hash = crypto.createHash('sha256').update(name, 'utf8').digest('hex').slice(0, f.hash.length);
+  const base = `${name}${sep}${hash}`.length > f.maxLength ? name.slice(0, f.maxLength - sep.length - f.hash.length) : name;
+  const targetPorts: any[] = Array.isArray(pool?.spec?.targetPorts) ? pool.spec.targetPorts : [];
+  return madeBy({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: `${base}${sep}${hash}`,
+      namespace: nsOf(pool),
+      labels: {
+        'istio.io/inferencepool-name': name,
+        'istio.io/inferencepool-extension-service': String(pool?.spec?.endpointPickerRef?.name ?? ''),
+        'istio.io/inferencepool-extension-port': String(pool?.spec?.endpointPickerRef?.port?.number ?? ''),
+        'istio.io/inferencepool-extension-failure-mode': String(pool?.spec?.endpointPickerRef?.failureMode ?? 'FailClose'),
+      },
+    },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: 'None',
+      selector: { ...(pool?.spec?.selector?.matchLabels ?? {}) },
+      ports: targetPorts.map((tp, i) => ({ name: `http-${i}`, protocol: 'TCP', port: f.ports.basePort + i, targetPort: Number(tp?.number) })),
+    },
+  }, ObjectIndex.id(pool));
+}
+
 function isMap(v: any): boolean {
   return !!v && typeof v === 'object' && !Array.isArray(v);
 }

@@ -10,7 +10,7 @@
  */
 import { clone, IstioMesh, IstioMeshOptions, inject, InjectionNotModelled, injectionOf, istioMeshOf } from './istio-injection';
 import { ObjectIndex, ResolvedTwinOptions, TwinPod } from './model';
-import { collectorExpansion, Expansion, inferenceServiceExpansion, PodDraft, podOwnership, pytorchJobExpansion } from './operators';
+import { collectorExpansion, Expansion, inferencePoolShadowService, inferenceServiceExpansion, PodDraft, podOwnership, pytorchJobExpansion } from './operators';
 
 /** Built-in controllers that make pods from a template, by the apiVersions modelled. */
 const CONTROLLER_KINDS: Record<string, string[]> = {
@@ -68,6 +68,7 @@ export function workloadPodsOf(
     else if (kind === 'InferenceService' && apiVersion.startsWith('serving.kserve.io/')) add(o, () => inferenceServiceExpansion(o, index));
     else if (kind === 'PyTorchJob' && apiVersion.startsWith('kubeflow.org/')) add(o, () => pytorchJobExpansion(o, index));
     else if (kind === 'OpenTelemetryCollector' && apiVersion.startsWith('opentelemetry.io/')) add(o, () => collectorExpansion(o, index));
+    else if (kind === 'InferencePool' && apiVersion.startsWith('inference.networking.k8s.io/')) add(o, () => ({ pods: [], derived: [inferencePoolShadowService(o)], notModelled: [] }));
     else if (makesPods(o)) notModelled.push(`${ObjectIndex.id(o)}: ${apiVersion} ${kind} carries a pod template, the pods its operator makes are not modelled`);
   }
 
