@@ -297,7 +297,12 @@ export class KubernetesPlatform extends Construct {
       const at = `models[${i}]`;
       // Every serving option of the model entry (k8s.ModelServingOptions) reaches the building block as given;
       // the model's own weight verification wins over the spec-wide one.
-      const serving = { ...servingOptionsOf(m), verification: m.verification ?? weightVerification };
+      const serving = {
+        ...servingOptionsOf(m),
+        verification: m.verification ?? weightVerification,
+        // adapters in the model store are read from the platform's bucket, as the base weights are
+        ...(m.adapters ? { adapters: m.adapters.map((a) => ({ name: a.name, weights: this.source(a.weights, images.awsCli) })) } : {}),
+      };
       if (m.kserve) {
         const isvc = new KServeInferenceService(tenantChart, `Model-${m.name}`, {
           ...serving,

@@ -173,6 +173,7 @@ export class PlatformNames {
       const prefixes = new Set<string>();
       if (m.weights.inModelStore && m.weights.prefix) prefixes.add(m.weights.prefix);
       if (m.canary?.weights?.inModelStore && m.canary.weights.prefix) prefixes.add(m.canary.weights.prefix);
+      for (const a of m.adapters ?? []) if (a.weights?.inModelStore && a.weights.prefix) prefixes.add(a.weights.prefix);
       ids.push({
         namespace: m.tenant,
         serviceAccount: m.name,
@@ -183,7 +184,8 @@ export class PlatformNames {
         pullsImages: pulls,
         // The serving images and, for weights in the model store, the AWS CLI that downloads them.
         pullRepositories: reposOf(m.image, m.canary?.image,
-          m.weights.inModelStore || m.canary?.weights?.inModelStore ? images.awsCli : undefined),
+          m.weights.inModelStore || m.canary?.weights?.inModelStore || (m.adapters ?? []).some((a) => a.weights?.inModelStore)
+            ? images.awsCli : undefined),
         remoteWrites: false,
       });
     }

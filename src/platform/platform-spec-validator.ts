@@ -555,6 +555,15 @@ class SpecChecks {
         'use ModelRuntime.VLLM, ModelRuntime.TRITON, ModelRuntime.TGI or ModelRuntime.custom(...)');
       this.image(`${at}.image`, m.image, allowed);
       this.weights(`${at}.weights`, m.weights, names);
+      (m.adapters ?? []).forEach((a, j) => {
+        // an adapter without weights would start the server without it: refused here, at its spec path
+        if (c.check(a?.weights !== undefined, `${at}.adapters[${j}].weights`, 'is missing: an adapter needs its weights', a?.weights,
+          "add e.g. weights: ModelSource.modelStore('adapters/<adapter>/', '<version>') (a fine-tuning job's output is under adapters/<job>/)")) {
+          this.weights(`${at}.adapters[${j}].weights`, a.weights, names);
+        }
+      });
+      c.check(!(m.adapters ?? []).length || !m.kserve, `${at}.adapters`, 'are not served through KServe (the model has kserve set)', (m.adapters ?? []).map((a) => a?.name),
+        "leave 'kserve' off for a model with adapters (ModelServer loads them), or remove 'adapters'");
       this.workloadPlacement(at, m.tenant, m.gpuPool, m.gpusPerReplica ?? 1, 'gpusPerReplica', pools, tenants);
       this.modelSize(at, m, pools);
       const r = m.replicas ?? { min: 2, max: 4 };
@@ -831,7 +840,8 @@ class SpecChecks {
 }
 
 function weightsInStore(spec: PlatformSpec): boolean {
-  return (spec.models ?? []).some((m) => m.weights?.inModelStore || m.canary?.weights?.inModelStore)
+  return (spec.models ?? []).some((m) => m.weights?.inModelStore || m.canary?.weights?.inModelStore
+    || (m.adapters ?? []).some((a) => a?.weights?.inModelStore))
     || (spec.fineTuningJobs ?? []).some((j) => j.baseModel?.inModelStore);
 }
 

@@ -57,7 +57,9 @@ const SERVING: { readonly [K in keyof Required<ModelServingOptions>]: { readonly
       cosignImage: COSIGN_TAG,
       checksumImage: `${REGISTRY}/mirror/aws-cli${DIGEST}`,
     }),
-    check: (r) => expect(r.pod.initContainers.map((c: any) => c.name)).toEqual(['fetch-weights', 'verify-signature', 'verify-checksums']),
+    // the adapter's download (ModelServer only) runs after the weights', before the verification
+    check: (r) => expect(r.pod.initContainers.map((c: any) => c.name)).toEqual(
+      r.kind === 'Deployment' ? ['fetch-weights', 'fetch-adapter-support-lora', 'verify-signature', 'verify-checksums'] : ['fetch-weights', 'verify-signature', 'verify-checksums']),
   },
   // Sized: checked on its own below (the explicit volume and flags of this record override what it derives).
   size: { value: { parameters: 8, architecture: ModelArchitecture.LLAMA_3_1_8B, contextLength: 8192, concurrency: 16 }, check: () => undefined },
@@ -70,8 +72,8 @@ const SERVING: { readonly [K in keyof Required<ModelServingOptions>]: { readonly
     value: Size.gibibytes(64),
     check: (r) => {
       expect(volume(r, 'model-weights').emptyDir.sizeLimit).toBe('64Gi');
-      // The volume plus the 24 GiB of /cache and /tmp, requested so the scheduler finds the disk.
-      expect(r.server.resources.requests['ephemeral-storage']).toBe('88Gi');
+      // The volume (and the adapters' 2 GiB, ModelServer only) plus the 24 GiB of /cache and /tmp, requested so the scheduler finds the disk.
+      expect(r.server.resources.requests['ephemeral-storage']).toBe(r.kind === 'Deployment' ? '90Gi' : '88Gi');
     },
   },
   replicas: {
@@ -92,6 +94,19 @@ const SERVING: { readonly [K in keyof Required<ModelServingOptions>]: { readonly
   gpuMemoryUtilization: { value: 0.85, check: (r) => expect(arg(r, '--gpu-memory-utilization')).toBe('0.85') },
   maxConcurrency: { value: 12, check: (r) => expect(arg(r, '--max-num-seqs')).toBe('12') },
   extraArgs: { value: ['--enable-prefix-caching'], check: (r) => expect(r.server.args[r.server.args.length - 1]).toBe('--enable-prefix-caching') },
+  adapters: {
+    value: [{ name: 'support-lora', weights: ModelWeights.fromModelStore('adapters/support-lora/', '2024-06-02') }],
+    check: (r) => {
+      const args: string[] = r.server.args;
+      expect(args.slice(args.indexOf('--enable-lora'), args.indexOf('--enable-lora') + 3)).toEqual(['--enable-lora', '--max-loras', '1']);
+      expect(arg(r, '--lora-modules')).toBe('support-lora=/adapters/support-lora');
+      const fetch = r.pod.initContainers.find((c: any) => c.name === 'fetch-adapter-support-lora');
+      expect(fetch.command).toEqual(['aws', 's3', 'sync', 's3://acme-llm-dev-models/adapters/support-lora/2024-06-02/', '/adapters/support-lora', '--only-show-errors', '--no-progress']);
+      expect(r.server.volumeMounts).toContainEqual({ name: 'adapters', mountPath: '/adapters', readOnly: true });
+    },
+  },
+  maxLoraRank: { value: 32, check: (r) => expect(arg(r, '--max-lora-rank')).toBe('32') },
+  adaptersVolumeSize: { value: Size.gibibytes(2), check: (r) => expect(volume(r, 'adapters').emptyDir.sizeLimit).toBe('2Gi') },
   env: { value: { VLLM_LOGGING_LEVEL: 'DEBUG' }, check: (r) => expect(env(r, 'VLLM_LOGGING_LEVEL')).toBe('DEBUG') },
   startupTimeout: { value: Duration.minutes(40), check: (r) => expect(r.server.startupProbe.failureThreshold).toBe(240) },
   preStopDelay: { value: Duration.seconds(20), check: (r) => expect(r.server.lifecycle.preStop.exec.command).toEqual(['sh', '-c', 'sleep 20']) },
@@ -105,6 +120,9 @@ const SERVING: { readonly [K in keyof Required<ModelServingOptions>]: { readonly
  * tenant, a pool and weights instead of passing constructs). Also a typed record: together with SERVING it
  * covers every prop of ModelServerProps, or this does not compile.
  */
+/** The LoRA options, ModelServer's only (KServeInferenceService refuses adapters). */
+const LORA_OPTIONS = ['adapters', 'maxLoraRank', 'adaptersVolumeSize'];
+
 type PlacementProp = Exclude<keyof Required<ModelServerProps>, keyof ModelServingOptions>;
 const PLACEMENT: { readonly [K in PlacementProp]: { readonly spec: keyof ModelSpec; readonly check: Check } } = {
   tenant: { spec: 'tenant', check: (r) => expect(findObject(r.objects, r.kind, r.kind === 'Deployment' ? 'chat-model-stable' : 'chat-model').metadata.namespace).toBe('search') },
@@ -164,7 +182,7 @@ describe('every serving option is reachable from the spec', () => {
   test('the records enumerate ModelServer\'s options: every serving option once, plus the placement props', () => {
     expect(Object.keys(SERVING).sort()).toEqual([...SERVING_OPTION_NAMES].sort());
     expect(Object.keys(PLACEMENT).sort()).toEqual(['candidate', 'modelName', 'pool', 'source', 'tenant']);
-    expect(Object.keys(SERVING).length + Object.keys(PLACEMENT).length).toBe(31);
+    expect(Object.keys(SERVING).length + Object.keys(PLACEMENT).length).toBe(34);
   });
 
   test('ModelSpec passes each option through to the Deployment', () => {
@@ -187,10 +205,11 @@ describe('every serving option is reachable from the spec', () => {
     }
   });
 
-  test('ModelSpec with kserve passes each serving option through to the InferenceService', () => {
-    const model: ModelSpec = { ...everyOption(), name: 'chat-model', tenant: 'search', gpuPool: 'a10g-x4', weights, kserve: true };
+  test('ModelSpec with kserve passes each serving option but the LoRA ones through to the InferenceService', () => {
+    const { adapters: _a, maxLoraRank: _r, adaptersVolumeSize: _v, ...kserveOptions } = everyOption();
+    const model: ModelSpec = { ...kserveOptions, name: 'chat-model', tenant: 'search', gpuPool: 'a10g-x4', weights, kserve: true };
     const r = rendered(synth(specWith([model])), 'chat-model', true);
-    for (const [option, o] of Object.entries(SERVING)) {
+    for (const [option, o] of Object.entries(SERVING).filter(([k]) => !LORA_OPTIONS.includes(k))) {
       try {
         o.check(r);
       } catch (e: any) {

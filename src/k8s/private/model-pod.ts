@@ -11,7 +11,7 @@ import {
 import { ValidationError } from '../../core/errors';
 import { IGpuPool } from '../../core/gpu-pool';
 import { ModelRuntime } from '../../core/model-runtime';
-import { ModelSource, WeightVerification } from '../serving/model-source';
+import { ADAPTERS_DIR, ADAPTERS_VOLUME, ModelSource, renderAdapter, WeightVerification } from '../serving/model-source';
 
 /** What the model pod is built from: the resolved serving fields plus the pod's placement and identity. */
 export interface ModelPodInput extends ResolvedServing {
@@ -108,6 +108,13 @@ export function buildModelPod(input: ModelPodInput): { spec: any; containerPorts
     gpuMemoryUtilization: input.gpuMemoryUtilization,
     maxConcurrency: input.maxConcurrency,
   });
+  // LoRA adapters (vLLM): all loaded at start, one batch may use every one of them
+  const adapterInits = input.adapters.map((a, i) => renderAdapter(a.weights, a.name, ctx, `adapters[${i}].weights`));
+  if (input.adapters.length > 0) {
+    args.push('--enable-lora', '--max-loras', String(input.adapters.length));
+    if (input.maxLoraRank !== undefined) args.push('--max-lora-rank', String(input.maxLoraRank));
+    args.push('--lora-modules', ...input.adapters.map((a) => `${a.name}=${ADAPTERS_DIR}/${a.name}`));
+  }
   args.push(...input.extraArgs);
 
   const ports: any[] = [{ name: 'http', containerPort: rt.httpPort, protocol: 'TCP' }];
@@ -142,7 +149,8 @@ export function buildModelPod(input: ModelPodInput): { spec: any; containerPorts
     env,
     resources: withEphemeralStorage(guaranteedResources(input.cpu, input.memory, input.gpus), input.ephemeralStorage),
     securityContext: containerSecurityContext(),
-    volumeMounts: [source.serverMount, ...baseMounts, { name: 'dshm', mountPath: '/dev/shm' }],
+    volumeMounts: [source.serverMount, ...baseMounts, { name: 'dshm', mountPath: '/dev/shm' },
+      ...(input.adapters.length > 0 ? [{ name: ADAPTERS_VOLUME, mountPath: ADAPTERS_DIR, readOnly: true }] : [])],
     startupProbe: { httpGet: httpGet(rt.readinessPath), periodSeconds: STARTUP_PERIOD_SECONDS, timeoutSeconds: 5, failureThreshold: startupFailures },
     readinessProbe: { httpGet: httpGet(rt.readinessPath), periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 },
     livenessProbe: { httpGet: httpGet(rt.livenessPath), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
@@ -153,6 +161,7 @@ export function buildModelPod(input: ModelPodInput): { spec: any; containerPorts
 
   const volumes = [
     ...source.volumes,
+    ...(input.adapters.length > 0 ? [{ name: ADAPTERS_VOLUME, emptyDir: { sizeLimit: sizeQuantity(input.adaptersVolumeSize) } }] : []),
     ...(verify?.volumes ?? []),
     { name: 'cache', emptyDir: { sizeLimit: sizeQuantity(CACHE_SIZE) } },
     { name: 'tmp', emptyDir: { sizeLimit: sizeQuantity(TMP_SIZE) } },
@@ -171,7 +180,7 @@ export function buildModelPod(input: ModelPodInput): { spec: any; containerPorts
       { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: input.spreadLabels } },
       { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: input.spreadLabels } },
     ],
-    initContainers: [...source.initContainers, ...(verify?.initContainers ?? [])],
+    initContainers: [...source.initContainers, ...adapterInits, ...(verify?.initContainers ?? [])],
     containers: [server],
     volumes,
   };

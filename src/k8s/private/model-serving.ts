@@ -10,8 +10,9 @@ import { ValidationError } from '../../core/errors';
 import { GpuInstanceType } from '../../core/gpu-instance-type';
 import { IGpuPool } from '../../core/gpu-pool';
 import { ModelSize } from '../../core/model-size';
+import { Names } from '../../core/names';
 import { wholeSeconds } from '../../core/private/durations';
-import type { ModelServingOptions } from '../serving/model-server';
+import type { LoraAdapter, ModelServingOptions } from '../serving/model-server';
 import type { ModelSource } from '../serving/model-source';
 
 /** The resolved serving fields of a model pod (`ModelPodInput`). */
@@ -25,6 +26,10 @@ export interface ResolvedServing {
   /** The server container's ephemeral-storage request (the weights volume plus scratch), when the model is sized. */
   readonly ephemeralStorage?: Size;
   readonly extraArgs: string[];
+  /** LoRA adapters (name and weights), their rank limit and volume. */
+  readonly adapters: LoraAdapter[];
+  readonly maxLoraRank?: number;
+  readonly adaptersVolumeSize: Size;
   readonly env: { [key: string]: string };
   readonly startupTimeout: Duration;
   readonly preStopDelay: Duration;
@@ -59,14 +64,47 @@ export function resolveServing(scope: IConstruct, modelName: string, props: Mode
     throw new ValidationError('weightsVolumeSize', 'must be at least 1 GiB', `${props.weightsVolumeSize.toMebibytes()}Mi`,
       "size it for the weights plus headroom, or set 'size' to derive it", scope);
   }
+  const servedModelName = props.servedModelName ?? modelName;
+  const adapters = [...(props.adapters ?? [])];
+  if (adapters.length > 0 && runtime.name !== 'vllm') {
+    throw new ValidationError('adapters', `need the vLLM runtime (its --enable-lora and --lora-modules); the ${runtime.name} runtime has no LoRA flags`, adapters.map((a) => a.name),
+      "serve the model with ModelRuntime.VLLM, or remove 'adapters'", scope);
+  }
+  adapters.forEach((a, i) => {
+    Names.validateDns1123Label(`adapters[${i}].name`, a.name, scope);
+    if (a.name === servedModelName) {
+      throw new ValidationError(`adapters[${i}].name`, 'is the served model name: requests could not tell the adapter from the base model', a.name,
+        `give the adapter its own name, e.g. '${servedModelName}-${i + 1}'`, scope);
+    }
+    if (adapters.findIndex((x) => x.name === a.name) !== i) {
+      throw new ValidationError(`adapters[${i}].name`, 'names an adapter twice', a.name, 'give each adapter its own name', scope);
+    }
+    if (a.weights === undefined || a.weights === null || typeof (a.weights as any).uri !== 'string') {
+      throw new ValidationError(`adapters[${i}].weights`, 'must be a ModelSource (the adapter has no weights)', a.weights,
+        "use e.g. ModelSource.modelStore('adapters/support-lora/', '2024-06-01')", scope);
+    }
+  });
+  if (props.maxLoraRank !== undefined) {
+    validateInt('maxLoraRank', props.maxLoraRank, 1, 1024, 'use the highest rank of the adapters, e.g. 16', scope);
+    if (adapters.length === 0) throw new ValidationError('maxLoraRank', "has no effect without 'adapters'", props.maxLoraRank, "add 'adapters' or remove 'maxLoraRank'", scope);
+  }
+  const adaptersVolumeSize = props.adaptersVolumeSize ?? Size.gibibytes(10);
+  if (adaptersVolumeSize.toMebibytes() < 64) {
+    throw new ValidationError('adaptersVolumeSize', 'must be at least 64 MiB', `${adaptersVolumeSize.toMebibytes()}Mi`, 'size it for the adapters, e.g. Size.gibibytes(10)', scope);
+  }
   return {
-    servedModelName: props.servedModelName ?? modelName,
+    servedModelName,
+    adapters,
+    maxLoraRank: props.maxLoraRank,
+    adaptersVolumeSize,
     maxModelLength: props.maxModelLength ?? size?.contextLength,
     gpuMemoryUtilization: util,
     // Only a declared concurrency: ModelSize counts 1 sequence when none is, which is no batch size to impose.
     maxConcurrency: props.maxConcurrency ?? props.size?.concurrency,
     weightsVolumeSize: volume,
-    ephemeralStorage: volume === undefined ? undefined : ephemeralStorageFor(volume),
+    // the adapters' volume counts into the request as the weights' does
+    ephemeralStorage: volume === undefined ? undefined
+      : ephemeralStorageFor(adapters.length > 0 ? Size.mebibytes(volume.toMebibytes() + adaptersVolumeSize.toMebibytes()) : volume),
     extraArgs: props.extraArgs ?? [],
     env: props.env ?? {},
     startupTimeout: seconds('startupTimeout', props.startupTimeout ?? Duration.minutes(30), 1, 'use e.g. Duration.minutes(30)', scope),
@@ -166,6 +204,9 @@ const SERVING_OPTIONS: { readonly [K in keyof Required<ModelServingOptions>]: tr
   gpuMemoryUtilization: true,
   maxConcurrency: true,
   extraArgs: true,
+  adapters: true,
+  maxLoraRank: true,
+  adaptersVolumeSize: true,
   env: true,
   startupTimeout: true,
   preStopDelay: true,

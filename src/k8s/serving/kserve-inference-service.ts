@@ -76,6 +76,10 @@ export class KServeInferenceService extends Construct implements IModelService {
   constructor(scope: Construct, id: string, props: KServeInferenceServiceProps) {
     super(scope, id);
     checkProps('k8s.KServeInferenceServiceProps', props, 'props', this);
+    if ((props.adapters ?? []).length > 0) {
+      throw new ValidationError('adapters', 'are not served by KServeInferenceService (its predictor runs the runtime without the adapters\' downloads)', props.adapters!.map((a) => a.name),
+        "serve the model with ModelServer (platform: leave 'kserve' off), or remove 'adapters'", this);
+    }
     this.modelName = Names.validateDns1123Label('modelName', props.modelName, this);
     if (this.modelName.length > MAX_NAME) {
       throw new ValidationError('modelName', `must be at most ${MAX_NAME} characters for KServe (is ${this.modelName.length})`, props.modelName,

@@ -58,6 +58,18 @@ export interface ModelVersionOptions {
 }
 
 /**
+ * A LoRA adapter a model server loads next to its base weights.
+ */
+export interface LoraAdapter {
+  /**
+   * The adapter's name: what requests put in `model` (a DNS-1123 label, unique per model, not the served model name).
+   */
+  readonly name: string;
+  /** Its weights (S3, the platform's model store or Hugging Face, pinned; a PVC is not supported for adapters). */
+  readonly weights: ModelSource;
+}
+
+/**
  * How a model is served: everything `ModelServer`, `KServeInferenceService` and the platform spec's model
  * entry (`platform.ModelSpec`) share, with the same defaults in each. What differs between them is only
  * where the model runs and where its weights come from (a construct or a name in the spec).
@@ -178,6 +190,26 @@ export interface ModelServingOptions {
    * @default - `size.concurrency` when set, else the runtime's default
    */
   readonly maxConcurrency?: number;
+  /**
+   * LoRA adapters the server loads at start (vLLM's `--enable-lora --lora-modules <name>=<path>`, `--max-loras` the
+   * number of adapters so that one batch can use all of them): each adapter's weights are downloaded like the
+   * base weights, into `/adapters/<name>`. A request names an adapter as its `model`. vLLM only.
+   *
+   * @default - no adapters
+   */
+  readonly adapters?: LoraAdapter[];
+  /**
+   * The largest LoRA rank the server accepts (vLLM `--max-lora-rank`); an adapter of a higher rank fails to load.
+   *
+   * @default - vLLM's default
+   */
+  readonly maxLoraRank?: number;
+  /**
+   * Size limit of the node-local volume the adapters are downloaded to.
+   *
+   * @default Size.gibibytes(10)
+   */
+  readonly adaptersVolumeSize?: Size;
   /**
    * Extra server arguments (after the ones the runtime preset derives).
    *

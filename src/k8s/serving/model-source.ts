@@ -269,6 +269,11 @@ export class ModelSource {
     return this.pvcOptions;
   }
 
+  /** @internal */
+  public get _s3(): S3ModelSourceOptions | undefined {
+    return this.s3Options;
+  }
+
   /**
    * This model-store source as an S3 source of the platform's bucket.
    * @internal
@@ -347,6 +352,48 @@ export class ModelSource {
       weightsDir: WEIGHTS_DIR,
     };
   }
+}
+
+/** Where LoRA adapters are downloaded (one folder per adapter) and the volume that holds them. */
+export const ADAPTERS_DIR = '/adapters';
+export const ADAPTERS_VOLUME = 'adapters';
+
+/**
+ * The init container that downloads a LoRA adapter from `source` into `/adapters/<name>` (internal).
+ */
+export function renderAdapter(source: ModelSource, name: string, ctx: ModelSourceContext, prop: string): any {
+  if (source.inModelStore) {
+    throw new ValidationError(prop, 'is ModelSource.modelStore(), whose bucket only platform.KubernetesPlatform knows', source.uri,
+      'use ModelSource.s3({ bucket, prefix, versionId }) outside the platform', ctx.scope);
+  }
+  if (source._pvc) {
+    throw new ValidationError(prop, 'is a PVC, which adapters cannot be read from (they are downloaded next to each other)', source.uri,
+      'publish the adapter to S3 or Hugging Face and use ModelSource.s3(...) or ModelSource.huggingFace(...)', ctx.scope);
+  }
+  const dir = `${ADAPTERS_DIR}/${name}`;
+  const s3 = source._s3;
+  let init: any;
+  if (s3) {
+    const image = validateImage(`${prop}.syncImage`, s3.syncImage ?? ServingImages.AWS_CLI, ctx.allowUnpinnedImages, ctx.scope, 'allowUnpinnedImages');
+    init = {
+      image,
+      command: ['aws', 's3', 'sync', source.uri, dir, '--only-show-errors', '--no-progress'],
+      env: [...ctx.env, ...(s3.region ? [{ name: 'AWS_REGION', value: s3.region }] : [])],
+    };
+  } else {
+    const o = source._huggingFace!;
+    const image = validateImage(`${prop}.downloadImage`, o.downloadImage ?? ctx.serverImage, ctx.allowUnpinnedImages, ctx.scope, 'allowUnpinnedImages');
+    const env = [...ctx.env, { name: 'HF_HUB_DISABLE_TELEMETRY', value: '1' }];
+    if (o.tokenSecret) env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: o.tokenSecret.secretName, key: o.tokenSecret.key } } });
+    init = { image, command: ['huggingface-cli', 'download', o.modelId, '--revision', o.revision, '--local-dir', dir], env };
+  }
+  return {
+    name: `fetch-adapter-${name}`,
+    ...init,
+    resources: guaranteedResources(DOWNLOAD_CPU, DOWNLOAD_MEMORY),
+    securityContext: containerSecurityContext(),
+    volumeMounts: [{ name: ADAPTERS_VOLUME, mountPath: ADAPTERS_DIR }, ...ctx.mounts],
+  };
 }
 
 /**

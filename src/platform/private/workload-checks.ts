@@ -89,6 +89,11 @@ export function checkWorkloads(collector: ProblemCollector, spec: PlatformSpec, 
     const verificationAt = m.verification ? `${at}.verification` : 'policy.signatures.weights';
     const verification = [...reported].some((p) => p.startsWith(verificationAt)) ? undefined : m.verification ?? weightVerification;
     const options: { [option: string]: any } = { ...servingOptionsOf(m), verification };
+    // adapters in the model store read from the platform's bucket, as the weights (KubernetesPlatform does the same)
+    if (m.adapters) {
+      if ([...reported].some((p) => p.startsWith(`${at}.adapters`))) delete options.adapters;
+      else options.adapters = m.adapters.map((a) => ({ name: a.name, weights: source(a.weights) }));
+    }
     // The constructs stop at their first problem: build again without each option found wrong (its default
     // instead), so every wrong serving option of the model is reported in this one round.
     for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -115,6 +120,8 @@ export function checkWorkloads(collector: ProblemCollector, spec: PlatformSpec, 
       const retry = wrong.filter((option) => options[option] !== undefined);
       if (retry.length === 0) break;
       for (const option of retry) delete options[option];
+      // without the adapters, their rank and volume would be reported as having no effect: a consequence, not a problem
+      if (retry.includes('adapters')) for (const option of ['maxLoraRank', 'adaptersVolumeSize']) delete options[option];
     }
   });
   (spec.fineTuningJobs ?? []).forEach((j, i) => {
