@@ -18,3 +18,4 @@ export * from './model-serving-dashboard';
 export * from './gpu-dashboard';
 export * from './istio-metrics-merging';
 export * from './telemetry-network-policies';
+export * from './endpoint-picker-monitoring';

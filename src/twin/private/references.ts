@@ -441,6 +441,8 @@ class References {
         case 'triton': return cmd[0] === 'tritonserver' || /tritonserver/.test(image);
         case 'istio': return c.name === 'istio-proxy';
         case 'dcgm': return /dcgm-exporter/.test(image);
+        // the Gateway API Inference Extension's endpoint picker (its pool flag, or its image)
+        case 'epp': return cmd.includes('--pool-name') || /\/epp[^/@:]*(@|:|$)/.test(image);
         default: return false;
       }
     };
