@@ -103,6 +103,14 @@ export interface InferencePoolRouteProps {
    */
   readonly pathPrefix?: string;
   /**
+   * What the path prefix is replaced with before the request reaches the model server (HTTPRoute `URLRewrite`
+   * filter, `ReplacePrefixMatch`), as `IngressGateway` routes do: `/search/llama3-8b/v1/completions` reaches the
+   * server as `/v1/completions`.
+   *
+   * @default '/'
+   */
+  readonly rewritePrefix?: string;
+  /**
    * The version regular traffic goes to.
    *
    * @default - 'stable' when the model serves it, otherwise its first version
@@ -334,16 +342,21 @@ export class InferencePoolRoute extends Construct {
     });
     const pathMatch = { path: { type: 'PathPrefix', value: this.pathPrefix } };
     const timeouts = { request: this.requestTimeout };
+    const rewrite = props.rewritePrefix ?? '/';
+    if (!rewrite.startsWith('/')) throw new ValidationError('rewritePrefix', "must start with '/'", rewrite, "use e.g. '/'", this);
+    const filters = [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: rewrite } } }];
     const rules: any[] = [];
     if (candidate) {
       rules.push({
         matches: [{ ...pathMatch, headers: [{ type: 'Exact', name: testerHeader, value: testerValue }] }],
+        filters,
         backendRefs: [backend(this.pools[1])],
         timeouts,
       });
     }
     rules.push({
       matches: [pathMatch],
+      filters,
       backendRefs: this.pools.length === 1 ? [backend(this.pools[0])] : this.pools.map((p) => backend(p, p.weight)),
       timeouts,
     });

@@ -74,6 +74,8 @@ describe('InferencePoolRoute defaults: one pool, its endpoint picker, the route'
     expect(httpRoute.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'llm', namespace: 'istio-ingress', sectionName: 'https' }]);
     expect(httpRoute.spec.rules).toEqual([{
       matches: [{ path: { type: 'PathPrefix', value: '/search/llama3-8b/' } }],
+      // the server sees /v1/..., as through IngressGateway's routes
+      filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }],
       backendRefs: [{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: 'llama3-8b-stable' }],
       timeouts: { request: '0s' },
     }]);
@@ -119,6 +121,10 @@ describe('InferencePoolRoute canary and objectives', () => {
     expect(findObject(objects, 'InferencePool', 'llama3-8b-candidate').spec.endpointPickerRef.failureMode).toBe('FailOpen');
   });
 
+  test('both rules rewrite the prefix', () => {
+    for (const r of findObject(objects, 'HTTPRoute', 'llama3-8b').spec.rules) expect(r.filters[0].urlRewrite.path.replacePrefixMatch).toBe('/');
+  });
+
   test('objectives per pool, with their priorities', () => {
     expect(findObjects(objects, 'InferenceObjective').map((o) => [o.metadata.name, o.spec.priority, o.spec.poolRef.name])).toEqual([
       ['llama3-8b-stable-batch', 0, 'llama3-8b-stable'], ['llama3-8b-candidate-batch', 0, 'llama3-8b-candidate'],
@@ -141,6 +147,7 @@ describe('InferencePoolRoute refuses bad input', () => {
     ['an objective twice', { objectives: [{ name: 'a', priority: 1 }, { name: 'a', priority: 2 }] }, "'objectives[1].name' names an objective twice"],
     ['a bad host name', { hostnames: ['LLM example'] }, "'hostnames[0]' must be a DNS host name"],
     ['a relative path', { pathPrefix: 'v1/' }, "'pathPrefix' must be an absolute URL path"],
+    ['a relative rewrite', { rewritePrefix: 'v1' }, "'rewritePrefix' must start with '/'"],
     ['a tiny picker memory', { pickerMemoryMiB: 64 }, "'pickerMemoryMiB' must be a whole number of MiB from 256 to 65536"],
   ])('%s', (_what, extra, message) => {
     expectValidationError(build(extra), [message]);
