@@ -19,3 +19,4 @@ export * from './gpu-dashboard';
 export * from './istio-metrics-merging';
 export * from './telemetry-network-policies';
 export * from './endpoint-picker-monitoring';
+export * from './inference-gateway-dashboard';

@@ -1,4 +1,6 @@
-import { GpuDashboard, LlmSloAlerts, ModelServingDashboard, PlatformMetrics } from '../../src/observability';
+import * as fs from 'fs';
+import * as path from 'path';
+import { GpuDashboard, InferenceGatewayDashboard, LlmSloAlerts, ModelServingDashboard, PlatformMetrics } from '../../src/observability';
 import { findObject, synthChart } from '../util';
 import { expectPromql, models } from './fixtures';
 
@@ -156,5 +158,30 @@ describe('GpuDashboard', () => {
       fieldConfig: { defaults: { unit: 'none', thresholds: { steps: [{ color: 'green', value: null }, { color: 'red', value: 1 }] } } },
     });
     expect(dash.panels.find((p: any) => p.title === 'Temperature').fieldConfig.defaults).toMatchObject({ unit: 'celsius' });
+  });
+});
+
+describe('InferenceGatewayDashboard', () => {
+  test("the pools, the picker and the requests, from the endpoint picker's vendored metrics and their labels", () => {
+    let d!: InferenceGatewayDashboard;
+    const objects = synthChart((chart) => { d = new InferenceGatewayDashboard(chart, 'inference'); });
+    const dash = dashboardOf(findObject(objects, 'ConfigMap', 'llm-inference-gateway'));
+    expect(dash).toMatchObject({ uid: 'llm-inference-gateway', title: 'LLM inference gateway', tags: ['llm-platform', 'inference-gateway'] });
+    expectPlatformDashboard(dash, ['name']);
+    expect(dash.templating.list[1].definition).toBe('label_values(inference_pool_ready_pods, name)');
+    expect(dash.panels.filter((p: any) => p.type === 'row').map((p: any) => p.title)).toEqual(['Pools', 'Picker', 'Requests']);
+    expect(d.queries).toHaveLength(8);
+    const epp = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'schemas', 'upstream', 'inference-extension', 'epp.json'), 'utf8'));
+    const families = new Map<string, any>(epp.metrics.metrics.map((m: any) => [m.name, m]));
+    for (const expr of promqlOf(dash)) {
+      for (const name of expectPromql(expr).metricNames) {
+        const family = families.get(name) ?? families.get(name.replace(/_bucket$/, ''));
+        expect(family).toBeDefined();
+        // every label the panel groups by is one the picker puts on the metric (le for histogram buckets)
+        for (const m of expr.matchAll(/by \(([^)]*)\)/g)) {
+          for (const label of m[1].split(',').map((x) => x.trim())) expect([...family.labels, 'le']).toContain(label);
+        }
+      }
+    }
   });
 });

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { IModelService, ModelRuntime, ModelService } from '../../src/core';
 import { DcgmExporterMonitoring, IstioProxyMonitoring, MetricLabels, ModelServerMonitoring } from '../../src/observability';
 import { PromQL } from '../../src/validation';
@@ -27,9 +29,20 @@ export const MONITOR_LABELS = new Set<string>([
 ]);
 export const ISTIO_LABELS = new Set<string>([...IstioProxyMonitoring.PRODUCED_LABELS, '__name__']);
 
+/**
+ * The labels of the endpoint picker's metrics (Gateway API Inference Extension v1.4.0, vendored), plus the operator's
+ * target labels and `le`.
+ */
+const EPP_LABELS: Map<string, Set<string>> = new Map(
+  JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'schemas', 'upstream', 'inference-extension', 'epp.json'), 'utf8')).metrics.metrics
+    .map((m: any) => [m.name, new Set<string>([...m.labels, ...MetricLabels.ALL, 'le', '__name__'])]),
+);
+
 /** The labels a query on `metric` may use. */
 export function allowedLabels(metric: string): Set<string> {
-  return metric.startsWith('istio_') ? ISTIO_LABELS : MONITOR_LABELS;
+  if (metric.startsWith('istio_')) return ISTIO_LABELS;
+  const epp = EPP_LABELS.get(metric) ?? EPP_LABELS.get(metric.replace(/_(bucket|sum|count)$/, ''));
+  return epp ?? MONITOR_LABELS;
 }
 
 /**
