@@ -4,7 +4,7 @@ import { S3BucketReplicationConfigurationA } from '@cdktf/provider-aws/lib/s3-bu
 import { Construct } from 'constructs';
 import type { ModelStore } from './model-store';
 import { ProblemCollector } from '../core/errors';
-import { AwsEnvironment } from './private/aws-env';
+import { AwsEnvironment, isAwsRegion } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { PolicyDocuments, Statement } from './private/policy';
 import { escapeTags } from './private/terraform-escape';
@@ -114,7 +114,7 @@ export class ModelStoreReplication extends Construct {
       problems.check(!seen.has(d.bucketName), `${at}.bucketName`, 'names a store twice', d.bucketName, 'list each destination once');
       seen.add(d.bucketName);
       problems.check(/^\d{12}$/.test(d.accountId), `${at}.accountId`, 'must be a 12-digit AWS account id', d.accountId, "use e.g. '123456789012'");
-      problems.check(/^[a-z]{2}(-[a-z]+)+-\d$/.test(d.region), `${at}.region`, 'must be an AWS region', d.region, "use e.g. 'eu-west-1'");
+      problems.check(isAwsRegion(d.region), `${at}.region`, 'must be an AWS region', d.region, "use e.g. 'eu-west-1'");
       problems.check(partitionOf(d.region) === partitionOf(source.region), `${at}.region`, `is in another AWS partition than the source (${source.region}); S3 does not replicate across partitions`,
         d.region, 'replicate within one partition');
       const alias = d.kmsKeyAlias ?? `alias/${d.bucketName}`;

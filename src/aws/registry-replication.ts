@@ -1,6 +1,7 @@
 import { EcrReplicationConfiguration } from '@cdktf/provider-aws/lib/ecr-replication-configuration';
 import { Construct } from 'constructs';
 import { ProblemCollector } from '../core/errors';
+import { isAwsRegion } from './private/aws-env';
 import { AwsNames } from './private/aws-names';
 import { checkProps } from '../core/private/runtime-types';
 
@@ -68,12 +69,12 @@ export class RegistryReplication extends Construct {
       repositories.length, 'group repositories under fewer prefixes');
     for (const r of repositories) AwsNames.validate('ecrRepository', 'repositories', r, this);
     problems.check(/^\d{12}$/.test(props.accountId), 'accountId', 'must be a 12-digit AWS account id', props.accountId, "use the stack's account, e.g. '123456789012'");
-    problems.check(/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.region), 'region', 'must be an AWS region', props.region, "use the stack's region, e.g. 'us-east-1'");
+    problems.check(isAwsRegion(props.region), 'region', 'must be an AWS region', props.region, "use the stack's region, e.g. 'us-east-1'");
     const seen = new Set<string>();
     props.destinations.forEach((d, i) => {
       const at = `destinations[${i}]`;
       problems.check(/^\d{12}$/.test(d.accountId), `${at}.accountId`, 'must be a 12-digit AWS account id', d.accountId, "use e.g. '123456789012'");
-      problems.check(/^[a-z]{2}(-[a-z]+)+-\d$/.test(d.region), `${at}.region`, 'must be an AWS region', d.region, "use e.g. 'eu-west-1'");
+      problems.check(isAwsRegion(d.region), `${at}.region`, 'must be an AWS region', d.region, "use e.g. 'eu-west-1'");
       const key = `${d.accountId}/${d.region}`;
       problems.check(!(d.accountId === props.accountId && d.region === props.region), at, 'is the source registry itself', key, 'name another region or account');
       problems.check(!seen.has(key), at, 'names a registry twice', key, 'list each destination once');

@@ -6,9 +6,9 @@ import { PlatformLabels } from '../core/labels';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
 import { resolveCanary } from './private/canary';
-import { durationText, meshLabels, modelLabels, sortedLabels, validateModel } from './private/util';
+import { durationText, meshLabels, modelLabels, sortedLabels, validateHost, validateModel } from './private/util';
 import { checkProps } from '../core/private/runtime-types';
-import { containerSecurityContext, validateImage } from '../k8s/private/pod';
+import { containerSecurityContext, podSecurityContext, validateImage } from '../k8s/private/pod';
 
 /**
  * A scorer of the endpoint picker (Gateway API Inference Extension v1.4.0 plugin types): each weighs the
@@ -302,11 +302,7 @@ export class InferencePoolRoute extends Construct {
     if (!/^\/([A-Za-z0-9._~!$&'()*+,;=:@%-]+\/?)*$/.test(this.pathPrefix) || this.pathPrefix.length > 1024) {
       throw new ValidationError('pathPrefix', "must be an absolute URL path starting with '/'", this.pathPrefix, `use e.g. '/${model.tenant}/${model.modelName}/'`, this);
     }
-    for (const [i, h] of (props.hostnames ?? []).entries()) {
-      if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h) || h.length > 253) {
-        throw new ValidationError(`hostnames[${i}]`, 'must be a DNS host name (a leading *. allowed)', h, "use e.g. 'llm.example.com'", this);
-      }
-    }
+    (props.hostnames ?? []).forEach((h, i) => validateHost(`hostnames[${i}]`, h, this));
 
     const objectives = props.objectives ?? [];
     objectives.forEach((o, i) => {
@@ -466,7 +462,7 @@ export class InferencePoolRoute extends Construct {
           spec: {
             serviceAccountName: pool.pickerName,
             terminationGracePeriodSeconds: 130,
-            securityContext: { runAsNonRoot: true, runAsUser: PICKER_UID, runAsGroup: PICKER_UID, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: podSecurityContext(PICKER_UID),
             containers: [{
               name: 'epp',
               image: o.image,

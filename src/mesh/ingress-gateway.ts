@@ -7,7 +7,7 @@ import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
 import { checkProps } from '../core/private/runtime-types';
 import { Gateway, GatewaySpecServers, GatewaySpecServersTlsMinProtocolVersion, GatewaySpecServersTlsMode } from '../imports/istio-gateway-networking.istio.io';
-import { istioDuration, meshLabels, modelLabels, serviceHost, sortedLabels, validateModel } from './private/util';
+import { istioDuration, meshLabels, modelLabels, serviceHost, sortedLabels, validateModel, validateHost } from './private/util';
 import { RetryOn } from './retry-on';
 
 /**
@@ -336,12 +336,5 @@ export class IngressGateway extends Construct {
       metadata: { name, namespace: this.namespace, labels: modelLabels(model, 'ingress-route') },
       spec: { hosts, gateways: [this.name], http },
     });
-  }
-}
-
-function validateHost(prop: string, host: string, scope: Construct): void {
-  const bare = typeof host === 'string' && host.startsWith('*.') ? host.slice(2) : host;
-  if (typeof host !== 'string' || !Names.isDns1123Subdomain(bare) || !bare.includes('.')) {
-    throw new ValidationError(prop, "must be fully-qualified DNS names (a leading '*.' is allowed)", host, "use e.g. 'llm.example.com' or '*.llm.example.com'", scope);
   }
 }

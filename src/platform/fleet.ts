@@ -8,7 +8,7 @@ import { rolloutStageOf } from './private/rollout';
 import { forEachSpecString, mapSpecStrings } from './private/spec-strings';
 import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
 import { Names } from '../core/names';
-import { roleAccount } from '../core/private/iam-arns';
+import { partitionOf, roleAccount } from '../core/private/iam-arns';
 import { checkArgs, collectTypeProblems } from '../core/private/runtime-types';
 import type { ReplicaRange } from '../k8s/serving/model-server';
 import type { ModelSource } from '../k8s/serving/model-source';
@@ -652,9 +652,8 @@ function checkReplication(spec: FleetSpec, placed: PlacedCluster[], c: ProblemCo
   c.check(placed.length > 1, 'replication', 'has no other cluster to replicate into', r.source, "add a cluster, or remove 'replication'");
   c.check((r.models ?? true) || (r.images ?? true), 'replication', 'replicates neither models nor images', JSON.stringify({ models: r.models, images: r.images }),
     "remove 'replication', or turn one on");
-  const partition = (region: string) => (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
   for (const p of placed) {
-    c.check(partition(p.cluster.region) === partition(source!.cluster.region), `${p.at}.region`,
+    c.check(partitionOf(p.cluster.region) === partitionOf(source!.cluster.region), `${p.at}.region`,
       `is in another AWS partition than the replication source '${source!.name}' (${source!.cluster.region}); S3 and ECR do not replicate across partitions`,
       p.cluster.region, 'keep a fleet that replicates within one partition');
   }

@@ -133,6 +133,33 @@ describe('InferencePoolRoute canary and objectives', () => {
   });
 });
 
+describe('InferencePoolRoute options', () => {
+  const objects = synthChart((chart) => {
+    new InferencePoolRoute(chart, 'Inference', {
+      model: vllmModel(),
+      gateway: GATEWAY,
+      pickerImage: EPP,
+      metricsScraperNamespace: 'observability',
+      environment: 'prod',
+      pickerCpu: 0.5,
+      pickerMemoryMiB: 1024,
+      pathPrefix: '/llama/',
+      rewritePrefix: '/v1/',
+    });
+  });
+  test('the scraper namespace, the environment label, the picker size, the prefix and its rewrite', () => {
+    const np = findObject(objects, 'NetworkPolicy', 'llama3-8b-stable-epp');
+    expect(np.spec.ingress[1].from[0].namespaceSelector.matchLabels).toEqual({ 'kubernetes.io/metadata.name': 'observability' });
+    const picker = findObject(objects, 'Deployment', 'llama3-8b-stable-epp');
+    expect(picker.metadata.labels['llm-platform.io/environment']).toBe('prod');
+    expect(picker.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '0.5', memory: '1024Mi' }, limits: { cpu: '1', memory: '1024Mi' } });
+    expect(picker.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    const rule = findObject(objects, 'HTTPRoute', 'llama3-8b').spec.rules[0];
+    expect(rule.matches[0].path.value).toBe('/llama/');
+    expect(rule.filters[0].urlRewrite.path.replacePrefixMatch).toBe('/v1/');
+  });
+});
+
 describe('InferencePoolRoute refuses bad input', () => {
   const build = (extra: any) => () => synthChart((chart) => {
     new InferencePoolRoute(chart, 'Inference', { model: vllmModel(), gateway: GATEWAY, pickerImage: EPP, ...extra });
@@ -145,7 +172,11 @@ describe('InferencePoolRoute refuses bad input', () => {
     ['a zero weight', { scorers: [{ scorer: EndpointPickerScorer.QUEUE, weight: 0 }] }, "'scorers[0].weight' must be a whole number between 1 and 100"],
     ['a sub-second timeout', { requestTimeout: Duration.millis(500) }, "'requestTimeout' must be a whole number of milliseconds from 1s to 99999s"],
     ['an objective twice', { objectives: [{ name: 'a', priority: 1 }, { name: 'a', priority: 2 }] }, "'objectives[1].name' names an objective twice"],
-    ['a bad host name', { hostnames: ['LLM example'] }, "'hostnames[0]' must be a DNS host name"],
+    ['a bad host name', { hostnames: ['LLM example'] }, "'hostnames[0]' must be fully-qualified DNS names"],
+    ['a bad picker CPU', { pickerCpu: 0 }, "'pickerCpu' must be a number of cores from 0.001 to 64"],
+    ['a fractional priority', { objectives: [{ name: 'a', priority: 1.5 }] }, "'objectives[0].priority' must be a whole number"],
+    ['a bad gateway name', { gateway: { name: 'LLM', namespace: 'istio-ingress' } }, "'gateway.name'"],
+    ['a bad scraper namespace', { metricsScraperNamespace: 'Mon' }, "'metricsScraperNamespace'"],
     ['a relative path', { pathPrefix: 'v1/' }, "'pathPrefix' must be an absolute URL path"],
     ['a relative rewrite', { rewritePrefix: 'v1' }, "'rewritePrefix' must start with '/'"],
     ['a tiny picker memory', { pickerMemoryMiB: 64 }, "'pickerMemoryMiB' must be a whole number of MiB from 256 to 65536"],

@@ -6,6 +6,11 @@ import { Construct, IConstruct } from 'constructs';
 import { ValidationError } from '../../core/errors';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+/** Whether `region` is an AWS region code (`us-east-1`, `us-gov-west-1`). */
+export function isAwsRegion(region: unknown): boolean {
+  return typeof region === 'string' && REGION.test(region);
+}
 const ENV_ID = 'LlmPlatformAwsEnvironment';
 
 /**

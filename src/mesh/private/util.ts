@@ -118,3 +118,13 @@ export function checkPositiveInt(prop: string, value: number, scope: IConstruct 
   }
   return value;
 }
+
+/**
+ * Check a fully-qualified DNS host name (a leading `*.` allowed): the hosts of a Gateway or a route.
+ */
+export function validateHost(prop: string, host: string, scope: IConstruct): void {
+  const bare = typeof host === 'string' && host.startsWith('*.') ? host.slice(2) : host;
+  if (typeof host !== 'string' || !Names.isDns1123Subdomain(bare) || !bare.includes('.')) {
+    throw new ValidationError(prop, "must be fully-qualified DNS names (a leading '*.' is allowed)", host, "use e.g. 'llm.example.com' or '*.llm.example.com'", scope);
+  }
+}
