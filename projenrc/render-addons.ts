@@ -16,7 +16,9 @@
  *   Kubernetes version and the API groups of the CRDs the platform installs. More renders with a marker in
  *   the image values record which value paths each container image comes from. Kustomization add-ons
  *   (an Application source with `path` + `kustomize`, e.g. the training operator) are built with
- *   `kubectl kustomize` (same package) from a vendored copy, with the Application's kustomize settings.
+ *   `kubectl kustomize` (same package) from a vendored copy, with the Application's kustomize settings;
+ *   a Git `path` without `kustomize` settings is built the same way when a copy named `<repo>-<revision>` is vendored
+ *   (`addonChartSources`; the Gateway API and Inference Extension CRDs).
  * - Offline and deterministic: no repository is contacted, output keys are sorted, two runs give
  *   byte-identical files.
  */
@@ -34,6 +36,7 @@ import {
   applicationChartSources, ApplicationChartSource, helmMerge, kustomizationKey, sortKeysDeep, valuesHash, vendoredFileName,
   VendoredAddonChart, VendoredRender, VendoredWorkload,
 } from '../src/twin/private/addon-pods';
+import { ObjectIndex } from '../src/twin/private/model';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const OUT_DIR = path.join(ROOT, 'schemas', 'upstream', 'addons');
@@ -241,16 +244,55 @@ function kustomizeImage(image: string): any {
   };
 }
 
-/** A vendored kustomization for a source: `<root>/<name>-<revision>/<path>/kustomization.yaml`. */
-export function findKustomization(sourcePath: string, version: string, roots = chartRoots()): string | undefined {
-  for (const r of roots) {
-    if (!fs.existsSync(r)) continue;
-    for (const d of fs.readdirSync(r).filter((n) => n.endsWith(`-${version}`)).sort()) {
-      const dir = path.join(r, d, sourcePath);
-      if (fs.existsSync(path.join(dir, 'kustomization.yaml'))) return path.join(r, d);
-    }
-  }
-  return undefined;
+/**
+ * A vendored kustomization for a source: `<root>/<name>-<revision>/<path>/kustomization.yaml`. With `repo` (the
+ * repository's last path segment, as `kustomizationKey` names it) the copy named `<repo>-<revision>` is taken
+ * first, in any root; then, unless `exact`, any other `<name>-<revision>` holding the path (a copy named otherwise,
+ * e.g. `training-operator-v1.9.4` of kubeflow/trainer).
+ */
+export function findKustomization(sourcePath: string, version: string, roots = chartRoots(), repo?: string, exact = false): string | undefined {
+  const candidates = (pick: (name: string) => boolean) => roots.filter((r) => fs.existsSync(r))
+    .flatMap((r) => fs.readdirSync(r).filter((n) => n.endsWith(`-${version}`) && pick(n)).sort().map((d) => path.join(r, d)));
+  const named = repo ? candidates((n) => n === `${repo}-${version}`) : [];
+  const others = exact && repo ? [] : candidates((n) => n !== `${repo}-${version}`);
+  return [...named, ...others].find((d) => fs.existsSync(path.join(d, sourcePath, 'kustomization.yaml')));
+}
+
+/**
+ * An Application's sources to render: the chart and kustomization sources the twin reads (`applicationChartSources`),
+ * and its kustomizations without `kustomize` settings. Argo CD builds a Git `path` with kustomize when the directory
+ * holds a kustomization.yaml (argo-cd docs/user-guide/tool_detection.md), as it does the catalogue's unpatched
+ * kustomizations (`PlatformAddon.gatewayApiCrds`, `PlatformAddon.inferenceExtensionCrds`; an empty `kustomize: {}`
+ * would be dropped by Argo CD's spec normalization, util/argo/argo.go `NormalizeSource`). `applicationChartSources`
+ * takes such a source for a plain manifest directory of the output; here it is a kustomization, with empty settings,
+ * when a copy of exactly that repository and revision is vendored (`<repo>-<revision>/<path>/kustomization.yaml`).
+ */
+export function addonChartSources(app: any, roots = chartRoots()): ApplicationChartSource[] {
+  const appSpec = app?.spec ?? {};
+  const list: { src: any; where: string }[] = Array.isArray(appSpec.sources)
+    ? appSpec.sources.map((src: any, i: number) => ({ src, where: `spec.sources[${i}]` }))
+    : appSpec.source ? [{ src: appSpec.source, where: 'spec.source' }] : [];
+  const read = applicationChartSources(app).sources;
+  const plain = list.filter(({ src, where }) => src && typeof src === 'object' && typeof src.path === 'string' && src.path !== '' && !src.chart && !src.ref
+    && src.kustomize === undefined && !src.helm && !src.directory && !src.plugin && !read.some((r) => r.sourcePath === where))
+    .map(({ src, where }) => ({ src, where, key: kustomizationKey(String(src.repoURL ?? ''), src.path), version: String(src.targetRevision ?? '') }))
+    .filter(({ key, version }) => findKustomization(kustomizationPath(key), version, roots, kustomizationRepo(key), true) !== undefined);
+  return [
+    ...read,
+    ...plain.map(({ where, key, version, src }): ApplicationChartSource => ({
+      owner: ObjectIndex.id(app),
+      application: app,
+      sourcePath: where,
+      type: 'kustomize',
+      repoURL: String(src.repoURL ?? ''),
+      chart: key,
+      version,
+      releaseName: '',
+      namespace: String(appSpec.destination?.namespace ?? ''),
+      values: {},
+      unsupported: [],
+    })),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,7 +338,7 @@ export function referenceChartSources(): ApplicationChartSource[] {
   return specs.flatMap((s) => {
     const platform = new KubernetesPlatform(new App(), s.name, { spec: s });
     const apps = platform.manifests().map((m) => m.resource).filter((o) => o?.kind === 'Application' && String(o.apiVersion).startsWith('argoproj.io/'));
-    return apps.flatMap((a) => applicationChartSources(a).sources);
+    return apps.flatMap((a) => addonChartSources(a));
   });
 }
 
@@ -360,7 +402,7 @@ export function chartSourcesFromDir(dir: string): ApplicationChartSource[] {
   walk(dir);
   const apps = files.flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(f, 'utf-8')).map((d) => d.toJSON()))
     .filter((o) => o?.kind === 'Application' && String(o.apiVersion).startsWith('argoproj.io/'));
-  return apps.flatMap((a) => applicationChartSources(a).sources);
+  return apps.flatMap((a) => addonChartSources(a));
 }
 
 /** A chart's default values with its subcharts' under their keys (alias or name), as Helm coalesces them. */
@@ -654,6 +696,11 @@ function kustomizationPath(key: string): string {
   return key.slice(key.indexOf('/') + 1);
 }
 
+/** The repository of a kustomization key (`trainer/manifests/overlays/standalone` -> `trainer`). */
+function kustomizationRepo(key: string): string {
+  return key.slice(0, key.indexOf('/'));
+}
+
 let kubectlPath: string | undefined;
 function kubectl(): string {
   kubectlPath = kubectlPath ?? kubectlBinary();
@@ -675,7 +722,7 @@ export function renderAll(helm: string, sources: ApplicationChartSource[], roots
     const key = `${s.chart}\u0000${s.version}`;
     let g = groups.get(key);
     if (!g) {
-      const dir = s.type === 'kustomize' ? findKustomization(kustomizationPath(s.chart), s.version, roots) : findChart(s.chart, s.version, roots);
+      const dir = s.type === 'kustomize' ? findKustomization(kustomizationPath(s.chart), s.version, roots, kustomizationRepo(s.chart)) : findChart(s.chart, s.version, roots);
       groups.set(key, g = { chart: s.chart, version: s.version, dir, sets: new Map() });
     }
     const setKey = `${s.releaseName}\u0000${s.namespace}\u0000${valuesHash(s.values)}`;

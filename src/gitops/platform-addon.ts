@@ -312,6 +312,18 @@ export interface IstiodAddonOptions extends AddonOptions {
    * @default - Istio's defaults
    */
   readonly defaultConfig?: IstioProxyDefaults;
+  /**
+   * Turn on istiod's support of the Gateway API Inference Extension: HTTPRoutes whose backend is an
+   * `InferencePool` (`pilot.env.ENABLE_GATEWAY_API_INFERENCE_EXTENSION: 'true'`). The flag is off by default in
+   * Istio 1.30.3 (`pilot/pkg/features/experimental.go`; with it off such a backend gets `InvalidDestinationKind`),
+   * see schemas/upstream/inference-extension/istio.json `pilotEnv` and its SOURCES.md. Install
+   * `PlatformAddon.gatewayApiCrds()` and `PlatformAddon.inferenceExtensionCrds()` with it; istiod does not need them
+   * first (it watches the Gateway API and InferencePool kinds through delayed informers that start once the CRDs
+   * exist, `pilot/pkg/config/kube/gateway/controller.go`), and its ClusterRole already reads InferencePools.
+   *
+   * @default false
+   */
+  readonly inferenceExtension?: boolean;
 }
 
 /**
@@ -697,7 +709,24 @@ const ISTIO_CRDS = [
 ];
 const CERT_MANAGER_CRDS = ['certificaterequests', 'certificates', 'challenges', 'clusterissuers', 'issuers', 'orders']
   .map((p) => `${p}.${p === 'challenges' || p === 'orders' ? 'acme.' : ''}cert-manager.io`);
+/**
+ * The CRDs of the Gateway API v1.5.1 standard channel: the resources of kubernetes-sigs/gateway-api
+ * `config/crd/kustomization.yaml` at `v1.5.1` (`config/crd/standard/`, each file's `metadata.name`).
+ */
+const GATEWAY_API_CRDS = ['gatewayclasses', 'gateways', 'grpcroutes', 'httproutes', 'referencegrants', 'backendtlspolicies', 'listenersets', 'tlsroutes']
+  .map((p) => `${p}.gateway.networking.k8s.io`);
+/**
+ * The CRDs of the Gateway API Inference Extension v1.4.0: the resources of
+ * kubernetes-sigs/gateway-api-inference-extension `config/crd/kustomization.yaml` at `v1.4.0` (`config/crd/bases/`).
+ */
+const INFERENCE_EXTENSION_CRDS = [
+  'inferencepools.inference.networking.k8s.io',
+  'inferencepools.inference.networking.x-k8s.io', 'inferencemodelrewrites.inference.networking.x-k8s.io',
+  'inferenceobjectives.inference.networking.x-k8s.io', 'inferencepoolimports.inference.networking.x-k8s.io',
+];
 const CRD: ResourceKind = { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' };
+const VALIDATING_ADMISSION_POLICY: ResourceKind = { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy' };
+const VALIDATING_ADMISSION_POLICY_BINDING: ResourceKind = { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding' };
 const CLUSTER_ROLE: ResourceKind = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' };
 const CLUSTER_ROLE_BINDING: ResourceKind = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' };
 const VALIDATING_WEBHOOK: ResourceKind = { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' };
@@ -842,6 +871,7 @@ export class PlatformAddon implements IPlatformAddon {
     checkProps('gitops.IstiodAddonOptions', options, 'options');
     const replicas = positiveInt('replicas', options.replicas ?? 2);
     const cni = options.cni ?? true;
+    const inferenceExtension = options.inferenceExtension ?? false;
     const meshConfig: any = {
       enableAutoMtls: true,
       accessLogFile: options.accessLogFile ?? '/dev/stdout',
@@ -876,7 +906,13 @@ export class PlatformAddon implements IPlatformAddon {
       values: {
         // `pilot.*` is copied to the top level by the chart (templates/zzy_descope_legacy.yaml); `cni.enabled`
         // switches the injection template from istio-init to the istio-validation container (files/injection-template.yaml).
-        pilot: { autoscaleMin: replicas, replicaCount: replicas, cni: { enabled: cni } },
+        // `pilot.env` becomes the istiod container's environment (templates/deployment.yaml, values quoted as strings)
+        pilot: {
+          autoscaleMin: replicas,
+          replicaCount: replicas,
+          cni: { enabled: cni },
+          ...(inferenceExtension ? { env: { ENABLE_GATEWAY_API_INFERENCE_EXTENSION: 'true' } } : {}),
+        },
         meshConfig,
       },
     });
@@ -1108,6 +1144,64 @@ export class PlatformAddon implements IPlatformAddon {
       // kserve-resources v0.19.0 values.yaml `kserve.controller.gateway.disableIngressCreation` (files/common/configmap-patch.yaml
       // writes it into the inferenceservice-config ConfigMap's `ingress` key)
       values: { kserve: { controller: { deploymentMode: mode, gateway: { disableIngressCreation: !(options.createIngress ?? false) } } } },
+    });
+  }
+
+  /**
+   * The Kubernetes Gateway API CRDs, standard channel v1.5.1 (the Gateway API release Istio 1.30.3 is built
+   * against: `sigs.k8s.io/gateway-api v1.5.1` in its go.mod), installed from the upstream kustomization
+   * `config/crd` of github.com/kubernetes-sigs/gateway-api at tag `v1.5.1`, unpatched: the GatewayClass,
+   * Gateway, HTTPRoute, GRPCRoute, ReferenceGrant, BackendTLSPolicy, ListenerSet and TLSRoute CRDs, and the
+   * `safe-upgrades.gateway.networking.k8s.io` ValidatingAdmissionPolicy with its binding (refuses
+   * experimental-channel Gateway API CRDs over standard ones, and Gateway API CRDs older than v1.5.0).
+   * Server-side applied, as upstream installs them (`kubectl apply --server-side`; HTTPRoute's CRD alone is
+   * about 244 kB of JSON, near the 256 KiB annotation limit of client-side apply), kept when the Application
+   * is deleted (deleting a CRD deletes every object of it). Everything is cluster-scoped: the Application
+   * targets `kube-system` and creates no namespace. Synced in `SyncWave.CRD_OPERATORS`, before istiod and
+   * every HTTPRoute or Gateway.
+   */
+  public static gatewayApiCrds(options: AddonOptions = {}): PlatformAddon {
+    checkProps('gitops.AddonOptions', options, 'options');
+    return PlatformAddon.catalogue(options, {
+      name: 'gateway-api-crds',
+      repository: ChartRepository.git('https://github.com/kubernetes-sigs/gateway-api.git'),
+      chart: 'config/crd',
+      version: 'v1.5.1',
+      namespace: 'kube-system',
+      createNamespace: false,
+      clusterResources: [CRD, VALIDATING_ADMISSION_POLICY, VALIDATING_ADMISSION_POLICY_BINDING],
+      wave: SyncWave.CRD_OPERATORS,
+      serverSideApply: true,
+      preserveResourcesOnDeletion: true,
+      providesCrds: GATEWAY_API_CRDS,
+    });
+  }
+
+  /**
+   * The Gateway API Inference Extension CRDs v1.4.0 (the release Istio 1.30.3 is built against:
+   * `sigs.k8s.io/gateway-api-inference-extension v1.4.0` in its go.mod), installed from the upstream
+   * kustomization `config/crd` of github.com/kubernetes-sigs/gateway-api-inference-extension at tag `v1.4.0`,
+   * unpatched (its conversion-webhook and cert-manager sections are commented out): `InferencePool`
+   * (`inference.networking.k8s.io/v1`) and the experimental `inference.networking.x-k8s.io` kinds
+   * (InferencePool v1alpha2, InferenceObjective, InferenceModelRewrite, InferencePoolImport). Server-side
+   * applied, kept when the Application is deleted, synced to `kube-system` (no namespace created) in
+   * `SyncWave.CRD_OPERATORS`. Routing to InferencePools through Istio also needs
+   * `PlatformAddon.istiod({ inferenceExtension: true })` and `PlatformAddon.gatewayApiCrds()`.
+   */
+  public static inferenceExtensionCrds(options: AddonOptions = {}): PlatformAddon {
+    checkProps('gitops.AddonOptions', options, 'options');
+    return PlatformAddon.catalogue(options, {
+      name: 'inference-extension-crds',
+      repository: ChartRepository.git('https://github.com/kubernetes-sigs/gateway-api-inference-extension.git'),
+      chart: 'config/crd',
+      version: 'v1.4.0',
+      namespace: 'kube-system',
+      createNamespace: false,
+      clusterResources: [CRD],
+      wave: SyncWave.CRD_OPERATORS,
+      serverSideApply: true,
+      preserveResourcesOnDeletion: true,
+      providesCrds: INFERENCE_EXTENSION_CRDS,
     });
   }
 

@@ -13,7 +13,7 @@ export class SyncWave {
   public static readonly ARGOCD_CONFIG = -10;
   /** AppProjects: before any Application that uses them. */
   public static readonly PROJECTS = 0;
-  /** CRD-owning operators: Kyverno or Gatekeeper, Istio base, cert-manager, Prometheus operator CRDs, KServe CRDs. */
+  /** CRD-owning operators: Kyverno or Gatekeeper, Istio base, cert-manager, Prometheus operator CRDs, KServe CRDs, Gateway API and Inference Extension CRDs. */
   public static readonly CRD_OPERATORS = 10;
   /** Node agents the control plane relies on: the Istio CNI node agent (after Istio base, before istiod). */
   public static readonly NETWORK = 15;

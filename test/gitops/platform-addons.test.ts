@@ -1,5 +1,11 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
+import {
+  addonChartSources, findKustomization, helmBinary, kubectlBinary, kustomizeBuild, renderAll,
+} from '../../projenrc/render-addons';
 import {
   AddonBindContext, ChartRepository, IPlatformAddon, MigStrategy, PlatformAddon, PlatformAddonConfig, PlatformAddons, PlatformComponentApplication,
   PlatformProject, SyncWave,
@@ -304,4 +310,199 @@ describe('PlatformAddons and PlatformComponentApplication: environments by Argo 
     expect(app.spec.source.path).toBe('dev/policies');
     expect(app.spec.destination).toEqual({ name: 'dev-eu', namespace: 'llm-platform-system' });
   });
+});
+
+describe('PlatformAddon: Gateway API and Inference Extension CRDs, istiod inferenceExtension', () => {
+  const GATEWAY_API_CRDS = ['backendtlspolicies', 'gatewayclasses', 'gateways', 'grpcroutes', 'httproutes', 'listenersets', 'referencegrants', 'tlsroutes']
+    .map((p) => `${p}.gateway.networking.k8s.io`);
+  const INFERENCE_CRDS = ['inferencepools.inference.networking.k8s.io', 'inferencemodelrewrites.inference.networking.x-k8s.io',
+    'inferenceobjectives.inference.networking.x-k8s.io', 'inferencepoolimports.inference.networking.x-k8s.io', 'inferencepools.inference.networking.x-k8s.io'];
+  const CHARTS = path.join(__dirname, '..', '..', 'schemas', 'upstream', 'charts');
+  const VAP = { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy' };
+  const VAP_BINDING = { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding' };
+  const CRD = { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' };
+  const build = (addons: IPlatformAddon[], consumer?: { wave: number; requiresCrds: string[] }) => {
+    const layout = exampleLayout();
+    return synthChart((c) => {
+      const project = new PlatformProject(c, 'platform', { layout });
+      const platformAddons = new PlatformAddons(c, 'prod', { layout, project, environment: 'prod', addons });
+      if (consumer) platformAddons.addCrdConsumer({ name: 'mesh', ...consumer });
+      platformAddons.validateDependencies();
+    });
+  };
+  const bound = (addon: IPlatformAddon) => addon.bind(undefined as any, { environment: 'prod', server: 'https://prod.eks.example.com' });
+  const all = () => [PlatformAddon.istioBase(), PlatformAddon.istioCni(), PlatformAddon.istiod({ inferenceExtension: true }),
+    PlatformAddon.gatewayApiCrds(), PlatformAddon.inferenceExtensionCrds()];
+  const objects = build(all(), {
+    wave: SyncWave.PLATFORM_COMPONENTS,
+    requiresCrds: ['gateways.gateway.networking.k8s.io', 'httproutes.gateway.networking.k8s.io', 'inferencepools.inference.networking.k8s.io'],
+  });
+  const app = (name: string) => findObject(objects, 'Application', `prod-${name}`);
+
+  test('gatewayApiCrds: the v1.5.1 kustomization config/crd from Git, plain (no kustomize, no helm), server-side applied, CRD wave, kept on deletion', () => {
+    const a = app('gateway-api-crds');
+    expect(a.spec.source).toEqual({ repoURL: 'https://github.com/kubernetes-sigs/gateway-api.git', path: 'config/crd', targetRevision: 'v1.5.1' });
+    expect(a.spec.destination).toEqual({ server: 'https://prod.eks.example.com', namespace: 'kube-system' });
+    expect(a.spec.syncPolicy.syncOptions).toEqual(['CreateNamespace=false', 'PruneLast=true', 'ServerSideApply=true']);
+    expect(a.spec.syncPolicy.managedNamespaceMetadata).toBeUndefined();
+    expect(a.metadata.finalizers).toBeUndefined();
+    expect(wave(a)).toBe(SyncWave.CRD_OPERATORS);
+    const config = bound(PlatformAddon.gatewayApiCrds());
+    expect(config.name).toBe('gateway-api-crds');
+    expect(config.repository.isGit).toBe(true);
+    expect([...config.providesCrds!].sort()).toEqual(GATEWAY_API_CRDS);
+    expect(config.clusterResources).toEqual([CRD, VAP, VAP_BINDING]);
+    expect(config.serverSideApply).toBe(true);
+    expect(config.preserveResourcesOnDeletion).toBe(true);
+    expect(config.createNamespace).toBe(false);
+    expect(config.requiresCrds ?? []).toEqual([]);
+    expect(config.dependsOn ?? []).toEqual([]);
+    expect(config.kustomize).toBeUndefined();
+  });
+
+  test('inferenceExtensionCrds: the v1.4.0 kustomization config/crd from Git, the same way', () => {
+    const a = app('inference-extension-crds');
+    expect(a.spec.source).toEqual({ repoURL: 'https://github.com/kubernetes-sigs/gateway-api-inference-extension.git', path: 'config/crd', targetRevision: 'v1.4.0' });
+    expect(a.spec.destination.namespace).toBe('kube-system');
+    expect(a.spec.syncPolicy.syncOptions).toEqual(['CreateNamespace=false', 'PruneLast=true', 'ServerSideApply=true']);
+    expect(a.metadata.finalizers).toBeUndefined();
+    expect(wave(a)).toBe(SyncWave.CRD_OPERATORS);
+    const config = bound(PlatformAddon.inferenceExtensionCrds());
+    expect(config.name).toBe('inference-extension-crds');
+    expect([...config.providesCrds!].sort()).toEqual([...INFERENCE_CRDS].sort());
+    expect(config.clusterResources).toEqual([CRD]);
+    expect(config.serverSideApply).toBe(true);
+    expect(config.preserveResourcesOnDeletion).toBe(true);
+  });
+
+  test('the platform project allows the Git repositories, kube-system and exactly the kinds the kustomizations create', () => {
+    const project = findObject(objects, 'AppProject', 'platform');
+    expect(project.spec.sourceRepos).toEqual(expect.arrayContaining([
+      'https://github.com/kubernetes-sigs/gateway-api.git', 'https://github.com/kubernetes-sigs/gateway-api-inference-extension.git',
+    ]));
+    expect(project.spec.destinations).toContainEqual({ server: 'https://prod.eks.example.com', namespace: 'kube-system' });
+    expect(project.spec.clusterResourceWhitelist).toEqual(expect.arrayContaining([CRD, VAP, VAP_BINDING]));
+  });
+
+  test('options: a pinned tag and a namespace of your own; no images to pin (not in the catalogue\'s image list)', () => {
+    const objs = build([PlatformAddon.gatewayApiCrds({ version: 'v1.5.0', namespace: 'istio-system' }), PlatformAddon.inferenceExtensionCrds({ version: 'v1.3.1' })]);
+    expect(findObject(objs, 'Application', 'prod-gateway-api-crds').spec.source.targetRevision).toBe('v1.5.0');
+    expect(findObject(objs, 'Application', 'prod-gateway-api-crds').spec.destination.namespace).toBe('istio-system');
+    expect(findObject(objs, 'Application', 'prod-inference-extension-crds').spec.source.targetRevision).toBe('v1.3.1');
+    expect(PlatformAddon.catalogueNames()).toEqual(expect.arrayContaining(['gateway-api-crds', 'inference-extension-crds']));
+    expect(PlatformAddon.imagesOf('gateway-api-crds')).toEqual([]);
+    expect(PlatformAddon.imagesOf('inference-extension-crds')).toEqual([]);
+    expect(bound(PlatformAddon.gatewayApiCrds()).images).toEqual([]);
+    expectValidationError(() => PlatformAddon.gatewayApiCrds({ images: { x: 'r.example.com/x@sha256:' + 'a'.repeat(64) } }),
+      "'images.x' is not an image of the 'gateway-api-crds' add-on", 'runs no image of its own');
+    expectValidationError(() => PlatformAddon.inferenceExtensionCrds({ version: 'main' }), "'version' must pin one exact chart version");
+  });
+
+  test('istiod inferenceExtension: off by default (no pilot.env at all), on it sets ENABLE_GATEWAY_API_INFERENCE_EXTENSION as a string', () => {
+    const off = bound(PlatformAddon.istiod()).values!;
+    expect(off.pilot).toEqual({ autoscaleMin: 2, replicaCount: 2, cni: { enabled: true } });
+    expect(off.pilot.env).toBeUndefined();
+    expect(bound(PlatformAddon.istiod({ inferenceExtension: false })).values!.pilot.env).toBeUndefined();
+    const on = app('istiod').spec.source.helm.valuesObject;
+    expect(on.pilot).toEqual({ autoscaleMin: 2, replicaCount: 2, cni: { enabled: true }, env: { ENABLE_GATEWAY_API_INFERENCE_EXTENSION: 'true' } });
+    // the user's raw values merge over it (more istiod env)
+    const merged = bound(PlatformAddon.istiod({ inferenceExtension: true, values: { pilot: { env: { PILOT_ENABLE_ALPHA_GATEWAY_API: 'true' } } } })).values!;
+    expect(merged.pilot.env).toEqual({ ENABLE_GATEWAY_API_INFERENCE_EXTENSION: 'true', PILOT_ENABLE_ALPHA_GATEWAY_API: 'true' });
+    // istiod needs neither CRD add-on (delayed informers): same dependencies and required CRDs either way
+    const config = bound(PlatformAddon.istiod({ inferenceExtension: true }));
+    expect(config.dependsOn).toEqual(['istio-base', 'istio-cni']);
+    expect(config.requiresCrds).toEqual(['peerauthentications.security.istio.io', 'destinationrules.networking.istio.io']);
+    // the flag and its default as vendored from istio 1.30.3
+    const istio = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'schemas', 'upstream', 'inference-extension', 'istio.json'), 'utf-8'));
+    expect(istio.pilotEnv.ENABLE_GATEWAY_API_INFERENCE_EXTENSION.default).toBe(false);
+    expect(Object.keys(on.pilot.env)).toEqual(['ENABLE_GATEWAY_API_INFERENCE_EXTENSION']);
+    expect(istio.pilotEnv.vendoredModules).toMatchObject({ 'sigs.k8s.io/gateway-api': 'v1.5.1', 'sigs.k8s.io/gateway-api-inference-extension': 'v1.4.0' });
+  });
+
+  test('order: the CRDs come before their consumers; a consumer in the CRD wave, or without the add-on, is refused', () => {
+    const layout = exampleLayout();
+    const addons = (list: IPlatformAddon[]) => {
+      const chart = new Chart(Testing.app(), 't');
+      return new PlatformAddons(chart, 'prod', { layout, project: new PlatformProject(chart, 'p', { layout }), environment: 'prod', addons: list });
+    };
+    expectValidationError(() => addons([PlatformAddon.gatewayApiCrds()]).addCrdConsumer({ name: 'mesh', wave: SyncWave.CRD_OPERATORS, requiresCrds: ['httproutes.gateway.networking.k8s.io'] }),
+      "'mesh.wave' must be later than the wave of 'gateway-api-crds' (wave 10), which provides the CRD 'httproutes.gateway.networking.k8s.io' it needs");
+    const without = addons([PlatformAddon.gatewayApiCrds()]);
+    without.addCrdConsumer({ name: 'mesh', wave: SyncWave.PLATFORM_COMPONENTS, requiresCrds: ['inferencepools.inference.networking.k8s.io'] });
+    expectValidationError(() => without.validateDependencies(), "'mesh.requiresCrds' needs a CRD no add-on provides, got 'inferencepools.inference.networking.k8s.io'");
+    // istiod with the flag installs without the CRD add-ons
+    addons([PlatformAddon.istioBase(), PlatformAddon.istiod({ cni: false, inferenceExtension: true })]).validateDependencies();
+  });
+
+  test('both kustomizations are vendored byte for byte, as each SOURCES.md lists them (git blob and sha256)', () => {
+    for (const [dir, repo, count] of [['gateway-api-v1.5.1', 'gateway-api', 10], ['gateway-api-inference-extension-v1.4.0', 'gateway-api-inference-extension', 7]] as const) {
+      const root = path.join(CHARTS, dir);
+      const rows = [...fs.readFileSync(path.join(root, 'SOURCES.md'), 'utf-8').matchAll(/^\| `(config\/[^`]+)` \| (\d+) \| `([0-9a-f]{40})` \| `([0-9a-f]{64})` \|$/gm)];
+      expect(rows).toHaveLength(count);
+      const files: string[] = [];
+      const walk = (d: string): void => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+          if (e.isDirectory()) walk(path.join(d, e.name));
+          else files.push(path.relative(root, path.join(d, e.name)));
+        }
+      };
+      walk(path.join(root, 'config'));
+      expect(files.sort()).toEqual(rows.map((r) => r[1]).sort());
+      for (const [, file, bytes, blob, sha] of rows) {
+        const data = fs.readFileSync(path.join(root, file));
+        expect(data.length).toBe(Number(bytes));
+        expect(crypto.createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex')).toBe(blob);
+        expect(crypto.createHash('sha256').update(data).digest('hex')).toBe(sha);
+      }
+      // the render task finds the copy for the Application's repository and tag
+      expect(findKustomization('config/crd', dir.slice(repo.length + 1), undefined, repo, true)).toBe(root);
+    }
+    // named after the repository: neither copy is taken for the other's repository
+    expect(findKustomization('config/crd', 'v1.4.0', undefined, 'gateway-api', true)).toBeUndefined();
+  });
+
+  const kubectl = kubectlBinary();
+  (kubectl ? test : test.skip)('kubectl kustomize of the vendored copies (offline): exactly the declared CRDs, and the Gateway API\'s admission policy and binding', () => {
+    const gw = kustomizeBuild(kubectl!, path.join(CHARTS, 'gateway-api-v1.5.1'), 'config/crd', {});
+    expect(findObjects(gw, 'CustomResourceDefinition').map((o) => o.metadata.name).sort()).toEqual(GATEWAY_API_CRDS);
+    expect(gw.filter((o) => o.kind !== 'CustomResourceDefinition').map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([
+      'ValidatingAdmissionPolicy safe-upgrades.gateway.networking.k8s.io', 'ValidatingAdmissionPolicyBinding safe-upgrades.gateway.networking.k8s.io',
+    ]);
+    for (const crd of findObjects(gw, 'CustomResourceDefinition')) {
+      expect(crd.metadata.annotations).toMatchObject({ 'gateway.networking.k8s.io/bundle-version': 'v1.5.1', 'gateway.networking.k8s.io/channel': 'standard' });
+    }
+    // every kind is one the add-on declares (the project whitelists exactly these)
+    const kinds = bound(PlatformAddon.gatewayApiCrds()).clusterResources!.map((k) => k.kind);
+    expect([...new Set(gw.map((o) => o.kind))].every((k) => kinds.includes(k))).toBe(true);
+    const gaie = kustomizeBuild(kubectl!, path.join(CHARTS, 'gateway-api-inference-extension-v1.4.0'), 'config/crd', {});
+    expect(gaie.map((o) => o.kind)).toEqual(Array(5).fill('CustomResourceDefinition'));
+    expect(gaie.map((o) => o.metadata.name).sort()).toEqual([...INFERENCE_CRDS].sort());
+    expect(findObject(gaie, 'CustomResourceDefinition', 'inferencepools.inference.networking.k8s.io').spec.versions.map((v: any) => v.name)).toEqual(['v1']);
+    // the conversion webhooks are commented out at the tag
+    expect(gaie.filter((o) => o.spec.conversion?.strategy === 'Webhook')).toEqual([]);
+  }, 60_000);
+
+  const helm = helmBinary();
+  (helm && kubectl ? test : test.skip)('the twin\'s render task builds both Applications from the vendored copies (addonChartSources, renderAll)', () => {
+    const apps = findObjects(objects, 'Application').filter((o) => /-crds$/.test(o.metadata.name) && o.spec.source.path);
+    const sources = apps.flatMap((a) => addonChartSources(a));
+    expect(sources.map((s) => `${s.type} ${s.chart}@${s.version} ${JSON.stringify(s.values)} ${s.namespace}`).sort()).toEqual([
+      'kustomize gateway-api-inference-extension/config/crd@v1.4.0 {} kube-system',
+      'kustomize gateway-api/config/crd@v1.5.1 {} kube-system',
+    ]);
+    const result = renderAll(helm!, sources);
+    expect(result.missing).toEqual([]);
+    expect([...result.files.keys()].sort()).toEqual(['gateway-api-inference-extension_config_crd-v1.4.0.json', 'gateway-api_config_crd-v1.5.1.json']);
+    const gw = JSON.parse(result.files.get('gateway-api_config_crd-v1.5.1.json')!);
+    expect(gw.source).toBe('schemas/upstream/charts/gateway-api-v1.5.1/config/crd');
+    expect(gw.notes).toBeUndefined(); // nothing dropped: the copy is complete
+    expect(gw.renders).toHaveLength(1);
+    expect(gw.renders[0]).toMatchObject({ applications: ['prod-gateway-api-crds'], namespace: 'kube-system', values: {}, workloads: [], services: [], webhookConfigurations: [] });
+    expect(gw.renders[0].crds.map((c: any) => c.metadata.name)).toEqual(GATEWAY_API_CRDS);
+    expect(gw.renders[0].crds.find((c: any) => c.metadata.name === 'gatewayclasses.gateway.networking.k8s.io').spec.scope).toBe('Cluster');
+    const gaie = JSON.parse(result.files.get('gateway-api-inference-extension_config_crd-v1.4.0.json')!);
+    expect(gaie.renders[0].crds.map((c: any) => c.metadata.name)).toEqual([...INFERENCE_CRDS].sort());
+    // the Application's own repository (the platform's manifest directories) is never taken for a kustomization
+    expect(addonChartSources({ ...apps[0], spec: { ...apps[0].spec, source: { repoURL: REPO, path: 'prod/mesh', targetRevision: 'main' } } })).toEqual([]);
+  }, 120_000);
 });

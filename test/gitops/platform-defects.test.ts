@@ -389,7 +389,8 @@ describe('defect 1 (add-ons): add-on images mirrored and pinned by digest', () =
     ]);
     expect(PlatformAddon.imagesOf('istio-base')).toEqual([]);
     expect(PlatformAddon.imagesOf('gatekeeper').map((i) => i.name)).toEqual(['gatekeeper', 'gatekeeper-crds', 'curl']);
-    expect(PlatformAddon.catalogueNames()).toEqual(['aws-efa-k8s-device-plugin', 'aws-load-balancer-controller', 'cert-manager', 'dcgm-exporter', 'gatekeeper', 'istio-base',
+    expect(PlatformAddon.catalogueNames()).toEqual(['aws-efa-k8s-device-plugin', 'aws-load-balancer-controller', 'cert-manager', 'dcgm-exporter', 'gatekeeper', 'gateway-api-crds',
+      'inference-extension-crds', 'istio-base',
       'istio-cni', 'istio-ingress', 'istiod', 'karpenter', 'kserve', 'kserve-crd', 'keda',
       'kube-prometheus-stack', 'kyverno', 'nvidia-device-plugin', 'opentelemetry-operator', 'prometheus-operator-crds', 'sigstore-policy-controller', 'training-operator'].sort());
     expectValidationError(() => PlatformAddon.imagesOf('argo-cd'), "'addon' is not an add-on of the catalogue", "'argo-cd'");

@@ -216,6 +216,10 @@ export const IMAGE_SLOTS: { [addon: string]: ImageSlot[] } = {
   'prometheus-operator-crds': [],
   'istio-base': [],
   'kserve-crd': [],
+  // the Gateway API v1.5.1 and Inference Extension v1.4.0 kustomizations (`config/crd`): CRDs (and the Gateway API's
+  // ValidatingAdmissionPolicy) only, no workload.
+  'gateway-api-crds': [],
+  'inference-extension-crds': [],
   // istiod 1.30.3: `templates/deployment.yaml` and `files/injection-template.yaml` take a value containing '/' verbatim.
   'istiod': [
     { name: 'pilot', upstream: 'docker.io/istio/pilot:1.30.3', ref: ['image'] },

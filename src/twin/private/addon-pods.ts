@@ -230,7 +230,12 @@ export function applicationChartSources(app: any): { sources: ApplicationChartSo
     if (typeof src.chart !== 'string' || src.chart === '') {
       // A `ref` source only lends its files to the others.
       if (src.ref && !src.path) continue;
-      if (typeof src.path === 'string' && src.path !== '' && isPlainObject(src.kustomize)) {
+      // A kustomization without settings (an add-on installed as upstream ships it, e.g. the Gateway API CRDs: Argo CD
+      // builds a path holding a kustomization.yaml with kustomize) is told from the platform's own manifest directories
+      // by its vendored render.
+      const bareKustomization = typeof src.path === 'string' && src.path !== '' && src.kustomize === undefined && !src.plugin && !src.helm
+        && vendoredChart(kustomizationKey(String(src.repoURL ?? ''), src.path), String(src.targetRevision ?? '')) !== undefined;
+      if (typeof src.path === 'string' && src.path !== '' && (isPlainObject(src.kustomize) || bareKustomization)) {
         // A kustomization: rendered like a chart, its `kustomize` settings (images, patches, ...) standing for values.
         sources.push({
           owner,
@@ -243,7 +248,7 @@ export function applicationChartSources(app: any): { sources: ApplicationChartSo
           // No release: kustomize names objects itself.
           releaseName: '',
           namespace,
-          values: src.kustomize,
+          values: src.kustomize ?? {},
           unsupported: [],
         });
         continue;
