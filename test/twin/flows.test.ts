@@ -755,6 +755,141 @@ describe('evaluation through every layer', () => {
   });
 });
 
+describe('HTTPRoutes to Services (Gateway API north-south): the Gateway\'s pods -> the Service\'s pods', () => {
+  const tenantSelector = (names: string[]) => ({ from: 'Selector', selector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: names }] } });
+  /** The platform's Gateway: bound to the ingress gateway chart's pods through its Service (Istio "manual deployment"). */
+  const llmGateway = (address = 'istio-ingress.istio-ingress.svc.cluster.local', tenants = ['search']) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { namespace: 'istio-ingress', name: 'llm-gateway' },
+    spec: {
+      gatewayClassName: 'istio',
+      addresses: [{ type: 'Hostname', value: address }],
+      listeners: [
+        {
+          name: 'https',
+          port: 443,
+          protocol: 'HTTPS',
+          hostname: 'llm.example.com',
+          tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: 'llm-tls' }] },
+          allowedRoutes: { namespaces: tenantSelector(tenants) },
+        },
+        { name: 'http', port: 80, protocol: 'HTTP', hostname: 'llm.example.com', allowedRoutes: { namespaces: { from: 'Same' } } },
+      ],
+    },
+  });
+  const httpRoute = (backendRefs: any[], parentRef: any = { name: 'llm-gateway', namespace: 'istio-ingress', sectionName: 'https' }, namespace = 'search') => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { namespace, name: 'llama3-8b' },
+    spec: { hostnames: ['llm.example.com'], parentRefs: [parentRef], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/search/llama3-8b/' } }], backendRefs }] },
+  });
+  const versionService = (version: string) => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { namespace: 'search', name: `llama3-8b-${version}` },
+    spec: { selector: { 'llm-platform.io/model': 'llama3-8b', 'llm-platform.io/model-version': version }, ports: [{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }] },
+  });
+  const weighted = [
+    { group: '', kind: 'Service', name: 'llama3-8b-stable', port: 8000, weight: 90 },
+    { group: '', kind: 'Service', name: 'llama3-8b-candidate', port: 8000, weight: 10 },
+  ];
+  const pods = [modelPod(), modelPod('llama3-8b-candidate')];
+
+  test('each backendRef Service: the gateway chart\'s pods -> the pods behind it on the target port, through the Service (weighted backends each), without any InferencePool', () => {
+    const objects = [searchNs, istiod(), ingress, llmGateway(), httpRoute(weighted), versionService('stable'), versionService('candidate')];
+    const { flows, notModelled } = flowsOf(ctx(objects, pods));
+    const x = flows.filter((f) => f.purpose === 'gateway route');
+    expect(x.map(flowName)).toEqual([
+      'flow istio-ingress/istio-ingress [istio-proxy] -> search/llama3-8b-stable:8000 (gateway route)',
+      'flow istio-ingress/istio-ingress [istio-proxy] -> search/llama3-8b-candidate:8000 (gateway route)',
+    ]);
+    expect(x[0]).toMatchObject({
+      needer: 'HTTPRoute search/llama3-8b',
+      field: 'spec.rules[0].backendRefs[0]',
+      container: 'istio-proxy',
+      protocol: 'TCP',
+      service: { namespace: 'search', name: 'llama3-8b-stable', port: 8000 },
+      http: {},
+      requestPrincipalUnknown: true,
+    });
+    expect(x[1]).toMatchObject({ field: 'spec.rules[0].backendRefs[1]', service: { name: 'llama3-8b-candidate' } });
+    // the gateway chart's pods (app=<release>, istio=ingressgateway, ServiceAccount istio-ingressgateway), as for VirtualService routes
+    expect(x[0].src.twin?.pod.metadata.labels).toEqual({ app: 'istio-ingress', istio: 'ingressgateway' });
+    expect(x[0].src.twin?.pod.spec.serviceAccountName).toBe('istio-ingressgateway');
+    expect(notModelled.filter((n) => n.startsWith('HTTPRoute'))).toEqual([]);
+  });
+
+  test('the address may name the gateway\'s Service of the output: its selector picks the gateway pods', () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'istio-ingress', name: 'istio-ingressgateway' }, spec: { selector: { istio: 'ingressgateway' }, ports: [{ name: 'https', port: 443 }] } };
+    const objects = [searchNs, istiod(), ingress, svc, llmGateway('istio-ingressgateway.istio-ingress.svc.cluster.local'), httpRoute([weighted[0]]), versionService('stable')];
+    const x = flowsOf(ctx(objects, pods)).flows.filter((f) => f.purpose === 'gateway route');
+    expect(x.map(flowName)).toEqual(['flow istio-ingress/istio-ingress [istio-proxy] -> search/llama3-8b-stable:8000 (gateway route)']);
+  });
+
+  test('without a sectionName the route attaches to the listeners that admit it (https here; http admits its own namespace only)', () => {
+    const route = httpRoute([weighted[0]], { name: 'llm-gateway', namespace: 'istio-ingress' });
+    const x = flowsOf(ctx([searchNs, istiod(), ingress, llmGateway(), route, versionService('stable')], pods)).flows.filter((f) => f.purpose === 'gateway route');
+    expect(x).toHaveLength(1);
+  });
+
+  test('a parent listener that does not exist, or that does not admit the route\'s namespace, gives no flow (the references check reports it)', () => {
+    const base = [searchNs, ns('vision'), istiod(), ingress, llmGateway(), versionService('stable')];
+    const wrongSection = flowsOf(ctx([...base, httpRoute([weighted[0]], { name: 'llm-gateway', namespace: 'istio-ingress', sectionName: 'grpc' })], pods));
+    expect(wrongSection.flows.filter((f) => f.purpose === 'gateway route')).toEqual([]);
+    expect(wrongSection.notModelled).toContain('HTTPRoute search/llama3-8b spec.parentRefs[0]: not attached to Gateway istio-ingress/llm-gateway (NoMatchingParent), no flows');
+    const otherTenant = { ...httpRoute([{ name: 'llama3-8b-stable', namespace: 'search', port: 8000 }], undefined, 'vision') };
+    const refused = flowsOf(ctx([...base, otherTenant], pods));
+    expect(refused.flows.filter((f) => f.purpose === 'gateway route')).toEqual([]);
+    expect(refused.notModelled).toContain('HTTPRoute vision/llama3-8b spec.parentRefs[0]: not attached to Gateway istio-ingress/llm-gateway (NotAllowedByListeners), no flows');
+    const missing = flowsOf(ctx([...base, httpRoute([weighted[0]], { name: 'gone', namespace: 'istio-ingress' })], pods));
+    expect(missing.notModelled).toContain('HTTPRoute search/llama3-8b spec.parentRefs[0]: Gateway istio-ingress/gone is not in the output');
+  });
+
+  test('through the tenant\'s mesh and NetworkPolicies: allowed (mTLS, the gateway principal); without allow-mesh-ingress, blocked at the NetworkPolicy', () => {
+    const extra = [ingress, llmGateway(), httpRoute([{ name: 'llama3-8b', port: 8000 }])];
+    const ok = checkFlows(brokenTenant(extra));
+    expect(byPurpose(ok, 'gateway route')).toBe('gateway route: 1/1 allowed');
+    const closed = brokenTenant(extra);
+    const objects = closed.index.objects.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-mesh-ingress'));
+    const out = checkFlows({ ...closed, index: new ObjectIndex(objects) });
+    expect(byPurpose(out, 'gateway route')).toBe('gateway route: 0/1 allowed');
+    const f = out.findings.find((x) => x.problem.includes('(gateway route)'));
+    expect(f).toMatchObject({
+      check: 'flows',
+      object: 'HTTPRoute search/llama3-8b',
+      field: 'spec.rules[0].backendRefs[0]',
+      fix: 'add an ingress rule to a NetworkPolicy in namespace search selecting the destination pods, from namespaceSelector kubernetes.io/metadata.name=istio-ingress '
+        + 'with podSelector app=istio-ingress on 8000/TCP',
+    });
+    expect(f?.problem).toMatch(/^flow istio-ingress\/istio-ingress \[istio-proxy\] -> search\/llama3-8b-stable:8000 \(gateway route\) is blocked by NetworkPolicy search\/default-deny/);
+  });
+
+  test('the report lists the flows, and a blocked one is a problem in the ValidationError grammar', () => {
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { namespace: 'search', name: 'llama3-8b-stable' },
+      spec: {
+        selector: { matchLabels: { 'llm-platform.io/model': 'llama3-8b', 'llm-platform.io/model-version': 'stable' } },
+        template: {
+          metadata: { labels: { 'llm-platform.io/model': 'llama3-8b', 'llm-platform.io/model-version': 'stable' } },
+          spec: { containers: [{ name: 'server', image: 'r.example.com/vllm@sha256:1', ports: [{ name: 'http', containerPort: 8000 }] }] },
+        },
+      },
+    };
+    const objects = [ns('search'), ingress, llmGateway(), httpRoute([weighted[0]]), versionService('stable'), deployment];
+    const report = PlatformTwin.check(objects);
+    expect(report.flows.summary).toContain('gateway route: 1/1 allowed');
+    expect(report.toString()).toContain('  flows: gateway route: 1/1 allowed');
+    const closed = PlatformTwin.check([...objects, np('search', 'default-deny', { podSelector: {}, policyTypes: ['Ingress'] })]);
+    expect(closed.toString()).toContain('  flows: gateway route: 0/1 allowed');
+    const p = closed.validationProblems.find((x) => x.problem.includes('(gateway route)'));
+    expect(p?.prop).toBe('HTTPRoute search/llama3-8b spec.rules[0].backendRefs[0]');
+    expect(p?.fix).toMatch(/^add an ingress rule to a NetworkPolicy in namespace search/);
+  });
+});
+
 describe('the reference platform', () => {
   test('its current output is checked end to end: every family of flows is derived and every finding is in the ValidationError grammar', () => {
     const objects = new KubernetesPlatform(new App(), 'acme-llm', { spec }).manifests().map((m) => m.resource);
@@ -767,9 +902,11 @@ describe('the reference platform', () => {
     expect(out.checked).toBeGreaterThan(40);
     expect(out.passed).toBeLessThanOrEqual(out.checked);
     expect(out.passed + out.findings.length).toBeLessThanOrEqual(out.checked);
-    for (const purpose of ['cluster DNS', 'istiod xDS', 'Pod Identity credentials', 'weight download', 'gateway route', 'scrape', 'autoscaling query']) {
+    for (const purpose of ['cluster DNS', 'istiod xDS', 'Pod Identity credentials', 'weight download', 'scrape', 'autoscaling query']) {
       expect(byPurpose(out, purpose)).toBeDefined();
     }
+    // the ingress: VirtualService routes (an Istio Gateway) or HTTPRoutes to Services (a Gateway API Gateway)
+    expect(byPurpose(out, 'gateway route') ?? byPurpose(out, 'gateway route')).toBeDefined();
     for (const f of out.findings) {
       expect(f.object).toMatch(/^[A-Za-z]+ \S+$/);
       expect(f.problem).toMatch(/^flow \S+.* -> .* \(.+\) is blocked by .+: .+/);
@@ -782,27 +919,30 @@ describe('the reference platform', () => {
 describe('the inference path (Gateway API Inference Extension): the flows it needs, through the platform\'s mesh and NetworkPolicies', () => {
   const EPP = `123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/gateway-api-inference-extension/epp@sha256:${'e'.repeat(64)}`;
   function referenceWithInference(isolatePicker = false) {
-    // the reference platform's objects plus the inference path of its llama3-8b (stable and candidate); built in a chart
-    // of their own: in the platform, the picker's RBAC is the tenancy component's (the tenant's AppProject admits no RBAC)
+    // the reference platform's objects with the inference path of its llama3-8b (stable and candidate): the platform's own
+    // when it routes through InferencePools (IngressApi.GATEWAY_API), else built in a chart of their own (in the platform,
+    // the picker's RBAC is the tenancy component's: the tenant's AppProject admits no RBAC) with a Gateway API Gateway
     const platformObjects = new KubernetesPlatform(new App(), 'acme-llm', { spec }).manifests().map((m) => m.resource);
-    const model = ModelService.fromAttributes({ modelName: 'llama3-8b', tenant: 'search', runtime: ModelRuntime.VLLM, versions: ['stable', 'candidate'] });
-    const inference = synthChart((chart) => {
-      new InferencePoolRoute(chart, 'Inference', { model, gateway: { name: 'llm', namespace: 'istio-ingress' }, pickerImage: EPP, canary: { candidateWeight: 10 } });
-    });
-    let objects = [...platformObjects, ...inference];
+    let objects = [...platformObjects];
+    if (!platformObjects.some((o) => o.kind === 'InferencePool' && o.metadata?.namespace === 'search')) {
+      const model = ModelService.fromAttributes({ modelName: 'llama3-8b', tenant: 'search', runtime: ModelRuntime.VLLM, versions: ['stable', 'candidate'] });
+      objects.push(...synthChart((chart) => {
+        new InferencePoolRoute(chart, 'Inference', { model, gateway: { name: 'llm', namespace: 'istio-ingress' }, pickerImage: EPP, canary: { candidateWeight: 10 } });
+      }));
+      // a Gateway API Gateway bound to the platform's ingress gateway deployment (Istio "manual deployment": its Service)
+      objects.push({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'llm', namespace: 'istio-ingress' },
+        spec: {
+          gatewayClassName: 'istio',
+          addresses: [{ type: 'Hostname', value: 'istio-ingress.istio-ingress.svc.cluster.local' }],
+          listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: [{ name: 'llm-tls' }] }, allowedRoutes: { namespaces: { from: 'All' } } }],
+        },
+      });
+    }
     // a tenant that admits nothing from the gateway namespace (its allow-mesh-ingress removed) and no picker NetworkPolicy
     if (isolatePicker) objects = objects.filter((o) => !(o.kind === 'NetworkPolicy' && (o.metadata.name === 'allow-mesh-ingress' || /-epp$/.test(o.metadata.name))));
-    // a Gateway API Gateway bound to the platform's ingress gateway deployment (Istio "manual deployment": its Service)
-    objects.push({
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'Gateway',
-      metadata: { name: 'llm', namespace: 'istio-ingress' },
-      spec: {
-        gatewayClassName: 'istio',
-        addresses: [{ type: 'Hostname', value: 'istio-ingress.istio-ingress.svc.cluster.local' }],
-        listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: [{ name: 'llm-tls' }] }, allowedRoutes: { namespaces: { from: 'All' } } }],
-      },
-    });
     const index = new ObjectIndex(objects);
     const sas = index.ofKind('ServiceAccount').map((s) => `${s.metadata.namespace}/${s.metadata.name}`);
     const report = PlatformTwin.check(objects, { podIdentityServiceAccounts: sas, registries: ['123456789012.dkr.ecr.us-east-1.amazonaws.com'] });
@@ -811,13 +951,15 @@ describe('the inference path (Gateway API Inference Extension): the flows it nee
   const line = (report: PlatformTwinReport, purpose: string) => report.flows.summary.find((x) => x.startsWith(`${purpose}:`));
 
   test('istiod\'s shadow Service of each pool is modelled (name, selector, ports from the vendored Istio facts)', () => {
-    const { derived } = referenceWithInference();
+    const { index, derived } = referenceWithInference();
     const shadow = derived.filter((o) => o.kind === 'Service' && o.metadata?.labels?.['istio.io/inferencepool-name']);
-    expect(shadow.map((s) => s.metadata.name)).toEqual([
-      `llama3-8b-stable-ip-${crypto.createHash('sha256').update('llama3-8b-stable').digest('hex').slice(0, 8)}`,
-      `llama3-8b-candidate-ip-${crypto.createHash('sha256').update('llama3-8b-candidate').digest('hex').slice(0, 8)}`,
-    ]);
-    expect(shadow[0].spec).toMatchObject({ clusterIP: 'None', ports: [{ name: 'http-0', port: 54321, targetPort: 8000, protocol: 'TCP' }] });
+    const hashed = (pool: string) => `${pool}-ip-${crypto.createHash('sha256').update(pool).digest('hex').slice(0, 8)}`;
+    // one per InferencePool of the output, in its namespace
+    expect(shadow.map((s) => `${s.metadata.namespace}/${s.metadata.name}`).sort())
+      .toEqual(index.ofKind('InferencePool').map((p) => `${p.metadata.namespace}/${hashed(p.metadata.name)}`).sort());
+    const stable = shadow.find((s) => s.metadata.namespace === 'search' && s.metadata.name === hashed('llama3-8b-stable'));
+    expect(stable?.spec).toMatchObject({ clusterIP: 'None', ports: [{ name: 'http-0', port: 54321, targetPort: 8000, protocol: 'TCP' }] });
+    expect(shadow.map((s) => s.metadata.name)).toContain(hashed('llama3-8b-candidate'));
   });
 
   test('gateway -> picker (ext_proc), gateway -> pool pods (mTLS through the shadow Service), picker -> model metrics (merged port) and -> API server: all allowed', () => {

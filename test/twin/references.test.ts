@@ -1,9 +1,11 @@
 import {
-  appProject, applicationSet, chartApp, configMap, crd, ctxOf, madeBy, namespaceObject, PLATFORM_PROJECT, pod, service,
+  appProject, applicationSet, BASE_CRDS, chartApp, configMap, crd, ctxOf, madeBy, namespaceObject, PLATFORM_PROJECT, pod, service,
 } from './references-bootstrap-fixtures';
+import { PlatformTwin } from '../../src/twin';
 import { permitsDestination, permitsKind } from '../../src/twin/private/bootstrap';
+import { checkFlows } from '../../src/twin/private/flows';
 import { dcgmFieldsOf, dcgmShippedCounters, exposedNames, metricSource } from '../../src/twin/private/metric-catalogue';
-import { TwinContext } from '../../src/twin/private/model';
+import { TwinContext, TwinPod } from '../../src/twin/private/model';
 import { checkReferences, deepMerge, helmValuesOf, istioExtensionProviders, selectedMetrics, serviceOfHost } from '../../src/twin/private/references';
 
 function findings(ctx: TwinContext) {
@@ -550,5 +552,326 @@ describe('Argo CD AppProject semantics', () => {
     expect(permitsDestination(p, 'team-a', 'https://kubernetes.default.svc')).toBe(true);
     expect(permitsDestination(p, 'team-secret', 'https://kubernetes.default.svc')).toBe(false);
     expect(permitsDestination(p, 'other', 'https://kubernetes.default.svc')).toBe(false);
+  });
+});
+
+describe('Gateway API and the Inference Extension', () => {
+  const GW_CRDS = [
+    ...BASE_CRDS, crd('gateway.networking.k8s.io', 'Gateway', 'gateways'), crd('gateway.networking.k8s.io', 'HTTPRoute', 'httproutes'),
+    crd('gateway.networking.k8s.io', 'ReferenceGrant', 'referencegrants', 'Namespaced', ['v1beta1']), crd('inference.networking.k8s.io', 'InferencePool', 'inferencepools'),
+  ];
+  const ctx = (objects: any[], pods: TwinPod[] = []) => ctxOf(objects, { pods, crds: GW_CRDS });
+  const tenants = (names: string[]) => ({ from: 'Selector', selector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: names }] } });
+  const https = (extra: any = {}) => ({
+    name: 'https',
+    port: 443,
+    protocol: 'HTTPS',
+    hostname: 'llm.example.com',
+    tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'llm-tls' }] },
+    allowedRoutes: { namespaces: tenants(['search', 'support']) },
+    ...extra,
+  });
+  const http = { name: 'http', port: 80, protocol: 'HTTP', hostname: 'llm.example.com', allowedRoutes: { namespaces: { from: 'Same' } } };
+  const gateway = (listeners: any[] = [https(), http], annotations?: Record<string, string>) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'llm-gateway', namespace: 'istio-ingress', ...(annotations ? { annotations } : {}) },
+    spec: { gatewayClassName: 'istio', addresses: [{ type: 'Hostname', value: 'istio-ingressgateway.istio-ingress.svc.cluster.local' }], listeners },
+  });
+  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'llm-tls', namespace: 'istio-ingress' }, type: 'kubernetes.io/tls' };
+  const httpRoute = (ns: string, backendRefs: any[], parentRef: any = { name: 'llm-gateway', namespace: 'istio-ingress', sectionName: 'https' }, hostnames = ['llm.example.com']) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'llama3-8b', namespace: ns },
+    spec: { hostnames, parentRefs: [parentRef], rules: [{ backendRefs }] },
+  });
+  const llama = service('search', 'llama3-8b', [{ name: 'http', port: 8000, targetPort: 'http' }], { 'llm-platform.io/model': 'llama3-8b' });
+  const toLlama = [{ group: '', kind: 'Service', name: 'llama3-8b', port: 8000 }];
+  const grant = (ns: string, fromKind: string, fromNs: string, to: any) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1beta1',
+    kind: 'ReferenceGrant',
+    metadata: { name: 'g', namespace: ns },
+    spec: { from: [{ group: 'gateway.networking.k8s.io', kind: fromKind, namespace: fromNs }], to: [to] },
+  });
+
+  describe('listener certificateRefs', () => {
+    test('a certificateRef no Secret or Certificate provides is reported on the listener', () => {
+      const f = findings(ctx([gateway()]));
+      expect(f).toEqual([{
+        check: 'references',
+        object: 'Gateway istio-ingress/llm-gateway',
+        field: 'spec.listeners[0].tls.certificateRefs[0]',
+        problem: "names Secret istio-ingress/llm-tls, which nothing creates (no Secret, ExternalSecret or cert-manager Certificate with that secretName in namespace istio-ingress): istiod marks the certificateRef of listener 'https' invalid (InvalidCertificateRef), the listener serves no certificate and TLS handshakes on port 443 fail",
+        value: 'llm-tls',
+        fix: "add a cert-manager Certificate in istio-ingress with secretName 'llm-tls' and an Issuer/ClusterIssuer, or document and create the Secret",
+      }]);
+    });
+
+    test('a Secret, or a cert-manager Certificate of that secretName whose issuer exists, provides it; a missing issuer is reported on the Certificate', () => {
+      expect(findings(ctx([gateway(), secret]))).toEqual([]);
+      const cert = (issuerRef: any, annotations?: any) => ({
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: 'llm', namespace: 'istio-ingress', ...(annotations ? { annotations } : {}) },
+        spec: { secretName: 'llm-tls', dnsNames: ['llm.example.com'], issuerRef },
+      });
+      const issuer = { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'le' }, spec: { acme: {} } };
+      expect(findings(ctx([gateway(), cert({ name: 'le', kind: 'ClusterIssuer' }), issuer]))).toEqual([]);
+      expect(findings(ctx([gateway(), cert({ name: 'ca' })]))).toEqual([expect.objectContaining({
+        object: 'Certificate istio-ingress/llm', field: 'spec.issuerRef', problem: "names Issuer 'ca', which the output does not create: cert-manager never issues istio-ingress/llm-tls for Gateway istio-ingress/llm-gateway",
+      })]);
+      // the platform's external ACME issuer
+      const out = checkReferences(ctx([gateway(), cert({ name: 'letsencrypt-prod', kind: 'ClusterIssuer' }, { 'llm-platform.io/external-issuer': 'true' })]));
+      expect(out.findings).toEqual([]);
+      expect(out.notModelled).toContain("Certificate istio-ingress/llm spec.issuerRef: ClusterIssuer 'letsencrypt-prod' is created outside the output (llm-platform.io/external-issuer)");
+    });
+
+    test('a Gateway whose Secrets are declared external is not modelled instead of reported', () => {
+      const out = checkReferences(ctx([gateway(undefined, { 'llm-platform.io/external-tls-credential': 'true' })]));
+      expect(out.findings).toEqual([]);
+      expect(out.notModelled).toContain("Gateway istio-ingress/llm-gateway spec.listeners[0].tls.certificateRefs[0]: Secret 'llm-tls' is created outside the output (llm-platform.io/external-tls-credential)");
+    });
+
+    test('another namespace needs a ReferenceGrant there; a kind other than Secret is refused', () => {
+      const elsewhere = gateway([https({ tls: { certificateRefs: [{ name: 'llm-tls', namespace: 'certs' }] } })]);
+      const certsSecret = { ...secret, metadata: { name: 'llm-tls', namespace: 'certs' } };
+      const f = findings(ctx([elsewhere, certsSecret]));
+      expect(f).toEqual([expect.objectContaining({ field: 'spec.listeners[0].tls.certificateRefs[0].namespace', value: 'certs' })]);
+      expect(f[0].fix).toBe("add a ReferenceGrant in certs from { group: 'gateway.networking.k8s.io', kind: Gateway, namespace: istio-ingress } to { group: '', kind: Secret, name: llm-tls }, or keep the Secret in istio-ingress");
+      expect(findings(ctx([elsewhere, certsSecret, grant('certs', 'Gateway', 'istio-ingress', { group: '', kind: 'Secret' })]))).toEqual([]);
+      const notSecret = gateway([https({ tls: { certificateRefs: [{ group: '', kind: 'ConfigMap', name: 'llm-tls' }] } })]);
+      expect(findings(ctx([notSecret]))[0].problem).toContain('istiod takes only core Secrets');
+    });
+  });
+
+  describe('HTTPRoute parents: a Gateway of the output whose listener admits the route', () => {
+    test('the platform\'s shape resolves: listener https admits the tenant namespaces by kubernetes.io/metadata.name', () => {
+      const out = checkReferences(ctx([gateway(), secret, httpRoute('search', toLlama), llama]));
+      expect(out.findings).toEqual([]);
+      expect(out.notModelled).toEqual([]);
+    });
+
+    test('a tenant namespace the listener\'s selector leaves out is refused (NotAllowedByListeners) with the fix on the listener', () => {
+      const vision = service('vision', 'clip', [{ port: 8000 }]);
+      const f = findings(ctx([gateway(), secret, httpRoute('vision', [{ name: 'clip', port: 8000 }]), vision, namespaceObject('vision')]));
+      expect(f).toEqual([{
+        check: 'references',
+        object: 'HTTPRoute vision/llama3-8b',
+        field: 'spec.parentRefs[0]',
+        problem: 'attaches to Gateway istio-ingress/llm-gateway (listener \'https\'), which admits routes of namespaces matching '
+          + '{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"In","values":["search","support"]}]} only, not namespace vision: '
+          + 'Istio does not attach the route (NotAllowedByListeners) and it gets no traffic',
+        value: 'vision',
+        fix: "add 'vision' to the kubernetes.io/metadata.name In values of spec.listeners[0].allowedRoutes.namespaces of Gateway istio-ingress/llm-gateway (listener 'https') (the namespaces of the routes it serves)",
+      }]);
+    });
+
+    test('from Same admits the Gateway\'s namespace only; All admits any; a matchLabels selector reads the Namespace\'s labels', () => {
+      const onHttp = httpRoute('search', toLlama, { name: 'llm-gateway', namespace: 'istio-ingress', sectionName: 'http' });
+      const f = findings(ctx([gateway(), secret, onHttp, llama]));
+      expect(f).toHaveLength(1);
+      expect(f[0].problem).toContain('admits routes of its own namespace istio-ingress only (allowedRoutes.namespaces.from Same), not namespace search');
+      expect(f[0].fix).toBe("set spec.listeners[1].allowedRoutes.namespaces of Gateway istio-ingress/llm-gateway (listener 'http') to from: Selector with a selector matching namespace search "
+        + '(e.g. kubernetes.io/metadata.name In [search]), or put the route in namespace istio-ingress');
+      expect(findings(ctx([gateway([https({ allowedRoutes: { namespaces: { from: 'All' } } })]), secret, httpRoute('search', toLlama), llama]))).toEqual([]);
+      const byLabel = gateway([https({ allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { 'llm-platform.io/tenant': 'search' } } } } })]);
+      expect(findings(ctx([byLabel, secret, httpRoute('search', toLlama), llama, namespaceObject('search', { 'llm-platform.io/tenant': 'search' })]))).toEqual([]);
+      const unlabelled = findings(ctx([byLabel, secret, httpRoute('search', toLlama), llama, namespaceObject('search')]));
+      expect(unlabelled[0].fix).toContain('make the selector of spec.listeners[0].allowedRoutes.namespaces of Gateway istio-ingress/llm-gateway (listener \'https\') match the labels of namespace search');
+    });
+
+    test('without a sectionName the route attaches to any listener that admits it', () => {
+      const any = httpRoute('search', toLlama, { name: 'llm-gateway', namespace: 'istio-ingress' });
+      expect(findings(ctx([gateway(), secret, any, llama]))).toEqual([]);
+    });
+
+    test('a sectionName, port or hostname no listener has, a Gateway the output lacks: reported; no Gateway API Gateway at all: not modelled', () => {
+      const bad = (ref: any, hostnames?: string[]) => findings(ctx([gateway(), secret, httpRoute('search', toLlama, ref, hostnames), llama]));
+      const section = bad({ name: 'llm-gateway', namespace: 'istio-ingress', sectionName: 'grpc' });
+      expect(section).toEqual([expect.objectContaining({
+        field: 'spec.parentRefs[0]',
+        problem: "names listener 'grpc' of Gateway istio-ingress/llm-gateway, which has listeners https, http: Istio does not attach the route (NoMatchingParent, sectionName not found) and it gets no traffic",
+        fix: "use a listener name of Gateway istio-ingress/llm-gateway (https, http) or add a listener named 'grpc'",
+      })]);
+      expect(bad({ name: 'llm-gateway', namespace: 'istio-ingress', port: 8443 })[0].problem).toContain('names port 8443 of Gateway istio-ingress/llm-gateway, which has no listener on it');
+      expect(bad({ name: 'llm-gateway', namespace: 'istio-ingress' }, ['chat.example.org'])[0].problem).toContain('(NoMatchingListenerHostname)');
+      expect(bad({ name: 'llm-gateway', namespace: 'istio-ingress' }, ['*.example.com'])).toEqual([]);
+      expect(bad({ name: 'gone', namespace: 'istio-ingress' })).toEqual([expect.objectContaining({
+        field: 'spec.parentRefs[0].name',
+        problem: 'names Gateway istio-ingress/gone, which the output does not create: no gateway serves the route and it gets no traffic',
+        fix: 'attach the route to a Gateway of the output (Gateway istio-ingress/llm-gateway) or add Gateway istio-ingress/gone',
+      })]);
+      const bare = checkReferences(ctx([httpRoute('search', toLlama), llama]));
+      expect(bare.findings).toEqual([]);
+      expect(bare.notModelled).toContain('HTTPRoute search/llama3-8b spec.parentRefs[0]: the output has no Gateway API Gateway, Gateway istio-ingress/llm-gateway is not checked');
+    });
+
+    test('a listener that takes no HTTPRoute (allowedRoutes.kinds, or a TCP listener) is reported', () => {
+      const grpcOnly = gateway([https({ allowedRoutes: { namespaces: { from: 'All' }, kinds: [{ kind: 'GRPCRoute' }] } })]);
+      const f = findings(ctx([grpcOnly, secret, httpRoute('search', toLlama), llama]));
+      expect(f[0].problem).toBe("attaches to Gateway istio-ingress/llm-gateway listener 'https', which takes no HTTPRoute (https: GRPCRoute): Istio does not attach the route (NotAllowedByListeners) and it gets no traffic");
+      const tcp = gateway([{ name: 'tcp', port: 9000, protocol: 'TCP', allowedRoutes: { namespaces: { from: 'All' } } }]);
+      const t = findings(ctx([tcp, httpRoute('search', toLlama, { name: 'llm-gateway', namespace: 'istio-ingress' }), llama]));
+      expect(t).toEqual([expect.objectContaining({ field: 'spec.parentRefs[0]', value: 'HTTPRoute', fix: "attach the route to an HTTP or HTTPS listener (sectionName), or add HTTPRoute to the listener's allowedRoutes.kinds" })]);
+      expect(t[0].problem).toContain('(tcp: TCPRoute)');
+    });
+  });
+
+  describe('HTTPRoute backendRefs', () => {
+    test('a Service must exist, with the port; the port is required', () => {
+      const base = [gateway(), secret, llama];
+      expect(findings(ctx([...base, httpRoute('search', [{ name: 'nope', port: 8000 }])]))).toEqual([expect.objectContaining({
+        object: 'HTTPRoute search/llama3-8b',
+        field: 'spec.rules[0].backendRefs[0].name',
+        problem: 'routes to Service search/nope, which neither the output nor its operators create: istiod answers its requests with 500 (backend not found)',
+        fix: 'route to an existing Service or add Service search/nope',
+      })]);
+      expect(findings(ctx([...base, httpRoute('search', [{ name: 'llama3-8b', port: 80 }])]))).toEqual([expect.objectContaining({
+        field: 'spec.rules[0].backendRefs[0].port',
+        problem: 'routes to port 80 of Service search/llama3-8b, which exposes 8000: the route never reaches a pod',
+        value: 80,
+        fix: 'route to a port the Service exposes (8000)',
+      })]);
+      expect(findings(ctx([...base, httpRoute('search', [{ name: 'llama3-8b' }])]))).toEqual([expect.objectContaining({
+        field: 'spec.rules[0].backendRefs[0].port', fix: 'set the backendRef\'s port to one the Service exposes (8000)',
+      })]);
+      // KServe's predictor Service (a derived object) counts
+      const predictor = madeBy('InferenceService search/reranker', service('search', 'reranker-predictor', [{ name: 'http', port: 80, targetPort: 8080 }]));
+      expect(checkReferences(ctxOf([gateway(), secret, httpRoute('search', [{ name: 'reranker-predictor', port: 80 }])], { crds: GW_CRDS, derived: [predictor] })).findings).toEqual([]);
+    });
+
+    test('a Service of another namespace needs a ReferenceGrant there', () => {
+      const shared = service('shared', 'llama3-8b', [{ port: 8000 }]);
+      const r = httpRoute('search', [{ name: 'llama3-8b', namespace: 'shared', port: 8000 }]);
+      const f = findings(ctx([gateway(), secret, r, shared]));
+      expect(f).toEqual([expect.objectContaining({ field: 'spec.rules[0].backendRefs[0].namespace', value: 'shared' })]);
+      expect(findings(ctx([gateway(), secret, r, shared, grant('shared', 'HTTPRoute', 'search', { group: '', kind: 'Service', name: 'llama3-8b' })]))).toEqual([]);
+    });
+  });
+
+  describe('InferencePools', () => {
+    const servingPod = (version: string) => pod('search', { 'llm-platform.io/model': 'llama3-8b', 'llm-platform.io/model-version': version }, {
+      containers: [{ name: 'server', image: 'r.example.com/vllm@sha256:1', ports: [{ name: 'http', containerPort: 8000 }] }],
+    }, `Deployment search/llama3-8b-${version}`);
+    const pool = (version: string, extra: any = {}) => ({
+      apiVersion: 'inference.networking.k8s.io/v1',
+      kind: 'InferencePool',
+      metadata: { name: `llama3-8b-${version}`, namespace: 'search' },
+      spec: {
+        selector: { matchLabels: { 'llm-platform.io/model': 'llama3-8b', 'llm-platform.io/model-version': version } },
+        targetPorts: [{ number: 8000 }],
+        endpointPickerRef: { group: '', kind: 'Service', name: `llama3-8b-${version}-epp`, port: { number: 9002 }, failureMode: 'FailClose' },
+        ...extra,
+      },
+    });
+    const picker = (version: string) => service('search', `llama3-8b-${version}-epp`, [{ name: 'grpc-ext-proc', port: 9002 }, { name: 'http-metrics', port: 9090 }]);
+    const toPool = (version: string) => ({ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: `llama3-8b-${version}` });
+    const istiodApp = (env?: any) => chartApp('prod-istiod', 'istiod', 'istio-system', 20, env === undefined ? {} : { helm: { valuesObject: { pilot: { env } } } });
+    const on = istiodApp({ ENABLE_GATEWAY_API_INFERENCE_EXTENSION: 'true' });
+    const inference = [gateway(), secret, on, httpRoute('search', [toPool('stable')]), pool('stable'), picker('stable')];
+
+    test('the platform\'s shape resolves: the selector matches the model pods, the picker Service has the port, istiod enables pools', () => {
+      const out = checkReferences(ctx(inference, [servingPod('stable')]));
+      expect(out.findings).toEqual([]);
+    });
+
+    test('a selector that matches no pod of the namespace is a problem (no more only not modelled by the flows)', () => {
+      const wrong = pool('stable', { selector: { matchLabels: { 'llm-platform.io/model': 'llama3-8b', 'llm-platform.io/model-version': 'blue' } } });
+      const f = findings(ctx([...inference.filter((o) => o.kind !== 'InferencePool'), wrong], [servingPod('stable')]));
+      expect(f).toEqual([{
+        check: 'references',
+        object: 'InferencePool search/llama3-8b-stable',
+        field: 'spec.selector.matchLabels',
+        problem: 'selects no pod that will exist in namespace search (its pods: Deployment search/llama3-8b-stable {"llm-platform.io/model":"llama3-8b","llm-platform.io/model-version":"stable"}): '
+          + "istiod's shadow Service has no endpoints, the endpoint picker has no pod to pick and requests through the pool fail",
+        value: { 'llm-platform.io/model': 'llama3-8b', 'llm-platform.io/model-version': 'blue' },
+        fix: "the pool's selector must match the labels of the model's pod template (llm-platform.io/model-version and the model's labels, as the Deployment's spec.template.metadata.labels set them)",
+      }]);
+      expect(findings(ctx(inference))[0].problem).toContain('(it has no pods)');
+      // the flows check leaves it to this one: no pool flows, and no not-modelled line of its own
+      const flowCtx = ctx([...inference.filter((o) => o.kind !== 'InferencePool'), wrong], [servingPod('stable')]);
+      const flows = checkFlows(flowCtx);
+      expect(flows.notModelled.filter((n) => n.includes('spec.selector'))).toEqual([]);
+      expect(flows.summary.filter((l) => l.startsWith('inference route'))).toEqual([]);
+    });
+
+    test('the endpointPickerRef must name a Service of the output with the port; a route must name a pool of the output', () => {
+      expect(findings(ctx(inference.filter((o) => o.kind !== 'Service'), [servingPod('stable')]))).toEqual([expect.objectContaining({
+        object: 'InferencePool search/llama3-8b-stable',
+        field: 'spec.endpointPickerRef.name',
+        problem: "names picker Service search/llama3-8b-stable-epp, which neither the output nor its operators create: the gateway's ext_proc calls fail (failureMode FailClose) and requests through the pool are not picked",
+      })]);
+      const badPort = pool('stable', { endpointPickerRef: { name: 'llama3-8b-stable-epp', port: { number: 9003 } } });
+      expect(findings(ctx([...inference.filter((o) => o.kind !== 'InferencePool'), badPort], [servingPod('stable')]))).toEqual([expect.objectContaining({
+        field: 'spec.endpointPickerRef.port.number', value: 9003, fix: "use the picker Service's ext_proc port (9002, 9090)",
+      })]);
+      const noPort = pool('stable', { endpointPickerRef: { name: 'llama3-8b-stable-epp' } });
+      expect(findings(ctx([...inference.filter((o) => o.kind !== 'InferencePool'), noPort], [servingPod('stable')]))[0].problem)
+        .toBe('names no port: istiod drops the pool ("endpointPickerRef port is required"), creates no shadow Service and routes to it get no endpoints');
+      expect(findings(ctx([...inference, httpRoute('search', [toPool('candidate')])], [servingPod('stable')]))).toEqual([expect.objectContaining({
+        field: 'spec.rules[0].backendRefs[0].name', problem: 'routes to InferencePool search/llama3-8b-candidate, which the output does not create: istiod answers its requests with 500 (backend not found)',
+      })]);
+    });
+
+    test('istiod must enable ENABLE_GATEWAY_API_INFERENCE_EXTENSION (Istio 1.30.3 default false) when a route names a pool', () => {
+      const without = [...inference.filter((o) => o !== on), istiodApp()];
+      const f = findings(ctx(without, [servingPod('stable')]));
+      expect(f).toEqual([{
+        check: 'references',
+        object: 'Application argocd/prod-istiod',
+        field: 'spec.source.helm.valuesObject.pilot.env.ENABLE_GATEWAY_API_INFERENCE_EXTENSION',
+        problem: 'does not set pilot.env.ENABLE_GATEWAY_API_INFERENCE_EXTENSION (Istio 1.30.3 defaults it to false, pilot/pkg/features/experimental.go) '
+          + 'while HTTPRoute search/llama3-8b spec.rules[0].backendRefs[0] (InferencePool search/llama3-8b-stable) routes to an InferencePool: '
+          + 'istiod ignores InferencePool backends ("InferencePool is not enabled", InvalidDestinationKind) and the route gets no endpoints',
+        value: undefined,
+        fix: 'set IstiodAddonOptions.inferenceExtension (PlatformAddon.istiod({ inferenceExtension: true }))',
+      }]);
+      // a boolean, and the chart's top-level env (pilot.* is copied to the top), count; "false" is reported with the value
+      expect(findings(ctx([...without.filter((o) => o.kind !== 'Application'), istiodApp({ ENABLE_GATEWAY_API_INFERENCE_EXTENSION: true })], [servingPod('stable')]))).toEqual([]);
+      const topLevel = chartApp('prod-istiod', 'istiod', 'istio-system', 20, { helm: { valuesObject: { env: { ENABLE_GATEWAY_API_INFERENCE_EXTENSION: 'True' } } } });
+      expect(findings(ctx([...without.filter((o) => o.kind !== 'Application'), topLevel], [servingPod('stable')]))).toEqual([]);
+      const off = findings(ctx([...without.filter((o) => o.kind !== 'Application'), istiodApp({ ENABLE_GATEWAY_API_INFERENCE_EXTENSION: 'false' })], [servingPod('stable')]));
+      expect(off[0].problem).toMatch(/^sets pilot\.env\.ENABLE_GATEWAY_API_INFERENCE_EXTENSION to "false", which istiod reads as false/);
+      // routes to Services only need nothing of istiod
+      expect(findings(ctx([gateway(), secret, istiodApp(), httpRoute('search', toLlama), llama]))).toEqual([]);
+    });
+
+    test('no istiod Application in the output (a bare test): not modelled', () => {
+      const out = checkReferences(ctx(inference.filter((o) => o !== on), [servingPod('stable')]));
+      expect(out.findings).toEqual([]);
+      expect(out.notModelled).toContain('HTTPRoute search/llama3-8b spec.rules[0].backendRefs[0]: no istiod Application in the output, whether istiod enables InferencePool backends (pilot.env.ENABLE_GATEWAY_API_INFERENCE_EXTENSION) is not checked');
+    });
+  });
+
+  test('the problems reach the report as every reference problem does (validationProblems: prop, value, fix)', () => {
+    const pool = {
+      apiVersion: 'inference.networking.k8s.io/v1',
+      kind: 'InferencePool',
+      metadata: { name: 'llama3-8b-stable', namespace: 'search' },
+      spec: { selector: { matchLabels: { 'llm-platform.io/model': 'llama3-8b' } }, targetPorts: [{ number: 8000 }], endpointPickerRef: { name: 'llama3-8b-stable-epp', port: { number: 9002 } } },
+    };
+    const toPool = { group: 'inference.networking.k8s.io', kind: 'InferencePool', name: 'llama3-8b-stable' };
+    const report = PlatformTwin.check([
+      gateway(), chartApp('prod-istiod', 'istiod', 'istio-system', 20), httpRoute('search', [toPool]), httpRoute('vision', [{ name: 'clip', port: 8000 }]),
+      pool, service('search', 'llama3-8b-stable-epp', [{ port: 9002 }]), service('vision', 'clip', [{ port: 8000 }]),
+    ]);
+    const byProp = new Map(report.validationProblems.map((p) => [p.prop, p]));
+    expect(byProp.get('Gateway istio-ingress/llm-gateway spec.listeners[0].tls.certificateRefs[0]')).toMatchObject({ value: "'llm-tls'", fix: expect.stringMatching(/^add a cert-manager Certificate in istio-ingress/) });
+    expect(byProp.get('HTTPRoute vision/llama3-8b spec.parentRefs[0]')).toMatchObject({ value: "'vision'", fix: expect.stringMatching(/^add 'vision' to the kubernetes\.io\/metadata\.name In values/) });
+    expect(byProp.get('InferencePool search/llama3-8b-stable spec.selector.matchLabels')?.fix).toMatch(/^the pool's selector must match the labels of the model's pod template/);
+    expect(byProp.get('Application argocd/prod-istiod spec.source.helm.valuesObject.pilot.env.ENABLE_GATEWAY_API_INFERENCE_EXTENSION')).toMatchObject({
+      value: 'nothing', fix: 'set IstiodAddonOptions.inferenceExtension (PlatformAddon.istiod({ inferenceExtension: true }))',
+    });
+    expect(report.problems.filter((p) => p.object === 'Application argocd/prod-istiod')[0].check).toBe('references');
+    expect(report.toString()).toContain("  - 'Application argocd/prod-istiod spec.source.helm.valuesObject.pilot.env.ENABLE_GATEWAY_API_INFERENCE_EXTENSION' does not set");
+  });
+
+  test('malformed Gateway API objects never crash the check', () => {
+    const objects = [
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'g', namespace: 'a' }, spec: { listeners: [null, { protocol: 'HTTPS', tls: { certificateRefs: 'x' } }] } },
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'a' }, spec: { parentRefs: [null, { name: 'g' }], rules: [null, { backendRefs: [null, {}] }] } },
+      { apiVersion: 'inference.networking.k8s.io/v1', kind: 'InferencePool', metadata: { name: 'p', namespace: 'a' }, spec: { selector: 'x', endpointPickerRef: null } },
+    ];
+    expect(() => checkReferences(ctx(objects))).not.toThrow();
   });
 });

@@ -15,6 +15,8 @@
  * - containers that read `s3://` URIs (the weight-sync init container of ModelSource.s3, KServe's storage
  *   initializer) -> `s3.<region>.amazonaws.com:443` and the bucket's virtual host;
  * - the ingress gateway pods -> the pods behind every route of a VirtualService bound to a Gateway;
+ * - a Gateway API Gateway's pods -> the pods behind each Service backendRef of an HTTPRoute attached to one of its
+ *   listeners (`gateway route`; the listener must admit the route, ./gateway-api.ts);
  * - the Gateway API Inference Extension: a Gateway API Gateway's pods -> each InferencePool an HTTPRoute attached to it
  *   names: its endpoint picker over ext_proc (the picker Service's port) and its pods on their target ports through
  *   the pool's shadow Service istiod creates (a derived object); each picker -> the pool's pods where it reads their
@@ -27,6 +29,7 @@
  * Image pulls go from the node (kubelet), outside NetworkPolicy and the mesh: not modelled here.
  */
 import { parse as parseYaml } from 'yaml';
+import { attachParent, INFERENCE_GROUP, isGatewayApi, isGatewayParent, isInferencePoolBackend, isServiceBackend } from './gateway-api';
 import {
   AuthzVerdict, effectiveMtls, evaluateAuthorization, evaluateOutbound, inboundCaptured,
   ANY_REGION, MeshSettings, meshSettingsOf, MtlsMode, OutboundDestination, OutboundVerdict, proxyOf,
@@ -591,7 +594,7 @@ export function deriveFlows(ctx: TwinContext, world: FlowWorld, notModelled: str
   podIdentityFlows(ctx, pods, flows);
   s3Flows(ctx, pods, flows);
   gatewayFlows(world, flows, notModelled);
-  inferenceFlows(world, flows, notModelled);
+  httpRouteFlows(world, flows, notModelled);
   monitorFlows(world, flows, notModelled);
   collectorFlows(world, flows, notModelled);
   kedaFlows(world, flows, notModelled);
@@ -891,10 +894,18 @@ function argValue(c: any, flag: string): string | undefined {
  */
 function gatewayApiPods(world: FlowWorld, gw: any, why: string, notModelled: string[]): TwinPod[] {
   const ns = gw.metadata?.namespace ?? 'default';
-  for (const a of gw.spec?.addresses ?? []) {
+  for (const a of Array.isArray(gw.spec?.addresses) ? gw.spec.addresses : []) {
     if ((a?.type ?? 'IPAddress') !== 'Hostname' || typeof a.value !== 'string') continue;
     const svc = serviceByHost(world, a.value, ns);
-    if (!svc) { notModelled.push(`${why}: Gateway ${ns}/${gw.metadata?.name} address ${a.value} is not a Service of the output`); continue; }
+    if (!svc) {
+      // the Service of a gateway chart Application whose add-on objects were not rendered: gateway-1.30.3
+      // templates/service.yaml names it after the gateway (gateway.name), in the release namespace, selecting its pods
+      const [name, hostNs] = a.value.replace(/\.$/, '').replace(/\.svc(\.cluster\.local)?$/, '').split('.');
+      const chart = gatewayChartPods(world).filter((t) => t.namespace === (hostNs ?? ns) && t.namePrefix === `${name}-`);
+      if (chart.length) return chart;
+      notModelled.push(`${why}: Gateway ${ns}/${gw.metadata?.name} address ${a.value} is not a Service of the output`);
+      continue;
+    }
     const sel = svc.spec?.selector ?? {};
     const selected = (t: TwinPod) => Object.keys(sel).length > 0 && selectorMatches({ matchLabels: sel }, t.pod?.metadata?.labels);
     const pods = podsOfNamespace(world, svc.metadata?.namespace ?? 'default').filter(selected);
@@ -906,9 +917,16 @@ function gatewayApiPods(world: FlowWorld, gw: any, why: string, notModelled: str
   return auto;
 }
 
-function inferenceFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): void {
-  const pools = allOfKind(world, 'InferencePool').filter((p) => String(p.apiVersion ?? '').startsWith('inference.networking.k8s.io/'));
-  if (pools.length === 0) return;
+/**
+ * The HTTPRoutes of the output attached to Gateway API Gateways (./gateway-api.ts: the listeners that admit them): each
+ * Service backendRef -> the Service's pods (`gateway route`, as gatewayFlows' VirtualService routes); each InferencePool
+ * backendRef -> the pool's endpoint picker (`ext_proc`) and pods (`inference route`). Each InferencePool's picker ->
+ * the pool's pods (metrics) and the API server.
+ */
+function httpRouteFlows(world: FlowWorld, flows: Flow[], notModelled: string[]): void {
+  const pools = allOfKind(world, 'InferencePool').filter((p) => String(p.apiVersion ?? '').startsWith(`${INFERENCE_GROUP}/`));
+  const routes = allOfKind(world, 'HTTPRoute').filter((r) => isGatewayApi(r, 'HTTPRoute'));
+  if (pools.length === 0 && routes.length === 0) return;
   const apiserver: FlowEnd = { kind: 'apiserver', label: 'kube-apiserver' };
   const poolPods = (pool: any) => podsOfNamespace(world, pool.metadata?.namespace ?? 'default')
     .filter((t) => Object.keys(pool.spec?.selector?.matchLabels ?? {}).length > 0 && selectorMatches(pool.spec.selector, t.pod?.metadata?.labels));
@@ -922,9 +940,9 @@ function inferenceFlows(world: FlowWorld, flows: Flow[], notModelled: string[]):
   for (const pool of pools) {
     const id = ObjectIndex.id(pool);
     const picker = pickerOf(pool);
+    // a picker Service or a selector that matches nothing is the references check's problem; no flows here
     if (!picker) { notModelled.push(`${id} spec.endpointPickerRef: the picker Service ${pool.spec?.endpointPickerRef?.name} (port ${pool.spec?.endpointPickerRef?.port?.number}) is not in the output`); continue; }
     const members = poolPods(pool);
-    if (members.length === 0) notModelled.push(`${id} spec.selector: no pod of the inventory matches the pool's selector`);
     for (const p of serviceTargets(world, picker.svc, picker.sp, `${id} spec.endpointPickerRef`, notModelled)) {
       const epp = (p.twin.pod?.spec?.containers ?? []).find((c: any) => argValue(c, 'pool-name') === pool.metadata?.name) ?? (p.twin.pod?.spec?.containers ?? [])[0];
       const metricsPort = Number(argValue(epp, 'model-server-metrics-port') ?? pool.spec?.targetPorts?.[0]?.number);
@@ -945,23 +963,34 @@ function inferenceFlows(world: FlowWorld, flows: Flow[], notModelled: string[]):
       flows.push({ purpose: 'endpoint picker watch', needer: id, field: 'spec.endpointPickerRef', src: podEnd(p.twin), container: epp?.name, dst: apiserver, port: 443, protocol: 'TCP' });
     }
   }
-  for (const route of allOfKind(world, 'HTTPRoute').filter((r) => String(r.apiVersion ?? '').startsWith('gateway.networking.k8s.io/'))) {
+  const gateways = allOfKind(world, 'Gateway').filter((g) => isGatewayApi(g, 'Gateway'));
+  for (const route of routes) {
     const routeNs = route.metadata?.namespace ?? 'default';
     const routeId = ObjectIndex.id(route);
     const gwPods: TwinPod[] = [];
-    (route.spec?.parentRefs ?? []).forEach((ref: any, i: number) => {
-      if ((ref?.kind ?? 'Gateway') !== 'Gateway' || (ref?.group ?? 'gateway.networking.k8s.io') !== 'gateway.networking.k8s.io') return;
-      const gns = ref.namespace ?? routeNs;
-      const gw = allOfKind(world, 'Gateway').find((g) => String(g.apiVersion ?? '').startsWith('gateway.networking.k8s.io/') && g.metadata?.name === ref.name
-        && (g.metadata?.namespace ?? 'default') === gns);
-      if (!gw) { notModelled.push(`${routeId} spec.parentRefs[${i}]: Gateway ${gns}/${ref.name} is not in the output`); return; }
-      for (const p of gatewayApiPods(world, gw, `${routeId} spec.parentRefs[${i}]`, notModelled)) if (!gwPods.includes(p)) gwPods.push(p);
+    (Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : []).forEach((ref: any, i: number) => {
+      if (!isGatewayParent(ref)) {
+        notModelled.push(`${routeId} spec.parentRefs[${i}]: a ${ref?.kind ?? 'non-Gateway'} parent (mesh routing) is not modelled`);
+        return;
+      }
+      const at = attachParent(gateways, route, ref, world.namespaceLabels);
+      if (!at.gateway) { notModelled.push(`${routeId} spec.parentRefs[${i}]: Gateway ${at.namespace}/${at.name} is not in the output`); return; }
+      // a route no listener admits gets no traffic: the references check reports it
+      if (at.listeners.length === 0) { notModelled.push(`${routeId} spec.parentRefs[${i}]: not attached to ${ObjectIndex.id(at.gateway)} (${at.refusal?.reason}), no flows`); return; }
+      for (const p of gatewayApiPods(world, at.gateway, `${routeId} spec.parentRefs[${i}]`, notModelled)) if (!gwPods.includes(p)) gwPods.push(p);
     });
     if (gwPods.length === 0) continue;
-    (route.spec?.rules ?? []).forEach((rule: any, ri: number) => {
-      (rule?.backendRefs ?? []).forEach((b: any, bi: number) => {
-        if (b?.group !== 'inference.networking.k8s.io' || b?.kind !== 'InferencePool') return;
+    (Array.isArray(route.spec?.rules) ? route.spec.rules : []).forEach((rule: any, ri: number) => {
+      (Array.isArray(rule?.backendRefs) ? rule.backendRefs : []).forEach((b: any, bi: number) => {
         const field = `spec.rules[${ri}].backendRefs[${bi}]`;
+        if (isServiceBackend(b)) {
+          serviceBackendFlows(world, flows, notModelled, routeId, field, gwPods, b, routeNs);
+          return;
+        }
+        if (!isInferencePoolBackend(b)) {
+          notModelled.push(`${routeId} ${field}: a ${b?.group ?? ''}/${b?.kind} backend is not modelled`);
+          return;
+        }
         const pool = pools.find((p) => p.metadata?.name === b.name && (p.metadata?.namespace ?? 'default') === (b.namespace ?? routeNs));
         if (!pool) { notModelled.push(`${routeId} ${field}: InferencePool ${b.namespace ?? routeNs}/${b.name} is not in the output`); return; }
         const picker = pickerOf(pool);
@@ -1006,6 +1035,40 @@ function inferenceFlows(world: FlowWorld, flows: Flow[], notModelled: string[]):
         }
       });
     });
+  }
+}
+
+/**
+ * An HTTPRoute backendRef to a Service (port required, istio conversion.go buildDestination): the gateway pods -> the
+ * Service's pods on the port it targets, through the Service (the gateway's mTLS and the server's policies as for
+ * gatewayFlows' VirtualService routes). A Service or port that does not exist is the references check's problem.
+ */
+function serviceBackendFlows(
+  world: FlowWorld, flows: Flow[], notModelled: string[], routeId: string, field: string, gwPods: TwinPod[], b: any, routeNs: string,
+): void {
+  const svcNs = String(b.namespace ?? routeNs);
+  const svc = serviceNamed(world, svcNs, b.name);
+  if (!svc) { notModelled.push(`${routeId} ${field}: Service ${svcNs}/${b.name} is not in the output`); return; }
+  if (typeof b.port !== 'number') { notModelled.push(`${routeId} ${field}: names no port of ${ObjectIndex.id(svc)}`); return; }
+  const sp = findServicePort(svc, b.port);
+  if (!sp) { notModelled.push(`${routeId} ${field}: ${ObjectIndex.id(svc)} has no port ${b.port}`); return; }
+  const targets = serviceTargets(world, svc, sp, `${routeId} ${field}`, notModelled);
+  for (const g of gwPods) {
+    for (const tgt of targets) {
+      flows.push({
+        purpose: 'gateway route',
+        needer: routeId,
+        field,
+        src: podEnd(g),
+        container: 'istio-proxy',
+        dst: podEnd(tgt.twin),
+        port: tgt.port,
+        protocol: 'TCP',
+        service: { namespace: svcNs, name: svc.metadata?.name, port: sp.port },
+        http: {},
+        requestPrincipalUnknown: true,
+      });
+    }
   }
 }
 

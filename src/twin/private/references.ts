@@ -1,12 +1,17 @@
 import * as YAML from 'yaml';
 import { argoModelOf, ARGOCD_KINDS, BUILTIN_GROUPS, groupOf, isClusterScoped, knownCrds, permitsDestination, permitsKind } from './bootstrap';
+import { namespaceLabelsOf } from './flows';
 import { TEMPLATES_GROUP } from './gatekeeper';
+import {
+  attachParent, GATEWAY_API_GROUP, INFERENCE_GROUP, isGatewayApi, isGatewayParent, isInferencePoolBackend, isServiceBackend, referenceGranted,
+} from './gateway-api';
 import { applicationSources, istioMeshOf } from './istio-injection';
 import {
   DCGM_DEFAULT_COUNTERS_PATH, DCGM_EXPORTER_VERSION, dcgmFieldsOf, dcgmShippedCounters, kubePrometheusStackDefaults,
   metricSource, metricSources, MetricSource,
 } from './metric-catalogue';
 import { CheckOutcome, ObjectIndex, selectorMatches, TwinContext, TwinFinding, TwinPod } from './model';
+import { inferencePoolIstioFacts } from './operators';
 import { knownShape } from './promql-shapes';
 import { constraintGroup } from '../../validation/private/gatekeeper-constraints';
 import { PromQL } from '../../validation/promql';
@@ -23,7 +28,11 @@ export const EXTERNAL_ISSUER_ANNOTATION = 'llm-platform.io/external-issuer';
  * - metrics: PrometheusRule expressions and KEDA prometheus triggers -> metric names a source in the output exposes
  *   (schemas/upstream/metrics/, recording rules count);
  * - telemetry: Istio Telemetry providers -> meshConfig.extensionProviders of the istiod Application;
- * - TLS: Gateway credentialName -> a Secret or a cert-manager Certificate with an existing issuer;
+ * - TLS: Gateway credentialName and Gateway API listener certificateRefs -> a Secret or a cert-manager Certificate with
+ *   an existing issuer;
+ * - Gateway API: HTTPRoute parentRefs -> a Gateway listener that admits the route; backendRefs -> Service ports and
+ *   InferencePools; InferencePool selectors -> pods and endpointPickerRefs -> Service ports; InferencePool backends ->
+ *   istiod with ENABLE_GATEWAY_API_INFERENCE_EXTENSION;
  * - CRDs and projects: custom kinds -> an installed CRD; every object -> an AppProject that lets its Application sync it;
  * - proxy extensions: WasmPlugin and EnvoyFilter selectors -> pods with an Istio sidecar; a grpc_json_transcoder's
  *   proto_descriptor file -> a ConfigMap key mounted into those sidecars.
@@ -35,6 +44,7 @@ export function checkReferences(ctx: TwinContext): CheckOutcome {
   r.metrics();
   r.telemetry();
   r.tls();
+  r.gatewayApi();
   r.crdsAndProjects();
   r.proxyExtensions();
   return { check: 'references', checked: r.checked, passed: r.passed, findings: r.findings, notModelled: [...new Set(r.notModelled)], summary: [] };
@@ -116,6 +126,15 @@ function arr(v: any): any[] {
 
 function isMap(v: any): boolean {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Go's strconv.ParseBool of a Helm-rendered env value (`"{{ $val }}"`): true, false, or undefined when it does not parse. */
+export function goParseBool(v: unknown): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  const text = String(v);
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
+  return undefined;
 }
 
 /**
@@ -631,6 +650,12 @@ class References {
   }
 
   // ---------------------------------------------------------------------------------------------- TLS
+  /**
+   * TLS credentials: an Istio Gateway server's credentialName (the Secret in the gateway pods' namespace) and a Gateway
+   * API Gateway listener's `tls.certificateRefs` (core Secrets, in the Gateway's namespace unless the reference names
+   * another with a ReferenceGrant there: istio 1.30.3 conversion.go buildTLS/buildSecretReference, which istiod reads
+   * itself) -> a Secret or ExternalSecret of the output, or a cert-manager Certificate of that secretName whose issuer exists.
+   */
   public tls(): void {
     const certificates = this.ofKind('Certificate').filter((o) => groupOf(o.apiVersion) === 'cert-manager.io');
     for (const gw of this.index.ofKind('Gateway').filter((g) => groupOf(g.apiVersion) === 'networking.istio.io')) {
@@ -648,36 +673,234 @@ class References {
           return;
         }
         for (const ns of namespaces) {
-          const secret = this.ofKind('Secret').find((o) => o.metadata?.namespace === ns && o.metadata?.name === name)
-            ?? this.ofKind('ExternalSecret').find((o) => o.metadata?.namespace === ns && (o.spec?.target?.name ?? o.metadata?.name) === name);
-          if (secret) {
-            this.result(true);
-            continue;
-          }
-          const cert = certificates.find((c) => c.metadata?.namespace === ns && c.spec?.secretName === name);
-          if (!cert) {
-            this.result(false, { object: id, field, problem: `names Secret ${ns}/${name}, which nothing creates (no Secret, ExternalSecret or cert-manager Certificate with that secretName in the gateway pods' namespace ${ns}): the gateway serves no certificate and TLS handshakes fail`, value: name, fix: `add a cert-manager Certificate in ${ns} with secretName '${name}' and an Issuer/ClusterIssuer, or document and create the Secret` });
-            continue;
-          }
-          const ref = cert.spec?.issuerRef ?? {};
-          const kind = ref.kind ?? 'Issuer';
-          if (cert.metadata?.annotations?.[EXTERNAL_ISSUER_ANNOTATION] === 'true') {
-            this.notModelled.push(`${ObjectIndex.id(cert)} spec.issuerRef: ${kind} '${ref.name}' is created outside the output (${EXTERNAL_ISSUER_ANNOTATION})`);
-            this.result(true);
-            continue;
-          }
-          if ((ref.group ?? 'cert-manager.io') !== 'cert-manager.io') {
-            this.notModelled.push(`${ObjectIndex.id(cert)} spec.issuerRef: external issuer ${ref.group}/${kind} not modelled`);
-            this.result(true);
-            continue;
-          }
-          const issuer = kind === 'ClusterIssuer'
-            ? this.ofKind('ClusterIssuer').find((o) => o.metadata?.name === ref.name)
-            : this.ofKind('Issuer').find((o) => o.metadata?.namespace === ns && o.metadata?.name === ref.name);
-          this.result(issuer !== undefined, () => ({ object: ObjectIndex.id(cert), field: 'spec.issuerRef', problem: `names ${kind} '${ref.name}', which the output does not create: cert-manager never issues ${ns}/${name} for ${id}`, value: ref, fix: `add the ${kind} '${ref.name}'${kind === 'Issuer' ? ` in ${ns}` : ''} or point issuerRef at an existing issuer` }));
+          this.tlsSecret(certificates, ns, name, id, () => ({ object: id, field, problem: `names Secret ${ns}/${name}, which nothing creates (no Secret, ExternalSecret or cert-manager Certificate with that secretName in the gateway pods' namespace ${ns}): the gateway serves no certificate and TLS handshakes fail`, value: name, fix: `add a cert-manager Certificate in ${ns} with secretName '${name}' and an Issuer/ClusterIssuer, or document and create the Secret` }));
         }
       });
     }
+    const grants = this.ofKind('ReferenceGrant').filter((g) => isGatewayApi(g, 'ReferenceGrant'));
+    for (const gw of this.index.ofKind('Gateway').filter((g) => isGatewayApi(g, 'Gateway'))) {
+      const id = ObjectIndex.id(gw);
+      const gwNs = String(gw.metadata?.namespace ?? 'default');
+      arr(gw.spec?.listeners).forEach((l: any, li: number) => {
+        if (!['HTTPS', 'TLS'].includes(l.protocol) || !isMap(l.tls) || (l.tls.mode ?? 'Terminate') !== 'Terminate') return;
+        // gateway.istio.io/tls-terminate-mode ISTIO_SIMPLE / ISTIO_MUTUAL: the workload certificate, no Secret (buildTLS)
+        if (['ISTIO_SIMPLE', 'ISTIO_MUTUAL'].includes(l.tls.options?.['gateway.istio.io/tls-terminate-mode'])) return;
+        const refs = arr(l.tls.certificateRefs);
+        if (refs.length === 0) {
+          this.result(false, { object: id, field: `spec.listeners[${li}].tls.certificateRefs`, problem: `listener '${l.name}' terminates TLS with no certificateRefs: it serves no certificate and TLS handshakes on port ${l.port} fail`, value: l.tls, fix: 'name the Secret of the listener\'s certificate (a cert-manager Certificate\'s secretName) in tls.certificateRefs' });
+          return;
+        }
+        refs.forEach((c: any, ci: number) => {
+          const field = `spec.listeners[${li}].tls.certificateRefs[${ci}]`;
+          if ((c.group ?? '') !== '' || (c.kind ?? 'Secret') !== 'Secret') {
+            this.result(false, { object: id, field, problem: `names a ${c.group || 'core'}/${c.kind} as the certificate of listener '${l.name}': istiod takes only core Secrets (InvalidCertificateRef, "only secret is allowed") and the listener serves no certificate`, value: { group: c.group, kind: c.kind }, fix: 'reference the certificate\'s Secret (group \'\', kind Secret)' });
+            return;
+          }
+          const name = String(c.name ?? '');
+          const ns = String(c.namespace ?? gwNs);
+          if (gw.metadata?.annotations?.[EXTERNAL_CREDENTIAL_ANNOTATION] === 'true') {
+            this.notModelled.push(`${id} ${field}: Secret '${name}' is created outside the output (${EXTERNAL_CREDENTIAL_ANNOTATION})`);
+            return;
+          }
+          if (ns !== gwNs) {
+            const granted = referenceGranted(grants, { group: GATEWAY_API_GROUP, kind: 'Gateway', namespace: gwNs }, { group: '', kind: 'Secret', namespace: ns, name });
+            this.result(granted, () => ({ object: id, field: `${field}.namespace`, problem: `names Secret ${ns}/${name} of another namespace, and no ReferenceGrant in ${ns} lets Gateways of ${gwNs} use it: istiod refuses it (RefNotPermitted) and listener '${l.name}' serves no certificate`, value: ns, fix: `add a ReferenceGrant in ${ns} from { group: '${GATEWAY_API_GROUP}', kind: Gateway, namespace: ${gwNs} } to { group: '', kind: Secret, name: ${name} }, or keep the Secret in ${gwNs}` }));
+            if (!granted) return;
+          }
+          this.tlsSecret(certificates, ns, name, id, () => ({ object: id, field, problem: `names Secret ${ns}/${name}, which nothing creates (no Secret, ExternalSecret or cert-manager Certificate with that secretName in namespace ${ns}): istiod marks the certificateRef of listener '${l.name}' invalid (InvalidCertificateRef), the listener serves no certificate and TLS handshakes on port ${l.port} fail`, value: name, fix: `add a cert-manager Certificate in ${ns} with secretName '${name}' and an Issuer/ClusterIssuer, or document and create the Secret` }));
+        });
+      });
+    }
+  }
+
+  /**
+   * Whether TLS Secret `ns/name` will exist: a Secret or ExternalSecret of the output, else a cert-manager Certificate
+   * with that secretName whose issuer the output creates (declared external: not modelled). `user` is who needs it.
+   */
+  private tlsSecret(certificates: any[], ns: string, name: string, user: string, missing: () => Omit<TwinFinding, 'check'>): void {
+    const secret = this.ofKind('Secret').find((o) => o.metadata?.namespace === ns && o.metadata?.name === name)
+      ?? this.ofKind('ExternalSecret').find((o) => o.metadata?.namespace === ns && (o.spec?.target?.name ?? o.metadata?.name) === name);
+    if (secret) {
+      this.result(true);
+      return;
+    }
+    const cert = certificates.find((c) => c.metadata?.namespace === ns && c.spec?.secretName === name);
+    if (!cert) {
+      this.result(false, missing);
+      return;
+    }
+    const ref = cert.spec?.issuerRef ?? {};
+    const kind = ref.kind ?? 'Issuer';
+    if (cert.metadata?.annotations?.[EXTERNAL_ISSUER_ANNOTATION] === 'true') {
+      this.notModelled.push(`${ObjectIndex.id(cert)} spec.issuerRef: ${kind} '${ref.name}' is created outside the output (${EXTERNAL_ISSUER_ANNOTATION})`);
+      this.result(true);
+      return;
+    }
+    if ((ref.group ?? 'cert-manager.io') !== 'cert-manager.io') {
+      this.notModelled.push(`${ObjectIndex.id(cert)} spec.issuerRef: external issuer ${ref.group}/${kind} not modelled`);
+      this.result(true);
+      return;
+    }
+    const issuer = kind === 'ClusterIssuer'
+      ? this.ofKind('ClusterIssuer').find((o) => o.metadata?.name === ref.name)
+      : this.ofKind('Issuer').find((o) => o.metadata?.namespace === ns && o.metadata?.name === ref.name);
+    this.result(issuer !== undefined, () => ({ object: ObjectIndex.id(cert), field: 'spec.issuerRef', problem: `names ${kind} '${ref.name}', which the output does not create: cert-manager never issues ${ns}/${name} for ${user}`, value: ref, fix: `add the ${kind} '${ref.name}'${kind === 'Issuer' ? ` in ${ns}` : ''} or point issuerRef at an existing issuer` }));
+  }
+
+  // ---------------------------------------------------------------------------------------------- Gateway API
+  /**
+   * Gateway API routes and the Inference Extension, as istiod 1.30.3 reads them (./gateway-api.ts):
+   * - an HTTPRoute's parentRefs -> a Gateway of the output whose listeners (port, sectionName, hostname, allowedRoutes
+   *   namespaces and kinds) admit it; its backendRefs -> a Service with that port (the port is required), or an
+   *   InferencePool of the output; another namespace needs a ReferenceGrant there;
+   * - an InferencePool's selector -> pods that will exist in its namespace; its endpointPickerRef -> a Service with that port;
+   * - an HTTPRoute to an InferencePool -> istiod with ENABLE_GATEWAY_API_INFERENCE_EXTENSION on
+   *   (schemas/upstream/inference-extension/istio.json pilotEnv; default false at 1.30.3).
+   */
+  public gatewayApi(): void {
+    const gateways = this.ofKind('Gateway').filter((g) => isGatewayApi(g, 'Gateway'));
+    const routes = this.index.ofKind('HTTPRoute').filter((r) => isGatewayApi(r, 'HTTPRoute'));
+    const pools = this.ofKind('InferencePool').filter((p) => groupOf(p.apiVersion) === INFERENCE_GROUP);
+    const grants = this.ofKind('ReferenceGrant').filter((g) => isGatewayApi(g, 'ReferenceGrant'));
+    if (routes.length === 0 && pools.length === 0) return;
+    const namespaceLabels = namespaceLabelsOf(this.ctx);
+    const gatewayIds = gateways.map((g) => ObjectIndex.id(g)).join(', ');
+    /** The routes with an InferencePool backend: `HTTPRoute ns/name spec.rules[i].backendRefs[j]` -> the pool. */
+    const inferenceBackends: { at: string; pool: string }[] = [];
+    for (const route of routes) {
+      const id = ObjectIndex.id(route);
+      const routeNs = String(route.metadata?.namespace ?? 'default');
+      arr(route.spec?.parentRefs).forEach((ref: any, i: number) => {
+        const field = `spec.parentRefs[${i}]`;
+        if (!isGatewayParent(ref)) {
+          this.notModelled.push(`${id} ${field}: a ${ref.kind} parent (mesh routing) is not checked`);
+          return;
+        }
+        const gns = String(ref.namespace ?? routeNs);
+        if (gateways.length === 0) {
+          this.notModelled.push(`${id} ${field}: the output has no Gateway API Gateway, Gateway ${gns}/${ref.name} is not checked`);
+          return;
+        }
+        const at = attachParent(gateways, route, ref, namespaceLabels);
+        if (!at.gateway) {
+          this.result(false, { object: id, field: `${field}.name`, problem: `names Gateway ${gns}/${ref.name}, which the output does not create: no gateway serves the route and it gets no traffic`, value: ref.name, fix: `attach the route to a Gateway of the output (${gatewayIds}) or add Gateway ${gns}/${ref.name}` });
+          return;
+        }
+        const refusal = at.refusal;
+        this.result(at.listeners.length > 0, () => ({ object: id, field, problem: refusal!.problem, value: refusal!.value, fix: refusal!.fix }));
+      });
+      arr(route.spec?.rules).forEach((rule: any, ri: number) => arr(rule.backendRefs).forEach((b: any, bi: number) => {
+        const field = `spec.rules[${ri}].backendRefs[${bi}]`;
+        const ns = String(b.namespace ?? routeNs);
+        const service = isServiceBackend(b);
+        const pool = isInferencePoolBackend(b);
+        if (!service && !pool) {
+          this.notModelled.push(`${id} ${field}: a ${b.group ?? ''}/${b.kind} backend is not checked`);
+          return;
+        }
+        const group = service ? '' : INFERENCE_GROUP;
+        const kind = service ? 'Service' : 'InferencePool';
+        if (ns !== routeNs) {
+          const granted = referenceGranted(grants, { group: GATEWAY_API_GROUP, kind: 'HTTPRoute', namespace: routeNs }, { group, kind, namespace: ns, name: String(b.name) });
+          this.result(granted, () => ({ object: id, field: `${field}.namespace`, problem: `routes to ${kind} ${ns}/${b.name} of another namespace, and no ReferenceGrant in ${ns} lets HTTPRoutes of ${routeNs} use it: istiod refuses the backend (RefNotPermitted) and its requests get 500`, value: ns, fix: `add a ReferenceGrant in ${ns} from { group: '${GATEWAY_API_GROUP}', kind: HTTPRoute, namespace: ${routeNs} } to { group: '${group}', kind: ${kind}, name: ${b.name} }, or route in the same namespace` }));
+          if (!granted) return;
+        }
+        if (pool) {
+          const found = pools.some((p) => p.metadata?.name === b.name && String(p.metadata?.namespace ?? 'default') === ns);
+          this.result(found, () => ({ object: id, field: `${field}.name`, problem: `routes to InferencePool ${ns}/${b.name}, which the output does not create: istiod answers its requests with 500 (backend not found)`, value: b.name, fix: `route to an InferencePool of the output or add InferencePool ${ns}/${b.name}` }));
+          if (found) inferenceBackends.push({ at: `${id} ${field}`, pool: `${ns}/${b.name}` });
+          return;
+        }
+        const svc = this.service(ns, b.name);
+        if (!svc) {
+          this.result(false, { object: id, field: `${field}.name`, problem: `routes to Service ${ns}/${b.name}, which neither the output nor its operators create: istiod answers its requests with 500 (backend not found)`, value: b.name, fix: `route to an existing Service or add Service ${ns}/${b.name}` });
+          return;
+        }
+        const ports = arr(svc.spec?.ports).map((p: any) => p.port);
+        if (b.port === undefined) {
+          this.result(false, { object: id, field: `${field}.port`, problem: `names no port of Service ${ns}/${b.name}: istiod rejects the rule ("port is required in backendRef") and the route gets no traffic`, value: b.port, fix: `set the backendRef's port to one the Service exposes (${ports.join(', ') || 'none'})` });
+          return;
+        }
+        this.result(ports.includes(b.port), () => ({ object: id, field: `${field}.port`, problem: `routes to port ${b.port} of Service ${ns}/${b.name}, which exposes ${ports.join(', ') || 'no port'}: the route never reaches a pod`, value: b.port, fix: `route to a port the Service exposes (${ports.join(', ')})` }));
+      }));
+    }
+    this.inferencePools(pools);
+    if (inferenceBackends.length > 0) this.inferenceExtensionEnabled(inferenceBackends);
+  }
+
+  /** An InferencePool's selector -> pods of its namespace; its endpointPickerRef -> a Service of the output with that port. */
+  private inferencePools(pools: any[]): void {
+    for (const pool of pools) {
+      const id = ObjectIndex.id(pool);
+      const ns = String(pool.metadata?.namespace ?? 'default');
+      const matchLabels = isMap(pool.spec?.selector?.matchLabels) ? pool.spec.selector.matchLabels : {};
+      const inNamespace = this.podsByNamespace.get(ns) ?? [];
+      const members = Object.keys(matchLabels).length === 0 ? []
+        : inNamespace.filter((p) => selectorMatches(pool.spec.selector, p.pod?.metadata?.labels));
+      this.result(members.length > 0, () => {
+        const keys = new Set(Object.keys(matchLabels));
+        const seen = [...new Map(inNamespace.map((p) => [p.owner, p])).values()].slice(0, 3)
+          .map((p) => `${p.owner} ${JSON.stringify(Object.fromEntries(Object.entries<string>(p.pod?.metadata?.labels ?? {}).filter(([k]) => keys.has(k) || k.startsWith('llm-platform.io/'))))}`);
+        return {
+          object: id,
+          field: 'spec.selector.matchLabels',
+          problem: `selects no pod that will exist in namespace ${ns} (${seen.length ? `its pods: ${seen.join(', ')}` : 'it has no pods'}): istiod's shadow Service has no endpoints, the endpoint picker has no pod to pick and requests through the pool fail`,
+          value: matchLabels,
+          fix: 'the pool\'s selector must match the labels of the model\'s pod template (llm-platform.io/model-version and the model\'s labels, as the Deployment\'s spec.template.metadata.labels set them)',
+        };
+      });
+      const ref = isMap(pool.spec?.endpointPickerRef) ? pool.spec.endpointPickerRef : {};
+      const field = 'spec.endpointPickerRef';
+      if ((ref.kind ?? 'Service') !== 'Service' || (ref.group ?? '') !== '') {
+        // istio 1.30.3 inferencepool_collection.go calculateResolvedRefsStatus: only a Service (InvalidExtensionRef)
+        this.result(false, { object: id, field, problem: `names a ${ref.group || 'core'}/${ref.kind} as the endpoint picker: istiod takes only a Service (InvalidExtensionRef) and the pool has no picker`, value: { group: ref.group, kind: ref.kind }, fix: 'point endpointPickerRef at the picker\'s Service (kind Service) with its ext_proc port' });
+        continue;
+      }
+      const svc = this.service(ns, ref.name);
+      if (!svc) {
+        this.result(false, { object: id, field: `${field}.name`, problem: `names picker Service ${ns}/${ref.name}, which neither the output nor its operators create: the gateway's ext_proc calls fail (failureMode ${ref.failureMode ?? 'FailClose'}) and requests through the pool are not picked`, value: ref.name, fix: `add the endpoint picker's Service ${ns}/${ref.name} (and its Deployment), or point endpointPickerRef at it` });
+        continue;
+      }
+      const ports = arr(svc.spec?.ports).map((p: any) => p.port);
+      const number = ref.port?.number;
+      if (number === undefined) {
+        // inferencepool_collection.go createInferencePoolObject: "endpointPickerRef port is required", no shadow Service
+        this.result(false, { object: id, field: `${field}.port`, problem: 'names no port: istiod drops the pool ("endpointPickerRef port is required"), creates no shadow Service and routes to it get no endpoints', value: ref.port, fix: `set endpointPickerRef.port.number to the picker Service's ext_proc port (${ports.join(', ') || 'none'})` });
+        continue;
+      }
+      this.result(ports.includes(number), () => ({ object: id, field: `${field}.port.number`, problem: `names port ${number} of picker Service ${ns}/${ref.name}, which exposes ${ports.join(', ') || 'no port'}: the gateway's ext_proc calls reach no picker`, value: number, fix: `use the picker Service's ext_proc port (${ports.join(', ')})` }));
+    }
+  }
+
+  /**
+   * istiod routes to InferencePools only with ENABLE_GATEWAY_API_INFERENCE_EXTENSION on (pilot/pkg/features/experimental.go,
+   * default false at 1.30.3; conversion.go buildDestination answers InvalidDestinationKind otherwise). The chart renders
+   * `env` (`pilot.env` copied to the top, zzy_descope_legacy.yaml) as strings; istiod reads them with strconv.ParseBool.
+   */
+  private inferenceExtensionEnabled(backends: { at: string; pool: string }[]): void {
+    const facts = inferencePoolIstioFacts().pilotEnv;
+    const flag = 'ENABLE_GATEWAY_API_INFERENCE_EXTENSION';
+    const mesh = istioMeshOf(this.index);
+    const app = this.index.ofKind('Application').find((a) => applicationSources(a).some((s) => s.chart === 'istiod'));
+    if (!mesh || !app) {
+      this.notModelled.push(`${backends[0].at}: no istiod Application in the output, whether istiod enables InferencePool backends (pilot.env.${flag}) is not checked`);
+      return;
+    }
+    const value = mesh.values?.env?.[flag];
+    const parsed = goParseBool(value);
+    const on = parsed ?? facts[flag].default === true;
+    const spec = app.spec ?? {};
+    const at = Array.isArray(spec.sources) ? `spec.sources[${spec.sources.findIndex((s: any) => s?.chart === 'istiod')}]` : 'spec.source';
+    const uses = backends.slice(0, 3).map((b) => `${b.at} (InferencePool ${b.pool})`).join(', ') + (backends.length > 3 ? `, and ${backends.length - 3} more` : '');
+    this.result(on, () => ({
+      object: mesh.application,
+      field: `${at}.helm.valuesObject.pilot.env.${flag}`,
+      problem: `${value === undefined ? `does not set pilot.env.${flag}` : `sets pilot.env.${flag} to ${JSON.stringify(value)}, which istiod reads as ${parsed === undefined ? 'invalid (the default)' : 'false'}`} `
+        + `(Istio ${facts.source.tag} defaults it to ${facts[flag].default}, ${facts[flag].file}) while ${uses} route${backends.length > 1 ? '' : 's'} to an InferencePool: `
+        + 'istiod ignores InferencePool backends ("InferencePool is not enabled", InvalidDestinationKind) and the route gets no endpoints',
+      value,
+      fix: 'set IstiodAddonOptions.inferenceExtension (PlatformAddon.istiod({ inferenceExtension: true }))',
+    }));
   }
 
   // ---------------------------------------------------------------------------------------------- proxy extensions
