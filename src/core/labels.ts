@@ -20,6 +20,11 @@ export class PlatformLabels {
   public static readonly TENANT = 'llm-platform.io/tenant';
   /** `llm-platform.io/model`: the model name. */
   public static readonly MODEL = 'llm-platform.io/model';
+  /**
+   * `llm-platform.io/inference-pool`: the InferencePool an endpoint picker serves. Pickers carry it instead of
+   * `llm-platform.io/model`, which selects the model's own pods (its Service, PodMonitor, disruption budget).
+   */
+  public static readonly INFERENCE_POOL = 'llm-platform.io/inference-pool';
   /** `llm-platform.io/model-version`: the model version (`stable`, `candidate` or a version id). */
   public static readonly MODEL_VERSION = 'llm-platform.io/model-version';
   /** `llm-platform.io/environment`: `dev`, `staging`, `prod`, ... */

@@ -10,3 +10,4 @@ export * from './mesh-telemetry';
 export * from './mesh-config';
 export * from './mesh-egress';
 export * from './inference-pool-route';
+export * from './gateway-api-ingress';

@@ -143,7 +143,9 @@ export interface InferencePoolRouteProps {
    */
   readonly requestTimeout?: Duration;
   /**
-   * Serving objectives of the model's requests.
+   * Serving objectives of the model's requests: one InferenceObjective `<model>-<objective>` each, for the stable
+   * version's pool; a client picks one with the header `x-gateway-inference-objective: <model>-<objective>`. With a
+   * canary, requests the candidate takes get the default priority (0): a picker knows only its own pool's objectives.
    *
    * @default - none
    */
@@ -220,6 +222,14 @@ export interface InferencePoolVersion {
  * NetworkPolicies admit the gateway namespace on the ext_proc port and the scraper on the metrics port.
  */
 export class InferencePoolRoute extends Construct {
+  /**
+   * The scorers and weights a picker uses when `scorers` is not given: queue 2, KV-cache utilization 2, prefix
+   * cache 3 (the upstream default plugins).
+   */
+  public static defaultScorers(): EndpointPickerScorerWeight[] {
+    return DEFAULT_SCORERS.map((s) => ({ ...s }));
+  }
+
   /** The model. */
   public readonly model: IModelService;
   /** The pools, stable first. */
@@ -234,6 +244,11 @@ export class InferencePoolRoute extends Construct {
   public readonly failureMode: EndpointPickerFailureMode;
   /** The request timeout (Gateway API duration; `0s` is none). */
   public readonly requestTimeout: string;
+  /**
+   * The InferenceObjective name of each objective (`<model>-<objective>`): the value clients send in the
+   * `x-gateway-inference-objective` header.
+   */
+  public readonly objectiveNames: { [objective: string]: string };
 
   constructor(scope: Construct, id: string, props: InferencePoolRouteProps) {
     super(scope, id);
@@ -373,15 +388,22 @@ export class InferencePoolRoute extends Construct {
       },
     });
 
+    // One InferenceObjective per objective, for the stable pool: clients name it in the `x-gateway-inference-objective`
+    // header (GAIE v1.4.0 pkg/epp/metadata/consts.go), and a picker knows only the objectives of its own pool
+    // (pkg/epp/controller/inferenceobjective_reconciler.go), by name; one name cannot serve two pools, so requests
+    // the canary takes get the picker's default priority (0).
+    const stablePool = this.pools[0];
+    this.objectiveNames = {};
     for (const o of [...objectives].sort((a, b) => a.name.localeCompare(b.name))) {
-      for (const pool of this.pools) {
-        new ApiObject(this, `Objective-${o.name}-${pool.version}`, {
-          apiVersion: 'inference.networking.x-k8s.io/v1alpha2',
-          kind: 'InferenceObjective',
-          metadata: { name: this.pools.length === 1 ? `${model.serviceName}-${o.name}` : `${pool.poolName}-${o.name}`, namespace: ns, labels: modelLabels(model, 'inference-objective', env) },
-          spec: { priority: o.priority, poolRef: { group: 'inference.networking.k8s.io', kind: 'InferencePool', name: pool.poolName } },
-        });
-      }
+      const name = `${model.serviceName}-${o.name}`;
+      Names.validateDns1123Subdomain(`objectives[${objectives.indexOf(o)}].name`, name, this);
+      this.objectiveNames[o.name] = name;
+      new ApiObject(this, `Objective-${o.name}`, {
+        apiVersion: 'inference.networking.x-k8s.io/v1alpha2',
+        kind: 'InferenceObjective',
+        metadata: { name, namespace: ns, labels: modelLabels(model, 'inference-objective', env) },
+        spec: { priority: o.priority, poolRef: { group: 'inference.networking.k8s.io', kind: 'InferencePool', name: stablePool.poolName } },
+      });
     }
   }
 
@@ -391,7 +413,11 @@ export class InferencePoolRoute extends Construct {
     const model = this.model;
     const ns = o.ns;
     const labels = modelLabels(model, 'inference-pool', o.env);
-    const pickerLabels = sortedLabels({ ...meshLabels({ component: 'endpoint-picker', name: pool.pickerName, tenant: model.tenant, model: model.modelName, environment: o.env }) });
+    // not the model's label: the model's Service, PodMonitor and disruption budget select its pods by it
+    const pickerLabels = sortedLabels({
+      ...meshLabels({ component: 'endpoint-picker', name: pool.pickerName, tenant: model.tenant, environment: o.env }),
+      [PlatformLabels.INFERENCE_POOL]: pool.poolName,
+    });
     const pickerSelector = { [PlatformLabels.NAME]: pool.pickerName, [PlatformLabels.COMPONENT]: 'endpoint-picker' };
     const meta = (name: string, extra: { [k: string]: string } = labels) => ({ name, namespace: ns, labels: extra });
     const id = pool.version;

@@ -2,13 +2,14 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshPrincipal } from './mesh-principal';
 import { ModelTraffic } from './model-traffic';
+import { RetryOn } from './retry-on';
 import { ValidationError } from '../core/errors';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
 import { checkProps } from '../core/private/runtime-types';
 import { Gateway, GatewaySpecServers, GatewaySpecServersTlsMinProtocolVersion, GatewaySpecServersTlsMode } from '../imports/istio-gateway-networking.istio.io';
+import { gatewayCertificate } from './private/certificate';
 import { istioDuration, meshLabels, modelLabels, serviceHost, sortedLabels, validateModel, validateHost } from './private/util';
-import { RetryOn } from './retry-on';
 
 /**
  * Minimum TLS version the gateway accepts.
@@ -223,50 +224,15 @@ export class IngressGateway extends Construct {
     if (this.httpsRedirect) {
       servers.push({ name: 'http-redirect', port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: this.hosts, tls: { httpsRedirect: true } });
     }
-    if (props.tlsIssuer !== undefined && props.externalCredential) {
-      throw new ValidationError('externalCredential', "contradicts 'tlsIssuer' (the Certificate creates the Secret)", true,
-        "drop 'externalCredential', or drop 'tlsIssuer' if the Secret comes from elsewhere", this);
-    }
-    if (props.tlsIssuer === undefined && !props.externalCredential) {
-      throw new ValidationError('tlsIssuer', `is required: nothing creates the TLS Secret '${this.credentialName}' the Gateway serves`, undefined,
-        "name the cert-manager issuer (tlsIssuer: { kind: 'ClusterIssuer', name: 'letsencrypt' }), or set externalCredential: true and create the Secret elsewhere", this);
-    }
-    if (props.tlsIssuer !== undefined) {
-      const issuer = props.tlsIssuer;
-      const kind = issuer.kind ?? 'ClusterIssuer';
-      const group = issuer.group ?? 'cert-manager.io';
-      Names.validateDns1123Subdomain('tlsIssuer.name', issuer.name, this);
-      if (group === 'cert-manager.io' && kind !== 'ClusterIssuer' && kind !== 'Issuer') {
-        throw new ValidationError('tlsIssuer.kind', "must be 'ClusterIssuer' or 'Issuer' for cert-manager.io issuers", kind, "use 'ClusterIssuer'", this);
-      }
-      if (!/^[A-Z][A-Za-z0-9]*$/.test(kind)) {
-        throw new ValidationError('tlsIssuer.kind', 'must be a Kubernetes kind', kind, "use 'ClusterIssuer'", this);
-      }
-      if (!Names.isDns1123Subdomain(group)) {
-        throw new ValidationError('tlsIssuer.group', 'must be an API group', group, "use 'cert-manager.io'", this);
-      }
-      this.tlsIssuer = { name: issuer.name, kind, group, external: issuer.external === true };
-      // cert-manager.io/v1 Certificate (schemas/crds/cert-manager): cert-manager writes the signed
-      // certificate and key to `secretName` as a kubernetes.io/tls Secret, which is the form the Istio
-      // gateway's `credentialName` reads.
-      new ApiObject(this, 'Certificate', {
-        apiVersion: 'cert-manager.io/v1',
-        kind: 'Certificate',
-        metadata: {
-          name: this.credentialName,
-          namespace: this.namespace,
-          labels: meshLabels({ component: 'ingress-gateway', name: this.name }),
-          // Read by the platform twin (src/twin/private/references.ts EXTERNAL_ISSUER_ANNOTATION).
-          annotations: issuer.external === true ? { 'llm-platform.io/external-issuer': 'true' } : undefined,
-        },
-        spec: {
-          secretName: this.credentialName,
-          dnsNames: this.hosts,
-          issuerRef: { name: issuer.name, kind, group },
-          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
-        },
-      });
-    }
+    this.tlsIssuer = gatewayCertificate(this, {
+      credentialName: this.credentialName,
+      namespace: this.namespace,
+      hosts: this.hosts,
+      tlsIssuer: props.tlsIssuer,
+      externalCredential: props.externalCredential,
+      labels: meshLabels({ component: 'ingress-gateway', name: this.name }),
+      servedBy: 'the Gateway',
+    });
     new Gateway(this, 'Resource', {
       metadata: {
         name: this.name,

@@ -76,7 +76,10 @@ export class EndpointPickerMonitoring extends Construct {
     new PodMonitor(this, 'Monitor', {
       metadata: { name: this.monitorName, namespace: this.namespace, labels: objectLabels },
       spec: {
-        selector: { matchLabels: { [PlatformLabels.COMPONENT]: 'endpoint-picker', [PlatformLabels.MODEL]: route.model.modelName } },
+        selector: {
+          matchLabels: { [PlatformLabels.COMPONENT]: 'endpoint-picker' },
+          matchExpressions: [{ key: PlatformLabels.INFERENCE_POOL, operator: 'In', values: route.pools.map((p) => p.poolName) }],
+        },
         podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }],
       },
     });

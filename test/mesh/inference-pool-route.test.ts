@@ -125,10 +125,9 @@ describe('InferencePoolRoute canary and objectives', () => {
     for (const r of findObject(objects, 'HTTPRoute', 'llama3-8b').spec.rules) expect(r.filters[0].urlRewrite.path.replacePrefixMatch).toBe('/');
   });
 
-  test('objectives per pool, with their priorities', () => {
+  test('one objective per name, for the stable pool (a picker knows only its own pool\'s objectives), named as clients send it', () => {
     expect(findObjects(objects, 'InferenceObjective').map((o) => [o.metadata.name, o.spec.priority, o.spec.poolRef.name])).toEqual([
-      ['llama3-8b-stable-batch', 0, 'llama3-8b-stable'], ['llama3-8b-candidate-batch', 0, 'llama3-8b-candidate'],
-      ['llama3-8b-stable-interactive', 10, 'llama3-8b-stable'], ['llama3-8b-candidate-interactive', 10, 'llama3-8b-candidate'],
+      ['llama3-8b-batch', 0, 'llama3-8b-stable'], ['llama3-8b-interactive', 10, 'llama3-8b-stable'],
     ]);
   });
 });

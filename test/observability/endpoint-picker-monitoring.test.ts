@@ -3,7 +3,7 @@ import { spec } from '../../examples/reference/platform';
 import { ModelRuntime, ModelService } from '../../src/core';
 import { InferencePoolRoute } from '../../src/mesh';
 import { EndpointPickerMonitoring } from '../../src/observability';
-import { KubernetesPlatform } from '../../src/platform';
+import { IngressApi, KubernetesPlatform } from '../../src/platform';
 import { PlatformTwin } from '../../src/twin';
 import { PromQL } from '../../src/validation';
 import { findObject, synthChart } from '../util';
@@ -28,11 +28,15 @@ describe('EndpointPickerMonitoring', () => {
     const pm = findObject(objects, 'PodMonitor', 'llama3-8b-inference');
     expect(pm.metadata.namespace).toBe('search');
     expect(pm.metadata.labels.release).toBe('kube-prometheus-stack');
-    expect(pm.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/component': 'endpoint-picker', 'llm-platform.io/model': 'llama3-8b' });
+    expect(pm.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/component': 'endpoint-picker' });
+    expect(pm.spec.selector.matchExpressions).toEqual([{ key: 'llm-platform.io/inference-pool', operator: 'In', values: ['llama3-8b-stable', 'llama3-8b-candidate'] }]);
     expect(pm.spec.podMetricsEndpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
     // the picker pods carry those labels and that port
     const picker = findObject(objects, 'Deployment', 'llama3-8b-stable-epp').spec.template;
     for (const [k, v] of Object.entries(pm.spec.selector.matchLabels)) expect(picker.metadata.labels[k]).toBe(v);
+    expect(picker.metadata.labels['llm-platform.io/inference-pool']).toBe('llama3-8b-stable');
+    // not the model's label: the model's Service and PodMonitor select its pods by it
+    expect(picker.metadata.labels['llm-platform.io/model']).toBeUndefined();
     expect(picker.spec.containers[0].ports.map((p: any) => p.name)).toContain('metrics');
   });
 
@@ -56,7 +60,9 @@ describe('EndpointPickerMonitoring', () => {
   });
 
   test('the twin finds every metric the alerts select exposed by the pickers the output runs', () => {
-    const platform = new KubernetesPlatform(new App(), 'acme-llm', { spec }).manifests().map((m) => m.resource);
+    // the reference on the Istio path (it serves through its own pickers otherwise), plus this route
+    const istioPath = { ...spec, mesh: { ...spec.mesh, ingressApi: IngressApi.ISTIO, inference: undefined } };
+    const platform = new KubernetesPlatform(new App(), 'acme-llm', { spec: istioPath }).manifests().map((m) => m.resource);
     const report = PlatformTwin.check([...platform, ...objects]);
     expect(report.problems.filter((p) => p.object.includes('llama3-8b-inference'))).toEqual([]);
     expect(report.references.notModelled.filter((n) => n.includes('llama3-8b-inference'))).toEqual([]);
