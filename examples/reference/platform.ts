@@ -5,14 +5,15 @@
  *
  * 1 cluster (private endpoint), a system pool and 2 GPU pools (A10G g5 and L40S g6e classes, each a managed
  * baseline plus Karpenter bursts: a managed node group alone never grows past its desired size), 3 tenants,
- * 5 models across vLLM, Triton and TGI (one with a canary, one served through KServe), a LoRA fine-tuning job, ValidatingAdmissionPolicy +
- * Kyverno with no user exception (the library's own covers its GPU agents), STRICT mTLS with an HTTPS ingress gateway, Argo CD
+ * 5 models across vLLM, Triton and TGI (one with a canary, one with two LoRA adapters, one served through KServe), a LoRA
+ * fine-tuning job, ValidatingAdmissionPolicy + Kyverno with no user exception (the library's own covers its GPU agents), STRICT
+ * mTLS with an HTTPS Gateway API ingress (the vLLM models through InferencePools and their endpoint pickers), Argo CD
  * ApplicationSets, OpenTelemetry + Prometheus + dashboards, CloudTrail + Security Hub to Splunk.
  */
 import { Duration } from 'cdk8s';
 import { GpuInstanceType, KubernetesVersion, ModelRuntime } from '../../src';
 import { ModelSource } from '../../src/k8s';
-import { ClusterAccessPath, Fleet, FleetHubNetwork, FleetSpec, GpuProvisioning, PlatformSpec } from '../../src/platform';
+import { ClusterAccessPath, Fleet, FleetHubNetwork, FleetSpec, GpuProvisioning, IngressApi, PlatformSpec } from '../../src/platform';
 import { PolicyEngine } from '../../src/policy';
 
 const ACCOUNT = '123456789012';
@@ -79,6 +80,8 @@ export const PLATFORM_IMAGES = {
   nvidiaDevicePlugin: `${REGISTRY}/mirror/k8s-device-plugin@sha256:af31e2b7c7f89834c4e5219860def7ac2e49a207b3d4e8610d5a26772b7738e5`,
   dcgmExporter: `${REGISTRY}/mirror/dcgm-exporter@sha256:a7ad6547d4546eaf4dd5d6b4c0b4db4101e63ef7dc3cdff7f42b767d2c60b706`,
   otelCollector: `${REGISTRY}/mirror/opentelemetry-collector-contrib@sha256:5f9e1a5c4a7b9d1e3f6a8c0d2e4f5b7c9d1e3a5b7c9d1f3b4e6a8c0e2f4b5d7e`,
+  // registry.k8s.io/gateway-api-inference-extension/epp:v1.4.0, mirrored (`crane digest` gives the digest to pin)
+  endpointPicker: `${REGISTRY}/mirror/gateway-api-inference-extension/epp@sha256:6a4f0c2e8b1d3f5a7c9e0b2d4f6a8c1e3b5d7f9a0c2e4b6d8f1a3c5e7b9d0f2a`,
 };
 
 /**
@@ -164,6 +167,7 @@ export const spec: PlatformSpec = {
       weights: ModelSource.modelStore('models/reranker/', 'r12'),
       gpuPool: 'a10g',
       replicas: { min: 1, max: 3 },
+      kserve: true,
     },
     {
       name: 'mixtral-8x7b',
@@ -184,7 +188,11 @@ export const spec: PlatformSpec = {
       gpuPool: 'l40s',
       gpusPerReplica: 4,
       replicas: { min: 1, max: 1 },
-      kserve: true,
+      // two LoRA adapters of the support team, loaded at start (vLLM --lora-modules); requests name one as "model"
+      adapters: [
+        { name: 'support-tickets', weights: ModelSource.modelStore('adapters/support-tickets/', '2024-06-20') },
+        { name: 'support-kb', weights: ModelSource.modelStore('adapters/support-kb/', '2024-06-25') },
+      ],
     },
     {
       name: 'clip-vit',
@@ -226,6 +234,17 @@ export const spec: PlatformSpec = {
     // The account's ACME ClusterIssuer (Route 53 DNS01) is set up with cert-manager, outside this platform.
     tlsIssuer: { kind: 'ClusterIssuer', name: 'letsencrypt-prod', external: true },
     tracingSamplingPercentage: 5,
+    // A Gateway API Gateway on the ingress gateway deployment: the vLLM models (llama3-8b with its canary,
+    // llama3-70b with its adapters) through InferencePools and their endpoint pickers, the others to their Services.
+    ingressApi: IngressApi.GATEWAY_API,
+    inference: {
+      // clients send `x-gateway-inference-objective: llama3-8b-interactive` (or llama3-70b-batch)
+      objectives: [
+        { name: 'interactive', model: 'llama3-8b', priority: 10 },
+        { name: 'interactive', model: 'llama3-70b', priority: 10 },
+        { name: 'batch', model: 'llama3-70b', priority: 0 },
+      ],
+    },
   },
   gitops: { repoUrl: 'https://git.example.com/acme/platform-gitops.git' },
   observability: {

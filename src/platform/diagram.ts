@@ -8,6 +8,7 @@ import { Network } from '../aws/network';
 import { builtInExceptionsOf } from './private/built-in-exceptions';
 import { DiagramGraph, DiagramGroup, EdgeStyle, NodeClass, NodeShape } from './private/diagram-graph';
 import { renderDot, renderMermaid } from './private/diagram-render';
+import { servedThroughPool, usesGatewayApi } from './private/inference-routing';
 import { rolloutStageOf } from './private/rollout';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { ModelRuntime } from '../core/model-runtime';
@@ -301,7 +302,8 @@ function build(spec: PlatformSpec): DiagramGraph {
     ['Istio STRICT mTLS', 'default deny, per-model AuthorizationPolicy', `tracing ${mesh.tracingSamplingPercentage ?? 1}% sampled`], NodeClass.MESH, NodeShape.HEXAGON);
   g.edge(platformSet, mtls, `${env}/mesh`);
   const gateway = hasGateway
-    ? g.node(meshGroup, g.id('mesh', 'gateway'), ['Ingress gateway', `namespace ${ingressNamespace}`, `HTTPS ${hosts.join(', ')}`, `TLS secret ${mesh.tlsCredentialName ?? ''}`], NodeClass.MESH)
+    ? g.node(meshGroup, g.id('mesh', 'gateway'), [usesGatewayApi(spec) ? 'Ingress gateway (Gateway API)' : 'Ingress gateway', `namespace ${ingressNamespace}`,
+      `HTTPS ${hosts.join(', ')}`, `TLS secret ${mesh.tlsCredentialName ?? ''}`], NodeClass.MESH)
     : undefined;
   if (clients && gateway) g.edge(clients, gateway, 'HTTPS', EdgeStyle.THICK);
 
@@ -345,7 +347,7 @@ function build(spec: PlatformSpec): DiagramGraph {
     g.edge(id, prometheus, 'metrics', EdgeStyle.DASHED);
     if (gateway && (m.publicRoute ?? true)) {
       const split = m.canary ? `, ${100 - (m.canary.trafficPercentage ?? 5)}% stable / ${m.canary.trafficPercentage ?? 5}% canary` : '';
-      g.edge(gateway, id, `/${m.tenant}/${m.name}/${split}`);
+      g.edge(gateway, id, `/${m.tenant}/${m.name}/${split}${servedThroughPool(spec, m) ? ' (InferencePool, endpoint picker)' : ''}`);
     }
   }
   for (const j of jobs) {
@@ -398,6 +400,7 @@ function addonNames(spec: PlatformSpec, engines: PolicyEngine[], hasGateway: boo
   if (engines.includes(PolicyEngine.GATEKEEPER)) out.push('gatekeeper');
   out.push('istio-base', 'istio-cni', 'istiod', 'cert-manager', 'prometheus-operator-crds', 'kube-prometheus-stack', 'keda');
   if (hasGateway) out.push('istio-ingress');
+  if (usesGatewayApi(spec)) out.push('gateway-api-crds', 'inference-extension-crds');
   const o = spec.observability ?? {};
   if (o.ampWorkspaceArn || o.tracesEndpoint || o.logsEndpoint) out.push('opentelemetry-operator');
   if (spec.gpuPools.some(usesKarpenter)) out.push('karpenter');

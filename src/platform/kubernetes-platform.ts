@@ -6,6 +6,7 @@ import { PlatformNames } from './platform-names';
 import { GpuCapacityType, GpuProvisioning, PlatformSpec } from './platform-spec';
 import { validateEntry } from './private/entry-validation';
 import { withFastToJson } from './private/fast-to-json';
+import { servedThroughPool, usesGatewayApi } from './private/inference-routing';
 import { addModelFilters } from './private/model-filters';
 import { ProblemCollector, ValidationError, ValidationProblem } from '../core/errors';
 import { GpuPool, IGpuPool } from '../core/gpu-pool';
@@ -35,6 +36,8 @@ import { ModelServer } from '../k8s/serving/model-server';
 import { ModelSource } from '../k8s/serving/model-source';
 import { Tenant } from '../k8s/tenancy/tenant';
 import { FineTuningJob } from '../k8s/training/fine-tuning-job';
+import { GatewayApiIngress } from '../mesh/gateway-api-ingress';
+import { EndpointPickerScorer, InferencePoolRoute } from '../mesh/inference-pool-route';
 import { IngressGateway } from '../mesh/ingress-gateway';
 import { MeshConfig, MeshExtensionProviderType } from '../mesh/mesh-config';
 import { MeshEgress } from '../mesh/mesh-egress';
@@ -47,8 +50,10 @@ import { CollectorExtension } from '../observability/collector-extension';
 import { CollectorProcessor } from '../observability/collector-processor';
 import { CollectorReceiver } from '../observability/collector-receiver';
 import { DcgmExporterMonitoring } from '../observability/dcgm-exporter-monitoring';
+import { EndpointPickerMonitoring } from '../observability/endpoint-picker-monitoring';
 import { GpuDashboard } from '../observability/gpu-dashboard';
 import { GpuHealthAlerts } from '../observability/gpu-health-alerts';
+import { InferenceGatewayDashboard } from '../observability/inference-gateway-dashboard';
 import { LlmSloAlerts } from '../observability/llm-slo-alerts';
 import { ModelServerMonitoring } from '../observability/model-server-monitoring';
 import { ModelServingDashboard } from '../observability/model-serving-dashboard';
@@ -97,6 +102,8 @@ export interface PlatformManifest {
 }
 
 const INGRESS_SERVICE_ACCOUNT = 'istio-ingressgateway';
+/** The istio gateway chart's release (`PlatformAddon.istioGateway`): its Service is named after it. */
+const INGRESS_RELEASE = 'istio-ingress';
 
 /**
  * The Kubernetes side of a platform, from its spec: one cdk8s Chart per GitOps layout directory
@@ -140,6 +147,8 @@ export class KubernetesPlatform extends Construct {
    * telemetry extension providers): the istiod add-on's `values.meshConfig` must carry `toValues()`.
    */
   public readonly meshConfig: MeshConfig;
+  /** The models served through InferencePools (`mesh.ingressApi: IngressApi.GATEWAY_API`), in spec order. */
+  public readonly inferenceRoutes: InferencePoolRoute[];
 
   private readonly spec: PlatformSpec;
   private readonly directories = new Map<Chart, string>();
@@ -358,7 +367,10 @@ export class KubernetesPlatform extends Construct {
 
     // mesh: STRICT mTLS, default deny, per-model access, traffic and routes.
     const mesh = chart('mesh');
-    const gateway = hasGateway ? new IngressGateway(mesh, 'IngressGateway', {
+    // The north-south path: an Istio Gateway with VirtualServices, or (mesh.ingressApi GATEWAY_API) a Gateway API
+    // Gateway bound to the same gateway deployment (its Service, `addresses`), with HTTPRoutes and InferencePools.
+    const gatewayApi = usesGatewayApi(spec);
+    const gateway = hasGateway && !gatewayApi ? new IngressGateway(mesh, 'IngressGateway', {
       hosts: meshSpec.ingressHosts!,
       credentialName: meshSpec.tlsCredentialName!,
       namespace: ingressNamespace,
@@ -368,25 +380,61 @@ export class KubernetesPlatform extends Construct {
       tlsIssuer: meshSpec.tlsIssuer,
       externalCredential: meshSpec.externalTlsCredential,
     }) : undefined;
+    const apiGateway = gatewayApi ? new GatewayApiIngress(mesh, 'GatewayApiIngress', {
+      hosts: meshSpec.ingressHosts!,
+      credentialName: meshSpec.tlsCredentialName!,
+      namespace: ingressNamespace,
+      deploymentService: `${INGRESS_RELEASE}.${ingressNamespace}.svc.cluster.local`,
+      serviceAccountName: INGRESS_SERVICE_ACCOUNT,
+      routeNamespaces: spec.tenants.map((t) => tenants.get(t.name)!.namespace),
+      httpsRedirect: true,
+      tlsIssuer: meshSpec.tlsIssuer,
+      externalCredential: meshSpec.externalTlsCredential,
+    }) : undefined;
     const security = new MeshSecurity(mesh, 'MeshSecurity', {
-      ingressGatewayPrincipal: gateway?.principal ?? MeshPrincipal.serviceAccount(ingressNamespace, INGRESS_SERVICE_ACCOUNT),
+      ingressGatewayPrincipal: gateway?.principal ?? apiGateway?.principal ?? MeshPrincipal.serviceAccount(ingressNamespace, INGRESS_SERVICE_ACCOUNT),
       tenantNamespaces: spec.tenants.map((t) => t.name),
       monitoringNamespace: PlatformNames.MONITORING_NAMESPACE,
       referenceDate,
     });
+    const inference = meshSpec.inference ?? {};
+    const inferenceRoutes: InferencePoolRoute[] = [];
     for (const { service, index } of served) {
       const m = spec.models![index];
-      const publicRoute = gateway !== undefined && (m.publicRoute ?? true);
-      const traffic = new ModelTraffic(mesh, `Traffic-${m.name}`, {
-        model: service,
-        environment: env,
-        canary: m.canary ? { candidateWeight: m.canary.trafficPercentage ?? 5, stableWeight: 100 - (m.canary.trafficPercentage ?? 5) } : undefined,
-      });
+      const publicRoute = hasGateway && (m.publicRoute ?? true);
+      const percent = m.canary?.trafficPercentage ?? 5;
+      const canary = m.canary ? { candidateWeight: percent, stableWeight: 100 - percent } : undefined;
+      const traffic = new ModelTraffic(mesh, `Traffic-${m.name}`, { model: service, environment: env, canary });
       security.addModelAccess(service, { allowIngressGateway: publicRoute });
-      if (publicRoute) gateway!.addModelRoute({ model: service, traffic });
+      if (publicRoute && gateway) gateway.addModelRoute({ model: service, traffic });
+      if (publicRoute && apiGateway) {
+        if (servedThroughPool(spec, m)) {
+          // the version's pods behind an InferencePool, its endpoint picker choosing the pod of each request
+          const route = new InferencePoolRoute(mesh, `Inference-${m.name}`, {
+            model: service,
+            gateway: apiGateway.reference,
+            hostnames: apiGateway.hosts,
+            pickerImage: spec.images!.endpointPicker!,
+            canary,
+            scorers: inference.scorers ?? ((m.adapters ?? []).length > 0
+              ? [...InferencePoolRoute.defaultScorers(), { scorer: EndpointPickerScorer.LORA_AFFINITY, weight: 2 }] : undefined),
+            failureMode: inference.failureMode,
+            pickerCpu: inference.pickerCpu,
+            pickerMemoryMiB: inference.pickerMemoryMiB,
+            objectives: (inference.objectives ?? []).filter((o) => o.model === m.name).map((o) => ({ name: o.name, priority: o.priority })),
+            metricsScraperNamespace: PlatformNames.MONITORING_NAMESPACE,
+            environment: env,
+          });
+          inferenceRoutes.push(route);
+          for (const p of route.pools) this.specPaths.set(`${service.namespace}/${p.pickerName}`, `models[${index}]`);
+        } else {
+          apiGateway.addModelRoute({ model: service });
+        }
+      }
       // the content filter and gRPC transcoding, with the ConfigMap and pod annotations they need (./private/model-filters.ts)
       addModelFilters({ spec: m, model: service, meshChart: mesh, tenantChart: tenantCharts.get(m.tenant)! });
     }
+    this.inferenceRoutes = inferenceRoutes;
     // REGISTRY_ONLY egress: the model store and the Pod Identity agent, per tenant namespace.
     for (const t of spec.tenants) {
       const usesStore = (spec.models ?? []).some((m) => m.tenant === t.name && (m.weights.inModelStore || m.canary?.weights?.inModelStore))
@@ -417,9 +465,12 @@ export class KubernetesPlatform extends Construct {
       namespace: dcgm.namespace, selectorLabels: { [PlatformLabels.NAME]: dcgm.name }, portName: 'metrics',
     });
     new GpuHealthAlerts(obs, 'GpuHealthAlerts');
+    // the endpoint pickers: their metrics scraped, their pools alerted on (no ready pod, queue, KV cache, picker down)
+    for (const route of inferenceRoutes) new EndpointPickerMonitoring(obs, `PickerMonitoring-${route.model.modelName}`, { route });
     if (spec.observability?.dashboards ?? true) {
       new ModelServingDashboard(obs, 'ServingDashboard');
       new GpuDashboard(obs, 'GpuDashboard');
+      if (inferenceRoutes.length > 0) new InferenceGatewayDashboard(obs, 'InferenceGatewayDashboard');
     }
     const collector = this.telemetryGateway(obs, this.models);
     if (collector) {
@@ -813,12 +864,15 @@ export class KubernetesPlatform extends Construct {
       crds.push('constrainttemplates.templates.gatekeeper.sh');
     }
     const mesh = this.meshConfig;
+    const pooled = this.inferenceRoutes.length > 0;
     addons.push(
       PlatformAddon.istioBase(),
       // sidecars redirect traffic through the Istio CNI node agent: no istio-init (NET_ADMIN/NET_RAW) in tenant pods
       PlatformAddon.istioCni({ images: images('istio-cni') }),
       PlatformAddon.istiod({
         images: images('istiod'),
+        // istiod ignores InferencePool backends unless told (Istio 1.30.3 default false)
+        inferenceExtension: pooled || undefined,
         registryOnlyEgress: mesh.registryOnlyEgress,
         enablePrometheusMerge: mesh.prometheusMerge,
         extensionProviders: mesh.extensionProviders.map((p) => ({
@@ -834,6 +888,16 @@ export class KubernetesPlatform extends Construct {
       PlatformAddon.keda({ images: images('keda') }),
     );
     crds.push('peerauthentications.security.istio.io', 'servicemonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com');
+    // The Gateway API path: its CRDs (istiod turns them into gateway configuration once they exist) before the mesh's
+    // Gateway and HTTPRoutes; the Inference Extension's before the pools and objectives
+    if (usesGatewayApi(spec)) {
+      addons.push(PlatformAddon.gatewayApiCrds());
+      crds.push('gateways.gateway.networking.k8s.io', 'httproutes.gateway.networking.k8s.io');
+      if (pooled) {
+        addons.push(PlatformAddon.inferenceExtensionCrds());
+        crds.push('inferencepools.inference.networking.k8s.io', 'inferenceobjectives.inference.networking.x-k8s.io');
+      }
+    }
     // The AWS Load Balancer Controller wherever the AWS side gives it its Pod Identity (names.loadBalancerController:
     // with an ingress gateway, or cluster.loadBalancerController); it finds the VPC by the Name tag aws.Network gives it.
     const lbc = this.names.loadBalancerController;

@@ -161,7 +161,7 @@ export class PlatformNames {
     }
     for (const j of spec.fineTuningJobs ?? []) addImage(j.image);
     const images = spec.images ?? {};
-    for (const image of [images.awsCli, images.nvidiaDevicePlugin, images.dcgmExporter, images.otelCollector]) addImage(image);
+    for (const image of [images.awsCli, images.nvidiaDevicePlugin, images.dcgmExporter, images.otelCollector, images.endpointPicker]) addImage(image);
     this.repositories = [...repos].sort();
 
     const ids: WorkloadIdentity[] = [];

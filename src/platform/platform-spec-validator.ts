@@ -1,6 +1,7 @@
 import { PlatformNames } from './platform-names';
-import { ClusterAccessPath, GpuCapacityType, GpuPoolSpec, GpuProvisioning, ModelSpec, PlatformSpec, TenantSpec } from './platform-spec';
+import { ClusterAccessPath, GpuCapacityType, GpuPoolSpec, GpuProvisioning, IngressApi, ModelSpec, PlatformSpec, TenantSpec } from './platform-spec';
 import { checkDomains } from './private/domain-checks';
+import { servedThroughPool, usesGatewayApi } from './private/inference-routing';
 import { checkModelFilters } from './private/model-filters';
 import { reservedTenantNames } from './private/reserved-namespaces';
 import { checkWorkloads } from './private/workload-checks';
@@ -18,6 +19,7 @@ import { defaultRolloutSurge } from '../k8s/private/model-disruption';
 import { fitFailure } from '../k8s/private/model-serving';
 import { ModelSource, WeightVerification } from '../k8s/serving/model-source';
 import { ServingImages } from '../k8s/serving/serving-images';
+import { EndpointPickerFailureMode, EndpointPickerScorer } from '../mesh/inference-pool-route';
 import { ImageVerification, SignatureEngine } from '../policy/image-verification';
 import { PolicyCatalogue } from '../policy/policy-catalogue';
 import { PolicyException } from '../policy/policy-exception';
@@ -181,6 +183,7 @@ class SpecChecks {
     this.capacity(spec);
     this.images(spec, allowed);
     this.mesh(spec);
+    this.inference(spec);
     this.gitops(spec);
     this.observability(spec);
     this.audit(spec);
@@ -602,8 +605,81 @@ class SpecChecks {
       if (m.publicRoute === true) {
         c.check(hasGateway, `${at}.publicRoute`, 'needs an ingress gateway', m.publicRoute, "set 'mesh.ingressHosts' and 'mesh.tlsCredentialName', or drop publicRoute");
       }
+      this.modelRouting(spec, at, m);
       // contentFilter and grpcTranscoding (./private/model-filters.ts)
       checkModelFilters(c, at, m, allowed);
+    });
+  }
+
+  /** A model on the Gateway API path: served through an InferencePool where it can be, its canary routable. */
+  private modelRouting(spec: PlatformSpec, at: string, m: ModelSpec): void {
+    const c = this.collector;
+    const gatewayApi = usesGatewayApi(spec);
+    if (m.inferencePool === true) {
+      const runtime = (m.runtime as any)?.name;
+      const why = !gatewayApi ? "needs the Gateway API path (mesh.ingressApi: IngressApi.GATEWAY_API with 'mesh.ingressHosts')"
+        : m.kserve ? 'is not available with kserve (KServe routes to its predictor Service)'
+          : m.publicRoute === false ? 'needs a public route (the model has publicRoute: false)'
+            : runtime !== 'vllm' ? `needs the vLLM runtime (the endpoint picker v1.4.0 scores vLLM's metrics; the model runs ${runtime})` : undefined;
+      c.check(why === undefined, `${at}.inferencePool`, why ?? '', m.inferencePool,
+        !gatewayApi ? "set 'mesh.ingressApi: IngressApi.GATEWAY_API', or drop 'inferencePool'" : "drop 'inferencePool' (the model is routed to its Service)");
+    }
+    // An HTTPRoute splits traffic between backends, not between the subsets of one Service: a canary on the Gateway
+    // API path goes through the versions' InferencePools.
+    if (gatewayApi && m.canary && !m.kserve && m.publicRoute !== false && !servedThroughPool(spec, m)) {
+      c.add(`${at}.canary`, 'cannot be routed on the Gateway API path: an HTTPRoute weighs backends, not the version subsets of one Service, and only an InferencePool per version can split this model',
+        m.canary.version, "serve the model through an InferencePool (vLLM, 'inferencePool' not false), use mesh.ingressApi: IngressApi.ISTIO, or set publicRoute: false");
+    }
+  }
+
+  /** `mesh.inference`: the pickers' settings and the objectives, each naming a model served through a pool. */
+  private inference(spec: PlatformSpec): void {
+    const c = this.collector;
+    const inf = spec.mesh?.inference;
+    const models = spec.models ?? [];
+    const pooled = models.filter((m) => servedThroughPool(spec, m));
+    if (pooled.length > 0) {
+      const image = spec.images?.endpointPicker;
+      c.check(image !== undefined, 'images.endpointPicker', `is required: ${pooled.map((m) => m.name).join(', ')} ${pooled.length === 1 ? 'is' : 'are'} served through an InferencePool, whose endpoint picker runs this image`, undefined,
+        "mirror registry.k8s.io/gateway-api-inference-extension/epp:v1.4.0 to an allowed registry and set its digest reference (e.g. '<account>.dkr.ecr.<region>.amazonaws.com/mirror/gateway-api-inference-extension/epp@sha256:...')");
+    }
+    if (inf === undefined) return;
+    c.check(usesGatewayApi(spec), 'mesh.inference', "configures the inference path, which needs the Gateway API path (mesh.ingressApi: IngressApi.GATEWAY_API with 'mesh.ingressHosts')",
+      Object.keys(inf), "set 'mesh.ingressApi: IngressApi.GATEWAY_API' and 'mesh.ingressHosts', or drop 'mesh.inference'");
+    (inf.scorers ?? []).forEach((sc, i) => {
+      c.check(Object.values(EndpointPickerScorer).includes(sc?.scorer), `mesh.inference.scorers[${i}].scorer`, 'must be an EndpointPickerScorer', sc?.scorer, 'use e.g. EndpointPickerScorer.QUEUE');
+      c.check(Number.isInteger(sc?.weight) && sc.weight >= 1 && sc.weight <= 100, `mesh.inference.scorers[${i}].weight`, 'must be a whole number between 1 and 100', sc?.weight, 'use e.g. 2');
+      c.check((inf.scorers ?? []).findIndex((x) => x?.scorer === sc?.scorer) === i, `mesh.inference.scorers[${i}].scorer`, 'lists a scorer twice', sc?.scorer, 'list each scorer once, with its weight');
+    });
+    if (inf.scorers !== undefined) c.check(inf.scorers.length > 0, 'mesh.inference.scorers', 'must list at least one scorer when given', [], 'use e.g. [{ scorer: EndpointPickerScorer.QUEUE, weight: 1 }], or drop it for the defaults');
+    if (inf.failureMode !== undefined) {
+      c.check(Object.values(EndpointPickerFailureMode).includes(inf.failureMode), 'mesh.inference.failureMode', 'must be an EndpointPickerFailureMode', inf.failureMode, 'use EndpointPickerFailureMode.FAIL_CLOSE');
+    }
+    if (inf.pickerCpu !== undefined) {
+      c.check(typeof inf.pickerCpu === 'number' && inf.pickerCpu > 0 && inf.pickerCpu <= 64 && Math.round(inf.pickerCpu * 1000) === inf.pickerCpu * 1000,
+        'mesh.inference.pickerCpu', 'must be a number of cores from 0.001 to 64', inf.pickerCpu, 'use e.g. 1');
+    }
+    if (inf.pickerMemoryMiB !== undefined) {
+      c.check(Number.isInteger(inf.pickerMemoryMiB) && inf.pickerMemoryMiB >= 256 && inf.pickerMemoryMiB <= 65536, 'mesh.inference.pickerMemoryMiB',
+        'must be a whole number of MiB from 256 to 65536', inf.pickerMemoryMiB, 'use e.g. 2048');
+    }
+    const seen = new Map<string, number>();
+    (inf.objectives ?? []).forEach((o, i) => {
+      const at = `mesh.inference.objectives[${i}]`;
+      this.label(`${at}.name`, o?.name, "use e.g. 'interactive'");
+      c.check(Number.isInteger(o?.priority) && Math.abs(o.priority) <= 1000000, `${at}.priority`, 'must be a whole number', o?.priority, 'use e.g. 10 for interactive and 0 for batch');
+      const model = models.find((m) => m.name === o?.model);
+      if (!model) {
+        c.add(`${at}.model`, 'names no model of the spec', o?.model,
+          pooled.length > 0 ? `use a model served through an InferencePool: ${pooled.map((m) => m.name).join(', ')}` : 'add the model to models, served through an InferencePool');
+      } else if (!servedThroughPool(spec, model)) {
+        c.add(`${at}.model`, 'names a model not served through an InferencePool (an objective is a priority within a pool)', o.model,
+          pooled.length > 0 ? `use one of ${pooled.map((m) => m.name).join(', ')}, or serve '${o.model}' through a pool (vLLM, public route, mesh.ingressApi: IngressApi.GATEWAY_API)`
+            : `serve '${o.model}' through a pool (vLLM, public route, mesh.ingressApi: IngressApi.GATEWAY_API)`);
+      }
+      const key = `${o?.model}/${o?.name}`;
+      if (seen.has(key)) c.add(`${at}.name`, `names an objective of model '${o.model}' twice (objectives[${seen.get(key)}] has it too)`, o.name, 'give each objective of a model its own name');
+      else seen.set(key, i);
     });
   }
 
@@ -697,7 +773,7 @@ class SpecChecks {
   private images(spec: PlatformSpec, allowed: string[]): void {
     const c = this.collector;
     const images = spec.images ?? {};
-    for (const key of ['awsCli', 'nvidiaDevicePlugin', 'dcgmExporter', 'otelCollector'] as const) {
+    for (const key of ['awsCli', 'nvidiaDevicePlugin', 'dcgmExporter', 'otelCollector', 'endpointPicker'] as const) {
       if (images[key] !== undefined) this.image(`images.${key}`, images[key], allowed);
     }
     // add-on mirrors: `<add-on>/<image>` keys of the catalogue (KubernetesPlatform pins them into the add-ons' values)
@@ -749,6 +825,11 @@ class SpecChecks {
         m.externalTlsCredential, "drop 'mesh.externalTlsCredential', or drop 'mesh.tlsIssuer' if the Secret comes from elsewhere");
     }
     if (m.ingressNamespace !== undefined) this.label('mesh.ingressNamespace', m.ingressNamespace, "use e.g. 'istio-ingress'");
+    if (m.ingressApi !== undefined && c.check(Object.values(IngressApi).includes(m.ingressApi), 'mesh.ingressApi', 'must be an IngressApi', m.ingressApi,
+      'use IngressApi.ISTIO or IngressApi.GATEWAY_API')) {
+      c.check(m.ingressApi !== IngressApi.GATEWAY_API || hosts.length > 0, 'mesh.ingressApi', 'is GATEWAY_API but the mesh has no ingress gateway (mesh.ingressHosts)', m.ingressApi,
+        "set 'mesh.ingressHosts' (and the TLS credential) for the Gateway, or drop 'mesh.ingressApi'");
+    }
     // the gateway's NLB (gitops PlatformAddon.istioGateway): scheme and client CIDRs
     if (m.ingressLoadBalancerScheme !== undefined) {
       c.check(Object.values(LoadBalancerScheme).includes(m.ingressLoadBalancerScheme), 'mesh.ingressLoadBalancerScheme', 'must be a LoadBalancerScheme',

@@ -9,6 +9,7 @@ import type { ModelServingOptions } from '../k8s/serving/model-server';
 import { HuggingFaceModelSourceOptions, ModelSource, PvcModelSourceOptions, WeightVerification } from '../k8s/serving/model-source';
 import { WasmPhase } from '../mesh/content-filter';
 import { ProtoDescriptorSource, TranscoderPrintOptions } from '../mesh/grpc-json-transcoder';
+import { EndpointPickerFailureMode, EndpointPickerScorerWeight } from '../mesh/inference-pool-route';
 import { CertificateIssuerReference } from '../mesh/ingress-gateway';
 import { ImageVerificationProps, SignatureEngine } from '../policy/image-verification';
 import { PolicyExceptionProps } from '../policy/policy-exception';
@@ -486,6 +487,13 @@ export interface ModelSpec extends ModelServingOptions {
    */
   readonly publicRoute?: boolean;
   /**
+   * Serve the model through an InferencePool and its endpoint picker (`mesh.ingressApi: IngressApi.GATEWAY_API`,
+   * vLLM, not KServe, with a public route). Set `false` to route it to its Service like other runtimes.
+   *
+   * @default true for a vLLM model with a public route when `mesh.ingressApi` is `IngressApi.GATEWAY_API`
+   */
+  readonly inferencePool?: boolean;
+  /**
    * A prompt/response content filter (an Istio WasmPlugin) on the model's pods.
    *
    * @default - no content filter
@@ -630,6 +638,14 @@ export interface PlatformImagesSpec {
    * @default - the observability layer's pinned collector-contrib image
    */
   readonly otelCollector?: string;
+  /**
+   * The endpoint picker's image (Gateway API Inference Extension v1.4.0,
+   * `registry.k8s.io/gateway-api-inference-extension/epp:v1.4.0`), mirrored to an allowed registry and pinned by
+   * digest. Required when a model is served through an InferencePool (`mesh.ingressApi: IngressApi.GATEWAY_API`).
+   *
+   * @default - none
+   */
+  readonly endpointPicker?: string;
   /**
    * The platform add-ons' images, mirrored to an allowed registry and pinned by digest, keyed
    * `<add-on>/<image>` (e.g. `istiod/pilot`, `istiod/proxyv2`, `kube-prometheus-stack/prometheus`;
@@ -789,6 +805,90 @@ export interface MeshSpec {
    * @default 1
    */
   readonly tracingSamplingPercentage?: number;
+  /**
+   * The API of the north-south path: an Istio `Gateway` with `VirtualService` routes, or a Kubernetes Gateway API
+   * `Gateway` with `HTTPRoute`s, where vLLM models are served through the Gateway API Inference Extension
+   * (InferencePools with an endpoint picker: queue, KV-cache and prefix-cache aware; `mesh.inference`).
+   *
+   * @default IngressApi.ISTIO
+   */
+  readonly ingressApi?: IngressApi;
+  /**
+   * The inference path's settings (with `ingressApi: IngressApi.GATEWAY_API`): the endpoint pickers' scoring and
+   * size, what the gateway does without a picker, and the serving objectives.
+   *
+   * @default - the `InferenceRoutingSpec` defaults
+   */
+  readonly inference?: InferenceRoutingSpec;
+}
+
+/**
+ * The API of the platform's north-south path (`mesh.ingressApi`).
+ */
+export enum IngressApi {
+  /**
+   * An Istio `Gateway` (networking.istio.io) with a `VirtualService` per model: canary by DestinationRule subsets,
+   * retries, a fixed route timeout.
+   */
+  ISTIO = 'Istio',
+  /**
+   * A Kubernetes Gateway API `Gateway` (v1.5.1, class `istio`) bound to the ingress gateway deployment, with an
+   * `HTTPRoute` per model and no fixed timeout; vLLM models (not KServe) are served through InferencePools and
+   * their endpoint pickers (Gateway API Inference Extension v1.4.0), a canary by HTTPRoute weights between the
+   * versions' pools. Installs the Gateway API and Inference Extension CRDs and turns on istiod's
+   * `ENABLE_GATEWAY_API_INFERENCE_EXTENSION`. Needs `images.endpointPicker` when a model uses a pool.
+   */
+  GATEWAY_API = 'GatewayAPI',
+}
+
+/**
+ * The inference path (`mesh.inference`): how the endpoint pickers of the models served through InferencePools
+ * choose a pod for each request.
+ */
+export interface InferenceRoutingSpec {
+  /**
+   * The pickers' scorers and weights.
+   *
+   * @default - queue 2, KV-cache utilization 2, prefix cache 3; a model with LoRA adapters adds LoRA affinity 2
+   */
+  readonly scorers?: EndpointPickerScorerWeight[];
+  /**
+   * What the gateway does when a picker is unreachable.
+   *
+   * @default EndpointPickerFailureMode.FAIL_CLOSE
+   */
+  readonly failureMode?: EndpointPickerFailureMode;
+  /**
+   * Each picker's CPU request in cores (its limit is twice that).
+   *
+   * @default 1
+   */
+  readonly pickerCpu?: number;
+  /**
+   * Each picker's memory, in MiB.
+   *
+   * @default 2048
+   */
+  readonly pickerMemoryMiB?: number;
+  /**
+   * Serving objectives: the priority of a model's requests that name the objective when its pool is saturated.
+   *
+   * @default - none (every request has priority 0)
+   */
+  readonly objectives?: InferenceObjectiveSpec[];
+}
+
+/**
+ * A serving objective of a model served through an InferencePool: an InferenceObjective `<model>-<name>`, which
+ * clients name in the header `x-gateway-inference-objective`.
+ */
+export interface InferenceObjectiveSpec {
+  /** The objective (DNS-1123 label), e.g. `interactive`, `batch`. */
+  readonly name: string;
+  /** The model (a `models[].name` served through an InferencePool). */
+  readonly model: string;
+  /** Its priority: higher is served first when the pool is saturated (e.g. 10 interactive, 0 batch). */
+  readonly priority: number;
 }
 
 /**

@@ -295,9 +295,9 @@ describe('PlatformDiagram (reference platform)', () => {
       'llama3-8b', 'vLLM, Deployment', '1 GPU x 2..6 replicas', 'weights models/llama3-8b/ @ 2024-06-01',
       'canary 2024-07-01: 10% traffic, 1 replica', 'SLO 99.5% available, TTFT p99 2 seconds, ITL p99 200 millis',
     ].join('\n'));
-    expect(mermaidLabel(m, 'model_llama3_70b')).toContain('vLLM, KServe InferenceService\n4 GPUs x 1 replica');
+    expect(mermaidLabel(m, 'model_llama3_70b')).toContain('vLLM, Deployment\n4 GPUs x 1 replica');
+    expect(mermaidLabel(m, 'model_reranker')).toContain('Triton, KServe InferenceService');
     expect(mermaidLabel(m, 'model_mixtral_8x7b')).toContain('TGI, Deployment\n4 GPUs x 1..2 replicas');
-    expect(mermaidLabel(m, 'model_reranker')).toContain('Triton, Deployment');
     expect(group('job_support_lora')).toBe('grp_tenant_support');
     expect(mermaidLabel(m, 'job_support_lora')).toBe(
       'fine-tuning support-lora\nPyTorchJob, 2 workers x 1 GPU\nbase models/llama3-8b/ @ 2024-06-01\ndataset datasets/support/2024-06/');
@@ -306,12 +306,12 @@ describe('PlatformDiagram (reference platform)', () => {
   });
 
   test('ingress gateway routes public models, with the canary split, and not private ones', () => {
-    expect(mermaidLabel(m, 'mesh_gateway')).toBe('Ingress gateway\nnamespace istio-ingress\nHTTPS llm.acme.example.com\nTLS secret llm-acme-example-com-tls');
+    expect(mermaidLabel(m, 'mesh_gateway')).toBe('Ingress gateway (Gateway API)\nnamespace istio-ingress\nHTTPS llm.acme.example.com\nTLS secret llm-acme-example-com-tls');
     expect(hasEdge(m, 'ext_clients', 'mesh_gateway', 'HTTPS')).toBe(true);
-    expect(hasEdge(m, 'mesh_gateway', 'model_llama3_8b', '/search/llama3-8b/, 90% stable / 10% canary')).toBe(true);
+    expect(hasEdge(m, 'mesh_gateway', 'model_llama3_8b', '/search/llama3-8b/, 90% stable / 10% canary (InferencePool, endpoint picker)')).toBe(true);
     expect(hasEdge(m, 'mesh_gateway', 'model_reranker', '/search/reranker/')).toBe(true);
     expect(hasEdge(m, 'mesh_gateway', 'model_mixtral_8x7b', '/support/mixtral-8x7b/')).toBe(true);
-    expect(hasEdge(m, 'mesh_gateway', 'model_llama3_70b', '/support/llama3-70b/')).toBe(true);
+    expect(hasEdge(m, 'mesh_gateway', 'model_llama3_70b', '/support/llama3-70b/ (InferencePool, endpoint picker)')).toBe(true);
     expect(m.edges.some((e) => e.from === 'mesh_gateway' && e.to === 'model_clip_vit')).toBe(false); // publicRoute: false
     expect(mermaidLabel(m, 'mesh_mtls')).toContain('Istio STRICT mTLS');
     expect(mermaidLabel(m, 'mesh_mtls')).toContain('tracing 5% sampled');
