@@ -3,13 +3,13 @@
  * InferencePools and their endpoint pickers, the other models through HTTPRoutes to their Services; objectives from
  * `mesh.inference.objectives`; bad input refused at its spec path.
  */
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { DIGEST, REGISTRY, smallSpec, validationErrorOf } from './fixtures';
 import { spec as reference } from '../../examples/reference/platform';
 import { ModelRuntime } from '../../src/core';
 import { EndpointPickerScorer } from '../../src/mesh';
 import { IngressApi, KubernetesPlatform, ModelWeights, PlatformSpec, PlatformSpecValidator } from '../../src/platform';
-import { findObject, findObjects } from '../util';
+import { findObject, findObjects, tempDir } from '../util';
 
 const EPP = `${REGISTRY}/mirror/gateway-api-inference-extension/epp${DIGEST}`;
 
@@ -216,5 +216,38 @@ describe('bad input on the Gateway API path is refused at its spec path', () => 
   test('the platform refuses it before building anything', () => {
     const e = validationErrorOf(() => objectsOf(gatewaySpec({}, { inference: { objectives: [{ name: 'interactive', model: 'nope', priority: 1 }] } })));
     expect(e.message).toContain("'mesh.inference.objectives[0].model' names no model of the spec, got 'nope'");
+  });
+});
+
+describe('the twin sees the inference path of the platform', () => {
+  test('the reference: ext_proc to each picker, the pools\' pods through the shadow Services, the pickers\' metrics and watch, all allowed', () => {
+    const platform = new KubernetesPlatform(new App(), 'acme', { spec: reference });
+    const report = platform.twin();
+    expect(report.problems).toEqual([]);
+    const lines = report.toString().split('\n').filter((l) => /flows: (ext_proc|inference route|endpoint picker metrics|endpoint picker watch|gateway route):/.test(l)).map((l) => l.trim()).sort();
+    expect(lines).toEqual([
+      'flows: endpoint picker metrics: 3/3 allowed',
+      'flows: endpoint picker watch: 3/3 allowed',
+      'flows: ext_proc: 4/4 allowed',
+      'flows: gateway route: 2/2 allowed',
+      'flows: inference route: 4/4 allowed',
+    ]);
+  });
+
+  test('a pool whose selector matches no pod fails synth with the object, the selector and the fix', () => {
+    const platform = new KubernetesPlatform(new App(), 'acme', { spec: gatewaySpec() });
+    const pool = findObject(platform.manifests().map((m) => m.resource), 'InferencePool', 'llama3-8b-stable');
+    new ApiObject(platform.chartFor('mesh'), 'StrayPool', {
+      apiVersion: 'inference.networking.k8s.io/v1',
+      kind: 'InferencePool',
+      metadata: { name: 'llama3-8b-typo', namespace: 'search' },
+      spec: { ...pool.spec, selector: { matchLabels: { 'llm-platform.io/model': 'llama3-8B' } } },
+    });
+    const problems = platform.verify();
+    const p = problems.find((x) => x.prop.includes('InferencePool search/llama3-8b-typo'))!;
+    expect(p).toBeDefined();
+    expect(p.problem).toMatch(/selects no pod that will exist in namespace search/);
+    expect(p.fix).toMatch(/selector must match the labels of the model's pod template/);
+    expect(() => platform.synth(tempDir())).toThrow(/InferencePool search\/llama3-8b-typo/);
   });
 });
