@@ -10,8 +10,10 @@
  * - runtime: vLLM, Triton, TGI in turn;
  * - every 5th model (`i % 5 == 4`) runs on the L40S pool with 4 GPUs per replica, 1..2 replicas; the
  *   others on the A10G pool with 1 GPU, 1..3 replicas;
- * - `i % 10 == 0`: a canary (10% of traffic, 1 replica); `i % 10 == 9`: served through KServe;
- * - `i % 10 == 7`: no public route.
+ * - `i % 10 == 9`: served through KServe; `i % 9 == 0` (a vLLM model): a canary (10% of traffic, 1 replica), through
+ *   its InferencePools (the reference's Gateway API path cannot split another runtime's versions);
+ * - `i % 10 == 7`: no public route;
+ * - every vLLM model with a public route (served through an InferencePool) has an `interactive` objective (priority 10).
  */
 import { spec as reference } from '../examples/reference/platform';
 import { GpuInstanceType, ModelRuntime } from '../src/core';
@@ -55,7 +57,7 @@ export function generateSpec(models: number): PlatformSpec {
     const gpus = big ? 4 : 1;
     const replicas = big ? { min: 1, max: 2 } : { min: 1, max: 3 };
     const kserve = i % 10 === 9;
-    const canary = i % 10 === 0 && !kserve;
+    const canary = i % 9 === 0 && !kserve;
     const tenant = tenantName(Math.floor(i / MODELS_PER_TENANT));
     const name = `m${pad(i + 1, width)}-${runtimeName}`;
     const prefix = `models/${name}/`;
@@ -97,6 +99,14 @@ export function generateSpec(models: number): PlatformSpec {
     tenants,
     models: specs,
     fineTuningJobs: [],
+    mesh: {
+      ...reference.mesh,
+      inference: {
+        ...reference.mesh?.inference,
+        objectives: specs.filter((m) => m.runtime === ModelRuntime.VLLM && !m.kserve && m.publicRoute !== false)
+          .map((m) => ({ name: 'interactive', model: m.name, priority: 10 })),
+      },
+    },
     policy: { ...reference.policy, referenceDate: '2025-06-01' },
   };
 }
