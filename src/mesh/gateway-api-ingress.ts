@@ -9,6 +9,11 @@ import { Names } from '../core/names';
 import { gatewayCertificate } from './private/certificate';
 import { durationText, meshLabels, modelLabels, validateHost, validateModel } from './private/util';
 import { checkProps } from '../core/private/runtime-types';
+import { Gateway, GatewaySpecListeners, GatewaySpecListenersAllowedRoutesNamespacesFrom, GatewaySpecListenersTlsMode } from '../imports/gateway-api-gateway-gateway.networking.k8s.io';
+import {
+  HttpRoute, HttpRouteSpecRulesFiltersRequestRedirectScheme, HttpRouteSpecRulesFiltersRequestRedirectStatusCode, HttpRouteSpecRulesFiltersType,
+  HttpRouteSpecRulesFiltersUrlRewritePathType, HttpRouteSpecRulesMatchesPathType,
+} from '../imports/gateway-api-httproute-gateway.networking.k8s.io';
 
 /**
  * Properties of `GatewayApiIngress`.
@@ -177,15 +182,18 @@ export class GatewayApiIngress extends Construct {
 
     // One HTTPS listener: with one host it is the listener's hostname; with several, the routes name them
     // (a listener has one hostname; the Certificate covers them all).
-    const listeners: any[] = [{
+    const listeners: GatewaySpecListeners[] = [{
       name: 'https',
       port: 443,
       protocol: 'HTTPS',
       ...(this.hosts.length === 1 ? { hostname: this.hosts[0] } : {}),
-      tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: this.credentialName }] },
+      tls: { mode: GatewaySpecListenersTlsMode.TERMINATE, certificateRefs: [{ group: '', kind: 'Secret', name: this.credentialName }] },
       allowedRoutes: {
         kinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }],
-        namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: routeNamespaces }] } },
+        namespaces: {
+          from: GatewaySpecListenersAllowedRoutesNamespacesFrom.SELECTOR,
+          selector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: routeNamespaces }] },
+        },
       },
     }];
     const redirect = props.httpsRedirect ?? false;
@@ -194,12 +202,10 @@ export class GatewayApiIngress extends Construct {
         name: 'http',
         port: 80,
         protocol: 'HTTP',
-        allowedRoutes: { kinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }], namespaces: { from: 'Same' } },
+        allowedRoutes: { kinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }], namespaces: { from: GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME } },
       });
     }
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'Gateway',
+    new Gateway(this, 'Resource', {
       metadata: {
         name: this.name,
         namespace: this.namespace,
@@ -214,14 +220,20 @@ export class GatewayApiIngress extends Construct {
       },
     });
     if (redirect) {
-      new ApiObject(this, 'HttpsRedirect', {
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'HTTPRoute',
+      new HttpRoute(this, 'HttpsRedirect', {
         metadata: { name: `${this.name}-https-redirect`, namespace: this.namespace, labels },
         spec: {
           parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: this.name, sectionName: 'http' }],
           hostnames: this.hosts,
-          rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
+          rules: [{
+            filters: [{
+              type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
+              requestRedirect: {
+                scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS,
+                statusCode: HttpRouteSpecRulesFiltersRequestRedirectStatusCode.VALUE_301,
+              },
+            }],
+          }],
         },
       });
     }
@@ -254,16 +266,17 @@ export class GatewayApiIngress extends Construct {
       timeout = ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
     }
     this.routes.add(key);
-    return new ApiObject(this, `Route-${model.namespace}-${model.serviceName}`, {
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'HTTPRoute',
+    return new HttpRoute(this, `Route-${model.namespace}-${model.serviceName}`, {
       metadata: { name: model.serviceName, namespace: model.namespace, labels: modelLabels(model, 'ingress-route') },
       spec: {
         parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: this.name, namespace: this.namespace, sectionName: this.reference.sectionName }],
         hostnames: this.hosts,
         rules: [{
-          matches: [{ path: { type: 'PathPrefix', value: prefix } }],
-          filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: rewrite } } }],
+          matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: prefix } }],
+          filters: [{
+            type: HttpRouteSpecRulesFiltersType.URL_REWRITE,
+            urlRewrite: { path: { type: HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_PREFIX_MATCH, replacePrefixMatch: rewrite } },
+          }],
           // The Service port (KServe's predictor Service exposes 80 in front of the container port).
           backendRefs: [{ group: '', kind: 'Service', name: model.serviceName, port: model.servicePort ?? model.runtime.httpPort }],
           timeouts: { request: timeout },

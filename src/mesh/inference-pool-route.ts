@@ -8,6 +8,12 @@ import { Names } from '../core/names';
 import { resolveCanary } from './private/canary';
 import { durationText, meshLabels, modelLabels, sortedLabels, validateHost, validateModel } from './private/util';
 import { checkProps } from '../core/private/runtime-types';
+import {
+  HttpRoute, HttpRouteSpecRules, HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesFiltersUrlRewritePathType, HttpRouteSpecRulesMatchesHeadersType,
+  HttpRouteSpecRulesMatchesPathType,
+} from '../imports/gateway-api-httproute-gateway.networking.k8s.io';
+import { InferenceObjective } from '../imports/inference-extension-inferenceobjective-inference.networking.x-k8s.io';
+import { InferencePool, InferencePoolSpecEndpointPickerRefFailureMode } from '../imports/inference-extension-inferencepool-inference.networking.k8s.io';
 import { containerSecurityContext, podSecurityContext, validateImage } from '../k8s/private/pod';
 
 /**
@@ -351,15 +357,18 @@ export class InferencePoolRoute extends Construct {
     const backend = (p: InferencePoolVersion, weight?: number) => ({
       group: 'inference.networking.k8s.io', kind: 'InferencePool', name: p.poolName, ...(weight !== undefined ? { weight } : {}),
     });
-    const pathMatch = { path: { type: 'PathPrefix', value: this.pathPrefix } };
+    const pathMatch = { path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: this.pathPrefix } };
     const timeouts = { request: this.requestTimeout };
     const rewrite = props.rewritePrefix ?? '/';
     if (!rewrite.startsWith('/')) throw new ValidationError('rewritePrefix', "must start with '/'", rewrite, "use e.g. '/'", this);
-    const filters = [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: rewrite } } }];
-    const rules: any[] = [];
+    const filters = [{
+      type: HttpRouteSpecRulesFiltersType.URL_REWRITE,
+      urlRewrite: { path: { type: HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_PREFIX_MATCH, replacePrefixMatch: rewrite } },
+    }];
+    const rules: HttpRouteSpecRules[] = [];
     if (candidate) {
       rules.push({
-        matches: [{ ...pathMatch, headers: [{ type: 'Exact', name: testerHeader, value: testerValue }] }],
+        matches: [{ ...pathMatch, headers: [{ type: HttpRouteSpecRulesMatchesHeadersType.EXACT, name: testerHeader, value: testerValue }] }],
         filters,
         backendRefs: [backend(this.pools[1])],
         timeouts,
@@ -371,9 +380,7 @@ export class InferencePoolRoute extends Construct {
       backendRefs: this.pools.length === 1 ? [backend(this.pools[0])] : this.pools.map((p) => backend(p, p.weight)),
       timeouts,
     });
-    new ApiObject(this, 'Route', {
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'HTTPRoute',
+    new HttpRoute(this, 'Route', {
       metadata: { name: this.routeName, namespace: ns, labels: modelLabels(model, 'inference-route', env) },
       spec: {
         parentRefs: [{
@@ -398,9 +405,7 @@ export class InferencePoolRoute extends Construct {
       const name = `${model.serviceName}-${o.name}`;
       Names.validateDns1123Subdomain(`objectives[${objectives.indexOf(o)}].name`, name, this);
       this.objectiveNames[o.name] = name;
-      new ApiObject(this, `Objective-${o.name}`, {
-        apiVersion: 'inference.networking.x-k8s.io/v1alpha2',
-        kind: 'InferenceObjective',
+      new InferenceObjective(this, `Objective-${o.name}`, {
         metadata: { name, namespace: ns, labels: modelLabels(model, 'inference-objective', env) },
         spec: { priority: o.priority, poolRef: { group: 'inference.networking.k8s.io', kind: 'InferencePool', name: stablePool.poolName } },
       });
@@ -422,14 +427,18 @@ export class InferencePoolRoute extends Construct {
     const meta = (name: string, extra: { [k: string]: string } = labels) => ({ name, namespace: ns, labels: extra });
     const id = pool.version;
 
-    new ApiObject(this, `Pool-${id}`, {
-      apiVersion: 'inference.networking.k8s.io/v1',
-      kind: 'InferencePool',
+    new InferencePool(this, `Pool-${id}`, {
       metadata: meta(pool.poolName),
       spec: {
         selector: { matchLabels: sortedLabels({ ...model.selectorLabels, [PlatformLabels.MODEL_VERSION]: pool.version }) },
         targetPorts: [{ number: o.httpPort }],
-        endpointPickerRef: { group: '', kind: 'Service', name: pool.pickerName, port: { number: ENDPOINT_PICKER_PORTS.extProc }, failureMode: this.failureMode },
+        endpointPickerRef: {
+          group: '',
+          kind: 'Service',
+          name: pool.pickerName,
+          port: { number: ENDPOINT_PICKER_PORTS.extProc },
+          failureMode: this.failureMode as string as InferencePoolSpecEndpointPickerRefFailureMode,
+        },
       },
     });
 
