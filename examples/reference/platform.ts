@@ -238,6 +238,8 @@ export const spec: PlatformSpec = {
     // llama3-70b with its adapters) through InferencePools and their endpoint pickers, the others to their Services.
     ingressApi: IngressApi.GATEWAY_API,
     inference: {
+      // a standby picker per pool: a drained or failed leader's pool keeps routing (FailClose would refuse it)
+      pickerReplicas: 2,
       // clients send `x-gateway-inference-objective: llama3-8b-interactive` (or llama3-70b-batch)
       objectives: [
         { name: 'interactive', model: 'llama3-8b', priority: 10 },

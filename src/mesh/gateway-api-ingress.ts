@@ -7,7 +7,7 @@ import { ValidationError } from '../core/errors';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
 import { gatewayCertificate } from './private/certificate';
-import { durationText, meshLabels, modelLabels, validateHost, validateModel } from './private/util';
+import { gatewayApiTimeout, meshLabels, modelLabels, validateHosts, validateModel, validatePathPrefix } from './private/util';
 import { checkProps } from '../core/private/runtime-types';
 import { Gateway, GatewaySpecListeners, GatewaySpecListenersAllowedRoutesNamespacesFrom, GatewaySpecListenersTlsMode } from '../imports/gateway-api-gateway-gateway.networking.k8s.io';
 import {
@@ -66,7 +66,8 @@ export interface GatewayApiIngressProps {
   /**
    * The gateway pods' ServiceAccount (its principal is what model ALLOW policies admit).
    *
-   * @default - `<name>-<gatewayClassName>` (istiod's automated deployment); required with `deploymentService`
+   * @default - `<name>-<gatewayClassName>` (istiod's automated deployment names its Deployment and ServiceAccount so:
+   * istio 1.30.3 pilot/pkg/config/kube/gatewaycommon/gateway_utils.go `GetDefaultName`); required with `deploymentService`
    */
   readonly serviceAccountName?: string;
   /**
@@ -143,13 +144,7 @@ export class GatewayApiIngress extends Construct {
     this.name = Names.validateDns1123Label('name', props.name ?? 'llm-gateway', this);
     this.namespace = Names.validateDns1123Label('namespace', props.namespace ?? 'istio-ingress', this);
     const gatewayClass = Names.validateDns1123Subdomain('gatewayClassName', props.gatewayClassName ?? 'istio', this);
-    if (!props.hosts || props.hosts.length === 0) {
-      throw new ValidationError('hosts', 'must list at least one host name', props.hosts, "list the public names, e.g. ['llm.example.com']", this);
-    }
-    props.hosts.forEach((h, i) => validateHost(`hosts[${i}]`, h, this));
-    const dup = props.hosts.find((h, i) => props.hosts.indexOf(h) !== i);
-    if (dup !== undefined) throw new ValidationError('hosts', `lists '${dup}' twice`, props.hosts, 'list each host once', this);
-    this.hosts = [...props.hosts].sort();
+    this.hosts = validateHosts('hosts', props.hosts, this);
     this.credentialName = Names.validateDns1123Subdomain('credentialName', props.credentialName, this);
     if (!props.routeNamespaces || props.routeNamespaces.length === 0) {
       throw new ValidationError('routeNamespaces', 'must list at least one namespace', props.routeNamespaces ?? [],
@@ -250,21 +245,10 @@ export class GatewayApiIngress extends Construct {
     const model = options.model;
     const key = `${model.namespace}/${model.serviceName}`;
     if (this.routes.has(key)) throw new ValidationError('model', 'already has a route on this gateway', key, 'add one route per model', this);
-    const prefix = options.pathPrefix ?? `/${model.tenant}/${model.modelName}/`;
-    if (!/^\/([A-Za-z0-9._~-]+\/)*$/.test(prefix)) {
-      throw new ValidationError('pathPrefix', "must be a URI path starting and ending with '/'", prefix, `use e.g. '/${model.tenant}/${model.modelName}/'`, this);
-    }
+    const prefix = validatePathPrefix('pathPrefix', options.pathPrefix ?? `/${model.tenant}/${model.modelName}/`, model, this);
     const rewrite = options.rewritePrefix ?? '/';
     if (!rewrite.startsWith('/')) throw new ValidationError('rewritePrefix', "must start with '/'", rewrite, "use e.g. '/'", this);
-    let timeout = '0s';
-    if (options.timeout !== undefined) {
-      const ms = options.timeout.toMilliseconds({ integral: false });
-      if (!Number.isInteger(ms) || ms < 1000 || ms > 99999 * 1000) {
-        throw new ValidationError('timeout', 'must be a whole number of milliseconds from 1s to 99999s', durationText(options.timeout),
-          'leave it unset for no timeout (streams of any length), or use e.g. Duration.minutes(30)', this);
-      }
-      timeout = ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-    }
+    const timeout = gatewayApiTimeout('timeout', options.timeout, this);
     this.routes.add(key);
     return new HttpRoute(this, `Route-${model.namespace}-${model.serviceName}`, {
       metadata: { name: model.serviceName, namespace: model.namespace, labels: modelLabels(model, 'ingress-route') },

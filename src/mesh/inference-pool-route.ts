@@ -6,7 +6,7 @@ import { PlatformLabels } from '../core/labels';
 import { IModelService } from '../core/model-service';
 import { Names } from '../core/names';
 import { resolveCanary } from './private/canary';
-import { durationText, meshLabels, modelLabels, sortedLabels, validateHost, validateModel } from './private/util';
+import { checkPositiveInt, gatewayApiTimeout, meshLabels, modelLabels, sortedLabels, validateHost, validateModel } from './private/util';
 import { checkProps } from '../core/private/runtime-types';
 import {
   HttpRoute, HttpRouteSpecRules, HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesFiltersUrlRewritePathType, HttpRouteSpecRulesMatchesHeadersType,
@@ -170,6 +170,16 @@ export interface InferencePoolRouteProps {
    */
   readonly pickerMemoryMiB?: number;
   /**
+   * Endpoint picker replicas per pool. One picker is active at a time (its prefix-cache state is in memory); with more
+   * than one they elect a leader (`--ha-enable-leader-election`, a Lease in the pool's namespace; only the leader is
+   * ready, so the Service sends ext_proc to it) and a standby takes over when the leader's node is drained or fails,
+   * instead of the pool failing every request (FailClose) until a new pod starts. Then a PodDisruptionBudget keeps one
+   * picker through voluntary disruptions and the replicas spread over nodes. (GAIE v1.4.0 epplib chart: replicas > 1.)
+   *
+   * @default 1 (upstream's default)
+   */
+  readonly pickerReplicas?: number;
+  /**
    * The namespace of the Prometheus that scrapes the picker's metrics (port 9090).
    *
    * @default 'monitoring'
@@ -250,6 +260,8 @@ export class InferencePoolRoute extends Construct {
   public readonly failureMode: EndpointPickerFailureMode;
   /** The request timeout (Gateway API duration; `0s` is none). */
   public readonly requestTimeout: string;
+  /** Endpoint picker replicas per pool (more than one: leader election). */
+  public readonly pickerReplicas: number;
   /**
    * The InferenceObjective name of each objective (`<model>-<objective>`): the value clients send in the
    * `x-gateway-inference-objective` header.
@@ -297,17 +309,7 @@ export class InferencePoolRoute extends Construct {
     });
     this.failureMode = props.failureMode ?? EndpointPickerFailureMode.FAIL_CLOSE;
 
-    // timeouts: Gateway API durations (`^([0-9]{1,5}(h|m|s|ms)){1,4}$`); 0s disables the timeout
-    if (props.requestTimeout !== undefined) {
-      const ms = props.requestTimeout.toMilliseconds({ integral: false });
-      if (!Number.isInteger(ms) || ms < 1000 || ms > 99999 * 1000) {
-        throw new ValidationError('requestTimeout', 'must be a whole number of milliseconds from 1s to 99999s', durationText(props.requestTimeout),
-          'leave it unset for no timeout (streams of any length), or use e.g. Duration.minutes(30)', this);
-      }
-      this.requestTimeout = ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-    } else {
-      this.requestTimeout = '0s';
-    }
+    this.requestTimeout = gatewayApiTimeout('requestTimeout', props.requestTimeout, this);
 
     const versions: [string, number][] = [[stable, stableWeight]];
     if (candidate) versions.push([candidate, candidateWeight]);
@@ -344,6 +346,9 @@ export class InferencePoolRoute extends Construct {
     if (!Number.isInteger(memory) || memory < 256 || memory > 65536) {
       throw new ValidationError('pickerMemoryMiB', 'must be a whole number of MiB from 256 to 65536', memory, 'use e.g. 2048 (upstream requests 8Gi for high request rates)', this);
     }
+
+    this.pickerReplicas = checkPositiveInt('pickerReplicas', props.pickerReplicas ?? 1, this,
+      'use 1, or 2 for a standby picker that takes over when the leader goes', 5);
 
     const ns = model.namespace;
     const httpPort = model.runtime.httpPort;
@@ -426,6 +431,7 @@ export class InferencePoolRoute extends Construct {
     const pickerSelector = { [PlatformLabels.NAME]: pool.pickerName, [PlatformLabels.COMPONENT]: 'endpoint-picker' };
     const meta = (name: string, extra: { [k: string]: string } = labels) => ({ name, namespace: ns, labels: extra });
     const id = pool.version;
+    const ha = this.pickerReplicas > 1;
 
     new InferencePool(this, `Pool-${id}`, {
       metadata: meta(pool.poolName),
@@ -468,6 +474,11 @@ export class InferencePoolRoute extends Construct {
         { apiGroups: ['inference.networking.x-k8s.io'], resources: ['inferenceobjectives', 'inferencemodelrewrites'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['inference.networking.k8s.io'], resources: ['inferencepools'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+        // leader election (epplib _leader-election-rbac.yaml): the Lease epp-<namespace>-<pool> and its events
+        ...(ha ? [
+          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+          { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+        ] : []),
       ],
     });
     new ApiObject(this, `PickerRoleBinding-${id}`, {
@@ -478,15 +489,16 @@ export class InferencePoolRoute extends Construct {
       subjects: [{ kind: 'ServiceAccount', name: pool.pickerName, namespace: ns }],
     });
     const memory = `${o.memory}Mi`;
-    // the epplib chart's probes for one replica
-    const health = { port: ENDPOINT_PICKER_PORTS.health, service: 'inference-extension' };
+    // the epplib chart's probes: with leader election `liveness` answers on every replica, `readiness` on the leader only
+    const health = (service: string) => ({ port: ENDPOINT_PICKER_PORTS.health, service: ha ? service : 'inference-extension' });
     new ApiObject(this, `Picker-${id}`, {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: meta(pool.pickerName, pickerLabels),
       spec: {
-        replicas: 1,
-        // one active picker (its prefix-cache state is in memory); Recreate replaces it at once (upstream's choice)
+        replicas: this.pickerReplicas,
+        // one active picker (its prefix-cache state is in memory); Recreate replaces them at once (upstream's choice,
+        // also with leader election: a rolling update could not stop the old leader)
         strategy: { type: 'Recreate' },
         selector: { matchLabels: pickerSelector },
         template: {
@@ -497,6 +509,12 @@ export class InferencePoolRoute extends Construct {
           spec: {
             serviceAccountName: pool.pickerName,
             terminationGracePeriodSeconds: 130,
+            // a standby on another node than the leader (a node's loss or drain then leaves one)
+            ...(ha ? {
+              topologySpreadConstraints: [{
+                maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: pickerSelector },
+              }],
+            } : {}),
             securityContext: podSecurityContext(PICKER_UID),
             containers: [{
               name: 'epp',
@@ -507,6 +525,7 @@ export class InferencePoolRoute extends Construct {
                 '--pool-namespace', ns,
                 '--config-file', '/config/plugins.yaml',
                 '--zap-encoder', 'json',
+                ...(ha ? ['--ha-enable-leader-election'] : []),
                 '--tracing=false',
                 // the model servers' metrics through the sidecar's merged-metrics port (plaintext, outside mTLS)
                 '--model-server-metrics-port', String(MERGED_METRICS.port),
@@ -519,8 +538,13 @@ export class InferencePoolRoute extends Construct {
                 { name: 'grpc-health', containerPort: ENDPOINT_PICKER_PORTS.health, protocol: 'TCP' },
                 { name: 'metrics', containerPort: ENDPOINT_PICKER_PORTS.metrics, protocol: 'TCP' },
               ],
-              livenessProbe: { grpc: health, initialDelaySeconds: 5, periodSeconds: 10 },
-              readinessProbe: { grpc: health, periodSeconds: 2 },
+              // the epplib chart's environment
+              env: [
+                { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              ],
+              livenessProbe: { grpc: health('liveness'), initialDelaySeconds: 5, periodSeconds: 10 },
+              readinessProbe: { grpc: health('readiness'), periodSeconds: 2 },
               // upstream leaves the CPU unlimited for scheduling bursts; the platform's policies require a limit: twice the request
               resources: { requests: { cpu: String(o.cpu), memory }, limits: { cpu: String(Math.round(o.cpu * 2000) / 1000), memory } },
               securityContext: containerSecurityContext(),
@@ -531,6 +555,14 @@ export class InferencePoolRoute extends Construct {
         },
       },
     });
+    if (ha) {
+      new ApiObject(this, `PickerBudget-${id}`, {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: meta(pool.pickerName, pickerLabels),
+        spec: { maxUnavailable: 1, selector: { matchLabels: pickerSelector } },
+      });
+    }
     new ApiObject(this, `PickerService-${id}`, {
       apiVersion: 'v1',
       kind: 'Service',

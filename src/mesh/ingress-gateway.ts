@@ -9,7 +9,7 @@ import { Names } from '../core/names';
 import { checkProps } from '../core/private/runtime-types';
 import { Gateway, GatewaySpecServers, GatewaySpecServersTlsMinProtocolVersion, GatewaySpecServersTlsMode } from '../imports/istio-gateway-networking.istio.io';
 import { gatewayCertificate } from './private/certificate';
-import { istioDuration, meshLabels, modelLabels, serviceHost, sortedLabels, validateModel, validateHost } from './private/util';
+import { istioDuration, meshLabels, modelLabels, serviceHost, sortedLabels, validateModel, validateHosts, validatePathPrefix } from './private/util';
 
 /**
  * Minimum TLS version the gateway accepts.
@@ -185,16 +185,8 @@ export class IngressGateway extends Construct {
     checkProps('mesh.IngressGatewayProps', props, 'props', this);
     this.name = Names.validateDns1123Label('name', props.name ?? 'llm-gateway', this);
     this.namespace = Names.validateDns1123Label('namespace', props.namespace ?? 'istio-system', this);
-    if (!props.hosts || props.hosts.length === 0) {
-      throw new ValidationError('hosts', 'must list at least one host name', props.hosts, "list the public names, e.g. ['llm.example.com']", this);
-    }
-    for (const h of props.hosts) validateHost('hosts', h, this);
-    const dup = props.hosts.find((h, i) => props.hosts.findIndex((x) => x.toLowerCase() === h.toLowerCase()) !== i);
-    if (dup !== undefined) {
-      // one Gateway server per host and port: Istio refuses two servers with one host (issue 17)
-      throw new ValidationError('hosts', `lists '${dup}' twice`, props.hosts, 'list each host once', this);
-    }
-    this.hosts = [...new Set(props.hosts)].sort();
+    // one Gateway server per host and port: Istio refuses two servers with one host (issue 17)
+    this.hosts = validateHosts('hosts', props.hosts, this);
     this.credentialName = Names.validateDns1123Subdomain('credentialName', props.credentialName, this);
     this.selector = sortedLabels(props.selector ?? { istio: 'ingressgateway' });
     if (Object.keys(this.selector).length === 0) {
@@ -262,10 +254,7 @@ export class IngressGateway extends Construct {
       throw new ValidationError('traffic', 'must belong to the routed model', `${options.traffic.model.namespace}/${options.traffic.model.serviceName}`,
         `pass the ModelTraffic of ${key}`, this);
     }
-    const prefix = options.pathPrefix ?? `/${model.tenant}/${model.modelName}/`;
-    if (!/^\/([A-Za-z0-9._~-]+\/)*$/.test(prefix)) {
-      throw new ValidationError('pathPrefix', "must be a URI path starting and ending with '/'", prefix, "use e.g. '/search/llama3-8b/'", this);
-    }
+    const prefix = validatePathPrefix('pathPrefix', options.pathPrefix ?? `/${model.tenant}/${model.modelName}/`, model, this);
     const rewriteUri = options.rewriteUri ?? '/';
     if (!rewriteUri.startsWith('/')) {
       throw new ValidationError('rewriteUri', "must start with '/'", rewriteUri, "use e.g. '/'", this);

@@ -421,6 +421,7 @@ export class KubernetesPlatform extends Construct {
             failureMode: inference.failureMode,
             pickerCpu: inference.pickerCpu,
             pickerMemoryMiB: inference.pickerMemoryMiB,
+            pickerReplicas: inference.pickerReplicas,
             objectives: (inference.objectives ?? []).filter((o) => o.model === m.name).map((o) => ({ name: o.name, priority: o.priority })),
             metricsScraperNamespace: PlatformNames.MONITORING_NAMESPACE,
             environment: env,

@@ -659,6 +659,10 @@ class SpecChecks {
       c.check(typeof inf.pickerCpu === 'number' && inf.pickerCpu > 0 && inf.pickerCpu <= 64 && Math.round(inf.pickerCpu * 1000) === inf.pickerCpu * 1000,
         'mesh.inference.pickerCpu', 'must be a number of cores from 0.001 to 64', inf.pickerCpu, 'use e.g. 1');
     }
+    if (inf.pickerReplicas !== undefined) {
+      c.check(Number.isInteger(inf.pickerReplicas) && inf.pickerReplicas >= 1 && inf.pickerReplicas <= 5, 'mesh.inference.pickerReplicas',
+        'must be a whole number between 1 and 5', inf.pickerReplicas, 'use 1, or 2 for a standby picker that takes over when the leader goes');
+    }
     if (inf.pickerMemoryMiB !== undefined) {
       c.check(Number.isInteger(inf.pickerMemoryMiB) && inf.pickerMemoryMiB >= 256 && inf.pickerMemoryMiB <= 65536, 'mesh.inference.pickerMemoryMiB',
         'must be a whole number of MiB from 256 to 65536', inf.pickerMemoryMiB, 'use e.g. 2048');

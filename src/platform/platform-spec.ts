@@ -871,6 +871,13 @@ export interface InferenceRoutingSpec {
    */
   readonly pickerMemoryMiB?: number;
   /**
+   * Pickers per pool: with 2 or more they elect a leader and a standby takes over when the leader's node is drained
+   * or fails (otherwise a FailClose pool fails its requests until a new picker starts); a PodDisruptionBudget keeps one.
+   *
+   * @default 1 (the upstream chart's default)
+   */
+  readonly pickerReplicas?: number;
+  /**
    * Serving objectives: the priority of a model's requests that name the objective when its pool is saturated.
    *
    * @default - none (every request has priority 0)

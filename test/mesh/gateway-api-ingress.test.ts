@@ -161,6 +161,13 @@ describe('GatewayApiIngress errors', () => {
     expectValidationError(make({ externalCredential: true }), ["'externalCredential' contradicts 'tlsIssuer'"]);
     expectValidationError(make({ tlsIssuer: { name: 'le', kind: 'Foo' } }), ["'tlsIssuer.kind' must be 'ClusterIssuer' or 'Issuer'", 'Foo']);
   });
+  test('names', () => {
+    expectValidationError(make({ gatewayClassName: 'Istio' }), ["'gatewayClassName'", 'Istio']);
+    expectValidationError(make({ credentialName: 'LLM_TLS' }), ["'credentialName'", 'LLM_TLS']);
+    expectValidationError(make({ name: 'Gateway' }), ["'name'", 'Gateway']);
+    expectValidationError(make({ namespace: 'edge.ns' }), ["'namespace'", 'edge.ns']);
+    expectValidationError(make({ serviceAccountName: 'SA' }), ["'serviceAccountName'", 'SA']);
+  });
   test('the bound deployment', () => {
     expectValidationError(make({ deploymentService: 'istio-ingress' }), ["'deploymentService' must be a Service host", "'istio-ingressgateway.istio-ingress.svc.cluster.local'"]);
     expectValidationError(make({ deploymentService: 'istio-ingress.istio-ingress.svc.cluster.local' }), ["'serviceAccountName' is required with 'deploymentService'", 'istio-ingressgateway']);

@@ -59,6 +59,37 @@ describe('InferencePoolRoute and the vendored upstream facts', () => {
     expect(findObjectsOfKind('ClusterRole')).toEqual([]);
   });
 
+  test("the picker's environment is the chart's", () => {
+    const upstream = epp.deployment.env.map((e: any) => [e.name, e.fieldPath]);
+    expect(container.env.map((e: any) => [e.name, e.valueFrom.fieldRef.fieldPath])).toEqual(upstream);
+  });
+
+  test('with more than one replica: leader election as the chart turns it on (flag, probes, Lease RBAC), a budget, one strategy', () => {
+    const ha = synthChart((chart) => {
+      const gateway = { name: 'llm', namespace: 'istio-ingress' };
+      new InferencePoolRoute(chart, 'Inference', { model: vllmModel(), gateway, pickerImage: EPP, pickerReplicas: 2 });
+    });
+    const d = findObject(ha, 'Deployment', 'llama3-8b-stable-epp');
+    const c = d.spec.template.spec.containers[0];
+    expect(d.spec.replicas).toBe(2);
+    expect(c.args).toContain('--ha-enable-leader-election');
+    expect(epp.options.flags.find((f: any) => f.flag === '--ha-enable-leader-election').default).toBe(false);
+    expect({ livenessProbe: c.livenessProbe, readinessProbe: c.readinessProbe }).toEqual(epp.probes.multiReplica);
+    expect(d.spec.strategy.type).toBe(epp.deployment.strategyType);
+    const lease = epp.rbac.roles.find((r: any) => /leader election/.test(r.when)).rules
+      .flatMap((r: any) => r.resources.map((res: string) => `${r.apiGroups[0]}/${res}:${[...r.verbs].sort().join(',')}`));
+    const role = findObject(ha, 'Role', 'llama3-8b-stable-epp');
+    const have = new Set(role.rules.flatMap((r: any) => r.resources.map((res: string) => `${r.apiGroups[0]}/${res}:${[...r.verbs].sort().join(',')}`)));
+    expect(lease.filter((x: string) => !have.has(x))).toEqual([]);
+    expect(findObject(ha, 'PodDisruptionBudget', 'llama3-8b-stable-epp').spec).toEqual({
+      maxUnavailable: 1, selector: { matchLabels: d.spec.selector.matchLabels },
+    });
+    expect(d.spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('kubernetes.io/hostname');
+    // one replica: no Lease rights, no budget
+    expect(findObject(objects, 'Role', 'llama3-8b-stable-epp').rules.some((r: any) => r.apiGroups.includes('coordination.k8s.io'))).toBe(false);
+    expect(objects.some((o: any) => o.kind === 'PodDisruptionBudget')).toBe(false);
+  });
+
   test("Istio's side: the pool names a picker port (Istio requires one), FailClose is Istio's default, the picker's TLS is the chart's", () => {
     const pool = findObject(objects, 'InferencePool', 'llama3-8b-stable');
     expect(pool.spec.endpointPickerRef.port.number).toBe(ENDPOINT_PICKER_PORTS.extProc);

@@ -28,6 +28,7 @@ describe('InferencePoolRoute defaults: one pool, its endpoint picker, the route'
 
   test('the picker: one replica replaced at once, outside the mesh, hardened, reading merged metrics, with the default scorers', () => {
     expect(picker.spec.replicas).toBe(1);
+    expect(route.pickerReplicas).toBe(1);
     expect(picker.spec.strategy).toEqual({ type: 'Recreate' });
     expect(picker.spec.template.metadata.labels['sidecar.istio.io/inject']).toBe('false');
     expect(container.image).toBe(EPP);
@@ -179,6 +180,7 @@ describe('InferencePoolRoute refuses bad input', () => {
     ['a relative path', { pathPrefix: 'v1/' }, "'pathPrefix' must be an absolute URL path"],
     ['a relative rewrite', { rewritePrefix: 'v1' }, "'rewritePrefix' must start with '/'"],
     ['a tiny picker memory', { pickerMemoryMiB: 64 }, "'pickerMemoryMiB' must be a whole number of MiB from 256 to 65536"],
+    ['too many picker replicas', { pickerReplicas: 6 }, "'pickerReplicas' must be a whole number between 1 and 5, got 6; use 1, or 2 for a standby picker"],
   ])('%s', (_what, extra, message) => {
     expectValidationError(build(extra), [message]);
   });

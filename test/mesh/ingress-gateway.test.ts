@@ -118,9 +118,9 @@ describe('IngressGateway', () => {
 
   test.each([
     [{ hosts: [] }, "'hosts' must list at least one host name", 'got []'],
-    [{ hosts: ['*'] }, "'hosts' must be fully-qualified DNS names", "got '*'"],
-    [{ hosts: ['localhost'] }, "'hosts' must be fully-qualified DNS names", "got 'localhost'"],
-    [{ hosts: ['LLM.example.com'] }, "'hosts' must be fully-qualified DNS names", "got 'LLM.example.com'"],
+    [{ hosts: ['*'] }, "'hosts[0]' must be fully-qualified DNS names", "got '*'"],
+    [{ hosts: ['localhost'] }, "'hosts[0]' must be fully-qualified DNS names", "got 'localhost'"],
+    [{ hosts: ['LLM.example.com'] }, "'hosts[0]' must be fully-qualified DNS names", "got 'LLM.example.com'"],
     [{ credentialName: '' }, "'credentialName' must be a non-empty DNS-1123 subdomain", "got ''"],
     [{ selector: {} }, "'selector' must select the gateway pods with at least one label", 'got {}'],
     [{ name: 'LLM' }, "'name' must be a DNS-1123 label", "got 'LLM'"],

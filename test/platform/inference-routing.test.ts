@@ -103,11 +103,25 @@ describe('the Gateway API path', () => {
     expect(Object.entries(service.spec.selector).every(([k, v]) => picker[k] === v)).toBe(false);
   });
 
+  test('picker defaults: fail closed, one replica (no Lease rights, no budget), 1 core and 2 GiB, the upstream scorers', () => {
+    const pool = findObject(objects, 'InferencePool', 'llama3-8b-stable');
+    expect(pool.spec.endpointPickerRef.failureMode).toBe('FailClose');
+    const picker = findObject(objects, 'Deployment', 'llama3-8b-stable-epp');
+    expect(picker.spec.replicas).toBe(1);
+    expect(picker.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '2048Mi' }, limits: { cpu: '2', memory: '2048Mi' } });
+    expect(findObjects(objects, 'PodDisruptionBudget').filter((b) => /-epp$/.test(b.metadata.name))).toEqual([]);
+    expect(findObject(objects, 'ConfigMap', 'llama3-8b-stable-epp').data['plugins.yaml']).not.toContain('lora-affinity-scorer');
+  });
+
   test('inference settings reach the pickers', () => {
-    const inference = { scorers: [{ scorer: EndpointPickerScorer.QUEUE, weight: 1 }], pickerCpu: 2, pickerMemoryMiB: 4096 };
+    const inference = { scorers: [{ scorer: EndpointPickerScorer.QUEUE, weight: 1 }], pickerCpu: 2, pickerMemoryMiB: 4096, pickerReplicas: 2, failureMode: 'FailOpen' as any };
     const o = objectsOf(gatewaySpec({}, { inference }));
     const picker = findObject(o, 'Deployment', 'llama3-8b-stable-epp').spec.template.spec.containers[0];
     expect(picker.resources.requests).toEqual({ cpu: '2', memory: '4096Mi' });
+    expect(findObject(o, 'Deployment', 'llama3-8b-stable-epp').spec.replicas).toBe(2);
+    expect(picker.args).toContain('--ha-enable-leader-election');
+    expect(findObject(o, 'PodDisruptionBudget', 'llama3-8b-stable-epp').spec.maxUnavailable).toBe(1);
+    expect(findObject(o, 'InferencePool', 'llama3-8b-stable').spec.endpointPickerRef.failureMode).toBe('FailOpen');
     expect(findObject(o, 'ConfigMap', 'llama3-8b-stable-epp').data['plugins.yaml']).toContain('- pluginRef: queue-scorer\n    weight: 1\n');
   });
 
@@ -182,6 +196,10 @@ describe('bad input on the Gateway API path is refused at its spec path', () => 
   test('inferencePool where it cannot apply', () => {
     const spec = gatewaySpec();
     expect(at({ ...spec, models: [spec.models![0], { ...spec.models![1], inferencePool: true }] }, 'models[1].inferencePool')!.problem).toMatch(/needs the vLLM runtime/);
+    expect(at({ ...spec, models: [{ ...spec.models![0], inferencePool: true, kserve: true }, spec.models![1]] }, 'models[0].inferencePool')!.problem)
+      .toMatch(/not available with kserve/);
+    expect(at({ ...spec, models: [{ ...spec.models![0], inferencePool: true, publicRoute: false }, spec.models![1]] }, 'models[0].inferencePool')!.problem)
+      .toMatch(/needs a public route/);
     const istio = { ...spec, mesh: { ...spec.mesh, ingressApi: IngressApi.ISTIO } };
     expect(at({ ...istio, models: [{ ...spec.models![0], inferencePool: true }] }, 'models[0].inferencePool')!.problem).toMatch(/needs the Gateway API path/);
   });
@@ -204,12 +222,15 @@ describe('bad input on the Gateway API path is refused at its spec path', () => 
         scorers: [{ scorer: EndpointPickerScorer.QUEUE, weight: 0 }, { scorer: EndpointPickerScorer.QUEUE, weight: 1 }],
         pickerCpu: 0,
         pickerMemoryMiB: 100,
+        pickerReplicas: 6,
       },
     });
     expect(at(spec, 'mesh.inference.scorers[0].weight')!.problem).toBe('must be a whole number between 1 and 100');
     expect(at(spec, 'mesh.inference.scorers[1].scorer')!.problem).toBe('lists a scorer twice');
     expect(at(spec, 'mesh.inference.pickerCpu')).toBeDefined();
     expect(at(spec, 'mesh.inference.pickerMemoryMiB')).toBeDefined();
+    const replicas = at(spec, 'mesh.inference.pickerReplicas')!;
+    expect([replicas.problem, replicas.value, replicas.fix]).toEqual(['must be a whole number between 1 and 5', '6', 'use 1, or 2 for a standby picker that takes over when the leader goes']);
     expect(at(gatewaySpec({}, { inference: { scorers: [] } }), 'mesh.inference.scorers')).toBeDefined();
   });
 

@@ -128,3 +128,39 @@ export function validateHost(prop: string, host: string, scope: IConstruct): voi
     throw new ValidationError(prop, "must be fully-qualified DNS names (a leading '*.' is allowed)", host, "use e.g. 'llm.example.com' or '*.llm.example.com'", scope);
   }
 }
+
+/**
+ * A route's hosts: each a fully-qualified DNS name, none twice (Istio refuses two servers with one host on a port;
+ * a Gateway API listener set repeats a host to no effect). Returns them sorted.
+ */
+export function validateHosts(prop: string, hosts: string[], scope: IConstruct): string[] {
+  if (!hosts || hosts.length === 0) {
+    throw new ValidationError(prop, 'must list at least one host name', hosts, "list the public names, e.g. ['llm.example.com']", scope);
+  }
+  hosts.forEach((h, i) => validateHost(`${prop}[${i}]`, h, scope));
+  const dup = hosts.find((h, i) => hosts.indexOf(h) !== i);
+  if (dup !== undefined) throw new ValidationError(prop, `lists '${dup}' twice`, hosts, 'list each host once', scope);
+  return [...hosts].sort();
+}
+
+/** Check the URI prefix of a model's route: it starts and ends with '/' (`/search/llama3-8b/`). */
+export function validatePathPrefix(prop: string, prefix: string, model: IModelService, scope: IConstruct): string {
+  if (typeof prefix !== 'string' || !/^\/([A-Za-z0-9._~-]+\/)*$/.test(prefix)) {
+    throw new ValidationError(prop, "must be a URI path starting and ending with '/'", prefix, `use e.g. '/${model.tenant}/${model.modelName}/'`, scope);
+  }
+  return prefix;
+}
+
+/**
+ * A Gateway API route timeout (HTTPRoute `timeouts.request`, `^([0-9]{1,5}(h|m|s|ms)){1,4}$`): whole milliseconds
+ * from 1s to 99999s; unset is `0s`, no timeout (a stream of any length is never cut).
+ */
+export function gatewayApiTimeout(prop: string, d: Duration | undefined, scope: IConstruct): string {
+  if (d === undefined) return '0s';
+  const ms = d.toMilliseconds({ integral: false });
+  if (!Number.isInteger(ms) || ms < 1000 || ms > 99999 * 1000) {
+    throw new ValidationError(prop, 'must be a whole number of milliseconds from 1s to 99999s', durationText(d),
+      'leave it unset for no timeout (streams of any length), or use e.g. Duration.minutes(30)', scope);
+  }
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
