@@ -1,3 +1,7 @@
+import { App } from 'cdk8s';
+import { spec } from '../../examples/reference/platform';
+import { KubernetesPlatform } from '../../src/platform';
+import { PlatformTwin } from '../../src/twin';
 import { admitsNamespace, attachParent, hostnamesOverlap, isServiceBackend, listenerKinds, referenceGranted } from '../../src/twin/private/gateway-api';
 
 /** Gateway API route attachment as istiod 1.30.3 does it (pilot/pkg/config/kube/gateway/conversion.go, conditions.go). */
@@ -65,5 +69,26 @@ describe('Gateway API semantics', () => {
     expect(referenceGranted([grant], from, { group: '', kind: 'Service', namespace: 'shared', name: 'b' })).toBe(false);
     expect(referenceGranted([grant], { ...from, namespace: 'vision' }, { group: '', kind: 'Service', namespace: 'shared', name: 'a' })).toBe(false);
     expect(referenceGranted([grant], from, { group: '', kind: 'Service', namespace: 'other', name: 'a' })).toBe(false);
+  });
+});
+
+describe("a Gateway bound to a gateway deployment by its Service's host", () => {
+  // the reference on the Gateway API path: its Gateway names the istio gateway chart's Service (an add-on render)
+  const objects: any[] = new KubernetesPlatform(new App(), 'acme', { spec }).manifests().map((m: any) => m.resource);
+  const withAddress = (value: string) => objects.map((o) => (o.kind === 'Gateway' && o.apiVersion === 'gateway.networking.k8s.io/v1'
+    ? { ...o, spec: { ...o.spec, addresses: [{ type: 'Hostname', value }] } } : o));
+
+  test("the add-on's Service resolves it", () => {
+    expect(PlatformTwin.check(objects).problems.filter((p: any) => p.field === 'spec.addresses[0].value')).toEqual([]);
+  });
+
+  test('a Service nothing creates, or a host that is no Service, is a problem with the fix', () => {
+    const missing: any = PlatformTwin.check(withAddress('istio-ingressgateway.istio-ingress.svc.cluster.local')).problems
+      .find((p: any) => p.field === 'spec.addresses[0].value');
+    expect(missing.object).toBe('Gateway istio-ingress/llm-gateway');
+    expect(missing.problem).toMatch(/binds the Gateway to Service istio-ingress\/istio-ingressgateway, which neither the output nor an add-on it installs creates/);
+    expect(missing.fix).toMatch(/istio-ingress\.istio-ingress\.svc\.cluster\.local/);
+    const notHost: any = PlatformTwin.check(withAddress('gateway.example.com')).problems.find((p: any) => p.field === 'spec.addresses[0].value');
+    expect(notHost.problem).toMatch(/is not a Service host/);
   });
 });

@@ -576,7 +576,7 @@ describe('Gateway API and the Inference Extension', () => {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'Gateway',
     metadata: { name: 'llm-gateway', namespace: 'istio-ingress', ...(annotations ? { annotations } : {}) },
-    spec: { gatewayClassName: 'istio', addresses: [{ type: 'Hostname', value: 'istio-ingressgateway.istio-ingress.svc.cluster.local' }], listeners },
+    spec: { gatewayClassName: 'istio', listeners },
   });
   const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'llm-tls', namespace: 'istio-ingress' }, type: 'kubernetes.io/tls' };
   const httpRoute = (ns: string, backendRefs: any[], parentRef: any = { name: 'llm-gateway', namespace: 'istio-ingress', sectionName: 'https' }, hostnames = ['llm.example.com']) => ({

@@ -762,6 +762,27 @@ class References {
     const routes = this.index.ofKind('HTTPRoute').filter((r) => isGatewayApi(r, 'HTTPRoute'));
     const pools = this.ofKind('InferencePool').filter((p) => groupOf(p.apiVersion) === INFERENCE_GROUP);
     const grants = this.ofKind('ReferenceGrant').filter((g) => isGatewayApi(g, 'ReferenceGrant'));
+    // A Hostname address binds the Gateway to an existing gateway deployment through its Service (Istio's manual
+    // deployment, istio 1.30.3 pilot/pkg/config/kube/gatewaycommon IsManaged): that Service must exist, or no pod
+    // serves the Gateway's listeners (istiod reports the Gateway not programmed).
+    const services = this.ofKind('Service');
+    for (const gw of gateways) {
+      const gwNs = String(gw.metadata?.namespace ?? 'default');
+      arr(gw.spec?.addresses).forEach((a: any, ai: number) => {
+        if ((a?.type ?? 'IPAddress') !== 'Hostname' || typeof a.value !== 'string') return;
+        const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?$/.exec(a.value);
+        const svc = m ? services.find((x) => x.metadata?.name === m[1] && (x.metadata?.namespace ?? 'default') === m[3]) : undefined;
+        this.result(svc !== undefined, () => ({
+          object: ObjectIndex.id(gw),
+          field: `spec.addresses[${ai}].value`,
+          problem: m
+            ? `binds the Gateway to Service ${m[3]}/${m[1]}, which neither the output nor an add-on it installs creates: no gateway pod serves its listeners`
+            : 'is not a Service host (<service>.<namespace>.svc.cluster.local): istiod cannot find the deployment to bind the Gateway to',
+          value: a.value,
+          fix: `name the Service of the gateway deployment (e.g. the istio gateway chart's, istio-ingress.${gwNs}.svc.cluster.local), or drop spec.addresses to let istiod deploy the gateway`,
+        }));
+      });
+    }
     if (routes.length === 0 && pools.length === 0) return;
     const namespaceLabels = namespaceLabelsOf(this.ctx);
     const gatewayIds = gateways.map((g) => ObjectIndex.id(g)).join(', ');
